@@ -1,0 +1,93 @@
+"""Step configuration middleware: the state machine's engine.
+
+Before each model call it reads the workflow's current step from state,
+checks the step's required facts, fills the step's prompt from state and hands
+the model only that step's tools. It also numbers the customer's turns, so the
+transition history can say when each move happened.
+
+Example:
+    ```python
+    from langchain.agents import create_agent
+    from support_agent.middleware import StepConfigMiddleware
+    from support_agent.workflows.support import SUPPORT
+
+    agent = create_agent(
+        model,
+        tools=SUPPORT.all_tools,
+        state_schema=SUPPORT.extra["state_schema"],
+        middleware=[StepConfigMiddleware(SUPPORT)],
+    )
+    ```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.messages import SystemMessage
+
+from support_agent.workflow import Workflow
+
+PromptSource = Callable[[str, str], str | None]  # (workflow, step) -> template override
+
+
+class StepRequirementError(ValueError):
+    """The current step needs facts that the state does not hold."""
+
+    def __init__(self, workflow: Workflow, step: str, missing: list[str]):
+        self.step, self.missing = step, missing
+        title = workflow.step(step).title
+        super().__init__(
+            f"Step '{title}' ({step}) needs {', '.join(missing)} to be recorded first, "
+            "but the conversation state has no value for it."
+        )
+
+
+class StepConfigMiddleware(AgentMiddleware):
+    """Apply the current step's prompt and tools; refuse a step whose facts are missing."""
+
+    def __init__(self, workflow: Workflow, prompts: PromptSource | None = None):
+        super().__init__()
+        self.workflow = workflow
+        self.prompts = prompts
+
+    @property
+    def name(self) -> str:
+        return f"StepConfig[{self.workflow.name}]"
+
+    # -- turn numbering ------------------------------------------------------------
+    def before_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
+        return {"turn": int(state.get("turn") or 0) + 1}
+
+    async def abefore_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
+        return self.before_agent(state, runtime)
+
+    # -- step configuration --------------------------------------------------------
+    def configure(self, request: ModelRequest) -> ModelRequest:
+        state = request.state
+        step = self.workflow.current(state)
+        missing = self.workflow.missing_requirements(step, state)
+        if missing:
+            raise StepRequirementError(self.workflow, step, missing)
+        override = self.prompts(self.workflow.name, step) if self.prompts else None
+        prompt = self.workflow.render_prompt(step, state, override)
+        return request.override(
+            system_message=SystemMessage(content=prompt),
+            tools=list(self.workflow.step(step).tools),
+        )
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], ModelResponse],
+    ) -> ModelResponse:
+        return handler(self.configure(request))
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
+        return await handler(self.configure(request))

@@ -1,0 +1,133 @@
+"""The offline demo model: a real chat model that needs no key and no weights.
+
+It honours the tool-calling protocol (`bind_tools`, tool calls that survive
+streaming), decides from the intent rules each workflow declares next to its
+tools (`support_agent.models.policy`), and writes its own deterministic
+summaries when `SummarizationMiddleware` asks. It reads the conversation and
+the bound tools only, never the system prompt: prompt edits don't change it,
+which the app says plainly.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from support_agent.models.policy import OfflineRules, Plan, Policy, format_ledger
+
+_SUMMARY_MARKER = "Messages to summarize:"
+_XML_TOOL_CALL = re.compile(r'<tool_call id="[^"]*" name="([^"]+)">(.*?)</tool_call>', re.S)
+_XML_LEDGER = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.M)
+_XML_HUMAN = re.compile(r'<message type="human">(.*?)</message>', re.S)
+
+
+def _all_rules() -> OfflineRules:
+    from support_agent.workflows import offline_rules  # workflows import this package
+
+    return offline_rules()
+
+
+class OfflineChatModel(BaseChatModel):
+    """Deterministic, rule-driven chat model; the product's default."""
+
+    model_name: str = "offline"
+
+    @property
+    def _llm_type(self) -> str:
+        return "handoff-studio-offline"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name}
+
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
+        specs = [convert_to_openai_tool(t) for t in tools]
+        return self.bind(tools=specs, **kwargs)
+
+    # -- decisions -----------------------------------------------------------------
+    def _plan(self, messages: list[BaseMessage], tools: list[dict] | None) -> Plan:
+        bound = [t["function"]["name"] for t in tools or []]
+        last = messages[-1].text if messages else ""
+        if not bound and _SUMMARY_MARKER in last:
+            return Plan(self._summarise(last), [])
+        if not bound:
+            return Plan(
+                "I'm the offline demo model: I can only help within a workflow's steps.", []
+            )
+        return Policy(_all_rules()).decide(messages, bound)
+
+    @staticmethod
+    def _summarise(prompt: str) -> str:
+        body = prompt.split(_SUMMARY_MARKER, 1)[1]
+        calls = [(name, args) for name, args in _XML_LEDGER.findall(html.unescape(body))]
+        for name, raw in _XML_TOOL_CALL.findall(body):
+            calls.append((name, json.loads(html.unescape(raw))))
+        said = [
+            html.unescape(t).strip()
+            for t in _XML_HUMAN.findall(body)
+            if not t.startswith("Here is a summary")
+        ]
+        quotes = "\n".join(f'- "{s[:160]}"' for s in said[-5:]) or "- None"
+        ledger = format_ledger(calls) or "None"
+        return (
+            "## SESSION INTENT\nA customer is being helped through the support workflow.\n\n"
+            f"## SUMMARY\nThe customer's most recent earlier messages:\n{quotes}\n\n"
+            f"## ARTIFACTS\nTool calls so far:\n{ledger}\n\n"
+            "## NEXT STEPS\nContinue from the current step."
+        )
+
+    def _message(self, plan: Plan, messages: list[BaseMessage]) -> AIMessage:
+        calls = [
+            {"name": c["name"], "args": c["args"], "id": f"call_{len(messages)}_{i}_{c['name']}"}
+            for i, c in enumerate(plan.tool_calls)
+        ]
+        return AIMessage(content=plan.text, tool_calls=calls)
+
+    # -- BaseChatModel -----------------------------------------------------------
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        message = self._message(self._plan(messages, kwargs.get("tools")), messages)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        message = self._message(self._plan(messages, kwargs.get("tools")), messages)
+        for token in re.findall(r"\S+\s*|\s+", message.text):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+            if run_manager:
+                run_manager.on_llm_new_token(token, chunk=chunk)
+            yield chunk
+        for index, call in enumerate(message.tool_calls):
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[
+                        tool_call_chunk(
+                            name=call["name"],
+                            args=json.dumps(call["args"]),
+                            id=call["id"],
+                            index=index,
+                        )
+                    ],
+                )
+            )

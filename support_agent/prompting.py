@@ -1,0 +1,77 @@
+"""Safe prompt templates.
+
+Prompts are edited by people who don't read code, so a template may only name
+plain state keys: `{warranty_status}` is fine, `{state.__class__}` or
+`{facts[0]}` is refused. `str.format` would happily walk attributes, which is
+how format-string injection leaks internals; we parse with `string.Formatter`
+and substitute ourselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from string import Formatter
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TemplateError(ValueError):
+    """A prompt template that cannot be filled safely."""
+
+
+def placeholders(template: str) -> list[str]:
+    """Names of the placeholders in `template`, in order, without repeats.
+
+    Raises `TemplateError` for a stray brace or a placeholder that is not a
+    plain name (attribute access, indexing, conversions, format specs).
+    """
+    names: list[str] = []
+    try:
+        parsed = list(Formatter().parse(template))
+    except ValueError as exc:
+        raise TemplateError(
+            f"Stray brace: {exc}. Write {{{{ or }}}} for a literal brace."
+        ) from exc
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if field == "":
+            raise TemplateError("Empty placeholder {}: name the value, e.g. {issue_type}.")
+        if not _NAME.match(field):
+            raise TemplateError(
+                f"Placeholder {{{field}}} is not allowed: use a plain name such as "
+                "{warranty_status}, without dots, brackets or spaces."
+            )
+        if spec or conversion:
+            raise TemplateError(
+                f"Placeholder {{{field}}} has a format option; write just {{{field}}}."
+            )
+        if field not in names:
+            names.append(field)
+    return names
+
+
+def validate_template(template: str, allowed: Iterable[str]) -> list[str]:
+    """Check `template` names only `allowed` keys; return its placeholders."""
+    allowed = set(allowed)
+    names = placeholders(template)
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        known = ", ".join("{" + a + "}" for a in sorted(allowed)) or "none"
+        raise TemplateError(
+            f"Unknown placeholder {{{unknown[0]}}}. Placeholders you can use here: {known}."
+        )
+    return names
+
+
+def fill_prompt(template: str, values: Mapping[str, object], missing: str = "unknown") -> str:
+    """Fill `template` from `values`; absent values read as `missing`."""
+    placeholders(template)  # validates
+    out: list[str] = []
+    for literal, field, _spec, _conv in Formatter().parse(template):
+        out.append(literal)
+        if field is not None:
+            value = values.get(field)
+            out.append(missing if value is None else str(value))
+    return "".join(out)

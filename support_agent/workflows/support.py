@@ -1,0 +1,199 @@
+"""Customer support with handoffs: the LangChain tutorial's state machine.
+
+One agent whose prompt and tools change with `current_step`:
+warranty_collector -> issue_classifier -> resolution_specialist, with go-back
+tools for corrections. This module is the workflow's only declaration; the
+middleware, the sidebar diagram, scenarios and docs all read `SUPPORT`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from langchain.agents import AgentState
+from langchain.tools import ToolRuntime, tool
+from langgraph.types import Command
+from typing_extensions import NotRequired
+
+from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflows.support_intents import SUPPORT_RULES
+
+# --- State ---------------------------------------------------------------------------
+
+SupportStep = Literal["warranty_collector", "issue_classifier", "resolution_specialist"]
+WarrantyStatus = Literal["in_warranty", "out_of_warranty"]
+IssueType = Literal["hardware", "software"]
+
+
+class SupportState(AgentState):
+    """State for the customer support workflow."""
+
+    current_step: NotRequired[SupportStep]
+    warranty_status: NotRequired[WarrantyStatus]
+    issue_type: NotRequired[IssueType]
+    turn: NotRequired[int]
+    transitions: NotRequired[TransitionLog]
+
+
+# --- Tools ---------------------------------------------------------------------------
+# A tool's docstring is the description the model reads.
+
+
+@tool
+def record_warranty_status(
+    status: WarrantyStatus, runtime: ToolRuntime[None, SupportState]
+) -> Command:
+    """Record the customer's warranty status and move on to issue classification."""
+    return SUPPORT.move(
+        runtime,
+        "record_warranty_status",
+        f"Warranty status recorded as: {status}",
+        reason=f"warranty_status = {status}",
+        warranty_status=status,
+    )
+
+
+@tool
+def record_issue_type(issue_type: IssueType, runtime: ToolRuntime[None, SupportState]) -> Command:
+    """Record the type of issue (hardware or software) and move on to resolution."""
+    return SUPPORT.move(
+        runtime,
+        "record_issue_type",
+        f"Issue type recorded as: {issue_type}",
+        reason=f"issue_type = {issue_type}",
+        issue_type=issue_type,
+    )
+
+
+@tool
+def provide_solution(solution: str) -> str:
+    """Provide a solution to the customer's issue."""
+    return f"Solution provided: {solution}"
+
+
+@tool
+def escalate_to_human(reason: str) -> str:
+    """Escalate the case to a human support specialist."""
+    # A ticket is what a real system would open here; the tickets page records it.
+    return f"Escalating to human support. Reason: {reason}"
+
+
+@tool
+def go_back_to_warranty(runtime: ToolRuntime[None, SupportState]) -> Command:
+    """Go back to the warranty verification step to correct the warranty status."""
+    return SUPPORT.move(
+        runtime,
+        "go_back_to_warranty",
+        "Returned to warranty verification.",
+        reason="customer corrected the warranty status",
+    )
+
+
+@tool
+def go_back_to_classification(runtime: ToolRuntime[None, SupportState]) -> Command:
+    """Go back to the issue classification step to correct the issue type."""
+    return SUPPORT.move(
+        runtime,
+        "go_back_to_classification",
+        "Returned to issue classification.",
+        reason="customer corrected the issue type",
+    )
+
+
+# --- Prompts (data: the prompt studio can override them) -----------------------------
+
+WARRANTY_COLLECTOR_PROMPT = """You are a customer support agent helping with device issues.
+
+CURRENT STEP: Warranty verification
+
+At this step, you need to:
+1. Greet the customer warmly
+2. Ask if their device is under warranty
+3. Use record_warranty_status to record their response and move to the next step
+
+Be conversational and friendly. Don't ask multiple questions at once."""
+
+ISSUE_CLASSIFIER_PROMPT = """You are a customer support agent helping with device issues.
+
+CURRENT STEP: Issue classification
+CUSTOMER INFO: Warranty status is {warranty_status}
+
+At this step, you need to:
+1. Ask the customer to describe their issue
+2. Determine if it's a hardware issue (physical damage, broken parts) or software issue (app crashes, performance)
+3. Use record_issue_type to record the classification and move to the next step
+
+If unclear, ask clarifying questions before classifying."""
+
+RESOLUTION_SPECIALIST_PROMPT = """You are a customer support agent helping with device issues.
+
+CURRENT STEP: Resolution
+CUSTOMER INFO: Warranty status is {warranty_status}, issue type is {issue_type}
+
+At this step, you need to:
+1. For SOFTWARE issues: provide troubleshooting steps using provide_solution
+2. For HARDWARE issues:
+   - If IN WARRANTY: explain warranty repair process using provide_solution
+   - If OUT OF WARRANTY: escalate_to_human for paid repair options
+
+If the customer indicates any information was wrong, use:
+- go_back_to_warranty to correct warranty status
+- go_back_to_classification to correct issue type
+
+Be specific and helpful in your solutions."""
+
+# --- The workflow ----------------------------------------------------------------------
+
+SUPPORT = Workflow(
+    name="support",
+    title="Customer support (state machine)",
+    state_key="current_step",
+    initial="warranty_collector",
+    steps=(
+        Step(
+            name="warranty_collector",
+            title="Warranty verification",
+            prompt=WARRANTY_COLLECTOR_PROMPT,
+            tools=(record_warranty_status,),
+            description="Find out whether the device is under warranty.",
+        ),
+        Step(
+            name="issue_classifier",
+            title="Issue classification",
+            prompt=ISSUE_CLASSIFIER_PROMPT,
+            tools=(record_issue_type,),
+            requires=("warranty_status",),
+            description="Decide whether the problem is hardware or software.",
+        ),
+        Step(
+            name="resolution_specialist",
+            title="Resolution",
+            prompt=RESOLUTION_SPECIALIST_PROMPT,
+            tools=(
+                provide_solution,
+                escalate_to_human,
+                go_back_to_warranty,
+                go_back_to_classification,
+            ),
+            requires=("warranty_status", "issue_type"),
+            description="Fix it, arrange a warranty repair, or hand over to a person.",
+        ),
+    ),
+    moves={
+        "record_warranty_status": "issue_classifier",
+        "record_issue_type": "resolution_specialist",
+        "go_back_to_warranty": "warranty_collector",
+        "go_back_to_classification": "issue_classifier",
+    },
+    facts=("warranty_status", "issue_type"),
+    offline_rules=SUPPORT_RULES,
+    starters=(
+        ("Cracked screen (the tutorial)", "Hi, my phone screen is cracked"),
+        (
+            "Old laptop, swollen battery",
+            "My laptop's battery is swollen and I bought it 3 years ago",
+        ),
+        ("Slow after an update", "My phone has been really slow since the last update"),
+    ),
+    extra={"state_schema": SupportState},
+)
