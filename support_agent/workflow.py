@@ -75,6 +75,9 @@ class Workflow:
     facts: tuple[str, ...] = ()  # state keys shown as "recorded facts"
     offline_rules: Any = None  # support_agent.models.policy.OfflineRules
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
+    # A graph of agents (sales <-> support) starts at START and ends each turn at
+    # END; the diagram draws both. A single-agent state machine has neither.
+    graph_endpoints: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def step(self, name: str) -> Step:
