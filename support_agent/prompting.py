@@ -30,9 +30,7 @@ def placeholders(template: str) -> list[str]:
     try:
         parsed = list(Formatter().parse(template))
     except ValueError as exc:
-        raise TemplateError(
-            f"Stray brace: {exc}. Write {{{{ or }}}} for a literal brace."
-        ) from exc
+        raise TemplateError(f"Stray brace: {exc}. Write {{{{ or }}}} for a literal brace.") from exc
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue

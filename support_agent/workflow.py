@@ -12,12 +12,11 @@ import operator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from typing_extensions import TypedDict
-
 from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.types import Command
+from typing_extensions import TypedDict
 
 from support_agent.prompting import fill_prompt
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -18,10 +19,21 @@ _NUMBER_WORDS = {
     "a couple of": 2, "a couple": 2, "a few": 3, "few": 3, "several": 4,
 }  # fmt: skip
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "month": 1.0, "year": 12.0}
-_AGE = re.compile(
-    r"\b(\d+|a couple of|a couple|a few|few|several|an|a|one|two|three|four|five|six|seven"
-    r"|eight|nine|ten|eleven|twelve)\s+(day|week|month|year)s?\s+(ago|old|back)\b"
+_COUNT = (
+    r"(\d+|a couple of|a couple|a few|few|several|an|a|one|two|three|four|five|six|seven"
+    r"|eight|nine|ten|eleven|twelve)"
 )
+_SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s+(day|week|month|year)s?"
+# An age needs context on one side ("3 years ago", "for about 18 months"), so
+# "a 2 year warranty" is not read as the device's age.
+_AGE = re.compile(
+    r"\b(?:(?:for|had it|owned it|about|around|over|nearly|almost|roughly)\s+)"
+    + _SPAN
+    + r"\b(?![- ]?(?:warranty|guarantee|plan|coverage))"
+    r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
+)
+_LESS = re.compile(r"\b(?:less than|under|not even|not yet|barely|only)\s+" + _SPAN + r"\b")
+_YEAR = re.compile(r"\b(?:since|in|back in|from|bought it in|got it in)\s+((?:19|20)\d\d)\b")
 _LAST = re.compile(r"\b(last|this past|past)\s+(week|month)\b")
 
 
@@ -94,14 +106,23 @@ class Classifier:
 
     @staticmethod
     def _ages(cue: AgeCue, text: str, credit) -> str:
-        for regex in (_AGE, _LAST):
+        def months_of(amount: str, unit: str) -> float:
+            count = float(amount) if amount.isdigit() else _NUMBER_WORDS[amount]
+            return count * _UNIT_MONTHS[unit]
+
+        for regex in (_LESS, _AGE, _LAST, _YEAR):
             for match in list(regex.finditer(text)):
-                if regex is _AGE:
-                    amount = match.group(1)
-                    count = float(amount) if amount.isdigit() else _NUMBER_WORDS[amount]
-                    months = count * _UNIT_MONTHS[match.group(2)]
+                groups = [g for g in match.groups() if g is not None]
+                if regex is _YEAR:
+                    months = (date.today().year - int(groups[0])) * 12.0
+                    if months == cue.months:  # last calendar year: could be either
+                        continue
+                elif regex is _LAST:
+                    months = _UNIT_MONTHS[groups[-1]]
                 else:
-                    months = _UNIT_MONTHS[match.group(2)]
+                    months = months_of(*groups[:2])
+                    if regex is _LESS:
+                        months = min(months, cue.months) - 0.5  # "less than a year"
                 credit(cue.below if months < cue.months else cue.at_least, cue.weight, None)
                 start, end = match.span()
                 text = text[:start] + " " * (end - start) + text[end:]

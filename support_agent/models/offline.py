@@ -23,12 +23,25 @@ from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from support_agent.models.policy import OfflineRules, Plan, Policy, format_ledger
+from support_agent.models.policy import (
+    OfflineRules,
+    Plan,
+    Policy,
+    format_ledger,
+    latest_calls,
+)
 
 _SUMMARY_MARKER = "Messages to summarize:"
 _XML_TOOL_CALL = re.compile(r'<tool_call id="[^"]*" name="([^"]+)">(.*?)</tool_call>', re.S)
 _XML_LEDGER = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.M)
 _XML_HUMAN = re.compile(r'<message type="human">(.*?)</message>', re.S)
+_FIRST_SAID = re.compile(r'^The customer first said: "(.*)"$', re.M)
+SUMMARY_PREFIX = "Here is a summary"
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).replace('"', "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _all_rules() -> OfflineRules:
@@ -68,22 +81,19 @@ class OfflineChatModel(BaseChatModel):
 
     @staticmethod
     def _summarise(prompt: str) -> str:
-        body = prompt.split(_SUMMARY_MARKER, 1)[1]
-        calls = [(name, args) for name, args in _XML_LEDGER.findall(html.unescape(body))]
-        for name, raw in _XML_TOOL_CALL.findall(body):
-            calls.append((name, json.loads(html.unescape(raw))))
-        said = [
-            html.unescape(t).strip()
-            for t in _XML_HUMAN.findall(body)
-            if not t.startswith("Here is a summary")
-        ]
-        quotes = "\n".join(f'- "{s[:160]}"' for s in said[-5:]) or "- None"
-        ledger = format_ledger(calls) or "None"
+        body = html.unescape(prompt.split(_SUMMARY_MARKER, 1)[1])
+        calls = [(name, json.loads(args)) for name, args in _XML_LEDGER.findall(body)]
+        calls += [(name, json.loads(raw)) for name, raw in _XML_TOOL_CALL.findall(body)]
+        said = [t.strip() for t in _XML_HUMAN.findall(body) if not t.startswith(SUMMARY_PREFIX)]
+        first = _FIRST_SAID.search(body)
+        opening = first.group(1) if first else (said[0] if said else "")
+        quotes = "\n".join(f'- "{_one_line(s)}"' for s in said[-4:]) or "- None"
         return (
-            "## SESSION INTENT\nA customer is being helped through the support workflow.\n\n"
+            "## SESSION INTENT\nA customer is being helped through a support workflow.\n"
+            f'The customer first said: "{_one_line(opening)}"\n\n'
             f"## SUMMARY\nThe customer's most recent earlier messages:\n{quotes}\n\n"
-            f"## ARTIFACTS\nTool calls so far:\n{ledger}\n\n"
-            "## NEXT STEPS\nContinue from the current step."
+            f"## ARTIFACTS\nTool calls so far:\n{format_ledger(latest_calls(calls)) or 'None'}"
+            "\n\n## NEXT STEPS\nContinue from the current step."
         )
 
     def _message(self, plan: Plan, messages: list[BaseMessage]) -> AIMessage:

@@ -31,7 +31,9 @@ class Rule:
     tool: str | None = None
     offered: tuple[str, ...] = ()  # reply rules: fire only when one of these is bound
     classifier: str | None = None
-    labels: tuple[str, ...] = ()  # fire on these labels (empty: any label, or none if no classifier)
+    labels: tuple[
+        str, ...
+    ] = ()  # fire on these labels (empty: any label, or none if no classifier)
     arg: str | None = None  # tool argument that receives the label
     values: Mapping[str, str] = field(default_factory=dict)  # label -> argument value
     look_back: bool = False  # also read the customer's earlier messages
@@ -85,8 +87,22 @@ def is_summary(message: BaseMessage) -> bool:
     return message.additional_kwargs.get("lc_source") == SUMMARY_SOURCE
 
 
+_QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
+
+
 def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
-    return [m.text for m in messages if isinstance(m, HumanMessage) and not is_summary(m)]
+    """What the customer said, oldest first; summaries contribute their quotes."""
+    texts: list[str] = []
+    for m in messages:
+        if isinstance(m, HumanMessage):
+            texts.extend(_QUOTED.findall(m.text) if is_summary(m) else [m.text])
+    return texts
+
+
+def latest_calls(calls: Sequence[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Each tool's most recent call, in the order those calls happened."""
+    last = {name: i for i, (name, _args) in enumerate(calls)}
+    return [call for i, call in enumerate(calls) if last[call[0]] == i]
 
 
 def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
@@ -133,7 +149,11 @@ class Policy:
 
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         start = max(
-            (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
+            (
+                i
+                for i, m in enumerate(messages)
+                if isinstance(m, HumanMessage) and not is_summary(m)
+            ),
             default=0,
         )
         this_turn = messages[start + 1 :]
@@ -162,7 +182,10 @@ class Policy:
                     continue
                 if rule.labels and verdict.label not in rule.labels:
                     continue
-            if rule.contradicts and facts.get(rule.contradicts) in (None, self._value(rule, verdict)):
+            if rule.contradicts and facts.get(rule.contradicts) in (
+                None,
+                self._value(rule, verdict),
+            ):
                 continue
             values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
             values["value"] = self._value(rule, verdict)
@@ -217,5 +240,5 @@ class Policy:
     def _ask(self, bound: Sequence[str], unsure: bool) -> str:
         for rule in self.rules.rules:
             if rule.tool in bound and rule.ask:
-                return (rule.ask_unsure if unsure and rule.ask_unsure else rule.ask)
+                return rule.ask_unsure if unsure and rule.ask_unsure else rule.ask
         return "Could you tell me a little more about what you need?"

@@ -8,12 +8,11 @@ middleware, the sidebar diagram, scenarios and docs all read `SUPPORT`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NotRequired
 
 from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
-from typing_extensions import NotRequired
 
 from support_agent.workflow import Step, TransitionLog, Workflow
 from support_agent.workflows.support_intents import SUPPORT_RULES

@@ -53,6 +53,8 @@ ISSUE = Classifier(
     (
         Cue("unsure", r"\b(not sure|no idea|don't know|can't tell|hard to say)\b", 1),
         # software phrases that mention hardware words come first
+        Cue("software", r"\b(nothing('s| is)|not|isn't|is not|no)\b[^.?!]{0,12}\b(broken|damaged"
+            r"|cracked|physical\w*|hardware)\b( physically)?", 1),
         Cue("software", r"\b(camera|photo|music|mail|email|banking|maps?)\s+app\b", 3, "crash"),
         Cue("software", r"\b(stuck|frozen|freez\w*|hangs?|hanging)\b" + _GAP
             + r"\b(logo|boot\w*|start[- ]?up|splash|loading|spinning)\b", 3, "boot"),
@@ -81,6 +83,8 @@ ISSUE = Classifier(
             + r"\b(crack\w*|shatter\w*|smash\w*|broken|broke|chipped|lines|dead pixels"
             r"|bleed\w*|black spots?|flicker\w*|touch (doesn't|does not|isn't) work\w*"
             r"|not responding to touch|unresponsive to touch)\b", 3, "screen"),
+        Cue("hardware", r"\b(lines|stripes|dead pixels|black spots?|bleed\w*|flicker\w*)\b"
+            + _GAP + r"\b(screen|display|panel)\b", 3, "screen"),
         Cue("hardware", r"\b(swollen|swelling|bulg\w*|puff\w*|expanded|leaking)\b" + _GAP
             + r"\bbattery\b|\bbattery\b" + _GAP + r"\b(swollen|swelling|bulg\w*|puff\w*"
             r"|expanded|leaking|hot|overheat\w*|won't hold|doesn't hold|not holding"
@@ -104,7 +108,8 @@ ISSUE = Classifier(
             r"|\b(stuck|broken|loose|jammed)\b[^.?!]{0,10}\bbuttons?\b", 3, "buttons"),
         Cue("hardware", r"\b(keyboard|keys?|trackpad|touchpad|hinge|fan|case|housing|frame"
             r"|sim tray|sd card slot)\b" + _GAP + r"\b(broken|loose|stuck|cracked|bent|noisy"
-            r"|grinding|rattl\w*|missing|snapped)\b", 3, "physical"),
+            r"|grinding|rattl\w*|missing|snapped|fall\w* off|fell off|came off|coming off"
+            r"|popped off)\b", 3, "physical"),
         Cue("hardware", r"\b(dropped|drop|fell|fall|fallen|dent\w*|bent|smash\w*|physical\w*"
             r"|smoke|smoking|burning smell|rattl\w*|sparks?|melted|overheat\w*|too hot"
             r"|scorching|snapped)\b", 2, "physical"),
@@ -120,8 +125,10 @@ OUTCOME = Classifier(
     (
         Cue("human", r"\b(human|real person|a person|someone real|an agent|representative"
             r"|supervisor|manager|speak to someone|talk to someone)\b", 3),
-        Cue("not_fixed", r"\b(didn't|did not|doesn't|does not|hasn't|has not|not|still)\b"
-            r"[^.?!]{0,20}\b(work|help|fix\w*|solve\w*|resolve\w*)\b", 3),
+        Cue("not_fixed", r"\b(didn't|did not|doesn't|does not|hasn't|has not|not|still|none of"
+            r"|nothing)\b[^.?!]{0,25}\b(work\w*|help\w*|fix\w*|solve\w*|resolve\w*)\b", 3),
+        Cue("not_fixed", r"\bstill\b[^.?!]{0,15}\b(crash\w*|doing it|happen\w*|slow|broken"
+            r"|freez\w*|frozen|not working|won't|doesn't|can't|stuck|the same)\b", 3),
         Cue("not_fixed", r"\b(still (broken|happening|the same|crashing|slow|there)"
             r"|same problem|tried (that|those|everything|all of)|no luck|no change)\b", 3),
         Cue("thanks", r"\b(thanks|thank you|thx|cheers|appreciate it|that worked|works now"
@@ -259,7 +266,9 @@ SUPPORT_RULES = OfflineRules(
             look_back=True,
             need_label=False,
             when={"issue_type": "hardware", "warranty_status": "out_of_warranty"},
-            args={"reason": "Out-of-warranty hardware repair ({detail}): quote paid repair options"},
+            args={
+                "reason": "Out-of-warranty hardware repair ({detail}): quote paid repair options"
+            },
             say="Since the warranty has ended, a repair specialist needs to quote the "
             "paid repair options.",
             reply_after="I've passed your case to a human repair specialist, who will "

@@ -1,0 +1,31 @@
+import uuid
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from support_agent import build_support_agent
+
+
+@pytest.fixture
+def agent():
+    return build_support_agent(model="offline")
+
+
+@pytest.fixture
+def thread():
+    return {"configurable": {"thread_id": str(uuid.uuid4())}}
+
+
+def say(agent, config, *texts):
+    """Send customer turns one by one; return the final state."""
+    result = None
+    for text in texts:
+        result = agent.invoke({"messages": [HumanMessage(text)]}, config)
+    return result
+
+
+def tools_called(result, since_human: int = -1) -> list[str]:
+    """Names of tools the agent called after the customer's last message."""
+    humans = [i for i, m in enumerate(result["messages"]) if m.type == "human"]
+    start = humans[since_human]
+    return [c["name"] for m in result["messages"][start:] if m.type == "ai" for c in m.tool_calls]

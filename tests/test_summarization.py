@@ -1,0 +1,41 @@
+"""A long conversation is summarized; the state machine loses nothing."""
+
+from langchain_core.messages import HumanMessage
+from langchain_core.messages.utils import count_tokens_approximately
+
+from support_agent.agent import SUMMARY_TRIGGER
+from tests.conftest import say
+
+
+def test_sixty_turns_summarize_and_keep_state(agent, thread):
+    turns = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]
+    turns += ["What should I do?"] * 27
+    turns += ["Actually, I made a mistake - my device is out of warranty"]
+    turns += ["What should I do?"] * 30
+    assert len(turns) == 60
+    final = say(agent, thread, *turns)
+
+    summaries = [
+        m
+        for m in final["messages"]
+        if isinstance(m, HumanMessage) and m.additional_kwargs.get("lc_source") == "summarization"
+    ]
+    assert summaries, "a 60-turn conversation must trigger summarization"
+    # Bounded: under the trigger plus one turn, where 60 turns hold 240+ messages.
+    assert count_tokens_approximately(final["messages"]) < SUMMARY_TRIGGER[1] + 600
+    assert len(final["messages"]) < 100
+    assert final["turn"] == 60
+    assert final["current_step"] == "resolution_specialist"
+    assert (final["warranty_status"], final["issue_type"]) == ("out_of_warranty", "hardware")
+    assert [t["tool"] for t in final["transitions"]] == [
+        "record_warranty_status",
+        "record_issue_type",
+        "go_back_to_warranty",
+        "record_warranty_status",
+        "record_issue_type",
+    ]
+    assert [t["turn"] for t in final["transitions"]] == [2, 2, 30, 30, 30]
+    # The offline model still routes correctly from what the summary carried forward.
+    last_calls = [c["name"] for m in final["messages"][-4:] if m.type == "ai" for c in m.tool_calls]
+    assert last_calls == ["escalate_to_human"]
+    assert "record_warranty_status" in summaries[-1].text  # the summary keeps the tool ledger

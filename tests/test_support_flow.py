@@ -1,0 +1,177 @@
+"""The tutorial's workflow, end to end, on the offline model."""
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from support_agent.middleware import StepRequirementError
+from support_agent.workflows.support import SUPPORT
+from tests.conftest import say, tools_called
+
+TUTORIAL = [
+    "Hi, my phone screen is cracked",
+    "Yes, it's still under warranty",
+    "The screen is physically cracked from dropping it",
+    "What should I do?",
+]
+
+
+def test_tutorial_four_turns_reach_resolution(agent, thread):
+    first = say(agent, thread, TUTORIAL[0])
+    assert first.get("current_step") is None  # still at the default first step
+    assert tools_called(first) == []
+    assert "warranty" in first["messages"][-1].text.lower()
+
+    final = say(agent, thread, *TUTORIAL[1:])
+    assert final["current_step"] == "resolution_specialist"
+    assert final["warranty_status"] == "in_warranty"
+    assert final["issue_type"] == "hardware"
+    moves = [(t["source"], t["target"], t["tool"]) for t in final["transitions"]]
+    assert moves == [
+        ("warranty_collector", "issue_classifier", "record_warranty_status"),
+        ("issue_classifier", "resolution_specialist", "record_issue_type"),
+    ]
+    assert [t["turn"] for t in final["transitions"]] == [2, 2]
+    assert final["turn"] == 4
+    assert tools_called(final) == ["provide_solution"]
+    assert "warranty" in final["messages"][-1].text.lower()
+
+
+@pytest.mark.parametrize(
+    ("turns", "tool", "warranty", "issue", "words"),
+    [
+        (
+            ["My app keeps crashing when I open it", "yes, bought it last month"],
+            "provide_solution",
+            "in_warranty",
+            "software",
+            "cache",
+        ),
+        (
+            ["My battery is swollen", "yes it's covered"],
+            "provide_solution",
+            "in_warranty",
+            "hardware",
+            "battery",
+        ),
+        (
+            ["The charging port is broken", "nope, expired in March"],
+            "escalate_to_human",
+            "out_of_warranty",
+            "hardware",
+            "specialist",
+        ),
+        (
+            ["It's frozen on the logo after the update", "I got it 3 years ago"],
+            "provide_solution",
+            "out_of_warranty",
+            "software",
+            "recovery",
+        ),
+    ],
+)
+def test_resolution_routes(agent, thread, turns, tool, warranty, issue, words):
+    final = say(agent, thread, *turns)
+    assert final["current_step"] == "resolution_specialist"
+    assert (final["warranty_status"], final["issue_type"]) == (warranty, issue)
+    called = tools_called(final)
+    assert called[-1] == tool
+    other = {"provide_solution", "escalate_to_human"} - {tool}
+    assert not other & set(called)
+    assert words in final["messages"][-1].text.lower()
+
+
+def test_unclear_warranty_asks_again(agent, thread):
+    final = say(agent, thread, "My screen is cracked", "I think so?")
+    assert final.get("current_step") is None
+    assert final.get("warranty_status") is None
+    assert "receipt" in final["messages"][-1].text.lower()
+
+
+def test_unclear_issue_asks_for_details(agent, thread):
+    final = say(agent, thread, "Hello", "yes it's under warranty", "it's acting weird")
+    assert final["current_step"] == "issue_classifier"
+    assert final.get("issue_type") is None
+    assert final["messages"][-1].text.endswith("?")
+
+
+def test_correct_warranty_goes_back_and_rerecords(agent, thread):
+    say(agent, thread, *TUTORIAL)
+    final = say(agent, thread, "Actually, I made a mistake - my device is out of warranty")
+    assert tools_called(final) == [
+        "go_back_to_warranty",
+        "record_warranty_status",
+        "record_issue_type",
+        "escalate_to_human",
+    ]
+    assert final["warranty_status"] == "out_of_warranty"
+    assert final["current_step"] == "resolution_specialist"
+    assert [t["target"] for t in final["transitions"][2:]] == [
+        "warranty_collector",
+        "issue_classifier",
+        "resolution_specialist",
+    ]
+    assert {t["turn"] for t in final["transitions"][2:]} == {5}
+
+
+def test_correct_issue_type_goes_back_to_classification(agent, thread):
+    say(agent, thread, "my screen is cracked", "yes, under warranty")
+    final = say(agent, thread, "sorry, it's actually a software problem, an app keeps crashing")
+    assert tools_called(final)[:2] == ["go_back_to_classification", "record_issue_type"]
+    assert final["issue_type"] == "software"
+    assert tools_called(final)[-1] == "provide_solution"
+
+
+def test_step_with_missing_facts_is_refused_clearly(agent, thread):
+    agent.update_state(thread, {"current_step": "resolution_specialist"})
+    with pytest.raises(StepRequirementError) as err:
+        agent.invoke({"messages": [HumanMessage("What should I do?")]}, thread)
+    assert "warranty_status" in str(err.value) and "Resolution" in str(err.value)
+
+
+def test_tool_from_another_step_changes_nothing(agent, thread):
+    """A model may name any registered tool; a move not offered here is refused."""
+    say(agent, thread, "hi")
+    state = agent.get_state(thread).values
+    tool = SUPPORT.step("issue_classifier").tools[0]
+
+    class Runtime:  # what ToolRuntime carries that `move` reads
+        tool_call_id = "call_x"
+
+    Runtime.state = state
+    command = tool.func(issue_type="hardware", runtime=Runtime())
+    assert "current_step" not in command.update
+    assert "not available" in command.update["messages"][0].content
+
+
+def test_transitions_are_declared_data():
+    assert SUPPORT.transitions() == [
+        {"from": "warranty_collector", "to": "issue_classifier", "tool": "record_warranty_status"},
+        {"from": "issue_classifier", "to": "resolution_specialist", "tool": "record_issue_type"},
+        {
+            "from": "resolution_specialist",
+            "to": "warranty_collector",
+            "tool": "go_back_to_warranty",
+        },
+        {
+            "from": "resolution_specialist",
+            "to": "issue_classifier",
+            "tool": "go_back_to_classification",
+        },
+    ]
+
+
+async def test_async_invoke_and_stream(agent, thread):
+    await agent.ainvoke({"messages": [HumanMessage(TUTORIAL[0])]}, thread)
+    tokens, updates = [], []
+    async for mode, chunk in agent.astream(
+        {"messages": [HumanMessage(TUTORIAL[1])]}, thread, stream_mode=["updates", "messages"]
+    ):
+        if mode == "messages" and chunk[1].get("langgraph_node") == "model":
+            tokens.append(chunk[0])
+        elif mode == "updates":
+            updates.append(chunk)
+    state = (await agent.aget_state(thread)).values
+    assert state["current_step"] == "resolution_specialist"
+    assert any(getattr(t, "tool_call_chunks", None) for t in tokens)
+    assert "".join(t.text for t in tokens).strip()
+    assert any("tools" in u for u in updates)
