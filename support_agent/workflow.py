@@ -8,7 +8,6 @@ all read this object; nothing restates it.
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from support_agent.prompting import fill_prompt
 class TransitionRecord(TypedDict):
     """One move of the state machine, as kept in the graph state."""
 
+    id: str  # the tool call that made the move
     turn: int
     source: str
     target: str
@@ -31,9 +31,22 @@ class TransitionRecord(TypedDict):
     reason: str
 
 
+def append_new(
+    left: list[TransitionRecord] | None, right: list[TransitionRecord] | None
+) -> list[TransitionRecord]:
+    """Append records not seen yet (by id).
+
+    A subgraph node hands its whole output state to the parent graph, so the
+    same records can arrive twice; plain `operator.add` would duplicate them.
+    """
+    left = list(left or [])
+    seen = {r.get("id") for r in left}
+    return left + [r for r in right or [] if r.get("id") not in seen]
+
+
 # Reducer-backed so tools append; the list survives summarization because it
 # lives in state, not in messages.
-TransitionLog = Annotated[list[TransitionRecord], operator.add]
+TransitionLog = Annotated[list[TransitionRecord], append_new]
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,7 @@ class Workflow:
                 }
             )
         record = TransitionRecord(
+            id=runtime.tool_call_id,
             turn=int(state.get("turn") or 0),
             source=source,
             target=target,
