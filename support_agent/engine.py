@@ -1,0 +1,231 @@
+"""Running one customer turn, as UI-agnostic events.
+
+Pages call `run_turn` and render what it yields; tests and the CLI consume
+the same stream. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
+`Transition` (the machine moved), `Error` (the turn failed; what to do), and
+`TurnEnd` (the state after the turn).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+
+from support_agent.middleware import StepRequirementError
+from support_agent.models import ModelConfigError
+from support_agent.workflow import Workflow
+
+MAX_MESSAGE_CHARS = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    agent: str = ""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    args: dict
+    agent: str = ""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    id: str
+    name: str
+    content: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Transition:
+    turn: int
+    source: str
+    target: str
+    tool: str
+    reason: str
+    source_title: str
+    target_title: str
+
+
+@dataclass(frozen=True)
+class Error:
+    kind: str  # "input" | "config" | "provider" | "state" | "store"
+    message: str
+    retryable: bool = False
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
+
+
+def new_thread_id() -> str:
+    """An unguessable thread id (128 bits), safe in a URL."""
+    return secrets.token_urlsafe(16)
+
+
+def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
+    configurable = {"thread_id": thread_id}
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+def clean_message(text: str | None) -> str | Error:
+    """The customer's text made safe to send, or an `Error` saying what is wrong."""
+    text = _CONTROL.sub("", text or "").strip()
+    if not text:
+        return Error("input", "Type a message first: an empty message can't be sent.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        return Error(
+            "input",
+            f"That message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
+            "Shorten it or send it in parts.",
+        )
+    return text
+
+
+def describe_failure(exc: BaseException) -> Error:
+    """A clear, key-free message for a failed turn."""
+    if isinstance(exc, ModelConfigError):
+        return Error("config", str(exc))
+    if isinstance(exc, StepRequirementError):
+        return Error(
+            "state", f"{exc} Use the time-travel panel to go back, or start a new conversation."
+        )
+    name = type(exc).__name__
+    module = type(exc).__module__
+    if isinstance(exc, sqlite3.Error) or module.startswith("psycopg"):
+        return Error(
+            "store",
+            "The conversation store is unavailable, so this turn could not be saved. "
+            "Earlier turns are safe. Check the database, then Retry.",
+            retryable=True,
+        )
+    if "Authentication" in name or "PermissionDenied" in name:
+        return Error(
+            "config",
+            "The model provider rejected the API key. Check the key in the sidebar, the "
+            "environment or .streamlit/secrets.toml.",
+        )
+    if "NotFound" in name:
+        return Error(
+            "config",
+            "The model provider does not know that model name. Check the spelling in the "
+            "sidebar (provider:model).",
+        )
+    if any(
+        word in name for word in ("Connection", "Timeout", "RateLimit", "ServiceUnavailable")
+    ) or isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+        return Error(
+            "provider",
+            f"The model provider could not be reached ({name}). Your message is kept; "
+            "check the server or your connection, then Retry.",
+            retryable=True,
+        )
+    return Error(
+        "provider", f"The turn failed ({name}): {exc}. Your message is kept; Retry.", retryable=True
+    )
+
+
+def run_turn(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    text: str | None,
+    *,
+    resume: bool = False,
+    checkpoint_id: str | None = None,
+) -> Iterator[Event]:
+    """Send the customer's `text` on `thread_id` and stream what happens.
+
+    `resume=True` re-runs a turn that failed part-way: LangGraph kept the
+    customer's message and the last good checkpoint, so nothing is sent twice.
+    `checkpoint_id` continues from an earlier checkpoint (a new branch).
+    """
+    if resume:
+        payload = None
+    else:
+        cleaned = clean_message(text)
+        if isinstance(cleaned, Error):
+            yield cleaned
+            return
+        payload = {"messages": [HumanMessage(cleaned)]}
+    config = thread_config(thread_id, checkpoint_id)
+    seen_calls: set[str] = set()
+    seen_results: set[str] = set()
+    seen_moves: set[str] = set()
+    try:
+        for namespace, mode, chunk in graph.stream(
+            payload, config, stream_mode=["updates", "messages"], subgraphs=True
+        ):
+            agent = _agent_of(namespace)
+            if mode == "messages":
+                message, meta = chunk
+                if (
+                    isinstance(message, AIMessageChunk)
+                    and meta.get("langgraph_node") == "model"
+                    and message.text
+                    and not meta.get("lc_source")
+                ):
+                    yield Token(message.text, agent or meta.get("lc_agent_name", ""))
+                continue
+            for update in (chunk or {}).values():
+                if not isinstance(update, dict):
+                    continue
+                for message in update.get("messages") or []:
+                    if isinstance(message, AIMessage):
+                        for call in message.tool_calls:
+                            if call["id"] not in seen_calls:
+                                seen_calls.add(call["id"])
+                                yield ToolCall(call["id"], call["name"], call["args"], agent)
+                    elif (
+                        isinstance(message, ToolMessage)
+                        and message.tool_call_id not in seen_results
+                    ):
+                        seen_results.add(message.tool_call_id)
+                        yield ToolResult(
+                            message.tool_call_id,
+                            message.name or "",
+                            message.text,
+                            ok=message.status != "error",
+                        )
+                for record in update.get("transitions") or []:
+                    if record.get("id") not in seen_moves:
+                        seen_moves.add(record.get("id"))
+                        yield transition_event(workflow, record)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a clear message
+        yield describe_failure(exc)
+        return
+    yield TurnEnd(dict(graph.get_state(thread_config(thread_id)).values))
+
+
+def transition_event(workflow: Workflow, record: dict) -> Transition:
+    return Transition(
+        turn=record.get("turn", 0),
+        source=record["source"],
+        target=record["target"],
+        tool=record["tool"],
+        reason=record.get("reason", ""),
+        source_title=workflow.step(record["source"]).title,
+        target_title=workflow.step(record["target"]).title,
+    )
+
+
+def _agent_of(namespace: tuple[str, ...]) -> str:
+    # Subgraph namespaces look like ("sales_agent:<task id>",)
+    return namespace[0].split(":", 1)[0] if namespace else ""
