@@ -1,0 +1,19 @@
+"""Handoff Studio: run, watch and tune state-machine support agents."""
+
+import streamlit as st
+
+from support_agent.ui import app_context, machine_panel
+from support_agent.workflows import get_workflow
+
+st.set_page_config(page_title="Handoff Studio", page_icon="🔀", layout="wide")
+
+page = st.navigation(
+    [
+        st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
+    ]
+)
+machine_panel.reserve_slot()
+ctx = app_context.init()
+page.run()
+# Drawn after the page, so the sidebar shows the state this turn left behind.
+machine_panel.show(get_workflow(ctx.workflow), ctx.final_state or ctx.read_state())

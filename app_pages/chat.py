@@ -1,0 +1,59 @@
+"""Chat: talk to the agent and watch the state machine move."""
+
+import streamlit as st
+
+from support_agent.history import transcript as saved_transcript
+from support_agent.ui import chat_turn, transcript
+from support_agent.ui.app_context import context
+from support_agent.workflows import get_workflow
+
+ctx = context()
+workflow = get_workflow(ctx.workflow)
+state = ctx.read_state()
+
+head, new = st.columns([5, 1], vertical_alignment="bottom")
+head.title("Chat")
+if new.button("New conversation", icon="➕", width="stretch"):
+    ctx.new_conversation()
+    st.rerun()
+st.caption(
+    f"Workflow: **{workflow.title}** · model: **{'offline demo' if ctx.model.offline else ctx.model.spec}**"
+)
+if notice := ctx.notice:
+    st.info(notice, icon="🔗")
+
+transcript.show_saved(workflow, saved_transcript(state))
+
+failed = chat_turn.failure()
+to_send: tuple[str | None, bool] | None = None
+if failed:
+    if not failed["resume"] and failed["text"]:
+        transcript.show_customer(failed["text"])
+    st.error(failed["message"], icon="⚠️")
+    if st.button("Retry", icon="🔁", type="primary"):
+        st.session_state.pop(chat_turn.FAILED_KEY, None)
+        to_send = (failed["text"], failed["resume"])
+
+starters = st.empty()
+if not state.get("messages") and not failed:
+    with starters.container():
+        st.markdown("**Try a starter conversation:**")
+        cols = st.columns(len(workflow.starters) or 1)
+        for col, (label, text) in zip(cols, workflow.starters, strict=False):
+            if col.button(label, help=text, width="stretch"):
+                to_send = (text, False)
+
+typed = st.chat_input("Write as the customer…", max_chars=4000)
+if typed is not None:
+    to_send = (typed, False)
+
+if to_send is not None:
+    starters.empty()
+    text, resume = to_send
+    new_state = chat_turn.run(workflow, ctx.thread_id, ctx.runner, state, text, resume=resume)
+    if chat_turn.failure():
+        st.rerun()  # show the kept message, the error and Retry in place
+    if new_state is not None:
+        state = new_state
+
+ctx.final_state = state

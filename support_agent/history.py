@@ -1,0 +1,99 @@
+"""Reading a thread's state for people: transcript, facts, transition history.
+
+Pure functions over the state dict a checkpointer returns, so the chat page,
+the threads page, exports and tests share one reading of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from support_agent.models.policy import is_summary
+from support_agent.workflow import Workflow
+
+
+@dataclass
+class ToolUse:
+    id: str
+    name: str
+    args: dict
+    result: str | None = None
+    ok: bool = True
+    transition: dict | None = None  # the move this call made, if any
+
+
+@dataclass
+class ChatItem:
+    """One bubble: the customer's words, the agent's reply (with its tool uses), or a summary."""
+
+    role: str  # "customer" | "agent" | "summary"
+    texts: list[str] = field(default_factory=list)
+    tools: list[ToolUse] = field(default_factory=list)
+    agent: str = ""
+    turn: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(t for t in self.texts if t)
+
+
+def transcript(state: dict) -> list[ChatItem]:
+    """The conversation as bubbles; summaries are marked, never shown as the customer's."""
+    moves = {r.get("id"): r for r in state.get("transitions") or []}
+    items: list[ChatItem] = []
+    calls: dict[str, ToolUse] = {}
+    turn = _turns_before(state)
+    for message in state.get("messages") or []:
+        if isinstance(message, HumanMessage):
+            if is_summary(message):
+                items.append(ChatItem("summary", [message.text]))
+            else:
+                turn += 1
+                items.append(ChatItem("customer", [message.text], turn=turn))
+        elif isinstance(message, AIMessage):
+            agent = message.name or ""
+            if not items or items[-1].role != "agent" or items[-1].agent != agent:
+                items.append(ChatItem("agent", agent=agent, turn=turn))
+            items[-1].texts.append(message.text)
+            for call in message.tool_calls:
+                use = ToolUse(call["id"], call["name"], call["args"], transition=moves.get(call["id"]))
+                calls[call["id"]] = use
+                items[-1].tools.append(use)
+        elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
+            use = calls[message.tool_call_id]
+            use.result, use.ok = message.text, message.status != "error"
+    return items
+
+
+def _turns_before(state: dict) -> int:
+    """Turns no longer in the messages (summarized away), so numbering stays true."""
+    shown = sum(
+        1
+        for m in state.get("messages") or []
+        if isinstance(m, HumanMessage) and not is_summary(m)
+    )
+    return max(int(state.get("turn") or 0) - shown, 0)
+
+
+def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:
+    return {key: state.get(key) for key in workflow.facts}
+
+
+def history_rows(workflow: Workflow, state: dict) -> list[dict]:
+    """The transition history as table rows with readable step titles."""
+    return [
+        {
+            "turn": r.get("turn"),
+            "from": workflow.step(r["source"]).title,
+            "to": workflow.step(r["target"]).title,
+            "tool": r["tool"],
+            "reason": r.get("reason", ""),
+        }
+        for r in state.get("transitions") or []
+    ]
+
+
+def customer_turns(messages: list[BaseMessage]) -> list[str]:
+    return [m.text for m in messages if isinstance(m, HumanMessage) and not is_summary(m)]

@@ -1,0 +1,102 @@
+"""Where conversations live, chosen from one setting.
+
+`HANDOFF_DB_URL` is `sqlite:///data/handoff_studio.db` (the default, created
+on first use), `postgresql://user:pass@host/db` for a shared server, or
+`memory://` for tests. Conversation state is kept by LangGraph's own
+checkpointers; nothing here invents a checkpoint format.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+
+DB_URL_ENV = "HANDOFF_DB_URL"
+DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
+
+
+class StoreUnavailable(RuntimeError):
+    """The configured store can't be reached; the message says which and what to do."""
+
+
+@dataclass
+class Store:
+    kind: str  # "memory" | "sqlite" | "postgres"
+    url: str  # with any password removed: safe to show
+    checkpointer: BaseCheckpointSaver
+    resources: list[Any] = field(default_factory=list)  # connections / pools to close
+
+    def close(self) -> None:
+        for resource in self.resources:
+            resource.close()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and the UI."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def configured_url() -> str:
+    return os.environ.get(DB_URL_ENV, "").strip() or DEFAULT_DB_URL
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store named by `url` (default: `HANDOFF_DB_URL`)."""
+    url = (url or configured_url()).strip()
+    if url.startswith("memory://"):
+        return Store("memory", url, InMemorySaver())
+    if url.startswith("sqlite:///"):
+        return _open_sqlite(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        return _open_postgres(url)
+    raise StoreUnavailable(
+        f"{DB_URL_ENV}={redact(url)!r} is not a supported store. Use "
+        "sqlite:///path/to/file.db, postgresql://user:password@host:5432/db or memory://."
+    )
+
+
+def _open_sqlite(url: str) -> Store:
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = Path(url.removeprefix("sqlite:///"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Streamlit serves each browser session on its own thread; the saver locks.
+        conn = sqlite3.connect(path, check_same_thread=False)
+        saver = SqliteSaver(conn)
+        saver.setup()
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnavailable(f"Can't open the SQLite store at {path}: {exc}") from exc
+    return Store("sqlite", url, saver, [conn])
+
+
+def _open_postgres(url: str) -> Store:
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=10,
+        open=False,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+    )
+    try:
+        pool.open(wait=True, timeout=10)
+        saver = PostgresSaver(pool)
+        saver.setup()
+    except Exception as exc:
+        pool.close()
+        raise StoreUnavailable(
+            f"Can't reach PostgreSQL at {redact(url)}: {type(exc).__name__}. "
+            "Check the server is running and the URL is right."
+        ) from exc
+    return Store("postgres", redact(url), saver, [pool])

@@ -1,0 +1,42 @@
+"""Process-wide resources for the app: the store, and graphs built on it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from support_agent.builders import build_graph
+from support_agent.models import OfflineChatModel, get_model
+from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
+
+
+def _secret(name: str) -> str | None:
+    try:
+        value = st.secrets.get(name)
+    except Exception:  # no secrets.toml: Streamlit raises rather than returning None
+        return None
+    return str(value) if value else None
+
+
+@st.cache_resource(show_spinner="Opening the conversation store…")
+def _store(url: str) -> Store:
+    return open_store(url)
+
+
+def store() -> Store:
+    """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
+    return _store(_secret(DB_URL_ENV) or configured_url())
+
+
+def secret(name: str) -> str | None:
+    return _secret(name)
+
+
+def reader_graph(workflow: str):
+    """A graph for reading state: it never calls its (offline) model."""
+    return build_graph(workflow, OfflineChatModel(), store().checkpointer)
+
+
+def runner_graph(workflow: str, spec: str, base_url: str | None, api_key: str | None, prompts=None):
+    """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
+    model = get_model(spec, base_url=base_url or None, api_key=api_key or None)
+    return build_graph(workflow, model, store().checkpointer, prompts=prompts)

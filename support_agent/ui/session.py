@@ -1,0 +1,68 @@
+"""Which conversation this browser session is on: session state plus `?thread=` in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from support_agent.engine import new_thread_id, thread_config
+from support_agent.workflows import WORKFLOWS
+
+THREAD_KEY = "chat.thread_id"
+WORKFLOW_KEY = "chat.workflow"
+NOTICE_KEY = "chat.notice"
+DEFAULT_WORKFLOW = "support"
+
+
+def thread_info(checkpointer, thread_id: str) -> dict | None:
+    """The thread's checkpoint metadata, or None when it has no saved turn."""
+    found = checkpointer.get_tuple(thread_config(thread_id))
+    return dict(found.metadata or {}) if found else None
+
+
+def current_thread(checkpointer) -> str:
+    """This session's thread id; adopts a `?thread=` link that exists."""
+    ss = st.session_state
+    linked = st.query_params.get("thread")
+    if linked and linked != ss.get(THREAD_KEY):
+        info = thread_info(checkpointer, linked)
+        if info is None:
+            ss[NOTICE_KEY] = (
+                "That conversation link doesn't match a saved conversation (it may have been "
+                "deleted). A fresh conversation has been started."
+            )
+            del st.query_params["thread"]
+            start_new(ss.get(WORKFLOW_KEY, DEFAULT_WORKFLOW))
+        else:
+            ss[THREAD_KEY] = linked
+            ss[WORKFLOW_KEY] = info.get("workflow", DEFAULT_WORKFLOW)
+    if THREAD_KEY not in ss:
+        start_new(ss.get(WORKFLOW_KEY, DEFAULT_WORKFLOW))
+    return ss[THREAD_KEY]
+
+
+def current_workflow() -> str:
+    name = st.session_state.get(WORKFLOW_KEY, DEFAULT_WORKFLOW)
+    return name if name in WORKFLOWS else DEFAULT_WORKFLOW
+
+
+def start_new(workflow: str | None = None) -> str:
+    """A fresh, unguessable thread; it enters the URL once it has a turn."""
+    ss = st.session_state
+    ss[THREAD_KEY] = new_thread_id()
+    if workflow:
+        ss[WORKFLOW_KEY] = workflow
+    for key in [k for k in ss if str(k).startswith("chat.turn")]:
+        del ss[key]
+    if "thread" in st.query_params:
+        del st.query_params["thread"]
+    return ss[THREAD_KEY]
+
+
+def publish(thread_id: str) -> None:
+    """Put the thread in the URL so reload, share and resume work."""
+    if st.query_params.get("thread") != thread_id:
+        st.query_params["thread"] = thread_id
+
+
+def pop_notice() -> str | None:
+    return st.session_state.pop(NOTICE_KEY, None)

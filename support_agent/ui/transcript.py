@@ -1,0 +1,107 @@
+"""Chat bubbles: saved turns from state, and a live turn from engine events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import streamlit as st
+
+from support_agent.engine import Error, Event, Token, ToolCall, ToolResult, Transition, TurnEnd
+from support_agent.history import ChatItem
+from support_agent.ui.text import escape_markdown
+from support_agent.workflow import Workflow
+
+AGENT_AVATAR = "🎧"
+SUMMARY_AVATAR = "📝"
+
+
+def show_customer(text: str) -> None:
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(text))
+
+
+def show_saved(workflow: Workflow, items: list[ChatItem]) -> None:
+    for item in items:
+        if item.role == "customer":
+            show_customer(item.text)
+        elif item.role == "summary":
+            bubble = st.chat_message("assistant", avatar=SUMMARY_AVATAR)
+            with bubble.expander("Earlier turns were summarized to keep the history short"):
+                st.text(item.text)
+        else:
+            with st.chat_message("assistant", avatar=AGENT_AVATAR):
+                _agent_label(workflow, item.agent)
+                texts = iter(item.texts)
+                for use in item.tools:
+                    text = next(texts, "")
+                    if text:
+                        st.markdown(text)
+                    _tool_box(use.name, use.args, use.result, use.ok)
+                    if use.transition:
+                        _transition_line(workflow, use.transition["target"], use.name)
+                for text in texts:
+                    if text:
+                        st.markdown(text)
+
+
+def _agent_label(workflow: Workflow, agent: str) -> None:
+    if workflow.graph_endpoints and agent in workflow.step_names:
+        st.caption(workflow.step(agent).title)
+
+
+def _tool_box(name: str, args: dict, result: str | None, ok: bool):
+    state = "complete" if ok and result is not None else ("error" if not ok else "running")
+    box = st.status(f"🔧 {name}", state=state, expanded=False)
+    with box:
+        st.markdown("**Arguments**")
+        st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
+        if result is not None:
+            st.markdown("**Result**")
+            st.text(result)
+    return box
+
+
+def _transition_line(workflow: Workflow, target: str, tool: str) -> None:
+    st.markdown(f"➡️ Moved to **{workflow.step(target).title}**, via `{tool}`")
+
+
+def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -> list[Event]:
+    """Render a turn as it streams; return the non-token events seen."""
+    seen: list[Event] = []
+    boxes: dict[str, object] = {}
+    pending: list[Event] = []
+
+    def tokens() -> Iterator[str]:
+        for event in events:
+            if isinstance(event, Token):
+                yield event.text
+            else:
+                pending.append(event)
+                return
+
+    with st.chat_message("assistant", avatar=AGENT_AVATAR):
+        while True:
+            st.write_stream(tokens())
+            if not pending:
+                break
+            event = pending.pop()
+            seen.append(event)
+            if isinstance(event, ToolCall):
+                if workflow.graph_endpoints and event.agent in workflow.step_names:
+                    st.caption(workflow.step(event.agent).title)
+                boxes[event.id] = _tool_box(event.name, event.args, None, True)
+            elif isinstance(event, ToolResult):
+                box = boxes.get(event.id)
+                if box is not None:
+                    with box:
+                        st.markdown("**Result**")
+                        st.text(event.content)
+                    box.update(state="complete" if event.ok else "error")
+            elif isinstance(event, Transition):
+                _transition_line(workflow, event.target, event.tool)
+                if on_transition:
+                    on_transition(event)
+            elif isinstance(event, Error | TurnEnd):
+                break
+    return seen
