@@ -27,11 +27,14 @@ transcript.show_saved(workflow, saved_transcript(state))
 failed = chat_turn.failure()
 to_send: tuple[str | None, bool] | None = None
 if failed:
-    if not failed["resume"] and failed["text"]:
-        transcript.show_customer(failed["text"])
-    st.error(failed["message"], icon="⚠️")
-    if st.button("Retry", icon="🔁", type="primary"):
-        st.session_state.pop(chat_turn.FAILED_KEY, None)
+    failure_box = st.empty()
+    with failure_box.container():
+        if not failed["resume"] and failed["text"]:
+            transcript.show_customer(failed["text"])
+        st.error(failed["message"], icon="⚠️")
+        retry = st.button("Retry", icon="🔁", type="primary")
+    if retry:
+        failure_box.empty()
         to_send = (failed["text"], failed["resume"])
 
 starters = st.empty()

@@ -1,0 +1,198 @@
+"""The Streamlit app, driven with AppTest (no browser)."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support_agent.workflows.support import SUPPORT
+from tests.test_support_flow import TUTORIAL
+
+
+@pytest.fixture(autouse=True)
+def offline_in_memory(monkeypatch):
+    monkeypatch.setenv("HANDOFF_DB_URL", "memory://")
+    monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
+    monkeypatch.delenv("SUPPORT_AGENT_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+def start(**query) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def send(at: AppTest, text: str) -> AppTest:
+    at.chat_input[0].set_value(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def dot(at: AppTest) -> str:
+    charts = at.get("graphviz_chart")
+    assert len(charts) == 1
+    return charts[0].proto.spec
+
+
+def node_attrs(source: str, node: str) -> str:
+    match = re.search(rf"^\s*{node} \[(.*)\]$", source, re.M)
+    assert match, f"{node} missing from DOT"
+    return match.group(1)
+
+
+def active_node(source: str) -> str:
+    active = [s for s in SUPPORT.step_names if "penwidth=3" in node_attrs(source, s)]
+    assert len(active) == 1
+    return active[0]
+
+
+def traversed(source: str) -> set[str]:
+    return set(re.findall(r"\[label=(\w+) color=\"#1d4ed8\"", source))
+
+
+def history(at: AppTest) -> list[tuple[int, str, str]]:
+    frames = at.sidebar.dataframe
+    if not frames:
+        return []
+    df = frames[0].value
+    return list(zip(df["Turn"], df["Move"], df["Tool"], strict=True))
+
+
+def customer_bubbles(at: AppTest) -> list[str]:
+    return [m.markdown[0].value for m in at.chat_message if m.name == "user"]
+
+
+def test_first_screen_offers_starters_and_the_initial_machine():
+    at = start()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    for label, _text in SUPPORT.starters:
+        assert label in labels
+    assert active_node(dot(at)) == "warranty_collector"
+    assert history(at) == []
+    assert "thread" not in at.query_params  # no saved turn yet, nothing to share
+
+
+def test_tutorial_conversation_moves_the_sidebar_each_turn():
+    at = start()
+    send(at, TUTORIAL[0])
+    assert active_node(dot(at)) == "warranty_collector"
+    assert history(at) == []
+    thread = at.query_params["thread"]
+    assert len(thread) >= 22
+
+    send(at, TUTORIAL[1])
+    source = dot(at)
+    assert active_node(source) == "resolution_specialist"
+    assert traversed(source) == {"record_warranty_status", "record_issue_type"}
+    assert "fillcolor=\"#dbeafe\"" in node_attrs(source, "issue_classifier")  # visited
+    assert history(at) == [
+        (2, "Warranty verification → Issue classification", "record_warranty_status"),
+        (2, "Issue classification → Resolution", "record_issue_type"),
+    ]
+    facts = at.sidebar.markdown[1].value
+    assert "in\\_warranty" in facts and "new this turn" in facts
+
+    send(at, TUTORIAL[2])
+    send(at, TUTORIAL[3])
+    assert active_node(dot(at)) == "resolution_specialist"
+    assert len(history(at)) == 2
+    assert "new this turn" not in at.sidebar.markdown[1].value
+    assert customer_bubbles(at) == TUTORIAL
+    moved = [m.value for m in at.markdown if m.value.startswith("➡️")]
+    assert moved == [
+        "➡️ Moved to **Issue classification**, via `record_warranty_status`",
+        "➡️ Moved to **Resolution**, via `record_issue_type`",
+    ]
+    tool_boxes = [s.label for s in at.get("status")]
+    assert tool_boxes.count("🔧 provide_solution") == 3
+    assert at.query_params["thread"] == thread
+
+
+def test_starter_button_runs_a_turn():
+    at = start()
+    label, text = SUPPORT.starters[1]
+    next(b for b in at.button if b.label == label).click().run()
+    assert customer_bubbles(at) == [text]
+    assert active_node(dot(at)) == "resolution_specialist"
+    assert [row[2] for row in history(at)] == ["record_warranty_status", "record_issue_type"]
+
+
+def test_thread_link_resumes_in_a_new_session():
+    first = start()
+    send(first, TUTORIAL[0])
+    send(first, TUTORIAL[1])
+    thread = first.query_params["thread"]
+
+    again = start(thread=thread)
+    assert not again.exception
+    assert customer_bubbles(again) == TUTORIAL[:2]
+    assert active_node(dot(again)) == "resolution_specialist"
+    assert len(history(again)) == 2
+    send(again, TUTORIAL[2])
+    assert customer_bubbles(again) == TUTORIAL[:3]
+
+
+def test_unknown_thread_link_starts_fresh_with_a_notice():
+    at = start(thread="no-such-thread-123")
+    assert not at.exception
+    assert any("doesn't match a saved conversation" in i.value for i in at.info)
+    assert customer_bubbles(at) == []
+    send(at, "hello")
+    assert at.query_params["thread"] != "no-such-thread-123"
+
+
+def test_new_conversation_button_starts_a_new_thread():
+    at = start()
+    send(at, TUTORIAL[0])
+    old = at.query_params["thread"]
+    next(b for b in at.button if b.label == "New conversation").click().run()
+    assert customer_bubbles(at) == []
+    send(at, "hello")
+    assert at.query_params["thread"] != old
+
+
+def test_customer_text_is_shown_literally():
+    at = start()
+    send(at, "<b>bold?</b> *stars* [link](http://x)")
+    shown = customer_bubbles(at)[0]
+    assert "\\*stars\\*" in shown and "\\<b\\>" in shown
+
+
+def test_missing_key_keeps_the_message_and_retry_works(monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "openai:gpt-4.1-mini")
+    at = start()
+    send(at, TUTORIAL[0])
+    assert any("OPENAI_API_KEY" in e.value for e in at.error)
+    assert customer_bubbles(at) == [TUTORIAL[0]]
+    assert "sk-" not in str(at.error[0].value)
+
+    at.sidebar.selectbox[0].set_value("Offline demo model").run()
+    next(b for b in at.button if b.label == "Retry").click().run()
+    assert not at.error
+    assert customer_bubbles(at) == [TUTORIAL[0]]
+    assert "warranty" in at.chat_message[-1].markdown[0].value.lower()
+
+
+def test_provider_down_keeps_saved_state_and_retry_resumes(monkeypatch):
+    at = start()
+    send(at, TUTORIAL[0])
+    thread = at.query_params["thread"]
+    # Point the next turn at a server that isn't there.
+    at.sidebar.selectbox[0].set_value("OpenAI-compatible server").run()
+    at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(
+        "http://127.0.0.1:9/v1"
+    ).run()
+    send(at, TUTORIAL[1])
+    assert any("could not be reached" in e.value for e in at.error)
+    assert customer_bubbles(at) == TUTORIAL[:2]  # kept, from the saved state
+    assert active_node(dot(at)) == "warranty_collector"  # nothing moved
+    assert at.query_params["thread"] == thread
+
+    at.sidebar.selectbox[0].set_value("Offline demo model").run()
+    next(b for b in at.button if b.label == "Retry").click().run()
+    assert not at.error
+    assert customer_bubbles(at) == TUTORIAL[:2]  # resumed, not sent twice
+    assert active_node(dot(at)) == "resolution_specialist"
