@@ -87,7 +87,7 @@ def test_tutorial_conversation_moves_the_sidebar_each_turn():
     source = dot(at)
     assert active_node(source) == "resolution_specialist"
     assert traversed(source) == {"record_warranty_status", "record_issue_type"}
-    assert "fillcolor=\"#dbeafe\"" in node_attrs(source, "issue_classifier")  # visited
+    assert 'fillcolor="#dbeafe"' in node_attrs(source, "issue_classifier")  # visited
     assert history(at) == [
         (2, "Warranty verification → Issue classification", "record_warranty_status"),
         (2, "Issue classification → Resolution", "record_issue_type"),
