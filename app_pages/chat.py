@@ -11,7 +11,7 @@ ctx = context()
 workflow = get_workflow(ctx.workflow)
 state = ctx.read_state()
 
-head, new = st.columns([5, 1], vertical_alignment="bottom")
+head, new = st.columns([4, 1.4], vertical_alignment="bottom")
 head.title("Chat")
 if new.button("New conversation", icon="➕", width="stretch"):
     ctx.new_conversation()

@@ -59,13 +59,14 @@ def test_tutorial_in_a_real_browser(browser, tmp_path):
 
         for turn, text in enumerate(TUTORIAL, start=1):
             say(page, text, turn)
+            if turn == 2:  # the moment the machine moves twice: the README's picture
+                shot = tmp_path / "chat.png"
+                page.screenshot(path=str(shot))
         playwright.expect(page).to_have_url(re.compile(r"\?thread=[\w-]{22,}"), timeout=30_000)
         assert active_svg_node(page) == "resolution_specialist"
         sidebar = page.get_by_test_id("stSidebar")
         playwright.expect(sidebar).to_contain_text("record_issue_type")
 
-        shot = tmp_path / "chat.png"
-        page.screenshot(path=str(shot), full_page=False)
         assert shot.stat().st_size > 10_000
         if (target := ROOT / "docs" / "screenshot.png").parent.exists() and _refresh_screenshot():
             shutil.copy(shot, target)
