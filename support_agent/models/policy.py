@@ -165,13 +165,23 @@ class Policy:
                 return done
 
         called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+        failed = {
+            m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
+        }
+        succeeded = [
+            c
+            for m in this_turn
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
+            if c["id"] not in failed
+        ]
         texts = customer_messages(messages)
         unsure = False
         for rule in self.rules.rules:
             if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
                 continue
-            if rule.tool is None and called:
-                continue  # a plain reply only answers the customer's own words
+            if rule.tool is None and succeeded:
+                continue  # a plain reply answers the customer's words, not a tool's result
             if any(facts.get(k) != v for k, v in rule.when.items()):
                 continue
             verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
@@ -219,12 +229,8 @@ class Policy:
         )
         if call is None:
             return None
-        if getattr(result, "status", "success") == "error":
-            return Plan(
-                "Sorry, something went wrong on my side while updating your case. "
-                "Could you say that once more?",
-                [],
-            )
+        if result.status == "error":
+            return None  # the tool refused: decide again without it (it counts as called)
         # The most specific rule wins: the one whose recorded-fact conditions hold.
         for rule in sorted(self.rules.rules, key=lambda r: -len(r.when)):
             if (

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import reduce
 
 from support_agent.workflow import Workflow
+from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
 
-WORKFLOWS: dict[str, Workflow] = {SUPPORT.name: SUPPORT}
+WORKFLOWS: dict[str, Workflow] = {SUPPORT.name: SUPPORT, HANDOFFS.name: HANDOFFS}
 
 
 def get_workflow(name: str) -> Workflow:

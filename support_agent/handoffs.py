@@ -1,0 +1,314 @@
+"""Building the sales <-> support handoffs graph: the AgentScope seed, in LangGraph.
+
+```
+START --route_initial--> sales_agent --route_after_sales--> support_agent | END
+                    \\--> support_agent --route_after_support--> sales_agent | END
+```
+
+Each node is a `create_agent` agent with its own prompt and transfer tool. A
+transfer tool only updates state (`active_agent` and the transition history,
+via `HANDOFFS.move`); when the agent's node finishes, a conditional edge reads
+`active_agent` and goes to the other agent or ends the turn. A checkpointer
+keeps `active_agent` and the messages from turn to turn.
+
+Example:
+    ```python
+    from support_agent.handoffs import build_handoffs_graph
+
+    graph = build_handoffs_graph()  # offline model, in-memory checkpointer
+    config = {"configurable": {"thread_id": "t1"}}
+    graph.invoke({"messages": [{"role": "user", "content": "I can't log in"}]}, config)
+    graph.get_state(config).values["active_agent"]  # "support_agent"
+    ```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from support_agent.middleware.step_config import PromptSource
+from support_agent.models import get_model
+from support_agent.models.policy import is_summary
+from support_agent.prompting import fill_prompt
+from support_agent.workflow import Step, Workflow
+from support_agent.workflows.handoffs import HANDOFFS, HandoffsState, transfers_this_turn
+
+# --- What each agent sees ------------------------------------------------------------
+
+
+def _last_customer_index(messages: Sequence[AnyMessage]) -> int:
+    return max(
+        (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
+        default=-1,
+    )
+
+
+def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
+    """The conversation as `agent` should see it for its next model call.
+
+    Earlier turns stay whole. Of this turn (after the customer's latest
+    message), the agent sees only its own run: a receiving agent does not see
+    the other agent's transfer call and handover line, so it answers the
+    customer instead of continuing someone else's message.
+    """
+    start = _last_customer_index(messages) + 1
+    own_calls = {
+        c["id"]
+        for m in messages[start:]
+        if isinstance(m, AIMessage) and m.name == agent
+        for c in m.tool_calls
+    }
+    tail: list[AnyMessage] = []
+    for m in reversed(messages[start:]):
+        mine = (isinstance(m, AIMessage) and m.name == agent) or (
+            isinstance(m, ToolMessage) and m.tool_call_id in own_calls
+        )
+        if not mine:
+            break
+        tail.append(m)
+    return [*messages[:start], *reversed(tail)]
+
+
+def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
+    """A system-prompt note for an agent that received the conversation this turn."""
+    turn = int(state.get("turn") or 0)
+    received = [
+        t for t in state.get("transitions") or [] if t["turn"] == turn and t["target"] == agent
+    ]
+    if not received:
+        return ""
+    last = received[-1]
+    source = workflow.step(last["source"]).title.lower()
+    return fill_prompt(
+        workflow.extra["handoff_note"], {"source": source, "reason": last["reason"] or "none"}
+    )
+
+
+# --- Middleware ------------------------------------------------------------------------
+
+
+class HandoffAgentMiddleware(AgentMiddleware):
+    """One agent of a handoffs graph: its own step's prompt, and its view of this turn.
+
+    The prompt comes from the workflow declaration unless `prompts(workflow,
+    step)` returns an override, and is read at every model call, so prompt
+    edits apply at once. Unlike `StepConfigMiddleware`, the step is fixed: an
+    agent that has just transferred keeps its own prompt for its closing line.
+    """
+
+    def __init__(self, workflow: Workflow, step: str, prompts: PromptSource | None = None):
+        super().__init__()
+        self.workflow, self.step, self.prompts = workflow, step, prompts
+
+    @property
+    def name(self) -> str:
+        return f"HandoffAgent[{self.step}]"
+
+    def configure(self, request: ModelRequest) -> ModelRequest:
+        state = request.state
+        override = self.prompts(self.workflow.name, self.step) if self.prompts else None
+        prompt = self.workflow.render_prompt(self.step, state, override)
+        prompt += handoff_note(self.workflow, self.step, state)
+        return request.override(
+            system_message=SystemMessage(content=prompt),
+            messages=agent_view(request.messages, self.step),
+        )
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], ModelResponse],
+    ) -> ModelResponse:
+        return handler(self.configure(request))
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
+        return await handler(self.configure(request))
+
+
+class TransferLimitMiddleware(AgentMiddleware):
+    """The loop guard: at most `max_transfers` transfers in one customer turn.
+
+    Past the limit a transfer tool does not run: the model gets an error
+    result telling it to answer the customer itself, and the state records
+    `handoff_limited=True` so a UI can say so.
+    """
+
+    def __init__(self, workflow: Workflow, max_transfers: int):
+        super().__init__()
+        self.workflow, self.max_transfers = workflow, max_transfers
+
+    @property
+    def name(self) -> str:
+        return "TransferLimit"
+
+    def refuse(self, request: ToolCallRequest) -> Command | None:
+        call = request.tool_call
+        if call["name"] not in self.workflow.moves:
+            return None
+        if transfers_this_turn(request.state or {}) < self.max_transfers:
+            return None
+        message = ToolMessage(
+            content=f"Not transferred: this conversation has already been transferred "
+            f"{self.max_transfers} time(s) in this turn, which is the limit. Do not transfer "
+            "again; answer the customer yourself as well as you can.",
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+        return Command(update={"messages": [message], "handoff_limited": True})
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or handler(request)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or await handler(request)
+
+
+# --- Agent nodes -----------------------------------------------------------------------
+
+
+class AgentNode:
+    """Runs one agent inside the parent graph and returns only what it changed.
+
+    The agents share the parent's state keys, but the parent can't take an
+    agent's whole output: `transitions` is an append-only list, so handing it
+    back whole would record every move twice. The node also numbers customer
+    turns: the first agent to run after a customer message starts a new turn.
+    """
+
+    def __init__(self, agent: CompiledStateGraph):
+        self.agent = agent
+
+    @staticmethod
+    def prepare(state: dict) -> tuple[dict, dict]:
+        messages = state.get("messages") or []
+        starts_turn = bool(messages) and _last_customer_index(messages) == len(messages) - 1
+        update = (
+            {"turn": int(state.get("turn") or 0) + 1, "handoff_limited": False}
+            if starts_turn
+            else {}
+        )
+        return {**state, **update}, update
+
+    @staticmethod
+    def changes(before: dict, after: dict, update: dict) -> dict[str, Any]:
+        known = {m.id for m in before.get("messages") or []}
+        delta: dict[str, Any] = {
+            **update,
+            "messages": [m for m in after.get("messages") or [] if m.id not in known],
+        }
+        moved = (after.get("transitions") or [])[len(before.get("transitions") or []) :]
+        if moved:
+            delta["transitions"] = moved
+        for key in ("active_agent", "handoff_limited"):
+            if key in after and after[key] != before.get(key):
+                delta[key] = after[key]
+        return delta
+
+    def invoke(self, state: dict, config: RunnableConfig) -> dict[str, Any]:
+        before, update = self.prepare(state)
+        return self.changes(before, self.agent.invoke(before, config), update)
+
+    async def ainvoke(self, state: dict, config: RunnableConfig) -> dict[str, Any]:
+        before, update = self.prepare(state)
+        return self.changes(before, await self.agent.ainvoke(before, config), update)
+
+
+# --- Routing ---------------------------------------------------------------------------
+
+
+def route_initial(state: dict) -> str:
+    """START -> the active agent (sales by default)."""
+    return HANDOFFS.current(state)
+
+
+def _route_after(step: Step) -> tuple[Callable[[dict], str], list[str]]:
+    """After `step`: to the agent it transferred to, else END."""
+    targets = sorted({HANDOFFS.moves[t.name] for t in step.tools if t.name in HANDOFFS.moves})
+
+    def route(state: dict) -> str:
+        active = HANDOFFS.current(state)
+        return active if active != step.name and active in targets else END
+
+    route.__name__ = f"route_after_{step.name.removesuffix('_agent')}"
+    return route, [*targets, END]
+
+
+# --- The graph -------------------------------------------------------------------------
+
+
+def build_agent(
+    model: BaseChatModel,
+    step: Step,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int = HANDOFFS.extra["max_transfers"],
+) -> CompiledStateGraph:
+    """One agent of the graph: `create_agent` with its step's tools and prompt."""
+    return create_agent(
+        model,
+        tools=list(step.tools),
+        state_schema=HandoffsState,
+        middleware=[
+            HandoffAgentMiddleware(HANDOFFS, step.name, prompts=prompts),
+            TransferLimitMiddleware(HANDOFFS, max_transfers),
+        ],
+        name=step.name,
+    )
+
+
+def build_handoffs_graph(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int = HANDOFFS.extra["max_transfers"],
+) -> CompiledStateGraph:
+    """The compiled sales <-> support graph.
+
+    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
+    offline model); a string is passed to `get_model`. Without a checkpointer an
+    in-memory one keeps state across turns of this process. `prompts(workflow,
+    step)` may override a step's prompt template; `max_transfers` caps the
+    transfers within one customer turn.
+    """
+    if model is None or isinstance(model, str):
+        model = get_model(model)
+    builder = StateGraph(HandoffsState)
+    for step in HANDOFFS.steps:
+        agent = build_agent(model, step, prompts=prompts, max_transfers=max_transfers)
+        node = AgentNode(agent)
+        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
+    builder.add_conditional_edges(START, route_initial, HANDOFFS.step_names)
+    for step in HANDOFFS.steps:
+        route, targets = _route_after(step)
+        builder.add_conditional_edges(step.name, route, targets)
+    return builder.compile(
+        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        name=HANDOFFS.name,
+    )

@@ -1,0 +1,153 @@
+"""Sales <-> support handoffs: two agents as nodes of one graph (the AgentScope seed).
+
+A sales agent and a support agent each answer the customer in turn. A transfer
+tool sets `active_agent`; when the agent's node finishes, the graph follows
+`active_agent` to the other agent, which answers the customer's question in the
+same turn. The next turn starts with whoever is active. This module is the
+workflow's only declaration; the graph builder (`support_agent.handoffs`), the
+sidebar diagram, scenarios and docs all read `HANDOFFS`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired
+
+from langchain.agents import AgentState
+from langchain.tools import ToolRuntime, tool
+from langgraph.types import Command
+
+from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
+
+# --- State ---------------------------------------------------------------------------
+
+AgentName = Literal["sales_agent", "support_agent"]
+
+# At most this many transfers in one customer turn; past it the agent answers itself.
+MAX_TRANSFERS = 2
+
+
+class HandoffsState(AgentState):
+    """State for the handoffs graph (and for each agent in it)."""
+
+    active_agent: NotRequired[AgentName]
+    turn: NotRequired[int]  # customer turns, counted once per turn
+    transitions: NotRequired[TransitionLog]
+    # True when a transfer was refused this turn because of the limit.
+    handoff_limited: NotRequired[bool]
+
+
+def transfers_this_turn(state: dict) -> int:
+    """How many transfers the transition history records for the current turn."""
+    turn = int(state.get("turn") or 0)
+    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn)
+
+
+# --- Tools ---------------------------------------------------------------------------
+# A tool's docstring is the description the model sees.
+
+
+@tool
+def transfer_to_support(runtime: ToolRuntime[None, HandoffsState]) -> Command:
+    """Transfer the conversation to the support agent.
+
+    Use when the customer asks about technical issues, troubleshooting, or account
+    problems.
+    """
+    return HANDOFFS.move(
+        runtime,
+        "transfer_to_support",
+        "Transferred to support agent from sales agent.",
+        reason="customer needs technical or account help",
+    )
+
+
+@tool(parse_docstring=True)
+def transfer_to_sales(reason: str, runtime: ToolRuntime[None, HandoffsState]) -> Command:
+    """Transfer the conversation to the sales agent.
+
+    Use when the customer asks about pricing, purchasing, or product availability.
+
+    Args:
+        reason: Brief reason for the transfer.
+    """
+    reason = reason.strip() or "customer needs sales"
+    return HANDOFFS.move(
+        runtime,
+        "transfer_to_sales",
+        f"Transferred to sales agent from support agent. Reason: {reason}",
+        reason=reason,
+    )
+
+
+# --- Prompts (data: the prompt studio can override them) -----------------------------
+
+SALES_PROMPT = """You are a sales agent. Help with sales inquiries: pricing, plans, \
+discounts, quotes, purchases, upgrades and product availability.
+
+If the customer asks about technical issues, troubleshooting, or account problems \
+(for example they cannot log in), use transfer_to_support to hand off to the support \
+agent, then tell the customer in one short sentence that support will take it from here.
+
+Be concrete and friendly. Don't ask more than one question at a time."""
+
+SUPPORT_PROMPT = """You are a support agent. Help with technical issues, troubleshooting, \
+and account problems: sign-in, errors, crashes, faulty devices and refunds for faulty goods.
+
+If the customer asks about pricing, purchasing, or product availability, use \
+transfer_to_sales with a brief reason to hand off to the sales agent, then tell the \
+customer in one short sentence that sales will take it from here.
+
+Give clear numbered steps. Don't ask more than one question at a time."""
+
+# Added by the graph to the system prompt of the agent that just received the
+# conversation: it does not see the other agent's messages of this turn.
+HANDOFF_NOTE = """
+
+The {source} has just handed this conversation over to you (reason: {reason}). \
+The customer has not heard from you yet in this turn: answer their latest message."""
+
+# --- The workflow ----------------------------------------------------------------------
+
+HANDOFFS = Workflow(
+    name="handoffs",
+    title="Sales ↔ support handoffs",
+    state_key="active_agent",
+    initial="sales_agent",
+    graph_endpoints=True,
+    steps=(
+        Step(
+            name="sales_agent",
+            title="Sales agent",
+            prompt=SALES_PROMPT,
+            tools=(transfer_to_support,),
+            description="Pricing, plans, discounts, quotes, orders and availability.",
+        ),
+        Step(
+            name="support_agent",
+            title="Support agent",
+            prompt=SUPPORT_PROMPT,
+            tools=(transfer_to_sales,),
+            description="Sign-in and account problems, errors, troubleshooting, faulty goods.",
+        ),
+    ),
+    moves={
+        "transfer_to_support": "support_agent",
+        "transfer_to_sales": "sales_agent",
+    },
+    facts=(),
+    offline_rules=HANDOFFS_RULES,
+    starters=(
+        (
+            "Login trouble (the seed)",
+            "Hi, I'm having trouble with my account login. Can you help?",
+        ),
+        ("Pricing question", "How much does the Business plan cost for 12 users?"),
+        ("Faulty delivery", "The headphones I ordered arrived broken. Can I get a refund?"),
+    ),
+    extra={
+        "state_schema": HandoffsState,
+        "max_transfers": MAX_TRANSFERS,
+        "handoff_note": HANDOFF_NOTE,
+    },
+)
