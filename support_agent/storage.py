@@ -12,11 +12,14 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
+
+from support_agent.records import Database, Threads
 
 DB_URL_ENV = "HANDOFF_DB_URL"
 DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
@@ -31,7 +34,17 @@ class Store:
     kind: str  # "memory" | "sqlite" | "postgres"
     url: str  # with any password removed: safe to show
     checkpointer: BaseCheckpointSaver
+    db: Database  # the same database, for app records
     resources: list[Any] = field(default_factory=list)  # connections / pools to close
+
+    @cached_property
+    def threads(self) -> Threads:
+        return Threads(self.db)
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Remove a conversation for good: its checkpoints and its record."""
+        self.checkpointer.delete_thread(thread_id)
+        self.threads.forget(thread_id)
 
     def close(self) -> None:
         for resource in self.resources:
@@ -51,7 +64,8 @@ def open_store(url: str | None = None) -> Store:
     """Open the store named by `url` (default: `HANDOFF_DB_URL`)."""
     url = (url or configured_url()).strip()
     if url.startswith("memory://"):
-        return Store("memory", url, InMemorySaver())
+        records = sqlite3.connect(":memory:", check_same_thread=False)
+        return Store("memory", url, InMemorySaver(), Database(sqlite=records), [records])
     if url.startswith("sqlite:///"):
         return _open_sqlite(url)
     if url.startswith(("postgresql://", "postgres://")):
@@ -74,7 +88,7 @@ def _open_sqlite(url: str) -> Store:
         saver.setup()
     except (OSError, sqlite3.Error) as exc:
         raise StoreUnavailable(f"Can't open the SQLite store at {path}: {exc}") from exc
-    return Store("sqlite", url, saver, [conn])
+    return Store("sqlite", url, saver, Database(sqlite=conn, lock=saver.lock), [conn])
 
 
 def _open_postgres(url: str) -> Store:
@@ -99,4 +113,4 @@ def _open_postgres(url: str) -> Store:
             f"Can't reach PostgreSQL at {redact(url)}: {type(exc).__name__}. "
             "Check the server is running and the URL is right."
         ) from exc
-    return Store("postgres", redact(url), saver, [pool])
+    return Store("postgres", redact(url), saver, Database(pool=pool), [pool])

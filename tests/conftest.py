@@ -29,3 +29,21 @@ def tools_called(result, since_human: int = -1) -> list[str]:
     humans = [i for i, m in enumerate(result["messages"]) if m.type == "human"]
     start = humans[since_human]
     return [c["name"] for m in result["messages"][start:] if m.type == "ai" for c in m.tool_calls]
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    from tests.pg import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path):
+    """A fresh store of each kind: the persistence suite runs once per back end."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'handoff.db'}"
+    from tests.pg import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_admin_url"))

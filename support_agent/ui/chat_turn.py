@@ -13,7 +13,15 @@ from support_agent.workflow import Workflow
 FAILED_KEY = "chat.turn_failed"  # {"text", "message", "resume"}
 
 
-def run(workflow: Workflow, thread_id: str, make_runner, state: dict, text: str | None, *, resume: bool = False) -> dict | None:
+def run(
+    workflow: Workflow,
+    thread_id: str,
+    make_runner,
+    state: dict,
+    text: str | None,
+    *,
+    resume: bool = False,
+) -> dict | None:
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
@@ -34,7 +42,9 @@ def run(workflow: Workflow, thread_id: str, make_runner, state: dict, text: str 
         ]  # fmt: skip
         machine_panel.show(workflow, live, live=True)
 
-    events = transcript.show_live(workflow, run_turn(graph, workflow, thread_id, text, resume=resume), moved)
+    events = transcript.show_live(
+        workflow, run_turn(graph, workflow, thread_id, text, resume=resume), moved
+    )
     end = events[-1] if events else None
     if isinstance(end, Error):
         if end.kind == "input":

@@ -31,7 +31,9 @@ def show(workflow: Workflow, state: dict, *, live: bool = False) -> None:
     with slot.container():
         step = workflow.step(workflow.current(state))
         st.markdown(f"### {workflow.title}")
-        st.caption(("Updating… " if live else "") + f"Active: **{step.title}** — {step.description}")
+        st.caption(
+            ("Updating… " if live else "") + f"Active: **{step.title}** — {step.description}"
+        )
         st.graphviz_chart(dot_source(workflow, state), width="stretch")
         _facts(workflow, state)
         _history(workflow, state)
@@ -45,7 +47,9 @@ def _facts(workflow: Workflow, state: dict) -> None:
     for key, value in facts(workflow, state).items():
         shown = escape_markdown(str(value)) if value is not None else "_not yet known_"
         changed = key in before and before[key] != value and value is not None
-        lines.append(f"- **{humanize(key)}**: {shown}" + (" :green-badge[new this turn]" if changed else ""))
+        lines.append(
+            f"- **{humanize(key)}**: {shown}" + (" :green-badge[new this turn]" if changed else "")
+        )
     st.markdown("**Recorded facts**\n" + "\n".join(lines))
 
 
@@ -56,7 +60,15 @@ def _history(workflow: Workflow, state: dict) -> None:
         st.caption("No moves yet.")
         return
     st.dataframe(
-        [{"Turn": r["turn"], "Move": f"{r['from']} → {r['to']}", "Tool": r["tool"], "Why": r["reason"]} for r in rows],
+        [
+            {
+                "Turn": r["turn"],
+                "Move": f"{r['from']} → {r['to']}",
+                "Tool": r["tool"],
+                "Why": r["reason"],
+            }
+            for r in rows
+        ],
         hide_index=True,
         width="stretch",
     )

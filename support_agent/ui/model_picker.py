@@ -89,6 +89,8 @@ def model_picker() -> ModelChoice:
         if source:
             st.caption(f"🔑 {variable} found ({source}); it is never displayed.")
         elif not wants_url:
-            st.caption(f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above.")
+            st.caption(
+                f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above."
+            )
         api_key = typed or secret(variable) or None
     return ModelChoice(f"{provider}:{name.strip()}", base_url=base_url, api_key=api_key)

@@ -55,7 +55,9 @@ def _tool_box(name: str, args: dict, result: str | None, ok: bool):
     box = st.status(f"🔧 {name}", state=state, expanded=False)
     with box:
         st.markdown("**Arguments**")
-        st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
+        st.code(
+            json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json"
+        )
         if result is not None:
             st.markdown("**Result**")
             st.text(result)

@@ -1,0 +1,104 @@
+"""App records kept beside the checkpoints, in the same database.
+
+Conversation state belongs to LangGraph's checkpointers; what the app adds
+(thread titles, prompt versions, tickets) lives in a few small tables of our
+own. One SQL dialect serves SQLite and PostgreSQL: portable types, `?`
+placeholders rewritten for psycopg.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS hs_threads (
+        thread_id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+)
+TITLE_CHARS = 80
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    """A thin SQL runner over one sqlite3 connection or a psycopg pool."""
+
+    def __init__(
+        self,
+        sqlite: sqlite3.Connection | None = None,
+        pool: Any = None,
+        lock: threading.Lock | None = None,
+    ):
+        self.sqlite, self.pool = sqlite, pool
+        # Sharing the checkpointer's connection means sharing its lock too.
+        self._lock = lock or threading.Lock()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if self.pool is not None:
+            with self.pool.connection() as conn:
+                return conn.execute(sql.replace("?", "%s"), params).rowcount
+        with self._lock:
+            cursor = self.sqlite.execute(sql, params)
+            self.sqlite.commit()
+            return cursor.rowcount
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        if self.pool is not None:
+            with self.pool.connection() as conn:
+                return [dict(row) for row in conn.execute(sql.replace("?", "%s"), params)]
+        with self._lock:
+            cursor = self.sqlite.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def setup(self, statements: Sequence[str]) -> None:
+        for statement in statements:
+            self.execute(statement)
+
+
+class Threads:
+    """Titles and workflows of conversations, for the threads page."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        db.setup(SCHEMA)
+
+    def touch(self, thread_id: str, workflow: str, first_message: str) -> None:
+        """Record activity on a thread; a new thread is titled by its first message."""
+        title = " ".join(first_message.split())[:TITLE_CHARS] or "Untitled conversation"
+        stamp = now()
+        updated = self.db.execute(
+            "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
+        )
+        if not updated:
+            self.db.execute(
+                "INSERT INTO hs_threads (thread_id, workflow, title, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
+                (thread_id, workflow, title, stamp, stamp),
+            )
+
+    def rename(self, thread_id: str, title: str) -> None:
+        title = " ".join(title.split())[:TITLE_CHARS]
+        if not title:
+            raise ValueError("A title can't be empty.")
+        self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))
+
+    def get(self, thread_id: str) -> dict[str, Any] | None:
+        rows = self.db.query("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
+        return rows[0] if rows else None
+
+    def all(self) -> list[dict[str, Any]]:
+        return self.db.query("SELECT * FROM hs_threads ORDER BY updated_at DESC, created_at DESC")
+
+    def forget(self, thread_id: str) -> None:
+        self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))

@@ -1,0 +1,157 @@
+"""Conversations survive restarts, can be listed, deleted, exported and rewound.
+
+Every test here runs twice: on SQLite and on a real PostgreSQL server.
+"""
+
+import json
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from support_agent import build_handoffs_graph, build_support_agent
+from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config
+from support_agent.exports import as_json, as_markdown
+from support_agent.storage import StoreUnavailable, open_store
+from support_agent.timeline import branches, turns
+from support_agent.workflows.support import SUPPORT
+from tests.test_support_flow import TUTORIAL
+
+
+def chat(graph, thread_id, *texts):
+    for text in texts:
+        events = list(run_turn(graph, SUPPORT, thread_id, text))
+        assert isinstance(events[-1], TurnEnd), events[-1]
+    return graph.get_state(thread_config(thread_id)).values
+
+
+def test_thread_survives_a_restart(store_url):
+    thread = new_thread_id()
+    store = open_store(store_url)
+    before = chat(build_support_agent("offline", store.checkpointer), thread, *TUTORIAL[:2])
+    store.threads.touch(thread, "support", TUTORIAL[0])
+    store.close()
+
+    reopened = open_store(store_url)  # a new process would do exactly this
+    graph = build_support_agent("offline", reopened.checkpointer)
+    after = graph.get_state(thread_config(thread)).values
+    assert after["current_step"] == "resolution_specialist"
+    assert (after["warranty_status"], after["issue_type"]) == ("in_warranty", "hardware")
+    assert after["transitions"] == before["transitions"]
+    assert [m.content for m in after["messages"]] == [m.content for m in before["messages"]]
+    assert reopened.threads.get(thread)["title"] == TUTORIAL[0]
+    # ...and the conversation goes on where it was.
+    final = chat(graph, thread, TUTORIAL[2])
+    assert final["turn"] == 3
+    reopened.close()
+
+
+def test_handoffs_active_agent_survives_a_restart(store_url):
+    thread = new_thread_id()
+    config = thread_config(thread)
+    store = open_store(store_url)
+    graph = build_handoffs_graph("offline", store.checkpointer)
+    graph.invoke({"messages": [HumanMessage("I can't log in to my account")]}, config)
+    store.close()
+    reopened = open_store(store_url)
+    state = build_handoffs_graph("offline", reopened.checkpointer).get_state(config).values
+    assert state["active_agent"] == "support_agent"
+    assert [t["tool"] for t in state["transitions"]] == ["transfer_to_support"]
+    reopened.close()
+
+
+def test_threads_are_listed_renamed_and_deleted(store_url):
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    kept, dropped = new_thread_id(), new_thread_id()
+    for thread, text in ((kept, "My battery is swollen"), (dropped, "My app crashes")):
+        chat(graph, thread, text)
+        store.threads.touch(thread, "support", text)
+    store.threads.rename(kept, "  Swollen   battery case ")
+    assert {t["thread_id"]: t["title"] for t in store.threads.all()} == {
+        kept: "Swollen battery case",
+        dropped: "My app crashes",
+    }
+    with pytest.raises(ValueError):
+        store.threads.rename(kept, "   ")
+
+    store.delete_thread(dropped)
+    assert store.checkpointer.get_tuple(thread_config(dropped)) is None
+    assert store.threads.get(dropped) is None
+    assert [t["thread_id"] for t in store.threads.all()] == [kept]
+    assert store.checkpointer.get_tuple(thread_config(kept)) is not None
+    store.close()
+
+
+def test_rewind_and_edit_make_branches_and_keep_the_old_one(store_url):
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    chat(graph, thread, *TUTORIAL[:3])
+    timeline = turns(graph, thread)
+    assert [t.text for t in timeline] == TUTORIAL[:3]
+    assert timeline[0].after.get("current_step") is None
+    assert timeline[1].after["current_step"] == "resolution_specialist"
+    original_head = branches(graph, thread)[0].head_id
+
+    # "Edit message 2 and resend": continue from the checkpoint before turn 2.
+    edited = "No, the warranty expired last year"
+    events = list(run_turn(graph, SUPPORT, thread, edited, checkpoint_id=timeline[1].before_id))
+    assert isinstance(events[-1], TurnEnd)
+    now = graph.get_state(thread_config(thread)).values
+    assert now["warranty_status"] == "out_of_warranty"
+    assert [t.text for t in turns(graph, thread)] == [TUTORIAL[0], edited]
+
+    heads = branches(graph, thread)
+    assert len(heads) == 2 and original_head in {b.head_id for b in heads}
+    old = turns(graph, thread, original_head)
+    assert [t.text for t in old] == TUTORIAL[:3]  # the old branch is still reachable
+    assert old[-1].after["warranty_status"] == "in_warranty"
+    store.close()
+
+
+def test_exports_include_the_transition_history(store_url):
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    state = chat(graph, thread, *TUTORIAL[:2])
+    data = json.loads(as_json(SUPPORT, state, thread_id=thread, title="Cracked screen"))
+    assert data["current_step"] == "resolution_specialist"
+    assert [(t["from"], t["to"], t["tool"]) for t in data["transitions"]] == [
+        ("Warranty verification", "Issue classification", "record_warranty_status"),
+        ("Issue classification", "Resolution", "record_issue_type"),
+    ]
+    assert data["messages"][0] == {"role": "customer", "text": TUTORIAL[0]}
+    markdown = as_markdown(SUPPORT, state, thread_id=thread, title="Cracked screen")
+    assert markdown.startswith("# Cracked screen")
+    assert (
+        "| 2 | Warranty verification | Issue classification | `record_warranty_status` |"
+        in markdown
+    )
+    assert f"**Customer**: {TUTORIAL[1]}" in markdown
+    store.close()
+
+
+def test_a_store_that_goes_away_fails_the_turn_clearly_and_keeps_what_was_saved(store_url):
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    chat(graph, thread, TUTORIAL[0])
+    store.close()  # the database connection is gone
+    events = list(run_turn(graph, SUPPORT, thread, TUTORIAL[1]))
+    assert isinstance(events[-1], Error) and events[-1].kind == "store"
+    assert "Earlier turns are safe" in events[-1].message
+    reopened = open_store(store_url)
+    state = build_support_agent("offline", reopened.checkpointer).get_state(thread_config(thread))
+    assert [m.content for m in state.values["messages"] if m.type == "human"] == TUTORIAL[:1]
+    reopened.close()
+
+
+def test_unreachable_postgres_is_reported_without_the_password():
+    with pytest.raises(StoreUnavailable) as err:
+        open_store("postgresql://app:s3cret@127.0.0.1:1/handoff?connect_timeout=1")
+    assert "127.0.0.1:1" in str(err.value) and "s3cret" not in str(err.value)
+
+
+def test_unknown_store_url_is_refused_clearly():
+    with pytest.raises(StoreUnavailable, match="sqlite:///"):
+        open_store("mysql://localhost/x")
