@@ -58,7 +58,9 @@ def transcript(state: dict) -> list[ChatItem]:
                 items.append(ChatItem("agent", agent=agent, turn=turn))
             items[-1].texts.append(message.text)
             for call in message.tool_calls:
-                use = ToolUse(call["id"], call["name"], call["args"], transition=moves.get(call["id"]))
+                use = ToolUse(
+                    call["id"], call["name"], call["args"], transition=moves.get(call["id"])
+                )
                 calls[call["id"]] = use
                 items[-1].tools.append(use)
         elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
@@ -70,9 +72,7 @@ def transcript(state: dict) -> list[ChatItem]:
 def _turns_before(state: dict) -> int:
     """Turns no longer in the messages (summarized away), so numbering stays true."""
     shown = sum(
-        1
-        for m in state.get("messages") or []
-        if isinstance(m, HumanMessage) and not is_summary(m)
+        1 for m in state.get("messages") or [] if isinstance(m, HumanMessage) and not is_summary(m)
     )
     return max(int(state.get("turn") or 0) - shown, 0)
 
