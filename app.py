@@ -10,10 +10,12 @@ st.set_page_config(page_title="Handoff Studio", page_icon="🔀", layout="wide")
 page = st.navigation(
     [
         st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
+        st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
     ]
 )
 machine_panel.reserve_slot()
 ctx = app_context.init()
 page.run()
 # Drawn after the page, so the sidebar shows the state this turn left behind.
-machine_panel.show(get_workflow(ctx.workflow), ctx.final_state or ctx.read_state())
+viewing = (ctx.view or {}).get("label")
+machine_panel.show(get_workflow(ctx.workflow), ctx.final_state or ctx.read_state(), viewing=viewing)

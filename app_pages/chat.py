@@ -3,7 +3,7 @@
 import streamlit as st
 
 from support_agent.history import transcript as saved_transcript
-from support_agent.ui import chat_turn, transcript
+from support_agent.ui import chat_turn, time_travel, transcript
 from support_agent.ui.app_context import context
 from support_agent.workflows import get_workflow
 
@@ -16,17 +16,25 @@ head.title("Chat")
 if new.button("New conversation", icon="➕", width="stretch"):
     ctx.new_conversation()
     st.rerun()
-st.caption(
-    f"Workflow: **{workflow.title}** · model: **{'offline demo' if ctx.model.offline else ctx.model.spec}**"
-)
+model = "offline demo model" if ctx.model.offline else ctx.model.spec
+st.caption(f"Workflow: **{workflow.title}** · model: **{model}**")
 if notice := ctx.notice:
     st.info(notice, icon="🔗")
+travel = st.empty()  # filled last, so it lists the turn this run adds
+rewound = st.empty()
+with rewound.container():
+    time_travel.banner(ctx)
 
 transcript.show_saved(workflow, saved_transcript(state))
+if state.get("handoff_limited"):
+    st.info(
+        "Transfer limit reached this turn: the agent answered itself instead of handing "
+        "the customer over again.",
+        icon="🔁",
+    )
 
-failed = chat_turn.failure()
 to_send: tuple[str | None, bool] | None = None
-if failed:
+if failed := chat_turn.failure():
     failure_box = st.empty()
     with failure_box.container():
         if not failed["resume"] and failed["text"]:
@@ -37,8 +45,12 @@ if failed:
         failure_box.empty()
         to_send = (failed["text"], failed["resume"])
 
+if resend := time_travel.take_resend():
+    ctx.view_point(resend["checkpoint_id"], "Edited message")
+    to_send = (resend["text"], False)
+
 starters = st.empty()
-if not state.get("messages") and not failed:
+if not state.get("messages") and not failed and not ctx.view:
     with starters.container():
         st.markdown("**Try a starter conversation:**")
         cols = st.columns(len(workflow.starters) or 1)
@@ -53,10 +65,13 @@ if typed is not None:
 if to_send is not None:
     starters.empty()
     text, resume = to_send
-    new_state = chat_turn.run(workflow, ctx.thread_id, ctx.runner, state, text, resume=resume)
-    if chat_turn.failure():
-        st.rerun()  # show the kept message, the error and Retry in place
+    new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
+    if chat_turn.failure() or resend:
+        st.rerun()  # show the kept message and Retry, or the new branch, in place
     if new_state is not None:
         state = new_state
+        rewound.empty()  # the new branch is now the latest
 
 ctx.final_state = state
+with travel.container():
+    time_travel.panel(ctx, workflow)

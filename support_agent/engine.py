@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
 
 from support_agent.middleware import StepRequirementError
 from support_agent.models import ModelConfigError
 from support_agent.workflow import Workflow
 
 MAX_MESSAGE_CHARS = 4000
+# Graph steps one turn may take: a handful of model/tool rounds is normal; a
+# model that never stops calling tools is cut off here, not after 9,999 steps.
+MAX_TURN_STEPS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -103,6 +107,12 @@ def describe_failure(exc: BaseException) -> Error:
     """A clear, key-free message for a failed turn."""
     if isinstance(exc, ModelConfigError):
         return Error("config", str(exc))
+    if isinstance(exc, GraphRecursionError):
+        return Error(
+            "provider",
+            "The model kept calling tools without answering, so this turn was stopped. "
+            "Rephrase your message, try another model, or start a new conversation.",
+        )
     if isinstance(exc, StepRequirementError):
         return Error(
             "state", f"{exc} Use the time-travel panel to go back, or start a new conversation."
@@ -165,7 +175,7 @@ def run_turn(
             yield cleaned
             return
         payload = {"messages": [HumanMessage(cleaned)]}
-    config = thread_config(thread_id, checkpoint_id)
+    config = {**thread_config(thread_id, checkpoint_id), "recursion_limit": MAX_TURN_STEPS}
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()

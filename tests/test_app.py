@@ -169,7 +169,7 @@ def test_missing_key_keeps_the_message_and_retry_works(monkeypatch):
     assert customer_bubbles(at) == [TUTORIAL[0]]
     assert "sk-" not in str(at.error[0].value)
 
-    at.sidebar.selectbox[0].set_value("Offline demo model").run()
+    at.selectbox(key="model.label").set_value("Offline demo model").run()
     next(b for b in at.button if b.label == "Retry").click().run()
     assert not at.error
     assert customer_bubbles(at) == [TUTORIAL[0]]
@@ -181,7 +181,7 @@ def test_provider_down_keeps_saved_state_and_retry_resumes(monkeypatch):
     send(at, TUTORIAL[0])
     thread = at.query_params["thread"]
     # Point the next turn at a server that isn't there.
-    at.sidebar.selectbox[0].set_value("OpenAI-compatible server").run()
+    at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
     at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(
         "http://127.0.0.1:9/v1"
     ).run()
@@ -191,7 +191,7 @@ def test_provider_down_keeps_saved_state_and_retry_resumes(monkeypatch):
     assert active_node(dot(at)) == "warranty_collector"  # nothing moved
     assert at.query_params["thread"] == thread
 
-    at.sidebar.selectbox[0].set_value("Offline demo model").run()
+    at.selectbox(key="model.label").set_value("Offline demo model").run()
     next(b for b in at.button if b.label == "Retry").click().run()
     assert not at.error
     assert customer_bubbles(at) == TUTORIAL[:2]  # resumed, not sent twice

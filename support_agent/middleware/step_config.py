@@ -26,7 +26,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain_core.messages import SystemMessage
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.messages import SystemMessage, ToolMessage
+from langgraph.types import Command
 
 from support_agent.workflow import Workflow
 
@@ -46,7 +48,11 @@ class StepRequirementError(ValueError):
 
 
 class StepConfigMiddleware(AgentMiddleware):
-    """Apply the current step's prompt and tools; refuse a step whose facts are missing."""
+    """Apply the current step's prompt and tools; refuse a step whose facts are missing.
+
+    Tool calls the current step does not offer (a model may name any registered
+    tool, or one that doesn't exist) get an error result and change nothing.
+    """
 
     def __init__(self, workflow: Workflow, prompts: PromptSource | None = None):
         super().__init__()
@@ -91,3 +97,33 @@ class StepConfigMiddleware(AgentMiddleware):
         handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
     ) -> ModelResponse:
         return await handler(self.configure(request))
+
+    # -- tools: only the current step's ----------------------------------------------
+    def refuse(self, request: ToolCallRequest) -> ToolMessage | None:
+        """A model can name any registered tool; run only what this step offers."""
+        call = request.tool_call
+        step = self.workflow.current(request.state or {})
+        offered = self.workflow.step(step).tool_names
+        if call["name"] in offered:
+            return None
+        return ToolMessage(
+            content=f"{call['name']} is not available at step {step}; nothing changed. "
+            f"Tools available here: {', '.join(offered)}.",
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or handler(request)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or await handler(request)

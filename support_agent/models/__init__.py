@@ -55,7 +55,7 @@ def split_spec(spec: str) -> tuple[str, str]:
             f"Model {spec!r} is not of the form provider:model, e.g. openai:gpt-4.1, "
             "anthropic:claude-sonnet-4-5, ollama:llama3.1 — or 'offline'."
         )
-    return provider.strip(), name.strip()
+    return provider.strip().lower(), name.strip()
 
 
 def key_status(environ: dict[str, str] | None = None) -> dict[str, bool]:
@@ -87,10 +87,11 @@ def get_model(
     key = api_key or (os.environ.get(variable) if variable else None)
     if base_url:
         kwargs["base_url"] = base_url
-        if provider == "openai" and not key:
-            key = "not-needed"
-    elif variable and not key:
-        raise MissingKeyError(provider, variable)
+    if not key:
+        if base_url and provider == "openai":
+            key = "not-needed"  # local OpenAI-compatible servers ignore it
+        elif variable:
+            raise MissingKeyError(provider, variable)
     if key:
         kwargs["api_key"] = key
     try:
@@ -100,8 +101,9 @@ def get_model(
             f"The {provider} integration is not installed ({exc}). "
             "Install it or pick another provider."
         ) from exc
-    except ValueError as exc:
-        raise ModelConfigError(f"Can't use model {spec!r}: {exc}") from exc
+    except Exception as exc:  # integrations raise their own types; all mean "can't use it"
+        detail = str(exc).replace(key, "***") if key else str(exc)
+        raise ModelConfigError(f"Can't use model {spec!r}: {detail}") from exc
 
 
 __all__ = [

@@ -123,10 +123,8 @@ class OfflineChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         message = self._message(self._plan(messages, kwargs.get("tools")), messages)
         for token in re.findall(r"\S+\s*|\s+", message.text):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
-            if run_manager:
-                run_manager.on_llm_new_token(token, chunk=chunk)
-            yield chunk
+            # BaseChatModel reports each yielded chunk to callbacks itself.
+            yield ChatGenerationChunk(message=AIMessageChunk(content=token))
         for index, call in enumerate(message.tool_calls):
             yield ChatGenerationChunk(
                 message=AIMessageChunk(

@@ -1,4 +1,4 @@
-"""What every page of a run shares: store, thread, workflow, model choice."""
+"""What every page of a run shares: store, thread, workflow, branch, model choice."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from support_agent.engine import thread_config
 from support_agent.storage import Store, StoreUnavailable
 from support_agent.ui import runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
+from support_agent.workflows import WORKFLOWS
 
 CTX_KEY = "app.ctx"
+VIEW_KEY = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 
 
 @dataclass
@@ -23,12 +25,30 @@ class Context:
     notice: str | None = None
     final_state: dict | None = field(default=None)
 
-    def config(self) -> dict:
-        return {**thread_config(self.thread_id), "metadata": {"workflow": self.workflow}}
+    # -- which point of the thread we look at ---------------------------------------
+    @property
+    def view(self) -> dict | None:
+        return st.session_state.get(VIEW_KEY)
+
+    def view_point(self, checkpoint_id: str, label: str) -> None:
+        """Look at (and continue from) an earlier checkpoint: a rewind or another branch."""
+        st.session_state[VIEW_KEY] = {"checkpoint_id": checkpoint_id, "label": label}
+
+    def back_to_latest(self) -> None:
+        st.session_state.pop(VIEW_KEY, None)
+
+    @property
+    def checkpoint_id(self) -> str | None:
+        return (self.view or {}).get("checkpoint_id")
+
+    # -- graphs -----------------------------------------------------------------------
+    def reader(self):
+        return runtime.reader_graph(self.workflow)
 
     def read_state(self) -> dict:
-        graph = runtime.reader_graph(self.workflow)
-        return dict(graph.get_state(thread_config(self.thread_id)).values)
+        return dict(
+            self.reader().get_state(thread_config(self.thread_id, self.checkpoint_id)).values
+        )
 
     def runner(self):
         graph = runtime.runner_graph(
@@ -37,8 +57,37 @@ class Context:
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
-    def new_conversation(self) -> None:
-        session.start_new(self.workflow)
+    def turn_saved(self, first_message: str) -> None:
+        """After a turn: the thread is listed, titled by its first message, and linkable."""
+        self.back_to_latest()
+        self.store.threads.touch(self.thread_id, self.workflow, first_message)
+        session.publish(self.thread_id)
+
+    def new_conversation(self, workflow: str | None = None) -> None:
+        self.back_to_latest()
+        session.start_new(workflow or self.workflow)
+
+    def open_thread(self, thread_id: str) -> None:
+        self.back_to_latest()
+        session.open_thread(self.store.checkpointer, thread_id)
+
+
+def _workflow_picker(has_turns: bool) -> None:
+    names = list(WORKFLOWS)
+    current = session.current_workflow()
+    choice = st.sidebar.selectbox(
+        "Workflow",
+        names,
+        index=names.index(current),
+        format_func=lambda n: WORKFLOWS[n].title,
+        disabled=has_turns,
+        help="Chosen for a new conversation; a conversation keeps its workflow. "
+        "Start a new conversation to switch.",
+        key=f"workflow.pick.{st.session_state.get(session.THREAD_KEY)}",
+    )
+    if choice != current and not has_turns:
+        session.start_new(choice)
+        st.rerun()
 
 
 def init() -> Context:
@@ -49,6 +98,10 @@ def init() -> Context:
         st.error(f"{exc}\n\nConversations can't be opened or saved until this is fixed.", icon="🛑")
         st.stop()
     thread_id = session.current_thread(store.checkpointer)
+    saved = store.checkpointer.get_tuple(thread_config(thread_id)) is not None
+    if saved:  # page switches drop query params; a saved thread stays linkable
+        session.publish(thread_id)
+    _workflow_picker(has_turns=saved)
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()
     ctx = Context(store, thread_id, session.current_workflow(), model, session.pop_notice())

@@ -5,22 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from support_agent.engine import Error, Transition, TurnEnd, describe_failure, run_turn
+from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
-from support_agent.ui.session import publish
 from support_agent.workflow import Workflow
 
 FAILED_KEY = "chat.turn_failed"  # {"text", "message", "resume"}
 
 
 def run(
-    workflow: Workflow,
-    thread_id: str,
-    make_runner,
-    state: dict,
-    text: str | None,
-    *,
-    resume: bool = False,
+    ctx, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
 ) -> dict | None:
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
     st.session_state.pop(FAILED_KEY, None)
@@ -28,7 +22,7 @@ def run(
     if not resume and text is not None:
         transcript.show_customer(text)
     try:
-        graph = make_runner()
+        graph = ctx.runner()
     except ModelConfigError as exc:
         return _failed(text, describe_failure(exc), resume=False)
 
@@ -42,18 +36,24 @@ def run(
         ]  # fmt: skip
         machine_panel.show(workflow, live, live=True)
 
-    events = transcript.show_live(
-        workflow, run_turn(graph, workflow, thread_id, text, resume=resume), moved
+    stream = run_turn(
+        graph, workflow, ctx.thread_id, text, resume=resume, checkpoint_id=ctx.checkpoint_id
     )
+    events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None
     if isinstance(end, Error):
         if end.kind == "input":
             st.warning(end.message)
             return None
-        saved = graph.get_state({"configurable": {"thread_id": thread_id}})
+        saved = graph.get_state({"configurable": {"thread_id": ctx.thread_id}})
+        if saved.next:  # LangGraph kept the message on the head: Retry resumes there
+            ctx.back_to_latest()
         return _failed(text, end, resume=bool(saved.next))
-    publish(thread_id)
-    return end.state if isinstance(end, TurnEnd) else None
+    if not isinstance(end, TurnEnd):
+        return None
+    said = customer_turns(end.state.get("messages") or [])
+    ctx.turn_saved(said[0] if said else text or "")
+    return end.state
 
 
 def _failed(text: str | None, error: Error, *, resume: bool) -> None:

@@ -23,7 +23,9 @@ def remember_facts(workflow: Workflow, state: dict) -> None:
     st.session_state[BEFORE_KEY] = facts(workflow, state)
 
 
-def show(workflow: Workflow, state: dict, *, live: bool = False) -> None:
+def show(
+    workflow: Workflow, state: dict, *, live: bool = False, viewing: str | None = None
+) -> None:
     """Draw the panel into the reserved slot (replacing what was there)."""
     slot = st.session_state.get(SLOT_KEY)
     if slot is None:
@@ -34,6 +36,8 @@ def show(workflow: Workflow, state: dict, *, live: bool = False) -> None:
         st.caption(
             ("Updating… " if live else "") + f"Active: **{step.title}** — {step.description}"
         )
+        if viewing:
+            st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(dot_source(workflow, state), width="stretch")
         _facts(workflow, state)
         _history(workflow, state)

@@ -58,6 +58,14 @@ def start_new(workflow: str | None = None) -> str:
     return ss[THREAD_KEY]
 
 
+def open_thread(checkpointer, thread_id: str) -> None:
+    """Switch this session to a saved thread (from the threads page)."""
+    info = thread_info(checkpointer, thread_id) or {}
+    st.session_state[THREAD_KEY] = thread_id
+    st.session_state[WORKFLOW_KEY] = info.get("workflow", DEFAULT_WORKFLOW)
+    publish(thread_id)
+
+
 def publish(thread_id: str) -> None:
     """Put the thread in the URL so reload, share and resume work."""
     if st.query_params.get("thread") != thread_id:

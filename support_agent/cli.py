@@ -1,0 +1,325 @@
+"""A small terminal chat on the engine: `python -m support_agent chat`.
+
+It consumes the same `run_turn` event stream as the Streamlit pages and prints
+it: the agent's words as they stream, each tool call (`  → tool(args)`), each
+move of the state machine (`  ⇢ moved to <Title> via <tool>`) and errors.
+Commands: `/state`, `/new`, `/retry`, `/help`, `/quit` (or end of input).
+
+With `--db PATH` the conversation is kept in SQLite, so `--thread ID` resumes
+it later. `main(argv, stdin, stdout)` takes its streams as arguments so tests
+drive it with `io.StringIO`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+from support_agent.agent import build_support_agent
+from support_agent.engine import (
+    Error,
+    Event,
+    Token,
+    ToolCall,
+    ToolResult,
+    Transition,
+    TurnEnd,
+    describe_failure,
+    new_thread_id,
+    run_turn,
+    thread_config,
+)
+from support_agent.models import (
+    ModelConfigError,
+    OfflineChatModel,
+    default_model_spec,
+    get_model,
+)
+from support_agent.workflow import Workflow
+from support_agent.workflows.support import SUPPORT
+
+PROMPT = "you> "
+AGENT = "agent> "
+ARG_LIMIT = 60  # characters of one tool argument shown in a tool-call line
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n
+
+HELP = """Commands:
+  /state   current step, recorded facts and the transition history
+  /new     start a new conversation (a new thread)
+  /retry   finish a turn that failed part-way (your message is kept)
+  /help    this list
+  /quit    leave (end of input does too)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m support_agent",
+        description="Handoff Studio from the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chat = commands.add_parser(
+        "chat",
+        help="chat with the customer support agent",
+        description="Chat with the customer support agent (state machine).",
+    )
+    chat.add_argument(
+        "--model",
+        help="'offline' or provider:model, e.g. openai:gpt-4.1 "
+        "(default: $SUPPORT_AGENT_MODEL, else offline)",
+    )
+    chat.add_argument("--thread", help="thread id to continue (default: a new thread)")
+    chat.add_argument(
+        "--db",
+        metavar="PATH",
+        help="SQLite file that keeps conversations, so --thread can resume one later",
+    )
+    return parser
+
+
+# --- Rendering ---------------------------------------------------------------------
+
+
+class Printer:
+    """Writes events to a text stream, keeping streamed text and notes on separate lines."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.mid_line = False
+        self.replying = False  # the "agent> " prefix of the current reply is out
+
+    def write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.mid_line = not text.endswith("\n")
+            self.out.flush()
+
+    def line(self, text: str = "") -> None:
+        self.end_line()
+        self.write(text + "\n")
+
+    def end_line(self) -> None:
+        if self.mid_line:
+            self.write("\n")
+
+    def note(self, text: str) -> None:
+        """A line between stretches of the agent's text; the next token opens a new reply."""
+        self.line(text)
+        self.replying = False
+
+    def event(self, event: Event) -> None:
+        if isinstance(event, Token):
+            if not self.replying:
+                self.end_line()
+                self.write(AGENT)
+                self.replying = True
+            self.write(terminal_safe(event.text))
+        elif isinstance(event, ToolCall):
+            self.note(f"  → {event.name}({format_args(event.args)})")
+        elif isinstance(event, ToolResult):
+            if not event.ok:
+                self.note(f"  ✗ {event.name or 'tool'} failed: {one_line(event.content)}")
+        elif isinstance(event, Transition):
+            self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
+        elif isinstance(event, Error):
+            self.note(f"  ! {event.kind} error: {event.message}")
+            if event.retryable:
+                self.note("    Type /retry to finish this turn.")
+        elif isinstance(event, TurnEnd):
+            self.end_line()
+
+
+def terminal_safe(text: str) -> str:
+    """Text without control characters (escape sequences could drive the terminal)."""
+    return _CONTROL.sub("", text)
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(terminal_safe(str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_args(args: dict[str, Any]) -> str:
+    parts = []
+    for key, value in args.items():
+        shown = terminal_safe(json.dumps(value, ensure_ascii=False))
+        if len(shown) > ARG_LIMIT:
+            shown = shown[: ARG_LIMIT - 2] + '…"' if shown.startswith('"') else shown[:ARG_LIMIT]
+        parts.append(f"{key}={shown}")
+    return ", ".join(parts)
+
+
+def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
+    """The `/state` report: step, facts, transition history."""
+    step = workflow.current(values)
+    lines = [f"Step: {workflow.step(step).title} ({step})"]
+    lines.append("Facts:")
+    for fact in workflow.facts:
+        value = values.get(fact)
+        lines.append(f"  {fact}: {value if value is not None else '(not recorded)'}")
+    history = values.get("transitions") or []
+    lines.append("Transitions:" if history else "Transitions: none yet")
+    for record in history:
+        source = workflow.step(record["source"]).title
+        target = workflow.step(record["target"]).title
+        reason = f" ({record['reason']})" if record.get("reason") else ""
+        lines.append(
+            f"  turn {record.get('turn', '?')}: {source} → {target} via {record['tool']}{reason}"
+        )
+    lines.append(f"Turns: {values.get('turn') or 0}, messages: {len(values.get('messages') or [])}")
+    return lines
+
+
+# --- The chat loop -------------------------------------------------------------------
+
+
+class Chat:
+    def __init__(self, graph: Any, workflow: Workflow, thread_id: str, out: Printer):
+        self.graph, self.workflow, self.thread_id, self.out = graph, workflow, thread_id, out
+
+    def state(self) -> dict[str, Any]:
+        return dict(self.graph.get_state(thread_config(self.thread_id)).values)
+
+    def unfinished(self) -> bool:
+        """Whether the thread's last turn stopped part-way (a failed turn)."""
+        return bool(self.graph.get_state(thread_config(self.thread_id)).next)
+
+    def turn(self, text: str | None, *, resume: bool = False) -> None:
+        self.out.replying = False
+        try:
+            for event in run_turn(self.graph, self.workflow, self.thread_id, text, resume=resume):
+                self.out.event(event)
+        except KeyboardInterrupt:
+            self.out.line("  ! interrupted. Type /retry to finish this turn.")
+        self.out.end_line()
+
+    def command(self, line: str) -> bool:
+        """Run a slash command; False means leave."""
+        name = line.split()[0].lower()
+        if name in ("/quit", "/exit"):
+            return False
+        if name == "/state":
+            try:
+                values = self.state()
+            except Exception as exc:  # noqa: BLE001 - a broken store is reported, not raised
+                self.out.event(describe_failure(exc))
+                return True
+            for text in describe_state(self.workflow, values):
+                self.out.line(text)
+        elif name == "/new":
+            self.thread_id = new_thread_id()
+            self.out.line(f"New conversation, thread {self.thread_id}")
+        elif name == "/retry":
+            self.turn(None, resume=True)
+        elif name == "/help":
+            self.out.line(HELP)
+        else:
+            self.out.line(f"Unknown command {name}.")
+            self.out.line(HELP)
+        return True
+
+    def loop(self, stdin: TextIO, echo: bool) -> None:
+        while True:
+            self.out.write(PROMPT)
+            try:
+                line = stdin.readline()
+            except KeyboardInterrupt:
+                line = ""
+            if not line:  # end of input
+                self.out.end_line()
+                return
+            line = line.rstrip("\r\n")
+            if echo:  # piped input: show what was sent, as a terminal would
+                self.out.write(line + "\n")
+            else:  # the terminal echoed the line and its newline
+                self.out.mid_line = False
+            if line.strip().startswith("/"):
+                if not self.command(line.strip()):
+                    return
+            elif line.strip():
+                self.turn(line)
+
+
+def _open_checkpointer(path: str, stack: ExitStack):
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(Path(path).expanduser()), check_same_thread=False)
+    stack.callback(conn.close)
+    return SqliteSaver(conn)
+
+
+def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
+    workflow = SUPPORT
+    spec = args.model or default_model_spec()
+    try:
+        model = get_model(spec)
+    except ModelConfigError as exc:
+        out.line(f"Can't start: {exc}")
+        return 2
+    with ExitStack() as stack:
+        checkpointer = None
+        if args.db:
+            try:
+                checkpointer = _open_checkpointer(args.db, stack)
+            except (OSError, sqlite3.Error) as exc:
+                out.line(f"Can't open the conversation store {args.db!r}: {exc}")
+                return 2
+        graph = build_support_agent(model, checkpointer)
+        session = Chat(graph, workflow, args.thread or new_thread_id(), out)
+        store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
+        out.line(f"{workflow.title} · model {spec} · store {store}")
+        if isinstance(model, OfflineChatModel):
+            out.line("The offline demo model follows built-in rules and needs no key.")
+        try:
+            existing = session.state() if args.thread else {}
+        except sqlite3.Error as exc:
+            out.line(f"Can't read the conversation store {args.db!r}: {exc}")
+            return 2
+        if existing.get("messages"):
+            step = workflow.step(workflow.current(existing)).title
+            out.line(
+                f"Resuming thread {session.thread_id}: step {step}, "
+                f"{len(existing['messages'])} messages so far."
+            )
+            if session.unfinished():
+                out.line("Its last turn did not finish: type /retry to complete it.")
+        else:
+            out.line(f"Thread {session.thread_id}")
+        out.line("Type a message, or /help for commands.")
+        session.loop(stdin, echo=not _isatty(stdin))
+        if args.db:
+            out.line(
+                f"Resume with: python -m support_agent chat --db {args.db} "
+                f"--thread {session.thread_id}"
+            )
+    return 0
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if stdout is None:
+        stdout = sys.stdout
+        if hasattr(stdout, "reconfigure"):
+            stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
+    out = Printer(stdout)
+    if args.command == "chat":
+        return chat(args, stdin if stdin is not None else sys.stdin, out)
+    return 2  # pragma: no cover - argparse requires a command

@@ -1,0 +1,124 @@
+"""Threads page, time travel and the second workflow in the app (AppTest)."""
+
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import customer_bubbles, dot, history, send, start
+from tests.test_support_flow import TUTORIAL
+
+LOGIN = "Hi, I'm having trouble with my account login. Can you help?"
+
+
+@pytest.fixture(autouse=True)
+def fresh_store(monkeypatch, tmp_path):
+    # A file per test: the threads page must list only this test's conversations.
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
+
+
+def click(at: AppTest, label: str, nth: int = 0) -> AppTest:
+    buttons = [b for b in at.button if b.label == label]
+    assert buttons, f"no button {label!r}: {[b.label for b in at.button]}"
+    buttons[nth].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_threads_page_lists_renames_exports_and_deletes():
+    at = start()
+    send(at, "My battery is swollen")
+    first = at.query_params["thread"]
+    click(at, "New conversation")
+    send(at, "My app keeps crashing")
+    second = at.query_params["thread"]
+
+    at.switch_page("app_pages/threads.py").run()
+    assert not at.exception
+    titles = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert titles[0].startswith("**My app keeps crashing**")  # newest first
+    assert titles[1] == "**My battery is swollen**"
+    assert "Warranty verification · 1 turns" in [c.value for c in at.caption]
+    assert len(at.get("download_button")) == 4
+
+    at.text_input(key=f"title-{first}").set_value("Swollen battery, old laptop").run()
+    assert any(m.value == "**Swollen battery, old laptop**" for m in at.markdown)
+
+    click(
+        at,
+        "Delete",
+        nth=[b.key for b in at.button if b.label == "Delete"].index(f"delete-{second}"),
+    )
+    click(at, "Delete for good")
+    titles = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert titles == ["**Swollen battery, old laptop**"]
+
+    click(at, "Open in chat")
+    assert customer_bubbles(at) == ["My battery is swollen"]
+    assert at.query_params["thread"] == first
+
+
+def test_rewind_continues_as_a_new_branch_and_keeps_the_old_one():
+    at = start()
+    for text in TUTORIAL[:3]:
+        send(at, text)
+    rewind = [b for b in at.button if b.label == "Rewind here"]
+    assert len(rewind) == 3
+    rewind[1].click().run()  # before turn 2
+    assert any("Rewound to before turn 2" in i.value for i in at.info)
+    assert customer_bubbles(at) == TUTORIAL[:1]
+    assert "Rewound to before turn 2" in " ".join(c.value for c in at.sidebar.caption)
+
+    send(at, "Nope, it expired in March")
+    assert customer_bubbles(at) == [TUTORIAL[0], "Nope, it expired in March"]
+    assert not any("Rewound" in i.value for i in at.info)
+    assert [row[2] for row in history(at)] == ["record_warranty_status", "record_issue_type"]
+    assert "out\\_of\\_warranty" in at.sidebar.markdown[1].value
+
+    branch = next(s for s in at.selectbox if s.label == "Branch")
+    assert len(branch.options) == 2
+    branch.select_index(1).run()  # the earlier branch is still there
+    assert customer_bubbles(at) == TUTORIAL[:3]
+    assert "in\\_warranty" in at.sidebar.markdown[1].value
+
+
+def test_edit_and_resend_makes_a_branch():
+    at = start()
+    send(at, TUTORIAL[0])
+    send(at, TUTORIAL[1])
+    edit = [b for b in at.button if b.label == "Edit"]
+    edit[1].click().run()
+    at.text_area[0].set_value("No, it's out of warranty").run()
+    click(at, "Resend")
+    assert customer_bubbles(at) == [TUTORIAL[0], "No, it's out of warranty"]
+    assert "out\\_of\\_warranty" in at.sidebar.markdown[1].value
+
+
+def test_handoffs_workflow_in_the_app():
+    at = start()
+    at.selectbox(key=next(s.key for s in at.sidebar.selectbox if s.label == "Workflow")).set_value(
+        "handoffs"
+    ).run()
+    labels = [b.label for b in at.button]
+    assert any("login" in (b.help or "").lower() for b in at.button), labels
+    send(at, LOGIN)
+    source = dot(at)
+    assert re.search(r"__start__ \[label=START", source) and "__end__" in source
+    assert re.search(r"^\s*support_agent \[.*penwidth=3", source, re.M)
+    assert [(row[1], row[2]) for row in history(at)] == [
+        ("Sales agent → Support agent", "transfer_to_support")
+    ]
+    thread = at.query_params["thread"]
+
+    send(at, "Also, how much is the premium plan?")
+    assert re.search(r"^\s*sales_agent \[.*penwidth=3", dot(at), re.M)
+    frame = at.sidebar.dataframe[0].value
+    assert list(frame["Tool"]) == ["transfer_to_support", "transfer_to_sales"]
+    assert frame["Why"].iloc[1]  # the support agent gave a reason
+
+    # The thread remembers its workflow when reopened from a link.
+    again = start(thread=thread)
+    assert re.search(r"^\s*sales_agent \[.*penwidth=3", dot(again), re.M)
+    workflow_box = next(s for s in again.sidebar.selectbox if s.label == "Workflow")
+    assert workflow_box.value == "handoffs" and workflow_box.disabled

@@ -1,0 +1,216 @@
+"""The terminal chat, driven through `main(argv, stdin, stdout)`."""
+
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support_agent.cli import Printer, format_args, main
+from support_agent.engine import Token, ToolCall, TurnEnd
+from tests.test_support_flow import TUTORIAL
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def offline_default(monkeypatch):
+    monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
+
+
+def chat(*lines: str, argv: tuple[str, ...] = ()) -> tuple[int, str]:
+    stdin = io.StringIO("".join(line + "\n" for line in lines))
+    stdout = io.StringIO()
+    code = main(["chat", *argv], stdin, stdout)
+    return code, stdout.getvalue()
+
+
+def state_block(output: str) -> str:
+    """The last `/state` report in the output."""
+    return output.rsplit("Step: ", 1)[1].split("you> ", 1)[0]
+
+
+def test_tutorial_turns_show_tools_transitions_and_final_state():
+    code, out = chat(*TUTORIAL, "/state")
+
+    assert code == 0
+    assert "model offline" in out
+    assert f"you> {TUTORIAL[0]}\n" in out  # piped input is echoed
+    assert "agent> Hi," in out
+    assert '  → record_warranty_status(status="in_warranty")\n' in out
+    assert '  → record_issue_type(issue_type="hardware")\n' in out
+    assert "  → provide_solution(solution=" in out
+    moves = re.findall(r"^  ⇢ moved to (.+) via (\w+)$", out, re.M)
+    assert moves == [
+        ("Issue classification", "record_warranty_status"),
+        ("Resolution", "record_issue_type"),
+    ]
+    # Transitions are printed in the order they happen, after their tool call.
+    assert out.index("→ record_warranty_status") < out.index("⇢ moved to Issue classification")
+    assert out.index("⇢ moved to Issue classification") < out.index("→ record_issue_type")
+
+    report = state_block(out)
+    assert report.startswith("Resolution (resolution_specialist)")
+    assert "warranty_status: in_warranty" in report
+    assert "issue_type: hardware" in report
+    assert (
+        "turn 2: Warranty verification → Issue classification via record_warranty_status" in report
+    )
+    assert "turn 2: Issue classification → Resolution via record_issue_type" in report
+    assert "Turns: 4" in report
+
+
+def test_state_before_any_turn_shows_the_first_step():
+    code, out = chat("/state", "/quit", "never sent")
+    assert code == 0
+    report = state_block(out)
+    assert report.startswith("Warranty verification (warranty_collector)")
+    assert "warranty_status: (not recorded)" in report
+    assert "Transitions: none yet" in report
+    assert "never sent" not in out  # /quit stopped reading
+
+
+def test_new_starts_a_fresh_thread():
+    code, out = chat(TUTORIAL[0], TUTORIAL[1], "/new", "/state")
+    assert code == 0
+    ids = re.findall(r"^(?:Thread|New conversation, thread) (\S+)$", out, re.M)
+    assert len(ids) == 2 and ids[0] != ids[1]
+    report = state_block(out)
+    assert report.startswith("Warranty verification")
+    assert "Turns: 0, messages: 0" in report
+
+
+def test_empty_and_bad_input_is_handled():
+    code, out = chat("   ", "/nonsense", "\x00\x07", "x" * 5000)
+    assert code == 0
+    assert "Unknown command /nonsense" in out
+    assert "input error: Type a message first" in out
+    assert "input error: That message is 5,000 characters" in out
+    assert "agent>" not in out
+
+
+def test_bad_model_spec_is_reported_not_raised():
+    code, out = chat("hello", argv=("--model", "gpt4"))
+    assert code == 2
+    assert "Can't start" in out and "provider:model" in out
+
+
+def test_missing_key_is_reported(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("SUPPORT_AGENT_BASE_URL", raising=False)
+    code, out = chat("hello", argv=("--model", "openai:gpt-4.1"))
+    assert code == 2
+    assert "OPENAI_API_KEY" in out
+
+
+def test_db_and_thread_resume_a_conversation(tmp_path):
+    db = tmp_path / "nested" / "chat.db"
+    argv = ("--db", str(db), "--thread", "t-resume")
+    code, out = chat(*TUTORIAL[:2], argv=argv)
+    assert code == 0
+    assert "store SQLite" in out
+    assert f"Resume with: python -m support_agent chat --db {db} --thread t-resume" in out
+
+    code, out = chat("/state", TUTORIAL[3], "/state", argv=argv)
+    assert code == 0
+    assert "Resuming thread t-resume: step Resolution, 10 messages so far." in out
+    first_report = out.split("Step: ", 2)[1]
+    assert first_report.startswith("Resolution (resolution_specialist)")
+    assert "turn 2: Issue classification → Resolution via record_issue_type" in first_report
+    # The next turn continues the saved conversation rather than starting over.
+    assert "⇢ moved to" not in out
+    assert "→ provide_solution" in out
+    assert "Turns: 3" in state_block(out)
+
+    with sqlite3.connect(db) as conn:
+        threads = {row[0] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")}
+    assert threads == {"t-resume"}
+
+
+def test_other_threads_in_the_same_db_are_separate(tmp_path):
+    db = str(tmp_path / "chat.db")
+    chat(*TUTORIAL[:2], argv=("--db", db, "--thread", "a"))
+    code, out = chat("/state", argv=("--db", db, "--thread", "b"))
+    assert code == 0
+    assert "Resuming" not in out
+    assert state_block(out).startswith("Warranty verification")
+
+
+def test_unusable_db_path_is_reported(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, out = chat("hello", argv=("--db", str(blocker / "chat.db")))
+    assert code == 2
+    assert "Can't open the conversation store" in out
+
+
+def test_long_tool_arguments_are_shortened():
+    shown = format_args({"solution": "word " * 50, "n": 3})
+    assert shown.startswith('solution="word word')
+    assert '…", n=3' in shown
+    assert len(shown) < 80
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "support_agent", "chat", "--model", "offline"],
+        input=f"{TUTORIAL[0]}\n/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "SUPPORT_AGENT_MODEL": "", "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "agent> Hi," in result.stdout
+    assert "warranty" in result.stdout
+
+
+def test_provider_error_is_shown_and_retry_finishes_the_turn(monkeypatch):
+    from tests.test_engine import FlakyModel
+
+    model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
+    monkeypatch.setattr("support_agent.cli.get_model", lambda spec: model)
+    code, out = chat(*TUTORIAL[:2], "/retry", "/state")
+
+    assert code == 0
+    assert "  ! provider error: The model provider could not be reached (ConnectionError)" in out
+    assert "    Type /retry to finish this turn." in out
+    before_retry, after_retry = out.split("you> /retry\n", 1)
+    assert "⇢ moved to" not in before_retry
+    assert "⇢ moved to Resolution via record_issue_type" in after_retry
+    report = state_block(out)
+    assert report.startswith("Resolution")
+    assert "Turns: 2, messages: 10" in report  # the message was not sent twice
+
+
+def test_model_text_cannot_drive_the_terminal():
+    stream = io.StringIO()
+    printer = Printer(stream)
+    for event in [
+        Token("Hello \x1b[2J\x1b]0;pwned\x07there\r\n"),
+        ToolCall("c1", "provide_solution", {"solution": "\x1b[31mred\x9b"}),
+        Token("bye\tnow"),
+        TurnEnd(),
+    ]:
+        printer.event(event)
+    out = stream.getvalue()
+    assert not [c for c in out if ord(c) < 32 and c not in "\n\t" or 0x7F <= ord(c) <= 0x9F]
+    assert out.splitlines() == [
+        "agent> Hello [2J]0;pwnedthere",
+        '  → provide_solution(solution="\\u001b[31mred")',  # JSON-escaped, so printable
+        "agent> bye\tnow",
+    ]
+
+
+def test_a_file_that_is_not_a_database_is_reported(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database\n" * 50)
+    code, out = chat("/state", "hello", argv=("--db", str(bogus)))
+    assert code == 0
+    assert out.count("store error: The conversation store is unavailable") == 2
+    assert "agent>" not in out

@@ -1,0 +1,249 @@
+"""`run_turn`: the event stream every front end consumes, and how a turn fails safely."""
+
+import re
+
+import pytest
+from langchain_core.messages import HumanMessage
+
+from support_agent import build_support_agent
+from support_agent.engine import (
+    MAX_MESSAGE_CHARS,
+    Error,
+    Token,
+    ToolCall,
+    ToolResult,
+    Transition,
+    TurnEnd,
+    clean_message,
+    new_thread_id,
+    run_turn,
+    thread_config,
+)
+from support_agent.models.offline import OfflineChatModel
+from support_agent.workflows.support import SUPPORT
+from tests.test_support_flow import TUTORIAL
+
+
+def turn(agent, thread_id, text, **kwargs):
+    return list(run_turn(agent, SUPPORT, thread_id, text, **kwargs))
+
+
+def snapshot(agent, thread_id):
+    return agent.get_state(thread_config(thread_id))
+
+
+def humans(values) -> list[str]:
+    return [m.text for m in values.get("messages", []) if isinstance(m, HumanMessage)]
+
+
+# --- The event stream ------------------------------------------------------------------
+
+
+def test_tutorial_second_turn_event_order(agent):
+    thread_id = new_thread_id()
+    first = turn(agent, thread_id, TUTORIAL[0])
+    assert [type(e) for e in first if not isinstance(e, Token)] == [TurnEnd]
+
+    events = turn(agent, thread_id, TUTORIAL[1])
+    kinds = [type(e).__name__ for e in events if not isinstance(e, Token)]
+    assert kinds == [
+        "ToolCall",
+        "ToolResult",
+        "Transition",
+        "ToolCall",
+        "ToolResult",
+        "Transition",
+        "ToolCall",
+        "ToolResult",
+        "TurnEnd",
+    ]
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    results = [e for e in events if isinstance(e, ToolResult)]
+    moves = [e for e in events if isinstance(e, Transition)]
+    assert [c.name for c in calls] == [
+        "record_warranty_status",
+        "record_issue_type",
+        "provide_solution",
+    ]
+    assert calls[0].args == {"status": "in_warranty"}
+    assert [r.id for r in results] == [c.id for c in calls]
+    assert all(r.ok for r in results)
+    assert [(m.source_title, m.target_title, m.tool, m.turn) for m in moves] == [
+        ("Warranty verification", "Issue classification", "record_warranty_status", 2),
+        ("Issue classification", "Resolution", "record_issue_type", 2),
+    ]
+
+    # Tokens stream before the first tool call and after the last result.
+    first_call = events.index(calls[0])
+    last_result = events.index(results[-1])
+    assert any(isinstance(e, Token) for e in events[:first_call])
+    reply = "".join(e.text for e in events[last_result:] if isinstance(e, Token))
+    assert "warranty" in reply.lower()
+
+    # Exactly one TurnEnd, last, carrying the new state.
+    assert sum(isinstance(e, TurnEnd) for e in events) == 1
+    end = events[-1]
+    assert isinstance(end, TurnEnd)
+    assert end.state["current_step"] == "resolution_specialist"
+    assert (end.state["warranty_status"], end.state["issue_type"]) == ("in_warranty", "hardware")
+    assert end.state == dict(snapshot(agent, thread_id).values)
+
+
+def test_streamed_tokens_match_the_saved_replies(agent):
+    thread_id = new_thread_id()
+    events = turn(agent, thread_id, TUTORIAL[0])
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert streamed == events[-1].state["messages"][-1].text
+
+
+# --- Input checks ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\n\t  \n", None, "\x00\x07\x1b", "x" * (MAX_MESSAGE_CHARS + 1)],
+    ids=["empty", "spaces", "whitespace", "none", "only-control", "too-long"],
+)
+def test_bad_input_is_refused_and_leaves_the_thread_alone(agent, text):
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+    before = snapshot(agent, thread_id)
+
+    events = turn(agent, thread_id, text)
+
+    assert len(events) == 1
+    assert isinstance(events[0], Error)
+    assert events[0].kind == "input" and not events[0].retryable
+    after = snapshot(agent, thread_id)
+    assert after.config == before.config  # no new checkpoint
+    assert after.values == before.values
+
+
+def test_too_long_message_says_the_limit():
+    error = clean_message("x" * (MAX_MESSAGE_CHARS + 1))
+    assert isinstance(error, Error)
+    assert f"{MAX_MESSAGE_CHARS:,}" in error.message
+
+
+def test_message_at_the_limit_is_accepted(agent):
+    thread_id = new_thread_id()
+    events = turn(agent, thread_id, "a" * MAX_MESSAGE_CHARS)
+    assert isinstance(events[-1], TurnEnd)
+    assert humans(events[-1].state) == ["a" * MAX_MESSAGE_CHARS]
+
+
+def test_control_characters_are_stripped(agent):
+    thread_id = new_thread_id()
+    events = turn(agent, thread_id, "  Hi,\x00 my\x07 phone\x1b screen\x7f is cracked\x0b  ")
+    assert isinstance(events[-1], TurnEnd)
+    assert humans(events[-1].state) == ["Hi, my phone screen is cracked"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My phone 📱 fell 😭 and the screen is 💔",
+        "مرحبا، شاشة هاتفي مكسورة",
+        "שלום, המסך שלי סדוק",
+        "<script>alert('x')</script> my screen is cracked",
+        "{warranty_status} {issue_type.__class__} {0} {} {{ }} { }",
+        "line one\nline two\ttabbed",
+        "Zeichen: äöü ß — «quotes» \u200f\u202e reversed",
+    ],
+    ids=["emoji", "arabic", "hebrew", "script", "braces", "newlines", "bidi"],
+)
+def test_odd_characters_reach_the_thread_unchanged(agent, text):
+    thread_id = new_thread_id()
+    events = turn(agent, thread_id, text)
+    assert not [e for e in events if isinstance(e, Error)]
+    assert isinstance(events[-1], TurnEnd)
+    assert humans(events[-1].state) == [text]
+
+
+# --- A provider failure mid-turn, then Retry -------------------------------------------
+
+
+class FlakyModel(OfflineChatModel):
+    """The offline model, with a connection failure on chosen calls (1-based)."""
+
+    fail_on: frozenset[int] = frozenset()
+    calls: int = 0
+
+    def _maybe_fail(self) -> None:
+        self.calls += 1
+        if self.calls in self.fail_on:
+            raise ConnectionError("connection reset by peer")
+
+    def _generate(self, *args, **kwargs):
+        self._maybe_fail()
+        return super()._generate(*args, **kwargs)
+
+    def _stream(self, *args, **kwargs):
+        self._maybe_fail()
+        yield from super()._stream(*args, **kwargs)
+
+
+def test_connection_error_keeps_the_message_and_retry_completes():
+    model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
+    agent = build_support_agent(model)
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+    before = snapshot(agent, thread_id).values
+
+    events = turn(agent, thread_id, TUTORIAL[1])
+
+    assert isinstance(events[-1], Error)
+    assert (events[-1].kind, events[-1].retryable) == ("provider", True)
+    assert "ConnectionError" in events[-1].message
+    assert not [e for e in events if isinstance(e, TurnEnd | Transition)]
+    failed = snapshot(agent, thread_id)
+    assert humans(failed.values) == TUTORIAL[:2]  # the customer's message is kept
+    for key in ("current_step", "warranty_status", "issue_type", "transitions"):
+        assert failed.values.get(key) == before.get(key), key
+    assert failed.next  # the turn is unfinished
+
+    retried = turn(agent, thread_id, None, resume=True)
+
+    assert not [e for e in retried if isinstance(e, Error)]
+    assert [e.tool for e in retried if isinstance(e, Transition)] == [
+        "record_warranty_status",
+        "record_issue_type",
+    ]
+    final = retried[-1]
+    assert isinstance(final, TurnEnd)
+    assert humans(final.state) == TUTORIAL[:2]  # not sent twice
+    assert final.state["current_step"] == "resolution_specialist"
+    assert final.state["turn"] == 2
+    assert not snapshot(agent, thread_id).next
+
+
+def test_retry_after_a_failure_between_tool_calls_repeats_nothing():
+    # Call 3 is the model call after record_warranty_status has moved the machine.
+    model = FlakyModel(fail_on=frozenset({3}))
+    agent = build_support_agent(model)
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+
+    events = turn(agent, thread_id, TUTORIAL[1])
+    assert isinstance(events[-1], Error) and events[-1].retryable
+    assert [e.tool for e in events if isinstance(e, Transition)] == ["record_warranty_status"]
+
+    retried = turn(agent, thread_id, None, resume=True)
+    final = retried[-1]
+    assert isinstance(final, TurnEnd)
+    assert [t["tool"] for t in final.state["transitions"]] == [
+        "record_warranty_status",
+        "record_issue_type",
+    ]
+    called = [c["name"] for m in final.state["messages"] if m.type == "ai" for c in m.tool_calls]
+    assert called == ["record_warranty_status", "record_issue_type", "provide_solution"]
+    assert humans(final.state) == TUTORIAL[:2]
+
+
+# --- Thread ids --------------------------------------------------------------------------
+
+
+def test_thread_ids_are_unique_and_url_safe():
+    ids = [new_thread_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22,}", i) for i in ids)

@@ -1,0 +1,306 @@
+"""Choosing a model: the offline default, provider specs, keys, and the offline model's protocol."""
+
+import csv
+import functools
+import operator
+import socket
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+
+from support_agent import build_support_agent
+from support_agent.engine import describe_failure
+from support_agent.models import (
+    KEY_VARS,
+    MissingKeyError,
+    ModelConfigError,
+    OfflineChatModel,
+    default_model_spec,
+    get_model,
+    key_status,
+)
+from support_agent.workflows.support import SUPPORT
+from tests.conftest import say
+from tests.test_support_flow import TUTORIAL
+
+SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
+TABLE = Path(__file__).parent / "data" / "support_utterances.csv"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    """No model setting or key from the machine running the tests."""
+    for var in ["SUPPORT_AGENT_MODEL", "SUPPORT_AGENT_BASE_URL", "OPENAI_BASE_URL"]:
+        monkeypatch.delenv(var, raising=False)
+    for var in KEY_VARS.values():
+        if var:
+            monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection or resolve a name fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network touched: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+# --- Choosing ----------------------------------------------------------------------------
+
+
+def test_offline_spec_is_the_offline_model():
+    assert isinstance(get_model("offline"), OfflineChatModel)
+    assert isinstance(get_model("  offline "), OfflineChatModel)
+
+
+def test_default_is_offline_when_nothing_is_set(monkeypatch):
+    assert default_model_spec() == "offline"
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "   ")
+    assert default_model_spec() == "offline"
+    assert isinstance(get_model(), OfflineChatModel)
+
+
+def test_default_comes_from_the_environment(monkeypatch, no_network):
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "openai:gpt-4.1")
+    assert default_model_spec() == "openai:gpt-4.1"
+    with pytest.raises(MissingKeyError):
+        get_model()
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    assert type(get_model()).__name__ == "ChatOpenAI"
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "offline")
+    assert isinstance(get_model(), OfflineChatModel)
+
+
+@pytest.mark.parametrize(
+    ("spec", "variable"),
+    [
+        ("openai:gpt-4.1", "OPENAI_API_KEY"),
+        ("anthropic:claude-sonnet-4-5", "ANTHROPIC_API_KEY"),
+    ],
+)
+def test_missing_key_names_the_variable(monkeypatch, spec, variable):
+    with pytest.raises(MissingKeyError) as err:
+        get_model(spec)
+    assert err.value.variable == variable
+    assert variable in str(err.value)
+    assert "offline" in str(err.value)  # says what to do instead
+    assert isinstance(err.value, ModelConfigError)
+
+    monkeypatch.setenv(variable, "")  # an empty key is no key
+    with pytest.raises(MissingKeyError):
+        get_model(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "variable", "cls", "name"),
+    [
+        ("openai:gpt-4.1", "OPENAI_API_KEY", "ChatOpenAI", "gpt-4.1"),
+        ("anthropic:claude-sonnet-4-5", "ANTHROPIC_API_KEY", "ChatAnthropic", "claude-sonnet-4-5"),
+    ],
+)
+def test_with_a_key_a_chat_model_is_built_offline(
+    monkeypatch, no_network, spec, variable, cls, name
+):
+    monkeypatch.setenv(variable, SECRET)
+    model = get_model(spec)
+    assert isinstance(model, BaseChatModel)
+    assert type(model).__name__ == cls
+    assert (getattr(model, "model_name", None) or getattr(model, "model", None)) == name
+    assert SECRET not in repr(model) and SECRET not in str(model)
+
+
+def test_api_key_argument_wins_and_is_not_shown(no_network):
+    model = get_model("openai:gpt-4.1", api_key=SECRET)
+    assert type(model).__name__ == "ChatOpenAI"
+    assert model.openai_api_key.get_secret_value() == SECRET
+    assert SECRET not in repr(model)
+    assert SECRET not in str(model.model_dump())
+
+
+def test_openai_compatible_server_needs_no_key(monkeypatch, no_network):
+    model = get_model("openai:qwen2.5-7b-instruct", base_url="http://localhost:8080/v1")
+    assert type(model).__name__ == "ChatOpenAI"
+    assert model.openai_api_base == "http://localhost:8080/v1"
+    assert model.model_name == "qwen2.5-7b-instruct"
+
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", "http://127.0.0.1:11434/v1")
+    from_env = get_model("openai:llama3.1")
+    assert from_env.openai_api_base == "http://127.0.0.1:11434/v1"
+
+
+def test_ollama_needs_no_key(no_network):
+    model = get_model("ollama:llama3.1")
+    assert type(model).__name__ == "ChatOllama"
+    assert model.model == "llama3.1"
+
+
+@pytest.mark.parametrize("spec", ["gpt4", "openai:", ":gpt-4.1", "openai", " : "])
+def test_bad_spec_explains_the_form(spec):
+    with pytest.raises(ModelConfigError) as err:
+        get_model(spec)
+    message = str(err.value)
+    assert "provider:model" in message
+    assert "openai:gpt-4.1" in message and "offline" in message
+
+
+def test_unknown_provider_is_a_config_error(no_network):
+    with pytest.raises(ModelConfigError) as err:
+        get_model("nosuchprovider:model-x", api_key=SECRET)
+    assert "nosuchprovider" in str(err.value)
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value)
+
+
+def test_provider_name_is_case_insensitive():
+    with pytest.raises(MissingKeyError):
+        get_model("OpenAI:gpt-4.1")
+
+
+def test_base_url_does_not_waive_other_providers_keys(monkeypatch, no_network):
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", "http://localhost:8080/v1")
+    with pytest.raises(MissingKeyError):
+        get_model("anthropic:claude-sonnet-4-5")
+
+
+# --- Keys stay secret --------------------------------------------------------------------
+
+
+def test_key_status_says_which_keys_exist_never_their_values():
+    status = key_status({"OPENAI_API_KEY": SECRET, "ANTHROPIC_API_KEY": ""})
+    assert status["openai"] is True
+    assert status["anthropic"] is False
+    assert status["ollama"] is True  # needs no key
+    assert set(status) == set(KEY_VARS)
+    assert all(isinstance(v, bool) for v in status.values())
+    assert SECRET not in repr(status)
+
+
+def test_key_status_reads_the_environment_by_default(monkeypatch):
+    assert key_status()["openai"] is False
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    assert key_status()["openai"] is True
+    assert SECRET not in repr(key_status())
+
+
+@pytest.mark.parametrize(
+    ("spec", "kwargs"),
+    [
+        ("openai:gpt-4.1", {"temperature": "hot"}),
+        ("anthropic:claude-sonnet-4-5", {"temperature": "hot"}),
+        ("openai:gpt-4.1", {"base_url": 5}),
+        ("ollama:llama3.1", {"temperature": "hot"}),
+    ],
+)
+def test_config_errors_never_contain_the_key(no_network, spec, kwargs):
+    with pytest.raises(ModelConfigError) as err:
+        get_model(spec, api_key=SECRET, **kwargs)
+    assert SECRET not in str(err.value) and SECRET not in repr(err.value)
+    assert spec in str(err.value)
+
+
+def test_provider_auth_failure_is_described_without_the_key():
+    class AuthenticationError(Exception):
+        pass
+
+    error = describe_failure(AuthenticationError(f"Incorrect API key provided: {SECRET}"))
+    assert error.kind == "config"
+    assert SECRET not in error.message and SECRET not in repr(error)
+    assert "key" in error.message.lower()
+
+
+# --- The offline model's protocol --------------------------------------------------------
+
+
+def conversations() -> list[tuple[str, list]]:
+    """(step, messages) pairs built from the utterance table, one per row."""
+    rows = list(csv.DictReader(TABLE.open(encoding="utf-8")))
+    step_of = {
+        "warranty": "warranty_collector",
+        "issue": "issue_classifier",
+        "resolution": "resolution_specialist",
+    }
+    out = []
+    for row in rows:
+        history: list = [HumanMessage("Hello, I need help with my device")]
+        if row["kind"] != "warranty":
+            warranty, _, issue = (row["facts"] or "in_warranty/").partition("/")
+            calls = [("record_warranty_status", {"status": warranty})]
+            if row["kind"] == "resolution":
+                calls.append(("record_issue_type", {"issue_type": issue}))
+            for i, (name, args) in enumerate(calls):
+                history.append(
+                    AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"c{i}"}])
+                )
+                history.append(ToolMessage("recorded", tool_call_id=f"c{i}"))
+        out.append((step_of[row["kind"]], [*history, HumanMessage(row["text"])]))
+    return out
+
+
+CONVERSATIONS = conversations()
+
+
+def test_stream_aggregates_to_the_same_tool_calls_as_invoke():
+    model = OfflineChatModel()
+    with_calls = 0
+    for step, messages in CONVERSATIONS:
+        bound = model.bind_tools(SUPPORT.step(step).tools)
+        invoked = bound.invoke(messages)
+        chunks = list(bound.stream(messages))
+        assert len(chunks) > 1 or not invoked.text
+        streamed = functools.reduce(operator.add, chunks)
+        assert streamed.tool_calls == invoked.tool_calls, messages[-1].text
+        assert not streamed.invalid_tool_calls
+        assert streamed.text == invoked.text
+        with_calls += bool(invoked.tool_calls)
+    assert with_calls >= len(CONVERSATIONS) // 2  # the comparison covered real tool calls
+
+
+def test_same_conversation_same_turns():
+    def transcript():
+        agent = build_support_agent(model=OfflineChatModel())
+        final = say(agent, {"configurable": {"thread_id": "same"}}, *TUTORIAL)
+        return [(m.type, m.text, getattr(m, "tool_calls", None)) for m in final["messages"]]
+
+    first, second = transcript(), transcript()
+    assert first == second
+    assert any(calls for _type, _text, calls in first)
+
+
+def test_same_messages_same_reply_for_every_utterance():
+    one, two = OfflineChatModel(), OfflineChatModel()
+    for step, messages in CONVERSATIONS:
+        tools = SUPPORT.step(step).tools
+        a = one.bind_tools(tools).invoke(messages)
+        b = two.bind_tools(tools).invoke(messages)
+        assert (a.text, a.tool_calls) == (b.text, b.tool_calls)
+
+
+def tool_subsets():
+    tools = SUPPORT.all_tools
+    return [list(c) for n in (1, 2) for c in combinations(tools, n)]
+
+
+def test_calls_only_tools_it_was_given():
+    model = OfflineChatModel()
+    calls_seen = set()
+    for tools in [*tool_subsets(), *[list(s.tools) for s in SUPPORT.steps]]:
+        names = {t.name for t in tools}
+        bound = model.bind_tools(tools)
+        for _step, messages in CONVERSATIONS:
+            reply = bound.invoke(messages)
+            called = {c["name"] for c in reply.tool_calls}
+            assert called <= names, (names, messages[-1].text, called)
+            calls_seen |= called
+    assert calls_seen == {t.name for t in SUPPORT.all_tools}  # every tool was exercised
+
+
+def test_without_tools_it_calls_none():
+    model = OfflineChatModel()
+    for _step, messages in CONVERSATIONS[:20]:
+        assert model.invoke(messages).tool_calls == []
