@@ -39,7 +39,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from support_agent.middleware.step_config import PromptSource
+from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import get_model
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
@@ -125,6 +125,7 @@ class HandoffAgentMiddleware(AgentMiddleware):
         return request.override(
             system_message=SystemMessage(content=prompt),
             messages=agent_view(request.messages, self.step),
+            tools=described_tools(self.workflow, request.tools, self.prompts),
         )
 
     def wrap_model_call(

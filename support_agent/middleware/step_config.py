@@ -22,17 +22,40 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.types import Command
 
 from support_agent.workflow import Workflow
 
-PromptSource = Callable[[str, str], str | None]  # (workflow, step) -> template override
+# (workflow, key) -> override or None. `key` is a step name for its prompt
+# template, or "tool:<name>" for the description the model reads of that tool.
+PromptSource = Callable[[str, str], str | None]
+
+
+def tool_key(name: str) -> str:
+    return f"tool:{name}"
+
+
+def described_tools(
+    workflow: Workflow, tools: Sequence[BaseTool], prompts: PromptSource | None
+) -> list[BaseTool]:
+    """The tools as the model should see them, with any edited descriptions.
+
+    Only what the model reads changes: the agent still runs the registered tool.
+    """
+    if prompts is None:
+        return list(tools)
+    out = []
+    for tool in tools:
+        description = prompts(workflow.name, tool_key(tool.name))
+        out.append(tool.model_copy(update={"description": description}) if description else tool)
+    return out
 
 
 class StepRequirementError(ValueError):
@@ -81,7 +104,7 @@ class StepConfigMiddleware(AgentMiddleware):
         prompt = self.workflow.render_prompt(step, state, override)
         return request.override(
             system_message=SystemMessage(content=prompt),
-            tools=list(self.workflow.step(step).tools),
+            tools=described_tools(self.workflow, self.workflow.step(step).tools, self.prompts),
         )
 
     def wrap_model_call(
