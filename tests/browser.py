@@ -30,9 +30,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The base URL of a running app server; `.process` is its process."""
+
+    process: subprocess.Popen
+
+
 @contextmanager
 def streamlit_server(env: dict[str, str], port: int | None = None):
-    """Run `streamlit run app.py` headless; yield its base URL once it serves."""
+    """Run `streamlit run app.py` headless; yield its base URL once it serves.
+
+    The URL is a `Server` (a str) whose `.process` a test may kill outright.
+    """
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
@@ -50,9 +59,12 @@ def streamlit_server(env: dict[str, str], port: int | None = None):
                 break
         else:
             raise RuntimeError(f"streamlit exited with {process.wait()}")
-        yield f"http://127.0.0.1:{port}"
+        server = Server(f"http://127.0.0.1:{port}")
+        server.process = process
+        yield server
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -87,3 +87,58 @@ def _refresh_screenshot() -> bool:
     import os
 
     return os.environ.get("UPDATE_SCREENSHOT") == "1"
+
+
+def customer_texts(page) -> list[str]:
+    bubbles = page.get_by_test_id("stChatMessage").filter(
+        has=page.get_by_test_id("stChatMessageAvatarUser")
+    )
+    return [b.get_by_test_id("stChatMessageContent").inner_text().strip() for b in bubbles.all()]
+
+
+def test_a_killed_server_loses_no_finished_turn(browser, tmp_path):
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'crash.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page()
+        page.goto(url)
+        say(page, TUTORIAL[0], 1)
+        say(page, TUTORIAL[1], 2)
+        link = page.url.replace(url, "")
+        url.process.kill()  # SIGKILL: no shutdown hooks, no flushing
+        url.process.wait()
+    with streamlit_server(env) as url:
+        page = browser.new_page()
+        page.goto(url + link)
+        playwright.expect(page.get_by_test_id("stChatMessage")).to_have_count(4, timeout=60_000)
+        assert customer_texts(page) == TUTORIAL[:2]
+        assert active_svg_node(page) == "resolution_specialist"
+        sidebar = page.get_by_test_id("stSidebar")
+        playwright.expect(sidebar).to_contain_text("in_warranty")
+        playwright.expect(sidebar).to_contain_text("record_issue_type")
+        say(page, TUTORIAL[2], 3)  # and the conversation carries on
+
+
+@pytest.mark.postgres
+def test_two_app_servers_share_one_postgres(browser, postgres_admin_url):
+    from tests.pg import fresh_database
+
+    env = {"HANDOFF_DB_URL": fresh_database(postgres_admin_url), "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as first, streamlit_server(env) as second:
+        assert first != second
+        a = browser.new_page()
+        a.goto(first)
+        say(a, TUTORIAL[0], 1)
+        say(a, TUTORIAL[1], 2)
+        link = a.url.replace(first, "")
+
+        b = browser.new_page()
+        b.goto(second + link)
+        playwright.expect(b.get_by_test_id("stChatMessage")).to_have_count(4, timeout=60_000)
+        assert active_svg_node(b) == "resolution_specialist"
+        say(b, "Actually, I made a mistake - my device is out of warranty", 3)
+        playwright.expect(b.get_by_test_id("stSidebar")).to_contain_text("go_back_to_warranty")
+
+        a.reload()
+        playwright.expect(a.get_by_test_id("stChatMessage")).to_have_count(6, timeout=60_000)
+        assert customer_texts(a)[-1] == "Actually, I made a mistake - my device is out of warranty"
+        playwright.expect(a.get_by_test_id("stSidebar")).to_contain_text("out_of_warranty")
