@@ -74,4 +74,4 @@ if to_send is not None:
 
 ctx.final_state = state
 with travel.container():
-    time_travel.panel(ctx, workflow)
+    time_travel.panel(ctx, workflow, int(state.get("turn") or 0))

@@ -4,6 +4,9 @@ Every customer turn starts with a checkpoint whose metadata `source` is
 "input": the state before that turn. Invoking the graph from such a checkpoint
 with a message forks the thread there; the old branch stays in the history.
 A branch is named by its head (a checkpoint nobody continues from).
+
+Reading the history deserializes every checkpoint, so `Timeline` reads it
+once and answers both questions (branches, turns of a branch) from that read.
 """
 
 from __future__ import annotations
@@ -42,61 +45,71 @@ def _parent_id(snapshot) -> str | None:
     return parent["configurable"]["checkpoint_id"] if parent else None
 
 
-def lineage(graph, thread_id: str, head_id: str | None = None) -> list:
-    """The snapshots of one branch, oldest first (the latest branch by default)."""
-    snapshots = {_id(s): s for s in graph.get_state_history(thread_config(thread_id))}
-    if not snapshots:
-        return []
-    head = head_id or _id(graph.get_state(thread_config(thread_id)))
-    chain = []
-    while head in snapshots:
-        chain.append(snapshots[head])
-        head = _parent_id(snapshots[head])
-    return chain[::-1]
+class Timeline:
+    """One read of a thread's history: its branches and the turns of each."""
+
+    def __init__(self, graph, thread_id: str):
+        history = list(graph.get_state_history(thread_config(thread_id)))
+        self.snapshots = {_id(s): s for s in history}
+        self.latest_id = _id(history[0]) if history else None  # newest first
+
+    def branches(self) -> list[Branch]:
+        """Every branch of the thread, newest first."""
+        parents = {_parent_id(s) for s in self.snapshots.values()}
+        heads = [s for s in self.snapshots.values() if _id(s) not in parents]
+        out = []
+        for head in heads:
+            said = customer_turns(head.values.get("messages") or [])
+            out.append(
+                Branch(
+                    head_id=_id(head),
+                    turns=int(head.values.get("turn") or 0),
+                    last_text=said[-1] if said else "",
+                    created_at=head.created_at or "",
+                )
+            )
+        return sorted(out, key=lambda b: b.created_at, reverse=True)
+
+    def lineage(self, head_id: str | None = None) -> list:
+        """The snapshots of one branch, oldest first (the latest branch by default)."""
+        head = head_id or self.latest_id
+        chain = []
+        while head in self.snapshots:
+            chain.append(self.snapshots[head])
+            head = _parent_id(self.snapshots[head])
+        return chain[::-1]
+
+    def turns(self, head_id: str | None = None) -> list[TurnPoint]:
+        """The branch's turns, each with the checkpoint before it and the state after it."""
+        chain = self.lineage(head_id)
+        # A fork leaves the old turn's "input" checkpoint directly before the new
+        # one; only an input that something ran after starts a turn.
+        starts = [
+            i
+            for i, s in enumerate(chain)
+            if s.metadata.get("source") == "input"
+            and i + 1 < len(chain)
+            and chain[i + 1].metadata.get("source") != "input"
+        ]
+        points = []
+        for number, start in enumerate(starts, start=1):
+            end = starts[number] - 1 if number < len(starts) else len(chain) - 1
+            after = dict(chain[end].values)
+            said = customer_turns(after.get("messages") or [])
+            points.append(
+                TurnPoint(
+                    number=int(after.get("turn") or number),
+                    text=said[-1] if said else "",
+                    before_id=_id(chain[start]),
+                    after=after,
+                )
+            )
+        return points
 
 
 def turns(graph, thread_id: str, head_id: str | None = None) -> list[TurnPoint]:
-    """The branch's turns, each with the checkpoint before it and the state after it."""
-    chain = lineage(graph, thread_id, head_id)
-    # A fork leaves the old turn's "input" checkpoint directly before the new
-    # one; only an input that something ran after starts a turn.
-    starts = [
-        i
-        for i, s in enumerate(chain)
-        if s.metadata.get("source") == "input"
-        and i + 1 < len(chain)
-        and chain[i + 1].metadata.get("source") != "input"
-    ]
-    points = []
-    for number, start in enumerate(starts, start=1):
-        end = starts[number] - 1 if number < len(starts) else len(chain) - 1
-        after = dict(chain[end].values)
-        said = customer_turns(after.get("messages") or [])
-        points.append(
-            TurnPoint(
-                number=int(after.get("turn") or number),
-                text=said[-1] if said else "",
-                before_id=_id(chain[start]),
-                after=after,
-            )
-        )
-    return [p for p in points if p.text or p.after.get("messages")]
+    return Timeline(graph, thread_id).turns(head_id)
 
 
 def branches(graph, thread_id: str) -> list[Branch]:
-    """Every branch of the thread, newest first."""
-    snapshots = list(graph.get_state_history(thread_config(thread_id)))
-    parents = {_parent_id(s) for s in snapshots}
-    heads = [s for s in snapshots if _id(s) not in parents]
-    out = []
-    for head in heads:
-        said = customer_turns(head.values.get("messages") or [])
-        out.append(
-            Branch(
-                head_id=_id(head),
-                turns=int(head.values.get("turn") or 0),
-                last_text=said[-1] if said else "",
-                created_at=head.created_at or "",
-            )
-        )
-    return sorted(out, key=lambda b: b.created_at, reverse=True)
+    return Timeline(graph, thread_id).branches()

@@ -122,3 +122,12 @@ def test_handoffs_workflow_in_the_app():
     assert re.search(r"^\s*sales_agent \[.*penwidth=3", dot(again), re.M)
     workflow_box = next(s for s in again.sidebar.selectbox if s.label == "Workflow")
     assert workflow_box.value == "handoffs" and workflow_box.disabled
+
+
+def test_a_long_timeline_loads_on_request():
+    at = start()
+    for _ in range(31):
+        send(at, "What should I do?")
+    assert not [b for b in at.button if b.label == "Rewind here"]
+    click(at, "Load the timeline")
+    assert len([b for b in at.button if b.label == "Rewind here"]) == 31

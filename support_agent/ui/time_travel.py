@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.timeline import branches, turns
+from support_agent.engine import thread_config
+from support_agent.timeline import Timeline
 from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
 RESEND_KEY = "chat.turn_resend"  # {"checkpoint_id", "text"} waiting to be sent
+TIMELINE_KEY = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
+LOAD_KEY = "chat.timeline_loaded"  # thread whose long timeline the user asked for
+AUTO_LOAD_TURNS = 30
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -38,16 +42,37 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             st.rerun()
 
 
-def panel(ctx, workflow: Workflow) -> None:
+def _timeline(ctx) -> Timeline | None:
+    """The thread's timeline, read once per new checkpoint (reading it is costly)."""
+    latest = ctx.store.checkpointer.get_tuple(thread_config(ctx.thread_id))
+    if latest is None:
+        return None
+    key = (ctx.thread_id, latest.config["configurable"]["checkpoint_id"])
+    cached = st.session_state.get(TIMELINE_KEY)
+    if not cached or cached[0] != key:
+        cached = (key, Timeline(ctx.reader(), ctx.thread_id))
+        st.session_state[TIMELINE_KEY] = cached
+    return cached[1]
+
+
+def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
     """The time-travel expander for the open thread."""
-    graph = ctx.reader()
-    heads = branches(graph, ctx.thread_id)
-    if not heads:
-        return
     viewing = ctx.view
-    current_head = heads[0].head_id
     editing = st.session_state.get(EDITING_KEY) is not None
+    if not turns_so_far and not viewing:
+        return
     with st.expander("🕰️ Time travel", expanded=viewing is not None or editing):
+        loaded = st.session_state.get(LOAD_KEY) == ctx.thread_id
+        if turns_so_far > AUTO_LOAD_TURNS and not loaded and not viewing:
+            st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
+            if not st.button("Load the timeline", icon="🕰️"):
+                return
+            st.session_state[LOAD_KEY] = ctx.thread_id
+        timeline = _timeline(ctx)
+        if timeline is None:
+            return
+        heads = timeline.branches()
+        current_head = heads[0].head_id
         if len(heads) > 1:
             labels = {
                 b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "
@@ -73,7 +98,7 @@ def panel(ctx, workflow: Workflow) -> None:
             if viewing and viewing["checkpoint_id"] in {b.head_id for b in heads}
             else current_head
         )
-        for point in turns(graph, ctx.thread_id, head):
+        for point in timeline.turns(head):
             step = workflow.step(workflow.current(point.after)).title
             row = st.columns([6, 2, 2], vertical_alignment="center")
             row[0].markdown(
