@@ -103,6 +103,13 @@ def clean_message(text: str | None) -> str | Error:
     return text
 
 
+def is_store_error(exc: BaseException) -> bool:
+    """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model?"""
+    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith(
+        ("psycopg", "psycopg_pool")
+    )
+
+
 def describe_failure(exc: BaseException) -> Error:
     """A clear, key-free message for a failed turn."""
     if isinstance(exc, ModelConfigError):
@@ -118,8 +125,7 @@ def describe_failure(exc: BaseException) -> Error:
             "state", f"{exc} Use the time-travel panel to go back, or start a new conversation."
         )
     name = type(exc).__name__
-    module = type(exc).__module__
-    if isinstance(exc, sqlite3.Error) or module.startswith("psycopg"):
+    if is_store_error(exc):
         return Error(
             "store",
             "The conversation store is unavailable, so this turn could not be saved. "

@@ -19,6 +19,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
+from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 
 DB_URL_ENV = "HANDOFF_DB_URL"
@@ -40,6 +41,11 @@ class Store:
     @cached_property
     def threads(self) -> Threads:
         return Threads(self.db)
+
+    @cached_property
+    def prompts(self) -> PromptVersions:
+        """Saved prompt / tool-description versions and which are active."""
+        return PromptVersions(self.db)
 
     def delete_thread(self, thread_id: str) -> None:
         """Remove a conversation for good: its checkpoints and its record."""
@@ -101,10 +107,13 @@ def _open_postgres(url: str) -> Store:
         min_size=1,
         max_size=10,
         open=False,
+        # A server restart leaves broken connections in the pool: test each on checkout.
+        check=ConnectionPool.check_connection,
+        timeout=5,  # wait this long for a connection before saying the store is down
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
     try:
-        pool.open(wait=True, timeout=10)
+        pool.open(wait=True, timeout=5)
         saver = PostgresSaver(pool)
         saver.setup()
     except Exception as exc:

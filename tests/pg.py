@@ -19,14 +19,53 @@ import psycopg
 from tests.browser import free_port
 
 
-def _bin() -> str | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return os.path.dirname(found[-1]) if found else None
-
-
 def _as_postgres(cmd: list[str]) -> list[str]:
     # initdb refuses to run as root; Debian's package creates the postgres user.
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+class ThrowawayPostgres:
+    """initdb + pg_ctl on loopback, in a temporary directory; stop() and start() again."""
+
+    def __init__(self):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError(
+                "PostgreSQL is not installed: run ./scripts/test.sh (it installs Debian's "
+                "postgresql) or set HANDOFF_TEST_PG_URL to a server."
+            )
+        self.bindir = os.path.dirname(found[-1])
+        self.root = tempfile.mkdtemp(prefix="hs-pg-")
+        self.data, self.port = os.path.join(self.root, "data"), free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            _as_postgres([f"{self.bindir}/{tool}", *args]), check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+        self._run(
+            "pg_ctl",
+            "-D",
+            self.data,
+            "-l",
+            os.path.join(self.root, "log"),
+            "-w",
+            "-o",
+            options,
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @contextmanager
@@ -36,25 +75,13 @@ def postgres_server():
     if given:
         yield given
         return
-    bindir = _bin()
-    if bindir is None:
-        raise RuntimeError(
-            "PostgreSQL is not installed: run ./scripts/test.sh (it installs Debian's "
-            "postgresql) or set HANDOFF_TEST_PG_URL to a server."
-        )
-    root = tempfile.mkdtemp(prefix="hs-pg-")
-    data, port = os.path.join(root, "data"), free_port()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    run = lambda *cmd: subprocess.run(_as_postgres(list(cmd)), check=True, capture_output=True)  # noqa: E731
-    run(f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
-    run(f"{bindir}/pg_ctl", "-D", data, "-l", os.path.join(root, "log"), "-w", "-o",
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off", "start")  # fmt: skip
+    server = ThrowawayPostgres()
+    server.start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        run(f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()
+        server.remove()
 
 
 def fresh_database(admin_url: str) -> str:

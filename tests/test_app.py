@@ -196,3 +196,44 @@ def test_provider_down_keeps_saved_state_and_retry_resumes(monkeypatch):
     assert not at.error
     assert customer_bubbles(at) == TUTORIAL[:2]  # resumed, not sent twice
     assert active_node(dot(at)) == "resolution_specialist"
+
+
+def test_unreachable_store_is_reported_at_start(monkeypatch):
+    monkeypatch.setenv(
+        "HANDOFF_DB_URL", "postgresql://app:s3cret@127.0.0.1:1/handoff?connect_timeout=1"
+    )
+    at = start()
+    assert not at.exception
+    message = at.error[0].value
+    assert "Can't reach PostgreSQL" in message and "s3cret" not in message
+    assert not at.chat_input  # nothing to type into until the store is back
+
+
+@pytest.mark.postgres
+def test_store_going_down_mid_session_is_said_and_nothing_is_lost(monkeypatch):
+    import contextlib
+    import subprocess
+
+    from tests.pg import ThrowawayPostgres
+
+    server = ThrowawayPostgres()
+    server.start()
+    try:
+        # A URL of its own, so the cached store is this server's.
+        monkeypatch.setenv("HANDOFF_DB_URL", server.url + "?application_name=down-test")
+        at = start()
+        send(at, TUTORIAL[0])
+        server.stop()
+        at.run()
+        assert any("not answering" in e.value for e in at.error)
+        assert not at.exception
+        server.start()
+        at.run()
+        assert not at.error
+        assert customer_bubbles(at) == [TUTORIAL[0]]
+        send(at, TUTORIAL[1])
+        assert active_node(dot(at)) == "resolution_specialist"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
+        server.remove()

@@ -3,7 +3,9 @@
 Every test here runs twice: on SQLite and on a real PostgreSQL server.
 """
 
+import contextlib
 import json
+import subprocess
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -155,3 +157,31 @@ def test_unreachable_postgres_is_reported_without_the_password():
 def test_unknown_store_url_is_refused_clearly():
     with pytest.raises(StoreUnavailable, match="sqlite:///"):
         open_store("mysql://localhost/x")
+
+
+@pytest.mark.postgres
+def test_postgres_going_down_fails_turns_clearly_and_loses_nothing():
+    from tests.pg import ThrowawayPostgres
+
+    server = ThrowawayPostgres()
+    server.start()
+    try:
+        store = open_store(server.url)
+        graph = build_support_agent("offline", store.checkpointer)
+        thread = new_thread_id()
+        chat(graph, thread, TUTORIAL[0])
+
+        server.stop()
+        events = list(run_turn(graph, SUPPORT, thread, TUTORIAL[1]))
+        assert isinstance(events[-1], Error) and events[-1].kind == "store"
+        assert events[-1].retryable
+
+        server.start()  # the pool reconnects; what was saved is still there
+        state = chat(graph, thread, TUTORIAL[1])
+        assert [m.content for m in state["messages"] if m.type == "human"] == TUTORIAL[:2]
+        assert state["current_step"] == "resolution_specialist"
+        store.close()
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already down
+            server.stop()
+        server.remove()

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from support_agent.engine import thread_config
+from support_agent.engine import describe_failure, is_store_error, thread_config
+from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
 from support_agent.ui import runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
@@ -14,6 +15,7 @@ from support_agent.workflows import WORKFLOWS
 
 CTX_KEY = "app.ctx"
 VIEW_KEY = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
+PROMPTS_SOURCE_KEY = "prompts.source"  # the active prompt versions, as a PromptSource
 
 
 @dataclass
@@ -50,9 +52,18 @@ class Context:
             self.reader().get_state(thread_config(self.thread_id, self.checkpoint_id)).values
         )
 
+    @property
+    def prompts(self) -> PromptSource:
+        """The active prompt versions (a `PromptSource`, read at every model call)."""
+        return self.store.prompts.source()
+
     def runner(self):
         graph = runtime.runner_graph(
-            self.workflow, self.model.spec, self.model.base_url, self.model.api_key
+            self.workflow,
+            self.model.spec,
+            self.model.base_url,
+            self.model.api_key,
+            prompts=self.prompts,
         )
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
@@ -70,6 +81,16 @@ class Context:
     def open_thread(self, thread_id: str) -> None:
         self.back_to_latest()
         session.open_thread(self.store.checkpointer, thread_id)
+
+
+def store_down(message: str) -> None:
+    """Say the store is unreachable and stop this run; nothing saved is touched."""
+    st.error(
+        f"The conversation store ({runtime.store().url}) is not answering. {message}\n\n"
+        "Saved conversations are kept in the database; reload this page once it is back.",
+        icon="🛑",
+    )
+    st.stop()
 
 
 def _workflow_picker(has_turns: bool) -> None:
@@ -97,8 +118,13 @@ def init() -> Context:
     except StoreUnavailable as exc:
         st.error(f"{exc}\n\nConversations can't be opened or saved until this is fixed.", icon="🛑")
         st.stop()
-    thread_id = session.current_thread(store.checkpointer)
-    saved = store.checkpointer.get_tuple(thread_config(thread_id)) is not None
+    try:
+        thread_id = session.current_thread(store.checkpointer)
+        saved = store.checkpointer.get_tuple(thread_config(thread_id)) is not None
+    except Exception as exc:  # noqa: BLE001
+        if not is_store_error(exc):
+            raise
+        store_down(describe_failure(exc).message)
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
     _workflow_picker(has_turns=saved)
@@ -106,6 +132,7 @@ def init() -> Context:
         model = model_picker()
     ctx = Context(store, thread_id, session.current_workflow(), model, session.pop_notice())
     st.session_state[CTX_KEY] = ctx
+    st.session_state[PROMPTS_SOURCE_KEY] = ctx.prompts  # for pages that build their own graphs
     return ctx
 
 
