@@ -24,11 +24,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
@@ -39,6 +39,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import get_model
 from support_agent.models.policy import is_summary
@@ -100,7 +101,7 @@ def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
 # --- Middleware ------------------------------------------------------------------------
 
 
-class HandoffAgentMiddleware(AgentMiddleware):
+class HandoffAgentMiddleware(ShapesModelRequests, AgentMiddleware):
     """One agent of a handoffs graph: its own step's prompt, and its view of this turn.
 
     The prompt comes from the workflow declaration unless `prompts(workflow,
@@ -128,22 +129,8 @@ class HandoffAgentMiddleware(AgentMiddleware):
             tools=described_tools(self.workflow, request.tools, self.prompts),
         )
 
-    def wrap_model_call(
-        self,
-        request: ModelRequest,
-        handler: Callable[[ModelRequest], ModelResponse],
-    ) -> ModelResponse:
-        return handler(self.configure(request))
 
-    async def awrap_model_call(
-        self,
-        request: ModelRequest,
-        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
-    ) -> ModelResponse:
-        return await handler(self.configure(request))
-
-
-class TransferLimitMiddleware(AgentMiddleware):
+class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
     """The loop guard: at most `max_transfers` transfers in one customer turn.
 
     Past the limit a transfer tool does not run: the model gets an error
@@ -174,20 +161,6 @@ class TransferLimitMiddleware(AgentMiddleware):
             status="error",
         )
         return Command(update={"messages": [message], "handoff_limited": True})
-
-    def wrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command],
-    ) -> ToolMessage | Command:
-        return self.refuse(request) or handler(request)
-
-    async def awrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
-    ) -> ToolMessage | Command:
-        return self.refuse(request) or await handler(request)
 
 
 # --- Agent nodes -----------------------------------------------------------------------

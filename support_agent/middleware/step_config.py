@@ -22,15 +22,15 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
-from langgraph.types import Command
 
+from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.workflow import Workflow
 
 # (workflow, key) -> override or None. `key` is a step name for its prompt
@@ -70,7 +70,7 @@ class StepRequirementError(ValueError):
         )
 
 
-class StepConfigMiddleware(AgentMiddleware):
+class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware):
     """Apply the current step's prompt and tools; refuse a step whose facts are missing.
 
     Tool calls the current step does not offer (a model may name any registered
@@ -107,20 +107,6 @@ class StepConfigMiddleware(AgentMiddleware):
             tools=described_tools(self.workflow, self.workflow.step(step).tools, self.prompts),
         )
 
-    def wrap_model_call(
-        self,
-        request: ModelRequest,
-        handler: Callable[[ModelRequest], ModelResponse],
-    ) -> ModelResponse:
-        return handler(self.configure(request))
-
-    async def awrap_model_call(
-        self,
-        request: ModelRequest,
-        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
-    ) -> ModelResponse:
-        return await handler(self.configure(request))
-
     # -- tools: only the current step's ----------------------------------------------
     def refuse(self, request: ToolCallRequest) -> ToolMessage | None:
         """A model can name any registered tool; run only what this step offers."""
@@ -136,17 +122,3 @@ class StepConfigMiddleware(AgentMiddleware):
             name=call["name"],
             status="error",
         )
-
-    def wrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command],
-    ) -> ToolMessage | Command:
-        return self.refuse(request) or handler(request)
-
-    async def awrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
-    ) -> ToolMessage | Command:
-        return self.refuse(request) or await handler(request)

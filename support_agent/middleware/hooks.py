@@ -1,0 +1,53 @@
+"""Sync and async hook pairs written once.
+
+LangChain calls `wrap_model_call` from `invoke` and `awrap_model_call` from
+`ainvoke`/`astream`; a middleware that defines only one breaks the other path.
+These mixins define both around one plain method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from langchain.agents.middleware import ModelRequest, ModelResponse
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.messages import ToolMessage
+from langgraph.types import Command
+
+
+class ShapesModelRequests:
+    """Rewrite every model request with `configure(request)`."""
+
+    def configure(self, request: ModelRequest) -> ModelRequest:
+        raise NotImplementedError
+
+    def wrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
+    ) -> ModelResponse:
+        return handler(self.configure(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
+    ) -> ModelResponse:
+        return await handler(self.configure(request))
+
+
+class GatesToolCalls:
+    """Answer a tool call with `refuse(request)` instead of running it, when that isn't None."""
+
+    def refuse(self, request: ToolCallRequest) -> ToolMessage | Command | None:
+        raise NotImplementedError
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or handler(request)
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
+    ) -> ToolMessage | Command:
+        return self.refuse(request) or await handler(request)
