@@ -13,7 +13,6 @@ page = st.navigation(
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
     ]
 )
-machine_panel.reserve_slot()
 ctx = app_context.init()
 page.run()
 # Drawn after the page, so the sidebar shows the state this turn left behind.

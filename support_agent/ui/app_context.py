@@ -9,7 +9,7 @@ import streamlit as st
 from support_agent.engine import describe_failure, is_store_error, thread_config
 from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
-from support_agent.ui import runtime, session
+from support_agent.ui import machine_panel, runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflows import WORKFLOWS
 
@@ -128,6 +128,7 @@ def init() -> Context:
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
     _workflow_picker(has_turns=saved)
+    machine_panel.reserve_slot()  # below the workflow, above the model: filled after the page
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()
     ctx = Context(store, thread_id, session.current_workflow(), model, session.pop_notice())

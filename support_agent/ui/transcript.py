@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import chain
 
 import streamlit as st
 
@@ -69,29 +70,45 @@ def _transition_line(workflow: Workflow, target: str, tool: str) -> None:
 
 
 def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -> list[Event]:
-    """Render a turn as it streams; return the non-token events seen."""
+    """Render a turn as it streams; return the non-token events seen.
+
+    Text streams with `st.write_stream` until something else happens (a tool
+    call, a move, or, in a graph of agents, another agent starting to speak).
+    """
     seen: list[Event] = []
     boxes: dict[str, object] = {}
     pending: list[Event] = []
+    speaker = {"agent": ""}
+
+    def new_speaker(agent: str) -> bool:
+        return (
+            workflow.graph_endpoints and agent in workflow.step_names and agent != speaker["agent"]
+        )
+
+    def introduce(agent: str) -> None:
+        if new_speaker(agent):
+            speaker["agent"] = agent
+            st.caption(workflow.step(agent).title)
 
     def tokens() -> Iterator[str]:
         for event in events:
-            if isinstance(event, Token):
+            if isinstance(event, Token) and not new_speaker(event.agent):
                 yield event.text
             else:
                 pending.append(event)
                 return
 
     with st.chat_message("assistant", avatar=AGENT_AVATAR):
-        while True:
-            st.write_stream(tokens())
-            if not pending:
-                break
+        st.write_stream(tokens())
+        while pending:
             event = pending.pop()
+            if isinstance(event, Token):  # another agent speaks: name it, then stream on
+                introduce(event.agent)
+                st.write_stream(chain([event.text], tokens()))
+                continue
             seen.append(event)
             if isinstance(event, ToolCall):
-                if workflow.graph_endpoints and event.agent in workflow.step_names:
-                    st.caption(workflow.step(event.agent).title)
+                introduce(event.agent)
                 boxes[event.id] = _tool_box(event.name, event.args, None, True)
             elif isinstance(event, ToolResult):
                 box = boxes.get(event.id)
@@ -106,4 +123,5 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                     on_transition(event)
             elif isinstance(event, Error | TurnEnd):
                 break
+            st.write_stream(tokens())
     return seen
