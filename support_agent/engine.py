@@ -187,7 +187,13 @@ def run_turn(
     seen_moves: set[str] = set()
     try:
         for namespace, mode, chunk in graph.stream(
-            payload, config, stream_mode=["updates", "messages"], subgraphs=True
+            payload,
+            config,
+            stream_mode=["updates", "messages"],
+            subgraphs=True,
+            # Write each step's checkpoint before the next step starts: a crash
+            # then leaves a state that Retry (resume) can continue exactly.
+            durability="sync",
         ):
             agent = _agent_of(namespace)
             if mode == "messages":

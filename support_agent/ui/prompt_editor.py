@@ -1,0 +1,384 @@
+"""Prompts page widgets: edit, version, compare and activate prompts and tool descriptions.
+
+Everything a person types here (templates, version names, notes) is shown
+through text areas, code blocks, data frames or `escape_markdown`, never as
+Markdown or HTML of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import streamlit as st
+
+from support_agent.middleware.step_config import tool_key
+from support_agent.prompt_versions import (
+    PROMPT_CHARS,
+    TOOL_DESCRIPTION_CHARS,
+    PromptVersions,
+    Version,
+    allowed_placeholders,
+    defaults,
+    is_tool_key,
+    tool_name,
+    unified_diff,
+)
+from support_agent.prompting import TemplateError, placeholders
+from support_agent.ui.text import escape_markdown
+from support_agent.workflow import Step, Workflow
+from support_agent.workflows import WORKFLOWS
+
+FLASH_KEY = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
+OFFLINE_NOTICE = (
+    "The offline demo model ignores prompt edits: it follows built-in rules for each "
+    "workflow. Saved and activated versions are read by real models; pick one under "
+    "**Model** in the sidebar to try them in the chat."
+)
+
+
+@dataclass(frozen=True)
+class Keys:
+    """This page's session-state keys for one (workflow, key)."""
+
+    workflow: str
+    key: str
+
+    def _k(self, what: str) -> str:
+        return f"prompts.{what}.{self.workflow}.{self.key}"
+
+    @property
+    def where(self) -> str:
+        return f"{self.workflow}/{self.key}"
+
+    @property
+    def text(self) -> str:
+        return self._k("text")
+
+    @property
+    def name(self) -> str:
+        return self._k("name")
+
+    @property
+    def note(self) -> str:
+        return self._k("note")
+
+    @property
+    def pick(self) -> str:
+        return self._k("pick")
+
+    @property
+    def diff_from(self) -> str:
+        return self._k("diff_from")
+
+    @property
+    def diff_to(self) -> str:
+        return self._k("diff_to")
+
+
+def _when(stamp: str) -> str:
+    try:
+        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return stamp
+
+
+def _flash(k: Keys, kind: str, text: str) -> None:
+    st.session_state[FLASH_KEY] = {"where": k.where, "kind": kind, "text": text}
+
+
+def _show_flash(k: Keys) -> None:
+    flash = st.session_state.get(FLASH_KEY)
+    if not flash or flash["where"] != k.where:
+        return
+    st.session_state.pop(FLASH_KEY)
+    show = st.error if flash["kind"] == "error" else st.success
+    show(flash["text"], icon="⚠️" if flash["kind"] == "error" else "✅")
+
+
+def active_label(version: Version | None) -> str:
+    """`Default`, or `v3 · name`, escaped for Markdown."""
+    return "Default" if version is None else escape_markdown(version.label)
+
+
+def _code_list(names: list[str]) -> str:
+    return " ".join(f"`{{{n}}}`" for n in names) or "none"
+
+
+# --- Callbacks (run before the rerun, so they may set widget values) ----------------------
+
+
+def _save(versions: PromptVersions, k: Keys) -> None:
+    state = st.session_state
+    try:
+        saved = versions.save(
+            k.workflow, k.key, state.get(k.text, ""), state.get(k.name, ""), state.get(k.note, "")
+        )
+    except TemplateError as exc:
+        _flash(k, "error", "Not saved. " + escape_markdown(str(exc)))
+        return
+    state[k.name] = ""
+    state[k.note] = ""
+    state[k.pick] = saved.label
+    _flash(
+        k,
+        "success",
+        f"Saved **{escape_markdown(saved.label)}**. Activate it to use it in new turns.",
+    )
+
+
+def _activate(versions: PromptVersions, k: Keys, version_id: str) -> None:
+    try:
+        version = versions.activate(k.workflow, k.key, version_id)
+    except KeyError:
+        _flash(k, "error", "That version is no longer there; nothing was activated.")
+        return
+    st.session_state[k.text] = version.text
+    _flash(
+        k,
+        "success",
+        f"**{escape_markdown(version.label)}** is active: the next turn in the chat uses it.",
+    )
+
+
+def _use_default(versions: PromptVersions, k: Keys) -> None:
+    versions.use_default(k.workflow, k.key)
+    st.session_state[k.text] = defaults(k.workflow)[k.key]
+    _flash(k, "success", "Back to the default: the next turn in the chat uses it.")
+
+
+def _load(versions: PromptVersions, k: Keys, version_id: str | None) -> None:
+    version = versions.get(version_id) if version_id else None
+    st.session_state[k.text] = version.text if version else versions.current_text(k.workflow, k.key)
+
+
+# --- Pickers --------------------------------------------------------------------------------
+
+
+def pick_workflow(current: str) -> Workflow:
+    names = list(WORKFLOWS)
+    st.session_state.setdefault("prompts.workflow", current if current in names else names[0])
+    name = st.selectbox(
+        "Workflow to edit",
+        names,
+        format_func=lambda n: WORKFLOWS[n].title,
+        key="prompts.workflow",
+        help="Activated versions apply to every new turn of every conversation of that workflow.",
+    )
+    return WORKFLOWS[name]
+
+
+def pick_step(workflow: Workflow) -> Step:
+    label = "Agent" if workflow.graph_endpoints else "Step"
+    name = st.selectbox(
+        label,
+        workflow.step_names,
+        format_func=lambda n: workflow.step(n).title,
+        key=f"prompts.step.{workflow.name}",
+    )
+    return workflow.step(name)
+
+
+def pick_target(workflow: Workflow, step: Step) -> str:
+    """Which template of the step to edit: its prompt or one of its tools' descriptions."""
+    options = [step.name, *(tool_key(t.name) for t in step.tools)]
+    return st.radio(
+        "Edit",
+        options,
+        format_func=lambda key: (
+            f"🔧 `{tool_name(key)}` description" if is_tool_key(key) else "📝 Prompt"
+        ),
+        horizontal=True,
+        key=f"prompts.target.{workflow.name}.{step.name}",
+    )
+
+
+# --- Panels ---------------------------------------------------------------------------------
+
+
+def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> None:
+    """The step at a glance: what it is for, its prompt's active version, its tools."""
+    with st.container(border=True):
+        st.markdown(f"**{step.title}** — {step.description}")
+        st.markdown(
+            f"Prompt: **{active_label(versions.active(workflow.name, step.name))}** · "
+            f"Tools: {' '.join(f'`{n}`' for n in step.tool_names) or 'none'}"
+        )
+        st.markdown("**Tool descriptions** (what the model reads about each tool)")
+        st.dataframe(
+            [
+                {
+                    "Tool": tool.name,
+                    "Active": (
+                        v.label if (v := versions.active(workflow.name, key)) else "Default"
+                    ),
+                    "Description": versions.current_text(workflow.name, key),
+                }
+                for tool in step.tools
+                for key in [tool_key(tool.name)]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
+    """The text area, name and note, and Save (which validates first)."""
+    k = Keys(workflow.name, key)
+    active = versions.active(workflow.name, key)
+    current = active.text if active else defaults(workflow)[key]
+    st.session_state.setdefault(k.text, current)
+    tool = is_tool_key(key)
+
+    what = f"Description of `{tool_name(key)}`" if tool else f"Prompt of {step.title}"
+    st.subheader(what)
+    st.markdown(f"Active: **{active_label(active)}**")
+    allowed = allowed_placeholders(workflow, key)
+    if tool:
+        st.caption(
+            f"No placeholders here: the model reads this text as it is (write {{{{ and }}}} "
+            f"for a literal brace). At most {TOOL_DESCRIPTION_CHARS:,} characters."
+        )
+    else:
+        st.markdown(f"Placeholders it may use: {_code_list(allowed)}")
+
+    text = st.text_area(
+        "Template",
+        key=k.text,
+        height=160 if tool else 320,
+        max_chars=TOOL_DESCRIPTION_CHARS if tool else PROMPT_CHARS,
+        help="Filled from the conversation's state before each model call."
+        if not tool
+        else "What the model reads about this tool when deciding to call it.",
+    )
+    if not tool:
+        try:
+            used = placeholders(text)
+        except TemplateError:
+            st.markdown("Placeholders it uses: _fix the template to see them_")
+        else:
+            unknown = [n for n in used if n not in allowed]
+            st.markdown(
+                f"Placeholders it uses: {_code_list(used)}"
+                + (f" · unknown here: {_code_list(unknown)}" if unknown else "")
+            )
+    if text != current:
+        st.caption("✏️ Unsaved changes: save them as a new version, then activate it.")
+
+    left, right = st.columns([1, 2])
+    left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")
+    right.text_input("Note", key=k.note, max_chars=500, placeholder="why this change")
+    save, revert = st.columns([1, 1])
+    save.button(
+        "Save as new version",
+        type="primary",
+        icon="💾",
+        on_click=_save,
+        args=(versions, k),
+        width="stretch",
+    )
+    revert.button(
+        "Revert editor to active",
+        icon="↩️",
+        on_click=_load,
+        args=(versions, k, None),
+        disabled=text == current,
+        width="stretch",
+    )
+    _show_flash(k)
+
+
+def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
+    """The saved versions, and one-click Activate / Use default."""
+    k = Keys(workflow.name, key)
+    saved = versions.versions(workflow.name, key)
+    active = versions.active(workflow.name, key)
+    st.subheader("Versions")
+    if not saved:
+        st.caption("No saved versions yet: the default is in use.")
+    else:
+        st.dataframe(
+            [
+                {
+                    "Version": f"v{v.number}",
+                    "Name": v.name,
+                    "Note": v.note,
+                    "Saved": _when(v.created_at),
+                    "Active": "✅ active" if active and v.id == active.id else "",
+                }
+                for v in reversed(saved)
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    by_label = {v.label: v for v in reversed(saved)}  # labels are unique: "v<n> · name"
+    if st.session_state.get(k.pick) not in by_label:
+        st.session_state.pop(k.pick, None)
+    cols = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    label = cols[0].selectbox(
+        "Version", list(by_label), key=k.pick, disabled=not saved, placeholder="no versions yet"
+    )
+    chosen = by_label.get(label)
+    cols[1].button(
+        "Activate",
+        icon="🚀",
+        type="primary",
+        on_click=_activate,
+        args=(versions, k, chosen.id if chosen else ""),
+        disabled=chosen is None or (active is not None and chosen.id == active.id),
+        width="stretch",
+    )
+    cols[2].button(
+        "Load into editor",
+        icon="📥",
+        on_click=_load,
+        args=(versions, k, chosen.id if chosen else None),
+        disabled=chosen is None,
+        width="stretch",
+    )
+    cols[3].button(
+        "Use default",
+        icon="🏠",
+        on_click=_use_default,
+        args=(versions, k),
+        disabled=active is None,
+        width="stretch",
+    )
+
+
+def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
+    """A unified diff between any two of: the default, each saved version, the editor."""
+    k = Keys(workflow.name, key)
+    saved = versions.versions(workflow.name, key)
+    texts = {
+        "Default": defaults(workflow)[key],
+        **{v.label: v.text for v in saved},
+        "Editor": st.session_state.get(k.text, defaults(workflow)[key]),
+    }  # a version's label starts with "v<n>", so none is "Default" or "Editor"
+    options = list(texts)
+    st.subheader("Compare")
+    left, right = st.columns(2)
+    start = left.selectbox("From", options, key=k.diff_from)
+    end = right.selectbox("To", options, index=len(options) - 1, key=k.diff_to)
+    diff = unified_diff(texts[start], texts[end], start, end)
+    if diff:
+        st.code(diff, language="diff")
+    else:
+        st.caption("No differences.")
+
+
+def studio(ctx) -> None:
+    """The whole page body."""
+    versions = ctx.store.prompts
+    if ctx.model.offline:
+        st.info(OFFLINE_NOTICE, icon="🤖")
+    left, right = st.columns(2)
+    with left:
+        workflow = pick_workflow(ctx.workflow)
+    with right:
+        step = pick_step(workflow)
+    step_overview(versions, workflow, step)
+    key = pick_target(workflow, step)
+    editor(versions, workflow, step, key)
+    versions_panel(versions, workflow, key)
+    diff_panel(versions, workflow, key)

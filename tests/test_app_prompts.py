@@ -1,0 +1,222 @@
+"""The Prompts page, driven with AppTest: save, validate, compare, activate, and chat with it."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from support_agent.storage import open_store
+from support_agent.ui import runtime
+from support_agent.workflows.support import WARRANTY_COLLECTOR_PROMPT
+from tests.test_app import customer_bubbles
+from tests.test_prompt_versions import SpyModel
+from tests.test_support_flow import TUTORIAL
+
+PROMPTS = "app_pages/prompts.py"
+CHAT = "app_pages/chat.py"
+WARRANTY = "warranty_collector"
+TEXT = f"prompts.text.support.{WARRANTY}"
+NAME = f"prompts.name.support.{WARRANTY}"
+
+
+@pytest.fixture
+def db_url(monkeypatch, tmp_path):
+    # A file per test: each test starts with no saved versions.
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("HANDOFF_DB_URL", url)
+    monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
+    return url
+
+
+def saved_versions(url: str, key: str = WARRANTY, workflow: str = "support") -> list[str]:
+    """The versions in the database, read the way another process would."""
+    store = open_store(url)
+    try:
+        return [v.label for v in store.prompts.versions(workflow, key)]
+    finally:
+        store.close()
+
+
+def prompts_page() -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at.switch_page(PROMPTS).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    buttons = [b for b in at.button if b.label == label]
+    assert buttons, f"no button {label!r}: {[b.label for b in at.button]}"
+    buttons[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def save(
+    at: AppTest, text: str, name: str = "", note: str = "", key: str = WARRANTY, workflow="support"
+) -> AppTest:
+    at.text_area(key=f"prompts.text.{workflow}.{key}").set_value(text)
+    at.text_input(key=f"prompts.name.{workflow}.{key}").set_value(name)
+    at.text_input(key=f"prompts.note.{workflow}.{key}").set_value(note)
+    return click(at, "Save as new version")
+
+
+def versions_table(at: AppTest) -> list[dict]:
+    frames = [f.value for f in at.main.dataframe if "Version" in f.value.columns]
+    return frames[0].to_dict("records") if frames else []
+
+
+def pick(label: str, option: str, at: AppTest):
+    """Choose a selectbox option by the text shown."""
+    box = next(s for s in at.main.selectbox if s.label == label)
+    return box.select_index(box.options.index(option))
+
+
+def active(at: AppTest) -> str:
+    return next(m.value for m in at.main.markdown if m.value.startswith("Active: "))
+
+
+def test_page_shows_the_template_its_placeholders_tools_and_the_offline_notice(db_url):
+    at = prompts_page()
+    assert at.title[0].value == "Prompts"
+    assert any("ignores prompt edits" in i.value for i in at.info)
+    assert at.text_area(key=TEXT).value == WARRANTY_COLLECTOR_PROMPT
+    assert active(at) == "Active: **Default**"
+    markdown = [m.value for m in at.main.markdown]
+    allowed = "`{current_step}` `{issue_type}` `{turn}` `{warranty_status}`"
+    assert f"Placeholders it may use: {allowed}" in markdown
+    assert "Placeholders it uses: none" in markdown
+    assert any("Tools: `record_warranty_status`" in m for m in markdown)
+    tools = at.main.dataframe[0].value
+    assert list(tools["Tool"]) == ["record_warranty_status"]
+    assert list(tools["Active"]) == ["Default"]
+    assert at.caption and any("No saved versions yet" in c.value for c in at.caption)
+
+    at.selectbox(key="prompts.step.support").set_value("issue_classifier").run()
+    assert "Placeholders it uses: `{warranty_status}`" in [m.value for m in at.main.markdown]
+
+    at.selectbox(key="model.label").set_value("OpenAI").run()  # a real model reads prompts
+    assert not any("ignores prompt edits" in i.value for i in at.info)
+
+
+def test_save_activate_and_the_next_chat_turn_uses_it(db_url, monkeypatch):
+    spy = SpyModel()
+    monkeypatch.setattr(runtime, "get_model", lambda *args, **kwargs: spy)
+    at = prompts_page()
+    save(at, "EDITED: greet, then ask about the warranty. Turn {turn}.", "shorter", "try it")
+    assert any("Saved **v1 · shorter**" in s.value for s in at.success)
+    (row,) = versions_table(at)
+    assert row["Saved"].endswith("UTC")
+    assert {k: row[k] for k in ("Version", "Name", "Note", "Active")} == {
+        "Version": "v1",
+        "Name": "shorter",
+        "Note": "try it",
+        "Active": "",
+    }
+    assert at.text_input(key=NAME).value == ""  # cleared for the next save
+    assert active(at) == "Active: **Default**"  # saving doesn't activate
+    assert saved_versions(db_url) == ["v1 · shorter"]
+
+    click(at, "Activate")
+    assert versions_table(at)[0]["Active"] == "✅ active"
+    assert active(at) == "Active: **v1 · shorter**"
+    source = at.session_state["prompts.source"]
+    assert source("support", WARRANTY) == "EDITED: greet, then ask about the warranty. Turn {turn}."
+
+    at.switch_page(CHAT).run()
+    at.chat_input[0].set_value(TUTORIAL[0]).run()
+    assert not at.exception, at.exception
+    assert customer_bubbles(at) == [TUTORIAL[0]]
+    assert spy.seen[-1]["system"] == "EDITED: greet, then ask about the warranty. Turn 1."
+
+    at.switch_page(PROMPTS).run()
+    click(at, "Use default")
+    assert active(at) == "Active: **Default**"
+    assert at.text_area(key=TEXT).value == WARRANTY_COLLECTOR_PROMPT
+    at.switch_page(CHAT).run()
+    at.chat_input[0].set_value("Hello?").run()
+    assert spy.seen[-1]["system"] == WARRANTY_COLLECTOR_PROMPT
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Hi {customer_name}", "Unknown placeholder"),
+        ("A { stray brace", "Stray brace"),
+        ("Status {warranty_status.__class__}", "plain name"),
+        ("First {facts[0]}", "plain name"),
+        ("Status {warranty_status!r}", "format option"),
+        ("   ", "can't be empty"),
+    ],
+)
+def test_a_bad_template_shows_an_error_and_creates_no_version(db_url, text, words):
+    at = prompts_page()
+    save(at, text, "bad one")
+    assert len(at.error) == 1
+    message = at.error[0].value.replace("\\", "")  # shown escaped: the user's text is literal
+    assert message.startswith("Not saved.") and words in message
+    assert not at.success
+    assert versions_table(at) == []
+    assert saved_versions(db_url) == []
+    assert at.text_area(key=TEXT).value == text  # the edit is kept, to be fixed
+
+
+def test_diff_between_two_versions_and_against_the_default(db_url):
+    at = prompts_page()
+    save(at, "Line one\nLine two", "first")
+    save(at, "Line one\nLine 2, edited", "second")
+    pick("From", "v1 · first", at)
+    pick("To", "v2 · second", at).run()
+    diff = at.code[0]
+    assert diff.language == "diff"
+    assert diff.value.splitlines() == [
+        "--- v1 · first",
+        "+++ v2 · second",
+        "@@ -1,2 +1,2 @@",
+        " Line one",
+        "-Line two",
+        "+Line 2, edited",
+    ]
+
+    pick("From", "Default", at).run()
+    lines = at.code[0].value.splitlines()
+    assert lines[:2] == ["--- Default", "+++ v2 · second"]
+    assert "-CURRENT STEP: Warranty verification" in lines and "+Line one" in lines
+
+    pick("To", "Default", at).run()
+    assert not at.code
+    assert any(c.value == "No differences." for c in at.caption)
+
+
+def test_tool_descriptions_are_edited_the_same_way(db_url):
+    at = prompts_page()
+    key = "tool:record_warranty_status"
+    at.radio(key=f"prompts.target.support.{WARRANTY}").set_value(key).run()
+    assert any(s.startswith("Description of `record_warranty_status`") for s in _subheaders(at))
+    save(at, "Record {warranty_status}.", key=key)
+    assert "can't have placeholders" in at.error[0].value
+    assert saved_versions(db_url, key) == []
+
+    save(at, 'Record the status, e.g. {{"status": "in_warranty"}}.', "braces", key=key)
+    click(at, "Activate")
+    assert at.main.dataframe[0].value["Active"].tolist() == ["v1 · braces"]  # the step's tools
+    source = at.session_state["prompts.source"]
+    assert source("support", key) == 'Record the status, e.g. {"status": "in_warranty"}.'
+
+
+def test_handoffs_agents_and_a_version_name_shown_literally(db_url):
+    at = prompts_page()
+    at.selectbox(key="prompts.workflow").set_value("handoffs").run()
+    agent = at.selectbox(key="prompts.step.handoffs")
+    assert agent.label == "Agent" and agent.options == ["Sales agent", "Support agent"]
+    tricky = "**bold** <b>html</b> [link](http://x)"
+    save(at, "Sell politely. Turn {turn}.", tricky, key="sales_agent", workflow="handoffs")
+    click(at, "Activate")
+    assert (
+        active(at)
+        == "Active: **v1 · \\*\\*bold\\*\\* \\<b\\>html\\</b\\> \\[link\\]\\(http://x\\)**"
+    )
+    assert versions_table(at)[0]["Name"] == tricky
+    assert saved_versions(db_url, "sales_agent", "handoffs") == [f"v1 · {tricky}"]
+
+
+def _subheaders(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader]
