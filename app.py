@@ -12,6 +12,7 @@ page = st.navigation(
         st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
+        st.Page("app_pages/scenarios.py", title="Scenarios", icon="🧪"),
     ]
 )
 ctx = app_context.init()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from support_agent.history import transcript as saved_transcript
-from support_agent.ui import chat_turn, time_travel, transcript
+from support_agent.ui import chat_turn, save_scenario, time_travel, transcript
 from support_agent.ui.app_context import context
 from support_agent.workflows import get_workflow
 
@@ -75,3 +75,4 @@ if to_send is not None:
 ctx.final_state = state
 with travel.container():
     time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
+save_scenario.save_scenario_button(ctx, workflow, state)

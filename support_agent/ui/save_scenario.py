@@ -1,0 +1,95 @@
+"""Chat page: save the conversation just held as a scenario file, editable first."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from support_agent.history import customer_turns
+from support_agent.scenarios import ScenarioLoadError, parse_yaml, scenarios_dir
+from support_agent.scenarios.from_thread import draft_from_state, save_scenario_text, slugify
+from support_agent.scenarios.model import ROOT
+from support_agent.timeline import turns as timeline_turns
+from support_agent.ui.text import escape_markdown
+from support_agent.workflow import Workflow
+
+KEY = "scenarios.save"
+
+
+def _every_turn(ctx, state: dict, said: list[str]) -> list[str]:
+    """The customer's messages, including turns summarized away (read from the timeline)."""
+    held = int(state.get("turn") or 0)
+    if held <= len(said) or ctx.checkpoint_id:
+        return said
+    try:
+        texts = [p.text for p in timeline_turns(ctx.reader(), ctx.thread_id)]
+    except Exception:  # noqa: BLE001 - the draft then says which turns are missing
+        return said
+    return texts if len(texts) == held and texts[-len(said) :] == said else said
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def save_scenario_button(
+    ctx, workflow: Workflow, state: dict, directory: str | Path | None = None
+) -> Path | None:
+    """An expander to save this conversation as a scenario; returns the path once saved.
+
+    Shown once the conversation has a customer message. The YAML is drafted from
+    what happened and can be edited; Save validates it (errors shown, nothing
+    written) and never replaces a file unless "overwrite" is ticked.
+    """
+    said = [str(t) for t in customer_turns(state.get("messages") or [])]
+    if not said:
+        return None
+    directory = Path(directory) if directory is not None else scenarios_dir()
+    draft = draft_from_state(workflow, state, turns=_every_turn(ctx, state, said))
+    version = hashlib.sha1(draft.text.encode()).hexdigest()[:12]
+    with st.expander("Save as scenario", icon="🧪"):
+        st.caption(
+            "Replays the customer's messages and expects what happened this time: final "
+            "step, facts, tools called and path. Edit it to say what *should* happen, then "
+            "run it on the Scenarios page."
+        )
+        for warning in draft.warnings:
+            st.warning(warning, icon="📝")
+        text = st.text_area(
+            "Scenario (YAML)", value=draft.text, height=360, key=f"{KEY}.text.{version}"
+        )
+        overwrite = st.checkbox("Overwrite an existing file", key=f"{KEY}.overwrite")
+        try:
+            target = directory / f"{slugify(parse_yaml(text).name)}.yaml"
+        except ScenarioLoadError:
+            target = None
+        if target is not None:
+            exists = " (exists)" if target.exists() else ""
+            st.caption(f"Saves as `{_shown(target)}`{exists}")
+        if not st.button("Save scenario", icon="💾", key=f"{KEY}.button"):
+            return None
+        try:
+            path = save_scenario_text(text, directory, overwrite=overwrite)
+        except ScenarioLoadError as exc:
+            st.error(
+                "**Not saved** — fix these first:\n\n"
+                + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems),
+                icon="🚫",
+            )
+        except FileExistsError:
+            st.error(
+                f"**Not saved**: `{_shown(target or directory)}` already exists. Tick "
+                "*Overwrite an existing file* to replace it, or change the name.",
+                icon="🚫",
+            )
+        except OSError as exc:
+            st.error(f"**Not saved**: can't write the file ({exc.strerror or exc}).", icon="🚫")
+        else:
+            st.success(f"Saved `{_shown(path)}`.", icon="✅")
+            return path
+    return None

@@ -1,0 +1,212 @@
+"""Scenarios page widgets: pick scenarios, run them, read the results, see coverage.
+
+One run is kept in `st.session_state` (`scenarios.*`), so choosing another
+scenario's path or reading coverage never runs anything again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from support_agent.diagram import dot_source
+from support_agent.middleware.step_config import tool_key
+from support_agent.models import ModelConfigError, get_model
+from support_agent.scenarios import (
+    Scenario,
+    ScenarioResult,
+    coverage,
+    load_each,
+    run_scenario,
+    scenarios_dir,
+)
+from support_agent.scenarios.coverage import describe_edge
+from support_agent.ui.text import escape_markdown
+from support_agent.workflows import WORKFLOWS
+
+PICK_KEY = "scenarios.pick"
+KNOWN_KEY = "scenarios.known"  # names offered last time, so new files start chosen
+RUN_KEY = "scenarios.run"
+SHOW_KEY = "scenarios.show"
+PROMPTS_KEY = "prompts.source"  # a PromptSource the prompt studio keeps, if any
+
+
+@dataclass
+class Run:
+    """The last run on this page: its results and what it ran against."""
+
+    results: list[ScenarioResult]
+    model: str
+    edited_prompts: bool
+
+    @property
+    def failed(self) -> list[ScenarioResult]:
+        return [r for r in self.results if not r.passed]
+
+
+def load() -> list[Scenario]:
+    """The scenario files, with an error box for each file that can't be loaded."""
+    directory = scenarios_dir()
+    scenarios, errors = load_each([directory]) if directory.is_dir() else ([], [])
+    prefix = f"{directory}/"
+    for error in errors:
+        st.error(
+            "**Can't load a scenario file:**\n\n"
+            + "\n".join(f"- {escape_markdown(p.removeprefix(prefix))}" for p in error.problems),
+            icon="🚫",
+        )
+    if not scenarios and not errors:
+        st.info(f"No scenario files (*.yaml) in {directory}.", icon="🧪")
+    return scenarios
+
+
+def picker(scenarios: list[Scenario]) -> list[Scenario]:
+    """A multiselect of the scenarios (all of them at first); returns the chosen ones."""
+    by_name = {s.name: s for s in scenarios}
+    known = st.session_state.get(KNOWN_KEY, set())
+    chosen = [n for n in st.session_state.get(PICK_KEY, []) if n in by_name]
+    chosen += [n for n in by_name if n not in known and n not in chosen]  # new files: chosen
+    st.session_state[PICK_KEY] = chosen
+    st.session_state[KNOWN_KEY] = set(by_name)
+    names = st.multiselect(
+        "Scenarios to run", list(by_name), key=PICK_KEY, placeholder="Pick scenarios"
+    )
+    return [by_name[n] for n in names]
+
+
+def prompt_source():
+    """The active prompt versions' source, when the prompt studio provides one."""
+    source = st.session_state.get(PROMPTS_KEY)
+    return source if callable(source) else None
+
+
+def edited_prompts(prompts) -> list[str]:
+    """Which prompts and tool descriptions `prompts` overrides, as `workflow/key`."""
+    if prompts is None:
+        return []
+    keys = [
+        (wf.name, key)
+        for wf in WORKFLOWS.values()
+        for key in [*wf.step_names, *(tool_key(t.name) for t in wf.all_tools)]
+    ]
+    try:
+        return [f"{name}/{key}" for name, key in keys if prompts(name, key) is not None]
+    except Exception:  # noqa: BLE001 - a source that can't be read is shown as unknown
+        return ["(unknown)"]
+
+
+def run_button(ctx, chosen: list[Scenario]) -> None:
+    """The Run button; runs the chosen scenarios with a progress bar and keeps the results."""
+    count = len(chosen)
+    label = f"Run {count} scenario{'s' if count != 1 else ''}"
+    model_label = "offline demo model" if ctx.model.offline else ctx.model.spec
+    prompts = prompt_source()
+    edited = edited_prompts(prompts)
+    st.caption(
+        f"Model: **{escape_markdown(model_label)}** (chosen in the sidebar) · prompts: "
+        + (f"**{len(edited)} edited** (active versions)" if edited else "defaults")
+        + (" — the offline model ignores prompt edits." if ctx.model.offline and edited else "")
+    )
+    if not st.button(label, type="primary", icon="▶️", disabled=not chosen):
+        return
+    try:
+        model = get_model(
+            ctx.model.spec, base_url=ctx.model.base_url or None, api_key=ctx.model.api_key or None
+        )
+    except ModelConfigError as exc:
+        st.error(str(exc), icon="🔑")
+        return
+    bar = st.progress(0.0, text="Starting…")
+    results = []
+    for i, scenario in enumerate(chosen):
+        bar.progress(i / count, text=f"Running {i + 1} of {count}: {scenario.name}")
+        results.append(run_scenario(scenario, model, prompts))
+    bar.empty()  # the summary below says how it went
+    st.session_state[RUN_KEY] = Run(results, model_label, bool(edited))
+    st.session_state.pop(SHOW_KEY, None)
+
+
+def last_run() -> Run | None:
+    return st.session_state.get(RUN_KEY)
+
+
+def results_table(run: Run) -> None:
+    """The pass/fail summary and one row per scenario, with every failure reason."""
+    total, failed = len(run.results), len(run.failed)
+    prompts = "edited prompts" if run.edited_prompts else "default prompts"
+    if failed:
+        st.error(f"{failed} of {total} scenarios failed ({run.model}, {prompts}).", icon="❌")
+    else:
+        every = f"All {total} scenarios" if total != 1 else "The scenario"
+        st.success(f"{every} passed ({run.model}, {prompts}).", icon="✅")
+    ordered = sorted(run.results, key=lambda r: r.passed)  # failures first, else file order
+    st.dataframe(
+        [
+            {
+                "Scenario": r.name,
+                "Workflow": r.scenario.workflow,
+                "Result": "✅ passed" if r.passed else "❌ failed",
+                "Reason": "; ".join(r.failures),
+                "Turns": len(r.scenario.turns),
+                "Seconds": round(r.duration, 2),
+            }
+            for r in ordered
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Scenario": st.column_config.TextColumn(width="medium"),
+            "Workflow": st.column_config.TextColumn(width="small"),
+            "Result": st.column_config.TextColumn(width="small"),
+            "Reason": st.column_config.TextColumn(width="large"),
+            "Turns": st.column_config.NumberColumn(width="small"),
+            "Seconds": st.column_config.NumberColumn(width="small", format="%.2f"),
+        },
+    )
+
+
+def path_view(run: Run) -> None:
+    """The path one scenario took, drawn on its workflow's state machine."""
+    by_name = {r.name: r for r in run.results}
+    names = list(by_name)
+    if not names:
+        return
+    first = run.failed[0].name if run.failed else names[0]
+    st.session_state.setdefault(SHOW_KEY, first)
+    if st.session_state[SHOW_KEY] not in by_name:
+        st.session_state[SHOW_KEY] = first
+    name = st.selectbox("Show the path of", names, key=SHOW_KEY)
+    result = by_name[name]
+    workflow = result.workflow
+    chart, notes = st.columns([3, 2])
+    with chart:
+        st.graphviz_chart(dot_source(workflow, result.final_state), width="stretch")
+    with notes:
+        if result.scenario.description:
+            st.caption(escape_markdown(result.scenario.description))
+        steps = " → ".join(workflow.step(s).title for s in result.path)
+        st.markdown(f"**Path:** {escape_markdown(steps)}")
+        tools = ", ".join(dict.fromkeys(result.tools_called)) or "none"
+        st.markdown(f"**Tools called:** {escape_markdown(tools)}")
+        for reason in result.failures:
+            st.error(escape_markdown(reason))
+        if result.passed:
+            st.success("Every expectation held.")
+
+
+def coverage_view(run: Run) -> None:
+    """Per workflow: the steps and declared transitions no scenario of the run reached."""
+    for cov in coverage(run.results).values():
+        title = escape_markdown(cov.workflow.title)
+        if cov.complete:
+            st.success(
+                f"**{title}**: every step ({len(cov.workflow.steps)}) and transition "
+                f"({len(cov.workflow.edges())}) reached by {cov.scenarios} scenarios.",
+                icon="🧭",
+            )
+            continue
+        lines = [f"**{title}**: not reached by any of the {cov.scenarios} scenarios run"]
+        lines += [f"- step {escape_markdown(cov.workflow.step(s).title)}" for s in cov.steps_missed]
+        lines += [f"- transition {escape_markdown(describe_edge(e))}" for e in cov.edges_missed]
+        st.warning("\n".join(lines), icon="🧭")
