@@ -21,7 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from support_agent.agent import build_support_agent
+from support_agent.builders import build_graph
 from support_agent.engine import (
     Error,
     Event,
@@ -42,7 +42,7 @@ from support_agent.models import (
     get_model,
 )
 from support_agent.workflow import Workflow
-from support_agent.workflows.support import SUPPORT
+from support_agent.workflows import WORKFLOWS
 
 PROMPT = "you> "
 AGENT = "agent> "
@@ -65,13 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
-        help="chat with the customer support agent",
-        description="Chat with the customer support agent (state machine).",
+        help="chat with a workflow (support state machine, or sales/support handoffs)",
+        description="Chat with a Handoff Studio workflow in the terminal.",
     )
     chat.add_argument(
         "--model",
         help="'offline' or provider:model, e.g. openai:gpt-4.1 "
         "(default: $SUPPORT_AGENT_MODEL, else offline)",
+    )
+    chat.add_argument(
+        "--workflow",
+        choices=sorted(WORKFLOWS),
+        default="support",
+        help="which workflow to chat with (default: support)",
     )
     chat.add_argument("--thread", help="thread id to continue (default: a new thread)")
     chat.add_argument(
@@ -92,6 +98,7 @@ class Printer:
         self.out = out
         self.mid_line = False
         self.replying = False  # the "agent> " prefix of the current reply is out
+        self.speaker = ""  # in a graph of agents, who is talking
 
     def write(self, text: str) -> None:
         if text:
@@ -114,6 +121,8 @@ class Printer:
 
     def event(self, event: Event) -> None:
         if isinstance(event, Token):
+            if event.agent != self.speaker:  # another agent took over mid-reply
+                self.speaker, self.replying = event.agent, False
             if not self.replying:
                 self.end_line()
                 self.write(AGENT)
@@ -158,7 +167,8 @@ def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
     """The `/state` report: step, facts, transition history."""
     step = workflow.current(values)
     lines = [f"Step: {workflow.step(step).title} ({step})"]
-    lines.append("Facts:")
+    if workflow.facts:
+        lines.append("Facts:")
     for fact in workflow.facts:
         value = values.get(fact)
         lines.append(f"  {fact}: {value if value is not None else '(not recorded)'}")
@@ -255,7 +265,7 @@ def _open_checkpointer(path: str, stack: ExitStack):
 
 
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
-    workflow = SUPPORT
+    workflow = WORKFLOWS[args.workflow]
     spec = args.model or default_model_spec()
     try:
         model = get_model(spec)
@@ -270,7 +280,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
             except (OSError, sqlite3.Error) as exc:
                 out.line(f"Can't open the conversation store {args.db!r}: {exc}")
                 return 2
-        graph = build_support_agent(model, checkpointer)
+        graph = build_graph(workflow.name, model, checkpointer)
         session = Chat(graph, workflow, args.thread or new_thread_id(), out)
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
         out.line(f"{workflow.title} · model {spec} · store {store}")

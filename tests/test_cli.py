@@ -214,3 +214,19 @@ def test_a_file_that_is_not_a_database_is_reported(tmp_path):
     assert code == 0
     assert out.count("store error: The conversation store is unavailable") == 2
     assert "agent>" not in out
+
+
+def test_handoffs_workflow_from_the_terminal():
+    code, output = chat(
+        "Hi, I'm having trouble with my account login. Can you help?",
+        "How much is the premium plan?",
+        "/state",
+        argv=("--workflow", "handoffs"),
+    )
+    assert code == 0
+    assert "Sales ↔ support handoffs" in output
+    assert "⇢ moved to Support agent via transfer_to_support" in output
+    assert "⇢ moved to Sales agent via transfer_to_sales" in output
+    assert state_block(output).startswith("Sales agent (sales_agent)\nTransitions:")
+    # The handing-over line and the new agent's answer are separate replies.
+    assert re.search(r"handing you over to them now\.\nagent> ", output)
