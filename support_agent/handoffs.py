@@ -28,17 +28,26 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelRequest
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, SummarizationMiddleware
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    HumanMessage,
+    RemoveMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from support_agent.agent import SUMMARY_KEEP, SUMMARY_TRIGGER
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import get_model
@@ -191,11 +200,16 @@ class AgentNode:
 
     @staticmethod
     def changes(before: dict, after: dict, update: dict) -> dict[str, Any]:
-        known = {m.id for m in before.get("messages") or []}
-        delta: dict[str, Any] = {
-            **update,
-            "messages": [m for m in after.get("messages") or [] if m.id not in known],
-        }
+        old = before.get("messages") or []
+        new = after.get("messages") or []
+        kept = {m.id for m in new}
+        if any(m.id not in kept for m in old):
+            # The agent summarized: its message list replaces the parent's.
+            messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *new]
+        else:
+            known = {m.id for m in old}
+            messages = [m for m in new if m.id not in known]
+        delta: dict[str, Any] = {**update, "messages": messages}
         moved = (after.get("transitions") or [])[len(before.get("transitions") or []) :]
         if moved:
             delta["transitions"] = moved
@@ -251,6 +265,7 @@ def build_agent(
         middleware=[
             HandoffAgentMiddleware(HANDOFFS, step.name, prompts=prompts),
             TransferLimitMiddleware(HANDOFFS, max_transfers),
+            SummarizationMiddleware(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
         ],
         name=step.name,
     )

@@ -356,3 +356,25 @@ def test_offline_model_does_not_ping_pong(config):
         state = say(graph, config, text)
         assert transfers_this_turn(state) <= 1
         assert state["handoff_limited"] is False
+
+
+def test_long_handoffs_conversation_is_summarized_and_keeps_routing():
+    from langchain_core.messages.utils import count_tokens_approximately
+
+    from support_agent.agent import SUMMARY_TRIGGER
+
+    graph = build_handoffs_graph("offline")
+    config = {"configurable": {"thread_id": "long-handoffs"}}
+    topics = ["How much is the premium plan?", "I can't log in to my account"]
+    for i in range(40):
+        state = graph.invoke({"messages": [HumanMessage(topics[i % 2])]}, config)
+    summaries = [
+        m for m in state["messages"] if m.additional_kwargs.get("lc_source") == "summarization"
+    ]
+    assert summaries, "40 turns of handoffs must trigger summarization"
+    assert count_tokens_approximately(state["messages"]) < SUMMARY_TRIGGER[1] + 1500
+    assert state["turn"] == 40
+    assert state["active_agent"] == "support_agent"  # the last message was a login problem
+    # Turn 1's pricing question stays with sales; every later turn switches agent.
+    assert [t["turn"] for t in state["transitions"]] == list(range(2, 41))
+    assert len({t["id"] for t in state["transitions"]}) == 39  # none lost to an id clash

@@ -10,6 +10,7 @@ which the app says plainly.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -97,8 +98,16 @@ class OfflineChatModel(BaseChatModel):
         )
 
     def _message(self, plan: Plan, messages: list[BaseMessage]) -> AIMessage:
+        # Ids must be unique in the thread (transition records are keyed by them)
+        # and the same for the same conversation: a digest of what was seen.
+        seen = hashlib.sha256()
+        for m in messages:
+            seen.update(f"{m.type}\x00{m.text}\x00".encode())
+            for call in getattr(m, "tool_calls", None) or []:
+                seen.update(f"{call['id']}\x00".encode())
+        digest = seen.hexdigest()[:12]
         calls = [
-            {"name": c["name"], "args": c["args"], "id": f"call_{len(messages)}_{i}_{c['name']}"}
+            {"name": c["name"], "args": c["args"], "id": f"call_{digest}_{i}"}
             for i, c in enumerate(plan.tool_calls)
         ]
         return AIMessage(content=plan.text, tool_calls=calls)
