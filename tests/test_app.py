@@ -237,3 +237,25 @@ def test_store_going_down_mid_session_is_said_and_nothing_is_lost(monkeypatch):
         with contextlib.suppress(subprocess.CalledProcessError):
             server.stop()
         server.remove()
+
+
+def test_a_typed_api_key_is_never_shown_or_saved(monkeypatch, tmp_path):
+    db = tmp_path / "keys.db"
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{db}")
+    secret = "sk-test-DO-NOT-LEAK-4242"
+    at = start()
+    send(at, TUTORIAL[0])
+    at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
+    at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(
+        "http://127.0.0.1:9/v1"
+    ).run()
+    at.sidebar.text_input(key="model.api_key").set_value(secret).run()
+    assert any("found (this session)" in c.value for c in at.sidebar.caption)
+    send(at, TUTORIAL[1])  # fails: nothing listens there
+    assert any("could not be reached" in e.value for e in at.error)
+
+    shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.error, *at.info])
+    assert secret not in shown
+    saved = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert TUTORIAL[1].encode() in saved  # the turn's message was saved...
+    assert secret.encode() not in saved  # ...and the key was not
