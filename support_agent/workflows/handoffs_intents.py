@@ -36,6 +36,9 @@ TOPIC = Classifier(
             r"|overcharged|charged (me )?(the )?wrong|wrong (amount|charge)|unexpected charge"
             r"|unauthori[sz]ed (charge|payment)|(incorrect|wrong|duplicate) invoice"
             r"|invoice (is|was) wrong|payment (failed|was declined))\b", 3, "billing"),
+        Cue("support", r"\b(charged|billed|charges?|debited)\b[^.?!]{0,30}\b(twice|double|two times"
+            r"|again|wrong|incorrect|don't recogni[sz]e|do not recogni[sz]e|unknown|unexpected"
+            r"|not authori[sz]ed|by mistake|too much)\b", 3, "billing"),
         # -- support: sign-in and account -----------------------------------------
         Cue("support", r"\b(2fa|mfa|two[- ]factor|two[- ]step|verification code|security code"
             r"|one[- ]time (code|password)|otp|authenticator)\b", 3, "2fa"),
