@@ -31,9 +31,14 @@ def secret(name: str) -> str | None:
     return _secret(name)
 
 
+@st.cache_resource(show_spinner=False)
+def _reader(workflow: str, url: str):
+    return build_graph(workflow, OfflineChatModel(), _store(url).checkpointer)
+
+
 def reader_graph(workflow: str):
-    """A graph for reading state: it never calls its (offline) model."""
-    return build_graph(workflow, OfflineChatModel(), store().checkpointer)
+    """A graph for reading state (it never calls its offline model); one per workflow."""
+    return _reader(workflow, _secret(DB_URL_ENV) or configured_url())
 
 
 def runner_graph(workflow: str, spec: str, base_url: str | None, api_key: str | None, prompts=None):
