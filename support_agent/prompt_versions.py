@@ -248,12 +248,8 @@ class PromptVersions:
 
     def active_text(self, workflow: str, key: str) -> str | None:
         """The active template of `key` as saved, or None when the default applies."""
-        rows = self.db.query(
-            "SELECT v.text FROM hs_prompt_active a JOIN hs_prompt_versions v ON v.id = a.version_id "
-            "WHERE a.workflow = ? AND a.prompt_key = ?",
-            (workflow, key),
-        )
-        return rows[0]["text"] if rows else None
+        version = self.active(workflow, key)
+        return version.text if version else None
 
     def current_text(self, workflow: str, key: str) -> str:
         """What `key` reads now: the active version's template, else the default."""

@@ -8,7 +8,6 @@ Markdown or HTML of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import streamlit as st
 
@@ -25,7 +24,7 @@ from support_agent.prompt_versions import (
     unified_diff,
 )
 from support_agent.prompting import TemplateError, placeholders
-from support_agent.ui.text import escape_markdown
+from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Step, Workflow
 from support_agent.workflows import WORKFLOWS
 
@@ -74,13 +73,6 @@ class Keys:
     @property
     def diff_to(self) -> str:
         return self._k("diff_to")
-
-
-def _when(stamp: str) -> str:
-    try:
-        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        return stamp
 
 
 def _flash(k: Keys, kind: str, text: str) -> None:
@@ -303,7 +295,7 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
                     "Version": f"v{v.number}",
                     "Name": v.name,
                     "Note": v.note,
-                    "Saved": _when(v.created_at),
+                    "Saved": when(v.created_at),
                     "Active": "✅ active" if active and v.id == active.id else "",
                 }
                 for v in reversed(saved)

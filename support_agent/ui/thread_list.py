@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
 from support_agent.engine import thread_config
 from support_agent.exports import as_json, as_markdown
 from support_agent.ui import runtime
-from support_agent.ui.text import escape_markdown
+from support_agent.ui.text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 CONFIRM_KEY = "threads.confirm_delete"
-
-
-def _when(stamp: str) -> str:
-    try:
-        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M UTC")
-    except ValueError:
-        return stamp
 
 
 def thread_card(ctx, record: dict) -> None:
@@ -36,7 +27,7 @@ def thread_card(ctx, record: dict) -> None:
         top[0].markdown(f"**{escape_markdown(record['title'])}**{badge}")
         top[1].caption(f"{workflow.title}")
         top[2].caption(f"{step} · {int(state.get('turn') or 0)} turns")
-        top[3].caption(f"Last activity {_when(record['updated_at'])}")
+        top[3].caption(f"Last activity {when(record['updated_at'])}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
         if actions[0].button("Open in chat", key=f"open-{thread_id}", icon="💬", type="primary"):
             ctx.open_thread(thread_id)
