@@ -1,3 +1,9 @@
+import os
+
+# Purchase dates are judged against this date in every test: the same words,
+# the same verdict, whatever the calendar says (docs/LABELS.md uses it too).
+os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
+
 import uuid
 
 import pytest

@@ -1,41 +1,19 @@
-"""Intent classification from declared cues.
+"""Classifiers the offline model's rules name: declared cues, or a learned decision.
 
-A workflow declares, as data, which phrases signal which label ("expired in
-March" -> out_of_warranty, "swollen battery" -> hardware/battery). This module
-only scores text against those cues. Cues are tried in declaration order and
-each match masks its span, so a specific cue ("not under warranty") hides the
-text from a general one ("under warranty") declared after it.
+A `Classifier` scores text against cues a workflow declares as data ("swollen
+battery" -> hardware/battery). Cues are tried in declaration order and each
+match masks its span, so a specific cue hides the text from a general one
+declared after it. Cues are for exact, unambiguous forms and for the *detail*
+that picks a reply (screen, battery, pricing); which label a message carries
+is a `LearnedClassifier`'s job (`support_agent.understanding`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "a couple": 2, "a few": 3, "few": 3, "several": 4,
-}  # fmt: skip
-_UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "month": 1.0, "year": 12.0}
-_COUNT = (
-    r"(\d+|a couple of|a couple|a few|few|several|an|a|one|two|three|four|five|six|seven"
-    r"|eight|nine|ten|eleven|twelve)"
-)
-_SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s+(day|week|month|year)s?"
-# An age needs context on one side ("3 years ago", "for about 18 months"), so
-# "a 2 year warranty" is not read as the device's age.
-_AGE = re.compile(
-    r"\b(?:(?:for|had it|owned it|about|around|over|nearly|almost|roughly)\s+)"
-    + _SPAN
-    + r"\b(?![- ]?(?:warranty|guarantee|plan|coverage))"
-    r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
-)
-_LESS = re.compile(r"\b(?:less than|under|not even|not yet|barely|only)\s+" + _SPAN + r"\b")
-_YEAR = re.compile(r"\b(?:since|in|back in|from|bought it in|got it in)\s+((?:19|20)\d\d)\b")
-_LAST = re.compile(r"\b(last|this past|past)\s+(week|month)\b")
-
+from support_agent.understanding import decide
 
 def normalise(text: str) -> str:
     """Lower-case, straight quotes, single spaces: what cues are written against."""
@@ -54,20 +32,11 @@ class Cue:
 
 
 @dataclass(frozen=True)
-class AgeCue:
-    """Reads "3 years ago", "last month", "2 weeks old" as an age in months."""
-
-    below: str  # label when younger than `months`
-    at_least: str  # label when `months` old or older
-    months: float = 12.0
-    weight: float = 2.0
-
-
-@dataclass(frozen=True)
 class Verdict:
     label: str | None
     detail: str | None
     scores: dict[str, float] = field(default_factory=dict)
+    language: str = "English"
 
 
 @dataclass(frozen=True)
@@ -75,27 +44,24 @@ class Classifier:
     """Scores text against ordered cues; undecided when the top two are close."""
 
     name: str
-    cues: tuple[Cue | AgeCue, ...]
+    cues: tuple[Cue, ...]
     margin: float = 0.5
 
-    def classify(self, text: str) -> Verdict:
+    def _score(self, text: str) -> tuple[dict[str, float], dict[str, tuple[float, str]]]:
         masked = normalise(text)
         scores: dict[str, float] = {}
         details: dict[str, tuple[float, str]] = {}
-
-        def credit(label: str, weight: float, detail: str | None) -> None:
-            scores[label] = scores.get(label, 0.0) + weight
-            if detail and weight > details.get(label, (0.0, ""))[0]:
-                details[label] = (weight, detail)
-
         for cue in self.cues:
-            if isinstance(cue, AgeCue):
-                masked = self._ages(cue, masked, credit)
-                continue
             for match in list(re.finditer(cue.pattern, masked)):
-                credit(cue.label, cue.weight, cue.detail)
+                scores[cue.label] = scores.get(cue.label, 0.0) + cue.weight
+                if cue.detail and cue.weight > details.get(cue.label, (0.0, ""))[0]:
+                    details[cue.label] = (cue.weight, cue.detail)
                 start, end = match.span()
                 masked = masked[:start] + " " * (end - start) + masked[end:]
+        return scores, details
+
+    def classify(self, text: str) -> Verdict:
+        scores, details = self._score(text)
         if not scores:
             return Verdict(None, None, scores)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -104,26 +70,28 @@ class Classifier:
         label = ranked[0][0]
         return Verdict(label, details.get(label, (0.0, None))[1], scores)
 
-    @staticmethod
-    def _ages(cue: AgeCue, text: str, credit) -> str:
-        def months_of(amount: str, unit: str) -> float:
-            count = float(amount) if amount.isdigit() else _NUMBER_WORDS[amount]
-            return count * _UNIT_MONTHS[unit]
+    def detail_for(self, text: str, label: str) -> str | None:
+        """The most specific detail the cues find for `label`, whatever wins overall."""
+        return self._score(text)[1].get(label, (0.0, None))[1]
 
-        for regex in (_LESS, _AGE, _LAST, _YEAR):
-            for match in list(regex.finditer(text)):
-                groups = [g for g in match.groups() if g is not None]
-                if regex is _YEAR:
-                    months = (date.today().year - int(groups[0])) * 12.0
-                    if months == cue.months:  # last calendar year: could be either
-                        continue
-                elif regex is _LAST:
-                    months = _UNIT_MONTHS[groups[-1]]
-                else:
-                    months = months_of(*groups[:2])
-                    if regex is _LESS:
-                        months = min(months, cue.months) - 0.5  # "less than a year"
-                credit(cue.below if months < cue.months else cue.at_least, cue.weight, None)
-                start, end = match.span()
-                text = text[:start] + " " * (end - start) + text[end:]
-        return text
+    def matches(self, text: str) -> bool:
+        return bool(self._score(text)[0])
+
+
+@dataclass(frozen=True)
+class LearnedClassifier:
+    """A decision of `support_agent.understanding`, with cues that name the detail."""
+
+    name: str
+    decision: str
+    details: Classifier | None = None
+    # Words the message must contain for its label to count: a correction of a
+    # recorded fact needs the customer to talk about that fact.
+    gate: str | None = None
+
+    def classify(self, text: str) -> Verdict:
+        reading = decide(self.decision, text)
+        if self.gate and not re.search(self.gate, normalise(text)):
+            return Verdict("unclear", None, {}, reading.language)
+        detail = self.details.detail_for(text, reading.label) if self.details else None
+        return Verdict(reading.label, detail, {}, reading.language)

@@ -45,10 +45,10 @@ def _one_line(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _all_rules() -> OfflineRules:
-    from support_agent.workflows import offline_rules  # workflows import this package
+def _rules_for(bound: list[str]) -> OfflineRules | None:
+    from support_agent.workflows import offline_rules_for  # workflows import this package
 
-    return offline_rules()
+    return offline_rules_for(bound)
 
 
 class OfflineChatModel(BaseChatModel):
@@ -78,7 +78,10 @@ class OfflineChatModel(BaseChatModel):
             return Plan(
                 "I'm the offline demo model: I can only help within a workflow's steps.", []
             )
-        return Policy(_all_rules()).decide(messages, bound)
+        rules = _rules_for(bound)
+        if rules is None:
+            return Plan("I'm the offline demo model: these tools belong to no workflow I know.", [])
+        return Policy(rules).decide(messages, bound)
 
     @staticmethod
     def _summarise(prompt: str) -> str:
@@ -110,7 +113,7 @@ class OfflineChatModel(BaseChatModel):
             {"name": c["name"], "args": c["args"], "id": f"call_{digest}_{i}"}
             for i, c in enumerate(plan.tool_calls)
         ]
-        return AIMessage(content=plan.text, tool_calls=calls)
+        return AIMessage(content=plan.text, tool_calls=calls, response_metadata={"act": plan.act})
 
     # -- BaseChatModel -----------------------------------------------------------
     def _generate(
@@ -134,6 +137,9 @@ class OfflineChatModel(BaseChatModel):
         for token in re.findall(r"\S+\s*|\s+", message.text):
             # BaseChatModel reports each yielded chunk to callbacks itself.
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(content="", response_metadata=message.response_metadata)
+        )
         for index, call in enumerate(message.tool_calls):
             yield ChatGenerationChunk(
                 message=AIMessageChunk(

@@ -1,10 +1,12 @@
-"""How the offline model decides, from rules a workflow declares.
+"""How the offline model decides, from rules and a dialogue policy a workflow declares.
 
 The model sees what any chat model sees: the conversation and the tools bound
 for this call. Each `Rule` names a tool (or none, for a plain reply), the
 classifier that reads the customer's words, and conditions on what earlier
-tool calls recorded. The first rule that fits wins; if none does, the model
-asks the step's question. Same conversation, same answer.
+tool calls recorded. A request for a person comes first; then the first rule
+that fits wins; if none does, the workflow's `Dialogue` decides what to say
+(a FAQ answer, a clarifying question, a note on language...). Same
+conversation, same answer: nothing here reads a clock or a random number.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from support_agent.models.intents import Classifier, Verdict
-
-Text = str | Mapping[str, str]  # a template, or templates by detail ("default" as fallback)
+from support_agent.models import dialogue as d
+from support_agent.models.dialogue import Dialogue, Text
+from support_agent.models.intents import Classifier, LearnedClassifier, Verdict
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
+_INLINE_STEP = re.compile(r"(?:^|(?<=[\s:.]))(\d{1,2})\) ")
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,7 @@ class Rule:
     tool: str | None = None
     offered: tuple[str, ...] = ()  # reply rules: fire only when one of these is bound
     classifier: str | None = None
-    labels: tuple[
-        str, ...
-    ] = ()  # fire on these labels (empty: any label, or none if no classifier)
+    labels: tuple[str, ...] = ()  # fire on these labels (empty: any clear label)
     arg: str | None = None  # tool argument that receives the label
     values: Mapping[str, str] = field(default_factory=dict)  # label -> argument value
     look_back: bool = False  # also read the customer's earlier messages
@@ -44,9 +45,11 @@ class Rule:
     args: Mapping[str, Text] = field(default_factory=dict)
     say: Text = ""  # said alongside the tool call, or the reply itself
     reply_after: Text | None = None  # the answer once this tool's result is back
-    ask: str | None = None  # the step's question when no rule fits
-    ask_unsure: str | None = None  # ... when the customer's answer was unclear
-    unsure_labels: tuple[str, ...] = ("unsure",)
+    ask: Text | None = None  # the step's question when no rule fits
+    once: bool = False  # at most once between two moves of the machine
+    faq: bool = False  # answer a follow-up from the dialogue's FAQ, if one matches
+    act: str = d.ANSWER  # the kind of a plain reply
+    unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -55,21 +58,30 @@ class Rule:
 
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier]
+    classifiers: Mapping[str, Classifier | LearnedClassifier]
     rules: tuple[Rule, ...]
-
-    def __add__(self, other: OfflineRules) -> OfflineRules:
-        return OfflineRules({**self.classifiers, **other.classifiers}, self.rules + other.rules)
+    dialogue: Dialogue
 
 
 @dataclass(frozen=True)
 class Plan:
     text: str
     tool_calls: list[dict]
+    act: str = d.ANSWER
+
+
+def numbered(text: str) -> str:
+    """ "Intro: 1) a 2) b" -> a Markdown numbered list that renders as one."""
+    parts = _INLINE_STEP.split(text)
+    if len(parts) < 5:
+        return text
+    intro, items = parts[0].strip(), parts[1:]
+    lines = [f"{items[i]}. {items[i + 1].strip()}" for i in range(0, len(items) - 1, 2)]
+    return (intro + "\n\n" if intro else "") + "\n".join(lines)
 
 
 def _pick(text: Text, *keys: str | None) -> str:
-    """The template for the first key present (detail, then label), else "default"."""
+    """The template for the first key present, else "default"."""
     if isinstance(text, str):
         return text
     for key in keys:
@@ -121,25 +133,39 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
     return "\n".join(f"- {name} {json.dumps(args, sort_keys=True)}" for name, args in calls)
 
 
+def act_of(message: BaseMessage) -> str | None:
+    return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
+
+
 class Policy:
     """Applies `OfflineRules` to a conversation and the tools bound to this call."""
 
     def __init__(self, rules: OfflineRules):
         self.rules = rules
+        self.dialogue = rules.dialogue
 
+    # -- what the conversation holds -------------------------------------------------
     def facts(self, messages: Sequence[BaseMessage]) -> dict[str, str]:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
         facts: dict[str, str] = {}
         for name, args in ledger(messages):
+            if name == self.dialogue.new_case_tool:
+                facts.clear()
             rule = by_tool.get(name)
             if rule and rule.arg in args:
                 facts[rule.fact] = args[rule.arg]
         return facts
 
+    def since_last_move(self, messages: Sequence[BaseMessage]) -> list[str]:
+        """Tools called since the machine last moved (this turn's calls included)."""
+        names = [name for name, _args in ledger(messages)]
+        moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
+        return names[moves[-1] + 1 :] if moves else names
+
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
-        if first.label or not rule.look_back:
+        if (first.label and first.label not in rule.unsure_labels) or not rule.look_back:
             return first
         for text in reversed(texts[:-1]):
             verdict = classifier.classify(text)
@@ -147,13 +173,17 @@ class Policy:
                 return verdict
         return first
 
+    # -- the decision ------------------------------------------------------------------
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
+        plan = self._decide(messages, list(bound))
+        previous = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+        if previous is not None and plan.text and plan.text == previous.text:
+            plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+        return plan
+
+    def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
         start = max(
-            (
-                i
-                for i, m in enumerate(messages)
-                if isinstance(m, HumanMessage) and not is_summary(m)
-            ),
+            (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
             default=0,
         )
         this_turn = messages[start + 1 :]
@@ -176,17 +206,32 @@ class Policy:
             if c["id"] not in failed
         ]
         texts = customer_messages(messages)
-        unsure = False
+        text = texts[-1] if texts else ""
+        earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
+        previous_act = act_of(earlier[-1]) if earlier else None
+
+        person = self._person(text, bound, called, previous_act)
+        if person is not None and not succeeded:
+            return person
+
+        done_since_move = set(self.since_last_move(messages))
         for rule in self.rules.rules:
             if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
                 continue
             if rule.tool is None and succeeded:
                 continue  # a plain reply answers the customer's words, not a tool's result
+            if rule.once and rule.tool in done_since_move:
+                continue
             if any(facts.get(k) != v for k, v in rule.when.items()):
                 continue
+            if rule.faq:
+                if succeeded:
+                    continue
+                answer = self._faq(text, facts, done_since_move)
+                if answer is not None:
+                    return answer
+                continue
             verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
-            if verdict.label in rule.unsure_labels:
-                unsure = True
             if rule.classifier and rule.need_label:
                 if verdict.label is None or verdict.label in rule.unsure_labels:
                     continue
@@ -199,17 +244,94 @@ class Policy:
                 continue
             values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
             values["value"] = self._value(rule, verdict)
-            text = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+            said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
             if rule.tool is None:
-                return Plan(text, [])
+                return Plan(said, [], rule.act)
             args = {
                 k: _fill(_pick(v, verdict.detail, verdict.label), values)
                 for k, v in rule.args.items()
             }
             if rule.arg:
                 args[rule.arg] = values["value"]
-            return Plan(text, [{"name": rule.tool, "args": args}])
-        return Plan(self._ask(bound, unsure), [])
+            return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
+        if succeeded:
+            return Plan(self._ask(bound, facts), [], d.ASK)
+        return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+
+    # -- the dialogue policy ---------------------------------------------------------------
+    def _person(
+        self, text: str, bound: list[str], called: set[str], previous_act: str | None
+    ) -> Plan | None:
+        tool = self.dialogue.human_tool
+        if tool not in bound or tool in called:
+            return None
+        asked = d.PERSON.matches(text)
+        accepted = previous_act == d.OFFER_PERSON and d.YES.classify(text).label == "yes"
+        if not (asked or accepted):
+            return None
+        call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
+        return Plan(self.dialogue.human_say, [call], d.ANSWER)
+
+    def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
+        escalated = self.dialogue.human_tool in done
+        issue, warranty = facts.get("issue_type"), facts.get("warranty_status")
+        for entry in self.dialogue.faq:
+            if entry.matches(text):
+                keys = ("escalated" if escalated else None, f"{issue}_{warranty}", issue, warranty)
+                return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
+        return None
+
+    def _unclear(
+        self,
+        messages: Sequence[BaseMessage],
+        text: str,
+        bound: list[str],
+        facts: Mapping[str, str],
+        done: set[str],
+        previous_act: str | None,
+    ) -> Plan:
+        dia = self.dialogue
+        language = self._language(text)
+        if language not in ("English", None):
+            return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
+        if dia.human_tool in done:
+            answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
+            reply = dia.after_escalation[answered % len(dia.after_escalation)]
+            return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
+        key = dia.step_key(bound, dia.steer_back)
+        if d.OFF_TOPIC.matches(text):
+            return Plan(dia.steer_back[key], [], d.STEER_BACK)
+        if previous_act not in d.UNCLEAR_ACTS:
+            return Plan(self._ask(bound, facts), [], d.ASK)
+        streak = 0
+        for m in reversed(messages):
+            if isinstance(m, AIMessage) and (m.tool_calls or act_of(m) not in d.UNCLEAR_ACTS):
+                break
+            if act_of(m) == d.CLARIFY:
+                streak += 1
+        if streak >= 2:
+            return Plan(dia.offer_person, [], d.OFFER_PERSON)
+        first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
+        return Plan(second if streak else first, [], d.CLARIFY)
+
+    def _language(self, text: str) -> str | None:
+        for classifier in self.rules.classifiers.values():
+            if isinstance(classifier, LearnedClassifier):
+                return classifier.classify(text).language
+        return None
+
+    def _ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str:
+        for rule in self.rules.rules:
+            if rule.tool in bound and rule.ask:
+                return _fill(_pick(rule.ask, *facts.values()), facts)
+        first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
+        return first
+
+    def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
+        dia = self.dialogue
+        if plan.act == d.ASK:
+            return dia.clarify[dia.step_key(bound, dia.clarify)][1]
+        return "To repeat what I said: " + plan.text[0].lower() + plan.text[1:]
 
     @staticmethod
     def _value(rule: Rule, verdict: Verdict) -> str | None:
@@ -231,6 +353,10 @@ class Policy:
             return None
         if result.status == "error":
             return None  # the tool refused: decide again without it (it counts as called)
+        if call["name"] == self.dialogue.human_tool and call["args"].get("reason", "").startswith(
+            "Customer asked"
+        ):
+            return Plan(_fill(self.dialogue.human_reply_after, facts), [], d.ANSWER)
         # The most specific rule wins: the one whose recorded-fact conditions hold.
         for rule in sorted(self.rules.rules, key=lambda r: -len(r.when)):
             if (
@@ -240,11 +366,5 @@ class Policy:
             ):
                 detail = call["args"].get("detail")
                 values = {**facts, **call["args"], "result": result.text}
-                return Plan(_fill(_pick(rule.reply_after, detail), values), [])
+                return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
         return None
-
-    def _ask(self, bound: Sequence[str], unsure: bool) -> str:
-        for rule in self.rules.rules:
-            if rule.tool in bound and rule.ask:
-                return rule.ask_unsure if unsure and rule.ask_unsure else rule.ask
-        return "Could you tell me a little more about what you need?"

@@ -17,6 +17,7 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflows.human import escalate_to_human
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -88,6 +89,7 @@ discounts, quotes, purchases, upgrades and product availability.
 If the customer asks about technical issues, troubleshooting, or account problems \
 (for example they cannot log in), use transfer_to_support to hand off to the support \
 agent, then tell the customer in one short sentence that support will take it from here.
+If the customer asks for a person, use escalate_to_human.
 
 Be concrete and friendly. Don't ask more than one question at a time."""
 
@@ -97,6 +99,7 @@ and account problems: sign-in, errors, crashes, faulty devices and refunds for f
 If the customer asks about pricing, purchasing, or product availability, use \
 transfer_to_sales with a brief reason to hand off to the sales agent, then tell the \
 customer in one short sentence that sales will take it from here.
+If the customer asks for a person, use escalate_to_human.
 
 Give clear numbered steps. Don't ask more than one question at a time."""
 
@@ -120,14 +123,14 @@ HANDOFFS = Workflow(
             name="sales_agent",
             title="Sales agent",
             prompt=SALES_PROMPT,
-            tools=(transfer_to_support,),
+            tools=(transfer_to_support, escalate_to_human),
             description="Pricing, plans, discounts, quotes, orders and availability.",
         ),
         Step(
             name="support_agent",
             title="Support agent",
             prompt=SUPPORT_PROMPT,
-            tools=(transfer_to_sales,),
+            tools=(transfer_to_sales, escalate_to_human),
             description="Sign-in and account problems, errors, troubleshooting, faulty goods.",
         ),
     ),

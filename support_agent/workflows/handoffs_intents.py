@@ -1,26 +1,27 @@
 """What the offline model listens for in the sales <-> support handoffs, and says back.
 
-Data only: cues per label (see `support_agent.models.intents`) and the rules
-that turn a label into a transfer or an answer (see
-`support_agent.models.policy`). One classifier, `topic`, reads the customer's
-latest message: `sales` (prices, plans, discounts, buying, availability,
-upgrades, quotes, invoices for a purchase), `support` (sign-in and account
-problems, errors, troubleshooting, faulty goods and their refunds) or
-`closing` (thanks, goodbye, "it works now"). Cues are tried top to bottom and a
-matched phrase is hidden from later cues, so phrases that mention the other
-topic's words come first ("thanks for the prices", "since the upgrade").
+Data only. The `routing` decision (`support_agent.understanding`, learned)
+reads the customer's latest message: `sales` (prices, plans, discounts, buying,
+availability, upgrades, quotes, invoices for a purchase), `support` (sign-in
+and account problems, errors, installing and running software, faulty goods
+and their refunds, billing mistakes) or `closing` (thanks, goodbye, "it works
+now"). The cues below only name the *detail* that picks an answer (pricing,
+login...): they are tried top to bottom and a matched phrase is hidden from
+later cues, so phrases that mention the other topic's words come first.
 """
 
 from __future__ import annotations
 
-from support_agent.models.intents import Classifier, Cue
-from support_agent.models.policy import OfflineRules, Rule
+from support_agent.models import dialogue as act
+from support_agent.models.dialogue import Dialogue
+from support_agent.models.intents import Classifier, Cue, LearnedClassifier
+from support_agent.models.policy import OfflineRules, Rule, numbered
 
 _GAP = r"[^.?!]{0,30}"  # words between two halves of a phrase, within a sentence
 _CLAUSE = r"[^.?!,;:]{0,30}"  # ... within a clause
 
-TOPIC = Classifier(
-    "topic",
+TOPIC_DETAILS = Classifier(
+    "topic_details",
     (
         # -- phrases that look back, not forward: mask them first -----------------
         Cue("closing", r"\b(thanks|thank you|thx|cheers)( (so|very) much)? for" + _CLAUSE, 2),
@@ -128,6 +129,8 @@ TOPIC = Classifier(
     ),
 )  # fmt: skip
 
+TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS)
+
 # --- What each agent says ------------------------------------------------------------
 # A fictional catalogue, so that the offline answers are concrete and consistent.
 
@@ -174,7 +177,7 @@ SALES_ANSWERS = {
     "looking for?",
 }
 
-SUPPORT_ANSWERS = {
+SUPPORT_ANSWERS_INLINE = {
     "login": "Let's get you signed in: 1) Check that Caps Lock is off and that you use the "
     "email address on your account. 2) Choose 'Forgot password' on the sign-in page to set a "
     "new password. 3) Try a private browser window or clear the browser's cache. 4) After "
@@ -230,6 +233,8 @@ SUPPORT_ANSWERS = {
     "helps) and I'll dig deeper.",
 }
 
+SUPPORT_ANSWERS = {key: numbered(text) for key, text in SUPPORT_ANSWERS_INLINE.items()}
+
 # transfer_to_sales(reason=...): why the support agent hands over, by detail
 SALES_REASONS = {
     "pricing": "customer asks about pricing",
@@ -256,8 +261,57 @@ HANDOVER_TO_SALES = (
     "Plans, prices and orders are handled by our sales team — I'm handing you over to them now."
 )
 
+SALES_GREETING = (
+    "Hi, this is the sales team. I can help with plans, prices, discounts, quotes and orders "
+    "— and if something isn't working, I'll bring in support. What can I do for you?"
+)
+SUPPORT_GREETING = (
+    "This is the support team. Tell me what's happening — what you were doing and any error "
+    "message you see — and I'll help you fix it."
+)
+
+HANDOFFS_DIALOGUE = Dialogue(
+    human_tool="escalate_to_human",
+    human_say="Of course — I'm bringing in a person from our team.",
+    human_reply_after="I've passed this conversation to a member of our team, who will reply "
+    "here within one business day. They can see everything we've discussed.",
+    clarify={
+        "transfer_to_support": (
+            "Could you tell me what you're looking for? For example \"how much is the "
+            "Business plan for 10 users?\" or \"do you have the X200 in stock?\"",
+            "Let me ask differently: is this about buying or pricing something, or is "
+            "something not working? A few words are enough.",
+        ),
+        "transfer_to_sales": (
+            "Could you describe the problem? For example \"I can't log in\" or \"the app "
+            "crashes when I open it\" — and any error message you see.",
+            "Let me ask differently: what were you trying to do, and what happened instead?",
+        ),
+    },
+    steer_back={
+        "transfer_to_support": "That's not something I can help with, I'm afraid — I'm the "
+        "sales assistant. Is there a plan, price or order I can help you with?",
+        "transfer_to_sales": "I can't help with that one, I'm afraid — I'm the support "
+        "assistant. Is something not working that I can help you fix?",
+        "default": "I'm afraid I can't help with that. Is there anything about our products "
+        "I can help with?",
+    },
+    offer_person="Sorry, I still haven't understood. Would you like me to pass you to a "
+    "person from our team? Just say yes — or tell me once more what you need.",
+    language_note="Sorry — this demo assistant only speaks English. Could you write your "
+    "question in English?",
+    after_escalation=(
+        "A member of our team has your conversation and will reply here within one business "
+        "day. If you have an order number or an error message, add it here for them.",
+        "You're in the queue for a person — nothing else is needed from you right now. I can "
+        "still answer questions about plans, prices or problems meanwhile.",
+    ),
+    moves=("transfer_to_support", "transfer_to_sales"),
+)
+
 HANDOFFS_RULES = OfflineRules(
     classifiers={TOPIC.name: TOPIC},
+    dialogue=HANDOFFS_DIALOGUE,
     rules=(
         # The latest message decides a transfer; the handover line ends the turn.
         Rule(
@@ -265,6 +319,7 @@ HANDOFFS_RULES = OfflineRules(
             classifier="topic",
             labels=("support",),
             reply_after=HANDOVER_TO_SUPPORT,
+            ask=SALES_GREETING,
         ),
         Rule(
             tool="transfer_to_sales",
@@ -272,45 +327,34 @@ HANDOFFS_RULES = OfflineRules(
             labels=("sales",),
             args={"reason": SALES_REASONS},
             reply_after=HANDOVER_TO_SALES,
+            ask=SUPPORT_GREETING,
         ),
-        # Otherwise each agent answers; an unclear message ("can you say that
-        # again?") is read in the light of the customer's last clear one.
+        # Otherwise each agent answers its own topic.
         Rule(
             offered=("transfer_to_support",),
             classifier="topic",
             labels=("sales",),
-            look_back=True,
             say=SALES_ANSWERS,
         ),
         Rule(
             offered=("transfer_to_sales",),
             classifier="topic",
             labels=("support",),
-            look_back=True,
             say=SUPPORT_ANSWERS,
         ),
         Rule(
             offered=("transfer_to_support",),
             classifier="topic",
             labels=("closing",),
+            act=act.THANKS,
             say="You're welcome! If you need a quote or want to place an order, just write here.",
         ),
         Rule(
             offered=("transfer_to_sales",),
             classifier="topic",
             labels=("closing",),
+            act=act.THANKS,
             say="Glad I could help! If anything else goes wrong, just write here.",
-        ),
-        Rule(
-            offered=("transfer_to_support",),
-            say="Hi, this is the sales team. I can help with plans, prices, discounts, quotes "
-            "and orders — and if something isn't working, I'll bring in support. What can I "
-            "do for you?",
-        ),
-        Rule(
-            offered=("transfer_to_sales",),
-            say="This is the support team. Tell me what's happening — what you were doing and "
-            "any error message you see — and I'll help you fix it.",
         ),
     ),
 )

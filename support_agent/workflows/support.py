@@ -15,6 +15,7 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflows.human import escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -71,13 +72,6 @@ def provide_solution(solution: str) -> str:
 
 
 @tool
-def escalate_to_human(reason: str) -> str:
-    """Escalate the case to a human support specialist."""
-    # A ticket is what a real system would open here; the tickets page records it.
-    return f"Escalating to human support. Reason: {reason}"
-
-
-@tool
 def go_back_to_warranty(runtime: ToolRuntime[None, SupportState]) -> Command:
     """Go back to the warranty verification step to correct the warranty status."""
     return SUPPORT.move(
@@ -99,6 +93,19 @@ def go_back_to_classification(runtime: ToolRuntime[None, SupportState]) -> Comma
     )
 
 
+@tool
+def start_new_case(runtime: ToolRuntime[None, SupportState]) -> Command:
+    """Start a new case for a different problem or device: clear the recorded facts."""
+    return SUPPORT.move(
+        runtime,
+        "start_new_case",
+        "Started a new case; warranty status and issue type cleared.",
+        reason="customer raised a new problem",
+        warranty_status=None,
+        issue_type=None,
+    )
+
+
 # --- Prompts (data: the prompt studio can override them) -----------------------------
 
 WARRANTY_COLLECTOR_PROMPT = """You are a customer support agent helping with device issues.
@@ -110,6 +117,7 @@ At this step, you need to:
 2. Ask if their device is under warranty
 3. Use record_warranty_status to record their response and move to the next step
 
+If the customer asks for a person, use escalate_to_human.
 Be conversational and friendly. Don't ask multiple questions at once."""
 
 ISSUE_CLASSIFIER_PROMPT = """You are a customer support agent helping with device issues.
@@ -122,7 +130,9 @@ At this step, you need to:
 2. Determine if it's a hardware issue (physical damage, broken parts) or software issue (app crashes, performance)
 3. Use record_issue_type to record the classification and move to the next step
 
-If unclear, ask clarifying questions before classifying."""
+If unclear, ask clarifying questions before classifying.
+If the customer corrects the warranty status, use go_back_to_warranty.
+If the customer asks for a person, use escalate_to_human."""
 
 RESOLUTION_SPECIALIST_PROMPT = """You are a customer support agent helping with device issues.
 
@@ -139,6 +149,9 @@ If the customer indicates any information was wrong, use:
 - go_back_to_warranty to correct warranty status
 - go_back_to_classification to correct issue type
 
+If the customer raises a new, different problem or device, use start_new_case.
+If the customer asks for a person, use escalate_to_human (once per case, unless they ask again).
+
 Be specific and helpful in your solutions."""
 
 # --- The workflow ----------------------------------------------------------------------
@@ -153,14 +166,14 @@ SUPPORT = Workflow(
             name="warranty_collector",
             title="Warranty verification",
             prompt=WARRANTY_COLLECTOR_PROMPT,
-            tools=(record_warranty_status,),
+            tools=(record_warranty_status, escalate_to_human),
             description="Find out whether the device is under warranty.",
         ),
         Step(
             name="issue_classifier",
             title="Issue classification",
             prompt=ISSUE_CLASSIFIER_PROMPT,
-            tools=(record_issue_type,),
+            tools=(record_issue_type, go_back_to_warranty, escalate_to_human),
             requires=("warranty_status",),
             description="Decide whether the problem is hardware or software.",
         ),
@@ -173,6 +186,7 @@ SUPPORT = Workflow(
                 escalate_to_human,
                 go_back_to_warranty,
                 go_back_to_classification,
+                start_new_case,
             ),
             requires=("warranty_status", "issue_type"),
             description="Fix it, arrange a warranty repair, or hand over to a person.",
@@ -183,6 +197,7 @@ SUPPORT = Workflow(
         "record_issue_type": "resolution_specialist",
         "go_back_to_warranty": "warranty_collector",
         "go_back_to_classification": "issue_classifier",
+        "start_new_case": "warranty_collector",
     },
     facts=("warranty_status", "issue_type"),
     offline_rules=SUPPORT_RULES,

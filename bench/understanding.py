@@ -1,0 +1,124 @@
+"""How well the offline model understands customers: accuracy per decision.
+
+    .venv/bin/python bench/understanding.py            # held-out test split
+    .venv/bin/python bench/understanding.py --split dev
+    .venv/bin/python bench/understanding.py --cv       # 5-fold cross-validation on training data
+
+The held-out files (tests/data/heldout/) were written by a different hand
+from docs/LABELS.md alone and are never used to build the model. For each
+decision: accuracy, wrong-direction errors (a clear answer read as its
+opposite), how often the model asked instead of deciding, the confusion
+matrix, and the cost of one decision. Reference date: 2026-06-15.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from support_agent.understanding import decisions  # noqa: E402
+
+HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "heldout"
+OPPOSITE = {
+    "in_warranty": "out_of_warranty",
+    "out_of_warranty": "in_warranty",
+    "hardware": "software",
+    "software": "hardware",
+    "sales": "support",
+    "support": "sales",
+}
+
+
+def read(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return [(row["text"], row["label"]) for row in csv.DictReader(f)]
+
+
+def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
+    confusion: Counter = Counter()
+    start = time.perf_counter()
+    for text, expected in rows:
+        confusion[expected, decisions.decide(name, text, learned).label] += 1
+    per_decision_ms = (time.perf_counter() - start) / max(len(rows), 1) * 1000
+    right = sum(n for (e, g), n in confusion.items() if e == g)
+    wrong_way = sum(n for (e, g), n in confusion.items() if OPPOSITE.get(e) == g)
+    asked = sum(n for (e, g), n in confusion.items() if g == decisions.UNCLEAR and e != g)
+    return {
+        "n": len(rows),
+        "accuracy": right / max(len(rows), 1),
+        "wrong_way": wrong_way,
+        "asked": asked,
+        "confusion": confusion,
+        "ms": per_decision_ms,
+    }
+
+
+def cross_validate(name: str, folds: int = 5) -> dict:
+    rows = decisions.training_rows(name)
+    own = len(decisions._read(name))  # score only the decision's own lines
+    total: dict = {"n": 0, "right": 0, "wrong_way": 0, "asked": 0, "confusion": Counter()}
+    for k in range(folds):
+        test = [r for i, r in enumerate(rows[:own]) if i % folds == k]
+        train = [r for i, r in enumerate(rows) if not (i < own and i % folds == k)]
+        result = score(name, test, decisions.train(train))
+        total["n"] += result["n"]
+        total["right"] += round(result["accuracy"] * result["n"])
+        total["wrong_way"] += result["wrong_way"]
+        total["asked"] += result["asked"]
+        total["confusion"] += result["confusion"]
+    total["accuracy"] = total["right"] / total["n"]
+    total["ms"] = 0.0
+    return total
+
+
+def print_table(title: str, results: dict[str, dict]) -> None:
+    print(f"\n{title}\n")
+    print("| decision | rows | accuracy | wrong direction | asked instead | ms / decision |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['n']} | {r['accuracy']:.1%} | {r['wrong_way']} | {r['asked']} "
+            f"| {r['ms']:.2f} |"
+        )
+    for name, r in results.items():
+        labels = sorted({e for e, _ in r["confusion"]} | {g for _, g in r["confusion"]})
+        print(f"\n{name}: rows = expected, columns = model\n")
+        print("| expected \\ model | " + " | ".join(labels) + " |")
+        print("|---|" + "---:|" * len(labels))
+        for e in labels:
+            cells = " | ".join(str(r["confusion"].get((e, g), 0)) for g in labels)
+            print(f"| {e} | {cells} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=["dev", "test"])
+    parser.add_argument("--cv", action="store_true", help="cross-validate on training data")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    for name in decisions.DECISIONS:
+        decisions.model(name)
+    print(f"training all three models on first use: {(time.perf_counter() - start) * 1000:.0f} ms")
+    if args.cv:
+        print_table("5-fold cross-validation on the training data", {
+            name: cross_validate(name) for name in decisions.DECISIONS
+        })  # fmt: skip
+        return
+    results = {}
+    for name in decisions.DECISIONS:
+        path = HELDOUT / args.split / f"{name}.csv"
+        if path.exists():
+            results[name] = score(name, read(path))
+    print_table(f"Held-out {args.split} split ({HELDOUT / args.split})", results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Purchase dates and ages, judged against a reference date.
+
+"Bought it in March", "had it 3 years", "got it in 2023": whether that is
+inside a 12-month warranty depends on what today is. The reference date is a
+setting (`HANDOFF_REFERENCE_DATE`, ISO format; default: today), so tests and
+demos pin it and the same words always get the same answer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "a couple of": 2, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "several": 4,
+    "half a": 0.5,
+}  # fmt: skip
+_UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
+                "year": 12.0, "yr": 12.0}  # fmt: skip
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    "january february march april may june july august september october november december"
+    .split())}  # fmt: skip
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items()) if m != "may"})
+_MONTHS.pop("mar", None)  # "mar" is rarely March in chat; "sept" is
+_MONTHS["sept"] = 9
+
+_COUNT = (
+    r"(\d+(?:\.\d+)?|half a|a couple of|a couple|couple|a few|few|several|an|a|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+)
+_SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s*(day|week|wk|month|mo|year|yr)s?"
+# An age needs context ("3 years ago", "for about 18 months", "had it 2 yrs"), so
+# "a 2 year warranty" is not read as the device's age.
+_AGE = re.compile(
+    r"\b(?:(?:for|had it|had this|owned it|about|around|over|more than|nearly|almost"
+    r"|roughly|like|since|past)\s+)+" + _SPAN
+    + r"\b(?![- ]?(?:warranty|guarantee|plan|coverage|contract|protection))"
+    r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
+)  # fmt: skip
+_LESS = re.compile(
+    r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last)\s+"
+    + _SPAN + r"\b"
+)  # fmt: skip
+_YEAR = re.compile(
+    r"\b(?:since|in|back in|from|bought it in|got it in|purchased in|early|late|mid)"
+    r"\s+((?:19|20)\d\d)\b"
+)
+_MONTH = re.compile(
+    r"\b(?:in|since|on|back in|around|bought it|got it|purchased it|last)\s+(?:early\s+|late\s+)?"
+    r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+((?:19|20)\d\d))?"
+)
+_LAST = re.compile(r"\b(?:last|this past|past)\s+(week|month|christmas|summer|winter|spring)\b")
+_LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
+
+
+def reference_date() -> date:
+    """The date purchase dates are judged against: the setting, else today."""
+    configured = os.environ.get(REFERENCE_DATE_ENV, "").strip()
+    return date.fromisoformat(configured) if configured else date.today()
+
+
+def _months_of(amount: str, unit: str) -> float:
+    count = float(amount) if amount[0].isdigit() else _NUMBER_WORDS[amount]
+    return count * _UNIT_MONTHS[unit]
+
+
+def device_age_months(text: str, today: date | None = None) -> float | None:
+    """The device's age in months if the (folded, lower-case) text states one.
+
+    Returns None when no age is stated, and NaN when the statement could fall
+    either side of a year ("bought it in 2025" in mid-2026).
+    """
+    today = today or reference_date()
+    if match := _LESS.search(text):
+        return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
+    if match := _AGE.search(text):
+        return _months_of(*[g for g in match.groups() if g is not None][:2])
+    if match := _MONTH.search(text):
+        month, year = _MONTHS[match.group(1)], match.group(2)
+        if year:
+            return (today.year - int(year)) * 12.0 + today.month - month
+        # A month without a year is the most recent one of that name.
+        return float((today.month - month) % 12)
+    if match := _YEAR.search(text):
+        years = today.year - int(match.group(1))
+        return float("nan") if years == 1 else years * 12.0
+    if match := _LAST.search(text):
+        unit = match.group(1)
+        if unit in _UNIT_MONTHS:
+            return _UNIT_MONTHS[unit]
+        return 6.0  # last season or last Christmas: within the year
+    if _LAST_YEAR.search(text):
+        return float("nan") if "last year" in text else 12.0
+    return None

@@ -1,0 +1,159 @@
+"""The three questions the workflows ask of a customer's words, answered in layers.
+
+- `warranty`: is the device under warranty? in_warranty / out_of_warranty
+- `issue`: hardware or software?
+- `routing`: is this for sales or support (or a closing "thanks")?
+
+Each is a `Decision`: its training file, how yes / no map onto its labels,
+whether a stated age decides it, and how sure the learned model must be
+before the answer counts. Anything less sure reads as `unclear`, which the
+dialogue policy turns into a clarifying question.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from support_agent.understanding.bayes import NaiveBayes
+from support_agent.understanding.dates import device_age_months
+from support_agent.understanding.languages import read_language
+from support_agent.understanding.text import features, fold, words
+
+DATA = Path(__file__).parent / "data"
+UNCLEAR = "unclear"
+_ABOUT_WARRANTY = (
+    r"\b(warrant\w*|waranty|guarant\w*|covered|coverage|receipt|bought|purchased|got it|expired"
+    r"|years?|months?|weeks?|days?|new|old|yes|no|yeah|nope|nah|still|care|plan|insurance)\b"
+)
+_ABOUT_A_FAULT = (
+    r"\b(broke\w*|crack\w*|screen|battery|app|crash\w*|slow|won'?t|doesn'?t|not working|error"
+    r"|water|dropped|charg\w*|freez\w*|update)\b"
+)
+_ABOUT_A_PRODUCT = r"\b(price|plan|buy|order|discount|log ?in|password|error|crash\w*|broken|refund)\b"
+
+
+@dataclass(frozen=True)
+class Decision:
+    name: str
+    labels: tuple[str, ...]  # the definite answers
+    abstain_below: float  # the learned model's margin under which the answer is unclear
+    yes_no: Mapping[str, str] = field(default_factory=dict)  # "yes"/"no" -> label
+    warranty_months: float | None = None  # a stated age decides, against this many months
+    overrule_date: float = 0.25  # margin at which the model's own reading beats a stated age
+    # Lines of other decisions' data that say nothing this decision can use:
+    # (their file, their labels to take or () for all, the label they get here,
+    # a pattern that keeps a line out because it *does* say something here).
+    borrow: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message says for one decision, and why."""
+
+    label: str  # one of the decision's labels, or "unclear"
+    language: str = "English"
+    source: str = "model"  # "language", "date" or "model"
+    margin: float = 0.0
+
+    @property
+    def clear(self) -> bool:
+        return self.label != UNCLEAR
+
+
+DECISIONS: dict[str, Decision] = {
+    d.name: d
+    for d in (
+        Decision(
+            "warranty",
+            ("in_warranty", "out_of_warranty"),
+            abstain_below=0.05,
+            yes_no={"yes": "in_warranty", "no": "out_of_warranty"},
+            warranty_months=12.0,
+            # A problem description answers nothing about the warranty.
+            borrow=(("issue", (), UNCLEAR, _ABOUT_WARRANTY),),
+        ),
+        Decision(
+            "issue",
+            ("hardware", "software"),
+            abstain_below=0.04,
+            # Nor does a warranty answer describe the problem.
+            borrow=(("warranty", ("in_warranty", "out_of_warranty"), UNCLEAR, _ABOUT_A_FAULT),),
+        ),
+        Decision(
+            "routing",
+            ("sales", "support", "closing"),
+            abstain_below=0.02,
+            borrow=(("warranty", (UNCLEAR,), UNCLEAR, _ABOUT_A_PRODUCT),),
+        ),
+    )
+}
+
+
+@cache
+def lexicon() -> dict[tuple[str, ...], str]:
+    """Device, part and application names -> their class (see data/lexicon.csv)."""
+    path = DATA / "lexicon.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        return {tuple(words(row["term"])): row["category"] for row in csv.DictReader(f)}
+
+
+def _read(name: str) -> list[tuple[str, str]]:
+    with (DATA / f"{name}.csv").open(encoding="utf-8") as f:
+        return [(row["text"], row["label"]) for row in csv.DictReader(f)]
+
+
+def training_rows(name: str) -> list[tuple[str, str]]:
+    """The decision's own lines, plus the lines it borrows from other decisions."""
+    rows = _read(name)
+    for source, labels, as_label, keep_out in DECISIONS[name].borrow:
+        rows += [
+            (text, as_label)
+            for text, label in _read(source)
+            if (not labels or label in labels) and not re.search(keep_out, fold(text))
+        ]
+    return rows
+
+
+def train(rows: list[tuple[str, str]]) -> NaiveBayes:
+    lex = lexicon()
+    return NaiveBayes().fit((features(text, lex), label) for text, label in rows)
+
+
+@cache
+def model(name: str) -> NaiveBayes:
+    """The decision's learned model, trained on first use (a fraction of a second)."""
+    return train(training_rows(name))
+
+
+def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
+    """Read `text` for decision `name`; `learned` replaces the shipped model (for evaluation)."""
+    decision = DECISIONS[name]
+    language = read_language(text)
+    if language.language != "English":
+        label = decision.yes_no.get(language.answer or "", UNCLEAR)
+        return Reading(label, language.language, "language")
+
+    prediction = (learned or model(name)).predict(features(text, lexicon()))
+    label = prediction.label if prediction.margin >= decision.abstain_below else UNCLEAR
+    if label not in decision.labels:
+        label = UNCLEAR
+
+    if decision.warranty_months is not None:
+        age = device_age_months(fold(text))
+        if age is not None:
+            sure = label != UNCLEAR and prediction.margin >= decision.overrule_date
+            if math.isnan(age):
+                return Reading(label if sure else UNCLEAR, source="date", margin=prediction.margin)
+            by_age = decision.labels[0] if age < decision.warranty_months else decision.labels[1]
+            if sure and label != by_age:
+                return Reading(UNCLEAR, source="date", margin=prediction.margin)
+            return Reading(by_age, source="date", margin=prediction.margin)
+    return Reading(label, margin=prediction.margin)

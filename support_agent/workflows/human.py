@@ -1,0 +1,14 @@
+"""The hand-over to a person, offered at every step of every workflow."""
+
+from __future__ import annotations
+
+from langchain.tools import tool
+
+
+@tool
+def escalate_to_human(reason: str) -> str:
+    """Escalate the case to a human support specialist.
+
+    Use when the customer asks for a person, or when the case needs one.
+    """
+    return f"Escalating to human support. Reason: {reason}"
