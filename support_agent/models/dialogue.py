@@ -55,7 +55,7 @@ YES = Classifier(
 OFF_TOPIC = Classifier(
     "off_topic",
     (
-        Cue("off_topic", r"\b(weather|forecast|temperature outside|joke|funny|sports?|football"
+        Cue("off_topic", r"\b(weather|forecast|rain|snow|sunny|temperature outside|joke|funny|sports?|football"
             r"|soccer|basketball|the game|score|news|politics?|election|recipe|cook\w*|movie"
             r"|film|song|music recommendation|restaurant|capital of|meaning of life|horoscope"
             r"|stock market|bitcoin|your name|who are you|are you (a )?(bot|robot|ai|human|real)"
@@ -63,6 +63,10 @@ OFF_TOPIC = Classifier(
             r"|story|homework|math|translate)\b", 2),
     ),
 )  # fmt: skip
+
+
+# A long message that mentions the weather is a story about the problem, not small talk.
+OFF_TOPIC_MAX_WORDS = 15
 
 
 @dataclass(frozen=True)

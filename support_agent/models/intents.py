@@ -37,6 +37,7 @@ class Verdict:
     detail: str | None
     scores: dict[str, float] = field(default_factory=dict)
     language: str = "English"
+    margin: float = 0.0  # a learned decision's confidence (see understanding.bayes)
 
 
 @dataclass(frozen=True)
@@ -94,4 +95,4 @@ class LearnedClassifier:
         if self.gate and not re.search(self.gate, normalise(text)):
             return Verdict("unclear", None, {}, reading.language)
         detail = self.details.detail_for(text, reading.label) if self.details else None
-        return Verdict(reading.label, detail, {}, reading.language)
+        return Verdict(reading.label, detail, {}, reading.language, reading.margin)

@@ -32,7 +32,7 @@ class Rule:
     """When to call `tool` (or, with no tool, what to reply) and with what."""
 
     tool: str | None = None
-    offered: tuple[str, ...] = ()  # reply rules: fire only when one of these is bound
+    offered: tuple[str, ...] = ()  # fire only when one of these is bound too (the step's tools)
     classifier: str | None = None
     labels: tuple[str, ...] = ()  # fire on these labels (empty: any clear label)
     arg: str | None = None  # tool argument that receives the label
@@ -47,6 +47,7 @@ class Rule:
     reply_after: Text | None = None  # the answer once this tool's result is back
     ask: Text | None = None  # the step's question when no rule fits
     once: bool = False  # at most once between two moves of the machine
+    min_margin: float = 0.0  # how sure a learned classifier must be for this rule
     faq: bool = False  # answer a follow-up from the dialogue's FAQ, if one matches
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
@@ -176,7 +177,9 @@ class Policy:
     # -- the decision ------------------------------------------------------------------
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         plan = self._decide(messages, list(bound))
-        previous = next((m for m in reversed(messages) if isinstance(m, AIMessage)), None)
+        previous = next(
+            (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
+        )
         if previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
         return plan
@@ -210,13 +213,21 @@ class Policy:
         earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
         previous_act = act_of(earlier[-1]) if earlier else None
 
-        person = self._person(text, bound, called, previous_act)
-        if person is not None and not succeeded:
-            return person
+        if not succeeded:
+            person = self._person(text, bound, called, previous_act)
+            if person is not None:
+                return person
+            if self._off_topic(text):
+                key = self.dialogue.step_key(bound, self.dialogue.steer_back)
+                return Plan(self.dialogue.steer_back[key], [], d.STEER_BACK)
 
         done_since_move = set(self.since_last_move(messages))
+        if self.dialogue.human_tool in done_since_move:
+            texts = texts[-1:]  # after a hand-over, earlier words don't start anything new
         for rule in self.rules.rules:
             if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
+                continue
+            if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
                 continue
             if rule.tool is None and succeeded:
                 continue  # a plain reply answers the customer's words, not a tool's result
@@ -236,6 +247,10 @@ class Policy:
                 if verdict.label is None or verdict.label in rule.unsure_labels:
                     continue
                 if rule.labels and verdict.label not in rule.labels:
+                    continue
+                if verdict.margin < rule.min_margin and isinstance(
+                    self.rules.classifiers[rule.classifier], LearnedClassifier
+                ):
                     continue
             if rule.contradicts and facts.get(rule.contradicts) in (
                 None,
@@ -298,10 +313,7 @@ class Policy:
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
-        key = dia.step_key(bound, dia.steer_back)
-        if d.OFF_TOPIC.matches(text):
-            return Plan(dia.steer_back[key], [], d.STEER_BACK)
-        if previous_act not in d.UNCLEAR_ACTS:
+        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound):
             return Plan(self._ask(bound, facts), [], d.ASK)
         streak = 0
         for m in reversed(messages):
@@ -314,11 +326,21 @@ class Policy:
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
         return Plan(second if streak else first, [], d.CLARIFY)
 
+    def _off_topic(self, text: str) -> bool:
+        """Small talk that none of the workflow's questions can read ("will it rain?")."""
+        if not d.OFF_TOPIC.matches(text) or len(text.split()) > d.OFF_TOPIC_MAX_WORDS:
+            return False
+        learned = [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
+        return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
+
     def _language(self, text: str) -> str | None:
         for classifier in self.rules.classifiers.values():
             if isinstance(classifier, LearnedClassifier):
                 return classifier.classify(text).language
         return None
+
+    def _has_ask(self, bound: Sequence[str]) -> bool:
+        return any(rule.tool in bound and rule.ask for rule in self.rules.rules)
 
     def _ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str:
         for rule in self.rules.rules:

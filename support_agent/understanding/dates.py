@@ -28,6 +28,10 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items()) if m != "may"})
 _MONTHS.pop("mar", None)  # "mar" is rarely March in chat; "sept" is
 _MONTHS["sept"] = 9
+# Dates people buy things on, by month.
+_OCCASIONS = {"christmas": 12, "xmas": 12, "black friday": 11, "cyber monday": 11,
+              "summer": 7, "winter": 1, "spring": 4, "fall": 10, "autumn": 10, "easter": 4,
+              "new year": 1, "prime day": 7, "boxing day": 12, "my birthday": 6}  # fmt: skip
 
 _COUNT = (
     r"(\d+(?:\.\d+)?|half a|a couple of|a couple|couple|a few|few|several|an|a|one|two|three"
@@ -50,10 +54,20 @@ _YEAR = re.compile(
     r"\b(?:since|in|back in|from|bought it in|got it in|purchased in|early|late|mid)"
     r"\s+((?:19|20)\d\d)\b"
 )
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _MONTH = re.compile(
-    r"\b(?:in|since|on|back in|around|bought it|got it|purchased it|last)\s+(?:early\s+|late\s+)?"
-    r"(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?(?:\s+((?:19|20)\d\d))?"
+    r"\b(?:in|since|on|of|back in|around|bought it|got it|purchased it|purchased|bought|last"
+    r"|from)\s+(?:early\s+|late\s+|mid\s+)?(" + _MONTH_NAMES + r")\b\.?(?:\s+((?:19|20)\d\d))?"
 )
+_MONTH_YEAR = re.compile(r"\b(" + _MONTH_NAMES + r")\.?,?\s+((?:19|20)\d\d)\b")
+_MONTH_LAST_YEAR = re.compile(r"\b(" + _MONTH_NAMES + "|" + "|".join(_OCCASIONS) + r")\b"
+                              r"[^.?!]{0,12}\blast year\b")
+_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_OCCASION_YEAR = re.compile(
+    r"\b(" + "|".join(_OCCASIONS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b"
+)
+_BARE_YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
+_ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
 _LAST = re.compile(r"\b(?:last|this past|past)\s+(week|month|christmas|summer|winter|spring)\b")
 _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
@@ -76,17 +90,32 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     either side of a year ("bought it in 2025" in mid-2026).
     """
     today = today or reference_date()
+    if match := _ISO.search(text):
+        year, month = int(match.group(1)), int(match.group(2))
+        return (today.year - year) * 12.0 + today.month - month
+    if match := _MONTH_YEAR.search(text):
+        month, year = _MONTHS[match.group(1)], int(match.group(2))
+        return (today.year - year) * 12.0 + today.month - month
+    if match := _MONTH_LAST_YEAR.search(text):
+        month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
+        return 12.0 + today.month - month
+    if match := _OCCASION_YEAR.search(text):
+        month, year = _OCCASIONS[match.group(1)], int(match.group(2))
+        return (today.year - year) * 12.0 + today.month - month
     if match := _LESS.search(text):
         return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _AGE.search(text):
-        return _months_of(*[g for g in match.groups() if g is not None][:2])
+        months = _months_of(*[g for g in match.groups() if g is not None][:2])
+        if _ROUGHLY.search(text) and abs(months - 12.0) <= 2:
+            return float("nan")  # "about a year": either side of the line
+        return months
     if match := _MONTH.search(text):
         month, year = _MONTHS[match.group(1)], match.group(2)
         if year:
             return (today.year - int(year)) * 12.0 + today.month - month
         # A month without a year is the most recent one of that name.
         return float((today.month - month) % 12)
-    if match := _YEAR.search(text):
+    if match := _YEAR.search(text) or _BARE_YEAR.search(text):
         years = today.year - int(match.group(1))
         return float("nan") if years == 1 else years * 12.0
     if match := _LAST.search(text):

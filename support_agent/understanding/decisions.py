@@ -20,11 +20,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from support_agent.understanding.answers import coverage_statement, hedges, short_answer
 from support_agent.understanding.bayes import NaiveBayes
 from support_agent.understanding.dates import device_age_months
 from support_agent.understanding.languages import read_language
 from support_agent.understanding.text import features, fold, words
 
+# Training lines per decision (data/<decision>.csv) plus data/chatter.csv:
+# greetings, acknowledgements, off-topic questions and thanks, which answer
+# none of the questions.
 DATA = Path(__file__).parent / "data"
 UNCLEAR = "unclear"
 _ABOUT_WARRANTY = (
@@ -35,6 +39,7 @@ _ABOUT_A_FAULT = (
     r"\b(broke\w*|crack\w*|screen|battery|app|crash\w*|slow|won'?t|doesn'?t|not working|error"
     r"|water|dropped|charg\w*|freez\w*|update)\b"
 )
+_NOTHING = r"(?!)"  # borrow every line
 _ABOUT_A_PRODUCT = r"\b(price|plan|buy|order|discount|log ?in|password|error|crash\w*|broken|refund)\b"
 
 
@@ -45,7 +50,9 @@ class Decision:
     abstain_below: float  # the learned model's margin under which the answer is unclear
     yes_no: Mapping[str, str] = field(default_factory=dict)  # "yes"/"no" -> label
     warranty_months: float | None = None  # a stated age decides, against this many months
-    overrule_date: float = 0.25  # margin at which the model's own reading beats a stated age
+    # Words that state the coverage itself; then a date in the same message is context.
+    coverage_stated: str | None = None
+    hedges_unclear: bool = False  # "I think so" is not an answer to record
     # Lines of other decisions' data that say nothing this decision can use:
     # (their file, their labels to take or () for all, the label they get here,
     # a pattern that keeps a line out because it *does* say something here).
@@ -75,21 +82,33 @@ DECISIONS: dict[str, Decision] = {
             abstain_below=0.05,
             yes_no={"yes": "in_warranty", "no": "out_of_warranty"},
             warranty_months=12.0,
+            coverage_stated=r"\b(expir\w*|ran out|run out|runs out|ended|ends|lapsed|extended"
+            r"|care ?plan|protection plan|applecare|care\+|renewed|cancel\w*|valid until"
+            r"|good until|covered until|still covered|out of warranty|outta warranty|is over"
+            r"|are up|is up|past the|finished|under warranty|in warranty|within|inside)\b",
+            hedges_unclear=True,
             # A problem description answers nothing about the warranty.
-            borrow=(("issue", (), UNCLEAR, _ABOUT_WARRANTY),),
+            borrow=(("issue", (), UNCLEAR, _ABOUT_WARRANTY), ("chatter", (), UNCLEAR, _NOTHING)),
         ),
         Decision(
             "issue",
             ("hardware", "software"),
             abstain_below=0.04,
             # Nor does a warranty answer describe the problem.
-            borrow=(("warranty", ("in_warranty", "out_of_warranty"), UNCLEAR, _ABOUT_A_FAULT),),
+            borrow=(
+                ("warranty", ("in_warranty", "out_of_warranty"), UNCLEAR, _ABOUT_A_FAULT),
+                ("chatter", (), UNCLEAR, _NOTHING),
+            ),
         ),
         Decision(
             "routing",
             ("sales", "support", "closing"),
-            abstain_below=0.02,
-            borrow=(("warranty", (UNCLEAR,), UNCLEAR, _ABOUT_A_PRODUCT),),
+            abstain_below=0.0,
+            borrow=(
+                ("warranty", (UNCLEAR,), UNCLEAR, _ABOUT_A_PRODUCT),
+                ("chatter", ("greeting", "ack", "offtopic"), UNCLEAR, _NOTHING),
+                ("chatter", ("thanks",), "closing", _NOTHING),
+            ),
         ),
     )
 }
@@ -138,8 +157,12 @@ def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
     decision = DECISIONS[name]
     language = read_language(text)
     if language.language != "English":
-        label = decision.yes_no.get(language.answer or "", UNCLEAR)
+        label = decision.yes_no.get(language.answer or "", UNCLEAR) if decision.yes_no else UNCLEAR
         return Reading(label, language.language, "language")
+    if decision.yes_no:
+        short = short_answer(text)
+        if short is not None:
+            return Reading(decision.yes_no.get(short, UNCLEAR), source="short answer")
 
     prediction = (learned or model(name)).predict(features(text, lexicon()))
     label = prediction.label if prediction.margin >= decision.abstain_below else UNCLEAR
@@ -147,13 +170,20 @@ def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
         label = UNCLEAR
 
     if decision.warranty_months is not None:
-        age = device_age_months(fold(text))
+        folded = fold(text)
+        # "The extended warranty ran out in April": the coverage itself is stated,
+        # so the model's reading of it beats the date.
+        stated = re.search(decision.coverage_stated, folded) if decision.coverage_stated else None
+        age = None if stated else device_age_months(folded)
+        if stated and not hedges(text):
+            said = coverage_statement(text)
+            if said:
+                return Reading(decision.yes_no[said], source="coverage", margin=prediction.margin)
         if age is not None:
-            sure = label != UNCLEAR and prediction.margin >= decision.overrule_date
             if math.isnan(age):
-                return Reading(label if sure else UNCLEAR, source="date", margin=prediction.margin)
-            by_age = decision.labels[0] if age < decision.warranty_months else decision.labels[1]
-            if sure and label != by_age:
                 return Reading(UNCLEAR, source="date", margin=prediction.margin)
+            by_age = decision.labels[0] if age < decision.warranty_months else decision.labels[1]
             return Reading(by_age, source="date", margin=prediction.margin)
+        if decision.hedges_unclear and hedges(text):
+            return Reading(UNCLEAR, source="hedge", margin=prediction.margin)
     return Reading(label, margin=prediction.margin)

@@ -14,18 +14,25 @@ from dataclasses import dataclass
 
 from support_agent.understanding.text import fold
 
+# "I don't know" in each language: checked before yes / no ("no sé" is not a no).
+_UNSURE = (
+    r"no se|no lo se|ni idea|tal vez|quizas?|a lo mejor|creo que|je ne sais pas|je sais pas"
+    r"|sais pas|aucune idee|peut-etre|je crois|keine ahnung|weiss nicht|weis nicht|vielleicht"
+    r"|ich glaube|nao sei|talvez|acho que|non so|non lo so|boh|forse|credo"
+)
 # language -> (yes phrases, no phrases, common words that identify the language)
 _LANGUAGES: dict[str, tuple[str, str, str]] = {
     "Spanish": (
         r"si|claro|por supuesto|desde luego|todavia (esta|tiene)|sigue (en|con)|aun (esta|tiene)"
         r"|esta (en|bajo) garantia|tiene garantia|vigente",
-        r"no|ya no|nunca|caduc\w*|venci\w*|expir\w*|se acabo|sin garantia|no tiene",
-        r"el la los las que de mi esta tengo pero todavia garantia ya es muy con para por una",
+        r"no|ya no|nunca|caduc\w*|venci\w*|expir\w*|se acabo|sin garantia|no tiene|para nada",
+        r"el la los las que de mi esta tengo pero todavia garantia ya es muy con para por una lo se",
     ),
     "French": (
         r"oui|ouais|bien sur|evidemment|toujours sous garantie|encore sous garantie"
         r"|sous garantie|couvert",
-        r"non|plus sous garantie|n'est plus|expire\w*|terminee?|pas sous garantie|plus couvert",
+        r"non|plus sous garantie|n'est plus|expire\w*|terminee?|pas sous garantie|plus couvert"
+        r"|pas du tout",
         r"le la les est mon ma mes je ne pas plus avec elle il sous toujours encore c'est",
     ),
     "German": (
@@ -90,6 +97,8 @@ def read_language(text: str) -> LanguageReading:
 
 
 def _answer(folded: str, yes: str, no: str) -> str | None:
+    if re.search(rf"(^|\W)({_UNSURE})(\W|$)", folded):
+        return "unsure"
     if re.search(rf"(^|\W)({no})(\W|$)", folded):
         return "no"
     if re.search(rf"(^|\W)({yes})(\W|$)", folded):

@@ -23,11 +23,12 @@ NEGATIONS = frozenset(
     "won't cant can't couldnt couldn't arent aren't werent weren't".split()
 )
 _NEGATION_SCOPE = 4
+CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed, curly quotes straightened, runs of 3+ letters cut to 2."""
-    text = unicodedata.normalize("NFKD", text.lower())
+    text = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     return _REPEAT.sub(r"\1\1", text)
@@ -71,7 +72,7 @@ def features(
         padded = f" {tok} "
         for n in (3, 4, 5):
             for i in range(len(padded) - n + 1):
-                add(f"c:{padded[i : i + n]}", 0.35)
+                add(f"c:{padded[i : i + n]}", CHAR_WEIGHT)
         previous = tok
     if lexicon:
         for kind in lexicon_kinds(toks, lexicon):

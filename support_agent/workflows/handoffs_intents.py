@@ -261,14 +261,9 @@ HANDOVER_TO_SALES = (
     "Plans, prices and orders are handled by our sales team — I'm handing you over to them now."
 )
 
-SALES_GREETING = (
-    "Hi, this is the sales team. I can help with plans, prices, discounts, quotes and orders "
-    "— and if something isn't working, I'll bring in support. What can I do for you?"
-)
-SUPPORT_GREETING = (
-    "This is the support team. Tell me what's happening — what you were doing and any error "
-    "message you see — and I'll help you fix it."
-)
+# A transfer needs a clear reading: a follow-up that leans only slightly to the
+# other topic ("both charges are on the same day") stays with the current agent.
+TRANSFER_MARGIN = 0.1
 
 HANDOFFS_DIALOGUE = Dialogue(
     human_tool="escalate_to_human",
@@ -318,16 +313,16 @@ HANDOFFS_RULES = OfflineRules(
             tool="transfer_to_support",
             classifier="topic",
             labels=("support",),
+            min_margin=TRANSFER_MARGIN,
             reply_after=HANDOVER_TO_SUPPORT,
-            ask=SALES_GREETING,
         ),
         Rule(
             tool="transfer_to_sales",
             classifier="topic",
             labels=("sales",),
             args={"reason": SALES_REASONS},
+            min_margin=TRANSFER_MARGIN,
             reply_after=HANDOVER_TO_SALES,
-            ask=SUPPORT_GREETING,
         ),
         # Otherwise each agent answers its own topic.
         Rule(

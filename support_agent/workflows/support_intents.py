@@ -113,16 +113,13 @@ WARRANTY_CORRECTION = LearnedClassifier(
     r"|(year|month|week)s? (old|ago)|brand new",
 )
 
-# A new problem in Resolution: "another", "also", "my other laptop"...
-NEW_CASE = Classifier(
+# A new problem in Resolution: it is described ("the port on my tablet is broken
+# too"), and said to be another one ("another", "also", "separate", "my other").
+NEW_CASE = LearnedClassifier(
     "new_case",
-    (
-        Cue("new_case", r"\b(another|a different|a new|one more|a second|a separate|other)\s+"
-            r"(\w+\s+)?(problem|issue|question|device|phone|laptop|tablet|computer|pc|watch"
-            r"|console|printer|monitor|tv|one)\b|\b(also|as well|too)\b[^.?!]{0,40}\b(broken"
-            r"|cracked|crash\w*|not working|won't|doesn't|stopped|dead|slow)\b", 3),
-    ),
-)  # fmt: skip
+    "issue",
+    gate=r"\b(another|a different|a new|one more|a second|separate|other|also|as well|too)\b",
+)
 
 REPAIR_SITE = "[support.example.com/repair](https://support.example.com/repair)"
 
@@ -342,13 +339,8 @@ SUPPORT_RULES = OfflineRules(
         ),
         Rule(offered=("provide_solution",), faq=True),
         Rule(
-            tool="go_back_to_classification",
-            classifier="issue",
-            contradicts="issue_type",
-            say="Thanks for clarifying — let me reclassify the issue.",
-        ),
-        Rule(
             tool="escalate_to_human",
+            offered=("provide_solution",),
             classifier="outcome",
             labels=("not_fixed",),
             once=True,
@@ -356,6 +348,13 @@ SUPPORT_RULES = OfflineRules(
             say="I'm sorry that didn't solve it. I'll bring in a specialist.",
             reply_after="I've passed your case to a human support specialist ({reason}). "
             "They'll contact you within one business day.",
+        ),
+        Rule(
+            tool="go_back_to_classification",
+            classifier="issue",
+            contradicts="issue_type",
+            min_margin=0.1,
+            say="Thanks for clarifying — let me reclassify the issue.",
         ),
         Rule(
             offered=("provide_solution",),
@@ -389,6 +388,7 @@ SUPPORT_RULES = OfflineRules(
         ),
         Rule(
             tool="escalate_to_human",
+            offered=("provide_solution",),
             classifier="issue",
             look_back=True,
             need_label=False,
