@@ -25,6 +25,15 @@ os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support_agent.understanding import decisions  # noqa: E402
+from support_agent.workflows import WORKFLOWS  # noqa: E402
+
+# What the agent actually asks: each decision through its workflow's classifier
+# (the learned model plus any declared layer in front of it).
+AGENT_CLASSIFIERS = {
+    "warranty": WORKFLOWS["support"].offline_rules.classifiers["warranty"],
+    "issue": WORKFLOWS["support"].offline_rules.classifiers["issue"],
+    "routing": WORKFLOWS["handoffs"].offline_rules.classifiers["topic"],
+}
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "heldout"
 OPPOSITE = {
@@ -46,7 +55,11 @@ def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
     confusion: Counter = Counter()
     start = time.perf_counter()
     for text, expected in rows:
-        confusion[expected, decisions.decide(name, text, learned).label] += 1
+        if learned is None:
+            got = AGENT_CLASSIFIERS[name].classify(text).label
+        else:
+            got = decisions.decide(name, text, learned).label
+        confusion[expected, got] += 1
     per_decision_ms = (time.perf_counter() - start) / max(len(rows), 1) * 1000
     right = sum(n for (e, g), n in confusion.items() if e == g)
     wrong_way = sum(n for (e, g), n in confusion.items() if OPPOSITE.get(e) == g)

@@ -89,9 +89,21 @@ class LearnedClassifier:
     # Words the message must contain for its label to count: a correction of a
     # recorded fact needs the customer to talk about that fact.
     gate: str | None = None
+    # Declared cues settle what the learned model is unsure of, when they are
+    # decisive (a clear winner with at least this score): "login" is support
+    # even in a message whose other words lean to sales.
+    cues_decide_at: float | None = None
+    unsure_below: float = 0.1
 
     def classify(self, text: str) -> Verdict:
         reading = decide(self.decision, text)
+        if self.cues_decide_at is not None and self.details is not None:
+            scores, details = self.details._score(text)
+            ranked = sorted(scores.values(), reverse=True) + [0.0]
+            decisive = ranked[0] >= self.cues_decide_at and ranked[0] - ranked[1] >= self.cues_decide_at
+            if decisive and reading.margin < self.unsure_below and reading.language == "English":
+                label = max(scores, key=scores.get)
+                return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)
         if self.gate and not re.search(self.gate, normalise(text)):
             return Verdict("unclear", None, {}, reading.language)
         detail = self.details.detail_for(text, reading.label) if self.details else None

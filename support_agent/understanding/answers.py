@@ -65,7 +65,7 @@ _ENDED = re.compile(
 _RUNNING = re.compile(
     r"\b(still under warranty|still covered|under warranty|in warranty|within (the )?warranty"
     r"|inside the warranty|covered until|valid until|good until|still valid|still active"
-    r"|still running)\b"
+    r"|still running|(plan|warranty|coverage|applecare|care\+?)\b[^.?!]{0,40}\b(active|valid))\b"
 )
 _NEGATED = re.compile(r"(\bnot|n't|\bnever|\bhasnt|\bisnt|\bdoesnt|\byet to)\s+(\w+\s+){0,2}$")
 
@@ -90,6 +90,8 @@ def coverage_statement(text: str) -> str | None:
     """ "yes" / "no" when the message states the coverage itself ("it expired",
     "hasn't lapsed", "still covered"); None when it doesn't or says both."""
     folded = fold(text)
+    # "The normal one ran out but the extended plan is active": what follows "but" counts.
+    folded = re.split(r"\b(?:but|however|although|though)\b", folded)[-1]
     said: set[str] = set()
     for pattern, kind in ((_ENDED, "no"), (_RUNNING, "yes")):
         for match in pattern.finditer(folded):

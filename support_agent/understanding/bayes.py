@@ -55,15 +55,18 @@ class NaiveBayes:
     def predict(self, feats: Mapping[str, float]) -> Prediction:
         scores = dict.fromkeys(self.labels, 0.0)
         evidence = 0.0
+        words_known = False
         for name, weight in feats.items():
             per_label = self._log_likelihood.get(name)
             if per_label is None:  # never seen in training: no evidence either way
                 continue
             evidence += weight
+            words_known = words_known or not name.startswith("c:")
             for label in self.labels:
                 scores[label] += weight * per_label[label]
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        if evidence == 0.0 or len(ranked) < 2:
+        # Only letters in common with training words ("asdkjh qwe"): no reading at all.
+        if evidence == 0.0 or not words_known or len(ranked) < 2:
             return Prediction(ranked[0][0] if ranked else "", 0.0, scores)
         margin = (ranked[0][1] - ranked[1][1]) / evidence
         return Prediction(ranked[0][0], margin, scores)

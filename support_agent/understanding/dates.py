@@ -63,6 +63,7 @@ _MONTH_YEAR = re.compile(r"\b(" + _MONTH_NAMES + r")\.?,?\s+((?:19|20)\d\d)\b")
 _MONTH_LAST_YEAR = re.compile(r"\b(" + _MONTH_NAMES + "|" + "|".join(_OCCASIONS) + r")\b"
                               r"[^.?!]{0,12}\blast year\b")
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_SLASHED = re.compile(r"\b(?:\d{1,2}/)?(\d{1,2})/((?:19|20)\d\d)\b")  # 10/2025, 3/10/2025
 _OCCASION_YEAR = re.compile(
     r"\b(" + "|".join(_OCCASIONS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b"
 )
@@ -99,6 +100,9 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _MONTH_LAST_YEAR.search(text):
         month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
         return 12.0 + today.month - month
+    if (match := _SLASHED.search(text)) and 1 <= int(match.group(1)) <= 12:
+        month, year = int(match.group(1)), int(match.group(2))
+        return (today.year - year) * 12.0 + today.month - month
     if match := _OCCASION_YEAR.search(text):
         month, year = _OCCASIONS[match.group(1)], int(match.group(2))
         return (today.year - year) * 12.0 + today.month - month

@@ -85,12 +85,11 @@ def read_language(text: str) -> LanguageReading:
         if hits > best_hits and hits >= 2:
             best, best_hits = language, hits
     if best == "English":
-        # One-word answers: "oui", "nein", "sim" are not English words.
-        if len(found) <= 3 and not english:
+        # Short answers: "oui", "nein", "sim", "no sé" are a whole message of one language.
+        if len(found) <= 3 and not re.fullmatch(r"\W*no\W*", folded):
             for language, (yes, no, _common) in _LANGUAGES.items():
-                answer = _answer(folded, yes, no)
-                if answer and not re.fullmatch(r"\W*no\W*", folded):
-                    return LanguageReading(language, answer)
+                if re.fullmatch(rf"\W*({_UNSURE}|{yes}|{no})\W*", folded):
+                    return LanguageReading(language, _answer(folded, yes, no))
         return LanguageReading("English")
     yes, no, _common = _LANGUAGES[best]
     return LanguageReading(best, _answer(folded, yes, no))

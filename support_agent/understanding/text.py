@@ -24,6 +24,7 @@ NEGATIONS = frozenset(
 )
 _NEGATION_SCOPE = 4
 CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
+CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
 
 
 def fold(text: str) -> str:

@@ -129,7 +129,7 @@ TOPIC_DETAILS = Classifier(
     ),
 )  # fmt: skip
 
-TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS)
+TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS, cues_decide_at=3.0)
 
 # --- What each agent says ------------------------------------------------------------
 # A fictional catalogue, so that the offline answers are concrete and consistent.
@@ -263,7 +263,7 @@ HANDOVER_TO_SALES = (
 
 # A transfer needs a clear reading: a follow-up that leans only slightly to the
 # other topic ("both charges are on the same day") stays with the current agent.
-TRANSFER_MARGIN = 0.1
+TRANSFER_MARGIN = 0.05
 
 HANDOFFS_DIALOGUE = Dialogue(
     human_tool="escalate_to_human",

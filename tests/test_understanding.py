@@ -1,0 +1,104 @@
+"""The offline model's understanding, measured on text its builders never saw.
+
+tests/data/heldout/test was written by a different hand from docs/LABELS.md
+alone and is never used to build or tune the model (bench/understanding.py
+prints the full table and confusion matrices). Below the floor, the offline
+agent is not fit for an unscripted demo.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from support_agent.understanding import decide
+from support_agent.understanding.dates import REFERENCE_DATE_ENV, device_age_months
+from support_agent.workflows import WORKFLOWS
+
+# Each decision as the agent asks it: through its workflow's classifier.
+AGENT = {
+    "warranty": WORKFLOWS["support"].offline_rules.classifiers["warranty"],
+    "issue": WORKFLOWS["support"].offline_rules.classifiers["issue"],
+    "routing": WORKFLOWS["handoffs"].offline_rules.classifiers["topic"],
+}
+
+HELDOUT = Path(__file__).parent / "data" / "heldout" / "test"
+FLOOR = 0.92
+OPPOSITE = {"in_warranty": "out_of_warranty", "out_of_warranty": "in_warranty"}
+
+
+def _rows(name: str) -> list[dict]:
+    with (HELDOUT / f"{name}.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("name", ["warranty", "issue", "routing"])
+def test_accuracy_on_heldout_text_is_above_the_floor(name):
+    rows = _rows(name)
+    misses = [r for r in rows if AGENT[name].classify(r["text"]).label != r["label"]]
+    accuracy = 1 - len(misses) / len(rows)
+    assert len(rows) >= 150
+    assert accuracy >= FLOOR, f"{name}: {accuracy:.1%}; misses: {[m['text'] for m in misses]}"
+
+
+def test_a_clear_no_is_never_recorded_as_in_warranty():
+    for text in ["no", "NOPE", "absolutely not", "hell no it's not", "nah, long gone",
+                 "no way", "it expired ages ago", "non", "nein", "não"]:  # fmt: skip
+        assert decide("warranty", text).label == "out_of_warranty", text
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("ya its under waranty", "in_warranty"),
+        ("Sí, todavía está en garantía", "in_warranty"),
+        ("oui bien sûr", "in_warranty"),
+        ("ja", "in_warranty"),
+        ("no, ya no está en garantía", "out_of_warranty"),
+        ("hasn't expired yet", "in_warranty"),
+        ("I think so?", "unclear"),
+        ("no sé", "unclear"),
+        ("What's the weather like in Paris?", "unclear"),
+        ("はい", "unclear"),
+        ("asdkjh qwe", "unclear"),
+    ],
+)
+def test_warranty_answers_in_many_voices(text, label):
+    assert decide("warranty", text).label == label
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("my monitor keeps turning off", "hardware"),
+        ("Outlook is not responding", "software"),
+        ("laptop fan sounds like a jet engine", "hardware"),
+        ("it's not working", "unclear"),
+    ],
+)
+def test_named_parts_and_applications_with_everyday_symptoms(text, label):
+    assert decide("issue", text).label == label
+
+
+def test_installing_software_goes_to_support():
+    assert decide("routing", "how do I install the desktop app on my new laptop?").label == (
+        "support"
+    )
+
+
+def test_dates_are_judged_against_the_reference_date_setting(monkeypatch):
+    monkeypatch.setenv(REFERENCE_DATE_ENV, "2026-06-15")
+    assert decide("warranty", "bought it in 2026").label == "in_warranty"
+    assert decide("warranty", "bought it in 2025").label == "unclear"  # either side of a year
+    assert decide("warranty", "bought it in 2024").label == "out_of_warranty"
+    monkeypatch.setenv(REFERENCE_DATE_ENV, "2028-01-10")
+    assert decide("warranty", "bought it in 2026").label == "out_of_warranty"
+
+
+def test_the_same_words_get_the_same_verdict_on_any_day():
+    text = "got it in march 2025"
+    assert device_age_months(text, date(2026, 6, 15)) == device_age_months(text, date(2026, 6, 15))
+    assert device_age_months(text, date(2026, 6, 15)) == 15.0
