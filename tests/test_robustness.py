@@ -100,20 +100,20 @@ def test_tool_from_another_step_moves_nothing():
 
 
 def test_plain_tool_from_another_step_does_not_run():
-    _model, start, events = run([call("escalate_to_human", reason="customer said hi")])
+    _model, start, events = run([call("provide_solution", solution="customer said hi")])
 
     end = events[-1]
     assert isinstance(end, TurnEnd)
     (failed,) = error_results(events)
-    assert failed.name == "escalate_to_human"
-    assert "Escalating" not in failed.content
+    assert failed.name == "provide_solution"
+    assert "Solution provided" not in failed.content
     assert_unmoved(start, end.state)
 
 
 def test_go_back_tool_before_resolution_moves_nothing():
-    # The warranty is recorded (step: issue_classifier); go_back_* belong to Resolution.
+    # The warranty is recorded (step: issue_classifier); this go-back belongs to Resolution.
     _model, start, events = run(
-        [call("go_back_to_warranty")],
+        [call("go_back_to_classification")],
         before=[call("record_warranty_status", status="in_warranty"), AIMessage("Noted.")],
     )
     assert start["current_step"] == "issue_classifier"
@@ -128,7 +128,10 @@ def test_only_the_steps_tools_are_offered():
     model, _start, _events = run(
         [call("record_warranty_status", status="in_warranty"), AIMessage("What happened?")]
     )
-    assert model.offered == [["record_warranty_status"], ["record_issue_type"]]
+    assert model.offered == [
+        ["record_warranty_status", "escalate_to_human"],
+        ["record_issue_type", "go_back_to_warranty", "escalate_to_human"],
+    ]
 
 
 def test_unknown_tool_is_an_error_result_not_a_crash():

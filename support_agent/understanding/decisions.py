@@ -159,10 +159,9 @@ def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
     if language.language != "English":
         label = decision.yes_no.get(language.answer or "", UNCLEAR) if decision.yes_no else UNCLEAR
         return Reading(label, language.language, "language")
-    if decision.yes_no:
-        short = short_answer(text)
-        if short is not None:
-            return Reading(decision.yes_no.get(short, UNCLEAR), source="short answer")
+    short = short_answer(text)
+    if short is not None:  # "yes", "nope", "I think so": an answer only a yes/no question has
+        return Reading(decision.yes_no.get(short, UNCLEAR), source="short answer")
 
     prediction = (learned or model(name)).predict(features(text, lexicon()))
     label = prediction.label if prediction.margin >= decision.abstain_below else UNCLEAR
