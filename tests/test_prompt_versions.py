@@ -24,6 +24,7 @@ from support_agent.prompting import TemplateError, fill_prompt
 from support_agent.storage import open_store
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import SALES_PROMPT
+from support_agent.workflows.human import escalate_to_human
 from support_agent.workflows.support import (
     ISSUE_CLASSIFIER_PROMPT,
     WARRANTY_COLLECTOR_PROMPT,
@@ -84,6 +85,7 @@ def test_defaults_are_every_step_prompt_and_every_tool_description():
         "sales_agent",
         "support_agent",
         "tool:transfer_to_support",
+        "tool:escalate_to_human",
         "tool:transfer_to_sales",
     ]
 
@@ -267,7 +269,10 @@ def test_activation_affects_the_next_support_turn(store):
 
     first = turn(graph, thread, TUTORIAL[0], spy)
     assert first[0]["system"] == WARRANTY_COLLECTOR_PROMPT
-    assert first[0]["tools"] == {"record_warranty_status": record_warranty_status.description}
+    assert first[0]["tools"] == {
+        "record_warranty_status": record_warranty_status.description,
+        "escalate_to_human": escalate_to_human.description,
+    }
 
     prompt = versions.save("support", WARRANTY, "EDITED warranty prompt, turn {turn}.", "edit")
     tool = versions.save("support", WARRANTY_TOOL, "EDITED: records {{warranty}} status.")
@@ -276,7 +281,10 @@ def test_activation_affects_the_next_support_turn(store):
 
     second = turn(graph, thread, TUTORIAL[1], spy)  # same graph instance, no rebuild
     assert second[0]["system"] == "EDITED warranty prompt, turn 2."
-    assert second[0]["tools"] == {"record_warranty_status": "EDITED: records {warranty} status."}
+    assert second[0]["tools"] == {
+        "record_warranty_status": "EDITED: records {warranty} status.",
+        "escalate_to_human": escalate_to_human.description,
+    }
     # The machine moved on within the turn; that step still reads its default.
     assert second[1]["system"] == ISSUE_CLASSIFIER_PROMPT.replace(
         "{warranty_status}", "in_warranty"
@@ -287,7 +295,10 @@ def test_activation_affects_the_next_support_turn(store):
     versions.use_default("support", WARRANTY)
     again = turn(graph, new_thread_id(), TUTORIAL[0], spy)
     assert again[0]["system"] == WARRANTY_COLLECTOR_PROMPT
-    assert again[0]["tools"] == {"record_warranty_status": "EDITED: records {warranty} status."}
+    assert again[0]["tools"] == {
+        "record_warranty_status": "EDITED: records {warranty} status.",
+        "escalate_to_human": escalate_to_human.description,
+    }
 
 
 def test_activation_affects_the_next_handoffs_turn(store):
@@ -304,7 +315,10 @@ def test_activation_affects_the_next_handoffs_turn(store):
 
     second = turn(graph, thread, "And for 20 users?", spy)[0]
     assert second["system"] == "EDITED sales, agent unknown, turn 2"  # not yet recorded
-    assert second["tools"] == {"transfer_to_support": "EDITED transfer description"}
+    assert second["tools"] == {
+        "transfer_to_support": "EDITED transfer description",
+        "escalate_to_human": escalate_to_human.description,
+    }
 
     versions.use_default("handoffs", "sales_agent")
     assert turn(graph, thread, "Any discount?", spy)[0]["system"] == SALES_PROMPT

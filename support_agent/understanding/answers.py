@@ -29,7 +29,7 @@ UNSURE = frozenset(
     "um, umm, hmm, hm, uh, er, erm, eh, idk, dunno, maybe, perhaps, possibly, probably, "
     "not sure, unsure, no idea, no clue, good question, who knows, kinda, sort of, i guess, "
     "i think so, i think, i believe so, i suppose so, might be, could be, not certain, "
-    "depends, it depends, beats me, huh, what, ok, okay, k, thanks, thank you, blah, 🤷, "
+    "depends, it depends, beats me, huh, what, ok, okay, k, blah, 🤷, "
     "🤔".split(", ")
 )
 _HEDGE = re.compile(

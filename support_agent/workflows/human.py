@@ -7,8 +7,5 @@ from langchain.tools import tool
 
 @tool
 def escalate_to_human(reason: str) -> str:
-    """Escalate the case to a human support specialist.
-
-    Use when the customer asks for a person, or when the case needs one.
-    """
+    """Escalate the case to a human specialist: the customer asked for a person, or needs one."""
     return f"Escalating to human support. Reason: {reason}"

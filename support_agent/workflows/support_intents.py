@@ -171,6 +171,23 @@ WARRANTY_REPAIRS = {
 # "<issue>", "<warranty>", then "default".
 FAQ = (
     Faq(
+        "next_steps",
+        r"\b(what (should|do|can) i do|what now|now what|what next|next steps?|what happens now"
+        r"|what do you suggest|any advice)\b",
+        {
+            "escalated": "Nothing more is needed from you: a specialist will contact you within "
+            "one business day with the options and, for a paid repair, a quote.",
+            "hardware_in_warranty": f"Book the free warranty repair at {REPAIR_SITE} (or visit "
+            "an authorised service centre), back up your data first, and bring the device with "
+            "your proof of purchase.",
+            "software": "Work through the troubleshooting steps above in order, checking after "
+            "each one. If the problem is still there after the last step, tell me and I'll bring "
+            "in a specialist.",
+            "default": "Tell me what happens when you try the suggested steps, and I'll take it "
+            "from there.",
+        },
+    ),
+    Faq(
         "how_long",
         r"\b(how long|how many (days|hours|weeks)|when will|when can i|how soon|how quick"
         r"|turnaround|take long|wait time)\b",
