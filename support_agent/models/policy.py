@@ -48,7 +48,7 @@ class Rule:
     ask: Text | None = None  # the step's question when no rule fits
     once: bool = False  # at most once between two moves of the machine
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
-    faq: bool = False  # answer a follow-up from the dialogue's FAQ, if one matches
+    faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
@@ -236,7 +236,9 @@ class Policy:
             if any(facts.get(k) != v for k, v in rule.when.items()):
                 continue
             if rule.faq:
-                if succeeded:
+                # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
+                answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
+                if succeeded or not answered:
                     continue
                 answer = self._faq(text, facts, done_since_move)
                 if answer is not None:

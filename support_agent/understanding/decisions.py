@@ -93,7 +93,9 @@ DECISIONS: dict[str, Decision] = {
         Decision(
             "issue",
             ("hardware", "software"),
-            abstain_below=0.04,
+            # Chosen by cross-validation on the training data: 0.04 -> 94.1% with 16
+            # wrong-direction errors, 0.12 -> 93.3% with 11; asking beats guessing.
+            abstain_below=0.12,
             # Nor does a warranty answer describe the problem.
             borrow=(
                 ("warranty", ("in_warranty", "out_of_warranty"), UNCLEAR, _ABOUT_A_FAULT),

@@ -113,6 +113,12 @@ WARRANTY_CORRECTION = LearnedClassifier(
     r"|(year|month|week)s? (old|ago)|brand new",
 )
 
+# A correction is a statement ("actually it's the app, not the screen"); a question
+# ("what are my options for getting it repaired?") is a follow-up.
+ISSUE_CORRECTION = LearnedClassifier(
+    "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
+)
+
 # A new problem in Resolution: it is described ("the port on my tablet is broken
 # too"), and said to be another one ("another", "also", "separate", "my other").
 NEW_CASE = LearnedClassifier(
@@ -318,7 +324,8 @@ _WARRANTY_SAID = {
 
 SUPPORT_RULES = OfflineRules(
     classifiers={
-        c.name: c for c in (WARRANTY, WARRANTY_CORRECTION, ISSUE, OUTCOME, NEW_CASE)
+        c.name: c
+        for c in (WARRANTY, WARRANTY_CORRECTION, ISSUE, ISSUE_CORRECTION, OUTCOME, NEW_CASE)
     },
     dialogue=SUPPORT_DIALOGUE,
     rules=(
@@ -368,7 +375,7 @@ SUPPORT_RULES = OfflineRules(
         ),
         Rule(
             tool="go_back_to_classification",
-            classifier="issue",
+            classifier="issue_correction",
             contradicts="issue_type",
             min_margin=0.1,
             say="Thanks for clarifying — let me reclassify the issue.",
