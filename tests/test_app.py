@@ -111,6 +111,16 @@ def test_tutorial_conversation_moves_the_sidebar_each_turn():
     assert at.query_params["thread"] == thread
 
 
+def test_troubleshooting_steps_are_a_markdown_list_with_one_step_per_line():
+    at = start()
+    send(at, "My phone has been really slow since the last update")
+    send(at, "yes")
+    replies = [m.value for m in at.markdown if "Restart the device" in m.value]
+    assert replies, "the troubleshooting reply is shown"
+    lines = replies[-1].splitlines()
+    assert [line[:3] for line in lines if line[:1].isdigit()] == ["1. ", "2. ", "3. ", "4. "]
+
+
 def test_starter_button_runs_a_turn():
     at = start()
     label, text = SUPPORT.starters[1]

@@ -67,6 +67,11 @@ def test_tutorial_in_a_real_browser(browser, tmp_path):
         sidebar = page.get_by_test_id("stSidebar")
         playwright.expect(sidebar).to_contain_text("record_issue_type")
 
+        # The warranty repair names where to book it: a real link, not Markdown source.
+        repair = page.locator(
+            '[data-testid="stChatMessageContent"] a[href="https://support.example.com/repair"]'
+        )
+        playwright.expect(repair.first).to_be_visible()
         assert shot.stat().st_size > 10_000
         if (target := ROOT / "docs" / "screenshot.png").parent.exists() and _refresh_screenshot():
             shutil.copy(shot, target)
@@ -81,6 +86,19 @@ def test_tutorial_in_a_real_browser(browser, tmp_path):
         for i, text in enumerate(TUTORIAL):
             playwright.expect(customers.nth(i)).to_contain_text(text)
         assert active_svg_node(again) == "resolution_specialist"
+
+
+def test_offline_steps_render_as_a_numbered_list(browser, tmp_path):
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'list.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        playwright.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
+        say(page, "My phone has been really slow since the last update", 1)
+        say(page, "yes", 2)
+        steps = page.get_by_test_id("stChatMessageContent").last.locator("ol > li")
+        playwright.expect(steps).to_have_count(4, timeout=30_000)
+        assert steps.first.inner_text().startswith("Restart the device")
 
 
 def _refresh_screenshot() -> bool:

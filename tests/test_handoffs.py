@@ -80,6 +80,7 @@ def test_workflows_share_only_the_hand_over_and_each_bound_set_finds_its_rules()
         for step in workflow.steps:
             assert offline_rules_for(step.tool_names) is workflow.offline_rules
 
+
 def test_transfer_to_sales_describes_its_reason_argument():
     schema = convert_to_openai_tool(HANDOFFS.step("support_agent").tools[0])["function"]
     assert schema["parameters"]["required"] == ["reason"]

@@ -150,7 +150,11 @@ def test_transitions_are_declared_data():
         {"from": "warranty_collector", "to": "issue_classifier", "tool": "record_warranty_status"},
         {"from": "issue_classifier", "to": "resolution_specialist", "tool": "record_issue_type"},
         {"from": "issue_classifier", "to": "warranty_collector", "tool": "go_back_to_warranty"},
-        {"from": "resolution_specialist", "to": "warranty_collector", "tool": "go_back_to_warranty"},
+        {
+            "from": "resolution_specialist",
+            "to": "warranty_collector",
+            "tool": "go_back_to_warranty",
+        },
         {
             "from": "resolution_specialist",
             "to": "issue_classifier",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from support_agent.understanding import decide
 
+
 def normalise(text: str) -> str:
     """Lower-case, straight quotes, single spaces: what cues are written against."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -100,7 +101,9 @@ class LearnedClassifier:
         if self.cues_decide_at is not None and self.details is not None:
             scores, details = self.details._score(text)
             ranked = sorted(scores.values(), reverse=True) + [0.0]
-            decisive = ranked[0] >= self.cues_decide_at and ranked[0] - ranked[1] >= self.cues_decide_at
+            decisive = (
+                ranked[0] >= self.cues_decide_at and ranked[0] - ranked[1] >= self.cues_decide_at
+            )
             if decisive and reading.margin < self.unsure_below and reading.language == "English":
                 label = max(scores, key=scores.get)
                 return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)

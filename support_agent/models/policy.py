@@ -186,7 +186,11 @@ class Policy:
 
     def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
         start = max(
-            (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
+            (
+                i
+                for i, m in enumerate(messages)
+                if isinstance(m, HumanMessage) and not is_summary(m)
+            ),
             default=0,
         )
         this_turn = messages[start + 1 :]

@@ -14,23 +14,132 @@ import re
 from support_agent.understanding.text import fold
 
 YES = frozenset(
-    "yes, y, ya, yah, yeah, yea, yeh, yh, yep, yup, ye, yess, yas, sure, for sure, of course, "
-    "ofc, definitely, absolutely, correct, affirmative, indeed, certainly, totally, right, "
-    "it is, yes it is, mhm, uh huh, yes please, still is, it still is, sure is, sure thing, "
-    "positive, yessir, def, defo, yes indeed, yep it is, yeah it is, 👍, ✅".split(", ")
+    [
+        "yes",
+        "y",
+        "ya",
+        "yah",
+        "yeah",
+        "yea",
+        "yeh",
+        "yh",
+        "yep",
+        "yup",
+        "ye",
+        "yess",
+        "yas",
+        "sure",
+        "for sure",
+        "of course",
+        "ofc",
+        "definitely",
+        "absolutely",
+        "correct",
+        "affirmative",
+        "indeed",
+        "certainly",
+        "totally",
+        "right",
+        "it is",
+        "yes it is",
+        "mhm",
+        "uh huh",
+        "yes please",
+        "still is",
+        "it still is",
+        "sure is",
+        "sure thing",
+        "positive",
+        "yessir",
+        "def",
+        "defo",
+        "yes indeed",
+        "yep it is",
+        "yeah it is",
+        "👍",
+        "✅",
+    ]
 )
 NO = frozenset(
-    "no, n, nope, nah, naw, nay, negative, not at all, no way, not anymore, no longer, nada, "
-    "never, hell no, lol no, absolutely not, definitely not, certainly not, of course not, "
-    "not even close, no it isn't, no it is not, no it's not, nah mate, it isn't, it's not, "
-    "not covered, no more, nope it's not, nah it's not, 👎, ❌".split(", ")
+    [
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "naw",
+        "nay",
+        "negative",
+        "not at all",
+        "no way",
+        "not anymore",
+        "no longer",
+        "nada",
+        "never",
+        "hell no",
+        "lol no",
+        "absolutely not",
+        "definitely not",
+        "certainly not",
+        "of course not",
+        "not even close",
+        "no it isn't",
+        "no it is not",
+        "no it's not",
+        "nah mate",
+        "it isn't",
+        "it's not",
+        "not covered",
+        "no more",
+        "nope it's not",
+        "nah it's not",
+        "👎",
+        "❌",
+    ]
 )
 UNSURE = frozenset(
-    "um, umm, hmm, hm, uh, er, erm, eh, idk, dunno, maybe, perhaps, possibly, probably, "
-    "not sure, unsure, no idea, no clue, good question, who knows, kinda, sort of, i guess, "
-    "i think so, i think, i believe so, i suppose so, might be, could be, not certain, "
-    "depends, it depends, beats me, huh, what, ok, okay, k, blah, 🤷, "
-    "🤔".split(", ")
+    [
+        "um",
+        "umm",
+        "hmm",
+        "hm",
+        "uh",
+        "er",
+        "erm",
+        "eh",
+        "idk",
+        "dunno",
+        "maybe",
+        "perhaps",
+        "possibly",
+        "probably",
+        "not sure",
+        "unsure",
+        "no idea",
+        "no clue",
+        "good question",
+        "who knows",
+        "kinda",
+        "sort of",
+        "i guess",
+        "i think so",
+        "i think",
+        "i believe so",
+        "i suppose so",
+        "might be",
+        "could be",
+        "not certain",
+        "depends",
+        "it depends",
+        "beats me",
+        "huh",
+        "what",
+        "ok",
+        "okay",
+        "k",
+        "blah",
+        "🤷",
+        "🤔",
+    ]
 )
 _HEDGE = re.compile(
     r"\b(i think|i thought|i guess|i believe|i suppose|i assume|i'd assume|probably|maybe"
@@ -48,11 +157,31 @@ def _whole(text: str) -> str:
     return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
 
 
-_FILLER = frozenset("lol haha lmao it is its it's still mate man dude sir maam please pls".split())
+_FILLER = frozenset(
+    [
+        "lol",
+        "haha",
+        "lmao",
+        "it",
+        "is",
+        "its",
+        "it's",
+        "still",
+        "mate",
+        "man",
+        "dude",
+        "sir",
+        "maam",
+        "please",
+        "pls",
+    ]
+)
 _YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
 _NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER
-_STRONG_YES = frozenset("yes yeah yep yup ya yeh yh sure definitely absolutely correct".split())
-_STRONG_NO = frozenset("no nope nah naw never negative".split())
+_STRONG_YES = frozenset(
+    ["yes", "yeah", "yep", "yup", "ya", "yeh", "yh", "sure", "definitely", "absolutely", "correct"]
+)
+_STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
 
 # Statements about the coverage itself, with their polarity flipped by a
 # negation before them ("hasn't expired", "not out of warranty").

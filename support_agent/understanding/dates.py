@@ -23,8 +23,7 @@ _NUMBER_WORDS = {
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
                 "year": 12.0, "yr": 12.0}  # fmt: skip
 _MONTHS = {m: i + 1 for i, m in enumerate(
-    "january february march april may june july august september october november december"
-    .split())}  # fmt: skip
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])}  # fmt: skip
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items()) if m != "may"})
 _MONTHS.pop("mar", None)  # "mar" is rarely March in chat; "sept" is
 _MONTHS["sept"] = 9
@@ -60,13 +59,13 @@ _MONTH = re.compile(
     r"|from)\s+(?:early\s+|late\s+|mid\s+)?(" + _MONTH_NAMES + r")\b\.?(?:\s+((?:19|20)\d\d))?"
 )
 _MONTH_YEAR = re.compile(r"\b(" + _MONTH_NAMES + r")\.?,?\s+((?:19|20)\d\d)\b")
-_MONTH_LAST_YEAR = re.compile(r"\b(" + _MONTH_NAMES + "|" + "|".join(_OCCASIONS) + r")\b"
-                              r"[^.?!]{0,12}\blast year\b")
+_MONTH_LAST_YEAR = re.compile(
+    r"\b(" + _MONTH_NAMES + "|" + "|".join(_OCCASIONS) + r")\b"
+    r"[^.?!]{0,12}\blast year\b"
+)
 _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _SLASHED = re.compile(r"\b(?:\d{1,2}/)?(\d{1,2})/((?:19|20)\d\d)\b")  # 10/2025, 3/10/2025
-_OCCASION_YEAR = re.compile(
-    r"\b(" + "|".join(_OCCASIONS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b"
-)
+_OCCASION_YEAR = re.compile(r"\b(" + "|".join(_OCCASIONS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b")
 _BARE_YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
 _ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
 _LAST = re.compile(r"\b(?:last|this past|past)\s+(week|month|christmas|summer|winter|spring)\b")

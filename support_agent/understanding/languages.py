@@ -52,8 +52,37 @@ _LANGUAGES: dict[str, tuple[str, str, str]] = {
     ),
 }
 _ENGLISH = set(
-    "the a an is it my i me you yes no not and but still its it's was has have under with for "
-    "to of in on this that".split()
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "it",
+        "my",
+        "i",
+        "me",
+        "you",
+        "yes",
+        "no",
+        "not",
+        "and",
+        "but",
+        "still",
+        "its",
+        "it's",
+        "was",
+        "has",
+        "have",
+        "under",
+        "with",
+        "for",
+        "to",
+        "of",
+        "in",
+        "on",
+        "this",
+        "that",
+    ]
 )
 _WORD = re.compile(r"[a-z']+")
 

@@ -18,9 +18,45 @@ _REPEAT = re.compile(r"(.)\1{2,}")
 _CLAUSE_END = set(".,;:!?()")
 # Words that flip the meaning of the next few words.
 NEGATIONS = frozenset(
-    "not no never nope nah nothing none neither nor without cannot isnt isn't wasnt wasn't "
-    "dont don't doesnt doesn't didnt didn't aint ain't hasnt hasn't havent haven't wont "
-    "won't cant can't couldnt couldn't arent aren't werent weren't".split()
+    [
+        "not",
+        "no",
+        "never",
+        "nope",
+        "nah",
+        "nothing",
+        "none",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "isnt",
+        "isn't",
+        "wasnt",
+        "wasn't",
+        "dont",
+        "don't",
+        "doesnt",
+        "doesn't",
+        "didnt",
+        "didn't",
+        "aint",
+        "ain't",
+        "hasnt",
+        "hasn't",
+        "havent",
+        "haven't",
+        "wont",
+        "won't",
+        "cant",
+        "can't",
+        "couldnt",
+        "couldn't",
+        "arent",
+        "aren't",
+        "werent",
+        "weren't",
+    ]
 )
 _NEGATION_SCOPE = 4
 CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
@@ -43,9 +79,7 @@ def words(text: str) -> list[str]:
     return [t for t in tokens(text) if t[0].isalnum()]
 
 
-def features(
-    text: str, lexicon: Mapping[tuple[str, ...], str] | None = None
-) -> dict[str, float]:
+def features(text: str, lexicon: Mapping[tuple[str, ...], str] | None = None) -> dict[str, float]:
     """Weighted features of one message: each present once (binary counts work best
     for short texts), word-level ones weighted above character n-grams."""
     toks = tokens(text)

@@ -17,8 +17,8 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.workflow import Step, TransitionLog, Workflow
-from support_agent.workflows.human import escalate_to_human
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
+from support_agent.workflows.human import escalate_to_human
 
 # --- State ---------------------------------------------------------------------------
 

@@ -273,13 +273,13 @@ HANDOFFS_DIALOGUE = Dialogue(
     clarify={
         "transfer_to_support": (
             "Could you tell me what you're looking for? For example \"how much is the "
-            "Business plan for 10 users?\" or \"do you have the X200 in stock?\"",
+            'Business plan for 10 users?" or "do you have the X200 in stock?"',
             "Let me ask differently: is this about buying or pricing something, or is "
             "something not working? A few words are enough.",
         ),
         "transfer_to_sales": (
-            "Could you describe the problem? For example \"I can't log in\" or \"the app "
-            "crashes when I open it\" — and any error message you see.",
+            'Could you describe the problem? For example "I can\'t log in" or "the app '
+            'crashes when I open it" — and any error message you see.',
             "Let me ask differently: what were you trying to do, and what happened instead?",
         ),
     },

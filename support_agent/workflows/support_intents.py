@@ -267,15 +267,15 @@ SUPPORT_DIALOGUE = Dialogue(
     clarify={
         "record_warranty_status": (
             "I need to know whether the device is still under warranty. A yes or no is "
-            "enough — for example \"yes, bought it in March\" or \"no, it expired\". If you're "
+            'enough — for example "yes, bought it in March" or "no, it expired". If you\'re '
             "not sure, check the date on your receipt: devices bought in the last 12 months "
             "are covered.",
             "Let me put it another way: did you buy the device less than 12 months ago, or "
-            "do you have an extended warranty that is still running? Answer \"yes\" or \"no\".",
+            'do you have an extended warranty that is still running? Answer "yes" or "no".',
         ),
         "record_issue_type": (
-            "Could you tell me what the problem looks like? For example \"the screen is "
-            "cracked\" (something physical) or \"the app keeps crashing\" (software).",
+            'Could you tell me what the problem looks like? For example "the screen is '
+            'cracked" (something physical) or "the app keeps crashing" (software).',
             "To route this right I need one detail: is a part damaged or failing (screen, "
             "battery, port, buttons), or is it an app, an update or a setting misbehaving?",
         ),
