@@ -3,6 +3,7 @@
     .venv/bin/python bench/understanding.py            # held-out test split
     .venv/bin/python bench/understanding.py --split dev
     .venv/bin/python bench/understanding.py --cv       # 5-fold cross-validation on training data
+    .venv/bin/python bench/understanding.py --startup  # what understanding adds to start-up
 
 The held-out files (tests/data/heldout/) were written by a different hand
 from docs/LABELS.md alone and are never used to build the model. For each
@@ -16,6 +17,8 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -111,11 +114,52 @@ def print_table(title: str, results: dict[str, dict]) -> None:
             print(f"| {e} | {cells} |")
 
 
+_PROBE = """
+import time
+t0 = time.perf_counter()
+import support_agent
+t1 = time.perf_counter()
+from support_agent.understanding import decide
+for name in ("warranty", "issue", "routing"):
+    decide(name, "my screen is cracked")
+t2 = time.perf_counter()
+for _ in range(200):
+    decide("issue", "my laptop screen flickers and shows lines after I dropped it")
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, (t3 - t2) / 200)
+"""
+
+
+def startup(rounds: int = 5) -> None:
+    """Start-up cost from the user's seat: fresh interpreters, medians of `rounds`."""
+    root = Path(__file__).resolve().parents[1]
+    runs = []
+    for _ in range(rounds):
+        out = subprocess.run(
+            [sys.executable, "-c", _PROBE], cwd=root, check=True, capture_output=True, text=True
+        ).stdout.split()
+        runs.append([float(x) for x in out])
+    imported, first, each = (statistics.median(col) for col in zip(*runs, strict=True))
+    print(f"\nStart-up, median of {rounds} fresh interpreters\n")
+    print("| what | time | limit |")
+    print("|---|---:|---:|")
+    print(f"| import support_agent (reference) | {imported:.2f} s | |")
+    print(f"| first decision of each kind: trains all three models | {first:.2f} s | 1 s |")
+    print(f"| one decision afterwards | {each * 1000:.2f} ms | 20 ms |")
+    data = root / "support_agent" / "understanding" / "data"
+    size = sum(p.stat().st_size for p in data.iterdir()) / 1e6
+    print(f"\nAdded to the install: {size:.2f} MB of training data, no new package (limit 150 MB).")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--cv", action="store_true", help="cross-validate on training data")
+    parser.add_argument("--startup", action="store_true", help="measure start-up cost")
     args = parser.parse_args()
+    if args.startup:
+        startup()
+        return
     start = time.perf_counter()
     for name in decisions.DECISIONS:
         decisions.model(name)

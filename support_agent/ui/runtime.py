@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from support_agent.builders import build_graph
 from support_agent.models import OfflineChatModel, get_model
 from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
+from support_agent.understanding import warm_up
 
 
 def _secret(name: str) -> str | None:
@@ -22,8 +25,18 @@ def _store(url: str) -> Store:
     return open_store(url)
 
 
+@st.cache_resource(show_spinner=False)
+def _understanding() -> threading.Thread:
+    # The offline model learns from its data on first use (~0.4 s): do it in the
+    # background while the first page draws, not during the first customer turn.
+    thread = threading.Thread(target=warm_up, name="offline-model-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def store() -> Store:
     """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
+    _understanding()
     return _store(_secret(DB_URL_ENV) or configured_url())
 
 

@@ -14,6 +14,6 @@
 workflows ask.
 """
 
-from support_agent.understanding.decisions import DECISIONS, Decision, Reading, decide
+from support_agent.understanding.decisions import DECISIONS, Decision, Reading, decide, warm_up
 
-__all__ = ["DECISIONS", "Decision", "Reading", "decide"]
+__all__ = ["DECISIONS", "Decision", "Reading", "decide", "warm_up"]

@@ -160,6 +160,12 @@ def model(name: str) -> NaiveBayes:
     return train(training_rows(name))
 
 
+def warm_up() -> None:
+    """Train every decision's model now rather than on the first customer message."""
+    for name in DECISIONS:
+        model(name)
+
+
 def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
     """Read `text` for decision `name`; `learned` replaces the shipped model (for evaluation)."""
     decision = DECISIONS[name]

@@ -336,7 +336,7 @@ SUPPORT_RULES = OfflineRules(
             arg="status",
             fact="warranty_status",
             say=_WARRANTY_SAID,
-            ask="I can help with that. First, is your device still under warranty?",
+            ask="I can help with your device. First, is it still under warranty?",
         ),
         # Issue classification; the customer may correct the warranty first
         Rule(
