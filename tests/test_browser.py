@@ -39,6 +39,11 @@ def say(page, text: str, turn: int) -> None:
     idle(page)
 
 
+def open_chat(page, url: str) -> None:
+    page.goto(url)
+    playwright.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
+
+
 def active_svg_node(page) -> str:
     chart = page.get_by_test_id("stGraphVizChart").locator("svg")
     playwright.expect(chart).to_be_visible(timeout=30_000)
@@ -53,8 +58,7 @@ def test_tutorial_in_a_real_browser(browser, tmp_path):
     env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "SUPPORT_AGENT_MODEL": "offline"}
     with streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        playwright.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
+        open_chat(page, url)
         assert active_svg_node(page) == "warranty_collector"
 
         for turn, text in enumerate(TUTORIAL, start=1):
@@ -92,8 +96,7 @@ def test_offline_steps_render_as_a_numbered_list(browser, tmp_path):
     env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'list.db'}", "SUPPORT_AGENT_MODEL": "offline"}
     with streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
-        page.goto(url)
-        playwright.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
+        open_chat(page, url)
         say(page, "My phone has been really slow since the last update", 1)
         say(page, "yes", 2)
         steps = page.get_by_test_id("stChatMessageContent").last.locator("ol > li")

@@ -90,21 +90,23 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     either side of a year ("bought it in 2025" in mid-2026).
     """
     today = today or reference_date()
-    if match := _ISO.search(text):
-        year, month = int(match.group(1)), int(match.group(2))
+
+    def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month
-    if match := _MONTH_YEAR.search(text):
-        month, year = _MONTHS[match.group(1)], int(match.group(2))
-        return (today.year - year) * 12.0 + today.month - month
+
+    # (pattern, how to read its match as (year, month)), most specific first
+    dated = (
+        (_ISO, lambda m: (int(m.group(1)), int(m.group(2)))),
+        (_MONTH_YEAR, lambda m: (int(m.group(2)), _MONTHS[m.group(1)])),
+        (_SLASHED, lambda m: (int(m.group(2)), int(m.group(1)))),
+        (_OCCASION_YEAR, lambda m: (int(m.group(2)), _OCCASIONS[m.group(1)])),
+    )
+    for pattern, read in dated:
+        if (match := pattern.search(text)) and 1 <= read(match)[1] <= 12:
+            return since(*read(match))
     if match := _MONTH_LAST_YEAR.search(text):
         month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
-        return 12.0 + today.month - month
-    if (match := _SLASHED.search(text)) and 1 <= int(match.group(1)) <= 12:
-        month, year = int(match.group(1)), int(match.group(2))
-        return (today.year - year) * 12.0 + today.month - month
-    if match := _OCCASION_YEAR.search(text):
-        month, year = _OCCASIONS[match.group(1)], int(match.group(2))
-        return (today.year - year) * 12.0 + today.month - month
+        return since(today.year - 1, month)
     if match := _LESS.search(text):
         return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _AGE.search(text):
@@ -115,7 +117,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _MONTH.search(text):
         month, year = _MONTHS[match.group(1)], match.group(2)
         if year:
-            return (today.year - int(year)) * 12.0 + today.month - month
+            return since(int(year), month)
         # A month without a year is the most recent one of that name.
         return float((today.month - month) % 12)
     if match := _YEAR.search(text) or _BARE_YEAR.search(text):
