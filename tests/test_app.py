@@ -106,7 +106,7 @@ def test_tutorial_conversation_moves_the_sidebar_each_turn():
         "➡️ Moved to **Issue classification**, via `record_warranty_status`",
         "➡️ Moved to **Resolution**, via `record_issue_type`",
     ]
-    tool_boxes = [s.label for s in at.get("status")]
+    tool_boxes = [e.label for e in at.expander if e.label.startswith("🔧")]
     assert tool_boxes.count("🔧 provide_solution") == 1  # follow-ups are answered, not re-solved
     assert at.query_params["thread"] == thread
 
@@ -269,3 +269,20 @@ def test_a_typed_api_key_is_never_shown_or_saved(monkeypatch, tmp_path):
     saved = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert TUTORIAL[1].encode() in saved  # the turn's message was saved...
     assert secret.encode() not in saved  # ...and the key was not
+
+
+def test_turns_reuse_one_compiled_graph(monkeypatch):
+    from support_agent.ui import runtime
+
+    built = []
+    real = runtime.build_graph
+    monkeypatch.setattr(runtime, "build_graph", lambda *a, **k: built.append(a[0]) or real(*a, **k))
+    runtime._runner.clear()
+    runtime._reader.clear()
+    at = start()
+    for text in TUTORIAL:
+        send(at, text)
+    other = start()
+    send(other, "My phone has been really slow since the last update")
+    # one graph to run turns and one to read state, shared by both sessions
+    assert sorted(built) == ["support", "support"]

@@ -19,14 +19,28 @@ KEY = "scenarios.save"
 
 
 def _every_turn(ctx, state: dict, said: list[str]) -> list[str]:
-    """The customer's messages, including turns summarized away (read from the timeline)."""
+    """The customer's messages, including turns summarized away, once asked for.
+
+    Turns that summarization dropped live only in the saved history, and reading
+    it walks every checkpoint of the thread (seconds at 200 turns): that happens
+    when the user asks, once per turn, never on an ordinary rerun.
+    """
     held = int(state.get("turn") or 0)
     if held <= len(said) or ctx.checkpoint_id:
         return said
-    try:
-        texts = [p.text for p in timeline_turns(ctx.reader(), ctx.thread_id)]
-    except Exception:  # noqa: BLE001 - the draft then says which turns are missing
-        return said
+    cache = f"{KEY}.turns.{ctx.thread_id}.{held}"
+    if cache not in st.session_state:
+        if not st.button(
+            f"Include the {held - len(said)} earlier turns (reads the saved history)",
+            icon="📜",
+            key=f"{KEY}.recover",
+        ):
+            return said
+        try:
+            st.session_state[cache] = [p.text for p in timeline_turns(ctx.reader(), ctx.thread_id)]
+        except Exception:  # noqa: BLE001 - the draft then says which turns are missing
+            st.session_state[cache] = []
+    texts = st.session_state[cache]
     return texts if len(texts) == held and texts[-len(said) :] == said else said
 
 
@@ -50,14 +64,14 @@ def save_scenario_button(
     if not said:
         return None
     directory = Path(directory) if directory is not None else scenarios_dir()
-    draft = draft_from_state(workflow, state, turns=_every_turn(ctx, state, said))
-    version = hashlib.sha1(draft.text.encode()).hexdigest()[:12]
     with st.expander("Save as scenario", icon="🧪"):
         st.caption(
             "Replays the customer's messages and expects what happened this time: final "
             "step, facts, tools called and path. Edit it to say what *should* happen, then "
             "run it on the Scenarios page."
         )
+        draft = draft_from_state(workflow, state, turns=_every_turn(ctx, state, said))
+        version = hashlib.sha1(draft.text.encode()).hexdigest()[:12]
         for warning in draft.warnings:
             st.warning(warning, icon="📝")
         text = st.text_area(

@@ -38,7 +38,7 @@ def show_saved(workflow: Workflow, items: list[ChatItem]) -> None:
                     text = next(texts, "")
                     if text:
                         st.markdown(text)
-                    _tool_box(use.name, use.args, use.result, use.ok)
+                    _saved_tool(use.name, use.args, use.result, use.ok)
                     if use.transition:
                         _transition_line(workflow, use.transition["target"], use.name)
                 for text in texts:
@@ -51,17 +51,28 @@ def _agent_label(workflow: Workflow, agent: str) -> None:
         st.caption(workflow.step(agent).title)
 
 
+def _tool_details(args: dict, result: str | None) -> None:
+    st.markdown("**Arguments**")
+    st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
+    if result is not None:
+        st.markdown("**Result**")
+        st.text(result)
+
+
+def _saved_tool(name: str, args: dict, result: str | None, ok: bool) -> None:
+    # A finished call is an expander, not st.status: each st.status sleeps 50 ms
+    # on every rerun (Streamlit 1.67), which made long conversations slow to redraw.
+    icon = ":material/check_circle:" if ok and result is not None else ":material/error:"
+    with st.expander(f"🔧 {name}", icon=icon, expanded=False):
+        _tool_details(args, result)
+
+
 def _tool_box(name: str, args: dict, result: str | None, ok: bool):
+    """A live call: st.status shows it running, then done or failed."""
     state = "complete" if ok and result is not None else ("error" if not ok else "running")
     box = st.status(f"🔧 {name}", state=state, expanded=False)
     with box:
-        st.markdown("**Arguments**")
-        st.code(
-            json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json"
-        )
-        if result is not None:
-            st.markdown("**Result**")
-            st.text(result)
+        _tool_details(args, result)
     return box
 
 

@@ -1,0 +1,77 @@
+"""How long the chat page takes to rerun on a saved conversation, by its length.
+
+    .venv/bin/python bench/page_rerun.py                 # 4, 50 and 200 turns, SQLite on disk
+    .venv/bin/python bench/page_rerun.py --turns 4 50
+
+A thread of N offline turns is written to a SQLite file, then the chat page is
+opened on it with Streamlit's AppTest (`?thread=`, server side, no browser) and
+rerun `--rounds` times; the table gives the median and spread of one rerun. A
+rerun happens on every click and every keystroke that submits, so this is the
+floor of how responsive the page feels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from langchain_core.messages import HumanMessage  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from support_agent.builders import build_graph  # noqa: E402
+from support_agent.engine import thread_config  # noqa: E402
+from support_agent.storage import open_store  # noqa: E402
+
+OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]
+FOLLOW_UPS = ["How long does the repair take?", "What do I need to bring?", "ok", "Where do I go?"]
+
+
+def write_thread(url: str, thread_id: str, turns: int) -> None:
+    store = open_store(url)
+    graph = build_graph("support", "offline", store.checkpointer)
+    graph = graph.with_config(metadata={"workflow": "support"})
+    texts = OPENING + [FOLLOW_UPS[i % len(FOLLOW_UPS)] for i in range(turns - len(OPENING))]
+    for text in texts[:turns]:
+        graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread_id))
+    store.threads.touch(thread_id, "support", texts[0])
+
+
+def rerun_times(thread_id: str, rounds: int) -> list[float]:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["thread"] = thread_id
+    at.run()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    assert not at.exception, at.exception
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, nargs="+", default=[4, 50, 200])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    print("| turns | median ms / rerun | min–max ms |")
+    print("|---:|---:|---:|")
+    for turns in args.turns:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            os.environ["HANDOFF_DB_URL"] = url
+            write_thread(url, f"bench-{turns}", turns)
+            times = [t * 1000 for t in rerun_times(f"bench-{turns}", args.rounds)]
+            print(f"| {turns} | {statistics.median(times):.0f} | {min(times):.0f}–{max(times):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
