@@ -70,7 +70,9 @@ def main() -> None:
             os.environ["HANDOFF_DB_URL"] = url
             write_thread(url, f"bench-{turns}", turns)
             times = [t * 1000 for t in rerun_times(f"bench-{turns}", args.rounds)]
-            print(f"| {turns} | {statistics.median(times):.0f} | {min(times):.0f}–{max(times):.0f} |")
+            print(
+                f"| {turns} | {statistics.median(times):.0f} | {min(times):.0f}–{max(times):.0f} |"
+            )
 
 
 if __name__ == "__main__":

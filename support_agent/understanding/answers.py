@@ -189,14 +189,17 @@ _ENDED = re.compile(
     r"\b(expired|expire|ended|ran out|run out|lapsed|is over|was over|finished|is up|are up"
     r"|void|voided|dead|gone|out of warranty|outta warranty|out of the warranty|past the"
     r"|no longer covered|not covered anymore|stopped being covered|over the (12|twelve) months"
-    r"|older than a year|more than a year old|over a year old)\b"
+    r"|older than a year|more than a year old|over a year old|cancell?ed|cancel)\b"
 )
 _RUNNING = re.compile(
     r"\b(still under warranty|still covered|under warranty|in warranty|within (the )?warranty"
     r"|inside the warranty|covered until|valid until|good until|still valid|still active"
     r"|still running|(plan|warranty|coverage|applecare|care\+?)\b[^.?!]{0,40}\b(active|valid))\b"
 )
-_NEGATED = re.compile(r"(\bnot|n't|\bnever|\bhasnt|\bisnt|\bdoesnt|\byet to)\s+(\w+\s+){0,2}$")
+_NEGATED = re.compile(
+    r"(\bnot|n't|\bnever|\bhasnt|\bisnt|\bdoesnt|\byet to|\bno longer|\bno way|\bhardly)"
+    r"\s+([\w']+\s+){0,2}$"
+)
 
 
 def short_answer(text: str) -> str | None:
