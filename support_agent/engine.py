@@ -182,6 +182,16 @@ def run_turn(
             return
         payload = {"messages": [HumanMessage(cleaned)]}
     config = {**thread_config(thread_id, checkpoint_id), "recursion_limit": MAX_TURN_STEPS}
+    # One checkpoint per finished turn: that is what a user rewinds to, and a failed
+    # turn still saves where it stopped, so Retry continues it. A process killed
+    # mid-turn loses only that unfinished turn. The very first turn also keeps its
+    # "input" checkpoint: the empty conversation is the rewind point before turn 1.
+    try:
+        first = graph.checkpointer is not None and not _has_checkpoint(graph, thread_id)
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        yield describe_failure(exc)
+        return
+    durability = "sync" if first else "exit"
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
@@ -191,9 +201,7 @@ def run_turn(
             config,
             stream_mode=["updates", "messages"],
             subgraphs=True,
-            # Write each step's checkpoint before the next step starts: a crash
-            # then leaves a state that Retry (resume) can continue exactly.
-            durability="sync",
+            durability=durability,
         ):
             agent = _agent_of(namespace)
             if mode == "messages":
@@ -234,6 +242,10 @@ def run_turn(
         yield describe_failure(exc)
         return
     yield TurnEnd(dict(graph.get_state(thread_config(thread_id)).values))
+
+
+def _has_checkpoint(graph: Any, thread_id: str) -> bool:
+    return graph.checkpointer.get_tuple(thread_config(thread_id)) is not None
 
 
 def transition_event(workflow: Workflow, record: dict) -> Transition:

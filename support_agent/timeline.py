@@ -1,9 +1,10 @@
 """Time travel over a thread's checkpoints, the LangGraph way.
 
-Every customer turn starts with a checkpoint whose metadata `source` is
-"input": the state before that turn. Invoking the graph from such a checkpoint
-with a message forks the thread there; the old branch stays in the history.
-A branch is named by its head (a checkpoint nobody continues from).
+A thread keeps one checkpoint per finished turn (and, before the first turn,
+the empty conversation). The rewind point before turn N is the last checkpoint
+of the branch whose `turn` is below N. Invoking the graph from it with a
+message forks the thread there; the old branch stays in the history. A branch
+is named by its head (a checkpoint nobody continues from).
 
 Reading the history deserializes every checkpoint, so `Timeline` reads it
 once and answers both questions (branches, turns of a branch) from that read.
@@ -82,25 +83,22 @@ class Timeline:
     def turns(self, head_id: str | None = None) -> list[TurnPoint]:
         """The branch's turns, each with the checkpoint before it and the state after it."""
         chain = self.lineage(head_id)
-        # A fork leaves the old turn's "input" checkpoint directly before the new
-        # one; only an input that something ran after starts a turn.
-        starts = [
-            i
-            for i, s in enumerate(chain)
-            if s.metadata.get("source") == "input"
-            and i + 1 < len(chain)
-            and chain[i + 1].metadata.get("source") != "input"
-        ]
+        numbers = [int(s.values.get("turn") or 0) for s in chain]
         points = []
-        for number, start in enumerate(starts, start=1):
-            end = starts[number] - 1 if number < len(starts) else len(chain) - 1
-            after = dict(chain[end].values)
+        for i, (snapshot, number) in enumerate(zip(chain, numbers, strict=True)):
+            # A turn ends at its last checkpoint; it starts after the last one below it.
+            if number == 0 or (i + 1 < len(chain) and numbers[i + 1] == number):
+                continue
+            before = next((j for j in range(i - 1, -1, -1) if numbers[j] < number), None)
+            if before is None:
+                continue  # no saved point before it (a thread written by an older version)
+            after = dict(snapshot.values)
             said = customer_turns(after.get("messages") or [])
             points.append(
                 TurnPoint(
-                    number=int(after.get("turn") or number),
+                    number=number,
                     text=said[-1] if said else "",
-                    before_id=_id(chain[start]),
+                    before_id=_id(chain[before]),
                     after=after,
                 )
             )
