@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from langchain_core.messages import HumanMessage  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from support_agent.builders import build_graph  # noqa: E402
-from support_agent.engine import thread_config  # noqa: E402
+from support_agent.engine import TurnEnd, run_turn  # noqa: E402
 from support_agent.storage import open_store  # noqa: E402
+from support_agent.workflows import get_workflow  # noqa: E402
 
 OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]
 FOLLOW_UPS = ["How long does the repair take?", "What do I need to bring?", "ok", "Where do I go?"]
@@ -40,7 +40,8 @@ def write_thread(url: str, thread_id: str, turns: int) -> None:
     graph = graph.with_config(metadata={"workflow": "support"})
     texts = OPENING + [FOLLOW_UPS[i % len(FOLLOW_UPS)] for i in range(turns - len(OPENING))]
     for text in texts[:turns]:
-        graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread_id))
+        events = list(run_turn(graph, get_workflow("support"), thread_id, text))
+        assert isinstance(events[-1], TurnEnd), events[-1]
     store.threads.touch(thread_id, "support", texts[0])
 
 

@@ -21,6 +21,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
+from support_agent.serde import CompressedSerializer
 
 DB_URL_ENV = "HANDOFF_DB_URL"
 DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
@@ -90,7 +91,7 @@ def _open_sqlite(url: str) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Streamlit serves each browser session on its own thread; the saver locks.
         conn = sqlite3.connect(path, check_same_thread=False)
-        saver = SqliteSaver(conn)
+        saver = SqliteSaver(conn, serde=CompressedSerializer())
         saver.setup()
     except (OSError, sqlite3.Error) as exc:
         raise StoreUnavailable(f"Can't open the SQLite store at {path}: {exc}") from exc
@@ -114,7 +115,7 @@ def _open_postgres(url: str) -> Store:
     )
     try:
         pool.open(wait=True, timeout=5)
-        saver = PostgresSaver(pool)
+        saver = PostgresSaver(pool, serde=CompressedSerializer())
         saver.setup()
     except Exception as exc:
         pool.close()

@@ -185,3 +185,26 @@ def test_postgres_going_down_fails_turns_clearly_and_loses_nothing():
         with contextlib.suppress(subprocess.CalledProcessError):  # already down
             server.stop()
         server.remove()
+
+
+def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url):
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    chat(graph, thread, *TUTORIAL)
+    first_turn = len(list(graph.get_state_history(thread_config(thread))))
+    chat(graph, thread, "How long does the repair take?", "ok", "Where do I go?")
+    history = list(graph.get_state_history(thread_config(thread)))
+    assert len(history) == first_turn + 3  # one write per finished turn
+    points = turns(graph, thread)
+    assert [p.number for p in points] == [1, 2, 3, 4, 5, 6, 7]
+    assert points[-1].text == "Where do I go?"
+    # rewinding to before the last turn and answering differently makes a branch
+    events = list(
+        run_turn(
+            graph, SUPPORT, thread, "Is there a store near me?", checkpoint_id=points[-1].before_id
+        )
+    )
+    assert isinstance(events[-1], TurnEnd)
+    assert len(branches(graph, thread)) == 2
+    store.close()
