@@ -166,12 +166,15 @@ def run_turn(
     *,
     resume: bool = False,
     checkpoint_id: str | None = None,
+    stream_tokens: bool = True,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
     `resume=True` re-runs a turn that failed part-way: LangGraph kept the
     customer's message and the last good checkpoint, so nothing is sent twice.
     `checkpoint_id` continues from an earlier checkpoint (a new branch).
+    `stream_tokens=False` sends each reply whole, as one `Token`: for a model
+    that answers at once (the offline one), token streaming only costs time.
     """
     if resume:
         payload = None
@@ -195,14 +198,18 @@ def run_turn(
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
+    # Agents that are nodes of a graph (handoffs) report from inside it; a single
+    # agent has no subgraphs, and asking for them costs a third of a turn.
+    nested = workflow.graph_endpoints
     try:
-        for namespace, mode, chunk in graph.stream(
+        for item in graph.stream(
             payload,
             config,
-            stream_mode=["updates", "messages"],
-            subgraphs=True,
+            stream_mode=["updates", "messages"] if stream_tokens else ["updates"],
+            subgraphs=nested,
             durability=durability,
         ):
+            namespace, mode, chunk = item if nested else ((), *item)
             agent = _agent_of(namespace)
             if mode == "messages":
                 message, meta = chunk
@@ -214,11 +221,13 @@ def run_turn(
                 ):
                     yield Token(message.text, agent or meta.get("lc_agent_name", ""))
                 continue
-            for update in (chunk or {}).values():
+            for node, update in (chunk or {}).items():
                 if not isinstance(update, dict):
                     continue
                 for message in update.get("messages") or []:
                     if isinstance(message, AIMessage):
+                        if not stream_tokens and node == "model" and message.text:
+                            yield Token(message.text, agent or message.name or "")
                         for call in message.tool_calls:
                             if call["id"] not in seen_calls:
                                 seen_calls.add(call["id"])

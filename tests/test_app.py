@@ -266,9 +266,25 @@ def test_a_typed_api_key_is_never_shown_or_saved(monkeypatch, tmp_path):
 
     shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.error, *at.info])
     assert secret not in shown
-    saved = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    saved = b"".join(p.read_bytes() for p in tmp_path.iterdir()) + _decoded(db)
     assert TUTORIAL[1].encode() in saved  # the turn's message was saved...
     assert secret.encode() not in saved  # ...and the key was not
+
+
+def _decoded(db) -> bytes:
+    """Every checkpoint and pending write, decompressed and deserialized, as text."""
+    import sqlite3
+
+    from support_agent.serde import CompressedSerializer
+
+    serde, out = CompressedSerializer(), []
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT type, checkpoint FROM checkpoints").fetchall()
+        rows += conn.execute("SELECT type, value FROM writes").fetchall()
+    for kind, blob in rows:
+        if kind and blob:
+            out.append(repr(serde.loads_typed((kind, blob))))
+    return "\n".join(out).encode()
 
 
 def test_turns_reuse_one_compiled_graph(monkeypatch):

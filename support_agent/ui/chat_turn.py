@@ -37,7 +37,13 @@ def run(
         machine_panel.show(workflow, live, live=True)
 
     stream = run_turn(
-        graph, workflow, ctx.thread_id, text, resume=resume, checkpoint_id=ctx.checkpoint_id
+        graph,
+        workflow,
+        ctx.thread_id,
+        text,
+        resume=resume,
+        checkpoint_id=ctx.checkpoint_id,
+        stream_tokens=not ctx.model.offline,
     )
     events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None

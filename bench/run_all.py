@@ -1,0 +1,376 @@
+"""Every speed number of the app, each beside its reference, from one run.
+
+    .venv/bin/python bench/run_all.py                 # everything (a few minutes)
+    .venv/bin/python bench/run_all.py --rounds 3      # quicker, noisier
+    .venv/bin/python bench/run_all.py --skip browser postgres
+
+One table. Each row is measured in this run next to its reference; "ratio" is
+the ratio of medians over interleaved rounds, and "spread" the lowest and
+highest per-round value. All turns use the offline model, so the numbers are
+what the app itself costs around a model.
+
+- turn cost: the chat page's path (one cached graph, `run_turn`, the thread
+  record) against the LangChain tutorial's bare agent (`create_agent` with
+  `InMemorySaver`, `invoke`), 30 threads x the tutorial's 4 turns per round;
+- page rerun (AppTest, `?thread=`, SQLite on disk) at 4, 50 and 200 turns;
+- time travel: reading a 200-turn thread's turns and rewind points;
+- storage of a 200-turn thread, and the largest model input over it;
+- 20 browser sessions' worth of concurrent turns on one SQLite store;
+- in Chromium: a new session to a usable chat input, and Enter to the reply
+  shown, at 4 and at 200 turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import page_rerun  # noqa: E402
+from langchain_core.messages import HumanMessage  # noqa: E402
+from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
+from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+
+from support_agent import build_support_agent  # noqa: E402
+from support_agent.builders import build_graph  # noqa: E402
+from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
+from support_agent.models import OfflineChatModel  # noqa: E402
+from support_agent.storage import open_store  # noqa: E402
+from support_agent.timeline import Timeline  # noqa: E402
+from support_agent.workflows import get_workflow  # noqa: E402
+
+TUTORIAL = [
+    "Hi, my phone screen is cracked",
+    "Yes, it's still under warranty",
+    "The screen is physically cracked from dropping it",
+    "What should I do?",
+]
+SUPPORT = get_workflow("support")
+ROWS: list[tuple[str, str, str, str, str]] = []
+
+
+def row(measure: str, value: str, reference: str, result: str, spread: str = "") -> None:
+    ROWS.append((measure, value, reference, result, spread))
+    print(f"  {measure}: {value} (reference {reference}) {result} {spread}", flush=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+# --- turn cost -----------------------------------------------------------------------
+
+
+class Variant:
+    """One way of running the tutorial's turns; `turn(thread, text)` runs one."""
+
+    def __init__(self, name: str, url: str | None, page_path: bool):
+        self.name, self.url, self.page_path = name, url, page_path
+
+    def open(self) -> None:
+        if self.url is None:
+            self.store = None
+            self.graph = build_support_agent(OfflineChatModel(), InMemorySaver())
+            return
+        self.store = open_store(self.url)
+        if self.page_path:  # as the chat page: built once, shared by every session
+            self.graph = build_graph("support", OfflineChatModel(), self.store.checkpointer)
+        else:
+            self.graph = build_support_agent(OfflineChatModel(), self.store.checkpointer)
+
+    def turn(self, thread: str, text: str) -> None:
+        if not self.page_path:
+            self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
+            return
+        events = list(run_turn(self.graph, SUPPORT, thread, text))
+        if not isinstance(events[-1], TurnEnd):
+            raise RuntimeError(f"{self.name}: {events[-1]}")
+        self.store.threads.touch(thread, "support", TUTORIAL[0])
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def per_turn(variant: Variant, threads: int) -> float:
+    """Median seconds of one turn over `threads` fresh threads of the tutorial."""
+    variant.open()
+    times = []
+    try:
+        for _ in range(threads):
+            thread = new_thread_id()
+            for text in TUTORIAL:
+                start = time.perf_counter()
+                variant.turn(thread, text)
+                times.append(time.perf_counter() - start)
+    finally:
+        variant.close()
+    return statistics.median(times)
+
+
+def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None:
+    print("turn cost", flush=True)
+    sqlite = f"sqlite:///{tmp / 'turns.db'}"
+    variants = {
+        "reference": Variant("tutorial agent, InMemorySaver, invoke", None, page_path=False),
+        "page_sqlite": Variant("chat page path, SQLite on disk", sqlite, page_path=True),
+        "page_memory": Variant("chat page path, memory", "memory://", page_path=True),
+        "bare_sqlite": Variant("tutorial agent, SQLite on disk, invoke", sqlite, page_path=False),
+    }
+    postgres = None
+    if with_postgres:
+        from tests.pg import fresh_database, postgres_server
+
+        postgres = postgres_server()
+        admin = postgres.__enter__()
+        variants["page_postgres"] = Variant(
+            "chat page path, PostgreSQL", fresh_database(admin), page_path=True
+        )
+        variants["bare_postgres"] = Variant(
+            "tutorial agent, PostgreSQL, invoke", fresh_database(admin), page_path=False
+        )
+    try:
+        results: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(rounds):  # interleaved: every variant once per round
+            for name, variant in variants.items():
+                results[name].append(per_turn(variant, threads))
+    finally:
+        if postgres is not None:
+            postgres.__exit__(None, None, None)
+
+    def compare(name: str, reference: str, goal: float | None) -> None:
+        ratios = [a / b for a, b in zip(results[name], results[reference], strict=True)]
+        ratio = statistics.median(results[name]) / statistics.median(results[reference])
+        verdict = f"{ratio:.2f}×" + (f" (goal ≤ {goal:.1f}×)" if goal else "")
+        row(
+            f"turn: {variants[name].name}",
+            ms(statistics.median(results[name])),
+            f"{variants[reference].name}: {ms(statistics.median(results[reference]))}",
+            verdict,
+            f"{min(ratios):.2f}–{max(ratios):.2f}×",
+        )
+
+    compare("page_sqlite", "reference", 1.0)
+    compare("page_memory", "reference", None)
+    compare("page_sqlite", "bare_sqlite", None)
+    if "page_postgres" in results:
+        compare("page_postgres", "reference", None)
+        compare("page_postgres", "bare_postgres", None)
+
+
+# --- a long thread: page, time travel, storage, model input ---------------------------
+
+
+class Recording(OfflineChatModel):
+    """The offline model, noting the largest input it was given."""
+
+    largest: int = 0
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        self.largest = max(self.largest, count_tokens_approximately(messages))
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        self.largest = max(self.largest, count_tokens_approximately(messages))
+        yield from super()._stream(messages, stop, run_manager, **kwargs)
+
+
+def long_thread(rounds: int, tmp: Path) -> None:
+    print("long threads", flush=True)
+    reruns: dict[int, list[float]] = {}
+    for turns in (4, 50, 200):
+        path = tmp / f"long-{turns}.db"
+        url = f"sqlite:///{path}"
+        os.environ["HANDOFF_DB_URL"] = url
+        page_rerun.write_thread(url, f"t{turns}", turns)
+        reruns[turns] = page_rerun.rerun_times(f"t{turns}", rounds)
+    base = statistics.median(reruns[4])
+    for turns, times in reruns.items():
+        row(
+            f"page rerun at {turns} turns (AppTest, SQLite)",
+            ms(statistics.median(times)),
+            f"4 turns: {ms(base)}",
+            f"{statistics.median(times) / base:.2f}× (goal ≤ 150 ms, flat)",
+            f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms",
+        )
+
+    store = open_store(f"sqlite:///{tmp / 'long-200.db'}")
+    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
+    opened = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        points = Timeline(graph, "t200").turns()
+        opened.append(time.perf_counter() - start)
+    assert len(points) == 200, len(points)
+    checkpoints = len(list(graph.get_state_history(thread_config("t200"))))
+    store.close()
+    row(
+        "time travel: turns and rewind points of a 200-turn thread",
+        ms(statistics.median(opened)),
+        "goal 300 ms",
+        f"{len(points)} rewind points",
+        f"{min(opened) * 1000:.0f}–{max(opened) * 1000:.0f} ms",
+    )
+    size = (tmp / "long-200.db").stat().st_size / 1e6
+    row(
+        "storage of a 200-turn thread (SQLite file)",
+        f"{size:.2f} MB",
+        "goal 2 MB",
+        f"{checkpoints} checkpoints, every turn a rewind point",
+    )
+
+    model = Recording()
+    graph = build_graph("support", model, InMemorySaver())
+    thread = new_thread_id()
+    texts = TUTORIAL + ["How long does the repair take?", "ok", "Where do I go?"] * 66
+    for text in texts[:200]:
+        list(run_turn(graph, SUPPORT, thread, text))
+    row(
+        "largest model input over 200 turns",
+        f"{model.largest} tokens",
+        "summarization trigger 4000 tokens",
+        "bounded" if model.largest < 6000 else "GROWS",
+    )
+
+
+# --- concurrency -----------------------------------------------------------------------
+
+
+def concurrency(sessions: int, tmp: Path) -> None:
+    print("concurrency", flush=True)
+    url = f"sqlite:///{tmp / 'concurrent.db'}"
+    store = open_store(url)
+    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
+    times: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def session() -> None:
+        thread = new_thread_id()
+        for text in TUTORIAL:
+            start = time.perf_counter()
+            events = list(run_turn(graph, SUPPORT, thread, text))
+            store.threads.touch(thread, "support", TUTORIAL[0])
+            with lock:
+                times.append(time.perf_counter() - start)
+                if not isinstance(events[-1], TurnEnd):
+                    errors.append(str(events[-1]))
+
+    workers = [threading.Thread(target=session) for _ in range(sessions)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    store.close()
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    row(
+        f"{sessions} concurrent sessions × 4 turns, one SQLite store",
+        f"p95 {ms(p95)}",
+        "goal p95 ≤ 500 ms, 0 errors",
+        f"{len(errors)} errors",
+        f"p50 {ms(statistics.median(times))}",
+    )
+
+
+# --- in the browser --------------------------------------------------------------------
+
+
+def browser(rounds: int, tmp: Path) -> None:
+    print("browser", flush=True)
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+
+    url = f"sqlite:///{tmp / 'browser.db'}"
+    page_rerun.write_thread(url, "t200", 200)
+    env = {"HANDOFF_DB_URL": url, "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as server, sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def ready(page, path: str = "") -> float:
+            start = time.perf_counter()
+            page.goto(server + path)
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled(timeout=60_000)
+            return time.perf_counter() - start
+
+        warm = chromium.new_page()
+        ready(warm)  # the first page load also starts the app's caches
+        sessions = []
+        for _ in range(rounds):
+            page = chromium.new_page()
+            sessions.append(ready(page))
+            page.close()
+        row(
+            "new browser session to a usable chat input",
+            ms(statistics.median(sessions)),
+            "goal 1.5 s",
+            "",
+            f"{min(sessions) * 1000:.0f}–{max(sessions) * 1000:.0f} ms",
+        )
+
+        def replies(path: str, label: str) -> None:
+            page = chromium.new_page()
+            ready(page, path)
+            waits = []
+            for i in range(rounds):
+                agents = page.get_by_test_id("stChatMessage")
+                before = agents.count()
+                box = page.get_by_test_id("stChatInputTextArea")
+                box.fill(["How long does the repair take?", "ok", "Where do I go?"][i % 3])
+                start = time.perf_counter()
+                box.press("Enter")
+                expect(agents).to_have_count(before + 2, timeout=60_000)
+                expect(agents.last).not_to_be_empty(timeout=60_000)
+                waits.append(time.perf_counter() - start)
+            page.close()
+            waits.sort()
+            row(
+                f"Enter to reply shown, {label}",
+                f"p95 {ms(waits[int(0.95 * (len(waits) - 1))])}",
+                "goal p95 ≤ 500 ms",
+                "",
+                f"median {ms(statistics.median(waits))}",
+            )
+
+        replies("", "new conversation")
+        replies("/?thread=t200", "200-turn thread")
+        chromium.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=30, help="threads per turn-cost round")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["browser", "postgres"])
+    args = parser.parse_args()
+    os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
+    sections: list[tuple[str, Callable[[Path], None]]] = [
+        ("turns", lambda t: turn_cost(args.rounds, args.threads, "postgres" not in args.skip, t)),
+        ("long", lambda t: long_thread(args.rounds, t)),
+        ("concurrency", lambda t: concurrency(20, t)),
+    ]
+    if "browser" not in args.skip:
+        sections.append(("browser", lambda t: browser(args.rounds, t)))
+    for _name, run in sections:
+        with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp:
+            run(Path(tmp))
+    print(f"\n{sys.platform}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
+    print("| measure | value | reference | ratio / result | spread |")
+    print("|---|---:|---|---|---|")
+    for measure, value, reference, result, spread in ROWS:
+        print(f"| {measure} | {value} | {reference} | {result} | {spread} |")
+
+
+if __name__ == "__main__":
+    main()
