@@ -7,7 +7,8 @@ message forks the thread there; the old branch stays in the history. A branch
 is named by its head (a checkpoint nobody continues from).
 
 Reading the history deserializes every checkpoint, so `Timeline` reads it
-once and answers both questions (branches, turns of a branch) from that read.
+once, straight from the checkpointer (no state snapshots are built), and
+answers both questions (branches, turns of a branch) from that read.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ class Branch:
     created_at: str
 
 
+@dataclass(frozen=True)
+class _Saved:
+    """One checkpoint as the timeline needs it."""
+
+    config: dict
+    parent_config: dict | None
+    values: dict
+    created_at: str
+
+
 def _id(snapshot) -> str:
     return snapshot.config["configurable"]["checkpoint_id"]
 
@@ -50,7 +61,13 @@ class Timeline:
     """One read of a thread's history: its branches and the turns of each."""
 
     def __init__(self, graph, thread_id: str):
-        history = list(graph.get_state_history(thread_config(thread_id)))
+        # The conversation's own checkpoints: agents inside a graph keep theirs
+        # under other namespaces.
+        config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+        history = [
+            _Saved(t.config, t.parent_config, t.checkpoint["channel_values"], t.checkpoint["ts"])
+            for t in graph.checkpointer.list(config)
+        ]
         self.snapshots = {_id(s): s for s in history}
         self.latest_id = _id(history[0]) if history else None  # newest first
 
