@@ -92,7 +92,16 @@ class Variant:
         if not self.page_path:
             self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
             return
-        events = list(run_turn(self.graph, SUPPORT, thread, text))
+        events = list(
+            run_turn(
+                self.graph,
+                SUPPORT,
+                thread,
+                text,
+                stream_tokens=False,  # the offline model answers at once
+                first_turn=text == TUTORIAL[0],  # as the page knows from its state
+            )
+        )
         if not isinstance(events[-1], TurnEnd):
             raise RuntimeError(f"{self.name}: {events[-1]}")
         self.store.threads.touch(thread, "support", TUTORIAL[0])
@@ -323,7 +332,9 @@ def browser(rounds: int, tmp: Path) -> None:
             page = chromium.new_page()
             ready(page, path)
             waits = []
+            idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
             for i in range(rounds):
+                expect(idle).to_have_count(1, timeout=60_000)
                 agents = page.get_by_test_id("stChatMessage")
                 before = agents.count()
                 box = page.get_by_test_id("stChatInputTextArea")

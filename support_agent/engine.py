@@ -167,6 +167,7 @@ def run_turn(
     resume: bool = False,
     checkpoint_id: str | None = None,
     stream_tokens: bool = True,
+    first_turn: bool | None = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -175,6 +176,7 @@ def run_turn(
     `checkpoint_id` continues from an earlier checkpoint (a new branch).
     `stream_tokens=False` sends each reply whole, as one `Token`: for a model
     that answers at once (the offline one), token streaming only costs time.
+    `first_turn` says whether the thread is new, when the caller knows (saves a read).
     """
     if resume:
         payload = None
@@ -189,15 +191,17 @@ def run_turn(
     # turn still saves where it stopped, so Retry continues it. A process killed
     # mid-turn loses only that unfinished turn. The very first turn also keeps its
     # "input" checkpoint: the empty conversation is the rewind point before turn 1.
-    try:
-        first = graph.checkpointer is not None and not _has_checkpoint(graph, thread_id)
-    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-        yield describe_failure(exc)
-        return
-    durability = "sync" if first else "exit"
+    if first_turn is None:
+        try:
+            first_turn = graph.checkpointer is not None and not _has_checkpoint(graph, thread_id)
+        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+            yield describe_failure(exc)
+            return
+    durability = "sync" if first_turn and not checkpoint_id else "exit"
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
+    final: dict | None = None
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
     # agent has no subgraphs, and asking for them costs a third of a turn.
     nested = workflow.graph_endpoints
@@ -205,11 +209,17 @@ def run_turn(
         for item in graph.stream(
             payload,
             config,
-            stream_mode=["updates", "messages"] if stream_tokens else ["updates"],
+            stream_mode=["updates", "values", "messages"]
+            if stream_tokens
+            else ["updates", "values"],
             subgraphs=nested,
             durability=durability,
         ):
             namespace, mode, chunk = item if nested else ((), *item)
+            if mode == "values":
+                if not namespace:
+                    final = chunk  # the state after the last step: what TurnEnd reports
+                continue
             agent = _agent_of(namespace)
             if mode == "messages":
                 message, meta = chunk
@@ -250,7 +260,9 @@ def run_turn(
     except Exception as exc:  # noqa: BLE001 - every failure becomes a clear message
         yield describe_failure(exc)
         return
-    yield TurnEnd(dict(graph.get_state(thread_config(thread_id)).values))
+    if final is None:  # nothing ran (a resume with nothing left to do)
+        final = graph.get_state(thread_config(thread_id)).values
+    yield TurnEnd(dict(final))
 
 
 def _has_checkpoint(graph: Any, thread_id: str) -> bool:

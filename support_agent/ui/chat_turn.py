@@ -44,6 +44,7 @@ def run(
         resume=resume,
         checkpoint_id=ctx.checkpoint_id,
         stream_tokens=not ctx.model.offline,
+        first_turn=not resume and not state.get("messages"),
     )
     events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None

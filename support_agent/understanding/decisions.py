@@ -17,12 +17,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from datetime import date
+from functools import cache, lru_cache
 from pathlib import Path
 
 from support_agent.understanding.answers import coverage_statement, hedges, short_answer
 from support_agent.understanding.bayes import NaiveBayes
-from support_agent.understanding.dates import device_age_months
+from support_agent.understanding.dates import device_age_months, reference_date
 from support_agent.understanding.languages import read_language
 from support_agent.understanding.text import features, fold, words
 
@@ -187,6 +188,19 @@ def warm_up() -> None:
 
 def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
     """Read `text` for decision `name`; `learned` replaces the shipped model (for evaluation)."""
+    if learned is not None:
+        return _reading(name, text, learned)
+    # A turn asks about the same words several times (each model call, each look
+    # back over earlier messages): remember answers, per reference date.
+    return _remembered(name, text, reference_date())
+
+
+@lru_cache(maxsize=8192)
+def _remembered(name: str, text: str, _today: date) -> Reading:
+    return _reading(name, text, None)
+
+
+def _reading(name: str, text: str, learned: NaiveBayes | None) -> Reading:
     decision = DECISIONS[name]
     language = read_language(text)
     if language.language != "English":
