@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from support_agent.engine import thread_config
 from support_agent.history import customer_turns
 
 
