@@ -43,6 +43,7 @@ def write_thread(url: str, thread_id: str, turns: int) -> None:
         events = list(run_turn(graph, get_workflow("support"), thread_id, text))
         assert isinstance(events[-1], TurnEnd), events[-1]
     store.threads.touch(thread_id, "support", texts[0])
+    store.close()
 
 
 def rerun_times(thread_id: str, rounds: int) -> list[float]:

@@ -189,15 +189,16 @@ def run_turn(
     config = {**thread_config(thread_id, checkpoint_id), "recursion_limit": MAX_TURN_STEPS}
     # One checkpoint per finished turn: that is what a user rewinds to, and a failed
     # turn still saves where it stopped, so Retry continues it. A process killed
-    # mid-turn loses only that unfinished turn. The very first turn also keeps its
-    # "input" checkpoint: the empty conversation is the rewind point before turn 1.
-    if first_turn is None:
-        try:
+    # mid-turn loses only that unfinished turn. A new thread first gets an empty
+    # checkpoint: the rewind point before turn 1.
+    try:
+        if first_turn is None:
             first_turn = graph.checkpointer is not None and not _has_checkpoint(graph, thread_id)
-        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-            yield describe_failure(exc)
-            return
-    durability = "sync" if first_turn and not checkpoint_id else "exit"
+        if first_turn and not checkpoint_id and not resume:
+            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node="__start__")
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        yield describe_failure(exc)
+        return
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
@@ -213,7 +214,7 @@ def run_turn(
             if stream_tokens
             else ["updates", "values"],
             subgraphs=nested,
-            durability=durability,
+            durability="exit",
         ):
             namespace, mode, chunk = item if nested else ((), *item)
             if mode == "values":
