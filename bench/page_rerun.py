@@ -42,6 +42,7 @@ def write_thread(url: str, thread_id: str, turns: int) -> None:
     for text in texts[:turns]:
         events = list(run_turn(graph, get_workflow("support"), thread_id, text))
         assert isinstance(events[-1], TurnEnd), events[-1]
+        store.turn_points.record(store.checkpointer, thread_id, "current_step")  # as the page
     store.threads.touch(thread_id, "support", texts[0])
     store.close()
 

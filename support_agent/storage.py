@@ -22,6 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
+from support_agent.turn_points import TurnPoints
 
 DB_URL_ENV = "HANDOFF_DB_URL"
 DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
@@ -44,6 +45,11 @@ class Store:
         return Threads(self.db)
 
     @cached_property
+    def turn_points(self) -> TurnPoints:
+        """Per finished turn: the checkpoints before and after it (time travel)."""
+        return TurnPoints(self.db)
+
+    @cached_property
     def prompts(self) -> PromptVersions:
         """Saved prompt / tool-description versions and which are active."""
         return PromptVersions(self.db)
@@ -52,6 +58,7 @@ class Store:
         """Remove a conversation for good: its checkpoints and its record."""
         self.checkpointer.delete_thread(thread_id)
         self.threads.forget(thread_id)
+        self.turn_points.forget(thread_id)
 
     def close(self) -> None:
         for resource in self.resources:

@@ -127,3 +127,44 @@ def turns(graph, thread_id: str, head_id: str | None = None) -> list[TurnPoint]:
 
 def branches(graph, thread_id: str) -> list[Branch]:
     return Timeline(graph, thread_id).branches()
+
+
+class RecordedTimeline:
+    """The same answers as `Timeline`, from the turn points the app recorded
+    (`support_agent.turn_points`): no checkpoint is read."""
+
+    def __init__(self, points: list[dict[str, Any]], latest_id: str, state_key: str):
+        self.by_after = {p["after_id"]: p for p in points}
+        self.latest_id = latest_id
+        self.state_key = state_key
+
+    def branches(self) -> list[Branch]:
+        continued = {p["before_id"] for p in self.by_after.values()}
+        heads = [p for p in self.by_after.values() if p["after_id"] not in continued]
+        out = [Branch(p["after_id"], p["turn"], p["text"], p["created_at"]) for p in heads]
+        return sorted(out, key=lambda b: b.created_at, reverse=True)
+
+    def turns(self, head_id: str | None = None) -> list[TurnPoint]:
+        chain, head = [], head_id or self.latest_id
+        while head in self.by_after:
+            chain.append(self.by_after[head])
+            head = self.by_after[head]["before_id"]
+        return [
+            TurnPoint(
+                number=p["turn"],
+                text=p["text"],
+                before_id=p["before_id"],
+                after={self.state_key: p["step"] or None, "turn": p["turn"]},
+            )
+            for p in reversed(chain)
+        ]
+
+
+def read(
+    graph, thread_id: str, recorded: list[dict[str, Any]], latest_id: str, state_key: str
+) -> Timeline | RecordedTimeline:
+    """The thread's timeline: from recorded turn points when they reach its latest
+    checkpoint, else from the history."""
+    if any(p["after_id"] == latest_id for p in recorded):
+        return RecordedTimeline(recorded, latest_id, state_key)
+    return Timeline(graph, thread_id)

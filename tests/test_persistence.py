@@ -208,3 +208,27 @@ def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url
     assert isinstance(events[-1], TurnEnd)
     assert len(branches(graph, thread)) == 2
     store.close()
+
+
+def test_recorded_turn_points_give_the_same_timeline_as_the_history(store_url):
+    from support_agent.timeline import RecordedTimeline, Timeline
+
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    for text in TUTORIAL:
+        chat(graph, thread, text)
+        store.turn_points.record(store.checkpointer, thread, "current_step")
+    latest = store.checkpointer.get_tuple(thread_config(thread)).config["configurable"]
+    recorded = RecordedTimeline(
+        store.turn_points.of(thread), latest["checkpoint_id"], "current_step"
+    )
+    history = Timeline(graph, thread)
+    as_rows = lambda points: [  # noqa: E731
+        (p.number, p.text, p.before_id, p.after.get("current_step")) for p in points
+    ]
+    assert as_rows(recorded.turns()) == as_rows(history.turns())
+    assert [b.head_id for b in recorded.branches()] == [b.head_id for b in history.branches()]
+    store.delete_thread(thread)
+    assert store.turn_points.of(thread) == []
+    store.close()

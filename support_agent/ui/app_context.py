@@ -68,6 +68,8 @@ class Context:
         """After a turn: the thread is listed, titled by its first message, and linkable."""
         self.back_to_latest()
         self.store.threads.touch(self.thread_id, self.workflow, first_message)
+        state_key = WORKFLOWS[self.workflow].state_key
+        self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
         session.publish(self.thread_id)
 
     def new_conversation(self, workflow: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from support_agent.engine import thread_config
-from support_agent.timeline import Timeline
+from support_agent.timeline import RecordedTimeline, Timeline, read
 from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
@@ -42,17 +42,28 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             st.rerun()
 
 
-def _timeline(ctx) -> Timeline | None:
-    """The thread's timeline, read once per new checkpoint (reading it is costly)."""
+def _timeline(
+    ctx, workflow: Workflow, history_allowed: bool
+) -> Timeline | RecordedTimeline | None:
+    """The thread's timeline, read once per new checkpoint.
+
+    From the recorded turn points when they reach the latest checkpoint (instant);
+    otherwise from the history, only if `history_allowed` (costly on long threads).
+    """
     latest = ctx.store.checkpointer.get_tuple(thread_config(ctx.thread_id))
     if latest is None:
         return None
-    key = (ctx.thread_id, latest.config["configurable"]["checkpoint_id"])
+    latest_id = latest.config["configurable"]["checkpoint_id"]
+    key = (ctx.thread_id, latest_id)
     cached = st.session_state.get(TIMELINE_KEY)
-    if not cached or cached[0] != key:
-        cached = (key, Timeline(ctx.reader(), ctx.thread_id))
-        st.session_state[TIMELINE_KEY] = cached
-    return cached[1]
+    if cached and cached[0] == key:
+        return cached[1]
+    recorded = ctx.store.turn_points.of(ctx.thread_id)
+    if not history_allowed and not any(p["after_id"] == latest_id for p in recorded):
+        return None
+    timeline = read(ctx.reader(), ctx.thread_id, recorded, latest_id, workflow.state_key)
+    st.session_state[TIMELINE_KEY] = (key, timeline)
+    return timeline
 
 
 def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
@@ -63,12 +74,16 @@ def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
         return
     with st.expander("🕰️ Time travel", expanded=viewing is not None or editing):
         loaded = st.session_state.get(LOAD_KEY) == ctx.thread_id
-        if turns_so_far > AUTO_LOAD_TURNS and not loaded and not viewing:
+        allowed = loaded or viewing is not None or turns_so_far <= AUTO_LOAD_TURNS
+        timeline = _timeline(ctx, workflow, history_allowed=allowed)
+        if timeline is None and not allowed:
+            # A thread without recorded turn points (written by the CLI or an
+            # older version): its history must be read, which takes a moment.
             st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
             if not st.button("Load the timeline", icon="🕰️"):
                 return
             st.session_state[LOAD_KEY] = ctx.thread_id
-        timeline = _timeline(ctx)
+            timeline = _timeline(ctx, workflow, history_allowed=True)
         if timeline is None:
             return
         heads = timeline.branches()
