@@ -41,10 +41,7 @@ from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
-from support_agent import (
-    build_support_agent,  # noqa: E402
-    timeline,  # noqa: E402
-)
+from support_agent import build_support_agent, timeline  # noqa: E402
 from support_agent.builders import build_graph  # noqa: E402
 from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
 from support_agent.models import OfflineChatModel  # noqa: E402

@@ -130,4 +130,7 @@ def test_a_long_timeline_opens_at_once_from_the_recorded_turn_points():
         send(at, "What should I do?")
     # every turn recorded its rewind point: no need to read the whole history
     assert not [b for b in at.button if b.label == "Load the timeline"]
+    # the latest turns are drawn; the rest are one click away
+    assert len([b for b in at.button if b.label == "Rewind here"]) == 12
+    click(at, "Show all 31 turns")
     assert len([b for b in at.button if b.label == "Rewind here"]) == 31

@@ -13,6 +13,8 @@ RESEND_KEY = "chat.turn_resend"  # {"checkpoint_id", "text"} waiting to be sent
 TIMELINE_KEY = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
 LOAD_KEY = "chat.timeline_loaded"  # thread whose long timeline the user asked for
 AUTO_LOAD_TURNS = 30
+SHOWN_TURNS = 12  # rows drawn at first: a long thread must not slow every rerun
+ALL_KEY = "chat.timeline_all"  # thread whose every turn the user asked to see
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -42,9 +44,7 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             st.rerun()
 
 
-def _timeline(
-    ctx, workflow: Workflow, history_allowed: bool
-) -> Timeline | RecordedTimeline | None:
+def _timeline(ctx, workflow: Workflow, history_allowed: bool) -> Timeline | RecordedTimeline | None:
     """The thread's timeline, read once per new checkpoint.
 
     From the recorded turn points when they reach the latest checkpoint (instant);
@@ -113,7 +113,13 @@ def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
             if viewing and viewing["checkpoint_id"] in {b.head_id for b in heads}
             else current_head
         )
-        for point in timeline.turns(head):
+        points = timeline.turns(head)
+        if len(points) > SHOWN_TURNS and st.session_state.get(ALL_KEY) != ctx.thread_id:
+            if st.button(f"Show all {len(points)} turns", icon="⏫", key="timeline-all"):
+                st.session_state[ALL_KEY] = ctx.thread_id
+                st.rerun()
+            points = points[-SHOWN_TURNS:]
+        for point in points:
             step = workflow.step(workflow.current(point.after)).title
             row = st.columns([6, 2, 2], vertical_alignment="center")
             row[0].markdown(
