@@ -37,14 +37,14 @@ class Server(str):
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], port: int | None = None):
+def streamlit_server(env: dict[str, str], port: int | None = None, script: str = "app.py"):
     """Run `streamlit run app.py` headless; yield its base URL once it serves.
 
     The URL is a `Server` (a str) whose `.process` a test may kill outright.
     """
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT,
         env={**os.environ, **env},
