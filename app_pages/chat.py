@@ -25,7 +25,7 @@ rewound = st.empty()
 with rewound.container():
     time_travel.banner(ctx)
 
-transcript.show_saved(workflow, saved_transcript(state))
+transcript.show_saved(workflow, saved_transcript(state), ctx.thread_id)
 if state.get("handoff_limited"):
     st.info(
         "Transfer limit reached this turn: the agent answered itself instead of handing "

@@ -302,3 +302,14 @@ def test_turns_reuse_one_compiled_graph(monkeypatch):
     send(other, "My phone has been really slow since the last update")
     # one graph to run turns and one to read state, shared by both sessions
     assert sorted(built) == ["support", "support"]
+
+
+def test_a_long_conversation_draws_its_latest_messages_and_the_rest_on_request():
+    at = start()
+    for text in ["Hi, my phone screen is cracked", "yes"] + ["How long does it take?"] * 10:
+        send(at, text)
+    assert len(customer_bubbles(at)) < 12
+    assert customer_bubbles(at)[-1] == "How long does it take?"
+    earlier = next(b for b in at.button if b.label.startswith("Show ") and "earlier" in b.label)
+    earlier.click().run()
+    assert len(customer_bubbles(at)) == 12

@@ -22,7 +22,17 @@ def show_customer(text: str) -> None:
         st.markdown(escape_markdown(text))
 
 
-def show_saved(workflow: Workflow, items: list[ChatItem]) -> None:
+WINDOW = 16  # chat items drawn at first: a long conversation redraws as fast as a short one
+EARLIER_KEY = "chat.show_earlier"  # thread whose whole transcript the user asked for
+
+
+def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -> None:
+    hidden = len(items) - WINDOW
+    if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
+        if st.button(f"Show {hidden} earlier messages", icon="⏫", key="chat-earlier"):
+            st.session_state[EARLIER_KEY] = thread_id
+            st.rerun()
+        items = items[-WINDOW:]
     for item in items:
         if item.role == "customer":
             show_customer(item.text)
