@@ -354,14 +354,17 @@ def browser(rounds: int, tmp: Path) -> None:
             idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
             for i in range(rounds):
                 expect(idle).to_have_count(1, timeout=60_000)
-                agents = page.get_by_test_id("stChatMessage")
-                before = agents.count()
+                text = f"{['How long does the repair take?', 'ok', 'Where do I go?'][i % 3]} ({i})"
                 box = page.get_by_test_id("stChatInputTextArea")
-                box.fill(["How long does the repair take?", "ok", "Where do I go?"][i % 3])
+                box.fill(text)
                 start = time.perf_counter()
                 box.press("Enter")
-                expect(agents).to_have_count(before + 2, timeout=60_000)
-                expect(agents.last).not_to_be_empty(timeout=60_000)
+                # shown: the customer's bubble, then an agent's reply after it
+                bubbles = page.get_by_test_id("stChatMessage")
+                expect(bubbles.filter(has_text=text)).to_have_count(1, timeout=60_000)
+                last = bubbles.last
+                expect(last.get_by_test_id("stChatMessageAvatarUser")).to_have_count(0)
+                expect(last).not_to_be_empty(timeout=60_000)
                 waits.append(time.perf_counter() - start)
             page.close()
             waits.sort()
