@@ -9,6 +9,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.middleware import StepConfigMiddleware
+from support_agent.middleware.provider_errors import ProviderErrorMiddleware
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import get_model
 from support_agent.workflows.support import SUPPORT
@@ -39,6 +40,7 @@ def build_support_agent(
         middleware=[
             StepConfigMiddleware(SUPPORT, prompts=prompts),
             SummarizationMiddleware(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+            ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
         checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
         name="support_agent",

@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langgraph.errors import GraphRecursionError
 
 from support_agent.middleware import StepRequirementError
+from support_agent.middleware.provider_errors import ProviderError, redact
 from support_agent.models import ModelConfigError
 from support_agent.workflow import Workflow
 
@@ -112,8 +113,10 @@ def is_store_error(exc: BaseException) -> bool:
 
 def describe_failure(exc: BaseException) -> Error:
     """A clear, key-free message for a failed turn."""
+    if isinstance(exc, ProviderError):
+        return Error(exc.kind, str(exc), retryable=exc.retryable)
     if isinstance(exc, ModelConfigError):
-        return Error("config", str(exc))
+        return Error("config", redact(str(exc)))
     if isinstance(exc, GraphRecursionError):
         return Error(
             "provider",
@@ -154,7 +157,9 @@ def describe_failure(exc: BaseException) -> Error:
             retryable=True,
         )
     return Error(
-        "provider", f"The turn failed ({name}): {exc}. Your message is kept; Retry.", retryable=True
+        "provider",
+        f"The turn failed ({name}): {redact(str(exc))}. Your message is kept; Retry.",
+        retryable=True,
     )
 
 

@@ -313,3 +313,18 @@ def test_a_long_conversation_draws_its_latest_messages_and_the_rest_on_request()
     earlier = next(b for b in at.button if b.label.startswith("Show ") and "earlier" in b.label)
     earlier.click().run()
     assert len(customer_bubbles(at)) == 12
+
+
+def test_a_remote_image_in_a_model_reply_is_shown_as_a_link_not_loaded(monkeypatch):
+    from tests.openai_stub import OpenAIStub
+
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+    with OpenAIStub("image") as stub:
+        at = start()
+        at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
+        at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(stub.url).run()
+        send(at, "Hi, my phone screen is cracked")
+        assert stub.requests, "the reply came from the loopback server"
+    shown = [m.value for m in at.markdown if "status" in m.value]
+    assert shown and all("![status]" not in v.replace("\\![", "") for v in shown)
+    assert any("\\![status](http://127.0.0.1:9/x.png" in v for v in shown)

@@ -18,6 +18,8 @@ from support_agent.models.offline import OfflineChatModel
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
+TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one model request may take (default 60)
+RETRIES_ENV = "SUPPORT_AGENT_MAX_RETRIES"  # retries of a failed request (default 2)
 OFFLINE = "offline"
 
 # provider -> environment variable holding its key (None: no key needed)
@@ -64,11 +66,28 @@ def key_status(environ: dict[str, str] | None = None) -> dict[str, bool]:
     return {p: (var is None or bool(env.get(var))) for p, var in KEY_VARS.items()}
 
 
+def limits() -> tuple[float, int]:
+    """(request timeout in seconds, retries) from the settings, with safe defaults."""
+    try:
+        timeout = float(os.environ.get(TIMEOUT_ENV) or 60)
+        retries = int(os.environ.get(RETRIES_ENV) or 2)
+    except ValueError as exc:
+        raise ModelConfigError(
+            f"{TIMEOUT_ENV} must be a number of seconds and {RETRIES_ENV} a whole number."
+        ) from exc
+    return max(timeout, 1.0), max(retries, 0)
+
+
+def _same_url(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
 def get_model(
     spec: str | None = None,
     *,
     base_url: str | None = None,
     api_key: str | None = None,
+    operator_key: str | None = None,
     temperature: float = 0.0,
 ) -> BaseChatModel:
     """The chat model for `spec` (`offline` or `provider:model`).
@@ -76,20 +95,41 @@ def get_model(
     `base_url` (or `SUPPORT_AGENT_BASE_URL`) points an `openai:` model at any
     OpenAI-compatible server, such as a local llama.cpp or vLLM; such servers
     rarely need a real key, so a placeholder is sent when none is set.
+
+    Keys: `api_key` is one the visitor typed; the operator's (`operator_key`,
+    from secrets.toml, or the provider's environment variable) is only sent to
+    the provider's own endpoint or to the base URL the operator configured
+    (`SUPPORT_AGENT_BASE_URL`), never to a URL a visitor typed. Every request
+    has a timeout and a bounded number of retries (`limits()`).
     """
     spec = (spec or default_model_spec()).strip()
     if spec == OFFLINE:
         return OfflineChatModel()
     provider, name = split_spec(spec)
-    base_url = base_url or os.environ.get(BASE_URL_ENV) or None
-    kwargs: dict = {"temperature": temperature}
+    configured_url = os.environ.get(BASE_URL_ENV) or None
+    base_url = base_url or configured_url
+    trusted = base_url is None or _same_url(base_url, configured_url)
+    timeout, retries = limits()
+    kwargs: dict = {"temperature": temperature, "max_retries": retries}
+    if provider == "ollama":
+        kwargs["client_kwargs"] = {"timeout": timeout}
+        kwargs.pop("max_retries")
+    else:
+        kwargs["timeout"] = timeout
     variable = KEY_VARS.get(provider)
-    key = api_key or (os.environ.get(variable) if variable else None)
+    operators = operator_key or (os.environ.get(variable) if variable else None)
+    key = api_key or (operators if trusted else None)
     if base_url:
         kwargs["base_url"] = base_url
     if not key:
         if base_url and provider == "openai":
             key = "not-needed"  # local OpenAI-compatible servers ignore it
+        elif variable and not trusted:
+            raise ModelConfigError(
+                f"The base URL {base_url} was typed in this session, so the operator's "
+                f"{variable} is not sent there. Type a key for that server, or use the "
+                f"provider's own endpoint."
+            )
         elif variable:
             raise MissingKeyError(provider, variable)
     if key:
@@ -114,4 +154,5 @@ __all__ = [
     "default_model_spec",
     "get_model",
     "key_status",
+    "limits",
 ]

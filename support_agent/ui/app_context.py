@@ -59,7 +59,11 @@ class Context:
 
     def runner(self):
         graph = runtime.runner_graph(
-            self.workflow, self.model.spec, self.model.base_url, self.model.api_key
+            self.workflow,
+            self.model.spec,
+            self.model.base_url,
+            self.model.api_key,
+            self.model.operator_key,
         )
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})

@@ -25,7 +25,8 @@ CHOICES = {
 class ModelChoice:
     spec: str
     base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)  # typed in this session
+    operator_key: str | None = field(default=None, repr=False)  # from secrets.toml
 
     @property
     def offline(self) -> bool:
@@ -78,6 +79,7 @@ def model_picker() -> ModelChoice:
         base_url = st.text_input("Base URL", value=fallback, key=f"model.url.{label}")
     variable = KEY_VARS.get(provider)
     api_key = None
+    source = None
     if variable:
         typed = st.text_input(
             f"{variable} (kept in this browser session only)",
@@ -92,5 +94,17 @@ def model_picker() -> ModelChoice:
             st.caption(
                 f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above."
             )
-        api_key = typed or secret(variable) or None
-    return ModelChoice(f"{provider}:{name.strip()}", base_url=base_url, api_key=api_key)
+        api_key = typed or None
+        operator_key = secret(variable) or None
+        if wants_url and base_url and not typed and source != "this session":
+            configured = os.environ.get(BASE_URL_ENV, "").strip().rstrip("/")
+            if base_url.strip().rstrip("/") != configured:
+                st.caption(
+                    f"The operator's {variable} is only sent to the provider or the server "
+                    "the operator configured; type a key if this server needs one."
+                )
+    else:
+        operator_key = None
+    return ModelChoice(
+        f"{provider}:{name.strip()}", base_url=base_url, api_key=api_key, operator_key=operator_key
+    )

@@ -59,16 +59,29 @@ def reader_graph(workflow: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _runner(workflow: str, spec: str, base_url: str | None, api_key: str | None, url: str):
+def _runner(
+    workflow: str,
+    spec: str,
+    base_url: str | None,
+    api_key: str | None,
+    operator_key: str | None,
+    url: str,
+):
     # Compiling a graph is ~30% of an offline turn's CPU: build one per workflow and
     # model setting, shared by every session. The active prompt versions are read
     # from the store at each model call, so a cached graph still sees every edit.
-    model = get_model(spec, base_url=base_url or None, api_key=api_key or None)
+    model = get_model(spec, base_url=base_url, api_key=api_key, operator_key=operator_key)
     current = _store(url)
     return build_graph(workflow, model, current.checkpointer, prompts=current.prompts.source())
 
 
-def runner_graph(workflow: str, spec: str, base_url: str | None, api_key: str | None):
+def runner_graph(
+    workflow: str,
+    spec: str,
+    base_url: str | None,
+    api_key: str | None,
+    operator_key: str | None = None,
+):
     """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
     store()  # opens the store (and warms the offline model) if this is the first call
-    return _runner(workflow, spec, base_url or None, api_key or None, _url())
+    return _runner(workflow, spec, base_url or None, api_key or None, operator_key or None, _url())

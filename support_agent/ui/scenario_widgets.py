@@ -112,7 +112,10 @@ def run_button(ctx, chosen: list[Scenario]) -> None:
         return
     try:
         model = get_model(
-            ctx.model.spec, base_url=ctx.model.base_url or None, api_key=ctx.model.api_key or None
+            ctx.model.spec,
+            base_url=ctx.model.base_url or None,
+            api_key=ctx.model.api_key or None,
+            operator_key=ctx.model.operator_key,
         )
     except ModelConfigError as exc:
         st.error(str(exc), icon="🔑")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from support_agent.engine import Error, Event, Token, ToolCall, ToolResult, Transition, TurnEnd
 from support_agent.history import ChatItem
-from support_agent.ui.text import escape_markdown
+from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream
 from support_agent.workflow import Workflow
 
 AGENT_AVATAR = "🎧"
@@ -47,13 +47,13 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                 for use in item.tools:
                     text = next(texts, "")
                     if text:
-                        st.markdown(text)
+                        st.markdown(inert_markdown(text))
                     _saved_tool(use.name, use.args, use.result, use.ok)
                     if use.transition:
                         _transition_line(workflow, use.transition["target"], use.name)
                 for text in texts:
                     if text:
-                        st.markdown(text)
+                        st.markdown(inert_markdown(text))
 
 
 def _agent_label(workflow: Workflow, agent: str) -> None:
@@ -120,12 +120,12 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                 return
 
     with st.chat_message("assistant", avatar=AGENT_AVATAR):
-        st.write_stream(tokens())
+        st.write_stream(inert_stream(tokens()))
         while pending:
             event = pending.pop()
             if isinstance(event, Token):  # another agent speaks: name it, then stream on
                 introduce(event.agent)
-                st.write_stream(chain([event.text], tokens()))
+                st.write_stream(inert_stream(chain([event.text], tokens())))
                 continue
             seen.append(event)
             if isinstance(event, ToolCall):
@@ -144,5 +144,5 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                     on_transition(event)
             elif isinstance(event, Error | TurnEnd):
                 break
-            st.write_stream(tokens())
+            st.write_stream(inert_stream(tokens()))
     return seen

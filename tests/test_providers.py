@@ -1,0 +1,134 @@
+"""A real OpenAI-compatible server on loopback (tests/openai_stub.py), not a patched
+client: which key goes where, what a failing provider looks like, what is stored."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from support_agent.builders import build_graph
+from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
+from support_agent.models import ModelConfigError, get_model
+from support_agent.serde import CompressedSerializer
+from support_agent.storage import open_store
+from support_agent.workflows import get_workflow
+from tests.openai_stub import OpenAIStub
+
+OPERATOR_KEY = "sk-operator-KEEP-OUT-0123456789"
+VISITOR_KEY = "sk-visitor-typed-9876543210"
+SUPPORT = get_workflow("support")
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", OPERATOR_KEY)
+    monkeypatch.delenv("SUPPORT_AGENT_BASE_URL", raising=False)
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+    with OpenAIStub() as server:
+        yield server
+
+
+def turn(model, text="Hi, my phone screen is cracked", store=None, thread=None):
+    checkpointer = store.checkpointer if store else None
+    graph = build_graph("support", model, checkpointer)
+    thread = thread or new_thread_id()
+    return graph, thread, list(run_turn(graph, SUPPORT, thread, text))
+
+
+# --- which key goes where ---------------------------------------------------------------
+
+
+def test_the_operators_key_never_goes_to_a_url_a_visitor_typed(stub):
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url))
+    assert isinstance(events[-1], TurnEnd)
+    assert stub.requests and OPERATOR_KEY not in stub.requests[-1]["auth"]
+    secrets_toml_key = get_model("openai:stub", base_url=stub.url, operator_key="sk-from-toml")
+    turn(secrets_toml_key)
+    assert "sk-from-toml" not in stub.requests[-1]["auth"]
+
+
+def test_the_operators_configured_url_gets_the_operators_key(stub, monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", stub.url)
+    turn(get_model("openai:stub"))
+    assert stub.requests[-1]["auth"] == f"Bearer {OPERATOR_KEY}"
+
+
+def test_a_typed_key_goes_to_the_typed_url(stub):
+    turn(get_model("openai:stub", base_url=stub.url, api_key=VISITOR_KEY))
+    assert stub.requests[-1]["auth"] == f"Bearer {VISITOR_KEY}"
+
+
+def test_a_key_needing_provider_at_a_typed_url_asks_for_a_typed_key(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", OPERATOR_KEY)
+    with pytest.raises(ModelConfigError, match="not sent there"):
+        get_model("anthropic:claude", base_url="http://127.0.0.1:9/v1")
+
+
+# --- a provider that misbehaves -----------------------------------------------------------
+
+
+def _decoded_store(path) -> str:
+    serde = CompressedSerializer()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT type, checkpoint FROM checkpoints").fetchall()
+        rows += conn.execute("SELECT type, value FROM writes").fetchall()
+    return "\n".join(repr(serde.loads_typed((t, v))) for t, v in rows if t and v)
+
+
+def test_an_error_that_echoes_the_key_is_neither_shown_nor_stored(stub, tmp_path):
+    stub.mode = "echo_key"
+    store = open_store(f"sqlite:///{tmp_path / 'echo.db'}")
+    model = get_model("openai:stub", base_url=stub.url, api_key=VISITOR_KEY)
+    _graph, _thread, events = turn(model, store=store)
+    assert isinstance(events[-1], Error)
+    assert VISITOR_KEY not in events[-1].message and "HTTP 400" in events[-1].message
+    stored = _decoded_store(tmp_path / "echo.db")
+    assert "Hi, my phone screen is cracked" in stored  # the customer's words are kept
+    assert VISITOR_KEY not in stored
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "words", "retryable"),
+    [
+        ("500", "internal error (HTTP 500)", True),
+        ("401", "rejected the API key", False),
+        ("malformed", "could not be read", True),
+    ],
+)
+def test_each_failure_says_its_cause_and_what_to_do(stub, mode, words, retryable):
+    stub.mode = mode
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url))
+    assert isinstance(events[-1], Error)
+    assert words in events[-1].message and events[-1].retryable is retryable
+
+
+def test_rate_limits_are_retried_a_bounded_number_of_times(stub, monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "1")
+    stub.mode = "429"
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url))
+    assert len(stub.requests) == 2  # the first try and one retry, then it stops
+    assert "rate-limiting" in events[-1].message and "after 1 retries" in events[-1].message
+
+
+def test_a_hung_server_ends_at_the_request_time_limit(stub, monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_TIMEOUT", "1")
+    stub.mode = "hang"
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url))
+    assert isinstance(events[-1], Error)
+    assert "within 1 s" in events[-1].message
+
+
+def test_after_a_server_error_retry_finishes_the_same_turn(stub, tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'retry.db'}")
+    stub.mode = "500"
+    graph, thread, events = turn(get_model("openai:stub", base_url=stub.url), store=store)
+    assert isinstance(events[-1], Error) and events[-1].retryable
+    stub.mode = "tool"  # the provider is back and records the warranty
+    events = list(run_turn(graph, SUPPORT, thread, None, resume=True))
+    assert isinstance(events[-1], TurnEnd)
+    assert events[-1].state["warranty_status"] == "in_warranty"
+    said = [m.content for m in events[-1].state["messages"] if m.type == "human"]
+    assert said == ["Hi, my phone screen is cracked"]  # sent once, kept through the failure
+    store.close()
