@@ -12,6 +12,7 @@ import re
 import secrets
 import sqlite3
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from langgraph.errors import GraphRecursionError
 from support_agent.middleware import StepRequirementError
 from support_agent.middleware.provider_errors import ProviderError, redact
 from support_agent.models import ModelConfigError
+from support_agent.turn_lease import ThreadBusy
 from support_agent.workflow import Workflow
 
 MAX_MESSAGE_CHARS = 4000
@@ -173,6 +175,7 @@ def run_turn(
     checkpoint_id: str | None = None,
     stream_tokens: bool = True,
     first_turn: bool | None = None,
+    lease: AbstractContextManager | None = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -182,7 +185,38 @@ def run_turn(
     `stream_tokens=False` sends each reply whole, as one `Token`: for a model
     that answers at once (the offline one), token streaming only costs time.
     `first_turn` says whether the thread is new, when the caller knows (saves a read).
+    `lease` (the store's `leases.hold(thread_id)`) makes this the thread's only
+    writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
     """
+    if lease is None:
+        yield from _run_turn(
+            graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
+        )
+        return
+    try:
+        with lease:
+            yield from _run_turn(
+                graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
+            )
+    except ThreadBusy:
+        yield Error(
+            "busy",
+            "This conversation is answering in another tab or window. Wait for that reply, "
+            "then send your message again.",
+            retryable=True,
+        )
+
+
+def _run_turn(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    text: str | None,
+    resume: bool,
+    checkpoint_id: str | None,
+    stream_tokens: bool,
+    first_turn: bool | None,
+) -> Iterator[Event]:
     if resume:
         payload = None
     else:

@@ -22,6 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
+from support_agent.turn_lease import TurnLeases
 from support_agent.turn_points import TurnPoints
 
 DB_URL_ENV = "HANDOFF_DB_URL"
@@ -48,6 +49,11 @@ class Store:
     def turn_points(self) -> TurnPoints:
         """Per finished turn: the checkpoints before and after it (time travel)."""
         return TurnPoints(self.db)
+
+    @cached_property
+    def leases(self) -> TurnLeases:
+        """One writer per thread: `with store.leases.hold(thread_id): ...`."""
+        return TurnLeases(self.db)
 
     @cached_property
     def prompts(self) -> PromptVersions:

@@ -6,6 +6,8 @@ Every test here runs twice: on SQLite and on a real PostgreSQL server.
 import contextlib
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -231,4 +233,89 @@ def test_recorded_turn_points_give_the_same_timeline_as_the_history(store_url):
     assert [b.head_id for b in recorded.branches()] == [b.head_id for b in history.branches()]
     store.delete_thread(thread)
     assert store.turn_points.of(thread) == []
+    store.close()
+
+
+def test_concurrent_senders_on_one_thread_are_refused_never_lost(store_url):
+    import threading
+
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    chat(graph, thread, TUTORIAL[0])
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def sender(n: int) -> None:
+        for i in range(5):
+            text = f"sender {n} message {i}: what should I do?"
+            events = list(run_turn(graph, SUPPORT, thread, text, lease=store.leases.hold(thread)))
+            with lock:
+                outcomes.append(
+                    text if isinstance(events[-1], TurnEnd) else f"busy:{events[-1].kind}"
+                )
+
+    workers = [threading.Thread(target=sender, args=(n,)) for n in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    finished = [o for o in outcomes if not o.startswith("busy")]
+    assert {o for o in outcomes if o.startswith("busy")} <= {"busy:busy"}
+    assert finished, "at least one sender got through"
+    state = graph.get_state(thread_config(thread)).values
+    said = [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
+    assert sorted(said[1:]) == sorted(finished)  # every finished turn is in the thread
+    calls = {c["id"] for m in state["messages"] if isinstance(m, AIMessage) for c in m.tool_calls}
+    results = {m.tool_call_id for m in state["messages"] if isinstance(m, ToolMessage)}
+    assert calls <= results  # no tool call without its result
+    assert store.leases.acquire(thread)  # nothing left holding the thread
+    store.close()
+
+
+SENDER = """
+import sys
+from support_agent import build_support_agent
+from support_agent.engine import TurnEnd, run_turn
+from support_agent.storage import open_store
+from support_agent.workflows.support import SUPPORT
+
+url, thread, name = sys.argv[1:4]
+store = open_store(url)
+graph = build_support_agent("offline", store.checkpointer)
+for i in range(4):
+    text = f"{name} message {i}: what should I do?"
+    events = list(run_turn(graph, SUPPORT, thread, text, lease=store.leases.hold(thread)))
+    print(text if isinstance(events[-1], TurnEnd) else "busy", flush=True)
+store.close()
+"""
+
+
+def test_senders_in_several_processes_never_lose_a_turn(store_url):
+    root = Path(__file__).resolve().parents[1]
+    store = open_store(store_url)
+    graph = build_support_agent("offline", store.checkpointer)
+    thread = new_thread_id()
+    chat(graph, thread, TUTORIAL[0])
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", SENDER, store_url, thread, f"process {n}"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    finished = [
+        line.strip()
+        for child in children
+        for line in child.communicate(timeout=120)[0].splitlines()
+        if line.strip() != "busy"
+    ]
+    assert finished
+    state = graph.get_state(thread_config(thread)).values
+    said = [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
+    assert sorted(said[1:]) == sorted(finished)
     store.close()

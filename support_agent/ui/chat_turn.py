@@ -45,6 +45,7 @@ def run(
         checkpoint_id=ctx.checkpoint_id,
         stream_tokens=not ctx.model.offline,
         first_turn=not resume and not state.get("messages"),
+        lease=ctx.store.leases.hold(ctx.thread_id),
     )
     events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None
