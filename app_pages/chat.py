@@ -40,7 +40,8 @@ if failed := chat_turn.failure():
         if not failed["resume"] and failed["text"]:
             transcript.show_customer(failed["text"])
         st.error(failed["message"], icon="⚠️")
-        retry = st.button("Retry", icon="🔁", type="primary")
+        # Only where trying again can help; otherwise the message says what to change.
+        retry = failed.get("retryable", True) and st.button("Retry", icon="🔁", type="primary")
     if retry:
         failure_box.empty()
         to_send = (failed["text"], failed["resume"])
@@ -58,7 +59,9 @@ if not state.get("messages") and not failed and not ctx.view:
             if col.button(label, help=text, width="stretch"):
                 to_send = (text, False)
 
-typed = st.chat_input("Write as the customer…", max_chars=4000)
+# No max_chars: the browser would cut a long message silently; the engine says
+# what the limit is instead (engine.MAX_MESSAGE_CHARS).
+typed = st.chat_input("Write as the customer…")
 if typed is not None:
     to_send = (typed, False)
 

@@ -30,6 +30,8 @@ MAX_MESSAGE_CHARS = 4000
 # model that never stops calling tools is cut off here, not after 9,999 steps.
 MAX_TURN_STEPS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show nothing: a message of only these is empty.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\u00ad]")
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,10 @@ def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
 
 def clean_message(text: str | None) -> str | Error:
     """The customer's text made safe to send, or an `Error` saying what is wrong."""
-    text = _CONTROL.sub("", text or "").strip()
-    if not text:
+    # A lone surrogate (broken UTF-16 from a paste) can't be encoded: show it as "�".
+    text = (text or "").encode("utf-8", "replace").decode("utf-8")
+    text = _CONTROL.sub("", text).strip()
+    if not _INVISIBLE.sub("", text).strip():
         return Error("input", "Type a message first: an empty message can't be sent.")
     if len(text) > MAX_MESSAGE_CHARS:
         return Error(

@@ -160,6 +160,8 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
     """
     wf = _workflow(workflow)
     _check_key(wf, key)
+    if "\x00" in text:
+        raise TemplateError("The text contains a NUL character (often from a paste); remove it.")
     if not text.strip():
         what = "A tool description" if is_tool_key(key) else "A prompt"
         raise TemplateError(f"{what} can't be empty: write what the model should read.")

@@ -88,7 +88,7 @@ class Threads:
             )
 
     def rename(self, thread_id: str, title: str) -> None:
-        title = " ".join(title.split())[:TITLE_CHARS]
+        title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
         if not title:
             raise ValueError("A title can't be empty.")
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))

@@ -328,3 +328,9 @@ def test_a_remote_image_in_a_model_reply_is_shown_as_a_link_not_loaded(monkeypat
     shown = [m.value for m in at.markdown if "status" in m.value]
     assert shown and all("![status]" not in v.replace("\\![", "") for v in shown)
     assert any("\\![status](http://127.0.0.1:9/x.png" in v for v in shown)
+
+
+def test_a_thread_link_that_is_not_a_thread_id_starts_fresh_with_a_notice():
+    at = start(thread="abc\x00def/../../etc")
+    assert not at.exception
+    assert any("doesn't match a saved conversation" in i.value for i in at.info)

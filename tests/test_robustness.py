@@ -193,3 +193,38 @@ def test_a_model_that_never_answers_is_stopped_early():
     assert len(model.offered) <= model.limit
     state = agent.get_state({"configurable": {"thread_id": thread_id}}).values
     assert SUPPORT.current(state) == "warranty_collector"
+
+
+# --- small defects found from outside (issue 11, item 7) --------------------------------
+
+
+def test_invisible_only_and_broken_unicode_messages():
+    from support_agent.engine import Error, clean_message
+
+    assert isinstance(clean_message("\u200b\u200d\ufeff "), Error)
+    assert clean_message("hi \ud800 there") == "hi ? there"  # a lone surrogate can't be sent
+    assert clean_message("a\x00b") == "ab"
+
+
+def test_a_prompt_with_a_nul_is_refused_before_the_database_sees_it():
+    import pytest
+
+    from support_agent.prompt_versions import TemplateError, validate
+
+    with pytest.raises(TemplateError, match="NUL"):
+        validate("support", "warranty_collector", "Ask about the warranty.\x00")
+
+
+def test_scenario_files_that_check_nothing_or_are_not_utf8_exit_2(tmp_path):
+    from support_agent.scenarios.__main__ import main
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("name: x\nworkflow: support\nturns: [hi]\nexpect: {}\n", encoding="utf-8")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"name: caf\xe9\nworkflow: support\nturns: [hi]\n")
+    for path, words in ((empty, "checks nothing"), (latin, "not UTF-8")):
+        import io
+
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["run", str(path), "--model", "offline"], out, err) == 2
+        assert words in out.getvalue() + err.getvalue()

@@ -38,6 +38,7 @@ from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 SUFFIXES = (".yaml", ".yml")
+MAX_TURNS = 500  # a scenario is a conversation a person could hold, not a load test
 DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +82,18 @@ class Expectations(BaseModel):
         default=None, description="Whether the last turn hit the transfer limit."
     )
 
+    @model_validator(mode="after")
+    def _checks_something(self) -> Expectations:
+        checks = (self.final_step, self.path, self.handoff_limited)
+        if all(c is None for c in checks) and not (
+            self.facts or self.tools_called or self.tools_not_called
+        ):
+            raise ValueError(
+                "expect checks nothing: name at least one of final_step, facts, "
+                "tools_called, tools_not_called, path, handoff_limited"
+            )
+        return self
+
 
 class Scenario(BaseModel):
     """One scenario file."""
@@ -93,7 +106,7 @@ class Scenario(BaseModel):
     max_transfers: int | None = Field(
         default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
     )
-    turns: list[str] = Field(min_length=1)
+    turns: list[str] = Field(min_length=1, max_length=MAX_TURNS)
     expect: Expectations
 
     _source: Path | None = PrivateAttr(default=None)
@@ -281,6 +294,10 @@ def load_scenario(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioLoadError([f"{path}: can't read it ({exc.strerror or exc})"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioLoadError(
+            [f"{path}: is not UTF-8 text; save it as UTF-8 and try again"]
+        ) from None
     return parse_yaml(text, path)
 
 

@@ -65,7 +65,12 @@ def run(
 
 
 def _failed(text: str | None, error: Error, *, resume: bool) -> None:
-    st.session_state[FAILED_KEY] = {"text": text, "message": error.message, "resume": resume}
+    st.session_state[FAILED_KEY] = {
+        "text": text,
+        "message": error.message,
+        "resume": resume,
+        "retryable": error.retryable,
+    }
     return None
 
 

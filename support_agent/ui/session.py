@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from support_agent.engine import new_thread_id, thread_config
@@ -19,12 +21,16 @@ def thread_info(checkpointer, thread_id: str) -> dict | None:
     return dict(found.metadata or {}) if found else None
 
 
+_THREAD_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+
+
 def current_thread(checkpointer) -> str:
     """This session's thread id; adopts a `?thread=` link that exists."""
     ss = st.session_state
     linked = st.query_params.get("thread")
     if linked and linked != ss.get(THREAD_KEY):
-        info = thread_info(checkpointer, linked)
+        # Thread ids are URL-safe tokens; anything else (a NUL, a path) is no link of ours.
+        info = thread_info(checkpointer, linked) if _THREAD_ID.fullmatch(linked) else None
         if info is None:
             ss[NOTICE_KEY] = (
                 "That conversation link doesn't match a saved conversation (it may have been "
