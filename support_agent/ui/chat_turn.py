@@ -69,7 +69,8 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
         "text": text,
         "message": error.message,
         "resume": resume,
-        "retryable": error.retryable,
+        # A settings problem (a key, a model name) is worth a Retry once it is fixed.
+        "retryable": error.retryable or error.kind == "config",
     }
     return None
 
