@@ -3,7 +3,7 @@
 `OpenAIStub().mode` picks what the next requests get: "reply", "tool" (a
 record_warranty_status call), "500", "429", "401", "hang", "malformed",
 "echo_key" (an error body that repeats the Authorization header), "image" (a
-reply with a remote Markdown image). `requests` keeps what each request sent.
+reply with a remote Markdown image), "loop" (a tool call, every time). `requests` keeps what each request sent.
 """
 
 from __future__ import annotations
@@ -101,6 +101,12 @@ class OpenAIStub:
         elif mode == "image":
             text = "Here you go ![status](http://127.0.0.1:9/x.png?d=secret) done"
             reply({"role": "assistant", "content": text})
+        elif mode == "loop":  # a model that never stops calling tools
+            arguments = json.dumps({"status": "in_warranty"})
+            function = {"name": "record_warranty_status", "arguments": arguments}
+            n = len(self.requests)
+            reply({"role": "assistant", "content": "", "tool_calls": [
+                {"id": f"call_{n}", "type": "function", "function": function}]})  # fmt: skip
         elif mode == "tool" and last_role == "tool":
             reply({"role": "assistant", "content": "Noted, thank you."})
         elif mode == "tool":

@@ -334,3 +334,16 @@ def test_a_thread_link_that_is_not_a_thread_id_starts_fresh_with_a_notice():
     at = start(thread="abc\x00def/../../etc")
     assert not at.exception
     assert any("doesn't match a saved conversation" in i.value for i in at.info)
+
+
+def test_a_model_that_never_stops_calling_tools_gets_no_retry_button(monkeypatch):
+    from tests.openai_stub import OpenAIStub
+
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+    with OpenAIStub("loop") as stub:
+        at = start()
+        at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
+        at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(stub.url).run()
+        send(at, "Hi, my phone screen is cracked")
+    assert any("kept calling tools" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Retry"]  # retrying can't help
