@@ -24,6 +24,13 @@ def start(**query) -> AppTest:
     return at.run()
 
 
+def use_server(at: AppTest, url: str) -> AppTest:
+    """Pick the sidebar's OpenAI-compatible server at `url`."""
+    at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
+    at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(url).run()
+    return at
+
+
 def send(at: AppTest, text: str) -> AppTest:
     at.chat_input[0].set_value(text).run()
     assert not at.exception, at.exception
@@ -320,9 +327,7 @@ def test_a_remote_image_in_a_model_reply_is_shown_as_a_link_not_loaded(monkeypat
 
     monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
     with OpenAIStub("image") as stub:
-        at = start()
-        at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
-        at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(stub.url).run()
+        at = use_server(start(), stub.url)
         send(at, "Hi, my phone screen is cracked")
         assert stub.requests, "the reply came from the loopback server"
     shown = [m.value for m in at.markdown if "status" in m.value]
@@ -341,9 +346,7 @@ def test_a_model_that_never_stops_calling_tools_gets_no_retry_button(monkeypatch
 
     monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
     with OpenAIStub("loop") as stub:
-        at = start()
-        at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
-        at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(stub.url).run()
+        at = use_server(start(), stub.url)
         send(at, "Hi, my phone screen is cracked")
     assert any("kept calling tools" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Retry"]  # retrying can't help
