@@ -59,9 +59,18 @@ if not state.get("messages") and not failed and not ctx.view:
             if col.button(label, help=text, width="stretch"):
                 to_send = (text, False)
 
+if read_only := ctx.read_only:
+    st.info(
+        "This conversation was started by someone else: you can read it here, or continue "
+        "it as your own copy (theirs stays as it is).",
+        icon="👀",
+    )
+    if st.button("Continue as my own copy", icon="🍴", type="primary"):
+        ctx.fork()
+        st.rerun()
 # No max_chars: the browser would cut a long message silently; the engine says
 # what the limit is instead (engine.MAX_MESSAGE_CHARS).
-typed = st.chat_input("Write as the customer…")
+typed = st.chat_input("Write as the customer…", disabled=read_only)
 if typed is not None:
     to_send = (typed, False)
 
@@ -76,6 +85,7 @@ if to_send is not None:
         rewound.empty()  # the new branch is now the latest
 
 ctx.final_state = state
-with travel.container():
-    time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
-save_scenario.save_scenario_button(ctx, workflow, state)
+if not read_only:  # rewinding or saving belongs to the conversation's owner
+    with travel.container():
+        time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
+    save_scenario.save_scenario_button(ctx, workflow, state)

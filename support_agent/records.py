@@ -20,9 +20,11 @@ SCHEMA = (
         workflow TEXT NOT NULL,
         title TEXT NOT NULL,
         created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
+        updated_at TEXT NOT NULL,
+        owner TEXT NOT NULL DEFAULT 'local'
     )""",
 )
+LOCAL_OWNER = "local"
 TITLE_CHARS = 80
 
 
@@ -72,8 +74,23 @@ class Threads:
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
+        self._add_owner_column()
 
-    def touch(self, thread_id: str, workflow: str, first_message: str) -> None:
+    def _add_owner_column(self) -> None:
+        """Stores made before threads had owners: add the column (everything is `local`)."""
+        if self.db.pool is not None:
+            self.db.execute(
+                "ALTER TABLE hs_threads ADD COLUMN IF NOT EXISTS owner TEXT NOT NULL "
+                "DEFAULT 'local'"
+            )
+            return
+        columns = {r["name"] for r in self.db.query("PRAGMA table_info(hs_threads)")}
+        if "owner" not in columns:
+            self.db.execute("ALTER TABLE hs_threads ADD COLUMN owner TEXT NOT NULL DEFAULT 'local'")
+
+    def touch(
+        self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
+    ) -> None:
         """Record activity on a thread; a new thread is titled by its first message."""
         title = " ".join(first_message.split())[:TITLE_CHARS] or "Untitled conversation"
         stamp = now()
@@ -82,10 +99,14 @@ class Threads:
         )
         if not updated:
             self.db.execute(
-                "INSERT INTO hs_threads (thread_id, workflow, title, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
-                (thread_id, workflow, title, stamp, stamp),
+                "INSERT INTO hs_threads (thread_id, workflow, title, created_at, updated_at, "
+                "owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
+                (thread_id, workflow, title, stamp, stamp, owner),
             )
+
+    def owner_of(self, thread_id: str) -> str | None:
+        record = self.get(thread_id)
+        return record["owner"] if record else None
 
     def rename(self, thread_id: str, title: str) -> None:
         title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
@@ -97,8 +118,16 @@ class Threads:
         rows = self.db.query("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
         return rows[0] if rows else None
 
-    def all(self) -> list[dict[str, Any]]:
-        return self.db.query("SELECT * FROM hs_threads ORDER BY updated_at DESC, created_at DESC")
+    def all(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Threads, newest activity first; only `owner`'s when given."""
+        if owner is None:
+            return self.db.query(
+                "SELECT * FROM hs_threads ORDER BY updated_at DESC, created_at DESC"
+            )
+        return self.db.query(
+            "SELECT * FROM hs_threads WHERE owner = ? ORDER BY updated_at DESC, created_at DESC",
+            (owner,),
+        )
 
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))

@@ -134,3 +134,57 @@ def test_a_long_timeline_opens_at_once_from_the_recorded_turn_points():
     assert len([b for b in at.button if b.label == "Rewind here"]) == 12
     click(at, "Show all 31 turns")
     assert len([b for b in at.button if b.label == "Rewind here"]) == 31
+
+
+def visitor(name: str, **query) -> AppTest:
+    """A browser session of visitor `name` (as when the app is reachable by others)."""
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["identity.owner"] = f"browser:{name}"
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_visitors_reach_only_their_own_threads_and_fork_a_shared_link():
+    alice = visitor("alice")
+    send(alice, "My battery is swollen")
+    hers = alice.query_params["thread"]
+
+    bob = visitor("bob")
+    send(bob, "My app keeps crashing")
+    bob.switch_page("app_pages/threads.py").run()
+    titles = [m.value for m in bob.main.markdown if m.value.startswith("**")]
+    assert len(titles) == 1 and titles[0].startswith("**My app keeps crashing**")  # not Alice's
+
+    shared = visitor("bob", thread=hers)  # Alice's link, opened by Bob
+    assert any("started by someone else" in i.value for i in shared.info)
+    assert shared.chat_input[0].disabled
+    assert customer_bubbles(shared) == ["My battery is swollen"]
+    click(shared, "Continue as my own copy")
+    copy = shared.query_params["thread"]
+    assert copy != hers and not shared.chat_input[0].disabled
+    send(shared, "yes it's under warranty")
+    assert customer_bubbles(shared) == ["My battery is swollen", "yes it's under warranty"]
+
+    alice.run()  # hers is as she left it
+    assert customer_bubbles(alice) == ["My battery is swollen"]
+    shared.switch_page("app_pages/threads.py").run()
+    titles = [m.value for m in shared.main.markdown if m.value.startswith("**")]
+    assert any(t.startswith("**Copy of My battery is swollen**") for t in titles)
+
+
+def test_a_store_from_before_owners_gets_the_column_and_keeps_its_threads(tmp_path):
+    import sqlite3
+
+    from support_agent.storage import open_store
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE hs_threads (thread_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, "
+            "title TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+        )
+        conn.execute("INSERT INTO hs_threads VALUES ('t', 'support', 'Old', 'x', 'x')")
+    store = open_store(f"sqlite:///{path}")
+    assert [r["thread_id"] for r in store.threads.all(owner="local")] == ["t"]
+    store.close()

@@ -9,7 +9,7 @@ import streamlit as st
 from support_agent.engine import describe_failure, is_store_error, thread_config
 from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
-from support_agent.ui import machine_panel, runtime, session
+from support_agent.ui import identity, machine_panel, runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflows import WORKFLOWS
 
@@ -26,6 +26,25 @@ class Context:
     model: ModelChoice
     notice: str | None = None
     final_state: dict | None = field(default=None)
+    owner: str = "local"  # who this session is (support_agent.ui.identity)
+
+    # -- whose conversation this is ------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        """A conversation someone else started: readable by link, not writable."""
+        found = self.store.threads.owner_of(self.thread_id)
+        return found is not None and found != self.owner
+
+    def fork(self) -> str:
+        """Continue someone else's conversation as this visitor's own copy."""
+        values = self.read_state()
+        record = self.store.threads.get(self.thread_id) or {}
+        copy = session.start_new(self.workflow)
+        self.reader().update_state(thread_config(copy), values, as_node="__start__")
+        title = f"Copy of {record.get('title') or 'a conversation'}"
+        self.store.threads.touch(copy, self.workflow, title, self.owner)
+        session.publish(copy)
+        return copy
 
     # -- which point of the thread we look at ---------------------------------------
     @property
@@ -71,7 +90,7 @@ class Context:
     def turn_saved(self, first_message: str) -> None:
         """After a turn: the thread is listed, titled by its first message, and linkable."""
         self.back_to_latest()
-        self.store.threads.touch(self.thread_id, self.workflow, first_message)
+        self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
         state_key = WORKFLOWS[self.workflow].state_key
         self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
         session.publish(self.thread_id)
@@ -115,6 +134,7 @@ def _workflow_picker(has_turns: bool) -> None:
 
 def init() -> Context:
     """Set up this run's context (call once, from app.py, before the page runs)."""
+    owner = identity.owner()  # with authentication on, this asks to log in first
     try:
         store = runtime.store()
     except StoreUnavailable as exc:
@@ -133,7 +153,9 @@ def init() -> Context:
     machine_panel.reserve_slot()  # below the workflow, above the model: filled after the page
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()
-    ctx = Context(store, thread_id, session.current_workflow(), model, session.pop_notice())
+    ctx = Context(
+        store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner
+    )
     st.session_state[CTX_KEY] = ctx
     st.session_state[PROMPTS_SOURCE_KEY] = ctx.prompts  # for pages that build their own graphs
     return ctx

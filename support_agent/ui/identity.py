@@ -1,0 +1,52 @@
+"""Who is using this browser session, so each visitor reaches only their own threads.
+
+Three cases, decided by the operator's setup:
+- Streamlit's built-in authentication is configured (an `[auth]` section in
+  `.streamlit/secrets.toml`): visitors log in (`st.login`) and are who the
+  identity provider says (`st.user`).
+- The server listens on this machine only (the default, `server.address =
+  "localhost"`): one person uses it; everyone is `local`, as before.
+- Otherwise each browser is its own visitor, known by Streamlit's per-browser
+  XSRF cookie (hashed; never shown), or by this session when there is none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import streamlit as st
+
+KEY = "identity.owner"
+LOCAL = "local"
+_THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
+
+
+def _auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def _who() -> str:
+    if _auth_configured():
+        if not st.user.is_logged_in:
+            st.title("Handoff Studio")
+            st.info("Log in to see your conversations.", icon="🔐")
+            st.button("Log in", icon="🔑", on_click=st.login, type="primary")
+            st.stop()
+        return f"user:{st.user.get('email') or st.user.get('sub')}"
+    if (st.get_option("server.address") or "") in _THIS_MACHINE:
+        return LOCAL
+    cookie = (st.context.cookies or {}).get("_streamlit_xsrf")
+    if cookie:
+        return "browser:" + hashlib.sha256(cookie.encode()).hexdigest()[:20]
+    return "session:" + secrets.token_hex(10)
+
+
+def owner() -> str:
+    """This session's identity, decided once per session."""
+    if KEY not in st.session_state:
+        st.session_state[KEY] = _who()
+    return st.session_state[KEY]
