@@ -188,3 +188,16 @@ def test_a_store_from_before_owners_gets_the_column_and_keeps_its_threads(tmp_pa
     store = open_store(f"sqlite:///{path}")
     assert [r["thread_id"] for r in store.threads.all(owner="local")] == ["t"]
     store.close()
+
+
+def test_visitors_read_prompts_but_only_the_operator_edits_them_or_saves_scenarios():
+    bob = visitor("bob")
+    send(bob, "My app keeps crashing")
+    assert not [e for e in bob.expander if e.label == "Save as scenario"]
+    bob.switch_page("app_pages/prompts.py").run()
+    assert any("changed by the operator" in i.value for i in bob.info)
+    assert not [b for b in bob.button if b.label.startswith("Save")]
+
+    local = start()  # the one user of a server on this machine is its operator
+    send(local, "My app keeps crashing")
+    assert [e for e in local.expander if e.label == "Save as scenario"]

@@ -28,6 +28,11 @@ class Context:
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
 
+    @property
+    def operator(self) -> bool:
+        """May change what every visitor gets: prompt versions, scenario files."""
+        return identity.is_operator(self.owner)
+
     # -- whose conversation this is ------------------------------------------------------
     @property
     def read_only(self) -> bool:

@@ -12,13 +12,16 @@ Three cases, decided by the operator's setup:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
 
 import streamlit as st
 
 KEY = "identity.owner"
 LOCAL = "local"
+OPERATORS_SETTING = "HANDOFF_OPERATORS"  # logged-in emails that may edit prompts and scenarios
 _THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -50,3 +53,18 @@ def owner() -> str:
     if KEY not in st.session_state:
         st.session_state[KEY] = _who()
     return st.session_state[KEY]
+
+
+def is_operator(who: str) -> bool:
+    """May this person change what everyone gets (prompt versions, scenario files)?
+
+    The one local user may; with login, the emails listed in `HANDOFF_OPERATORS`
+    (environment or secrets.toml); anonymous visitors of an open server never.
+    """
+    if who == LOCAL:
+        return True
+    listed = os.environ.get(OPERATORS_SETTING, "")
+    with contextlib.suppress(Exception):  # no secrets.toml
+        listed = listed or str(st.secrets.get(OPERATORS_SETTING, ""))
+    emails = {e.strip().lower() for e in listed.split(",") if e.strip()}
+    return who.startswith("user:") and who.removeprefix("user:").lower() in emails

@@ -370,6 +370,13 @@ def studio(ctx) -> None:
     with right:
         step = pick_step(workflow)
     step_overview(versions, workflow, step)
+    if not ctx.operator:
+        st.info(
+            "Prompts are changed by the operator of this app: every visitor's conversations "
+            "would use them. You can read them here.",
+            icon="🔒",
+        )
+        return
     key = pick_target(workflow, step)
     editor(versions, workflow, step, key)
     versions_panel(versions, workflow, key)
