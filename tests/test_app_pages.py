@@ -201,3 +201,12 @@ def test_visitors_read_prompts_but_only_the_operator_edits_them_or_saves_scenari
     local = start()  # the one user of a server on this machine is its operator
     send(local, "My app keeps crashing")
     assert [e for e in local.expander if e.label == "Save as scenario"]
+
+
+def test_with_login_configured_a_visitor_is_asked_to_log_in_first():
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
+    at.run()
+    assert any("Log in to see your conversations" in i.value for i in at.info)
+    assert [b for b in at.button if b.label == "Log in"]
+    assert not at.chat_input  # nothing else is drawn until they do

@@ -622,3 +622,12 @@ def test_saving_refuses_a_name_another_file_uses(tmp_path):
 )
 def test_slugs_are_safe_file_names(name, slug):
     assert slugify(name) == slug
+
+
+def test_the_cli_reports_progress_as_each_scenario_finishes():
+    code, _out, err = cli("run", str(SHIPPED), "--model", "offline")
+    assert code == 0
+    lines = [line for line in err.splitlines() if line.strip().startswith("[")]
+    assert len(lines) == len(SHIPPED_FILES) and lines[-1].strip().startswith(
+        f"[{len(SHIPPED_FILES)}/{len(SHIPPED_FILES)}] pass"
+    )

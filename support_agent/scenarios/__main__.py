@@ -100,7 +100,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"Running {count} from {where} with model {spec}", file=out)
     print(file=out)
     started = time.perf_counter()
-    results = run_many(scenarios, model)
+    done: list[ScenarioResult] = []
+
+    def progress(result: ScenarioResult) -> None:  # long runs show they are moving
+        done.append(result)
+        status = "pass" if result.passed else "FAIL"
+        print(f"  [{len(done)}/{len(scenarios)}] {status} {result.name}", file=err, flush=True)
+
+    results = run_many(scenarios, model, on_result=progress)
     elapsed = time.perf_counter() - started
     for line in table(results):
         print(line, file=out)

@@ -34,7 +34,7 @@ def _auth_configured() -> bool:
 
 def _who() -> str:
     if _auth_configured():
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.title("Handoff Studio")
             st.info("Log in to see your conversations.", icon="🔐")
             st.button("Log in", icon="🔑", on_click=st.login, type="primary")
