@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import SummarizationMiddleware
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.middleware import StepConfigMiddleware
-from support_agent.middleware.provider_errors import ProviderErrorMiddleware
+from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import get_model
 from support_agent.workflows.support import SUPPORT
@@ -39,7 +38,7 @@ def build_support_agent(
         state_schema=SUPPORT.extra["state_schema"],
         middleware=[
             StepConfigMiddleware(SUPPORT, prompts=prompts),
-            SummarizationMiddleware(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
         checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),

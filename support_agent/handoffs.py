@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, SummarizationMiddleware
+from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
@@ -49,7 +49,7 @@ from langgraph.types import Command
 
 from support_agent.agent import SUMMARY_KEEP, SUMMARY_TRIGGER
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
-from support_agent.middleware.provider_errors import ProviderErrorMiddleware
+from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import get_model
 from support_agent.models.policy import is_summary
@@ -266,7 +266,7 @@ def build_agent(
         middleware=[
             HandoffAgentMiddleware(HANDOFFS, step.name, prompts=prompts),
             TransferLimitMiddleware(HANDOFFS, max_transfers),
-            SummarizationMiddleware(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
         name=step.name,

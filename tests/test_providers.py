@@ -132,3 +132,22 @@ def test_after_a_server_error_retry_finishes_the_same_turn(stub, tmp_path):
     said = [m.content for m in events[-1].state["messages"] if m.type == "human"]
     assert said == ["Hi, my phone screen is cracked"]  # sent once, kept through the failure
     store.close()
+
+
+def test_a_failing_summary_call_is_explained_without_the_providers_text():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    from support_agent.middleware.provider_errors import ProviderError, SafeSummarization
+
+    class Echoing(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            raise RuntimeError(f"upstream said: Bearer {VISITOR_KEY}")
+
+    summarizer = SafeSummarization(
+        model=Echoing(responses=["x"]), trigger=("tokens", 50), keep=("messages", 1)
+    )
+    long = [HumanMessage("my screen is cracked " * 40), AIMessage("ok " * 40), HumanMessage("hi")]
+    with pytest.raises(ProviderError) as caught:
+        summarizer.before_model({"messages": long}, None)
+    assert VISITOR_KEY not in str(caught.value) and caught.value.__cause__ is None

@@ -18,7 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelRequest,
+    ModelResponse,
+    SummarizationMiddleware,
+)
 from langgraph.errors import GraphBubbleUp
 
 from support_agent.models import RETRIES_ENV, TIMEOUT_ENV, limits
@@ -118,6 +123,26 @@ class ProviderErrorMiddleware(AgentMiddleware):
     ) -> ModelResponse:
         try:
             return await handler(request)
+        except (GraphBubbleUp, ProviderError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
+            raise explain(exc) from None
+
+
+class SafeSummarization(SummarizationMiddleware):
+    """`SummarizationMiddleware` whose own model call fails the same safe way."""
+
+    def before_model(self, state, runtime):  # noqa: ANN001 - the parent's signature
+        try:
+            return super().before_model(state, runtime)
+        except (GraphBubbleUp, ProviderError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
+            raise explain(exc) from None
+
+    async def abefore_model(self, state, runtime):  # noqa: ANN001
+        try:
+            return await super().abefore_model(state, runtime)
         except (GraphBubbleUp, ProviderError):
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words

@@ -38,7 +38,8 @@ from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 SUFFIXES = (".yaml", ".yml")
-MAX_TURNS = 500  # a scenario is a conversation a person could hold, not a load test
+# A scenario is a conversation a person could hold, not a load test (a setting).
+MAX_TURNS = int(os.environ.get("HANDOFF_SCENARIO_MAX_TURNS") or 500)
 DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[2]
 

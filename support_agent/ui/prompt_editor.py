@@ -13,7 +13,6 @@ import streamlit as st
 
 from support_agent.middleware.step_config import tool_key
 from support_agent.prompt_versions import (
-    PROMPT_CHARS,
     TOOL_DESCRIPTION_CHARS,
     PromptVersions,
     Version,
@@ -238,7 +237,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
         "Template",
         key=k.text,
         height=160 if tool else 320,
-        max_chars=TOOL_DESCRIPTION_CHARS if tool else PROMPT_CHARS,
+        # No max_chars: the box would cut a paste silently; saving says what the limit is.
         help="Filled from the conversation's state before each model call."
         if not tool
         else "What the model reads about this tool when deciding to call it.",
