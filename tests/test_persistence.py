@@ -21,6 +21,17 @@ from support_agent.workflows.support import SUPPORT
 from tests.test_support_flow import TUTORIAL
 
 
+def support_thread(store_url):
+    """A store, the support agent on it, and a fresh thread id."""
+    store = open_store(store_url)
+    return store, build_support_agent("offline", store.checkpointer), new_thread_id()
+
+
+def customer_said(graph, thread_id) -> list[str]:
+    state = graph.get_state(thread_config(thread_id)).values
+    return [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
+
+
 def chat(graph, thread_id, *texts):
     for text in texts:
         events = list(run_turn(graph, SUPPORT, thread_id, text))
@@ -190,9 +201,7 @@ def test_postgres_going_down_fails_turns_clearly_and_loses_nothing():
 
 
 def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url):
-    store = open_store(store_url)
-    graph = build_support_agent("offline", store.checkpointer)
-    thread = new_thread_id()
+    store, graph, thread = support_thread(store_url)
     chat(graph, thread, *TUTORIAL)
     first_turn = len(list(graph.get_state_history(thread_config(thread))))
     chat(graph, thread, "How long does the repair take?", "ok", "Where do I go?")
@@ -215,9 +224,7 @@ def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url
 def test_recorded_turn_points_give_the_same_timeline_as_the_history(store_url):
     from support_agent.timeline import RecordedTimeline, Timeline
 
-    store = open_store(store_url)
-    graph = build_support_agent("offline", store.checkpointer)
-    thread = new_thread_id()
+    store, graph, thread = support_thread(store_url)
     for text in TUTORIAL:
         chat(graph, thread, text)
         store.turn_points.record(store.checkpointer, thread, "current_step")
@@ -241,9 +248,7 @@ def test_concurrent_senders_on_one_thread_are_refused_never_lost(store_url):
 
     from langchain_core.messages import AIMessage, ToolMessage
 
-    store = open_store(store_url)
-    graph = build_support_agent("offline", store.checkpointer)
-    thread = new_thread_id()
+    store, graph, thread = support_thread(store_url)
     chat(graph, thread, TUTORIAL[0])
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -265,9 +270,8 @@ def test_concurrent_senders_on_one_thread_are_refused_never_lost(store_url):
     finished = [o for o in outcomes if not o.startswith("busy")]
     assert {o for o in outcomes if o.startswith("busy")} <= {"busy:busy"}
     assert finished, "at least one sender got through"
+    assert sorted(customer_said(graph, thread)[1:]) == sorted(finished)  # none lost
     state = graph.get_state(thread_config(thread)).values
-    said = [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
-    assert sorted(said[1:]) == sorted(finished)  # every finished turn is in the thread
     calls = {c["id"] for m in state["messages"] if isinstance(m, AIMessage) for c in m.tool_calls}
     results = {m.tool_call_id for m in state["messages"] if isinstance(m, ToolMessage)}
     assert calls <= results  # no tool call without its result
@@ -295,9 +299,7 @@ store.close()
 
 def test_senders_in_several_processes_never_lose_a_turn(store_url):
     root = Path(__file__).resolve().parents[1]
-    store = open_store(store_url)
-    graph = build_support_agent("offline", store.checkpointer)
-    thread = new_thread_id()
+    store, graph, thread = support_thread(store_url)
     chat(graph, thread, TUTORIAL[0])
     children = [
         subprocess.Popen(
@@ -315,7 +317,5 @@ def test_senders_in_several_processes_never_lose_a_turn(store_url):
         if line.strip() != "busy"
     ]
     assert finished
-    state = graph.get_state(thread_config(thread)).values
-    said = [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
-    assert sorted(said[1:]) == sorted(finished)
+    assert sorted(customer_said(graph, thread)[1:]) == sorted(finished)
     store.close()
