@@ -2,21 +2,29 @@
 
 import streamlit as st
 
-from support_agent.ui import app_context, machine_panel
-from support_agent.workflows import get_workflow
+from support_agent.ui import app_context, machine_panel, presenter
 
-st.set_page_config(page_title="Handoff Studio", page_icon="🔀", layout="wide")
+# A sidebar wide enough for the state machine; the presenter view starts without it.
+st.set_page_config(
+    page_title="Handoff Studio",
+    page_icon="🔀",
+    layout="wide",
+    initial_sidebar_state="collapsed" if presenter.requested() else app_context.SIDEBAR_WIDTH,
+)
 
+chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
 page = st.navigation(
     [
-        st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True),
+        chat,
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
         st.Page("app_pages/scenarios.py", title="Scenarios", icon="🧪"),
-    ]
+    ],
+    position="top",  # the sidebar is the state machine's
 )
-ctx = app_context.init()
+on_chat = page.url_path == chat.url_path
+ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
 page.run()
-# Drawn after the page, so the sidebar shows the state this turn left behind.
-viewing = (ctx.view or {}).get("label")
-machine_panel.show(get_workflow(ctx.workflow), ctx.final_state or ctx.read_state(), viewing=viewing)
+if ctx.final_state is not None:  # the page ran a turn or moved in time: show where it left us
+    viewing = (ctx.view or {}).get("label")
+    machine_panel.show(ctx.flow, ctx.final_state, viewing=viewing)

@@ -3,90 +3,113 @@
 import streamlit as st
 
 from support_agent.history import transcript as saved_transcript
-from support_agent.ui import chat_turn, save_scenario, time_travel, transcript
+from support_agent.ui import (
+    chat_turn,
+    machine_panel,
+    presenter,
+    save_scenario,
+    time_travel,
+    transcript,
+)
 from support_agent.ui.app_context import context
-from support_agent.workflows import get_workflow
 
 ctx = context()
-workflow = get_workflow(ctx.workflow)
+workflow = ctx.flow
 state = ctx.read_state()
 
-head, new = st.columns([4, 1.4], vertical_alignment="bottom")
-head.title("Chat")
+model = "offline demo model" if ctx.model.offline else ctx.model.spec
+about = f"Workflow: **{workflow.title}** · model: **{model}**"
+head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
+presenting = presenter.toggle(show)
 if new.button("New conversation", icon="➕", width="stretch"):
     ctx.new_conversation()
     st.rerun()
-model = "offline demo model" if ctx.model.offline else ctx.model.spec
-st.caption(f"Workflow: **{workflow.title}** · model: **{model}**")
-if notice := ctx.notice:
-    st.info(notice, icon="🔗")
-travel = st.empty()  # filled last, so it lists the turn this run adds
-rewound = st.empty()
-with rewound.container():
-    time_travel.banner(ctx)
-
-transcript.show_saved(workflow, saved_transcript(state), ctx.thread_id)
-if state.get("handoff_limited"):
-    st.info(
-        "Transfer limit reached this turn: the agent answered itself instead of handing "
-        "the customer over again.",
-        icon="🔁",
-    )
+if presenting:  # one short header line: the screen belongs to the machine
+    head.caption(about)
+else:
+    head.title("Chat")
+    st.caption(about)
+if presenting:  # the machine large beside the chat, drawn before the turn runs
+    talk, machine = st.columns([1, 1.5], gap="medium")
+    # The chat scrolls in its own box, so the page does not scroll the machine away.
+    body = talk.container(height=presenter.CHAT_HEIGHT, border=False)
+    machine_panel.reserve_slot(workflow, state, machine, wide=True)
+else:
+    body = st.container()
 
 to_send: tuple[str | None, bool] | None = None
-if failed := chat_turn.failure():
-    failure_box = st.empty()
-    with failure_box.container():
-        if not failed["resume"] and failed["text"]:
-            transcript.show_customer(failed["text"])
-        st.error(failed["message"], icon="⚠️")
-        # Only where trying again can help; otherwise the message says what to change.
-        retry = failed.get("retryable", True) and st.button("Retry", icon="🔁", type="primary")
-    if retry:
-        failure_box.empty()
-        to_send = (failed["text"], failed["resume"])
+with body:
+    if notice := ctx.notice:
+        st.info(notice, icon="🔗")
+    travel = st.empty()  # filled last, so it lists the turn this run adds
+    rewound = st.empty()
+    with rewound.container():
+        time_travel.banner(ctx)
 
-if resend := time_travel.take_resend():
-    ctx.view_point(resend["checkpoint_id"], "Edited message")
-    to_send = (resend["text"], False)
+    transcript.show_saved(workflow, saved_transcript(state), ctx.thread_id)
+    if state.get("handoff_limited"):
+        st.info(
+            "Transfer limit reached this turn: the agent answered itself instead of handing "
+            "the customer over again.",
+            icon="🔁",
+        )
 
-starters = st.empty()
-if not state.get("messages") and not failed and not ctx.view:
-    with starters.container():
-        st.markdown("**Try a starter conversation:**")
-        cols = st.columns(len(workflow.starters) or 1)
-        for col, (label, text) in zip(cols, workflow.starters, strict=False):
-            if col.button(label, help=text, width="stretch"):
-                to_send = (text, False)
+    if failed := chat_turn.failure():
+        failure_box = st.empty()
+        with failure_box.container():
+            if not failed["resume"] and failed["text"]:
+                transcript.show_customer(failed["text"])
+            st.error(failed["message"], icon="⚠️")
+            # Only where trying again can help; otherwise the message says what to change.
+            retry = failed.get("retryable", True) and st.button("Retry", icon="🔁", type="primary")
+        if retry:
+            failure_box.empty()
+            to_send = (failed["text"], failed["resume"])
 
-if read_only := ctx.read_only:
-    st.info(
-        "This conversation was started by someone else: you can read it here, or continue "
-        "it as your own copy (theirs stays as it is).",
-        icon="👀",
-    )
-    if st.button("Continue as my own copy", icon="🍴", type="primary"):
-        ctx.fork()
-        st.rerun()
+    if resend := time_travel.take_resend():
+        ctx.view_point(resend["checkpoint_id"], "Edited message")
+        to_send = (resend["text"], False)
+
+    starters = st.empty()
+    if not state.get("messages") and not failed and not ctx.view:
+        with starters.container():
+            st.markdown("**Try a starter conversation:**")
+            cols = st.columns(len(workflow.starters) or 1)
+            for col, (label, text) in zip(cols, workflow.starters, strict=False):
+                if col.button(label, help=text, width="stretch"):
+                    to_send = (text, False)
+
+    if read_only := ctx.read_only:
+        st.info(
+            "This conversation was started by someone else: you can read it here, or "
+            "continue it as your own copy (theirs stays as it is).",
+            icon="👀",
+        )
+        if st.button("Continue as my own copy", icon="🍴", type="primary"):
+            ctx.fork()
+            st.rerun()
+
 # No max_chars: the browser would cut a long message silently; the engine says
-# what the limit is instead (engine.MAX_MESSAGE_CHARS).
+# what the limit is instead (engine.MAX_MESSAGE_CHARS). Outside the columns, so
+# it stays pinned to the bottom of the page.
 typed = st.chat_input("Write as the customer…", disabled=read_only)
 if typed is not None:
     to_send = (typed, False)
 
-if to_send is not None:
-    starters.empty()
-    text, resume = to_send
-    new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
-    if chat_turn.failure() or resend:
-        st.rerun()  # show the kept message and Retry, or the new branch, in place
-    if new_state is not None:
-        state = new_state
-        rewound.empty()  # the new branch is now the latest
+with body:
+    if to_send is not None:
+        starters.empty()
+        text, resume = to_send
+        new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
+        if chat_turn.failure() or resend:
+            st.rerun()  # show the kept message and Retry, or the new branch, in place
+        if new_state is not None:
+            state = new_state
+            rewound.empty()  # the new branch is now the latest
 
-ctx.final_state = state
-if not read_only:  # rewinding or saving belongs to the conversation's owner
-    with travel.container():
-        time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
-    if ctx.operator:  # scenario files are the operator's: they change what the checks expect
-        save_scenario.save_scenario_button(ctx, workflow, state)
+    ctx.final_state = state
+    if not read_only:  # rewinding or saving belongs to the conversation's owner
+        with travel.container():
+            time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
+        if ctx.operator:  # scenario files are the operator's: they change what the checks expect
+            save_scenario.save_scenario_button(ctx, workflow, state)

@@ -167,9 +167,9 @@ def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
     """The `/state` report: step, facts, transition history."""
     step = workflow.current(values)
     lines = [f"Step: {workflow.step(step).title} ({step})"]
-    if workflow.facts:
+    if workflow.fact_keys:
         lines.append("Facts:")
-    for fact in workflow.facts:
+    for fact in workflow.fact_keys:
         value = values.get(fact)
         lines.append(f"  {fact}: {value if value is not None else '(not recorded)'}")
     history = values.get("transitions") or []

@@ -1,9 +1,19 @@
 """The state machine as Graphviz, drawn from the workflow declaration and a state.
 
 Node ids are the step names, so tests (and people reading the DOT) can find
-`warranty_collector`; labels are the readable titles. The active step is
-filled, the path taken so far is marked, steps that can no longer be reached
-are greyed.
+`warranty_collector`; labels are the readable titles and the declared words of
+each move, with the tool name on hover. The active step is filled, the path
+taken so far is marked, the move the latest turn made is drawn thick in the
+active colour, and steps that can no longer be reached are greyed.
+
+Two shapes: the sidebar's top-to-bottom drawing, and the presenter view's
+left-to-right one for a wide column. `st.graphviz_chart` draws every label at
+9.6 px (its stylesheet sets `calc(twoSm * 0.8)` on all text, whatever the DOT
+says) and then scales the drawing to its column. So the layout is made with
+that same small font: the drawing's natural size is small, and stretching it
+to the column is what makes labels large. Labels are wrapped onto short lines,
+because the widest label sets how much the drawing can be enlarged. The browser
+test measures the drawn sizes.
 """
 
 from __future__ import annotations
@@ -20,6 +30,12 @@ TRAVERSED = "#1d4ed8"
 IDLE = "#94a3b8"
 GREYED = "#cbd5e1"
 START, END = "__start__", "__end__"
+FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
+# Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
+# sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter
+# view's machine column at 1280 px wide, each no taller than fits a 720 px screen.
+SIDEBAR_SIZE = "3.5,3.1!"
+WIDE_SIZE = "6.8,2.5!"
 
 
 def path_of(workflow: Workflow, state: dict) -> tuple[set[str], set[tuple[str, str, str]]]:
@@ -30,35 +46,73 @@ def path_of(workflow: Workflow, state: dict) -> tuple[set[str], set[tuple[str, s
     return visited, traversed
 
 
-def state_machine(workflow: Workflow, state: dict | None = None) -> graphviz.Digraph:
+def last_move(state: dict) -> tuple[str, str, str] | None:
+    """The (source, target, tool) of the latest turn's last move, if that turn moved."""
+    records = state.get("transitions") or []
+    if not records or records[-1].get("turn") != int(state.get("turn") or 0):
+        return None
+    r = records[-1]
+    return r["source"], r["target"], r["tool"]
+
+
+def state_machine(
+    workflow: Workflow, state: dict | None = None, *, wide: bool = False
+) -> graphviz.Digraph:
     """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands."""
     state = state or {}
     active = workflow.current(state)
     visited, traversed = path_of(workflow, state)
     reachable = workflow.reachable_from(active)
+    just = last_move(state)
 
     dot = graphviz.Digraph(workflow.name)
-    dot.attr(rankdir="TB", bgcolor="transparent", nodesep="0.4", ranksep="0.5")
-    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="12")
-    dot.attr("edge", fontname="Helvetica", fontsize="9", color=IDLE, fontcolor="#475569")
+    # The drawing is scaled (up or down) to fill its place: `size` in inches, "!" to enlarge.
+    dot.attr(size=WIDE_SIZE if wide else SIDEBAR_SIZE)
+    dot.attr(rankdir="LR" if wide else "TB", bgcolor="transparent", nodesep="0.25",
+             ranksep="0.45" if wide else "0.3", pad="0.05")  # fmt: skip
+    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica",
+             fontsize=FONT, margin="0.1,0.05")  # fmt: skip
+    dot.attr("edge", fontname="Helvetica", fontsize=FONT, color=IDLE, fontcolor="#475569",
+             arrowsize="0.8")  # fmt: skip
 
     if workflow.graph_endpoints:
         dot.node(START, "START", shape="circle", style="filled", fillcolor="#0f172a",
-                 fontcolor="white", fontsize="9", width="0.6", fixedsize="true")  # fmt: skip
-    for step in workflow.steps:
-        dot.node(step.name, step.title, **_node_style(step.name, active, visited, reachable))
+                 fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip
+    with dot.subgraph(name="steps") as steps:
+        if workflow.graph_endpoints and not wide:  # peers: side by side, START above, END below
+            steps.attr(rank="same")
+        for step in workflow.steps:
+            style = _node_style(step.name, active, visited, reachable)
+            steps.node(step.name, _wrap(step.title, 13), **style)
     if workflow.graph_endpoints:
         dot.node(END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
-                 fontcolor="white", fontsize="9", width="0.5", fixedsize="true")  # fmt: skip
+                 fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
         started = bool(state.get("messages"))
-        dot.edge(START, workflow.initial, label="default", **_edge_style(started))
+        # Unlabelled: the agents' moves carry the words; these say "a turn starts/ends here".
+        dot.edge(START, workflow.initial, tooltip="each turn starts with the active agent",
+                 **_edge_style(started))  # fmt: skip
         for step in workflow.steps:
-            dot.edge(step.name, END, style="dashed", label="no transfer")
+            dot.edge(step.name, END, style="dashed", tooltip="answered: the turn ends")
 
     for edge in workflow.edges():
-        taken = (edge.source, edge.target, edge.tool) in traversed
-        dot.edge(edge.source, edge.target, label=edge.tool, **_edge_style(taken))
+        move = (edge.source, edge.target, edge.tool)
+        style = _edge_style(move in traversed, move == just)
+        hover = f"tool: {edge.tool}"
+        label = workflow.tool_label(edge.tool)
+        dot.edge(edge.source, edge.target, label=_wrap(label),
+                 tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
     return dot
+
+
+def _wrap(label: str, width: int = 10) -> str:
+    """Edge labels on short lines: their width sets how far the drawing is scaled down."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\\n".join(lines)  # DOT's own line break, so the DOT stays one line per node
 
 
 def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[str]) -> dict:
@@ -72,9 +126,12 @@ def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[s
     return {"fillcolor": "white", "color": IDLE}
 
 
-def _edge_style(taken: bool) -> dict:
+def _edge_style(taken: bool, just: bool = False) -> dict:
+    if just:  # what the audience just saw happen
+        return {"color": ACTIVE_FILL, "penwidth": "3.5", "fontcolor": ACTIVE_FILL,
+                "fontname": "Helvetica-Bold", "class": "just-moved"}  # fmt: skip
     return {"color": TRAVERSED, "penwidth": "2.5", "fontcolor": TRAVERSED} if taken else {}
 
 
-def dot_source(workflow: Workflow, state: dict | None = None) -> str:
-    return state_machine(workflow, state).source
+def dot_source(workflow: Workflow, state: dict | None = None, *, wide: bool = False) -> str:
+    return state_machine(workflow, state, wide=wide).source

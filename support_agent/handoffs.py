@@ -238,7 +238,9 @@ def route_initial(state: dict) -> str:
 
 def _route_after(step: Step) -> tuple[Callable[[dict], str], list[str]]:
     """After `step`: to the agent it transferred to, else END."""
-    targets = sorted({HANDOFFS.moves[t.name] for t in step.tools if t.name in HANDOFFS.moves})
+    targets = sorted(
+        {HANDOFFS.moves[t.name].target for t in step.tools if t.name in HANDOFFS.moves}
+    )
 
     def route(state: dict) -> str:
         active = HANDOFFS.current(state)

@@ -78,7 +78,7 @@ def _turns_before(state: dict) -> int:
 
 
 def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:
-    return {key: state.get(key) for key in workflow.facts}
+    return {key: state.get(key) for key in workflow.fact_keys}
 
 
 def history_rows(workflow: Workflow, state: dict) -> list[dict]:

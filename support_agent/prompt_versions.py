@@ -124,7 +124,7 @@ def step_placeholders(workflow: str | Workflow) -> list[str]:
     wf = _workflow(workflow)
     schema = wf.extra.get("state_schema")
     if schema is None:
-        return sorted({wf.state_key, *wf.facts})
+        return sorted({wf.state_key, *wf.fact_keys})
     framework = set(get_type_hints(AgentState))
     return sorted(
         name

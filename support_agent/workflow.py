@@ -66,6 +66,34 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Move:
+    """Where calling a tool takes the machine, and how people are told about it.
+
+    `label` names the edge on the diagram ("warranty recorded"); `because` is
+    the reason kept in the history, filled with the move's facts in words
+    ("the issue was classified as {issue_type}" -> "... as Hardware").
+    """
+
+    target: str
+    label: str
+    because: str = ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A state key shown as a recorded fact, with its values in words."""
+
+    key: str
+    title: str
+    values: dict[str, str] = field(default_factory=dict)  # stored value -> words
+
+    def words(self, value: Any) -> str:
+        if value is None:
+            return "not yet known"
+        return self.values.get(str(value), str(value))
+
+
+@dataclass(frozen=True)
 class Edge:
     """A transition: calling `tool` at `source` moves the machine to `target`."""
 
@@ -83,8 +111,10 @@ class Workflow:
     state_key: str  # "current_step" or "active_agent"
     initial: str
     steps: tuple[Step, ...]
-    moves: dict[str, str]  # tool name -> step it moves to
-    facts: tuple[str, ...] = ()  # state keys shown as "recorded facts"
+    moves: dict[str, Move]  # tool name -> where it moves the machine
+    facts: tuple[Fact, ...] = ()  # state keys shown as "recorded facts"
+    # What the tools that don't move the machine did, in words (moves carry their own).
+    tool_labels: dict[str, str] = field(default_factory=dict)
     offline_rules: Any = None  # support_agent.models.policy.OfflineRules
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     # A graph of agents (sales <-> support) starts at START and ends each turn at
@@ -97,6 +127,22 @@ class Workflow:
             if s.name == name:
                 return s
         raise KeyError(f"{self.title} has no step named {name!r}")
+
+    @property
+    def fact_keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.facts)
+
+    def fact(self, key: str) -> Fact:
+        for f in self.facts:
+            if f.key == key:
+                return f
+        raise KeyError(f"{self.title} has no fact named {key!r}")
+
+    def tool_label(self, tool: str) -> str:
+        """What a tool call did, in words ("warranty recorded")."""
+        if tool in self.moves:
+            return self.moves[tool].label
+        return self.tool_labels.get(tool, tool.replace("_", " "))
 
     @property
     def step_names(self) -> list[str]:
@@ -113,7 +159,7 @@ class Workflow:
     def edges(self) -> list[Edge]:
         """Every declared transition, in step order (go-back edges included)."""
         return [
-            Edge(s.name, self.moves[t.name], t.name)
+            Edge(s.name, self.moves[t.name].target, t.name)
             for s in self.steps
             for t in s.tools
             if t.name in self.moves
@@ -147,17 +193,21 @@ class Workflow:
         runtime: ToolRuntime,
         tool: str,
         message: str,
-        reason: str = "",
+        reason: str | None = None,
         **facts: Any,
     ) -> Command:
         """The `Command` a moving tool returns: record facts, step, history.
 
-        A tool called from a step that does not offer it (a model can name any
-        registered tool) changes nothing and tells the model so.
+        Without a `reason`, the move's declared `because` is filled with the
+        facts in words. A tool called from a step that does not offer it (a
+        model can name any registered tool) changes nothing and tells the model so.
         """
         state = runtime.state or {}
         source = self.current(state)
-        target = self.moves[tool]
+        target = self.moves[tool].target
+        if reason is None:
+            words = {f.key: f.words(facts.get(f.key)).lower() for f in self.facts}
+            reason = self.moves[tool].because.format_map(words)
         if tool not in self.step(source).tool_names:
             return Command(
                 update={

@@ -70,3 +70,27 @@ def streamlit_server(env: dict[str, str], port: int | None = None, script: str =
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# How large the diagram's labels are as drawn: the text's computed font size
+# (Streamlit's stylesheet sets it, not the DOT) times the drawing's scale on screen.
+DIAGRAM_METRICS_JS = """
+(chart) => {
+  const svg = chart.querySelector('svg');
+  const box = svg.getBoundingClientRect();
+  const sizes = (selector) => [...svg.querySelectorAll(selector)].map(
+      (t) => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+  return {
+    node: Math.min(...sizes('g.node text')),
+    edge: Math.min(...sizes('g.edge text')),
+    top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+  };
+}
+"""
+
+
+def diagram_metrics(page, where: str = "stSidebar") -> dict:
+    """Smallest node and edge label in px, and where the drawn diagram sits."""
+    chart = page.get_by_test_id(where).get_by_test_id("stGraphVizChart")
+    chart.locator("svg g.node").first.wait_for(timeout=30_000)
+    return chart.evaluate(DIAGRAM_METRICS_JS)

@@ -1,10 +1,12 @@
 """The Streamlit app, driven with AppTest (no browser)."""
 
+import json
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.support import SUPPORT
 from tests.test_support_flow import TUTORIAL
 
@@ -55,16 +57,49 @@ def active_node(source: str) -> str:
     return active[0]
 
 
+def edges(source: str) -> dict[str, str]:
+    """Each drawn move's tool (from its hover text) -> its DOT attributes."""
+    found = {}
+    for attrs in re.findall(r"^\s*\w+ -> \w+ \[(.*)\]$", source, re.M):
+        tool = re.search(r'tooltip="tool: (\w+)"', attrs)
+        if tool:
+            found[tool.group(1)] = attrs
+    return found
+
+
 def traversed(source: str) -> set[str]:
-    return set(re.findall(r"\[label=(\w+) color=\"#1d4ed8\"", source))
+    """Moves drawn as taken: the path so far, and the one just made."""
+    return {
+        tool
+        for tool, attrs in edges(source).items()
+        if 'color="#1d4ed8"' in attrs or "just-moved" in attrs
+    }
 
 
-def history(at: AppTest) -> list[tuple[int, str, str]]:
-    frames = at.sidebar.dataframe
-    if not frames:
-        return []
-    df = frames[0].value
-    return list(zip(df["Turn"], df["Move"], df["Tool"], strict=True))
+def just_moved(source: str) -> set[str]:
+    return {tool for tool, attrs in edges(source).items() if "just-moved" in attrs}
+
+
+def engineer_details(at: AppTest, where=None) -> dict:
+    """The identifiers behind the panel's words (its "Details for engineers")."""
+    codes = [c.value for c in (where or at.sidebar).code if '"transitions"' in c.value]
+    assert len(codes) == 1
+    return json.loads(codes[0])
+
+
+def history(at: AppTest, where=None) -> list[tuple[int, str, str]]:
+    """(turn, "from → to" in step titles, tool) for each move, oldest first."""
+    titles = {s.name: s.title for w in WORKFLOWS.values() for s in w.steps}
+    return [
+        (r["turn"], f"{titles[r['source']]} → {titles[r['target']]}", r["tool"])
+        for r in engineer_details(at, where)["transitions"]
+    ]
+
+
+def shown_history(at: AppTest, where=None) -> list[str]:
+    """The transition history as people read it, newest first."""
+    blocks = [m.value for m in (where or at.sidebar).markdown if m.value.startswith("**Turn ")]
+    return [line for block in blocks for line in block.split("\n\n")]
 
 
 def customer_bubbles(at: AppTest) -> list[str]:
@@ -94,27 +129,38 @@ def test_tutorial_conversation_moves_the_sidebar_each_turn():
     source = dot(at)
     assert active_node(source) == "resolution_specialist"
     assert traversed(source) == {"record_warranty_status", "record_issue_type"}
+    assert just_moved(source) == {"record_issue_type"}  # the move the audience just saw
+    assert 'label="issue\\nclassified"' in edges(source)["record_issue_type"]  # declared words
     assert 'fillcolor="#dbeafe"' in node_attrs(source, "issue_classifier")  # visited
     assert history(at) == [
         (2, "Warranty verification → Issue classification", "record_warranty_status"),
         (2, "Issue classification → Resolution", "record_issue_type"),
     ]
+    assert shown_history(at) == [
+        "**Turn 2** · Issue classification → **Resolution**  \n"
+        ":small[the issue was classified as hardware]",
+        "**Turn 2** · Warranty verification → **Issue classification**  \n"
+        ":small[the device is in warranty]",
+    ]
     facts = at.sidebar.markdown[1].value
-    assert "in\\_warranty" in facts and "new this turn" in facts
+    assert "**Warranty**: In warranty" in facts and "new this turn" in facts
+    assert "in_warranty" not in facts and "in\\_warranty" not in facts
 
     send(at, TUTORIAL[2])
     send(at, TUTORIAL[3])
     assert active_node(dot(at)) == "resolution_specialist"
     assert len(history(at)) == 2
     assert "new this turn" not in at.sidebar.markdown[1].value
+    assert just_moved(dot(at)) == set()  # these turns moved nothing
+    assert traversed(dot(at)) == {"record_warranty_status", "record_issue_type"}
     assert customer_bubbles(at) == TUTORIAL
     moved = [m.value for m in at.markdown if m.value.startswith("➡️")]
     assert moved == [
-        "➡️ Moved to **Issue classification**, via `record_warranty_status`",
-        "➡️ Moved to **Resolution**, via `record_issue_type`",
+        "➡️ Moved to **Issue classification** — the device is in warranty",
+        "➡️ Moved to **Resolution** — the issue was classified as hardware",
     ]
     tool_boxes = [e.label for e in at.expander if e.label.startswith("🔧")]
-    assert tool_boxes.count("🔧 provide_solution") == 1  # follow-ups are answered, not re-solved
+    assert tool_boxes.count("🔧 Solution given") == 1  # follow-ups are answered, not re-solved
     assert at.query_params["thread"] == thread
 
 

@@ -5,7 +5,15 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import customer_bubbles, dot, history, send, start
+from tests.test_app import (
+    customer_bubbles,
+    dot,
+    engineer_details,
+    history,
+    send,
+    shown_history,
+    start,
+)
 from tests.test_support_flow import TUTORIAL
 
 LOGIN = "Hi, I'm having trouble with my account login. Can you help?"
@@ -74,13 +82,13 @@ def test_rewind_continues_as_a_new_branch_and_keeps_the_old_one():
     assert customer_bubbles(at) == [TUTORIAL[0], "Nope, it expired in March"]
     assert not any("Rewound" in i.value for i in at.info)
     assert [row[2] for row in history(at)] == ["record_warranty_status", "record_issue_type"]
-    assert "out\\_of\\_warranty" in at.sidebar.markdown[1].value
+    assert "**Warranty**: Out of warranty" in at.sidebar.markdown[1].value
 
     branch = next(s for s in at.selectbox if s.label == "Branch")
     assert len(branch.options) == 2
     branch.select_index(1).run()  # the earlier branch is still there
     assert customer_bubbles(at) == TUTORIAL[:3]
-    assert "in\\_warranty" in at.sidebar.markdown[1].value
+    assert "**Warranty**: In warranty" in at.sidebar.markdown[1].value
 
 
 def test_edit_and_resend_makes_a_branch():
@@ -92,7 +100,7 @@ def test_edit_and_resend_makes_a_branch():
     at.text_area[0].set_value("No, it's out of warranty").run()
     click(at, "Resend")
     assert customer_bubbles(at) == [TUTORIAL[0], "No, it's out of warranty"]
-    assert "out\\_of\\_warranty" in at.sidebar.markdown[1].value
+    assert "**Warranty**: Out of warranty" in at.sidebar.markdown[1].value
 
 
 def test_handoffs_workflow_in_the_app():
@@ -113,9 +121,10 @@ def test_handoffs_workflow_in_the_app():
 
     send(at, "Also, how much is the premium plan?")
     assert re.search(r"^\s*sales_agent \[.*penwidth=3", dot(at), re.M)
-    frame = at.sidebar.dataframe[0].value
-    assert list(frame["Tool"]) == ["transfer_to_support", "transfer_to_sales"]
-    assert frame["Why"].iloc[1]  # the support agent gave a reason
+    assert [row[2] for row in history(at)] == ["transfer_to_support", "transfer_to_sales"]
+    newest = shown_history(at)[0]  # the handoff reason the support agent gave, in the panel
+    assert newest.startswith("**Turn 2** · Support agent → **Sales agent**")
+    assert engineer_details(at)["transitions"][1]["reason"] in newest.replace("\\", "")
 
     # The thread remembers its workflow when reopened from a link.
     again = start(thread=thread)

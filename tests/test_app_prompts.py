@@ -182,7 +182,7 @@ def test_diff_between_two_versions_and_against_the_default(db_url):
     assert "-CURRENT STEP: Warranty verification" in lines and "+Line one" in lines
 
     pick("To", "Default", at).run()
-    assert not at.code
+    assert not at.main.code
     assert any(c.value == "No differences." for c in at.caption)
 
 

@@ -101,7 +101,7 @@ def draft_from_state(
         )
     name = name or _default_name(said)
     expect: dict = {"final_step": workflow.current(state)}
-    facts = {key: state.get(key) for key in workflow.facts}
+    facts = {key: state.get(key) for key in workflow.fact_keys}
     if facts:
         expect["facts"] = facts
     called = tools_called(state)

@@ -176,9 +176,9 @@ def declaration_problems(scenario: Scenario) -> list[str]:
             f"(steps: {_choices(steps)})"
         )
     for key, value in expect.facts.items():
-        if key not in workflow.facts:
+        if key not in workflow.fact_keys:
             problems.append(
-                f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.facts)})"
+                f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.fact_keys)})"
             )
             continue
         allowed = fact_values(workflow, key)

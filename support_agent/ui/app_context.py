@@ -11,9 +11,11 @@ from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
 from support_agent.ui import identity, machine_panel, runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
+from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 CTX_KEY = "app.ctx"
+SIDEBAR_WIDTH = 400  # px: the state machine's labels stay readable (measured in the browser test)
 VIEW_KEY = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 PROMPTS_SOURCE_KEY = "prompts.source"  # the active prompt versions, as a PromptSource
 
@@ -27,6 +29,7 @@ class Context:
     notice: str | None = None
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
+    _read: dict = field(default_factory=dict, repr=False)  # this run's reads, by point
 
     @property
     def operator(self) -> bool:
@@ -51,6 +54,10 @@ class Context:
         session.publish(copy)
         return copy
 
+    @property
+    def flow(self) -> Workflow:
+        return WORKFLOWS[self.workflow]
+
     # -- which point of the thread we look at ---------------------------------------
     @property
     def view(self) -> dict | None:
@@ -72,9 +79,13 @@ class Context:
         return runtime.reader_graph(self.workflow)
 
     def read_state(self) -> dict:
-        return dict(
-            self.reader().get_state(thread_config(self.thread_id, self.checkpoint_id)).values
-        )
+        """The state at the point being viewed (read once per run: the sidebar and the
+        page both draw it)."""
+        point = (self.thread_id, self.checkpoint_id)
+        if point not in self._read:
+            config = thread_config(self.thread_id, self.checkpoint_id)
+            self._read[point] = dict(self.reader().get_state(config).values)
+        return dict(self._read[point])
 
     @property
     def prompts(self) -> PromptSource:
@@ -95,6 +106,7 @@ class Context:
     def turn_saved(self, first_message: str) -> None:
         """After a turn: the thread is listed, titled by its first message, and linkable."""
         self.back_to_latest()
+        self._read.clear()
         self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
         state_key = WORKFLOWS[self.workflow].state_key
         self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
@@ -128,17 +140,23 @@ def _workflow_picker(has_turns: bool) -> None:
         index=names.index(current),
         format_func=lambda n: WORKFLOWS[n].title,
         disabled=has_turns,
-        help="Chosen for a new conversation; a conversation keeps its workflow. "
-        "Start a new conversation to switch.",
         key=f"workflow.pick.{st.session_state.get(session.THREAD_KEY)}",
     )
+    if has_turns:  # said on the page, not only in a tooltip
+        st.sidebar.caption(
+            "🔒 This conversation keeps its workflow. Press **New conversation** to switch."
+        )
     if choice != current and not has_turns:
         session.start_new(choice)
         st.rerun()
 
 
-def init() -> Context:
-    """Set up this run's context (call once, from app.py, before the page runs)."""
+def init(*, panel_in_sidebar: bool = True) -> Context:
+    """Set up this run's context (call once, from app.py, before the page runs).
+
+    With `panel_in_sidebar`, the state machine is drawn in the sidebar at once;
+    otherwise the page reserves its own place for it (the presenter view).
+    """
     owner = identity.owner()  # with authentication on, this asks to log in first
     try:
         store = runtime.store()
@@ -155,12 +173,17 @@ def init() -> Context:
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
     _workflow_picker(has_turns=saved)
-    machine_panel.reserve_slot()  # below the workflow, above the model: filled after the page
+    slot = st.sidebar.container()  # below the workflow, above the model
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()
     ctx = Context(
         store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner
     )
+    if panel_in_sidebar:
+        machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot)
+    else:
+        st.session_state.pop(machine_panel.SLOT_KEY, None)
+        slot.caption("📽️ The state machine is beside the chat (presenter view).")
     st.session_state[CTX_KEY] = ctx
     st.session_state[PROMPTS_SOURCE_KEY] = ctx.prompts  # for pages that build their own graphs
     return ctx

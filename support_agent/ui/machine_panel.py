@@ -1,21 +1,32 @@
-"""Sidebar panel: the state machine, the recorded facts, the transition history."""
+"""The state machine panel: diagram, recorded facts, transition history.
+
+It lives in the sidebar, or large beside the chat in the presenter view. The
+panel is drawn as soon as its place is reserved (with the state before this
+run's turn) and redrawn in place as moves happen, so it never goes blank
+while a turn runs. Everything shown is in the words the workflow declares;
+identifiers are kept for engineers in a closed "details" expander.
+"""
 
 from __future__ import annotations
+
+import json
 
 import streamlit as st
 
 from support_agent.diagram import dot_source
-from support_agent.history import facts, history_rows
-from support_agent.ui.text import escape_markdown, humanize
+from support_agent.history import facts
+from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
-SLOT_KEY = "machine.slot"
+SLOT_KEY = "machine.slot"  # (placeholder, wide)
+SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
 BEFORE_KEY = "machine.facts_before"
 
 
-def reserve_slot() -> None:
-    """Keep a sidebar place for the panel, filled after the page ran its turn."""
-    st.session_state[SLOT_KEY] = st.sidebar.empty()
+def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = False) -> None:
+    """Keep a place for the panel (the sidebar by default) and draw it there now."""
+    st.session_state[SLOT_KEY] = ((where or st.sidebar).empty(), wide)
+    show(workflow, state)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
@@ -26,21 +37,33 @@ def remember_facts(workflow: Workflow, state: dict) -> None:
 def show(
     workflow: Workflow, state: dict, *, live: bool = False, viewing: str | None = None
 ) -> None:
-    """Draw the panel into the reserved slot (replacing what was there)."""
-    slot = st.session_state.get(SLOT_KEY)
+    """Draw the panel into the reserved place, replacing what was there."""
+    slot, wide = st.session_state.get(SLOT_KEY) or (None, False)
     if slot is None:
         return
     with slot.container():
         step = workflow.step(workflow.current(state))
-        st.markdown(f"### {workflow.title}")
-        st.caption(
-            ("Updating… " if live else "") + f"Active: **{step.title}** — {step.description}"
+        about = escape_markdown(step.description)
+        st.markdown(
+            ("⏳ " if live else "")
+            + f"Now at **{step.title}**"
+            + (f" — :small[{about}]" if wide else f"  \n:small[{about}]")
         )
         if viewing:
             st.caption(f"🕰️ Showing: {viewing}")
-        st.graphviz_chart(dot_source(workflow, state), width="stretch")
-        _facts(workflow, state)
-        _history(workflow, state)
+        st.graphviz_chart(
+            dot_source(workflow, state, wide=wide),
+            width="content",  # the DOT sizes the drawing for its place (diagram.py)
+            alt=f"State machine of {workflow.title}; the active step is {step.title}.",
+        )
+        # Beside each other in the presenter view, so one screen holds the whole panel.
+        left, right = st.columns(2) if wide else (st.container(), st.container())
+        with left:
+            _facts(workflow, state)
+        with right:
+            _history(workflow, state, shown=3 if wide else SHOWN_MOVES)
+        with left if wide else right:
+            _details(workflow, state)
 
 
 def _facts(workflow: Workflow, state: dict) -> None:
@@ -48,31 +71,52 @@ def _facts(workflow: Workflow, state: dict) -> None:
         return
     before = st.session_state.get(BEFORE_KEY) or {}
     lines = []
-    for key, value in facts(workflow, state).items():
-        shown = escape_markdown(str(value)) if value is not None else "_not yet known_"
-        changed = key in before and before[key] != value and value is not None
+    for fact in workflow.facts:
+        value = state.get(fact.key)
+        shown = escape_markdown(fact.words(value)) if value is not None else "_not yet known_"
+        changed = fact.key in before and before[fact.key] != value and value is not None
         lines.append(
-            f"- **{humanize(key)}**: {shown}" + (" :green-badge[new this turn]" if changed else "")
+            f"- **{fact.title}**: {shown}" + (" :green-badge[new this turn]" if changed else "")
         )
     st.markdown("**Recorded facts**\n" + "\n".join(lines))
 
 
-def _history(workflow: Workflow, state: dict) -> None:
-    rows = history_rows(workflow, state)
-    st.markdown("**Transition history**")
-    if not rows:
+def history_lines(workflow: Workflow, state: dict) -> list[str]:
+    """Each move as Markdown, newest first: turn, from → to, and why in words."""
+    lines = []
+    for record in reversed(state.get("transitions") or []):
+        source = workflow.step(record["source"]).title
+        target = workflow.step(record["target"]).title
+        why = record.get("reason") or workflow.tool_label(record["tool"])
+        lines.append(
+            f"**Turn {record.get('turn', '?')}** · {source} → **{target}**  \n"
+            f":small[{escape_markdown(why)}]"
+        )
+    return lines
+
+
+def _history(workflow: Workflow, state: dict, shown: int) -> None:
+    lines = history_lines(workflow, state)
+    st.markdown("**Transition history** :small[(newest first)]")
+    if not lines:
         st.caption("No moves yet.")
         return
-    st.dataframe(
-        [
-            {
-                "Turn": r["turn"],
-                "Move": f"{r['from']} → {r['to']}",
-                "Tool": r["tool"],
-                "Why": r["reason"],
-            }
-            for r in rows
-        ],
-        hide_index=True,
-        width="stretch",
-    )
+    st.markdown("\n\n".join(lines[:shown]))
+    if len(lines) > shown:
+        st.caption(
+            f"The latest {shown} of {len(lines)} moves. The Threads page exports the whole history."
+        )
+
+
+def _details(workflow: Workflow, state: dict) -> None:
+    """The identifiers behind the words, for engineers."""
+    with st.expander("Details for engineers", icon=":material/code:"):
+        raw = {
+            workflow.state_key: workflow.current(state),
+            **{key: state.get(key) for key in workflow.fact_keys},
+            "transitions": [
+                {k: r.get(k) for k in ("turn", "source", "target", "tool", "reason")}
+                for r in (state.get("transitions") or [])[-SHOWN_MOVES:]
+            ],
+        }
+        st.code(json.dumps(raw, indent=1, ensure_ascii=False), language="json")

@@ -48,9 +48,11 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                     text = next(texts, "")
                     if text:
                         st.markdown(inert_markdown(text))
-                    _saved_tool(use.name, use.args, use.result, use.ok)
+                    _saved_tool(workflow, use.name, use.args, use.result, use.ok)
                     if use.transition:
-                        _transition_line(workflow, use.transition["target"], use.name)
+                        _transition_line(
+                            workflow, use.transition["target"], use.transition.get("reason", "")
+                        )
                 for text in texts:
                     if text:
                         st.markdown(inert_markdown(text))
@@ -61,7 +63,14 @@ def _agent_label(workflow: Workflow, agent: str) -> None:
         st.caption(workflow.step(agent).title)
 
 
-def _tool_details(args: dict, result: str | None) -> None:
+def _tool_title(workflow: Workflow, name: str) -> str:
+    """A tool call's box title, in the workflow's words ("🔧 Warranty recorded")."""
+    label = workflow.tool_label(name)
+    return f"🔧 {label[:1].upper()}{label[1:]}"
+
+
+def _tool_details(name: str, args: dict, result: str | None) -> None:
+    st.caption(f"Tool `{name}`")
     st.markdown("**Arguments**")
     st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
     if result is not None:
@@ -69,25 +78,28 @@ def _tool_details(args: dict, result: str | None) -> None:
         st.text(result)
 
 
-def _saved_tool(name: str, args: dict, result: str | None, ok: bool) -> None:
+def _saved_tool(workflow: Workflow, name: str, args: dict, result: str | None, ok: bool) -> None:
     # A finished call is an expander, not st.status: each st.status sleeps 50 ms
     # on every rerun (Streamlit 1.67), which made long conversations slow to redraw.
     icon = ":material/check_circle:" if ok and result is not None else ":material/error:"
-    with st.expander(f"🔧 {name}", icon=icon, expanded=False):
-        _tool_details(args, result)
+    with st.expander(_tool_title(workflow, name), icon=icon, expanded=False):
+        _tool_details(name, args, result)
 
 
-def _tool_box(name: str, args: dict, result: str | None, ok: bool):
+def _tool_box(workflow: Workflow, name: str, args: dict, result: str | None, ok: bool):
     """A live call: st.status shows it running, then done or failed."""
     state = "complete" if ok and result is not None else ("error" if not ok else "running")
-    box = st.status(f"🔧 {name}", state=state, expanded=False)
+    box = st.status(_tool_title(workflow, name), state=state, expanded=False)
     with box:
-        _tool_details(args, result)
+        _tool_details(name, args, result)
     return box
 
 
-def _transition_line(workflow: Workflow, target: str, tool: str) -> None:
-    st.markdown(f"➡️ Moved to **{workflow.step(target).title}**, via `{tool}`")
+def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
+    """ "Moved to **Resolution** — the issue was classified as hardware"."""
+    title = workflow.step(target).title
+    why = f" — {escape_markdown(reason)}" if reason else ""
+    st.markdown(f"➡️ Moved to **{title}**{why}")
 
 
 def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -> list[Event]:
@@ -130,7 +142,7 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
             seen.append(event)
             if isinstance(event, ToolCall):
                 introduce(event.agent)
-                boxes[event.id] = _tool_box(event.name, event.args, None, True)
+                boxes[event.id] = _tool_box(workflow, event.name, event.args, None, True)
             elif isinstance(event, ToolResult):
                 box = boxes.get(event.id)
                 if box is not None:
@@ -139,7 +151,7 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                         st.text(event.content)
                     box.update(state="complete" if event.ok else "error")
             elif isinstance(event, Transition):
-                _transition_line(workflow, event.target, event.tool)
+                _transition_line(workflow, event.target, event.reason)
                 if on_transition:
                     on_transition(event)
             elif isinstance(event, Error | TurnEnd):

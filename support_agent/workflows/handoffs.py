@@ -16,7 +16,7 @@ from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflow import Move, Step, TransitionLog, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
 from support_agent.workflows.human import escalate_to_human
 
@@ -59,7 +59,6 @@ def transfer_to_support(runtime: ToolRuntime[None, HandoffsState]) -> Command:
         runtime,
         "transfer_to_support",
         "Transferred to support agent from sales agent.",
-        reason="customer needs technical or account help",
     )
 
 
@@ -135,9 +134,12 @@ HANDOFFS = Workflow(
         ),
     ),
     moves={
-        "transfer_to_support": "support_agent",
-        "transfer_to_sales": "sales_agent",
+        "transfer_to_support": Move(
+            "support_agent", "needs technical help", "the customer needs technical or account help"
+        ),
+        "transfer_to_sales": Move("sales_agent", "buying question"),
     },
+    tool_labels={"escalate_to_human": "handed over to a person"},
     facts=(),
     offline_rules=HANDOFFS_RULES,
     starters=(

@@ -14,7 +14,7 @@ from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Step, TransitionLog, Workflow
+from support_agent.workflow import Fact, Move, Step, TransitionLog, Workflow
 from support_agent.workflows.human import escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 
@@ -48,7 +48,6 @@ def record_warranty_status(
         runtime,
         "record_warranty_status",
         f"Warranty status recorded as: {status}",
-        reason=f"warranty_status = {status}",
         warranty_status=status,
     )
 
@@ -60,7 +59,6 @@ def record_issue_type(issue_type: IssueType, runtime: ToolRuntime[None, SupportS
         runtime,
         "record_issue_type",
         f"Issue type recorded as: {issue_type}",
-        reason=f"issue_type = {issue_type}",
         issue_type=issue_type,
     )
 
@@ -78,7 +76,6 @@ def go_back_to_warranty(runtime: ToolRuntime[None, SupportState]) -> Command:
         runtime,
         "go_back_to_warranty",
         "Returned to warranty verification.",
-        reason="customer corrected the warranty status",
     )
 
 
@@ -89,7 +86,6 @@ def go_back_to_classification(runtime: ToolRuntime[None, SupportState]) -> Comma
         runtime,
         "go_back_to_classification",
         "Returned to issue classification.",
-        reason="customer corrected the issue type",
     )
 
 
@@ -100,7 +96,6 @@ def start_new_case(runtime: ToolRuntime[None, SupportState]) -> Command:
         runtime,
         "start_new_case",
         "Started a new case; warranty status and issue type cleared.",
-        reason="customer raised a new problem",
         warranty_status=None,
         issue_type=None,
     )
@@ -193,13 +188,38 @@ SUPPORT = Workflow(
         ),
     ),
     moves={
-        "record_warranty_status": "issue_classifier",
-        "record_issue_type": "resolution_specialist",
-        "go_back_to_warranty": "warranty_collector",
-        "go_back_to_classification": "issue_classifier",
-        "start_new_case": "warranty_collector",
+        "record_warranty_status": Move(
+            "issue_classifier", "warranty recorded", "the device is {warranty_status}"
+        ),
+        "record_issue_type": Move(
+            "resolution_specialist", "issue classified", "the issue was classified as {issue_type}"
+        ),
+        "go_back_to_warranty": Move(
+            "warranty_collector",
+            "warranty corrected",
+            "the customer corrected the warranty status",
+        ),
+        "go_back_to_classification": Move(
+            "issue_classifier",
+            "issue corrected",
+            "the customer corrected the issue type",
+        ),
+        "start_new_case": Move(
+            "warranty_collector", "new problem", "the customer raised a new problem"
+        ),
     },
-    facts=("warranty_status", "issue_type"),
+    facts=(
+        Fact(
+            "warranty_status",
+            "Warranty",
+            {"in_warranty": "In warranty", "out_of_warranty": "Out of warranty"},
+        ),
+        Fact("issue_type", "Issue type", {"hardware": "Hardware", "software": "Software"}),
+    ),
+    tool_labels={
+        "provide_solution": "solution given",
+        "escalate_to_human": "handed over to a person",
+    },
     offline_rules=SUPPORT_RULES,
     starters=(
         ("Cracked screen (the tutorial)", "Hi, my phone screen is cracked"),
