@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from support_agent.ui import thread_list
 from support_agent.ui.app_context import context
-from support_agent.ui.thread_list import thread_card
 
 ctx = context()
 st.title("Threads")
@@ -12,7 +12,6 @@ st.caption(f"Saved in the {ctx.store.kind} store ({ctx.store.url}).")
 records = ctx.store.threads.all(owner=ctx.owner)  # a visitor sees only their own
 if not records:
     st.info("No saved conversations yet. Start one on the Chat page.", icon="💬")
-query = st.text_input("Search titles", placeholder="e.g. battery") if records else ""
-for record in records:
-    if query.lower() in record["title"].lower():
-        thread_card(ctx, record)
+else:
+    for entry in thread_list.search_and_page(thread_list.entries(ctx, records)):
+        thread_list.thread_card(ctx, entry)

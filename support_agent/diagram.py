@@ -27,6 +27,7 @@ from support_agent.workflow import Workflow
 ACTIVE_FILL = "#2563eb"
 VISITED_FILL = "#dbeafe"
 TRAVERSED = "#1d4ed8"
+PATH = "#93b4ea"  # edges taken before the latest move
 IDLE = "#94a3b8"
 GREYED = "#cbd5e1"
 START, END = "__start__", "__end__"
@@ -127,10 +128,16 @@ def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[s
 
 
 def _edge_style(taken: bool, just: bool = False) -> dict:
+    """Moves taken so far in a quiet blue; the one just made thick in the active colour.
+
+    The SVG classes ("taken", "just-moved") let tests and stylesheets find them.
+    """
     if just:  # what the audience just saw happen
-        return {"color": ACTIVE_FILL, "penwidth": "3.5", "fontcolor": ACTIVE_FILL,
-                "fontname": "Helvetica-Bold", "class": "just-moved"}  # fmt: skip
-    return {"color": TRAVERSED, "penwidth": "2.5", "fontcolor": TRAVERSED} if taken else {}
+        return {"color": ACTIVE_FILL, "penwidth": "4", "fontcolor": ACTIVE_FILL,
+                "fontname": "Helvetica-Bold", "class": "taken just-moved"}  # fmt: skip
+    if taken:
+        return {"color": PATH, "penwidth": "2", "fontcolor": TRAVERSED, "class": "taken"}
+    return {}
 
 
 def dot_source(workflow: Workflow, state: dict | None = None, *, wide: bool = False) -> str:

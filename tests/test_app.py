@@ -69,11 +69,7 @@ def edges(source: str) -> dict[str, str]:
 
 def traversed(source: str) -> set[str]:
     """Moves drawn as taken: the path so far, and the one just made."""
-    return {
-        tool
-        for tool, attrs in edges(source).items()
-        if 'color="#1d4ed8"' in attrs or "just-moved" in attrs
-    }
+    return {tool for tool, attrs in edges(source).items() if re.search(r'class="?taken', attrs)}
 
 
 def just_moved(source: str) -> set[str]:

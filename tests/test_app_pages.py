@@ -45,9 +45,9 @@ def test_threads_page_lists_renames_exports_and_deletes():
     at.switch_page("app_pages/threads.py").run()
     assert not at.exception
     titles = [m.value for m in at.main.markdown if m.value.startswith("**")]
-    assert titles[0].startswith("**My app keeps crashing**")  # newest first
-    assert titles[1] == "**My battery is swollen**"
-    assert "Warranty verification · 1 turns" in [c.value for c in at.caption]
+    assert titles[0].startswith("**App keeps crashing**")  # newest first
+    assert titles[1] == "**Battery is swollen**"
+    assert "Warranty verification · 1 turn" in [c.value for c in at.caption]
     assert len(at.get("download_button")) == 4
 
     at.text_input(key=f"title-{first}").set_value("Swollen battery, old laptop").run()
@@ -163,7 +163,7 @@ def test_visitors_reach_only_their_own_threads_and_fork_a_shared_link():
     send(bob, "My app keeps crashing")
     bob.switch_page("app_pages/threads.py").run()
     titles = [m.value for m in bob.main.markdown if m.value.startswith("**")]
-    assert len(titles) == 1 and titles[0].startswith("**My app keeps crashing**")  # not Alice's
+    assert len(titles) == 1 and titles[0].startswith("**App keeps crashing**")  # not Alice's
 
     shared = visitor("bob", thread=hers)  # Alice's link, opened by Bob
     assert any("started by someone else" in i.value for i in shared.info)

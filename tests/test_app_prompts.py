@@ -221,3 +221,37 @@ def test_handoffs_agents_and_a_version_name_shown_literally(db_url):
 
 def _subheaders(at: AppTest) -> list[str]:
     return [h.value for h in at.subheader]
+
+
+def unsaved_notices(at: AppTest) -> list[str]:
+    return [c.value for c in at.main.caption if "Unsaved changes" in c.value]
+
+
+def test_after_a_save_the_editor_shows_the_saved_state_until_edited_again(db_url):
+    at = prompts_page()
+    assert not unsaved_notices(at)  # the editor holds the active (default) text
+
+    at.text_area(key=TEXT).set_value("Greet, then ask about the warranty.").run()
+    assert len(unsaved_notices(at)) == 1
+
+    click(at, "Save as new version")
+    assert any("Saved **v1**" in s.value for s in at.success)
+    assert not unsaved_notices(at)  # saved: nothing left unsaved
+    at.run()  # the confirmation is shown once; the saved state stays
+    assert not unsaved_notices(at)
+    assert active(at) == "Active: **Default**"  # saving doesn't activate
+    assert any("shows **v1**, saved but not active" in c.value for c in at.main.caption)
+
+    at.text_area(key=TEXT).set_value("Greet warmly, then ask about the warranty.").run()
+    assert len(unsaved_notices(at)) == 1  # edited again: the notice is back
+
+    click(at, "Load into editor")  # back to the saved text: nothing unsaved
+    assert at.text_area(key=TEXT).value == "Greet, then ask about the warranty."
+    assert not unsaved_notices(at)
+    click(at, "Activate")
+    assert not unsaved_notices(at)
+    assert not any("saved but not active" in c.value for c in at.main.caption)
+
+    at.text_area(key=TEXT).set_value(WARRANTY_COLLECTOR_PROMPT).run()
+    assert not unsaved_notices(at)  # the default's text is not an unsaved change
+    assert any("shows the default text" in c.value for c in at.main.caption)

@@ -1,5 +1,6 @@
 """The Scenarios page and "Save as scenario" on the chat page (AppTest)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 PAGE = "app_pages/scenarios.py"
 TUTORIAL_NAME = "Tutorial — cracked screen under warranty"
+BOX = "scenarios.pick."
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +53,35 @@ def plain(markdown: str) -> str:
     return markdown.replace("\\", "")
 
 
+def boxes(at: AppTest) -> list:
+    """The picker's checkboxes, one per scenario."""
+    return [c for c in at.checkbox if (c.key or "").startswith(BOX)]
+
+
+def chosen(at: AppTest) -> list[str]:
+    """The names of the scenarios the picker has ticked, in file order."""
+    return [c.key.removeprefix(BOX) for c in boxes(at) if c.value]
+
+
+def choose(at: AppTest, names: list[str]) -> AppTest:
+    for box in boxes(at):
+        box.set_value(box.key.removeprefix(BOX) in names)
+    return at.run()
+
+
+def summary(at: AppTest) -> str:
+    (line,) = [
+        m.value for m in at.main.markdown if "selected" in m.value or "No scenarios" in m.value
+    ]
+    return plain(line)
+
+
+def column_widths(at: AppTest, index: int = 0) -> dict:
+    """Each configured column's width (pixels) of a data frame."""
+    config = json.loads(at.dataframe[index].proto.columns)
+    return {name: c["width"] for name, c in config.items() if "width" in c}
+
+
 def main_dot(at: AppTest) -> str:
     charts = at.main.get("graphviz_chart")
     assert len(charts) == 1
@@ -63,14 +94,16 @@ def main_dot(at: AppTest) -> str:
 def test_run_all_shows_every_scenario_passed_a_path_and_full_coverage():
     at = scenarios_page()
     assert at.title[0].value == "Scenarios"
-    assert len(at.multiselect[0].value) == len(SHIPPED)  # all chosen by default
+    assert len(chosen(at)) == len(boxes(at)) == len(SHIPPED)  # all chosen by default
+    assert summary(at).startswith(f"**All {len(SHIPPED)} scenarios selected**")
     assert not at.main.get("graphviz_chart")  # nothing run yet
 
     click(at, f"Run {len(SHIPPED)} scenarios")
     table = at.dataframe[0].value
     assert len(table) == len(SHIPPED)
     assert set(table["Result"]) == {"✅ passed"}
-    assert set(table["Reason"]) == {""}
+    assert "Reason" not in table.columns  # nothing failed: no empty column taking the room
+    assert "Reason" not in column_widths(at)
     assert at.success[0].value.startswith(f"All {len(SHIPPED)} scenarios passed")
 
     assert "penwidth=3" in main_dot(at)  # the first scenario's path, drawn
@@ -89,7 +122,8 @@ def test_run_all_shows_every_scenario_passed_a_path_and_full_coverage():
 def test_a_subset_reports_what_it_does_not_cover():
     at = scenarios_page()
     tutorial = load_scenario(ROOT / "scenarios" / "support-tutorial.yaml").name
-    at.multiselect[0].set_value([tutorial]).run()
+    choose(at, [tutorial])
+    assert summary(at).startswith(f"**1 of {len(SHIPPED)} scenarios selected**")
     click(at, "Run 1 scenario")
     assert len(at.dataframe[0].value) == 1
     (warning,) = [w.value for w in at.warning]
@@ -111,11 +145,58 @@ def test_a_failing_scenario_shows_its_reasons(tmp_path, monkeypatch):
     at = scenarios_page()
     shown = plain(at.error[0].value)
     assert "- broken.yaml: not valid YAML (line 2, column 1)" in shown
+    assert summary(at) == "**1 scenario, selected**"
     click(at, "Run 1 scenario")
     row = at.dataframe[0].value.iloc[0]
     assert row["Result"] == "❌ failed"
-    assert row["Reason"] == "expected final step Issue classification, got Resolution"
-    assert any(e.value.startswith("1 of 1 scenarios failed") for e in at.error)
+    reason = "expected final step Issue classification, got Resolution"
+    assert row["Reason"] == reason
+    assert column_widths(at)["Reason"] >= 200  # a failure's reason gets room
+    (box,) = [e.value for e in at.error if e.value.startswith("1 of 1 scenarios failed")]
+    assert f"- **{data['name']}**: {reason}" in plain(box)  # every reason, in full
+
+
+def test_the_picker_sums_up_the_choice_and_picks_a_workflow_at_once():
+    at = scenarios_page()
+    support = [p for p in SHIPPED if p.name.startswith("support-")]
+    handoffs = [p for p in SHIPPED if p.name.startswith("handoffs-")]
+    assert summary(at) == (
+        f"**All {len(SHIPPED)} scenarios selected** — Customer support (state machine): "
+        f"{len(support)} of {len(support)} · Sales ↔ support handoffs: "
+        f"{len(handoffs)} of {len(handoffs)}"
+    )
+    click(at, "Clear")  # the first workflow's: Customer support
+    assert summary(at) == (
+        f"**{len(handoffs)} of {len(SHIPPED)} scenarios selected** — Customer support (state "
+        f"machine): 0 of {len(support)} · Sales ↔ support handoffs: "
+        f"{len(handoffs)} of {len(handoffs)}"
+    )
+    assert [b.label for b in at.button if b.label.startswith("Run")] == [
+        f"Run {len(handoffs)} scenarios"
+    ]
+    assert all(name.startswith("Handoffs") for name in chosen(at))
+
+    at.checkbox(key=BOX + TUTORIAL_NAME).check().run()
+    assert summary(at).startswith(f"**{len(handoffs) + 1} of {len(SHIPPED)} scenarios selected")
+    click(at, "Run")
+    assert len(at.dataframe[0].value) == len(handoffs) + 1
+
+    at.switch_page("app_pages/chat.py").run()  # the choice survives a visit to another page
+    at.switch_page(PAGE).run()
+    assert len(chosen(at)) == len(handoffs) + 1 and TUTORIAL_NAME in chosen(at)
+
+    click(at, "Select all")
+    assert len(chosen(at)) == len(SHIPPED)
+
+
+def test_result_columns_fit_their_content():
+    at = scenarios_page()
+    click(at, "Run")
+    widths = column_widths(at)
+    longest = max(len(name) for name in at.dataframe[0].value["Scenario"])
+    assert widths["Scenario"] >= 7 * longest  # long names shown whole
+    assert widths["Scenario"] == max(widths.values())
+    assert all(widths[c] <= 90 for c in ("Workflow", "Result", "Turns", "Seconds"))
 
 
 def test_a_model_that_cannot_be_used_is_an_error_not_a_crash():
@@ -196,13 +277,14 @@ def test_the_page_lists_a_saved_scenario_and_chooses_it(tmp_path, monkeypatch):
     click(at, "Save scenario")
 
     at.switch_page(PAGE).run()
-    assert sorted(at.multiselect[0].value) == sorted([first, TUTORIAL_NAME])
-    at.multiselect[0].set_value([]).run()  # nothing chosen: Run is disabled
+    assert sorted(chosen(at)) == sorted([first, TUTORIAL_NAME])
+    choose(at, [])  # nothing chosen: Run is disabled
+    assert summary(at) == "**0 of 2 scenarios selected**"
     assert [b.disabled for b in at.button if b.label.startswith("Run")] == [True]
 
     data = yaml.safe_load((ROOT / "scenarios" / "support-software-fix.yaml").read_text())
     data["name"] = "Added while the page was open"
     (tmp_path / "added.yaml").write_text(yaml.safe_dump(data))
     at.run()
-    assert len(at.multiselect[0].options) == 3
-    assert at.multiselect[0].value == ["Added while the page was open"]  # new files start chosen
+    assert len(boxes(at)) == 3
+    assert chosen(at) == ["Added while the page was open"]  # new files start chosen

@@ -142,10 +142,13 @@ def _workflow_picker(has_turns: bool) -> None:
         disabled=has_turns,
         key=f"workflow.pick.{st.session_state.get(session.THREAD_KEY)}",
     )
-    if has_turns:  # said on the page, not only in a tooltip
-        st.sidebar.caption(
-            "🔒 This conversation keeps its workflow. Press **New conversation** to switch."
-        )
+    # Said on the page, not only in a tooltip. Always one caption here: a caption
+    # appearing after the first turn would shift the panel below and redraw it blank.
+    st.sidebar.caption(
+        "🔒 This conversation keeps its workflow. Press **New conversation** to switch."
+        if has_turns
+        else "Used by the next conversation you start."
+    )
     if choice != current and not has_turns:
         session.start_new(choice)
         st.rerun()

@@ -213,6 +213,33 @@ def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> N
         )
 
 
+def saved_as(versions: PromptVersions, workflow: Workflow, key: str, text: str) -> str | None:
+    """What already holds `text`: the newest saved version's label, `Default`, or None."""
+    for version in reversed(versions.versions(workflow.name, key)):
+        if version.text == text:
+            return version.label
+    return "Default" if text == defaults(workflow)[key] else None
+
+
+def _editor_status(
+    versions: PromptVersions, workflow: Workflow, key: str, text: str, active_text: str
+) -> None:
+    """Say whether the editor's text is saved: compared with every saved text, not only the
+    active one, since saving makes a version without activating it."""
+    if text == active_text:
+        return  # the editor shows what is in use: nothing to say
+    label = saved_as(versions, workflow, key, text)
+    if label is None:
+        st.caption("✏️ Unsaved changes: save them as a new version, then activate it.")
+    elif label == "Default":
+        st.caption("The editor shows the default text (not active): **Use default** applies it.")
+    else:
+        st.caption(
+            f"💾 The editor shows **{escape_markdown(label)}**, saved but not active: "
+            "activate it under **Versions** to use it in new turns."
+        )
+
+
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
     """The text area, name and note, and Save (which validates first)."""
     k = Keys(workflow.name, key)
@@ -253,8 +280,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
                 f"Placeholders it uses: {_code_list(used)}"
                 + (f" · unknown here: {_code_list(unknown)}" if unknown else "")
             )
-    if text != current:
-        st.caption("✏️ Unsaved changes: save them as a new version, then activate it.")
+    _editor_status(versions, workflow, key, text, current)
 
     left, right = st.columns([1, 2])
     left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")

@@ -25,11 +25,13 @@ from support_agent.scenarios.coverage import describe_edge
 from support_agent.ui.text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
-PICK_KEY = "scenarios.pick"
+PICK_KEY = "scenarios.pick"  # the chosen names (and each checkbox's key prefix)
 KNOWN_KEY = "scenarios.known"  # names offered last time, so new files start chosen
 RUN_KEY = "scenarios.run"
 SHOW_KEY = "scenarios.show"
 PROMPTS_KEY = "prompts.source"  # a PromptSource the prompt studio keeps, if any
+NAME_WIDTH = (160, 520)  # pixels: the narrowest and widest the Scenario column gets
+REASON_WIDTH = (200, 360)
 
 
 @dataclass
@@ -61,18 +63,90 @@ def load() -> list[Scenario]:
     return scenarios
 
 
+def _box_key(name: str) -> str:
+    """The session-state key of one scenario's checkbox."""
+    return f"{PICK_KEY}.{name}"
+
+
+def _set_boxes(names: list[str], value: bool) -> None:
+    for name in names:
+        st.session_state[_box_key(name)] = value
+
+
+def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
+    """`18 of 23 scenarios selected`, then how many of each workflow's (Markdown)."""
+    total = len(scenarios)
+    if not total:
+        return "No scenarios to run."
+    if len(chosen) == total:
+        head = f"**All {total} scenarios selected**" if total != 1 else "**1 scenario, selected**"
+    else:
+        head = f"**{len(chosen)} of {total} scenario{'s' if total != 1 else ''} selected**"
+    parts = []
+    for name, workflow in WORKFLOWS.items():
+        of_it = [s for s in scenarios if s.workflow == name]
+        if of_it:
+            picked = sum(s.workflow == name for s in chosen)
+            parts.append(f"{escape_markdown(workflow.title)}: {picked} of {len(of_it)}")
+    return head + (" — " + " · ".join(parts) if len(parts) > 1 else "")
+
+
 def picker(scenarios: list[Scenario]) -> list[Scenario]:
-    """A multiselect of the scenarios (all of them at first); returns the chosen ones."""
-    by_name = {s.name: s for s in scenarios}
-    known = st.session_state.get(KNOWN_KEY, set())
-    chosen = [n for n in st.session_state.get(PICK_KEY, []) if n in by_name]
-    chosen += [n for n in by_name if n not in known and n not in chosen]  # new files: chosen
-    st.session_state[PICK_KEY] = chosen
-    st.session_state[KNOWN_KEY] = set(by_name)
-    names = st.multiselect(
-        "Scenarios to run", list(by_name), key=PICK_KEY, placeholder="Pick scenarios"
-    )
-    return [by_name[n] for n in names]
+    """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
+    summary of the selection (all of them at first); returns the chosen ones, in file order.
+
+    A multiselect showed the choice as chips, cut off past a dozen long names; here each name
+    is on its own line and the count is always in view.
+    """
+    state = st.session_state
+    known = state.get(KNOWN_KEY, set())
+    # The choice is kept under PICK_KEY as well as in the checkboxes: Streamlit drops a
+    # widget's state when a run doesn't draw it (another page), and the choice must survive.
+    kept = state.get(PICK_KEY)
+    kept = set(kept) if isinstance(kept, (set, list, tuple)) else set()
+    for s in scenarios:
+        state.setdefault(_box_key(s.name), s.name in kept or s.name not in known)
+    state[KNOWN_KEY] = {s.name for s in scenarios}
+    chosen = [s for s in scenarios if state[_box_key(s.name)]]
+    state[PICK_KEY] = {s.name for s in chosen}
+
+    st.markdown(selection_summary(chosen, scenarios))
+    if not scenarios:
+        return []
+    groups = {
+        name: [s for s in scenarios if s.workflow == name]
+        for name in WORKFLOWS
+        if any(s.workflow == name for s in scenarios)
+    }
+    with st.expander("Choose scenarios", icon="🧪"):
+        for column, (name, of_it) in zip(st.columns(len(groups)), groups.items(), strict=True):
+            with column:
+                st.markdown(f"**{escape_markdown(WORKFLOWS[name].title)}**")
+                names = [s.name for s in of_it]
+                buttons = st.container(horizontal=True)
+                buttons.button(
+                    "Select all",
+                    key=f"scenarios.all.{name}",
+                    type="tertiary",
+                    icon="☑️",
+                    on_click=_set_boxes,
+                    args=(names, True),
+                )
+                buttons.button(
+                    "Clear",
+                    key=f"scenarios.none.{name}",
+                    type="tertiary",
+                    icon="⬜",
+                    on_click=_set_boxes,
+                    args=(names, False),
+                )
+                for s in of_it:
+                    st.checkbox(
+                        escape_markdown(s.name),
+                        key=_box_key(s.name),
+                        help=escape_markdown(s.description) or None,
+                    )
+    return chosen
 
 
 def prompt_source():
@@ -139,34 +213,57 @@ def results_table(run: Run) -> None:
     total, failed = len(run.results), len(run.failed)
     prompts = "edited prompts" if run.edited_prompts else "default prompts"
     if failed:
-        st.error(f"{failed} of {total} scenarios failed ({run.model}, {prompts}).", icon="❌")
+        reasons = [
+            f"- **{escape_markdown(r.name)}**: {escape_markdown('; '.join(r.failures))}"
+            for r in run.failed
+        ]
+        st.error(
+            f"{failed} of {total} scenarios failed ({escape_markdown(run.model)}, {prompts}):\n\n"
+            + "\n".join(reasons),
+            icon="❌",
+        )
     else:
         every = f"All {total} scenarios" if total != 1 else "The scenario"
-        st.success(f"{every} passed ({run.model}, {prompts}).", icon="✅")
+        st.success(f"{every} passed ({escape_markdown(run.model)}, {prompts}).", icon="✅")
     ordered = sorted(run.results, key=lambda r: r.passed)  # failures first, else file order
-    st.dataframe(
-        [
-            {
-                "Scenario": r.name,
-                "Workflow": r.scenario.workflow,
-                "Result": "✅ passed" if r.passed else "❌ failed",
-                "Reason": "; ".join(r.failures),
-                "Turns": len(r.scenario.turns),
-                "Seconds": round(r.duration, 2),
-            }
-            for r in ordered
-        ],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Scenario": st.column_config.TextColumn(width="medium"),
-            "Workflow": st.column_config.TextColumn(width="small"),
-            "Result": st.column_config.TextColumn(width="small"),
-            "Reason": st.column_config.TextColumn(width="large"),
-            "Turns": st.column_config.NumberColumn(width="small"),
-            "Seconds": st.column_config.NumberColumn(width="small", format="%.2f"),
-        },
-    )
+    rows = [
+        {
+            "Scenario": r.name,
+            "Workflow": r.scenario.workflow,
+            "Result": "✅ passed" if r.passed else "❌ failed",
+            **({"Reason": "; ".join(r.failures)} if failed else {}),
+            "Turns": len(r.scenario.turns),
+            "Seconds": round(r.duration, 2),
+        }
+        for r in ordered
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=result_columns(run))
+
+
+def result_columns(run: Run) -> dict:
+    """Widths sized to what the columns hold: the names whole, the short ones narrow, and a
+    Reason column only when something failed (it's empty otherwise)."""
+    longest = max((len(r.name) for r in run.results), default=0)
+    columns = {
+        "Scenario": st.column_config.TextColumn(width=_text_width(longest, NAME_WIDTH)),
+        "Workflow": st.column_config.TextColumn(width=90),
+        "Result": st.column_config.TextColumn(width=90),
+        "Turns": st.column_config.NumberColumn(width=65),
+        "Seconds": st.column_config.NumberColumn(width=80, format="%.2f"),
+    }
+    if run.failed:
+        widest = max(len("; ".join(r.failures)) for r in run.failed)
+        columns["Reason"] = st.column_config.TextColumn(
+            width=_text_width(widest, REASON_WIDTH),
+            help="Why it failed; the reasons are also listed in full above the table.",
+        )
+    return columns
+
+
+def _text_width(chars: int, bounds: tuple[int, int]) -> int:
+    """Pixels that show `chars` characters of the table's font whole, within `bounds`."""
+    low, high = bounds
+    return max(low, min(high, 24 + round(chars * 7.5)))
 
 
 def path_view(run: Run) -> None:

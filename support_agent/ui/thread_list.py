@@ -1,61 +1,156 @@
-"""Threads page widgets: every conversation, to open, rename, export or delete."""
+"""Threads page widgets: every conversation, to find, open, rename, export or delete."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import streamlit as st
 
 from support_agent.engine import thread_config
 from support_agent.exports import as_json, as_markdown
+from support_agent.thread_titles import (
+    Listed,
+    describe,
+    distinct,
+    first_customer_message,
+    page_slice,
+    pages,
+    plural,
+    showing,
+    stored_form,
+)
 from support_agent.ui import runtime
 from support_agent.ui.text import escape_markdown, when
+from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 CONFIRM_KEY = "threads.confirm_delete"
+SEARCH_KEY = "threads.search"
+PAGE_KEY = "threads.page"
+RENAME_FAILED_KEY = "threads.rename_failed"  # (thread_id, message) of a refused rename
 
 
-def thread_card(ctx, record: dict) -> None:
-    thread_id = record["thread_id"]
-    workflow = WORKFLOWS.get(record["workflow"])
-    if workflow is None:
-        return
-    state = dict(runtime.reader_graph(workflow.name).get_state(thread_config(thread_id)).values)
-    step = workflow.step(workflow.current(state)).title
+@dataclass(frozen=True)
+class Entry:
+    """One listed thread: how it is called, and what its card needs."""
+
+    listed: Listed
+    workflow: Workflow
+    state: dict
+
+
+def entries(ctx, records: list[dict]) -> list[Entry]:
+    """The threads of `records` (newest first), titled, no two automatic titles alike."""
+    found: list[Entry] = []
+    for record in records:
+        workflow = WORKFLOWS.get(record["workflow"])
+        if workflow is None:
+            continue
+        config = thread_config(record["thread_id"])
+        state = dict(runtime.reader_graph(workflow.name).get_state(config).values)
+        first = first_customer_message(state)
+        earlier: list[str] = []
+        if first is None or record["title"] != stored_form(first):
+            # Renamed, summarized, or turn 1 edited on a branch: the recorded turn-1
+            # texts tell whether the stored title is still the first message.
+            rows = ctx.store.turn_points.of(record["thread_id"])
+            earlier = [r["text"] for r in rows if int(r["turn"]) == 1]
+        found.append(Entry(describe(workflow, record, state, earlier), workflow, state))
+    titled = distinct([e.listed for e in found])
+    return [Entry(t, e.workflow, e.state) for t, e in zip(titled, found, strict=True)]
+
+
+def _first_page() -> None:
+    st.session_state[PAGE_KEY] = 1
+
+
+def search_and_page(found: list[Entry]) -> list[Entry]:
+    """The search box and page picker; returns the cards of the page shown."""
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    query = left.text_input(
+        "Search",
+        placeholder="A title or a recorded fact, e.g. battery, in warranty",
+        key=SEARCH_KEY,
+        on_change=_first_page,  # a new search starts at its first page
+    )
+    matched = [e for e in found if e.listed.matches(query)]
+    count = pages(len(matched))
+    if count > 1:
+        st.session_state[PAGE_KEY] = min(max(int(st.session_state.get(PAGE_KEY) or 1), 1), count)
+        page = right.number_input(
+            f"Page (of {count})", min_value=1, max_value=count, step=1, key=PAGE_KEY
+        )
+    else:
+        page = 1
+    if not matched:
+        st.info("No conversation matches this search.", icon="🔎")
+        return []
+    start, end = page_slice(len(matched), int(page))
+    if query.strip():
+        st.caption(
+            f"{showing(len(matched), start, end)} · {plural(len(found), 'conversation')} in all"
+        )
+    elif count > 1:
+        st.caption(showing(len(matched), start, end))
+    else:
+        st.caption(plural(len(found), "conversation"))
+    return matched[start:end]
+
+
+def thread_card(ctx, entry: Entry) -> None:
+    listed, workflow, state = entry.listed, entry.workflow, entry.state
+    thread_id = listed.thread_id
     is_open = thread_id == ctx.thread_id
     with st.container(border=True):
         top = st.columns([5, 2, 2, 2], vertical_alignment="center")
         badge = "  :blue-badge[open in chat]" if is_open else ""
-        top[0].markdown(f"**{escape_markdown(record['title'])}**{badge}")
-        top[1].caption(f"{workflow.title}")
-        top[2].caption(f"{step} · {int(state.get('turn') or 0)} turns")
-        top[3].caption(f"Last activity {when(record['updated_at'])}")
+        top[0].markdown(f"**{escape_markdown(listed.title)}**{badge}")
+        top[1].caption(workflow.title)
+        top[2].caption(f"{listed.step} · {plural(listed.turns, 'turn')}")
+        top[3].caption(f"Last activity {when(listed.updated_at)}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
         if actions[0].button("Open in chat", key=f"open-{thread_id}", icon="💬", type="primary"):
             ctx.open_thread(thread_id)
             st.switch_page("app_pages/chat.py")
-        title = actions[1].text_input(
-            "Title", value=record["title"], key=f"title-{thread_id}", label_visibility="collapsed"
+        key = f"title-{thread_id}"
+        st.session_state[key] = listed.title  # the box always shows the title as listed
+        actions[1].text_input(
+            "Rename",
+            key=key,
+            on_change=_rename,
+            args=(ctx.store, thread_id, key, listed.title),
+            help="Your title replaces the automatic one for good; press Enter to save.",
         )
-        if title != record["title"]:
-            try:
-                ctx.store.threads.rename(thread_id, title)
-            except ValueError as exc:
-                st.warning(str(exc))
-            else:
-                st.toast("Title saved")
-                st.rerun()
         name = f"conversation-{thread_id[:8]}"
         actions[2].download_button(
-            "Markdown", as_markdown(workflow, state, thread_id=thread_id, title=record["title"]),
+            "Markdown", as_markdown(workflow, state, thread_id=thread_id, title=listed.title),
             file_name=f"{name}.md", mime="text/markdown", key=f"md-{thread_id}", icon="⬇️",
         )  # fmt: skip
         actions[3].download_button(
-            "JSON", as_json(workflow, state, thread_id=thread_id, title=record["title"]),
+            "JSON", as_json(workflow, state, thread_id=thread_id, title=listed.title),
             file_name=f"{name}.json", mime="application/json", key=f"json-{thread_id}", icon="⬇️",
         )  # fmt: skip
         if actions[4].button("Delete", key=f"delete-{thread_id}", icon="🗑️"):
             st.session_state[CONFIRM_KEY] = thread_id
+        failed = st.session_state.get(RENAME_FAILED_KEY)
+        if failed and failed[0] == thread_id:
+            st.warning(failed[1])
+            st.session_state.pop(RENAME_FAILED_KEY, None)
         if st.session_state.get(CONFIRM_KEY) == thread_id:
             confirm_delete(ctx, thread_id)
+
+
+def _rename(store, thread_id: str, key: str, shown: str) -> None:
+    """Save a title typed in the rename box (on change, before the page reruns)."""
+    typed = str(st.session_state.get(key) or "")
+    if " ".join(typed.split()) == shown:
+        return  # nothing changed: an automatic title stays automatic
+    try:
+        store.threads.rename(thread_id, typed)
+    except ValueError as exc:
+        st.session_state[RENAME_FAILED_KEY] = (thread_id, str(exc))
+    else:
+        st.toast("Title saved")
 
 
 def confirm_delete(ctx, thread_id: str) -> None:
