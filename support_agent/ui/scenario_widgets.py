@@ -30,7 +30,7 @@ KNOWN_KEY = "scenarios.known"  # names offered last time, so new files start cho
 RUN_KEY = "scenarios.run"
 SHOW_KEY = "scenarios.show"
 PROMPTS_KEY = "prompts.source"  # a PromptSource the prompt studio keeps, if any
-NAME_WIDTH = (160, 520)  # pixels: the narrowest and widest the Scenario column gets
+NAME_WIDTH = (160, 420)  # pixels: the narrowest and widest the Scenario column gets
 REASON_WIDTH = (200, 360)
 
 
@@ -246,10 +246,10 @@ def result_columns(run: Run) -> dict:
     longest = max((len(r.name) for r in run.results), default=0)
     columns = {
         "Scenario": st.column_config.TextColumn(width=_text_width(longest, NAME_WIDTH)),
-        "Workflow": st.column_config.TextColumn(width=90),
-        "Result": st.column_config.TextColumn(width=90),
-        "Turns": st.column_config.NumberColumn(width=65),
-        "Seconds": st.column_config.NumberColumn(width=80, format="%.2f"),
+        "Workflow": st.column_config.TextColumn(width=80),
+        "Result": st.column_config.TextColumn(width=85),
+        "Turns": st.column_config.NumberColumn(width=60),
+        "Seconds": st.column_config.NumberColumn(width=70, format="%.2f"),
     }
     if run.failed:
         widest = max(len("; ".join(r.failures)) for r in run.failed)
@@ -263,7 +263,7 @@ def result_columns(run: Run) -> dict:
 def _text_width(chars: int, bounds: tuple[int, int]) -> int:
     """Pixels that show `chars` characters of the table's font whole, within `bounds`."""
     low, high = bounds
-    return max(low, min(high, 24 + round(chars * 7.5)))
+    return max(low, min(high, 24 + round(chars * 6.8)))
 
 
 def path_view(run: Run) -> None:
