@@ -1,6 +1,5 @@
 """The Streamlit app, driven with AppTest (no browser)."""
 
-import json
 import re
 
 import pytest
@@ -78,9 +77,15 @@ def just_moved(source: str) -> set[str]:
 
 def engineer_details(at: AppTest, where=None) -> dict:
     """The identifiers behind the panel's words (its "Details for engineers")."""
-    codes = [c.value for c in (where or at.sidebar).code if '"transitions"' in c.value]
-    assert len(codes) == 1
-    return json.loads(codes[0])
+    found = [m.value for m in (where or at.sidebar).markdown if m.value.startswith("- `")]
+    assert len(found) == 1
+    values = dict(re.findall(r"^- `(\w+)` = `([^`]*)`$", found[0], re.M))
+    moves = re.findall(r"^- turn (\d+): `(\w+)` → `(\w+)` · `(\w+)`$", found[0], re.M)
+    values["transitions"] = [
+        {"turn": int(turn), "source": source, "target": target, "tool": tool}
+        for turn, source, target, tool in moves
+    ]
+    return values
 
 
 def history(at: AppTest, where=None) -> list[tuple[int, str, str]]:

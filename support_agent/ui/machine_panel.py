@@ -9,8 +9,6 @@ identifiers are kept for engineers in a closed "details" expander.
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from support_agent.diagram import dot_source
@@ -21,11 +19,13 @@ from support_agent.workflow import Workflow
 SLOT_KEY = "machine.slot"  # (placeholder, wide)
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
 BEFORE_KEY = "machine.facts_before"
+DRAWN_KEY = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 
 
 def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = False) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now."""
     st.session_state[SLOT_KEY] = ((where or st.sidebar).empty(), wide)
+    st.session_state.pop(DRAWN_KEY, None)
     show(workflow, state)
 
 
@@ -41,6 +41,18 @@ def show(
     slot, wide = st.session_state.get(SLOT_KEY) or (None, False)
     if slot is None:
         return
+    # Drawn at the start of every run and again when the page is done: skip the
+    # second drawing when nothing it shows has changed (each one costs the browser
+    # a Graphviz layout).
+    shown = (
+        workflow.name, workflow.current(state), state.get("turn"), live, viewing,
+        tuple(r.get("id") for r in state.get("transitions") or []),
+        tuple(state.get(key) for key in workflow.fact_keys),
+        tuple((st.session_state.get(BEFORE_KEY) or {}).items()),
+    )  # fmt: skip
+    if st.session_state.get(DRAWN_KEY) == shown:
+        return
+    st.session_state[DRAWN_KEY] = shown
     with slot.container():
         step = workflow.step(workflow.current(state))
         about = escape_markdown(step.description)
@@ -109,14 +121,24 @@ def _history(workflow: Workflow, state: dict, shown: int) -> None:
 
 
 def _details(workflow: Workflow, state: dict) -> None:
-    """The identifiers behind the words, for engineers."""
+    """The identifiers behind the words, for engineers.
+
+    Inline code in Markdown, not `st.code`: a code block would load a syntax
+    highlighter into every new browser session for a box that is usually closed.
+    """
     with st.expander("Details for engineers", icon=":material/code:"):
-        raw = {
-            workflow.state_key: workflow.current(state),
-            **{key: state.get(key) for key in workflow.fact_keys},
-            "transitions": [
-                {k: r.get(k) for k in ("turn", "source", "target", "tool", "reason")}
-                for r in (state.get("transitions") or [])[-SHOWN_MOVES:]
-            ],
-        }
-        st.code(json.dumps(raw, indent=1, ensure_ascii=False), language="json")
+        values = {workflow.state_key: workflow.current(state)}
+        values |= {key: state.get(key) for key in workflow.fact_keys}
+        lines = [f"- {_code(key)} = {_code(value)}" for key, value in values.items()]
+        moves = (state.get("transitions") or [])[-SHOWN_MOVES:]
+        lines += ["", "**Latest moves** (oldest first)"] if moves else []
+        lines += [
+            f"- turn {int(r.get('turn') or 0)}: {_code(r['source'])} → {_code(r['target'])}"
+            f" · {_code(r['tool'])}"
+            for r in moves
+        ]
+        st.markdown("\n".join(lines))
+
+
+def _code(value) -> str:
+    return f"`{str(value).replace('`', chr(39))}`"
