@@ -1,4 +1,5 @@
-"""Building the support agent: the tutorial's `create_agent` call."""
+"""Building a one-agent state machine: the tutorial's `create_agent` call, for any
+workflow declared without handoffs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from support_agent.middleware import StepConfigMiddleware
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import get_model
+from support_agent.workflow import Workflow
 from support_agent.workflows.support import SUPPORT
 
 # The tutorial's thresholds: summarize past ~4k tokens, keep the last 10 messages.
@@ -18,13 +20,14 @@ SUMMARY_TRIGGER = ("tokens", 4000)
 SUMMARY_KEEP = ("messages", 10)
 
 
-def build_support_agent(
+def build_step_agent(
+    workflow: Workflow,
     model: BaseChatModel | str | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
     *,
     prompts: PromptSource | None = None,
 ):
-    """The compiled support agent.
+    """One agent whose prompt and tools change with `workflow`'s current step.
 
     `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
     offline model); a string is passed to `get_model`. Without a checkpointer
@@ -34,13 +37,23 @@ def build_support_agent(
         model = get_model(model)
     return create_agent(
         model,
-        tools=SUPPORT.all_tools,
-        state_schema=SUPPORT.extra["state_schema"],
+        tools=workflow.all_tools,
+        state_schema=workflow.state_schema,
         middleware=[
-            StepConfigMiddleware(SUPPORT, prompts=prompts),
+            StepConfigMiddleware(workflow, prompts=prompts),
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
         checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
-        name="support_agent",
+        name=f"{workflow.name}_agent",
     )
+
+
+def build_support_agent(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+):
+    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
+    return build_step_agent(SUPPORT, model, checkpointer, prompts=prompts)

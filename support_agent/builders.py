@@ -1,35 +1,39 @@
-"""One way to build any workflow's compiled graph, for pages, scenarios and benches."""
+"""One entry that builds any workflow's compiled graph, chosen from its declaration.
+
+Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
+through `build_graph`: a workflow declared without `handoffs` is one agent whose
+prompt and tools change with the step (`agent.build_step_agent`); one with
+`handoffs` is a graph of agents (`handoffs.build_agents_graph`).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from support_agent.agent import build_support_agent
+from support_agent.agent import build_step_agent
+from support_agent.handoffs import build_agents_graph
 from support_agent.middleware.step_config import PromptSource
-
-
-def _builders() -> dict[str, Callable]:
-    builders: dict[str, Callable] = {"support": build_support_agent}
-    try:
-        from support_agent.handoffs import build_handoffs_graph
-    except ImportError:  # the second workflow is optional while it is being built
-        return builders
-    builders["handoffs"] = build_handoffs_graph
-    return builders
+from support_agent.workflow import Workflow
+from support_agent.workflows import get_workflow
 
 
 def build_graph(
-    workflow: str,
+    workflow: Workflow | str,
     model: BaseChatModel | str | None = None,
     checkpointer: BaseCheckpointSaver | None = None,
     *,
     prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
 ):
-    """The compiled graph of `workflow` (cheap: a few milliseconds)."""
-    builders = _builders()
-    if workflow not in builders:
-        raise KeyError(f"No builder for workflow {workflow!r}")
-    return builders[workflow](model, checkpointer, prompts=prompts)
+    """The compiled graph of `workflow` (cheap: a few milliseconds).
+
+    `max_transfers` overrides a graph of agents' transfer limit (a scenario may
+    set it); a one-agent workflow has none to override.
+    """
+    wf = get_workflow(workflow) if isinstance(workflow, str) else workflow
+    if wf.handoffs is None:
+        if max_transfers is not None:
+            raise ValueError(f"workflow {wf.name} has no transfer limit to set")
+        return build_step_agent(wf, model, checkpointer, prompts=prompts)
+    return build_agents_graph(wf, model, checkpointer, prompts=prompts, max_transfers=max_transfers)

@@ -1,15 +1,17 @@
-"""Building the sales <-> support handoffs graph: the AgentScope seed, in LangGraph.
+"""Building a graph of agents with handoffs: the AgentScope seed, in LangGraph.
+
+For any workflow declared with `handoffs` (the sales <-> support one):
 
 ```
 START --route_initial--> sales_agent --route_after_sales--> support_agent | END
                     \\--> support_agent --route_after_support--> sales_agent | END
 ```
 
-Each node is a `create_agent` agent with its own prompt and transfer tool. A
-transfer tool only updates state (`active_agent` and the transition history,
-via `HANDOFFS.move`); when the agent's node finishes, a conditional edge reads
-`active_agent` and goes to the other agent or ends the turn. A checkpointer
-keeps `active_agent` and the messages from turn to turn.
+Each step is a node running a `create_agent` agent with its own prompt and
+transfer tools. A transfer tool only updates state (the workflow's `state_key`
+and the transition history, via `Workflow.move`); when the agent's node
+finishes, a conditional edge reads the state key and goes to the agent named
+there or ends the turn. A checkpointer keeps the state from turn to turn.
 
 Example:
     ```python
@@ -55,7 +57,7 @@ from support_agent.models import get_model
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
 from support_agent.workflow import Step, Workflow
-from support_agent.workflows.handoffs import HANDOFFS, HandoffsState, transfers_this_turn
+from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
 
@@ -93,6 +95,12 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
     return [*messages[:start], *reversed(tail)]
 
 
+def transfers_this_turn(state: dict) -> int:
+    """How many transfers the transition history records for the current turn."""
+    turn = int(state.get("turn") or 0)
+    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn)
+
+
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     """A system-prompt note for an agent that received the conversation this turn."""
     turn = int(state.get("turn") or 0)
@@ -104,7 +112,7 @@ def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     last = received[-1]
     source = workflow.step(last["source"]).title.lower()
     return fill_prompt(
-        workflow.extra["handoff_note"], {"source": source, "reason": last["reason"] or "none"}
+        workflow.handoffs.note, {"source": source, "reason": last["reason"] or "none"}
     )
 
 
@@ -185,8 +193,8 @@ class AgentNode:
     turns: the first agent to run after a customer message starts a new turn.
     """
 
-    def __init__(self, agent: CompiledStateGraph):
-        self.agent = agent
+    def __init__(self, agent: CompiledStateGraph, state_key: str = "active_agent"):
+        self.agent, self.state_key = agent, state_key
 
     @staticmethod
     def prepare(state: dict) -> tuple[dict, dict]:
@@ -199,8 +207,7 @@ class AgentNode:
         )
         return {**state, **update}, update
 
-    @staticmethod
-    def changes(before: dict, after: dict, update: dict) -> dict[str, Any]:
+    def changes(self, before: dict, after: dict, update: dict) -> dict[str, Any]:
         old = before.get("messages") or []
         new = after.get("messages") or []
         kept = {m.id for m in new}
@@ -214,7 +221,7 @@ class AgentNode:
         moved = (after.get("transitions") or [])[len(before.get("transitions") or []) :]
         if moved:
             delta["transitions"] = moved
-        for key in ("active_agent", "handoff_limited"):
+        for key in (self.state_key, "handoff_limited"):
             if key in after and after[key] != before.get(key):
                 delta[key] = after[key]
         return delta
@@ -231,19 +238,22 @@ class AgentNode:
 # --- Routing ---------------------------------------------------------------------------
 
 
-def route_initial(state: dict) -> str:
-    """START -> the active agent (sales by default)."""
-    return HANDOFFS.current(state)
+def _route_initial(workflow: Workflow) -> Callable[[dict], str]:
+    """START -> the active agent (the initial one before any transfer)."""
+
+    def route_initial(state: dict) -> str:
+        return workflow.current(state)
+
+    return route_initial
 
 
-def _route_after(step: Step) -> tuple[Callable[[dict], str], list[str]]:
+def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str], list[str]]:
     """After `step`: to the agent it transferred to, else END."""
-    targets = sorted(
-        {HANDOFFS.moves[t.name].target for t in step.tools if t.name in HANDOFFS.moves}
-    )
+    moves = workflow.moves
+    targets = sorted({moves[t.name].target for t in step.tools if t.name in moves})
 
     def route(state: dict) -> str:
-        active = HANDOFFS.current(state)
+        active = workflow.current(state)
         return active if active != step.name and active in targets else END
 
     route.__name__ = f"route_after_{step.name.removesuffix('_agent')}"
@@ -254,24 +264,59 @@ def _route_after(step: Step) -> tuple[Callable[[dict], str], list[str]]:
 
 
 def build_agent(
+    workflow: Workflow,
     model: BaseChatModel,
     step: Step,
     *,
     prompts: PromptSource | None = None,
-    max_transfers: int = HANDOFFS.extra["max_transfers"],
+    max_transfers: int | None = None,
 ) -> CompiledStateGraph:
     """One agent of the graph: `create_agent` with its step's tools and prompt."""
+    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
     return create_agent(
         model,
         tools=list(step.tools),
-        state_schema=HandoffsState,
+        state_schema=workflow.state_schema,
         middleware=[
-            HandoffAgentMiddleware(HANDOFFS, step.name, prompts=prompts),
-            TransferLimitMiddleware(HANDOFFS, max_transfers),
+            HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
+            TransferLimitMiddleware(workflow, limit),
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
         name=step.name,
+    )
+
+
+def build_agents_graph(
+    workflow: Workflow,
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+) -> CompiledStateGraph:
+    """The compiled graph of `workflow`'s agents.
+
+    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
+    offline model); a string is passed to `get_model`. Without a checkpointer an
+    in-memory one keeps state across turns of this process. `prompts(workflow,
+    step)` may override a step's prompt template; `max_transfers` (default: the
+    declaration's) caps the transfers within one customer turn.
+    """
+    if model is None or isinstance(model, str):
+        model = get_model(model)
+    builder = StateGraph(workflow.state_schema)
+    for step in workflow.steps:
+        agent = build_agent(workflow, model, step, prompts=prompts, max_transfers=max_transfers)
+        node = AgentNode(agent, workflow.state_key)
+        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
+    builder.add_conditional_edges(START, _route_initial(workflow), workflow.step_names)
+    for step in workflow.steps:
+        route, targets = _route_after(workflow, step)
+        builder.add_conditional_edges(step.name, route, targets)
+    return builder.compile(
+        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        name=workflow.name,
     )
 
 
@@ -280,28 +325,9 @@ def build_handoffs_graph(
     checkpointer: BaseCheckpointSaver | None = None,
     *,
     prompts: PromptSource | None = None,
-    max_transfers: int = HANDOFFS.extra["max_transfers"],
+    max_transfers: int | None = None,
 ) -> CompiledStateGraph:
-    """The compiled sales <-> support graph.
-
-    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. Without a checkpointer an
-    in-memory one keeps state across turns of this process. `prompts(workflow,
-    step)` may override a step's prompt template; `max_transfers` caps the
-    transfers within one customer turn.
-    """
-    if model is None or isinstance(model, str):
-        model = get_model(model)
-    builder = StateGraph(HandoffsState)
-    for step in HANDOFFS.steps:
-        agent = build_agent(model, step, prompts=prompts, max_transfers=max_transfers)
-        node = AgentNode(agent)
-        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
-    builder.add_conditional_edges(START, route_initial, HANDOFFS.step_names)
-    for step in HANDOFFS.steps:
-        route, targets = _route_after(step)
-        builder.add_conditional_edges(step.name, route, targets)
-    return builder.compile(
-        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
-        name=HANDOFFS.name,
+    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
+    return build_agents_graph(
+        HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers
     )

@@ -34,9 +34,7 @@ import difflib
 import uuid
 from dataclasses import dataclass
 from string import Formatter
-from typing import Any, get_origin, get_type_hints
-
-from langchain.agents import AgentState
+from typing import Any
 
 from support_agent.middleware.step_config import PromptSource, tool_key
 from support_agent.prompting import TemplateError, fill_prompt, placeholders, validate_template
@@ -121,16 +119,7 @@ def step_placeholders(workflow: str | Workflow) -> list[str]:
     the prompt. What is left are the values that read well as text:
     the step / active agent, the recorded facts, the turn number.
     """
-    wf = _workflow(workflow)
-    schema = wf.extra.get("state_schema")
-    if schema is None:
-        return sorted({wf.state_key, *wf.fact_keys})
-    framework = set(get_type_hints(AgentState))
-    return sorted(
-        name
-        for name, hint in get_type_hints(schema).items()
-        if name not in framework and get_origin(hint) is not list
-    )
+    return _workflow(workflow).prompt_keys
 
 
 def defaults(workflow: str | Workflow) -> dict[str, str]:
@@ -223,9 +212,6 @@ class PromptVersions:
         db.setup(SCHEMA)
 
     # -- reading ----------------------------------------------------------------------------
-    def defaults(self, workflow: str) -> dict[str, str]:
-        return defaults(workflow)
-
     def versions(self, workflow: str, key: str) -> list[Version]:
         """The saved versions of `key`, oldest first."""
         rows = self.db.query(

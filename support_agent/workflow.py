@@ -1,22 +1,27 @@
 """The shape of a workflow declaration.
 
 A workflow module fills one `Workflow`: its steps (prompt, tools, required
-state), which step each tool moves to, and the intent rules the offline model
-follows. The step middleware, the diagram, the scenario runner and the docs
-all read this object; nothing restates it.
+state), which step each tool moves to and in what words, its state schema, the
+rules the offline model follows, and (for a graph of agents) its handoff
+settings. The graph builders, the step middleware, the diagram, the scenario
+runner and the docs all read this object; nothing restates it. It is checked
+when it is created (`support_agent.workflow_checks`), so a mistake fails at
+import with the workflow and the field named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin, get_type_hints
 
+from langchain.agents import AgentState
 from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import TypedDict
 
+from support_agent.models.policy import OfflineRules
 from support_agent.prompting import fill_prompt
 
 
@@ -102,25 +107,73 @@ class Edge:
     tool: str
 
 
+class WorkflowError(ValueError):
+    """A workflow declaration that can't work, named by workflow and field."""
+
+
+@dataclass(frozen=True)
+class Handoffs:
+    """What makes a workflow a graph of agents (the sales <-> support seed).
+
+    Each step is an agent, a node of the graph; a turn starts at the active
+    agent, follows transfers to the agent they name, and ends when an agent
+    answers without transferring. `note` is added to the system prompt of an
+    agent that has just received the conversation ({source}, {reason}).
+    """
+
+    max_transfers: int  # transfers allowed in one customer turn (the loop guard)
+    note: str
+
+
+HANDOFF_NOTE_KEYS = ("source", "reason")
+
+
 @dataclass(frozen=True)
 class Workflow:
-    """Everything about one workflow, declared once."""
+    """Everything about one workflow, declared once and checked when created.
+
+    Without `handoffs`, the workflow is one agent whose prompt and tools change
+    with `state_key` (the tutorial's state machine); with it, each step is an
+    agent node and transfers route between them. `support_agent.builders`
+    picks the builder from that, and nothing else reads a workflow's kind.
+    """
 
     name: str
     title: str
-    state_key: str  # "current_step" or "active_agent"
+    state_key: str  # the state key that names the current step ("current_step")
     initial: str
     steps: tuple[Step, ...]
     moves: dict[str, Move]  # tool name -> where it moves the machine
+    state_schema: type  # an `AgentState` subclass declaring the workflow's keys
+    offline_rules: OfflineRules  # what the offline model does at each step
     facts: tuple[Fact, ...] = ()  # state keys shown as "recorded facts"
     # What the tools that don't move the machine did, in words (moves carry their own).
     tool_labels: dict[str, str] = field(default_factory=dict)
-    offline_rules: Any = None  # support_agent.models.policy.OfflineRules
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
-    # A graph of agents (sales <-> support) starts at START and ends each turn at
-    # END; the diagram draws both. A single-agent state machine has neither.
-    graph_endpoints: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    handoffs: Handoffs | None = None
+    rank: int = 100  # place in the workflow picker, lowest first
+
+    def __post_init__(self) -> None:
+        from support_agent.workflow_checks import check  # the checks read this module
+
+        check(self)
+
+    @property
+    def graph_endpoints(self) -> bool:
+        """A graph of agents starts each turn at START and ends it at END (drawn so)."""
+        return self.handoffs is not None
+
+    @property
+    def prompt_keys(self) -> list[str]:
+        """The state keys a prompt may name, sorted: those the schema adds to
+        LangChain's `AgentState`, minus list-valued ones (`transitions` would paste
+        a Python list into the prompt)."""
+        framework = set(get_type_hints(AgentState))
+        return sorted(
+            name
+            for name, hint in get_type_hints(self.state_schema).items()
+            if name not in framework and get_origin(hint) is not list
+        )
 
     def step(self, name: str) -> Step:
         for s in self.steps:

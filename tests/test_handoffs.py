@@ -16,14 +16,13 @@ from pydantic import Field
 import support_agent.handoffs as handoffs_module
 from support_agent import build_handoffs_graph
 from support_agent.builders import build_graph
-from support_agent.handoffs import AgentNode, agent_view
+from support_agent.handoffs import AgentNode, agent_view, transfers_this_turn
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import (
     HANDOFFS,
     SUPPORT_PROMPT,
     HandoffsState,
-    transfers_this_turn,
 )
 
 SEED = "Hi, I'm having trouble with my account login. Can you help?"
@@ -67,18 +66,19 @@ def test_declaration_matches_the_seed():
         {"from": "support_agent", "to": "sales_agent", "tool": "transfer_to_sales"},
     ]
     assert SEED in [text for _label, text in HANDOFFS.starters]
-    assert HANDOFFS.extra["state_schema"] is HandoffsState
+    assert HANDOFFS.state_schema is HandoffsState
+    assert HANDOFFS.handoffs.max_transfers == 2
     assert WORKFLOWS["handoffs"] is HANDOFFS
 
 
 def test_workflows_share_only_the_hand_over_and_each_bound_set_finds_its_rules():
-    from support_agent.workflows import offline_rules_for
+    from support_agent.models.policy import rules_for
 
     per_workflow = [{t.name for t in w.all_tools} for w in WORKFLOWS.values()]
     assert set.intersection(*per_workflow) == {"escalate_to_human"}
     for workflow in WORKFLOWS.values():
         for step in workflow.steps:
-            assert offline_rules_for(step.tool_names) is workflow.offline_rules
+            assert rules_for(step.tool_names) is workflow.offline_rules
 
 
 def test_transfer_to_sales_describes_its_reason_argument():

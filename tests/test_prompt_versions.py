@@ -104,7 +104,8 @@ def test_every_default_passes_its_own_validation(workflow):
 def test_a_default_tool_description_with_braces_reads_back_unchanged():
     braced = record_warranty_status.model_copy(update={"description": 'Takes {"status": "x"}'})
     support = WORKFLOWS["support"]
-    workflow = replace(support, steps=(replace(support.steps[0], tools=(braced,)),))
+    first = replace(support.steps[0], tools=(braced, *support.steps[0].tools[1:]))
+    workflow = replace(support, steps=(first, *support.steps[1:]))
     template = defaults(workflow)[WARRANTY_TOOL]
     assert template == 'Takes {{"status": "x"}}'
     validate(workflow, WARRANTY_TOOL, template)

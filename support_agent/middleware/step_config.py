@@ -14,7 +14,7 @@ Example:
     agent = create_agent(
         model,
         tools=SUPPORT.all_tools,
-        state_schema=SUPPORT.extra["state_schema"],
+        state_schema=SUPPORT.state_schema,
         middleware=[StepConfigMiddleware(SUPPORT)],
     )
     ```

@@ -25,11 +25,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from support_agent.models.policy import (
-    OfflineRules,
     Plan,
     Policy,
     format_ledger,
     latest_calls,
+    rules_for,
 )
 
 _SUMMARY_MARKER = "Messages to summarize:"
@@ -43,12 +43,6 @@ SUMMARY_PREFIX = "Here is a summary"
 def _one_line(text: str, limit: int = 160) -> str:
     text = " ".join(text.split()).replace('"', "'")
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _rules_for(bound: list[str]) -> OfflineRules | None:
-    from support_agent.workflows import offline_rules_for  # workflows import this package
-
-    return offline_rules_for(bound)
 
 
 class OfflineChatModel(BaseChatModel):
@@ -78,7 +72,7 @@ class OfflineChatModel(BaseChatModel):
             return Plan(
                 "I'm the offline demo model: I can only help within a workflow's steps.", []
             )
-        rules = _rules_for(bound)
+        rules = rules_for(bound)
         if rules is None:
             return Plan("I'm the offline demo model: these tools belong to no workflow I know.", [])
         return Policy(rules).decide(messages, bound)

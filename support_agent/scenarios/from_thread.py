@@ -108,7 +108,7 @@ def draft_from_state(
     if called:
         expect["tools_called"] = called
     expect["path"] = path_taken(workflow, state)
-    if "max_transfers" in workflow.extra and state.get("handoff_limited"):
+    if workflow.handoffs and state.get("handoff_limited"):
         expect["handoff_limited"] = True
     data = {
         "name": name,

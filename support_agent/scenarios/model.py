@@ -140,10 +140,7 @@ def _choices(names: Iterable[str]) -> str:
 
 def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
     """The values a fact may take (from its `Literal` in the state schema), or None if open."""
-    schema = workflow.extra.get("state_schema")
-    if schema is None:
-        return None
-    hint = typing.get_type_hints(schema).get(key)
+    hint = typing.get_type_hints(workflow.state_schema).get(key)
     if typing.get_origin(hint) is typing.Literal:
         return tuple(str(v) for v in typing.get_args(hint))
     return None
@@ -157,7 +154,7 @@ def declaration_problems(scenario: Scenario) -> list[str]:
     problems: list[str] = []
     steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
     where = f"workflow {workflow.name}"
-    has_loop_guard = "max_transfers" in workflow.extra
+    has_loop_guard = workflow.handoffs is not None
 
     for i, text in enumerate(scenario.turns):
         if not text.strip():

@@ -69,13 +69,13 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
 
 
 def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
-    if scenario.max_transfers is not None:
-        from support_agent.handoffs import build_handoffs_graph
-
-        return build_handoffs_graph(
-            model, InMemorySaver(), prompts=prompts, max_transfers=scenario.max_transfers
-        )
-    return build_graph(scenario.workflow, model, checkpointer=InMemorySaver(), prompts=prompts)
+    return build_graph(
+        scenario.workflow,
+        model,
+        InMemorySaver(),
+        prompts=prompts,
+        max_transfers=scenario.max_transfers,
+    )
 
 
 def run_scenario(
@@ -138,7 +138,7 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
     """Every expectation of `scenario` that `result` does not meet, in plain words."""
     workflow, expect, state = scenario.spec, scenario.expect, result.final_state
     failures: list[str] = []
-    what = "active agent" if workflow.state_key == "active_agent" else "final step"
+    what = "active agent" if workflow.handoffs else "final step"
 
     if expect.final_step is not None:
         actual = workflow.current(state)

@@ -1,12 +1,35 @@
-"""The registry of workflows the app offers."""
+"""The registry of workflows the app offers: every `Workflow` declared in this package.
+
+A workflow is added by adding one module here that declares a `Workflow` at
+module level (plus its offline understanding data); the picker, the diagram,
+the prompt editor, scenarios, the CLI and LangGraph's server find it through
+`WORKFLOWS`. They are listed by their `rank`, then name.
+"""
 
 from __future__ import annotations
 
-from support_agent.workflow import Workflow
-from support_agent.workflows.handoffs import HANDOFFS
-from support_agent.workflows.support import SUPPORT
+import importlib
+import pkgutil
 
-WORKFLOWS: dict[str, Workflow] = {SUPPORT.name: SUPPORT, HANDOFFS.name: HANDOFFS}
+from support_agent.models.policy import register_rules
+from support_agent.workflow import Workflow
+
+
+def _declared() -> list[Workflow]:
+    found: dict[str, Workflow] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Workflow):
+                if found.get(value.name, value) is not value:
+                    raise ValueError(f"two workflows are named {value.name!r}")
+                found[value.name] = value
+    return sorted(found.values(), key=lambda w: (w.rank, w.name))
+
+
+WORKFLOWS: dict[str, Workflow] = {w.name: w for w in _declared()}
+for _workflow in WORKFLOWS.values():  # in this order, so a tool set two share goes to the first
+    register_rules({t.name for t in _workflow.all_tools}, _workflow.offline_rules)
 
 
 def get_workflow(name: str) -> Workflow:
@@ -14,15 +37,3 @@ def get_workflow(name: str) -> Workflow:
         return WORKFLOWS[name]
     except KeyError:
         raise KeyError(f"Unknown workflow {name!r}; known: {', '.join(WORKFLOWS)}") from None
-
-
-def offline_rules_for(bound: list[str]):
-    """The offline-model rules of the workflow that offers every bound tool.
-
-    Workflows may share a tool (`escalate_to_human`), so the bound set, not a
-    single name, tells which workflow's step is asking.
-    """
-    for workflow in WORKFLOWS.values():
-        if set(bound) <= {t.name for t in workflow.all_tools}:
-            return workflow.offline_rules
-    return None

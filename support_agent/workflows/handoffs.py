@@ -16,7 +16,7 @@ from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Move, Step, TransitionLog, Workflow
+from support_agent.workflow import Handoffs, Move, Step, TransitionLog, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
 from support_agent.workflows.human import escalate_to_human
 
@@ -36,12 +36,6 @@ class HandoffsState(AgentState):
     transitions: NotRequired[TransitionLog]
     # True when a transfer was refused this turn because of the limit.
     handoff_limited: NotRequired[bool]
-
-
-def transfers_this_turn(state: dict) -> int:
-    """How many transfers the transition history records for the current turn."""
-    turn = int(state.get("turn") or 0)
-    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn)
 
 
 # --- Tools ---------------------------------------------------------------------------
@@ -116,7 +110,9 @@ HANDOFFS = Workflow(
     title="Sales ↔ support handoffs",
     state_key="active_agent",
     initial="sales_agent",
-    graph_endpoints=True,
+    state_schema=HandoffsState,
+    handoffs=Handoffs(max_transfers=MAX_TRANSFERS, note=HANDOFF_NOTE),
+    rank=1,
     steps=(
         Step(
             name="sales_agent",
@@ -150,9 +146,4 @@ HANDOFFS = Workflow(
         ("Pricing question", "How much does the Business plan cost for 12 users?"),
         ("Faulty delivery", "The headphones I ordered arrived broken. Can I get a refund?"),
     ),
-    extra={
-        "state_schema": HandoffsState,
-        "max_transfers": MAX_TRANSFERS,
-        "handoff_note": HANDOFF_NOTE,
-    },
 )

@@ -229,5 +229,6 @@ SUPPORT = Workflow(
         ),
         ("Slow after an update", "My phone has been really slow since the last update"),
     ),
-    extra={"state_schema": SupportState},
+    state_schema=SupportState,
+    rank=0,  # the tutorial comes first
 )
