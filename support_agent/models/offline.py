@@ -31,6 +31,7 @@ from support_agent.models.policy import (
     latest_calls,
     rules_for,
 )
+from support_agent.text import clip
 
 _SUMMARY_MARKER = "Messages to summarize:"
 _XML_TOOL_CALL = re.compile(r'<tool_call id="[^"]*" name="([^"]+)">(.*?)</tool_call>', re.S)
@@ -41,8 +42,7 @@ SUMMARY_PREFIX = "Here is a summary"
 
 
 def _one_line(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split()).replace('"', "'")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(text.replace('"', "'"), limit)
 
 
 class OfflineChatModel(BaseChatModel):

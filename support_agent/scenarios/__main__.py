@@ -18,6 +18,7 @@ from support_agent.models import ModelConfigError, default_model_spec, get_model
 from support_agent.scenarios.coverage import coverage
 from support_agent.scenarios.model import ScenarioLoadError, load_paths, scenarios_dir
 from support_agent.scenarios.runner import ScenarioResult, run_many
+from support_agent.text import clip
 
 NAME_WIDTH = 60
 
@@ -49,8 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cell(text: str, width: int) -> str:
-    text = text if len(text) <= width else text[: width - 1] + "…"
-    return text.ljust(width)
+    return clip(text, width).ljust(width)
 
 
 def table(results: list[ScenarioResult]) -> list[str]:

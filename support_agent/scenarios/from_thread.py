@@ -32,6 +32,7 @@ from support_agent.scenarios.model import (
     parse_yaml,
 )
 from support_agent.scenarios.runner import path_taken
+from support_agent.text import clip
 from support_agent.workflow import Workflow
 
 NAME_CHARS = 60
@@ -66,9 +67,7 @@ def tools_called(state: dict) -> list[str]:
 
 
 def _default_name(turns: list[str]) -> str:
-    first = " ".join(turns[0].split()) if turns else "conversation"
-    if len(first) > NAME_CHARS:
-        first = first[: NAME_CHARS - 1].rstrip() + "…"
+    first = clip(turns[0], NAME_CHARS) if turns else "conversation"
     return f"From the chat — {first}"
 
 
