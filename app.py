@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from support_agent import logs
 from support_agent.ui import app_context, machine_panel, presenter
 
+logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)
 # A sidebar wide enough for the state machine; the presenter view starts without it.
 st.set_page_config(
     page_title="Handoff Studio",

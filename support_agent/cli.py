@@ -8,6 +8,11 @@ Commands: `/state`, `/new`, `/retry`, `/help`, `/quit` (or end of input).
 With `--db PATH` the conversation is kept in SQLite, so `--thread ID` resumes
 it later. `main(argv, stdin, stdout)` takes its streams as arguments so tests
 drive it with `io.StringIO`.
+
+Errors arrive from the engine as a kind, a cause and neutral words
+(`support_agent.errors`); `words()` says them for someone at a terminal, who
+changes settings with environment variables and flags. Internal errors are
+logged to stderr with their traceback (`HANDOFF_LOG_LEVEL`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
+from support_agent import logs
 from support_agent.builders import build_graph
 from support_agent.engine import (
     Error,
@@ -35,7 +41,10 @@ from support_agent.engine import (
     run_turn,
     thread_config,
 )
+from support_agent.errors import Cause, Kind
 from support_agent.models import (
+    KEY_VARS,
+    MODEL_ENV,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
@@ -94,8 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
 class Printer:
     """Writes events to a text stream, keeping streamed text and notes on separate lines."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, model_spec: str = ""):
         self.out = out
+        self.model_spec = model_spec  # which model's settings an error is about
         self.mid_line = False
         self.replying = False  # the "agent> " prefix of the current reply is out
         self.speaker = ""  # in a graph of agents, who is talking
@@ -136,11 +146,47 @@ class Printer:
         elif isinstance(event, Transition):
             self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
         elif isinstance(event, Error):
-            self.note(f"  ! {event.kind} error: {event.message}")
+            self.note(f"  ! {event.kind} error: {words(event, self.model_spec)}")
             if event.retryable:
                 self.note("    Type /retry to finish this turn.")
         elif isinstance(event, TurnEnd):
             self.end_line()
+
+
+def words(error: Error, model_spec: str = "") -> str:
+    """What to tell someone at the terminal: the engine's facts and what to do here."""
+    cause, message = error.cause, error.message
+    key = _key_variable(model_spec)
+    model = f"the name given with --model or {MODEL_ENV} (provider:model)"
+    if cause == Cause.MISSING_KEY:
+        return (
+            f"No API key for {error.facts.get('provider')}: set {error.facts.get('variable')} "
+            "in the environment, or choose another model with --model (offline needs no key)."
+        )
+    if cause == Cause.KEY_REJECTED:
+        return f"{message} Check {key}, then start again (with --db, --thread resumes this chat)."
+    if cause == Cause.UNKNOWN_MODEL:
+        return f"{message} Check {model}."
+    if cause == Cause.SETTINGS_REFUSED:
+        return f"{message} Check {key} and {model}."
+    if cause == Cause.TOOL_LOOP:
+        return f"{message} Rephrase your message, try another --model, or type /new."
+    if cause == Cause.STORE_UNAVAILABLE:
+        return f"{message} Check the database file given with --db."
+    if cause == Cause.MISSING_FACTS:
+        return f"{message} Type /new to start a new conversation."
+    if error.kind == Kind.INTERNAL:
+        return (
+            f"{message} The log on stderr has the details. Try again, or type /new if this "
+            "keeps happening."
+        )
+    return message
+
+
+def _key_variable(spec: str) -> str:
+    provider = spec.partition(":")[0].strip().lower()
+    variable = KEY_VARS.get(provider)
+    return f"the key in {variable}" if variable else "the provider's API key variable"
 
 
 def terminal_safe(text: str) -> str:
@@ -267,10 +313,11 @@ def _open_checkpointer(path: str, stack: ExitStack):
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
     workflow = WORKFLOWS[args.workflow]
     spec = args.model or default_model_spec()
+    out.model_spec = spec
     try:
         model = get_model(spec)
     except ModelConfigError as exc:
-        out.line(f"Can't start: {exc}")
+        out.line(f"Can't start: {words(describe_failure(exc), spec)}")
         return 2
     with ExitStack() as stack:
         checkpointer = None
@@ -324,6 +371,7 @@ def main(
     stdout: TextIO | None = None,
 ) -> int:
     """Entry point; returns the exit status."""
+    logs.configure()
     args = build_parser().parse_args(argv)
     if stdout is None:
         stdout = sys.stdout

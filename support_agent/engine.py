@@ -2,28 +2,26 @@
 
 Pages call `run_turn` and render what it yields; tests and the CLI consume
 the same stream. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
-`Transition` (the machine moved), `Error` (the turn failed; what to do), and
-`TurnEnd` (the state after the turn).
+`Transition` (the machine moved; carries the saved record), `Error` (the turn
+failed: its kind, cause and facts, worded by each front end; see
+`support_agent.errors`), and `TurnEnd` (the state after the turn).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
-from langgraph.errors import GraphRecursionError
 
-from support_agent.middleware import StepRequirementError
-from support_agent.middleware.provider_errors import ProviderError, redact
-from support_agent.models import ModelConfigError
+from support_agent import errors
+from support_agent.errors import Cause, Error, Kind
 from support_agent.turn_lease import ThreadBusy
-from support_agent.workflow import Workflow
+from support_agent.workflow import TransitionRecord, Workflow
 
 MAX_MESSAGE_CHARS = 4000
 # Graph steps one turn may take: a handful of model/tool rounds is normal; a
@@ -65,13 +63,12 @@ class Transition:
     reason: str
     source_title: str
     target_title: str
+    # The record as the graph saved it in `transitions` (its id is the tool call's).
+    record: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-
-@dataclass(frozen=True)
-class Error:
-    kind: str  # "input" | "config" | "provider" | "state" | "store"
-    message: str
-    retryable: bool = False
+    @property
+    def id(self) -> str:
+        return self.record.get("id", "")
 
 
 @dataclass(frozen=True)
@@ -100,73 +97,34 @@ def clean_message(text: str | None) -> str | Error:
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub("", text).strip()
     if not _INVISIBLE.sub("", text).strip():
-        return Error("input", "Type a message first: an empty message can't be sent.")
+        return Error(
+            Kind.INPUT,
+            "Type a message first: an empty message can't be sent.",
+            cause=Cause.EMPTY_MESSAGE,
+        )
     if len(text) > MAX_MESSAGE_CHARS:
         return Error(
-            "input",
+            Kind.INPUT,
             f"That message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
             "Shorten it or send it in parts.",
+            cause=Cause.TOO_LONG,
+            facts={"length": len(text), "limit": MAX_MESSAGE_CHARS},
         )
     return text
 
 
 def is_store_error(exc: BaseException) -> bool:
     """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model?"""
-    return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith(
-        ("psycopg", "psycopg_pool")
-    )
+    return errors.is_store_error(exc)
 
 
 def describe_failure(exc: BaseException) -> Error:
-    """A clear, key-free message for a failed turn."""
-    if isinstance(exc, ProviderError):
-        return Error(exc.kind, str(exc), retryable=exc.retryable)
-    if isinstance(exc, ModelConfigError):
-        return Error("config", redact(str(exc)))
-    if isinstance(exc, GraphRecursionError):
-        return Error(
-            "provider",
-            "The model kept calling tools without answering, so this turn was stopped. "
-            "Rephrase your message, try another model, or start a new conversation.",
-        )
-    if isinstance(exc, StepRequirementError):
-        return Error(
-            "state", f"{exc} Use the time-travel panel to go back, or start a new conversation."
-        )
-    name = type(exc).__name__
-    if is_store_error(exc):
-        return Error(
-            "store",
-            "The conversation store is unavailable, so this turn could not be saved. "
-            "Earlier turns are safe. Check the database, then Retry.",
-            retryable=True,
-        )
-    if "Authentication" in name or "PermissionDenied" in name:
-        return Error(
-            "config",
-            "The model provider rejected the API key. Check the key in the sidebar, the "
-            "environment or .streamlit/secrets.toml.",
-        )
-    if "NotFound" in name:
-        return Error(
-            "config",
-            "The model provider does not know that model name. Check the spelling in the "
-            "sidebar (provider:model).",
-        )
-    if any(
-        word in name for word in ("Connection", "Timeout", "RateLimit", "ServiceUnavailable")
-    ) or isinstance(exc, (ConnectionError, TimeoutError, OSError)):
-        return Error(
-            "provider",
-            f"The model provider could not be reached ({name}). Your message is kept; "
-            "check the server or your connection, then Retry.",
-            retryable=True,
-        )
-    return Error(
-        "provider",
-        f"The turn failed ({name}): {redact(str(exc))}. Your message is kept; Retry.",
-        retryable=True,
-    )
+    """The `Error` for a failed turn, by the exception's type (see `support_agent.errors`).
+
+    Anything not recognised is a bug of ours: logged with its traceback, and
+    reported as "something went wrong on our side", never as the provider's fault.
+    """
+    return errors.describe(exc)
 
 
 def run_turn(
@@ -197,18 +155,24 @@ def run_turn(
             graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
         )
         return
+    ended = False
     try:
         with lease:
-            yield from _run_turn(
+            for event in _run_turn(
                 graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
-            )
+            ):
+                ended = isinstance(event, TurnEnd | Error)
+                try:
+                    yield event
+                except GeneratorExit:  # the reader stopped: nothing more may be yielded
+                    ended = True
+                    raise
     except ThreadBusy:
-        yield Error(
-            "busy",
-            "This conversation is answering in another tab or window. Wait for that reply, "
-            "then send your message again.",
-            retryable=True,
-        )
+        yield errors.busy()
+    except Exception as exc:  # noqa: BLE001 - taking or releasing the lease failed
+        failure = describe_failure(exc)
+        if not ended:  # a release that fails after the turn ended changes nothing it said
+            yield failure
 
 
 def _run_turn(
@@ -301,11 +265,11 @@ def _run_turn(
                     if record.get("id") not in seen_moves:
                         seen_moves.add(record.get("id"))
                         yield transition_event(workflow, record)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a clear message
+        if final is None:  # nothing ran (a resume with nothing left to do)
+            final = graph.get_state(thread_config(thread_id)).values
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
         yield describe_failure(exc)
         return
-    if final is None:  # nothing ran (a resume with nothing left to do)
-        final = graph.get_state(thread_config(thread_id)).values
     yield TurnEnd(dict(final))
 
 
@@ -313,7 +277,7 @@ def _has_checkpoint(graph: Any, thread_id: str) -> bool:
     return graph.checkpointer.get_tuple(thread_config(thread_id)) is not None
 
 
-def transition_event(workflow: Workflow, record: dict) -> Transition:
+def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:
     return Transition(
         turn=record.get("turn", 0),
         source=record["source"],
@@ -322,6 +286,7 @@ def transition_event(workflow: Workflow, record: dict) -> Transition:
         reason=record.get("reason", ""),
         source_title=workflow.step(record["source"]).title,
         target_title=workflow.step(record["target"]).title,
+        record=dict(record),
     )
 
 

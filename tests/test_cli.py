@@ -104,7 +104,8 @@ def test_missing_key_is_reported(monkeypatch):
     monkeypatch.delenv("SUPPORT_AGENT_BASE_URL", raising=False)
     code, out = chat("hello", argv=("--model", "openai:gpt-4.1"))
     assert code == 2
-    assert "OPENAI_API_KEY" in out
+    assert "OPENAI_API_KEY" in out and "--model" in out
+    assert "sidebar" not in out and "secrets.toml" not in out  # words for a terminal
 
 
 def test_db_and_thread_resume_a_conversation(tmp_path):
@@ -186,6 +187,72 @@ def test_provider_error_is_shown_and_retry_finishes_the_turn(monkeypatch):
     report = state_block(out)
     assert report.startswith("Resolution")
     assert "Turns: 2, messages: 10" in report  # the message was not sent twice
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    """The loopback OpenAI-compatible server, as the operator's configured endpoint."""
+    from tests.openai_stub import OpenAIStub
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-operator-KEEP-OUT-0123456789")
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+    with OpenAIStub() as server:
+        monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", server.url)
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("500", "  ! provider error: The model provider had an internal error (HTTP 500)"),
+        ("down", "  ! provider error: The model provider could not be reached"),
+    ],
+)
+def test_a_provider_that_is_down_is_explained_for_the_terminal(stub, monkeypatch, mode, words):
+    if mode == "down":
+        monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens
+    else:
+        stub.mode = mode
+    code, out = chat(TUTORIAL[0], argv=("--model", "openai:stub"))
+    assert code == 0
+    assert words in out
+    assert "    Type /retry to finish this turn." in out
+    assert "sidebar" not in out.lower()
+
+
+def test_a_rejected_key_names_the_variable_not_the_sidebar(stub):
+    stub.mode = "401"
+    code, out = chat(TUTORIAL[0], argv=("--model", "openai:stub"))
+    assert code == 0
+    assert "  ! config error: The model provider rejected the API key." in out
+    assert "OPENAI_API_KEY" in out
+    assert "sidebar" not in out.lower() and "Type /retry" not in out
+    assert "sk-operator" not in out
+
+
+def test_a_bug_of_ours_is_reported_without_its_traceback_and_logged(monkeypatch, caplog):
+    from support_agent.workflows.support import provide_solution
+
+    def broken_solution(solution: str) -> str:
+        return {}["serial_number"]
+
+    monkeypatch.setattr(provide_solution, "func", broken_solution)
+    code, out = chat(*TUTORIAL[:2])
+
+    assert code == 0
+    assert "  ! internal error: Something went wrong on our side" in out
+    assert "The log on stderr has the details." in out
+    assert "Traceback" not in out and "KeyError" not in out
+    assert "Type /retry" not in out and "provider" not in out.split("internal error", 1)[1]
+    (record,) = [r for r in caplog.records if r.name == "support_agent.errors"]
+    assert "in broken_solution" in record.getMessage()
+
+
+def test_the_entry_point_configures_logging(monkeypatch):
+    configured = []
+    monkeypatch.setattr("support_agent.cli.logs.configure", lambda: configured.append(True))
+    chat("/quit")
+    assert configured == [True]
 
 
 def test_model_text_cannot_drive_the_terminal():

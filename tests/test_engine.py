@@ -1,9 +1,13 @@
 """`run_turn`: the event stream every front end consumes, and how a turn fails safely."""
 
+import logging
 import re
+import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
 from support_agent.engine import (
@@ -20,7 +24,7 @@ from support_agent.engine import (
     thread_config,
 )
 from support_agent.models.offline import OfflineChatModel
-from support_agent.workflows.support import SUPPORT
+from support_agent.workflows.support import SUPPORT, provide_solution
 from tests.test_support_flow import TUTORIAL
 
 
@@ -238,6 +242,133 @@ def test_retry_after_a_failure_between_tool_calls_repeats_nothing():
     called = [c["name"] for m in final.state["messages"] if m.type == "ai" for c in m.tool_calls]
     assert called == ["record_warranty_status", "record_issue_type", "provide_solution"]
     assert humans(final.state) == TUTORIAL[:2]
+
+
+# --- Failures of other kinds: a bug of ours, the store -----------------------------------
+
+
+def test_a_bug_in_a_tool_is_an_internal_error_logged_with_its_traceback(agent, monkeypatch, caplog):
+    def broken_solution(solution: str) -> str:
+        return {}["serial_number"]  # a KeyError in one of our own tools
+
+    monkeypatch.setattr(provide_solution, "func", broken_solution)
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+
+    with caplog.at_level(logging.ERROR, logger="support_agent"):
+        events = turn(agent, thread_id, TUTORIAL[1])
+
+    error = events[-1]
+    assert isinstance(error, Error)
+    assert error.kind == "internal" and not error.retryable  # no Retry as a provider problem
+    assert error.message.startswith("Something went wrong on our side")
+    assert "provider" not in error.message.lower() and "KeyError" not in error.message
+    (record,) = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    logged = record.getMessage()
+    assert error.facts["reference"] in logged and error.facts["reference"] in error.message
+    assert "Traceback" in logged and "in broken_solution" in logged
+    assert "KeyError: 'serial_number'" in logged
+    assert humans(snapshot(agent, thread_id).values) == TUTORIAL[:2]  # the message is kept
+
+
+class FailingSaver(InMemorySaver):
+    """An in-memory checkpointer whose writes fail like a locked SQLite file, once armed."""
+
+    broken = False
+
+    def put(self, *args, **kwargs):
+        if self.broken:
+            raise sqlite3.OperationalError("database is locked")
+        return super().put(*args, **kwargs)
+
+
+def test_a_store_that_fails_mid_turn_is_a_store_error():
+    saver = FailingSaver()
+    agent = build_support_agent("offline", saver)
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+    saver.broken = True
+
+    events = turn(agent, thread_id, TUTORIAL[1])
+
+    error = events[-1]
+    assert isinstance(error, Error)
+    assert (error.kind, error.retryable) == ("store", True)
+    assert "Earlier turns are safe" in error.message
+    assert not [e for e in events if isinstance(e, TurnEnd)]
+
+
+def test_a_lease_the_store_cant_give_is_a_store_error_not_a_crash(agent):
+    @contextmanager
+    def lease():
+        raise sqlite3.OperationalError("disk I/O error")
+        yield  # pragma: no cover
+
+    events = turn(agent, new_thread_id(), TUTORIAL[0], lease=lease())
+    assert len(events) == 1 and events[0].kind == "store"
+
+
+# --- Transitions carry the record the graph saved ----------------------------------------
+
+
+def test_each_transition_carries_the_saved_record(agent):
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+    events = turn(agent, thread_id, TUTORIAL[1])
+
+    moves = [e for e in events if isinstance(e, Transition)]
+    saved = events[-1].state["transitions"]
+    assert [dict(m.record) for m in moves] == saved
+    calls = {e.name: e.id for e in events if isinstance(e, ToolCall)}
+    assert [m.id for m in moves] == [
+        calls["record_warranty_status"],
+        calls["record_issue_type"],
+    ]
+
+
+def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from support_agent.ui import machine_panel
+
+    drawn: list[list[dict]] = []  # the panel's transition history at each live redraw
+    monkeypatch.setattr(
+        machine_panel, "show", lambda _workflow, state, **_kw: drawn.append(state["transitions"])
+    )
+
+    def page():
+        from contextlib import nullcontext
+        from types import SimpleNamespace
+
+        import streamlit as st
+
+        from support_agent import build_support_agent
+        from support_agent.engine import new_thread_id, run_turn
+        from support_agent.ui import chat_turn
+        from support_agent.workflows.support import SUPPORT
+        from tests.test_support_flow import TUTORIAL
+
+        graph = build_support_agent("offline")
+        thread_id = new_thread_id()
+        list(run_turn(graph, SUPPORT, thread_id, TUTORIAL[0]))
+        ctx = SimpleNamespace(
+            runner=lambda: graph,
+            thread_id=thread_id,
+            checkpoint_id=None,
+            model=SimpleNamespace(offline=True),
+            store=SimpleNamespace(leases=SimpleNamespace(hold=lambda _id: nullcontext())),
+            back_to_latest=lambda: None,
+            turn_saved=lambda text: None,
+        )
+        state = graph.get_state({"configurable": {"thread_id": thread_id}}).values
+        end = chat_turn.run(ctx, SUPPORT, dict(state), TUTORIAL[1])
+        st.session_state["saved"] = end["transitions"]
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception
+    saved = at.session_state["saved"]
+    assert len(saved) == 2
+    assert drawn == [saved[:1], saved]  # the real records, ids and all, as each move happens
 
 
 # --- Thread ids --------------------------------------------------------------------------

@@ -189,6 +189,7 @@ def test_a_model_that_never_answers_is_stopped_early():
     error = events[-1]
     assert isinstance(error, Error)
     assert "RuntimeError" not in error.message  # stopped by the engine, not by this test
+    assert (error.kind, error.cause) == ("provider", "tool_loop")
     assert not error.retryable  # retrying would loop again
     assert len(model.offered) <= model.limit
     state = agent.get_state({"configurable": {"thread_id": thread_id}}).values

@@ -1,10 +1,23 @@
-"""Running a turn from the chat page: live rendering, errors kept for Retry."""
+"""Running a turn from the chat page: live rendering, errors kept for Retry.
+
+Errors come from the engine as a kind, a cause and neutral words
+(`support_agent.errors`); `words()` says them for someone in a browser, who
+changes settings in the sidebar's Model picker.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.engine import Error, Transition, TurnEnd, describe_failure, run_turn
+from support_agent.engine import (
+    Error,
+    Transition,
+    TurnEnd,
+    describe_failure,
+    is_store_error,
+    run_turn,
+)
+from support_agent.errors import Cause, Kind
 from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
@@ -30,10 +43,8 @@ def run(
 
     def moved(event: Transition) -> None:
         live[workflow.state_key] = event.target
-        live["transitions"] = list(live.get("transitions") or []) + [
-            {"id": f"live-{event.turn}-{event.tool}", "turn": event.turn, "source": event.source,
-             "target": event.target, "tool": event.tool, "reason": event.reason}
-        ]  # fmt: skip
+        # The record the graph saved: the panel shows (and keys on) the real move.
+        live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
         machine_panel.show(workflow, live, live=True)
 
     stream = run_turn(
@@ -50,13 +61,13 @@ def run(
     events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None
     if isinstance(end, Error):
-        if end.kind == "input":
-            st.warning(end.message)
+        if end.kind == Kind.INPUT:
+            st.warning(words(end))
             return None
-        saved = graph.get_state({"configurable": {"thread_id": ctx.thread_id}})
-        if saved.next:  # LangGraph kept the message on the head: Retry resumes there
+        unfinished = _unfinished(graph, ctx.thread_id)
+        if unfinished:  # LangGraph kept the message on the head: Retry resumes there
             ctx.back_to_latest()
-        return _failed(text, end, resume=bool(saved.next))
+        return _failed(text, end, resume=unfinished)
     if not isinstance(end, TurnEnd):
         return None
     said = customer_turns(end.state.get("messages") or [])
@@ -64,13 +75,58 @@ def run(
     return end.state
 
 
+def _unfinished(graph, thread_id: str) -> bool:
+    """Whether the failed turn stopped part-way (False when the store can't say)."""
+    try:
+        return bool(graph.get_state({"configurable": {"thread_id": thread_id}}).next)
+    except Exception as exc:  # noqa: BLE001 - a store that is down: resend on Retry
+        if not is_store_error(exc):
+            raise
+        return False
+
+
+def words(error: Error) -> str:
+    """What to tell someone in the browser: the engine's facts and what to do here."""
+    cause = error.cause
+    if cause == Cause.KEY_REJECTED:
+        return (
+            f"{error.message} Check the key in the sidebar's Model settings, the environment "
+            "or .streamlit/secrets.toml, then Retry."
+        )
+    if cause == Cause.UNKNOWN_MODEL:
+        return f"{error.message} Check it in the sidebar's Model settings (provider:model)."
+    if cause == Cause.SETTINGS_REFUSED:
+        return f"{error.message} Check both in the sidebar's Model settings, then Retry."
+    if cause == Cause.TOOL_LOOP:
+        return (
+            f"{error.message} Rephrase your message, try another model in the sidebar, or start "
+            "a new conversation."
+        )
+    if cause == Cause.STORE_UNAVAILABLE:
+        return f"{error.message} Check the database, then Retry."
+    if cause == Cause.BUSY:
+        return (
+            "This conversation is answering in another tab or window. Wait for that reply, "
+            "then send your message again."
+        )
+    if cause == Cause.MISSING_FACTS:
+        return f"{error.message} Use the time-travel panel to go back, or start a new conversation."
+    if error.kind == Kind.INTERNAL:
+        return (
+            f"{error.message} Your message is kept. Try again, or start a new conversation if "
+            "this keeps happening."
+        )
+    return error.message
+
+
 def _failed(text: str | None, error: Error, *, resume: bool) -> None:
     st.session_state[FAILED_KEY] = {
         "text": text,
-        "message": error.message,
+        "message": words(error),
         "resume": resume,
-        # A settings problem (a key, a model name) is worth a Retry once it is fixed.
-        "retryable": error.retryable or error.kind == "config",
+        # A settings problem (a key, a model name) is worth a Retry once it is fixed;
+        # a bug of ours is not the provider's, and retrying would meet it again.
+        "retryable": error.retryable or error.kind == Kind.CONFIG,
     }
     return None
 
