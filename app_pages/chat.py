@@ -17,7 +17,7 @@ ctx = context()
 workflow = ctx.flow
 state = ctx.read_state()
 
-model = "offline demo model" if ctx.model.offline else ctx.model.spec
+model = ctx.model.shown
 about = f"Workflow: **{workflow.title}** · model: **{model}**"
 head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
 presenting = presenter.toggle(show)

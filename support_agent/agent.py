@@ -11,7 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.middleware import StepConfigMiddleware
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
-from support_agent.models import get_model
+from support_agent.models import resolve_model
 from support_agent.workflow import Workflow
 from support_agent.workflows.support import SUPPORT
 
@@ -33,8 +33,7 @@ def build_step_agent(
     offline model); a string is passed to `get_model`. Without a checkpointer
     an in-memory one keeps state across turns of this process.
     """
-    if model is None or isinstance(model, str):
-        model = get_model(model)
+    model = resolve_model(model)
     return create_agent(
         model,
         tools=workflow.all_tools,

@@ -50,6 +50,7 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
+from support_agent.text import clip
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
@@ -195,8 +196,7 @@ def terminal_safe(text: str) -> str:
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(terminal_safe(str(text)).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clip(terminal_safe(str(text)), limit)
 
 
 def format_args(args: dict[str, Any]) -> str:

@@ -53,7 +53,7 @@ from support_agent.agent import SUMMARY_KEEP, SUMMARY_TRIGGER
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource, described_tools
-from support_agent.models import get_model
+from support_agent.models import resolve_model
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
 from support_agent.workflow import Step, Workflow
@@ -303,8 +303,7 @@ def build_agents_graph(
     step)` may override a step's prompt template; `max_transfers` (default: the
     declaration's) caps the transfers within one customer turn.
     """
-    if model is None or isinstance(model, str):
-        model = get_model(model)
+    model = resolve_model(model)
     builder = StateGraph(workflow.state_schema)
     for step in workflow.steps:
         agent = build_agent(workflow, model, step, prompts=prompts, max_transfers=max_transfers)

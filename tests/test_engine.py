@@ -4,6 +4,7 @@ import logging
 import re
 import sqlite3
 from contextlib import contextmanager
+from typing import ClassVar
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -168,8 +169,10 @@ def test_odd_characters_reach_the_thread_unchanged(agent, text):
 
 
 class FlakyModel(OfflineChatModel):
-    """The offline model, with a connection failure on chosen calls (1-based)."""
+    """The offline model standing in for a remote provider whose connection fails on
+    chosen calls (1-based)."""
 
+    in_process: ClassVar[bool] = False
     fail_on: frozenset[int] = frozenset()
     calls: int = 0
 

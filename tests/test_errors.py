@@ -220,3 +220,22 @@ def test_configure_reads_the_level_and_keeps_an_existing_setup(bare_logging, mon
     logs.configure()
     assert logging.getLogger("support_agent").level == logging.WARNING
     assert logs.level("15") == 15
+
+
+def test_a_bug_in_the_offline_model_is_ours_not_the_providers(monkeypatch, caplog):
+    from support_agent.builders import build_graph
+    from support_agent.engine import run_turn
+    from support_agent.errors import Error
+    from support_agent.models import OfflineChatModel
+    from support_agent.workflows import get_workflow
+
+    def broken(self, *args, **kwargs):
+        raise KeyError("a rule that names a missing reply")
+
+    monkeypatch.setattr(OfflineChatModel, "_plan", broken)
+    graph = build_graph("support", OfflineChatModel())
+    events = list(run_turn(graph, get_workflow("support"), "bug-1", "Hi, my screen is cracked"))
+    end = events[-1]
+    assert isinstance(end, Error) and end.kind == "internal"
+    assert "provider" not in end.message.lower()
+    assert "KeyError" in caplog.text  # the traceback is in the log

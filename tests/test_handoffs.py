@@ -228,7 +228,9 @@ def test_stream_yields_tokens_from_both_agent_nodes(graph, config):
 def test_the_app_builder_and_model_argument(monkeypatch, config):
     asked = []
     monkeypatch.setattr(
-        handoffs_module, "get_model", lambda spec=None: asked.append(spec) or OfflineChatModel()
+        handoffs_module,
+        "resolve_model",
+        lambda spec=None: asked.append(spec) or OfflineChatModel(),
     )
     build_handoffs_graph()
     build_handoffs_graph("offline")

@@ -15,13 +15,16 @@ from support_agent import build_support_agent
 from support_agent.engine import describe_failure
 from support_agent.models import (
     KEY_VARS,
+    PROVIDERS,
     MissingKeyError,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
     get_model,
-    key_status,
+    resolve_model,
+    resolve_spec,
 )
+from support_agent.models.providers import Provider, by_label, for_prefix, prefixes
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say
 from tests.test_support_flow import TUTORIAL
@@ -171,21 +174,109 @@ def test_base_url_does_not_waive_other_providers_keys(monkeypatch, no_network):
 # --- Keys stay secret --------------------------------------------------------------------
 
 
-def test_key_status_says_which_keys_exist_never_their_values():
-    status = key_status({"OPENAI_API_KEY": SECRET, "ANTHROPIC_API_KEY": ""})
-    assert status["openai"] is True
-    assert status["anthropic"] is False
-    assert status["ollama"] is True  # needs no key
-    assert set(status) == set(KEY_VARS)
+def test_has_key_says_which_keys_exist_never_their_values():
+    env = {"OPENAI_API_KEY": SECRET, "ANTHROPIC_API_KEY": ""}
+    status = {p.label: p.has_key(env) for p in PROVIDERS}
+    assert status["OpenAI"] is True and status["OpenAI-compatible server"] is True
+    assert status["Anthropic"] is False  # an empty key is no key
+    assert status["Groq"] is False
+    assert status["Ollama (local)"] is True and status["Offline demo model"] is True  # none needed
     assert all(isinstance(v, bool) for v in status.values())
     assert SECRET not in repr(status)
 
 
-def test_key_status_reads_the_environment_by_default(monkeypatch):
-    assert key_status()["openai"] is False
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    assert key_status()["openai"] is True
-    assert SECRET not in repr(key_status())
+# --- One table of providers ---------------------------------------------------------------
+
+
+def test_the_table_is_the_one_list_of_providers():
+    assert prefixes() == ["openai", "anthropic", "google_genai", "mistralai", "groq", "ollama"]
+    assert KEY_VARS == {
+        "openai": "OPENAI_API_KEY",
+        "anthropic": "ANTHROPIC_API_KEY",
+        "google_genai": "GOOGLE_API_KEY",
+        "mistralai": "MISTRAL_API_KEY",
+        "groq": "GROQ_API_KEY",
+        "ollama": None,
+    }
+    labels = [p.label for p in PROVIDERS]
+    assert len(set(labels)) == len(labels)
+    assert all(by_label(p.label) is p for p in PROVIDERS)
+    assert [p.label for p in PROVIDERS if p.needs_base_url] == [
+        "Ollama (local)",
+        "OpenAI-compatible server",
+    ]
+    assert all(p.default_model for p in PROVIDERS if not p.offline)
+
+
+@pytest.mark.parametrize(
+    ("spec", "label", "name"),
+    [
+        ("offline", "Offline demo model", ""),
+        ("groq:llama-3.1-8b-instant", "Groq", "llama-3.1-8b-instant"),
+        ("google_genai:gemini-2.5-flash", "Google Gemini", "gemini-2.5-flash"),
+        ("mistralai:mistral-small-latest", "Mistral", "mistral-small-latest"),
+        ("Anthropic:claude-sonnet-4-5", "Anthropic", "claude-sonnet-4-5"),
+        ("openai:gpt-4.1", "OpenAI", "gpt-4.1"),
+        ("ollama:llama3.1", "Ollama (local)", "llama3.1"),
+    ],
+)
+def test_a_setting_resolves_to_its_row(spec, label, name):
+    provider, model = resolve_spec(spec)
+    assert (provider.label, model) == (label, name)
+
+
+def test_the_configured_setting_resolves_like_any_other(monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "groq:llama-3.1-8b-instant")
+    assert resolve_spec() == (by_label("Groq"), "llama-3.1-8b-instant")
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", "http://localhost:8080/v1")
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "openai:qwen")
+    assert resolve_spec()[0].label == "OpenAI-compatible server"  # the server the setting means
+    assert for_prefix("ollama", base_url=False).label == "Ollama (local)"  # its only row
+
+
+@pytest.mark.parametrize(
+    ("spec", "variable"),
+    [
+        ("groq:llama-3.1-8b-instant", "GROQ_API_KEY"),
+        ("google_genai:gemini-2.5-flash", "GOOGLE_API_KEY"),
+        ("mistralai:mistral-small-latest", "MISTRAL_API_KEY"),
+    ],
+)
+def test_every_keyed_provider_of_the_table_asks_for_its_key(spec, variable):
+    with pytest.raises(MissingKeyError) as err:
+        get_model(spec)
+    assert err.value.variable == variable
+
+
+def test_a_provider_outside_the_table_is_refused_by_name():
+    with pytest.raises(ModelConfigError) as err:
+        resolve_spec("bedrock:claude")
+    message = str(err.value)
+    assert "bedrock" in message
+    assert all(prefix in message for prefix in prefixes()) and "offline" in message
+
+
+def test_resolve_model_keeps_a_model_and_builds_from_a_setting(monkeypatch):
+    model = OfflineChatModel()
+    assert resolve_model(model) is model
+    assert isinstance(resolve_model(None), OfflineChatModel)
+    assert isinstance(resolve_model("offline"), OfflineChatModel)
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "groq:llama-3.1-8b-instant")
+    with pytest.raises(MissingKeyError):
+        resolve_model(None)  # the configured default, not silently offline
+
+
+def test_rows_sharing_a_prefix_must_share_the_key_variable():
+    from support_agent.models.providers import _check
+
+    clash = (
+        Provider("openai", "A", "OPENAI_API_KEY"),
+        Provider("openai", "B", "OTHER_KEY"),
+    )
+    with pytest.raises(ValueError, match="disagree"):
+        _check(clash)
+    with pytest.raises(ValueError, match="unique"):
+        _check((Provider("x", "Same", None), Provider("y", "Same", None)))
 
 
 @pytest.mark.parametrize(
@@ -205,10 +296,15 @@ def test_config_errors_never_contain_the_key(no_network, spec, kwargs):
 
 
 def test_provider_auth_failure_is_described_without_the_key():
-    class AuthenticationError(Exception):
-        pass
+    import httpx
+    import openai
 
-    error = describe_failure(AuthenticationError(f"Incorrect API key provided: {SECRET}"))
+    refused = httpx.Response(401, request=httpx.Request("POST", "https://api.openai.com/v1"))
+    error = describe_failure(
+        openai.AuthenticationError(
+            f"Incorrect API key provided: {SECRET}", response=refused, body=None
+        )
+    )
     assert error.kind == "config"
     assert SECRET not in error.message and SECRET not in repr(error)
     assert "key" in error.message.lower()

@@ -7,7 +7,7 @@ import pytest
 from support_agent.prompting import TemplateError, fill_prompt, placeholders, validate_template
 from support_agent.workflows.support import SUPPORT
 
-STATE_KEYS = set(get_type_hints(SUPPORT.extra["state_schema"]))
+STATE_KEYS = set(get_type_hints(SUPPORT.state_schema))
 
 
 def test_placeholders_in_order_without_repeats():

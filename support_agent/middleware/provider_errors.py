@@ -101,6 +101,11 @@ def explain(exc: BaseException) -> ProviderError:
     return ProviderError(f"The model call failed ({name}). Your message is kept: Retry.")
 
 
+def _ours(request: ModelRequest) -> bool:
+    """A model that runs in this process (the offline one): its failures are our bugs."""
+    return getattr(request.model, "in_process", False)
+
+
 class ProviderErrorMiddleware(AgentMiddleware):
     """Turn any failure of the model call into a `ProviderError` (innermost middleware)."""
 
@@ -116,6 +121,8 @@ class ProviderErrorMiddleware(AgentMiddleware):
         except (GraphBubbleUp, ProviderError):
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
+            if _ours(request):
+                raise  # the offline model is our code: a failure there is our bug
             raise explain(exc) from None
 
     async def awrap_model_call(
@@ -126,6 +133,8 @@ class ProviderErrorMiddleware(AgentMiddleware):
         except (GraphBubbleUp, ProviderError):
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
+            if _ours(request):
+                raise  # the offline model is our code: a failure there is our bug
             raise explain(exc) from None
 
 

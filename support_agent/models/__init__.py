@@ -1,10 +1,11 @@
 """Choosing the chat model, in one place.
 
 `get_model("offline")` is the built-in demo model; anything else is a
-`provider:model` string handed to LangChain's `init_chat_model`. The default
-comes from `SUPPORT_AGENT_MODEL` (default `offline`). Keys come from the
-environment (the app also passes ones from `st.secrets` or its masked field);
-they are handed to the client and never stored or logged here.
+`provider:model` string handed to LangChain's `init_chat_model`, for a provider
+of the table in `providers.py` (the same table the app's model picker shows).
+The default comes from `SUPPORT_AGENT_MODEL` (default `offline`). Keys come
+from the environment (the app also passes ones from `st.secrets` or its masked
+field); they are handed to the client and never stored or logged here.
 """
 
 from __future__ import annotations
@@ -15,22 +16,20 @@ from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
 from support_agent.models.offline import OfflineChatModel
+from support_agent.models.providers import (
+    KEY_VARS,
+    OFFLINE,
+    OFFLINE_PROVIDER,
+    PROVIDERS,
+    Provider,
+    for_prefix,
+    prefixes,
+)
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
 TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one model request may take (default 60)
 RETRIES_ENV = "SUPPORT_AGENT_MAX_RETRIES"  # retries of a failed request (default 2)
-OFFLINE = "offline"
-
-# provider -> environment variable holding its key (None: no key needed)
-KEY_VARS: dict[str, str | None] = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "google_genai": "GOOGLE_API_KEY",
-    "mistralai": "MISTRAL_API_KEY",
-    "groq": "GROQ_API_KEY",
-    "ollama": None,
-}
 
 
 class ModelConfigError(ValueError):
@@ -60,10 +59,30 @@ def split_spec(spec: str) -> tuple[str, str]:
     return provider.strip().lower(), name.strip()
 
 
-def key_status(environ: dict[str, str] | None = None) -> dict[str, bool]:
-    """Which providers have a key available, without revealing any key."""
-    env = os.environ if environ is None else environ
-    return {p: (var is None or bool(env.get(var))) for p, var in KEY_VARS.items()}
+def resolve_spec(spec: str | None = None) -> tuple[Provider, str]:
+    """The provider row and model name a setting names (`None`: `SUPPORT_AGENT_MODEL`).
+
+    With `SUPPORT_AGENT_BASE_URL` set, an `openai:` setting is the OpenAI-compatible
+    server's row. Raises `ModelConfigError` for a malformed setting or a provider
+    that isn't in the table.
+    """
+    spec = (spec or default_model_spec()).strip()
+    if spec == OFFLINE:
+        return OFFLINE_PROVIDER, ""
+    prefix, name = split_spec(spec)
+    provider = for_prefix(prefix, base_url=bool(os.environ.get(BASE_URL_ENV)))
+    if provider is None:
+        raise ModelConfigError(
+            f"Model {spec!r} names the provider {prefix!r}, which isn't one of "
+            f"{', '.join(prefixes())} — or 'offline'."
+        )
+    return provider, name
+
+
+def resolve_model(model: BaseChatModel | str | None = None) -> BaseChatModel:
+    """`model` itself when it is a chat model; else the one its setting names
+    (`None`: the configured default), via `get_model`."""
+    return get_model(model) if model is None or isinstance(model, str) else model
 
 
 def limits() -> tuple[float, int]:
@@ -103,9 +122,10 @@ def get_model(
     has a timeout and a bounded number of retries (`limits()`).
     """
     spec = (spec or default_model_spec()).strip()
-    if spec == OFFLINE:
+    row, name = resolve_spec(spec)
+    if row.offline:
         return OfflineChatModel()
-    provider, name = split_spec(spec)
+    provider, variable = row.prefix, row.key_var
     configured_url = os.environ.get(BASE_URL_ENV) or None
     base_url = base_url or configured_url
     trusted = base_url is None or _same_url(base_url, configured_url)
@@ -116,7 +136,6 @@ def get_model(
         kwargs.pop("max_retries")
     else:
         kwargs["timeout"] = timeout
-    variable = KEY_VARS.get(provider)
     operators = operator_key or (os.environ.get(variable) if variable else None)
     key = api_key or (operators if trusted else None)
     if base_url:
@@ -147,12 +166,19 @@ def get_model(
 
 
 __all__ = [
+    "BASE_URL_ENV",
+    "KEY_VARS",
+    "MODEL_ENV",
     "OFFLINE",
+    "PROVIDERS",
     "MissingKeyError",
     "ModelConfigError",
     "OfflineChatModel",
+    "Provider",
     "default_model_spec",
     "get_model",
-    "key_status",
     "limits",
+    "resolve_model",
+    "resolve_spec",
+    "split_spec",
 ]

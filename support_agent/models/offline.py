@@ -15,7 +15,7 @@ import html
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -49,6 +49,9 @@ class OfflineChatModel(BaseChatModel):
     """Deterministic, rule-driven chat model; the product's default."""
 
     model_name: str = "offline"
+    # Runs in this process: a failure in it is a bug of ours, not a provider's
+    # (see middleware/provider_errors). A stand-in for a remote provider sets False.
+    in_process: ClassVar[bool] = True
 
     @property
     def _llm_type(self) -> str:

@@ -28,7 +28,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.builders import build_graph
 from support_agent.engine import Error, ToolCall, TurnEnd, new_thread_id, run_turn
 from support_agent.middleware.step_config import PromptSource
-from support_agent.models import get_model
+from support_agent.models import resolve_model
 from support_agent.scenarios.model import Scenario, load_paths
 from support_agent.workflow import Workflow
 
@@ -90,8 +90,7 @@ def run_scenario(
     `ModelConfigError`). `prompts(workflow, step)` may override prompt templates,
     as on the chat page.
     """
-    if model is None or isinstance(model, str):
-        model = get_model(model)
+    model = resolve_model(model)
     workflow = scenario.spec
     result = ScenarioResult(scenario)
     started = time.perf_counter()
@@ -191,8 +190,7 @@ def run_many(
     on_result: Callable[[ScenarioResult], None] | None = None,
 ) -> list[ScenarioResult]:
     """Run each scenario with one model; `on_result` hears of each as it finishes."""
-    if model is None or isinstance(model, str):
-        model = get_model(model)
+    model = resolve_model(model)
     results = []
     for scenario in scenarios:
         results.append(run_scenario(scenario, model, prompts))

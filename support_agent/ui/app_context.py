@@ -9,15 +9,12 @@ import streamlit as st
 from support_agent.engine import describe_failure, is_store_error, thread_config
 from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
-from support_agent.ui import identity, machine_panel, runtime, session
+from support_agent.ui import identity, keys, machine_panel, runtime, session
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
-CTX_KEY = "app.ctx"
 SIDEBAR_WIDTH = 400  # px: the state machine's labels stay readable (measured in the browser test)
-VIEW_KEY = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
-PROMPTS_SOURCE_KEY = "prompts.source"  # the active prompt versions, as a PromptSource
 
 
 @dataclass
@@ -61,14 +58,14 @@ class Context:
     # -- which point of the thread we look at ---------------------------------------
     @property
     def view(self) -> dict | None:
-        return st.session_state.get(VIEW_KEY)
+        return st.session_state.get(keys.TURN_VIEW)
 
     def view_point(self, checkpoint_id: str, label: str) -> None:
         """Look at (and continue from) an earlier checkpoint: a rewind or another branch."""
-        st.session_state[VIEW_KEY] = {"checkpoint_id": checkpoint_id, "label": label}
+        st.session_state[keys.TURN_VIEW] = {"checkpoint_id": checkpoint_id, "label": label}
 
     def back_to_latest(self) -> None:
-        st.session_state.pop(VIEW_KEY, None)
+        st.session_state.pop(keys.TURN_VIEW, None)
 
     @property
     def checkpoint_id(self) -> str | None:
@@ -93,13 +90,7 @@ class Context:
         return self.store.prompts.source()
 
     def runner(self):
-        graph = runtime.runner_graph(
-            self.workflow,
-            self.model.spec,
-            self.model.base_url,
-            self.model.api_key,
-            self.model.operator_key,
-        )
+        graph = runtime.runner_graph(self.workflow, self.model)
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
@@ -113,7 +104,6 @@ class Context:
         session.publish(self.thread_id)
 
     def new_conversation(self, workflow: str | None = None) -> None:
-        self.back_to_latest()
         session.start_new(workflow or self.workflow)
 
     def open_thread(self, thread_id: str) -> None:
@@ -140,7 +130,7 @@ def _workflow_picker(has_turns: bool) -> None:
         index=names.index(current),
         format_func=lambda n: WORKFLOWS[n].title,
         disabled=has_turns,
-        key=f"workflow.pick.{st.session_state.get(session.THREAD_KEY)}",
+        key=keys.workflow_pick(st.session_state.get(keys.THREAD)),
     )
     # Said on the page, not only in a tooltip. Always one caption here: a caption
     # appearing after the first turn would shift the panel below and redraw it blank.
@@ -185,12 +175,12 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
     if panel_in_sidebar:
         machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot)
     else:
-        st.session_state.pop(machine_panel.SLOT_KEY, None)
+        st.session_state.pop(keys.MACHINE_SLOT, None)
         slot.caption("📽️ The state machine is beside the chat (presenter view).")
-    st.session_state[CTX_KEY] = ctx
-    st.session_state[PROMPTS_SOURCE_KEY] = ctx.prompts  # for pages that build their own graphs
+    st.session_state[keys.CTX] = ctx
+    st.session_state[keys.PROMPTS_SOURCE] = ctx.prompts  # for pages that build their own graphs
     return ctx
 
 
 def context() -> Context:
-    return st.session_state[CTX_KEY]
+    return st.session_state[keys.CTX]

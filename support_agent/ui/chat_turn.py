@@ -7,6 +7,8 @@ changes settings in the sidebar's Model picker.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from support_agent.engine import (
@@ -21,13 +23,15 @@ from support_agent.errors import Cause, Kind
 from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
+from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
 from support_agent.workflow import Workflow
 
-FAILED_KEY = "chat.turn_failed"  # {"text", "message", "resume"}
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
 
 
 def run(
-    ctx, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
+    ctx: Context, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
 ) -> dict | None:
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
     st.session_state.pop(FAILED_KEY, None)

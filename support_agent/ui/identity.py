@@ -12,14 +12,15 @@ Three cases, decided by the operator's setup:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
 
 import streamlit as st
 
-KEY = "identity.owner"
+from support_agent.ui import keys
+from support_agent.ui.runtime import secret
+
 LOCAL = "local"
 OPERATORS_SETTING = "HANDOFF_OPERATORS"  # logged-in emails that may edit prompts and scenarios
 _THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
@@ -50,9 +51,9 @@ def _who() -> str:
 
 def owner() -> str:
     """This session's identity, decided once per session."""
-    if KEY not in st.session_state:
-        st.session_state[KEY] = _who()
-    return st.session_state[KEY]
+    if keys.IDENTITY not in st.session_state:
+        st.session_state[keys.IDENTITY] = _who()
+    return st.session_state[keys.IDENTITY]
 
 
 def is_operator(who: str) -> bool:
@@ -63,8 +64,6 @@ def is_operator(who: str) -> bool:
     """
     if who == LOCAL:
         return True
-    listed = os.environ.get(OPERATORS_SETTING, "")
-    with contextlib.suppress(Exception):  # no secrets.toml
-        listed = listed or str(st.secrets.get(OPERATORS_SETTING, ""))
+    listed = os.environ.get(OPERATORS_SETTING) or secret(OPERATORS_SETTING) or ""
     emails = {e.strip().lower() for e in listed.split(",") if e.strip()}
     return who.startswith("user:") and who.removeprefix("user:").lower() in emails

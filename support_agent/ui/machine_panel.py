@@ -13,32 +13,30 @@ import streamlit as st
 
 from support_agent.diagram import dot_source
 from support_agent.history import facts
+from support_agent.ui import keys
 from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
-SLOT_KEY = "machine.slot"  # (placeholder, wide)
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
-BEFORE_KEY = "machine.facts_before"
-DRAWN_KEY = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 
 
 def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = False) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now."""
-    st.session_state[SLOT_KEY] = ((where or st.sidebar).empty(), wide)
-    st.session_state.pop(DRAWN_KEY, None)
+    st.session_state[keys.MACHINE_SLOT] = ((where or st.sidebar).empty(), wide)
+    st.session_state.pop(keys.MACHINE_DRAWN, None)
     show(workflow, state)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
     """Note the facts before a turn, so the panel can highlight what the turn changed."""
-    st.session_state[BEFORE_KEY] = facts(workflow, state)
+    st.session_state[keys.MACHINE_FACTS_BEFORE] = facts(workflow, state)
 
 
 def show(
     workflow: Workflow, state: dict, *, live: bool = False, viewing: str | None = None
 ) -> None:
     """Draw the panel into the reserved place, replacing what was there."""
-    slot, wide = st.session_state.get(SLOT_KEY) or (None, False)
+    slot, wide = st.session_state.get(keys.MACHINE_SLOT) or (None, False)
     if slot is None:
         return
     # Drawn at the start of every run and again when the page is done: skip the
@@ -48,11 +46,11 @@ def show(
         workflow.name, workflow.current(state), state.get("turn"), live, viewing,
         tuple(r.get("id") for r in state.get("transitions") or []),
         tuple(state.get(key) for key in workflow.fact_keys),
-        tuple((st.session_state.get(BEFORE_KEY) or {}).items()),
+        tuple((st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}).items()),
     )  # fmt: skip
-    if st.session_state.get(DRAWN_KEY) == shown:
+    if st.session_state.get(keys.MACHINE_DRAWN) == shown:
         return
-    st.session_state[DRAWN_KEY] = shown
+    st.session_state[keys.MACHINE_DRAWN] = shown
     with slot.container():
         step = workflow.step(workflow.current(state))
         about = escape_markdown(step.description)
@@ -81,7 +79,7 @@ def show(
 def _facts(workflow: Workflow, state: dict) -> None:
     if not workflow.facts:
         return
-    before = st.session_state.get(BEFORE_KEY) or {}
+    before = st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}
     lines = []
     for fact in workflow.facts:
         value = state.get(fact.key)

@@ -1,4 +1,9 @@
-"""Sidebar: which model answers. Keys are read, never shown."""
+"""Sidebar: which model answers. Keys are read, never shown.
+
+The choices are the rows of `support_agent.models.providers.PROVIDERS`, the
+table `get_model` (and so the CLI) reads too; the picker starts on the one
+`SUPPORT_AGENT_MODEL` names.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,17 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from support_agent.models import BASE_URL_ENV, KEY_VARS, OFFLINE, default_model_spec, split_spec
+from support_agent.models import (
+    BASE_URL_ENV,
+    OFFLINE,
+    PROVIDERS,
+    ModelConfigError,
+    Provider,
+    resolve_spec,
+)
+from support_agent.models.providers import OFFLINE_PROVIDER, by_label
+from support_agent.ui import keys
 from support_agent.ui.runtime import secret
-
-OFFLINE_LABEL = "Offline demo model"
-# label -> (provider, default model name, asks for a base URL)
-CHOICES = {
-    OFFLINE_LABEL: (None, "", False),
-    "OpenAI": ("openai", "gpt-4.1-mini", False),
-    "Anthropic": ("anthropic", "claude-sonnet-4-5", False),
-    "Ollama (local)": ("ollama", "llama3.1", True),
-    "OpenAI-compatible server": ("openai", "local-model", True),
-}
 
 
 @dataclass(frozen=True)
@@ -32,23 +36,33 @@ class ModelChoice:
     def offline(self) -> bool:
         return self.spec == OFFLINE
 
+    @property
+    def shown(self) -> str:
+        """How pages name it: `offline demo model`, or its setting (`openai:gpt-4.1`)."""
+        return "offline demo model" if self.offline else self.spec
 
-def _initial_label() -> tuple[str, str]:
-    spec = default_model_spec()
-    if spec == OFFLINE:
-        return OFFLINE_LABEL, ""
+
+@dataclass(frozen=True)
+class Start:
+    """Where the picker starts: the configured setting's row and model name."""
+
+    provider: Provider
+    name: str = ""
+    problem: str | None = None  # why the configured setting can't be used, if it can't
+
+
+def configured() -> Start:
+    """The row and model name `SUPPORT_AGENT_MODEL` names; the offline row, with the
+    reason, when that setting can't be used (said on the page, never silently)."""
     try:
-        provider, name = split_spec(spec)
-    except ValueError:
-        return OFFLINE_LABEL, ""
-    for label, (choice_provider, _default, _url) in CHOICES.items():
-        if choice_provider == provider:
-            return label, name
-    return OFFLINE_LABEL, ""
+        provider, name = resolve_spec()
+    except ModelConfigError as exc:
+        return Start(OFFLINE_PROVIDER, problem=str(exc))
+    return Start(provider, name)
 
 
 def _key_source(variable: str) -> str | None:
-    if st.session_state.get("model.api_key"):
+    if st.session_state.get(keys.MODEL_API_KEY):
         return "this session"
     if os.environ.get(variable):
         return "environment"
@@ -59,52 +73,52 @@ def _key_source(variable: str) -> str | None:
 
 def model_picker() -> ModelChoice:
     """Render the picker; return the choice for this run."""
-    label0, name0 = _initial_label()
-    st.session_state.setdefault("model.label", label0)
-    label = st.selectbox("Model", list(CHOICES), key="model.label")
-    provider, default_name, wants_url = CHOICES[label]
-    if provider is None:
+    start = configured()
+    st.session_state.setdefault(keys.MODEL_LABEL, start.provider.label)
+    label = st.selectbox("Model", [p.label for p in PROVIDERS], key=keys.MODEL_LABEL)
+    provider = by_label(label)
+    if provider.offline:
+        if start.problem:
+            st.caption(
+                f"⚠️ The configured model can't be used, so this one answers: {start.problem}"
+            )
         st.caption(
             "Runs with no key. It follows built-in rules for each workflow, so it "
             "**ignores prompt edits**; pick a real model to try edited prompts."
         )
         return ModelChoice(OFFLINE)
 
-    name = st.text_input("Model name", value=name0 or default_name, key=f"model.name.{label}")
+    first = start.name if provider == start.provider else provider.default_model
+    name = st.text_input("Model name", value=first, key=keys.model_name(label))
     base_url = None
-    if wants_url:
-        fallback = os.environ.get(BASE_URL_ENV) or (
-            "http://localhost:11434" if provider == "ollama" else "http://localhost:8000/v1"
-        )
-        base_url = st.text_input("Base URL", value=fallback, key=f"model.url.{label}")
-    variable = KEY_VARS.get(provider)
-    api_key = None
-    source = None
+    if provider.needs_base_url:
+        fallback = os.environ.get(BASE_URL_ENV) or provider.default_base_url or ""
+        base_url = st.text_input("Base URL", value=fallback, key=keys.model_url(label))
+    variable = provider.key_var
+    api_key = operator_key = None
     if variable:
         typed = st.text_input(
             f"{variable} (kept in this browser session only)",
             type="password",
-            key="model.api_key",
+            key=keys.MODEL_API_KEY,
             placeholder="optional if set in the environment or secrets.toml",
         )
         source = _key_source(variable)
         if source:
             st.caption(f"🔑 {variable} found ({source}); it is never displayed.")
-        elif not wants_url:
+        elif not provider.needs_base_url:
             st.caption(
                 f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above."
             )
         api_key = typed or None
         operator_key = secret(variable) or None
-        if wants_url and base_url and not typed and source != "this session":
-            configured = os.environ.get(BASE_URL_ENV, "").strip().rstrip("/")
-            if base_url.strip().rstrip("/") != configured:
+        if provider.needs_base_url and base_url and not typed and source != "this session":
+            configured_url = os.environ.get(BASE_URL_ENV, "").strip().rstrip("/")
+            if base_url.strip().rstrip("/") != configured_url:
                 st.caption(
                     f"The operator's {variable} is only sent to the provider or the server "
                     "the operator configured; type a key if this server needs one."
                 )
-    else:
-        operator_key = None
     return ModelChoice(
-        f"{provider}:{name.strip()}", base_url=base_url, api_key=api_key, operator_key=operator_key
+        provider.spec(name), base_url=base_url, api_key=api_key, operator_key=operator_key
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from support_agent.ui import keys
+
 PARAM, VALUE = "view", "presenter"
-KEY = "presenter.on"
-TOGGLE_KEY = "presenter.toggle"
 # px: what is left of a 1280x720 screen under the header and above the chat input.
 CHAT_HEIGHT = 400
 
@@ -19,13 +19,13 @@ CHAT_HEIGHT = 400
 def requested() -> bool:
     """Whether this session wants the presenter view (the URL wins when it says so)."""
     if st.query_params.get(PARAM) == VALUE:
-        st.session_state[KEY] = True
-    return bool(st.session_state.get(KEY))
+        st.session_state[keys.PRESENTER] = True
+    return bool(st.session_state.get(keys.PRESENTER))
 
 
 def _switch() -> None:
-    on = bool(st.session_state.get(TOGGLE_KEY))
-    st.session_state[KEY] = on
+    on = bool(st.session_state.get(keys.PRESENTER_TOGGLE))
+    st.session_state[keys.PRESENTER] = on
     if on:
         st.query_params[PARAM] = VALUE
     elif PARAM in st.query_params:
@@ -37,10 +37,10 @@ def toggle(where=None) -> bool:
     on = requested()
     if on and st.query_params.get(PARAM) != VALUE:
         st.query_params[PARAM] = VALUE
-    st.session_state[TOGGLE_KEY] = on
+    st.session_state[keys.PRESENTER_TOGGLE] = on
     (where or st).toggle(
         "Presenter view",
-        key=TOGGLE_KEY,
+        key=keys.PRESENTER_TOGGLE,
         on_change=_switch,
         help="The state machine large beside the chat, for a projector or a screen share. "
         "Bookmark the page with it on to come back to it.",

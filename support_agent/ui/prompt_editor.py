@@ -7,7 +7,7 @@ Markdown or HTML of its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -23,11 +23,15 @@ from support_agent.prompt_versions import (
     unified_diff,
 )
 from support_agent.prompting import TemplateError, placeholders
+from support_agent.ui import keys
+from support_agent.ui.keys import PromptKeys
 from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Step, Workflow
 from support_agent.workflows import WORKFLOWS
 
-FLASH_KEY = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
+
 OFFLINE_NOTICE = (
     "The offline demo model ignores prompt edits: it follows built-in rules for each "
     "workflow. Saved and activated versions are read by real models; pick one under "
@@ -35,54 +39,15 @@ OFFLINE_NOTICE = (
 )
 
 
-@dataclass(frozen=True)
-class Keys:
-    """This page's session-state keys for one (workflow, key)."""
-
-    workflow: str
-    key: str
-
-    def _k(self, what: str) -> str:
-        return f"prompts.{what}.{self.workflow}.{self.key}"
-
-    @property
-    def where(self) -> str:
-        return f"{self.workflow}/{self.key}"
-
-    @property
-    def text(self) -> str:
-        return self._k("text")
-
-    @property
-    def name(self) -> str:
-        return self._k("name")
-
-    @property
-    def note(self) -> str:
-        return self._k("note")
-
-    @property
-    def pick(self) -> str:
-        return self._k("pick")
-
-    @property
-    def diff_from(self) -> str:
-        return self._k("diff_from")
-
-    @property
-    def diff_to(self) -> str:
-        return self._k("diff_to")
+def _flash(k: PromptKeys, kind: str, text: str) -> None:
+    st.session_state[keys.PROMPTS_FLASH] = {"where": k.where, "kind": kind, "text": text}
 
 
-def _flash(k: Keys, kind: str, text: str) -> None:
-    st.session_state[FLASH_KEY] = {"where": k.where, "kind": kind, "text": text}
-
-
-def _show_flash(k: Keys) -> None:
-    flash = st.session_state.get(FLASH_KEY)
+def _show_flash(k: PromptKeys) -> None:
+    flash = st.session_state.get(keys.PROMPTS_FLASH)
     if not flash or flash["where"] != k.where:
         return
-    st.session_state.pop(FLASH_KEY)
+    st.session_state.pop(keys.PROMPTS_FLASH)
     show = st.error if flash["kind"] == "error" else st.success
     show(flash["text"], icon="⚠️" if flash["kind"] == "error" else "✅")
 
@@ -99,7 +64,7 @@ def _code_list(names: list[str]) -> str:
 # --- Callbacks (run before the rerun, so they may set widget values) ----------------------
 
 
-def _save(versions: PromptVersions, k: Keys) -> None:
+def _save(versions: PromptVersions, k: PromptKeys) -> None:
     state = st.session_state
     try:
         saved = versions.save(
@@ -118,7 +83,7 @@ def _save(versions: PromptVersions, k: Keys) -> None:
     )
 
 
-def _activate(versions: PromptVersions, k: Keys, version_id: str) -> None:
+def _activate(versions: PromptVersions, k: PromptKeys, version_id: str) -> None:
     try:
         version = versions.activate(k.workflow, k.key, version_id)
     except KeyError:
@@ -132,13 +97,13 @@ def _activate(versions: PromptVersions, k: Keys, version_id: str) -> None:
     )
 
 
-def _use_default(versions: PromptVersions, k: Keys) -> None:
+def _use_default(versions: PromptVersions, k: PromptKeys) -> None:
     versions.use_default(k.workflow, k.key)
     st.session_state[k.text] = defaults(k.workflow)[k.key]
     _flash(k, "success", "Back to the default: the next turn in the chat uses it.")
 
 
-def _load(versions: PromptVersions, k: Keys, version_id: str | None) -> None:
+def _load(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> None:
     version = versions.get(version_id) if version_id else None
     st.session_state[k.text] = version.text if version else versions.current_text(k.workflow, k.key)
 
@@ -148,12 +113,12 @@ def _load(versions: PromptVersions, k: Keys, version_id: str | None) -> None:
 
 def pick_workflow(current: str) -> Workflow:
     names = list(WORKFLOWS)
-    st.session_state.setdefault("prompts.workflow", current if current in names else names[0])
+    st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current if current in names else names[0])
     name = st.selectbox(
         "Workflow to edit",
         names,
         format_func=lambda n: WORKFLOWS[n].title,
-        key="prompts.workflow",
+        key=keys.PROMPTS_WORKFLOW,
         help="Activated versions apply to every new turn of every conversation of that workflow.",
     )
     return WORKFLOWS[name]
@@ -165,7 +130,7 @@ def pick_step(workflow: Workflow) -> Step:
         label,
         workflow.step_names,
         format_func=lambda n: workflow.step(n).title,
-        key=f"prompts.step.{workflow.name}",
+        key=keys.prompts_step(workflow.name),
     )
     return workflow.step(name)
 
@@ -180,7 +145,7 @@ def pick_target(workflow: Workflow, step: Step) -> str:
             f"🔧 `{tool_name(key)}` description" if is_tool_key(key) else "📝 Prompt"
         ),
         horizontal=True,
-        key=f"prompts.target.{workflow.name}.{step.name}",
+        key=keys.prompts_target(workflow.name, step.name),
     )
 
 
@@ -242,7 +207,7 @@ def _editor_status(
 
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
     """The text area, name and note, and Save (which validates first)."""
-    k = Keys(workflow.name, key)
+    k = PromptKeys(workflow.name, key)
     active = versions.active(workflow.name, key)
     current = active.text if active else defaults(workflow)[key]
     st.session_state.setdefault(k.text, current)
@@ -307,7 +272,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
 
 def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
     """The saved versions, and one-click Activate / Use default."""
-    k = Keys(workflow.name, key)
+    k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     active = versions.active(workflow.name, key)
     st.subheader("Versions")
@@ -365,7 +330,7 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
 
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
     """A unified diff between any two of: the default, each saved version, the editor."""
-    k = Keys(workflow.name, key)
+    k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     texts = {
         "Default": defaults(workflow)[key],
@@ -384,7 +349,7 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
         st.caption("No differences.")
 
 
-def studio(ctx) -> None:
+def studio(ctx: Context) -> None:
     """The whole page body."""
     versions = ctx.store.prompts
     if ctx.model.offline:

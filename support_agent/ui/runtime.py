@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import streamlit as st
+from langchain_core.language_models import BaseChatModel
 
 from support_agent.builders import build_graph
 from support_agent.models import OfflineChatModel, get_model
 from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
 from support_agent.understanding import warm_up
 
+if TYPE_CHECKING:
+    from support_agent.ui.model_picker import ModelChoice
 
-def _secret(name: str) -> str | None:
+
+def secret(name: str) -> str | None:
+    """A value from `.streamlit/secrets.toml`, or None (also when there is no such file)."""
     try:
         value = st.secrets.get(name)
     except Exception:  # no secrets.toml: Streamlit raises rather than returning None
@@ -34,18 +40,15 @@ def _understanding() -> threading.Thread:
     return thread
 
 
+def _url() -> str:
+    """`HANDOFF_DB_URL` from secrets.toml, else the environment, else the default."""
+    return secret(DB_URL_ENV) or configured_url()
+
+
 def store() -> Store:
     """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
     _understanding()
-    return _store(_secret(DB_URL_ENV) or configured_url())
-
-
-def secret(name: str) -> str | None:
-    return _secret(name)
-
-
-def _url() -> str:
-    return _secret(DB_URL_ENV) or configured_url()
+    return _store(_url())
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,33 +58,31 @@ def _reader(workflow: str, url: str):
 
 def reader_graph(workflow: str):
     """A graph for reading state (it never calls its offline model); one per workflow."""
-    return _reader(workflow, _secret(DB_URL_ENV) or configured_url())
+    return _reader(workflow, _url())
+
+
+def chat_model(choice: ModelChoice) -> BaseChatModel:
+    """The chat model the picker's choice names. Raises `ModelConfigError`."""
+    return get_model(
+        choice.spec,
+        base_url=choice.base_url or None,
+        api_key=choice.api_key or None,
+        operator_key=choice.operator_key or None,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _runner(
-    workflow: str,
-    spec: str,
-    base_url: str | None,
-    api_key: str | None,
-    operator_key: str | None,
-    url: str,
-):
+def _runner(workflow: str, choice: ModelChoice, url: str):
     # Compiling a graph is ~30% of an offline turn's CPU: build one per workflow and
     # model setting, shared by every session. The active prompt versions are read
     # from the store at each model call, so a cached graph still sees every edit.
-    model = get_model(spec, base_url=base_url, api_key=api_key, operator_key=operator_key)
     current = _store(url)
-    return build_graph(workflow, model, current.checkpointer, prompts=current.prompts.source())
+    return build_graph(
+        workflow, chat_model(choice), current.checkpointer, prompts=current.prompts.source()
+    )
 
 
-def runner_graph(
-    workflow: str,
-    spec: str,
-    base_url: str | None,
-    api_key: str | None,
-    operator_key: str | None = None,
-):
+def runner_graph(workflow: str, choice: ModelChoice):
     """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
     store()  # opens the store (and warms the offline model) if this is the first call
-    return _runner(workflow, spec, base_url or None, api_key or None, operator_key or None, _url())
+    return _runner(workflow, choice, _url())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -12,13 +13,15 @@ from support_agent.scenarios import ScenarioLoadError, parse_yaml, scenarios_dir
 from support_agent.scenarios.from_thread import draft_from_state, save_scenario_text, slugify
 from support_agent.scenarios.model import ROOT
 from support_agent.timeline import turns as timeline_turns
+from support_agent.ui import keys
 from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
-KEY = "scenarios.save"
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
 
 
-def _every_turn(ctx, state: dict, said: list[str]) -> list[str]:
+def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
     """The customer's messages, including turns summarized away, once asked for.
 
     Turns that summarization dropped live only in the saved history, and reading
@@ -28,12 +31,12 @@ def _every_turn(ctx, state: dict, said: list[str]) -> list[str]:
     held = int(state.get("turn") or 0)
     if held <= len(said) or ctx.checkpoint_id:
         return said
-    cache = f"{KEY}.turns.{ctx.thread_id}.{held}"
+    cache = keys.save_turns(ctx.thread_id, held)
     if cache not in st.session_state:
         if not st.button(
             f"Include the {held - len(said)} earlier turns (reads the saved history)",
             icon="📜",
-            key=f"{KEY}.recover",
+            key=keys.SAVE_RECOVER,
         ):
             return said
         try:
@@ -52,7 +55,7 @@ def _shown(path: Path) -> str:
 
 
 def save_scenario_button(
-    ctx, workflow: Workflow, state: dict, directory: str | Path | None = None
+    ctx: Context, workflow: Workflow, state: dict, directory: str | Path | None = None
 ) -> Path | None:
     """An expander to save this conversation as a scenario; returns the path once saved.
 
@@ -75,9 +78,9 @@ def save_scenario_button(
         for warning in draft.warnings:
             st.warning(warning, icon="📝")
         text = st.text_area(
-            "Scenario (YAML)", value=draft.text, height=360, key=f"{KEY}.text.{version}"
+            "Scenario (YAML)", value=draft.text, height=360, key=keys.save_text(version)
         )
-        overwrite = st.checkbox("Overwrite an existing file", key=f"{KEY}.overwrite")
+        overwrite = st.checkbox("Overwrite an existing file", key=keys.SAVE_OVERWRITE)
         try:
             target = directory / f"{slugify(parse_yaml(text).name)}.yaml"
         except ScenarioLoadError:
@@ -85,7 +88,7 @@ def save_scenario_button(
         if target is not None:
             exists = " (exists)" if target.exists() else ""
             st.caption(f"Saves as `{_shown(target)}`{exists}")
-        if not st.button("Save scenario", icon="💾", key=f"{KEY}.button"):
+        if not st.button("Save scenario", icon="💾", key=keys.SAVE_BUTTON):
             return None
         try:
             path = save_scenario_text(text, directory, overwrite=overwrite)

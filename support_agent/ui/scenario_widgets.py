@@ -7,12 +7,13 @@ scenario's path or reading coverage never runs anything again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from support_agent.diagram import dot_source
-from support_agent.middleware.step_config import tool_key
-from support_agent.models import ModelConfigError, get_model
+from support_agent.middleware.step_config import PromptSource, tool_key
+from support_agent.models import ModelConfigError
 from support_agent.scenarios import (
     Scenario,
     ScenarioResult,
@@ -22,14 +23,13 @@ from support_agent.scenarios import (
     scenarios_dir,
 )
 from support_agent.scenarios.coverage import describe_edge
+from support_agent.ui import keys, runtime
 from support_agent.ui.text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
-PICK_KEY = "scenarios.pick"  # the chosen names (and each checkbox's key prefix)
-KNOWN_KEY = "scenarios.known"  # names offered last time, so new files start chosen
-RUN_KEY = "scenarios.run"
-SHOW_KEY = "scenarios.show"
-PROMPTS_KEY = "prompts.source"  # a PromptSource the prompt studio keeps, if any
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
+
 NAME_WIDTH = (160, 420)  # pixels: the narrowest and widest the Scenario column gets
 REASON_WIDTH = (200, 360)
 
@@ -63,14 +63,9 @@ def load() -> list[Scenario]:
     return scenarios
 
 
-def _box_key(name: str) -> str:
-    """The session-state key of one scenario's checkbox."""
-    return f"{PICK_KEY}.{name}"
-
-
 def _set_boxes(names: list[str], value: bool) -> None:
     for name in names:
-        st.session_state[_box_key(name)] = value
+        st.session_state[keys.scenario_box(name)] = value
 
 
 def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
@@ -99,16 +94,16 @@ def picker(scenarios: list[Scenario]) -> list[Scenario]:
     is on its own line and the count is always in view.
     """
     state = st.session_state
-    known = state.get(KNOWN_KEY, set())
-    # The choice is kept under PICK_KEY as well as in the checkboxes: Streamlit drops a
+    known = state.get(keys.SCENARIOS_KNOWN, set())
+    # The choice is kept under SCENARIOS_PICK as well as in the checkboxes: Streamlit drops a
     # widget's state when a run doesn't draw it (another page), and the choice must survive.
-    kept = state.get(PICK_KEY)
+    kept = state.get(keys.SCENARIOS_PICK)
     kept = set(kept) if isinstance(kept, (set, list, tuple)) else set()
     for s in scenarios:
-        state.setdefault(_box_key(s.name), s.name in kept or s.name not in known)
-    state[KNOWN_KEY] = {s.name for s in scenarios}
-    chosen = [s for s in scenarios if state[_box_key(s.name)]]
-    state[PICK_KEY] = {s.name for s in chosen}
+        state.setdefault(keys.scenario_box(s.name), s.name in kept or s.name not in known)
+    state[keys.SCENARIOS_KNOWN] = {s.name for s in scenarios}
+    chosen = [s for s in scenarios if state[keys.scenario_box(s.name)]]
+    state[keys.SCENARIOS_PICK] = {s.name for s in chosen}
 
     st.markdown(selection_summary(chosen, scenarios))
     if not scenarios:
@@ -126,7 +121,7 @@ def picker(scenarios: list[Scenario]) -> list[Scenario]:
                 buttons = st.container(horizontal=True)
                 buttons.button(
                     "Select all",
-                    key=f"scenarios.all.{name}",
+                    key=keys.scenarios_select_all(name),
                     type="tertiary",
                     icon="☑️",
                     on_click=_set_boxes,
@@ -134,7 +129,7 @@ def picker(scenarios: list[Scenario]) -> list[Scenario]:
                 )
                 buttons.button(
                     "Clear",
-                    key=f"scenarios.none.{name}",
+                    key=keys.scenarios_clear(name),
                     type="tertiary",
                     icon="⬜",
                     on_click=_set_boxes,
@@ -143,19 +138,19 @@ def picker(scenarios: list[Scenario]) -> list[Scenario]:
                 for s in of_it:
                     st.checkbox(
                         escape_markdown(s.name),
-                        key=_box_key(s.name),
+                        key=keys.scenario_box(s.name),
                         help=escape_markdown(s.description) or None,
                     )
     return chosen
 
 
-def prompt_source():
-    """The active prompt versions' source, when the prompt studio provides one."""
-    source = st.session_state.get(PROMPTS_KEY)
+def prompt_source() -> PromptSource | None:
+    """The active prompt versions' source, as the app keeps it for every page."""
+    source = st.session_state.get(keys.PROMPTS_SOURCE)
     return source if callable(source) else None
 
 
-def edited_prompts(prompts) -> list[str]:
+def edited_prompts(prompts: PromptSource | None) -> list[str]:
     """Which prompts and tool descriptions `prompts` overrides, as `workflow/key`."""
     if prompts is None:
         return []
@@ -170,11 +165,11 @@ def edited_prompts(prompts) -> list[str]:
         return ["(unknown)"]
 
 
-def run_button(ctx, chosen: list[Scenario]) -> None:
+def run_button(ctx: Context, chosen: list[Scenario]) -> None:
     """The Run button; runs the chosen scenarios with a progress bar and keeps the results."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''}"
-    model_label = "offline demo model" if ctx.model.offline else ctx.model.spec
+    model_label = ctx.model.shown
     prompts = prompt_source()
     edited = edited_prompts(prompts)
     st.caption(
@@ -185,12 +180,7 @@ def run_button(ctx, chosen: list[Scenario]) -> None:
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen):
         return
     try:
-        model = get_model(
-            ctx.model.spec,
-            base_url=ctx.model.base_url or None,
-            api_key=ctx.model.api_key or None,
-            operator_key=ctx.model.operator_key,
-        )
+        model = runtime.chat_model(ctx.model)
     except ModelConfigError as exc:
         st.error(str(exc), icon="🔑")
         return
@@ -200,12 +190,12 @@ def run_button(ctx, chosen: list[Scenario]) -> None:
         bar.progress(i / count, text=f"Running {i + 1} of {count}: {scenario.name}")
         results.append(run_scenario(scenario, model, prompts))
     bar.empty()  # the summary below says how it went
-    st.session_state[RUN_KEY] = Run(results, model_label, bool(edited))
-    st.session_state.pop(SHOW_KEY, None)
+    st.session_state[keys.SCENARIOS_RUN] = Run(results, model_label, bool(edited))
+    st.session_state.pop(keys.SCENARIOS_SHOW, None)
 
 
 def last_run() -> Run | None:
-    return st.session_state.get(RUN_KEY)
+    return st.session_state.get(keys.SCENARIOS_RUN)
 
 
 def results_table(run: Run) -> None:
@@ -273,10 +263,10 @@ def path_view(run: Run) -> None:
     if not names:
         return
     first = run.failed[0].name if run.failed else names[0]
-    st.session_state.setdefault(SHOW_KEY, first)
-    if st.session_state[SHOW_KEY] not in by_name:
-        st.session_state[SHOW_KEY] = first
-    name = st.selectbox("Show the path of", names, key=SHOW_KEY)
+    st.session_state.setdefault(keys.SCENARIOS_SHOW, first)
+    if st.session_state[keys.SCENARIOS_SHOW] not in by_name:
+        st.session_state[keys.SCENARIOS_SHOW] = first
+    name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
     chart, notes = st.columns([3, 2])

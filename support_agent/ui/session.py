@@ -7,11 +7,9 @@ import re
 import streamlit as st
 
 from support_agent.engine import new_thread_id, thread_config
+from support_agent.ui import keys
 from support_agent.workflows import WORKFLOWS
 
-THREAD_KEY = "chat.thread_id"
-WORKFLOW_KEY = "chat.workflow"
-NOTICE_KEY = "chat.notice"
 DEFAULT_WORKFLOW = "support"
 
 
@@ -28,47 +26,50 @@ def current_thread(checkpointer) -> str:
     """This session's thread id; adopts a `?thread=` link that exists."""
     ss = st.session_state
     linked = st.query_params.get("thread")
-    if linked and linked != ss.get(THREAD_KEY):
+    if linked and linked != ss.get(keys.THREAD):
         # Thread ids are URL-safe tokens; anything else (a NUL, a path) is no link of ours.
         info = thread_info(checkpointer, linked) if _THREAD_ID.fullmatch(linked) else None
         if info is None:
-            ss[NOTICE_KEY] = (
+            ss[keys.NOTICE] = (
                 "That conversation link doesn't match a saved conversation (it may have been "
                 "deleted). A fresh conversation has been started."
             )
             del st.query_params["thread"]
-            start_new(ss.get(WORKFLOW_KEY, DEFAULT_WORKFLOW))
+            start_new(ss.get(keys.WORKFLOW, DEFAULT_WORKFLOW))
         else:
-            ss[THREAD_KEY] = linked
-            ss[WORKFLOW_KEY] = info.get("workflow", DEFAULT_WORKFLOW)
-    if THREAD_KEY not in ss:
-        start_new(ss.get(WORKFLOW_KEY, DEFAULT_WORKFLOW))
-    return ss[THREAD_KEY]
+            ss[keys.THREAD] = linked
+            ss[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
+    if keys.THREAD not in ss:
+        start_new(ss.get(keys.WORKFLOW, DEFAULT_WORKFLOW))
+    return ss[keys.THREAD]
 
 
 def current_workflow() -> str:
-    name = st.session_state.get(WORKFLOW_KEY, DEFAULT_WORKFLOW)
+    name = st.session_state.get(keys.WORKFLOW, DEFAULT_WORKFLOW)
     return name if name in WORKFLOWS else DEFAULT_WORKFLOW
 
 
 def start_new(workflow: str | None = None) -> str:
-    """A fresh, unguessable thread; it enters the URL once it has a turn."""
+    """A fresh, unguessable thread; it enters the URL once it has a turn.
+
+    Forgets what belonged to the thread being left (`keys.NEW_CONVERSATION_RESETS`).
+    """
     ss = st.session_state
-    ss[THREAD_KEY] = new_thread_id()
+    ss[keys.THREAD] = new_thread_id()
     if workflow:
-        ss[WORKFLOW_KEY] = workflow
-    for key in [k for k in ss if str(k).startswith("chat.turn")]:
-        del ss[key]
+        ss[keys.WORKFLOW] = workflow
+    for key in keys.NEW_CONVERSATION_RESETS:
+        ss.pop(key, None)
     if "thread" in st.query_params:
         del st.query_params["thread"]
-    return ss[THREAD_KEY]
+    return ss[keys.THREAD]
 
 
 def open_thread(checkpointer, thread_id: str) -> None:
     """Switch this session to a saved thread (from the threads page)."""
     info = thread_info(checkpointer, thread_id) or {}
-    st.session_state[THREAD_KEY] = thread_id
-    st.session_state[WORKFLOW_KEY] = info.get("workflow", DEFAULT_WORKFLOW)
+    st.session_state[keys.THREAD] = thread_id
+    st.session_state[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
     publish(thread_id)
 
 
@@ -79,4 +80,4 @@ def publish(thread_id: str) -> None:
 
 
 def pop_notice() -> str | None:
-    return st.session_state.pop(NOTICE_KEY, None)
+    return st.session_state.pop(keys.NOTICE, None)

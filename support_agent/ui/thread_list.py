@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -19,15 +20,14 @@ from support_agent.thread_titles import (
     showing,
     stored_form,
 )
-from support_agent.ui import runtime
+from support_agent.ui import keys, runtime
 from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
-CONFIRM_KEY = "threads.confirm_delete"
-SEARCH_KEY = "threads.search"
-PAGE_KEY = "threads.page"
-RENAME_FAILED_KEY = "threads.rename_failed"  # (thread_id, message) of a refused rename
+if TYPE_CHECKING:
+    from support_agent.storage import Store
+    from support_agent.ui.app_context import Context
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Entry:
     state: dict
 
 
-def entries(ctx, records: list[dict]) -> list[Entry]:
+def entries(ctx: Context, records: list[dict]) -> list[Entry]:
     """The threads of `records` (newest first), titled, no two automatic titles alike."""
     found: list[Entry] = []
     for record in records:
@@ -61,7 +61,7 @@ def entries(ctx, records: list[dict]) -> list[Entry]:
 
 
 def _first_page() -> None:
-    st.session_state[PAGE_KEY] = 1
+    st.session_state[keys.THREADS_PAGE] = 1
 
 
 def search_and_page(found: list[Entry]) -> list[Entry]:
@@ -70,15 +70,17 @@ def search_and_page(found: list[Entry]) -> list[Entry]:
     query = left.text_input(
         "Search",
         placeholder="A title or a recorded fact, e.g. battery, in warranty",
-        key=SEARCH_KEY,
+        key=keys.THREADS_SEARCH,
         on_change=_first_page,  # a new search starts at its first page
     )
     matched = [e for e in found if e.listed.matches(query)]
     count = pages(len(matched))
     if count > 1:
-        st.session_state[PAGE_KEY] = min(max(int(st.session_state.get(PAGE_KEY) or 1), 1), count)
+        st.session_state[keys.THREADS_PAGE] = min(
+            max(int(st.session_state.get(keys.THREADS_PAGE) or 1), 1), count
+        )
         page = right.number_input(
-            f"Page (of {count})", min_value=1, max_value=count, step=1, key=PAGE_KEY
+            f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.THREADS_PAGE
         )
     else:
         page = 1
@@ -97,7 +99,7 @@ def search_and_page(found: list[Entry]) -> list[Entry]:
     return matched[start:end]
 
 
-def thread_card(ctx, entry: Entry) -> None:
+def thread_card(ctx: Context, entry: Entry) -> None:
     listed, workflow, state = entry.listed, entry.workflow, entry.state
     thread_id = listed.thread_id
     is_open = thread_id == ctx.thread_id
@@ -109,10 +111,12 @@ def thread_card(ctx, entry: Entry) -> None:
         top[2].caption(f"{listed.step} · {plural(listed.turns, 'turn')}")
         top[3].caption(f"Last activity {when(listed.updated_at)}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
-        if actions[0].button("Open in chat", key=f"open-{thread_id}", icon="💬", type="primary"):
+        if actions[0].button(
+            "Open in chat", key=keys.thread_button("open", thread_id), icon="💬", type="primary"
+        ):
             ctx.open_thread(thread_id)
             st.switch_page("app_pages/chat.py")
-        key = f"title-{thread_id}"
+        key = keys.thread_title(thread_id)
         st.session_state[key] = listed.title  # the box always shows the title as listed
         actions[1].text_input(
             "Rename",
@@ -124,23 +128,25 @@ def thread_card(ctx, entry: Entry) -> None:
         name = f"conversation-{thread_id[:8]}"
         actions[2].download_button(
             "Markdown", as_markdown(workflow, state, thread_id=thread_id, title=listed.title),
-            file_name=f"{name}.md", mime="text/markdown", key=f"md-{thread_id}", icon="⬇️",
+            file_name=f"{name}.md", mime="text/markdown", icon="⬇️",
+            key=keys.thread_button("md", thread_id),
         )  # fmt: skip
         actions[3].download_button(
             "JSON", as_json(workflow, state, thread_id=thread_id, title=listed.title),
-            file_name=f"{name}.json", mime="application/json", key=f"json-{thread_id}", icon="⬇️",
+            file_name=f"{name}.json", mime="application/json", icon="⬇️",
+            key=keys.thread_button("json", thread_id),
         )  # fmt: skip
-        if actions[4].button("Delete", key=f"delete-{thread_id}", icon="🗑️"):
-            st.session_state[CONFIRM_KEY] = thread_id
-        failed = st.session_state.get(RENAME_FAILED_KEY)
+        if actions[4].button("Delete", key=keys.thread_button("delete", thread_id), icon="🗑️"):
+            st.session_state[keys.THREADS_CONFIRM_DELETE] = thread_id
+        failed = st.session_state.get(keys.THREADS_RENAME_FAILED)
         if failed and failed[0] == thread_id:
             st.warning(failed[1])
-            st.session_state.pop(RENAME_FAILED_KEY, None)
-        if st.session_state.get(CONFIRM_KEY) == thread_id:
+            st.session_state.pop(keys.THREADS_RENAME_FAILED, None)
+        if st.session_state.get(keys.THREADS_CONFIRM_DELETE) == thread_id:
             confirm_delete(ctx, thread_id)
 
 
-def _rename(store, thread_id: str, key: str, shown: str) -> None:
+def _rename(store: Store, thread_id: str, key: str, shown: str) -> None:
     """Save a title typed in the rename box (on change, before the page reruns)."""
     typed = str(st.session_state.get(key) or "")
     if " ".join(typed.split()) == shown:
@@ -148,21 +154,26 @@ def _rename(store, thread_id: str, key: str, shown: str) -> None:
     try:
         store.threads.rename(thread_id, typed)
     except ValueError as exc:
-        st.session_state[RENAME_FAILED_KEY] = (thread_id, str(exc))
+        st.session_state[keys.THREADS_RENAME_FAILED] = (thread_id, str(exc))
     else:
         st.toast("Title saved")
 
 
-def confirm_delete(ctx, thread_id: str) -> None:
+def confirm_delete(ctx: Context, thread_id: str) -> None:
     st.warning("This conversation and all its branches will be removed for good.", icon="🗑️")
     yes, no = st.columns(2)
-    if yes.button("Delete for good", key=f"confirm-{thread_id}", type="primary", width="stretch"):
+    if yes.button(
+        "Delete for good",
+        key=keys.thread_button("confirm", thread_id),
+        type="primary",
+        width="stretch",
+    ):
         ctx.store.delete_thread(thread_id)
         if thread_id == ctx.thread_id:
             ctx.new_conversation()
-        st.session_state.pop(CONFIRM_KEY, None)
+        st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.toast("Conversation deleted")
         st.rerun()
-    if no.button("Keep it", key=f"keep-{thread_id}", width="stretch"):
-        st.session_state.pop(CONFIRM_KEY, None)
+    if no.button("Keep it", key=keys.thread_button("keep", thread_id), width="stretch"):
+        st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.rerun()

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from support_agent.engine import thread_config
+from support_agent.text import clip
 from support_agent.timeline import RecordedTimeline, Timeline, read
+from support_agent.ui import keys
 from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 
-RESEND_KEY = "chat.turn_resend"  # {"checkpoint_id", "text"} waiting to be sent
-TIMELINE_KEY = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
-LOAD_KEY = "chat.timeline_loaded"  # thread whose long timeline the user asked for
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
+
 AUTO_LOAD_TURNS = 30
 SHOWN_TURNS = 12  # rows drawn at first: a long thread must not slow every rerun
-ALL_KEY = "chat.timeline_all"  # thread whose every turn the user asked to see
-
-
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-EDITING_KEY = "chat.turn_editing"  # the checkpoint before the turn being edited
 
 
 def _edit(number: int, text: str, checkpoint_id: str) -> None:
@@ -32,19 +27,21 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             "The current branch stays here in Time travel."
         )
         edited = st.text_area(
-            "Customer message", value=text, max_chars=4000, key=f"edit-text-{checkpoint_id}"
+            "Customer message", value=text, max_chars=4000, key=keys.edit_text(checkpoint_id)
         )
         send, cancel = st.columns(2)
         if send.button("Resend", type="primary", disabled=not edited.strip(), width="stretch"):
-            st.session_state.pop(EDITING_KEY, None)
-            st.session_state[RESEND_KEY] = {"checkpoint_id": checkpoint_id, "text": edited}
+            st.session_state.pop(keys.TURN_EDITING, None)
+            st.session_state[keys.TURN_RESEND] = {"checkpoint_id": checkpoint_id, "text": edited}
             st.rerun()
         if cancel.button("Cancel", width="stretch"):
-            st.session_state.pop(EDITING_KEY, None)
+            st.session_state.pop(keys.TURN_EDITING, None)
             st.rerun()
 
 
-def _timeline(ctx, workflow: Workflow, history_allowed: bool) -> Timeline | RecordedTimeline | None:
+def _timeline(
+    ctx: Context, workflow: Workflow, history_allowed: bool
+) -> Timeline | RecordedTimeline | None:
     """The thread's timeline, read once per new checkpoint.
 
     From the recorded turn points when they reach the latest checkpoint (instant);
@@ -55,25 +52,25 @@ def _timeline(ctx, workflow: Workflow, history_allowed: bool) -> Timeline | Reco
         return None
     latest_id = latest.config["configurable"]["checkpoint_id"]
     key = (ctx.thread_id, latest_id)
-    cached = st.session_state.get(TIMELINE_KEY)
+    cached = st.session_state.get(keys.TIMELINE)
     if cached and cached[0] == key:
         return cached[1]
     recorded = ctx.store.turn_points.of(ctx.thread_id)
     if not history_allowed and not any(p["after_id"] == latest_id for p in recorded):
         return None
     timeline = read(ctx.reader(), ctx.thread_id, recorded, latest_id, workflow.state_key)
-    st.session_state[TIMELINE_KEY] = (key, timeline)
+    st.session_state[keys.TIMELINE] = (key, timeline)
     return timeline
 
 
-def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
+def panel(ctx: Context, workflow: Workflow, turns_so_far: int) -> None:
     """The time-travel expander for the open thread."""
     viewing = ctx.view
-    editing = st.session_state.get(EDITING_KEY) is not None
+    editing = st.session_state.get(keys.TURN_EDITING) is not None
     if not turns_so_far and not viewing:
         return
     with st.expander("🕰️ Time travel", expanded=viewing is not None or editing):
-        loaded = st.session_state.get(LOAD_KEY) == ctx.thread_id
+        loaded = st.session_state.get(keys.TIMELINE_LOADED) == ctx.thread_id
         allowed = loaded or viewing is not None or turns_so_far <= AUTO_LOAD_TURNS
         timeline = _timeline(ctx, workflow, history_allowed=allowed)
         if timeline is None and not allowed:
@@ -82,7 +79,7 @@ def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
             st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
             if not st.button("Load the timeline", icon="🕰️"):
                 return
-            st.session_state[LOAD_KEY] = ctx.thread_id
+            st.session_state[keys.TIMELINE_LOADED] = ctx.thread_id
             timeline = _timeline(ctx, workflow, history_allowed=True)
         if timeline is None:
             return
@@ -91,7 +88,7 @@ def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
         if len(heads) > 1:
             labels = {
                 b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "
-                f"{b.turns} turns · “{_short(b.last_text, 40)}”"
+                f"{b.turns} turns · “{clip(b.last_text, 40)}”"
                 for i, b in enumerate(heads)
             }
             chosen = (
@@ -114,33 +111,35 @@ def panel(ctx, workflow: Workflow, turns_so_far: int) -> None:
             else current_head
         )
         points = timeline.turns(head)
-        if len(points) > SHOWN_TURNS and st.session_state.get(ALL_KEY) != ctx.thread_id:
-            if st.button(f"Show all {len(points)} turns", icon="⏫", key="timeline-all"):
-                st.session_state[ALL_KEY] = ctx.thread_id
+        if len(points) > SHOWN_TURNS and st.session_state.get(keys.TIMELINE_ALL) != ctx.thread_id:
+            if st.button(f"Show all {len(points)} turns", icon="⏫", key=keys.TIMELINE_ALL_BUTTON):
+                st.session_state[keys.TIMELINE_ALL] = ctx.thread_id
                 st.rerun()
             points = points[-SHOWN_TURNS:]
         for point in points:
             step = workflow.step(workflow.current(point.after)).title
             row = st.columns([6, 2, 2], vertical_alignment="center")
             row[0].markdown(
-                f"**Turn {point.number}** · {escape_markdown(_short(point.text))}  \n→ {step}"
+                f"**Turn {point.number}** · {escape_markdown(clip(point.text, 60))}  \n→ {step}"
             )
             if row[1].button(
                 "Rewind here",
-                key=f"rewind-{point.before_id}",
+                key=keys.rewind_button(point.before_id),
                 help=f"Go back to before turn {point.number}",
             ):
                 ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
                 st.rerun()
             if row[2].button(
-                "Edit", key=f"edit-{point.before_id}", help="Edit this message and resend it"
+                "Edit",
+                key=keys.edit_button(point.before_id),
+                help="Edit this message and resend it",
             ):
-                st.session_state[EDITING_KEY] = point.before_id
-            if st.session_state.get(EDITING_KEY) == point.before_id:
+                st.session_state[keys.TURN_EDITING] = point.before_id
+            if st.session_state.get(keys.TURN_EDITING) == point.before_id:
                 _edit(point.number, point.text, point.before_id)
 
 
-def banner(ctx) -> None:
+def banner(ctx: Context) -> None:
     """Say plainly when the page shows an earlier point, and offer the way back."""
     viewing = ctx.view
     if not viewing:
@@ -156,4 +155,4 @@ def banner(ctx) -> None:
 
 
 def take_resend() -> dict | None:
-    return st.session_state.pop(RESEND_KEY, None)
+    return st.session_state.pop(keys.TURN_RESEND, None)

@@ -10,6 +10,8 @@ import streamlit as st
 
 from support_agent.engine import Error, Event, Token, ToolCall, ToolResult, Transition, TurnEnd
 from support_agent.history import ChatItem
+from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
+from support_agent.ui.keys import SHOW_EARLIER_BUTTON
 from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream
 from support_agent.workflow import Workflow
 
@@ -23,13 +25,12 @@ def show_customer(text: str) -> None:
 
 
 WINDOW = 16  # chat items drawn at first: a long conversation redraws as fast as a short one
-EARLIER_KEY = "chat.show_earlier"  # thread whose whole transcript the user asked for
 
 
 def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -> None:
     hidden = len(items) - WINDOW
     if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
-        if st.button(f"Show {hidden} earlier messages", icon="⏫", key="chat-earlier"):
+        if st.button(f"Show {hidden} earlier messages", icon="⏫", key=SHOW_EARLIER_BUTTON):
             st.session_state[EARLIER_KEY] = thread_id
             st.rerun()
         items = items[-WINDOW:]

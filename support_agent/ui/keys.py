@@ -1,0 +1,182 @@
+"""Every `st.session_state` key the app uses, in one place.
+
+Fixed keys are constants; keys made per item (a thread, a workflow, a scenario)
+are functions. Widgets given a `key=` are in session state too, so their keys
+are here as well. What a new conversation forgets is listed explicitly in
+`NEW_CONVERSATION_RESETS`, not found by prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- The run ------------------------------------------------------------------------------
+CTX = "app.ctx"  # this run's `app_context.Context`
+PROMPTS_SOURCE = "prompts.source"  # the active prompt versions, as a PromptSource
+IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
+
+
+def workflow_pick(thread_id: str | None) -> str:
+    """The sidebar's workflow box, one per thread (it locks once the thread has a turn)."""
+    return f"workflow.pick.{thread_id}"
+
+
+# --- Which conversation -------------------------------------------------------------------
+THREAD = "chat.thread_id"
+WORKFLOW = "chat.workflow"
+NOTICE = "chat.notice"  # a message for the next page drawn (e.g. a dead link)
+
+# --- The chat page ------------------------------------------------------------------------
+TURN_VIEW = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
+TURN_FAILED = "chat.turn_failed"  # {"text", "message", "resume", "retryable"}
+TURN_RESEND = "chat.turn_resend"  # {"checkpoint_id", "text"} waiting to be sent
+TURN_EDITING = "chat.turn_editing"  # the checkpoint before the turn being edited
+SHOW_EARLIER = "chat.show_earlier"  # thread whose whole transcript the user asked for
+SHOW_EARLIER_BUTTON = "chat-earlier"
+TIMELINE = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
+TIMELINE_LOADED = "chat.timeline_loaded"  # thread whose long timeline the user asked for
+TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to see
+TIMELINE_ALL_BUTTON = "timeline-all"
+
+
+def rewind_button(checkpoint_id: str) -> str:
+    return f"rewind-{checkpoint_id}"
+
+
+def edit_button(checkpoint_id: str) -> str:
+    return f"edit-{checkpoint_id}"
+
+
+def edit_text(checkpoint_id: str) -> str:
+    return f"edit-text-{checkpoint_id}"
+
+
+# What a new conversation forgets: all of it belongs to the thread being left. The
+# other chat keys hold the thread they are about (or the thread itself), so they
+# don't apply to a new one and need no clearing.
+NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND, TURN_EDITING)
+
+# --- The state machine panel and the presenter view ---------------------------------------
+MACHINE_SLOT = "machine.slot"  # (placeholder, wide)
+MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark what changed
+MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
+PRESENTER = "presenter.on"
+PRESENTER_TOGGLE = "presenter.toggle"
+
+# --- The model picker ---------------------------------------------------------------------
+MODEL_LABEL = "model.label"
+MODEL_API_KEY = "model.api_key"  # typed in this session; never shown or stored
+
+
+def model_name(label: str) -> str:
+    return f"model.name.{label}"
+
+
+def model_url(label: str) -> str:
+    return f"model.url.{label}"
+
+
+# --- The prompts page ---------------------------------------------------------------------
+PROMPTS_FLASH = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
+PROMPTS_WORKFLOW = "prompts.workflow"
+
+
+def prompts_step(workflow: str) -> str:
+    return f"prompts.step.{workflow}"
+
+
+def prompts_target(workflow: str, step: str) -> str:
+    return f"prompts.target.{workflow}.{step}"
+
+
+@dataclass(frozen=True)
+class PromptKeys:
+    """The prompts page's keys for one (workflow, key) being edited."""
+
+    workflow: str
+    key: str
+
+    def _k(self, what: str) -> str:
+        return f"prompts.{what}.{self.workflow}.{self.key}"
+
+    @property
+    def where(self) -> str:
+        """Which editor a flash message belongs to (a tag, not a key)."""
+        return f"{self.workflow}/{self.key}"
+
+    @property
+    def text(self) -> str:
+        return self._k("text")
+
+    @property
+    def name(self) -> str:
+        return self._k("name")
+
+    @property
+    def note(self) -> str:
+        return self._k("note")
+
+    @property
+    def pick(self) -> str:
+        return self._k("pick")
+
+    @property
+    def diff_from(self) -> str:
+        return self._k("diff_from")
+
+    @property
+    def diff_to(self) -> str:
+        return self._k("diff_to")
+
+
+# --- The threads page ---------------------------------------------------------------------
+THREADS_CONFIRM_DELETE = "threads.confirm_delete"
+THREADS_SEARCH = "threads.search"
+THREADS_PAGE = "threads.page"
+THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a refused rename
+
+
+def thread_title(thread_id: str) -> str:
+    """The rename box of one thread's card."""
+    return f"title-{thread_id}"
+
+
+def thread_button(action: str, thread_id: str) -> str:
+    """One of a thread card's buttons: open, md, json, delete, confirm, keep."""
+    return f"{action}-{thread_id}"
+
+
+# --- The scenarios page and "Save as scenario" --------------------------------------------
+SCENARIOS_PICK = "scenarios.pick"  # the chosen names (and each checkbox's key prefix)
+SCENARIOS_KNOWN = "scenarios.known"  # names offered last time, so new files start chosen
+SCENARIOS_RUN = "scenarios.run"
+SCENARIOS_SHOW = "scenarios.show"
+
+
+def scenario_box(name: str) -> str:
+    """One scenario's checkbox."""
+    return f"{SCENARIOS_PICK}.{name}"
+
+
+def scenarios_select_all(workflow: str) -> str:
+    return f"scenarios.all.{workflow}"
+
+
+def scenarios_clear(workflow: str) -> str:
+    return f"scenarios.none.{workflow}"
+
+
+SAVE_SCENARIO = "scenarios.save"
+SAVE_OVERWRITE = f"{SAVE_SCENARIO}.overwrite"
+SAVE_RECOVER = f"{SAVE_SCENARIO}.recover"
+SAVE_BUTTON = f"{SAVE_SCENARIO}.button"
+
+
+def save_text(version: str) -> str:
+    """The YAML box, one per draft (a new draft starts a fresh box)."""
+    return f"{SAVE_SCENARIO}.text.{version}"
+
+
+def save_turns(thread_id: str, turns: int) -> str:
+    """The customer's messages read back from the history, per thread and turn count."""
+    return f"{SAVE_SCENARIO}.turns.{thread_id}.{turns}"
