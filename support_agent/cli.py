@@ -156,32 +156,26 @@ class Printer:
 
 def words(error: Error, model_spec: str = "") -> str:
     """What to tell someone at the terminal: the engine's facts and what to do here."""
-    cause, message = error.cause, error.message
-    key = _key_variable(model_spec)
-    model = f"the name given with --model or {MODEL_ENV} (provider:model)"
-    if cause == Cause.MISSING_KEY:
+    if error.cause == Cause.MISSING_KEY:
         return (
             f"No API key for {error.facts.get('provider')}: set {error.facts.get('variable')} "
             "in the environment, or choose another model with --model (offline needs no key)."
         )
-    if cause == Cause.KEY_REJECTED:
-        return f"{message} Check {key}, then start again (with --db, --thread resumes this chat)."
-    if cause == Cause.UNKNOWN_MODEL:
-        return f"{message} Check {model}."
-    if cause == Cause.SETTINGS_REFUSED:
-        return f"{message} Check {key} and {model}."
-    if cause == Cause.TOOL_LOOP:
-        return f"{message} Rephrase your message, try another --model, or type /new."
-    if cause == Cause.STORE_UNAVAILABLE:
-        return f"{message} Check the database file given with --db."
-    if cause == Cause.MISSING_FACTS:
-        return f"{message} Type /new to start a new conversation."
-    if error.kind == Kind.INTERNAL:
-        return (
-            f"{message} The log on stderr has the details. Try again, or type /new if this "
-            "keeps happening."
+    key = _key_variable(model_spec)
+    model = f"the name given with --model or {MODEL_ENV} (provider:model)"
+    advice = {
+        Cause.KEY_REJECTED: f"Check {key}, then start again (with --db, --thread resumes this chat).",
+        Cause.UNKNOWN_MODEL: f"Check {model}.",
+        Cause.SETTINGS_REFUSED: f"Check {key} and {model}.",
+        Cause.TOOL_LOOP: "Rephrase your message, try another --model, or type /new.",
+        Cause.STORE_UNAVAILABLE: "Check the database file given with --db.",
+        Cause.MISSING_FACTS: "Type /new to start a new conversation.",
+    }.get(error.cause)
+    if advice is None and error.kind == Kind.INTERNAL:
+        advice = (
+            "The log on stderr has the details. Try again, or type /new if this keeps happening."
         )
-    return message
+    return f"{error.message} {advice or ''}".strip()
 
 
 def _key_variable(spec: str) -> str:

@@ -89,38 +89,32 @@ def _unfinished(graph, thread_id: str) -> bool:
         return False
 
 
+# What to do about each cause, said to someone in the browser.
+ADVICE = {
+    Cause.KEY_REJECTED: "Check the key in the sidebar's Model settings, the environment or "
+    ".streamlit/secrets.toml, then Retry.",
+    Cause.UNKNOWN_MODEL: "Check it in the sidebar's Model settings (provider:model).",
+    Cause.SETTINGS_REFUSED: "Check both in the sidebar's Model settings, then Retry.",
+    Cause.TOOL_LOOP: "Rephrase your message, try another model in the sidebar, or start a new "
+    "conversation.",
+    Cause.STORE_UNAVAILABLE: "Check the database, then Retry.",
+    Cause.MISSING_FACTS: "Use the time-travel panel to go back, or start a new conversation.",
+}
+INTERNAL_ADVICE = (
+    "Your message is kept. Try again, or start a new conversation if this keeps happening."
+)
+BUSY = (
+    "This conversation is answering in another tab or window. Wait for that reply, then send "
+    "your message again."
+)
+
+
 def words(error: Error) -> str:
     """What to tell someone in the browser: the engine's facts and what to do here."""
-    cause = error.cause
-    if cause == Cause.KEY_REJECTED:
-        return (
-            f"{error.message} Check the key in the sidebar's Model settings, the environment "
-            "or .streamlit/secrets.toml, then Retry."
-        )
-    if cause == Cause.UNKNOWN_MODEL:
-        return f"{error.message} Check it in the sidebar's Model settings (provider:model)."
-    if cause == Cause.SETTINGS_REFUSED:
-        return f"{error.message} Check both in the sidebar's Model settings, then Retry."
-    if cause == Cause.TOOL_LOOP:
-        return (
-            f"{error.message} Rephrase your message, try another model in the sidebar, or start "
-            "a new conversation."
-        )
-    if cause == Cause.STORE_UNAVAILABLE:
-        return f"{error.message} Check the database, then Retry."
-    if cause == Cause.BUSY:
-        return (
-            "This conversation is answering in another tab or window. Wait for that reply, "
-            "then send your message again."
-        )
-    if cause == Cause.MISSING_FACTS:
-        return f"{error.message} Use the time-travel panel to go back, or start a new conversation."
-    if error.kind == Kind.INTERNAL:
-        return (
-            f"{error.message} Your message is kept. Try again, or start a new conversation if "
-            "this keeps happening."
-        )
-    return error.message
+    if error.cause == Cause.BUSY:
+        return BUSY
+    advice = ADVICE.get(error.cause) or (INTERNAL_ADVICE if error.kind == Kind.INTERNAL else "")
+    return f"{error.message} {advice}".strip()
 
 
 def _failed(text: str | None, error: Error, *, resume: bool) -> None:
