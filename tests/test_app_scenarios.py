@@ -9,6 +9,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from support_agent.scenarios import load_scenario
+from support_agent.workflows import WORKFLOWS
 from tests.test_app import traversed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ def test_run_all_shows_every_scenario_passed_a_path_and_full_coverage():
 
     assert "penwidth=3" in main_dot(at)  # the first scenario's path, drawn
     coverage = [s.value for s in at.success if "every step" in s.value]
-    assert len(coverage) == 2
+    assert len(coverage) == len(WORKFLOWS)  # one line per workflow, each complete
 
     name = load_scenario(ROOT / "scenarios" / "support-correct-warranty.yaml").name
     at.selectbox(key="scenarios.show").set_value(name).run()
@@ -158,23 +159,25 @@ def test_a_failing_scenario_shows_its_reasons(tmp_path, monkeypatch):
 
 def test_the_picker_sums_up_the_choice_and_picks_a_workflow_at_once():
     at = scenarios_page()
-    support = [p for p in SHIPPED if p.name.startswith("support-")]
-    handoffs = [p for p in SHIPPED if p.name.startswith("handoffs-")]
-    assert summary(at) == (
-        f"**All {len(SHIPPED)} scenarios selected** — Customer support (state machine): "
-        f"{len(support)} of {len(support)} · Sales ↔ support handoffs: "
-        f"{len(handoffs)} of {len(handoffs)}"
-    )
+    per = {
+        w.name: [p for p in SHIPPED if p.name.startswith(f"{w.name}-")] for w in WORKFLOWS.values()
+    }
+    assert sum(map(len, per.values())) == len(SHIPPED)
+
+    def parts(cleared: str = "") -> str:
+        return " · ".join(
+            f"{w.title}: {0 if w.name == cleared else len(per[w.name])} of {len(per[w.name])}"
+            for w in WORKFLOWS.values()
+        )
+
+    assert summary(at) == f"**All {len(SHIPPED)} scenarios selected** — {parts()}"
     click(at, "Clear")  # the first workflow's: Customer support
-    assert summary(at) == (
-        f"**{len(handoffs)} of {len(SHIPPED)} scenarios selected** — Customer support (state "
-        f"machine): 0 of {len(support)} · Sales ↔ support handoffs: "
-        f"{len(handoffs)} of {len(handoffs)}"
-    )
-    assert [b.label for b in at.button if b.label.startswith("Run")] == [
-        f"Run {len(handoffs)} scenarios"
-    ]
-    assert all(name.startswith("Handoffs") for name in chosen(at))
+    left = len(SHIPPED) - len(per["support"])
+    assert summary(at) == f"**{left} of {len(SHIPPED)} scenarios selected** — {parts('support')}"
+    assert [b.label for b in at.button if b.label.startswith("Run")] == [f"Run {left} scenarios"]
+    assert len(chosen(at)) == left
+    assert not set(chosen(at)) & {load_scenario(p).name for p in per["support"]}
+    handoffs = [p for w, ps in per.items() if w != "support" for p in ps]
 
     at.checkbox(key=BOX + TUTORIAL_NAME).check().run()
     assert summary(at).startswith(f"**{len(handoffs) + 1} of {len(SHIPPED)} scenarios selected")
