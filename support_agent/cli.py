@@ -50,6 +50,7 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
+from support_agent.storage import StoreUnavailable, open_store
 from support_agent.text import clip
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
@@ -296,12 +297,10 @@ class Chat:
 
 
 def _open_checkpointer(path: str, stack: ExitStack):
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(Path(path).expanduser()), check_same_thread=False)
-    stack.callback(conn.close)
-    return SqliteSaver(conn)
+    """The app's own SQLite store (compressed checkpoints, WAL), so both read one file."""
+    store = open_store(f"sqlite:///{Path(path).expanduser()}")
+    stack.callback(store.close)
+    return store.checkpointer
 
 
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
@@ -318,7 +317,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         if args.db:
             try:
                 checkpointer = _open_checkpointer(args.db, stack)
-            except (OSError, sqlite3.Error) as exc:
+            except StoreUnavailable as exc:
                 out.line(f"Can't open the conversation store {args.db!r}: {exc}")
                 return 2
         graph = build_graph(workflow.name, model, checkpointer)

@@ -278,9 +278,10 @@ def test_a_file_that_is_not_a_database_is_reported(tmp_path):
     bogus = tmp_path / "notes.db"
     bogus.write_text("these are my notes, not a database\n" * 50)
     code, out = chat("/state", "hello", argv=("--db", str(bogus)))
-    assert code == 0
-    assert out.count("store error: The conversation store is unavailable") == 2
+    assert code == 2  # said at the start, through the same store the app opens
+    assert f"Can't open the conversation store {str(bogus)!r}" in out
     assert "agent>" not in out
+    assert bogus.read_text().startswith("these are my notes")  # left as it was
 
 
 def test_handoffs_workflow_from_the_terminal():
