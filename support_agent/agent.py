@@ -9,6 +9,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.middleware import StepConfigMiddleware
+from support_agent.middleware.guardrails import GuardrailMiddleware
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
@@ -26,6 +27,7 @@ def build_step_agent(
     checkpointer: BaseCheckpointSaver | None = None,
     *,
     prompts: PromptSource | None = None,
+    screen_with: BaseChatModel | None = None,
 ):
     """One agent whose prompt and tools change with `workflow`'s current step.
 
@@ -39,7 +41,8 @@ def build_step_agent(
         tools=workflow.all_tools,
         state_schema=workflow.state_schema,
         middleware=[
-            StepConfigMiddleware(workflow, prompts=prompts),
+            StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
+            GuardrailMiddleware(screen_with),
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],

@@ -25,15 +25,30 @@ def build_graph(
     *,
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
 ):
     """The compiled graph of `workflow` (cheap: a few milliseconds).
 
     `max_transfers` overrides a graph of agents' transfer limit (a scenario may
-    set it); a one-agent workflow has none to override.
+    set it); a one-agent workflow has none to override. `screen_with` is a model
+    the guardrails ask as well as their rules (`screening_model(model)` picks it).
     """
     wf = get_workflow(workflow) if isinstance(workflow, str) else workflow
     if wf.handoffs is None:
         if max_transfers is not None:
             raise ValueError(f"workflow {wf.name} has no transfer limit to set")
-        return build_step_agent(wf, model, checkpointer, prompts=prompts)
-    return build_agents_graph(wf, model, checkpointer, prompts=prompts, max_transfers=max_transfers)
+        return build_step_agent(wf, model, checkpointer, prompts=prompts, screen_with=screen_with)
+    return build_agents_graph(
+        wf,
+        model,
+        checkpointer,
+        prompts=prompts,
+        max_transfers=max_transfers,
+        screen_with=screen_with,
+    )
+
+
+def screening_model(model: BaseChatModel) -> BaseChatModel | None:
+    """The model the guardrails should ask: a real provider's, not one running in this
+    process (the offline model's reading is the rules themselves)."""
+    return None if getattr(model, "in_process", False) else model

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from support_agent import logs
-from support_agent.builders import build_graph
+from support_agent.builders import build_graph, screening_model
 from support_agent.engine import (
     Error,
     Event,
@@ -320,7 +320,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
             except StoreUnavailable as exc:
                 out.line(f"Can't open the conversation store {args.db!r}: {exc}")
                 return 2
-        graph = build_graph(workflow.name, model, checkpointer)
+        graph = build_graph(workflow.name, model, checkpointer, screen_with=screening_model(model))
         session = Chat(graph, workflow, args.thread or new_thread_id(), out)
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
         out.line(f"{workflow.title} · model {spec} · store {store}")

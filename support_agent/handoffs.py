@@ -50,6 +50,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from support_agent.agent import SUMMARY_KEEP, SUMMARY_TRIGGER
+from support_agent.middleware.guardrails import GuardrailMiddleware
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource, described_tools
@@ -215,8 +216,10 @@ class AgentNode:
             # The agent summarized: its message list replaces the parent's.
             messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *new]
         else:
-            known = {m.id for m in old}
-            messages = [m for m in new if m.id not in known]
+            # New messages, and ones the agent rewrote in place (a guardrail's verdicts
+            # on the customer's message): the parent's reducer replaces those by id.
+            known = {m.id: m for m in old}
+            messages = [m for m in new if m.id not in known or known[m.id] != m]
         delta: dict[str, Any] = {**update, "messages": messages}
         moved = (after.get("transitions") or [])[len(before.get("transitions") or []) :]
         if moved:
@@ -270,6 +273,7 @@ def build_agent(
     *,
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
 ) -> CompiledStateGraph:
     """One agent of the graph: `create_agent` with its step's tools and prompt."""
     limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
@@ -279,6 +283,7 @@ def build_agent(
         state_schema=workflow.state_schema,
         middleware=[
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
+            GuardrailMiddleware(screen_with, speaker=step.name),
             TransferLimitMiddleware(workflow, limit),
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
@@ -294,6 +299,7 @@ def build_agents_graph(
     *,
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
 ) -> CompiledStateGraph:
     """The compiled graph of `workflow`'s agents.
 
@@ -306,7 +312,14 @@ def build_agents_graph(
     model = resolve_model(model)
     builder = StateGraph(workflow.state_schema)
     for step in workflow.steps:
-        agent = build_agent(workflow, model, step, prompts=prompts, max_transfers=max_transfers)
+        agent = build_agent(
+            workflow,
+            model,
+            step,
+            prompts=prompts,
+            max_transfers=max_transfers,
+            screen_with=screen_with,
+        )
         node = AgentNode(agent, workflow.state_key)
         builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
     builder.add_conditional_edges(START, _route_initial(workflow), workflow.step_names)

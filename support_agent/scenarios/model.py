@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from support_agent.engine import MAX_MESSAGE_CHARS
+from support_agent.guardrails import CHECKS
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
@@ -82,16 +83,21 @@ class Expectations(BaseModel):
     handoff_limited: bool | None = Field(
         default=None, description="Whether the last turn hit the transfer limit."
     )
+    guardrails_tripped: list[str] | None = Field(
+        default=None,
+        description="The guardrail each refused turn tripped, in order (off_task, injection); "
+        "[] means no turn was refused.",
+    )
 
     @model_validator(mode="after")
     def _checks_something(self) -> Expectations:
-        checks = (self.final_step, self.path, self.handoff_limited)
+        checks = (self.final_step, self.path, self.handoff_limited, self.guardrails_tripped)
         if all(c is None for c in checks) and not (
             self.facts or self.tools_called or self.tools_not_called
         ):
             raise ValueError(
                 "expect checks nothing: name at least one of final_step, facts, "
-                "tools_called, tools_not_called, path, handoff_limited"
+                "tools_called, tools_not_called, path, handoff_limited, guardrails_tripped"
             )
         return self
 
@@ -205,6 +211,11 @@ def declaration_problems(scenario: Scenario) -> list[str]:
             problems.append(
                 f"expect.path: ends at {expect.path[-1]!r} but expect.final_step is "
                 f"{expect.final_step!r}"
+            )
+    for name in expect.guardrails_tripped or []:
+        if name not in CHECKS:
+            problems.append(
+                f"expect.guardrails_tripped: {name!r} is not a guardrail ({_choices(CHECKS)})"
             )
     if expect.handoff_limited is not None and not has_loop_guard:
         problems.append(f"expect.handoff_limited: {where} has no transfer limit")

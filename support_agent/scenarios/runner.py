@@ -25,7 +25,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.builders import build_graph
+from support_agent.builders import build_graph, screening_model
 from support_agent.engine import Error, ToolCall, TurnEnd, new_thread_id, run_turn
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
@@ -75,6 +75,7 @@ def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | Non
         InMemorySaver(),
         prompts=prompts,
         max_transfers=scenario.max_transfers,
+        screen_with=screening_model(model),
     )
 
 
@@ -176,6 +177,17 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
                 "expected the transfer limit to be reached in the last turn, but it was not"
                 if expect.handoff_limited
                 else "expected no transfer to be refused by the limit, but one was"
+            )
+    if expect.guardrails_tripped is not None:
+        tripped = [
+            m.response_metadata["guardrail"]
+            for m in state.get("messages") or []
+            if m.type == "ai" and m.response_metadata.get("guardrail")
+        ]
+        if tripped != expect.guardrails_tripped:
+            failures.append(
+                f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
+                f"got {tripped or 'none'}"
             )
     return failures
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
-from support_agent.builders import build_graph
+from support_agent.builders import build_graph, screening_model
 from support_agent.models import OfflineChatModel, get_model
 from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
 from support_agent.understanding import warm_up
@@ -77,8 +77,13 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
     # model setting, shared by every session. The active prompt versions are read
     # from the store at each model call, so a cached graph still sees every edit.
     current = _store(url)
+    model = chat_model(choice)
     return build_graph(
-        workflow, chat_model(choice), current.checkpointer, prompts=current.prompts.source()
+        workflow,
+        model,
+        current.checkpointer,
+        prompts=current.prompts.source(),
+        screen_with=screening_model(model),
     )
 
 
