@@ -5,6 +5,7 @@ import streamlit as st
 from support_agent.history import transcript as saved_transcript
 from support_agent.ui import (
     chat_turn,
+    jump,
     machine_panel,
     presenter,
     save_scenario,
@@ -111,5 +112,7 @@ with body:
     if not read_only:  # rewinding or saving belongs to the conversation's owner
         with travel.container():
             time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
-        if ctx.operator:  # scenario files are the operator's: they change what the checks expect
+        # Scenario files are the operator's (they change what the checks expect); a
+        # scenario replays from the first step, so a jumped conversation can't be one.
+        if ctx.operator and not jump.jumped(state):
             save_scenario.save_scenario_button(ctx, workflow, state)

@@ -4,7 +4,10 @@ Node ids are the step names, so tests (and people reading the DOT) can find
 `warranty_collector`; labels are the readable titles and the declared words of
 each move, with the tool name on hover. The active step is filled, the path
 taken so far is marked, the move the latest turn made is drawn thick in the
-active colour, and steps that can no longer be reached are greyed.
+active colour, and steps that can no longer be reached are greyed. A
+conversation started at a step for a walkthrough (a jump, not a move of the
+machine) shows it as a dotted edge of its own (class `jump`), never as one of
+the declared moves.
 
 Two shapes: the sidebar's top-to-bottom drawing, and the presenter view's
 left-to-right one for a wide column. `st.graphviz_chart` draws every label at
@@ -22,7 +25,8 @@ from collections.abc import Iterable
 
 import graphviz
 
-from support_agent.workflow import Workflow
+from support_agent.history import customer_turns
+from support_agent.workflow import JUMP, Workflow, is_jump
 
 ACTIVE_FILL = "#2563eb"
 VISITED_FILL = "#dbeafe"
@@ -39,9 +43,15 @@ SIDEBAR_SIZE = "3.5,3.1!"
 WIDE_SIZE = "6.8,2.5!"
 
 
-def path_of(workflow: Workflow, state: dict) -> tuple[set[str], set[tuple[str, str, str]]]:
-    """Steps visited and (source, target, tool) edges traversed, from the history."""
-    records = state.get("transitions") or []
+def path_of(
+    workflow: Workflow, state: dict, *, jumps: bool = True
+) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """Steps visited and (source, target, tool) edges traversed, from the history.
+
+    A jump's (source, target, "jump") is among them unless `jumps=False`; then a
+    jump adds nothing (coverage: only moves the agent made count).
+    """
+    records = [r for r in state.get("transitions") or [] if jumps or not is_jump(r)]
     visited = {workflow.initial} | {r["source"] for r in records} | {r["target"] for r in records}
     traversed = {(r["source"], r["target"], r["tool"]) for r in records}
     return visited, traversed
@@ -88,7 +98,8 @@ def state_machine(
     if workflow.graph_endpoints:
         dot.node(END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
-        started = bool(state.get("messages"))
+        # The customer has written (a walkthrough's opening note is not a turn).
+        started = bool(customer_turns(state.get("messages") or []))
         # Unlabelled: the agents' moves carry the words; these say "a turn starts/ends here".
         dot.edge(START, workflow.initial, tooltip="each turn starts with the active agent",
                  **_edge_style(started))  # fmt: skip
@@ -102,7 +113,25 @@ def state_machine(
         label = workflow.tool_label(edge.tool)
         dot.edge(edge.source, edge.target, label=_wrap(label),
                  tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
+    _jumps(dot, workflow, state, just)
     return dot
+
+
+def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None:
+    """Each jump as a dotted edge outside the layout (`constraint=false`): the
+    declared machine keeps its shape, and the jump reads as no move of it."""
+    records = [r for r in state.get("transitions") or [] if is_jump(r)]
+    hover = "a jump for a walkthrough: no tool made this move"
+    for source, target in dict.fromkeys((r["source"], r["target"]) for r in records):
+        latest = (source, target, JUMP) == just
+        style = (
+            {"color": ACTIVE_FILL, "fontcolor": ACTIVE_FILL, "penwidth": "3",
+             "class": "jump just-moved"}
+            if latest
+            else {"color": PATH, "fontcolor": TRAVERSED, "penwidth": "2", "class": "jump"}
+        )  # fmt: skip
+        dot.edge(source, target, label=_wrap(workflow.tool_label(JUMP)), style="dotted",
+                 constraint="false", tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
 
 
 def _wrap(label: str, width: int = 10) -> str:

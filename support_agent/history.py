@@ -13,6 +13,11 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.models.policy import is_summary
 from support_agent.workflow import Workflow
 
+# A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
+# opens with a note the models read as a summary of what is already recorded;
+# this `additional_kwargs` key holds the same note in words for people.
+JUMP_NOTE = "handoff_jump"
+
 
 @dataclass
 class ToolUse:
@@ -26,9 +31,10 @@ class ToolUse:
 
 @dataclass
 class ChatItem:
-    """One bubble: the customer's words, the agent's reply (with its tool uses), or a summary."""
+    """One bubble: the customer's words, the agent's reply (with its tool uses), a summary,
+    or the note that the conversation was started at a step for a walkthrough."""
 
-    role: str  # "customer" | "agent" | "summary"
+    role: str  # "customer" | "agent" | "summary" | "jump"
     texts: list[str] = field(default_factory=list)
     tools: list[ToolUse] = field(default_factory=list)
     agent: str = ""
@@ -47,7 +53,9 @@ def transcript(state: dict) -> list[ChatItem]:
     turn = _turns_before(state)
     for message in state.get("messages") or []:
         if isinstance(message, HumanMessage):
-            if is_summary(message):
+            if (note := jump_note(message)) is not None:
+                items.append(ChatItem("jump", [note], turn=turn))
+            elif is_summary(message):
                 items.append(ChatItem("summary", [message.text]))
             else:
                 turn += 1
@@ -67,6 +75,14 @@ def transcript(state: dict) -> list[ChatItem]:
             use = calls[message.tool_call_id]
             use.result, use.ok = message.text, message.status != "error"
     return items
+
+
+def jump_note(message: BaseMessage) -> str | None:
+    """The words for people of a walkthrough's opening note, or None for any other message."""
+    if not isinstance(message, HumanMessage) or not is_summary(message):
+        return None
+    note = message.additional_kwargs.get(JUMP_NOTE)
+    return str(note) if note else None
 
 
 def _turns_before(state: dict) -> int:

@@ -53,6 +53,19 @@ def append_new(
 # lives in state, not in messages.
 TransitionLog = Annotated[list[TransitionRecord], append_new]
 
+# A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
+# records how it got there as one record with this `tool` and an id starting
+# with JUMP_ID_PREFIX. It is not a move of the machine: no tool made it, and it
+# covers no declared transition.
+JUMP = "jump"
+JUMP_ID_PREFIX = "jump-"
+JUMP_LABEL = "jumped here"
+
+
+def is_jump(record: dict) -> bool:
+    """Whether a transition record marks a jump rather than a move a tool made."""
+    return record.get("tool") == JUMP and str(record.get("id") or "").startswith(JUMP_ID_PREFIX)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -195,7 +208,9 @@ class Workflow:
         """What a tool call did, in words ("warranty recorded")."""
         if tool in self.moves:
             return self.moves[tool].label
-        return self.tool_labels.get(tool, tool.replace("_", " "))
+        if tool in self.tool_labels:
+            return self.tool_labels[tool]
+        return JUMP_LABEL if tool == JUMP else tool.replace("_", " ")
 
     @property
     def step_names(self) -> list[str]:

@@ -4,7 +4,9 @@ A step is reached when a scenario's run visited it (the initial step always
 is); a transition, named by (source, target, tool) as in `Workflow.edges()`,
 when a scenario's recorded history contains that move. Every scenario that
 ran counts, passed or failed: coverage says which parts of the machine the
-scenarios exercise, the result table says which of them misbehaved.
+scenarios exercise, the result table says which of them misbehaved. A jump
+(a conversation started at a step for a walkthrough) is no move the agent
+made: it reaches nothing.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def coverage(
         if cov is None:
             continue
         declared = set(cov.workflow.edges())
-        visited, traversed = path_of(cov.workflow, result.final_state)
+        visited, traversed = path_of(cov.workflow, result.final_state, jumps=False)
         cov.scenarios += 1
         cov.steps_reached |= visited
         cov.edges_reached |= {Edge(*move) for move in traversed} & declared

@@ -37,6 +37,7 @@ TIMELINE = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
 TIMELINE_LOADED = "chat.timeline_loaded"  # thread whose long timeline the user asked for
 TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to see
 TIMELINE_ALL_BUTTON = "timeline-all"
+TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live hand-over's ticket
 
 
 def rewind_button(checkpoint_id: str) -> str:
@@ -62,6 +63,22 @@ MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark
 MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 PRESENTER = "presenter.on"
 PRESENTER_TOGGLE = "presenter.toggle"
+
+# --- Jump to a step (below the panel: a new conversation started at a step) ---------------
+JUMP_OPEN = "jump.open"  # the popover (open or closed): a jump closes it
+JUMP_START = "jump.start"  # the "Start here" button
+JUMP_FAILED = "jump.failed"  # why the last "Start here" started nothing (the store was down)
+
+
+def jump_step(workflow: str) -> str:
+    """The step box, one per workflow (each has its own steps)."""
+    return f"jump.step.{workflow}"
+
+
+def jump_fact(workflow: str, key: str) -> str:
+    """One fact's box, per workflow; shared by the steps that require it."""
+    return f"jump.fact.{workflow}.{key}"
+
 
 # --- The model picker ---------------------------------------------------------------------
 MODEL_LABEL = "model.label"
@@ -144,6 +161,29 @@ def thread_title(thread_id: str) -> str:
 def thread_button(action: str, thread_id: str) -> str:
     """One of a thread card's buttons: open, md, json, delete, confirm, keep."""
     return f"{action}-{thread_id}"
+
+
+# --- The tickets page ---------------------------------------------------------------------
+TICKETS_STATUS = "tickets.status"  # the status filter: "Open", "Resolved" or "All"
+TICKETS_SEARCH = "tickets.search"
+TICKETS_PAGE = "tickets.page"
+TICKETS_OPEN = "tickets.open"  # the id of the ticket being looked at ("T-1042")
+TICKETS_FLASH = "tickets.flash"  # {"kind", "text"}: the outcome of the last action
+
+
+def ticket_reply(ticket_id: str) -> str:
+    """The reply box of one ticket."""
+    return f"tickets.reply.{ticket_id}"
+
+
+def ticket_note(ticket_id: str) -> str:
+    """The resolution-note box of one ticket."""
+    return f"tickets.note.{ticket_id}"
+
+
+def ticket_button(action: str, ticket_id: str) -> str:
+    """One of a ticket's buttons: open, chat, reply, resolve."""
+    return f"ticket-{action}-{ticket_id}"
 
 
 # --- The scenarios page and "Save as scenario" --------------------------------------------

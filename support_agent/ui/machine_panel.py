@@ -1,4 +1,5 @@
-"""The state machine panel: diagram, recorded facts, transition history.
+"""The state machine panel: diagram, recorded facts, transition history (and, below
+it, "Jump to a step").
 
 It lives in the sidebar, or large beside the chat in the presenter view. The
 panel is drawn as soon as its place is reserved (with the state before this
@@ -13,18 +14,24 @@ import streamlit as st
 
 from support_agent.diagram import dot_source
 from support_agent.history import facts
-from support_agent.ui import keys
+from support_agent.ui import jump, keys
 from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_jump
 
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
 
 
 def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = False) -> None:
-    """Keep a place for the panel (the sidebar by default) and draw it there now."""
-    st.session_state[keys.MACHINE_SLOT] = ((where or st.sidebar).empty(), wide)
+    """Keep a place for the panel (the sidebar by default) and draw it there now.
+
+    Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
+    widgets can't live in the panel, which is redrawn in place.
+    """
+    where = where or st.sidebar
+    st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     show(workflow, state)
+    jump.control(workflow, where)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
@@ -92,12 +99,16 @@ def _facts(workflow: Workflow, state: dict) -> None:
 
 
 def history_lines(workflow: Workflow, state: dict) -> list[str]:
-    """Each move as Markdown, newest first: turn, from → to, and why in words."""
+    """Each move as Markdown, newest first: turn, from → to, and why in words.
+
+    A jump (the conversation was started at a step for a walkthrough) is marked ⤵.
+    """
     lines = []
     for record in reversed(state.get("transitions") or []):
         source = workflow.step(record["source"]).title
         target = workflow.step(record["target"]).title
         why = record.get("reason") or workflow.tool_label(record["tool"])
+        why = f"⤵ {why}" if is_jump(record) else why
         lines.append(
             f"**Turn {record.get('turn', '?')}** · {source} → **{target}**  \n"
             f":small[{escape_markdown(why)}]"

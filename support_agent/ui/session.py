@@ -49,13 +49,15 @@ def current_workflow() -> str:
     return name if name in WORKFLOWS else DEFAULT_WORKFLOW
 
 
-def start_new(workflow: str | None = None) -> str:
+def start_new(workflow: str | None = None, thread_id: str | None = None) -> str:
     """A fresh, unguessable thread; it enters the URL once it has a turn.
 
-    Forgets what belonged to the thread being left (`keys.NEW_CONVERSATION_RESETS`).
+    `thread_id` adopts a new thread already written (a jump to a step seeds it
+    first, so a store that fails leaves this session where it was). Forgets
+    what belonged to the thread being left (`keys.NEW_CONVERSATION_RESETS`).
     """
     ss = st.session_state
-    ss[keys.THREAD] = new_thread_id()
+    ss[keys.THREAD] = thread_id or new_thread_id()
     if workflow:
         ss[keys.WORKFLOW] = workflow
     for key in keys.NEW_CONVERSATION_RESETS:
