@@ -19,6 +19,7 @@ page = st.navigation(
     [
         chat,
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
+        st.Page("app_pages/tickets.py", title="Tickets", icon="🎫"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
         st.Page("app_pages/scenarios.py", title="Scenarios", icon="🧪"),
     ],

@@ -39,6 +39,7 @@ class ChatItem:
     tools: list[ToolUse] = field(default_factory=list)
     agent: str = ""
     turn: int | None = None
+    checks: list[dict] = field(default_factory=list)  # guardrail verdicts on the message
 
     @property
     def text(self) -> str:
@@ -59,7 +60,8 @@ def transcript(state: dict) -> list[ChatItem]:
                 items.append(ChatItem("summary", [message.text]))
             else:
                 turn += 1
-                items.append(ChatItem("customer", [message.text], turn=turn))
+                checks = message.additional_kwargs.get("guardrails") or []
+                items.append(ChatItem("customer", [message.text], turn=turn, checks=checks))
         elif isinstance(message, AIMessage):
             agent = message.name or ""
             if not items or items[-1].role != "agent" or items[-1].agent != agent:

@@ -22,6 +22,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
+from support_agent.tickets import Tickets
 from support_agent.turn_lease import TurnLeases
 from support_agent.turn_points import TurnPoints
 
@@ -60,11 +61,26 @@ class Store:
         """Saved prompt / tool-description versions and which are active."""
         return PromptVersions(self.db)
 
+    @cached_property
+    def tickets(self) -> Tickets:
+        """Hand-overs to a person: the support team's work queue."""
+        return Tickets(self.db)
+
     def delete_thread(self, thread_id: str) -> None:
-        """Remove a conversation for good: its checkpoints and its record."""
+        """Remove a conversation for good: its checkpoints, its record, its tickets."""
         self.checkpointer.delete_thread(thread_id)
         self.threads.forget(thread_id)
         self.turn_points.forget(thread_id)
+        self.tickets.forget(thread_id)
+
+    def message_added(self, thread_id: str, before_id: str, after_id: str) -> None:
+        """A message written between turns (a person's reply, `tickets.reply`) ends the
+        turn it follows: that turn's recorded point moves to the new checkpoint, so time
+        travel keeps reading one unbroken chain of turns from `hs_turn_points`."""
+        self.turn_points.db.execute(  # (the property makes sure the table exists)
+            "UPDATE hs_turn_points SET after_id = ? WHERE thread_id = ? AND after_id = ?",
+            (after_id, thread_id, before_id),
+        )
 
     def close(self) -> None:
         for resource in self.resources:

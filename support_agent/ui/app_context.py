@@ -9,7 +9,7 @@ import streamlit as st
 from support_agent.engine import describe_failure, is_store_error, thread_config
 from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
-from support_agent.ui import identity, keys, machine_panel, runtime, session
+from support_agent.ui import identity, keys, machine_panel, runtime, session, transcript
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
@@ -94,13 +94,21 @@ class Context:
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
-    def turn_saved(self, first_message: str) -> None:
-        """After a turn: the thread is listed, titled by its first message, and linkable."""
+    def turn_saved(self, first_message: str, state: dict | None = None) -> None:
+        """After a turn: the thread is listed, titled by its first message, and linkable;
+        each hand-over to a person in it opens a ticket (once per call, whatever reruns).
+
+        `state` is the state the turn left, when the caller has it (else it is read)."""
         self.back_to_latest()
         self._read.clear()
         self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
         state_key = WORKFLOWS[self.workflow].state_key
         self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
+        if state is None:  # the checkpoint's values: no snapshot of the graph is built
+            latest = self.store.checkpointer.get_tuple(thread_config(self.thread_id))
+            state = dict(latest.checkpoint["channel_values"]) if latest else {}
+        opened = self.store.tickets.open_for_turn(self.flow, self.thread_id, self.owner, state)
+        transcript.show_opened(opened)
         session.publish(self.thread_id)
 
     def new_conversation(self, workflow: str | None = None) -> None:

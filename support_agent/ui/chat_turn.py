@@ -37,7 +37,7 @@ def run(
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
     if not resume and text is not None:
-        transcript.show_customer(text)
+        badges = transcript.show_customer(text)
     try:
         graph = ctx.runner()
     except ModelConfigError as exc:
@@ -75,7 +75,9 @@ def run(
     if not isinstance(end, TurnEnd):
         return None
     said = customer_turns(end.state.get("messages") or [])
-    ctx.turn_saved(said[0] if said else text or "")
+    if not resume and text is not None:
+        transcript.show_checks(latest_checks(end.state), badges)
+    ctx.turn_saved(said[0] if said else text or "", end.state)
     return end.state
 
 
@@ -131,3 +133,11 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
 
 def failure() -> dict | None:
     return st.session_state.get(FAILED_KEY)
+
+
+def latest_checks(state: dict) -> list[dict]:
+    """The guardrails' verdicts on the customer's latest message."""
+    for message in reversed(state.get("messages") or []):
+        if message.type == "human":
+            return message.additional_kwargs.get("guardrails") or []
+    return []

@@ -8,26 +8,62 @@ from itertools import chain
 
 import streamlit as st
 
-from support_agent.engine import Error, Event, Token, ToolCall, ToolResult, Transition, TurnEnd
+from support_agent.engine import (
+    Error,
+    Event,
+    Token,
+    ToolCall,
+    ToolResult,
+    Transition,
+    TurnEnd,
+    is_store_error,
+)
+from support_agent.guardrails import TITLES
 from support_agent.history import ChatItem
+from support_agent.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
+from support_agent.ui import keys, runtime
 from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
 from support_agent.ui.keys import SHOW_EARLIER_BUTTON
-from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream
+from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream, when
 from support_agent.workflow import Workflow
 
 AGENT_AVATAR = "🎧"
 SUMMARY_AVATAR = "📝"
+HUMAN_AVATAR = "🧑‍💼"  # a person of the support team, writing into the conversation
+TICKET_POLL_SECONDS = 5  # how often an open chat looks for a reply or a resolution
 
 
-def show_customer(text: str) -> None:
+def show_customer(text: str, checks: list[dict] | None = None):
+    """A customer bubble; returns the place its guardrail badges go (filled later when
+    the message is being sent now)."""
     with st.chat_message("user"):
         st.markdown(escape_markdown(text))
+        badges = st.empty()
+        show_checks(checks or [], badges)
+    return badges
+
+
+def show_checks(checks: list[dict], where=None) -> None:
+    """The guardrails' verdicts on a customer message, as small badges."""
+    if checks:
+        (where or st).markdown(
+            " ".join(
+                f":green-badge[:material/check: {TITLES[c['check']]}]"
+                if c["passed"]
+                else f":red-badge[:material/block: {TITLES[c['check']]}]"
+                for c in checks
+                if c.get("check") in TITLES
+            )
+        )
 
 
 WINDOW = 16  # chat items drawn at first: a long conversation redraws as fast as a short one
 
 
 def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -> None:
+    """The saved transcript; with `thread_id`, each hand-over shows its ticket, and an
+    open ticket's reply or resolution appears without the customer reloading."""
+    tickets = thread_tickets(thread_id)
     hidden = len(items) - WINDOW
     if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
         if st.button(f"Show {hidden} earlier messages", icon="⏫", key=SHOW_EARLIER_BUTTON):
@@ -36,11 +72,19 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
         items = items[-WINDOW:]
     for item in items:
         if item.role == "customer":
-            show_customer(item.text)
+            show_customer(item.text, item.checks)
+        elif item.role == "jump":  # the conversation was started at a step for a walkthrough
+            st.info(escape_markdown(item.text), icon=":material/move_down:")
         elif item.role == "summary":
             bubble = st.chat_message("assistant", avatar=SUMMARY_AVATAR)
             with bubble.expander("Earlier turns were summarized to keep the history short"):
                 st.text(item.text)
+        elif (
+            item.role == "agent" and item.agent == HUMAN_AGENT
+        ):  # a person's reply, written from the Tickets page
+            with st.chat_message("assistant", avatar=HUMAN_AVATAR):
+                st.caption(HUMAN_AGENT_TITLE)
+                st.markdown(escape_markdown(item.text))
         else:
             with st.chat_message("assistant", avatar=AGENT_AVATAR):
                 _agent_label(workflow, item.agent)
@@ -50,6 +94,8 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                     if text:
                         st.markdown(inert_markdown(text))
                     _saved_tool(workflow, use.name, use.args, use.result, use.ok)
+                    if use.id in tickets:
+                        ticket_card(tickets[use.id])
                     if use.transition:
                         _transition_line(
                             workflow, use.transition["target"], use.transition.get("reason", "")
@@ -57,6 +103,74 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                 for text in texts:
                     if text:
                         st.markdown(inert_markdown(text))
+    if any(t.is_open for t in tickets.values()):
+        shown = tuple((t.number, t.status, t.replies) for t in tickets.values())
+        _watch_tickets(thread_id, shown)
+
+
+# --- Tickets in the chat ------------------------------------------------------------------
+
+
+def thread_tickets(thread_id: str) -> dict[str, Ticket]:
+    """The thread's tickets, by the `escalate_to_human` call that opened each."""
+    if not thread_id:
+        return {}
+    try:
+        return {t.call_id: t for t in runtime.store().tickets.of_thread(thread_id)}
+    except Exception as exc:  # noqa: BLE001 - a store that is down: the chat still shows
+        if not is_store_error(exc):
+            raise
+        return {}
+
+
+def ticket_card(ticket: Ticket) -> None:
+    """ "🎫 Ticket T-1042 · open": where the hand-over is drawn, and what became of it."""
+    with st.container(border=True):
+        if ticket.is_open:
+            st.markdown(f"🎫 **Ticket {ticket.id}** · :orange-badge[open]")
+            st.caption(
+                "A person from the support team will reply here."
+                if not ticket.replies
+                else "The support team has replied below; the ticket stays open until resolved."
+            )
+        else:
+            st.markdown(f"🎫 **Ticket {ticket.id}** · :green-badge[resolved]")
+            st.markdown(f"**Resolved:** {escape_markdown(ticket.resolution)}")
+            st.caption(f"Resolved {when(ticket.resolved_at or '')}")
+
+
+@st.fragment(run_every=TICKET_POLL_SECONDS)
+def _watch_tickets(thread_id: str, shown: tuple) -> None:
+    """Redraw the chat when a person replies or resolves (draws nothing itself).
+
+    A timed fragment run never interrupts a turn (Streamlit queues it), and costs
+    one small query while the conversation has an open ticket.
+    """
+    try:
+        changed = runtime.store().tickets.signature(thread_id) != shown
+    except Exception as exc:  # noqa: BLE001 - a store that is down: look again later
+        if not is_store_error(exc):
+            raise
+        return
+    if changed:
+        st.rerun(scope="app")
+
+
+def _ticket_slot(call_id: str) -> None:
+    """Keep a place in the live bubble for the ticket the turn's end opens."""
+    slot = st.empty()
+    slot.caption("🎫 Opening a ticket…")
+    st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
+
+
+def show_opened(tickets: list[Ticket]) -> None:
+    """Draw the tickets a turn just opened in the places its live bubble kept; one whose
+    hand-over ran before this run (a Retry that resumed the turn) goes where we are."""
+    slots = st.session_state.pop(keys.TICKET_SLOTS, None) or {}
+    for ticket in tickets:
+        slot = slots.get(ticket.call_id)
+        with slot.container() if slot is not None else st.container():
+            ticket_card(ticket)
 
 
 def _agent_label(workflow: Workflow, agent: str) -> None:
@@ -111,6 +225,7 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
     """
     seen: list[Event] = []
     boxes: dict[str, object] = {}
+    st.session_state.pop(keys.TICKET_SLOTS, None)  # places kept by an earlier turn
     pending: list[Event] = []
     speaker = {"agent": ""}
 
@@ -151,6 +266,8 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                         st.markdown("**Result**")
                         st.text(event.content)
                     box.update(state="complete" if event.ok else "error")
+                if event.ok and event.name == HUMAN_TOOL:
+                    _ticket_slot(event.id)
             elif isinstance(event, Transition):
                 _transition_line(workflow, event.target, event.reason)
                 if on_transition:

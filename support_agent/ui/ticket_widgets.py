@@ -1,0 +1,284 @@
+"""Tickets page widgets: the queue of hand-overs to a person, and one ticket opened.
+
+Who sees what: an operator (`identity.is_operator`: the one local user, or a
+logged-in email listed in `HANDOFF_OPERATORS`) sees every ticket, reads the
+conversation behind it, replies into it and resolves it. Anyone else sees only
+the tickets of conversations they started, read-only: where each stands, and a
+link to the conversation, where the replies and the resolution appear.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from support_agent.engine import describe_failure, is_store_error, thread_config
+from support_agent.history import transcript as chat_items
+from support_agent.thread_titles import page_slice, pages, plural, showing
+from support_agent.tickets import OPEN, RESOLVED, Ticket, TicketError, reply
+from support_agent.ui import keys, runtime, transcript
+from support_agent.ui.text import escape_markdown, when
+from support_agent.workflows import WORKFLOWS
+
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
+
+STATUS_FILTERS = {"Open": OPEN, "Resolved": RESOLVED, "All": None}
+CONVERSATION_HEIGHT = 460  # px: the conversation scrolls inside the ticket, under its actions
+
+
+def visible(ctx: Context, ticket: Ticket) -> bool:
+    """An operator sees every ticket; anyone else only those of their own conversations."""
+    return ctx.operator or ticket.owner == ctx.owner
+
+
+def badge(ticket: Ticket) -> str:
+    return ":orange-badge[open]" if ticket.is_open else ":green-badge[resolved]"
+
+
+def page(ctx: Context) -> None:
+    if ctx.operator:
+        st.caption(
+            "The support team's queue: every hand-over to a person, from every conversation. "
+            "Open a ticket to read the conversation, reply in it, and resolve it."
+        )
+    else:
+        st.caption(
+            "Your requests to speak to a person. The support team replies in the conversation "
+            "itself; here you see where each request stands."
+        )
+    _flash()
+    opened = st.session_state.get(keys.TICKETS_OPEN)
+    if opened:
+        ticket = ctx.store.tickets.get(opened)
+        if ticket is not None and visible(ctx, ticket):
+            detail(ctx, ticket)
+            return
+        st.session_state.pop(keys.TICKETS_OPEN, None)  # gone, or not this visitor's
+    queue(ctx)
+
+
+# --- The queue ---------------------------------------------------------------------------
+
+
+def _first_page() -> None:
+    st.session_state[keys.TICKETS_PAGE] = 1
+
+
+def queue(ctx: Context) -> None:
+    """Status filter, search and one page of ticket rows."""
+    everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
+    if not everyone:
+        st.info(
+            "No tickets yet. A ticket opens when the agent hands a conversation over to a "
+            "person: try `I want to talk to a person` on the Chat page.",
+            icon="🎫",
+        )
+        return
+    left, middle, right = st.columns([2, 4, 1], vertical_alignment="bottom")
+    chosen = left.radio(
+        "Status", list(STATUS_FILTERS), horizontal=True, key=keys.TICKETS_STATUS,
+        on_change=_first_page,
+    )  # fmt: skip
+    query = middle.text_input(
+        "Search",
+        placeholder="A ticket id, a reason, a fact or words from the conversation",
+        key=keys.TICKETS_SEARCH,
+        on_change=_first_page,
+    )
+    status = STATUS_FILTERS[chosen or "Open"]
+    listed = [t for t in everyone if status is None or t.status == status]
+    matched = [t for t in listed if t.matches(query)]
+    count = pages(len(matched))
+    number = 1
+    if count > 1:
+        st.session_state[keys.TICKETS_PAGE] = min(
+            max(int(st.session_state.get(keys.TICKETS_PAGE) or 1), 1), count
+        )
+        number = int(
+            right.number_input(
+                f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.TICKETS_PAGE
+            )
+        )
+    if not matched:
+        if listed:
+            st.info("No ticket matches this search.", icon="🔎")
+        else:
+            st.info(f"No {chosen.lower()} tickets.", icon="🎫")
+        return
+    start, end = page_slice(len(matched), number)
+    open_count = sum(1 for t in everyone if t.is_open)
+    st.caption(f"{showing(len(matched), start, end)} · {plural(open_count, 'open ticket')} in all")
+    for ticket in matched[start:end]:
+        row(ticket)
+
+
+def _open(ticket_id: str) -> None:
+    st.session_state[keys.TICKETS_OPEN] = ticket_id
+
+
+def _close() -> None:
+    st.session_state.pop(keys.TICKETS_OPEN, None)
+
+
+def _facts_line(ticket: Ticket) -> str:
+    return " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
+
+
+def row(ticket: Ticket) -> None:
+    with st.container(border=True):
+        top = st.columns([3, 3, 3, 2], vertical_alignment="center")
+        top[0].markdown(f"**🎫 {ticket.id}** · {badge(ticket)}")
+        top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
+        replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
+        top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
+        top[3].button(
+            "Open ticket", key=keys.ticket_button("open", ticket.id), icon="📂",
+            on_click=_open, args=(ticket.id,), width="stretch",
+        )  # fmt: skip
+        st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
+        if ticket.facts:
+            st.caption(_facts_line(ticket))
+        if not ticket.is_open:
+            st.markdown(f"**Resolution:** {escape_markdown(ticket.resolution)}")
+        if ticket.excerpt:
+            with st.expander("Last lines before the hand-over"):
+                _excerpt(ticket)
+
+
+def _excerpt(ticket: Ticket) -> None:
+    st.markdown(
+        "\n\n".join(
+            f"**{escape_markdown(who)}:** {escape_markdown(text)}" for who, text in ticket.excerpt
+        )
+    )
+
+
+# --- One ticket ----------------------------------------------------------------------------
+
+
+def detail(ctx: Context, ticket: Ticket) -> None:
+    """The ticket, the conversation behind it, and (for an operator) reply and resolve."""
+    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
+    st.subheader(f"🎫 {ticket.id}")
+    st.markdown(
+        f"{badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
+        f"**{escape_markdown(ticket.step)}** · opened {when(ticket.created_at)}"
+    )
+    st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
+    if ticket.facts:
+        st.markdown(
+            "\n".join(f"- **{escape_markdown(t)}**: {escape_markdown(w)}" for t, w in ticket.facts)
+        )
+    if not ticket.is_open:
+        st.success(
+            f"**Resolved** {when(ticket.resolved_at or '')}: {escape_markdown(ticket.resolution)}",
+            icon="✅",
+        )
+    workflow = WORKFLOWS.get(ticket.workflow)
+    if workflow is None:
+        st.warning(f"This ticket's workflow ({ticket.workflow}) is no longer part of the app.")
+        return
+    if st.button("Open in chat", icon="💬", key=keys.ticket_button("chat", ticket.id)):
+        ctx.open_thread(ticket.thread_id)
+        st.switch_page("app_pages/chat.py")
+    if ctx.operator and ticket.is_open:
+        _actions(ctx, ticket)
+    elif not ctx.operator:
+        st.info(
+            "The support team answers in the conversation: open it in Chat to read their "
+            "replies and write back.",
+            icon="💬",
+        )
+    st.markdown("#### Conversation")
+    values = runtime.reader_graph(workflow.name).get_state(thread_config(ticket.thread_id)).values
+    if not values:
+        st.info("This conversation has been deleted.", icon="🗑️")
+        return
+    with st.container(border=True, height=CONVERSATION_HEIGHT):
+        transcript.show_saved(workflow, chat_items(dict(values)), ticket.thread_id)
+
+
+def _actions(ctx: Context, ticket: Ticket) -> None:
+    with st.container(border=True):
+        st.text_area(
+            "Reply to the customer",
+            key=keys.ticket_reply(ticket.id),
+            placeholder="Written into the conversation as the support team",
+            max_chars=4000,
+        )
+        st.button(
+            "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
+            on_click=_send_reply, args=(ctx, ticket.number),
+        )  # fmt: skip
+    with st.container(border=True):
+        st.text_input(
+            "Resolution note",
+            key=keys.ticket_note(ticket.id),
+            placeholder="What was done, in a sentence the customer will read",
+            max_chars=1000,
+        )
+        st.button(
+            "Mark resolved", icon="✅", key=keys.ticket_button("resolve", ticket.id),
+            on_click=_resolve, args=(ctx, ticket.number),
+        )  # fmt: skip
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state[keys.TICKETS_FLASH] = {"kind": kind, "text": text}
+
+
+def _flash() -> None:
+    said = st.session_state.pop(keys.TICKETS_FLASH, None)
+    if said:
+        (st.success if said["kind"] == "success" else st.warning)(said["text"])
+
+
+def _latest(ctx: Context, number: int) -> Ticket | None:
+    """The ticket as stored now (another operator, on any server, may have acted)."""
+    ticket = ctx.store.tickets.get(number)
+    if ticket is None:
+        _say("warning", "That ticket no longer exists (its conversation was deleted).")
+    return ticket if ctx.operator else None  # replies and resolutions are the operator's
+
+
+def _send_reply(ctx: Context, number: int) -> None:
+    ticket = _latest(ctx, number)
+    if ticket is None:
+        return
+    key = keys.ticket_reply(ticket.id)
+    try:
+        reply(
+            ctx.store,
+            runtime.reader_graph(ticket.workflow),
+            ticket,
+            str(st.session_state.get(key) or ""),
+            ctx.owner,
+        )
+    except TicketError as exc:
+        _say("warning", str(exc))
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        if not is_store_error(exc):
+            raise
+        _say("warning", describe_failure(exc).message)
+    else:
+        st.session_state[key] = ""
+        _say("success", f"Reply sent: the customer sees it in the conversation ({ticket.id}).")
+
+
+def _resolve(ctx: Context, number: int) -> None:
+    ticket = _latest(ctx, number)
+    if ticket is None:
+        return
+    key = keys.ticket_note(ticket.id)
+    try:
+        ctx.store.tickets.resolve(ticket, str(st.session_state.get(key) or ""), ctx.owner)
+    except TicketError as exc:
+        _say("warning", str(exc))
+    except Exception as exc:  # noqa: BLE001
+        if not is_store_error(exc):
+            raise
+        _say("warning", describe_failure(exc).message)
+    else:
+        _say("success", f"{ticket.id} is resolved: the customer sees your note in the chat.")
