@@ -114,7 +114,10 @@ def customer_texts(page) -> list[str]:
     bubbles = page.get_by_test_id("stChatMessage").filter(
         has=page.get_by_test_id("stChatMessageAvatarUser")
     )
-    return [b.get_by_test_id("stChatMessageContent").inner_text().strip() for b in bubbles.all()]
+    # The first Markdown block is the message; the guardrails' badges follow it.
+    return [
+        b.get_by_test_id("stMarkdownContainer").first.inner_text().strip() for b in bubbles.all()
+    ]
 
 
 def test_a_killed_server_loses_no_finished_turn(browser, tmp_path):
