@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from support_agent.history import facts, history_rows, transcript
+from support_agent.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE
 from support_agent.workflow import Workflow
 
 
@@ -42,9 +43,9 @@ def as_markdown(workflow: Workflow, state: dict, *, thread_id: str, title: str) 
     step = workflow.step(workflow.current(state)).title
     lines = [f"# {title}", "", f"- Workflow: {workflow.title}", f"- Thread: `{thread_id}`"]
     lines += [f"- Current step: {step}", f"- Turns: {data['turns']}"]
-    lines += [
-        f"- {key.replace('_', ' ').capitalize()}: {value or 'not recorded'}"
-        for key, value in data["facts"].items()
+    lines += [  # in words, as the app shows them; the JSON keeps the stored values
+        f"- {fact.title}: {fact.words(state.get(fact.key)) if state.get(fact.key) else 'not recorded'}"
+        for fact in workflow.facts
     ]
     lines += ["", "## Transition history", ""]
     if data["transitions"]:
@@ -57,9 +58,7 @@ def as_markdown(workflow: Workflow, state: dict, *, thread_id: str, title: str) 
         lines.append("No transitions yet.")
     lines += ["", "## Conversation", ""]
     for item in data["messages"]:
-        who = {"customer": "**Customer**", "summary": "**Summary of earlier turns**"}.get(
-            item["role"], f"**Agent{' (' + item['agent'] + ')' if item.get('agent') else ''}**"
-        )
+        who = f"**{_speaker(workflow, item)}**"
         lines.append(f"{who}: {item['text']}" if item["text"] else who)
         for tool in item.get("tools", []):
             lines.append(
@@ -67,3 +66,18 @@ def as_markdown(workflow: Workflow, state: dict, *, thread_id: str, title: str) 
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _speaker(workflow: Workflow, item: dict) -> str:
+    """Who wrote a message, as the chat names them."""
+    named = {
+        "customer": "Customer",
+        "summary": "Summary of earlier turns",
+        "jump": "Started at a step",
+    }
+    if item["role"] in named:
+        return named[item["role"]]
+    agent = item.get("agent") or ""
+    if agent == HUMAN_AGENT:
+        return HUMAN_AGENT_TITLE
+    return f"Agent ({workflow.step(agent).title})" if agent in workflow.step_names else "Agent"

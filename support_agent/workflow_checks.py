@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def check(wf: Workflow) -> None:
-    from support_agent.workflow import HANDOFF_NOTE_KEYS, WorkflowError
+    from support_agent.workflow import HANDOFF_NOTE_KEYS, JUMP, WorkflowError
 
     problems: list[str] = []
 
@@ -72,6 +72,8 @@ def check(wf: Workflow) -> None:
         else:
             for name in unknown:
                 bad(f"{where}.because", f"{{{name}}} is not a recorded fact")
+    if JUMP in offered:
+        bad(f"tools.{JUMP}", "the name is kept for jumps to a step (support_agent.ui.jump)")
     for tool in wf.tool_labels:
         if tool not in offered:
             bad(f"tool_labels.{tool}", "no step offers this tool")

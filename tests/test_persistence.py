@@ -143,6 +143,7 @@ def test_exports_include_the_transition_history(store_url):
         in markdown
     )
     assert f"**Customer**: {TUTORIAL[1]}" in markdown
+    assert "- Warranty: In warranty\n- Issue type: Hardware\n" in markdown  # facts in words
     store.close()
 
 

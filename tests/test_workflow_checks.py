@@ -104,3 +104,15 @@ def test_a_graph_of_agents_needs_the_state_keys_its_builder_reads():
     message = refused(HANDOFFS, state_schema=SupportState)
     assert "state_key: 'active_agent' is not a key of SupportState" in message
     assert "state_schema: SupportState needs a 'handoff_limited' key" in message
+
+
+def test_a_tool_may_not_take_the_name_jumps_use():
+    from support_agent.workflows.support import provide_solution
+
+    jump = provide_solution.model_copy(update={"name": "jump"})
+    last = step("resolution_specialist", tools=(jump, *SUPPORT.step("resolution_specialist").tools))
+    labels = {**SUPPORT.tool_labels, "jump": "jumped"}
+    steps = (*SUPPORT.steps[:2], last)
+    assert "tools.jump: the name is kept for jumps" in refused(
+        SUPPORT, steps=steps, tool_labels=labels
+    )
