@@ -31,6 +31,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from support_agent.engine import clean_message, thread_config
 from support_agent.errors import Error
+from support_agent.models import dialogue as d
 from support_agent.models.policy import is_summary
 from support_agent.records import Database, now
 from support_agent.text import clip
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from support_agent.storage import Store
 
 HUMAN_TOOL = escalate_to_human.name  # the hand-over every workflow offers
-HUMAN_AGENT = "human_agent"  # the name on messages a person writes into a conversation
+HUMAN_AGENT = d.HUMAN_AGENT  # the name on messages a person writes into a conversation
 HUMAN_AGENT_TITLE = "Support team"  # how the customer's chat names that person
 OPEN, RESOLVED = "open", "resolved"
 STATUSES = (OPEN, RESOLVED)

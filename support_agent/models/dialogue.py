@@ -31,6 +31,15 @@ LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "answer",
 )
 UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE)
+AFTER_HUMAN_REPLY = "after_human_reply"
+
+# The name on the messages a person writes into a conversation (a ticket's reply).
+HUMAN_AGENT = "human_agent"
+# What the agent says once a person has answered: the case is theirs now, in any workflow.
+AFTER_HUMAN_REPLY_SAY = (
+    "A member of our support team has answered you above, and your case stays with them: "
+    "they'll see anything you add here and reply in this conversation."
+)
 
 PERSON = Classifier(
     "person",

@@ -333,6 +333,10 @@ class Policy:
         language = self._language(text)
         if language not in ("English", None):
             return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
+        if dia.human_tool in done and any(
+            isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages
+        ):
+            return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
         if dia.human_tool in done:
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
