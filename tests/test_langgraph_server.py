@@ -1,5 +1,6 @@
 """The graphs on LangGraph's own local server (`langgraph dev`), driven through `langgraph-sdk`."""
 
+import contextlib
 import json
 import os
 import signal
@@ -89,7 +90,7 @@ def _server_config(workdir: Path) -> Path:
 def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process.returncode is not None:
             raise AssertionError(
                 f"langgraph dev exited with {process.returncode}:\n{log.read_text()}"
             )
@@ -98,7 +99,8 @@ def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.1)  # a moment for the server; returns at once if it exits
     raise AssertionError(
         f"langgraph dev did not serve {url} in {START_TIMEOUT}s:\n{log.read_text()}"
     )

@@ -206,8 +206,7 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
             "Reply to the customer",
             key=keys.ticket_reply(ticket.id),
             placeholder="Written into the conversation as the support team",
-            max_chars=4000,
-        )
+        )  # no max_chars: it would cut a paste silently; sending says what the limit is
         st.button(
             "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
             on_click=_send_reply, args=(ctx, ticket.number),

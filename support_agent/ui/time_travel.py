@@ -26,9 +26,7 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             f"Turn {number} will be sent again with your text, as a new branch. "
             "The current branch stays here in Time travel."
         )
-        edited = st.text_area(
-            "Customer message", value=text, max_chars=4000, key=keys.edit_text(checkpoint_id)
-        )
+        edited = st.text_area("Customer message", value=text, key=keys.edit_text(checkpoint_id))
         send, cancel = st.columns(2)
         if send.button("Resend", type="primary", disabled=not edited.strip(), width="stretch"):
             st.session_state.pop(keys.TURN_EDITING, None)

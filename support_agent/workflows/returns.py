@@ -131,38 +131,31 @@ def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
     )
 
 
+def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
+    """Record a refund or an exchange for an eligible return (a change of mind says so)."""
+    refused = _not_eligible(runtime, "a refund" if choice == "refund" else "an exchange")
+    if refused is not None:
+        return refused
+    state = runtime.state or {}
+    other = state.get("resolution_choice")
+    instead = f" (instead of the {other})" if other and other != choice else ""
+    said = f"{choice.capitalize()} arranged for order {state.get('order_id')}{instead}"
+    said += f": {detail}" if detail else ""
+    return _answer(runtime, f"{said}; prepaid return label emailed.", resolution_choice=choice)
+
+
 @tool
 def issue_refund(runtime: ToolRuntime[None, ReturnsState]) -> Command:
     """Refund an eligible order to the original payment method and email a prepaid return
     label."""
-    refused = _not_eligible(runtime, "a refund")
-    if refused is not None:
-        return refused
-    state = runtime.state or {}
-    instead = " (instead of the exchange)" if state.get("resolution_choice") == "exchange" else ""
-    return _answer(
-        runtime,
-        f"Refund arranged for order {state.get('order_id')}{instead}; prepaid return label "
-        "emailed.",
-        resolution_choice="refund",
-    )
+    return _settle(runtime, "refund")
 
 
 @tool
 def arrange_exchange(replacement: str, runtime: ToolRuntime[None, ReturnsState]) -> Command:
     """Arrange an exchange for an eligible order: the replacement (the same item, or another
     size or colour) and a prepaid return label for the original."""
-    refused = _not_eligible(runtime, "an exchange")
-    if refused is not None:
-        return refused
-    state = runtime.state or {}
-    instead = " (instead of the refund)" if state.get("resolution_choice") == "refund" else ""
-    return _answer(
-        runtime,
-        f"Exchange arranged for order {state.get('order_id')}{instead}: {replacement}; prepaid "
-        "return label emailed.",
-        resolution_choice="exchange",
-    )
+    return _settle(runtime, "exchange", replacement)
 
 
 # --- Prompts (data: the prompt studio can override them) -----------------------------
