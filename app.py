@@ -22,6 +22,7 @@ page = st.navigation(
         st.Page("app_pages/tickets.py", title="Tickets", icon="🎫"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
         st.Page("app_pages/scenarios.py", title="Scenarios", icon="🧪"),
+        st.Page("app_pages/experiments.py", title="Experiments", icon="⚖️"),
     ],
     position="top",  # the sidebar is the state machine's
 )
@@ -30,4 +31,4 @@ ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
 page.run()
 if ctx.final_state is not None:  # the page ran a turn or moved in time: show where it left us
     viewing = (ctx.view or {}).get("label")
-    machine_panel.show(ctx.flow, ctx.final_state, viewing=viewing)
+    machine_panel.show(ctx.flow, ctx.final_state, viewing=viewing, waiting=ctx.waiting)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from support_agent.history import transcript as saved_transcript
 from support_agent.ui import (
+    approval,
     chat_turn,
     jump,
     machine_panel,
@@ -34,11 +35,13 @@ if presenting:  # the machine large beside the chat, drawn before the turn runs
     talk, machine = st.columns([1, 1.5], gap="medium")
     # The chat scrolls in its own box, so the page does not scroll the machine away.
     body = talk.container(height=presenter.CHAT_HEIGHT, border=False)
-    machine_panel.reserve_slot(workflow, state, machine, wide=True)
+    machine_panel.reserve_slot(workflow, state, machine, wide=True, waiting=ctx.waiting)
 else:
     body = st.container()
 
 to_send: tuple[str | None, bool] | None = None
+to_decide: tuple[str, str] | None = None
+waiting = ctx.waiting  # a gated action paused for a person's decision
 with body:
     if notice := ctx.notice:
         st.info(notice, icon="🔗")
@@ -54,6 +57,10 @@ with body:
             "the customer over again.",
             icon="🔁",
         )
+
+    if waiting is not None and not chat_turn.failure():
+        # An operator decides, in a visitor's conversation too (as with a ticket's reply).
+        to_decide = approval.card(workflow, waiting, ctx.operator)
 
     if failed := chat_turn.failure():
         failure_box = st.empty()
@@ -93,17 +100,25 @@ with body:
 # No max_chars: the browser would cut a long message silently; the engine says
 # what the limit is instead (engine.MAX_MESSAGE_CHARS). Outside the columns, so
 # it stays pinned to the bottom of the page.
-typed = st.chat_input("Write as the customer…", disabled=read_only)
+typed = st.chat_input(
+    "Waiting for a person to approve…" if waiting else "Write as the customer…",
+    disabled=read_only or waiting is not None,
+)
 if typed is not None:
     to_send = (typed, False)
 
 with body:
-    if to_send is not None:
+    if to_send is not None or to_decide is not None:
         starters.empty()
-        text, resume = to_send
-        new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
-        if chat_turn.failure() or resend:
-            st.rerun()  # show the kept message and Retry, or the new branch, in place
+        if to_decide is not None:
+            new_state = chat_turn.decide(ctx, workflow, state, waiting, *to_decide)
+        else:
+            text, resume = to_send
+            new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
+        # Show the kept message and Retry, the new branch, the decision's card gone or a
+        # new pause's card, in place.
+        if chat_turn.failure() or resend or to_decide or (ctx.approvals and ctx.waiting):
+            st.rerun()
         if new_state is not None:
             state = new_state
             rewound.empty()  # the new branch is now the latest

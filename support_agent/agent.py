@@ -9,6 +9,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.middleware import StepConfigMiddleware
+from support_agent.middleware.approval import ApprovalMiddleware, RunContext
 from support_agent.middleware.guardrails import GuardrailMiddleware
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
@@ -40,9 +41,11 @@ def build_step_agent(
         model,
         tools=workflow.all_tools,
         state_schema=workflow.state_schema,
+        context_schema=RunContext,
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
             GuardrailMiddleware(screen_with),
+            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],

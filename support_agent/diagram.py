@@ -26,13 +26,15 @@ from collections.abc import Iterable
 import graphviz
 
 from support_agent.history import customer_turns
-from support_agent.workflow import JUMP, Workflow, is_jump
+from support_agent.workflow import JUMP, Workflow, is_decision, is_jump, is_move
 
 ACTIVE_FILL = "#2563eb"
 VISITED_FILL = "#dbeafe"
 TRAVERSED = "#1d4ed8"
 PATH = "#93b4ea"  # edges taken before the latest move
 IDLE = "#94a3b8"
+# A person's decisions, drawn as loops on the step where the conversation waited.
+APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
 GREYED = "#cbd5e1"
 START, END = "__start__", "__end__"
 FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
@@ -51,7 +53,7 @@ def path_of(
     A jump's (source, target, "jump") is among them unless `jumps=False`; then a
     jump adds nothing (coverage: only moves the agent made count).
     """
-    records = [r for r in state.get("transitions") or [] if jumps or not is_jump(r)]
+    records = [r for r in state.get("transitions") or [] if is_move(r) or (jumps and is_jump(r))]
     visited = {workflow.initial} | {r["source"] for r in records} | {r["target"] for r in records}
     traversed = {(r["source"], r["target"], r["tool"]) for r in records}
     return visited, traversed
@@ -59,7 +61,7 @@ def path_of(
 
 def last_move(state: dict) -> tuple[str, str, str] | None:
     """The (source, target, tool) of the latest turn's last move, if that turn moved."""
-    records = state.get("transitions") or []
+    records = [r for r in state.get("transitions") or [] if not is_decision(r)]
     if not records or records[-1].get("turn") != int(state.get("turn") or 0):
         return None
     r = records[-1]
@@ -67,9 +69,12 @@ def last_move(state: dict) -> tuple[str, str, str] | None:
 
 
 def state_machine(
-    workflow: Workflow, state: dict | None = None, *, wide: bool = False
+    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
 ) -> graphviz.Digraph:
-    """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands."""
+    """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands.
+
+    `waiting` names a gated tool the conversation is paused at, for a person to decide.
+    """
     state = state or {}
     active = workflow.current(state)
     visited, traversed = path_of(workflow, state)
@@ -114,7 +119,34 @@ def state_machine(
         dot.edge(edge.source, edge.target, label=_wrap(label),
                  tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
     _jumps(dot, workflow, state, just)
+    _decisions(dot, workflow, state, active, waiting)
     return dot
+
+
+def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, waiting: str):
+    """A person's latest decision at each step as a loop on it (green approved, red
+    rejected), and a pause waiting for one as an amber dashed loop on the active step.
+    Loops don't move the machine, and they keep its layout."""
+    latest = {r["source"]: r for r in state.get("transitions") or [] if is_decision(r)}
+    turn = int(state.get("turn") or 0)
+    for step, record in latest.items():
+        if waiting and step == active:
+            continue  # the pause is the news at this step
+        rejected = record["decision"] == "reject"
+        colour = REJECTED if rejected else APPROVED
+        label = "✋ rejected" if rejected else "✋ approved"  # what: the tooltip, the history
+        now = record.get("turn") == turn
+        dot.edge(step, step, label=label, color=colour, fontcolor=colour,
+                 penwidth="3" if now else "2", tooltip=record.get("reason", ""),
+                 labeltooltip=record.get("reason", ""),
+                 **{"class": f"approval {'rejected' if rejected else 'approved'}"})  # fmt: skip
+    if waiting:
+        approval = workflow.approval(waiting)
+        asked = approval.question if approval else workflow.tool_label(waiting)
+        dot.edge(active, active, label=_wrap("✋ waiting for a person", 14), color=WAITING,
+                 fontcolor=WAITING, style="dashed", penwidth="3", tooltip=asked,
+                 labeltooltip=asked, fontname="Helvetica-Bold",
+                 **{"class": "approval waiting"})  # fmt: skip
 
 
 def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None:
@@ -169,5 +201,7 @@ def _edge_style(taken: bool, just: bool = False) -> dict:
     return {}
 
 
-def dot_source(workflow: Workflow, state: dict | None = None, *, wide: bool = False) -> str:
-    return state_machine(workflow, state, wide=wide).source
+def dot_source(
+    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
+) -> str:
+    return state_machine(workflow, state, wide=wide, waiting=waiting).source

@@ -4,7 +4,13 @@ Pages call `run_turn` and render what it yields; tests and the CLI consume
 the same stream. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
 `Transition` (the machine moved; carries the saved record), `Error` (the turn
 failed: its kind, cause and facts, worded by each front end; see
-`support_agent.errors`), and `TurnEnd` (the state after the turn).
+`support_agent.errors`), and `TurnEnd` (the state after the turn, and the
+`ApprovalRequest` it stopped at when a person must decide first).
+
+With approvals on (`run_turn(..., approvals=True)`), a turn that reaches a
+gated tool pauses (LangChain's human-in-the-loop middleware, a LangGraph
+`interrupt`); `decide` answers it, records the decision in the transition
+history, and finishes the turn.
 """
 
 from __future__ import annotations
@@ -17,11 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.types import Command
 
 from support_agent import errors
 from support_agent.errors import Cause, Error, Kind
+from support_agent.middleware.approval import REVIEW_NODE
+from support_agent.text import clip
 from support_agent.turn_lease import ThreadBusy
-from support_agent.workflow import TransitionRecord, Workflow
+from support_agent.workflow import (
+    APPROVAL_ID_PREFIX,
+    DECISIONS,
+    RunContext,
+    TransitionRecord,
+    Workflow,
+    decision_reason,
+)
 
 MAX_MESSAGE_CHARS = 4000
 # Graph steps one turn may take: a handful of model/tool rounds is normal; a
@@ -72,11 +88,42 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class ApprovalRequest:
+    """Gated tool calls waiting for a person: what they are asked and may decide.
+
+    `id` is the LangGraph interrupt's; `actions` are the calls ({"name", "args"}),
+    usually one. `editable` names the argument a person may rewrite ("" if none).
+    """
+
+    id: str
+    tool: str
+    question: str
+    actions: tuple[dict, ...]
+    decisions: tuple[str, ...]
+    editable: str = ""
+
+    @property
+    def args(self) -> dict:
+        return dict(self.actions[0].get("args") or {}) if self.actions else {}
+
+    @property
+    def editable_value(self) -> str:
+        return str(self.args.get(self.editable) or "") if self.editable else ""
+
+
+@dataclass(frozen=True)
 class TurnEnd:
     state: dict[str, Any] = field(default_factory=dict)
+    # Set when the turn stopped for a person's decision: it is not finished yet.
+    waiting: ApprovalRequest | None = None
 
 
 Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
+
+# How LangGraph marks a paused task among a checkpoint's pending writes (stored as
+# data, so stable); reading it saves building a whole state snapshot every turn.
+_INTERRUPT_WRITE = "__interrupt__"
+NOTE_CHARS = 500  # a person's note on a decision
 
 
 def new_thread_id() -> str:
@@ -138,6 +185,7 @@ def run_turn(
     stream_tokens: bool = True,
     first_turn: bool | None = None,
     lease: AbstractContextManager | None = None,
+    approvals: bool = False,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -149,18 +197,72 @@ def run_turn(
     `first_turn` says whether the thread is new, when the caller knows (saves a read).
     `lease` (the store's `leases.hold(thread_id)`) makes this the thread's only
     writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
+    `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
+    while a conversation waits, a new message is refused and changes nothing.
     """
-    if lease is None:
-        yield from _run_turn(
-            graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
+    events = _run_turn(
+        graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
+        RunContext(approvals=approvals),
+    )  # fmt: skip
+    yield from _leased(lease, events)
+
+
+def decide(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    request: ApprovalRequest,
+    decision: str,
+    text: str = "",
+    *,
+    stream_tokens: bool = True,
+    lease: AbstractContextManager | None = None,
+) -> Iterator[Event]:
+    """Answer `request` ("approve", "edit" with the new `text`, or "reject" with an
+    optional note in `text`) and finish the paused turn, streaming as `run_turn` does.
+
+    The decision is recorded in the transition history (`workflow.is_decision`) at the
+    step and turn where the conversation waited. An edit that changes nothing is an
+    approval; an empty edit is refused (`Error` of kind input) and changes nothing.
+    """
+    yield from _leased(lease, _decide(graph, workflow, thread_id, request, decision, text,
+                                      stream_tokens))  # fmt: skip
+
+
+def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> ApprovalRequest | None:
+    """What the conversation waits for a person to decide, if anything."""
+    return approval_request(workflow, graph.get_state(thread_config(thread_id)).interrupts)
+
+
+def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | None:
+    """The `ApprovalRequest` among a paused run's interrupts (None when there is none)."""
+    for item in interrupts or ():
+        value = getattr(item, "value", None)
+        actions = value.get("action_requests") if isinstance(value, dict) else None
+        if not actions:
+            continue
+        tool = actions[0]["name"]
+        declared = workflow.approval(tool)
+        configs = value.get("review_configs") or [{}]
+        return ApprovalRequest(
+            id=str(getattr(item, "id", "") or ""),
+            tool=tool,
+            question=declared.question if declared else actions[0].get("description", ""),
+            actions=tuple({"name": a["name"], "args": dict(a.get("args") or {})} for a in actions),
+            decisions=tuple(configs[0].get("allowed_decisions") or ("approve", "reject")),
+            editable=declared.editable if declared else "",
         )
+    return None
+
+
+def _leased(lease: AbstractContextManager | None, events: Iterator[Event]) -> Iterator[Event]:
+    if lease is None:
+        yield from events
         return
     ended = False
     try:
         with lease:
-            for event in _run_turn(
-                graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn
-            ):
+            for event in events:
                 ended = isinstance(event, TurnEnd | Error)
                 try:
                     yield event
@@ -184,6 +286,7 @@ def _run_turn(
     checkpoint_id: str | None,
     stream_tokens: bool,
     first_turn: bool | None,
+    context: RunContext,
 ) -> Iterator[Event]:
     if resume:
         payload = None
@@ -199,17 +302,115 @@ def _run_turn(
     # mid-turn loses only that unfinished turn. A new thread first gets an empty
     # checkpoint: the rewind point before turn 1.
     try:
-        if first_turn is None:
-            first_turn = graph.checkpointer is not None and not _has_checkpoint(graph, thread_id)
-        if first_turn and not checkpoint_id and not resume:
+        at_head = not checkpoint_id and not resume
+        if at_head and not first_turn and graph.checkpointer is not None:
+            latest = graph.checkpointer.get_tuple(thread_config(thread_id))
+            first_turn = latest is None
+            if _paused(latest):  # a new message would leave the paused tool call unanswered
+                yield errors.awaiting_approval()
+                return
+        if first_turn and at_head:
             graph.update_state(thread_config(thread_id), {"turn": 0}, as_node="__start__")
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def _decide(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    request: ApprovalRequest,
+    decision: str,
+    text: str,
+    stream_tokens: bool,
+) -> Iterator[Event]:
+    if decision not in DECISIONS or decision not in request.decisions:
+        yield Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
+        return
+    text = (text or "").strip()
+    if decision == "edit":
+        cleaned = clean_message(text)
+        if isinstance(cleaned, Error):
+            yield cleaned
+            return
+        if cleaned == request.editable_value:
+            decision = "approve"  # nothing was changed
+        text = cleaned
+    config = {**thread_config(thread_id), "recursion_limit": MAX_TURN_STEPS}
+    try:
+        paused = graph.get_state(thread_config(thread_id))
+        if approval_request(workflow, paused.interrupts) != request:
+            yield Error(
+                Kind.STATE,
+                "This action was already decided, or the conversation has moved on.",
+                cause=Cause.AWAITING_APPROVAL,
+            )
+            return
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        yield describe_failure(exc)
+        return
+    turn, step = _paused_at(workflow, paused.values)
+    note = clip(text, NOTE_CHARS) if decision == "reject" else ""
+    edited = text if decision == "edit" else ""
+    record = TransitionRecord(
+        id=APPROVAL_ID_PREFIX + request.id,
+        turn=turn,
+        source=step,
+        target=step,
+        tool=request.tool,
+        reason=decision_reason(workflow, request.tool, decision, note=note, edited=edited),
+        decision=decision,
+        **({"edited": edited} if edited else {}),
+    )
+    answers = []
+    for action in request.actions:
+        if decision == "edit":
+            args = {**action["args"], request.editable: text}
+            answers.append(
+                {"type": "edit", "edited_action": {"name": action["name"], "args": args}}
+            )
+        elif decision == "reject":
+            answers.append({"type": "reject", "message": note} if note else {"type": "reject"})
+        else:
+            answers.append({"type": "approve"})
+    # The record goes in with the answer: one step, so a decision is never half-saved.
+    payload = Command(resume={"decisions": answers}, update={"transitions": [record]})
+    yield transition_event(workflow, record)
+    yield from _stream(graph, workflow, config, payload, stream_tokens, RunContext(approvals=True))
+
+
+def _paused(latest: Any) -> bool:
+    return latest is not None and any(w[1] == _INTERRUPT_WRITE for w in latest.pending_writes or ())
+
+
+def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
+    """The turn and step a paused conversation waits at.
+
+    A graph of agents counts the turn inside the agent's node, which has not
+    finished at a pause: its saved state still ends with the customer's message.
+    """
+    turn = int(values.get("turn") or 0)
+    messages = values.get("messages") or []
+    if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
+        turn += 1
+    return turn, workflow.current(values)
+
+
+def _stream(
+    graph: Any,
+    workflow: Workflow,
+    config: dict,
+    payload: Any,
+    stream_tokens: bool,
+    context: RunContext,
+) -> Iterator[Event]:
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
     final: dict | None = None
+    waiting: ApprovalRequest | None = None
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
     # agent has no subgraphs, and asking for them costs a third of a turn.
     nested = workflow.graph_endpoints
@@ -222,6 +423,7 @@ def _run_turn(
             else ["updates", "values"],
             subgraphs=nested,
             durability="exit",
+            context=context,
         ):
             namespace, mode, chunk = item if nested else ((), *item)
             if mode == "values":
@@ -239,10 +441,16 @@ def _run_turn(
                 ):
                     yield Token(message.text, agent or meta.get("lc_agent_name", ""))
                 continue
+            if waiting is None and "__interrupt__" in (chunk or {}):
+                waiting = approval_request(workflow, chunk["__interrupt__"])
             for node, update in (chunk or {}).items():
                 if not isinstance(update, dict):
                     continue
                 for message in update.get("messages") or []:
+                    if node == REVIEW_NODE or (nested and not namespace):
+                        # The reviewed request again, as the person left it; or an agent
+                        # node's messages, already reported from inside the agent.
+                        continue
                     if isinstance(message, AIMessage):
                         if not stream_tokens and node == "model" and message.text:
                             yield Token(message.text, agent or message.name or "")
@@ -266,11 +474,11 @@ def _run_turn(
                         seen_moves.add(record.get("id"))
                         yield transition_event(workflow, record)
         if final is None:  # nothing ran (a resume with nothing left to do)
-            final = graph.get_state(thread_config(thread_id)).values
+            final = graph.get_state(thread_config(config["configurable"]["thread_id"])).values
     except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
         yield describe_failure(exc)
         return
-    yield TurnEnd(dict(final))
+    yield TurnEnd(dict(final), waiting)
 
 
 def _has_checkpoint(graph: Any, thread_id: str) -> bool:

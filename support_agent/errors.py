@@ -71,6 +71,7 @@ class Cause(StrEnum):
     STORE_UNAVAILABLE = "store_unavailable"
     BUSY = "busy"
     MISSING_FACTS = "missing_facts"  # facts: step, missing
+    AWAITING_APPROVAL = "awaiting_approval"  # facts: tool
     BUG = "bug"  # facts: reference (in the log beside the traceback)
 
 
@@ -142,6 +143,17 @@ def busy() -> Error:
         "then send your message again.",
         retryable=True,
         cause=Cause.BUSY,
+    )
+
+
+def awaiting_approval(tool: str = "") -> Error:
+    """A message sent while the conversation waits for a person's decision."""
+    return Error(
+        Kind.STATE,
+        "This conversation is waiting for a person to approve an action; "
+        "new messages can be sent once it is decided.",
+        cause=Cause.AWAITING_APPROVAL,
+        facts={"tool": tool},
     )
 
 

@@ -50,6 +50,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from support_agent.agent import SUMMARY_KEEP, SUMMARY_TRIGGER
+from support_agent.middleware.approval import ApprovalMiddleware, RunContext
 from support_agent.middleware.guardrails import GuardrailMiddleware
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
@@ -57,7 +58,7 @@ from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import resolve_model
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
-from support_agent.workflow import Step, Workflow
+from support_agent.workflow import Step, Workflow, is_move
 from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
@@ -99,14 +100,16 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
 def transfers_this_turn(state: dict) -> int:
     """How many transfers the transition history records for the current turn."""
     turn = int(state.get("turn") or 0)
-    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn)
+    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     """A system-prompt note for an agent that received the conversation this turn."""
     turn = int(state.get("turn") or 0)
     received = [
-        t for t in state.get("transitions") or [] if t["turn"] == turn and t["target"] == agent
+        t
+        for t in state.get("transitions") or []
+        if t["turn"] == turn and t["target"] == agent and is_move(t)
     ]
     if not received:
         return ""
@@ -221,7 +224,9 @@ class AgentNode:
             known = {m.id: m for m in old}
             messages = [m for m in new if m.id not in known or known[m.id] != m]
         delta: dict[str, Any] = {**update, "messages": messages}
-        moved = (after.get("transitions") or [])[len(before.get("transitions") or []) :]
+        # By id: the parent may hold records the agent never saw (a person's decision).
+        known = {r.get("id") for r in before.get("transitions") or []}
+        moved = [r for r in after.get("transitions") or [] if r.get("id") not in known]
         if moved:
             delta["transitions"] = moved
         for key in (self.state_key, "handoff_limited"):
@@ -281,10 +286,12 @@ def build_agent(
         model,
         tools=list(step.tools),
         state_schema=workflow.state_schema,
+        context_schema=RunContext,
         middleware=[
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
             GuardrailMiddleware(screen_with, speaker=step.name),
             TransferLimitMiddleware(workflow, limit),
+            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
@@ -310,7 +317,7 @@ def build_agents_graph(
     declaration's) caps the transfers within one customer turn.
     """
     model = resolve_model(model)
-    builder = StateGraph(workflow.state_schema)
+    builder = StateGraph(workflow.state_schema, context_schema=RunContext)
     for step in workflow.steps:
         agent = build_agent(
             workflow,

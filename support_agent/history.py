@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
+from support_agent.models.dialogue import is_rejection
 from support_agent.models.policy import is_summary
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_decision
 
 # A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
 # opens with a note the models read as a summary of what is already recorded;
@@ -27,6 +28,8 @@ class ToolUse:
     result: str | None = None
     ok: bool = True
     transition: dict | None = None  # the move this call made, if any
+    decision: dict | None = None  # a person's decision on this call (approvals on)
+    rejected: bool = False  # a person said no: the tool never ran
 
 
 @dataclass
@@ -49,6 +52,8 @@ class ChatItem:
 def transcript(state: dict) -> list[ChatItem]:
     """The conversation as bubbles; summaries are marked, never shown as the customer's."""
     moves = {r.get("id"): r for r in state.get("transitions") or []}
+    # A decision names its turn and tool, not the call (the review request has no id).
+    decided = {(r["turn"], r["tool"]): r for r in state.get("transitions") or [] if is_decision(r)}
     items: list[ChatItem] = []
     calls: dict[str, ToolUse] = {}
     turn = _turns_before(state)
@@ -69,13 +74,18 @@ def transcript(state: dict) -> list[ChatItem]:
             items[-1].texts.append(message.text)
             for call in message.tool_calls:
                 use = ToolUse(
-                    call["id"], call["name"], call["args"], transition=moves.get(call["id"])
+                    call["id"],
+                    call["name"],
+                    call["args"],
+                    transition=moves.get(call["id"]),
+                    decision=decided.get((turn, call["name"])),
                 )
                 calls[call["id"]] = use
                 items[-1].tools.append(use)
         elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
             use = calls[message.tool_call_id]
             use.result, use.ok = message.text, message.status != "error"
+            use.rejected = is_rejection(message)
     return items
 
 

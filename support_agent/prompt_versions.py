@@ -302,14 +302,20 @@ class PromptVersions:
 
         def prompts(workflow: str, key: str) -> str | None:
             text = self.active_text(workflow, key)
-            if text is None or not is_tool_key(key):
-                return text
-            try:
-                return fill_prompt(text, {})
-            except TemplateError:  # saved before a rule changed: show it as written
-                return text
+            return None if text is None else as_read(key, text)
 
         return prompts
+
+
+def as_read(key: str, text: str) -> str:
+    """A saved template as the agents take it: a step prompt as is (the middleware fills
+    it), a tool description with its doubled braces made single."""
+    if not is_tool_key(key):
+        return text
+    try:
+        return fill_prompt(text, {})
+    except TemplateError:  # saved before a rule changed: show it as written
+        return text
 
 
 def _version(row: dict[str, Any]) -> Version:

@@ -19,6 +19,8 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
+from support_agent.approvals import Approvals
+from support_agent.experiments import Experiments
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
@@ -57,6 +59,11 @@ class Store:
         return TurnLeases(self.db)
 
     @cached_property
+    def approvals(self) -> Approvals:
+        """Per workflow: whether hand-overs and refunds wait for a person's approval."""
+        return Approvals(self.db)
+
+    @cached_property
     def prompts(self) -> PromptVersions:
         """Saved prompt / tool-description versions and which are active."""
         return PromptVersions(self.db)
@@ -66,12 +73,18 @@ class Store:
         """Hand-overs to a person: the support team's work queue."""
         return Tickets(self.db)
 
+    @cached_property
+    def experiments(self) -> Experiments:
+        """Prompt experiments kept with the prompt versions they ran."""
+        return Experiments(self.db)
+
     def delete_thread(self, thread_id: str) -> None:
         """Remove a conversation for good: its checkpoints, its record, its tickets."""
         self.checkpointer.delete_thread(thread_id)
         self.threads.forget(thread_id)
         self.turn_points.forget(thread_id)
         self.tickets.forget(thread_id)
+        self.approvals.decided(thread_id)
 
     def message_added(self, thread_id: str, before_id: str, after_id: str) -> None:
         """A message written between turns (a person's reply, `tickets.reply`) ends the

@@ -31,12 +31,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from support_agent.engine import clean_message, thread_config
 from support_agent.errors import Error
+from support_agent.middleware.approval import REVIEW_NODE
 from support_agent.models import dialogue as d
 from support_agent.models.policy import is_summary
 from support_agent.records import Database, now
 from support_agent.text import clip
 from support_agent.turn_lease import ThreadBusy
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_decision
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
 
@@ -168,6 +169,16 @@ def escalations(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     ]
 
 
+def edited_reason(state: dict) -> str:
+    """The hand-over's reason as a person rewrote it when approving it this turn, if so
+    (the model's own call keeps its words; the tool ran with theirs)."""
+    turn = int(state.get("turn") or 0)
+    for record in reversed(state.get("transitions") or []):
+        if is_decision(record) and record["tool"] == HUMAN_TOOL and record["turn"] == turn:
+            return str(record.get("edited") or "")
+    return ""
+
+
 def speaker(workflow: Workflow, message: BaseMessage) -> str:
     """Who said `message`, in words: the customer, the support team, an agent."""
     if isinstance(message, HumanMessage):
@@ -246,6 +257,7 @@ class Tickets:
         if not calls:
             return []
         step = workflow.step(workflow.current(state)).title
+        edited = edited_reason(state)
         facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
         opened = []
@@ -253,7 +265,8 @@ class Tickets:
             found = self.for_call(thread_id, call["id"])
             if found is None:
                 stamp = now()
-                reason = " ".join(str((call.get("args") or {}).get("reason") or "").split())
+                said = edited or str((call.get("args") or {}).get("reason") or "")
+                reason = " ".join(said.split())
                 self.db.execute(
                     "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
                     "facts, excerpt, status, created_at, updated_at) "
@@ -346,11 +359,14 @@ def _speaking_node(graph: Any, workflow: Workflow, values: dict) -> str:
     """The node a reply is written as, so the graph sees a finished turn (nothing next).
 
     In a graph of agents that is the active agent's node (its edge ends the turn
-    when it didn't transfer); a one-agent graph (`create_agent`) has one `model`
-    node, whose edge ends the turn on a reply without tool calls.
+    when it didn't transfer); in a one-agent graph (`create_agent`), the last node
+    after the model: the approval review (`ApprovalMiddleware.after_model`), whose
+    edge ends the turn on a reply without tool calls.
     """
     agent = workflow.current(values)
-    return agent if agent in graph.nodes else "model"
+    if agent in graph.nodes:
+        return agent
+    return REVIEW_NODE if REVIEW_NODE in graph.nodes else "model"
 
 
 def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:

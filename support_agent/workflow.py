@@ -12,7 +12,7 @@ import with the workflow and the field named.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, get_origin, get_type_hints
+from typing import Annotated, Any, NotRequired, get_origin, get_type_hints
 
 from langchain.agents import AgentState
 from langchain.tools import ToolRuntime
@@ -34,6 +34,8 @@ class TransitionRecord(TypedDict):
     target: str
     tool: str
     reason: str
+    decision: NotRequired[str]  # a person's decision on a gated tool (see is_decision)
+    edited: NotRequired[str]  # the text they gave the editable argument, with "edit"
 
 
 def append_new(
@@ -65,6 +67,27 @@ JUMP_LABEL = "jumped here"
 def is_jump(record: dict) -> bool:
     """Whether a transition record marks a jump rather than a move a tool made."""
     return record.get("tool") == JUMP and str(record.get("id") or "").startswith(JUMP_ID_PREFIX)
+
+
+# A person's decision on a gated tool (`Approval`) is kept in the history as one
+# record at the step where the conversation waited (source = target), with its
+# `decision` and an id starting with APPROVAL_ID_PREFIX. Like a jump, it is not a
+# move of the machine.
+APPROVAL_ID_PREFIX = "approval-"
+DECISIONS = ("approve", "edit", "reject")
+DECIDED = {"approve": "approved", "edit": "approved", "reject": "rejected"}
+
+
+def is_decision(record: dict) -> bool:
+    """Whether a transition record is a person's decision rather than a move."""
+    return record.get("decision") in DECISIONS and str(record.get("id") or "").startswith(
+        APPROVAL_ID_PREFIX
+    )
+
+
+def is_move(record: dict) -> bool:
+    """Whether a transition record is a move a tool made (not a jump, not a decision)."""
+    return not is_jump(record) and not is_decision(record)
 
 
 @dataclass(frozen=True)
@@ -112,12 +135,49 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class RunContext:
+    """What a run is told besides its input (LangGraph's runtime context): whether
+    the tools a workflow gates wait for a person's approval."""
+
+    approvals: bool = False
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A tool that waits for a person's decision before it runs, when the
+    workflow's approvals are switched on (they are off by default).
+
+    `question` is what the person is asked ("Hand this case over to a person?");
+    `editable` names the tool's text argument the person may rewrite before
+    approving (the hand-over's reason), or is empty when only yes or no fits.
+    """
+
+    tool: str
+    question: str
+    editable: str = ""
+
+
+@dataclass(frozen=True)
 class Edge:
     """A transition: calling `tool` at `source` moves the machine to `target`."""
 
     source: str
     target: str
     tool: str
+
+
+def decision_reason(
+    workflow: Workflow, tool: str, decision: str, *, note: str = "", edited: str = ""
+) -> str:
+    """A person's decision in the history's words: the question they were asked and
+    their answer ("Refund this order? Rejected by a person: the box was opened")."""
+    approval = workflow.approval(tool)
+    asked = approval.question if approval else workflow.tool_label(tool)
+    if decision == "edit":
+        what = approval.editable if approval else "it"
+        return f"{asked} Approved by a person, with the {what} changed to “{edited}”"
+    said = f"{asked} {DECIDED[decision].capitalize()} by a person"
+    return f"{said}: {note}" if note else said
 
 
 class WorkflowError(ValueError):
@@ -164,6 +224,8 @@ class Workflow:
     tool_labels: dict[str, str] = field(default_factory=dict)
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     handoffs: Handoffs | None = None
+    # Tools a person approves, edits or rejects first, when approvals are on.
+    approvals: tuple[Approval, ...] = ()
     rank: int = 100  # place in the workflow picker, lowest first
 
     def __post_init__(self) -> None:
@@ -203,6 +265,10 @@ class Workflow:
             if f.key == key:
                 return f
         raise KeyError(f"{self.title} has no fact named {key!r}")
+
+    def approval(self, tool: str) -> Approval | None:
+        """How `tool` is put to a person, if it needs their approval."""
+        return next((a for a in self.approvals if a.tool == tool), None)
 
     def tool_label(self, tool: str) -> str:
         """What a tool call did, in words ("warranty recorded")."""

@@ -79,6 +79,17 @@ def check(wf: Workflow) -> None:
             bad(f"tool_labels.{tool}", "no step offers this tool")
     for tool in sorted(offered - set(wf.moves) - set(wf.tool_labels)):
         bad("tool_labels", f"{tool} has no words for people (a Move or a tool label)")
+    tools = {t.name: t for s in wf.steps for t in s.tools}
+    for approval in wf.approvals:
+        where = f"approvals.{approval.tool}"
+        if approval.tool not in tools:
+            bad(where, "no step offers this tool")
+            continue
+        if not approval.question.strip():
+            bad(f"{where}.question", "empty: it is what the person approving is asked")
+        arguments = tools[approval.tool].tool_call_schema.model_json_schema().get("properties", {})
+        if approval.editable and arguments.get(approval.editable, {}).get("type") != "string":
+            bad(f"{where}.editable", f"{approval.tool} has no text argument {approval.editable!r}")
     for fact in wf.facts:
         if fact.key not in keys:
             bad(f"facts.{fact.key}", f"not a key of {wf.state_schema.__name__}")

@@ -3,14 +3,22 @@
 `OpenAIStub().mode` picks what the next requests get: "reply", "tool" (a
 record_warranty_status call), "500", "429", "401", "hang", "malformed",
 "echo_key" (an error body that repeats the Authorization header), "image" (a
-reply with a remote Markdown image), "loop" (a tool call, every time). `requests` keeps what each request sent.
+reply with a remote Markdown image), "loop" (a tool call, every time), "prompted" (follows
+the system prompt it is sent: see `prompted`). `requests` keeps what each request sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# What "prompted" reads in the customer's words: a deliberately small vocabulary.
+_OUT_OF_WARRANTY = re.compile(r"\b(out of warranty|expired|not under warranty|no longer)\b", re.I)
+_IN_WARRANTY = re.compile(r"\b(under warranty|in warranty|still covered|yes)\b", re.I)
+_HARDWARE = re.compile(r"\b(crack\w*|broken|dropp\w*|battery|screen)\b", re.I)
+_SOFTWARE = re.compile(r"\b(crash\w*|app|freez\w*|slow|update)\b", re.I)
 
 
 def _completion(message: dict) -> dict:
@@ -22,6 +30,70 @@ def _completion(message: dict) -> dict:
         "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def _call(name: str, arguments: dict, number: int) -> dict:
+    function = {"name": name, "arguments": json.dumps(arguments)}
+    call = {"id": f"call_{number}", "type": "function", "function": function}
+    return {"role": "assistant", "content": "", "tool_calls": [call]}
+
+
+def prompted(body: dict, number: int) -> dict:
+    """A model that does only what its system prompt tells it, so an edited prompt
+    changes what happens (numbers make tool call ids unique).
+
+    It calls a tool only when the tool is offered *and* the system prompt names it:
+    `record_warranty_status` with the status the customer's last message states,
+    `record_issue_type` with the issue any customer message names, `provide_solution`
+    once per customer message. Otherwise it answers with a question, worded from
+    the prompt (a prompt that mentions the warranty asks about it). A guardrail's
+    screening request gets "OK".
+    """
+    messages = body.get("messages") or []
+    system = " ".join(
+        m.get("content") or "" for m in messages if m.get("role") in ("system", "developer")
+    )
+    if system.startswith("You screen messages"):
+        return {"role": "assistant", "content": "OK"}
+    offered = {t["function"]["name"] for t in body.get("tools") or []}
+
+    def told(tool: str) -> bool:
+        return tool in offered and tool in system
+
+    customer = [m.get("content") or "" for m in messages if m.get("role") == "user"]
+    customer = [c if isinstance(c, str) else json.dumps(c) for c in customer]
+    last = customer[-1] if customer else ""
+    since = (
+        messages[max(i for i, m in enumerate(messages) if m.get("role") == "user") :]
+        if customer
+        else []
+    )
+    called = {c["function"]["name"] for m in since for c in m.get("tool_calls") or []}
+    everything = " ".join(customer)
+    status = (
+        "out_of_warranty" if _OUT_OF_WARRANTY.search(last)
+        else "in_warranty" if _IN_WARRANTY.search(last)
+        else None
+    )  # fmt: skip
+    issue = (
+        "hardware" if _HARDWARE.search(everything)
+        else "software" if _SOFTWARE.search(everything)
+        else None
+    )  # fmt: skip
+    if told("record_warranty_status") and status and "record_warranty_status" not in called:
+        return _call("record_warranty_status", {"status": status}, number)
+    if told("record_issue_type") and issue and "record_issue_type" not in called:
+        return _call("record_issue_type", {"issue_type": issue}, number)
+    if told("provide_solution") and "provide_solution" not in called:
+        return _call("provide_solution", {"solution": "Book the warranty repair."}, number)
+    if called:
+        return {"role": "assistant", "content": "Done: that is recorded."}
+    if "warranty" in system.lower():
+        return {
+            "role": "assistant",
+            "content": "Thanks for writing. Is your device under warranty?",
+        }
+    return {"role": "assistant", "content": "Thanks for writing. How can I help?"}
 
 
 class OpenAIStub:
@@ -98,6 +170,8 @@ class OpenAIStub:
         last_role = (self.requests[-1]["body"].get("messages") or [{}])[-1].get("role")
         if mode == "reply":
             reply({"role": "assistant", "content": "Is it under warranty?"})
+        elif mode == "prompted":
+            reply(prompted(self.requests[-1]["body"], len(self.requests)))
         elif mode == "image":
             text = "Here you go ![status](http://127.0.0.1:9/x.png?d=secret) done"
             reply({"role": "assistant", "content": text})

@@ -361,7 +361,8 @@ def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
             model=SimpleNamespace(offline=True),
             store=SimpleNamespace(leases=SimpleNamespace(hold=lambda _id: nullcontext())),
             back_to_latest=lambda: None,
-            turn_saved=lambda text, state=None: None,
+            turn_saved=lambda text, state=None, **_: None,
+            approvals=False,
         )
         state = graph.get_state({"configurable": {"thread_id": thread_id}}).values
         end = chat_turn.run(ctx, SUPPORT, dict(state), TUTORIAL[1])

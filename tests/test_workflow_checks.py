@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from support_agent.builders import build_graph
-from support_agent.workflow import Handoffs, Move, Workflow, WorkflowError
+from support_agent.workflow import Approval, Handoffs, Move, Workflow, WorkflowError
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
@@ -56,6 +56,18 @@ def test_every_shipped_workflow_passes_its_checks_and_builds():
         ({"state_key": "stage"}, "state_key: 'stage' is not a key of SupportState"),
         ({"tool_labels": {}}, "tool_labels: escalate_to_human has no words for people"),
         ({"offline_rules": None}, "offline_rules: needs the OfflineRules"),
+        (
+            {"approvals": (Approval("issue_refund", "Refund this order?"),)},
+            "approvals.issue_refund: no step offers this tool",
+        ),
+        (
+            {"approvals": (Approval("escalate_to_human", " "),)},
+            "approvals.escalate_to_human.question: empty",
+        ),
+        (
+            {"approvals": (Approval("record_issue_type", "Record it?", editable="colour"),)},
+            "approvals.record_issue_type.editable: record_issue_type has no text argument 'colour'",
+        ),
     ],
 )
 def test_a_broken_declaration_fails_with_the_workflow_and_field_named(changes, named):

@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from langchain_core.messages import ToolMessage
+
 from support_agent.models.intents import Classifier, Cue
 
 Text = str | Mapping[str, str]  # a template, or templates by key ("default" as fallback)
@@ -40,6 +42,21 @@ AFTER_HUMAN_REPLY_SAY = (
     "A member of our support team has answered you above, and your case stays with them: "
     "they'll see anything you add here and reply in this conversation."
 )
+
+# A person may reject a gated tool call (support_agent.middleware.approval): its
+# result carries this key, with their note, and the agent says so and carries on.
+REJECTED = "rejected_by_person"
+AFTER_REJECTION = "after_rejection"
+AFTER_REJECTION_SAY = (
+    "A member of our support team looked at this and decided not to go ahead with it{note}. "
+    "Let's carry on here: tell me more, or ask me for something else."
+)
+
+
+def is_rejection(message: object) -> bool:
+    """Whether a tool result is a person's rejection of the call, not the tool's answer."""
+    return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
+
 
 PERSON = Classifier(
     "person",

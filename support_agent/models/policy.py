@@ -137,14 +137,18 @@ def latest_calls(calls: Sequence[tuple[str, dict]]) -> list[tuple[str, dict]]:
 
 
 def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
-    """Every tool call visible in the conversation, summaries included, in order."""
+    """Every tool call visible in the conversation, summaries included, in order.
+
+    A call a person rejected never happened, as far as the case goes.
+    """
+    rejected = {m.tool_call_id for m in messages if d.is_rejection(m)}
     calls: list[tuple[str, dict]] = []
     for m in messages:
         if isinstance(m, HumanMessage) and is_summary(m):
             for name, args in _LEDGER_LINE.findall(m.text):
                 calls.append((name, json.loads(args)))
         elif isinstance(m, AIMessage):
-            calls.extend((c["name"], c["args"]) for c in m.tool_calls)
+            calls.extend((c["name"], c["args"]) for c in m.tool_calls if c["id"] not in rejected)
     return calls
 
 
@@ -244,8 +248,9 @@ class Policy:
                 return Plan(self.dialogue.steer_back[key], [], d.STEER_BACK)
 
         done_since_move = set(self.since_last_move(messages))
-        if self.dialogue.human_tool in done_since_move:
-            texts = texts[-1:]  # after a hand-over, earlier words don't start anything new
+        if self.dialogue.human_tool in done_since_move or previous_act == d.AFTER_REJECTION:
+            # After a hand-over, or a person's "no", earlier words don't start anything new.
+            texts = texts[-1:]
         for rule in self.rules.rules:
             if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
                 continue
@@ -401,6 +406,10 @@ class Policy:
         )
         if call is None:
             return None
+        if d.is_rejection(result):
+            note = result.additional_kwargs[d.REJECTED]
+            said = d.AFTER_REJECTION_SAY.format(note=f" ({note})" if note else "")
+            return Plan(said, [], d.AFTER_REJECTION)
         if result.status == "error":
             return None  # the tool refused: decide again without it (it counts as called)
         if call["name"] == self.dialogue.human_tool and call["args"].get("reason", "").startswith(

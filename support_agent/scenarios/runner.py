@@ -30,7 +30,7 @@ from support_agent.engine import Error, ToolCall, TurnEnd, new_thread_id, run_tu
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
 from support_agent.scenarios.model import Scenario, load_paths
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_decision
 
 
 @dataclass
@@ -42,8 +42,11 @@ class ScenarioResult:
     final_state: dict[str, Any] = field(default_factory=dict)
     tools_called: list[str] = field(default_factory=list)  # in call order, repeats kept
     path: list[str] = field(default_factory=list)
+    # Per turn run, the agent's words in that turn ("" when it only called tools).
+    replies: list[str] = field(default_factory=list)
     turns_run: int = 0
     duration: float = 0.0  # seconds
+    error: Error | None = None  # the turn that could not run (a provider down, a key missing)
 
     @property
     def passed(self) -> bool:
@@ -65,7 +68,21 @@ class ScenarioResult:
 
 def path_taken(workflow: Workflow, state: dict) -> list[str]:
     """The steps visited in order: the initial step, then the target of each recorded move."""
-    return [workflow.initial, *(r["target"] for r in state.get("transitions") or [])]
+    moves = [r for r in state.get("transitions") or [] if not is_decision(r)]
+    return [workflow.initial, *(r["target"] for r in moves)]
+
+
+def reply_of_turn(state: dict) -> str:
+    """What the agent said in the turn that left `state`: the text of every AI message
+    after the customer's last message, one paragraph each."""
+    messages = state.get("messages") or []
+    start = len(messages)
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index].type == "human":
+            start = index + 1
+            break
+    said = [m.text.strip() for m in messages[start:] if m.type == "ai" and m.text.strip()]
+    return "\n\n".join(said)
 
 
 def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
@@ -103,7 +120,9 @@ def run_scenario(
                 result.tools_called.append(event.name)
             elif isinstance(event, TurnEnd):
                 result.final_state = event.state
+                result.replies.append(reply_of_turn(event.state))
             elif isinstance(event, Error):
+                result.error = event
                 result.failures.append(f"turn {number} failed: {event.message}")
         if result.failures:
             break

@@ -6,10 +6,24 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from support_agent.engine import describe_failure, is_store_error, thread_config
+from support_agent.engine import (
+    ApprovalRequest,
+    approval_request,
+    describe_failure,
+    is_store_error,
+    thread_config,
+)
 from support_agent.middleware.step_config import PromptSource
 from support_agent.storage import Store, StoreUnavailable
-from support_agent.ui import identity, keys, machine_panel, runtime, session, transcript
+from support_agent.ui import (
+    approval,
+    identity,
+    keys,
+    machine_panel,
+    runtime,
+    session,
+    transcript,
+)
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
@@ -39,6 +53,10 @@ class Context:
         """A conversation someone else started: readable by link, not writable."""
         found = self.store.threads.owner_of(self.thread_id)
         return found is not None and found != self.owner
+
+    def thread_owner(self) -> str:
+        """Who started this conversation (an operator may act in a visitor's)."""
+        return self.store.threads.owner_of(self.thread_id) or self.owner
 
     def fork(self) -> str:
         """Continue someone else's conversation as this visitor's own copy."""
@@ -78,11 +96,31 @@ class Context:
     def read_state(self) -> dict:
         """The state at the point being viewed (read once per run: the sidebar and the
         page both draw it)."""
+        return dict(self._snapshot().values)
+
+    def reread(self) -> None:
+        """Forget this run's reads: the next one sees what other sessions saved since."""
+        self._read.clear()
+
+    def _snapshot(self):
         point = (self.thread_id, self.checkpoint_id)
         if point not in self._read:
             config = thread_config(self.thread_id, self.checkpoint_id)
-            self._read[point] = dict(self.reader().get_state(config).values)
-        return dict(self._read[point])
+            self._read[point] = self.reader().get_state(config)
+        return self._read[point]
+
+    @property
+    def waiting(self) -> ApprovalRequest | None:
+        """What the conversation waits for a person to decide (at its latest point only:
+        an earlier point being viewed is history)."""
+        if self.checkpoint_id:
+            return None
+        return approval_request(self.flow, self._snapshot().interrupts)
+
+    @property
+    def approvals(self) -> bool:
+        """Whether this workflow's gated tools wait for a person (the operator's setting)."""
+        return self.store.approvals.is_on(self.workflow)
 
     @property
     def prompts(self) -> PromptSource:
@@ -94,20 +132,37 @@ class Context:
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
-    def turn_saved(self, first_message: str, state: dict | None = None) -> None:
+    def turn_saved(
+        self,
+        first_message: str,
+        state: dict | None = None,
+        *,
+        waiting: ApprovalRequest | None = None,
+        decided: bool = False,
+    ) -> None:
         """After a turn: the thread is listed, titled by its first message, and linkable;
         each hand-over to a person in it opens a ticket (once per call, whatever reruns).
 
-        `state` is the state the turn left, when the caller has it (else it is read)."""
+        `state` is the state the turn left, when the caller has it (else it is read).
+        A turn `waiting` for a person's approval is queued for the support team, and
+        becomes a rewind point once it is `decided`."""
         self.back_to_latest()
         self._read.clear()
         self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
         state_key = WORKFLOWS[self.workflow].state_key
-        self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
+        if waiting is not None:
+            approvals = self.store.approvals
+            approvals.paused(self.thread_id, waiting.id, self.workflow, waiting.question,
+                             self.thread_owner())  # fmt: skip
+        else:
+            self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
+        if decided:
+            self.store.approvals.decided(self.thread_id)
         if state is None:  # the checkpoint's values: no snapshot of the graph is built
             latest = self.store.checkpointer.get_tuple(thread_config(self.thread_id))
             state = dict(latest.checkpoint["channel_values"]) if latest else {}
-        opened = self.store.tickets.open_for_turn(self.flow, self.thread_id, self.owner, state)
+        owner = self.thread_owner()  # an operator may decide in a visitor's conversation
+        opened = self.store.tickets.open_for_turn(self.flow, self.thread_id, owner, state)
         transcript.show_opened(opened)
         session.publish(self.thread_id)
 
@@ -174,6 +229,7 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
     _workflow_picker(has_turns=saved)
+    approval.setting(store, session.current_workflow(), identity.is_operator(owner))
     slot = st.sidebar.container()  # below the workflow, above the model
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()
@@ -181,7 +237,7 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
         store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner
     )
     if panel_in_sidebar:
-        machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot)
+        machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot, waiting=ctx.waiting)
     else:
         st.session_state.pop(keys.MACHINE_SLOT, None)
         slot.caption("📽️ The state machine is beside the chat (presenter view).")

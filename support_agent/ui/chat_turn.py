@@ -7,18 +7,22 @@ changes settings in the sidebar's Model picker.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from support_agent.engine import (
+    ApprovalRequest,
     Error,
+    Event,
     Transition,
     TurnEnd,
     describe_failure,
     is_store_error,
     run_turn,
 )
+from support_agent.engine import decide as engine_decide
 from support_agent.errors import Cause, Kind
 from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
@@ -36,21 +40,13 @@ def run(
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
+    badges = None
     if not resume and text is not None:
         badges = transcript.show_customer(text)
     try:
         graph = ctx.runner()
     except ModelConfigError as exc:
         return _failed(text, describe_failure(exc), resume=False)
-
-    live = dict(state)
-
-    def moved(event: Transition) -> None:
-        live[workflow.state_key] = event.target
-        # The record the graph saved: the panel shows (and keys on) the real move.
-        live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
-        machine_panel.show(workflow, live, live=True)
-
     stream = run_turn(
         graph,
         workflow,
@@ -61,11 +57,66 @@ def run(
         stream_tokens=not ctx.model.offline,
         first_turn=not resume and not state.get("messages"),
         lease=ctx.store.leases.hold(ctx.thread_id),
+        approvals=ctx.approvals,
     )
+    # A turn sent from an earlier point starts a branch: a pause on the old one is over.
+    return _show(ctx, workflow, state, stream, graph, text, resume=resume, badges=badges,
+                 decided=ctx.checkpoint_id is not None)  # fmt: skip
+
+
+def decide(
+    ctx: Context,
+    workflow: Workflow,
+    state: dict,
+    request: ApprovalRequest,
+    decision: str,
+    text: str,
+) -> dict | None:
+    """Answer a paused action live ("approve", "edit" or "reject") and finish its turn."""
+    st.session_state.pop(FAILED_KEY, None)
+    machine_panel.remember_facts(workflow, state)
+    try:
+        graph = ctx.runner()
+    except ModelConfigError as exc:
+        return _failed(None, describe_failure(exc), resume=True)
+    stream = engine_decide(
+        graph,
+        workflow,
+        ctx.thread_id,
+        request,
+        decision,
+        text,
+        stream_tokens=not ctx.model.offline,
+        lease=ctx.store.leases.hold(ctx.thread_id),
+    )
+    return _show(ctx, workflow, state, stream, graph, None, resume=True, decided=True)
+
+
+def _show(
+    ctx: Context,
+    workflow: Workflow,
+    state: dict,
+    stream: Iterator[Event],
+    graph: Any,
+    text: str | None,
+    *,
+    resume: bool,
+    badges: Any = None,
+    decided: bool = False,
+) -> dict | None:
+    """Render a turn's events live and save what it left; None if it failed."""
+    live = dict(state)
+
+    def moved(event: Transition) -> None:
+        live[workflow.state_key] = event.target
+        # The record the graph saved: the panel shows (and keys on) the real move.
+        live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
+        machine_panel.show(workflow, live, live=True)
+
     events = transcript.show_live(workflow, stream, moved)
     end = events[-1] if events else None
     if isinstance(end, Error):
-        if end.kind == Kind.INPUT:
+        if end.kind == Kind.INPUT or end.cause == Cause.AWAITING_APPROVAL:
             st.warning(words(end))
             return None
         unfinished = _unfinished(graph, ctx.thread_id)
@@ -75,9 +126,9 @@ def run(
     if not isinstance(end, TurnEnd):
         return None
     said = customer_turns(end.state.get("messages") or [])
-    if not resume and text is not None:
+    if badges is not None:
         transcript.show_checks(latest_checks(end.state), badges)
-    ctx.turn_saved(said[0] if said else text or "", end.state)
+    ctx.turn_saved(said[0] if said else text or "", end.state, waiting=end.waiting, decided=decided)
     return end.state
 
 

@@ -38,6 +38,30 @@ TIMELINE_LOADED = "chat.timeline_loaded"  # thread whose long timeline the user 
 TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to see
 TIMELINE_ALL_BUTTON = "timeline-all"
 TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live hand-over's ticket
+APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
+
+
+def approval_text(request_id: str) -> str:
+    """The editable argument's box on a paused action's card."""
+    return f"chat.approval.text.{request_id}"
+
+
+def approval_note(request_id: str) -> str:
+    """The rejection note's box on a paused action's card."""
+    return f"chat.approval.note.{request_id}"
+
+
+APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
+
+
+def approval_open(thread_id: str) -> str:
+    """A waiting conversation's Open button on the Tickets page."""
+    return f"approval-open-{thread_id}"
+
+
+def approvals_toggle(workflow: str) -> str:
+    """The sidebar's "a person approves first" switch of a workflow."""
+    return f"approvals.{workflow}"
 
 
 def rewind_button(checkpoint_id: str) -> str:
@@ -220,3 +244,51 @@ def save_text(version: str) -> str:
 def save_turns(thread_id: str, turns: int) -> str:
     """The customer's messages read back from the history, per thread and turn count."""
     return f"{SAVE_SCENARIO}.turns.{thread_id}.{turns}"
+
+
+# --- The experiments page ---
+EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) or "model"
+EXPERIMENTS_WORKFLOW = "experiments.workflow"
+EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in this session
+EXPERIMENTS_OPEN = "experiments.open"  # the id of a kept experiment being looked at
+EXPERIMENTS_PICK = "experiments.pick"  # the chosen scenario names (and each checkbox's prefix)
+EXPERIMENTS_KNOWN = "experiments.known"  # names offered last time, so new files start chosen
+EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (comparing models)
+
+
+def experiments_b_name(label: str) -> str:
+    """Arm B's model name, per provider (as in the sidebar's picker)."""
+    return f"experiments.b.name.{label}"
+
+
+def experiments_b_url(label: str) -> str:
+    """Arm B's server URL, per provider that asks for one."""
+    return f"experiments.b.url.{label}"
+
+
+def experiments_key(workflow: str) -> str:
+    """Which prompt of `workflow` the two versions are of."""
+    return f"experiments.key.{workflow}"
+
+
+def experiments_version(side: str, workflow: str, key: str) -> str:
+    """Arm `side`'s ("a" or "b") version of one prompt."""
+    return f"experiments.version.{side}.{workflow}.{key}"
+
+
+def experiment_box(name: str) -> str:
+    """One scenario's checkbox on the experiments page."""
+    return f"{EXPERIMENTS_PICK}.{name}"
+
+
+def experiments_select_all(workflow: str) -> str:
+    return f"experiments.all.{workflow}"
+
+
+def experiments_clear(workflow: str) -> str:
+    return f"experiments.none.{workflow}"
+
+
+def experiment_open_button(experiment_id: str, where: str) -> str:
+    """An "Open" button of a kept experiment, on the experiments or the prompts page."""
+    return f"experiments.open.{where}.{experiment_id}"

@@ -13,15 +13,23 @@ from __future__ import annotations
 import streamlit as st
 
 from support_agent.diagram import dot_source
+from support_agent.engine import ApprovalRequest
 from support_agent.history import facts
 from support_agent.ui import jump, keys
 from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow, is_jump
+from support_agent.workflow import Workflow, is_decision, is_jump
 
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
 
 
-def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = False) -> None:
+def reserve_slot(
+    workflow: Workflow,
+    state: dict,
+    where=None,
+    *,
+    wide: bool = False,
+    waiting: ApprovalRequest | None = None,
+) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
@@ -30,7 +38,7 @@ def reserve_slot(workflow: Workflow, state: dict, where=None, *, wide: bool = Fa
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
-    show(workflow, state)
+    show(workflow, state, waiting=waiting)
     jump.control(workflow, where)
 
 
@@ -40,9 +48,15 @@ def remember_facts(workflow: Workflow, state: dict) -> None:
 
 
 def show(
-    workflow: Workflow, state: dict, *, live: bool = False, viewing: str | None = None
+    workflow: Workflow,
+    state: dict,
+    *,
+    live: bool = False,
+    viewing: str | None = None,
+    waiting: ApprovalRequest | None = None,
 ) -> None:
-    """Draw the panel into the reserved place, replacing what was there."""
+    """Draw the panel into the reserved place, replacing what was there; `waiting` is
+    the action the conversation is paused at for a person's decision."""
     slot, wide = st.session_state.get(keys.MACHINE_SLOT) or (None, False)
     if slot is None:
         return
@@ -51,6 +65,7 @@ def show(
     # a Graphviz layout).
     shown = (
         workflow.name, workflow.current(state), state.get("turn"), live, viewing,
+        waiting.id if waiting else None,
         tuple(r.get("id") for r in state.get("transitions") or []),
         tuple(state.get(key) for key in workflow.fact_keys),
         tuple((st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}).items()),
@@ -61,15 +76,22 @@ def show(
     with slot.container():
         step = workflow.step(workflow.current(state))
         about = escape_markdown(step.description)
-        st.markdown(
-            ("⏳ " if live else "")
-            + f"Now at **{step.title}**"
-            + (f" — :small[{about}]" if wide else f"  \n:small[{about}]")
-        )
+        if waiting is not None:
+            asked = escape_markdown(waiting.question)
+            st.markdown(
+                f"⏸️ Waiting at **{step.title}** for a person"
+                + (f" — :small[{asked}]" if wide else f"  \n:small[{asked}]")
+            )
+        else:
+            st.markdown(
+                ("⏳ " if live else "")
+                + f"Now at **{step.title}**"
+                + (f" — :small[{about}]" if wide else f"  \n:small[{about}]")
+            )
         if viewing:
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
-            dot_source(workflow, state, wide=wide),
+            dot_source(workflow, state, wide=wide, waiting=waiting.tool if waiting else ""),
             width="content",  # the DOT sizes the drawing for its place (diagram.py)
             alt=f"State machine of {workflow.title}; the active step is {step.title}.",
         )
@@ -101,10 +123,18 @@ def _facts(workflow: Workflow, state: dict) -> None:
 def history_lines(workflow: Workflow, state: dict) -> list[str]:
     """Each move as Markdown, newest first: turn, from → to, and why in words.
 
-    A jump (the conversation was started at a step for a walkthrough) is marked ⤵.
+    A jump (the conversation was started at a step for a walkthrough) is marked ⤵,
+    a person's decision on a gated action ✋.
     """
     lines = []
     for record in reversed(state.get("transitions") or []):
+        if is_decision(record):  # a person's decision where the conversation waited
+            where = workflow.step(record["source"]).title
+            lines.append(
+                f"**Turn {record.get('turn', '?')}** · ✋ at **{where}**"
+                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
+            )
+            continue
         source = workflow.step(record["source"]).title
         target = workflow.step(record["target"]).title
         why = record.get("reason") or workflow.tool_label(record["tool"])

@@ -23,7 +23,7 @@ from support_agent.prompt_versions import (
     unified_diff,
 )
 from support_agent.prompting import TemplateError, placeholders
-from support_agent.ui import keys
+from support_agent.ui import experiment_widgets, keys, runtime
 from support_agent.ui.keys import PromptKeys
 from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Step, Workflow
@@ -326,6 +326,28 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
         disabled=active is None,
         width="stretch",
     )
+    if chosen is not None:
+        _experiments_of(chosen)
+
+
+def _experiments_of(version: Version) -> None:
+    """The experiments kept for `version`, newest first, each one click from its results."""
+    tried = runtime.store().experiments.for_version(version.id)
+    label = escape_markdown(version.label)
+    if not tried:
+        st.caption(
+            f"No experiments with **{label}** yet: compare it with another version on the "
+            "**Experiments** page."
+        )
+        return
+    st.markdown(f"**Experiments with {label}**")
+    for experiment in tried[:5]:
+        line, button = st.columns([6, 1], vertical_alignment="center")
+        line.caption(f"{when(experiment.created_at)} — {escape_markdown(experiment.summary())}")
+        if button.button(
+            "Open", icon="⚖️", key=keys.experiment_open_button(experiment.id, "prompts")
+        ):
+            experiment_widgets.open_on_page(experiment.id)
 
 
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:

@@ -6,6 +6,7 @@ scenario's path or reading coverage never runs anything again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from support_agent.scenarios import (
 from support_agent.scenarios.coverage import describe_edge
 from support_agent.ui import keys, runtime
 from support_agent.ui.text import escape_markdown
+from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
@@ -63,9 +65,29 @@ def load() -> list[Scenario]:
     return scenarios
 
 
-def _set_boxes(names: list[str], value: bool) -> None:
+@dataclass(frozen=True)
+class PickerKeys:
+    """The session keys of one page's scenario picker (each page keeps its own choice)."""
+
+    chosen: str  # the chosen names, kept apart from the checkboxes
+    known: str  # the names offered last time
+    box: Callable[[str], str]  # scenario name -> its checkbox
+    select_all: Callable[[str], str]  # workflow -> its "Select all" button
+    clear: Callable[[str], str]  # workflow -> its "Clear" button
+
+
+SCENARIOS_PAGE = PickerKeys(
+    keys.SCENARIOS_PICK,
+    keys.SCENARIOS_KNOWN,
+    keys.scenario_box,
+    keys.scenarios_select_all,
+    keys.scenarios_clear,
+)
+
+
+def _set_boxes(box: Callable[[str], str], names: list[str], value: bool) -> None:
     for name in names:
-        st.session_state[keys.scenario_box(name)] = value
+        st.session_state[box(name)] = value
 
 
 def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
@@ -86,24 +108,24 @@ def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
     return head + (" — " + " · ".join(parts) if len(parts) > 1 else "")
 
 
-def picker(scenarios: list[Scenario]) -> list[Scenario]:
+def picker(scenarios: list[Scenario], k: PickerKeys = SCENARIOS_PAGE) -> list[Scenario]:
     """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
     summary of the selection (all of them at first); returns the chosen ones, in file order.
 
     A multiselect showed the choice as chips, cut off past a dozen long names; here each name
-    is on its own line and the count is always in view.
+    is on its own line and the count is always in view. `k` names the page's own keys.
     """
     state = st.session_state
-    known = state.get(keys.SCENARIOS_KNOWN, set())
-    # The choice is kept under SCENARIOS_PICK as well as in the checkboxes: Streamlit drops a
+    known = state.get(k.known, set())
+    # The choice is kept under `k.chosen` as well as in the checkboxes: Streamlit drops a
     # widget's state when a run doesn't draw it (another page), and the choice must survive.
-    kept = state.get(keys.SCENARIOS_PICK)
+    kept = state.get(k.chosen)
     kept = set(kept) if isinstance(kept, (set, list, tuple)) else set()
     for s in scenarios:
-        state.setdefault(keys.scenario_box(s.name), s.name in kept or s.name not in known)
-    state[keys.SCENARIOS_KNOWN] = {s.name for s in scenarios}
-    chosen = [s for s in scenarios if state[keys.scenario_box(s.name)]]
-    state[keys.SCENARIOS_PICK] = {s.name for s in chosen}
+        state.setdefault(k.box(s.name), s.name in kept or s.name not in known)
+    state[k.known] = {s.name for s in scenarios}
+    chosen = [s for s in scenarios if state[k.box(s.name)]]
+    state[k.chosen] = {s.name for s in chosen}
 
     st.markdown(selection_summary(chosen, scenarios))
     if not scenarios:
@@ -121,24 +143,24 @@ def picker(scenarios: list[Scenario]) -> list[Scenario]:
                 buttons = st.container(horizontal=True)
                 buttons.button(
                     "Select all",
-                    key=keys.scenarios_select_all(name),
+                    key=k.select_all(name),
                     type="tertiary",
                     icon="☑️",
                     on_click=_set_boxes,
-                    args=(names, True),
+                    args=(k.box, names, True),
                 )
                 buttons.button(
                     "Clear",
-                    key=keys.scenarios_clear(name),
+                    key=k.clear(name),
                     type="tertiary",
                     icon="⬜",
                     on_click=_set_boxes,
-                    args=(names, False),
+                    args=(k.box, names, False),
                 )
                 for s in of_it:
                     st.checkbox(
                         escape_markdown(s.name),
-                        key=keys.scenario_box(s.name),
+                        key=k.box(s.name),
                         help=escape_markdown(s.description) or None,
                     )
     return chosen
@@ -271,18 +293,39 @@ def path_view(run: Run) -> None:
     workflow = result.workflow
     chart, notes = st.columns([3, 2])
     with chart:
-        st.graphviz_chart(dot_source(workflow, result.final_state), width="stretch")
+        path_chart(workflow, result.final_state)
     with notes:
         if result.scenario.description:
             st.caption(escape_markdown(result.scenario.description))
-        steps = " → ".join(workflow.step(s).title for s in result.path)
-        st.markdown(f"**Path:** {escape_markdown(steps)}")
-        tools = ", ".join(dict.fromkeys(result.tools_called)) or "none"
-        st.markdown(f"**Tools called:** {escape_markdown(tools)}")
+        path_notes(workflow, result.path, result.tools_called)
         for reason in result.failures:
             st.error(escape_markdown(reason))
         if result.passed:
             st.success("Every expectation held.")
+
+
+def path_chart(workflow: Workflow, state: dict) -> None:
+    """The state machine with the path `state` took drawn on it (the Scenarios and
+    Experiments pages draw results the same way)."""
+    st.graphviz_chart(dot_source(workflow, state), width="stretch")
+
+
+def path_words(workflow: Workflow, path: list[str]) -> str:
+    """`Warranty verification → Issue classification` (a step no longer declared by its name)."""
+    titles = []
+    for name in path:
+        try:
+            titles.append(workflow.step(name).title)
+        except KeyError:
+            titles.append(name)
+    return " → ".join(titles)
+
+
+def path_notes(workflow: Workflow, path: list[str], tools: list[str]) -> None:
+    """The path in words and the tools called, beside a `path_chart`."""
+    st.markdown(f"**Path:** {escape_markdown(path_words(workflow, path))}")
+    called = ", ".join(dict.fromkeys(tools)) or "none"
+    st.markdown(f"**Tools called:** {escape_markdown(called)}")
 
 
 def coverage_view(run: Run) -> None:

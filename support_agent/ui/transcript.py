@@ -19,13 +19,13 @@ from support_agent.engine import (
     is_store_error,
 )
 from support_agent.guardrails import TITLES
-from support_agent.history import ChatItem
+from support_agent.history import ChatItem, ToolUse
 from support_agent.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
 from support_agent.ui import keys, runtime
 from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
 from support_agent.ui.keys import SHOW_EARLIER_BUTTON
 from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream, when
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_decision
 
 AGENT_AVATAR = "🎧"
 SUMMARY_AVATAR = "📝"
@@ -93,7 +93,9 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                     text = next(texts, "")
                     if text:
                         st.markdown(inert_markdown(text))
-                    _saved_tool(workflow, use.name, use.args, use.result, use.ok)
+                    _saved_tool(workflow, use)
+                    if use.decision:
+                        decision_line(use.decision)
                     if use.id in tickets:
                         ticket_card(tickets[use.id])
                     if use.transition:
@@ -193,12 +195,23 @@ def _tool_details(name: str, args: dict, result: str | None) -> None:
         st.text(result)
 
 
-def _saved_tool(workflow: Workflow, name: str, args: dict, result: str | None, ok: bool) -> None:
+def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
     # A finished call is an expander, not st.status: each st.status sleeps 50 ms
     # on every rerun (Streamlit 1.67), which made long conversations slow to redraw.
-    icon = ":material/check_circle:" if ok and result is not None else ":material/error:"
-    with st.expander(_tool_title(workflow, name), icon=icon, expanded=False):
-        _tool_details(name, args, result)
+    title = _tool_title(workflow, use.name)
+    if use.rejected:
+        icon, title = ":material/block:", f"{title} — not done"
+    elif use.result is None:  # a gated call waiting for a person's decision
+        icon, title = ":material/pending:", f"{title} — waiting for approval"
+    else:
+        icon = ":material/check_circle:" if use.ok else ":material/error:"
+    with st.expander(title, icon=icon, expanded=False):
+        _tool_details(use.name, use.args, use.result)
+
+
+def decision_line(record: dict) -> None:
+    """A person's decision on the call above it, in the history's words."""
+    st.markdown(f"✋ {escape_markdown(record.get('reason', ''))}")
 
 
 def _tool_box(workflow: Workflow, name: str, args: dict, result: str | None, ok: bool):
@@ -268,6 +281,10 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                     box.update(state="complete" if event.ok else "error")
                 if event.ok and event.name == HUMAN_TOOL:
                     _ticket_slot(event.id)
+            elif isinstance(event, Transition) and is_decision(event.record):
+                decision_line(event.record)
+                if on_transition:
+                    on_transition(event)
             elif isinstance(event, Transition):
                 _transition_line(workflow, event.target, event.reason)
                 if on_transition:

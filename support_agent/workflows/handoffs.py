@@ -16,9 +16,9 @@ from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Handoffs, Move, Step, TransitionLog, Workflow
+from support_agent.workflow import Handoffs, Move, RunContext, Step, TransitionLog, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
-from support_agent.workflows.human import escalate_to_human
+from support_agent.workflows.human import HAND_OVER, escalate_to_human
 
 # --- State ---------------------------------------------------------------------------
 
@@ -43,7 +43,7 @@ class HandoffsState(AgentState):
 
 
 @tool
-def transfer_to_support(runtime: ToolRuntime[None, HandoffsState]) -> Command:
+def transfer_to_support(runtime: ToolRuntime[RunContext, HandoffsState]) -> Command:
     """Transfer the conversation to the support agent.
 
     Use when the customer asks about technical issues, troubleshooting, or account
@@ -57,7 +57,7 @@ def transfer_to_support(runtime: ToolRuntime[None, HandoffsState]) -> Command:
 
 
 @tool(parse_docstring=True)
-def transfer_to_sales(reason: str, runtime: ToolRuntime[None, HandoffsState]) -> Command:
+def transfer_to_sales(reason: str, runtime: ToolRuntime[RunContext, HandoffsState]) -> Command:
     """Transfer the conversation to the sales agent.
 
     Use when the customer asks about pricing, purchasing, or product availability.
@@ -137,6 +137,7 @@ HANDOFFS = Workflow(
     },
     tool_labels={"escalate_to_human": "handed over to a person"},
     facts=(),
+    approvals=(HAND_OVER,),
     offline_rules=HANDOFFS_RULES,
     starters=(
         (

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from langchain.tools import tool
 
+from support_agent.workflow import Approval
+
 
 @tool
 def escalate_to_human(reason: str) -> str:
     """Escalate the case to a human specialist: the customer asked for a person, or needs one."""
     return f"Escalating to human support. Reason: {reason}"
+
+
+# When a workflow's approvals are on, a person confirms the hand-over first and
+# may reword its reason (what the ticket says).
+HAND_OVER = Approval("escalate_to_human", "Hand this case over to a person?", editable="reason")

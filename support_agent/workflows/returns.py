@@ -19,8 +19,8 @@ from langchain.tools import ToolRuntime, tool
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
-from support_agent.workflow import Fact, Move, Step, TransitionLog, Workflow
-from support_agent.workflows.human import escalate_to_human
+from support_agent.workflow import Approval, Fact, Move, RunContext, Step, TransitionLog, Workflow
+from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -56,7 +56,7 @@ def _answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) 
 
 
 @tool
-def record_order(order_id: str, runtime: ToolRuntime[None, ReturnsState]) -> Command:
+def record_order(order_id: str, runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Record the order number (5 to 10 digits) and move on to the eligibility check."""
     digits = re.sub(r"\D", "", order_id)
     if not 5 <= len(digits) <= 10:
@@ -71,7 +71,7 @@ def record_order(order_id: str, runtime: ToolRuntime[None, ReturnsState]) -> Com
 
 @tool
 def record_eligibility(
-    status: EligibilityStatus, reason: str, runtime: ToolRuntime[None, ReturnsState]
+    status: EligibilityStatus, reason: str, runtime: ToolRuntime[RunContext, ReturnsState]
 ) -> Command:
     """Record whether the return is eligible under the returns policy, with the reason in a few
     words, and move on to the refund or exchange."""
@@ -93,7 +93,7 @@ def note_delivery(delivered: Delivered) -> str:
 
 
 @tool
-def go_back_to_order(runtime: ToolRuntime[None, ReturnsState]) -> Command:
+def go_back_to_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Go back to the order lookup: the customer gave the wrong order number."""
     return RETURNS.move(
         runtime,
@@ -106,7 +106,7 @@ def go_back_to_order(runtime: ToolRuntime[None, ReturnsState]) -> Command:
 
 
 @tool
-def go_back_to_eligibility(runtime: ToolRuntime[None, ReturnsState]) -> Command:
+def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Go back to the eligibility check: the customer corrected when the order arrived or the
     item's condition."""
     return RETURNS.move(
@@ -145,14 +145,14 @@ def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") ->
 
 
 @tool
-def issue_refund(runtime: ToolRuntime[None, ReturnsState]) -> Command:
+def issue_refund(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Refund an eligible order to the original payment method and email a prepaid return
     label."""
     return _settle(runtime, "refund")
 
 
 @tool
-def arrange_exchange(replacement: str, runtime: ToolRuntime[None, ReturnsState]) -> Command:
+def arrange_exchange(replacement: str, runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Arrange an exchange for an eligible order: the replacement (the same item, or another
     size or colour) and a prepaid return label for the original."""
     return _settle(runtime, "exchange", replacement)
@@ -278,6 +278,11 @@ RETURNS = Workflow(
         "arrange_exchange": "exchange arranged",
         "escalate_to_human": "handed over to a person",
     },
+    approvals=(
+        Approval("issue_refund", "Refund this order?"),
+        Approval("arrange_exchange", "Send this replacement?", editable="replacement"),
+        HAND_OVER,
+    ),
     offline_rules=RETURNS_RULES,
     starters=(
         ("Headphones, unused (refund)", "Hi, I want to return my headphones"),

@@ -14,8 +14,8 @@ from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Fact, Move, Step, TransitionLog, Workflow
-from support_agent.workflows.human import escalate_to_human
+from support_agent.workflow import Fact, Move, RunContext, Step, TransitionLog, Workflow
+from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -41,7 +41,7 @@ class SupportState(AgentState):
 
 @tool
 def record_warranty_status(
-    status: WarrantyStatus, runtime: ToolRuntime[None, SupportState]
+    status: WarrantyStatus, runtime: ToolRuntime[RunContext, SupportState]
 ) -> Command:
     """Record the customer's warranty status and move on to issue classification."""
     return SUPPORT.move(
@@ -53,7 +53,9 @@ def record_warranty_status(
 
 
 @tool
-def record_issue_type(issue_type: IssueType, runtime: ToolRuntime[None, SupportState]) -> Command:
+def record_issue_type(
+    issue_type: IssueType, runtime: ToolRuntime[RunContext, SupportState]
+) -> Command:
     """Record the type of issue (hardware or software) and move on to resolution."""
     return SUPPORT.move(
         runtime,
@@ -70,7 +72,7 @@ def provide_solution(solution: str) -> str:
 
 
 @tool
-def go_back_to_warranty(runtime: ToolRuntime[None, SupportState]) -> Command:
+def go_back_to_warranty(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the warranty verification step to correct the warranty status."""
     return SUPPORT.move(
         runtime,
@@ -80,7 +82,7 @@ def go_back_to_warranty(runtime: ToolRuntime[None, SupportState]) -> Command:
 
 
 @tool
-def go_back_to_classification(runtime: ToolRuntime[None, SupportState]) -> Command:
+def go_back_to_classification(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the issue classification step to correct the issue type."""
     return SUPPORT.move(
         runtime,
@@ -90,7 +92,7 @@ def go_back_to_classification(runtime: ToolRuntime[None, SupportState]) -> Comma
 
 
 @tool
-def start_new_case(runtime: ToolRuntime[None, SupportState]) -> Command:
+def start_new_case(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Start a new case for a different problem or device: clear the recorded facts."""
     return SUPPORT.move(
         runtime,
@@ -220,6 +222,7 @@ SUPPORT = Workflow(
         "provide_solution": "solution given",
         "escalate_to_human": "handed over to a person",
     },
+    approvals=(HAND_OVER,),
     offline_rules=SUPPORT_RULES,
     starters=(
         ("Cracked screen (the tutorial)", "Hi, my phone screen is cracked"),

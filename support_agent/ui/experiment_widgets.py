@@ -1,0 +1,434 @@
+"""Experiments page widgets: choose two arms and scenarios, run both, compare side by side.
+
+Comparing prompt versions runs the sidebar's model on both sides, with one prompt
+set to a different version; comparing models runs the active prompts on the
+sidebar's model (A) and another (B). Results name the arms as people know them
+(`v4 · shorter greeting`, `offline demo model`). Customer and model text is shown
+through `escape_markdown` or data frames, never as Markdown or HTML of its own.
+
+Who keeps what: the operator's runs are kept (the Prompts page lists them beside
+the versions, for every visitor); another visitor's run is shown in their session
+only, since keeping it would change what everyone sees.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from support_agent.engine import describe_failure
+from support_agent.experiments import DEFAULT_LABEL, Arm, Comparison, Experiment, run_experiment
+from support_agent.middleware.step_config import tool_key
+from support_agent.models import BASE_URL_ENV, PROVIDERS, ModelConfigError
+from support_agent.models.providers import OFFLINE_PROVIDER, by_label
+from support_agent.prompt_versions import Version, is_tool_key, tool_name
+from support_agent.scenarios import Scenario
+from support_agent.ui import keys, runtime
+from support_agent.ui.model_picker import ModelChoice, configured
+from support_agent.ui.scenario_widgets import PickerKeys, path_chart, path_notes, picker
+from support_agent.ui.text import escape_markdown, when
+from support_agent.workflow import Workflow
+from support_agent.workflows import WORKFLOWS
+
+if TYPE_CHECKING:
+    from support_agent.ui.app_context import Context
+
+PICKER = PickerKeys(
+    keys.EXPERIMENTS_PICK,
+    keys.EXPERIMENTS_KNOWN,
+    keys.experiment_box,
+    keys.experiments_select_all,
+    keys.experiments_clear,
+)
+PROMPT, MODEL = "prompt", "model"
+DEFAULT = "default"  # the option that stands for a prompt's built-in text
+PAST_SHOWN = 10
+
+OFFLINE_PROMPTS = (
+    "**Comparing prompt versions needs a real model.** The offline demo model follows "
+    "built-in rules and ignores prompts, so both sides would answer alike. Pick a real model "
+    "under **Model** in the sidebar, or compare **two models** instead: the offline model "
+    "against a provider."
+)
+NOT_KEPT = (
+    "This run is shown to you only and was not kept: kept experiments are listed beside the "
+    "prompt versions for everyone, so only the operator's runs are kept."
+)
+
+
+# --- What differs --------------------------------------------------------------------------
+
+
+def choose_what(ctx: Context) -> str:
+    """Two prompt versions or two models (a real model starts on versions, the offline one
+    on models, since with it versions can't differ)."""
+    st.session_state.setdefault(keys.EXPERIMENTS_WHAT, MODEL if ctx.model.offline else PROMPT)
+    return st.radio(
+        "What differs between A and B",
+        [PROMPT, MODEL],
+        format_func=lambda v: "📝 Two versions of a prompt" if v == PROMPT else "🧠 Two models",
+        horizontal=True,
+        key=keys.EXPERIMENTS_WHAT,
+    )
+
+
+def _key_title(workflow: Workflow, key: str) -> str:
+    if is_tool_key(key):
+        return f"🔧 {tool_name(key)} (tool description)"
+    return f"📝 {workflow.step(key).title} (prompt)"
+
+
+def _default_pair(saved: list[Version], active: Version | None) -> tuple[str, str]:
+    """A: the active version (or the default); B: the newest other one."""
+    a = active.id if active else DEFAULT
+    others = [v.id for v in reversed(saved) if v.id != a]
+    b = others[0] if others else DEFAULT
+    return a, b
+
+
+def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version | None] | None:
+    """Workflow, prompt and the A / B versions (None: the default); None when there is
+    nothing to compare yet."""
+    names = list(WORKFLOWS)
+    st.session_state.setdefault(keys.EXPERIMENTS_WORKFLOW, ctx.workflow)
+    left, right = st.columns(2)
+    name = left.selectbox(
+        "Workflow",
+        names,
+        format_func=lambda n: WORKFLOWS[n].title,
+        key=keys.EXPERIMENTS_WORKFLOW,
+    )
+    workflow = WORKFLOWS[name]
+    options = [
+        key
+        for step in workflow.steps
+        for key in [step.name, *(tool_key(t.name) for t in step.tools)]
+    ]
+    key = right.selectbox(
+        "Prompt",
+        list(dict.fromkeys(options)),  # a tool offered at several steps is listed once
+        format_func=lambda k: _key_title(workflow, k),
+        key=keys.experiments_key(name),
+    )
+    versions = ctx.store.prompts
+    saved = versions.versions(name, key)
+    if not saved:
+        st.info(
+            "This prompt has no saved versions yet: save one on the **Prompts** page, then "
+            "compare it with the default here.",
+            icon="📝",
+        )
+        return None
+    active = versions.active(name, key)
+    by_id = {v.id: v for v in saved}
+    choices = [DEFAULT, *(v.id for v in reversed(saved))]
+
+    def shown(option: str) -> str:
+        label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
+        is_active = (active.id if active else DEFAULT) == option
+        return f"{label} (active)" if is_active else label
+
+    first, second = _default_pair(saved, active)
+    a_col, b_col = st.columns(2)
+    picked = []
+    for column, side, start in ((a_col, "a", first), (b_col, "b", second)):
+        state_key = keys.experiments_version(side, name, key)
+        if st.session_state.get(state_key) not in choices:
+            st.session_state[state_key] = start
+        picked.append(
+            column.selectbox(
+                f"{side.upper()}: version",
+                choices,
+                format_func=shown,
+                key=state_key,
+            )
+        )
+    a, b = (None if p == DEFAULT else by_id[p] for p in picked)
+    if picked[0] == picked[1]:
+        st.warning("A and B are the same version: pick two different ones.", icon="⚖️")
+        return None
+    return workflow, key, a, b
+
+
+def _default_b(ctx: Context) -> str:
+    """B's provider at first: the offline model against a real one, or the other way round."""
+    if not ctx.model.offline:
+        return OFFLINE_PROVIDER.label
+    start = configured()
+    if not start.provider.offline:
+        return start.provider.label
+    return next(p.label for p in PROVIDERS if p.needs_base_url and p.prefix == "openai")
+
+
+def pick_model_b(ctx: Context) -> ModelChoice:
+    """B's model: a provider, its model name and (for a server) its URL.
+
+    Its key is the operator's (environment or secrets.toml, sent only where the model
+    picker would send it), or the one typed in the sidebar for the same provider.
+    """
+    st.markdown(f"**A:** {escape_markdown(ctx.model.shown)} (the sidebar's model)")
+    st.session_state.setdefault(keys.EXPERIMENTS_B_PROVIDER, _default_b(ctx))
+    columns = st.columns(3)
+    label = columns[0].selectbox(
+        "B: model", [p.label for p in PROVIDERS], key=keys.EXPERIMENTS_B_PROVIDER
+    )
+    provider = by_label(label)
+    if provider.offline:
+        return ModelChoice(provider.spec(""))
+    name_key, url_key = keys.experiments_b_name(label), keys.experiments_b_url(label)
+    st.session_state.setdefault(name_key, provider.default_model)
+    name = columns[1].text_input("B: model name", key=name_key)
+    base_url = None
+    if provider.needs_base_url:
+        fallback = os.environ.get(BASE_URL_ENV) or provider.default_base_url or ""
+        st.session_state.setdefault(url_key, fallback)
+        base_url = columns[2].text_input("B: base URL", key=url_key)
+    sidebar = by_label(st.session_state.get(keys.MODEL_LABEL, ""))
+    typed = (
+        st.session_state.get(keys.MODEL_API_KEY) if sidebar.key_var == provider.key_var else None
+    )
+    return ModelChoice(
+        provider.spec(name or provider.default_model),
+        base_url=base_url or None,
+        api_key=typed or None,
+        operator_key=runtime.secret(provider.key_var) if provider.key_var else None,
+    )
+
+
+# --- Running ---------------------------------------------------------------------------------
+
+
+def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
+    """The Scenarios page's picker with this page's own choice (one workflow's scenarios
+    when a prompt of that workflow is compared)."""
+    if workflow is not None:
+        scenarios = [s for s in scenarios if s.workflow == workflow.name]
+    return picker(scenarios, PICKER)
+
+
+Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run is pressed
+
+
+def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
+    """The A / B pickers for `what` differs: the workflow the scenarios must belong to (None:
+    any), and how to build the arms (None: nothing can run yet, and the page says why)."""
+    if what == MODEL:
+        b = pick_model_b(ctx)
+        if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):
+            st.warning("A and B are the same model: pick another one for B.", icon="⚖️")
+            return None, None
+        st.caption("Both sides read the active prompt versions.")
+        return None, lambda: arms_for_models(ctx, b)
+    if ctx.model.offline:
+        st.warning(OFFLINE_PROMPTS, icon="🤖")
+    else:
+        st.markdown(f"**Model, both sides:** {escape_markdown(ctx.model.shown)} (the sidebar's)")
+    picked = pick_versions(ctx)
+    workflow = WORKFLOWS[st.session_state[keys.EXPERIMENTS_WORKFLOW]]
+    if picked is None or ctx.model.offline:
+        return workflow, None
+    return workflow, lambda: arms_for_versions(ctx, picked)
+
+
+def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
+    """Run both arms on the chosen scenarios with a progress bar; keep the operator's run."""
+    count = len(chosen)
+    label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
+    if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
+        return
+    assert arms is not None  # the button is disabled without them
+    bar = st.progress(0.0, text="Starting…")
+
+    def started(side: str, index: int, scenario: Scenario) -> None:
+        done = index + (count if side == "b" else 0)
+        bar.progress(
+            done / (2 * count),
+            text=f"Running {index + 1} of {count} on {side.upper()}… "
+            f"({escape_markdown(scenario.name)})",
+        )
+
+    try:
+        experiment = run_experiment(chosen, *arms(), on_start=started)
+    except ModelConfigError as exc:
+        bar.empty()
+        st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
+        return
+    bar.empty()
+    st.session_state.pop(keys.EXPERIMENTS_OPEN, None)
+    if ctx.operator:
+        try:
+            experiment = ctx.store.experiments.save(experiment, ctx.owner)
+        except Exception as exc:  # noqa: BLE001 - the run is shown; only keeping it failed
+            st.warning(
+                "The results are below but could not be kept: " + describe_failure(exc).message,
+                icon="🛑",
+            )
+    st.session_state[keys.EXPERIMENTS_RUN] = experiment
+
+
+def arms_for_versions(
+    ctx: Context, picked: tuple[Workflow, str, Version | None, Version | None]
+) -> tuple[Arm, Arm]:
+    """The sidebar's model on both sides, reading version A or B of one prompt.
+    Raises `ModelConfigError`."""
+    workflow, key, a, b = picked
+    model = runtime.chat_model(ctx.model)
+    versions = ctx.store.prompts
+    return tuple(
+        Arm.for_version(versions, workflow.name, key, v, ctx.model.spec, model) for v in (a, b)
+    )
+
+
+def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
+    """The sidebar's model (A) and `b`, both reading the active prompts.
+    Raises `ModelConfigError`."""
+    base = ctx.store.prompts.source()
+    return (
+        Arm(ctx.model.shown, ctx.model.spec, base=base, chat_model=runtime.chat_model(ctx.model)),
+        Arm(b.shown, b.spec, base=base, chat_model=runtime.chat_model(b)),
+    )
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+def shown_experiment(ctx: Context) -> Experiment | None:
+    """The kept experiment opened from the list, else this session's last run."""
+    opened = st.session_state.get(keys.EXPERIMENTS_OPEN)
+    latest = st.session_state.get(keys.EXPERIMENTS_RUN)
+    if opened:
+        found = ctx.store.experiments.get(opened)
+        if found is not None:
+            if latest is not None and latest.id != found.id:  # a visitor's run isn't listed
+                st.button("Back to my latest run", icon="↩️", on_click=_open, args=(None,))
+            return found
+        st.session_state.pop(keys.EXPERIMENTS_OPEN, None)
+        st.warning("That experiment is no longer kept.", icon="🗑️")
+    return latest
+
+
+def _arm_words(arm: dict) -> str:
+    what = escape_markdown(arm["label"])
+    if arm.get("key"):
+        model = "offline demo model" if arm["model"] == "offline" else arm["model"]
+        return f"{what} of `{arm['workflow']}/{arm['key']}` on {escape_markdown(model)}"
+    return what
+
+
+def summary(ctx: Context, experiment: Experiment) -> None:
+    """The summary sentence at the top: a warning when B loses a scenario A passes, or a
+    model failed; what each side ran; whether it was kept."""
+    text = escape_markdown(experiment.summary())
+    worse = experiment.regressions or experiment.problems()
+    (st.warning if worse else st.success)(text, icon="⚖️")
+    for problem in experiment.problems():
+        st.error(escape_markdown(problem), icon="🔌")
+    st.caption(f"**A:** {_arm_words(experiment.a)} · **B:** {_arm_words(experiment.b)}")
+    if experiment.created_at:
+        st.caption(f"Kept {when(experiment.created_at)}.")
+    elif ctx.operator:
+        st.caption("Not kept: the store did not answer when this run ended.")
+    else:
+        st.caption(NOT_KEPT)
+
+
+def _mark(passed: bool) -> str:
+    return "✅ passes" if passed else "❌ fails"
+
+
+def table(experiment: Experiment) -> None:
+    """One row per scenario: A and B side by side, and what changed."""
+    rows = [
+        {
+            "Scenario": c.scenario,
+            "Workflow": c.workflow,
+            "A": _mark(c.a.passed),
+            "B": _mark(c.b.passed),
+            "What changed": c.change(),
+        }
+        for c in sorted(experiment.comparisons, key=lambda c: not c.result_differs)
+    ]
+    a, b = experiment.labels
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "A": st.column_config.TextColumn(width=90, help=a),
+            "B": st.column_config.TextColumn(width=90, help=b),
+        },
+    )
+
+
+def _side(comparison: Comparison, side: str, label: str, workflow: Workflow) -> None:
+    result = getattr(comparison, side)
+    st.markdown(f"**{side.upper()}: {escape_markdown(label)}** — {_mark(result.passed)}")
+    path_chart(workflow, comparison.drawable(result))
+    path_notes(workflow, result.path, result.tools)
+    if result.reason:
+        st.error(escape_markdown(result.reason))
+
+
+def differences(experiment: Experiment) -> None:
+    """Per scenario that differs: both paths on the diagram and the replies that differ."""
+    differing = [c for c in experiment.comparisons if c.differs]
+    if not differing:
+        st.caption("Every scenario went the same way on A and B, reply for reply.")
+        return
+    a_label, b_label = experiment.labels
+    for comparison in differing:
+        workflow = comparison.flow
+        title = f"{comparison.scenario} — {comparison.change()}"
+        with st.expander(escape_markdown(title), icon="🔍"):
+            if workflow is None:
+                st.warning(f"The workflow {comparison.workflow} is no longer part of the app.")
+                continue
+            left, right = st.columns(2)
+            with left:
+                _side(comparison, "a", a_label, workflow)
+            with right:
+                _side(comparison, "b", b_label, workflow)
+            replies = comparison.differing_replies()
+            if replies:
+                st.markdown("**Replies that differ**")
+            for number, said, a, b in replies:
+                st.markdown(f"Turn {number} · customer: {escape_markdown(said)}")
+                left, right = st.columns(2)
+                left.markdown(escape_markdown(a) if a else "_(no reply)_")
+                right.markdown(escape_markdown(b) if b else "_(no reply)_")
+
+
+def _open(experiment_id: str | None) -> None:
+    st.session_state[keys.EXPERIMENTS_OPEN] = experiment_id
+
+
+def past(ctx: Context) -> None:
+    """The latest kept experiments, each one click from being shown above."""
+    kept = ctx.store.experiments.recent(PAST_SHOWN)
+    if not kept:
+        st.caption("No experiments kept yet.")
+        return
+    opened = st.session_state.get(keys.EXPERIMENTS_OPEN)
+    for experiment in kept:
+        line, button = st.columns([6, 1], vertical_alignment="center")
+        mark = " · **shown above**" if experiment.id == opened else ""
+        line.markdown(
+            f"{when(experiment.created_at)} — {escape_markdown(experiment.summary())}{mark}"
+        )
+        button.button(
+            "Open",
+            key=keys.experiment_open_button(experiment.id, "experiments"),
+            icon="📂",
+            on_click=_open,
+            args=(experiment.id,),
+            disabled=experiment.id == opened,
+        )
+
+
+def open_on_page(experiment_id: str) -> None:
+    """Show a kept experiment on the Experiments page (from another page)."""
+    st.session_state[keys.EXPERIMENTS_OPEN] = experiment_id
+    st.switch_page("app_pages/experiments.py")

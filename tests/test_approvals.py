@@ -1,0 +1,369 @@
+"""Human approval: gated tools pause for a person, who approves, edits or rejects.
+
+Engine level first (every workflow, the recorded decision, what a paused
+conversation refuses, restarts and PostgreSQL), then the chat page and the
+Tickets page in AppTest. The browser test is in test_browser_approvals.py.
+"""
+
+import pytest
+from langchain_core.messages import ToolMessage
+from streamlit.testing.v1 import AppTest
+
+from support_agent.builders import build_graph
+from support_agent.diagram import dot_source, path_of
+from support_agent.engine import (
+    Error,
+    ToolCall,
+    Transition,
+    TurnEnd,
+    decide,
+    new_thread_id,
+    run_turn,
+    thread_config,
+    waiting_approval,
+)
+from support_agent.errors import Cause, Kind
+from support_agent.handoffs import transfers_this_turn
+from support_agent.history import transcript
+from support_agent.scenarios.runner import path_taken
+from support_agent.storage import open_store
+from support_agent.workflow import is_decision
+from support_agent.workflows import WORKFLOWS
+from tests.test_app import send, start
+from tests.test_tickets import app_url, cards, click, tickets_in, visitor  # noqa: F401
+
+PERSON = "I want to talk to a real person please"
+# Per workflow: turns that reach a gated tool, and the tool.
+TO_THE_GATE = {
+    "support": (["My phone is under warranty", PERSON], "escalate_to_human"),
+    "handoffs": (["I can't log in to my account", PERSON], "escalate_to_human"),
+    "returns": (
+        ["I want to return order 123456", "It arrived last week and is unused", "Refund please"],
+        "issue_refund",
+    ),
+}
+
+
+class Paused:
+    """A conversation of `workflow` driven to its gate with approvals on."""
+
+    def __init__(self, workflow: str, checkpointer=None, thread_id: str | None = None):
+        self.workflow = WORKFLOWS[workflow]
+        self.graph = build_graph(workflow, "offline", checkpointer)
+        self.thread_id = thread_id or new_thread_id()
+
+    def say(self, text: str, *, approvals: bool = True) -> list:
+        return list(
+            run_turn(
+                self.graph, self.workflow, self.thread_id, text, stream_tokens=False,
+                approvals=approvals,
+            )
+        )  # fmt: skip
+
+    def to_the_gate(self) -> TurnEnd:
+        turns, _tool = TO_THE_GATE[self.workflow.name]
+        for text in turns:
+            events = self.say(text)
+        assert isinstance(events[-1], TurnEnd)
+        return events[-1]
+
+    def decide(self, decision: str, text: str = "") -> list:
+        request = waiting_approval(self.graph, self.workflow, self.thread_id)
+        assert request is not None
+        return list(
+            decide(self.graph, self.workflow, self.thread_id, request, decision, text,
+                   stream_tokens=False)
+        )  # fmt: skip
+
+    @property
+    def state(self) -> dict:
+        return dict(self.graph.get_state(thread_config(self.thread_id)).values)
+
+
+def results(state: dict, tool: str) -> list[ToolMessage]:
+    return [m for m in state["messages"] if isinstance(m, ToolMessage) and m.name == tool]
+
+
+def replies(events: list) -> str:
+    return " ".join(e.text for e in events if hasattr(e, "text") and not hasattr(e, "kind"))
+
+
+# --- Engine level ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(WORKFLOWS))
+def test_with_approvals_off_the_gated_tool_runs_at_once(name):
+    talk = Paused(name)
+    turns, tool = TO_THE_GATE[name]
+    for text in turns:
+        events = talk.say(text, approvals=False)
+    assert events[-1].waiting is None
+    assert [m.status for m in results(talk.state, tool)] == ["success"]
+
+
+@pytest.mark.parametrize("name", list(WORKFLOWS))
+def test_a_gated_tool_waits_and_an_approval_runs_it_and_is_recorded(name):
+    talk = Paused(name)
+    end = talk.to_the_gate()
+    tool = TO_THE_GATE[name][1]
+    assert end.waiting is not None and end.waiting.tool == tool
+    assert end.waiting.question == talk.workflow.approval(tool).question
+    assert results(talk.state, tool) == []  # not run yet
+    step, turn = talk.workflow.current(talk.state), len(TO_THE_GATE[name][0])
+
+    events = talk.decide("approve")
+    assert isinstance(events[-1], TurnEnd) and events[-1].waiting is None
+    [decision] = [e for e in events if isinstance(e, Transition)]
+    assert decision.record["decision"] == "approve" and is_decision(decision.record)
+    assert (decision.source, decision.target, decision.turn) == (step, step, turn)
+    assert not [e for e in events if isinstance(e, ToolCall)]  # shown once, before the pause
+    state = talk.state
+    assert [m.status for m in results(state, tool)] == ["success"]
+    assert state["transitions"][-1]["reason"] == (
+        f"{talk.workflow.approval(tool).question} Approved by a person"
+    )
+    # The decision is history, not a move: paths, coverage and transfer counts ignore it.
+    assert path_taken(talk.workflow, state)[-1] == step
+    assert (step, step, tool) not in path_of(talk.workflow, state)[1]
+    assert waiting_approval(talk.graph, talk.workflow, talk.thread_id) is None
+
+
+def test_a_graph_of_agents_does_not_count_a_decision_as_a_transfer():
+    talk = Paused("handoffs")
+    talk.to_the_gate()
+    talk.decide("approve")
+    state = talk.state
+    assert [r for r in state["transitions"] if is_decision(r)][0]["turn"] == state["turn"]
+    assert transfers_this_turn(state) == 0
+
+
+def test_an_edited_reason_is_what_the_tool_runs_with_and_what_the_ticket_says(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        talk = Paused("support", store.checkpointer)
+        talk.to_the_gate()
+        events = talk.decide("edit", "Wants a quote for a paid repair")
+        state = events[-1].state
+        assert "Wants a quote for a paid repair" in results(state, "escalate_to_human")[0].text
+        record = state["transitions"][-1]
+        assert (
+            record["decision"] == "edit" and record["edited"] == "Wants a quote for a paid repair"
+        )
+        assert "with the reason changed to “Wants a quote for a paid repair”" in record["reason"]
+        [ticket] = store.tickets.open_for_turn(talk.workflow, talk.thread_id, "local", state)
+        assert ticket.reason == "Wants a quote for a paid repair"
+    finally:
+        store.close()
+
+
+def test_an_edit_that_changes_nothing_is_an_approval_and_an_empty_one_is_refused():
+    talk = Paused("support")
+    end = talk.to_the_gate()
+    refused = talk.decide("edit", "   ")
+    assert isinstance(refused[-1], Error) and refused[-1].kind == Kind.INPUT
+    assert waiting_approval(talk.graph, talk.workflow, talk.thread_id) == end.waiting
+    talk.decide("edit", end.waiting.editable_value)
+    assert talk.state["transitions"][-1]["decision"] == "approve"
+
+
+def test_a_rejection_runs_nothing_opens_no_ticket_and_the_agent_says_so(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        talk = Paused("returns", store.checkpointer)
+        talk.to_the_gate()
+        events = talk.decide("reject", "The box was opened; ask for photos first")
+        state = events[-1].state
+        [result] = results(state, "issue_refund")
+        assert result.status == "error"  # LangChain's rejection: the refund never ran
+        assert state.get("resolution_choice") is None
+        said = replies(events)
+        assert "decided not to go ahead" in said and "ask for photos first" in said
+        assert state["transitions"][-1]["reason"] == (
+            "Refund this order? Rejected by a person: The box was opened; ask for photos first"
+        )
+        assert store.tickets.open_for_turn(talk.workflow, talk.thread_id, "local", state) == []
+        # The transcript marks the call as not done and shows the decision under it.
+        [use] = [u for item in transcript(state) for u in item.tools if u.name == "issue_refund"]
+        assert use.rejected and use.decision["decision"] == "reject"
+        # Earlier words don't ask for the refund again; a new request pauses again.
+        assert talk.say("ok thanks")[-1].waiting is None
+        again = talk.say("Please refund it")
+        assert again[-1].waiting is not None and again[-1].waiting.id != events[0].record["id"]
+    finally:
+        store.close()
+
+
+def test_a_paused_conversation_refuses_new_messages_and_stale_decisions():
+    talk = Paused("support")
+    end = talk.to_the_gate()
+    before = talk.state["messages"]
+    refused = talk.say("Hello? Is anyone there?")
+    assert len(refused) == 1 and refused[0].cause == Cause.AWAITING_APPROVAL
+    assert talk.state["messages"] == before  # nothing saved, no dangling tool call
+
+    talk.decide("approve")
+    stale = list(decide(talk.graph, talk.workflow, talk.thread_id, end.waiting, "reject"))
+    assert isinstance(stale[-1], Error) and stale[-1].kind == Kind.STATE
+    assert talk.state["transitions"][-1]["decision"] == "approve"  # the first decision stands
+    not_allowed = Paused("returns")
+    gate = not_allowed.to_the_gate()
+    wrong = list(decide(not_allowed.graph, not_allowed.workflow, not_allowed.thread_id,
+                        gate.waiting, "edit", "x"))  # fmt: skip
+    assert isinstance(wrong[-1], Error) and wrong[-1].kind == Kind.INPUT  # a refund has no text
+
+
+def test_the_diagram_draws_the_pause_and_each_decision():
+    talk = Paused("support")
+    talk.to_the_gate()
+    state = talk.state
+    [waiting] = loops(dot_source(talk.workflow, state, waiting="escalate_to_human"))
+    assert waiting.startswith("issue_classifier -> issue_classifier")
+    assert 'class="approval waiting"' in waiting and "style=dashed" in waiting
+    assert loops(dot_source(talk.workflow, state)) == []  # not waiting: nothing drawn
+    talk.decide("reject", "not needed")
+    [rejected] = loops(dot_source(talk.workflow, talk.state))
+    assert rejected.startswith('issue_classifier -> issue_classifier [label="✋ rejected"')
+    assert 'class="approval rejected"' in rejected
+    assert 'tooltip="Hand this case over to a person? Rejected by a person: not needed"' in rejected
+
+
+def loops(dot: str) -> list[str]:
+    """The DOT lines of edges from a step to itself: a person's decisions or a pause."""
+    lines = [line.strip() for line in dot.splitlines()]
+    return [line for line in lines if (parts := line.split(" -> ", 1))[1:]
+            and parts[1].split(" ", 1)[0] == parts[0]]  # fmt: skip
+
+
+def test_a_pause_survives_a_restart_and_is_decided_after_it(store_url):
+    store = open_store(store_url)
+    talk = Paused("support", store.checkpointer)
+    talk.to_the_gate()
+    store.approvals.set("support", True, "local")
+    store.close()
+
+    reopened = open_store(store_url)
+    try:
+        assert reopened.approvals.is_on("support") and not reopened.approvals.is_on("returns")
+        again = Paused("support", reopened.checkpointer, thread_id=talk.thread_id)
+        request = waiting_approval(again.graph, again.workflow, again.thread_id)
+        assert request is not None and request.tool == "escalate_to_human"
+        events = again.decide("approve")
+        assert isinstance(events[-1], TurnEnd)
+        assert [m.status for m in results(again.state, "escalate_to_human")] == ["success"]
+    finally:
+        reopened.close()
+
+
+def test_the_waiting_queue_lists_paused_conversations_by_owner(store_url):
+    one, two = open_store(store_url), open_store(store_url)  # two app servers, one database
+    try:
+        one.approvals.paused("t1", "r1", "support", "Hand this case over?", "browser:alice")
+        two.approvals.paused("t2", "r2", "returns", "Refund this order?", "browser:bob")
+        assert [w.thread_id for w in two.approvals.waiting()] == ["t1", "t2"]
+        assert [w.thread_id for w in one.approvals.waiting("browser:bob")] == ["t2"]
+        two.approvals.decided("t1")
+        assert [w.thread_id for w in one.approvals.waiting()] == ["t2"]
+        one.approvals.set("returns", True, "local")
+        assert two.approvals.is_on("returns")
+    finally:
+        one.close()
+        two.close()
+
+
+# --- The app (AppTest) ----------------------------------------------------------------
+
+
+def switch_on(at: AppTest, workflow: str = "support") -> AppTest:
+    at.toggle(key=f"approvals.{workflow}").set_value(True).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def approval_card(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("✋ **Waiting for approval:**")]
+
+
+def test_the_setting_is_off_by_default_and_only_an_operator_changes_it(app_url):  # noqa: F811
+    at = start()
+    toggle = at.toggle(key="approvals.support")
+    assert toggle.value is False and not toggle.disabled
+    switch_on(at)
+    store = open_store(app_url)
+    try:
+        assert store.approvals.is_on("support") and not store.approvals.is_on("returns")
+    finally:
+        store.close()
+    guest = visitor("browser:guest")
+    assert guest.toggle(key="approvals.support").value is True  # everyone's setting
+    assert guest.toggle(key="approvals.support").disabled
+
+
+def test_the_chat_pauses_and_an_approval_with_a_new_reason_finishes_the_turn(app_url):  # noqa: F811
+    at = switch_on(start())
+    send(at, "My phone is under warranty")
+    send(at, PERSON)
+    assert approval_card(at) == ["✋ **Waiting for approval:** Hand this case over to a person?"]
+    assert at.chat_input[0].disabled
+    assert any(m.value.startswith("⏸️ Waiting at **Issue classification**") for m in at.markdown)
+    assert 'class="approval waiting"' in at.get("graphviz_chart")[0].proto.spec
+    assert tickets_in(app_url) == []  # nothing handed over yet
+
+    at.text_area(key=next(k for k in at.session_state if k.startswith("chat.approval.text."))
+                 ).set_value("Screen cracked again after a repair")  # fmt: skip
+    click(at, "Approve")
+    assert approval_card(at) == [] and not at.chat_input[0].disabled
+    [ticket] = tickets_in(app_url)
+    assert ticket.reason == "Screen cracked again after a repair"
+    assert cards(at) == ["🎫 **Ticket T-1001** · :orange-badge[open]"]
+    said = [m.value for m in at.markdown]
+    assert any(
+        v.startswith("✋ Hand this case over to a person? Approved by a person") for v in said
+    )
+    assert any(v.startswith("**Turn 2** · ✋ at **Issue classification**") for v in said)
+    assert 'class="approval approved"' in at.get("graphviz_chart")[0].proto.spec
+    store = open_store(app_url)
+    try:  # the paused turn became one rewind point once it was decided
+        points = store.turn_points.of(at.query_params["thread"])
+        assert [p["turn"] for p in points] == [1, 2]
+    finally:
+        store.close()
+
+
+def test_a_rejection_with_a_note_reaches_the_customer(app_url):  # noqa: F811
+    at = switch_on(start())
+    send(at, PERSON)
+    at.text_input(key=next(k for k in at.session_state if k.startswith("chat.approval.note."))
+                  ).set_value("We can fix this in chat")  # fmt: skip
+    click(at, "Reject")
+    bubbles = " ".join(m.value for bubble in at.chat_message for m in bubble.markdown)
+    assert "decided not to go ahead with it (We can fix this in chat)" in bubbles
+    assert tickets_in(app_url) == []
+    send(at, "My phone is under warranty")  # the conversation goes on
+    assert approval_card(at) == []
+
+
+def test_a_visitor_waits_and_the_support_team_decides_from_the_tickets_page(app_url):  # noqa: F811
+    operator = switch_on(start())
+    alice = visitor("browser:alice")
+    send(alice, PERSON)
+    assert approval_card(alice)
+    assert not [b for b in alice.button if b.label in ("Approve", "Reject")]
+    assert any("support team is looking at this" in i.value for i in alice.info)
+    thread = alice.query_params["thread"]
+
+    operator.switch_page("app_pages/tickets.py").run()
+    listed = [m.value for m in operator.main.markdown]
+    assert any(v.startswith("Hand this case over to a person?") for v in listed)
+    click(operator, "Open")
+    assert operator.query_params["thread"] == thread
+    operator.switch_page("app_pages/chat.py").run()  # AppTest stays on the page it was told
+    assert approval_card(operator)
+    click(operator, "Approve")
+    [ticket] = tickets_in(app_url)
+    assert ticket.owner == "browser:alice"  # the customer's ticket, not the operator's
+
+    alice.run()  # what the 5-second watch does
+    assert approval_card(alice) == [] and not alice.chat_input[0].disabled
+    assert cards(alice) == ["🎫 **Ticket T-1001** · :orange-badge[open]"]
+    operator.switch_page("app_pages/tickets.py").run()
+    assert not any(m.value.startswith("✋ **Waiting for approval**") for m in operator.markdown)

@@ -1,0 +1,47 @@
+"""Human approval in headless Chromium: switch it on, pause, decide, see it drawn."""
+
+import pytest
+
+from tests.browser import streamlit_server
+from tests.test_browser import browser, idle, open_chat  # noqa: F401 - the fixture
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+expect = playwright.expect
+
+
+def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_path):  # noqa: F811
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_chat(page, url)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_text("A person approves first").click()
+        idle(page)
+
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("I want to talk to a real person please")
+        box.press("Enter")
+        card = page.locator(".st-key-chat-approval")
+        expect(card).to_contain_text("Waiting for approval", timeout=30_000)
+        expect(card).to_contain_text("Hand this case over to a person?")
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
+        chart = sidebar.get_by_test_id("stGraphVizChart").locator("svg")
+        expect(chart.locator("g.edge.approval.waiting")).to_have_count(1, timeout=30_000)
+        expect(sidebar).to_contain_text("Waiting at Warranty verification for a person")
+
+        reason = card.get_by_label("Reason (edit before approving if needed)")
+        reason.fill("Wants to speak to someone about a repair")
+        card.get_by_role("button", name="Approve").click()
+        expect(card).to_have_count(0, timeout=30_000)
+        idle(page)
+        chat = page.get_by_test_id("stMainBlockContainer")
+        expect(chat).to_contain_text(
+            "Approved by a person, with the reason changed to "
+            "“Wants to speak to someone about a repair”"
+        )
+        expect(chat).to_contain_text("Ticket T-1001")
+        expect(chart.locator("g.edge.approval.approved")).to_have_count(1, timeout=30_000)
+        expect(chart.locator("g.edge.approval.waiting")).to_have_count(0)
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
+        page.close()

@@ -1,0 +1,104 @@
+"""The Experiments page in headless Chromium: the offline model against a loopback server,
+two scenarios, the summary and the rows side by side."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from support_agent.scenarios import load_paths
+from support_agent.workflows import WORKFLOWS
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+from tests.openai_stub import OpenAIStub
+from tests.test_browser import idle
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+
+SCENARIOS = load_paths([ROOT / "scenarios"])
+TUTORIAL = "Tutorial — cracked screen under warranty"
+HUMAN = "Customer asks for a person"
+
+
+def run_button(page, count: int):
+    label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
+    return page.get_by_role("button", name=label, exact=False)
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):
+    env = {
+        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "SUPPORT_AGENT_MODEL": "offline",
+        "SUPPORT_AGENT_MAX_RETRIES": "0",
+        "SUPPORT_AGENT_BASE_URL": "",
+        "OPENAI_API_KEY": "",
+    }
+    expect = playwright.expect
+    with OpenAIStub("prompted") as stub, streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/experiments")
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="Experiments", exact=True)).to_be_visible(
+            timeout=60_000
+        )
+        idle(page)
+
+        base_url = page.get_by_label("B: base URL")
+        base_url.fill(stub.url)
+        base_url.press("Enter")
+        idle(page)
+
+        # Each click waits for the Run button to count the new choice: a click made while
+        # the page still runs the previous one would be lost.
+        page.get_by_text("Choose scenarios").click()
+        left = len(SCENARIOS)
+        for workflow in WORKFLOWS:  # the picker's columns, in the same order
+            clear = page.get_by_role("button", name=re.compile(r"^\W*Clear$"))  # not "Unclear…"
+            clear.nth(list(WORKFLOWS).index(workflow)).click()
+            left -= sum(s.workflow == workflow for s in SCENARIOS)
+            expect(run_button(page, left)).to_be_visible(timeout=30_000)
+        for count, name in enumerate((TUTORIAL, HUMAN), start=1):
+            page.get_by_test_id("stCheckbox").filter(has_text=name).locator("label").click()
+            expect(run_button(page, count)).to_be_visible(timeout=30_000)
+        idle(page)
+        run_button(page, 2).click()
+
+        summary = main.get_by_test_id("stAlert").filter(has_text="passes")
+        expect(summary).to_contain_text(
+            "offline demo model passes 2 of 2; openai:local-model passes 1 of 2",
+            timeout=60_000,
+        )
+        assert stub.requests, "B's replies came from the loopback server"
+
+        # The side-by-side rows: one per scenario, A and B in their own columns.
+        table = main.get_by_test_id("stDataFrame")
+        expect(table).to_be_visible()
+        # The grid draws on a canvas; its cells are also in an offscreen table for screen readers.
+        rows = [
+            [HUMAN, "support", "✅ passes", "❌ fails", "B fails where A passes; 3 replies differ"],
+            [TUTORIAL, "support", "✅ passes", "✅ passes", "4 replies differ"],
+        ]
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                expect(table.get_by_test_id(f"glide-cell-{c}-{r}")).to_have_text(text)
+        expect(table.locator('td[role="gridcell"]')).to_have_count(10)  # two rows, no more
+
+        # The differing scenario opens on both paths, drawn side by side.
+        differing = main.get_by_test_id("stExpander").filter(has_text="B fails where A passes")
+        differing.get_by_text("B fails where A passes").click()
+        charts = differing.get_by_test_id("stGraphVizChart")
+        expect(charts).to_have_count(2)
+        expect(charts.first.locator("svg g.node").first).to_be_visible(timeout=30_000)
+        left, right = (charts.nth(i).bounding_box() for i in range(2))
+        assert right["x"] > left["x"] + left["width"] - 1  # side by side, not stacked
+        page.screenshot(path=str(tmp_path / "experiments.png"), full_page=True)
