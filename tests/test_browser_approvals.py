@@ -1,9 +1,11 @@
 """Human approval in headless Chromium: switch it on, pause, decide, see it drawn."""
 
+import shutil
+
 import pytest
 
-from tests.browser import streamlit_server
-from tests.test_browser import browser, idle, open_chat  # noqa: F401 - the fixture
+from tests.browser import ROOT, streamlit_server
+from tests.test_browser import _refresh_screenshot, browser, idle, open_chat  # noqa: F401
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -30,6 +32,11 @@ def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_p
         expect(chart.locator("g.edge.approval.waiting")).to_have_count(1, timeout=30_000)
         expect(sidebar).to_contain_text("Waiting at Warranty verification for a person")
 
+        shot = tmp_path / "approval.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        if _refresh_screenshot():  # UPDATE_SCREENSHOT=1: the README's picture
+            shutil.copy(shot, ROOT / "docs" / "approval.png")
         reason = card.get_by_label("Reason (edit before approving if needed)")
         reason.fill("Wants to speak to someone about a repair")
         card.get_by_role("button", name="Approve").click()

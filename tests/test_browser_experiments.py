@@ -1,16 +1,16 @@
 """The Experiments page in headless Chromium: the offline model against a loopback server,
 two scenarios, the summary and the rows side by side."""
 
+import os
 import re
-from pathlib import Path
 
 import pytest
 
 from support_agent.scenarios import load_paths
 from support_agent.workflows import WORKFLOWS
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
+from tests.browser import ROOT, streamlit_server
 from tests.openai_stub import OpenAIStub
-from tests.test_browser import idle
+from tests.test_browser import browser, idle  # noqa: F401 - the fixture
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
@@ -25,17 +25,7 @@ def run_button(page, count: int):
     return page.get_by_role("button", name=label, exact=False)
 
 
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):
+def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):  # noqa: F811
     env = {
         "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
         "SUPPORT_AGENT_MODEL": "offline",
@@ -101,4 +91,7 @@ def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):
         expect(charts.first.locator("svg g.node").first).to_be_visible(timeout=30_000)
         left, right = (charts.nth(i).bounding_box() for i in range(2))
         assert right["x"] > left["x"] + left["width"] - 1  # side by side, not stacked
-        page.screenshot(path=str(tmp_path / "experiments.png"), full_page=True)
+        page.screenshot(
+            path=str(os.environ.get("EXPERIMENTS_SHOT") or tmp_path / "experiments.png"),
+            full_page=True,
+        )
