@@ -7,7 +7,7 @@ changes settings in the sidebar's Model picker.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -38,29 +38,26 @@ def run(
     ctx: Context, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
 ) -> dict | None:
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
-    st.session_state.pop(FAILED_KEY, None)
-    machine_panel.remember_facts(workflow, state)
     badges = None
     if not resume and text is not None:
         badges = transcript.show_customer(text)
-    try:
-        graph = ctx.runner()
-    except ModelConfigError as exc:
-        return _failed(text, describe_failure(exc), resume=False)
-    stream = run_turn(
-        graph,
-        workflow,
-        ctx.thread_id,
-        text,
-        resume=resume,
-        checkpoint_id=ctx.checkpoint_id,
-        stream_tokens=not ctx.model.offline,
-        first_turn=not resume and not state.get("messages"),
-        lease=ctx.store.leases.hold(ctx.thread_id),
-        approvals=ctx.approvals,
-    )
+
+    def start(graph: Any) -> Iterator[Event]:
+        return run_turn(
+            graph,
+            workflow,
+            ctx.thread_id,
+            text,
+            resume=resume,
+            checkpoint_id=ctx.checkpoint_id,
+            stream_tokens=not ctx.model.offline,
+            first_turn=not resume and not state.get("messages"),
+            lease=ctx.store.leases.hold(ctx.thread_id),
+            approvals=ctx.approvals,
+        )
+
     # A turn sent from an earlier point starts a branch: a pause on the old one is over.
-    return _show(ctx, workflow, state, stream, graph, text, resume=resume, badges=badges,
+    return _live(ctx, workflow, state, start, text, resume=resume, badges=badges,
                  decided=ctx.checkpoint_id is not None)  # fmt: skip
 
 
@@ -73,23 +70,42 @@ def decide(
     text: str,
 ) -> dict | None:
     """Answer a paused action live ("approve", "edit" or "reject") and finish its turn."""
+
+    def start(graph: Any) -> Iterator[Event]:
+        return engine_decide(
+            graph,
+            workflow,
+            ctx.thread_id,
+            request,
+            decision,
+            text,
+            stream_tokens=not ctx.model.offline,
+            lease=ctx.store.leases.hold(ctx.thread_id),
+        )
+
+    return _live(ctx, workflow, state, start, None, resume=True, decided=True)
+
+
+def _live(
+    ctx: Context,
+    workflow: Workflow,
+    state: dict,
+    start: Callable[[Any], Iterator[Event]],
+    text: str | None,
+    *,
+    resume: bool,
+    badges: Any = None,
+    decided: bool = False,
+) -> dict | None:
+    """Start a turn's events on the session's graph, render them live, save what it left."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
     try:
         graph = ctx.runner()
     except ModelConfigError as exc:
-        return _failed(None, describe_failure(exc), resume=True)
-    stream = engine_decide(
-        graph,
-        workflow,
-        ctx.thread_id,
-        request,
-        decision,
-        text,
-        stream_tokens=not ctx.model.offline,
-        lease=ctx.store.leases.hold(ctx.thread_id),
-    )
-    return _show(ctx, workflow, state, stream, graph, None, resume=True, decided=True)
+        return _failed(text, describe_failure(exc), resume=resume and text is None)
+    return _show(ctx, workflow, state, start(graph), graph, text, resume=resume, badges=badges,
+                 decided=decided)  # fmt: skip
 
 
 def _show(

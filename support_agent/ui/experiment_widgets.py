@@ -28,7 +28,7 @@ from support_agent.prompt_versions import Version, is_tool_key, tool_name
 from support_agent.scenarios import Scenario
 from support_agent.ui import keys, runtime
 from support_agent.ui.model_picker import ModelChoice, configured
-from support_agent.ui.scenario_widgets import PickerKeys, path_chart, path_notes, picker
+from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
 from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
@@ -36,13 +36,7 @@ from support_agent.workflows import WORKFLOWS
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
 
-PICKER = PickerKeys(
-    keys.EXPERIMENTS_PICK,
-    keys.EXPERIMENTS_KNOWN,
-    keys.experiment_box,
-    keys.experiments_select_all,
-    keys.experiments_clear,
-)
+PICKER = keys.EXPERIMENTS_PICKER
 PROMPT, MODEL = "prompt", "model"
 DEFAULT = "default"  # the option that stands for a prompt's built-in text
 PAST_SHOWN = 10

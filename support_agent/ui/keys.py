@@ -210,24 +210,43 @@ def ticket_button(action: str, ticket_id: str) -> str:
     return f"ticket-{action}-{ticket_id}"
 
 
+# --- Scenario pickers (the Scenarios and Experiments pages each keep their own choice) -----
+
+
+@dataclass(frozen=True)
+class PickerKeys:
+    """The keys of one page's scenario picker, under that page's prefix."""
+
+    page: str
+
+    @property
+    def chosen(self) -> str:
+        """The chosen names (and each checkbox's key prefix), kept apart from the boxes."""
+        return f"{self.page}.pick"
+
+    @property
+    def known(self) -> str:
+        """The names offered last time, so new files start chosen."""
+        return f"{self.page}.known"
+
+    def box(self, name: str) -> str:
+        """One scenario's checkbox."""
+        return f"{self.chosen}.{name}"
+
+    def select_all(self, workflow: str) -> str:
+        return f"{self.page}.all.{workflow}"
+
+    def clear(self, workflow: str) -> str:
+        return f"{self.page}.none.{workflow}"
+
+
+SCENARIOS_PICKER = PickerKeys("scenarios")
+EXPERIMENTS_PICKER = PickerKeys("experiments")
+
 # --- The scenarios page and "Save as scenario" --------------------------------------------
-SCENARIOS_PICK = "scenarios.pick"  # the chosen names (and each checkbox's key prefix)
-SCENARIOS_KNOWN = "scenarios.known"  # names offered last time, so new files start chosen
+SCENARIOS_KNOWN = SCENARIOS_PICKER.known
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
-
-
-def scenario_box(name: str) -> str:
-    """One scenario's checkbox."""
-    return f"{SCENARIOS_PICK}.{name}"
-
-
-def scenarios_select_all(workflow: str) -> str:
-    return f"scenarios.all.{workflow}"
-
-
-def scenarios_clear(workflow: str) -> str:
-    return f"scenarios.none.{workflow}"
 
 
 SAVE_SCENARIO = "scenarios.save"
@@ -251,8 +270,6 @@ EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) o
 EXPERIMENTS_WORKFLOW = "experiments.workflow"
 EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in this session
 EXPERIMENTS_OPEN = "experiments.open"  # the id of a kept experiment being looked at
-EXPERIMENTS_PICK = "experiments.pick"  # the chosen scenario names (and each checkbox's prefix)
-EXPERIMENTS_KNOWN = "experiments.known"  # names offered last time, so new files start chosen
 EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (comparing models)
 
 
@@ -274,19 +291,6 @@ def experiments_key(workflow: str) -> str:
 def experiments_version(side: str, workflow: str, key: str) -> str:
     """Arm `side`'s ("a" or "b") version of one prompt."""
     return f"experiments.version.{side}.{workflow}.{key}"
-
-
-def experiment_box(name: str) -> str:
-    """One scenario's checkbox on the experiments page."""
-    return f"{EXPERIMENTS_PICK}.{name}"
-
-
-def experiments_select_all(workflow: str) -> str:
-    return f"experiments.all.{workflow}"
-
-
-def experiments_clear(workflow: str) -> str:
-    return f"experiments.none.{workflow}"
 
 
 def experiment_open_button(experiment_id: str, where: str) -> str:

@@ -65,24 +65,7 @@ def load() -> list[Scenario]:
     return scenarios
 
 
-@dataclass(frozen=True)
-class PickerKeys:
-    """The session keys of one page's scenario picker (each page keeps its own choice)."""
-
-    chosen: str  # the chosen names, kept apart from the checkboxes
-    known: str  # the names offered last time
-    box: Callable[[str], str]  # scenario name -> its checkbox
-    select_all: Callable[[str], str]  # workflow -> its "Select all" button
-    clear: Callable[[str], str]  # workflow -> its "Clear" button
-
-
-SCENARIOS_PAGE = PickerKeys(
-    keys.SCENARIOS_PICK,
-    keys.SCENARIOS_KNOWN,
-    keys.scenario_box,
-    keys.scenarios_select_all,
-    keys.scenarios_clear,
-)
+SCENARIOS_PAGE = keys.SCENARIOS_PICKER
 
 
 def _set_boxes(box: Callable[[str], str], names: list[str], value: bool) -> None:
@@ -108,7 +91,7 @@ def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
     return head + (" — " + " · ".join(parts) if len(parts) > 1 else "")
 
 
-def picker(scenarios: list[Scenario], k: PickerKeys = SCENARIOS_PAGE) -> list[Scenario]:
+def picker(scenarios: list[Scenario], k: keys.PickerKeys = SCENARIOS_PAGE) -> list[Scenario]:
     """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
     summary of the selection (all of them at first); returns the chosen ones, in file order.
 
