@@ -166,5 +166,27 @@ def test_local_server_holds_a_tutorial_turn(tmp_path):
         assert values.get("current_step") == "resolution_specialist", log.read_text()
         assert values.get("warranty_status") == "in_warranty"
         assert [m["type"] for m in values["messages"]].count("human") == 2
+
+        # With approvals in the run's context, a hand-over pauses for a person there too.
+        paused = client.threads.create()
+        client.runs.wait(
+            paused["thread_id"],
+            "support",
+            input={"messages": [{"role": "user", "content": "I want to talk to a person"}]},
+            context={"approvals": True},
+        )
+        state = client.threads.get_state(paused["thread_id"])
+        [waiting] = state["interrupts"]
+        assert waiting["value"]["action_requests"][0]["name"] == "escalate_to_human"
+        client.runs.wait(
+            paused["thread_id"],
+            "support",
+            command={"resume": {"decisions": [{"type": "approve"}]}},
+            context={"approvals": True},
+        )
+        values = client.threads.get_state(paused["thread_id"])["values"]
+        assert [m.get("name") for m in values["messages"] if m["type"] == "tool"] == [
+            "escalate_to_human"
+        ]
     finally:
         _stop(process)
