@@ -171,6 +171,8 @@ def words(error: Error, model_spec: str = "") -> str:
         Cause.TOOL_LOOP: "Rephrase your message, try another --model, or type /new.",
         Cause.STORE_UNAVAILABLE: "Check the database file given with --db.",
         Cause.MISSING_FACTS: "Type /new to start a new conversation.",
+        Cause.AWAITING_APPROVAL: "Decide it in the app's chat (an operator can open it from "
+        "the Tickets page), or type /new.",
     }.get(error.cause)
     if advice is None and error.kind == Kind.INTERNAL:
         advice = (

@@ -10,6 +10,7 @@ from langchain_core.messages import ToolMessage
 from streamlit.testing.v1 import AppTest
 
 from support_agent.builders import build_graph
+from support_agent.cli import words as cli_words
 from support_agent.diagram import dot_source, path_of
 from support_agent.engine import (
     Error,
@@ -199,6 +200,7 @@ def test_a_paused_conversation_refuses_new_messages_and_stale_decisions():
     before = talk.state["messages"]
     refused = talk.say("Hello? Is anyone there?")
     assert len(refused) == 1 and refused[0].cause == Cause.AWAITING_APPROVAL
+    assert "Tickets page" in cli_words(refused[0])  # the terminal can't decide: says where
     assert talk.state["messages"] == before  # nothing saved, no dangling tool call
 
     talk.decide("approve")
@@ -350,6 +352,10 @@ def test_a_visitor_waits_and_the_support_team_decides_from_the_tickets_page(app_
     assert not [b for b in alice.button if b.label in ("Approve", "Reject")]
     assert any("support team is looking at this" in i.value for i in alice.info)
     thread = alice.query_params["thread"]
+
+    alice.switch_page("app_pages/threads.py").run()  # her list marks it too
+    assert any("✋ waiting for approval" in m.value for m in alice.main.markdown)
+    alice.switch_page("app_pages/chat.py").run()
 
     operator.switch_page("app_pages/tickets.py").run()
     listed = [m.value for m in operator.main.markdown]

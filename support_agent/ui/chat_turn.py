@@ -53,7 +53,9 @@ def run(
             stream_tokens=not ctx.model.offline,
             first_turn=not resume and not state.get("messages"),
             lease=ctx.store.leases.hold(ctx.thread_id),
-            approvals=ctx.approvals,
+            # A paused turn is resumed with approvals on whatever the switch says now:
+            # the decision it waits for must not be skipped.
+            approvals=ctx.approvals or ctx.waiting is not None,
         )
 
     # A turn sent from an earlier point starts a branch: a pause on the old one is over.

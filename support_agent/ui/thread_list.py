@@ -37,11 +37,13 @@ class Entry:
     listed: Listed
     workflow: Workflow
     state: dict
+    waiting: bool = False  # paused for a person's approval
 
 
 def entries(ctx: Context, records: list[dict]) -> list[Entry]:
     """The threads of `records` (newest first), titled, no two automatic titles alike."""
     found: list[Entry] = []
+    waiting = {w.thread_id for w in ctx.store.approvals.waiting()}
     for record in records:
         workflow = WORKFLOWS.get(record["workflow"])
         if workflow is None:
@@ -55,9 +57,10 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
             # texts tell whether the stored title is still the first message.
             rows = ctx.store.turn_points.of(record["thread_id"])
             earlier = [r["text"] for r in rows if int(r["turn"]) == 1]
-        found.append(Entry(describe(workflow, record, state, earlier), workflow, state))
+        listed = describe(workflow, record, state, earlier)
+        found.append(Entry(listed, workflow, state, record["thread_id"] in waiting))
     titled = distinct([e.listed for e in found])
-    return [Entry(t, e.workflow, e.state) for t, e in zip(titled, found, strict=True)]
+    return [Entry(t, e.workflow, e.state, e.waiting) for t, e in zip(titled, found, strict=True)]
 
 
 def _first_page() -> None:
@@ -106,6 +109,7 @@ def thread_card(ctx: Context, entry: Entry) -> None:
     with st.container(border=True):
         top = st.columns([5, 2, 2, 2], vertical_alignment="center")
         badge = "  :blue-badge[open in chat]" if is_open else ""
+        badge += "  :orange-badge[✋ waiting for approval]" if entry.waiting else ""
         top[0].markdown(f"**{escape_markdown(listed.title)}**{badge}")
         top[1].caption(workflow.title)
         top[2].caption(f"{listed.step} · {plural(listed.turns, 'turn')}")
