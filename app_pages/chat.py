@@ -93,7 +93,14 @@ with body:
             "continue it as your own copy (theirs stays as it is).",
             icon="👀",
         )
-        if st.button("Continue as my own copy", icon="🍴", type="primary"):
+        # A copy of a paused conversation would carry the action without its pause.
+        if st.button(
+            "Continue as my own copy",
+            icon="🍴",
+            type="primary",
+            disabled=waiting is not None,
+            help="Possible once the action waiting for approval is decided." if waiting else None,
+        ):
             ctx.fork()
             st.rerun()
 

@@ -364,6 +364,8 @@ def test_a_visitor_waits_and_the_support_team_decides_from_the_tickets_page(app_
     assert operator.query_params["thread"] == thread
     operator.switch_page("app_pages/chat.py").run()  # AppTest stays on the page it was told
     assert approval_card(operator)
+    [copy] = [b for b in operator.button if b.label == "Continue as my own copy"]
+    assert copy.disabled  # a copy would carry the action without its pause
     click(operator, "Approve")
     [ticket] = tickets_in(app_url)
     assert ticket.owner == "browser:alice"  # the customer's ticket, not the operator's
