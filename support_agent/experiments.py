@@ -396,6 +396,9 @@ class Experiments:
         )
         return [_experiment(row) for row in rows]
 
+    def delete(self, experiment_id: str) -> None:
+        self.db.execute("DELETE FROM hs_experiments WHERE id = ?", (experiment_id,))
+
     def for_version(self, version_id: str) -> list[Experiment]:
         """The experiments that ran prompt version `version_id` on either side, newest first."""
         rows = self.db.query(

@@ -134,10 +134,24 @@ def test_the_offline_model_against_a_server_side_by_side(db_url, stub):
     assert "Thanks for writing" in shown  # the loopback model's own words
     assert stub.requests
 
+    # The tutorial ends the same way on both: its other wording is one switch away.
+    differing = [e.label for e in at.expander if "differ" in e.label]
+    assert len(differing) == 1 and differing[0].startswith(HUMAN[:10])
+    at.toggle(key="experiments.wording").set_value(True).run()
+    assert at.toggle(key="experiments.wording").label == (
+        "Also show the scenario that differs only in wording"
+    )
+    assert len([e for e in at.expander if "differ" in e.label]) == 2
+
     (saved,) = kept(db_url)  # the local user is the operator: kept
     assert saved.summary() == summary_box(at)
     assert saved.b["model"] == "openai:local-model"
     assert any(saved.summary() in m.value.replace("\\", "") for m in at.main.markdown)
+
+    [delete] = [b for b in at.button if b.label == "Delete"]  # the operator may remove it
+    delete.click().run()
+    assert kept(db_url) == [] and not at.exception
+    assert any(c.value == "No experiments kept yet." for c in at.caption)
 
 
 def test_a_version_experiment_is_kept_and_shown_on_the_prompts_page(db_url, stub):
@@ -186,6 +200,7 @@ def test_a_visitors_run_is_shown_but_not_kept(db_url, stub):
     assert summary_box(at).startswith("offline demo model passes 2 of 2")
     assert any("not kept" in c.value for c in at.main.caption)
     assert [e.id for e in kept(db_url)] == [earlier.id]  # nothing everyone sees has changed
+    assert not [b for b in at.button if b.label == "Delete"]  # nor can they remove it
 
     # The visitor may read what the operator kept, and come back to their own run.
     (open_button,) = [b for b in at.button if b.key == f"experiments.open.experiments.{earlier.id}"]

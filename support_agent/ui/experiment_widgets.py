@@ -372,8 +372,22 @@ def differences(experiment: Experiment) -> None:
     if not differing:
         st.caption("Every scenario went the same way on A and B, reply for reply.")
         return
+    # With a real model nearly every reply differs; what changed the outcome comes first.
+    outcome = [c for c in differing if c.result_differs or c.path_differs]
+    wording = [c for c in differing if c not in outcome]
+    if not outcome:
+        st.caption("Every scenario ended the same way on A and B: only the wording differs.")
+    shown = outcome
+    if wording and st.toggle(
+        f"Also show the {len(wording)} scenarios that differ only in wording"
+        if len(wording) != 1
+        else "Also show the scenario that differs only in wording",
+        value=not outcome,
+        key=keys.EXPERIMENTS_WORDING,
+    ):
+        shown = outcome + wording
     a_label, b_label = experiment.labels
-    for comparison in differing:
+    for comparison in shown:
         workflow = comparison.flow
         title = f"{comparison.scenario} — {comparison.change()}"
         with st.expander(escape_markdown(title), icon="🔍"):
@@ -407,7 +421,7 @@ def past(ctx: Context) -> None:
         return
     opened = st.session_state.get(keys.EXPERIMENTS_OPEN)
     for experiment in kept:
-        line, button = st.columns([6, 1], vertical_alignment="center")
+        line, button, delete = st.columns([6, 1, 1], vertical_alignment="center")
         mark = " · **shown above**" if experiment.id == opened else ""
         line.markdown(
             f"{when(experiment.created_at)} — {escape_markdown(experiment.summary())}{mark}"
@@ -420,6 +434,23 @@ def past(ctx: Context) -> None:
             args=(experiment.id,),
             disabled=experiment.id == opened,
         )
+        if ctx.operator:  # kept runs are everyone's to read, the operator's to remove
+            delete.button(
+                "Delete",
+                key=keys.experiment_open_button(experiment.id, "delete"),
+                icon="🗑️",
+                on_click=_delete,
+                args=(ctx, experiment.id),
+            )
+
+
+def _delete(ctx: Context, experiment_id: str) -> None:
+    ctx.store.experiments.delete(experiment_id)
+    if st.session_state.get(keys.EXPERIMENTS_OPEN) == experiment_id:
+        st.session_state.pop(keys.EXPERIMENTS_OPEN, None)
+    run = st.session_state.get(keys.EXPERIMENTS_RUN)
+    if run is not None and run.id == experiment_id:
+        st.session_state.pop(keys.EXPERIMENTS_RUN, None)
 
 
 def open_on_page(experiment_id: str) -> None:

@@ -271,6 +271,7 @@ EXPERIMENTS_WORKFLOW = "experiments.workflow"
 EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in this session
 EXPERIMENTS_OPEN = "experiments.open"  # the id of a kept experiment being looked at
 EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (comparing models)
+EXPERIMENTS_WORDING = "experiments.wording"  # also list scenarios that differ only in words
 
 
 def experiments_b_name(label: str) -> str:
