@@ -43,7 +43,13 @@ from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
 from support_agent import build_support_agent, timeline  # noqa: E402
 from support_agent.builders import build_graph  # noqa: E402
-from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
+from support_agent.engine import (  # noqa: E402
+    TurnEnd,
+    decide,
+    new_thread_id,
+    run_turn,
+    thread_config,
+)
 from support_agent.models import OfflineChatModel  # noqa: E402
 from support_agent.storage import open_store  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
@@ -174,6 +180,52 @@ def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None
     if "page_postgres" in results:
         compare("page_postgres", "reference", None)
         compare("page_postgres", "bare_postgres", None)
+
+
+# --- human approval: what pausing and resuming a hand-over costs -------------------------
+
+
+def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
+    """A hand-over paused for approval and approved (two graph runs, one checkpoint
+    between them), against the same hand-over with approvals off, on SQLite on disk."""
+    print("approvals", flush=True)
+    store = open_store(f"sqlite:///{tmp / 'approvals.db'}")
+    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
+    flow = get_workflow("support")
+    ask = "I want to talk to a real person please"
+
+    def hand_over(approvals: bool) -> float:
+        times = []
+        for _ in range(threads):
+            thread = new_thread_id()
+            list(run_turn(graph, flow, thread, "My phone is under warranty", stream_tokens=False,
+                          first_turn=True))  # fmt: skip
+            start = time.perf_counter()
+            events = list(run_turn(graph, flow, thread, ask, stream_tokens=False,
+                                   first_turn=False, approvals=approvals))  # fmt: skip
+            if approvals:
+                events = list(decide(graph, flow, thread, events[-1].waiting, "approve",
+                                     stream_tokens=False))  # fmt: skip
+            times.append(time.perf_counter() - start)
+            if not isinstance(events[-1], TurnEnd) or events[-1].waiting is not None:
+                raise RuntimeError(f"the hand-over did not finish: {events[-1]}")
+        return statistics.median(times)
+
+    paused, plain = [], []
+    try:
+        for _ in range(rounds):
+            paused.append(hand_over(True))
+            plain.append(hand_over(False))
+    finally:
+        store.close()
+    ratios = [a / b for a, b in zip(paused, plain, strict=True)]
+    row(
+        "hand-over paused for approval, then approved (engine, SQLite on disk)",
+        ms(statistics.median(paused)),
+        f"the same hand-over with approvals off: {ms(statistics.median(plain))}",
+        f"{statistics.median(paused) / statistics.median(plain):.2f}×",
+        f"{min(ratios):.2f}–{max(ratios):.2f}×",
+    )
 
 
 # --- a long thread: page, time travel, storage, model input ---------------------------
@@ -403,6 +455,7 @@ def main() -> None:
     os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
     sections: list[tuple[str, Callable[[Path], None]]] = [
         ("turns", lambda t: turn_cost(args.rounds, args.threads, "postgres" not in args.skip, t)),
+        ("approvals", lambda t: approval_cost(args.rounds, 10, t)),
         ("long", lambda t: long_thread(args.rounds, t)),
         ("concurrency", lambda t: concurrency(20, t)),
     ]
