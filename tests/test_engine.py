@@ -363,6 +363,7 @@ def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
             back_to_latest=lambda: None,
             turn_saved=lambda text, state=None, **_: None,
             approvals=False,
+            waiting=None,
         )
         state = graph.get_state({"configurable": {"thread_id": thread_id}}).values
         end = chat_turn.run(ctx, SUPPORT, dict(state), TUTORIAL[1])
