@@ -363,6 +363,7 @@ def _decide(
         reason=decision_reason(workflow, request.tool, decision, note=note, edited=edited),
         decision=decision,
         **({"edited": edited} if edited else {}),
+        **({"note": note} if note else {}),
     )
     answers = []
     for action in request.actions:

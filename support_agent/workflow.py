@@ -36,6 +36,7 @@ class TransitionRecord(TypedDict):
     reason: str
     decision: NotRequired[str]  # a person's decision on a gated tool (see is_decision)
     edited: NotRequired[str]  # the text they gave the editable argument, with "edit"
+    note: NotRequired[str]  # their note to the customer, with "reject"
 
 
 def append_new(

@@ -11,8 +11,9 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.builders import build_graph
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
+from support_agent.engine import Error, TurnEnd, decide, new_thread_id, run_turn
 from support_agent.scenarios import (
+    Scenario,
     ScenarioLoadError,
     coverage,
     load_each,
@@ -25,6 +26,7 @@ from support_agent.scenarios import (
 from support_agent.scenarios import runner as runner_module
 from support_agent.scenarios.__main__ import main
 from support_agent.scenarios.from_thread import draft_from_state, save_scenario_text, slugify
+from support_agent.scenarios.model import parse_scenario
 from support_agent.timeline import turns as timeline_turns
 from support_agent.workflow import Edge
 from support_agent.workflows import WORKFLOWS, get_workflow
@@ -363,12 +365,12 @@ def test_the_prompt_source_is_used_for_every_step_the_run_reaches():
 def test_an_error_event_fails_the_scenario_with_its_message(monkeypatch, tmp_path):
     calls = []
 
-    def failing_turn(graph, workflow, thread_id, text):
+    def failing_turn(graph, workflow, thread_id, text, **options):
         calls.append(text)
         if len(calls) == 2:
             yield Error("provider", "The model provider could not be reached (ConnectError).")
             return
-        yield from run_turn(graph, workflow, thread_id, text)
+        yield from run_turn(graph, workflow, thread_id, text, **options)
 
     monkeypatch.setattr(runner_module, "run_turn", failing_turn)
     result = run_scenario(load_scenario(SHIPPED / "support-software-fix.yaml"), model="offline")
@@ -631,3 +633,73 @@ def test_the_cli_reports_progress_as_each_scenario_finishes():
     assert len(lines) == len(SHIPPED_FILES) and lines[-1].strip().startswith(
         f"[{len(SHIPPED_FILES)}/{len(SHIPPED_FILES)}] pass"
     )
+
+
+# --- A person's decisions (approvals) ------------------------------------------------------
+
+REFUND_TURNS = [
+    "Hi, I want to return my headphones",
+    "Order 482913",
+    "It came last week and I never opened it",
+    "A refund please",
+]
+
+
+def refund(decisions: list, turns: list[str] = REFUND_TURNS) -> Scenario:
+    return parse_scenario(
+        {
+            "name": "refund with decisions",
+            "workflow": "returns",
+            "turns": turns,
+            "decisions": decisions,
+            "expect": {"facts": {"resolution_choice": "refund"}},
+        }
+    )
+
+
+def test_decisions_answer_each_pause_in_order():
+    assert run_scenario(refund(["approve"]), model="offline").passed
+    rejected = run_scenario(refund([{"reject": "photos first"}]), model="offline")
+    assert rejected.reason == "expected resolution_choice = refund, got nothing recorded"
+    decided = [r for r in rejected.final_state["transitions"] if r.get("decision")]
+    assert [(r["decision"], r["note"]) for r in decided] == [("reject", "photos first")]
+
+
+def test_a_pause_with_no_decision_left_and_a_decision_never_needed_both_fail():
+    short = run_scenario(refund(["reject"], REFUND_TURNS + ["Please refund it"]), "offline")
+    assert short.reason == (
+        "turn 5 waited for approval (Refund this order?) but no decision is left in decisions"
+    )
+    extra = run_scenario(refund(["approve", "approve"]), model="offline")
+    assert extra.reason == "1 of the decisions were never needed: no turn waited for them"
+
+
+@pytest.mark.parametrize(
+    ("decisions", "expected"),
+    [
+        (["maybe"], "decisions[0]"),
+        ([{"reject": "a", "edit": "b"}], "decisions[0]: one of reject or edit, with its text"),
+        ([{"edit": "  "}], "decisions[0]: edit needs the new text"),
+        ([{"approve": "x"}], "decisions[0]"),
+    ],
+)
+def test_a_malformed_decision_is_a_load_error(tmp_path, decisions, expected):
+    data = {**software_fix(), "decisions": decisions}
+    found = problems(write(tmp_path, data))
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_a_chat_with_decisions_becomes_a_scenario_that_replays_them():
+    workflow = get_workflow("returns")
+    graph = build_graph(workflow, "offline", InMemorySaver())
+    thread = new_thread_id()
+    for text in REFUND_TURNS:
+        end = list(run_turn(graph, workflow, thread, text, approvals=True))[-1]
+    end = list(decide(graph, workflow, thread, end.waiting, "reject", "photos first"))[-1]
+    end = list(run_turn(graph, workflow, thread, "Please refund it", approvals=True))[-1]
+    end = list(decide(graph, workflow, thread, end.waiting, "approve"))[-1]
+    scenario = parse_yaml(draft_from_state(workflow, end.state).text)
+    assert scenario.decisions == [{"reject": "photos first"}, "approve"]
+    assert scenario.expect.path == ["order_lookup", "eligibility_check", "resolution"]
+    result = run_scenario(scenario, model="offline")
+    assert result.passed, result.reason

@@ -33,7 +33,7 @@ from support_agent.scenarios.model import (
 )
 from support_agent.scenarios.runner import path_taken
 from support_agent.text import clip
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, is_decision
 
 NAME_CHARS = 60
 SLUG_CHARS = 60
@@ -64,6 +64,21 @@ def tools_called(state: dict) -> list[str]:
         for call in m.tool_calls
     ]
     return list(dict.fromkeys(names))
+
+
+def decisions(state: dict) -> list:
+    """A person's decisions in `state`'s history, as a scenario's `decisions` lists them."""
+    answers: list = []
+    for record in state.get("transitions") or []:
+        if not is_decision(record):
+            continue
+        if record["decision"] == "edit":
+            answers.append({"edit": record.get("edited", "")})
+        elif record["decision"] == "reject" and record.get("note"):
+            answers.append({"reject": record["note"]})
+        else:
+            answers.append(record["decision"])
+    return answers
 
 
 def _default_name(turns: list[str]) -> str:
@@ -109,7 +124,7 @@ def draft_from_state(
     expect["path"] = path_taken(workflow, state)
     if workflow.handoffs and state.get("handoff_limited"):
         expect["handoff_limited"] = True
-    data = {
+    data: dict = {
         "name": name,
         "description": description
         or f"Saved from a chat conversation ({workflow.title}). Expectations are what happened "
@@ -118,6 +133,9 @@ def draft_from_state(
         "turns": said,
         "expect": expect,
     }
+    if answers := decisions(state):  # the person's decisions, replayed at each pause
+        data = {**{k: v for k, v in data.items() if k != "expect"}, "decisions": answers,
+                "expect": expect}  # fmt: skip
     parse_scenario(data)  # a draft is always a valid scenario
     return Draft(dump_yaml(data), name, warnings)
 

@@ -28,7 +28,7 @@ import re
 import typing
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
@@ -114,6 +114,11 @@ class Scenario(BaseModel):
         default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
     )
     turns: list[str] = Field(min_length=1, max_length=MAX_TURNS)
+    decisions: list[Literal["approve", "reject"] | dict[Literal["reject", "edit"], str]] = Field(
+        default_factory=list,
+        description="A person's answer to each pause for approval, in order: approve, reject, "
+        "{reject: note} or {edit: new text}. With any, the scenario runs with approvals on.",
+    )
     expect: Expectations
 
     _source: Path | None = PrivateAttr(default=None)
@@ -125,6 +130,11 @@ class Scenario(BaseModel):
     @property
     def spec(self) -> Workflow:
         return WORKFLOWS[self.workflow]
+
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """`decisions` as (decision, text) pairs, as `engine.decide` takes them."""
+        return [(d, "") if isinstance(d, str) else next(iter(d.items())) for d in self.decisions]
 
     @model_validator(mode="after")
     def _matches_the_workflow(self) -> Scenario:
@@ -171,6 +181,13 @@ def declaration_problems(scenario: Scenario) -> list[str]:
             )
     if scenario.max_transfers is not None and not has_loop_guard:
         problems.append(f"max_transfers: {where} has no transfer limit")
+    if scenario.decisions and not workflow.approvals:
+        problems.append(f"decisions: {where} has no actions that wait for approval")
+    for i, decision in enumerate(scenario.decisions):
+        if isinstance(decision, dict) and len(decision) != 1:
+            problems.append(f"decisions[{i}]: one of reject or edit, with its text")
+        elif isinstance(decision, dict) and "edit" in decision and not decision["edit"].strip():
+            problems.append(f"decisions[{i}]: edit needs the new text")
 
     expect = scenario.expect
     if expect.final_step is not None and expect.final_step not in steps:

@@ -26,7 +26,15 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.builders import build_graph, screening_model
-from support_agent.engine import Error, ToolCall, TurnEnd, new_thread_id, run_turn
+from support_agent.engine import (
+    ApprovalRequest,
+    Error,
+    ToolCall,
+    TurnEnd,
+    decide,
+    new_thread_id,
+    run_turn,
+)
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
 from support_agent.scenarios.model import Scenario, load_paths
@@ -114,24 +122,46 @@ def run_scenario(
     started = time.perf_counter()
     graph = _graph(scenario, model, prompts)
     thread_id = new_thread_id()
+    answers = scenario.answers  # a person's decisions, taken in order at each pause
     for number, text in enumerate(scenario.turns, start=1):
-        for event in run_turn(graph, workflow, thread_id, text):
-            if isinstance(event, ToolCall):
-                result.tools_called.append(event.name)
-            elif isinstance(event, TurnEnd):
-                result.final_state = event.state
-                result.replies.append(reply_of_turn(event.state))
-            elif isinstance(event, Error):
-                result.error = event
-                result.failures.append(f"turn {number} failed: {event.message}")
+        events = run_turn(graph, workflow, thread_id, text, approvals=bool(scenario.decisions))
+        while (waiting := _follow(result, number, events)) is not None:
+            if not answers:
+                result.failures.append(
+                    f"turn {number} waited for approval ({waiting.question}) but no decision "
+                    "is left in decisions"
+                )
+                break
+            decision, said = answers.pop(0)
+            events = decide(graph, workflow, thread_id, waiting, decision, said)
         if result.failures:
             break
         result.turns_run = number
+    if answers and not result.failures:
+        result.failures.append(
+            f"{len(answers)} of the decisions were never needed: no turn waited for them"
+        )
     result.path = path_taken(workflow, result.final_state)
     if not result.failures:
         result.failures = check(scenario, result)
     result.duration = time.perf_counter() - started
     return result
+
+
+def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRequest | None:
+    """Note what turn `number`'s events did; what it waits for a person to decide, if so."""
+    for event in events:
+        if isinstance(event, ToolCall):
+            result.tools_called.append(event.name)
+        elif isinstance(event, TurnEnd):
+            result.final_state = event.state
+            if event.waiting is not None:
+                return event.waiting
+            result.replies.append(reply_of_turn(event.state))
+        elif isinstance(event, Error):
+            result.error = event
+            result.failures.append(f"turn {number} failed: {event.message}")
+    return None
 
 
 # --- Expectations --------------------------------------------------------------------
