@@ -41,6 +41,8 @@ class Context:
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
     _read: dict = field(default_factory=dict, repr=False)  # this run's reads, by point
+    # What the turn this run saved left waiting ({} until one is saved): known, not re-read.
+    _left: dict = field(default_factory=dict, repr=False)
 
     @property
     def operator(self) -> bool:
@@ -101,6 +103,7 @@ class Context:
     def reread(self) -> None:
         """Forget this run's reads: the next one sees what other sessions saved since."""
         self._read.clear()
+        self._left.clear()
 
     def _snapshot(self):
         point = (self.thread_id, self.checkpoint_id)
@@ -115,6 +118,8 @@ class Context:
         an earlier point being viewed is history)."""
         if self.checkpoint_id:
             return None
+        if self.thread_id in self._left and (self.thread_id, None) not in self._read:
+            return self._left[self.thread_id]
         return approval_request(self.flow, self._snapshot().interrupts)
 
     @property
@@ -148,6 +153,7 @@ class Context:
         becomes a rewind point once it is `decided`."""
         self.back_to_latest()
         self._read.clear()
+        self._left[self.thread_id] = waiting
         self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
         state_key = WORKFLOWS[self.workflow].state_key
         if waiting is not None:
