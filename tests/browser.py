@@ -37,15 +37,22 @@ class Server(str):
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str], port: int | None = None, script: str = "app.py"):
+def streamlit_server(
+    env: dict[str, str],
+    port: int | None = None,
+    script: str = "app.py",
+    address: str = "127.0.0.1",
+):
     """Run `streamlit run app.py` headless; yield its base URL once it serves.
 
     The URL is a `Server` (a str) whose `.process` a test may kill outright.
+    `address="0.0.0.0"` serves it as the README's open server (every browser a
+    visitor); the URL still points at loopback.
     """
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", address, "--server.headless", "true"],
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
