@@ -45,6 +45,8 @@ waiting = ctx.waiting  # a gated action paused for a person's decision
 with body:
     if notice := ctx.notice:
         st.info(notice, icon="🔗")
+    if refusal := chat_turn.refused():
+        st.warning(refusal)
     travel = st.empty()  # filled last, so it lists the turn this run adds
     rewound = st.empty()
     with rewound.container():
@@ -61,6 +63,8 @@ with body:
     if waiting is not None and not chat_turn.failure():
         # An operator decides, in a visitor's conversation too (as with a ticket's reply).
         to_decide = approval.card(workflow, waiting, ctx.operator)
+    elif approval.pressed_after_it_was_decided(waiting):
+        st.warning(approval.ALREADY_DECIDED)
 
     if failed := chat_turn.failure():
         failure_box = st.empty()

@@ -220,3 +220,24 @@ def test_with_login_configured_a_visitor_is_asked_to_log_in_first():
     assert any("Log in to see your conversations" in i.value for i in at.info)
     assert [b for b in at.button if b.label == "Log in"]
     assert not at.chat_input  # nothing else is drawn until they do
+
+
+def test_a_conversation_whose_first_turn_failed_is_listed_and_stays_its_starters(monkeypatch):
+    # The operator's provider is down: the visitor's first message is kept, unanswered.
+    monkeypatch.setenv("SUPPORT_AGENT_MODEL", "openai:gpt-4.1-mini")
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-operator-0000")
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+    alice = visitor("alice")
+    send(alice, "My battery is swollen")
+    assert any("could not be reached" in e.value for e in alice.error)
+    assert customer_bubbles(alice) == ["My battery is swollen"]
+    hers = alice.query_params["thread"]
+
+    alice.switch_page("app_pages/threads.py").run()
+    titles = [m.value for m in alice.main.markdown if m.value.startswith("**")]
+    assert any(t.startswith("**Battery is swollen**") for t in titles), titles
+
+    bob = visitor("bob", thread=hers)  # her link: hers, not an unowned conversation
+    assert any("started by someone else" in i.value for i in bob.info)
+    assert bob.chat_input[0].disabled

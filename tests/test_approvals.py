@@ -375,3 +375,30 @@ def test_a_visitor_waits_and_the_support_team_decides_from_the_tickets_page(app_
     assert cards(alice) == ["🎫 **Ticket T-1001** · :orange-badge[open]"]
     operator.switch_page("app_pages/tickets.py").run()
     assert not any(m.value.startswith("✋ **Waiting for approval**") for m in operator.markdown)
+
+
+def test_a_stale_tab_that_decides_is_told_it_was_already_decided(app_url):  # noqa: F811
+    first = switch_on(start())
+    send(first, PERSON)
+    stale = start(thread=first.query_params["thread"])  # a second tab, card on screen
+    assert approval_card(stale)
+    click(first, "Approve")
+    click(stale, "Reject")  # decided elsewhere a moment ago
+    assert any("already decided" in w.value for w in stale.warning), [
+        w.value for w in stale.warning
+    ]
+    assert approval_card(stale) == []  # and it now shows what was decided
+    assert cards(stale) == ["🎫 **Ticket T-1001** · :orange-badge[open]"]
+    stale.run()  # the notice was for that click only
+    assert not [w for w in stale.warning if "already decided" in w.value]
+
+
+def test_an_emptied_reason_is_refused_on_the_page_and_the_card_stays(app_url):  # noqa: F811
+    at = switch_on(start())
+    send(at, PERSON)
+    box = next(k for k in at.session_state if k.startswith("chat.approval.text."))
+    at.text_area(key=box).set_value("   ")
+    click(at, "Approve")
+    assert any("Type a message first" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert approval_card(at)  # still waiting: nothing was decided
+    assert tickets_in(app_url) == []

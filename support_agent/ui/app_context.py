@@ -172,6 +172,12 @@ class Context:
         transcript.show_opened(opened)
         session.publish(self.thread_id)
 
+    def message_kept(self, first_message: str) -> None:
+        """A turn failed after its message was saved: the thread is listed as this
+        session's and linkable, as after a finished turn."""
+        self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
+        session.publish(self.thread_id)
+
     def new_conversation(self, workflow: str | None = None) -> None:
         session.start_new(workflow or self.workflow)
 

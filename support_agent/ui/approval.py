@@ -100,12 +100,32 @@ def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:
         max_chars=500,
     )
     approve, reject = st.columns(2)
-    if approve.button("Approve", icon="✅", type="primary", width="stretch"):
+    st.session_state[keys.APPROVAL_SHOWN] = request.id
+    if approve.button("Approve", icon="✅", type="primary", width="stretch",
+                      key=keys.approval_button(request.id, "approve")):  # fmt: skip
         changed = "edit" in request.decisions and edited.strip() != request.editable_value
         return ("edit", edited) if changed else ("approve", "")
-    if reject.button("Reject", icon="🚫", width="stretch"):
+    if reject.button("Reject", icon="🚫", width="stretch",
+                     key=keys.approval_button(request.id, "reject")):  # fmt: skip
         return ("reject", note)
     return None
+
+
+def pressed_after_it_was_decided(waiting: ApprovalRequest | None) -> bool:
+    """Was Approve or Reject pressed on a card this page drew, for an action that is no
+    longer waiting (another tab or the Tickets page decided it meanwhile)?"""
+    shown = st.session_state.get(keys.APPROVAL_SHOWN)
+    if shown is None or (waiting is not None and waiting.id == shown):
+        return False
+    st.session_state.pop(keys.APPROVAL_SHOWN)
+    return any(st.session_state.get(keys.approval_button(shown, d)) for d in DECIDED_BY)
+
+
+DECIDED_BY = ("approve", "reject")  # the card's buttons
+ALREADY_DECIDED = (
+    "That action was already decided (in another tab or on the Tickets page), or the "
+    "conversation has moved on: nothing else was done. Here is where it stands now."
+)
 
 
 @st.fragment(run_every=WATCH_SECONDS)

@@ -28,6 +28,7 @@ from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
 from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
+from support_agent.ui.keys import TURN_REFUSED as REFUSED_KEY
 from support_agent.workflow import Workflow
 
 if TYPE_CHECKING:
@@ -136,10 +137,14 @@ def _show(
     if isinstance(end, Error):
         if end.kind == Kind.INPUT or end.cause == Cause.AWAITING_APPROVAL:
             st.warning(words(end))
+            # The page reruns after a decision to draw what was decided: say it there too.
+            st.session_state[REFUSED_KEY] = words(end)
             return None
         unfinished = _unfinished(graph, ctx.thread_id)
         if unfinished:  # LangGraph kept the message on the head: Retry resumes there
             ctx.back_to_latest()
+            # Kept, so listed and owned now: a first turn that failed is no one's otherwise.
+            ctx.message_kept(text or next(iter(customer_turns(state.get("messages") or [])), ""))
         return _failed(text, end, resume=unfinished)
     if not isinstance(end, TurnEnd):
         return None
@@ -202,6 +207,11 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
 
 def failure() -> dict | None:
     return st.session_state.get(FAILED_KEY)
+
+
+def refused() -> str | None:
+    """Why the previous run's send or decision changed nothing, said once."""
+    return st.session_state.pop(REFUSED_KEY, None)
 
 
 def latest_checks(state: dict) -> list[dict]:

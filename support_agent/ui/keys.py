@@ -29,6 +29,7 @@ NOTICE = "chat.notice"  # a message for the next page drawn (e.g. a dead link)
 # --- The chat page ------------------------------------------------------------------------
 TURN_VIEW = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 TURN_FAILED = "chat.turn_failed"  # {"text", "message", "resume", "retryable"}
+TURN_REFUSED = "chat.turn_refused"  # why the last send or decision changed nothing (one run)
 TURN_RESEND = "chat.turn_resend"  # {"checkpoint_id", "text"} waiting to be sent
 TURN_EDITING = "chat.turn_editing"  # the checkpoint before the turn being edited
 SHOW_EARLIER = "chat.show_earlier"  # thread whose whole transcript the user asked for
@@ -44,6 +45,13 @@ APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
 def approval_text(request_id: str) -> str:
     """The editable argument's box on a paused action's card."""
     return f"chat.approval.text.{request_id}"
+
+
+APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this page drew
+
+
+def approval_button(request_id: str, decision: str) -> str:
+    return f"chat.approval.{decision}.{request_id}"
 
 
 def approval_note(request_id: str) -> str:
