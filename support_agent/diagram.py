@@ -185,36 +185,44 @@ def _wrap(label: str, width: int = 10) -> list[str]:
 
 
 # Attributes whose value is text people read: each goes through `dot_text`.
-_TEXT_ATTRS = frozenset({"label", "xlabel", "headlabel", "taillabel", "tooltip",
-                         "labeltooltip", "edgetooltip", "headtooltip", "tailtooltip"})  # fmt: skip
+_LABELS = frozenset({"label", "xlabel", "headlabel", "taillabel"})
+# Graphviz reads a tooltip's escapes twice (once as an escString, again when
+# writing the SVG's hover text; Debian's 2.43 and the page's WebAssembly build
+# alike): `\\G` would show the graph's name. Their backslashes are doubled twice.
+_TOOLTIPS = frozenset({"tooltip", "labeltooltip", "edgetooltip", "headtooltip", "tailtooltip"})
 # Not allowed in the SVG (XML 1.0) Graphviz writes: the drawing would not load.
 _NOT_XML = frozenset({"\ufffe", "\uffff"})
 
 
-def dot_text(text: str | Sequence[str]) -> str:
+def dot_text(text: str | Sequence[str], *, tooltip: bool = False) -> str:
     """Any text (or lines of text) as a DOT attribute value that shows exactly it.
 
     Labels and tooltips are DOT escStrings: a backslash starts an escape (`\\n`,
     `\\l`, `\\N`; one before the closing quote swallows the quote), so each is
-    doubled. Graphviz decodes `&...;` entities and writes some back raw into its
-    SVG (`&#1;` makes the SVG unreadable), so `&` is written as `&amp;`. Control
-    characters, lone surrogates and U+FFFE/U+FFFF can't be in the SVG at all:
-    they become spaces, and runs of whitespace one space (one line per line).
-    The result is marked not-HTML, so a value like `<b>x</b>` is never taken for
-    an HTML-like label; `graphviz` quotes it and escapes its `"`.
+    doubled (for a `tooltip`, doubled again: see `_TOOLTIPS`). Graphviz decodes
+    `&...;` entities and writes some back raw into its SVG (`&#1;` makes the SVG
+    unreadable), so `&` is written as `&amp;`. Control characters, lone
+    surrogates and U+FFFE/U+FFFF can't be in the SVG at all: they become spaces,
+    and runs of whitespace one space (one line per line). The result is marked
+    not-HTML, so a value like `<b>x</b>` is never taken for an HTML-like label;
+    `graphviz` quotes it and escapes its `"`.
     """
     lines = [text] if isinstance(text, str) else list(text)
-    return graphviz.nohtml("\\n".join(_escaped_line(line) for line in lines))
+    backslash = "\\" * (4 if tooltip else 2)
+    return graphviz.nohtml("\\n".join(_escaped_line(line, backslash) for line in lines))
 
 
-def _escaped_line(text: str) -> str:
+def _escaped_line(text: str, backslash: str) -> str:
     text = str(text).encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
     shown = "".join(" " if unicodedata.category(c) == "Cc" or c in _NOT_XML else c for c in text)
-    return " ".join(shown.split()).replace("\\", "\\\\").replace("&", "&amp;")
+    return " ".join(shown.split()).replace("\\", backslash).replace("&", "&amp;")
 
 
 def _text_attrs(attrs: dict) -> dict:
-    return {k: dot_text(v) if k in _TEXT_ATTRS else v for k, v in attrs.items()}
+    return {
+        k: dot_text(v, tooltip=k in _TOOLTIPS) if k in _LABELS | _TOOLTIPS else v
+        for k, v in attrs.items()
+    }
 
 
 def _node(dot: graphviz.Digraph, name: str, label: str | Sequence[str], **attrs) -> None:
