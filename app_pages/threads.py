@@ -7,7 +7,7 @@ from support_agent.ui.app_context import context
 
 ctx = context()
 st.title("Threads")
-st.caption(f"Saved in the {ctx.store.kind} store ({ctx.store.url}).")
+st.caption(ctx.store.where(detail=ctx.operator))  # which file or server: the operator's
 
 records = ctx.store.threads.all(owner=ctx.owner)  # a visitor sees only their own
 if not records:

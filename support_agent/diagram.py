@@ -9,6 +9,12 @@ conversation started at a step for a walkthrough (a jump, not a move of the
 machine) shows it as a dotted edge of its own (class `jump`), never as one of
 the declared moves.
 
+Every node and edge is added through `_node` / `_edge`, which pass each text
+attribute (labels, tooltips) through `dot_text`: the one place where text from
+a declaration, a conversation or a person's note becomes DOT. A rejection note
+ending in a backslash, a quote or `&#1;` then shows as typed instead of breaking
+the drawing.
+
 Two shapes: the sidebar's top-to-bottom drawing, and the presenter view's
 left-to-right one for a wide column. `st.graphviz_chart` draws every label at
 9.6 px (its stylesheet sets `calc(twoSm * 0.8)` on all text, whatever the DOT
@@ -21,7 +27,8 @@ test measures the drawn sizes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 import graphviz
 
@@ -92,31 +99,31 @@ def state_machine(
              arrowsize="0.8")  # fmt: skip
 
     if workflow.graph_endpoints:
-        dot.node(START, "START", shape="circle", style="filled", fillcolor="#0f172a",
+        _node(dot, START, "START", shape="circle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip
     with dot.subgraph(name="steps") as steps:
         if workflow.graph_endpoints and not wide:  # peers: side by side, START above, END below
             steps.attr(rank="same")
         for step in workflow.steps:
             style = _node_style(step.name, active, visited, reachable)
-            steps.node(step.name, _wrap(step.title, 13), **style)
+            _node(steps, step.name, _wrap(step.title, 13), **style)
     if workflow.graph_endpoints:
-        dot.node(END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
+        _node(dot, END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
         # The customer has written (a walkthrough's opening note is not a turn).
         started = bool(customer_turns(state.get("messages") or []))
         # Unlabelled: the agents' moves carry the words; these say "a turn starts/ends here".
-        dot.edge(START, workflow.initial, tooltip="each turn starts with the active agent",
+        _edge(dot, START, workflow.initial, tooltip="each turn starts with the active agent",
                  **_edge_style(started))  # fmt: skip
         for step in workflow.steps:
-            dot.edge(step.name, END, style="dashed", tooltip="answered: the turn ends")
+            _edge(dot, step.name, END, style="dashed", tooltip="answered: the turn ends")
 
     for edge in workflow.edges():
         move = (edge.source, edge.target, edge.tool)
         style = _edge_style(move in traversed, move == just)
         hover = f"tool: {edge.tool}"
         label = workflow.tool_label(edge.tool)
-        dot.edge(edge.source, edge.target, label=_wrap(label),
+        _edge(dot, edge.source, edge.target, label=_wrap(label),
                  tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
     _jumps(dot, workflow, state, just)
     _decisions(dot, workflow, state, active, waiting)
@@ -136,14 +143,14 @@ def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: s
         colour = REJECTED if rejected else APPROVED
         label = "✋ rejected" if rejected else "✋ approved"  # what: the tooltip, the history
         now = record.get("turn") == turn
-        dot.edge(step, step, label=label, color=colour, fontcolor=colour,
+        _edge(dot, step, step, label=label, color=colour, fontcolor=colour,
                  penwidth="3" if now else "2", tooltip=record.get("reason", ""),
                  labeltooltip=record.get("reason", ""),
                  **{"class": f"approval {'rejected' if rejected else 'approved'}"})  # fmt: skip
     if waiting:
         approval = workflow.approval(waiting)
         asked = approval.question if approval else workflow.tool_label(waiting)
-        dot.edge(active, active, label=_wrap("✋ waiting for a person", 14), color=WAITING,
+        _edge(dot, active, active, label=_wrap("✋ waiting for a person", 14), color=WAITING,
                  fontcolor=WAITING, style="dashed", penwidth="3", tooltip=asked,
                  labeltooltip=asked, fontname="Helvetica-Bold",
                  **{"class": "approval waiting"})  # fmt: skip
@@ -162,11 +169,11 @@ def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None
             if latest
             else {"color": PATH, "fontcolor": TRAVERSED, "penwidth": "2", "class": "jump"}
         )  # fmt: skip
-        dot.edge(source, target, label=_wrap(workflow.tool_label(JUMP)), style="dotted",
+        _edge(dot, source, target, label=_wrap(workflow.tool_label(JUMP)), style="dotted",
                  constraint="false", tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
 
 
-def _wrap(label: str, width: int = 10) -> str:
+def _wrap(label: str, width: int = 10) -> list[str]:
     """Edge labels on short lines: their width sets how far the drawing is scaled down."""
     lines: list[str] = []
     for word in label.split():
@@ -174,7 +181,58 @@ def _wrap(label: str, width: int = 10) -> str:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return "\\n".join(lines)  # DOT's own line break, so the DOT stays one line per node
+    return lines
+
+
+# Attributes whose value is text people read: each goes through `dot_text`.
+_LABELS = frozenset({"label", "xlabel", "headlabel", "taillabel"})
+# Graphviz reads a tooltip's escapes twice (once as an escString, again when
+# writing the SVG's hover text; Debian's 2.43 and the page's WebAssembly build
+# alike): `\\G` would show the graph's name. Their backslashes are doubled twice.
+_TOOLTIPS = frozenset({"tooltip", "labeltooltip", "edgetooltip", "headtooltip", "tailtooltip"})
+# Not allowed in the SVG (XML 1.0) Graphviz writes: the drawing would not load.
+_NOT_XML = frozenset({"\ufffe", "\uffff"})
+
+
+def dot_text(text: str | Sequence[str], *, tooltip: bool = False) -> str:
+    """Any text (or lines of text) as a DOT attribute value that shows exactly it.
+
+    Labels and tooltips are DOT escStrings: a backslash starts an escape (`\\n`,
+    `\\l`, `\\N`; one before the closing quote swallows the quote), so each is
+    doubled (for a `tooltip`, doubled again: see `_TOOLTIPS`). Graphviz decodes
+    `&...;` entities and writes some back raw into its SVG (`&#1;` makes the SVG
+    unreadable), so `&` is written as `&amp;`. Control characters, lone
+    surrogates and U+FFFE/U+FFFF can't be in the SVG at all: they become spaces,
+    and runs of whitespace one space (one line per line). The result is marked
+    not-HTML, so a value like `<b>x</b>` is never taken for an HTML-like label;
+    `graphviz` quotes it and escapes its `"`.
+    """
+    lines = [text] if isinstance(text, str) else list(text)
+    backslash = "\\" * (4 if tooltip else 2)
+    return graphviz.nohtml("\\n".join(_escaped_line(line, backslash) for line in lines))
+
+
+def _escaped_line(text: str, backslash: str) -> str:
+    text = str(text).encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
+    shown = "".join(" " if unicodedata.category(c) == "Cc" or c in _NOT_XML else c for c in text)
+    return " ".join(shown.split()).replace("\\", backslash).replace("&", "&amp;")
+
+
+def _text_attrs(attrs: dict) -> dict:
+    return {
+        k: dot_text(v, tooltip=k in _TOOLTIPS) if k in _LABELS | _TOOLTIPS else v
+        for k, v in attrs.items()
+    }
+
+
+def _node(dot: graphviz.Digraph, name: str, label: str | Sequence[str], **attrs) -> None:
+    """A node whose label and other text attributes are escaped (`dot_text`)."""
+    dot.node(name, **_text_attrs({"label": label, **attrs}))
+
+
+def _edge(dot: graphviz.Digraph, tail: str, head: str, **attrs) -> None:
+    """An edge whose label, tooltips and other text attributes are escaped (`dot_text`)."""
+    dot.edge(tail, head, **_text_attrs(attrs))
 
 
 def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[str]) -> dict:

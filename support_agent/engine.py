@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -44,8 +45,28 @@ MAX_MESSAGE_CHARS = 4000
 # model that never stops calling tools is cut off here, not after 9,999 steps.
 MAX_TURN_STEPS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Characters that show nothing: a message of only these is empty.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\u00ad]")
+# A message is empty unless some character draws something. Judged by Unicode
+# category: control (Cc), format (Cf: zero-width spaces and joiners, bidi marks
+# and isolates U+2066-2069, the soft hyphen, the BOM), surrogate (Cs), unassigned
+# (Cn) and every space and separator (Zs, Zl, Zp).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp"})
+# Characters filed as letters, marks or symbols that draw nothing all the same,
+# named because no category gives them away: the Hangul fillers (U+115F, U+1160,
+# U+3164, U+FFA0: letters, Lo), the blank Braille pattern (U+2800, So), and the
+# default-ignorable marks (Mn): the combining grapheme joiner, the Khmer inherent
+# vowels, the Mongolian and other variation selectors.
+_BLANK = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
+def shows_something(text: str) -> bool:
+    """Whether any character of `text` draws something (see `_INVISIBLE_CATEGORIES`)."""
+    return any(
+        c not in _BLANK and unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in text
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +164,7 @@ def clean_message(text: str | None) -> str | Error:
     # A lone surrogate (broken UTF-16 from a paste) can't be encoded: show it as "�".
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub("", text).strip()
-    if not _INVISIBLE.sub("", text).strip():
+    if not shows_something(text):
         return Error(
             Kind.INPUT,
             "Type a message first: an empty message can't be sent.",

@@ -9,12 +9,12 @@ checkpointers; nothing here invents a checkpoint format.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
@@ -39,7 +39,7 @@ class StoreUnavailable(RuntimeError):
 @dataclass
 class Store:
     kind: str  # "memory" | "sqlite" | "postgres"
-    url: str  # with any password removed: safe to show
+    url: str  # with every credential removed (`redact`): for the operator's eyes only
     checkpointer: BaseCheckpointSaver
     db: Database  # the same database, for app records
     resources: list[Any] = field(default_factory=list)  # connections / pools to close
@@ -78,6 +78,19 @@ class Store:
         """Prompt experiments kept with the prompt versions they ran."""
         return Experiments(self.db)
 
+    def where(self, *, detail: bool = False) -> str:
+        """Where conversations are kept, in words. With `detail` (the operator's),
+        also which file or database, credentials removed; a visitor learns no path."""
+        if self.kind == "memory":
+            return "Conversations are kept in this server's memory only: a restart forgets them."
+        if self.kind == "sqlite":
+            place = self.url.removeprefix("sqlite:///")
+            if detail:
+                return f"Conversations are saved in a file on this machine: {place}."
+            return "Conversations are saved on this server."
+        place = _database_place(self.url) if detail else ""
+        return f"Conversations are saved in a shared PostgreSQL database{place}."
+
     def delete_thread(self, thread_id: str) -> None:
         """Remove a conversation for good: its checkpoints, its record, its tickets."""
         self.checkpointer.delete_thread(thread_id)
@@ -100,9 +113,68 @@ class Store:
             resource.close()
 
 
+# Query parameters of a database URL whose values can be shown: connection
+# settings, never a secret or a file path. libpq's other parameters (password,
+# passfile, sslpassword, sslkey, sslcert, sslrootcert, options…) show their name
+# only; a name libpq doesn't know may be part of a secret typed with "&" in it,
+# so it is hidden whole.
+_HARMLESS_PARAMS = frozenset(
+    {"sslmode", "connect_timeout", "application_name", "fallback_application_name",
+     "target_session_attrs", "load_balance_hosts", "channel_binding", "gssencmode",
+     "sslnegotiation", "client_encoding", "keepalives", "keepalives_idle",
+     "keepalives_interval", "keepalives_count", "tcp_user_timeout", "port", "dbname"}
+)  # fmt: skip
+_VALUE_HIDDEN_PARAMS = frozenset(
+    {"password", "passfile", "sslpassword", "sslkey", "sslcert", "sslrootcert", "sslcrl",
+     "sslcrldir", "options", "user", "host", "hostaddr", "service", "require_auth",
+     "krbsrvname", "gsslib", "sslcertmode", "requiressl", "sslcompression"}
+)  # fmt: skip
+HIDDEN = "***"
+UNREADABLE = "(a database setting that is not a URL)"
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages and the UI."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """A database URL with every credential it can carry replaced by `***`.
+
+    The password of the user part (also with an empty user, `postgresql://:pw@h`);
+    the value of every query parameter that isn't a plain connection setting
+    (`?password=`, `?sslkey=`…; an unknown name is hidden whole); a fragment. A
+    password written unencoded, with `/ ? # @` in it, still ends at the last `@`.
+    Anything that isn't a URL is never echoed.
+    """
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or not scheme.replace("+", "").isalnum():
+        return UNREADABLE if url.strip() else ""
+    user_part, at, host_part = rest.rpartition("@")
+    if at:
+        user, colon, _password = user_part.partition(":")
+        if any(c in user for c in "/?#"):  # the `@` was not the user part's end: hide it all
+            user, colon = HIDDEN, ""
+        user_part = f"{user}:{HIDDEN}@" if colon else f"{user}@"
+    try:
+        parts = urlsplit(f"{scheme}://{host_part}")
+        query = [_redact_param(name, value) for name, value in parse_qsl(parts.query, True)]
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        return UNREADABLE
+    shown = f"{scheme}://{user_part}{parts.netloc}{parts.path}"
+    shown += f"?{'&'.join(query)}" if query else ""
+    return shown + (f"#{HIDDEN}" if parts.fragment else "")
+
+
+def _redact_param(name: str, value: str) -> str:
+    if name in _HARMLESS_PARAMS:
+        return f"{name}={value}" if value.isprintable() else f"{name}={HIDDEN}"
+    return f"{name}={HIDDEN}" if name in _VALUE_HIDDEN_PARAMS else HIDDEN
+
+
+def _database_place(url: str) -> str:
+    """ ": host:port/db" from a redacted PostgreSQL URL, for the operator; "" when unclear."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    place = parts.netloc.rpartition("@")[2] + parts.path
+    return f": {place}" if place.strip("/") else ""
 
 
 def configured_url() -> str:

@@ -188,9 +188,10 @@ class Context:
 
 def store_down(message: str) -> None:
     """Say the store is unreachable and stop this run; nothing saved is touched."""
+    where = runtime.store().where(detail=identity.is_operator(identity.owner()))
     st.error(
-        f"The conversation store ({runtime.store().url}) is not answering. {message}\n\n"
-        "Saved conversations are kept in the database; reload this page once it is back.",
+        f"The conversation store is not answering. {message}\n\n"
+        f"{where} What was saved is kept there; reload this page once it is back.",
         icon="🛑",
     )
     st.stop()
@@ -229,7 +230,9 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
     try:
         store = runtime.store()
     except StoreUnavailable as exc:
-        st.error(f"{exc}\n\nConversations can't be opened or saved until this is fixed.", icon="🛑")
+        # The operator is told which file or server and why; a visitor learns no path.
+        why = str(exc) if identity.is_operator(owner) else "The conversation store can't be opened."
+        st.error(f"{why}\n\nConversations can't be opened or saved until this is fixed.", icon="🛑")
         st.stop()
     try:
         thread_id = session.current_thread(store.checkpointer)
