@@ -66,6 +66,7 @@ with body:
     elif approval.pressed_after_it_was_decided(waiting):
         st.warning(approval.ALREADY_DECIDED)
 
+    failure_box = None
     if failed := chat_turn.failure():
         failure_box = st.empty()
         with failure_box.container():
@@ -75,7 +76,6 @@ with body:
             # Only where trying again can help; otherwise the message says what to change.
             retry = failed.get("retryable", True) and st.button("Retry", icon="🔁", type="primary")
         if retry:
-            failure_box.empty()
             to_send = (failed["text"], failed["resume"])
 
     if resend := time_travel.take_resend():
@@ -121,6 +121,8 @@ if typed is not None:
 with body:
     if to_send is not None or to_decide is not None:
         starters.empty()
+        if failure_box is not None:  # the last send's failure: this send replaces it
+            failure_box.empty()
         if to_decide is not None:
             new_state = chat_turn.decide(ctx, workflow, state, waiting, *to_decide)
         else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +30,7 @@ from support_agent import errors
 from support_agent.errors import Cause, Error, Kind
 from support_agent.middleware.approval import REVIEW_NODE
 from support_agent.text import clip
-from support_agent.turn_lease import ThreadBusy
+from support_agent.turn_lease import FENCE, Lease, ThreadBusy
 from support_agent.workflow import (
     APPROVAL_ID_PREFIX,
     DECISIONS,
@@ -221,11 +221,10 @@ def run_turn(
     `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
     while a conversation waits, a new message is refused and changes nothing.
     """
-    events = _run_turn(
+    yield from _leased(lease, lambda fence: _run_turn(
         graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals),
-    )  # fmt: skip
-    yield from _leased(lease, events)
+        RunContext(approvals=approvals), fence,
+    ))  # fmt: skip
 
 
 def decide(
@@ -246,8 +245,8 @@ def decide(
     step and turn where the conversation waited. An edit that changes nothing is an
     approval; an empty edit is refused (`Error` of kind input) and changes nothing.
     """
-    yield from _leased(lease, _decide(graph, workflow, thread_id, request, decision, text,
-                                      stream_tokens))  # fmt: skip
+    yield from _leased(lease, lambda fence: _decide(graph, workflow, thread_id, request,
+                                                    decision, text, stream_tokens, fence))  # fmt: skip
 
 
 def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> ApprovalRequest | None:
@@ -276,14 +275,28 @@ def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | N
     return None
 
 
-def _leased(lease: AbstractContextManager | None, events: Iterator[Event]) -> Iterator[Event]:
+def _leased(
+    lease: AbstractContextManager | None, start: Callable[[dict], Iterator[Event]]
+) -> Iterator[Event]:
+    """The turn `start(fence)` begins, run as the thread's only writer while `lease` holds.
+
+    `fence` goes into the turn's config: the store's checkpointer confirms the lease
+    before it writes, so a turn that lost its lease ends with an `Error` and saves
+    nothing on a thread someone else now writes (see `support_agent.turn_lease`).
+    """
     if lease is None:
-        yield from events
+        yield from start({})
         return
     ended = False
     try:
-        with lease:
+        with lease as held:
+            fence = {FENCE: held} if isinstance(held, Lease) else {}
+            events = start(fence)
             for event in events:
+                if fence and held.lost and not isinstance(event, Error):
+                    # Nothing more can be saved: stop now rather than after a long turn.
+                    events.close()
+                    held.check()  # raises the LeaseLost the heartbeat found
                 ended = isinstance(event, TurnEnd | Error)
                 try:
                     yield event
@@ -292,7 +305,7 @@ def _leased(lease: AbstractContextManager | None, events: Iterator[Event]) -> It
                     raise
     except ThreadBusy:
         yield errors.busy()
-    except Exception as exc:  # noqa: BLE001 - taking or releasing the lease failed
+    except Exception as exc:  # noqa: BLE001 - taking or releasing the lease failed, or lost
         failure = describe_failure(exc)
         if not ended:  # a release that fails after the turn ended changes nothing it said
             yield failure
@@ -308,6 +321,7 @@ def _run_turn(
     stream_tokens: bool,
     first_turn: bool | None,
     context: RunContext,
+    fence: dict,
 ) -> Iterator[Event]:
     if resume:
         payload = None
@@ -317,7 +331,7 @@ def _run_turn(
             yield cleaned
             return
         payload = {"messages": [HumanMessage(cleaned)]}
-    config = {**thread_config(thread_id, checkpoint_id), "recursion_limit": MAX_TURN_STEPS}
+    config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
     # One checkpoint per finished turn: that is what a user rewinds to, and a failed
     # turn still saves where it stopped, so Retry continues it. A process killed
     # mid-turn loses only that unfinished turn. A new thread first gets an empty
@@ -346,6 +360,7 @@ def _decide(
     decision: str,
     text: str,
     stream_tokens: bool,
+    fence: dict,
 ) -> Iterator[Event]:
     if decision not in DECISIONS or decision not in request.decisions:
         yield Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
@@ -359,7 +374,7 @@ def _decide(
         if cleaned == request.editable_value:
             decision = "approve"  # nothing was changed
         text = cleaned
-    config = {**thread_config(thread_id), "recursion_limit": MAX_TURN_STEPS}
+    config = _turn_config(thread_config(thread_id), fence)
     try:
         paused = graph.get_state(thread_config(thread_id))
         if approval_request(workflow, paused.interrupts) != request:
@@ -401,6 +416,12 @@ def _decide(
     payload = Command(resume={"decisions": answers}, update={"transitions": [record]})
     yield transition_event(workflow, record)
     yield from _stream(graph, workflow, config, payload, stream_tokens, RunContext(approvals=True))
+
+
+def _turn_config(config: dict, fence: dict) -> dict:
+    """A turn's run config: its thread (and point), step limit, and lease to confirm."""
+    configurable = {**config["configurable"], **fence}
+    return {**config, "configurable": configurable, "recursion_limit": MAX_TURN_STEPS}
 
 
 def _paused(latest: Any) -> bool:

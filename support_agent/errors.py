@@ -8,7 +8,7 @@ Failures are typed where they arise:
 | `config` | `ModelConfigError` (models), or a `ProviderError` of kind `config` (a key or model name the provider refused) |
 | `provider` | `ProviderError` (middleware/provider_errors: any failed model call, in our words), a provider SDK's own request error, LangGraph's `GraphRecursionError` (a model that never stops calling tools) |
 | `store` | `StoreUnavailable` (storage) and the database drivers' errors: `sqlite3.Error`, `psycopg.Error` (which `psycopg_pool`'s errors are) |
-| `busy` | `ThreadBusy` (turn_lease: another sender holds the conversation) |
+| `busy` | `ThreadBusy` (turn_lease: another sender holds the conversation), `LeaseLost` (another sender took it mid-turn, so the turn saved nothing; one whose connection died is a `store` error) |
 | `state` | `StepRequirementError` (middleware/step_config: the saved state lacks a step's facts) |
 | `internal` | anything else: a bug of ours |
 
@@ -41,7 +41,7 @@ from langgraph.errors import GraphRecursionError
 from support_agent.middleware.provider_errors import ProviderError, explain, redact
 from support_agent.middleware.step_config import StepRequirementError
 from support_agent.models import MissingKeyError, ModelConfigError
-from support_agent.turn_lease import ThreadBusy
+from support_agent.turn_lease import LeaseLost, ThreadBusy
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class Cause(StrEnum):
     TOOL_LOOP = "tool_loop"
     STORE_UNAVAILABLE = "store_unavailable"
     BUSY = "busy"
+    LEASE_LOST = "lease_lost"  # another sender took the conversation mid-turn: nothing saved
     MISSING_FACTS = "missing_facts"  # facts: step, missing
     AWAITING_APPROVAL = "awaiting_approval"  # facts: tool
     BUG = "bug"  # facts: reference (in the log beside the traceback)
@@ -124,6 +125,14 @@ def describe(exc: BaseException) -> Error:
         )
     if isinstance(exc, ThreadBusy):
         return busy()
+    if isinstance(exc, LeaseLost) and not exc.store_down:
+        return Error(
+            Kind.BUSY,
+            "Another tab or window took over this conversation while this reply was "
+            "running, so the reply was not saved. Send your message again.",
+            retryable=True,
+            cause=Cause.LEASE_LOST,
+        )
     if is_store_error(exc):
         logger.warning("Conversation store error: %s: %s", type(exc).__name__, redact(str(exc)))
         return Error(
@@ -179,6 +188,8 @@ def is_store_error(exc: BaseException) -> bool:
     """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model or our code?"""
     from support_agent.storage import StoreUnavailable  # storage imports the engine
 
+    if isinstance(exc, LeaseLost):  # the turn's lease went with the store's connection
+        return exc.store_down
     return isinstance(exc, (StoreUnavailable, sqlite3.Error, *_loaded("psycopg", "Error")))
 
 

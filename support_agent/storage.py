@@ -3,7 +3,9 @@
 `HANDOFF_DB_URL` is `sqlite:///data/handoff_studio.db` (the default, created
 on first use), `postgresql://user:pass@host/db` for a shared server, or
 `memory://` for tests. Conversation state is kept by LangGraph's own
-checkpointers; nothing here invents a checkpoint format.
+checkpointers; nothing here invents a checkpoint format. Each is `fenced`: a
+turn whose lease was lost can't write on a thread someone else now holds
+(`support_agent.turn_lease`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
 from support_agent.tickets import Tickets
-from support_agent.turn_lease import TurnLeases
+from support_agent.turn_lease import TurnLeases, fenced
 from support_agent.turn_points import TurnPoints
 
 DB_URL_ENV = "HANDOFF_DB_URL"
@@ -186,7 +188,7 @@ def open_store(url: str | None = None) -> Store:
     url = (url or configured_url()).strip()
     if url.startswith("memory://"):
         records = sqlite3.connect(":memory:", check_same_thread=False)
-        return Store("memory", url, InMemorySaver(), Database(sqlite=records), [records])
+        return Store("memory", url, fenced(InMemorySaver)(), Database(sqlite=records), [records])
     if url.startswith("sqlite:///"):
         return _open_sqlite(url)
     if url.startswith(("postgresql://", "postgres://")):
@@ -205,7 +207,7 @@ def _open_sqlite(url: str) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Streamlit serves each browser session on its own thread; the saver locks.
         conn = sqlite3.connect(path, check_same_thread=False)
-        saver = SqliteSaver(conn, serde=CompressedSerializer())
+        saver = fenced(SqliteSaver)(conn, serde=CompressedSerializer())
         saver.setup()  # switches the file to write-ahead logging
         # In WAL mode, NORMAL commits every turn without an fsync per commit: a
         # crashed app loses nothing committed; only a power cut can lose the
@@ -233,7 +235,7 @@ def _open_postgres(url: str) -> Store:
     )
     try:
         pool.open(wait=True, timeout=5)
-        saver = PostgresSaver(pool, serde=CompressedSerializer())
+        saver = fenced(PostgresSaver)(pool, serde=CompressedSerializer())
         saver.setup()
     except Exception as exc:
         pool.close()
