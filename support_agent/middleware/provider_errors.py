@@ -39,6 +39,7 @@ from support_agent.models.deadline import (
     acall_with_retries,
     call_with_retries,
     deadline_of,
+    retries_made,
     timeout_kwargs,
     within,
 )
@@ -113,6 +114,7 @@ def explain(exc: BaseException) -> ProviderError:
             f"{TIMEOUT_ENV}). Your message is kept: Retry, or try again later."
         )
     if status == 429 or "RateLimit" in name:
+        retries = retries_made(exc, retries)  # fewer when the answer's time ran out first
         return ProviderError(
             f"The model provider is rate-limiting requests (still refused after {retries} "
             f"retries, {RETRIES_ENV}). Your message is kept: wait a moment, then Retry."

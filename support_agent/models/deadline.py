@@ -4,8 +4,9 @@ The engine sets a deadline when a turn starts (`turn_deadline()`, carried in the
 run's `RunContext`). Whatever calls a model during the turn (the guardrails'
 screening, the summary, the answer itself and its retries) does it `within` that
 deadline: each request gets only the time left (`request_timeout()`), and
-`call_with_retries` starts no request, first or retry, once it has passed; it
-raises `DeadlinePassed`, which is told as "did not answer within N s".
+`call_with_retries` starts no request, first or retry, once it has passed (it
+raises `DeadlinePassed`, told as "did not answer within N s"), nor a retry that
+could only start after it (the last failure is then told as it was).
 
 The deadline is a context variable set around each synchronous call (never
 across a `yield`), so sessions running turns side by side don't share it.
@@ -38,6 +39,7 @@ _DEADLINE: ContextVar[float | None] = ContextVar("handoff_answer_deadline", defa
 # `create`); others keep the client's own timeout, the whole answer's limit.
 _TIMEOUT_PER_CALL = {"openai-chat", "anthropic-chat", "groq-chat"}
 MAX_PAUSE = 8.0  # seconds between retries at most (the OpenAI SDK's own cap)
+RETRIES_MADE = "handoff_retries_made"  # set on the failure that ended a call
 
 
 class DeadlinePassed(TimeoutError):
@@ -100,14 +102,20 @@ def _pause(attempt: int, exc: BaseException) -> float:
     return min(0.5 * 2**attempt, MAX_PAUSE)
 
 
+def retries_made(exc: BaseException, default: int) -> int:
+    """How many retries came before `exc` ended the call (`default` if it wasn't counted)."""
+    return getattr(exc, RETRIES_MADE, default)
+
+
 def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable) -> float:
-    """The pause before the next try; re-raises `exc` when there is none to make."""
-    if attempt >= retries or not retryable(exc):
-        raise exc
-    pause = _pause(attempt, exc)
+    """The pause before the next try; re-raises `exc` (counting the retries made) when
+    there is none to make: none left, not worth it, or one that could only start after
+    the deadline (the failure is then told as it was, not as a time-out)."""
+    pause = _pause(attempt, exc) if attempt < retries and retryable(exc) else None
     left = remaining()
-    if left is not None and left <= pause:
-        raise DeadlinePassed from None  # the retry could only start after the deadline
+    if pause is None or (left is not None and left <= pause):
+        setattr(exc, RETRIES_MADE, attempt)
+        raise exc
     return pause
 
 
@@ -158,6 +166,7 @@ __all__ = [
     "call_with_retries",
     "deadline_of",
     "remaining",
+    "retries_made",
     "request_timeout",
     "timeout_kwargs",
     "turn_deadline",
