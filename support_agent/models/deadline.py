@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -114,7 +114,8 @@ def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable)
     pause = _pause(attempt, exc) if attempt < retries and retryable(exc) else None
     left = remaining()
     if pause is None or (left is not None and left <= pause):
-        setattr(exc, RETRIES_MADE, attempt)
+        with suppress(AttributeError):  # an exception type without a __dict__: uncounted
+            setattr(exc, RETRIES_MADE, attempt)
         raise exc
     return pause
 
