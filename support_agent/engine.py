@@ -29,6 +29,7 @@ from langgraph.types import Command
 from support_agent import errors
 from support_agent.errors import Cause, Error, Kind
 from support_agent.middleware.approval import REVIEW_NODE
+from support_agent.models.deadline import turn_deadline
 from support_agent.text import clip
 from support_agent.turn_lease import FENCE, Lease, ThreadBusy
 from support_agent.workflow import (
@@ -220,10 +221,12 @@ def run_turn(
     writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
     `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
     while a conversation waits, a new message is refused and changes nothing.
+    The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
+    starts (`RunContext.deadline`): screening, summary, model calls and retries.
     """
     yield from _leased(lease, lambda fence: _run_turn(
         graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals), fence,
+        RunContext(approvals=approvals, deadline=turn_deadline()), fence,
     ))  # fmt: skip
 
 
@@ -415,7 +418,8 @@ def _decide(
     # The record goes in with the answer: one step, so a decision is never half-saved.
     payload = Command(resume={"decisions": answers}, update={"transitions": [record]})
     yield transition_event(workflow, record)
-    yield from _stream(graph, workflow, config, payload, stream_tokens, RunContext(approvals=True))
+    context = RunContext(approvals=True, deadline=turn_deadline())
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
 
 
 def _turn_config(config: dict, fence: dict) -> dict:

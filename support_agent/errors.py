@@ -38,7 +38,12 @@ from typing import Any
 
 from langgraph.errors import GraphRecursionError
 
-from support_agent.middleware.provider_errors import ProviderError, explain, redact
+from support_agent.middleware.provider_errors import (
+    ProviderError,
+    ServerUnusable,
+    explain,
+    redact,
+)
 from support_agent.middleware.step_config import StepRequirementError
 from support_agent.models import MissingKeyError, ModelConfigError
 from support_agent.turn_lease import LeaseLost, ThreadBusy
@@ -67,6 +72,7 @@ class Cause(StrEnum):
     UNKNOWN_MODEL = "unknown_model"  # facts: status
     SETTINGS_REFUSED = "settings_refused"  # the provider refused the key or the model name
     PROVIDER_FAILED = "provider_failed"  # facts: status, when the provider sent one
+    SERVER_UNUSABLE = "server_unusable"  # a server a visitor typed failed: no facts, ever
     TOOL_LOOP = "tool_loop"
     STORE_UNAVAILABLE = "store_unavailable"
     BUSY = "busy"
@@ -204,6 +210,9 @@ def redacted_traceback(exc: BaseException) -> str:
 
 
 def _provider(error: ProviderError, original: BaseException | None) -> Error:
+    if isinstance(error, ServerUnusable):
+        # The same words and facts whatever happened: nothing says whether a port answers.
+        return Error(Kind.PROVIDER, str(error), retryable=True, cause=Cause.SERVER_UNUSABLE)
     status = _status(original)
     facts = {"status": status} if status is not None else {}
     if error.kind == Kind.CONFIG:

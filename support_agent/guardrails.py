@@ -11,7 +11,9 @@ Two checks run on every customer message before the agent answers:
 With the offline model they are rules (below). With a real model the model is
 asked too, with a fixed instruction, and either verdict trips the guardrail;
 if that call fails the rules decide alone, so a flaky provider never lets a
-message through unchecked nor blocks a customer by mistake.
+message through unchecked nor blocks a customer by mistake. That call is made
+once, within the answer's time (`models.deadline`), and not at all once that
+time has run out.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from dataclasses import asdict, dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
+
+from support_agent.models.deadline import remaining, request_timeout, timeout_kwargs
 
 CHECKS = ("off_task", "injection")
 TITLES = {"off_task": "On topic", "injection": "No prompt injection"}
@@ -79,8 +83,12 @@ def check_rules(text: str) -> list[Verdict]:
 def check_with_model(model: BaseChatModel, text: str) -> list[Verdict]:
     """The rules, and the model's own reading; either one trips a check."""
     verdicts = check_rules(text)
+    left = remaining()
+    if left is not None and left <= 0:
+        return verdicts  # no time left for this answer: the turn itself says so
     try:
-        reply = model.invoke([SystemMessage(MODEL_CHECK), HumanMessage(text)])
+        limit = timeout_kwargs(model, request_timeout())
+        reply = model.invoke([SystemMessage(MODEL_CHECK), HumanMessage(text)], **limit)
     except Exception:  # noqa: BLE001 - the rules still decide; the turn itself reports outages
         return verdicts
     said = reply.text.strip().upper()

@@ -138,9 +138,11 @@ class Fact:
 @dataclass(frozen=True)
 class RunContext:
     """What a run is told besides its input (LangGraph's runtime context): whether
-    the tools a workflow gates wait for a person's approval."""
+    the tools a workflow gates wait for a person's approval, and when the answer
+    must be done (`time.monotonic()`; `models.deadline`), None for no such limit."""
 
     approvals: bool = False
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)

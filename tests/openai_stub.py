@@ -4,7 +4,8 @@
 record_warranty_status call), "500", "429", "401", "hang", "malformed",
 "echo_key" (an error body that repeats the Authorization header), "image" (a
 reply with a remote Markdown image), "loop" (a tool call, every time), "prompted" (follows
-the system prompt it is sent: see `prompted`). `requests` keeps what each request sent.
+the system prompt it is sent: see `prompted`). `requests` keeps what each request sent,
+when it arrived (`time.monotonic()`) and the time limit the client said it gave it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # What "prompted" reads in the customer's words: a deliberately small vocabulary.
@@ -111,7 +113,8 @@ class OpenAIStub:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 stub.requests.append(
                     {"path": self.path, "auth": self.headers.get("Authorization", ""),
-                     "body": json.loads(body or b"{}")}
+                     "body": json.loads(body or b"{}"), "at": time.monotonic(),
+                     "timeout": self.headers.get("X-Stainless-Read-Timeout")}
                 )  # fmt: skip
                 stub.answer(self)
 

@@ -94,11 +94,13 @@ def results(at: AppTest) -> list[dict]:
     return frames[0].to_dict("records")
 
 
-def two_models(at: AppTest, url: str) -> AppTest:
-    """A: the sidebar's offline model; B: the loopback server."""
+def two_models(at: AppTest, url: str | None) -> AppTest:
+    """A: the sidebar's offline model; B: the loopback server at `url` (None: the one the
+    operator configured)."""
     assert at.radio(key="experiments.what").value == "model"  # offline: models first
     assert at.selectbox(key="experiments.b.provider").value == SERVER
-    at.text_input(key=f"experiments.b.url.{SERVER}").set_value(url).run()
+    if url is not None:
+        at.text_input(key=f"experiments.b.url.{SERVER}").set_value(url).run()
     return choose(at, [TUTORIAL, HUMAN])
 
 
@@ -188,14 +190,20 @@ def test_a_version_experiment_is_kept_and_shown_on_the_prompts_page(db_url, stub
     assert any(c.value.startswith("Kept ") for c in at.main.caption)
 
 
-def test_a_visitors_run_is_shown_but_not_kept(db_url, stub):
+def test_a_visitors_run_is_shown_but_not_kept(db_url, stub, monkeypatch):
+    # Visitors can't choose B's server address: the one the operator set up answers.
+    monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", stub.url)
     store = open_store(db_url)  # one experiment the operator kept earlier
     earlier = run_experiment([load_scenario(ROOT / "scenarios" / "support-tutorial.yaml")],
                              Arm("offline", "offline"), Arm("also offline", "offline"))  # fmt: skip
     earlier = store.experiments.save(earlier, "local")
     store.close()
 
-    at = two_models(experiments_page(start(owner="browser:visitor")), stub.url)
+    at = experiments_page(start(owner="browser:visitor"))
+    assert not [t for t in at.text_input if t.key == f"experiments.b.url.{SERVER}"]
+    (box,) = [t for t in at.text_input if t.label == "B: base URL"]
+    assert box.disabled and not box.value
+    at = two_models(at, None)
     run(at)
     assert summary_box(at).startswith("offline demo model passes 2 of 2")
     assert any("not kept" in c.value for c in at.main.caption)
@@ -233,3 +241,12 @@ def test_a_missing_key_runs_nothing_and_says_what_to_set(db_url):
     )
     assert not kept(db_url)
     assert not [f for f in at.main.dataframe if "What changed" in f.value.columns]
+
+
+def test_a_visitor_allowed_to_choose_b_cannot_point_it_inside(db_url, stub, monkeypatch):
+    monkeypatch.setenv("HANDOFF_ALLOW_VISITOR_BASE_URL", "1")
+    at = two_models(experiments_page(start(owner="browser:visitor")), stub.url)  # loopback
+    run(at)
+    (error,) = [e.value for e in at.error if "Nothing was run" in e.value]
+    assert "points at this machine" in error
+    assert not stub.requests  # neither scenario sent anything, on either side

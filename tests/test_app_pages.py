@@ -5,6 +5,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.openai_stub import OpenAIStub
 from tests.test_app import (
     customer_bubbles,
     dot,
@@ -13,10 +14,13 @@ from tests.test_app import (
     send,
     shown_history,
     start,
+    use_server,
 )
 from tests.test_support_flow import TUTORIAL
 
 LOGIN = "Hi, I'm having trouble with my account login. Can you help?"
+SERVER = "OpenAI-compatible server"
+URL_BOX = f"model.url.{SERVER}"
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +28,7 @@ def fresh_store(monkeypatch, tmp_path):
     # A file per test: the threads page must list only this test's conversations.
     monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'app.db'}")
     monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
+    monkeypatch.delenv("HANDOFF_ALLOW_VISITOR_BASE_URL", raising=False)
 
 
 def click(at: AppTest, label: str, nth: int = 0) -> AppTest:
@@ -211,6 +216,36 @@ def test_visitors_read_prompts_but_only_the_operator_edits_them_or_saves_scenari
     local = start()  # the one user of a server on this machine is its operator
     send(local, "My app keeps crashing")
     assert [e for e in local.expander if e.label == "Save as scenario"]
+
+
+def test_a_visitor_cannot_choose_a_server_address_but_the_operators_server_answers(
+    monkeypatch,
+):
+    with OpenAIStub("prompted") as stub:
+        monkeypatch.setenv("SUPPORT_AGENT_BASE_URL", stub.url)
+        bob = visitor("bob")
+        bob.selectbox(key="model.label").set_value(SERVER).run()
+        assert not [t for t in bob.sidebar.text_input if t.key == URL_BOX]  # nothing to type in
+        (box,) = [t for t in bob.sidebar.text_input if t.label == "Base URL"]
+        assert box.disabled and stub.url not in box.value  # nor is the operator's address shown
+        said = " ".join(c.value for c in bob.sidebar.caption)
+        assert "hasn't allowed visitors to choose a server address" in said
+        send(bob, "Hi, my phone screen is cracked")
+        assert not bob.error and stub.requests  # the server the operator set up answers
+
+
+@pytest.mark.parametrize(
+    "address", ["loopback", "http://localhost:8000/v1", "http://2130706433/", "http://0x7f.1/"]
+)
+def test_a_visitor_allowed_to_choose_may_not_point_the_server_inside(monkeypatch, address):
+    monkeypatch.setenv("HANDOFF_ALLOW_VISITOR_BASE_URL", "1")
+    with OpenAIStub() as stub:
+        bob = use_server(visitor("bob"), stub.url if address == "loopback" else address)
+        send(bob, "Hi, my phone screen is cracked")
+        (error,) = [e.value for e in bob.error]
+        assert "can't be used from here" in error and "points at this machine" in error
+        assert not stub.requests  # nothing was sent
+        assert customer_bubbles(bob) == ["Hi, my phone screen is cracked"]  # kept for Retry
 
 
 def test_with_login_configured_a_visitor_is_asked_to_log_in_first():

@@ -174,6 +174,7 @@ def test_module_entry_point_runs():
 def test_provider_error_is_shown_and_retry_finishes_the_turn(monkeypatch):
     from tests.test_engine import FlakyModel
 
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")  # the failure reaches the customer
     model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
     monkeypatch.setattr("support_agent.cli.get_model", lambda spec: model)
     # Counted calls are the agent's own: the guardrails' screening call is not this test's.

@@ -190,6 +190,25 @@ class FlakyModel(OfflineChatModel):
         yield from super()._stream(*args, **kwargs)
 
 
+@pytest.fixture
+def no_retries(monkeypatch):
+    """The middleware retries a failed call by itself (SUPPORT_AGENT_MAX_RETRIES): off,
+    so the failure reaches the customer and their Retry."""
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")
+
+
+def test_a_failed_call_is_retried_within_the_turn(monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "1")
+    model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
+    agent = build_support_agent(model)
+    thread_id = new_thread_id()
+    turn(agent, thread_id, TUTORIAL[0])
+    events = turn(agent, thread_id, TUTORIAL[1])
+    assert isinstance(events[-1], TurnEnd)  # the customer never saw the failure
+    assert humans(events[-1].state) == TUTORIAL[:2]
+
+
+@pytest.mark.usefixtures("no_retries")
 def test_connection_error_keeps_the_message_and_retry_completes():
     model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
     agent = build_support_agent(model)
@@ -224,6 +243,7 @@ def test_connection_error_keeps_the_message_and_retry_completes():
     assert not snapshot(agent, thread_id).next
 
 
+@pytest.mark.usefixtures("no_retries")
 def test_retry_after_a_failure_between_tool_calls_repeats_nothing():
     # Call 3 is the model call after record_warranty_status has moved the machine.
     model = FlakyModel(fail_on=frozenset({3}))

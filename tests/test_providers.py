@@ -4,12 +4,15 @@ client: which key goes where, what a failing provider looks like, what is stored
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 
 from support_agent.builders import build_graph
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
-from support_agent.models import ModelConfigError, get_model
+from support_agent.errors import Cause, Kind
+from support_agent.models import VISITOR_SERVER, ModelConfigError, get_model
+from support_agent.models.deadline import DeadlinePassed, call_with_retries, within
 from support_agent.serde import CompressedSerializer
 from support_agent.storage import open_store
 from support_agent.workflows import get_workflow
@@ -29,9 +32,9 @@ def stub(monkeypatch):
         yield server
 
 
-def turn(model, text="Hi, my phone screen is cracked", store=None, thread=None):
+def turn(model, text="Hi, my phone screen is cracked", store=None, thread=None, screen=False):
     checkpointer = store.checkpointer if store else None
-    graph = build_graph("support", model, checkpointer)
+    graph = build_graph("support", model, checkpointer, screen_with=model if screen else None)
     thread = thread or new_thread_id()
     return graph, thread, list(run_turn(graph, SUPPORT, thread, text))
 
@@ -63,6 +66,36 @@ def test_a_key_needing_provider_at_a_typed_url_asks_for_a_typed_key(monkeypatch)
     monkeypatch.setenv("ANTHROPIC_API_KEY", OPERATOR_KEY)
     with pytest.raises(ModelConfigError, match="not sent there"):
         get_model("anthropic:claude", base_url="http://127.0.0.1:9/v1")
+
+
+def test_a_server_address_a_visitor_typed_must_be_public(stub):
+    with pytest.raises(ModelConfigError, match="points at this machine"):
+        get_model("openai:stub", base_url=stub.url, visitor_url=True)
+    assert not stub.requests
+
+
+VISITORS_SERVER_FAILED = Error(
+    Kind.PROVIDER,
+    "The server at the address you typed could not be used. Your message is kept: check "
+    "the address, or pick another model.",
+    retryable=True,
+    cause=Cause.SERVER_UNUSABLE,
+)
+
+
+@pytest.mark.parametrize("mode", ["500", "401", "429", "malformed", "hang", "closed port"])
+def test_a_server_a_visitor_typed_fails_in_the_same_words_whatever_happened(
+    stub, monkeypatch, mode
+):
+    # No status, no "timed out" against "refused": nothing tells which ports answer.
+    monkeypatch.setenv("SUPPORT_AGENT_TIMEOUT", "1")
+    stub.mode = mode
+    url = "http://127.0.0.1:9/v1" if mode == "closed port" else stub.url
+    model = get_model("openai:stub", base_url=url)
+    # Marked as get_model(visitor_url=True) marks it (which would refuse loopback itself).
+    model.metadata = {VISITOR_SERVER: True}
+    _graph, _thread, events = turn(model, screen=True)
+    assert events[-1] == VISITORS_SERVER_FAILED
 
 
 # --- a provider that misbehaves -----------------------------------------------------------
@@ -118,6 +151,56 @@ def test_a_hung_server_ends_at_the_request_time_limit(stub, monkeypatch):
     _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url))
     assert isinstance(events[-1], Error)
     assert "within 1 s" in events[-1].message
+
+
+def test_screening_and_retries_share_one_time_limit_per_answer(stub, monkeypatch):
+    # SUPPORT_AGENT_TIMEOUT is the most a customer waits: the screening request had the
+    # whole second and used it, so neither a retry nor the answer's request started after.
+    monkeypatch.setenv("SUPPORT_AGENT_TIMEOUT", "1")
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "2")
+    stub.mode = "hang"
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url), screen=True)
+    assert isinstance(events[-1], Error)
+    assert "did not answer within 1 s" in events[-1].message
+    assert len(stub.requests) == 1  # was 6: screening and answer, each tried 3 times
+    assert float(stub.requests[0]["timeout"]) <= 1
+
+
+def test_retries_stop_when_the_answers_time_is_up(stub, monkeypatch):
+    monkeypatch.setenv("SUPPORT_AGENT_TIMEOUT", "1")
+    monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "5")
+    stub.mode = "500"
+    _graph, _thread, events = turn(get_model("openai:stub", base_url=stub.url), screen=True)
+    assert "internal error (HTTP 500)" in events[-1].message  # what happened, not a time-out
+    # Screening once, then tries 0.5 s apart while a retry can start in time: 5 don't fit.
+    assert len(stub.requests) <= 3
+    assert all(float(r["timeout"]) <= 1 for r in stub.requests)  # each got the time left
+
+
+class _Unavailable(Exception):
+    status_code = 503
+
+    class response:  # noqa: N801 - shaped like an HTTP error's response
+        headers = {"retry-after": "0"}
+
+
+def test_no_request_starts_once_the_deadline_has_passed():
+    calls = []
+    with within(time.monotonic() - 0.1), pytest.raises(DeadlinePassed):
+        call_with_retries(calls.append, retries=2, retryable=lambda exc: True)
+    assert calls == []
+
+
+def test_without_a_deadline_a_failure_is_retried_the_set_number_of_times():
+    calls = []
+
+    def fails(seconds: float) -> None:
+        calls.append(seconds)
+        raise _Unavailable
+
+    with pytest.raises(_Unavailable):
+        call_with_retries(fails, retries=2, retryable=lambda exc: True)
+    assert len(calls) == 3
 
 
 def test_after_a_server_error_retry_finishes_the_same_turn(stub, tmp_path):

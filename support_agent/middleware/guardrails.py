@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from support_agent.guardrails import REFUSALS, check_rules, check_with_model, first_failure
 from support_agent.middleware.hooks import ShapesModelRequests
+from support_agent.models.deadline import deadline_of, within
 from support_agent.models.policy import is_summary
 
 KEY = "guardrails"
@@ -82,8 +83,10 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
 
     @hook_config(can_jump_to=["end"])
     def before_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
-        return self._screen(state)
+        with within(deadline_of(runtime)):  # screening spends the answer's time too
+            return self._screen(state)
 
     @hook_config(can_jump_to=["end"])
     async def abefore_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
-        return self._screen(state)
+        with within(deadline_of(runtime)):
+            return self._screen(state)

@@ -5,7 +5,13 @@ and LangGraph saves a failed step's exception with the checkpoint so Retry can
 resume. This middleware sits next to the model: any failure of the call
 becomes a `ProviderError` whose message says the cause and the fix in our own
 words, with nothing of the provider's body. The original is not chained, so it
-is neither stored nor shown.
+is neither stored nor shown. A server a visitor typed (`models.from_visitor`) is
+told only that it could not be used: no status, no timeout or refusal, nothing
+that says whether a port answers (`ServerUnusable`).
+
+It also retries a failed call (`SUPPORT_AGENT_MAX_RETRIES`; the clients don't),
+within the time the whole answer may take (`models.deadline`): each request gets
+only the time left, and none starts once it has run out.
 
 Example:
     ```python
@@ -15,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 
@@ -24,9 +31,20 @@ from langchain.agents.middleware import (
     ModelResponse,
     SummarizationMiddleware,
 )
+from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.errors import GraphBubbleUp
 
-from support_agent.models import RETRIES_ENV, TIMEOUT_ENV, limits
+from support_agent.models import RETRIES_ENV, TIMEOUT_ENV, from_visitor, limits
+from support_agent.models.deadline import (
+    acall_with_retries,
+    call_with_retries,
+    deadline_of,
+    retries_made,
+    timeout_kwargs,
+    within,
+)
+
+logger = logging.getLogger(__name__)
 
 _SECRET = re.compile(
     r"(?i)\b(sk|pk|rk|ak)-[a-z0-9_\-]{6,}|\bbearer\s+\S+|\b(api[_-]?key|x-api-key|token"
@@ -47,19 +65,56 @@ class ProviderError(RuntimeError):
         self.retryable, self.kind = retryable, kind
 
 
+class ServerUnusable(ProviderError):
+    """A server a visitor typed failed: said the same way whatever happened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server at the address you typed could not be used. Your message is kept: "
+            "check the address, or pick another model."
+        )
+
+
+def _status(exc: BaseException) -> object:
+    return getattr(exc, "status_code", None) or getattr(
+        getattr(exc, "response", None), "status_code", None
+    )
+
+
+def retryable(exc: BaseException) -> bool:
+    """Worth another try: a time limit, a connection, a rate limit or a server error (the
+    statuses the OpenAI SDK retries); never a refused key or an unreadable answer."""
+    status = _status(exc)
+    if isinstance(status, int):
+        return status in (408, 409, 429) or status >= 500
+    name = type(exc).__name__
+    return (
+        "Timeout" in name or "Connection" in name or isinstance(exc, TimeoutError | ConnectionError)
+    )
+
+
+def told(model: object, exc: BaseException) -> ProviderError:
+    """`exc` in our words (`explain`); for a server a visitor typed, only `ServerUnusable`
+    (the explanation goes to the server's log, for the operator)."""
+    said = exc if isinstance(exc, ProviderError) else explain(exc)
+    if from_visitor(model):
+        logger.info("A server a visitor typed failed: %s", said)
+        return ServerUnusable()
+    return said
+
+
 def explain(exc: BaseException) -> ProviderError:
     """Our words for what went wrong with a provider call, and what to do."""
     name = type(exc).__name__
-    status = getattr(exc, "status_code", None) or getattr(
-        getattr(exc, "response", None), "status_code", None
-    )
+    status = _status(exc)
     timeout, retries = limits()
     if "Timeout" in name or isinstance(exc, TimeoutError):
         return ProviderError(
-            f"The model did not answer within {timeout:g} s (the request time limit, "
+            f"The model did not answer within {timeout:g} s (the time limit for one answer, "
             f"{TIMEOUT_ENV}). Your message is kept: Retry, or try again later."
         )
     if status == 429 or "RateLimit" in name:
+        retries = retries_made(exc, retries)  # fewer when the answer's time ran out first
         return ProviderError(
             f"The model provider is rate-limiting requests (still refused after {retries} "
             f"retries, {RETRIES_ENV}). Your message is kept: wait a moment, then Retry."
@@ -106,8 +161,17 @@ def _ours(request: ModelRequest) -> bool:
     return getattr(request.model, "in_process", False)
 
 
+def _timed(request: ModelRequest, seconds: float) -> ModelRequest:
+    """`request` limited to `seconds` (for models whose calls take a timeout)."""
+    extra = timeout_kwargs(request.model, seconds)
+    if not extra:
+        return request
+    return request.override(model_settings={**request.model_settings, **extra})
+
+
 class ProviderErrorMiddleware(AgentMiddleware):
-    """Turn any failure of the model call into a `ProviderError` (innermost middleware)."""
+    """Retry a failed model call within the answer's time, then turn any failure into a
+    `ProviderError` (innermost middleware)."""
 
     @property
     def name(self) -> str:
@@ -116,43 +180,78 @@ class ProviderErrorMiddleware(AgentMiddleware):
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
     ) -> ModelResponse:
+        if _ours(request):
+            return handler(request)  # the offline model is our code: a failure is our bug
         try:
-            return handler(request)
-        except (GraphBubbleUp, ProviderError):
+            with within(deadline_of(request.runtime)):
+                return call_with_retries(
+                    lambda seconds: handler(_timed(request, seconds)),
+                    retries=limits()[1],
+                    retryable=retryable,
+                )
+        except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            if _ours(request):
-                raise  # the offline model is our code: a failure there is our bug
-            raise explain(exc) from None
+            raise told(request.model, exc) from None
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> ModelResponse:
+        if _ours(request):
+            return await handler(request)  # the offline model is our code
         try:
-            return await handler(request)
-        except (GraphBubbleUp, ProviderError):
+            with within(deadline_of(request.runtime)):
+                return await acall_with_retries(
+                    lambda seconds: handler(_timed(request, seconds)),
+                    retries=limits()[1],
+                    retryable=retryable,
+                )
+        except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            if _ours(request):
-                raise  # the offline model is our code: a failure there is our bug
-            raise explain(exc) from None
+            raise told(request.model, exc) from None
 
 
 class SafeSummarization(SummarizationMiddleware):
-    """`SummarizationMiddleware` whose own model call fails the same safe way."""
+    """`SummarizationMiddleware` whose own model call fails the same safe way, and is
+    retried the same way, within the answer's time."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - the parent's
+        super().__init__(*args, **kwargs)
+        # The parent retries three times with growing pauses, whatever time is left:
+        # this retries as the model call does (`call_with_retries`), within the deadline.
+        self._summary_model = RunnableLambda(self._summarize, afunc=self._asummarize)
+
+    def _summarize(self, prompt, config: RunnableConfig):  # noqa: ANN001, ANN202
+        model = self.model
+        return call_with_retries(
+            lambda seconds: model.invoke(prompt, config=config, **timeout_kwargs(model, seconds)),
+            retries=limits()[1],
+            retryable=retryable,
+        )
+
+    async def _asummarize(self, prompt, config: RunnableConfig):  # noqa: ANN001, ANN202
+        model = self.model
+
+        async def once(seconds: float):  # noqa: ANN202
+            return await model.ainvoke(prompt, config=config, **timeout_kwargs(model, seconds))
+
+        return await acall_with_retries(once, retries=limits()[1], retryable=retryable)
 
     def before_model(self, state, runtime):  # noqa: ANN001 - the parent's signature
         try:
-            return super().before_model(state, runtime)
-        except (GraphBubbleUp, ProviderError):
+            with within(deadline_of(runtime)):
+                return super().before_model(state, runtime)
+        except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise explain(exc) from None
+            raise told(self.model, exc) from None
 
     async def abefore_model(self, state, runtime):  # noqa: ANN001
         try:
-            return await super().abefore_model(state, runtime)
-        except (GraphBubbleUp, ProviderError):
+            with within(deadline_of(runtime)):
+                return await super().abefore_model(state, runtime)
+        except GraphBubbleUp:
             raise
         except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise explain(exc) from None
+            raise told(self.model, exc) from None

@@ -15,6 +15,7 @@ import os
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
+from support_agent.models.addresses import RefusedAddress, check_public_url
 from support_agent.models.offline import OfflineChatModel
 from support_agent.models.providers import (
     KEY_VARS,
@@ -28,8 +29,10 @@ from support_agent.models.providers import (
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
-TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one model request may take (default 60)
+TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one answer may take, retries included (default 60)
 RETRIES_ENV = "SUPPORT_AGENT_MAX_RETRIES"  # retries of a failed request (default 2)
+# Marks a model whose server a visitor typed (`metadata`): its failures are told without detail.
+VISITOR_SERVER = "handoff_visitor_server"
 
 
 class ModelConfigError(ValueError):
@@ -86,7 +89,9 @@ def resolve_model(model: BaseChatModel | str | None = None) -> BaseChatModel:
 
 
 def limits() -> tuple[float, int]:
-    """(request timeout in seconds, retries) from the settings, with safe defaults."""
+    """(seconds one answer may take, retries of a failed request) from the settings, with
+    safe defaults. The retries are the middleware's (`middleware.provider_errors`), within
+    the answer's time (`models.deadline`); the clients themselves don't retry."""
     try:
         timeout = float(os.environ.get(TIMEOUT_ENV) or 60)
         retries = int(os.environ.get(RETRIES_ENV) or 2)
@@ -101,12 +106,27 @@ def _same_url(a: str | None, b: str | None) -> bool:
     return bool(a and b) and a.strip().rstrip("/") == b.strip().rstrip("/")
 
 
+def check_server(url: str | None) -> None:
+    """Refuse a server address a visitor typed unless it is public (`addresses`).
+    Raises `ModelConfigError` saying why."""
+    try:
+        check_public_url(url or "")
+    except RefusedAddress as exc:
+        raise ModelConfigError(str(exc)) from None
+
+
+def from_visitor(model: object) -> bool:
+    """Whether `model` talks to a server a visitor typed (`get_model(visitor_url=True)`)."""
+    return bool((getattr(model, "metadata", None) or {}).get(VISITOR_SERVER))
+
+
 def get_model(
     spec: str | None = None,
     *,
     base_url: str | None = None,
     api_key: str | None = None,
     operator_key: str | None = None,
+    visitor_url: bool = False,
     temperature: float = 0.0,
 ) -> BaseChatModel:
     """The chat model for `spec` (`offline` or `provider:model`).
@@ -119,7 +139,12 @@ def get_model(
     from secrets.toml, or the provider's environment variable) is only sent to
     the provider's own endpoint or to the base URL the operator configured
     (`SUPPORT_AGENT_BASE_URL`), never to a URL a visitor typed. Every request
-    has a timeout and a bounded number of retries (`limits()`).
+    has a timeout (`limits()`); the clients don't retry: the middleware does, within
+    the time one answer may take (`middleware.provider_errors`, `models.deadline`).
+
+    `visitor_url=True`: a visitor typed `base_url`, so it must be a public address
+    (`check_server`), redirects are not followed (they could lead inside), and the
+    model is marked (`from_visitor`) so its failures are told without detail.
     """
     spec = (spec or default_model_spec()).strip()
     row, name = resolve_spec(spec)
@@ -129,13 +154,24 @@ def get_model(
     configured_url = os.environ.get(BASE_URL_ENV) or None
     base_url = base_url or configured_url
     trusted = base_url is None or _same_url(base_url, configured_url)
-    timeout, retries = limits()
-    kwargs: dict = {"temperature": temperature, "max_retries": retries}
+    if visitor_url:
+        check_server(base_url)
+    timeout, _retries = limits()
+    kwargs: dict = {"temperature": temperature, "max_retries": 0}
     if provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": timeout}
         kwargs.pop("max_retries")
     else:
         kwargs["timeout"] = timeout
+    if visitor_url:
+        kwargs["metadata"] = {VISITOR_SERVER: True}
+        if provider == "ollama":
+            kwargs["client_kwargs"]["follow_redirects"] = False
+        elif provider == "openai":
+            import openai  # installed with langchain-openai, the only client for `openai:`
+
+            kwargs["http_client"] = openai.DefaultHttpxClient(follow_redirects=False)
+            kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(follow_redirects=False)
     operators = operator_key or (os.environ.get(variable) if variable else None)
     key = api_key or (operators if trusted else None)
     if base_url:
@@ -174,8 +210,11 @@ __all__ = [
     "MissingKeyError",
     "ModelConfigError",
     "OfflineChatModel",
+    "VISITOR_SERVER",
     "Provider",
     "default_model_spec",
+    "check_server",
+    "from_visitor",
     "get_model",
     "limits",
     "resolve_model",

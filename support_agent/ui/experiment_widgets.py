@@ -13,7 +13,6 @@ only, since keeping it would change what everyone sees.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,12 +21,12 @@ import streamlit as st
 from support_agent.engine import describe_failure
 from support_agent.experiments import DEFAULT_LABEL, Arm, Comparison, Experiment, run_experiment
 from support_agent.middleware.step_config import tool_key
-from support_agent.models import BASE_URL_ENV, PROVIDERS, ModelConfigError
+from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.prompt_versions import Version, is_tool_key, tool_name
 from support_agent.scenarios import Scenario
 from support_agent.ui import keys, runtime
-from support_agent.ui.model_picker import ModelChoice, configured
+from support_agent.ui.model_picker import ModelChoice, Server, configured, server_url
 from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
 from support_agent.ui.text import escape_markdown, when
 from support_agent.workflow import Workflow
@@ -158,7 +157,8 @@ def _default_b(ctx: Context) -> str:
 
 
 def pick_model_b(ctx: Context) -> ModelChoice:
-    """B's model: a provider, its model name and (for a server) its URL.
+    """B's model: a provider, its model name and (for a server) its URL, typed as the
+    sidebar's is (`model_picker.server_url`: a visitor only when the operator allows it).
 
     Its key is the operator's (environment or secrets.toml, sent only where the model
     picker would send it), or the one typed in the sidebar for the same provider.
@@ -175,20 +175,20 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     name_key, url_key = keys.experiments_b_name(label), keys.experiments_b_url(label)
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
-    base_url = None
+    server = Server(None)
     if provider.needs_base_url:
-        fallback = os.environ.get(BASE_URL_ENV) or provider.default_base_url or ""
-        st.session_state.setdefault(url_key, fallback)
-        base_url = columns[2].text_input("B: base URL", key=url_key)
+        server = server_url(provider, url_key, "B: base URL", columns[2])
     sidebar = by_label(st.session_state.get(keys.MODEL_LABEL, ""))
     typed = (
         st.session_state.get(keys.MODEL_API_KEY) if sidebar.key_var == provider.key_var else None
     )
     return ModelChoice(
         provider.spec(name or provider.default_model),
-        base_url=base_url or None,
+        base_url=server.url,
         api_key=typed or None,
         operator_key=runtime.secret(provider.key_var) if provider.key_var else None,
+        visitor_url=server.visitor_url,
+        problem=server.problem,
     )
 
 

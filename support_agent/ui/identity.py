@@ -31,6 +31,8 @@ from support_agent.ui.runtime import secret
 LOCAL = "local"
 OPERATORS_SETTING = "HANDOFF_OPERATORS"  # logged-in emails that may edit prompts and scenarios
 XSRF_COOKIE = "_streamlit_xsrf"
+# "1": visitors may type a model server's address (public addresses only; see model_picker)
+VISITOR_URL_SETTING = "HANDOFF_ALLOW_VISITOR_BASE_URL"
 _THIS_MACHINE = {"localhost", "127.0.0.1", "::1"}
 
 
@@ -139,3 +141,16 @@ def is_operator(who: str) -> bool:
     listed = os.environ.get(OPERATORS_SETTING) or secret(OPERATORS_SETTING) or ""
     emails = {e.strip().lower() for e in listed.split(",") if e.strip()}
     return who.startswith("user:") and who.removeprefix("user:").lower() in emails
+
+
+def may_type_server_url(who: str) -> bool:
+    """May this person point the app at a model server of their choosing?
+
+    The operator may. Visitors only when the operator allows it
+    (`HANDOFF_ALLOW_VISITOR_BASE_URL=1`, environment or secrets.toml): otherwise
+    anyone could make this server send requests to any address.
+    """
+    if is_operator(who):
+        return True
+    allowed = os.environ.get(VISITOR_URL_SETTING) or secret(VISITOR_URL_SETTING) or ""
+    return allowed.strip().lower() in {"1", "true", "yes", "on"}

@@ -3,12 +3,18 @@
 The choices are the rows of `support_agent.models.providers.PROVIDERS`, the
 table `get_model` (and so the CLI) reads too; the picker starts on the one
 `SUPPORT_AGENT_MODEL` names.
+
+A server's address (`server_url`) is typed by the operator, or by a visitor only
+when the operator allows it (`identity.may_type_server_url`); what a visitor
+types must be a public address, and its failures are told without detail
+(`ModelChoice.visitor_url`).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -21,8 +27,16 @@ from support_agent.models import (
     resolve_spec,
 )
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
-from support_agent.ui import keys
+from support_agent.ui import identity, keys
 from support_agent.ui.runtime import secret
+
+NOT_ALLOWED = (
+    "The operator hasn't allowed visitors to choose a server address here, so {which} is used."
+)
+NO_SERVER = (
+    "The operator hasn't set up a server here, nor allowed visitors to choose one: "
+    "pick another model."
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +45,10 @@ class ModelChoice:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)  # typed in this session
     operator_key: str | None = field(default=None, repr=False)  # from secrets.toml
+    # A visitor typed `base_url`: only a public address is called, and its failures are
+    # told without detail (a status or a timeout would tell which ports answer).
+    visitor_url: bool = False
+    problem: str = ""  # why this choice can't be used from this session ("" when it can)
 
     @property
     def offline(self) -> bool:
@@ -71,6 +89,45 @@ def _key_source(variable: str) -> str | None:
     return None
 
 
+def _same(a: str, b: str) -> bool:
+    return a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a server row's requests go, as `server_url` decided."""
+
+    url: str | None
+    visitor_url: bool = False  # a visitor typed it (see `ModelChoice.visitor_url`)
+    problem: str = ""  # why it can't be used from this session ("" when it can)
+
+
+def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Server:
+    """The server address for `provider` (a row that asks for one), drawn in `where`.
+
+    The operator types it (it starts on `SUPPORT_AGENT_BASE_URL`, else the provider's
+    usual address). A visitor types it only when the operator allows it
+    (`identity.may_type_server_url`), and anything but the operator's configured server
+    is then theirs: called only at a public address, its failures told without detail.
+    Otherwise a visitor gets no box to type in: the operator's configured server is used
+    (its address not shown), and without one this row can't be used.
+    """
+    configured = os.environ.get(BASE_URL_ENV, "").strip()
+    fallback = configured or provider.default_base_url or ""
+    who = identity.owner()
+    if not identity.may_type_server_url(who):
+        where.text_input(label, placeholder="the operator's server", disabled=True)
+        if configured:
+            where.caption(NOT_ALLOWED.format(which="the server the operator set up"))
+            return Server(configured)
+        where.caption(NO_SERVER)
+        return Server(None, problem=NO_SERVER)
+    st.session_state.setdefault(key, fallback)
+    url = (where.text_input(label, key=key) or "").strip()
+    typed = not identity.is_operator(who) and not (configured and _same(url, configured))
+    return Server(url or None, visitor_url=typed)
+
+
 def model_picker() -> ModelChoice:
     """Render the picker; return the choice for this run."""
     start = configured()
@@ -90,10 +147,10 @@ def model_picker() -> ModelChoice:
 
     first = start.name if provider == start.provider else provider.default_model
     name = st.text_input("Model name", value=first, key=keys.model_name(label))
-    base_url = None
+    server = Server(None)
     if provider.needs_base_url:
-        fallback = os.environ.get(BASE_URL_ENV) or provider.default_base_url or ""
-        base_url = st.text_input("Base URL", value=fallback, key=keys.model_url(label))
+        server = server_url(provider, keys.model_url(label), "Base URL")
+    base_url = server.url
     variable = provider.key_var
     api_key = operator_key = None
     if variable:
@@ -120,5 +177,10 @@ def model_picker() -> ModelChoice:
                     "the operator configured; type a key if this server needs one."
                 )
     return ModelChoice(
-        provider.spec(name), base_url=base_url, api_key=api_key, operator_key=operator_key
+        provider.spec(name),
+        base_url=base_url,
+        api_key=api_key,
+        operator_key=operator_key,
+        visitor_url=server.visitor_url,
+        problem=server.problem,
     )

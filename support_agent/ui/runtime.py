@@ -9,7 +9,7 @@ import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
 from support_agent.builders import build_graph, screening_model
-from support_agent.models import OfflineChatModel, get_model
+from support_agent.models import ModelConfigError, OfflineChatModel, check_server, get_model
 from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
 from support_agent.understanding import warm_up
 
@@ -62,12 +62,16 @@ def reader_graph(workflow: str):
 
 
 def chat_model(choice: ModelChoice) -> BaseChatModel:
-    """The chat model the picker's choice names. Raises `ModelConfigError`."""
+    """The chat model the picker's choice names. Raises `ModelConfigError` (also for a
+    server a visitor typed that isn't a public address)."""
+    if choice.problem:
+        raise ModelConfigError(choice.problem)
     return get_model(
         choice.spec,
         base_url=choice.base_url or None,
         api_key=choice.api_key or None,
         operator_key=choice.operator_key or None,
+        visitor_url=choice.visitor_url,
     )
 
 
@@ -89,5 +93,9 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
 
 def runner_graph(workflow: str, choice: ModelChoice):
     """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
+    if choice.problem:
+        raise ModelConfigError(choice.problem)
+    if choice.visitor_url:  # checked at every turn: what a name resolves to may change
+        check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call
     return _runner(workflow, choice, _url())

@@ -1,0 +1,64 @@
+"""How long a customer waits when the model server hangs: SUPPORT_AGENT_TIMEOUT against
+the wall clock, with the guardrails' screening on and retries on.
+
+    .venv/bin/python bench/answer_limit.py                  # limits 1 and 3 s, 2 retries
+    .venv/bin/python bench/answer_limit.py --limits 3 --retries 2 5
+
+A loopback OpenAI-compatible server (tests/openai_stub.py) that accepts each request
+and never answers ("hang"), or fails each at once ("500"). One turn per row, timed
+from `run_turn` to its `Error`; the promise is limit + 1 s at most.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from support_agent.builders import build_graph  # noqa: E402
+from support_agent.engine import Error, new_thread_id, run_turn  # noqa: E402
+from support_agent.models import get_model  # noqa: E402
+from support_agent.workflows import get_workflow  # noqa: E402
+from tests.openai_stub import OpenAIStub  # noqa: E402
+
+
+def one(mode: str, limit: float, retries: int) -> tuple[float, int, str]:
+    os.environ.update(SUPPORT_AGENT_TIMEOUT=f"{limit:g}", SUPPORT_AGENT_MAX_RETRIES=str(retries))
+    os.environ.setdefault("OPENAI_API_KEY", "not-needed")
+    os.environ.pop("SUPPORT_AGENT_BASE_URL", None)
+    with OpenAIStub(mode) as stub:
+        model = get_model("openai:stub", base_url=stub.url)
+        graph = build_graph("support", model, None, screen_with=model)
+        started = time.monotonic()
+        events = list(run_turn(graph, get_workflow("support"), new_thread_id(), "Hi, my screen"))
+        waited = time.monotonic() - started
+        said = events[-1].message if isinstance(events[-1], Error) else "(answered)"
+        return waited, len(stub.requests), said
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limits", nargs="*", type=float, default=[1.0, 3.0])
+    parser.add_argument("--retries", nargs="*", type=int, default=[2])
+    parser.add_argument("--modes", nargs="*", default=["hang", "500"])
+    args = parser.parse_args()
+    print("| server | SUPPORT_AGENT_TIMEOUT | retries | waited | requests | ≤ limit + 1 s | said |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    for mode in args.modes:
+        for limit in args.limits:
+            for retries in args.retries:
+                waited, requests, said = one(mode, limit, retries)
+                ok = "yes" if waited <= limit + 1 else "**no**"
+                print(
+                    f"| {mode} | {limit:g} s | {retries} | {waited:.2f} s | {requests} | {ok} "
+                    f"| {said.split('. ')[0]} |"
+                )
+
+
+if __name__ == "__main__":
+    main()

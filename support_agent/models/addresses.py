@@ -1,0 +1,119 @@
+"""May this server call the address a visitor typed? Only a public one.
+
+A base URL typed by a visitor makes the server send requests wherever it
+points: at the server itself, the private network behind it, or a cloud
+metadata endpoint that hands out credentials. `check_public_url` refuses all of
+those after resolving the name, the way the HTTP client will (so
+`http://2130706433/`, `http://0x7f.1/` and a name that resolves to 127.0.0.1
+are refused like `http://127.0.0.1/`).
+
+Residual risk: the name is resolved again when the request is sent, so a DNS
+server that answers differently the second time (DNS rebinding) can still
+point a request inside; redirects are not followed for such servers
+(`models.get_model`).
+
+Example:
+    ```python
+    check_public_url("https://llm.example.com/v1")  # returns the checked addresses
+    check_public_url("http://169.254.169.254/")  # raises RefusedAddress
+    ```
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+SCHEMES = {"http": 80, "https": 443}
+# Names of cloud metadata services; refused by name too, whatever they resolve to here.
+METADATA_HOSTS = frozenset(
+    {
+        "metadata",
+        "metadata.google.internal",
+        "metadata.goog",
+        "metadata.azure.com",
+        "instance-data",
+        "instance-data.ec2.internal",
+    }
+)
+# Metadata addresses that the ranges below might not cover on every Python version.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "169.254.170.2", "fd00:ec2::254", "100.100.100.200")
+)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class RefusedAddress(ValueError):
+    """A typed server address this server won't call; the message says why, in words."""
+
+
+def _embedded(address: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 one carries (IPv4-mapped, 6to4, Teredo), else itself."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if inner is not None:
+            return inner
+    return address
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether `address` is on the public internet: not this machine, a private, link-local,
+    shared (CGNAT), multicast, unspecified or reserved range, nor a metadata service."""
+    for candidate in {address, _embedded(address)}:
+        if candidate in METADATA_ADDRESSES or not candidate.is_global:
+            return False
+        if (
+            candidate.is_private
+            or candidate.is_loopback
+            or candidate.is_link_local
+            or candidate.is_multicast
+            or candidate.is_reserved
+            or candidate.is_unspecified
+        ):
+            return False
+    return True
+
+
+def check_public_url(url: str) -> list[IPAddress]:
+    """The addresses `url`'s host resolves to, all public; raises `RefusedAddress` otherwise.
+
+    Only `http` and `https`. Every address the name resolves to must be public: the
+    client may connect to any of them.
+    """
+    try:
+        parts = urlsplit((url or "").strip())
+        port = parts.port
+    except ValueError as exc:
+        raise RefusedAddress(f"That server address is not a valid URL ({exc}).") from None
+    if parts.scheme.lower() not in SCHEMES:
+        raise RefusedAddress("Only http:// and https:// server addresses can be used.")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise RefusedAddress("That server address has no host name.")
+    inside = RefusedAddress(
+        "That server address can't be used from here: it points at this machine, a "
+        "private or reserved network, or a cloud metadata service. Use a public address."
+    )
+    if host in METADATA_HOSTS:
+        raise inside
+    try:
+        found = socket.getaddrinfo(
+            host, port or SCHEMES[parts.scheme.lower()], type=socket.SOCK_STREAM
+        )
+    except (OSError, UnicodeError):
+        raise RefusedAddress("That server address's host name could not be found.") from None
+    addresses = []
+    for *_rest, sockaddr in found:
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])  # drop an IPv6 scope
+        if not is_public(address):
+            raise inside
+        addresses.append(address)
+    if not addresses:
+        raise RefusedAddress("That server address's host name could not be found.")
+    return addresses
+
+
+__all__ = ["METADATA_HOSTS", "RefusedAddress", "check_public_url", "is_public"]

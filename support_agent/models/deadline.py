@@ -1,0 +1,175 @@
+"""One time limit per customer answer: `SUPPORT_AGENT_TIMEOUT`, screening and retries included.
+
+The engine sets a deadline when a turn starts (`turn_deadline()`, carried in the
+run's `RunContext`). Whatever calls a model during the turn (the guardrails'
+screening, the summary, the answer itself and its retries) does it `within` that
+deadline: each request gets only the time left (`request_timeout()`), and
+`call_with_retries` starts no request, first or retry, once it has passed (it
+raises `DeadlinePassed`, told as "did not answer within N s"), nor a retry that
+could only start after it (the last failure is then told as it was).
+
+The deadline is a context variable set around each synchronous call (never
+across a `yield`), so sessions running turns side by side don't share it.
+
+Example:
+    ```python
+    with within(turn_deadline()):
+        reply = call_with_retries(
+            lambda seconds: model.invoke(messages, **timeout_kwargs(model, seconds)),
+            retries=2,
+            retryable=lambda exc: True,
+        )
+    ```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from support_agent.models import ModelConfigError, limits
+
+T = TypeVar("T")
+_DEADLINE: ContextVar[float | None] = ContextVar("handoff_answer_deadline", default=None)
+# Chat models whose calls accept a per-request `timeout` (passed on to their SDK's
+# `create`); others keep the client's own timeout, the whole answer's limit.
+_TIMEOUT_PER_CALL = {"openai-chat", "anthropic-chat", "groq-chat"}
+MAX_PAUSE = 8.0  # seconds between retries at most (the OpenAI SDK's own cap)
+RETRIES_MADE = "handoff_retries_made"  # set on the failure that ended a call
+
+
+class DeadlinePassed(TimeoutError):
+    """The answer's time ran out before (another) request could start."""
+
+
+def turn_deadline() -> float | None:
+    """When an answer starting now must be done (`time.monotonic()`), or None when the
+    setting can't be read (the model's own construction reports that)."""
+    try:
+        return time.monotonic() + limits()[0]
+    except ModelConfigError:
+        return None
+
+
+def deadline_of(runtime: Any) -> float | None:
+    """The deadline a LangGraph run's context carries (`RunContext.deadline`), if any."""
+    return getattr(getattr(runtime, "context", None), "deadline", None)
+
+
+@contextmanager
+def within(deadline: float | None) -> Iterator[None]:
+    """Model calls inside this block share `deadline` (None: each request its own limit)."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left before the deadline (negative once passed); None without one."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def request_timeout() -> float:
+    """The time limit of a request starting now: the setting, or the time left if less."""
+    configured = limits()[0]
+    left = remaining()
+    return configured if left is None else max(min(configured, left), 0.0)
+
+
+def timeout_kwargs(model: Any, seconds: float) -> dict[str, float]:
+    """The call arguments that give one request of `model` `seconds` at most ({} for a
+    model whose calls don't take a timeout)."""
+    return {"timeout": seconds} if getattr(model, "_llm_type", "") in _TIMEOUT_PER_CALL else {}
+
+
+def _pause(attempt: int, exc: BaseException) -> float:
+    """How long to wait before retry number `attempt + 1`: the server's Retry-After when
+    it sent a short one, else 0.5 s doubling."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    try:
+        asked = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        asked = -1.0
+    if 0 <= asked <= 60:
+        return asked
+    return min(0.5 * 2**attempt, MAX_PAUSE)
+
+
+def retries_made(exc: BaseException, default: int) -> int:
+    """How many retries came before `exc` ended the call (`default` if it wasn't counted)."""
+    return getattr(exc, RETRIES_MADE, default)
+
+
+def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable) -> float:
+    """The pause before the next try; re-raises `exc` (counting the retries made) when
+    there is none to make: none left, not worth it, or one that could only start after
+    the deadline (the failure is then told as it was, not as a time-out)."""
+    pause = _pause(attempt, exc) if attempt < retries and retryable(exc) else None
+    left = remaining()
+    if pause is None or (left is not None and left <= pause):
+        with suppress(AttributeError):  # an exception type without a __dict__: uncounted
+            setattr(exc, RETRIES_MADE, attempt)
+        raise exc
+    return pause
+
+
+def _started() -> float:
+    left = remaining()
+    if left is not None and left <= 0:
+        raise DeadlinePassed
+    return request_timeout()
+
+
+def call_with_retries(
+    call: Callable[[float], T], *, retries: int, retryable: Callable[[BaseException], bool]
+) -> T:
+    """`call(seconds)` (one request limited to `seconds`), retried up to `retries` times on
+    a `retryable` failure, never starting after the deadline (`DeadlinePassed`)."""
+    attempt = 0
+    while True:
+        try:
+            return call(_started())
+        except DeadlinePassed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried or re-raised as it is
+            time.sleep(_next_pause(attempt, retries, exc, retryable))
+            attempt += 1
+
+
+async def acall_with_retries(
+    call: Callable[[float], Awaitable[T]],
+    *,
+    retries: int,
+    retryable: Callable[[BaseException], bool],
+) -> T:
+    """`call_with_retries` for a coroutine."""
+    attempt = 0
+    while True:
+        try:
+            return await call(_started())
+        except DeadlinePassed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried or re-raised as it is
+            await asyncio.sleep(_next_pause(attempt, retries, exc, retryable))
+            attempt += 1
+
+
+__all__ = [
+    "DeadlinePassed",
+    "acall_with_retries",
+    "call_with_retries",
+    "deadline_of",
+    "remaining",
+    "retries_made",
+    "request_timeout",
+    "timeout_kwargs",
+    "turn_deadline",
+    "within",
+]
