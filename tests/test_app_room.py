@@ -58,3 +58,17 @@ def test_the_server_does_not_collect_all_garbage_after_every_run():
     # half the server's CPU in a room of 30 browsers (bench/room.py).
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["runner"]["postScriptGC"] is False
+
+
+def test_a_live_tool_call_is_drawn_finished_not_as_a_running_status():
+    # st.status sleeps 50 ms when created and 50 ms when closed: every tool call of a
+    # live turn held the page that long, though the tools answer in microseconds.
+    at = start()
+    send(at, TUTORIAL[0])
+    send(at, TUTORIAL[1])  # records the warranty, classifies the issue, gives a solution
+    assert not at.get("status")
+    live = at.chat_message[-1]
+    boxes = [e for e in live.expander if e.label.startswith("🔧")]
+    assert [e.label for e in boxes][:2] == ["🔧 Warranty recorded", "🔧 Issue classified"]
+    assert all(e.icon == ":material/check_circle:" for e in boxes)
+    assert "in_warranty" in boxes[0].text[0].value  # the result, as it came back
