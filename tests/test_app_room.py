@@ -5,6 +5,7 @@ sends many at once: work a rerun repeats for nothing is paid by everyone in
 the room. Timing lives in `bench/room.py`; these tests hold the causes.
 """
 
+import gc
 import tomllib
 from pathlib import Path
 
@@ -72,3 +73,12 @@ def test_a_live_tool_call_is_drawn_finished_not_as_a_running_status():
     assert [e.label for e in boxes][:2] == ["🔧 Warranty recorded", "🔧 Issue classified"]
     assert all(e.icon == ":material/check_circle:" for e in boxes)
     assert "in_warranty" in boxes[0].text[0].value  # the result, as it came back
+
+
+def test_the_heap_built_for_the_first_turn_is_left_out_of_full_collections():
+    # Unfrozen, Python's full collections walked ~200k long-lived objects (~100 ms
+    # holding the GIL) every few dozen turns: a stall for every browser in the room.
+    streamlit.cache_resource.clear()  # as a freshly started server
+    gc.unfreeze()
+    send(start(), TUTORIAL[0])
+    assert gc.get_freeze_count() > 100_000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -87,7 +88,21 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
     )
 
 
+@st.cache_resource(show_spinner=False)
+def _settled() -> bool:
+    # What is alive once the first turn's graph is built (LangChain, LangGraph, the
+    # offline model, ~200k objects) lives as long as the process. Freezing it keeps
+    # Python's full collections to what sessions allocate since: unfrozen, each one
+    # walked it all (~100 ms holding the GIL, every few dozen turns: a stall for
+    # every browser in the room).
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 def runner_graph(workflow: str, choice: ModelChoice):
     """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
     store()  # opens the store (and warms the offline model) if this is the first call
-    return _runner(workflow, choice, _url())
+    graph = _runner(workflow, choice, _url())
+    _settled()
+    return graph
