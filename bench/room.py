@@ -1,7 +1,13 @@
 """A room of browsers: N sessions typing into the running app, as browsers do.
 
-    .venv/bin/python bench/room.py                       # 10, 20, 30 sessions x 5 turns
-    .venv/bin/python bench/room.py --sessions 30 --think 0
+    .venv/bin/python bench/room.py                  # 10, 20, 30 sessions x 5 turns, then 30 at once
+    .venv/bin/python bench/room.py --sessions 30 --think 0 --stress 0
+
+Two paces. People's pace (`--think`, default 5 s): before each message a
+session waits 0.5-1.5 x that long, as someone reading the reply and typing the
+next line; everyone's page is loaded first. No pause (`--stress`): each session
+sends its next message the moment the page finishes, a load no room of people
+makes, which shows what the server does when saturated.
 
 Each session speaks Streamlit's browser protocol to a real `streamlit run`
 server: it fetches the page (which sets the `_streamlit_xsrf` cookie), opens
