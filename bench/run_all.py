@@ -3,6 +3,7 @@
     .venv/bin/python bench/run_all.py                 # everything (a few minutes)
     .venv/bin/python bench/run_all.py --rounds 3      # quicker, noisier
     .venv/bin/python bench/run_all.py --skip browser postgres
+    .venv/bin/python bench/run_all.py --only room     # just the room of browsers (~3 min)
 
 One table. Each row is measured in this run next to its reference; "ratio" is
 the ratio of medians over interleaved rounds, and "spread" the lowest and
@@ -15,7 +16,10 @@ what the app itself costs around a model.
 - page rerun (AppTest, `?thread=`, SQLite on disk) at 4, 50 and 200 turns;
 - time travel: reading a 200-turn thread's turns and rewind points;
 - storage of a 200-turn thread, and the largest model input over it;
-- 20 browser sessions' worth of concurrent turns on one SQLite store;
+- a room of browsers (`room.py`): 10, 20 and 30 sessions x 5 turns through the
+  running server's websocket, as browsers speak to it, at people's pace and all
+  at once, each beside a bare Streamlit chat page (`bare_chat_page.py`) under
+  the same load; afterwards the store on disk must hold every turn;
 - in Chromium: a new session to a usable chat input, and Enter to the reply
   shown, at 4 and at 200 turns.
 """
@@ -27,7 +31,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import page_rerun  # noqa: E402
+import room  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
@@ -314,48 +318,24 @@ def long_thread(rounds: int, tmp: Path) -> None:
     )
 
 
-# --- concurrency -----------------------------------------------------------------------
+# --- a room of browsers ------------------------------------------------------------------
 
 
-def concurrency(sessions: int, tmp: Path) -> None:
-    print("concurrency", flush=True)
-    url = f"sqlite:///{tmp / 'concurrent.db'}"
-    store = open_store(url)
-    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
-    times: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-
-    def session() -> None:  # what the chat page does for one browser session
-        thread = new_thread_id()
-        for text in TUTORIAL:
-            start = time.perf_counter()
-            first = text == TUTORIAL[0]
-            events = list(
-                run_turn(graph, SUPPORT, thread, text, stream_tokens=False, first_turn=first)
-            )
-            store.threads.touch(thread, "support", TUTORIAL[0])
-            store.turn_points.record(store.checkpointer, thread, "current_step")
-            with lock:
-                times.append(time.perf_counter() - start)
-                if not isinstance(events[-1], TurnEnd):
-                    errors.append(str(events[-1]))
-
-    workers = [threading.Thread(target=session) for _ in range(sessions)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    store.close()
-    times.sort()
-    p95 = times[int(0.95 * (len(times) - 1))]
-    row(
-        f"{sessions} concurrent sessions × 4 turns, one SQLite store",
-        f"p95 {ms(p95)}",
-        "goal p95 ≤ 500 ms, 0 errors",
-        f"{len(errors)} errors",
-        f"p50 {ms(statistics.median(times))}",
-    )
+def browser_room(tmp: Path, think: float = 5.0) -> None:
+    """N sessions through the running server's websocket, beside a bare chat page."""
+    print("room of browsers", flush=True)
+    for c in room.compare(tmp, [10, 20, 30], think, stress=30):
+        app, bare = c.app.times(), c.bare.times()
+        pace = f"{c.think:.0f} s between turns" if c.think else "no pause between turns"
+        goal = " (goal ≤ 1.5×)" if c.sessions == 30 and c.think else ""
+        row(
+            f"{c.sessions} browsers × 5 turns, send to reply shown ({pace})",
+            f"p95 {ms(room.p(app, 0.95))}",
+            f"bare chat page: p95 {ms(room.p(bare, 0.95))}",
+            f"{c.ratio:.2f}×{goal}; {c.app.errors} errors, {c.lost} lost turns",
+            f"p50 {ms(room.p(app, 0.5))} / {ms(room.p(bare, 0.5))}; "
+            f"page done p95 {ms(room.p(c.app.times('done'), 0.95))}",
+        )
 
 
 # --- in the browser --------------------------------------------------------------------
@@ -446,22 +426,28 @@ def browser(rounds: int, tmp: Path) -> None:
         chromium.close()
 
 
+SECTIONS = ["turns", "approvals", "long", "room", "browser"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=30, help="threads per turn-cost round")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["browser", "postgres"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["browser", "postgres", "room"])
+    parser.add_argument("--only", nargs="*", default=[], choices=[*SECTIONS, "postgres"])
     args = parser.parse_args()
     os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
+    postgres = "postgres" not in args.skip and (not args.only or "postgres" in args.only)
     sections: list[tuple[str, Callable[[Path], None]]] = [
-        ("turns", lambda t: turn_cost(args.rounds, args.threads, "postgres" not in args.skip, t)),
+        ("turns", lambda t: turn_cost(args.rounds, args.threads, postgres, t)),
         ("approvals", lambda t: approval_cost(args.rounds, 10, t)),
         ("long", lambda t: long_thread(args.rounds, t)),
-        ("concurrency", lambda t: concurrency(20, t)),
+        ("room", browser_room),
+        ("browser", lambda t: browser(args.rounds, t)),
     ]
-    if "browser" not in args.skip:
-        sections.append(("browser", lambda t: browser(args.rounds, t)))
-    for _name, run in sections:
+    for name, run in sections:
+        if name in args.skip or (args.only and name not in args.only):
+            continue
         with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp:
             run(Path(tmp))
     print(f"\n{sys.platform}, {os.cpu_count()} cores, Python {sys.version.split()[0]}\n")

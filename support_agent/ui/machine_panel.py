@@ -61,14 +61,16 @@ def show(
     if slot is None:
         return
     # Drawn at the start of every run and again when the page is done: skip the
-    # second drawing when nothing it shows has changed (each one costs the browser
-    # a Graphviz layout).
+    # second drawing when nothing it shows has changed (each one costs the server
+    # a dozen elements to send and the browser a Graphviz layout). Keyed on what is
+    # drawn: the facts marked new, not the facts noted before the turn.
+    dot = dot_source(workflow, state, wide=wide, waiting=waiting.tool if waiting else "")
     shown = (
-        workflow.name, workflow.current(state), state.get("turn"), live, viewing,
+        workflow.name, workflow.current(state), live, viewing, dot,
         waiting.id if waiting else None,
         tuple(r.get("id") for r in state.get("transitions") or []),
         tuple(state.get(key) for key in workflow.fact_keys),
-        tuple((st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}).items()),
+        _changed(workflow, state),
     )  # fmt: skip
     if st.session_state.get(keys.MACHINE_DRAWN) == shown:
         return
@@ -91,7 +93,7 @@ def show(
         if viewing:
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
-            dot_source(workflow, state, wide=wide, waiting=waiting.tool if waiting else ""),
+            dot,
             width="content",  # the DOT sizes the drawing for its place (diagram.py)
             alt=f"State machine of {workflow.title}; the active step is {step.title}.",
         )
@@ -105,15 +107,27 @@ def show(
             _details(workflow, state)
 
 
+def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
+    """The facts this turn recorded or changed (marked "new this turn")."""
+    before = st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}
+    return tuple(
+        fact.key
+        for fact in workflow.facts
+        if fact.key in before
+        and before[fact.key] != state.get(fact.key)
+        and state.get(fact.key) is not None
+    )
+
+
 def _facts(workflow: Workflow, state: dict) -> None:
     if not workflow.facts:
         return
-    before = st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}
+    new = _changed(workflow, state)
     lines = []
     for fact in workflow.facts:
         value = state.get(fact.key)
         shown = escape_markdown(fact.words(value)) if value is not None else "_not yet known_"
-        changed = fact.key in before and before[fact.key] != value and value is not None
+        changed = fact.key in new
         lines.append(
             f"- **{fact.title}**: {shown}" + (" :green-badge[new this turn]" if changed else "")
         )

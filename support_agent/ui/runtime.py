@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,18 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
     )
 
 
+@st.cache_resource(show_spinner=False)
+def _settled() -> bool:
+    # What is alive once the first turn's graph is built (LangChain, LangGraph, the
+    # offline model, ~200k objects) lives as long as the process. Freezing it keeps
+    # Python's full collections to what sessions allocate since: unfrozen, each one
+    # walked it all (~100 ms holding the GIL, every few dozen turns: a stall for
+    # every browser in the room).
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 def runner_graph(workflow: str, choice: ModelChoice):
     """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
     if choice.problem:
@@ -98,4 +111,6 @@ def runner_graph(workflow: str, choice: ModelChoice):
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change
         check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call
-    return _runner(workflow, choice, _url())
+    graph = _runner(workflow, choice, _url())
+    _settled()
+    return graph

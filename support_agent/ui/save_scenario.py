@@ -82,7 +82,10 @@ def save_scenario_button(
         )
         overwrite = st.checkbox("Overwrite an existing file", key=keys.SAVE_OVERWRITE)
         try:
-            target = directory / f"{slugify(parse_yaml(text).name)}.yaml"
+            # The draft's name is known; only an edited text is read again (on every
+            # rerun of every chat, parsing the unedited draft was a tenth of a turn's CPU).
+            name = draft.name if text == draft.text else parse_yaml(text).name
+            target = directory / f"{slugify(name)}.yaml"
         except ScenarioLoadError:
             target = None
         if target is not None:

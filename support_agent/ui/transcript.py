@@ -31,6 +31,7 @@ AGENT_AVATAR = "🎧"
 SUMMARY_AVATAR = "📝"
 HUMAN_AVATAR = "🧑‍💼"  # a person of the support team, writing into the conversation
 TICKET_POLL_SECONDS = 5  # how often an open chat looks for a reply or a resolution
+STOPPED = "(the turn stopped before this tool answered)"
 
 
 def show_customer(text: str, checks: list[dict] | None = None):
@@ -214,13 +215,27 @@ def decision_line(record: dict) -> None:
     st.markdown(f"✋ {escape_markdown(record.get('reason', ''))}")
 
 
-def _tool_box(workflow: Workflow, name: str, args: dict, result: str | None, ok: bool):
-    """A live call: st.status shows it running, then done or failed."""
-    state = "complete" if ok and result is not None else ("error" if not ok else "running")
-    box = st.status(_tool_title(workflow, name), state=state, expanded=False)
-    with box:
-        _tool_details(name, args, result)
-    return box
+def _live_tool(
+    workflow: Workflow, call: ToolCall, result: ToolResult | None, *, failed: bool = False
+) -> None:
+    """A tool call of the turn being run, drawn once its result is in, or once the
+    turn stopped without one (paused for a person's approval, or `failed`).
+
+    Not `st.status`: it sleeps 50 ms on creation and 50 ms on closing (Streamlit
+    1.67), and the tools here are local functions that finish in microseconds, so
+    a "running" box showed nothing but held every tool-calling turn's page for
+    100 ms or more per call.
+    """
+    _saved_tool(
+        workflow,
+        ToolUse(
+            id=call.id,
+            name=call.name,
+            args=call.args,
+            result=result.content if result is not None else (STOPPED if failed else None),
+            ok=result.ok if result is not None else not failed,
+        ),
+    )
 
 
 def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
@@ -237,7 +252,7 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
     call, a move, or, in a graph of agents, another agent starting to speak).
     """
     seen: list[Event] = []
-    boxes: dict[str, object] = {}
+    calls: dict[str, ToolCall] = {}  # called, not yet answered: drawn with their result
     st.session_state.pop(keys.TICKET_SLOTS, None)  # places kept by an earlier turn
     pending: list[Event] = []
     speaker = {"agent": ""}
@@ -271,14 +286,10 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
             seen.append(event)
             if isinstance(event, ToolCall):
                 introduce(event.agent)
-                boxes[event.id] = _tool_box(workflow, event.name, event.args, None, True)
+                calls[event.id] = event
             elif isinstance(event, ToolResult):
-                box = boxes.get(event.id)
-                if box is not None:
-                    with box:
-                        st.markdown("**Result**")
-                        st.text(event.content)
-                    box.update(state="complete" if event.ok else "error")
+                if (call := calls.pop(event.id, None)) is not None:
+                    _live_tool(workflow, call, event)
                 if event.ok and event.name == HUMAN_TOOL:
                     _ticket_slot(event.id)
             elif isinstance(event, Transition) and is_decision(event.record):
@@ -290,6 +301,8 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                 if on_transition:
                     on_transition(event)
             elif isinstance(event, Error | TurnEnd):
+                for call in calls.values():  # waiting for a person's approval, or cut short
+                    _live_tool(workflow, call, None, failed=isinstance(event, Error))
                 break
             st.write_stream(inert_stream(tokens()))
     return seen

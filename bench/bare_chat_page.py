@@ -1,0 +1,23 @@
+"""The reference for the browser room: a bare Streamlit chat page that echoes.
+
+The smallest page a presenter could share: the conversation kept in session
+state, each message drawn as a bubble, and a reply that repeats it.
+"""
+
+import streamlit as st
+
+if "messages" not in st.session_state:
+    st.session_state.messages = []
+
+for role, text in st.session_state.messages:
+    with st.chat_message(role):
+        st.markdown(text)
+
+if typed := st.chat_input("Write as the customer…"):
+    st.session_state.messages.append(("user", typed))
+    with st.chat_message("user"):
+        st.markdown(typed)
+    reply = f"You said: {typed}"
+    st.session_state.messages.append(("assistant", reply))
+    with st.chat_message("assistant"):
+        st.markdown(reply)
