@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from support_agent.builders import build_graph  # noqa: E402
 from support_agent.engine import TurnEnd, run_turn  # noqa: E402
-from support_agent.storage import open_store  # noqa: E402
+from support_agent.features import open_store  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 
 OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]

@@ -54,8 +54,8 @@ from support_agent.engine import (  # noqa: E402
     run_turn,
     thread_config,
 )
+from support_agent.features import open_store  # noqa: E402
 from support_agent.models import OfflineChatModel  # noqa: E402
-from support_agent.storage import open_store  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 
 TUTORIAL = [

@@ -42,6 +42,7 @@ from support_agent.engine import (
     thread_config,
 )
 from support_agent.errors import Cause, Kind
+from support_agent.features import open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
@@ -50,7 +51,7 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
-from support_agent.storage import StoreUnavailable, open_store
+from support_agent.storage import StoreUnavailable
 from support_agent.text import clip
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS

@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.builders import build_graph
 from support_agent.engine import TurnEnd, run_turn
+from support_agent.features import open_store
 from support_agent.models.policy import SUMMARY_SOURCE
-from support_agent.storage import open_store
 from support_agent.thread_titles import (
     Listed,
     automatic_title,

@@ -13,8 +13,9 @@ from support_agent.engine import (
     is_store_error,
     thread_config,
 )
+from support_agent.features import AppStore as Store
 from support_agent.middleware.step_config import PromptSource
-from support_agent.storage import Store, StoreUnavailable
+from support_agent.storage import StoreUnavailable
 from support_agent.ui import (
     approval,
     identity,
