@@ -152,7 +152,9 @@ class Printer:
             self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
         elif isinstance(event, Error):
             self.note(f"  ! {event.kind} error: {words(event, self.model_spec)}")
-            if event.retryable:
+            if event.cause == Cause.BUSY:  # nothing of this message was kept
+                self.note("    Send your message again once that reply is in.")
+            elif event.retryable:
                 self.note("    Type /retry to finish this turn.")
         elif isinstance(event, TicketsOpened):
             for ticket in event.tickets:

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import Printer, format_args, main
 from support_agent.engine import Token, ToolCall, TurnEnd
+from support_agent.features import open_store
 from tests.test_support_flow import TUTORIAL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -335,3 +336,22 @@ def test_a_terminal_chat_kept_with_db_is_on_the_threads_page_with_rewinds_and_ti
     at.switch_page("app_pages/tickets.py").run()
     assert not at.exception, at.exception
     assert any(m.value.startswith("**🎫 T-1001") for m in at.main.markdown)
+
+
+def test_a_terminal_chat_on_a_thread_answering_elsewhere_is_told_to_send_again(tmp_path):
+    """The terminal chat takes the thread's lease like the chat page: while another
+    window's turn holds it, the message is refused and nothing of it is kept."""
+    db = tmp_path / "shared.db"
+    chat("Hi, my phone screen is cracked", argv=("--db", str(db), "--thread", "shared"))
+    store = open_store(f"sqlite:///{db}")
+    try:
+        with store.leases.hold("shared"):  # a browser tab's turn is running
+            code, out = chat("Yes, it's under warranty", "/state",
+                             argv=("--db", str(db), "--thread", "shared"))  # fmt: skip
+    finally:
+        store.close()
+    assert code == 0
+    assert "answering another message right now" in out
+    assert "Send your message again once that reply is in." in out
+    assert "/retry" not in out.split("answering another message", 1)[1].split("you> ", 1)[0]
+    assert "Turns: 1, messages: 2" in state_block(out)  # the refused message was not kept
