@@ -110,9 +110,9 @@ def _live(
         return None
     if badges is not None:
         transcript.show_checks(latest_checks(end.state), badges)
-    for event in events:
-        if isinstance(event, TicketsOpened):
-            transcript.show_opened(list(event.tickets))
+    # Cards for the tickets the turn opened, in the places its live bubble kept.
+    opened = [t for event in events if isinstance(event, TicketsOpened) for t in event.tickets]
+    transcript.show_opened(opened)
     ctx.turn_shown(end.waiting)
     return end.state
 
