@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from support_agent.ui import approval, ticket_widgets
+from support_agent.ui import ticket_widgets
 from support_agent.ui.app_context import context
 
 ctx = context()
 st.title("Tickets")
-approval.queue(ctx)  # conversations paused for a person's decision, above the tickets
+ticket_widgets.approval_queue(
+    ctx
+)  # conversations paused for a person's decision, above the tickets
 ticket_widgets.page(ctx)

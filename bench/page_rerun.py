@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from support_agent.builders import build_graph  # noqa: E402
-from support_agent.engine import TurnEnd, run_turn  # noqa: E402
-from support_agent.storage import open_store  # noqa: E402
+from support_agent.conversation import Conversation  # noqa: E402
+from support_agent.engine import TurnEnd  # noqa: E402
+from support_agent.features import open_store  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 
 OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]
@@ -39,11 +40,11 @@ def write_thread(url: str, thread_id: str, turns: int) -> None:
     graph = build_graph("support", "offline", store.checkpointer)
     graph = graph.with_config(metadata={"workflow": "support"})
     texts = OPENING + [FOLLOW_UPS[i % len(FOLLOW_UPS)] for i in range(turns - len(OPENING))]
+    # The conversation service keeps what the page keeps: thread row, rewind points.
+    talk = Conversation(store, graph, get_workflow("support"), thread_id)
     for text in texts[:turns]:
-        events = list(run_turn(graph, get_workflow("support"), thread_id, text))
+        events = list(talk.send(text, stream_tokens=False))
         assert isinstance(events[-1], TurnEnd), events[-1]
-        store.turn_points.record(store.checkpointer, thread_id, "current_step")  # as the page
-    store.threads.touch(thread_id, "support", texts[0])
     store.close()
 
 

@@ -300,8 +300,8 @@ def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
     and one recorded turn point per turn (what time travel and exports read).
     """
     from support_agent.engine import thread_config
+    from support_agent.features import open_store
     from support_agent.history import customer_turns
-    from support_agent.storage import open_store
 
     store = open_store(url)
     lost = 0

@@ -47,6 +47,7 @@ from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
 from support_agent import build_support_agent, timeline  # noqa: E402
 from support_agent.builders import build_graph  # noqa: E402
+from support_agent.conversation import Conversation  # noqa: E402
 from support_agent.engine import (  # noqa: E402
     TurnEnd,
     decide,
@@ -54,8 +55,8 @@ from support_agent.engine import (  # noqa: E402
     run_turn,
     thread_config,
 )
+from support_agent.features import open_store  # noqa: E402
 from support_agent.models import OfflineChatModel  # noqa: E402
-from support_agent.storage import open_store  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 
 TUTORIAL = [
@@ -101,19 +102,17 @@ class Variant:
         if not self.page_path:
             self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
             return
+        # The page's path: the conversation service (lease, run, after-turn records).
+        talk = Conversation(self.store, self.graph, SUPPORT, thread)
         events = list(
-            run_turn(
-                self.graph,
-                SUPPORT,
-                thread,
+            talk.send(
                 text,
+                state={} if text == TUTORIAL[0] else None,  # as the page knows its state
                 stream_tokens=False,  # the offline model answers at once
-                first_turn=text == TUTORIAL[0],  # as the page knows from its state
             )
         )
         if not isinstance(events[-1], TurnEnd):
             raise RuntimeError(f"{self.name}: {events[-1]}")
-        self.store.threads.touch(thread, "support", TUTORIAL[0])
 
     def close(self) -> None:
         if self.store is not None:

@@ -1,12 +1,15 @@
 """A small terminal chat on the engine: `python -m support_agent chat`.
 
-It consumes the same `run_turn` event stream as the Streamlit pages and prints
-it: the agent's words as they stream, each tool call (`  → tool(args)`), each
-move of the state machine (`  ⇢ moved to <Title> via <tool>`) and errors.
+It sends each turn through the conversation service (`support_agent.conversation`),
+as the chat page does, and prints its events: the agent's words as they stream,
+each tool call (`  → tool(args)`), each move of the state machine (`  ⇢ moved to
+<Title> via <tool>`), each ticket a hand-over opens, and errors.
 Commands: `/state`, `/new`, `/retry`, `/help`, `/quit` (or end of input).
 
 With `--db PATH` the conversation is kept in SQLite, so `--thread ID` resumes
-it later. `main(argv, stdin, stdout)` takes its streams as arguments so tests
+it later, and the app opened on the same file lists it on its Threads page with
+its rewind points and tickets (the thread's lease keeps a browser tab and this
+chat from writing it at once). `main(argv, stdin, stdout)` takes its streams as arguments so tests
 drive it with `io.StringIO`.
 
 Errors arrive from the engine as a kind, a cause and neutral words
@@ -28,9 +31,9 @@ from typing import Any, TextIO
 
 from support_agent import logs
 from support_agent.builders import build_graph, screening_model
+from support_agent.conversation import Conversation, ServiceEvent, TicketsOpened
 from support_agent.engine import (
     Error,
-    Event,
     Token,
     ToolCall,
     ToolResult,
@@ -38,10 +41,10 @@ from support_agent.engine import (
     TurnEnd,
     describe_failure,
     new_thread_id,
-    run_turn,
     thread_config,
 )
 from support_agent.errors import Cause, Kind
+from support_agent.features import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
@@ -50,7 +53,7 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
-from support_agent.storage import StoreUnavailable, open_store
+from support_agent.storage import StoreUnavailable
 from support_agent.text import clip
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
@@ -131,7 +134,7 @@ class Printer:
         self.line(text)
         self.replying = False
 
-    def event(self, event: Event) -> None:
+    def event(self, event: ServiceEvent) -> None:
         if isinstance(event, Token):
             if event.agent != self.speaker:  # another agent took over mid-reply
                 self.speaker, self.replying = event.agent, False
@@ -149,8 +152,13 @@ class Printer:
             self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
         elif isinstance(event, Error):
             self.note(f"  ! {event.kind} error: {words(event, self.model_spec)}")
-            if event.retryable:
+            if event.cause == Cause.BUSY:  # nothing of this message was kept
+                self.note("    Send your message again once that reply is in.")
+            elif event.retryable:
                 self.note("    Type /retry to finish this turn.")
+        elif isinstance(event, TicketsOpened):
+            for ticket in event.tickets:
+                self.note(f"  ✉ ticket {ticket.id} opened: the support team will reply here.")
         elif isinstance(event, TurnEnd):
             self.end_line()
 
@@ -232,8 +240,20 @@ def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
 
 
 class Chat:
-    def __init__(self, graph: Any, workflow: Workflow, thread_id: str, out: Printer):
-        self.graph, self.workflow, self.thread_id, self.out = graph, workflow, thread_id, out
+    def __init__(self, talk: Conversation, out: Printer):
+        self.talk, self.out = talk, out
+
+    @property
+    def graph(self) -> Any:
+        return self.talk.graph
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.talk.workflow
+
+    @property
+    def thread_id(self) -> str:
+        return self.talk.thread_id
 
     def state(self) -> dict[str, Any]:
         return dict(self.graph.get_state(thread_config(self.thread_id)).values)
@@ -245,7 +265,7 @@ class Chat:
     def turn(self, text: str | None, *, resume: bool = False) -> None:
         self.out.replying = False
         try:
-            for event in run_turn(self.graph, self.workflow, self.thread_id, text, resume=resume):
+            for event in self.talk.send(text, resume=resume):
                 self.out.event(event)
         except KeyboardInterrupt:
             self.out.line("  ! interrupted. Type /retry to finish this turn.")
@@ -265,7 +285,7 @@ class Chat:
             for text in describe_state(self.workflow, values):
                 self.out.line(text)
         elif name == "/new":
-            self.thread_id = new_thread_id()
+            self.talk.thread_id = new_thread_id()
             self.out.line(f"New conversation, thread {self.thread_id}")
         elif name == "/retry":
             self.turn(None, resume=True)
@@ -298,11 +318,12 @@ class Chat:
                 self.turn(line)
 
 
-def _open_checkpointer(path: str, stack: ExitStack):
-    """The app's own SQLite store (compressed checkpoints, WAL), so both read one file."""
-    store = open_store(f"sqlite:///{Path(path).expanduser()}")
+def _open(path: str | None, stack: ExitStack) -> AppStore:
+    """The app's own SQLite store (compressed checkpoints, WAL), so both read one file;
+    without a path, one in memory (lost on exit)."""
+    store = open_store(f"sqlite:///{Path(path).expanduser()}" if path else "memory://")
     stack.callback(store.close)
-    return store.checkpointer
+    return store
 
 
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
@@ -315,15 +336,18 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         out.line(f"Can't start: {words(describe_failure(exc), spec)}")
         return 2
     with ExitStack() as stack:
-        checkpointer = None
-        if args.db:
-            try:
-                checkpointer = _open_checkpointer(args.db, stack)
-            except StoreUnavailable as exc:
-                out.line(f"Can't open the conversation store {args.db!r}: {exc}")
-                return 2
-        graph = build_graph(workflow.name, model, checkpointer, screen_with=screening_model(model))
-        session = Chat(graph, workflow, args.thread or new_thread_id(), out)
+        try:
+            records = _open(args.db, stack)
+        except StoreUnavailable as exc:
+            out.line(f"Can't open the conversation store {args.db!r}: {exc}")
+            return 2
+        graph = build_graph(
+            workflow.name, model, records.checkpointer, screen_with=screening_model(model)
+        )
+        # Every checkpoint names its workflow, so the app reopens the thread right.
+        graph = graph.with_config(metadata={"workflow": workflow.name})
+        talk = Conversation(records, graph, workflow, args.thread or new_thread_id())
+        session = Chat(talk, out)
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
         out.line(f"{workflow.title} · model {spec} · store {store}")
         if isinstance(model, OfflineChatModel):

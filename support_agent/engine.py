@@ -1,7 +1,8 @@
 """Running one customer turn, as UI-agnostic events.
 
-Pages call `run_turn` and render what it yields; tests and the CLI consume
-the same stream. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
+The conversation service (`support_agent.conversation`) calls `run_turn` /
+`decide` for every face and passes what they yield on; tests may consume the
+stream directly. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
 `Transition` (the machine moved; carries the saved record), `Error` (the turn
 failed: its kind, cause and facts, worded by each front end; see
 `support_agent.errors`), and `TurnEnd` (the state after the turn, and the

@@ -46,6 +46,7 @@ from support_agent.middleware.provider_errors import (
 )
 from support_agent.middleware.step_config import StepRequirementError
 from support_agent.models import MissingKeyError, ModelConfigError
+from support_agent.storage import StoreUnavailable
 from support_agent.turn_lease import LeaseLost, ThreadBusy
 
 logger = logging.getLogger(__name__)
@@ -192,8 +193,6 @@ def internal(exc: BaseException) -> Error:
 
 def is_store_error(exc: BaseException) -> bool:
     """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model or our code?"""
-    from support_agent.storage import StoreUnavailable  # storage imports the engine
-
     if isinstance(exc, LeaseLost):  # the turn's lease went with the store's connection
         return exc.store_down
     return isinstance(exc, (StoreUnavailable, sqlite3.Error, *_loaded("psycopg", "Error")))

@@ -19,7 +19,7 @@ Rules a template must pass before anything is written:
 Example:
     ```python
     from support_agent.agent import build_support_agent
-    from support_agent.storage import open_store
+    from support_agent.features import open_store
 
     store = open_store("sqlite:///data/handoff_studio.db")
     v = store.prompts.save("support", "warranty_collector", "Greet, then ask about the warranty.")

@@ -6,6 +6,10 @@ on first use), `postgresql://user:pass@host/db` for a shared server, or
 checkpointers; nothing here invents a checkpoint format. Each is `fenced`: a
 turn whose lease was lost can't write on a thread someone else now holds
 (`support_agent.turn_lease`).
+
+The store knows tables, not features: threads and leases live here; tickets,
+approvals, prompt versions, experiments and turn points build their tables on
+`store.db` one layer up (`support_agent.features.AppStore`).
 """
 
 from __future__ import annotations
@@ -21,14 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.approvals import Approvals
-from support_agent.experiments import Experiments
-from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
-from support_agent.tickets import Tickets
 from support_agent.turn_lease import TurnLeases, fenced
-from support_agent.turn_points import TurnPoints
 
 DB_URL_ENV = "HANDOFF_DB_URL"
 DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
@@ -51,34 +50,9 @@ class Store:
         return Threads(self.db)
 
     @cached_property
-    def turn_points(self) -> TurnPoints:
-        """Per finished turn: the checkpoints before and after it (time travel)."""
-        return TurnPoints(self.db)
-
-    @cached_property
     def leases(self) -> TurnLeases:
         """One writer per thread: `with store.leases.hold(thread_id): ...`."""
         return TurnLeases(self.db)
-
-    @cached_property
-    def approvals(self) -> Approvals:
-        """Per workflow: whether hand-overs and refunds wait for a person's approval."""
-        return Approvals(self.db)
-
-    @cached_property
-    def prompts(self) -> PromptVersions:
-        """Saved prompt / tool-description versions and which are active."""
-        return PromptVersions(self.db)
-
-    @cached_property
-    def tickets(self) -> Tickets:
-        """Hand-overs to a person: the support team's work queue."""
-        return Tickets(self.db)
-
-    @cached_property
-    def experiments(self) -> Experiments:
-        """Prompt experiments kept with the prompt versions they ran."""
-        return Experiments(self.db)
 
     def where(self, *, detail: bool = False) -> str:
         """Where conversations are kept, in words. With `detail` (the operator's),
@@ -94,21 +68,9 @@ class Store:
         return f"Conversations are saved in a shared PostgreSQL database{place}."
 
     def delete_thread(self, thread_id: str) -> None:
-        """Remove a conversation for good: its checkpoints, its record, its tickets."""
+        """Remove a conversation's checkpoints and its record (features add their rows)."""
         self.checkpointer.delete_thread(thread_id)
         self.threads.forget(thread_id)
-        self.turn_points.forget(thread_id)
-        self.tickets.forget(thread_id)
-        self.approvals.decided(thread_id)
-
-    def message_added(self, thread_id: str, before_id: str, after_id: str) -> None:
-        """A message written between turns (a person's reply, `tickets.reply`) ends the
-        turn it follows: that turn's recorded point moves to the new checkpoint, so time
-        travel keeps reading one unbroken chain of turns from `hs_turn_points`."""
-        self.turn_points.db.execute(  # (the property makes sure the table exists)
-            "UPDATE hs_turn_points SET after_id = ? WHERE thread_id = ? AND after_id = ?",
-            (after_id, thread_id, before_id),
-        )
 
     def close(self) -> None:
         for resource in self.resources:
@@ -183,23 +145,25 @@ def configured_url() -> str:
     return os.environ.get(DB_URL_ENV, "").strip() or DEFAULT_DB_URL
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open the store named by `url` (default: `HANDOFF_DB_URL`)."""
+def open_store(url: str | None = None, store_type: type[Store] = Store) -> Store:
+    """Open the store named by `url` (default: `HANDOFF_DB_URL`) as a `store_type`."""
     url = (url or configured_url()).strip()
     if url.startswith("memory://"):
         records = sqlite3.connect(":memory:", check_same_thread=False)
-        return Store("memory", url, fenced(InMemorySaver)(), Database(sqlite=records), [records])
+        return store_type(
+            "memory", url, fenced(InMemorySaver)(), Database(sqlite=records), [records]
+        )
     if url.startswith("sqlite:///"):
-        return _open_sqlite(url)
+        return _open_sqlite(url, store_type)
     if url.startswith(("postgresql://", "postgres://")):
-        return _open_postgres(url)
+        return _open_postgres(url, store_type)
     raise StoreUnavailable(
         f"{DB_URL_ENV}={redact(url)!r} is not a supported store. Use "
         "sqlite:///path/to/file.db, postgresql://user:password@host:5432/db or memory://."
     )
 
 
-def _open_sqlite(url: str) -> Store:
+def _open_sqlite(url: str, store_type: type[Store]) -> Store:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = Path(url.removeprefix("sqlite:///"))
@@ -215,10 +179,10 @@ def _open_sqlite(url: str) -> Store:
         conn.execute("PRAGMA synchronous=NORMAL")
     except (OSError, sqlite3.Error) as exc:
         raise StoreUnavailable(f"Can't open the SQLite store at {path}: {exc}") from exc
-    return Store("sqlite", url, saver, Database(sqlite=conn, lock=saver.lock), [conn])
+    return store_type("sqlite", url, saver, Database(sqlite=conn, lock=saver.lock), [conn])
 
 
-def _open_postgres(url: str) -> Store:
+def _open_postgres(url: str, store_type: type[Store]) -> Store:
     from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
@@ -243,4 +207,4 @@ def _open_postgres(url: str) -> Store:
             f"Can't reach PostgreSQL at {redact(url)}: {type(exc).__name__}. "
             "Check the server is running and the URL is right."
         ) from exc
-    return Store("postgres", redact(url), saver, Database(pool=pool), [pool])
+    return store_type("postgres", redact(url), saver, Database(pool=pool), [pool])

@@ -37,6 +37,7 @@ from support_agent.models.policy import is_summary
 from support_agent.records import Database, now
 from support_agent.text import clip
 from support_agent.turn_lease import ThreadBusy
+from support_agent.turn_points import TurnPoints
 from support_agent.workflow import Workflow, is_decision
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
@@ -403,11 +404,13 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
                 {"messages": [AIMessage(content=cleaned, name=HUMAN_AGENT)]},
                 as_node=_speaking_node(graph, workflow, snapshot.values),
             )["configurable"]["checkpoint_id"]
-            store.message_added(ticket.thread_id, before, after)
+            # The reply ends the turn it follows: that turn's rewind point moves to it,
+            # so time travel keeps reading one unbroken chain of turns.
+            TurnPoints(store.db).moved(ticket.thread_id, before, after)
     except ThreadBusy:
         raise TicketError(
             "The customer is sending a message right now; send your reply again in a moment."
         ) from None
-    store.tickets.count_reply(ticket, by)
+    Tickets(store.db).count_reply(ticket, by)
     store.threads.touch(ticket.thread_id, workflow.name, "", ticket.owner)  # last activity
     return after

@@ -78,5 +78,12 @@ class TurnPoints:
             "SELECT * FROM hs_turn_points WHERE thread_id = ? ORDER BY created_at", (thread_id,)
         )
 
+    def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
+        """The turn that ended at `before_id` now ends at `after_id` (a message added)."""
+        self.db.execute(
+            "UPDATE hs_turn_points SET after_id = ? WHERE thread_id = ? AND after_id = ?",
+            (after_id, thread_id, before_id),
+        )
+
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_turn_points WHERE thread_id = ?", (thread_id,))

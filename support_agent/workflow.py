@@ -5,7 +5,8 @@ state), which step each tool moves to and in what words, its state schema, the
 rules the offline model follows, and (for a graph of agents) its handoff
 settings. The graph builders, the step middleware, the diagram, the scenario
 runner and the docs all read this object; nothing restates it. It is checked
-when it is created (`support_agent.workflow_checks`), so a mistake fails at
+when it is created (`support_agent.workflow_checks`, one layer below: it reads the
+declaration it is given and imports nothing of this module), so a mistake fails at
 import with the workflow and the field named.
 """
 
@@ -23,6 +24,8 @@ from typing_extensions import TypedDict
 
 from support_agent.models.policy import OfflineRules
 from support_agent.prompting import fill_prompt
+from support_agent.workflow_checks import WorkflowError as WorkflowError  # raised by a declaration
+from support_agent.workflow_checks import check
 
 
 class TransitionRecord(TypedDict):
@@ -183,10 +186,6 @@ def decision_reason(
     return f"{said}: {note}" if note else said
 
 
-class WorkflowError(ValueError):
-    """A workflow declaration that can't work, named by workflow and field."""
-
-
 @dataclass(frozen=True)
 class Handoffs:
     """What makes a workflow a graph of agents (the sales <-> support seed).
@@ -232,9 +231,7 @@ class Workflow:
     rank: int = 100  # place in the workflow picker, lowest first
 
     def __post_init__(self) -> None:
-        from support_agent.workflow_checks import check  # the checks read this module
-
-        check(self)
+        check(self, jump=JUMP, note_keys=HANDOFF_NOTE_KEYS)
 
     @property
     def graph_endpoints(self) -> bool:

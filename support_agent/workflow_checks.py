@@ -8,18 +8,24 @@ middle of a demo.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, get_type_hints
+from collections.abc import Sequence
+from typing import Any, get_type_hints
 
 from support_agent.models.policy import OfflineRules
 from support_agent.prompting import TemplateError, placeholders
 
-if TYPE_CHECKING:
-    from support_agent.workflow import Workflow
+
+class WorkflowError(ValueError):
+    """A workflow declaration that can't work, named by workflow and field."""
 
 
-def check(wf: Workflow) -> None:
-    from support_agent.workflow import HANDOFF_NOTE_KEYS, JUMP, WorkflowError
+def check(wf: Any, *, jump: str, note_keys: Sequence[str]) -> None:
+    """Check `wf`, the `support_agent.workflow.Workflow` being created.
 
+    `Workflow.__post_init__` calls this with its own reserved names (`jump`, the
+    hand-over note's `note_keys`), so this module never imports `workflow.py`:
+    it sits below it. Raises `WorkflowError` naming every problem found.
+    """
     problems: list[str] = []
 
     def bad(where: str, what: str) -> None:
@@ -72,8 +78,8 @@ def check(wf: Workflow) -> None:
         else:
             for name in unknown:
                 bad(f"{where}.because", f"{{{name}}} is not a recorded fact")
-    if JUMP in offered:
-        bad(f"tools.{JUMP}", "the name is kept for jumps to a step (support_agent.ui.jump)")
+    if jump in offered:
+        bad(f"tools.{jump}", "the name is kept for jumps to a step (support_agent.ui.jump)")
     for tool in wf.tool_labels:
         if tool not in offered:
             bad(f"tool_labels.{tool}", "no step offers this tool")
@@ -110,7 +116,7 @@ def check(wf: Workflow) -> None:
         if wf.handoffs.max_transfers < 1:
             bad("handoffs.max_transfers", "must be at least 1")
         try:
-            unknown = [n for n in placeholders(wf.handoffs.note) if n not in HANDOFF_NOTE_KEYS]
+            unknown = [n for n in placeholders(wf.handoffs.note) if n not in note_keys]
         except TemplateError as exc:
             bad("handoffs.note", str(exc))
         else:

@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from support_agent.experiments import Arm, run_experiment
+from support_agent.features import open_store
 from support_agent.scenarios import load_scenario
-from support_agent.storage import open_store
 from tests.openai_stub import OpenAIStub
 from tests.test_app import use_server
 

@@ -11,9 +11,10 @@ from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
 from support_agent.builders import build_graph
-from support_agent.engine import TurnEnd, run_turn
+from support_agent.conversation import Conversation
+from support_agent.engine import TurnEnd
+from support_agent.features import open_store
 from support_agent.models.policy import SUMMARY_SOURCE
-from support_agent.storage import open_store
 from support_agent.thread_titles import (
     Listed,
     automatic_title,
@@ -230,17 +231,16 @@ def open_in_chat(at: AppTest, nth: int = 0) -> AppTest:
 
 
 def write_threads(url: str, conversations: dict[str, list[str]], workflow: str = "support"):
-    """Conversations saved as the chat page saves them (run, turn point, touch)."""
+    """Conversations saved as the chat page saves them: through the conversation service."""
     store = open_store(url)
     flow = get_workflow(workflow)
     graph = build_graph(workflow, "offline", store.checkpointer)
     graph = graph.with_config(metadata={"workflow": workflow})
     for thread_id, texts in conversations.items():
+        talk = Conversation(store, graph, flow, thread_id)
         for text in texts:
-            events = list(run_turn(graph, flow, thread_id, text))
+            events = list(talk.send(text, stream_tokens=False))
             assert isinstance(events[-1], TurnEnd), events[-1]
-            store.turn_points.record(store.checkpointer, thread_id, flow.state_key)
-            store.threads.touch(thread_id, workflow, texts[0])
     store.close()
 
 

@@ -24,10 +24,10 @@ from support_agent.engine import (
     waiting_approval,
 )
 from support_agent.errors import Cause, Kind
+from support_agent.features import open_store
 from support_agent.handoffs import transfers_this_turn
 from support_agent.history import transcript
 from support_agent.scenarios.runner import path_taken
-from support_agent.storage import open_store
 from support_agent.workflow import is_decision
 from support_agent.workflows import WORKFLOWS
 from tests.test_app import send, start

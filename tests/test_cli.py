@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import Printer, format_args, main
 from support_agent.engine import Token, ToolCall, TurnEnd
+from support_agent.features import open_store
 from tests.test_support_flow import TUTORIAL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,3 +303,55 @@ def test_handoffs_workflow_from_the_terminal():
     assert state_block(output).startswith("Sales agent (sales_agent)\nTransitions:")
     # The handing-over line and the new agent's answer are separate replies.
     assert re.search(r"handing you over to them now\.\nagent> ", output)
+
+
+def test_a_terminal_chat_kept_with_db_is_on_the_threads_page_with_rewinds_and_ticket(
+    tmp_path, monkeypatch
+):
+    """The terminal chat goes through the same conversation service as the chat page:
+    a `--db` chat is listed on Threads, with a rewind point per turn and the ticket its
+    hand-over opened."""
+    db = tmp_path / "shared.db"
+    said = ["Hi, my phone screen is cracked", "Yes, it's still under warranty",
+            "I want to talk to a human"]  # fmt: skip
+    code, out = chat(*said, argv=("--db", str(db), "--thread", "from-the-terminal"))
+    assert code == 0
+    assert "  ✉ ticket T-1001 opened" in out
+
+    monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{db}")
+    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at.switch_page("app_pages/threads.py").run()
+    assert not at.exception, at.exception
+    titles = [m.value for m in at.main.markdown if m.value.startswith("**")]
+    assert len(titles) == 1 and "Phone screen is cracked" in titles[0]
+    [open_it] = [b for b in at.button if b.label == "Open in chat"]
+    open_it.click().run()
+    at.switch_page("app_pages/chat.py").run()  # AppTest follows st.switch_page this way
+    assert not at.exception, at.exception
+    assert at.query_params["thread"] == "from-the-terminal"
+    # Each turn recorded its rewind point: the timeline is drawn without a full read.
+    assert not [b for b in at.button if b.label == "Load the timeline"]
+    assert len([b for b in at.button if b.label == "Rewind here"]) == len(said)
+
+    at.switch_page("app_pages/tickets.py").run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("**🎫 T-1001") for m in at.main.markdown)
+
+
+def test_a_terminal_chat_on_a_thread_answering_elsewhere_is_told_to_send_again(tmp_path):
+    """The terminal chat takes the thread's lease like the chat page: while another
+    window's turn holds it, the message is refused and nothing of it is kept."""
+    db = tmp_path / "shared.db"
+    chat("Hi, my phone screen is cracked", argv=("--db", str(db), "--thread", "shared"))
+    store = open_store(f"sqlite:///{db}")
+    try:
+        with store.leases.hold("shared"):  # a browser tab's turn is running
+            code, out = chat("Yes, it's under warranty", "/state",
+                             argv=("--db", str(db), "--thread", "shared"))  # fmt: skip
+    finally:
+        store.close()
+    assert code == 0
+    assert "answering another message right now" in out
+    assert "Send your message again once that reply is in." in out
+    assert "/retry" not in out.split("answering another message", 1)[1].split("you> ", 1)[0]
+    assert "Turns: 1, messages: 2" in state_block(out)  # the refused message was not kept

@@ -360,28 +360,29 @@ def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
     )
 
     def page():
-        from contextlib import nullcontext
         from types import SimpleNamespace
 
         import streamlit as st
 
         from support_agent import build_support_agent
+        from support_agent.conversation import Conversation
         from support_agent.engine import new_thread_id, run_turn
+        from support_agent.features import open_store
         from support_agent.ui import chat_turn
         from support_agent.workflows.support import SUPPORT
         from tests.test_support_flow import TUTORIAL
 
-        graph = build_support_agent("offline")
+        store = open_store("memory://")
+        graph = build_support_agent("offline", store.checkpointer)
         thread_id = new_thread_id()
         list(run_turn(graph, SUPPORT, thread_id, TUTORIAL[0]))
         ctx = SimpleNamespace(
-            runner=lambda: graph,
+            conversation=lambda: Conversation(store, graph, SUPPORT, thread_id),
             thread_id=thread_id,
             checkpoint_id=None,
             model=SimpleNamespace(offline=True),
-            store=SimpleNamespace(leases=SimpleNamespace(hold=lambda _id: nullcontext())),
             back_to_latest=lambda: None,
-            turn_saved=lambda text, state=None, **_: None,
+            turn_shown=lambda waiting: None,
             approvals=False,
             waiting=None,
         )

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from support_agent.experiments import Arm, Experiment, run_experiment
+from support_agent.features import open_store
 from support_agent.models import ModelConfigError, get_model
 from support_agent.scenarios import load_scenario
-from support_agent.storage import open_store
 from support_agent.workflows import get_workflow
 from tests.openai_stub import OpenAIStub
 

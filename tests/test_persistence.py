@@ -15,7 +15,8 @@ from langchain_core.messages import HumanMessage
 from support_agent import build_handoffs_graph, build_support_agent
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config
 from support_agent.exports import as_json, as_markdown
-from support_agent.storage import StoreUnavailable, open_store
+from support_agent.features import open_store
+from support_agent.storage import StoreUnavailable
 from support_agent.timeline import branches, turns
 from support_agent.workflows.support import SUPPORT
 from tests.test_support_flow import TUTORIAL
@@ -285,7 +286,7 @@ SENDER = """
 import sys
 from support_agent import build_support_agent
 from support_agent.engine import TurnEnd, run_turn
-from support_agent.storage import open_store
+from support_agent.features import open_store
 from support_agent.workflows.support import SUPPORT
 
 url, thread, name = sys.argv[1:4]

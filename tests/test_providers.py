@@ -11,10 +11,10 @@ import pytest
 from support_agent.builders import build_graph
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
 from support_agent.errors import Cause, Kind
+from support_agent.features import open_store
 from support_agent.models import VISITOR_SERVER, ModelConfigError, get_model
 from support_agent.models.deadline import DeadlinePassed, call_with_retries, within
 from support_agent.serde import CompressedSerializer
-from support_agent.storage import open_store
 from support_agent.workflows import get_workflow
 from tests.openai_stub import OpenAIStub
 

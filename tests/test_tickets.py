@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.builders import build_graph
 from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config
-from support_agent.storage import open_store
+from support_agent.features import open_store
 from support_agent.tickets import (
     HUMAN_AGENT,
     OPEN,

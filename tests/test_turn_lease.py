@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from support_agent import build_support_agent
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
 from support_agent.errors import Cause, Kind
+from support_agent.features import open_store
 from support_agent.models import OfflineChatModel
-from support_agent.storage import open_store
 from support_agent.turn_lease import TurnLeases
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
@@ -28,7 +28,7 @@ import sys, threading
 from support_agent import build_support_agent
 from support_agent.engine import run_turn
 from support_agent.models import OfflineChatModel
-from support_agent.storage import open_store
+from support_agent.features import open_store
 from support_agent.workflows.support import SUPPORT
 
 class Hangs(OfflineChatModel):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from support_agent.conversation import Conversation
 from support_agent.engine import (
     ApprovalRequest,
     approval_request,
@@ -13,8 +14,9 @@ from support_agent.engine import (
     is_store_error,
     thread_config,
 )
+from support_agent.features import AppStore as Store
 from support_agent.middleware.step_config import PromptSource
-from support_agent.storage import Store, StoreUnavailable
+from support_agent.storage import StoreUnavailable
 from support_agent.ui import (
     approval,
     identity,
@@ -22,7 +24,6 @@ from support_agent.ui import (
     machine_panel,
     runtime,
     session,
-    transcript,
 )
 from support_agent.ui.model_picker import ModelChoice, model_picker
 from support_agent.workflow import Workflow
@@ -137,45 +138,20 @@ class Context:
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
-    def turn_saved(
-        self,
-        first_message: str,
-        state: dict | None = None,
-        *,
-        waiting: ApprovalRequest | None = None,
-        decided: bool = False,
-    ) -> None:
-        """After a turn: the thread is listed, titled by its first message, and linkable;
-        each hand-over to a person in it opens a ticket (once per call, whatever reruns).
+    def conversation(self) -> Conversation:
+        """This thread as the conversation service runs it, on the session's graph."""
+        return Conversation(self.store, self.runner(), self.flow, self.thread_id, self.owner)
 
-        `state` is the state the turn left, when the caller has it (else it is read).
-        A turn `waiting` for a person's approval is queued for the support team, and
-        becomes a rewind point once it is `decided`."""
+    def turn_shown(self, waiting: ApprovalRequest | None) -> None:
+        """After a turn the service saved: show the latest point, read afresh (what the
+        turn left `waiting` is known, not re-read), and make the thread linkable."""
         self.back_to_latest()
         self._read.clear()
         self._left[self.thread_id] = waiting
-        self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
-        state_key = WORKFLOWS[self.workflow].state_key
-        if waiting is not None:
-            approvals = self.store.approvals
-            approvals.paused(self.thread_id, waiting.id, self.workflow, waiting.question,
-                             self.thread_owner())  # fmt: skip
-        else:
-            self.store.turn_points.record(self.store.checkpointer, self.thread_id, state_key)
-        if decided:
-            self.store.approvals.decided(self.thread_id)
-        if state is None:  # the checkpoint's values: no snapshot of the graph is built
-            latest = self.store.checkpointer.get_tuple(thread_config(self.thread_id))
-            state = dict(latest.checkpoint["channel_values"]) if latest else {}
-        owner = self.thread_owner()  # an operator may decide in a visitor's conversation
-        opened = self.store.tickets.open_for_turn(self.flow, self.thread_id, owner, state)
-        transcript.show_opened(opened)
         session.publish(self.thread_id)
 
-    def message_kept(self, first_message: str) -> None:
-        """A turn failed after its message was saved: the thread is listed as this
-        session's and linkable, as after a finished turn."""
-        self.store.threads.touch(self.thread_id, self.workflow, first_message, self.owner)
+    def published(self) -> None:
+        """The thread was saved (a failed turn's message kept): make it linkable."""
         session.publish(self.thread_id)
 
     def new_conversation(self, workflow: str | None = None) -> None:

@@ -17,13 +17,12 @@ import streamlit as st
 
 from support_agent.engine import ApprovalRequest
 from support_agent.ui import keys
-from support_agent.ui.text import escape_markdown, when
+from support_agent.ui.text import escape_markdown
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from support_agent.storage import Store
-    from support_agent.ui.app_context import Context
+    from support_agent.features import AppStore as Store
 
 WATCH_SECONDS = 5  # how often a waiting visitor's page looks for the decision
 
@@ -137,26 +136,3 @@ def _watch() -> None:
     ctx.reread()
     if ctx.waiting is None:
         st.rerun()
-
-
-def queue(ctx: Context) -> None:
-    """Conversations waiting for a decision (an operator sees all, a visitor their own),
-    each a click from the chat where the decision is taken."""
-    waiting = ctx.store.approvals.waiting(owner=None if ctx.operator else ctx.owner)
-    if not waiting:
-        return
-    with st.container(border=True, key=keys.APPROVAL_QUEUE):
-        st.markdown(f"✋ **Waiting for approval** ({len(waiting)})")
-        if not ctx.operator:
-            st.caption("The support team is deciding; the reply appears in the conversation.")
-        for item in waiting:
-            flow = WORKFLOWS.get(item.workflow)
-            title = flow.title if flow else item.workflow
-            text, button = st.columns([4, 1], vertical_alignment="center")
-            text.markdown(
-                f"{escape_markdown(item.question)} :small[· {escape_markdown(title)} · waiting "
-                f"since {when(item.since)}]"
-            )
-            if button.button("Open", icon="💬", key=keys.approval_open(item.thread_id)):
-                ctx.open_thread(item.thread_id)
-                st.switch_page("app_pages/chat.py")

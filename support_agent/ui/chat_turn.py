@@ -1,5 +1,8 @@
 """Running a turn from the chat page: live rendering, errors kept for Retry.
 
+The turn itself (lease, run, after-turn records) is the conversation service's
+(`support_agent.conversation`); this module only draws its events.
+
 Errors come from the engine as a kind, a cause and neutral words
 (`support_agent.errors`); `words()` says them for someone in a browser, who
 changes settings in the sidebar's Model picker.
@@ -12,19 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from support_agent.engine import (
-    ApprovalRequest,
-    Error,
-    Event,
-    Transition,
-    TurnEnd,
-    describe_failure,
-    is_store_error,
-    run_turn,
+from support_agent.conversation import (
+    Conversation,
+    MessageKept,
+    ServiceEvent,
+    TicketsOpened,
 )
-from support_agent.engine import decide as engine_decide
+from support_agent.engine import ApprovalRequest, Error, TurnEnd, describe_failure
 from support_agent.errors import Cause, Kind
-from support_agent.history import customer_turns
 from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
 from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
@@ -43,25 +41,19 @@ def run(
     if not resume and text is not None:
         badges = transcript.show_customer(text)
 
-    def start(graph: Any) -> Iterator[Event]:
-        return run_turn(
-            graph,
-            workflow,
-            ctx.thread_id,
+    def start(talk: Conversation) -> Iterator[ServiceEvent]:
+        return talk.send(
             text,
+            state=state,
             resume=resume,
             checkpoint_id=ctx.checkpoint_id,
             stream_tokens=not ctx.model.offline,
-            first_turn=not resume and not state.get("messages"),
-            lease=ctx.store.leases.hold(ctx.thread_id),
             # A paused turn is resumed with approvals on whatever the switch says now:
             # the decision it waits for must not be skipped.
             approvals=ctx.approvals or ctx.waiting is not None,
         )
 
-    # A turn sent from an earlier point starts a branch: a pause on the old one is over.
-    return _live(ctx, workflow, state, start, text, resume=resume, badges=badges,
-                 decided=ctx.checkpoint_id is not None)  # fmt: skip
+    return _live(ctx, workflow, state, start, text, resume=resume, badges=badges)
 
 
 def decide(
@@ -74,65 +66,34 @@ def decide(
 ) -> dict | None:
     """Answer a paused action live ("approve", "edit" or "reject") and finish its turn."""
 
-    def start(graph: Any) -> Iterator[Event]:
-        return engine_decide(
-            graph,
-            workflow,
-            ctx.thread_id,
-            request,
-            decision,
-            text,
-            stream_tokens=not ctx.model.offline,
-            lease=ctx.store.leases.hold(ctx.thread_id),
-        )
+    def start(talk: Conversation) -> Iterator[ServiceEvent]:
+        return talk.decide(request, decision, text, state=state,
+                           stream_tokens=not ctx.model.offline)  # fmt: skip
 
-    return _live(ctx, workflow, state, start, None, resume=True, decided=True)
+    return _live(ctx, workflow, state, start, None, resume=True)
 
 
 def _live(
     ctx: Context,
     workflow: Workflow,
     state: dict,
-    start: Callable[[Any], Iterator[Event]],
+    start: Callable[[Conversation], Iterator[ServiceEvent]],
     text: str | None,
     *,
     resume: bool,
     badges: Any = None,
-    decided: bool = False,
 ) -> dict | None:
-    """Start a turn's events on the session's graph, render them live, save what it left."""
+    """Start a turn through the conversation service and render its events live."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
     try:
-        graph = ctx.runner()
+        talk = ctx.conversation()
     except ModelConfigError as exc:
         return _failed(text, describe_failure(exc), resume=resume and text is None)
-    return _show(ctx, workflow, state, start(graph), graph, text, resume=resume, badges=badges,
-                 decided=decided)  # fmt: skip
-
-
-def _show(
-    ctx: Context,
-    workflow: Workflow,
-    state: dict,
-    stream: Iterator[Event],
-    graph: Any,
-    text: str | None,
-    *,
-    resume: bool,
-    badges: Any = None,
-    decided: bool = False,
-) -> dict | None:
-    """Render a turn's events live and save what it left; None if it failed."""
-    live = dict(state)
-
-    def moved(event: Transition) -> None:
-        live[workflow.state_key] = event.target
-        # The record the graph saved: the panel shows (and keys on) the real move.
-        live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
-        machine_panel.show(workflow, live, live=True)
-
-    events = transcript.show_live(workflow, stream, moved)
+    # The service adds the state after each move: the panel just draws it.
+    events = transcript.show_live(
+        workflow, start(talk), lambda now: machine_panel.show(workflow, now, live=True)
+    )
     end = events[-1] if events else None
     if isinstance(end, Error):
         if end.kind == Kind.INPUT or end.cause == Cause.AWAITING_APPROVAL:
@@ -140,29 +101,20 @@ def _show(
             # The page reruns after a decision to draw what was decided: say it there too.
             st.session_state[REFUSED_KEY] = words(end)
             return None
-        unfinished = _unfinished(graph, ctx.thread_id)
-        if unfinished:  # LangGraph kept the message on the head: Retry resumes there
+        kept = any(isinstance(event, MessageKept) for event in events)
+        if kept:  # LangGraph kept the message on the head: Retry resumes there
             ctx.back_to_latest()
-            # Kept, so listed and owned now: a first turn that failed is no one's otherwise.
-            ctx.message_kept(text or next(iter(customer_turns(state.get("messages") or [])), ""))
-        return _failed(text, end, resume=unfinished)
+            ctx.published()  # listed and owned now: linkable as after a finished turn
+        return _failed(text, end, resume=kept)
     if not isinstance(end, TurnEnd):
         return None
-    said = customer_turns(end.state.get("messages") or [])
     if badges is not None:
         transcript.show_checks(latest_checks(end.state), badges)
-    ctx.turn_saved(said[0] if said else text or "", end.state, waiting=end.waiting, decided=decided)
+    # Cards for the tickets the turn opened, in the places its live bubble kept.
+    opened = [t for event in events if isinstance(event, TicketsOpened) for t in event.tickets]
+    transcript.show_opened(opened)
+    ctx.turn_shown(end.waiting)
     return end.state
-
-
-def _unfinished(graph, thread_id: str) -> bool:
-    """Whether the failed turn stopped part-way (False when the store can't say)."""
-    try:
-        return bool(graph.get_state({"configurable": {"thread_id": thread_id}}).next)
-    except Exception as exc:  # noqa: BLE001 - a store that is down: resend on Retry
-        if not is_store_error(exc):
-            raise
-        return False
 
 
 # What to do about each cause, said to someone in the browser.

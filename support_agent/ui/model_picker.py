@@ -13,7 +13,7 @@ types must be a public address, and its failures are told without detail
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -28,7 +28,7 @@ from support_agent.models import (
 )
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.ui import identity, keys
-from support_agent.ui.runtime import secret
+from support_agent.ui.runtime import ModelChoice, secret
 
 NOT_ALLOWED = (
     "The operator hasn't allowed visitors to choose a server address here, so {which} is used."
@@ -37,27 +37,6 @@ NO_SERVER = (
     "The operator hasn't set up a server here, nor allowed visitors to choose one: "
     "pick another model."
 )
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    spec: str
-    base_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)  # typed in this session
-    operator_key: str | None = field(default=None, repr=False)  # from secrets.toml
-    # A visitor typed `base_url`: only a public address is called, and its failures are
-    # told without detail (a status or a timeout would tell which ports answer).
-    visitor_url: bool = False
-    problem: str = ""  # why this choice can't be used from this session ("" when it can)
-
-    @property
-    def offline(self) -> bool:
-        return self.spec == OFFLINE
-
-    @property
-    def shown(self) -> str:
-        """How pages name it: `offline demo model`, or its setting (`openai:gpt-4.1`)."""
-        return "offline demo model" if self.offline else self.spec
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,45 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
 from support_agent.builders import build_graph, screening_model
-from support_agent.models import ModelConfigError, OfflineChatModel, check_server, get_model
-from support_agent.storage import DB_URL_ENV, Store, configured_url, open_store
+from support_agent.features import AppStore, open_store
+from support_agent.models import (
+    OFFLINE,
+    ModelConfigError,
+    OfflineChatModel,
+    check_server,
+    get_model,
+)
+from support_agent.storage import DB_URL_ENV, configured_url
 from support_agent.understanding import warm_up
 
-if TYPE_CHECKING:
-    from support_agent.ui.model_picker import ModelChoice
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model a session chose in the sidebar (`ui.model_picker`), as graphs are built from it."""
+
+    spec: str
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # typed in this session
+    operator_key: str | None = field(default=None, repr=False)  # from secrets.toml
+    # A visitor typed `base_url`: only a public address is called, and its failures are
+    # told without detail (a status or a timeout would tell which ports answer).
+    visitor_url: bool = False
+    problem: str = ""  # why this choice can't be used from this session ("" when it can)
+
+    @property
+    def offline(self) -> bool:
+        return self.spec == OFFLINE
+
+    @property
+    def shown(self) -> str:
+        """How pages name it: `offline demo model`, or its setting (`openai:gpt-4.1`)."""
+        return "offline demo model" if self.offline else self.spec
 
 
 def secret(name: str) -> str | None:
@@ -28,7 +55,7 @@ def secret(name: str) -> str | None:
 
 
 @st.cache_resource(show_spinner="Opening the conversation store…")
-def _store(url: str) -> Store:
+def _store(url: str) -> AppStore:
     return open_store(url)
 
 
@@ -46,7 +73,7 @@ def _url() -> str:
     return secret(DB_URL_ENV) or configured_url()
 
 
-def store() -> Store:
+def store() -> AppStore:
     """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
     _understanding()
     return _store(_url())

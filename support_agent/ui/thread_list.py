@@ -26,7 +26,7 @@ from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from support_agent.storage import Store
+    from support_agent.features import AppStore as Store
     from support_agent.ui.app_context import Context
 
 

@@ -281,3 +281,26 @@ def _resolve(ctx: Context, number: int) -> None:
         _say("warning", describe_failure(exc).message)
     else:
         _say("success", f"{ticket.id} is resolved: the customer sees your note in the chat.")
+
+
+def approval_queue(ctx: Context) -> None:
+    """Conversations waiting for a decision (an operator sees all, a visitor their own),
+    each a click from the chat where the decision is taken."""
+    waiting = ctx.store.approvals.waiting(owner=None if ctx.operator else ctx.owner)
+    if not waiting:
+        return
+    with st.container(border=True, key=keys.APPROVAL_QUEUE):
+        st.markdown(f"✋ **Waiting for approval** ({len(waiting)})")
+        if not ctx.operator:
+            st.caption("The support team is deciding; the reply appears in the conversation.")
+        for item in waiting:
+            flow = WORKFLOWS.get(item.workflow)
+            title = flow.title if flow else item.workflow
+            text, button = st.columns([4, 1], vertical_alignment="center")
+            text.markdown(
+                f"{escape_markdown(item.question)} :small[· {escape_markdown(title)} · waiting "
+                f"since {when(item.since)}]"
+            )
+            if button.button("Open", icon="💬", key=keys.approval_open(item.thread_id)):
+                ctx.open_thread(item.thread_id)
+                st.switch_page("app_pages/chat.py")

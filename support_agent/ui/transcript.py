@@ -8,9 +8,9 @@ from itertools import chain
 
 import streamlit as st
 
+from support_agent.conversation import ServiceEvent, StateChanged
 from support_agent.engine import (
     Error,
-    Event,
     Token,
     ToolCall,
     ToolResult,
@@ -245,16 +245,21 @@ def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
     st.markdown(f"➡️ Moved to **{title}**{why}")
 
 
-def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -> list[Event]:
+def show_live(
+    workflow: Workflow, events: Iterator[ServiceEvent], on_state=None
+) -> list[ServiceEvent]:
     """Render a turn as it streams; return the non-token events seen.
+
+    `on_state(state)` is called with the state after each move (the conversation
+    service's `StateChanged`), to redraw the state machine.
 
     Text streams with `st.write_stream` until something else happens (a tool
     call, a move, or, in a graph of agents, another agent starting to speak).
     """
-    seen: list[Event] = []
+    seen: list[ServiceEvent] = []
     calls: dict[str, ToolCall] = {}  # called, not yet answered: drawn with their result
     st.session_state.pop(keys.TICKET_SLOTS, None)  # places kept by an earlier turn
-    pending: list[Event] = []
+    pending: list[ServiceEvent] = []
     speaker = {"agent": ""}
 
     def new_speaker(agent: str) -> bool:
@@ -294,12 +299,10 @@ def show_live(workflow: Workflow, events: Iterator[Event], on_transition=None) -
                     _ticket_slot(event.id)
             elif isinstance(event, Transition) and is_decision(event.record):
                 decision_line(event.record)
-                if on_transition:
-                    on_transition(event)
             elif isinstance(event, Transition):
                 _transition_line(workflow, event.target, event.reason)
-                if on_transition:
-                    on_transition(event)
+            elif isinstance(event, StateChanged) and on_state:
+                on_state(event.state)
             elif isinstance(event, Error | TurnEnd):
                 for call in calls.values():  # waiting for a person's approval, or cut short
                     _live_tool(workflow, call, None, failed=isinstance(event, Error))

@@ -1,0 +1,136 @@
+"""The package's imports point down its layers, and no two modules import each other.
+
+Every `import` of every module in `support_agent/` counts: top-level ones,
+function-level (lazy) ones and `if TYPE_CHECKING:` ones alike. A lazy or
+type-only import still says "this module knows that one"; letting them point up
+would hide the circles this test is here to keep out. Run it alone with
+`.venv/bin/python -m pytest tests/test_layers.py`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "support_agent"
+
+# The layers, top first. A module may import its own layer or any layer below.
+# Each entry is a module or a package prefix; the longest matching prefix wins.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("face", ("support_agent.ui", "support_agent.cli", "support_agent.__main__",
+              "support_agent.scenarios.__main__", "support_agent.server_graphs")),
+    ("service", ("support_agent.conversation",)),
+    ("core and features", ("support_agent",)),  # everything not named elsewhere
+    ("offline model", ("support_agent.models", "support_agent.understanding")),
+    ("store", ("support_agent.storage", "support_agent.records", "support_agent.turn_lease",
+               "support_agent.serde")),
+    ("plain helpers", ("support_agent.text",)),  # imports nothing of the package
+]  # fmt: skip
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """The package's modules that `name` imports, anywhere in its source."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # `from pkg import mod` imports the module pkg.mod when there is one.
+            targets = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:  # `import a.b.c` of a name inside a module
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def layer(name: str) -> int:
+    """The layer's rank (0 is the top) of the longest prefix naming `name`."""
+    best, rank = -1, None
+    for index, (_title, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (name == prefix or name.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), index
+    assert rank is not None, name
+    return rank
+
+
+def graph() -> dict[str, set[str]]:
+    found = modules()
+    return {name: imports(name, path, set(found)) for name, path in found.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other round (Tarjan's components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in edges.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def upward(edges: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{name} ({LAYERS[layer(name)][0]}) imports {target} ({LAYERS[layer(target)][0]})"
+        for name, targets in edges.items()
+        for target in targets
+        if layer(target) < layer(name)
+    )
+
+
+def test_no_module_imports_itself_round_a_circle():
+    assert cycles(graph()) == []
+
+
+def test_every_import_points_down_the_layers():
+    assert upward(graph()) == []
+
+
+if __name__ == "__main__":  # a report for people: `python tests/test_layers.py`
+    edges = graph()
+    print(*cycles(edges), sep="\n")
+    print(*upward(edges), sep="\n")
