@@ -56,6 +56,7 @@ from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import resolve_model
+from support_agent.models.offline import serving
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
 from support_agent.workflow import Step, Workflow, is_move
@@ -316,7 +317,7 @@ def build_agents_graph(
     step)` may override a step's prompt template; `max_transfers` (default: the
     declaration's) caps the transfers within one customer turn.
     """
-    model = resolve_model(model)
+    model = serving(resolve_model(model), workflow.offline_rules)
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
     for step in workflow.steps:
         agent = build_agent(

@@ -64,24 +64,6 @@ class OfflineRules:
     dialogue: Dialogue
 
 
-# Each declared workflow's rules, by the tools it offers (filled as workflows are
-# declared), so the offline model finds them without importing the workflows.
-_RULES: list[tuple[frozenset[str], OfflineRules]] = []
-
-
-def register_rules(tools: set[str], rules: OfflineRules) -> None:
-    _RULES.append((frozenset(tools), rules))
-
-
-def rules_for(bound: Sequence[str]) -> OfflineRules | None:
-    """The rules of the workflow that offers every bound tool.
-
-    Workflows may share a tool (`escalate_to_human`), so the bound set, not a
-    single name, tells which workflow's step is asking.
-    """
-    return next((rules for tools, rules in _RULES if set(bound) <= tools), None)
-
-
 @dataclass(frozen=True)
 class Plan:
     text: str
