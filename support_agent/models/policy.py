@@ -300,10 +300,10 @@ class Policy:
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
         escalated = self.dialogue.human_tool in done
-        issue, warranty = facts.get("issue_type"), facts.get("warranty_status")
+        values = [facts.get(name) for name in self.dialogue.faq_by]
+        keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
         for entry in self.dialogue.faq:
             if entry.matches(text):
-                keys = ("escalated" if escalated else None, f"{issue}_{warranty}", issue, warranty)
                 return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
         return None
 

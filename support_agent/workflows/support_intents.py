@@ -307,6 +307,7 @@ SUPPORT_DIALOGUE = Dialogue(
         "that helps.",
     ),
     faq=FAQ,
+    faq_by=("issue_type", "warranty_status"),
     moves=(
         "record_warranty_status",
         "record_issue_type",
