@@ -44,7 +44,7 @@ from support_agent.models.dialogue import YES, Dialogue, Faq
 from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
 from support_agent.models.policy import OfflineRules, Rule, numbered
 from support_agent.understanding import decide
-from support_agent.understanding.dates import reference_date
+from support_agent.understanding.dates import days_ago
 from support_agent.understanding.languages import read_language
 
 RETURN_DAYS = 30  # an unused item, from delivery
@@ -88,137 +88,16 @@ WRONG_ORDER = Classifier(
 
 # --- When it was delivered ---------------------------------------------------------------
 
-_COUNTS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3,
-    "several": 4, "half a": 0.5,
-}  # fmt: skip
-_VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
-_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
-_COUNT = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, _COUNTS), key=len, reverse=True)) + r")"
-_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march",), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_WEEKDAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
-
-# (pattern, days since delivery): phrases that say it outright
-_SAID = (
-    (r"\b(today|this morning|this afternoon|this evening|earlier today|just now|an hour ago"
-     r"|hours ago|just (arrived|came|got here|been delivered))\b", 0),
-    (r"\b(the )?day before yesterday\b", 2),
-    (r"\b(yesterday|last night)\b", 1),
-    (r"\b(the other day|a few days ago|few days back|earlier this week|this week"
-     r"|over the weekend|at the weekend|last weekend|this weekend)\b", 4),
-    (r"\b(on|last|this past) " + _WEEKDAYS + r"\b", 5),
-    (r"\b(last|past) week\b|\ba week or so\b", 8),
-    (r"\bmonths ago\b|\blast (spring|summer|autumn|fall|winter|christmas|xmas)\b", 120),
-    (r"\bages ago\b|\blast year\b|\byears ago\b", 400),
-)  # fmt: skip
-_SPAN_AGO = re.compile(r"\b" + _COUNT + r"\s*" + _UNIT + r"(?: and a half)?\s+(?:ago|back|old)\b")
-_SPAN_FOR = re.compile(
-    r"\b(?:had (?:it|them|this|these) (?:for )?|for (?:about |around )?|(?:it's|it has|has|it"
-    r" was|that's) been (?:about |around )?)" + _COUNT + r"\s*" + _UNIT
-)
-_LESS = re.compile(
-    r"\b(less than|under|not even|only|just|barely|within( the (last|past))?|inside)\s+"
-    + _COUNT + r"\s*" + _UNIT
-)  # fmt: skip
-_MORE = re.compile(r"\b(over|more than|longer than|well over)\s+" + _COUNT + r"\s*" + _UNIT)
-_ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
-_MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r"\b(?!\s*(?:days?|weeks?|months?))")
-_DAY_MONTH = re.compile(r"\b" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r"\b")
-_MONTH_ONLY = re.compile(r"\b(?:in|since|early|late|mid|back in|around|during)\s+" + _MONTH + r"\b")
-_THE_DAY = re.compile(r"\bon the " + _DAY + r"\b")
-_ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_YEAR = re.compile(r"\b(?:in|since|back in)\s+(20\d\d|19\d\d)\b")
-_LAST_MONTH = re.compile(r"\b(last|past) month\b|\ba month or so\b")
 _UNSURE = re.compile(
     r"\b(not sure|no idea|don't know|dont know|can't remember|cant remember|don't remember"
     r"|do not remember|cannot remember|not certain|i forget|can't recall)\b"
 )
 
 
-def _span_days(count: str, unit: str) -> float:
-    number = float(count) if count[0].isdigit() else _COUNTS[count]
-    return number * _UNIT_DAYS[unit]
-
-
-def _last(month: int, day: int, today: date) -> date | None:
-    """The most recent `day` of `month` on or before today."""
-    for year in (today.year, today.year - 1):
-        try:
-            when = date(year, month, day)
-        except ValueError:
-            return None
-        if when <= today:
-            return when
-    return None
-
-
 def delivery_days(text: str, today: date | None = None) -> float | None:
-    """How many days ago the customer says the order was delivered.
-
-    None when the text says nothing about it; NaN when what it says could fall
-    either side of the 30-day window ("last month", "a few weeks ago").
-    """
-    said = normalise(text)
-    today = today or reference_date()
-    if match := _ISO.search(said):
-        try:
-            return float((today - date(*map(int, match.groups()))).days)
-        except ValueError:
-            return None
-    for pattern, month_first in ((_MONTH_DAY, True), (_DAY_MONTH, False)):
-        if match := pattern.search(said):
-            month, day = match.groups() if month_first else reversed(match.groups())
-            when = _last(_MONTHS[month], int(day), today)
-            if when is not None:
-                return float((today - when).days)
-    if match := _THE_DAY.search(said):
-        day = int(match.group(1))
-        when = _last(today.month, day, today) or _last((today.month - 2) % 12 + 1, day, today)
-        if when is not None:
-            return float((today - when).days)
-    if match := _LESS.search(said):
-        return max(_span_days(*match.groups()[-2:]) - 1, 0)
-    if match := _MORE.search(said):
-        return _span_days(*match.groups()[-2:]) + 1
-    match = _SPAN_AGO.search(said) or _SPAN_FOR.search(said)
-    if match:
-        count, unit = match.group(1), match.group(2)
-        days = _span_days(count, unit)
-        if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
-            days += _UNIT_DAYS[unit] / 2
-        if count in _VAGUE and days * 1.5 > RETURN_DAYS and days < RETURN_DAYS * 1.5:
-            return math.nan  # "a few weeks", "several weeks": either side of the line
-        if _ROUGHLY.search(said) and RETURN_DAYS - 5 <= days <= RETURN_DAYS + 10:
-            return math.nan  # "about a month ago"
-        return days
-    if _LAST_MONTH.search(said):
-        return math.nan
-    for pattern, days in _SAID:
-        if re.search(pattern, said):
-            return float(days)
-    if match := _MONTH_ONLY.search(said):
-        month = _MONTHS[match.group(1)]
-        back = (today.month - month) % 12
-        if back == 0:
-            return float(today.day - 1)  # this month: at most today.day - 1 days ago
-        return math.nan if back == 1 else back * 30.0
-    if match := _YEAR.search(said):
-        return 400.0 if int(match.group(1)) < today.year else math.nan
-    return None
+    """How many days ago the customer says the order was delivered (NaN: either
+    side of the 30-day window; see `understanding.dates.days_ago`)."""
+    return days_ago(normalise(text), RETURN_DAYS, today)
 
 
 @dataclass(frozen=True)
