@@ -29,6 +29,7 @@ from support_agent.models.policy import (
     Plan,
     Policy,
     format_ledger,
+    is_customer,
     is_summary,
     latest_calls,
     ledger,
@@ -85,9 +86,7 @@ class OfflineChatModel(BaseChatModel):
         """A deterministic summary of `messages`, for `SummarizationMiddleware`'s
         `summarizer`: it hands us the messages themselves, so no prompt is parsed."""
         summaries = [m.text for m in messages if isinstance(m, HumanMessage) and is_summary(m)]
-        said = [
-            m.text.strip() for m in messages if isinstance(m, HumanMessage) and not is_summary(m)
-        ]
+        said = [m.text.strip() for m in messages if is_customer(m)]
         first = next((f for s in summaries if (f := _FIRST_SAID.search(s))), None)
         opening = first.group(1) if first else (said[0] if said else "")
         calls = ledger(messages)

@@ -100,6 +100,16 @@ def is_summary(message: BaseMessage) -> bool:
     return message.additional_kwargs.get("lc_source") == SUMMARY_SOURCE
 
 
+def is_customer(message: BaseMessage) -> bool:
+    """A message the customer wrote (a summary is a human message they did not)."""
+    return isinstance(message, HumanMessage) and not is_summary(message)
+
+
+def last_customer_index(messages: Sequence[BaseMessage]) -> int:
+    """Where the customer's latest message is (-1 when there is none): this turn follows it."""
+    return max((i for i, m in enumerate(messages) if is_customer(m)), default=-1)
+
+
 _QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
 
 
@@ -189,14 +199,7 @@ class Policy:
         return plan
 
     def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
-        start = max(
-            (
-                i
-                for i, m in enumerate(messages)
-                if isinstance(m, HumanMessage) and not is_summary(m)
-            ),
-            default=0,
-        )
+        start = max(last_customer_index(messages), 0)
         this_turn = messages[start + 1 :]
         facts = self.facts(messages)
 
