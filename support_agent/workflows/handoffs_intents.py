@@ -13,120 +13,19 @@ later cues, so phrases that mention the other topic's words come first.
 from __future__ import annotations
 
 from support_agent.models import dialogue as act
+from support_agent.models.data import workflow_data
 from support_agent.models.dialogue import Dialogue
-from support_agent.models.intents import Classifier, Cue, LearnedClassifier
+from support_agent.models.intents import Classifier, LearnedClassifier
 from support_agent.models.policy import OfflineRules, Rule, numbered
+
+DATA = workflow_data("handoffs")
 
 _GAP = r"[^.?!]{0,30}"  # words between two halves of a phrase, within a sentence
 _CLAUSE = r"[^.?!,;:]{0,30}"  # ... within a clause
 
 TOPIC_DETAILS = Classifier(
     "topic_details",
-    (
-        # -- phrases that look back, not forward: mask them first -----------------
-        Cue("closing", r"\b(thanks|thank you|thx|cheers)( (so|very) much)? for" + _CLAUSE, 2),
-        Cue("support", r"\b(not|n't|never|still not)( been)? (fixed|solved|resolved|sorted)\b",
-            3, "not_working"),
-        Cue("closing", r"\b(it|that|this|everything|login|sign-in|the \w+)\b[^.?!]{0,15}"
-            r"\b(works|is working|worked|working) (now|again|fine|perfectly)\b", 2.5),
-        Cue("closing", r"\b(all )?(fixed|solved|resolved|sorted)( it| now| out)?\b", 2),
-        # -- support: problems that mention sales words ----------------------------
-        Cue("support", r"\b(since|after) (the|an|a|this|that|my|last|latest|recent)"
-            r"( \w+)? (update|upgrade)\b", 2),
-        Cue("support", r"\b(charged (me )?(twice|double|two times|again)|double[- ]charged"
-            r"|overcharged|charged (me )?(the )?wrong|wrong (amount|charge)|unexpected charge"
-            r"|unauthori[sz]ed (charge|payment)|(incorrect|wrong|duplicate) invoice"
-            r"|invoice (is|was) wrong|payment (failed|was declined))\b", 3, "billing"),
-        Cue("support", r"\b(charged|billed|charges?|debited)\b[^.?!]{0,30}\b(twice|double|two times"
-            r"|again|wrong|incorrect|don't recogni[sz]e|do not recogni[sz]e|unknown|unexpected"
-            r"|not authori[sz]ed|by mistake|too much)\b", 3, "billing"),
-        # -- support: sign-in and account -----------------------------------------
-        Cue("support", r"\b(2fa|mfa|two[- ]factor|two[- ]step|verification code|security code"
-            r"|one[- ]time (code|password)|otp|authenticator)\b", 3, "2fa"),
-        Cue("support", r"\b(password|passcode|reset (link|email|code)|forgot (my )?(password"
-            r"|username|pin))\b", 3, "password"),
-        Cue("support", r"\b(log ?in|log-in|logging in|sign ?in|sign-in|signing in|logged out"
-            r"|log(s|ging)? me out|kicks? me out|session (has )?(expired|timed out)|locked out"
-            r"|account (is |got |was |has been )?(locked|suspended|blocked|disabled|hacked))\b",
-            3, "login"),
-        # -- support: faults ---------------------------------------------------------
-        Cue("support", r"\b(crash\w*|freez\w*|frozen|hangs|hanging|not responding|unresponsive"
-            r"|black screen|blank screen|boot ?loop\w*|(won't|doesn't|does not|will not|fails? to"
-            r"|failed to|can't|cannot|unable to) (open|load|start|launch)|(closes|quits|shuts"
-            r" down|exits)( itself| by itself| on its own| unexpectedly)?)\b", 3, "crash"),
-        Cue("support", r"\b(doesn't work|does not work|didn't work|not working|stopped working"
-            r"|no longer works?|isn't working|won't work)\b", 3, "not_working"),
-        # "won't charge", "stopped arriving", "nothing happens", "keeps failing"
-        Cue("support", r"\b((won't|doesn't|does not|will not|can't|cannot|isn't|is not|not)"
-            r" (charg\w*|boot\w*|print\w*|sync\w*|respond\w*|sav\w*|upload\w*|download\w*"
-            r"|send\w*|play\w*|updat\w*|load\w*|show\w* up|arriv\w*)|stopped \w+ing"
-            r"|nothing happens|does nothing|no response|fail\w*|cuts? out|keeps dropping"
-            r"|blank (pages?|screen|page))\b", 3, "not_working"),
-        Cue("support", r"\b(someone else's|not my (name|email|account)|wrong (name|email"
-            r"|address|details) (on|in) (my|the) account)\b", 3, "account"),
-        Cue("support", r"\b((by|on) (itself|its own)|randomly|switched itself)\b", 2.5),
-        Cue("support", r"\b(access denied|permission denied|forbidden|not authori[sz]ed"
-            r"|unauthori[sz]ed)\b", 3, "login"),
-        Cue("support", r"\b(broken|broke|defective|faulty|damaged|cracked|dead on arrival"
-            r"|(won't|doesn't|does not|will not) (turn|switch|power) on|overheat\w*"
-            r"|(gets|getting|runs|is) (very |really |too |extremely )?hot|flicker\w*"
-            r"|paper jam|jam(s|med)?|no sound|no signal|battery (drains?|dies)|dead pixels?"
-            r"|stuck pixels?|buzz\w*|crackl\w*|rattl\w*|noisy|(really |very |too )?loud)\b", 3,
-            "device"),
-        Cue("support", r"\b(refund\w*|money back|return (it|this|them|the \w+)|send (it|this|them)"
-            r" back)\b", 2.5, "refund"),
-        Cue("support", r"\b(errors?|error (code|message)|exceptions?|bugs?|buggy|glitch\w*)\b",
-            2.5, "error"),
-        Cue("support", r"\b(slow|slower|slowly|lag\w*|sluggish|takes forever|performance)\b",
-            2.5, "slow"),
-        Cue("support", r"\b(sync\w*|disconnect\w*|(can't|cannot|won't|fails? to|unable to)"
-            r" connect|connection (issue|problem|drops?)|wi-?fi|bluetooth|vpn)\b",
-            2.5, "connectivity"),
-        Cue("support", r"\b(missing|disappeared|lost (all )?(my |our )?(files|data|photos)"
-            r"|deleted by mistake)\b", 2.5, "data"),
-        Cue("support", r"\b(install|installing|installed|installation|reinstall\w*|set(ting)? ?up"
-            r"|configur\w*|drivers?|activat\w*|settings?|language|preferences)\b", 2, "setup"),
-        Cue("support", r"\b(fix|troubleshoot\w*|problems?|issues?|trouble|not valid|invalid"
-            r"|rejected|technical support|tech support|help ?desk)\b", 2),
-        Cue("support", r"\b(can't|cannot|can not|unable to|won't let me|doesn't let me"
-            r"|reset\w*|restor\w*|recover\w*)\b", 1.5),
-        # -- sales --------------------------------------------------------------------
-        Cue("sales", r"\b(free trial|trial|demo|try (it )?(for free|before))\b", 3, "trial"),
-        Cue("sales", r"\b(quote|quotation|proposal|rfq)\b", 3, "quote"),
-        Cue("sales", r"\b(pro ?forma|invoice|purchase order)\b", 2.5, "invoice"),
-        Cue("sales", r"\b(renew\w*|extend (my|our|the) (subscription|licen[cs]e|plan|contract))\b",
-            3, "renewal"),
-        Cue("sales", r"\b(upgrad\w*|(add|more|additional|extra) (users|seats|licen[cs]es"
-            r"|storage))\b", 3, "upgrade"),
-        Cue("sales", r"\b(discounts?|coupons?|promo\w*|deals?|sale|black friday|cyber monday"
-            r"|vouchers?|non-?profits?|student (price|pricing|discount)|education(al)? pricing)\b",
-            3, "discount"),
-        Cue("sales", r"\b(enterprise|talk to sales|sales (team|rep)|account manager|volume (pricing"
-            r"|discounts?|licens\w*|licenc\w*|orders?|deals?)"
-            r"|bulk|wholesale|resellers?)\b", 2, "enterprise"),
-        Cue("sales", r"\b(pay (by|with|via|in)|payment (methods?|options?|terms)|bank transfer"
-            r"|credit card|paypal|financing|instal?lments?)\b", 2.5, "payment"),
-        Cue("sales", r"\b(buy|buying|purchas\w*|pre-?order\w*|place an order|to order"
-            r"|order (more|another|a|an|some|\d+)|sell|sells|selling)\b", 3, "purchase"),
-        Cue("sales", r"\b(in stock|out of stock|back in stock|stock|available|availability"
-            r"|lead time|release date|coming back|do you (have|carry|stock)|in (white|black"
-            r"|blue|red|silver|gold|gr[ae]y|green|pink|another colou?r)|colou?rs?|sizes?)\b",
-            2.5, "availability"),
-        Cue("sales", r"\b(ship|ships|shipping|deliver\w*)\b", 2, "shipping"),
-        Cue("sales", r"\b(how much|prices?|priced|pricing|costs?|costing|fees?|rates?|cheap\w*"
-            r"|affordable|expensive|budget|[$€£] ?\d+)\b", 3, "pricing"),
-        Cue("sales", r"\b(monthly|annual\w*|yearly|per (month|year|user|seat))\b", 1.5,
-            "pricing"),
-        Cue("sales", r"\b(difference between|compare\w*|comparison|versus|vs|features? of"
-            r"|includes?|included|which (plan|one|version|model|tier))\b", 1.5, "plans"),
-        Cue("sales", r"\b(plans?|tiers?|editions?|packages?|bundles?|subscriptions?"
-            r"|licen[cs]es?|seats?)\b", 1.5, "plans"),
-        Cue("sales", r"\b(interested in|looking for|thinking (about|of)|considering|orders?)\b",
-            1),
-        # -- closing --------------------------------------------------------------------
-        Cue("closing", r"\b(thanks|thank you|thx|cheers|bye|goodbye|that's all|that is all"
-            r"|perfect|awesome|much appreciated|appreciate it|have a (nice|good) day)\b", 1.5),
-    ),
+    DATA.cues_of('topic_details'),
 )  # fmt: skip
 
 TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS, cues_decide_at=3.0)

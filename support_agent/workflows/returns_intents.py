@@ -40,12 +40,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from support_agent.models import dialogue as act
+from support_agent.models.data import workflow_data
 from support_agent.models.dialogue import YES, Dialogue, Faq
 from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
 from support_agent.models.policy import OfflineRules, Rule, numbered
 from support_agent.understanding import decide
 from support_agent.understanding.dates import days_ago
 from support_agent.understanding.languages import read_language
+
+DATA = workflow_data("returns")
 
 RETURN_DAYS = 30  # an unused item, from delivery
 FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
@@ -54,13 +57,7 @@ FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
 
 ORDER_NUMBERS = Classifier(
     "order_numbers",
-    (
-        # after the word "order" (or "#"), the number is surely the order's
-        Cue("order", r"\b(?:order|ord)\b\W{0,3}(?:(?:no|number|num|id|#)\W{0,3})?#?\s?(\d{5,10})\b"),
-        Cue("order", r"#\s?(\d{5,10})\b"),
-        # otherwise any run of 5 to 10 digits ("it's 12345")
-        Cue("order", r"(?<![\d.,/:-])(\d{5,10})(?![\d.,/:-]\d)"),
-    ),
+    DATA.cues_of('order_numbers'),
 )  # fmt: skip
 
 
@@ -79,11 +76,7 @@ class OrderNumber(Classifier):
 # The customer says the order number was wrong without giving the right one yet.
 WRONG_ORDER = Classifier(
     "wrong_order",
-    (
-        Cue("wrong_order", r"\b(wrong|incorrect|different|other) (order|number|order number)\b"
-            r"|\b(not|isn't|is not|wasn't) (the |my )?(right|correct) (order|number)\b"
-            r"|\b(typo|mistake) in (the |my )?(order|number)\b|\bgave you the wrong\b", 3),
-    ),
+    DATA.cues_of('wrong_order'),
 )  # fmt: skip
 
 # --- When it was delivered ---------------------------------------------------------------
@@ -124,70 +117,7 @@ class Timing:
 
 CONDITION = Classifier(
     "condition",
-    (
-        # Negated and "nothing wrong" phrases first: their words mean the opposite.
-        Cue("no_fault", r"\b(nothing('s| is)? wrong|there's nothing wrong|not (broken|faulty"
-            r"|damaged|defective)|no (fault|damage|defects?)|works (fine|perfectly|great|ok|well)"
-            r"|working (fine|perfectly)|changed my mind|(don't|do not|didn't) (really )?(like|want"
-            r"|need) (it|them)|too (small|big|large|tight|loose|short|long)|(doesn't|don't|do not"
-            r"|does not) fit|not my (size|style|colou?r))\b", 2),
-        Cue("unused", r"\b(never|not|haven't|have not|hasn't|has not|didn't|did not|wasn't|weren't)"
-            r"( (even|yet|been|ever|once))*( been)? (used|worn|opened|touched|unboxed|unwrapped"
-            r"|taken (it |them )?out|plugged (it |them )?in|turned (it |them )?on|set (it |them )?up"
-            r"|tried (it |them )?out)\b", 3),
-        Cue("unused", r"\b(didn't|did not|never|haven't|have not)( even| ever| once)? (use|wear|open"
-            r"|touch|unbox|unwrap) (it|them|this|these)\b", 3),
-        Cue("unused", r"\b(unused|unworn|unopened|unwrapped|brand new|like new|as new|mint"
-            r"|in perfect condition|pristine)\b", 3),
-        Cue("unused", r"\bstill (sealed|boxed|wrapped|new|in (the|its|their|the original)"
-            r" (box|packaging|package|wrapper|wrapping|bag)|has (the |its |their )?tags"
-            r"|with (the )?tags|in plastic)\b", 3),
-        Cue("unused", r"\b(tags|labels?|seal)( are| is)? (still )?(on|attached|intact|unbroken)\b"
-            r"|\b(only|just) tried (it|them|this|these) on\b|\bin (the |its |their )?original"
-            r" (packaging|box|condition)\b", 3),
-        # Damage after delivery: the customer's doing, even if it no longer works.
-        Cue("damaged", r"\b(i|we|i've|we've|my (son|daughter|kids?|dog|cat|partner|husband|wife"
-            r"|baby|toddler|puppy|brother|sister)|the (dog|cat|kids?|baby|puppy))( (accidentally"
-            r"|accidently|just|then|also|actually|unfortunately|stupidly|had|have))? (dropped|broke"
-            r"|cracked|smashed|spilled|spilt|stepped on|sat on|chewed|ripped|tore|scratched|bent"
-            r"|stained|shrunk|damaged)\b", 3),
-        Cue("damaged", r"\b(dropped|spilled|spilt) (it|them|\w+) (on|in|into|onto|down)\b", 3),
-        Cue("damaged", r"\b(water|liquid|accidental) damage\b|\bgot (it |them )?(wet|soaked)\b"
-            r"|\bfell (in|into|off|down)\b|\bafter (i|we) (dropped|washed)\b", 3),
-        # The wrong item, or not as described: the shop's mistake.
-        Cue("wrong_item", r"\b(wrong|incorrect) (item|size|colou?r|model|product|one|thing|version"
-            r"|style|pair)\b|\bnot what i (ordered|bought|paid for)\b|\bnot as (described|pictured"
-            r"|advertised|shown)\b|\b(sent|received|got|delivered) (me |us )?the wrong\b"
-            r"|\bdoesn't match the (description|photos?|pictures?|listing)\b", 3),
-        # Faulty: it came broken or stopped working.
-        Cue("faulty", r"\b(arrived|came|delivered|turned up|showed up)( \w+)?( already)? (broken"
-            r"|damaged|cracked|dented|smashed|faulty|dead|torn|ripped|scratched|not working"
-            r"|in pieces|bent|stained)\b", 3),
-        Cue("faulty", r"\b(arrived|came|was delivered) with (a |an |some )?(\w+ )?(scratch|dent|crack"
-            r"|hole|tear|rip|stain|chip|mark)(e?s)?\b", 3),
-        Cue("faulty", r"\b(faulty|defective|malfunction\w*|dead on arrival|doa|manufacturing"
-            r" (fault|defect)|(doesn't|does not|didn't|did not|won't|will not) (work|turn on"
-            r"|switch on|power on|charge|connect|pair|hold a charge|close|zip|stay on)|not working"
-            r"|stopped working|no longer works?|(stopped|stops) (charging|connecting)|no sound"
-            r"|crackl\w*|buzz(es|ing)|keeps (cutting out|disconnecting|turning off)|cuts out"
-            r"|missing (parts?|pieces?|a part|a piece)|falling apart|fell apart|came apart"
-            r"|(seam|zip|zipper|strap|sole|handle|stitching) (is )?(broke|broken|split|ripped"
-            r"|came off|came apart|snapped)|one (side|earbud|earphone|speaker) (is dead|doesn't"
-            r"|does not|has no))\b", 3),
-        Cue("faulty", r"\b(is|are|was|were|it's|they're)( \w+)? (broken|damaged|cracked|torn"
-            r"|ripped|dented|leaking|dead)\b|\bbroken\b", 2),
-        # Used: worn, washed, set up and used.
-        Cue("used", r"\b(i've|i have|we've|we have|i|we|i've been|we've been|been)( \w+)?"
-            r" (used|using|worn|wearing|wore|washed) (it|them|this|these|that|those)\b", 3),
-        Cue("used", r"\b(used|worn|wore|washed) (it|them) (a (few|couple of|couple) times|once"
-            r"|twice|a bit|a little|for a (week|while|few days|month)|every ?day|daily|a lot"
-            r"|several times|outside|out)\b|\b(has|have|had) been (used|worn|washed)\b", 3),
-        Cue("used", r"\b(tags|labels?) (are |were )?(off|removed|cut off)|\b(removed|cut off|took"
-            r" off) the (tags|labels?)\b|\b(set (it|them) up|installed (it|them))\b", 3),
-        Cue("used", r"\b(lightly|barely|hardly|only briefly) used\b|\b(used|wore|worn|washed)\b"
-            r"(?! (the |your |a |my )?(return |prepaid )?(label|qr|code|link|form|locker))", 1.5),
-        Cue("unsure", r"\b(not sure|no idea|don't know|can't tell|can't remember|hard to say)\b", 1),
-    ),
+    DATA.cues_of('condition'),
 )  # fmt: skip
 
 
@@ -233,49 +163,19 @@ class Eligibility:
 
 CHOICE = Classifier(
     "choice",
-    (
-        # "not a refund, an exchange": the negated half masks first
-        Cue("exchange", r"\b(not|no|don't want|do not want|rather not have)( a| an| my)?"
-            r" (refund|money back)\b", 3),
-        Cue("refund", r"\b(not|no|don't want|do not want|rather not have)( a| an)?"
-            r" (exchange|replacement|swap|new one|new pair)\b", 3),
-        Cue("exchange", r"\b(bigger|larger|smaller|next) size\b|\b(size|sz) (up|down"
-            r"|\d+|small|medium|large|s|m|l|xl|xxl)\b|\b(a|the|another|different) size\b"
-            r"|\btoo (small|big|large|tight|loose|short|long)\b", 3, "size"),
-        Cue("exchange", r"\b(another|a different|other) (colou?r|shade|finish)\b|\b(in|the|a)"
-            r" (black|white|blue|red|green|grey|gray|pink|navy|beige|brown|silver|gold|purple"
-            r"|yellow|orange)( ones?| pair| version)?\b", 3, "colour"),
-        Cue("exchange", r"\b(exchange|swap|switch|replace|replacement|new one|new pair"
-            r"|another one|another pair|same (one|thing|item) again|send (me )?(a )?(new|another)"
-            r"|trade (it|them) (in|for))\b", 3, "same"),
-        Cue("refund", r"\b(refund|refunded|money back|my money|reimburse\w*|cash back"
-            r"|pay me back|paid back|credit (it )?(back )?(to )?my (card|account))\b", 3),
-        Cue("refund", r"\b(don't|do not) (want|need) (it|them)( any ?more)?\b", 1.5),
-        # a bare size or colour: the answer to "which size or colour?"
-        Cue("exchange", r"\b(extra small|extra large|small|medium|large|xs|xl|xxl)\b|\b(uk|us|eu"
-            r"|size) \d{1,2}(\.5)?\b|\ba \d{1,2}(\.5)?( instead| please)?$", 2, "size"),
-        Cue("exchange", r"\b(black|white|blue|red|green|grey|gray|pink|navy|beige|brown|silver"
-            r"|gold|purple|yellow|orange)\b", 2, "colour"),
-    ),
+    DATA.cues_of('choice'),
 )  # fmt: skip
 
 CLOSING = Classifier(
     "closing",
-    (
-        Cue("thanks", r"\b(thanks|thank you|thx|cheers|appreciate it|perfect|great|brilliant"
-            r"|that's all|all good|bye|goodbye)\b", 2),
-    ),
+    DATA.cues_of('closing'),
 )  # fmt: skip
 
 # --- On topic? ---------------------------------------------------------------------------
 
 ABOUT_A_RETURN = Classifier(
     "about_a_return",
-    (
-        Cue("return", r"\b(return\w*|refund\w*|exchange\w*|swap|order\w*|deliver\w*|arriv\w*"
-            r"|parcel|package|bought|purchase\w*|item|size|faulty|broken|unused|used|worn"
-            r"|receipt|label|\d{5,10})\b", 1),
-    ),
+    DATA.cues_of('about_a_return'),
 )  # fmt: skip
 
 

@@ -11,96 +11,23 @@ fits (see `support_agent.models.dialogue`).
 from __future__ import annotations
 
 from support_agent.models import dialogue as act
+from support_agent.models.data import workflow_data
 from support_agent.models.dialogue import Dialogue, Faq
-from support_agent.models.intents import Classifier, Cue, LearnedClassifier
+from support_agent.models.intents import Classifier, LearnedClassifier
 from support_agent.models.policy import OfflineRules, Rule, numbered
+
+DATA = workflow_data("support")
 
 _GAP = r"[^.?!]{0,30}"  # words between two halves of a phrase, within a sentence
 
 ISSUE_DETAILS = Classifier(
     "issue_details",
-    (
-        Cue("unsure", r"\b(not sure|no idea|don't know|can't tell|hard to say)\b", 1),
-        # software phrases that mention hardware words come first
-        Cue("software", r"\b(nothing('s| is)|not|isn't|is not|no)\b[^.?!]{0,12}\b(broken|damaged"
-            r"|cracked|physical\w*|hardware)\b( physically)?", 1),
-        Cue("software", r"\b(camera|photo|music|mail|email|banking|maps?)\s+app\b", 3, "crash"),
-        Cue("software", r"\b(stuck|frozen|freez\w*|hangs?|hanging)\b" + _GAP
-            + r"\b(logo|boot\w*|start[- ]?up|splash|loading|spinning)\b", 3, "boot"),
-        Cue("software", r"\bboot ?loop\w*\b|\brestart\w* (itself|on its own|randomly)"
-            r"|\bkeeps (restarting|rebooting)\b", 3, "boot"),
-        Cue("software", r"\b(sign in|sign-in|signin|log in|login|log-in|logged out|password"
-            r"|account|authenticat\w*|2fa|verification code|locked out)\b", 3, "signin"),
-        Cue("software", r"\bnotification\w*\b", 3, "notifications"),
-        Cue("software", r"\b(apps?|application|programs?|games?)\b" + _GAP
-            + r"\b(crash\w*|clos\w*|quit\w*|freez\w*|won't (open|load|start)"
-            r"|doesn't (open|load|start)|not (open|load)\w*|keeps)\b", 3, "crash"),
-        Cue("software", r"\bcrash\w*\b", 2.5, "crash"),
-        Cue("software", r"\b(slow|sluggish|laggy|lags?|lagging|takes forever|performance"
-            r"|stutter\w*)\b", 2, "slow"),
-        Cue("software", r"\b(update|upgrade|updat\w*|new version|ios|android|windows|macos)\b", 1.5),
-        Cue("software", r"\b(wi-?fi|bluetooth|hotspot|gps|vpn|sync\w*|backup|icloud"
-            r"|storage (is )?full)\b", 2, "connectivity"),
-        Cue("software", r"\b(software|glitch\w*|bugs?|buggy|error message|error code|errors?"
-            r"|virus|malware|pop-?ups?|settings|operating system)\b", 2),
-        Cue("software", r"\b(frozen|freez\w*|unresponsive|not responding|hangs)\b", 1.5),
-        Cue("software", r"\bapps?\b", 1),
-        # hardware
-        Cue("hardware", r"\b(crack\w*|shatter\w*|smash\w*|broken|broke|chipped)\b" + _GAP
-            + r"\b(screen|display|glass|panel)\b", 3, "screen"),
-        Cue("hardware", r"\b(screen|display|glass|panel)\b" + _GAP
-            + r"\b(crack\w*|shatter\w*|smash\w*|broken|broke|chipped|lines|dead pixels"
-            r"|bleed\w*|black spots?|flicker\w*|touch (doesn't|does not|isn't) work\w*"
-            r"|not responding to touch|unresponsive to touch)\b", 3, "screen"),
-        Cue("hardware", r"\b(lines|stripes|dead pixels|black spots?|bleed\w*|flicker\w*)\b"
-            + _GAP + r"\b(screen|display|panel)\b", 3, "screen"),
-        Cue("hardware", r"\b(swollen|swelling|bulg\w*|puff\w*|expanded|leaking)\b" + _GAP
-            + r"\bbattery\b|\bbattery\b" + _GAP + r"\b(swollen|swelling|bulg\w*|puff\w*"
-            r"|expanded|leaking|hot|overheat\w*|won't hold|doesn't hold|not holding"
-            r"|dies at|dead)\b", 3, "battery"),
-        Cue("hardware", r"\bbattery\b", 1.5, "battery"),
-        Cue("hardware", r"\b(water|liquid|coffee|juice|soda|wine|tea|rain|pool|toilet|sink"
-            r"|bath\w*|wet|spill\w*|submerged|moisture|ocean|sea)\b", 3, "water"),
-        Cue("hardware", r"\b(charging port|charger port|usb[- ]?c? port|lightning port|port)\b",
-            3, "charging"),
-        Cue("hardware", r"\b(won't|doesn't|does not|will not|isn't|not|stopped|no longer)\s+"
-            r"charg\w*|\bcharg\w*\b" + _GAP + r"\b(loose|broken|bent|damaged|wiggl\w*"
-            r"|only at an angle)\b", 3, "charging"),
-        Cue("hardware", r"\b(speakers?|microphone|mic|earpiece|headphone jack|audio jack"
-            r"|vibrat\w*)\b", 2.5, "audio"),
-        Cue("hardware", r"\b(no sound|can't hear|cannot hear|crackl\w*|muffled|distorted"
-            r"|buzz\w*)\b", 2, "audio"),
-        Cue("hardware", r"\bcamera\b" + _GAP + r"\b(focus\w*|blurr?y|blurred|cracked|broken"
-            r"|black|lens|fogg\w*|shak\w*)\b|\blens\b", 3, "camera"),
-        Cue("hardware", r"\b(power|volume|home|side|lock)? ?buttons?\b" + _GAP
-            + r"\b(stuck|broken|loose|doesn't work|not working|won't|jammed|fell off)\b"
-            r"|\b(stuck|broken|loose|jammed)\b[^.?!]{0,10}\bbuttons?\b", 3, "buttons"),
-        Cue("hardware", r"\b(keyboard|keys?|trackpad|touchpad|hinge|fan|case|housing|frame"
-            r"|sim tray|sd card slot)\b" + _GAP + r"\b(broken|loose|stuck|cracked|bent|noisy"
-            r"|grinding|rattl\w*|missing|snapped|fall\w* off|fell off|came off|coming off"
-            r"|popped off)\b", 3, "physical"),
-        Cue("hardware", r"\b(dropped|drop|fell|fall|fallen|dent\w*|bent|smash\w*|physical\w*"
-            r"|smoke|smoking|burning smell|rattl\w*|sparks?|melted|overheat\w*|too hot"
-            r"|scorching|snapped)\b", 2, "physical"),
-        Cue("hardware", r"\b(cracked|shattered|broken)\b", 1.5, "physical"),
-        Cue("hardware", r"\b(hardware|physical damage|physically damaged)\b", 2, "physical"),
-        Cue("hardware", r"\b(won't turn on|doesn't turn on|will not turn on|won't power on"
-            r"|no power|completely dead|totally dead)\b", 1.5, "power"),
-    ),
+    DATA.cues_of('issue_details'),
 )  # fmt: skip
 
 OUTCOME = Classifier(
     "outcome",
-    (
-        Cue("not_fixed", r"\b(didn't|did not|doesn't|does not|hasn't|has not|not|still|none of"
-            r"|nothing)\b[^.?!]{0,25}\b(work\w*|help\w*|fix\w*|solve\w*|resolve\w*)\b", 3),
-        Cue("not_fixed", r"\bstill\b[^.?!]{0,15}\b(crash\w*|doing it|happen\w*|slow|broken"
-            r"|freez\w*|frozen|not working|won't|doesn't|can't|stuck|the same)\b", 3),
-        Cue("not_fixed", r"\b(still (broken|happening|the same|crashing|slow|there)"
-            r"|same problem|tried (that|those|everything|all of)|no luck|no change)\b", 3),
-        Cue("thanks", r"\b(thanks|thank you|thx|cheers|appreciate it|that worked|works now"
-            r"|fixed it|that fixed|all good|perfect|great help|bye|goodbye)\b", 2),
-    ),
+    DATA.cues_of('outcome'),
 )  # fmt: skip
 
 ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS)
