@@ -16,11 +16,20 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from support_agent.models.dialogue import Dialogue, Faq
 from support_agent.models.intents import Cue
 
 
 class DataError(ValueError):
     """A data file that cannot be used; the message starts with `file:line`."""
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return pattern
 
 
 class CueData(BaseModel):
@@ -31,29 +40,71 @@ class CueData(BaseModel):
     weight: float = 1.0
     detail: str | None = None
 
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from None
-        return pattern
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
 
 
-Text = str | dict[str, str] | list[str]
+class FaqData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str
+    pattern: str
+    answer: str | dict[str, str]
+
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
+
+
+class DialogueData(BaseModel):
+    """`models.dialogue.Dialogue` without its FAQ (a section of its own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    human_tool: str
+    human_say: str
+    human_reply_after: str
+    clarify: dict[str, tuple[str, str]]
+    steer_back: dict[str, str]
+    offer_person: str
+    language_note: str
+    after_escalation: tuple[str, ...]
+    faq_by: tuple[str, ...] = ()
+    moves: tuple[str, ...] = ()
+    new_case_tool: str | None = None
+    thanks: str
+
+
+def _frozen(value: Any) -> Any:
+    """Lists as tuples, as the declarations had them (hashable, and not changed by mistake)."""
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _frozen(v) for k, v in value.items()}
+    return value
 
 
 class WorkflowData(BaseModel):
-    """One workflow's data file: classifiers' cues by classifier name, and text by key."""
+    """One workflow's data file: classifiers' cues by classifier name, tables of words
+    by the name the Python reads them as, the FAQ and the dialogue."""
 
     model_config = ConfigDict(extra="forbid")
 
     cues: dict[str, list[CueData]] = {}
-    text: dict[str, Text] = {}
+    tables: dict[str, str | float | list | dict] = {}
+    faq: list[FaqData] = []
+    dialogue: DialogueData | None = None
 
     def cues_of(self, classifier: str) -> tuple[Cue, ...]:
         return tuple(Cue(**c.model_dump()) for c in self.cues[classifier])
+
+    def table(self, name: str) -> Any:
+        return _frozen(self.tables[name])
+
+    def faqs(self) -> tuple[Faq, ...]:
+        return tuple(Faq(**f.model_dump()) for f in self.faq)
+
+    def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
+        if self.dialogue is None:
+            raise KeyError("this data file has no dialogue")
+        return Dialogue(**self.dialogue.model_dump(), faq=faq)
 
 
 def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:

@@ -1,7 +1,7 @@
 """What the offline model listens for in the returns workflow, and says back.
 
-Data (cues, replies, the FAQ, the dialogue policy), plus small readers the
-rules name like any classifier. The returns policy the agent applies:
+The rules and small readers they name like any classifier; the cues, replies,
+FAQ and dialogue are data in `workflows/data/returns.yaml`. The returns policy the agent applies:
 
 - an unused item can be returned within 30 days of delivery;
 - a faulty item, or the wrong item sent, up to a year after delivery;
@@ -41,9 +41,9 @@ from datetime import date
 
 from support_agent.models import dialogue as act
 from support_agent.models.data import workflow_data
-from support_agent.models.dialogue import YES, Dialogue, Faq
+from support_agent.models.dialogue import YES
 from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
-from support_agent.models.policy import OfflineRules, Rule, numbered
+from support_agent.models.policy import OfflineRules, Rule
 from support_agent.understanding import decide
 from support_agent.understanding.dates import days_ago
 from support_agent.understanding.languages import read_language
@@ -218,113 +218,17 @@ class YesOrNo:
 
 # --- What the agent says -------------------------------------------------------------------
 
-POLICY = (
-    "Unused items can be returned within 30 days of delivery; faulty items, or the wrong "
-    "item sent, up to a year after delivery."
-)
+POLICY = DATA.table("POLICY")
 
-ELIGIBLE_SAID = {
-    "unused": "Good news: it's within 30 days of delivery and unused, so it can be returned.",
-    "faulty": "I'm sorry it's faulty — faulty items can be returned up to a year after "
-    "delivery, so this one qualifies.",
-    "wrong_item": "I'm sorry we sent the wrong item — that's our mistake, so of course it "
-    "can be returned.",
-    "late": "Thanks. It was delivered more than 30 days ago, so it's outside our return "
-    "window for unused items.",
-    "used": "Thanks for letting me know. Items that have been used can't be returned "
-    "unless they're faulty.",
-    "damaged": "I'm sorry to hear that. Damage after delivery isn't covered by returns, "
-    "I'm afraid.",
-    "too_old": "I'm sorry it's faulty. It was delivered more than a year ago, though, which "
-    "is past the window for faulty returns.",
-}
+ELIGIBLE_SAID = DATA.table("ELIGIBLE_SAID")
 
-ELIGIBLE_REASON = {
-    "unused": "delivered within 30 days and unused",
-    "faulty": "the item is faulty",
-    "wrong_item": "the wrong item was sent",
-    "late": "delivered more than 30 days ago and not faulty",
-    "used": "the item has been used and is not faulty",
-    "damaged": "the item was damaged after delivery",
-    "too_old": "faulty, but delivered more than a year ago",
-}
+ELIGIBLE_REASON = DATA.table("ELIGIBLE_REASON")
 
-REPLACEMENTS = {
-    "size": "the same item in another size",
-    "colour": "the same item in another colour",
-    "default": "the same item",
-}
+REPLACEMENTS = DATA.table("REPLACEMENTS")
 
-RETURN_LABEL = (
-    "We've emailed you a prepaid return label: print it, pack the item (any box will do) and "
-    "drop it at a post office or parcel locker within 14 days."
-)
+RETURN_LABEL = DATA.table("RETURN_LABEL")
 
-FAQ = (
-    Faq(
-        "how_long",
-        r"\b(how long|how many (days|weeks)|when (will|do|can|should) (i|it|my|the)|how soon"
-        r"|how quick\w*|turnaround|take long)\b",
-        {
-            "escalated": "A person from our returns team will contact you within one business "
-            "day. If they approve the return, the refund or exchange follows the usual timing: "
-            "refunds 5–10 business days after the item reaches us, exchanges sent the day it does.",
-            "default": "Once the parcel reaches our warehouse (usually 2–3 days after you drop it "
-            "off), a refund reaches your original payment method within 5–10 business days; an "
-            "exchange is sent the same day, with free delivery.",
-        },
-    ),
-    Faq(
-        "cost",
-        r"\b(how much|cost|costs|pay for|paying|charge|charged|fee|fees|free|postage|shipping)\b",
-        {
-            "escalated": "Nothing is charged while your case is reviewed. If the return is "
-            "approved, the return postage is free.",
-            "default": "Returning it is free: the label is prepaid. A refund covers the full price "
-            "you paid (the original delivery charge too, if the item was faulty or wrong).",
-        },
-    ),
-    Faq(
-        "label",
-        r"\b(label|print\w*|printer|qr code|post office|drop (it|them) off|drop-off|locker"
-        r"|courier|collect\w*|pick ?up|where do i (send|take|drop))\b",
-        "The prepaid return label is in your email. No printer? Show the QR code in the same "
-        "email at the post office and they'll print it for you. You can also book a free "
-        "collection from home in the email.",
-    ),
-    Faq(
-        "packaging",
-        r"\b(box|packaging|package|pack (it|them)|wrap\w*|original (box|packaging))\b",
-        "Any sturdy box or bag will do — the original packaging isn't needed. Please include "
-        "everything that came with the item (cables, accessories, manuals).",
-    ),
-    Faq(
-        "contact",
-        r"\b(contact|phone number|call (you|me|back)|email (you|address)|reach (you|someone)"
-        r"|get in touch|follow up|hear back|reference|confirmation)\b",
-        {
-            "escalated": "The returns team will contact you by email within one business day. "
-            "You can also reply here at any time; this conversation is your case record.",
-            "default": "You'll get an email confirmation with a return reference. You can reply "
-            "here at any time, or call us on 0800 555 0199 (Monday to Saturday, 8:00–20:00).",
-        },
-    ),
-    Faq(
-        "next_steps",
-        r"\b(what (should|do|can) i do|what now|now what|what next|next steps?|what happens now"
-        r"|what happens next)\b",
-        {
-            "escalated": "Nothing more is needed from you: keep the item as it is, and a person "
-            "from our returns team will be in touch within one business day.",
-            "default": numbered(
-                "Here's what happens next: 1) Print the prepaid label from your email (or show "
-                "its QR code at the post office). 2) Pack the item with everything it came with. "
-                "3) Drop it off within 14 days. 4) We email you when it arrives and the refund "
-                "or exchange is on its way."
-            ),
-        },
-    ),
-)
+FAQ = DATA.faqs()
 
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
 _ASKED = {f.topic: f.pattern for f in FAQ}
@@ -332,69 +236,9 @@ BEFORE_CHOICE = Classifier(
     "before_choice",
     tuple(Cue("question", _ASKED[t], 1, t) for t in ("how_long", "cost", "label", "packaging")),
 )
-BEFORE_CHOICE_SAID = {
-    "how_long": "A refund reaches your original payment method within 5–10 business days of the "
-    "item arriving back with us; an exchange is sent the day it arrives, with free delivery. "
-    "Which would you prefer: a refund or an exchange?",
-    "cost": "Returning it is free: the return label is prepaid, and a refund is for the full "
-    "price you paid. Would you like a refund or an exchange?",
-    "label": "Once you choose, we email you a prepaid return label: print it (or show its QR "
-    "code at the post office) and drop the parcel off within 14 days. Would you like a refund "
-    "or an exchange?",
-    "packaging": "Any sturdy box or bag will do — the original packaging isn't needed. Would "
-    "you like a refund or an exchange?",
-}
+BEFORE_CHOICE_SAID = DATA.table("BEFORE_CHOICE_SAID")
 
-RETURNS_DIALOGUE = Dialogue(
-    human_tool="escalate_to_human",
-    human_say="Of course — I'm bringing in a person from our returns team.",
-    human_reply_after="I've passed your case to a person from our returns team, who will "
-    "contact you within one business day. Everything you've told me is in the case, so you "
-    "won't have to repeat it.",
-    clarify={
-        "record_order": (
-            "I need the order number to find your purchase. It's the 5- to 10-digit number in "
-            'your order confirmation email — for example "it\'s order 48213".',
-            "Let me put it another way: the order number is in your confirmation email and on "
-            "the packing slip in the parcel. Could you type just the digits?",
-        ),
-        "record_eligibility": (
-            "To check the return I need two things: when it was delivered, and whether it's "
-            'unused or faulty. For example "it came last week and it\'s still sealed" or '
-            '"it arrived two months ago and stopped working".',
-            "Let me ask more simply: roughly how many days ago did the parcel arrive, and has "
-            "the item been used?",
-        ),
-        "default": (
-            "Could you tell me how you'd like to go on? You can choose a refund or an exchange "
-            "(if the return was accepted), ask how the return works, correct something I've "
-            "noted, or ask for a person.",
-            'I didn\'t quite get that. You can say "refund" or "exchange", ask about the '
-            "return label or timing, correct the order number or the item's details, or ask "
-            "for a person.",
-        ),
-    },
-    steer_back={
-        "record_order": "That's outside what I can help with here — I handle returns and "
-        "refunds. What's the order number of the item you'd like to return?",
-        "record_eligibility": "I'm only able to help with your return, I'm afraid. When was the "
-        "order delivered, and has the item been used?",
-        "default": "I'm afraid that's outside what I can help with — I'm here for your return. "
-        "Is there anything about the refund, the exchange or the return label I can answer?",
-    },
-    offer_person="I'm sorry, I'm still not sure I've understood. Would you like me to pass "
-    "you to a person from our returns team? Just say yes — or try once more in other words.",
-    language_note="Sorry — this demo agent only speaks English (it understands a simple yes "
-    "or no in Spanish, French, German, Portuguese and Italian). Could you write in English?",
-    after_escalation=(
-        "Your case is with our returns team now; they'll contact you within one business day. "
-        "Until then, please keep the item and everything it came with.",
-        "Nothing else is needed from you right now — the returns team has your case and will be "
-        "in touch within one business day. Ask me about timing or the return label if that helps.",
-    ),
-    faq=FAQ,
-    moves=("record_order", "record_eligibility", "go_back_to_order", "go_back_to_eligibility"),
-)
+RETURNS_DIALOGUE = DATA.dialogue_with(FAQ)
 
 RETURNS_RULES = OfflineRules(
     classifiers={

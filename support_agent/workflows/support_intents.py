@@ -1,7 +1,8 @@
 """What the offline model listens for in the support workflow, and says back.
 
-Data only. Which label a message carries (warranty status, hardware or
-software) is learned (`support_agent.understanding`); the cues here name the
+The rules and the replies built from facts; the cues, FAQ and dialogue are
+data in `workflows/data/support.yaml`. Which label a message carries (warranty status, hardware or
+software) is learned (`support_agent.understanding`); the cues name the
 *detail* that picks a reply (a cracked screen gets the screen repair), and the
 outcome of a suggested fix. The rules turn labels into tool calls (see
 `support_agent.models.policy`); the dialogue says what to do when no rule
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from support_agent.models import dialogue as act
 from support_agent.models.data import workflow_data
-from support_agent.models.dialogue import Dialogue, Faq
 from support_agent.models.intents import Classifier, LearnedClassifier
 from support_agent.models.policy import OfflineRules, Rule, numbered
 
@@ -102,153 +102,11 @@ WARRANTY_REPAIRS = {
 
 # Follow-ups in Resolution, answered by case: "escalated", "<issue>_<warranty>",
 # "<issue>", "<warranty>", then "default".
-FAQ = (
-    Faq(
-        "next_steps",
-        r"\b(what (should|do|can) i do|what now|now what|what next|next steps?|what happens now"
-        r"|what do you suggest|any advice)\b",
-        {
-            "escalated": "Nothing more is needed from you: a specialist will contact you within "
-            "one business day with the options and, for a paid repair, a quote.",
-            "hardware_in_warranty": f"Book the free warranty repair at {REPAIR_SITE} (or visit "
-            "an authorised service centre), back up your data first, and bring the device with "
-            "your proof of purchase.",
-            "software": "Work through the troubleshooting steps above in order, checking after "
-            "each one. If the problem is still there after the last step, tell me and I'll bring "
-            "in a specialist.",
-            "default": "Tell me what happens when you try the suggested steps, and I'll take it "
-            "from there.",
-        },
-    ),
-    Faq(
-        "how_long",
-        r"\b(how long|how many (days|hours|weeks)|when will|when can i|how soon|how quick"
-        r"|turnaround|take long|wait time)\b",
-        {
-            "escalated": "A specialist contacts you within one business day. Once you agree to "
-            "the quote, most paid repairs take 3–5 business days.",
-            "hardware_in_warranty": "Warranty repairs take 1–2 business days for screens and "
-            "batteries and up to 5 business days for other parts, plus shipping if you mail "
-            "it in.",
-            "software": "The steps take about 10 minutes. A restart after an update can take a "
-            "few minutes longer than usual.",
-            "default": "Most cases are settled within 1–5 business days.",
-        },
-    ),
-    Faq(
-        "cost",
-        r"\b(how much|cost|costs|price|pay|paying|charge|fee|fees|free|expensive|quote)\b",
-        {
-            "escalated": "The specialist quotes the exact price before any work starts, so "
-            "nothing is charged without your OK. As a guide, out-of-warranty screen repairs "
-            "start at $129 and battery replacements at $89.",
-            "hardware_in_warranty": "Nothing: parts, labour and return shipping are covered by "
-            "your warranty.",
-            "software": "Nothing — troubleshooting and software support are free.",
-            "default": "Anything covered by warranty is free; anything else is quoted before "
-            "work starts.",
-        },
-    ),
-    Faq(
-        "bring",
-        r"\b(bring|take with me|need to have|prepare|charger|cable|receipt|proof of purchase"
-        r"|box|packaging|back ?up|passcode)\b",
-        "Bring the device, your proof of purchase (receipt or order email) and, if you can, "
-        "the charger. Back up your data and note your passcode: the technician needs to test "
-        "the device. You don't need the original box.",
-    ),
-    Faq(
-        "where",
-        r"\b(where|store|shop|location|near me|nearby|address|service cent(er|re)|drop it off"
-        r"|mail it|send it in|post it)\b",
-        "You can drop it at any authorised service centre (find the nearest at "
-        f"{REPAIR_SITE}) or mail it in: we email a prepaid shipping label when you book.",
-    ),
-    Faq(
-        "contact",
-        r"\b(contact|phone number|call (you|me|back)|email (you|address)|reach (you|someone)"
-        r"|get in touch|follow up|hear back|case number|reference)\b",
-        {
-            "escalated": "The specialist will contact you by email and phone within one "
-            "business day. You can also reply here at any time; this conversation is your "
-            "case record.",
-            "default": "You can reply here at any time — this conversation is your case "
-            "record — or call support on 0800 555 0100 (Monday to Friday, 8:00–20:00).",
-        },
-    ),
-    Faq(
-        "other_device",
-        r"\b(other|another|second|my (wife|husband|partner|son|daughter|kid)'?s?)\s+(\w+\s+)?"
-        r"(device|phone|laptop|tablet|computer|one)\b",
-        "Yes, I can help with that one too. Describe what's wrong with it and I'll open a "
-        "separate case, starting with its warranty.",
-    ),
-)
+FAQ = DATA.faqs()
 
-SUPPORT_DIALOGUE = Dialogue(
-    human_tool="escalate_to_human",
-    human_say="Of course — I'm bringing in a person from our support team.",
-    human_reply_after="I've passed your case to a human support specialist, who will contact "
-    "you within one business day. Everything you've told me is in the case, so you won't "
-    "have to repeat it.",
-    clarify={
-        "record_warranty_status": (
-            "I need to know whether the device is still under warranty. A yes or no is "
-            'enough — for example "yes, bought it in March" or "no, it expired". If you\'re '
-            "not sure, check the date on your receipt: devices bought in the last 12 months "
-            "are covered.",
-            "Let me put it another way: did you buy the device less than 12 months ago, or "
-            'do you have an extended warranty that is still running? Answer "yes" or "no".',
-        ),
-        "record_issue_type": (
-            'Could you tell me what the problem looks like? For example "the screen is '
-            'cracked" (something physical) or "the app keeps crashing" (software).',
-            "To route this right I need one detail: is a part damaged or failing (screen, "
-            "battery, port, buttons), or is it an app, an update or a setting misbehaving?",
-        ),
-        "default": (
-            "Could you tell me a little more? For example, ask how long the repair takes, what "
-            "it costs, or tell me if the fix didn't help.",
-            "I didn't quite get that. You can ask about cost, timing or where to go, correct "
-            "something I recorded, or ask for a person.",
-        ),
-    },
-    steer_back={
-        "record_warranty_status": "That's outside what I can help with here — I handle "
-        "device support. Let's get your case started: is your device still under warranty?",
-        "record_issue_type": "I'm only able to help with device problems, I'm afraid. Could "
-        "you describe what's wrong with the device?",
-        "default": "I'm afraid that's outside what I can help with — I'm here for your device "
-        "case. Is there anything else about the repair or the fix I can answer?",
-    },
-    offer_person="I'm sorry, I'm still not sure I've understood. Would you like me to pass "
-    "you to a person from our support team? Just say yes — or try describing it once more.",
-    language_note="Sorry — this demo agent only speaks English (it understands a simple yes "
-    "or no in Spanish, French, German, Portuguese and Italian). Could you write in English?",
-    after_escalation=(
-        "Your case is with a human specialist now; they'll contact you within one business "
-        "day. Until then, keep your proof of purchase handy and back up your data if the "
-        "device still turns on.",
-        "Nothing else is needed from you right now — the specialist has your case and will "
-        "be in touch within one business day. Ask me about cost, timing or where to go if "
-        "that helps.",
-    ),
-    faq=FAQ,
-    faq_by=("issue_type", "warranty_status"),
-    moves=(
-        "record_warranty_status",
-        "record_issue_type",
-        "go_back_to_warranty",
-        "go_back_to_classification",
-        "start_new_case",
-    ),
-    new_case_tool="start_new_case",
-)
+SUPPORT_DIALOGUE = DATA.dialogue_with(FAQ)
 
-_WARRANTY_SAID = {
-    "in_warranty": "Great, your device is under warranty.",
-    "out_of_warranty": "Thanks — I've noted that the warranty has ended.",
-}
+_WARRANTY_SAID = DATA.table("_WARRANTY_SAID")
 
 SUPPORT_RULES = OfflineRules(
     classifiers={
