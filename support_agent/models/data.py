@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from support_agent.models.dialogue import Dialogue, Faq
 from support_agent.models.intents import Cue
+from support_agent.models.policy import Rule
 
 
 class DataError(ValueError):
@@ -72,31 +73,52 @@ class DialogueData(BaseModel):
     thanks: str
 
 
-def _frozen(value: Any) -> Any:
-    """Lists as tuples, as the declarations had them (hashable, and not changed by mistake)."""
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _frozen(v) for k, v in value.items()}
-    return value
+Words = str | dict[str, str]
+
+
+class RuleData(BaseModel):
+    """`models.policy.Rule`; a field left out keeps the Rule's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tool: str | None = None
+    offered: tuple[str, ...] = ()
+    classifier: str | None = None
+    labels: tuple[str, ...] = ()
+    arg: str | None = None
+    values: dict[str, str] = {}
+    look_back: bool = False
+    need_label: bool = True
+    fact: str | None = None
+    contradicts: str | None = None
+    when: dict[str, str] = {}
+    args: dict[str, Words] = {}
+    say: Words = ""
+    reply_after: Words | None = None
+    ask: Words | None = None
+    once: bool = False
+    min_margin: float = 0.0
+    faq: bool = False
+    act: str = "answer"
+    unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
 
 class WorkflowData(BaseModel):
-    """One workflow's data file: classifiers' cues by classifier name, tables of words
-    by the name the Python reads them as, the FAQ and the dialogue."""
+    """One workflow's data file: classifiers' cues by classifier name, the rules
+    (with the words they say), the FAQ and the dialogue."""
 
     model_config = ConfigDict(extra="forbid")
 
     cues: dict[str, list[CueData]] = {}
-    tables: dict[str, str | float | list | dict] = {}
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
+    rules: list[RuleData] = []
 
     def cues_of(self, classifier: str) -> tuple[Cue, ...]:
         return tuple(Cue(**c.model_dump()) for c in self.cues[classifier])
 
-    def table(self, name: str) -> Any:
-        return _frozen(self.tables[name])
+    def rules_in_order(self) -> tuple[Rule, ...]:
+        return tuple(Rule(**r.model_dump(exclude_unset=True)) for r in self.rules)
 
     def faqs(self) -> tuple[Faq, ...]:
         return tuple(Faq(**f.model_dump()) for f in self.faq)

@@ -39,11 +39,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from support_agent.models import dialogue as act
 from support_agent.models.data import workflow_data
 from support_agent.models.dialogue import YES
 from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
-from support_agent.models.policy import OfflineRules, Rule
+from support_agent.models.policy import OfflineRules
 from support_agent.understanding import decide
 from support_agent.understanding.dates import days_ago
 from support_agent.understanding.languages import read_language
@@ -55,10 +54,7 @@ FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
 
 # --- Order numbers ---------------------------------------------------------------------
 
-ORDER_NUMBERS = Classifier(
-    "order_numbers",
-    DATA.cues_of('order_numbers'),
-)  # fmt: skip
+ORDER_NUMBERS = Classifier("order_numbers", DATA.cues_of("order_numbers"))
 
 
 @dataclass(frozen=True)
@@ -74,10 +70,7 @@ class OrderNumber(Classifier):
 
 
 # The customer says the order number was wrong without giving the right one yet.
-WRONG_ORDER = Classifier(
-    "wrong_order",
-    DATA.cues_of('wrong_order'),
-)  # fmt: skip
+WRONG_ORDER = Classifier("wrong_order", DATA.cues_of("wrong_order"))
 
 # --- When it was delivered ---------------------------------------------------------------
 
@@ -115,10 +108,7 @@ class Timing:
 
 # --- Its condition ----------------------------------------------------------------------
 
-CONDITION = Classifier(
-    "condition",
-    DATA.cues_of('condition'),
-)  # fmt: skip
+CONDITION = Classifier("condition", DATA.cues_of("condition"))
 
 
 @dataclass(frozen=True)
@@ -161,22 +151,13 @@ class Eligibility:
 
 # --- Refund or exchange -------------------------------------------------------------------
 
-CHOICE = Classifier(
-    "choice",
-    DATA.cues_of('choice'),
-)  # fmt: skip
+CHOICE = Classifier("choice", DATA.cues_of("choice"))
 
-CLOSING = Classifier(
-    "closing",
-    DATA.cues_of('closing'),
-)  # fmt: skip
+CLOSING = Classifier("closing", DATA.cues_of("closing"))
 
 # --- On topic? ---------------------------------------------------------------------------
 
-ABOUT_A_RETURN = Classifier(
-    "about_a_return",
-    DATA.cues_of('about_a_return'),
-)  # fmt: skip
+ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues_of("about_a_return"))
 
 
 @dataclass(frozen=True)
@@ -218,15 +199,6 @@ class YesOrNo:
 
 # --- What the agent says -------------------------------------------------------------------
 
-POLICY = DATA.table("POLICY")
-
-ELIGIBLE_SAID = DATA.table("ELIGIBLE_SAID")
-
-ELIGIBLE_REASON = DATA.table("ELIGIBLE_REASON")
-
-REPLACEMENTS = DATA.table("REPLACEMENTS")
-
-RETURN_LABEL = DATA.table("RETURN_LABEL")
 
 FAQ = DATA.faqs()
 
@@ -236,7 +208,6 @@ BEFORE_CHOICE = Classifier(
     "before_choice",
     tuple(Cue("question", _ASKED[t], 1, t) for t in ("how_long", "cost", "label", "packaging")),
 )
-BEFORE_CHOICE_SAID = DATA.table("BEFORE_CHOICE_SAID")
 
 RETURNS_DIALOGUE = DATA.dialogue_with(FAQ)
 
@@ -257,205 +228,5 @@ RETURNS_RULES = OfflineRules(
         )
     },
     dialogue=RETURNS_DIALOGUE,
-    rules=(
-        # Order lookup
-        Rule(
-            tool="record_order",
-            classifier="order",
-            arg="order_id",
-            fact="order_id",
-            say="Thanks — let me pull up order {value}.",
-            ask="I can help with your return. What's the order number? You'll find it in your "
-            "order confirmation email (5 to 10 digits).",
-        ),
-        # A wrong order number, at eligibility or resolution: another number, or "wrong order"
-        Rule(
-            tool="go_back_to_order",
-            classifier="order",
-            contradicts="order_id",
-            say="No problem — let me switch to order {value}.",
-        ),
-        Rule(
-            tool="go_back_to_order",
-            classifier="wrong_order",
-            say="No problem — let's start again from the order number.",
-        ),
-        # Resolution: a correction of the delivery date or condition goes back to eligibility
-        Rule(
-            tool="go_back_to_eligibility",
-            classifier="eligibility",
-            labels=("eligible", "not_eligible"),
-            contradicts="eligibility",
-            say="Thanks for telling me — let me check the return again with that.",
-        ),
-        # Eligibility check: a whole answer in one message (or an earlier one)
-        Rule(
-            tool="record_eligibility",
-            classifier="eligibility",
-            labels=("eligible", "not_eligible"),
-            arg="status",
-            fact="eligibility",
-            look_back=True,
-            args={"reason": ELIGIBLE_REASON},
-            say=ELIGIBLE_SAID,
-            ask={
-                "within_30_days": "Thanks — and is the item still unused, in its original "
-                "condition (for example still sealed, or only tried on)? Or is something wrong "
-                "with it?",
-                "default": "I've found order {order_id}. To check the return: when was it "
-                "delivered, and is the item unused, or is something wrong with it?",
-            },
-        ),
-        # ... or in two halves: delivered within 30 days (noted), then unused
-        Rule(
-            tool="record_eligibility",
-            classifier="condition",
-            labels=("unused",),
-            values={"unused": "eligible"},
-            arg="status",
-            fact="eligibility",
-            look_back=True,
-            when={"delivered": "within_30_days"},
-            args={"reason": ELIGIBLE_REASON["unused"]},
-            say=ELIGIBLE_SAID["unused"],
-        ),
-        Rule(
-            tool="record_eligibility",
-            classifier="yes",
-            values={"yes": "eligible", "no": "not_eligible"},
-            arg="status",
-            fact="eligibility",
-            when={"delivered": "within_30_days"},
-            args={"reason": {"yes": ELIGIBLE_REASON["unused"], "no": ELIGIBLE_REASON["used"]}},
-            say={"yes": ELIGIBLE_SAID["unused"], "no": ELIGIBLE_SAID["used"]},
-        ),
-        Rule(
-            tool="note_delivery",
-            classifier="timing",
-            labels=("within_30_days",),
-            arg="delivered",
-            fact="delivered",
-            look_back=True,
-            once=True,
-            say="Thanks — so it arrived within the last 30 days.",
-        ),
-        # Half an answer, or none: ask for the half that's missing
-        Rule(
-            offered=("record_eligibility",),
-            classifier="timing",
-            labels=("unsure",),
-            unsure_labels=(),
-            act=act.CLARIFY,
-            say="Could you tell me a little more exactly when it arrived? What matters is whether "
-            'it was within the last 30 days — the date is in the "Your parcel has arrived" '
-            'email. For example "on the 28th" or "about two weeks ago".',
-        ),
-        Rule(
-            offered=("record_eligibility",),
-            classifier="eligibility",
-            labels=("unused",),
-            act=act.ASK,
-            say='Thanks — and when was it delivered? Roughly is fine, for example "last '
-            'Tuesday" or "about two weeks ago".',
-        ),
-        # Resolution, not eligible: a person can review it as an exception
-        Rule(
-            tool="escalate_to_human",
-            offered=("issue_refund",),
-            classifier="yes",
-            labels=("yes",),
-            when={"eligibility": "not_eligible"},
-            once=True,
-            args={
-                "reason": "Return of order {order_id} is outside the returns policy; the "
-                "customer asked for a review as an exception"
-            },
-            say="I'll pass your case to our returns team for a review.",
-            reply_after="I've passed order {order_id} to a person from our returns team, who "
-            "can approve exceptions. They'll contact you within one business day.",
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="yes",
-            labels=("no",),
-            when={"eligibility": "not_eligible"},
-            act=act.THANKS,
-            say="Understood — I've left it there. If anything changes (for example the item "
-            "turns out to be faulty), just tell me here.",
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="choice",
-            when={"eligibility": "not_eligible"},
-            act=act.OFFER_PERSON,
-            say="I'm sorry — I can't arrange a refund or an exchange for this order myself, "
-            f"because it's outside our returns policy ({POLICY[:-1].lower()}). A person "
-            "from our returns team can review it as an exception. Shall I pass it on?",
-        ),
-        # Resolution, eligible: follow-ups once it's done, then the customer's choice
-        Rule(offered=("issue_refund",), faq=True),
-        Rule(
-            tool="issue_refund",
-            classifier="choice",
-            labels=("refund",),
-            look_back=True,
-            once=True,
-            when={"eligibility": "eligible"},
-            say="I'll refund order {order_id} now.",
-            reply_after=f"Done — your refund for order {{order_id}} is arranged. {RETURN_LABEL} "
-            "The money reaches your original payment method within 5–10 business days of the "
-            "item arriving back with us.",
-            ask={
-                "eligible": "Would you like a refund to your original payment method, or an "
-                "exchange (the same item, or another size or colour)?",
-                "not_eligible": "I'm sorry — I can't accept this return myself. If the item is "
-                "faulty, tell me and I'll check again: faulty items can be returned up to a year "
-                "after delivery. Otherwise I can pass your case to a person from our returns "
-                "team, who can review exceptions. Would you like that?",
-            },
-        ),
-        Rule(
-            tool="arrange_exchange",
-            classifier="choice",
-            labels=("exchange",),
-            look_back=True,
-            once=True,
-            when={"eligibility": "eligible"},
-            args={"replacement": REPLACEMENTS},
-            say="I'll arrange the exchange for order {order_id} now.",
-            reply_after=f"Done — your exchange is arranged: {{replacement}}. {RETURN_LABEL} We "
-            "send the replacement the day your return reaches us, with free delivery. If it's "
-            "another size or colour, reply with the one you'd like.",
-        ),
-        # A question before choosing: answered, then the choice asked again
-        Rule(
-            offered=("issue_refund",),
-            classifier="before_choice",
-            when={"eligibility": "eligible"},
-            act=act.FAQ,
-            say=BEFORE_CHOICE_SAID,
-        ),
-        # The exchange is arranged: a size or colour named now is noted with it
-        Rule(
-            offered=("arrange_exchange",),
-            classifier="choice",
-            labels=("exchange",),
-            when={"eligibility": "eligible"},
-            say={
-                "size": "Thanks — I've noted the size on your case (this conversation is its "
-                "record). The replacement goes out the day your return reaches us.",
-                "colour": "Thanks — I've noted the colour on your case (this conversation is its "
-                "record). The replacement goes out the day your return reaches us.",
-                "default": "Your exchange is already arranged: the replacement goes out the day "
-                "your return reaches us. If you'd like another size or colour, just name it.",
-            },
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="closing",
-            labels=("thanks",),
-            act=act.THANKS,
-            say="You're welcome! If anything else comes up with your return, just write here.",
-        ),
-    ),
+    rules=DATA.rules_in_order(),
 )
