@@ -34,6 +34,8 @@ def test_every_workflow_with_intents_has_a_data_file_that_loads():
         (GOOD + "    - pattern: 'x'\n", 5, "label"),
         # a key the format does not have
         (GOOD + "replies: {}\n", 5, "replies"),
+        # a rule with a field rules do not have, on line 7
+        (GOOD + "rules:\n  - tool: record_issue_type\n    sayy: hello\n", 7, "sayy"),
         # YAML that does not parse: an unclosed quote
         (GOOD + "    - label: 'support\n", 6, ""),
     ],
