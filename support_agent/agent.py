@@ -14,6 +14,7 @@ from support_agent.middleware.guardrails import GuardrailMiddleware
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
+from support_agent.models.offline import serving
 from support_agent.workflow import Workflow
 from support_agent.workflows.support import SUPPORT
 
@@ -36,7 +37,7 @@ def build_step_agent(
     offline model); a string is passed to `get_model`. Without a checkpointer
     an in-memory one keeps state across turns of this process.
     """
-    model = resolve_model(model)
+    model = serving(resolve_model(model), workflow.offline_rules)
     return create_agent(
         model,
         tools=workflow.all_tools,

@@ -36,7 +36,6 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import (
     AIMessage,
     AnyMessage,
-    HumanMessage,
     RemoveMessage,
     SystemMessage,
     ToolMessage,
@@ -56,19 +55,13 @@ from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import resolve_model
-from support_agent.models.policy import is_summary
+from support_agent.models.offline import serving
+from support_agent.models.policy import last_customer_index
 from support_agent.prompting import fill_prompt
 from support_agent.workflow import Step, Workflow, is_move
 from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
-
-
-def _last_customer_index(messages: Sequence[AnyMessage]) -> int:
-    return max(
-        (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
-        default=-1,
-    )
 
 
 def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
@@ -79,7 +72,7 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
     the other agent's transfer call and handover line, so it answers the
     customer instead of continuing someone else's message.
     """
-    start = _last_customer_index(messages) + 1
+    start = last_customer_index(messages) + 1
     own_calls = {
         c["id"]
         for m in messages[start:]
@@ -203,7 +196,7 @@ class AgentNode:
     @staticmethod
     def prepare(state: dict) -> tuple[dict, dict]:
         messages = state.get("messages") or []
-        starts_turn = bool(messages) and _last_customer_index(messages) == len(messages) - 1
+        starts_turn = bool(messages) and last_customer_index(messages) == len(messages) - 1
         update = (
             {"turn": int(state.get("turn") or 0) + 1, "handoff_limited": False}
             if starts_turn
@@ -316,7 +309,7 @@ def build_agents_graph(
     step)` may override a step's prompt template; `max_transfers` (default: the
     declaration's) caps the transfers within one customer turn.
     """
-    model = resolve_model(model)
+    model = serving(resolve_model(model), workflow.offline_rules)
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
     for step in workflow.steps:
         agent = build_agent(

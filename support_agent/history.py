@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from support_agent.models.dialogue import is_rejection
-from support_agent.models.policy import is_summary
+from support_agent.models.policy import is_customer, is_summary
 from support_agent.workflow import Workflow, is_decision
 
 # A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
@@ -99,9 +99,7 @@ def jump_note(message: BaseMessage) -> str | None:
 
 def _turns_before(state: dict) -> int:
     """Turns no longer in the messages (summarized away), so numbering stays true."""
-    shown = sum(
-        1 for m in state.get("messages") or [] if isinstance(m, HumanMessage) and not is_summary(m)
-    )
+    shown = sum(1 for m in state.get("messages") or [] if is_customer(m))
     return max(int(state.get("turn") or 0) - shown, 0)
 
 
@@ -124,4 +122,4 @@ def history_rows(workflow: Workflow, state: dict) -> list[dict]:
 
 
 def customer_turns(messages: list[BaseMessage]) -> list[str]:
-    return [m.text for m in messages if isinstance(m, HumanMessage) and not is_summary(m)]
+    return [m.text for m in messages if is_customer(m)]

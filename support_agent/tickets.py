@@ -33,7 +33,7 @@ from support_agent.engine import clean_message, thread_config
 from support_agent.errors import Error
 from support_agent.middleware.approval import REVIEW_NODE
 from support_agent.models import dialogue as d
-from support_agent.models.policy import is_summary
+from support_agent.models.policy import is_summary, last_customer_index
 from support_agent.records import Database, now
 from support_agent.text import clip
 from support_agent.turn_lease import ThreadBusy
@@ -148,17 +148,10 @@ def number_of(ticket_id: str) -> int | None:
 # --- What a finished turn hands over ---------------------------------------------------
 
 
-def _last_customer_index(messages: Sequence[BaseMessage]) -> int:
-    return max(
-        (i for i, m in enumerate(messages) if isinstance(m, HumanMessage) and not is_summary(m)),
-        default=-1,
-    )
-
-
 def escalations(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
     """This turn's hand-overs that ran: the `escalate_to_human` calls after the
     customer's latest message whose tool answered without an error."""
-    turn = list(messages[_last_customer_index(messages) + 1 :])
+    turn = list(messages[last_customer_index(messages) + 1 :])
     refused = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.status == "error"}
     answered = {m.tool_call_id for m in turn if isinstance(m, ToolMessage)}
     return [

@@ -71,14 +71,13 @@ def test_declaration_matches_the_seed():
     assert WORKFLOWS["handoffs"] is HANDOFFS
 
 
-def test_workflows_share_only_the_hand_over_and_each_bound_set_finds_its_rules():
-    from support_agent.models.policy import rules_for
+def test_workflows_share_only_the_hand_over_and_each_graph_serves_its_own_rules():
+    from support_agent.models.offline import serving
 
     per_workflow = [{t.name for t in w.all_tools} for w in WORKFLOWS.values()]
     assert set.intersection(*per_workflow) == {"escalate_to_human"}
-    for workflow in WORKFLOWS.values():
-        for step in workflow.steps:
-            assert rules_for(step.tool_names) is workflow.offline_rules
+    for workflow in WORKFLOWS.values():  # the declaration's rules, not a registry's
+        assert serving(OfflineChatModel(), workflow.offline_rules).rules is workflow.offline_rules
 
 
 def test_transfer_to_sales_describes_its_reason_argument():

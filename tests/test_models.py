@@ -342,7 +342,7 @@ CONVERSATIONS = conversations()
 
 
 def test_stream_aggregates_to_the_same_tool_calls_as_invoke():
-    model = OfflineChatModel()
+    model = OfflineChatModel(rules=SUPPORT.offline_rules)
     with_calls = 0
     for step, messages in CONVERSATIONS:
         bound = model.bind_tools(SUPPORT.step(step).tools)
@@ -369,7 +369,7 @@ def test_same_conversation_same_turns():
 
 
 def test_same_messages_same_reply_for_every_utterance():
-    one, two = OfflineChatModel(), OfflineChatModel()
+    one, two = (OfflineChatModel(rules=SUPPORT.offline_rules) for _ in range(2))
     for step, messages in CONVERSATIONS:
         tools = SUPPORT.step(step).tools
         a = one.bind_tools(tools).invoke(messages)
@@ -383,7 +383,7 @@ def tool_subsets():
 
 
 def test_calls_only_tools_it_was_given():
-    model = OfflineChatModel()
+    model = OfflineChatModel(rules=SUPPORT.offline_rules)
     calls_seen = set()
     for tools in [*tool_subsets(), *[list(s.tools) for s in SUPPORT.steps]]:
         names = {t.name for t in tools}
@@ -400,3 +400,12 @@ def test_without_tools_it_calls_none():
     model = OfflineChatModel()
     for _step, messages in CONVERSATIONS[:20]:
         assert model.invoke(messages).tool_calls == []
+
+
+def test_the_offline_model_follows_only_the_rules_it_is_given():
+    tools = SUPPORT.step("warranty_collector").tools
+    messages = [HumanMessage("Yes, it's still under warranty")]
+    bare = OfflineChatModel().bind_tools(tools).invoke(messages)
+    assert bare.tool_calls == [] and "no workflow's rules" in bare.text
+    served = OfflineChatModel(rules=SUPPORT.offline_rules).bind_tools(tools).invoke(messages)
+    assert [c["name"] for c in served.tool_calls] == ["record_warranty_status"]

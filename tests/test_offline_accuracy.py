@@ -30,7 +30,7 @@ def _recorded(warranty: str, issue: str) -> list:
 
 
 def predict(kind: str, facts: str, text: str) -> str:
-    model = OfflineChatModel()
+    model = OfflineChatModel(rules=SUPPORT.offline_rules)
     if kind == "warranty":
         step, history = "warranty_collector", [AIMessage("Is your device under warranty?")]
     elif kind == "issue":

@@ -22,7 +22,7 @@ from support_agent.cli import build_parser
 from support_agent.cli import main as cli_main
 from support_agent.diagram import dot_source
 from support_agent.engine import Error, ToolCall, Transition, TurnEnd, new_thread_id, run_turn
-from support_agent.models.policy import rules_for
+from support_agent.models.offline import OfflineChatModel, serving
 from support_agent.scenarios import coverage, load_paths, run_all
 from support_agent.workflows import WORKFLOWS, get_workflow
 from support_agent.workflows.returns import ORDER_LOOKUP_PROMPT, RETURNS
@@ -98,8 +98,8 @@ def test_the_registry_finds_it_last_in_the_picker_with_its_own_rules():
     assert get_workflow("returns") is RETURNS
     assert RETURNS.step_names == ["order_lookup", "eligibility_check", "resolution"]
     assert RETURNS.reachable_from(RETURNS.initial) == set(RETURNS.step_names)
-    for step in RETURNS.steps:  # every step's tools find this workflow's offline rules
-        assert rules_for(step.tool_names) is RETURNS_RULES
+    assert serving(OfflineChatModel(), RETURNS.offline_rules).rules is RETURNS_RULES
+    for step in RETURNS.steps:
         assert "escalate_to_human" in step.tool_names  # a person at every step
     others = {t.name for w in WORKFLOWS.values() if w is not RETURNS for t in w.all_tools}
     assert others & {t.name for t in RETURNS.all_tools} == {"escalate_to_human"}

@@ -42,3 +42,31 @@ def test_sixty_turns_summarize_and_keep_state(agent, thread):
     assert last_calls == []
     assert final["messages"][-1].response_metadata["act"] in ("after_escalation", "faq")
     assert "record_warranty_status" in summaries[-1].text  # the summary keeps the tool ledger
+
+
+def test_the_offline_summary_reads_the_messages_not_the_summary_prompt():
+    # The offline model writes summaries from the messages it is handed, so a
+    # summary prompt worded differently (ours, LangChain's next release) changes nothing.
+    from langchain_core.messages import AIMessage, ToolMessage
+
+    from support_agent.middleware.provider_errors import SafeSummarization
+    from support_agent.models.offline import OfflineChatModel
+
+    middleware = SafeSummarization(
+        model=OfflineChatModel(),
+        trigger=("messages", 4),
+        keep=("messages", 1),
+        summary_prompt="Condense this chat, please:\n{messages}",
+    )
+    call = {"name": "record_warranty_status", "args": {"status": "in_warranty"}, "id": "c1"}
+    messages = [
+        HumanMessage("My phone screen is cracked", id="h1"),
+        AIMessage("", tool_calls=[call], id="a1"),
+        ToolMessage("recorded", tool_call_id="c1", id="t1"),
+        AIMessage("Is it a hardware or software issue?", id="a2"),
+        HumanMessage("Hardware, the glass is broken", id="h2"),
+    ]
+    update = middleware.before_model({"messages": messages}, None)
+    summary = next(m for m in update["messages"] if isinstance(m, HumanMessage)).text
+    assert 'The customer first said: "My phone screen is cracked"' in summary
+    assert '- record_warranty_status {"status": "in_warranty"}' in summary

@@ -42,7 +42,6 @@ __all__ = [
     "approvals_asked",
     "decisions",
     "is_rejection",
-    "pending_request",
 ]
 
 
@@ -94,12 +93,3 @@ class ApprovalMiddleware(HumanInTheLoopMiddleware):
     @property
     def name(self) -> str:  # names the graph node (REVIEW_NODE), whatever LangChain calls it
         return NAME
-
-
-def pending_request(interrupts: Any) -> dict | None:
-    """The approval request among a paused run's interrupts (None when not paused for one)."""
-    for item in interrupts or ():
-        value = getattr(item, "value", None)
-        if isinstance(value, dict) and value.get("action_requests"):
-            return {"id": getattr(item, "id", ""), **value}
-    return None

@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from support_agent.guardrails import REFUSALS, check_rules, check_with_model, first_failure
 from support_agent.middleware.hooks import ShapesModelRequests
 from support_agent.models.deadline import deadline_of, within
-from support_agent.models.policy import is_summary
+from support_agent.models.policy import is_customer
 
 KEY = "guardrails"
 
@@ -26,11 +26,7 @@ KEY = "guardrails"
 def latest_unchecked(messages: list) -> HumanMessage | None:
     """The customer's message this turn, if no guardrail has read it yet."""
     last = messages[-1] if messages else None
-    if (
-        isinstance(last, HumanMessage)
-        and not is_summary(last)
-        and KEY not in last.additional_kwargs
-    ):
+    if last is not None and is_customer(last) and KEY not in last.additional_kwargs:
         return last
     return None
 

@@ -217,6 +217,9 @@ class SafeSummarization(SummarizationMiddleware):
     retried the same way, within the answer's time."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - the parent's
+        # A model that writes its own summaries (the offline one) is handed the
+        # messages, not a prompt it would have to parse.
+        kwargs.setdefault("summarizer", getattr(kwargs.get("model"), "summarize", None))
         super().__init__(*args, **kwargs)
         # The parent retries three times with growing pauses, whatever time is left:
         # this retries as the model call does (`call_with_retries`), within the deadline.

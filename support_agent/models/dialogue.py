@@ -101,7 +101,8 @@ class Faq:
 
     topic: str
     pattern: str  # on lower-case text
-    answer: Text  # keys: "escalated", "<issue>_<warranty>", "<issue>", "<warranty>", "default"
+    # keys: "escalated", the `Dialogue.faq_by` facts' values joined by "_", each value, "default"
+    answer: Text
 
     def matches(self, text: str) -> bool:
         return re.search(self.pattern, text.lower()) is not None
@@ -121,6 +122,8 @@ class Dialogue:
     language_note: str
     after_escalation: tuple[str, ...]
     faq: tuple[Faq, ...] = ()
+    # Recorded facts whose values pick an FAQ answer (support: issue, then warranty).
+    faq_by: tuple[str, ...] = ()
     # Tool calls that move the machine: one-time actions (a solution, an
     # escalation) may run again after one of these.
     moves: tuple[str, ...] = ()

@@ -1,9 +1,10 @@
 """The offline demo model: a real chat model that needs no key and no weights.
 
 It honours the tool-calling protocol (`bind_tools`, tool calls that survive
-streaming), decides from the intent rules each workflow declares next to its
-tools (`support_agent.models.policy`), and writes its own deterministic
-summaries when `SummarizationMiddleware` asks. It reads the conversation and
+streaming), decides from the intent rules of the workflow it was built for
+(`serving`, `support_agent.models.policy`), and writes its own deterministic
+summaries as `SummarizationMiddleware`'s `summarizer` (handed the messages,
+so no prompt text is parsed). It reads the conversation and
 the bound tools only, never the system prompt: prompt edits don't change it,
 which the app says plainly.
 """
@@ -11,7 +12,6 @@ which the app says plainly.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -19,26 +19,24 @@ from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from support_agent.models.policy import (
+    OfflineRules,
     Plan,
     Policy,
     format_ledger,
+    is_customer,
+    is_summary,
     latest_calls,
-    rules_for,
+    ledger,
 )
 from support_agent.text import clip
 
-_SUMMARY_MARKER = "Messages to summarize:"
-_XML_TOOL_CALL = re.compile(r'<tool_call id="[^"]*" name="([^"]+)">(.*?)</tool_call>', re.S)
-_XML_LEDGER = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.M)
-_XML_HUMAN = re.compile(r'<message type="human">(.*?)</message>', re.S)
 _FIRST_SAID = re.compile(r'^The customer first said: "(.*)"$', re.M)
-SUMMARY_PREFIX = "Here is a summary"
 
 
 def _one_line(text: str, limit: int = 160) -> str:
@@ -49,6 +47,9 @@ class OfflineChatModel(BaseChatModel):
     """Deterministic, rule-driven chat model; the product's default."""
 
     model_name: str = "offline"
+    # The rules of the workflow this model serves; `build_graph` sets them from the
+    # declaration (`with_rules`), so the model needs no registry of workflows.
+    rules: OfflineRules | None = None
     # Runs in this process: a failure in it is a bug of ours, not a provider's
     # (see middleware/provider_errors). A stand-in for a remote provider sets False.
     in_process: ClassVar[bool] = True
@@ -61,6 +62,10 @@ class OfflineChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name}
 
+    def with_rules(self, rules: OfflineRules) -> OfflineChatModel:
+        """This model, following `rules` (a workflow's `offline_rules`)."""
+        return self if self.rules is rules else self.model_copy(update={"rules": rules})
+
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
         specs = [convert_to_openai_tool(t) for t in tools]
         return self.bind(tools=specs, **kwargs)
@@ -68,26 +73,23 @@ class OfflineChatModel(BaseChatModel):
     # -- decisions -----------------------------------------------------------------
     def _plan(self, messages: list[BaseMessage], tools: list[dict] | None) -> Plan:
         bound = [t["function"]["name"] for t in tools or []]
-        last = messages[-1].text if messages else ""
-        if not bound and _SUMMARY_MARKER in last:
-            return Plan(self._summarise(last), [])
         if not bound:
             return Plan(
                 "I'm the offline demo model: I can only help within a workflow's steps.", []
             )
-        rules = rules_for(bound)
-        if rules is None:
-            return Plan("I'm the offline demo model: these tools belong to no workflow I know.", [])
-        return Policy(rules).decide(messages, bound)
+        if self.rules is None:
+            return Plan("I'm the offline demo model: I was given no workflow's rules.", [])
+        return Policy(self.rules).decide(messages, bound)
 
     @staticmethod
-    def _summarise(prompt: str) -> str:
-        body = html.unescape(prompt.split(_SUMMARY_MARKER, 1)[1])
-        calls = [(name, json.loads(args)) for name, args in _XML_LEDGER.findall(body)]
-        calls += [(name, json.loads(raw)) for name, raw in _XML_TOOL_CALL.findall(body)]
-        said = [t.strip() for t in _XML_HUMAN.findall(body) if not t.startswith(SUMMARY_PREFIX)]
-        first = _FIRST_SAID.search(body)
+    def summarize(messages: Sequence[BaseMessage]) -> str:
+        """A deterministic summary of `messages`, for `SummarizationMiddleware`'s
+        `summarizer`: it hands us the messages themselves, so no prompt is parsed."""
+        summaries = [m.text for m in messages if isinstance(m, HumanMessage) and is_summary(m)]
+        said = [m.text.strip() for m in messages if is_customer(m)]
+        first = next((f for s in summaries if (f := _FIRST_SAID.search(s))), None)
         opening = first.group(1) if first else (said[0] if said else "")
+        calls = ledger(messages)
         quotes = "\n".join(f'- "{_one_line(s)}"' for s in said[-4:]) or "- None"
         return (
             "## SESSION INTENT\nA customer is being helped through a support workflow.\n"
@@ -151,3 +153,8 @@ class OfflineChatModel(BaseChatModel):
                     ],
                 )
             )
+
+
+def serving(model: BaseChatModel, rules: OfflineRules) -> BaseChatModel:
+    """`model` set up for a workflow: the offline model is given that workflow's rules."""
+    return model.with_rules(rules) if isinstance(model, OfflineChatModel) else model

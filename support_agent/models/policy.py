@@ -64,24 +64,6 @@ class OfflineRules:
     dialogue: Dialogue
 
 
-# Each declared workflow's rules, by the tools it offers (filled as workflows are
-# declared), so the offline model finds them without importing the workflows.
-_RULES: list[tuple[frozenset[str], OfflineRules]] = []
-
-
-def register_rules(tools: set[str], rules: OfflineRules) -> None:
-    _RULES.append((frozenset(tools), rules))
-
-
-def rules_for(bound: Sequence[str]) -> OfflineRules | None:
-    """The rules of the workflow that offers every bound tool.
-
-    Workflows may share a tool (`escalate_to_human`), so the bound set, not a
-    single name, tells which workflow's step is asking.
-    """
-    return next((rules for tools, rules in _RULES if set(bound) <= tools), None)
-
-
 @dataclass(frozen=True)
 class Plan:
     text: str
@@ -116,6 +98,16 @@ def _fill(template: str, values: Mapping[str, object]) -> str:
 
 def is_summary(message: BaseMessage) -> bool:
     return message.additional_kwargs.get("lc_source") == SUMMARY_SOURCE
+
+
+def is_customer(message: BaseMessage) -> bool:
+    """A message the customer wrote (a summary is a human message they did not)."""
+    return isinstance(message, HumanMessage) and not is_summary(message)
+
+
+def last_customer_index(messages: Sequence[BaseMessage]) -> int:
+    """Where the customer's latest message is (-1 when there is none): this turn follows it."""
+    return max((i for i, m in enumerate(messages) if is_customer(m)), default=-1)
 
 
 _QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
@@ -207,14 +199,7 @@ class Policy:
         return plan
 
     def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
-        start = max(
-            (
-                i
-                for i, m in enumerate(messages)
-                if isinstance(m, HumanMessage) and not is_summary(m)
-            ),
-            default=0,
-        )
+        start = max(last_customer_index(messages), 0)
         this_turn = messages[start + 1 :]
         facts = self.facts(messages)
 
@@ -318,10 +303,10 @@ class Policy:
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
         escalated = self.dialogue.human_tool in done
-        issue, warranty = facts.get("issue_type"), facts.get("warranty_status")
+        values = [facts.get(name) for name in self.dialogue.faq_by]
+        keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
         for entry in self.dialogue.faq:
             if entry.matches(text):
-                keys = ("escalated" if escalated else None, f"{issue}_{warranty}", issue, warranty)
                 return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
         return None
 

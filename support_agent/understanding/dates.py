@@ -8,6 +8,7 @@ demos pin it and the same words always get the same answer.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from datetime import date
@@ -17,8 +18,8 @@ REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "several": 4,
-    "half a": 0.5,
+    "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3,
+    "several": 4, "half a": 0.5,
 }  # fmt: skip
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
                 "year": 12.0, "yr": 12.0}  # fmt: skip
@@ -130,4 +131,130 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         return 6.0  # last season or last Christmas: within the year
     if _LAST_YEAR.search(text):
         return float("nan") if "last year" in text else 12.0
+    return None
+
+
+# --- Days since a delivery (the returns window) -----------------------------------------
+# Finer than an age in months: "on June 2nd" counts days. Same words and months as above.
+
+_VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
+_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
+_DAYS_COUNT = (
+    r"(\d{1,3}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
+)
+_DAYS_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
+_MONTH_RE = "(" + _MONTH_NAMES + r")\.?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_WEEKDAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
+
+# (pattern, days since delivery): phrases that say it outright
+_SAID = (
+    (r"\b(today|this morning|this afternoon|this evening|earlier today|just now|an hour ago"
+     r"|hours ago|just (arrived|came|got here|been delivered))\b", 0),
+    (r"\b(the )?day before yesterday\b", 2),
+    (r"\b(yesterday|last night)\b", 1),
+    (r"\b(the other day|a few days ago|few days back|earlier this week|this week"
+     r"|over the weekend|at the weekend|last weekend|this weekend)\b", 4),
+    (r"\b(on|last|this past) " + _WEEKDAYS + r"\b", 5),
+    (r"\b(last|past) week\b|\ba week or so\b", 8),
+    (r"\bmonths ago\b|\blast (spring|summer|autumn|fall|winter|christmas|xmas)\b", 120),
+    (r"\bages ago\b|\blast year\b|\byears ago\b", 400),
+)  # fmt: skip
+_SPAN_AGO = re.compile(
+    r"\b" + _DAYS_COUNT + r"\s*" + _DAYS_UNIT + r"(?: and a half)?\s+(?:ago|back|old)\b"
+)
+_SPAN_FOR = re.compile(
+    r"\b(?:had (?:it|them|this|these) (?:for )?|for (?:about |around )?|(?:it's|it has|has|it"
+    r" was|that's) been (?:about |around )?)" + _DAYS_COUNT + r"\s*" + _DAYS_UNIT
+)
+_DAYS_LESS = re.compile(
+    r"\b(less than|under|not even|only|just|barely|within( the (last|past))?|inside)\s+"
+    + _DAYS_COUNT + r"\s*" + _DAYS_UNIT
+)  # fmt: skip
+_DAYS_MORE = re.compile(
+    r"\b(over|more than|longer than|well over)\s+" + _DAYS_COUNT + r"\s*" + _DAYS_UNIT
+)
+_MONTH_DAY = re.compile(r"\b" + _MONTH_RE + r"\s+" + _DAY + r"\b(?!\s*(?:days?|weeks?|months?))")
+_DAY_MONTH = re.compile(r"\b" + _DAY + r"\s+(?:of\s+)?" + _MONTH_RE + r"\b")
+_MONTH_ONLY = re.compile(
+    r"\b(?:in|since|early|late|mid|back in|around|during)\s+" + _MONTH_RE + r"\b"
+)
+_THE_DAY = re.compile(r"\bon the " + _DAY + r"\b")
+_IN_YEAR = re.compile(r"\b(?:in|since|back in)\s+(20\d\d|19\d\d)\b")
+_LAST_MONTH = re.compile(r"\b(last|past) month\b|\ba month or so\b")
+
+
+def _span_days(count: str, unit: str) -> float:
+    number = float(count) if count[0].isdigit() else _NUMBER_WORDS[count]
+    return number * _UNIT_DAYS[unit]
+
+
+def _last(month: int, day: int, today: date) -> date | None:
+    """The most recent `day` of `month` on or before today."""
+    for year in (today.year, today.year - 1):
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            return None
+        if when <= today:
+            return when
+    return None
+
+
+def _on_a_day(said: str, today: date) -> float | None:
+    """Days since a day named by month and day ("June 2nd", "on the 2nd"), if one is."""
+    for pattern, month_first in ((_MONTH_DAY, True), (_DAY_MONTH, False)):
+        if match := pattern.search(said):
+            month, day = match.groups() if month_first else reversed(match.groups())
+            when = _last(_MONTHS[month], int(day), today)
+            if when is not None:
+                return float((today - when).days)
+    if match := _THE_DAY.search(said):
+        day = int(match.group(1))
+        when = _last(today.month, day, today) or _last((today.month - 2) % 12 + 1, day, today)
+        if when is not None:
+            return float((today - when).days)
+    return None
+
+
+def days_ago(said: str, window: int, today: date | None = None) -> float | None:
+    """How many days ago the (folded, lower-case) text says something happened.
+
+    None when the text says nothing about it; NaN when what it says could fall
+    either side of a `window` of days ("last month", "a few weeks ago").
+    """
+    today = today or reference_date()
+    if match := _ISO.search(said):
+        try:
+            return float((today - date(*map(int, match.groups()))).days)
+        except ValueError:
+            return None
+    if (days := _on_a_day(said, today)) is not None:
+        return days
+    if match := _DAYS_LESS.search(said):
+        return max(_span_days(*match.groups()[-2:]) - 1, 0)
+    if match := _DAYS_MORE.search(said):
+        return _span_days(*match.groups()[-2:]) + 1
+    if match := _SPAN_AGO.search(said) or _SPAN_FOR.search(said):
+        count, unit = match.group(1), match.group(2)
+        days = _span_days(count, unit)
+        if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
+            days += _UNIT_DAYS[unit] / 2
+        if count in _VAGUE and days * 1.5 > window and days < window * 1.5:
+            return math.nan  # "a few weeks", "several weeks": either side of the line
+        if _ROUGHLY.search(said) and window - 5 <= days <= window + 10:
+            return math.nan  # "about a month ago"
+        return days
+    if _LAST_MONTH.search(said):
+        return math.nan
+    for pattern, days in _SAID:
+        if re.search(pattern, said):
+            return float(days)
+    if match := _MONTH_ONLY.search(said):
+        back = (today.month - _MONTHS[match.group(1)]) % 12
+        if back == 0:
+            return float(today.day - 1)  # this month: at most today.day - 1 days ago
+        return math.nan if back == 1 else back * 30.0
+    if match := _IN_YEAR.search(said):
+        return 400.0 if int(match.group(1)) < today.year else math.nan
     return None

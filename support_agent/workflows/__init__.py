@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from support_agent.models.policy import register_rules
 from support_agent.workflow import Workflow
 
 
@@ -28,8 +27,6 @@ def _declared() -> list[Workflow]:
 
 
 WORKFLOWS: dict[str, Workflow] = {w.name: w for w in _declared()}
-for _workflow in WORKFLOWS.values():  # in this order, so a tool set two share goes to the first
-    register_rules({t.name for t in _workflow.all_tools}, _workflow.offline_rules)
 
 
 def get_workflow(name: str) -> Workflow:

@@ -1,7 +1,7 @@
 """What the offline model listens for in the returns workflow, and says back.
 
-Data (cues, replies, the FAQ, the dialogue policy), plus small readers the
-rules name like any classifier. The returns policy the agent applies:
+The rules and small readers they name like any classifier; the cues, replies,
+FAQ and dialogue are data in `workflows/data/returns.yaml`. The returns policy the agent applies:
 
 - an unused item can be returned within 30 days of delivery;
 - a faulty item, or the wrong item sent, up to a year after delivery;
@@ -39,29 +39,22 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from support_agent.models import dialogue as act
-from support_agent.models.dialogue import YES, Dialogue, Faq
+from support_agent.models.data import workflow_data
+from support_agent.models.dialogue import YES
 from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
-from support_agent.models.policy import OfflineRules, Rule, numbered
+from support_agent.models.policy import OfflineRules
 from support_agent.understanding import decide
-from support_agent.understanding.dates import reference_date
+from support_agent.understanding.dates import days_ago
 from support_agent.understanding.languages import read_language
+
+DATA = workflow_data("returns")
 
 RETURN_DAYS = 30  # an unused item, from delivery
 FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
 
 # --- Order numbers ---------------------------------------------------------------------
 
-ORDER_NUMBERS = Classifier(
-    "order_numbers",
-    (
-        # after the word "order" (or "#"), the number is surely the order's
-        Cue("order", r"\b(?:order|ord)\b\W{0,3}(?:(?:no|number|num|id|#)\W{0,3})?#?\s?(\d{5,10})\b"),
-        Cue("order", r"#\s?(\d{5,10})\b"),
-        # otherwise any run of 5 to 10 digits ("it's 12345")
-        Cue("order", r"(?<![\d.,/:-])(\d{5,10})(?![\d.,/:-]\d)"),
-    ),
-)  # fmt: skip
+ORDER_NUMBERS = Classifier("order_numbers", DATA.cues_of("order_numbers"))
 
 
 @dataclass(frozen=True)
@@ -77,148 +70,20 @@ class OrderNumber(Classifier):
 
 
 # The customer says the order number was wrong without giving the right one yet.
-WRONG_ORDER = Classifier(
-    "wrong_order",
-    (
-        Cue("wrong_order", r"\b(wrong|incorrect|different|other) (order|number|order number)\b"
-            r"|\b(not|isn't|is not|wasn't) (the |my )?(right|correct) (order|number)\b"
-            r"|\b(typo|mistake) in (the |my )?(order|number)\b|\bgave you the wrong\b", 3),
-    ),
-)  # fmt: skip
+WRONG_ORDER = Classifier("wrong_order", DATA.cues_of("wrong_order"))
 
 # --- When it was delivered ---------------------------------------------------------------
 
-_COUNTS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3,
-    "several": 4, "half a": 0.5,
-}  # fmt: skip
-_VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
-_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
-_COUNT = r"(\d{1,3}|" + "|".join(sorted(map(re.escape, _COUNTS), key=len, reverse=True)) + r")"
-_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march",), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")],
-        start=1,
-    )
-    for name in names
-}  # fmt: skip
-_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_WEEKDAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
-
-# (pattern, days since delivery): phrases that say it outright
-_SAID = (
-    (r"\b(today|this morning|this afternoon|this evening|earlier today|just now|an hour ago"
-     r"|hours ago|just (arrived|came|got here|been delivered))\b", 0),
-    (r"\b(the )?day before yesterday\b", 2),
-    (r"\b(yesterday|last night)\b", 1),
-    (r"\b(the other day|a few days ago|few days back|earlier this week|this week"
-     r"|over the weekend|at the weekend|last weekend|this weekend)\b", 4),
-    (r"\b(on|last|this past) " + _WEEKDAYS + r"\b", 5),
-    (r"\b(last|past) week\b|\ba week or so\b", 8),
-    (r"\bmonths ago\b|\blast (spring|summer|autumn|fall|winter|christmas|xmas)\b", 120),
-    (r"\bages ago\b|\blast year\b|\byears ago\b", 400),
-)  # fmt: skip
-_SPAN_AGO = re.compile(r"\b" + _COUNT + r"\s*" + _UNIT + r"(?: and a half)?\s+(?:ago|back|old)\b")
-_SPAN_FOR = re.compile(
-    r"\b(?:had (?:it|them|this|these) (?:for )?|for (?:about |around )?|(?:it's|it has|has|it"
-    r" was|that's) been (?:about |around )?)" + _COUNT + r"\s*" + _UNIT
-)
-_LESS = re.compile(
-    r"\b(less than|under|not even|only|just|barely|within( the (last|past))?|inside)\s+"
-    + _COUNT + r"\s*" + _UNIT
-)  # fmt: skip
-_MORE = re.compile(r"\b(over|more than|longer than|well over)\s+" + _COUNT + r"\s*" + _UNIT)
-_ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
-_MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r"\b(?!\s*(?:days?|weeks?|months?))")
-_DAY_MONTH = re.compile(r"\b" + _DAY + r"\s+(?:of\s+)?" + _MONTH + r"\b")
-_MONTH_ONLY = re.compile(r"\b(?:in|since|early|late|mid|back in|around|during)\s+" + _MONTH + r"\b")
-_THE_DAY = re.compile(r"\bon the " + _DAY + r"\b")
-_ISO = re.compile(r"\b(20\d\d)-(\d\d)-(\d\d)\b")
-_YEAR = re.compile(r"\b(?:in|since|back in)\s+(20\d\d|19\d\d)\b")
-_LAST_MONTH = re.compile(r"\b(last|past) month\b|\ba month or so\b")
 _UNSURE = re.compile(
     r"\b(not sure|no idea|don't know|dont know|can't remember|cant remember|don't remember"
     r"|do not remember|cannot remember|not certain|i forget|can't recall)\b"
 )
 
 
-def _span_days(count: str, unit: str) -> float:
-    number = float(count) if count[0].isdigit() else _COUNTS[count]
-    return number * _UNIT_DAYS[unit]
-
-
-def _last(month: int, day: int, today: date) -> date | None:
-    """The most recent `day` of `month` on or before today."""
-    for year in (today.year, today.year - 1):
-        try:
-            when = date(year, month, day)
-        except ValueError:
-            return None
-        if when <= today:
-            return when
-    return None
-
-
 def delivery_days(text: str, today: date | None = None) -> float | None:
-    """How many days ago the customer says the order was delivered.
-
-    None when the text says nothing about it; NaN when what it says could fall
-    either side of the 30-day window ("last month", "a few weeks ago").
-    """
-    said = normalise(text)
-    today = today or reference_date()
-    if match := _ISO.search(said):
-        try:
-            return float((today - date(*map(int, match.groups()))).days)
-        except ValueError:
-            return None
-    for pattern, month_first in ((_MONTH_DAY, True), (_DAY_MONTH, False)):
-        if match := pattern.search(said):
-            month, day = match.groups() if month_first else reversed(match.groups())
-            when = _last(_MONTHS[month], int(day), today)
-            if when is not None:
-                return float((today - when).days)
-    if match := _THE_DAY.search(said):
-        day = int(match.group(1))
-        when = _last(today.month, day, today) or _last((today.month - 2) % 12 + 1, day, today)
-        if when is not None:
-            return float((today - when).days)
-    if match := _LESS.search(said):
-        return max(_span_days(*match.groups()[-2:]) - 1, 0)
-    if match := _MORE.search(said):
-        return _span_days(*match.groups()[-2:]) + 1
-    match = _SPAN_AGO.search(said) or _SPAN_FOR.search(said)
-    if match:
-        count, unit = match.group(1), match.group(2)
-        days = _span_days(count, unit)
-        if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
-            days += _UNIT_DAYS[unit] / 2
-        if count in _VAGUE and days * 1.5 > RETURN_DAYS and days < RETURN_DAYS * 1.5:
-            return math.nan  # "a few weeks", "several weeks": either side of the line
-        if _ROUGHLY.search(said) and RETURN_DAYS - 5 <= days <= RETURN_DAYS + 10:
-            return math.nan  # "about a month ago"
-        return days
-    if _LAST_MONTH.search(said):
-        return math.nan
-    for pattern, days in _SAID:
-        if re.search(pattern, said):
-            return float(days)
-    if match := _MONTH_ONLY.search(said):
-        month = _MONTHS[match.group(1)]
-        back = (today.month - month) % 12
-        if back == 0:
-            return float(today.day - 1)  # this month: at most today.day - 1 days ago
-        return math.nan if back == 1 else back * 30.0
-    if match := _YEAR.search(said):
-        return 400.0 if int(match.group(1)) < today.year else math.nan
-    return None
+    """How many days ago the customer says the order was delivered (NaN: either
+    side of the 30-day window; see `understanding.dates.days_ago`)."""
+    return days_ago(normalise(text), RETURN_DAYS, today)
 
 
 @dataclass(frozen=True)
@@ -243,73 +108,7 @@ class Timing:
 
 # --- Its condition ----------------------------------------------------------------------
 
-CONDITION = Classifier(
-    "condition",
-    (
-        # Negated and "nothing wrong" phrases first: their words mean the opposite.
-        Cue("no_fault", r"\b(nothing('s| is)? wrong|there's nothing wrong|not (broken|faulty"
-            r"|damaged|defective)|no (fault|damage|defects?)|works (fine|perfectly|great|ok|well)"
-            r"|working (fine|perfectly)|changed my mind|(don't|do not|didn't) (really )?(like|want"
-            r"|need) (it|them)|too (small|big|large|tight|loose|short|long)|(doesn't|don't|do not"
-            r"|does not) fit|not my (size|style|colou?r))\b", 2),
-        Cue("unused", r"\b(never|not|haven't|have not|hasn't|has not|didn't|did not|wasn't|weren't)"
-            r"( (even|yet|been|ever|once))*( been)? (used|worn|opened|touched|unboxed|unwrapped"
-            r"|taken (it |them )?out|plugged (it |them )?in|turned (it |them )?on|set (it |them )?up"
-            r"|tried (it |them )?out)\b", 3),
-        Cue("unused", r"\b(didn't|did not|never|haven't|have not)( even| ever| once)? (use|wear|open"
-            r"|touch|unbox|unwrap) (it|them|this|these)\b", 3),
-        Cue("unused", r"\b(unused|unworn|unopened|unwrapped|brand new|like new|as new|mint"
-            r"|in perfect condition|pristine)\b", 3),
-        Cue("unused", r"\bstill (sealed|boxed|wrapped|new|in (the|its|their|the original)"
-            r" (box|packaging|package|wrapper|wrapping|bag)|has (the |its |their )?tags"
-            r"|with (the )?tags|in plastic)\b", 3),
-        Cue("unused", r"\b(tags|labels?|seal)( are| is)? (still )?(on|attached|intact|unbroken)\b"
-            r"|\b(only|just) tried (it|them|this|these) on\b|\bin (the |its |their )?original"
-            r" (packaging|box|condition)\b", 3),
-        # Damage after delivery: the customer's doing, even if it no longer works.
-        Cue("damaged", r"\b(i|we|i've|we've|my (son|daughter|kids?|dog|cat|partner|husband|wife"
-            r"|baby|toddler|puppy|brother|sister)|the (dog|cat|kids?|baby|puppy))( (accidentally"
-            r"|accidently|just|then|also|actually|unfortunately|stupidly|had|have))? (dropped|broke"
-            r"|cracked|smashed|spilled|spilt|stepped on|sat on|chewed|ripped|tore|scratched|bent"
-            r"|stained|shrunk|damaged)\b", 3),
-        Cue("damaged", r"\b(dropped|spilled|spilt) (it|them|\w+) (on|in|into|onto|down)\b", 3),
-        Cue("damaged", r"\b(water|liquid|accidental) damage\b|\bgot (it |them )?(wet|soaked)\b"
-            r"|\bfell (in|into|off|down)\b|\bafter (i|we) (dropped|washed)\b", 3),
-        # The wrong item, or not as described: the shop's mistake.
-        Cue("wrong_item", r"\b(wrong|incorrect) (item|size|colou?r|model|product|one|thing|version"
-            r"|style|pair)\b|\bnot what i (ordered|bought|paid for)\b|\bnot as (described|pictured"
-            r"|advertised|shown)\b|\b(sent|received|got|delivered) (me |us )?the wrong\b"
-            r"|\bdoesn't match the (description|photos?|pictures?|listing)\b", 3),
-        # Faulty: it came broken or stopped working.
-        Cue("faulty", r"\b(arrived|came|delivered|turned up|showed up)( \w+)?( already)? (broken"
-            r"|damaged|cracked|dented|smashed|faulty|dead|torn|ripped|scratched|not working"
-            r"|in pieces|bent|stained)\b", 3),
-        Cue("faulty", r"\b(arrived|came|was delivered) with (a |an |some )?(\w+ )?(scratch|dent|crack"
-            r"|hole|tear|rip|stain|chip|mark)(e?s)?\b", 3),
-        Cue("faulty", r"\b(faulty|defective|malfunction\w*|dead on arrival|doa|manufacturing"
-            r" (fault|defect)|(doesn't|does not|didn't|did not|won't|will not) (work|turn on"
-            r"|switch on|power on|charge|connect|pair|hold a charge|close|zip|stay on)|not working"
-            r"|stopped working|no longer works?|(stopped|stops) (charging|connecting)|no sound"
-            r"|crackl\w*|buzz(es|ing)|keeps (cutting out|disconnecting|turning off)|cuts out"
-            r"|missing (parts?|pieces?|a part|a piece)|falling apart|fell apart|came apart"
-            r"|(seam|zip|zipper|strap|sole|handle|stitching) (is )?(broke|broken|split|ripped"
-            r"|came off|came apart|snapped)|one (side|earbud|earphone|speaker) (is dead|doesn't"
-            r"|does not|has no))\b", 3),
-        Cue("faulty", r"\b(is|are|was|were|it's|they're)( \w+)? (broken|damaged|cracked|torn"
-            r"|ripped|dented|leaking|dead)\b|\bbroken\b", 2),
-        # Used: worn, washed, set up and used.
-        Cue("used", r"\b(i've|i have|we've|we have|i|we|i've been|we've been|been)( \w+)?"
-            r" (used|using|worn|wearing|wore|washed) (it|them|this|these|that|those)\b", 3),
-        Cue("used", r"\b(used|worn|wore|washed) (it|them) (a (few|couple of|couple) times|once"
-            r"|twice|a bit|a little|for a (week|while|few days|month)|every ?day|daily|a lot"
-            r"|several times|outside|out)\b|\b(has|have|had) been (used|worn|washed)\b", 3),
-        Cue("used", r"\b(tags|labels?) (are |were )?(off|removed|cut off)|\b(removed|cut off|took"
-            r" off) the (tags|labels?)\b|\b(set (it|them) up|installed (it|them))\b", 3),
-        Cue("used", r"\b(lightly|barely|hardly|only briefly) used\b|\b(used|wore|worn|washed)\b"
-            r"(?! (the |your |a |my )?(return |prepaid )?(label|qr|code|link|form|locker))", 1.5),
-        Cue("unsure", r"\b(not sure|no idea|don't know|can't tell|can't remember|hard to say)\b", 1),
-    ),
-)  # fmt: skip
+CONDITION = Classifier("condition", DATA.cues_of("condition"))
 
 
 @dataclass(frozen=True)
@@ -352,52 +151,13 @@ class Eligibility:
 
 # --- Refund or exchange -------------------------------------------------------------------
 
-CHOICE = Classifier(
-    "choice",
-    (
-        # "not a refund, an exchange": the negated half masks first
-        Cue("exchange", r"\b(not|no|don't want|do not want|rather not have)( a| an| my)?"
-            r" (refund|money back)\b", 3),
-        Cue("refund", r"\b(not|no|don't want|do not want|rather not have)( a| an)?"
-            r" (exchange|replacement|swap|new one|new pair)\b", 3),
-        Cue("exchange", r"\b(bigger|larger|smaller|next) size\b|\b(size|sz) (up|down"
-            r"|\d+|small|medium|large|s|m|l|xl|xxl)\b|\b(a|the|another|different) size\b"
-            r"|\btoo (small|big|large|tight|loose|short|long)\b", 3, "size"),
-        Cue("exchange", r"\b(another|a different|other) (colou?r|shade|finish)\b|\b(in|the|a)"
-            r" (black|white|blue|red|green|grey|gray|pink|navy|beige|brown|silver|gold|purple"
-            r"|yellow|orange)( ones?| pair| version)?\b", 3, "colour"),
-        Cue("exchange", r"\b(exchange|swap|switch|replace|replacement|new one|new pair"
-            r"|another one|another pair|same (one|thing|item) again|send (me )?(a )?(new|another)"
-            r"|trade (it|them) (in|for))\b", 3, "same"),
-        Cue("refund", r"\b(refund|refunded|money back|my money|reimburse\w*|cash back"
-            r"|pay me back|paid back|credit (it )?(back )?(to )?my (card|account))\b", 3),
-        Cue("refund", r"\b(don't|do not) (want|need) (it|them)( any ?more)?\b", 1.5),
-        # a bare size or colour: the answer to "which size or colour?"
-        Cue("exchange", r"\b(extra small|extra large|small|medium|large|xs|xl|xxl)\b|\b(uk|us|eu"
-            r"|size) \d{1,2}(\.5)?\b|\ba \d{1,2}(\.5)?( instead| please)?$", 2, "size"),
-        Cue("exchange", r"\b(black|white|blue|red|green|grey|gray|pink|navy|beige|brown|silver"
-            r"|gold|purple|yellow|orange)\b", 2, "colour"),
-    ),
-)  # fmt: skip
+CHOICE = Classifier("choice", DATA.cues_of("choice"))
 
-CLOSING = Classifier(
-    "closing",
-    (
-        Cue("thanks", r"\b(thanks|thank you|thx|cheers|appreciate it|perfect|great|brilliant"
-            r"|that's all|all good|bye|goodbye)\b", 2),
-    ),
-)  # fmt: skip
+CLOSING = Classifier("closing", DATA.cues_of("closing"))
 
 # --- On topic? ---------------------------------------------------------------------------
 
-ABOUT_A_RETURN = Classifier(
-    "about_a_return",
-    (
-        Cue("return", r"\b(return\w*|refund\w*|exchange\w*|swap|order\w*|deliver\w*|arriv\w*"
-            r"|parcel|package|bought|purchase\w*|item|size|faulty|broken|unused|used|worn"
-            r"|receipt|label|\d{5,10})\b", 1),
-    ),
-)  # fmt: skip
+ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues_of("about_a_return"))
 
 
 @dataclass(frozen=True)
@@ -439,113 +199,8 @@ class YesOrNo:
 
 # --- What the agent says -------------------------------------------------------------------
 
-POLICY = (
-    "Unused items can be returned within 30 days of delivery; faulty items, or the wrong "
-    "item sent, up to a year after delivery."
-)
 
-ELIGIBLE_SAID = {
-    "unused": "Good news: it's within 30 days of delivery and unused, so it can be returned.",
-    "faulty": "I'm sorry it's faulty — faulty items can be returned up to a year after "
-    "delivery, so this one qualifies.",
-    "wrong_item": "I'm sorry we sent the wrong item — that's our mistake, so of course it "
-    "can be returned.",
-    "late": "Thanks. It was delivered more than 30 days ago, so it's outside our return "
-    "window for unused items.",
-    "used": "Thanks for letting me know. Items that have been used can't be returned "
-    "unless they're faulty.",
-    "damaged": "I'm sorry to hear that. Damage after delivery isn't covered by returns, "
-    "I'm afraid.",
-    "too_old": "I'm sorry it's faulty. It was delivered more than a year ago, though, which "
-    "is past the window for faulty returns.",
-}
-
-ELIGIBLE_REASON = {
-    "unused": "delivered within 30 days and unused",
-    "faulty": "the item is faulty",
-    "wrong_item": "the wrong item was sent",
-    "late": "delivered more than 30 days ago and not faulty",
-    "used": "the item has been used and is not faulty",
-    "damaged": "the item was damaged after delivery",
-    "too_old": "faulty, but delivered more than a year ago",
-}
-
-REPLACEMENTS = {
-    "size": "the same item in another size",
-    "colour": "the same item in another colour",
-    "default": "the same item",
-}
-
-RETURN_LABEL = (
-    "We've emailed you a prepaid return label: print it, pack the item (any box will do) and "
-    "drop it at a post office or parcel locker within 14 days."
-)
-
-FAQ = (
-    Faq(
-        "how_long",
-        r"\b(how long|how many (days|weeks)|when (will|do|can|should) (i|it|my|the)|how soon"
-        r"|how quick\w*|turnaround|take long)\b",
-        {
-            "escalated": "A person from our returns team will contact you within one business "
-            "day. If they approve the return, the refund or exchange follows the usual timing: "
-            "refunds 5–10 business days after the item reaches us, exchanges sent the day it does.",
-            "default": "Once the parcel reaches our warehouse (usually 2–3 days after you drop it "
-            "off), a refund reaches your original payment method within 5–10 business days; an "
-            "exchange is sent the same day, with free delivery.",
-        },
-    ),
-    Faq(
-        "cost",
-        r"\b(how much|cost|costs|pay for|paying|charge|charged|fee|fees|free|postage|shipping)\b",
-        {
-            "escalated": "Nothing is charged while your case is reviewed. If the return is "
-            "approved, the return postage is free.",
-            "default": "Returning it is free: the label is prepaid. A refund covers the full price "
-            "you paid (the original delivery charge too, if the item was faulty or wrong).",
-        },
-    ),
-    Faq(
-        "label",
-        r"\b(label|print\w*|printer|qr code|post office|drop (it|them) off|drop-off|locker"
-        r"|courier|collect\w*|pick ?up|where do i (send|take|drop))\b",
-        "The prepaid return label is in your email. No printer? Show the QR code in the same "
-        "email at the post office and they'll print it for you. You can also book a free "
-        "collection from home in the email.",
-    ),
-    Faq(
-        "packaging",
-        r"\b(box|packaging|package|pack (it|them)|wrap\w*|original (box|packaging))\b",
-        "Any sturdy box or bag will do — the original packaging isn't needed. Please include "
-        "everything that came with the item (cables, accessories, manuals).",
-    ),
-    Faq(
-        "contact",
-        r"\b(contact|phone number|call (you|me|back)|email (you|address)|reach (you|someone)"
-        r"|get in touch|follow up|hear back|reference|confirmation)\b",
-        {
-            "escalated": "The returns team will contact you by email within one business day. "
-            "You can also reply here at any time; this conversation is your case record.",
-            "default": "You'll get an email confirmation with a return reference. You can reply "
-            "here at any time, or call us on 0800 555 0199 (Monday to Saturday, 8:00–20:00).",
-        },
-    ),
-    Faq(
-        "next_steps",
-        r"\b(what (should|do|can) i do|what now|now what|what next|next steps?|what happens now"
-        r"|what happens next)\b",
-        {
-            "escalated": "Nothing more is needed from you: keep the item as it is, and a person "
-            "from our returns team will be in touch within one business day.",
-            "default": numbered(
-                "Here's what happens next: 1) Print the prepaid label from your email (or show "
-                "its QR code at the post office). 2) Pack the item with everything it came with. "
-                "3) Drop it off within 14 days. 4) We email you when it arrives and the refund "
-                "or exchange is on its way."
-            ),
-        },
-    ),
-)
+FAQ = DATA.faqs()
 
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
 _ASKED = {f.topic: f.pattern for f in FAQ}
@@ -553,69 +208,8 @@ BEFORE_CHOICE = Classifier(
     "before_choice",
     tuple(Cue("question", _ASKED[t], 1, t) for t in ("how_long", "cost", "label", "packaging")),
 )
-BEFORE_CHOICE_SAID = {
-    "how_long": "A refund reaches your original payment method within 5–10 business days of the "
-    "item arriving back with us; an exchange is sent the day it arrives, with free delivery. "
-    "Which would you prefer: a refund or an exchange?",
-    "cost": "Returning it is free: the return label is prepaid, and a refund is for the full "
-    "price you paid. Would you like a refund or an exchange?",
-    "label": "Once you choose, we email you a prepaid return label: print it (or show its QR "
-    "code at the post office) and drop the parcel off within 14 days. Would you like a refund "
-    "or an exchange?",
-    "packaging": "Any sturdy box or bag will do — the original packaging isn't needed. Would "
-    "you like a refund or an exchange?",
-}
 
-RETURNS_DIALOGUE = Dialogue(
-    human_tool="escalate_to_human",
-    human_say="Of course — I'm bringing in a person from our returns team.",
-    human_reply_after="I've passed your case to a person from our returns team, who will "
-    "contact you within one business day. Everything you've told me is in the case, so you "
-    "won't have to repeat it.",
-    clarify={
-        "record_order": (
-            "I need the order number to find your purchase. It's the 5- to 10-digit number in "
-            'your order confirmation email — for example "it\'s order 48213".',
-            "Let me put it another way: the order number is in your confirmation email and on "
-            "the packing slip in the parcel. Could you type just the digits?",
-        ),
-        "record_eligibility": (
-            "To check the return I need two things: when it was delivered, and whether it's "
-            'unused or faulty. For example "it came last week and it\'s still sealed" or '
-            '"it arrived two months ago and stopped working".',
-            "Let me ask more simply: roughly how many days ago did the parcel arrive, and has "
-            "the item been used?",
-        ),
-        "default": (
-            "Could you tell me how you'd like to go on? You can choose a refund or an exchange "
-            "(if the return was accepted), ask how the return works, correct something I've "
-            "noted, or ask for a person.",
-            'I didn\'t quite get that. You can say "refund" or "exchange", ask about the '
-            "return label or timing, correct the order number or the item's details, or ask "
-            "for a person.",
-        ),
-    },
-    steer_back={
-        "record_order": "That's outside what I can help with here — I handle returns and "
-        "refunds. What's the order number of the item you'd like to return?",
-        "record_eligibility": "I'm only able to help with your return, I'm afraid. When was the "
-        "order delivered, and has the item been used?",
-        "default": "I'm afraid that's outside what I can help with — I'm here for your return. "
-        "Is there anything about the refund, the exchange or the return label I can answer?",
-    },
-    offer_person="I'm sorry, I'm still not sure I've understood. Would you like me to pass "
-    "you to a person from our returns team? Just say yes — or try once more in other words.",
-    language_note="Sorry — this demo agent only speaks English (it understands a simple yes "
-    "or no in Spanish, French, German, Portuguese and Italian). Could you write in English?",
-    after_escalation=(
-        "Your case is with our returns team now; they'll contact you within one business day. "
-        "Until then, please keep the item and everything it came with.",
-        "Nothing else is needed from you right now — the returns team has your case and will be "
-        "in touch within one business day. Ask me about timing or the return label if that helps.",
-    ),
-    faq=FAQ,
-    moves=("record_order", "record_eligibility", "go_back_to_order", "go_back_to_eligibility"),
-)
+RETURNS_DIALOGUE = DATA.dialogue_with(FAQ)
 
 RETURNS_RULES = OfflineRules(
     classifiers={
@@ -634,205 +228,5 @@ RETURNS_RULES = OfflineRules(
         )
     },
     dialogue=RETURNS_DIALOGUE,
-    rules=(
-        # Order lookup
-        Rule(
-            tool="record_order",
-            classifier="order",
-            arg="order_id",
-            fact="order_id",
-            say="Thanks — let me pull up order {value}.",
-            ask="I can help with your return. What's the order number? You'll find it in your "
-            "order confirmation email (5 to 10 digits).",
-        ),
-        # A wrong order number, at eligibility or resolution: another number, or "wrong order"
-        Rule(
-            tool="go_back_to_order",
-            classifier="order",
-            contradicts="order_id",
-            say="No problem — let me switch to order {value}.",
-        ),
-        Rule(
-            tool="go_back_to_order",
-            classifier="wrong_order",
-            say="No problem — let's start again from the order number.",
-        ),
-        # Resolution: a correction of the delivery date or condition goes back to eligibility
-        Rule(
-            tool="go_back_to_eligibility",
-            classifier="eligibility",
-            labels=("eligible", "not_eligible"),
-            contradicts="eligibility",
-            say="Thanks for telling me — let me check the return again with that.",
-        ),
-        # Eligibility check: a whole answer in one message (or an earlier one)
-        Rule(
-            tool="record_eligibility",
-            classifier="eligibility",
-            labels=("eligible", "not_eligible"),
-            arg="status",
-            fact="eligibility",
-            look_back=True,
-            args={"reason": ELIGIBLE_REASON},
-            say=ELIGIBLE_SAID,
-            ask={
-                "within_30_days": "Thanks — and is the item still unused, in its original "
-                "condition (for example still sealed, or only tried on)? Or is something wrong "
-                "with it?",
-                "default": "I've found order {order_id}. To check the return: when was it "
-                "delivered, and is the item unused, or is something wrong with it?",
-            },
-        ),
-        # ... or in two halves: delivered within 30 days (noted), then unused
-        Rule(
-            tool="record_eligibility",
-            classifier="condition",
-            labels=("unused",),
-            values={"unused": "eligible"},
-            arg="status",
-            fact="eligibility",
-            look_back=True,
-            when={"delivered": "within_30_days"},
-            args={"reason": ELIGIBLE_REASON["unused"]},
-            say=ELIGIBLE_SAID["unused"],
-        ),
-        Rule(
-            tool="record_eligibility",
-            classifier="yes",
-            values={"yes": "eligible", "no": "not_eligible"},
-            arg="status",
-            fact="eligibility",
-            when={"delivered": "within_30_days"},
-            args={"reason": {"yes": ELIGIBLE_REASON["unused"], "no": ELIGIBLE_REASON["used"]}},
-            say={"yes": ELIGIBLE_SAID["unused"], "no": ELIGIBLE_SAID["used"]},
-        ),
-        Rule(
-            tool="note_delivery",
-            classifier="timing",
-            labels=("within_30_days",),
-            arg="delivered",
-            fact="delivered",
-            look_back=True,
-            once=True,
-            say="Thanks — so it arrived within the last 30 days.",
-        ),
-        # Half an answer, or none: ask for the half that's missing
-        Rule(
-            offered=("record_eligibility",),
-            classifier="timing",
-            labels=("unsure",),
-            unsure_labels=(),
-            act=act.CLARIFY,
-            say="Could you tell me a little more exactly when it arrived? What matters is whether "
-            'it was within the last 30 days — the date is in the "Your parcel has arrived" '
-            'email. For example "on the 28th" or "about two weeks ago".',
-        ),
-        Rule(
-            offered=("record_eligibility",),
-            classifier="eligibility",
-            labels=("unused",),
-            act=act.ASK,
-            say='Thanks — and when was it delivered? Roughly is fine, for example "last '
-            'Tuesday" or "about two weeks ago".',
-        ),
-        # Resolution, not eligible: a person can review it as an exception
-        Rule(
-            tool="escalate_to_human",
-            offered=("issue_refund",),
-            classifier="yes",
-            labels=("yes",),
-            when={"eligibility": "not_eligible"},
-            once=True,
-            args={
-                "reason": "Return of order {order_id} is outside the returns policy; the "
-                "customer asked for a review as an exception"
-            },
-            say="I'll pass your case to our returns team for a review.",
-            reply_after="I've passed order {order_id} to a person from our returns team, who "
-            "can approve exceptions. They'll contact you within one business day.",
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="yes",
-            labels=("no",),
-            when={"eligibility": "not_eligible"},
-            act=act.THANKS,
-            say="Understood — I've left it there. If anything changes (for example the item "
-            "turns out to be faulty), just tell me here.",
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="choice",
-            when={"eligibility": "not_eligible"},
-            act=act.OFFER_PERSON,
-            say="I'm sorry — I can't arrange a refund or an exchange for this order myself, "
-            f"because it's outside our returns policy ({POLICY[:-1].lower()}). A person "
-            "from our returns team can review it as an exception. Shall I pass it on?",
-        ),
-        # Resolution, eligible: follow-ups once it's done, then the customer's choice
-        Rule(offered=("issue_refund",), faq=True),
-        Rule(
-            tool="issue_refund",
-            classifier="choice",
-            labels=("refund",),
-            look_back=True,
-            once=True,
-            when={"eligibility": "eligible"},
-            say="I'll refund order {order_id} now.",
-            reply_after=f"Done — your refund for order {{order_id}} is arranged. {RETURN_LABEL} "
-            "The money reaches your original payment method within 5–10 business days of the "
-            "item arriving back with us.",
-            ask={
-                "eligible": "Would you like a refund to your original payment method, or an "
-                "exchange (the same item, or another size or colour)?",
-                "not_eligible": "I'm sorry — I can't accept this return myself. If the item is "
-                "faulty, tell me and I'll check again: faulty items can be returned up to a year "
-                "after delivery. Otherwise I can pass your case to a person from our returns "
-                "team, who can review exceptions. Would you like that?",
-            },
-        ),
-        Rule(
-            tool="arrange_exchange",
-            classifier="choice",
-            labels=("exchange",),
-            look_back=True,
-            once=True,
-            when={"eligibility": "eligible"},
-            args={"replacement": REPLACEMENTS},
-            say="I'll arrange the exchange for order {order_id} now.",
-            reply_after=f"Done — your exchange is arranged: {{replacement}}. {RETURN_LABEL} We "
-            "send the replacement the day your return reaches us, with free delivery. If it's "
-            "another size or colour, reply with the one you'd like.",
-        ),
-        # A question before choosing: answered, then the choice asked again
-        Rule(
-            offered=("issue_refund",),
-            classifier="before_choice",
-            when={"eligibility": "eligible"},
-            act=act.FAQ,
-            say=BEFORE_CHOICE_SAID,
-        ),
-        # The exchange is arranged: a size or colour named now is noted with it
-        Rule(
-            offered=("arrange_exchange",),
-            classifier="choice",
-            labels=("exchange",),
-            when={"eligibility": "eligible"},
-            say={
-                "size": "Thanks — I've noted the size on your case (this conversation is its "
-                "record). The replacement goes out the day your return reaches us.",
-                "colour": "Thanks — I've noted the colour on your case (this conversation is its "
-                "record). The replacement goes out the day your return reaches us.",
-                "default": "Your exchange is already arranged: the replacement goes out the day "
-                "your return reaches us. If you'd like another size or colour, just name it.",
-            },
-        ),
-        Rule(
-            offered=("issue_refund",),
-            classifier="closing",
-            labels=("thanks",),
-            act=act.THANKS,
-            say="You're welcome! If anything else comes up with your return, just write here.",
-        ),
-    ),
+    rules=DATA.rules_in_order(),
 )
