@@ -10,7 +10,6 @@ turn whose lease was lost can't write on a thread someone else now holds
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +25,7 @@ from support_agent.experiments import Experiments
 from support_agent.prompt_versions import PromptVersions
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
+from support_agent.settings import settings
 from support_agent.tickets import Tickets
 from support_agent.turn_lease import TurnLeases, fenced
 from support_agent.turn_points import TurnPoints
@@ -180,7 +180,7 @@ def _database_place(url: str) -> str:
 
 
 def configured_url() -> str:
-    return os.environ.get(DB_URL_ENV, "").strip() or DEFAULT_DB_URL
+    return settings().handoff_db_url.strip() or DEFAULT_DB_URL
 
 
 def open_store(url: str | None = None) -> Store:

@@ -8,9 +8,10 @@ demos pin it and the same words always get the same answer.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
+
+from support_agent.settings import settings
 
 REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
 
@@ -74,8 +75,7 @@ _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
 def reference_date() -> date:
     """The date purchase dates are judged against: the setting, else today."""
-    configured = os.environ.get(REFERENCE_DATE_ENV, "").strip()
-    return date.fromisoformat(configured) if configured else date.today()
+    return settings().handoff_reference_date or date.today()
 
 
 def _months_of(amount: str, unit: str) -> float:
