@@ -26,6 +26,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
+from langgraph.checkpoint.memory import InMemorySaver
+
 from support_agent import logs
 from support_agent.builders import build_graph, screening_model
 from support_agent.engine import (
@@ -315,7 +317,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         out.line(f"Can't start: {words(describe_failure(exc), spec)}")
         return 2
     with ExitStack() as stack:
-        checkpointer = None
+        checkpointer = InMemorySaver()  # this chat's turns, for this process only
         if args.db:
             try:
                 checkpointer = _open_checkpointer(args.db, stack)

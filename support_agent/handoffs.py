@@ -15,9 +15,10 @@ there or ends the turn. A checkpointer keeps the state from turn to turn.
 
 Example:
     ```python
+    from langgraph.checkpoint.memory import InMemorySaver
     from support_agent.handoffs import build_handoffs_graph
 
-    graph = build_handoffs_graph()  # offline model, in-memory checkpointer
+    graph = build_handoffs_graph(checkpointer=InMemorySaver())  # offline model
     config = {"configurable": {"thread_id": "t1"}}
     graph.invoke({"messages": [{"role": "user", "content": "I can't log in"}]}, config)
     graph.get_state(config).values["active_agent"]  # "support_agent"
@@ -43,7 +44,6 @@ from langchain_core.messages import (
 )
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
@@ -311,8 +311,8 @@ def build_agents_graph(
     """The compiled graph of `workflow`'s agents.
 
     `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. Without a checkpointer an
-    in-memory one keeps state across turns of this process. `prompts(workflow,
+    offline model); a string is passed to `get_model`. `checkpointer=None` means
+    none, as in LangGraph: pass `InMemorySaver()` to keep state across turns. `prompts(workflow,
     step)` may override a step's prompt template; `max_transfers` (default: the
     declaration's) caps the transfers within one customer turn.
     """
@@ -334,7 +334,7 @@ def build_agents_graph(
         route, targets = _route_after(workflow, step)
         builder.add_conditional_edges(step.name, route, targets)
     return builder.compile(
-        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        checkpointer=checkpointer,
         name=workflow.name,
     )
 

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.builders import build_graph
 from support_agent.workflow import Approval, Handoffs, Move, Workflow, WorkflowError
@@ -26,6 +27,14 @@ def test_every_shipped_workflow_passes_its_checks_and_builds():
     for workflow in WORKFLOWS.values():
         replace(workflow)  # re-created: checked again
         assert build_graph(workflow, "offline") is not None
+
+
+def test_no_checkpointer_means_none_as_in_langgraph():
+    # A caller that wants memory passes InMemorySaver(); None must not hide one.
+    for workflow in WORKFLOWS.values():
+        assert build_graph(workflow, "offline").checkpointer is None
+        saver = InMemorySaver()
+        assert build_graph(workflow, "offline", saver).checkpointer is saver
 
 
 @pytest.mark.parametrize(
