@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 import graphviz
+from langgraph.graph import END, START
 
 from support_agent.history import customer_turns
 from support_agent.workflow import JUMP, Workflow, is_decision, is_jump, is_move
@@ -43,7 +44,6 @@ IDLE = "#94a3b8"
 # A person's decisions, drawn as loops on the step where the conversation waited.
 APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
 GREYED = "#cbd5e1"
-START, END = "__start__", "__end__"
 FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
 # Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
 # sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter

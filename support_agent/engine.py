@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.graph import START
 from langgraph.types import Command
 
 from support_agent import errors
@@ -348,7 +349,7 @@ def _run_turn(
                 yield errors.awaiting_approval()
                 return
         if first_turn and at_head:
-            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node="__start__")
+            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return

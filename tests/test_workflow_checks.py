@@ -1,9 +1,12 @@
 """A workflow declaration is checked when it is created: each mistake is named."""
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START
 
 from support_agent.builders import build_graph
 from support_agent.workflow import Approval, Handoffs, Move, Workflow, WorkflowError
@@ -137,3 +140,14 @@ def test_a_tool_may_not_take_the_name_jumps_use():
     assert "tools.jump: the name is kept for jumps" in refused(
         SUPPORT, steps=steps, tool_labels=labels
     )
+
+
+def test_graph_endpoints_are_langgraphs_constants_not_strings():
+    package = Path(__file__).resolve().parents[1] / "support_agent"
+    spelled = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in {START, END}
+    ]
+    assert spelled == []
