@@ -40,6 +40,7 @@ from support_agent.workflow import (
     TransitionRecord,
     Workflow,
     decision_reason,
+    turn_of,
 )
 
 MAX_MESSAGE_CHARS = 4000
@@ -439,7 +440,7 @@ def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
     A graph of agents counts the turn inside the agent's node, which has not
     finished at a pause: its saved state still ends with the customer's message.
     """
-    turn = int(values.get("turn") or 0)
+    turn = turn_of(values)
     messages = values.get("messages") or []
     if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
         turn += 1

@@ -58,7 +58,7 @@ from support_agent.middleware.step_config import PromptSource, described_tools
 from support_agent.models import resolve_model
 from support_agent.models.policy import is_summary
 from support_agent.prompting import fill_prompt
-from support_agent.workflow import Step, Workflow, is_move
+from support_agent.workflow import Step, Workflow, is_move, turn_of
 from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
@@ -99,13 +99,13 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
 
 def transfers_this_turn(state: dict) -> int:
     """How many transfers the transition history records for the current turn."""
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     """A system-prompt note for an agent that received the conversation this turn."""
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     received = [
         t
         for t in state.get("transitions") or []
@@ -204,11 +204,7 @@ class AgentNode:
     def prepare(state: dict) -> tuple[dict, dict]:
         messages = state.get("messages") or []
         starts_turn = bool(messages) and _last_customer_index(messages) == len(messages) - 1
-        update = (
-            {"turn": int(state.get("turn") or 0) + 1, "handoff_limited": False}
-            if starts_turn
-            else {}
-        )
+        update = {"turn": turn_of(state) + 1, "handoff_limited": False} if starts_turn else {}
         return {**state, **update}, update
 
     def changes(self, before: dict, after: dict, update: dict) -> dict[str, Any]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def check(wf: Workflow) -> None:
-    from support_agent.workflow import HANDOFF_NOTE_KEYS, JUMP, WorkflowError
+    from support_agent.workflow import HANDOFF_NOTE_KEYS, JUMP, StepState, WorkflowError
 
     problems: list[str] = []
 
@@ -101,11 +101,12 @@ def check(wf: Workflow) -> None:
 
     if not isinstance(wf.offline_rules, OfflineRules):
         bad("offline_rules", "needs the OfflineRules the offline model follows")
-    # What the builders and the history read, besides the step key.
-    needed = ["turn", "transitions"] + (["handoff_limited"] if wf.handoffs else [])
-    for key in needed:
-        if key not in keys:
-            bad("state_schema", f"{wf.state_schema.__name__} needs a {key!r} key")
+    # A graph of agents keeps the step middleware's keys in its own graph state
+    # (`StepState`), and its transfer guard's flag; one agent gets them from the middleware.
+    if wf.handoffs is not None:
+        for key in [*StepState.__annotations__, "handoff_limited"]:
+            if key not in keys:
+                bad("state_schema", f"{wf.state_schema.__name__} needs a {key!r} key")
     if wf.handoffs is not None:
         if wf.handoffs.max_transfers < 1:
             bad("handoffs.max_transfers", "must be at least 1")

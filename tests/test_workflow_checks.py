@@ -151,3 +151,13 @@ def test_graph_endpoints_are_langgraphs_constants_not_strings():
         if isinstance(node, ast.Constant) and node.value in {START, END}
     ]
     assert spelled == []
+
+
+def test_the_step_middleware_owns_turn_and_transitions():
+    from typing import get_type_hints
+
+    from support_agent.middleware import StepConfigMiddleware
+
+    assert {"turn", "transitions"} <= set(get_type_hints(StepConfigMiddleware.state_schema))
+    for workflow in WORKFLOWS.values():  # inherited from the middleware's StepState
+        assert {"turn", "transitions"} <= set(get_type_hints(workflow.state_schema))
