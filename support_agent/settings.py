@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     handoff_log_level: str = ""
     handoff_reference_date: date | None = None
     api_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    # Variables that held a value that can't be used (kept at their default meanwhile):
+    # only the code that needs one fails, as each did when it parsed its own variable.
+    problems: dict[str, str] = Field(default_factory=dict)
+
+    def checked(self, *variables: str) -> Settings:
+        """These settings, or a `SettingsError` naming those of `variables` that can't be used."""
+        wrong = [f"{v} ({self.problems[v]})" for v in variables if v in self.problems]
+        if wrong:
+            raise SettingsError(f"These settings can't be used: {', '.join(wrong)}.")
+        return self
 
     @field_validator("*", mode="before")
     @classmethod
@@ -80,21 +90,20 @@ def _snapshot() -> tuple[tuple[str, str], ...]:
 def _load(snapshot: tuple[tuple[str, str], ...]) -> Settings:
     env = dict(snapshot)
     keys = {name: SecretStr(value) for name, value in env.items() if name.endswith(KEY_SUFFIX)}
-    try:
-        return Settings(
-            _env_file=None,
-            api_keys=keys,
-            **{k.lower(): v for k, v in env.items() if not k.endswith(KEY_SUFFIX)},
-        )
-    except ValidationError as exc:
-        wrong = ", ".join(
-            f"{str(err['loc'][0]).upper()} ({err['msg'].lower()})" for err in exc.errors()
-        )
-        raise SettingsError(f"These settings can't be used: {wrong}.") from None
+    values: dict = {k.lower(): v for k, v in env.items() if not k.endswith(KEY_SUFFIX)}
+    problems: dict[str, str] = {}
+    while True:  # twice at most: the unusable values are replaced by their defaults
+        try:
+            return Settings(_env_file=None, api_keys=keys, problems=problems, **values)
+        except ValidationError as exc:
+            for err in exc.errors():
+                name = str(err["loc"][0])
+                problems[name.upper()] = err["msg"].lower()
+                values[name] = Settings.model_fields[name].get_default(call_default_factory=True)
 
 
 def settings() -> Settings:
-    """The current settings. Raises `SettingsError` naming any variable that can't be used."""
+    """The current settings; `.checked(VARIABLE, ...)` before using a value that may be wrong."""
     return _load(_snapshot())
 
 

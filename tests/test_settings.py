@@ -9,6 +9,7 @@ import pytest
 
 from support_agent.models import ModelConfigError, get_model, limits
 from support_agent.settings import settings
+from support_agent.storage import configured_url
 
 PACKAGE = Path(__file__).resolve().parents[1] / "support_agent"
 
@@ -39,6 +40,9 @@ def test_an_unusable_limit_is_told_clearly(monkeypatch: pytest.MonkeyPatch, vari
         limits()
     with pytest.raises(ModelConfigError, match=message):
         get_model("openai:gpt-4.1-mini", api_key="typed-key")
+    # Only what needs the limit fails: the store and the offline model still work.
+    assert configured_url()
+    assert get_model("offline") is not None
 
 
 def test_a_changed_environment_is_seen_and_keys_stay_secret(

@@ -24,7 +24,7 @@ from support_agent.models.providers import (
     for_prefix,
     prefixes,
 )
-from support_agent.settings import Settings, SettingsError, settings
+from support_agent.settings import SettingsError, settings
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
@@ -47,20 +47,8 @@ class MissingKeyError(ModelConfigError):
         )
 
 
-def _settings() -> Settings:
-    """The settings, or a `ModelConfigError` saying which one can't be used."""
-    try:
-        return settings()
-    except SettingsError as exc:
-        if TIMEOUT_ENV in str(exc) or RETRIES_ENV in str(exc):
-            raise ModelConfigError(
-                f"{TIMEOUT_ENV} must be a number of seconds and {RETRIES_ENV} a whole number."
-            ) from exc
-        raise ModelConfigError(str(exc)) from exc
-
-
 def default_model_spec() -> str:
-    return _settings().support_agent_model.strip() or OFFLINE
+    return settings().support_agent_model.strip() or OFFLINE
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -84,7 +72,7 @@ def resolve_spec(spec: str | None = None) -> tuple[Provider, str]:
     if spec == OFFLINE:
         return OFFLINE_PROVIDER, ""
     prefix, name = split_spec(spec)
-    provider = for_prefix(prefix, base_url=bool(_settings().support_agent_base_url))
+    provider = for_prefix(prefix, base_url=bool(settings().support_agent_base_url))
     if provider is None:
         raise ModelConfigError(
             f"Model {spec!r} names the provider {prefix!r}, which isn't one of "
@@ -103,7 +91,12 @@ def limits() -> tuple[float, int]:
     """(seconds one answer may take, retries of a failed request) from the settings, with
     safe defaults. The retries are the middleware's (`middleware.provider_errors`), within
     the answer's time (`models.deadline`); the clients themselves don't retry."""
-    current = _settings()
+    try:
+        current = settings().checked(TIMEOUT_ENV, RETRIES_ENV)
+    except SettingsError as exc:
+        raise ModelConfigError(
+            f"{TIMEOUT_ENV} must be a number of seconds and {RETRIES_ENV} a whole number."
+        ) from exc
     return max(current.support_agent_timeout, 1.0), max(current.support_agent_max_retries, 0)
 
 
@@ -156,7 +149,7 @@ def get_model(
     if row.offline:
         return OfflineChatModel()
     provider, variable = row.prefix, row.key_var
-    configured_url = _settings().support_agent_base_url or None
+    configured_url = settings().support_agent_base_url or None
     base_url = base_url or configured_url
     trusted = base_url is None or _same_url(base_url, configured_url)
     if visitor_url:
@@ -177,7 +170,7 @@ def get_model(
 
             kwargs["http_client"] = openai.DefaultHttpxClient(follow_redirects=False)
             kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(follow_redirects=False)
-    operators = operator_key or _settings().api_key(variable)
+    operators = operator_key or settings().api_key(variable)
     key = api_key or (operators if trusted else None)
     if base_url:
         kwargs["base_url"] = base_url

@@ -40,7 +40,9 @@ from support_agent.workflows import WORKFLOWS
 
 SUFFIXES = (".yaml", ".yml")
 # A scenario is a conversation a person could hold, not a load test (a setting).
-MAX_TURNS = settings().handoff_scenario_max_turns  # read at import: the schema holds it
+MAX_TURNS = (
+    settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
+)  # read at import: the schema holds it
 DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[2]
 

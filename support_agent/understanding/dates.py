@@ -75,7 +75,7 @@ _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
 def reference_date() -> date:
     """The date purchase dates are judged against: the setting, else today."""
-    return settings().handoff_reference_date or date.today()
+    return settings().checked(REFERENCE_DATE_ENV).handoff_reference_date or date.today()
 
 
 def _months_of(amount: str, unit: str) -> float:
