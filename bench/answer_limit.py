@@ -20,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+
 from support_agent.builders import build_graph  # noqa: E402
 from support_agent.engine import Error, new_thread_id, run_turn  # noqa: E402
 from support_agent.models import get_model  # noqa: E402
@@ -33,7 +35,7 @@ def one(mode: str, limit: float, retries: int) -> tuple[float, int, str]:
     os.environ.pop("SUPPORT_AGENT_BASE_URL", None)
     with OpenAIStub(mode) as stub:
         model = get_model("openai:stub", base_url=stub.url)
-        graph = build_graph("support", model, None, screen_with=model)
+        graph = build_graph("support", model, InMemorySaver(), screen_with=model)
         started = time.monotonic()
         events = list(run_turn(graph, get_workflow("support"), new_thread_id(), "Hi, my screen"))
         waited = time.monotonic() - started

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.outputs import ChatGenerationChunk, ChatResult  # noqa: E402
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent  # noqa: E402
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
@@ -114,7 +115,7 @@ def summary_count(per_rep: list[int]) -> str:
 
 def make_checkpointer(store: str, tmp: Path, rep: int):
     if store == "memory":
-        return None, None  # build_support_agent's InMemorySaver
+        return InMemorySaver(), None
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     conn = sqlite3.connect(tmp / f"bench-{rep}.db", check_same_thread=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.middleware import StepConfigMiddleware
 from support_agent.middleware.approval import ApprovalMiddleware, RunContext
@@ -34,8 +33,8 @@ def build_step_agent(
     """One agent whose prompt and tools change with `workflow`'s current step.
 
     `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. Without a checkpointer
-    an in-memory one keeps state across turns of this process.
+    offline model); a string is passed to `get_model`. `checkpointer=None` means none, as in
+    LangGraph: pass `InMemorySaver()` to keep state across turns of this process.
     """
     model = serving(resolve_model(model), workflow.offline_rules)
     return create_agent(
@@ -50,7 +49,7 @@ def build_step_agent(
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
-        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        checkpointer=checkpointer,
         name=f"{workflow.name}_agent",
     )
 

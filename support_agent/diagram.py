@@ -31,9 +31,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 import graphviz
+from langgraph.graph import END, START
 
 from support_agent.history import customer_turns
-from support_agent.workflow import JUMP, Workflow, is_decision, is_jump, is_move
+from support_agent.workflow import JUMP, Workflow, is_decision, is_jump, is_move, turn_of
 
 ACTIVE_FILL = "#2563eb"
 VISITED_FILL = "#dbeafe"
@@ -43,7 +44,6 @@ IDLE = "#94a3b8"
 # A person's decisions, drawn as loops on the step where the conversation waited.
 APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
 GREYED = "#cbd5e1"
-START, END = "__start__", "__end__"
 FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
 # Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
 # sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter
@@ -69,7 +69,7 @@ def path_of(
 def last_move(state: dict) -> tuple[str, str, str] | None:
     """The (source, target, tool) of the latest turn's last move, if that turn moved."""
     records = [r for r in state.get("transitions") or [] if not is_decision(r)]
-    if not records or records[-1].get("turn") != int(state.get("turn") or 0):
+    if not records or records[-1].get("turn") != turn_of(state):
         return None
     r = records[-1]
     return r["source"], r["target"], r["tool"]
@@ -135,7 +135,7 @@ def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: s
     rejected), and a pause waiting for one as an amber dashed loop on the active step.
     Loops don't move the machine, and they keep its layout."""
     latest = {r["source"]: r for r in state.get("transitions") or [] if is_decision(r)}
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     for step, record in latest.items():
         if waiting and step == active:
             continue  # the pause is the news at this step

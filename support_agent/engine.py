@@ -24,12 +24,19 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain.agents.middleware.human_in_the_loop import (
+    ActionRequest,
+    DecisionType,
+    HITLRequest,
+    ReviewConfig,
+)
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.graph import START
 from langgraph.types import Command
 
 from support_agent import errors
 from support_agent.errors import Cause, Error, Kind
-from support_agent.middleware.approval import REVIEW_NODE
+from support_agent.middleware.approval import REVIEW_NODE, answers, pending_request
 from support_agent.models.deadline import turn_deadline
 from support_agent.text import clip
 from support_agent.turn_lease import FENCE, Lease, ThreadBusy
@@ -40,6 +47,7 @@ from support_agent.workflow import (
     TransitionRecord,
     Workflow,
     decision_reason,
+    turn_of,
 )
 
 MAX_MESSAGE_CHARS = 4000
@@ -121,8 +129,8 @@ class ApprovalRequest:
     id: str
     tool: str
     question: str
-    actions: tuple[dict, ...]
-    decisions: tuple[str, ...]
+    actions: tuple[ActionRequest, ...]
+    decisions: tuple[DecisionType, ...]
     editable: str = ""
 
     @property
@@ -260,23 +268,24 @@ def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> Approval
 
 def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | None:
     """The `ApprovalRequest` among a paused run's interrupts (None when there is none)."""
-    for item in interrupts or ():
-        value = getattr(item, "value", None)
-        actions = value.get("action_requests") if isinstance(value, dict) else None
-        if not actions:
-            continue
-        tool = actions[0]["name"]
-        declared = workflow.approval(tool)
-        configs = value.get("review_configs") or [{}]
-        return ApprovalRequest(
-            id=str(getattr(item, "id", "") or ""),
-            tool=tool,
-            question=declared.question if declared else actions[0].get("description", ""),
-            actions=tuple({"name": a["name"], "args": dict(a.get("args") or {})} for a in actions),
-            decisions=tuple(configs[0].get("allowed_decisions") or ("approve", "reject")),
-            editable=declared.editable if declared else "",
-        )
-    return None
+    pending = pending_request(interrupts)
+    if pending is None:
+        return None
+    interrupt_id, review = pending
+    actions = review["action_requests"]
+    tool = actions[0]["name"]
+    declared = workflow.approval(tool)
+    configs = review.get("review_configs") or [ReviewConfig(action_name=tool, allowed_decisions=[])]
+    return ApprovalRequest(
+        id=interrupt_id,
+        tool=tool,
+        question=declared.question if declared else actions[0].get("description", ""),
+        actions=tuple(
+            ActionRequest(name=a["name"], args=dict(a.get("args") or {})) for a in actions
+        ),
+        decisions=tuple(configs[0].get("allowed_decisions") or ("approve", "reject")),
+        editable=declared.editable if declared else "",
+    )
 
 
 def _leased(
@@ -349,7 +358,7 @@ def _run_turn(
                 yield errors.awaiting_approval()
                 return
         if first_turn and at_head:
-            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node="__start__")
+            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return
@@ -405,19 +414,10 @@ def _decide(
         **({"edited": edited} if edited else {}),
         **({"note": note} if note else {}),
     )
-    answers = []
-    for action in request.actions:
-        if decision == "edit":
-            args = {**action["args"], request.editable: text}
-            answers.append(
-                {"type": "edit", "edited_action": {"name": action["name"], "args": args}}
-            )
-        elif decision == "reject":
-            answers.append({"type": "reject", "message": note} if note else {"type": "reject"})
-        else:
-            answers.append({"type": "approve"})
+    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
+    resume = answers(review, decision, editable=request.editable, text=edited or note)
     # The record goes in with the answer: one step, so a decision is never half-saved.
-    payload = Command(resume={"decisions": answers}, update={"transitions": [record]})
+    payload = Command(resume=resume, update={"transitions": [record]})
     yield transition_event(workflow, record)
     context = RunContext(approvals=True, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
@@ -439,7 +439,7 @@ def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
     A graph of agents counts the turn inside the agent's node, which has not
     finished at a pause: its saved state still ends with the customer's message.
     """
-    turn = int(values.get("turn") or 0)
+    turn = turn_of(values)
     messages = values.get("messages") or []
     if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
         turn += 1

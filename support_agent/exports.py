@@ -16,7 +16,7 @@ from typing import Any
 
 from support_agent.history import facts, history_rows, transcript
 from support_agent.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, turn_of
 
 
 def as_data(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def as_data(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> d
         "workflow": workflow.name,
         workflow.state_key: workflow.current(state),
         "facts": facts(workflow, state),
-        "turns": int(state.get("turn") or 0),
+        "turns": turn_of(state),
         "transitions": history_rows(workflow, state),
         "messages": items,
     }

@@ -15,9 +15,10 @@ there or ends the turn. A checkpointer keeps the state from turn to turn.
 
 Example:
     ```python
+    from langgraph.checkpoint.memory import InMemorySaver
     from support_agent.handoffs import build_handoffs_graph
 
-    graph = build_handoffs_graph()  # offline model, in-memory checkpointer
+    graph = build_handoffs_graph(checkpointer=InMemorySaver())  # offline model
     config = {"configurable": {"thread_id": "t1"}}
     graph.invoke({"messages": [{"role": "user", "content": "I can't log in"}]}, config)
     graph.get_state(config).values["active_agent"]  # "support_agent"
@@ -42,7 +43,6 @@ from langchain_core.messages import (
 )
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
@@ -58,7 +58,7 @@ from support_agent.models import resolve_model
 from support_agent.models.offline import serving
 from support_agent.models.policy import last_customer_index
 from support_agent.prompting import fill_prompt
-from support_agent.workflow import Step, Workflow, is_move
+from support_agent.workflow import Step, Workflow, is_move, turn_of
 from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
@@ -92,13 +92,13 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
 
 def transfers_this_turn(state: dict) -> int:
     """How many transfers the transition history records for the current turn."""
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     """A system-prompt note for an agent that received the conversation this turn."""
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     received = [
         t
         for t in state.get("transitions") or []
@@ -197,11 +197,7 @@ class AgentNode:
     def prepare(state: dict) -> tuple[dict, dict]:
         messages = state.get("messages") or []
         starts_turn = bool(messages) and last_customer_index(messages) == len(messages) - 1
-        update = (
-            {"turn": int(state.get("turn") or 0) + 1, "handoff_limited": False}
-            if starts_turn
-            else {}
-        )
+        update = {"turn": turn_of(state) + 1, "handoff_limited": False} if starts_turn else {}
         return {**state, **update}, update
 
     def changes(self, before: dict, after: dict, update: dict) -> dict[str, Any]:
@@ -304,8 +300,8 @@ def build_agents_graph(
     """The compiled graph of `workflow`'s agents.
 
     `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. Without a checkpointer an
-    in-memory one keeps state across turns of this process. `prompts(workflow,
+    offline model); a string is passed to `get_model`. `checkpointer=None` means
+    none, as in LangGraph: pass `InMemorySaver()` to keep state across turns. `prompts(workflow,
     step)` may override a step's prompt template; `max_transfers` (default: the
     declaration's) caps the transfers within one customer turn.
     """
@@ -327,7 +323,7 @@ def build_agents_graph(
         route, targets = _route_after(workflow, step)
         builder.add_conditional_edges(step.name, route, targets)
     return builder.compile(
-        checkpointer=checkpointer if checkpointer is not None else InMemorySaver(),
+        checkpointer=checkpointer,
         name=workflow.name,
     )
 

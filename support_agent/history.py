@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from support_agent.models.dialogue import is_rejection
 from support_agent.models.policy import is_customer, is_summary
-from support_agent.workflow import Workflow, is_decision
+from support_agent.workflow import Workflow, is_decision, turn_of
 
 # A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
 # opens with a note the models read as a summary of what is already recorded;
@@ -100,7 +100,7 @@ def jump_note(message: BaseMessage) -> str | None:
 def _turns_before(state: dict) -> int:
     """Turns no longer in the messages (summarized away), so numbering stays true."""
     shown = sum(1 for m in state.get("messages") or [] if is_customer(m))
-    return max(int(state.get("turn") or 0) - shown, 0)
+    return max(turn_of(state) - shown, 0)
 
 
 def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:

@@ -15,8 +15,9 @@ handlers keeps them, and it never adds a second handler.
 from __future__ import annotations
 
 import logging
-import os
 import sys
+
+from support_agent.settings import settings
 
 LEVEL_ENV = "HANDOFF_LOG_LEVEL"
 DEFAULT_LEVEL = logging.WARNING
@@ -41,7 +42,7 @@ class _Stderr(logging.StreamHandler):
 
 def level(value: str | None = None) -> int:
     """The level `HANDOFF_LOG_LEVEL` names (a name or a number); WARNING if unset or unknown."""
-    value = (os.environ.get(LEVEL_ENV, "") if value is None else value).strip()
+    value = (settings().handoff_log_level if value is None else value).strip()
     if value.isdigit():
         return int(value)
     return logging.getLevelNamesMapping().get(value.upper(), DEFAULT_LEVEL)

@@ -6,8 +6,7 @@ server + Studio) and LangGraph's server (PostgreSQL) call these factories.
 
 The server brings its own persistence: it refuses a graph compiled with a
 checkpointer (in `langgraph dev`) and swaps in its own on every run, so each
-factory returns the graph `build_graph` compiles, without the in-memory
-checkpointer it adds. The model is the configured default
+factory returns the graph `build_graph` compiles with no checkpointer. The model is the configured default
 (`SUPPORT_AGENT_MODEL`, else the offline model, which needs no key).
 """
 
@@ -25,7 +24,7 @@ def graph_factory(workflow: str) -> Callable[[], object]:
     """A no-argument factory of `workflow`'s compiled graph, without a checkpointer."""
 
     def factory():
-        return build_graph(workflow).copy(update={"checkpointer": None})
+        return build_graph(workflow)  # no checkpointer: the server brings its own
 
     factory.__name__ = factory.__qualname__ = workflow
     factory.__doc__ = f"The {workflow!r} workflow's graph, for LangGraph's server."

@@ -14,7 +14,6 @@ approvals, prompt versions, experiments and turn points build their tables on
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +26,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.records import Database, Threads
 from support_agent.serde import CompressedSerializer
+from support_agent.settings import settings
 from support_agent.turn_lease import TurnLeases, fenced
 
 DB_URL_ENV = "HANDOFF_DB_URL"
@@ -142,7 +142,7 @@ def _database_place(url: str) -> str:
 
 
 def configured_url() -> str:
-    return os.environ.get(DB_URL_ENV, "").strip() or DEFAULT_DB_URL
+    return settings().handoff_db_url.strip() or DEFAULT_DB_URL
 
 
 def open_store(url: str | None = None, store_type: type[Store] = Store) -> Store:

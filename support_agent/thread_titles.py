@@ -23,7 +23,7 @@ from langchain_core.messages import HumanMessage
 
 from support_agent.models.policy import is_summary
 from support_agent.records import TITLE_CHARS
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, turn_of
 
 SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
@@ -200,7 +200,7 @@ def describe(
         automatic=automatic,
         facts=tuple(fact_words(workflow, state)),
         step=workflow.step(workflow.current(state)).title,
-        turns=int(state.get("turn") or 0),
+        turns=turn_of(state),
         updated_at=record["updated_at"],
         auto_title=auto,
     )

@@ -38,7 +38,7 @@ from support_agent.records import Database, now
 from support_agent.text import clip
 from support_agent.turn_lease import ThreadBusy
 from support_agent.turn_points import TurnPoints
-from support_agent.workflow import Workflow, is_decision
+from support_agent.workflow import Workflow, is_decision, turn_of
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
 
@@ -166,7 +166,7 @@ def escalations(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 def edited_reason(state: dict) -> str:
     """The hand-over's reason as a person rewrote it when approving it this turn, if so
     (the model's own call keeps its words; the tool ran with theirs)."""
-    turn = int(state.get("turn") or 0)
+    turn = turn_of(state)
     for record in reversed(state.get("transitions") or []):
         if is_decision(record) and record["tool"] == HUMAN_TOOL and record["turn"] == turn:
             return str(record.get("edited") or "")

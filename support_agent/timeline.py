@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from support_agent.history import customer_turns
+from support_agent.workflow import turn_of
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Timeline:
             out.append(
                 Branch(
                     head_id=_id(head),
-                    turns=int(head.values.get("turn") or 0),
+                    turns=turn_of(head.values),
                     last_text=said[-1] if said else "",
                     created_at=head.created_at or "",
                 )
@@ -99,7 +100,7 @@ class Timeline:
     def turns(self, head_id: str | None = None) -> list[TurnPoint]:
         """The branch's turns, each with the checkpoint before it and the state after it."""
         chain = self.lineage(head_id)
-        numbers = [int(s.values.get("turn") or 0) for s in chain]
+        numbers = [turn_of(s.values) for s in chain]
         points = []
         for i, (snapshot, number) in enumerate(zip(chain, numbers, strict=True)):
             # A turn ends at its last checkpoint; it starts after the last one below it.

@@ -15,6 +15,7 @@ from typing import Any
 from support_agent.engine import thread_config
 from support_agent.history import customer_turns
 from support_agent.records import Database, now
+from support_agent.workflow import turn_of
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hs_turn_points (
@@ -47,13 +48,13 @@ class TurnPoints:
         if latest is None:
             return
         values = latest.checkpoint["channel_values"]
-        number = int(values.get("turn") or 0)
+        number = turn_of(values)
         # The checkpoint before the turn: usually the parent; after a failure and a
         # Retry, the parent is where the turn stopped, so look one further.
         before = latest.parent_config
         while before is not None:
             parent = checkpointer.get_tuple(before)
-            if parent is None or int(parent.checkpoint["channel_values"].get("turn") or 0) < number:
+            if parent is None or turn_of(parent.checkpoint["channel_values"]) < number:
                 break
             before = parent.parent_config
         if before is None:

@@ -12,6 +12,7 @@ import with the workflow and the field named.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired, get_origin, get_type_hints
 
@@ -58,6 +59,23 @@ def append_new(
 # Reducer-backed so tools append; the list survives summarization because it
 # lives in state, not in messages.
 TransitionLog = Annotated[list[TransitionRecord], append_new]
+
+
+class StepState(AgentState):
+    """What the step middleware keeps in every workflow's state (its `state_schema`).
+
+    A workflow's state class derives from this rather than restating the keys; a
+    graph of agents (`handoffs.py`) needs them in its own graph state too.
+    """
+
+    turn: NotRequired[int]  # customer turns, counted once per turn
+    transitions: NotRequired[TransitionLog]
+
+
+def turn_of(state: Mapping[str, Any]) -> int:
+    """The customer turn `state` is at (0 before the first)."""
+    return int(state.get("turn") or 0)
+
 
 # A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
 # records how it got there as one record with this `tool` and an id starting
@@ -231,7 +249,9 @@ class Workflow:
     rank: int = 100  # place in the workflow picker, lowest first
 
     def __post_init__(self) -> None:
-        check(self, jump=JUMP, note_keys=HANDOFF_NOTE_KEYS)
+        check(
+            self, jump=JUMP, note_keys=HANDOFF_NOTE_KEYS, step_keys=tuple(StepState.__annotations__)
+        )
 
     @property
     def graph_endpoints(self) -> bool:
@@ -244,9 +264,10 @@ class Workflow:
         LangChain's `AgentState`, minus list-valued ones (`transitions` would paste
         a Python list into the prompt)."""
         framework = set(get_type_hints(AgentState))
+        hints = get_type_hints(StepState) | get_type_hints(self.state_schema)
         return sorted(
             name
-            for name, hint in get_type_hints(self.state_schema).items()
+            for name, hint in hints.items()
             if name not in framework and get_origin(hint) is not list
         )
 
@@ -356,7 +377,7 @@ class Workflow:
             )
         record = TransitionRecord(
             id=runtime.tool_call_id,
-            turn=int(state.get("turn") or 0),
+            turn=turn_of(state),
             source=source,
             target=target,
             tool=tool,

@@ -19,11 +19,12 @@ class WorkflowError(ValueError):
     """A workflow declaration that can't work, named by workflow and field."""
 
 
-def check(wf: Any, *, jump: str, note_keys: Sequence[str]) -> None:
+def check(wf: Any, *, jump: str, note_keys: Sequence[str], step_keys: Sequence[str]) -> None:
     """Check `wf`, the `support_agent.workflow.Workflow` being created.
 
     `Workflow.__post_init__` calls this with its own reserved names (`jump`, the
-    hand-over note's `note_keys`), so this module never imports `workflow.py`:
+    hand-over note's `note_keys`) and the keys every graph of agents must carry
+    (`step_keys`, from `StepState`), so this module never imports `workflow.py`:
     it sits below it. Raises `WorkflowError` naming every problem found.
     """
     problems: list[str] = []
@@ -107,11 +108,12 @@ def check(wf: Any, *, jump: str, note_keys: Sequence[str]) -> None:
 
     if not isinstance(wf.offline_rules, OfflineRules):
         bad("offline_rules", "needs the OfflineRules the offline model follows")
-    # What the builders and the history read, besides the step key.
-    needed = ["turn", "transitions"] + (["handoff_limited"] if wf.handoffs else [])
-    for key in needed:
-        if key not in keys:
-            bad("state_schema", f"{wf.state_schema.__name__} needs a {key!r} key")
+    # A graph of agents keeps the step middleware's keys in its own graph state
+    # (`StepState`), and its transfer guard's flag; one agent gets them from the middleware.
+    if wf.handoffs is not None:
+        for key in [*step_keys, "handoff_limited"]:
+            if key not in keys:
+                bad("state_schema", f"{wf.state_schema.__name__} needs a {key!r} key")
     if wf.handoffs is not None:
         if wf.handoffs.max_transfers < 1:
             bad("handoffs.max_transfers", "must be at least 1")

@@ -8,13 +8,14 @@ import uuid
 
 import pytest
 from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
 
 
 @pytest.fixture
 def agent():
-    return build_support_agent(model="offline")
+    return build_support_agent("offline", InMemorySaver())
 
 
 @pytest.fixture

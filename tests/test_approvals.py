@@ -7,6 +7,7 @@ Tickets page in AppTest. The browser test is in test_browser_approvals.py.
 
 import pytest
 from langchain_core.messages import ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
 from support_agent.builders import build_graph
@@ -50,7 +51,7 @@ class Paused:
 
     def __init__(self, workflow: str, checkpointer=None, thread_id: str | None = None):
         self.workflow = WORKFLOWS[workflow]
-        self.graph = build_graph(workflow, "offline", checkpointer)
+        self.graph = build_graph(workflow, "offline", checkpointer or InMemorySaver())
         self.thread_id = thread_id or new_thread_id()
 
     def say(self, text: str, *, approvals: bool = True) -> list:

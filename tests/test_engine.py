@@ -200,7 +200,7 @@ def no_retries(monkeypatch):
 def test_a_failed_call_is_retried_within_the_turn(monkeypatch):
     monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "1")
     model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
-    agent = build_support_agent(model)
+    agent = build_support_agent(model, InMemorySaver())
     thread_id = new_thread_id()
     turn(agent, thread_id, TUTORIAL[0])
     events = turn(agent, thread_id, TUTORIAL[1])
@@ -211,7 +211,7 @@ def test_a_failed_call_is_retried_within_the_turn(monkeypatch):
 @pytest.mark.usefixtures("no_retries")
 def test_connection_error_keeps_the_message_and_retry_completes():
     model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2
-    agent = build_support_agent(model)
+    agent = build_support_agent(model, InMemorySaver())
     thread_id = new_thread_id()
     turn(agent, thread_id, TUTORIAL[0])
     before = snapshot(agent, thread_id).values
@@ -247,7 +247,7 @@ def test_connection_error_keeps_the_message_and_retry_completes():
 def test_retry_after_a_failure_between_tool_calls_repeats_nothing():
     # Call 3 is the model call after record_warranty_status has moved the machine.
     model = FlakyModel(fail_on=frozenset({3}))
-    agent = build_support_agent(model)
+    agent = build_support_agent(model, InMemorySaver())
     thread_id = new_thread_id()
     turn(agent, thread_id, TUTORIAL[0])
 

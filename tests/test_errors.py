@@ -10,6 +10,7 @@ import openai
 import psycopg
 import psycopg_pool
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
 
 from support_agent import cli, logs
@@ -233,7 +234,7 @@ def test_a_bug_in_the_offline_model_is_ours_not_the_providers(monkeypatch, caplo
         raise KeyError("a rule that names a missing reply")
 
     monkeypatch.setattr(OfflineChatModel, "_plan", broken)
-    graph = build_graph("support", OfflineChatModel())
+    graph = build_graph("support", OfflineChatModel(), InMemorySaver())
     events = list(run_turn(graph, get_workflow("support"), "bug-1", "Hi, my screen is cracked"))
     end = events[-1]
     assert isinstance(end, Error) and end.kind == "internal"

@@ -30,7 +30,7 @@ SEED = "Hi, I'm having trouble with my account login. Can you help?"
 
 @pytest.fixture
 def graph():
-    return build_handoffs_graph("offline")
+    return build_handoffs_graph("offline", InMemorySaver())
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ def test_a_restart_on_the_same_sqlite_file_keeps_the_active_agent(tmp_path):
 
 
 async def test_ainvoke_works(config):
-    graph = build_handoffs_graph("offline")
+    graph = build_handoffs_graph("offline", InMemorySaver())
     state = await graph.ainvoke({"messages": [HumanMessage(SEED)]}, config)
     assert state["active_agent"] == "support_agent"
     state = await graph.ainvoke({"messages": [HumanMessage("Can I get a quote?")]}, config)
@@ -232,7 +232,7 @@ def test_the_app_builder_and_model_argument(monkeypatch, config):
         lambda spec=None: asked.append(spec) or OfflineChatModel(),
     )
     build_handoffs_graph()
-    build_handoffs_graph("offline")
+    build_handoffs_graph("offline", InMemorySaver())
     assert asked == [None, "offline"]
     graph = build_graph("handoffs", OfflineChatModel(), InMemorySaver())
     assert say(graph, config, SEED)["active_agent"] == "support_agent"
@@ -277,6 +277,7 @@ def test_prompts_are_overridable_and_the_receiver_sees_the_customer_last(config)
     overrides = {"sales_agent": "CUSTOM SALES PROMPT, turn {turn}"}
     graph = build_handoffs_graph(
         model,
+        InMemorySaver(),
         prompts=lambda wf, step: overrides.get(step) if wf == "handoffs" else None,
         max_transfers=1,
     )
@@ -310,7 +311,7 @@ def test_agent_view_keeps_earlier_turns_and_only_its_own_run_of_this_turn():
 
 
 def test_loop_guard_stops_a_model_that_always_transfers(config):
-    graph = build_handoffs_graph(ScriptedModel(), max_transfers=2)
+    graph = build_handoffs_graph(ScriptedModel(), InMemorySaver(), max_transfers=2)
     state = say(graph, config, "hello")
     assert [(r["turn"], r["source"], r["target"]) for r in state["transitions"]] == [
         (1, "sales_agent", "support_agent"),
@@ -333,7 +334,7 @@ def test_loop_guard_stops_a_model_that_always_transfers(config):
 
 
 def test_loop_guard_with_no_transfers_allowed(config):
-    graph = build_handoffs_graph(ScriptedModel(), max_transfers=0)
+    graph = build_handoffs_graph(ScriptedModel(), InMemorySaver(), max_transfers=0)
     state = say(graph, config, "hello")
     assert state.get("transitions", []) == []
     assert state.get("active_agent", "sales_agent") == "sales_agent"
@@ -353,7 +354,7 @@ def test_a_new_turn_resets_the_limit_flag_and_counts_once():
 
 def test_offline_model_does_not_ping_pong(config):
     """The offline agents agree on the topic, so one message moves at most once."""
-    graph = build_handoffs_graph("offline", max_transfers=5)
+    graph = build_handoffs_graph("offline", InMemorySaver(), max_transfers=5)
     for text in [SEED, "How much is Premium?", "My invoice is wrong, I was charged twice."]:
         state = say(graph, config, text)
         assert transfers_this_turn(state) <= 1
@@ -365,7 +366,7 @@ def test_long_handoffs_conversation_is_summarized_and_keeps_routing():
 
     from support_agent.agent import SUMMARY_TRIGGER
 
-    graph = build_handoffs_graph("offline")
+    graph = build_handoffs_graph("offline", InMemorySaver())
     config = {"configurable": {"thread_id": "long-handoffs"}}
     topics = ["How much is the premium plan?", "I can't log in to my account"]
     for i in range(40):

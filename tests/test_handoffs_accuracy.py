@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_handoffs_graph
 from support_agent.workflows.handoffs import HANDOFFS
@@ -47,7 +48,7 @@ def test_table_is_big_and_balanced(rows):
 
 
 def test_handoffs_accuracy(rows):
-    graph = build_handoffs_graph("offline")
+    graph = build_handoffs_graph("offline", InMemorySaver())
     misses = []
     for row in rows:
         got, moves = predict(graph, row["facts"], row["text"])

@@ -1,6 +1,7 @@
 """After a person has answered a ticket, the offline agent says the case is theirs."""
 
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.builders import build_graph
 from support_agent.models import dialogue as d
@@ -11,7 +12,7 @@ def say(graph, config, text):
 
 
 def test_the_agent_defers_to_the_person_who_answered():
-    graph = build_graph("support", "offline")
+    graph = build_graph("support", "offline", InMemorySaver())
     config = {"configurable": {"thread_id": "after-reply"}}
     say(graph, config, "Hi, my phone screen is cracked")
     say(graph, config, "No, the warranty ran out last year")

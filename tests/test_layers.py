@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("offline model", ("support_agent.models", "support_agent.understanding")),
     ("store", ("support_agent.storage", "support_agent.records", "support_agent.turn_lease",
                "support_agent.serde")),
-    ("plain helpers", ("support_agent.text",)),  # imports nothing of the package
+    ("plain helpers", ("support_agent.text", "support_agent.settings")),  # import nothing of ours
 ]  # fmt: skip
 
 

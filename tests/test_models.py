@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
 from support_agent.engine import describe_failure
@@ -359,7 +360,7 @@ def test_stream_aggregates_to_the_same_tool_calls_as_invoke():
 
 def test_same_conversation_same_turns():
     def transcript():
-        agent = build_support_agent(model=OfflineChatModel())
+        agent = build_support_agent(OfflineChatModel(), InMemorySaver())
         final = say(agent, {"configurable": {"thread_id": "same"}}, *TUTORIAL)
         return [(m.type, m.text, getattr(m, "tool_calls", None)) for m in final["messages"]]
 

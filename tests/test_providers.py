@@ -7,6 +7,7 @@ import sqlite3
 import time
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.builders import build_graph
 from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
@@ -33,7 +34,7 @@ def stub(monkeypatch):
 
 
 def turn(model, text="Hi, my phone screen is cracked", store=None, thread=None, screen=False):
-    checkpointer = store.checkpointer if store else None
+    checkpointer = store.checkpointer if store else InMemorySaver()
     graph = build_graph("support", model, checkpointer, screen_with=model if screen else None)
     thread = thread or new_thread_id()
     return graph, thread, list(run_turn(graph, SUPPORT, thread, text))

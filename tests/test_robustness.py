@@ -10,6 +10,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
 from support_agent.engine import Error, ToolResult, Transition, TurnEnd, new_thread_id, run_turn
@@ -46,7 +47,7 @@ def call(name: str, **args: Any) -> AIMessage:
 def run(script: list[AIMessage], *, before: list[AIMessage] = (), text: str = "hello"):
     """Optionally play `before` as a first turn, then one turn of `script`."""
     model = ScriptedModel(script=[*before, *script])
-    agent = build_support_agent(model)
+    agent = build_support_agent(model, InMemorySaver())
     thread_id = new_thread_id()
     if before:
         assert isinstance(list(run_turn(agent, SUPPORT, thread_id, "first"))[-1], TurnEnd)
@@ -182,7 +183,7 @@ class LoopingModel(ScriptedModel):
 
 def test_a_model_that_never_answers_is_stopped_early():
     model = LoopingModel(script=[])
-    agent = build_support_agent(model)
+    agent = build_support_agent(model, InMemorySaver())
     thread_id = new_thread_id()
     events = list(run_turn(agent, SUPPORT, thread_id, "hello"))
 

@@ -1,8 +1,12 @@
 """A workflow declaration is checked when it is created: each mistake is named."""
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START
 
 from support_agent.builders import build_graph
 from support_agent.workflow import Approval, Handoffs, Move, Workflow, WorkflowError
@@ -26,6 +30,14 @@ def test_every_shipped_workflow_passes_its_checks_and_builds():
     for workflow in WORKFLOWS.values():
         replace(workflow)  # re-created: checked again
         assert build_graph(workflow, "offline") is not None
+
+
+def test_no_checkpointer_means_none_as_in_langgraph():
+    # A caller that wants memory passes InMemorySaver(); None must not hide one.
+    for workflow in WORKFLOWS.values():
+        assert build_graph(workflow, "offline").checkpointer is None
+        saver = InMemorySaver()
+        assert build_graph(workflow, "offline", saver).checkpointer is saver
 
 
 @pytest.mark.parametrize(
@@ -128,3 +140,24 @@ def test_a_tool_may_not_take_the_name_jumps_use():
     assert "tools.jump: the name is kept for jumps" in refused(
         SUPPORT, steps=steps, tool_labels=labels
     )
+
+
+def test_graph_endpoints_are_langgraphs_constants_not_strings():
+    package = Path(__file__).resolve().parents[1] / "support_agent"
+    spelled = [
+        f"{path.relative_to(package)}:{node.lineno}"
+        for path in sorted(package.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in {START, END}
+    ]
+    assert spelled == []
+
+
+def test_the_step_middleware_owns_turn_and_transitions():
+    from typing import get_type_hints
+
+    from support_agent.middleware import StepConfigMiddleware
+
+    assert {"turn", "transitions"} <= set(get_type_hints(StepConfigMiddleware.state_schema))
+    for workflow in WORKFLOWS.values():  # inherited from the middleware's StepState
+        assert {"turn", "transitions"} <= set(get_type_hints(workflow.state_schema))

@@ -27,6 +27,16 @@ from __future__ import annotations
 from typing import Any
 
 from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig
+from langchain.agents.middleware.human_in_the_loop import (
+    Action,
+    ApproveDecision,
+    Decision,
+    DecisionType,
+    EditDecision,
+    HITLRequest,
+    HITLResponse,
+    RejectDecision,
+)
 from langchain.agents.middleware.types import AgentState, ToolCallRequest
 from langchain_core.messages import ToolMessage
 from langgraph.runtime import Runtime
@@ -38,6 +48,7 @@ __all__ = [
     "REJECTED",
     "REVIEW_NODE",
     "ApprovalMiddleware",
+    "answers",
     "RunContext",
     "approvals_asked",
     "decisions",
@@ -60,7 +71,7 @@ def approvals_asked(request: ToolCallRequest) -> bool:
     return bool(getattr(request.runtime.context, "approvals", False))
 
 
-def decisions(approval: Approval) -> list[str]:
+def decisions(approval: Approval) -> list[DecisionType]:
     """What the person may decide about `approval`'s tool."""
     return ["approve", "edit", "reject"] if approval.editable else ["approve", "reject"]
 
@@ -93,3 +104,36 @@ class ApprovalMiddleware(HumanInTheLoopMiddleware):
     @property
     def name(self) -> str:  # names the graph node (REVIEW_NODE), whatever LangChain calls it
         return NAME
+
+
+def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:
+    """(interrupt id, LangChain's review request) among a paused run's interrupts;
+    None when it is not paused for one."""
+    for item in interrupts or ():
+        value = getattr(item, "value", None)
+        if isinstance(value, dict) and value.get("action_requests"):
+            return str(getattr(item, "id", "") or ""), HITLRequest(**value)
+    return None
+
+
+def answers(
+    request: HITLRequest, decision: DecisionType, *, editable: str = "", text: str = ""
+) -> HITLResponse:
+    """The resume payload for `decision` on every action of `request`: `edit` puts
+    `text` in the `editable` argument, `reject` passes `text` on as the note."""
+    made: list[Decision] = []
+    for action in request["action_requests"]:
+        if decision == "edit":
+            args = {**action["args"], editable: text}
+            made.append(
+                EditDecision(type="edit", edited_action=Action(name=action["name"], args=args))
+            )
+        elif decision == "reject":
+            made.append(
+                RejectDecision(type="reject", message=text)
+                if text
+                else RejectDecision(type="reject")
+            )
+        else:
+            made.append(ApproveDecision(type="approve"))
+    return HITLResponse(decisions=made)

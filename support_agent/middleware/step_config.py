@@ -31,7 +31,7 @@ from langchain_core.messages import SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from support_agent.middleware.hooks import GatesToolCalls, ShapesModelRequests
-from support_agent.workflow import Workflow
+from support_agent.workflow import StepState, Workflow, turn_of
 
 # (workflow, key) -> override or None. `key` is a step name for its prompt
 # template, or "tool:<name>" for the description the model reads of that tool.
@@ -77,6 +77,9 @@ class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware)
     tool, or one that doesn't exist) get an error result and change nothing.
     """
 
+    # `turn` and `transitions` are this middleware's keys: any agent it runs in has them.
+    state_schema = StepState
+
     def __init__(self, workflow: Workflow, prompts: PromptSource | None = None):
         super().__init__()
         self.workflow = workflow
@@ -88,7 +91,7 @@ class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware)
 
     # -- turn numbering ------------------------------------------------------------
     def before_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
-        return {"turn": int(state.get("turn") or 0) + 1}
+        return {"turn": turn_of(state) + 1}
 
     async def abefore_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
         return self.before_agent(state, runtime)

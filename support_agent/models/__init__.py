@@ -10,8 +10,6 @@ field); they are handed to the client and never stored or logged here.
 
 from __future__ import annotations
 
-import os
-
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
@@ -26,6 +24,7 @@ from support_agent.models.providers import (
     for_prefix,
     prefixes,
 )
+from support_agent.settings import SettingsError, settings
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
@@ -49,7 +48,7 @@ class MissingKeyError(ModelConfigError):
 
 
 def default_model_spec() -> str:
-    return os.environ.get(MODEL_ENV, "").strip() or OFFLINE
+    return settings().support_agent_model.strip() or OFFLINE
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -73,7 +72,7 @@ def resolve_spec(spec: str | None = None) -> tuple[Provider, str]:
     if spec == OFFLINE:
         return OFFLINE_PROVIDER, ""
     prefix, name = split_spec(spec)
-    provider = for_prefix(prefix, base_url=bool(os.environ.get(BASE_URL_ENV)))
+    provider = for_prefix(prefix, base_url=bool(settings().support_agent_base_url))
     if provider is None:
         raise ModelConfigError(
             f"Model {spec!r} names the provider {prefix!r}, which isn't one of "
@@ -93,13 +92,12 @@ def limits() -> tuple[float, int]:
     safe defaults. The retries are the middleware's (`middleware.provider_errors`), within
     the answer's time (`models.deadline`); the clients themselves don't retry."""
     try:
-        timeout = float(os.environ.get(TIMEOUT_ENV) or 60)
-        retries = int(os.environ.get(RETRIES_ENV) or 2)
-    except ValueError as exc:
+        current = settings().checked(TIMEOUT_ENV, RETRIES_ENV)
+    except SettingsError as exc:
         raise ModelConfigError(
             f"{TIMEOUT_ENV} must be a number of seconds and {RETRIES_ENV} a whole number."
         ) from exc
-    return max(timeout, 1.0), max(retries, 0)
+    return max(current.support_agent_timeout, 1.0), max(current.support_agent_max_retries, 0)
 
 
 def _same_url(a: str | None, b: str | None) -> bool:
@@ -151,7 +149,7 @@ def get_model(
     if row.offline:
         return OfflineChatModel()
     provider, variable = row.prefix, row.key_var
-    configured_url = os.environ.get(BASE_URL_ENV) or None
+    configured_url = settings().support_agent_base_url or None
     base_url = base_url or configured_url
     trusted = base_url is None or _same_url(base_url, configured_url)
     if visitor_url:
@@ -172,7 +170,7 @@ def get_model(
 
             kwargs["http_client"] = openai.DefaultHttpxClient(follow_redirects=False)
             kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(follow_redirects=False)
-    operators = operator_key or (os.environ.get(variable) if variable else None)
+    operators = operator_key or settings().api_key(variable)
     key = api_key or (operators if trusted else None)
     if base_url:
         kwargs["base_url"] = base_url

@@ -33,7 +33,7 @@ from support_agent.scenarios.model import (
 )
 from support_agent.scenarios.runner import path_taken
 from support_agent.text import clip
-from support_agent.workflow import Workflow, is_decision
+from support_agent.workflow import Workflow, is_decision, turn_of
 
 NAME_CHARS = 60
 SLUG_CHARS = 60
@@ -106,7 +106,7 @@ def draft_from_state(
     if not said:
         raise ValueError("The conversation has no customer message yet: nothing to replay.")
     warnings: list[str] = []
-    held = int(state.get("turn") or 0)
+    held = turn_of(state)
     if held > len(said):
         warnings.append(
             f"The conversation had {held} turns but only the last {len(said)} customer "

@@ -23,7 +23,6 @@ Example (`scenarios/support-tutorial.yaml`):
 
 from __future__ import annotations
 
-import os
 import re
 import typing
 from collections.abc import Iterable
@@ -35,20 +34,22 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from support_agent.engine import MAX_MESSAGE_CHARS
 from support_agent.guardrails import CHECKS
+from support_agent.settings import settings
 from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 SUFFIXES = (".yaml", ".yml")
 # A scenario is a conversation a person could hold, not a load test (a setting).
-MAX_TURNS = int(os.environ.get("HANDOFF_SCENARIO_MAX_TURNS") or 500)
+MAX_TURNS = (
+    settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
+)  # read at import: the schema holds it
 DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenarios_dir() -> Path:
     """Where scenario files live: `$HANDOFF_SCENARIOS_DIR`, else `scenarios/` of the project."""
-    configured = os.environ.get(DIR_ENV, "").strip()
-    return Path(configured) if configured else ROOT / "scenarios"
+    return settings().scenarios_dir or ROOT / "scenarios"
 
 
 class ScenarioLoadError(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import streamlit as st
+from langgraph.graph import START
 
 from support_agent.conversation import Conversation
 from support_agent.engine import (
@@ -66,7 +67,7 @@ class Context:
         values = self.read_state()
         record = self.store.threads.get(self.thread_id) or {}
         copy = session.start_new(self.workflow)
-        self.reader().update_state(thread_config(copy), values, as_node="__start__")
+        self.reader().update_state(thread_config(copy), values, as_node=START)
         title = f"Copy of {record.get('title') or 'a conversation'}"
         self.store.threads.touch(copy, self.workflow, title, self.owner)
         session.publish(copy)

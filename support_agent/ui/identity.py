@@ -19,12 +19,12 @@ from __future__ import annotations
 import binascii
 import hashlib
 import ipaddress
-import os
 import secrets
 from urllib.parse import urlsplit
 
 import streamlit as st
 
+from support_agent.settings import settings
 from support_agent.ui import keys
 from support_agent.ui.runtime import secret
 
@@ -138,7 +138,7 @@ def is_operator(who: str) -> bool:
     """
     if who == LOCAL:
         return True
-    listed = os.environ.get(OPERATORS_SETTING) or secret(OPERATORS_SETTING) or ""
+    listed = settings().handoff_operators or secret(OPERATORS_SETTING) or ""
     emails = {e.strip().lower() for e in listed.split(",") if e.strip()}
     return who.startswith("user:") and who.removeprefix("user:").lower() in emails
 
@@ -152,5 +152,5 @@ def may_type_server_url(who: str) -> bool:
     """
     if is_operator(who):
         return True
-    allowed = os.environ.get(VISITOR_URL_SETTING) or secret(VISITOR_URL_SETTING) or ""
+    allowed = settings().handoff_allow_visitor_base_url or secret(VISITOR_URL_SETTING) or ""
     return allowed.strip().lower() in {"1", "true", "yes", "on"}

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 from langchain_core.messages import HumanMessage
+from langgraph.graph import START
 
 from support_agent.engine import describe_failure, is_store_error, new_thread_id, thread_config
 from support_agent.history import JUMP_NOTE
@@ -191,7 +192,7 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
     thread = new_thread_id()
     # Every checkpoint records its workflow, so the link reopens it right.
     graph = runtime.reader_graph(workflow.name).with_config(metadata={"workflow": workflow.name})
-    graph.update_state(thread_config(thread), values, as_node="__start__")
+    graph.update_state(thread_config(thread), values, as_node=START)
     runtime.store().threads.touch(
         thread, workflow.name, title(workflow, step, facts), identity.owner()
     )

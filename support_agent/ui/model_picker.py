@@ -12,14 +12,12 @@ types must be a public address, and its failures are told without detail
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from support_agent.models import (
-    BASE_URL_ENV,
     OFFLINE,
     PROVIDERS,
     ModelConfigError,
@@ -27,6 +25,7 @@ from support_agent.models import (
     resolve_spec,
 )
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
+from support_agent.settings import settings
 from support_agent.ui import identity, keys
 from support_agent.ui.runtime import ModelChoice, secret
 
@@ -61,7 +60,7 @@ def configured() -> Start:
 def _key_source(variable: str) -> str | None:
     if st.session_state.get(keys.MODEL_API_KEY):
         return "this session"
-    if os.environ.get(variable):
+    if settings().api_key(variable):
         return "environment"
     if secret(variable):
         return "secrets.toml"
@@ -91,7 +90,7 @@ def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Ser
     Otherwise a visitor gets no box to type in: the operator's configured server is used
     (its address not shown), and without one this row can't be used.
     """
-    configured = os.environ.get(BASE_URL_ENV, "").strip()
+    configured = settings().support_agent_base_url.strip()
     fallback = configured or provider.default_base_url or ""
     who = identity.owner()
     if not identity.may_type_server_url(who):
@@ -149,7 +148,7 @@ def model_picker() -> ModelChoice:
         api_key = typed or None
         operator_key = secret(variable) or None
         if provider.needs_base_url and base_url and not typed and source != "this session":
-            configured_url = os.environ.get(BASE_URL_ENV, "").strip().rstrip("/")
+            configured_url = settings().support_agent_base_url.strip().rstrip("/")
             if base_url.strip().rstrip("/") != configured_url:
                 st.caption(
                     f"The operator's {variable} is only sent to the provider or the server "

@@ -15,7 +15,7 @@ from support_agent.scenarios.model import ROOT
 from support_agent.timeline import turns as timeline_turns
 from support_agent.ui import keys
 from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow
+from support_agent.workflow import Workflow, turn_of
 
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
@@ -28,7 +28,7 @@ def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
     it walks every checkpoint of the thread (seconds at 200 turns): that happens
     when the user asks, once per turn, never on an ordinary rerun.
     """
-    held = int(state.get("turn") or 0)
+    held = turn_of(state)
     if held <= len(said) or ctx.checkpoint_id:
         return said
     cache = keys.save_turns(ctx.thread_id, held)

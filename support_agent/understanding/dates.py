@@ -9,9 +9,10 @@ demos pin it and the same words always get the same answer.
 from __future__ import annotations
 
 import math
-import os
 import re
 from datetime import date
+
+from support_agent.settings import settings
 
 REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
 
@@ -75,8 +76,7 @@ _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
 def reference_date() -> date:
     """The date purchase dates are judged against: the setting, else today."""
-    configured = os.environ.get(REFERENCE_DATE_ENV, "").strip()
-    return date.fromisoformat(configured) if configured else date.today()
+    return settings().checked(REFERENCE_DATE_ENV).handoff_reference_date or date.today()
 
 
 def _months_of(amount: str, unit: str) -> float:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired
 
-from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Handoffs, Move, RunContext, Step, TransitionLog, Workflow
+from support_agent.workflow import Handoffs, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 
@@ -28,12 +27,10 @@ AgentName = Literal["sales_agent", "support_agent"]
 MAX_TRANSFERS = 2
 
 
-class HandoffsState(AgentState):
+class HandoffsState(StepState):
     """State for the handoffs graph (and for each agent in it)."""
 
     active_agent: NotRequired[AgentName]
-    turn: NotRequired[int]  # customer turns, counted once per turn
-    transitions: NotRequired[TransitionLog]
     # True when a transfer was refused this turn because of the limit.
     handoff_limited: NotRequired[bool]
 

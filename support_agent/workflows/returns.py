@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from typing import Literal, NotRequired
 
-from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
-from support_agent.workflow import Approval, Fact, Move, RunContext, Step, TransitionLog, Workflow
+from support_agent.workflow import Approval, Fact, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
 
@@ -31,7 +30,7 @@ ResolutionChoice = Literal["refund", "exchange"]
 Delivered = Literal["within_30_days", "over_30_days"]
 
 
-class ReturnsState(AgentState):
+class ReturnsState(StepState):
     """State for the returns workflow."""
 
     current_step: NotRequired[ReturnsStep]
@@ -39,8 +38,6 @@ class ReturnsState(AgentState):
     eligibility: NotRequired[EligibilityStatus]
     eligibility_reason: NotRequired[str]
     resolution_choice: NotRequired[ResolutionChoice]
-    turn: NotRequired[int]
-    transitions: NotRequired[TransitionLog]
 
 
 # --- Tools ---------------------------------------------------------------------------

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired
 
-from langchain.agents import AgentState
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Fact, Move, RunContext, Step, TransitionLog, Workflow
+from support_agent.workflow import Fact, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 
@@ -25,14 +24,12 @@ WarrantyStatus = Literal["in_warranty", "out_of_warranty"]
 IssueType = Literal["hardware", "software"]
 
 
-class SupportState(AgentState):
+class SupportState(StepState):
     """State for the customer support workflow."""
 
     current_step: NotRequired[SupportStep]
     warranty_status: NotRequired[WarrantyStatus]
     issue_type: NotRequired[IssueType]
-    turn: NotRequired[int]
-    transitions: NotRequired[TransitionLog]
 
 
 # --- Tools ---------------------------------------------------------------------------

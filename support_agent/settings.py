@@ -1,0 +1,110 @@
+"""Every setting the product reads from the environment, in one typed object.
+
+This is the only module that reads `os.environ`: everything else asks `settings()`.
+Values are validated once per distinct environment: `settings()` caches on the
+snapshot of the variables it reads, so a process that never changes its environment
+parses them once, while tests that set variables between (or within) tests see
+their change with no cache to clear. `settings.cache_clear()` drops the cache.
+
+API keys are `SecretStr`: printing or logging the object never shows them. The UI
+merges `.streamlit/secrets.toml` itself (`ui.runtime.secret`); this core module
+knows nothing of Streamlit. Provider SDKs may still read their own variables.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Keys are found by this suffix, so a provider added to `models.providers` needs no field.
+KEY_SUFFIX = "_API_KEY"
+
+
+class SettingsError(ValueError):
+    """A setting holds a value that can't be used; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """The environment, typed. Field names are the variables' names, lower-cased."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    support_agent_model: str = ""  # "" means the offline model
+    support_agent_base_url: str = ""  # the operator's OpenAI-compatible server
+    support_agent_timeout: float = 60.0  # seconds one answer may take, retries included
+    support_agent_max_retries: int = 2  # retries of a failed request
+    handoff_db_url: str = ""
+    handoff_operators: str = ""  # comma-separated emails of operators
+    handoff_allow_visitor_base_url: str = ""
+    handoff_scenario_max_turns: int = 500
+    handoff_scenarios_dir: str = ""
+    handoff_log_level: str = ""
+    handoff_reference_date: date | None = None
+    api_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    # Variables that held a value that can't be used (kept at their default meanwhile):
+    # only the code that needs one fails, as each did when it parsed its own variable.
+    problems: dict[str, str] = Field(default_factory=dict)
+
+    def checked(self, *variables: str) -> Settings:
+        """These settings, or a `SettingsError` naming those of `variables` that can't be used."""
+        wrong = [f"{v} ({self.problems[v]})" for v in variables if v in self.problems]
+        if wrong:
+            raise SettingsError(f"These settings can't be used: {', '.join(wrong)}.")
+        return self
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object, info) -> object:  # noqa: ANN001 - pydantic's
+        """An empty variable means the default, as `os.environ.get(...) or default` did."""
+        default = cls.model_fields[info.field_name].get_default(call_default_factory=True)
+        return default if isinstance(value, str) and not value.strip() else value
+
+    def api_key(self, variable: str | None) -> str | None:
+        """The key in `variable` (e.g. OPENAI_API_KEY), or None; never logged."""
+        secret = self.api_keys.get(variable.upper()) if variable else None
+        return secret.get_secret_value() if secret else None
+
+    @property
+    def scenarios_dir(self) -> Path | None:
+        return Path(self.handoff_scenarios_dir.strip()) if self.handoff_scenarios_dir else None
+
+
+def _snapshot() -> tuple[tuple[str, str], ...]:
+    """The variables `Settings` reads, as they are now (the cache key)."""
+    names = {name.upper() for name in Settings.model_fields}
+    return tuple(
+        sorted(
+            (name.upper(), value)
+            for name, value in os.environ.items()
+            if name.upper() in names or name.upper().endswith(KEY_SUFFIX)
+        )
+    )
+
+
+@lru_cache(maxsize=8)
+def _load(snapshot: tuple[tuple[str, str], ...]) -> Settings:
+    env = dict(snapshot)
+    keys = {name: SecretStr(value) for name, value in env.items() if name.endswith(KEY_SUFFIX)}
+    values: dict = {k.lower(): v for k, v in env.items() if not k.endswith(KEY_SUFFIX)}
+    problems: dict[str, str] = {}
+    while True:  # twice at most: the unusable values are replaced by their defaults
+        try:
+            return Settings(_env_file=None, api_keys=keys, problems=problems, **values)
+        except ValidationError as exc:
+            for err in exc.errors():
+                name = str(err["loc"][0])
+                problems[name.upper()] = err["msg"].lower()
+                values[name] = Settings.model_fields[name].get_default(call_default_factory=True)
+
+
+def settings() -> Settings:
+    """The current settings; `.checked(VARIABLE, ...)` before using a value that may be wrong."""
+    return _load(_snapshot())
+
+
+settings.cache_clear = _load.cache_clear  # type: ignore[attr-defined]
