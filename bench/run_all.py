@@ -11,8 +11,8 @@ highest per-round value. All turns use the offline model, so the numbers are
 what the app itself costs around a model.
 
 - turn cost: the chat page's path (one cached graph, `run_turn`, the thread
-  record) against the LangChain tutorial's bare agent (`create_agent` with
-  `InMemorySaver`, `invoke`), 30 threads x the tutorial's 4 turns per round;
+  record) against the LangChain tutorial's own agent (`bench/tutorial_agent.py`:
+  its `create_agent`, step middleware, tools and `InMemorySaver`, `invoke`), 30 threads x the tutorial's 4 turns per round;
 - page rerun (AppTest, `?thread=`, SQLite on disk) at 4, 50 and 200 turns;
 - time travel: reading a 200-turn thread's turns and rewind points;
 - storage of a 200-turn thread, and the largest model input over it;
@@ -44,8 +44,9 @@ import room  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from tutorial_agent import tutorial_agent  # noqa: E402
 
-from support_agent import build_support_agent, timeline  # noqa: E402
+from support_agent import timeline  # noqa: E402
 from support_agent.builders import build_graph  # noqa: E402
 from support_agent.conversation import Conversation  # noqa: E402
 from support_agent.engine import (  # noqa: E402
@@ -88,15 +89,15 @@ class Variant:
         self.name, self.url, self.page_path = name, url, page_path
 
     def open(self) -> None:
-        if self.url is None:
+        if self.url is None:  # the tutorial's own agent, as it writes it
             self.store = None
-            self.graph = build_support_agent(OfflineChatModel(), InMemorySaver())
+            self.graph = tutorial_agent(InMemorySaver())
             return
         self.store = open_store(self.url)
         if self.page_path:  # as the chat page: built once, shared by every session
             self.graph = build_graph("support", OfflineChatModel(), self.store.checkpointer)
         else:
-            self.graph = build_support_agent(OfflineChatModel(), self.store.checkpointer)
+            self.graph = tutorial_agent(self.store.checkpointer)
 
     def turn(self, thread: str, text: str) -> None:
         if not self.page_path:
