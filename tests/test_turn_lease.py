@@ -181,7 +181,10 @@ def test_the_busy_notice_is_gone_once_a_message_gets_through(monkeypatch, tmp_pa
 def test_only_a_dead_local_holder_is_taken_over_before_its_ttl(tmp_path, holder_alive):
     store = open_store(f"sqlite:///{tmp_path / 'owners.db'}")
     thread = new_thread_id()
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    # A live process that holds the lease: it waits on its stdin until killed.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     try:
         from support_agent.turn_lease import _process
 
@@ -198,6 +201,7 @@ def test_only_a_dead_local_holder_is_taken_over_before_its_ttl(tmp_path, holder_
         assert isinstance(events[-1], TurnEnd if not holder_alive else Error), events[-1]
     finally:
         holder.kill()
+        holder.wait()
         holder.wait()
         store.close()
 
