@@ -202,7 +202,6 @@ def test_only_a_dead_local_holder_is_taken_over_before_its_ttl(tmp_path, holder_
     finally:
         holder.kill()
         holder.wait()
-        holder.wait()
         store.close()
 
 
