@@ -132,6 +132,7 @@ with body:
         # new pause's card, in place.
         if chat_turn.failure() or resend or to_decide or (ctx.approvals and ctx.waiting):
             st.rerun()
+        chat_turn.refused()  # already on the page: not for a later run
         if new_state is not None:
             state = new_state
             rewound.empty()  # the new branch is now the latest

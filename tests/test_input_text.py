@@ -47,5 +47,6 @@ def test_the_chat_says_type_a_message_first_for_a_hangul_filler(monkeypatch):
     at = send(start(), "\u3164\u2800\u2066\u2069")
     assert any("Type a message first" in w.value for w in at.warning)
     at.run()
+    assert not at.warning  # said once, for that send only
     assert customer_bubbles(at) == []  # nothing was saved as the customer's turn
     assert "thread" not in at.query_params  # no conversation was started
