@@ -52,3 +52,44 @@ def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_p
         expect(chart.locator("g.edge.approval.waiting")).to_have_count(0)
         expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
         page.close()
+
+
+def test_a_stale_tab_is_told_and_an_emptied_reason_is_refused_on_screen(browser, tmp_path):  # noqa: F811
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_chat(page, url)
+        page.get_by_test_id("stSidebar").get_by_text("A person approves first").click()
+        idle(page)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("I want to talk to a real person please")
+        box.press("Enter")
+        card = page.locator(".st-key-chat-approval")
+        expect(card).to_contain_text("Hand this case over to a person?", timeout=30_000)
+        idle(page)
+
+        # An emptied reason: refused, said on screen, and the card stays.
+        card.get_by_label("Reason (edit before approving if needed)").fill("   ")
+        card.get_by_role("button", name="Approve").click()
+        idle(page)
+        expect(
+            page.get_by_test_id("stAlert").filter(has_text="Type a message first")
+        ).to_be_visible()
+        expect(card).to_have_count(1)
+
+        stale = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_chat(stale, page.url)  # a second tab with the card on screen
+        stale_card = stale.locator(".st-key-chat-approval")
+        expect(stale_card).to_contain_text("Hand this case over to a person?", timeout=30_000)
+        idle(stale)
+
+        card.get_by_label("Reason (edit before approving if needed)").fill("Asked for a person")
+        card.get_by_role("button", name="Approve").click()
+        expect(card).to_have_count(0, timeout=30_000)
+
+        stale_card.get_by_role("button", name="Reject").click()
+        idle(stale)
+        notice = stale.get_by_test_id("stAlert").filter(has_text="already decided")
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(stale_card).to_have_count(0)
+        expect(stale.get_by_test_id("stMainBlockContainer")).to_contain_text("Ticket T-1001")
