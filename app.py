@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from support_agent import logs
+from support_agent.base import logs
 from support_agent.ui import app_context, machine_panel, presenter
 
 logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from support_agent.history import transcript as saved_transcript
+from support_agent.core.state_view import transcript as saved_transcript
 from support_agent.ui import (
-    approval,
+    approval_card,
     chat_turn,
     jump,
     machine_panel,
@@ -62,9 +62,9 @@ with body:
 
     if waiting is not None and not chat_turn.failure():
         # An operator decides, in a visitor's conversation too (as with a ticket's reply).
-        to_decide = approval.card(workflow, waiting, ctx.operator)
-    elif approval.pressed_after_it_was_decided(waiting):
-        st.warning(approval.ALREADY_DECIDED)
+        to_decide = approval_card.card(workflow, waiting, ctx.operator)
+    elif approval_card.pressed_after_it_was_decided(waiting):
+        st.warning(approval_card.ALREADY_DECIDED)
 
     failure_box = None
     if failed := chat_turn.failure():

@@ -299,9 +299,9 @@ def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
     Each session's thread must hold every customer message it sent, in order,
     and one recorded turn point per turn (what time travel and exports read).
     """
-    from support_agent.engine import thread_config
-    from support_agent.features import open_store
-    from support_agent.history import customer_turns
+    from support_agent.core.engine import thread_config
+    from support_agent.core.state_view import customer_turns
+    from support_agent.features.app_store import open_store
 
     store = open_store(url)
     lost = 0

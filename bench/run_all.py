@@ -46,18 +46,18 @@ from langchain_core.messages.utils import count_tokens_approximately  # noqa: E4
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 from tutorial_agent import tutorial_agent  # noqa: E402
 
-from support_agent import timeline  # noqa: E402
-from support_agent.builders import build_graph  # noqa: E402
-from support_agent.conversation import Conversation  # noqa: E402
-from support_agent.engine import (  # noqa: E402
+from support_agent.core import timeline  # noqa: E402
+from support_agent.core.builders import build_graph  # noqa: E402
+from support_agent.core.engine import (  # noqa: E402
     TurnEnd,
     decide,
     new_thread_id,
     run_turn,
     thread_config,
 )
-from support_agent.features import open_store  # noqa: E402
+from support_agent.features.app_store import open_store  # noqa: E402
 from support_agent.models import OfflineChatModel  # noqa: E402
+from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 
 TUTORIAL = [

@@ -23,11 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support_agent import build_support_agent  # noqa: E402
-from support_agent.diagram import dot_source  # noqa: E402
-from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
-from support_agent.features import open_store  # noqa: E402
-from support_agent.history import transcript  # noqa: E402
-from support_agent.timeline import Timeline  # noqa: E402
+from support_agent.core.diagram import dot_source  # noqa: E402
+from support_agent.core.engine import TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
+from support_agent.core.state_view import transcript  # noqa: E402
+from support_agent.core.timeline import Timeline  # noqa: E402
+from support_agent.features.app_store import open_store  # noqa: E402
 from support_agent.workflows.support import SUPPORT  # noqa: E402
 
 OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]

@@ -29,8 +29,8 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent  # noqa: E402
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
-from support_agent.models.offline import OfflineChatModel  # noqa: E402
+from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config  # noqa: E402
+from support_agent.offline.model import OfflineChatModel  # noqa: E402
 from support_agent.workflows.support import SUPPORT  # noqa: E402
 
 TUTORIAL = [

@@ -19,7 +19,7 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from support_agent.models.offline import OfflineChatModel
+from support_agent.offline.model import OfflineChatModel
 from support_agent.workflows.support import SUPPORT
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from support_agent.understanding import decisions  # noqa: E402
+from support_agent.offline.understanding import decisions  # noqa: E402
 from support_agent.workflows import WORKFLOWS  # noqa: E402
 
 # What the agent actually asks: each decision through its workflow's classifier
@@ -119,7 +119,7 @@ import time
 t0 = time.perf_counter()
 import support_agent
 t1 = time.perf_counter()
-from support_agent.understanding import decide
+from support_agent.offline.understanding import decide
 for name in ("warranty", "issue", "routing"):
     decide(name, "my screen is cracked")
 t2 = time.perf_counter()

@@ -1,6 +1,6 @@
 """A small terminal chat on the engine: `python -m support_agent chat`.
 
-It sends each turn through the conversation service (`support_agent.conversation`),
+It sends each turn through the conversation service (`support_agent.service.conversation`),
 as the chat page does, and prints its events: the agent's words as they stream,
 each tool call (`  → tool(args)`), each move of the state machine (`  ⇢ moved to
 <Title> via <tool>`), each ticket a hand-over opens, and errors.
@@ -13,7 +13,7 @@ chat from writing it at once). `main(argv, stdin, stdout)` takes its streams as 
 drive it with `io.StringIO`.
 
 Errors arrive from the engine as a kind, a cause and neutral words
-(`support_agent.errors`); `words()` says them for someone at a terminal, who
+(`support_agent.core.errors`); `words()` says them for someone at a terminal, who
 changes settings with environment variables and flags. Internal errors are
 logged to stderr with their traceback (`HANDOFF_LOG_LEVEL`).
 """
@@ -29,10 +29,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
-from support_agent import logs
-from support_agent.builders import build_graph, screening_model
-from support_agent.conversation import Conversation, ServiceEvent, TicketsOpened
-from support_agent.engine import (
+from support_agent.base import logs
+from support_agent.base.oneline import clip
+from support_agent.core.builders import build_graph, screening_model
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import (
     Error,
     Token,
     ToolCall,
@@ -43,8 +44,8 @@ from support_agent.engine import (
     new_thread_id,
     thread_config,
 )
-from support_agent.errors import Cause, Kind
-from support_agent.features import AppStore, open_store
+from support_agent.core.errors import Cause, Kind
+from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
@@ -53,9 +54,8 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
-from support_agent.storage import StoreUnavailable
-from support_agent.text import clip
-from support_agent.workflow import Workflow
+from support_agent.service.conversation import Conversation, ServiceEvent, TicketsOpened
+from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows import WORKFLOWS
 
 PROMPT = "you> "

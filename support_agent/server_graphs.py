@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from support_agent.builders import build_graph
+from support_agent.core.builders import build_graph
 from support_agent.workflows import WORKFLOWS
 
 GRAPHS_FILE = "./support_agent/server_graphs.py"

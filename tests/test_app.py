@@ -329,7 +329,7 @@ def _decoded(db) -> bytes:
     """Every checkpoint and pending write, decompressed and deserialized, as text."""
     import sqlite3
 
-    from support_agent.serde import CompressedSerializer
+    from support_agent.store.serde import CompressedSerializer
 
     serde, out = CompressedSerializer(), []
     with sqlite3.connect(db) as conn:

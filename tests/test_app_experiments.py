@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support_agent.experiments import Arm, run_experiment
-from support_agent.features import open_store
-from support_agent.scenarios import load_scenario
+from support_agent.features.app_store import open_store
+from support_agent.features.experiments import Arm, run_experiment
+from support_agent.features.scenarios import load_scenario
 from tests.openai_stub import OpenAIStub
 from tests.test_app import use_server
 

@@ -191,7 +191,7 @@ def test_visitors_reach_only_their_own_threads_and_fork_a_shared_link():
 def test_a_store_from_before_owners_gets_the_column_and_keeps_its_threads(tmp_path):
     import sqlite3
 
-    from support_agent.features import open_store
+    from support_agent.features.app_store import open_store
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:

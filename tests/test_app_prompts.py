@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from support_agent.features import open_store
+from support_agent.features.app_store import open_store
 from support_agent.ui import runtime
 from support_agent.workflows.support import WARRANTY_COLLECTOR_PROMPT
 from tests.test_app import customer_bubbles

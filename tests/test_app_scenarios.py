@@ -8,7 +8,7 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from support_agent.scenarios import load_scenario
+from support_agent.features.scenarios import load_scenario
 from support_agent.workflows import WORKFLOWS
 from tests.test_app import traversed
 

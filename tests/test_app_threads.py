@@ -1,6 +1,6 @@
 """The Threads page: titles from what was recorded, renames, plurals, search and pages.
 
-The pure rules (support_agent.thread_titles) first, then the page in AppTest.
+The pure rules (support_agent.features.thread_titles) first, then the page in AppTest.
 """
 
 import re
@@ -10,12 +10,10 @@ from langchain_core.messages import AIMessage, HumanMessage
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
-from support_agent.builders import build_graph
-from support_agent.conversation import Conversation
-from support_agent.engine import TurnEnd
-from support_agent.features import open_store
-from support_agent.models.policy import SUMMARY_SOURCE
-from support_agent.thread_titles import (
+from support_agent.core.builders import build_graph
+from support_agent.core.engine import TurnEnd
+from support_agent.features.app_store import open_store
+from support_agent.features.thread_titles import (
     Listed,
     automatic_title,
     describe,
@@ -28,6 +26,8 @@ from support_agent.thread_titles import (
     stored_form,
     topic,
 )
+from support_agent.offline.policy import SUMMARY_SOURCE
+from support_agent.service.conversation import Conversation
 from support_agent.workflows import get_workflow
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT

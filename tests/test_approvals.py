@@ -10,10 +10,12 @@ from langchain_core.messages import ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
-from support_agent.builders import build_graph
 from support_agent.cli import words as cli_words
-from support_agent.diagram import dot_source, path_of
-from support_agent.engine import (
+from support_agent.core.agent_graph import transfers_this_turn
+from support_agent.core.builders import build_graph
+from support_agent.core.declaration import is_decision
+from support_agent.core.diagram import dot_source, path_of
+from support_agent.core.engine import (
     Error,
     ToolCall,
     Transition,
@@ -24,12 +26,10 @@ from support_agent.engine import (
     thread_config,
     waiting_approval,
 )
-from support_agent.errors import Cause, Kind
-from support_agent.features import open_store
-from support_agent.handoffs import transfers_this_turn
-from support_agent.history import transcript
-from support_agent.scenarios.runner import path_taken
-from support_agent.workflow import is_decision
+from support_agent.core.errors import Cause, Kind
+from support_agent.core.state_view import transcript
+from support_agent.features.app_store import open_store
+from support_agent.features.scenarios.runner import path_taken
 from support_agent.workflows import WORKFLOWS
 from tests.test_app import send, start
 from tests.test_tickets import app_url, cards, click, tickets_in, visitor  # noqa: F401

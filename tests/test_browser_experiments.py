@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from support_agent.scenarios import load_paths
+from support_agent.features.scenarios import load_paths
 from support_agent.workflows import WORKFLOWS
 from tests.browser import ROOT, streamlit_server
 from tests.openai_stub import OpenAIStub

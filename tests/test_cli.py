@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import Printer, format_args, main
-from support_agent.engine import Token, ToolCall, TurnEnd
-from support_agent.features import open_store
+from support_agent.core.engine import Token, ToolCall, TurnEnd
+from support_agent.features.app_store import open_store
 from tests.test_support_flow import TUTORIAL
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,7 +249,7 @@ def test_a_bug_of_ours_is_reported_without_its_traceback_and_logged(monkeypatch,
     assert "The log on stderr has the details." in out
     assert "Traceback" not in out and "KeyError" not in out
     assert "Type /retry" not in out and "provider" not in out.split("internal error", 1)[1]
-    (record,) = [r for r in caplog.records if r.name == "support_agent.errors"]
+    (record,) = [r for r in caplog.records if r.name == "support_agent.core.errors"]
     assert "in broken_solution" in record.getMessage()
 
 

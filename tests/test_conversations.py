@@ -17,7 +17,7 @@ import yaml
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.builders import build_graph
+from support_agent.core.builders import build_graph
 from support_agent.workflows import get_workflow
 
 HERE = Path(__file__).parent / "conversations"

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from support_agent import build_support_agent
-from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config
-from support_agent.features import open_store
+from support_agent.core.engine import TurnEnd, new_thread_id, run_turn, thread_config
+from support_agent.features.app_store import open_store
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
 from tests.test_support_flow import TUTORIAL
@@ -16,9 +16,9 @@ from tests.test_support_flow import TUTORIAL
 CHILD = r"""
 import sys, threading
 from support_agent import build_support_agent
-from support_agent.engine import run_turn
+from support_agent.core.engine import run_turn
 from support_agent.models import OfflineChatModel
-from support_agent.features import open_store
+from support_agent.features.app_store import open_store
 from support_agent.workflows.support import SUPPORT
 
 class HangsOnTurnThree(OfflineChatModel):

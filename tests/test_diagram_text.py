@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support_agent.diagram import dot_source
-from support_agent.workflow import APPROVAL_ID_PREFIX, JUMP, JUMP_ID_PREFIX
+from support_agent.core.declaration import APPROVAL_ID_PREFIX, JUMP, JUMP_ID_PREFIX
+from support_agent.core.diagram import dot_source
 from support_agent.workflows import WORKFLOWS
 from tests.test_approvals import Paused
 

@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
-from support_agent.engine import (
+from support_agent.core.engine import (
     MAX_MESSAGE_CHARS,
     Error,
     Token,
@@ -24,7 +24,7 @@ from support_agent.engine import (
     run_turn,
     thread_config,
 )
-from support_agent.models.offline import OfflineChatModel
+from support_agent.offline.model import OfflineChatModel
 from support_agent.workflows.support import SUPPORT, provide_solution
 from tests.test_support_flow import TUTORIAL
 
@@ -365,9 +365,9 @@ def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
         import streamlit as st
 
         from support_agent import build_support_agent
-        from support_agent.conversation import Conversation
-        from support_agent.engine import new_thread_id, run_turn
-        from support_agent.features import open_store
+        from support_agent.core.engine import new_thread_id, run_turn
+        from support_agent.features.app_store import open_store
+        from support_agent.service.conversation import Conversation
         from support_agent.ui import chat_turn
         from support_agent.workflows.support import SUPPORT
         from tests.test_support_flow import TUTORIAL

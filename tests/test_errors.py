@@ -13,13 +13,14 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
 
-from support_agent import cli, logs
-from support_agent.errors import Cause, Error, Kind, describe, is_store_error
-from support_agent.middleware.provider_errors import ProviderError
-from support_agent.middleware.step_config import StepRequirementError
+from support_agent import cli
+from support_agent.base import logs
+from support_agent.core.errors import Cause, Error, Kind, describe, is_store_error
+from support_agent.core.middleware.provider_errors import ProviderError
+from support_agent.core.middleware.step_config import StepRequirementError
 from support_agent.models import MissingKeyError, ModelConfigError
-from support_agent.storage import StoreUnavailable
-from support_agent.turn_lease import ThreadBusy
+from support_agent.store.storage import StoreUnavailable
+from support_agent.store.turn_lease import ThreadBusy
 from support_agent.ui import chat_turn
 from support_agent.workflows.support import SUPPORT
 
@@ -140,7 +141,7 @@ def test_an_internal_error_is_logged_with_its_traceback_and_without_keys(caplog)
     assert error.message.startswith("Something went wrong on our side")
     reference = error.facts["reference"]
     assert reference in error.message
-    (record,) = [r for r in caplog.records if r.name == "support_agent.errors"]
+    (record,) = [r for r in caplog.records if r.name == "support_agent.core.errors"]
     assert record.levelno == logging.ERROR
     logged = record.getMessage()
     assert reference in logged
@@ -224,9 +225,9 @@ def test_configure_reads_the_level_and_keeps_an_existing_setup(bare_logging, mon
 
 
 def test_a_bug_in_the_offline_model_is_ours_not_the_providers(monkeypatch, caplog):
-    from support_agent.builders import build_graph
-    from support_agent.engine import run_turn
-    from support_agent.errors import Error
+    from support_agent.core.builders import build_graph
+    from support_agent.core.engine import run_turn
+    from support_agent.core.errors import Error
     from support_agent.models import OfflineChatModel
     from support_agent.workflows import get_workflow
 

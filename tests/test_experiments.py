@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from support_agent.experiments import Arm, Experiment, run_experiment
-from support_agent.features import open_store
+from support_agent.features.app_store import open_store
+from support_agent.features.experiments import Arm, Experiment, run_experiment
+from support_agent.features.scenarios import load_scenario
 from support_agent.models import ModelConfigError, get_model
-from support_agent.scenarios import load_scenario
 from support_agent.workflows import get_workflow
 from tests.openai_stub import OpenAIStub
 

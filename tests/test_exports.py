@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
-from support_agent.exports import as_markdown
-from support_agent.tickets import HUMAN_AGENT
+from support_agent.features.exports import as_markdown
+from support_agent.features.tickets import HUMAN_AGENT
 from support_agent.workflows.handoffs import HANDOFFS
 
 

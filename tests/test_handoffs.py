@@ -13,10 +13,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import Field
 
-import support_agent.handoffs as handoffs_module
+import support_agent.core.agent_graph as handoffs_module
 from support_agent import build_handoffs_graph
-from support_agent.builders import build_graph
-from support_agent.handoffs import AgentNode, agent_view, transfers_this_turn
+from support_agent.core.agent_graph import AgentNode, agent_view, transfers_this_turn
+from support_agent.core.builders import build_graph
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import (
@@ -72,7 +72,7 @@ def test_declaration_matches_the_seed():
 
 
 def test_workflows_share_only_the_hand_over_and_each_graph_serves_its_own_rules():
-    from support_agent.models.offline import serving
+    from support_agent.offline.model import serving
 
     per_workflow = [{t.name for t in w.all_tools} for w in WORKFLOWS.values()]
     assert set.intersection(*per_workflow) == {"escalate_to_human"}
@@ -364,7 +364,7 @@ def test_offline_model_does_not_ping_pong(config):
 def test_long_handoffs_conversation_is_summarized_and_keeps_routing():
     from langchain_core.messages.utils import count_tokens_approximately
 
-    from support_agent.agent import SUMMARY_TRIGGER
+    from support_agent.core.step_agent import SUMMARY_TRIGGER
 
     graph = build_handoffs_graph("offline", InMemorySaver())
     config = {"configurable": {"thread_id": "long-handoffs"}}

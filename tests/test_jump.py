@@ -9,19 +9,19 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
-from support_agent.builders import build_graph
-from support_agent.diagram import dot_source, last_move, path_of
-from support_agent.engine import Error, ToolCall, TurnEnd, run_turn, thread_config
-from support_agent.exports import as_markdown
-from support_agent.history import history_rows, transcript
+from support_agent.core.builders import build_graph
+from support_agent.core.declaration import JUMP, Edge, is_jump
+from support_agent.core.diagram import dot_source, last_move, path_of
+from support_agent.core.engine import Error, ToolCall, TurnEnd, run_turn, thread_config
+from support_agent.core.state_view import history_rows, transcript
+from support_agent.core.timeline import Timeline
+from support_agent.features.exports import as_markdown
+from support_agent.features.scenarios.coverage import coverage
+from support_agent.features.scenarios.file_format import Scenario
+from support_agent.features.scenarios.runner import ScenarioResult
 from support_agent.models import OfflineChatModel
-from support_agent.scenarios.coverage import coverage
-from support_agent.scenarios.model import Scenario
-from support_agent.scenarios.runner import ScenarioResult
-from support_agent.timeline import Timeline
 from support_agent.ui import jump
 from support_agent.ui.machine_panel import history_lines
-from support_agent.workflow import JUMP, Edge, is_jump
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.returns import RETURNS

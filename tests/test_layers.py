@@ -16,15 +16,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "support_agent"
 
 # The layers, top first. A module may import its own layer or any layer below.
 # Each entry is a module or a package prefix; the longest matching prefix wins.
+# Every folder of the package is named here: a new one must say where it sits.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("face", ("support_agent.ui", "support_agent.cli", "support_agent.__main__",
-              "support_agent.scenarios.__main__", "support_agent.server_graphs")),
-    ("service", ("support_agent.conversation",)),
-    ("core and features", ("support_agent",)),  # everything not named elsewhere
-    ("offline model", ("support_agent.models", "support_agent.understanding")),
-    ("store", ("support_agent.storage", "support_agent.records", "support_agent.turn_lease",
-               "support_agent.serde")),
-    ("plain helpers", ("support_agent.text", "support_agent.settings")),  # import nothing of ours
+              "support_agent.features.scenarios.__main__", "support_agent.server_graphs")),
+    ("service", ("support_agent.service",)),
+    ("core and features", ("support_agent.core", "support_agent.workflows",
+                           "support_agent.features", "support_agent")),
+    ("models", ("support_agent.models",)),
+    ("offline model", ("support_agent.offline",)),
+    ("store", ("support_agent.store",)),
+    ("plain helpers", ("support_agent.base",)),  # import nothing of ours
 ]  # fmt: skip
 
 
@@ -128,6 +130,25 @@ def test_no_module_imports_itself_round_a_circle():
 
 def test_every_import_points_down_the_layers():
     assert upward(graph()) == []
+
+
+def test_every_folder_says_what_lives_there():
+    silent = [
+        str(init.relative_to(PACKAGE.parent))
+        for init in sorted(PACKAGE.rglob("__init__.py"))
+        if not ast.get_docstring(ast.parse(init.read_text()))
+    ]
+    assert silent == []
+
+
+def test_no_two_modules_or_folders_share_a_name():
+    names: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.name in {"__init__.py", "__main__.py", "__pycache__", "data"}:
+            continue
+        if path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").exists()):
+            names.setdefault(path.stem, []).append(str(path.relative_to(PACKAGE.parent)))
+    assert {name: where for name, where in names.items() if len(where) > 1} == {}
 
 
 if __name__ == "__main__":  # a report for people: `python tests/test_layers.py`

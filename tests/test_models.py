@@ -13,7 +13,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
-from support_agent.engine import describe_failure
+from support_agent.core.engine import describe_failure
 from support_agent.models import (
     KEY_VARS,
     PROVIDERS,

@@ -13,11 +13,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from support_agent import build_handoffs_graph, build_support_agent
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config
-from support_agent.exports import as_json, as_markdown
-from support_agent.features import open_store
-from support_agent.storage import StoreUnavailable
-from support_agent.timeline import branches, turns
+from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config
+from support_agent.core.timeline import branches, turns
+from support_agent.features.app_store import open_store
+from support_agent.features.exports import as_json, as_markdown
+from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows.support import SUPPORT
 from tests.test_support_flow import TUTORIAL
 
@@ -224,7 +224,7 @@ def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url
 
 
 def test_recorded_turn_points_give_the_same_timeline_as_the_history(store_url):
-    from support_agent.timeline import RecordedTimeline, Timeline
+    from support_agent.core.timeline import RecordedTimeline, Timeline
 
     store, graph, thread = support_thread(store_url)
     for text in TUTORIAL:
@@ -285,8 +285,8 @@ def test_concurrent_senders_on_one_thread_are_refused_never_lost(store_url):
 SENDER = """
 import sys
 from support_agent import build_support_agent
-from support_agent.engine import TurnEnd, run_turn
-from support_agent.features import open_store
+from support_agent.core.engine import TurnEnd, run_turn
+from support_agent.features.app_store import open_store
 from support_agent.workflows.support import SUPPORT
 
 url, thread, name = sys.argv[1:4]

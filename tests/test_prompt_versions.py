@@ -11,17 +11,17 @@ from langchain_core.messages import HumanMessage
 from pydantic import Field
 
 from support_agent import build_handoffs_graph, build_support_agent
-from support_agent.engine import new_thread_id, thread_config
-from support_agent.features import open_store
-from support_agent.models import OfflineChatModel
-from support_agent.prompt_versions import (
+from support_agent.core.engine import new_thread_id, thread_config
+from support_agent.core.prompting import TemplateError, fill_prompt
+from support_agent.features.app_store import open_store
+from support_agent.features.prompt_versions import (
     TOOL_DESCRIPTION_CHARS,
     defaults,
     step_placeholders,
     unified_diff,
     validate,
 )
-from support_agent.prompting import TemplateError, fill_prompt
+from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import SALES_PROMPT
 from support_agent.workflows.human import escalate_to_human

@@ -4,7 +4,7 @@ from typing import get_type_hints
 
 import pytest
 
-from support_agent.prompting import TemplateError, fill_prompt, placeholders, validate_template
+from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
 from support_agent.workflows.support import SUPPORT
 
 STATE_KEYS = set(get_type_hints(SUPPORT.state_schema))

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.builders import build_graph
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
+from support_agent.core.builders import build_graph
+from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn
 from support_agent.workflows import WORKFLOWS
 
 MOVING = [

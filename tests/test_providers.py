@@ -9,13 +9,13 @@ import time
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.builders import build_graph
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
-from support_agent.errors import Cause, Kind
-from support_agent.features import open_store
+from support_agent.core.builders import build_graph
+from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn
+from support_agent.core.errors import Cause, Kind
+from support_agent.features.app_store import open_store
 from support_agent.models import VISITOR_SERVER, ModelConfigError, get_model
 from support_agent.models.deadline import DeadlinePassed, call_with_retries, within
-from support_agent.serde import CompressedSerializer
+from support_agent.store.serde import CompressedSerializer
 from support_agent.workflows import get_workflow
 from tests.openai_stub import OpenAIStub
 
@@ -222,7 +222,7 @@ def test_a_failing_summary_call_is_explained_without_the_providers_text():
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
     from langchain_core.messages import AIMessage, HumanMessage
 
-    from support_agent.middleware.provider_errors import ProviderError, SafeSummarization
+    from support_agent.core.middleware.provider_errors import ProviderError, SafeSummarization
 
     class Echoing(FakeListChatModel):
         def _call(self, *args, **kwargs):

@@ -13,7 +13,14 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
-from support_agent.engine import Error, ToolResult, Transition, TurnEnd, new_thread_id, run_turn
+from support_agent.core.engine import (
+    Error,
+    ToolResult,
+    Transition,
+    TurnEnd,
+    new_thread_id,
+    run_turn,
+)
 from support_agent.workflows.support import SUPPORT
 
 FALLBACK = "Sorry, could you say that again?"
@@ -201,7 +208,7 @@ def test_a_model_that_never_answers_is_stopped_early():
 
 
 def test_invisible_only_and_broken_unicode_messages():
-    from support_agent.engine import Error, clean_message
+    from support_agent.core.engine import Error, clean_message
 
     assert isinstance(clean_message("\u200b\u200d\ufeff "), Error)
     assert clean_message("hi \ud800 there") == "hi ? there"  # a lone surrogate can't be sent
@@ -211,14 +218,14 @@ def test_invisible_only_and_broken_unicode_messages():
 def test_a_prompt_with_a_nul_is_refused_before_the_database_sees_it():
     import pytest
 
-    from support_agent.prompt_versions import TemplateError, validate
+    from support_agent.features.prompt_versions import TemplateError, validate
 
     with pytest.raises(TemplateError, match="NUL"):
         validate("support", "warranty_collector", "Ask about the warranty.\x00")
 
 
 def test_scenario_files_that_check_nothing_or_are_not_utf8_exit_2(tmp_path):
-    from support_agent.scenarios.__main__ import main
+    from support_agent.features.scenarios.__main__ import main
 
     empty = tmp_path / "empty.yaml"
     empty.write_text("name: x\nworkflow: support\nturns: [hi]\nexpect: {}\n", encoding="utf-8")

@@ -10,9 +10,11 @@ import yaml
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.builders import build_graph
-from support_agent.engine import Error, TurnEnd, decide, new_thread_id, run_turn
-from support_agent.scenarios import (
+from support_agent.core.builders import build_graph
+from support_agent.core.declaration import Edge
+from support_agent.core.engine import Error, TurnEnd, decide, new_thread_id, run_turn
+from support_agent.core.timeline import turns as timeline_turns
+from support_agent.features.scenarios import (
     Scenario,
     ScenarioLoadError,
     coverage,
@@ -23,12 +25,14 @@ from support_agent.scenarios import (
     run_all,
     run_scenario,
 )
-from support_agent.scenarios import runner as runner_module
-from support_agent.scenarios.__main__ import main
-from support_agent.scenarios.from_thread import draft_from_state, save_scenario_text, slugify
-from support_agent.scenarios.model import parse_scenario
-from support_agent.timeline import turns as timeline_turns
-from support_agent.workflow import Edge
+from support_agent.features.scenarios import runner as runner_module
+from support_agent.features.scenarios.__main__ import main
+from support_agent.features.scenarios.file_format import parse_scenario
+from support_agent.features.scenarios.from_thread import (
+    draft_from_state,
+    save_scenario_text,
+    slugify,
+)
 from support_agent.workflows import WORKFLOWS, get_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -473,7 +477,7 @@ def test_cli_exits_2_with_no_scenarios_or_an_unusable_model(tmp_path, monkeypatc
 
 def test_cli_as_a_module_in_a_subprocess():
     done = subprocess.run(
-        [sys.executable, "-m", "support_agent.scenarios", "run", "scenarios/"],
+        [sys.executable, "-m", "support_agent.features.scenarios", "run", "scenarios/"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,7 +3,7 @@
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from support_agent.serde import SUFFIX, CompressedSerializer
+from support_agent.store.serde import SUFFIX, CompressedSerializer
 
 
 def test_a_conversation_round_trips_smaller():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from support_agent.base.settings import settings
 from support_agent.models import ModelConfigError, get_model, limits
-from support_agent.settings import settings
-from support_agent.storage import configured_url
+from support_agent.store.storage import configured_url
 
 PACKAGE = Path(__file__).resolve().parents[1] / "support_agent"
 

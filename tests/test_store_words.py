@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from support_agent.features import open_store
-from support_agent.storage import StoreUnavailable, redact
+from support_agent.features.app_store import open_store
+from support_agent.store.storage import StoreUnavailable, redact
 
 # A secret can't be found elsewhere in the URL: it starts with a word no host has.
 SECRETS = st.text().map(lambda text: f"SECRET{text}")

@@ -3,7 +3,7 @@
 from langchain_core.messages import HumanMessage
 from langchain_core.messages.utils import count_tokens_approximately
 
-from support_agent.agent import SUMMARY_TRIGGER
+from support_agent.core.step_agent import SUMMARY_TRIGGER
 from tests.conftest import say
 
 
@@ -49,8 +49,8 @@ def test_the_offline_summary_reads_the_messages_not_the_summary_prompt():
     # summary prompt worded differently (ours, LangChain's next release) changes nothing.
     from langchain_core.messages import AIMessage, ToolMessage
 
-    from support_agent.middleware.provider_errors import SafeSummarization
-    from support_agent.models.offline import OfflineChatModel
+    from support_agent.core.middleware.provider_errors import SafeSummarization
+    from support_agent.offline.model import OfflineChatModel
 
     middleware = SafeSummarization(
         model=OfflineChatModel(),

@@ -3,7 +3,7 @@
 import pytest
 from langchain_core.messages import HumanMessage
 
-from support_agent.middleware import StepRequirementError
+from support_agent.core.middleware import StepRequirementError
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say, tools_called
 

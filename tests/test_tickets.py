@@ -13,10 +13,11 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from streamlit.testing.v1 import AppTest
 
-from support_agent.builders import build_graph
-from support_agent.engine import TurnEnd, new_thread_id, run_turn, thread_config
-from support_agent.features import open_store
-from support_agent.tickets import (
+from support_agent.core.builders import build_graph
+from support_agent.core.engine import TurnEnd, new_thread_id, run_turn, thread_config
+from support_agent.core.timeline import Timeline, read
+from support_agent.features.app_store import open_store
+from support_agent.features.tickets import (
     HUMAN_AGENT,
     OPEN,
     RESOLVED,
@@ -25,7 +26,6 @@ from support_agent.tickets import (
     number_of,
     reply,
 )
-from support_agent.timeline import Timeline, read
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.support import SUPPORT
 from tests.openai_stub import OpenAIStub

@@ -12,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from support_agent import build_support_agent
-from support_agent.engine import Error, TurnEnd, new_thread_id, run_turn
-from support_agent.errors import Cause, Kind
-from support_agent.features import open_store
+from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn
+from support_agent.core.errors import Cause, Kind
+from support_agent.features.app_store import open_store
 from support_agent.models import OfflineChatModel
-from support_agent.turn_lease import TurnLeases
+from support_agent.store.turn_lease import TurnLeases
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
 from tests.test_persistence import customer_said
@@ -26,9 +26,9 @@ from tests.test_support_flow import TUTORIAL
 HANGING_CHILD = r"""
 import sys, threading
 from support_agent import build_support_agent
-from support_agent.engine import run_turn
+from support_agent.core.engine import run_turn
 from support_agent.models import OfflineChatModel
-from support_agent.features import open_store
+from support_agent.features.app_store import open_store
 from support_agent.workflows.support import SUPPORT
 
 class Hangs(OfflineChatModel):
@@ -186,7 +186,7 @@ def test_only_a_dead_local_holder_is_taken_over_before_its_ttl(tmp_path, holder_
         [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
     )
     try:
-        from support_agent.turn_lease import _process
+        from support_agent.store.turn_lease import _process
 
         leases, identity = store.leases, _process(holder.pid)
         assert identity, "this machine names its processes (/proc)"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from support_agent.understanding import decide
-from support_agent.understanding.dates import REFERENCE_DATE_ENV, device_age_months
+from support_agent.offline.understanding import decide
+from support_agent.offline.understanding.dates import REFERENCE_DATE_ENV, device_age_months
 from support_agent.workflows import WORKFLOWS
 
 # Each decision as the agent asks it: through its workflow's classifier.

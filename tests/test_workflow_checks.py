@@ -8,8 +8,8 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START
 
-from support_agent.builders import build_graph
-from support_agent.workflow import Approval, Handoffs, Move, Workflow, WorkflowError
+from support_agent.core.builders import build_graph
+from support_agent.core.declaration import Approval, Handoffs, Move, Workflow, WorkflowError
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
@@ -156,7 +156,7 @@ def test_graph_endpoints_are_langgraphs_constants_not_strings():
 def test_the_step_middleware_owns_turn_and_transitions():
     from typing import get_type_hints
 
-    from support_agent.middleware import StepConfigMiddleware
+    from support_agent.core.middleware import StepConfigMiddleware
 
     assert {"turn", "transitions"} <= set(get_type_hints(StepConfigMiddleware.state_schema))
     for workflow in WORKFLOWS.values():  # inherited from the middleware's StepState

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from support_agent.models.data import DataError, load_data, workflow_data
+from support_agent.offline.rule_files import DataError, load_data, workflow_data
 from support_agent.workflows import WORKFLOWS
 
 GOOD = """\

@@ -13,8 +13,8 @@ from __future__ import annotations
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
+from support_agent.base.settings import SettingsError, settings
 from support_agent.models.addresses import RefusedAddress, check_public_url
-from support_agent.models.offline import OfflineChatModel
 from support_agent.models.providers import (
     KEY_VARS,
     OFFLINE,
@@ -24,7 +24,7 @@ from support_agent.models.providers import (
     for_prefix,
     prefixes,
 )
-from support_agent.settings import SettingsError, settings
+from support_agent.offline.model import OfflineChatModel
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"

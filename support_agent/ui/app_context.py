@@ -7,19 +7,20 @@ from dataclasses import dataclass, field
 import streamlit as st
 from langgraph.graph import START
 
-from support_agent.conversation import Conversation
-from support_agent.engine import (
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import (
     ApprovalRequest,
     approval_request,
     describe_failure,
     is_store_error,
     thread_config,
 )
-from support_agent.features import AppStore as Store
-from support_agent.middleware.step_config import PromptSource
-from support_agent.storage import StoreUnavailable
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.features.app_store import AppStore as Store
+from support_agent.service.conversation import Conversation
+from support_agent.store.storage import StoreUnavailable
 from support_agent.ui import (
-    approval,
+    approval_card,
     identity,
     keys,
     machine_panel,
@@ -27,7 +28,6 @@ from support_agent.ui import (
     session,
 )
 from support_agent.ui.model_picker import ModelChoice, model_picker
-from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 SIDEBAR_WIDTH = 400  # px: the state machine's labels stay readable (measured in the browser test)
@@ -221,7 +221,7 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
     _workflow_picker(has_turns=saved)
-    approval.setting(store, session.current_workflow(), identity.is_operator(owner))
+    approval_card.setting(store, session.current_workflow(), identity.is_operator(owner))
     slot = st.sidebar.container()  # below the workflow, above the model
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
         model = model_picker()

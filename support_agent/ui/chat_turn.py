@@ -1,10 +1,10 @@
 """Running a turn from the chat page: live rendering, errors kept for Retry.
 
 The turn itself (lease, run, after-turn records) is the conversation service's
-(`support_agent.conversation`); this module only draws its events.
+(`support_agent.service.conversation`); this module only draws its events.
 
 Errors come from the engine as a kind, a cause and neutral words
-(`support_agent.errors`); `words()` says them for someone in a browser, who
+(`support_agent.core.errors`); `words()` says them for someone in a browser, who
 changes settings in the sidebar's Model picker.
 """
 
@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from support_agent.conversation import (
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import ApprovalRequest, Error, TurnEnd, describe_failure
+from support_agent.core.errors import Cause, Kind
+from support_agent.models import ModelConfigError
+from support_agent.service.conversation import (
     Conversation,
     MessageKept,
     ServiceEvent,
     TicketsOpened,
 )
-from support_agent.engine import ApprovalRequest, Error, TurnEnd, describe_failure
-from support_agent.errors import Cause, Kind
-from support_agent.models import ModelConfigError
 from support_agent.ui import machine_panel, transcript
 from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
 from support_agent.ui.keys import TURN_REFUSED as REFUSED_KEY
-from support_agent.workflow import Workflow
 
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context

@@ -18,18 +18,24 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.engine import describe_failure
-from support_agent.experiments import DEFAULT_LABEL, Arm, Comparison, Experiment, run_experiment
-from support_agent.middleware.step_config import tool_key
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import describe_failure
+from support_agent.core.middleware.step_config import tool_key
+from support_agent.features.experiments import (
+    DEFAULT_LABEL,
+    Arm,
+    Comparison,
+    Experiment,
+    run_experiment,
+)
+from support_agent.features.prompt_versions import Version, is_tool_key, tool_name
+from support_agent.features.scenarios import Scenario
 from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
-from support_agent.prompt_versions import Version, is_tool_key, tool_name
-from support_agent.scenarios import Scenario
 from support_agent.ui import keys, runtime
 from support_agent.ui.model_picker import ModelChoice, Server, configured, server_url
+from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
-from support_agent.ui.text import escape_markdown, when
-from support_agent.workflow import Workflow
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:

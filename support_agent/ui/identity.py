@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from support_agent.settings import settings
+from support_agent.base.settings import settings
 from support_agent.ui import keys
 from support_agent.ui.runtime import secret
 

@@ -29,12 +29,7 @@ import streamlit as st
 from langchain_core.messages import HumanMessage
 from langgraph.graph import START
 
-from support_agent.engine import describe_failure, is_store_error, new_thread_id, thread_config
-from support_agent.history import JUMP_NOTE
-from support_agent.models.policy import SUMMARY_SOURCE, format_ledger
-from support_agent.ui import identity, keys, runtime, session
-from support_agent.ui.text import humanize
-from support_agent.workflow import (
+from support_agent.core.declaration import (
     JUMP,
     JUMP_ID_PREFIX,
     Fact,
@@ -42,6 +37,11 @@ from support_agent.workflow import (
     Workflow,
     is_jump,
 )
+from support_agent.core.engine import describe_failure, is_store_error, new_thread_id, thread_config
+from support_agent.core.state_view import JUMP_NOTE
+from support_agent.offline.policy import SUMMARY_SOURCE, format_ledger
+from support_agent.ui import identity, keys, runtime, session
+from support_agent.ui.safe_text import humanize
 
 # What `SummarizationMiddleware` opens a summary with; the offline model's own
 # summaries never take such a message for the customer's words.

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.diagram import dot_source
-from support_agent.engine import ApprovalRequest
-from support_agent.history import facts
+from support_agent.core.declaration import Workflow, is_decision, is_jump
+from support_agent.core.diagram import dot_source
+from support_agent.core.engine import ApprovalRequest
+from support_agent.core.state_view import facts
 from support_agent.ui import jump, keys
-from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow, is_decision, is_jump
+from support_agent.ui.safe_text import escape_markdown
 
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
 

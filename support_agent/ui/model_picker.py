@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from support_agent.base.settings import settings
 from support_agent.models import (
     OFFLINE,
     PROVIDERS,
@@ -25,7 +26,6 @@ from support_agent.models import (
     resolve_spec,
 )
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
-from support_agent.settings import settings
 from support_agent.ui import identity, keys
 from support_agent.ui.runtime import ModelChoice, secret
 

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.middleware.step_config import tool_key
-from support_agent.prompt_versions import (
+from support_agent.core.declaration import Step, Workflow
+from support_agent.core.middleware.step_config import tool_key
+from support_agent.core.prompting import TemplateError, placeholders
+from support_agent.features.prompt_versions import (
     TOOL_DESCRIPTION_CHARS,
     PromptVersions,
     Version,
@@ -22,11 +24,9 @@ from support_agent.prompt_versions import (
     tool_name,
     unified_diff,
 )
-from support_agent.prompting import TemplateError, placeholders
 from support_agent.ui import experiment_widgets, keys, runtime
 from support_agent.ui.keys import PromptKeys
-from support_agent.ui.text import escape_markdown, when
-from support_agent.workflow import Step, Workflow
+from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:

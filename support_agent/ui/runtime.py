@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
-from support_agent.builders import build_graph, screening_model
-from support_agent.features import AppStore, open_store
+from support_agent.core.builders import build_graph, screening_model
+from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     OFFLINE,
     ModelConfigError,
@@ -18,8 +18,8 @@ from support_agent.models import (
     check_server,
     get_model,
 )
-from support_agent.storage import DB_URL_ENV, configured_url
-from support_agent.understanding import warm_up
+from support_agent.offline.understanding import warm_up
+from support_agent.store.storage import DB_URL_ENV, configured_url
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,18 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.history import customer_turns
-from support_agent.scenarios import ScenarioLoadError, parse_yaml, scenarios_dir
-from support_agent.scenarios.from_thread import draft_from_state, save_scenario_text, slugify
-from support_agent.scenarios.model import ROOT
-from support_agent.timeline import turns as timeline_turns
+from support_agent.core.declaration import Workflow, turn_of
+from support_agent.core.state_view import customer_turns
+from support_agent.core.timeline import turns as timeline_turns
+from support_agent.features.scenarios import ScenarioLoadError, parse_yaml, scenarios_dir
+from support_agent.features.scenarios.file_format import ROOT
+from support_agent.features.scenarios.from_thread import (
+    draft_from_state,
+    save_scenario_text,
+    slugify,
+)
 from support_agent.ui import keys
-from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow, turn_of
+from support_agent.ui.safe_text import escape_markdown
 
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context

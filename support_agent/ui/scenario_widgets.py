@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.diagram import dot_source
-from support_agent.middleware.step_config import PromptSource, tool_key
-from support_agent.models import ModelConfigError
-from support_agent.scenarios import (
+from support_agent.core.declaration import Workflow
+from support_agent.core.diagram import dot_source
+from support_agent.core.middleware.step_config import PromptSource, tool_key
+from support_agent.features.scenarios import (
     Scenario,
     ScenarioResult,
     coverage,
@@ -23,10 +23,10 @@ from support_agent.scenarios import (
     run_scenario,
     scenarios_dir,
 )
-from support_agent.scenarios.coverage import describe_edge
+from support_agent.features.scenarios.coverage import describe_edge
+from support_agent.models import ModelConfigError
 from support_agent.ui import keys, runtime
-from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow
+from support_agent.ui.safe_text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:

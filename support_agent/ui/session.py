@@ -6,7 +6,7 @@ import re
 
 import streamlit as st
 
-from support_agent.engine import new_thread_id, thread_config
+from support_agent.core.engine import new_thread_id, thread_config
 from support_agent.ui import keys
 from support_agent.workflows import WORKFLOWS
 

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.engine import thread_config
-from support_agent.exports import as_json, as_markdown
-from support_agent.thread_titles import (
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import thread_config
+from support_agent.features.exports import as_json, as_markdown
+from support_agent.features.thread_titles import (
     Listed,
     describe,
     distinct,
@@ -21,12 +22,11 @@ from support_agent.thread_titles import (
     stored_form,
 )
 from support_agent.ui import keys, runtime
-from support_agent.ui.text import escape_markdown, when
-from support_agent.workflow import Workflow
+from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from support_agent.features import AppStore as Store
+    from support_agent.features.app_store import AppStore as Store
     from support_agent.ui.app_context import Context
 
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.engine import describe_failure, is_store_error, thread_config
-from support_agent.history import transcript as chat_items
-from support_agent.thread_titles import page_slice, pages, plural, showing
-from support_agent.tickets import OPEN, RESOLVED, Ticket, TicketError, reply
+from support_agent.core.engine import describe_failure, is_store_error, thread_config
+from support_agent.core.state_view import transcript as chat_items
+from support_agent.features.thread_titles import page_slice, pages, plural, showing
+from support_agent.features.tickets import OPEN, RESOLVED, Ticket, TicketError, reply
 from support_agent.ui import keys, runtime, transcript
-from support_agent.ui.text import escape_markdown, when
+from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:

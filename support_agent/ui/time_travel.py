@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.engine import thread_config
-from support_agent.text import clip
-from support_agent.timeline import RecordedTimeline, Timeline, read
+from support_agent.base.oneline import clip
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import thread_config
+from support_agent.core.timeline import RecordedTimeline, Timeline, read
 from support_agent.ui import keys
-from support_agent.ui.text import escape_markdown
-from support_agent.workflow import Workflow
+from support_agent.ui.safe_text import escape_markdown
 
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context

@@ -8,8 +8,8 @@ from itertools import chain
 
 import streamlit as st
 
-from support_agent.conversation import ServiceEvent, StateChanged
-from support_agent.engine import (
+from support_agent.core.declaration import Workflow, is_decision
+from support_agent.core.engine import (
     Error,
     Token,
     ToolCall,
@@ -18,14 +18,14 @@ from support_agent.engine import (
     TurnEnd,
     is_store_error,
 )
-from support_agent.guardrails import TITLES
-from support_agent.history import ChatItem, ToolUse
-from support_agent.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
+from support_agent.core.screening import TITLES
+from support_agent.core.state_view import ChatItem, ToolUse
+from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
+from support_agent.service.conversation import ServiceEvent, StateChanged
 from support_agent.ui import keys, runtime
 from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
 from support_agent.ui.keys import SHOW_EARLIER_BUTTON
-from support_agent.ui.text import escape_markdown, inert_markdown, inert_stream, when
-from support_agent.workflow import Workflow, is_decision
+from support_agent.ui.safe_text import escape_markdown, inert_markdown, inert_stream, when
 
 AGENT_AVATAR = "🎧"
 SUMMARY_AVATAR = "📝"

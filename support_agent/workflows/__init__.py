@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from support_agent.workflow import Workflow
+from support_agent.core.declaration import Workflow
 
 
 def _declared() -> list[Workflow]:

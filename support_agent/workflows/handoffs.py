@@ -4,7 +4,7 @@ A sales agent and a support agent each answer the customer in turn. A transfer
 tool sets `active_agent`; when the agent's node finishes, the graph follows
 `active_agent` to the other agent, which answers the customer's question in the
 same turn. The next turn starts with whoever is active. This module is the
-workflow's only declaration; the graph builder (`support_agent.handoffs`), the
+workflow's only declaration; the graph builder (`support_agent.core.agent_graph`), the
 sidebar diagram, scenarios and docs all read `HANDOFFS`.
 """
 
@@ -15,7 +15,7 @@ from typing import Literal, NotRequired
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Handoffs, Move, RunContext, Step, StepState, Workflow
+from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 

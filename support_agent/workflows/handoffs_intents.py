@@ -1,7 +1,7 @@
 """What the offline model listens for in the sales <-> support handoffs, and says back.
 
 The rules; the words (cues, answers, the dialogue) are data in
-`workflows/data/handoffs.yaml`. The `routing` decision (`support_agent.understanding`,
+`workflows/data/handoffs.yaml`. The `routing` decision (`support_agent.offline.understanding`,
 learned) reads the customer's latest message: `sales` (prices, plans, discounts, buying,
 availability, upgrades, quotes, invoices for a purchase), `support` (sign-in
 and account problems, errors, installing and running software, faulty goods
@@ -12,9 +12,9 @@ later cues, so phrases that mention the other topic's words come first.
 
 from __future__ import annotations
 
-from support_agent.models.data import workflow_data
-from support_agent.models.intents import Classifier, LearnedClassifier
-from support_agent.models.policy import OfflineRules
+from support_agent.offline.intents import Classifier, LearnedClassifier
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import workflow_data
 
 DATA = workflow_data("handoffs")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain.tools import tool
 
-from support_agent.workflow import Approval
+from support_agent.core.declaration import Approval
 
 
 @tool

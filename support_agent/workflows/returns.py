@@ -18,7 +18,15 @@ from langchain.tools import ToolRuntime, tool
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
-from support_agent.workflow import Approval, Fact, Move, RunContext, Step, StepState, Workflow
+from support_agent.core.declaration import (
+    Approval,
+    Fact,
+    Move,
+    RunContext,
+    Step,
+    StepState,
+    Workflow,
+)
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
 

@@ -20,16 +20,16 @@ The readers turn the customer's words into what the rules need:
   or half of one (`within_30_days`: the condition is still unknown; `unused`:
   the delivery date is still unknown).
 - `YesOrNo`: the dialogue's English yes / no, then yes / no in the languages
-  the demo reads (`support_agent.understanding.languages`).
+  the demo reads (`support_agent.offline.understanding.languages`).
 - `AboutTheReturn`: whether a message is about the return at all, so "my rain
   jacket" is not taken for small talk about the weather.
 
-No learned decision is added: `support_agent.understanding` declares its
+No learned decision is added: `support_agent.offline.understanding` declares its
 decisions in code, so these readers use its date and language layers as they are.
 A half answer is remembered in the conversation by `note_delivery` (the
 delivery date), so "it came last week" then "never used" is read as one
-answer. The rules turn readings into tool calls (`support_agent.models.policy`);
-the dialogue says what to do when no rule fits (`support_agent.models.dialogue`).
+answer. The rules turn readings into tool calls (`support_agent.offline.policy`);
+the dialogue says what to do when no rule fits (`support_agent.offline.dialogue`).
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from support_agent.models.data import workflow_data
-from support_agent.models.dialogue import YES
-from support_agent.models.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
-from support_agent.models.policy import OfflineRules
-from support_agent.understanding import decide
-from support_agent.understanding.dates import days_ago
-from support_agent.understanding.languages import read_language
+from support_agent.offline.dialogue import YES
+from support_agent.offline.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import workflow_data
+from support_agent.offline.understanding import decide
+from support_agent.offline.understanding.dates import days_ago
+from support_agent.offline.understanding.languages import read_language
 
 DATA = workflow_data("returns")
 
@@ -168,7 +168,7 @@ class AboutTheReturn(LearnedClassifier):
     off-topic only when no learned reading finds it on topic. In a shop,
     "rain jacket", "snow boots" and "a game" are things people return, so our
     own cues say "on topic" first; otherwise the learned routing decision
-    (`support_agent.understanding`) reads it, and its language.
+    (`support_agent.offline.understanding`) reads it, and its language.
     """
 
     cues: Classifier = ABOUT_A_RETURN

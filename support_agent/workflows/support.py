@@ -13,7 +13,7 @@ from typing import Literal, NotRequired
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.workflow import Fact, Move, RunContext, Step, StepState, Workflow
+from support_agent.core.declaration import Fact, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.human import HAND_OVER, escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 

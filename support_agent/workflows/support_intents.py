@@ -2,18 +2,18 @@
 
 The cues, rules (with their replies), FAQ and dialogue are data in
 `workflows/data/support.yaml`. Which label a message carries (warranty status,
-hardware or software) is learned (`support_agent.understanding`); the cues name the
+hardware or software) is learned (`support_agent.offline.understanding`); the cues name the
 *detail* that picks a reply (a cracked screen gets the screen repair), and the
 outcome of a suggested fix. The rules turn labels into tool calls (see
-`support_agent.models.policy`); the dialogue says what to do when no rule
-fits (see `support_agent.models.dialogue`).
+`support_agent.offline.policy`); the dialogue says what to do when no rule
+fits (see `support_agent.offline.dialogue`).
 """
 
 from __future__ import annotations
 
-from support_agent.models.data import workflow_data
-from support_agent.models.intents import Classifier, LearnedClassifier
-from support_agent.models.policy import OfflineRules
+from support_agent.offline.intents import Classifier, LearnedClassifier
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import workflow_data
 
 DATA = workflow_data("support")
 

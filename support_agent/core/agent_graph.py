@@ -1,0 +1,341 @@
+"""Building a graph of agents with handoffs: the AgentScope seed, in LangGraph.
+
+For any workflow declared with `handoffs` (the sales <-> support one):
+
+```
+START --route_initial--> sales_agent --route_after_sales--> support_agent | END
+                    \\--> support_agent --route_after_support--> sales_agent | END
+```
+
+Each step is a node running a `create_agent` agent with its own prompt and
+transfer tools. A transfer tool only updates state (the workflow's `state_key`
+and the transition history, via `Workflow.move`); when the agent's node
+finishes, a conditional edge reads the state key and goes to the agent named
+there or ends the turn. A checkpointer keeps the state from turn to turn.
+
+Example:
+    ```python
+    from langgraph.checkpoint.memory import InMemorySaver
+    from support_agent.core.agent_graph import build_handoffs_graph
+
+    graph = build_handoffs_graph(checkpointer=InMemorySaver())  # offline model
+    config = {"configurable": {"thread_id": "t1"}}
+    graph.invoke({"messages": [{"role": "user", "content": "I can't log in"}]}, config)
+    graph.get_state(config).values["active_agent"]  # "support_agent"
+    ```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    RemoveMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from support_agent.core.declaration import Step, Workflow, is_move, turn_of
+from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
+from support_agent.core.middleware.guardrails import GuardrailMiddleware
+from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
+from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
+from support_agent.core.middleware.step_config import PromptSource, described_tools
+from support_agent.core.prompting import fill_prompt
+from support_agent.core.step_agent import SUMMARY_KEEP, SUMMARY_TRIGGER
+from support_agent.models import resolve_model
+from support_agent.offline.model import serving
+from support_agent.offline.policy import last_customer_index
+from support_agent.workflows.handoffs import HANDOFFS
+
+# --- What each agent sees ------------------------------------------------------------
+
+
+def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
+    """The conversation as `agent` should see it for its next model call.
+
+    Earlier turns stay whole. Of this turn (after the customer's latest
+    message), the agent sees only its own run: a receiving agent does not see
+    the other agent's transfer call and handover line, so it answers the
+    customer instead of continuing someone else's message.
+    """
+    start = last_customer_index(messages) + 1
+    own_calls = {
+        c["id"]
+        for m in messages[start:]
+        if isinstance(m, AIMessage) and m.name == agent
+        for c in m.tool_calls
+    }
+    tail: list[AnyMessage] = []
+    for m in reversed(messages[start:]):
+        mine = (isinstance(m, AIMessage) and m.name == agent) or (
+            isinstance(m, ToolMessage) and m.tool_call_id in own_calls
+        )
+        if not mine:
+            break
+        tail.append(m)
+    return [*messages[:start], *reversed(tail)]
+
+
+def transfers_this_turn(state: dict) -> int:
+    """How many transfers the transition history records for the current turn."""
+    turn = turn_of(state)
+    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
+
+
+def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
+    """A system-prompt note for an agent that received the conversation this turn."""
+    turn = turn_of(state)
+    received = [
+        t
+        for t in state.get("transitions") or []
+        if t["turn"] == turn and t["target"] == agent and is_move(t)
+    ]
+    if not received:
+        return ""
+    last = received[-1]
+    source = workflow.step(last["source"]).title.lower()
+    return fill_prompt(
+        workflow.handoffs.note, {"source": source, "reason": last["reason"] or "none"}
+    )
+
+
+# --- Middleware ------------------------------------------------------------------------
+
+
+class HandoffAgentMiddleware(ShapesModelRequests, AgentMiddleware):
+    """One agent of a handoffs graph: its own step's prompt, and its view of this turn.
+
+    The prompt comes from the workflow declaration unless `prompts(workflow,
+    step)` returns an override, and is read at every model call, so prompt
+    edits apply at once. Unlike `StepConfigMiddleware`, the step is fixed: an
+    agent that has just transferred keeps its own prompt for its closing line.
+    """
+
+    def __init__(self, workflow: Workflow, step: str, prompts: PromptSource | None = None):
+        super().__init__()
+        self.workflow, self.step, self.prompts = workflow, step, prompts
+
+    @property
+    def name(self) -> str:
+        return f"HandoffAgent[{self.step}]"
+
+    def configure(self, request: ModelRequest) -> ModelRequest:
+        state = request.state
+        override = self.prompts(self.workflow.name, self.step) if self.prompts else None
+        prompt = self.workflow.render_prompt(self.step, state, override)
+        prompt += handoff_note(self.workflow, self.step, state)
+        return request.override(
+            system_message=SystemMessage(content=prompt),
+            messages=agent_view(request.messages, self.step),
+            tools=described_tools(self.workflow, request.tools, self.prompts),
+        )
+
+
+class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
+    """The loop guard: at most `max_transfers` transfers in one customer turn.
+
+    Past the limit a transfer tool does not run: the model gets an error
+    result telling it to answer the customer itself, and the state records
+    `handoff_limited=True` so a UI can say so.
+    """
+
+    def __init__(self, workflow: Workflow, max_transfers: int):
+        super().__init__()
+        self.workflow, self.max_transfers = workflow, max_transfers
+
+    @property
+    def name(self) -> str:
+        return "TransferLimit"
+
+    def refuse(self, request: ToolCallRequest) -> Command | None:
+        call = request.tool_call
+        if call["name"] not in self.workflow.moves:
+            return None
+        if transfers_this_turn(request.state or {}) < self.max_transfers:
+            return None
+        message = ToolMessage(
+            content=f"Not transferred: this conversation has already been transferred "
+            f"{self.max_transfers} time(s) in this turn, which is the limit. Do not transfer "
+            "again; answer the customer yourself as well as you can.",
+            tool_call_id=call["id"],
+            name=call["name"],
+            status="error",
+        )
+        return Command(update={"messages": [message], "handoff_limited": True})
+
+
+# --- Agent nodes -----------------------------------------------------------------------
+
+
+class AgentNode:
+    """Runs one agent inside the parent graph and returns only what it changed.
+
+    The agents share the parent's state keys, but the parent can't take an
+    agent's whole output: `transitions` is an append-only list, so handing it
+    back whole would record every move twice. The node also numbers customer
+    turns: the first agent to run after a customer message starts a new turn.
+    """
+
+    def __init__(self, agent: CompiledStateGraph, state_key: str = "active_agent"):
+        self.agent, self.state_key = agent, state_key
+
+    @staticmethod
+    def prepare(state: dict) -> tuple[dict, dict]:
+        messages = state.get("messages") or []
+        starts_turn = bool(messages) and last_customer_index(messages) == len(messages) - 1
+        update = {"turn": turn_of(state) + 1, "handoff_limited": False} if starts_turn else {}
+        return {**state, **update}, update
+
+    def changes(self, before: dict, after: dict, update: dict) -> dict[str, Any]:
+        old = before.get("messages") or []
+        new = after.get("messages") or []
+        kept = {m.id for m in new}
+        if any(m.id not in kept for m in old):
+            # The agent summarized: its message list replaces the parent's.
+            messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *new]
+        else:
+            # New messages, and ones the agent rewrote in place (a guardrail's verdicts
+            # on the customer's message): the parent's reducer replaces those by id.
+            known = {m.id: m for m in old}
+            messages = [m for m in new if m.id not in known or known[m.id] != m]
+        delta: dict[str, Any] = {**update, "messages": messages}
+        # By id: the parent may hold records the agent never saw (a person's decision).
+        known = {r.get("id") for r in before.get("transitions") or []}
+        moved = [r for r in after.get("transitions") or [] if r.get("id") not in known]
+        if moved:
+            delta["transitions"] = moved
+        for key in (self.state_key, "handoff_limited"):
+            if key in after and after[key] != before.get(key):
+                delta[key] = after[key]
+        return delta
+
+    def invoke(self, state: dict, config: RunnableConfig) -> dict[str, Any]:
+        before, update = self.prepare(state)
+        return self.changes(before, self.agent.invoke(before, config), update)
+
+    async def ainvoke(self, state: dict, config: RunnableConfig) -> dict[str, Any]:
+        before, update = self.prepare(state)
+        return self.changes(before, await self.agent.ainvoke(before, config), update)
+
+
+# --- Routing ---------------------------------------------------------------------------
+
+
+def _route_initial(workflow: Workflow) -> Callable[[dict], str]:
+    """START -> the active agent (the initial one before any transfer)."""
+
+    def route_initial(state: dict) -> str:
+        return workflow.current(state)
+
+    return route_initial
+
+
+def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str], list[str]]:
+    """After `step`: to the agent it transferred to, else END."""
+    moves = workflow.moves
+    targets = sorted({moves[t.name].target for t in step.tools if t.name in moves})
+
+    def route(state: dict) -> str:
+        active = workflow.current(state)
+        return active if active != step.name and active in targets else END
+
+    route.__name__ = f"route_after_{step.name.removesuffix('_agent')}"
+    return route, [*targets, END]
+
+
+# --- The graph -------------------------------------------------------------------------
+
+
+def build_agent(
+    workflow: Workflow,
+    model: BaseChatModel,
+    step: Step,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
+) -> CompiledStateGraph:
+    """One agent of the graph: `create_agent` with its step's tools and prompt."""
+    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
+    return create_agent(
+        model,
+        tools=list(step.tools),
+        state_schema=workflow.state_schema,
+        context_schema=RunContext,
+        middleware=[
+            HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
+            GuardrailMiddleware(screen_with, speaker=step.name),
+            TransferLimitMiddleware(workflow, limit),
+            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+            ProviderErrorMiddleware(),  # innermost: only the model call itself
+        ],
+        name=step.name,
+    )
+
+
+def build_agents_graph(
+    workflow: Workflow,
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
+) -> CompiledStateGraph:
+    """The compiled graph of `workflow`'s agents.
+
+    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
+    offline model); a string is passed to `get_model`. `checkpointer=None` means
+    none, as in LangGraph: pass `InMemorySaver()` to keep state across turns. `prompts(workflow,
+    step)` may override a step's prompt template; `max_transfers` (default: the
+    declaration's) caps the transfers within one customer turn.
+    """
+    model = serving(resolve_model(model), workflow.offline_rules)
+    builder = StateGraph(workflow.state_schema, context_schema=RunContext)
+    for step in workflow.steps:
+        agent = build_agent(
+            workflow,
+            model,
+            step,
+            prompts=prompts,
+            max_transfers=max_transfers,
+            screen_with=screen_with,
+        )
+        node = AgentNode(agent, workflow.state_key)
+        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
+    builder.add_conditional_edges(START, _route_initial(workflow), workflow.step_names)
+    for step in workflow.steps:
+        route, targets = _route_after(workflow, step)
+        builder.add_conditional_edges(step.name, route, targets)
+    return builder.compile(
+        checkpointer=checkpointer,
+        name=workflow.name,
+    )
+
+
+def build_handoffs_graph(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+) -> CompiledStateGraph:
+    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
+    return build_agents_graph(
+        HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers
+    )

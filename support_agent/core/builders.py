@@ -1,0 +1,54 @@
+"""One entry that builds any workflow's compiled graph, chosen from its declaration.
+
+Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
+through `build_graph`: a workflow declared without `handoffs` is one agent whose
+prompt and tools change with the step (`agent.build_step_agent`); one with
+`handoffs` is a graph of agents (`handoffs.build_agents_graph`).
+"""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from support_agent.core.agent_graph import build_agents_graph
+from support_agent.core.declaration import Workflow
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.core.step_agent import build_step_agent
+from support_agent.workflows import get_workflow
+
+
+def build_graph(
+    workflow: Workflow | str,
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+    screen_with: BaseChatModel | None = None,
+):
+    """The compiled graph of `workflow` (cheap: a few milliseconds).
+
+    `max_transfers` overrides a graph of agents' transfer limit (a scenario may
+    set it); a one-agent workflow has none to override. `screen_with` is a model
+    the guardrails ask as well as their rules (`screening_model(model)` picks it).
+    """
+    wf = get_workflow(workflow) if isinstance(workflow, str) else workflow
+    if wf.handoffs is None:
+        if max_transfers is not None:
+            raise ValueError(f"workflow {wf.name} has no transfer limit to set")
+        return build_step_agent(wf, model, checkpointer, prompts=prompts, screen_with=screen_with)
+    return build_agents_graph(
+        wf,
+        model,
+        checkpointer,
+        prompts=prompts,
+        max_transfers=max_transfers,
+        screen_with=screen_with,
+    )
+
+
+def screening_model(model: BaseChatModel) -> BaseChatModel | None:
+    """The model the guardrails should ask: a real provider's, not one running in this
+    process (the offline model's reading is the rules themselves)."""
+    return None if getattr(model, "in_process", False) else model

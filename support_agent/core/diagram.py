@@ -1,0 +1,265 @@
+"""The state machine as Graphviz, drawn from the workflow declaration and a state.
+
+Node ids are the step names, so tests (and people reading the DOT) can find
+`warranty_collector`; labels are the readable titles and the declared words of
+each move, with the tool name on hover. The active step is filled, the path
+taken so far is marked, the move the latest turn made is drawn thick in the
+active colour, and steps that can no longer be reached are greyed. A
+conversation started at a step for a walkthrough (a jump, not a move of the
+machine) shows it as a dotted edge of its own (class `jump`), never as one of
+the declared moves.
+
+Every node and edge is added through `_node` / `_edge`, which pass each text
+attribute (labels, tooltips) through `dot_text`: the one place where text from
+a declaration, a conversation or a person's note becomes DOT. A rejection note
+ending in a backslash, a quote or `&#1;` then shows as typed instead of breaking
+the drawing.
+
+Two shapes: the sidebar's top-to-bottom drawing, and the presenter view's
+left-to-right one for a wide column. `st.graphviz_chart` draws every label at
+9.6 px (its stylesheet sets `calc(twoSm * 0.8)` on all text, whatever the DOT
+says) and then scales the drawing to its column. So the layout is made with
+that same small font: the drawing's natural size is small, and stretching it
+to the column is what makes labels large. Labels are wrapped onto short lines,
+because the widest label sets how much the drawing can be enlarged. The browser
+test measures the drawn sizes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import graphviz
+from langgraph.graph import END, START
+
+from support_agent.core.declaration import JUMP, Workflow, is_decision, is_jump, is_move, turn_of
+from support_agent.core.state_view import customer_turns
+
+ACTIVE_FILL = "#2563eb"
+VISITED_FILL = "#dbeafe"
+TRAVERSED = "#1d4ed8"
+PATH = "#93b4ea"  # edges taken before the latest move
+IDLE = "#94a3b8"
+# A person's decisions, drawn as loops on the step where the conversation waited.
+APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
+GREYED = "#cbd5e1"
+FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
+# Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
+# sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter
+# view's machine column at 1280 px wide, each no taller than fits a 720 px screen.
+SIDEBAR_SIZE = "3.5,3.1!"
+WIDE_SIZE = "6.8,2.5!"
+
+
+def path_of(
+    workflow: Workflow, state: dict, *, jumps: bool = True
+) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """Steps visited and (source, target, tool) edges traversed, from the history.
+
+    A jump's (source, target, "jump") is among them unless `jumps=False`; then a
+    jump adds nothing (coverage: only moves the agent made count).
+    """
+    records = [r for r in state.get("transitions") or [] if is_move(r) or (jumps and is_jump(r))]
+    visited = {workflow.initial} | {r["source"] for r in records} | {r["target"] for r in records}
+    traversed = {(r["source"], r["target"], r["tool"]) for r in records}
+    return visited, traversed
+
+
+def last_move(state: dict) -> tuple[str, str, str] | None:
+    """The (source, target, tool) of the latest turn's last move, if that turn moved."""
+    records = [r for r in state.get("transitions") or [] if not is_decision(r)]
+    if not records or records[-1].get("turn") != turn_of(state):
+        return None
+    r = records[-1]
+    return r["source"], r["target"], r["tool"]
+
+
+def state_machine(
+    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
+) -> graphviz.Digraph:
+    """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands.
+
+    `waiting` names a gated tool the conversation is paused at, for a person to decide.
+    """
+    state = state or {}
+    active = workflow.current(state)
+    visited, traversed = path_of(workflow, state)
+    reachable = workflow.reachable_from(active)
+    just = last_move(state)
+
+    dot = graphviz.Digraph(workflow.name)
+    # The drawing is scaled (up or down) to fill its place: `size` in inches, "!" to enlarge.
+    dot.attr(size=WIDE_SIZE if wide else SIDEBAR_SIZE)
+    dot.attr(rankdir="LR" if wide else "TB", bgcolor="transparent", nodesep="0.25",
+             ranksep="0.45" if wide else "0.3", pad="0.05")  # fmt: skip
+    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica",
+             fontsize=FONT, margin="0.1,0.05")  # fmt: skip
+    dot.attr("edge", fontname="Helvetica", fontsize=FONT, color=IDLE, fontcolor="#475569",
+             arrowsize="0.8")  # fmt: skip
+
+    if workflow.graph_endpoints:
+        _node(dot, START, "START", shape="circle", style="filled", fillcolor="#0f172a",
+                 fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip
+    with dot.subgraph(name="steps") as steps:
+        if workflow.graph_endpoints and not wide:  # peers: side by side, START above, END below
+            steps.attr(rank="same")
+        for step in workflow.steps:
+            style = _node_style(step.name, active, visited, reachable)
+            _node(steps, step.name, _wrap(step.title, 13), **style)
+    if workflow.graph_endpoints:
+        _node(dot, END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
+                 fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
+        # The customer has written (a walkthrough's opening note is not a turn).
+        started = bool(customer_turns(state.get("messages") or []))
+        # Unlabelled: the agents' moves carry the words; these say "a turn starts/ends here".
+        _edge(dot, START, workflow.initial, tooltip="each turn starts with the active agent",
+                 **_edge_style(started))  # fmt: skip
+        for step in workflow.steps:
+            _edge(dot, step.name, END, style="dashed", tooltip="answered: the turn ends")
+
+    for edge in workflow.edges():
+        move = (edge.source, edge.target, edge.tool)
+        style = _edge_style(move in traversed, move == just)
+        hover = f"tool: {edge.tool}"
+        label = workflow.tool_label(edge.tool)
+        _edge(dot, edge.source, edge.target, label=_wrap(label),
+                 tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
+    _jumps(dot, workflow, state, just)
+    _decisions(dot, workflow, state, active, waiting)
+    return dot
+
+
+def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, waiting: str):
+    """A person's latest decision at each step as a loop on it (green approved, red
+    rejected), and a pause waiting for one as an amber dashed loop on the active step.
+    Loops don't move the machine, and they keep its layout."""
+    latest = {r["source"]: r for r in state.get("transitions") or [] if is_decision(r)}
+    turn = turn_of(state)
+    for step, record in latest.items():
+        if waiting and step == active:
+            continue  # the pause is the news at this step
+        rejected = record["decision"] == "reject"
+        colour = REJECTED if rejected else APPROVED
+        label = "✋ rejected" if rejected else "✋ approved"  # what: the tooltip, the history
+        now = record.get("turn") == turn
+        _edge(dot, step, step, label=label, color=colour, fontcolor=colour,
+                 penwidth="3" if now else "2", tooltip=record.get("reason", ""),
+                 labeltooltip=record.get("reason", ""),
+                 **{"class": f"approval {'rejected' if rejected else 'approved'}"})  # fmt: skip
+    if waiting:
+        approval = workflow.approval(waiting)
+        asked = approval.question if approval else workflow.tool_label(waiting)
+        _edge(dot, active, active, label=_wrap("✋ waiting for a person", 14), color=WAITING,
+                 fontcolor=WAITING, style="dashed", penwidth="3", tooltip=asked,
+                 labeltooltip=asked, fontname="Helvetica-Bold",
+                 **{"class": "approval waiting"})  # fmt: skip
+
+
+def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None:
+    """Each jump as a dotted edge outside the layout (`constraint=false`): the
+    declared machine keeps its shape, and the jump reads as no move of it."""
+    records = [r for r in state.get("transitions") or [] if is_jump(r)]
+    hover = "a jump for a walkthrough: no tool made this move"
+    for source, target in dict.fromkeys((r["source"], r["target"]) for r in records):
+        latest = (source, target, JUMP) == just
+        style = (
+            {"color": ACTIVE_FILL, "fontcolor": ACTIVE_FILL, "penwidth": "3",
+             "class": "jump just-moved"}
+            if latest
+            else {"color": PATH, "fontcolor": TRAVERSED, "penwidth": "2", "class": "jump"}
+        )  # fmt: skip
+        _edge(dot, source, target, label=_wrap(workflow.tool_label(JUMP)), style="dotted",
+                 constraint="false", tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
+
+
+def _wrap(label: str, width: int = 10) -> list[str]:
+    """Edge labels on short lines: their width sets how far the drawing is scaled down."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
+# Attributes whose value is text people read: each goes through `dot_text`.
+_LABELS = frozenset({"label", "xlabel", "headlabel", "taillabel"})
+# Graphviz reads a tooltip's escapes twice (once as an escString, again when
+# writing the SVG's hover text; Debian's 2.43 and the page's WebAssembly build
+# alike): `\\G` would show the graph's name. Their backslashes are doubled twice.
+_TOOLTIPS = frozenset({"tooltip", "labeltooltip", "edgetooltip", "headtooltip", "tailtooltip"})
+# Not allowed in the SVG (XML 1.0) Graphviz writes: the drawing would not load.
+_NOT_XML = frozenset({"\ufffe", "\uffff"})
+
+
+def dot_text(text: str | Sequence[str], *, tooltip: bool = False) -> str:
+    """Any text (or lines of text) as a DOT attribute value that shows exactly it.
+
+    Labels and tooltips are DOT escStrings: a backslash starts an escape (`\\n`,
+    `\\l`, `\\N`; one before the closing quote swallows the quote), so each is
+    doubled (for a `tooltip`, doubled again: see `_TOOLTIPS`). Graphviz decodes
+    `&...;` entities and writes some back raw into its SVG (`&#1;` makes the SVG
+    unreadable), so `&` is written as `&amp;`. Control characters, lone
+    surrogates and U+FFFE/U+FFFF can't be in the SVG at all: they become spaces,
+    and runs of whitespace one space (one line per line). The result is marked
+    not-HTML, so a value like `<b>x</b>` is never taken for an HTML-like label;
+    `graphviz` quotes it and escapes its `"`.
+    """
+    lines = [text] if isinstance(text, str) else list(text)
+    backslash = "\\" * (4 if tooltip else 2)
+    return graphviz.nohtml("\\n".join(_escaped_line(line, backslash) for line in lines))
+
+
+def _escaped_line(text: str, backslash: str) -> str:
+    text = str(text).encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
+    shown = "".join(" " if unicodedata.category(c) == "Cc" or c in _NOT_XML else c for c in text)
+    return " ".join(shown.split()).replace("\\", backslash).replace("&", "&amp;")
+
+
+def _text_attrs(attrs: dict) -> dict:
+    return {
+        k: dot_text(v, tooltip=k in _TOOLTIPS) if k in _LABELS | _TOOLTIPS else v
+        for k, v in attrs.items()
+    }
+
+
+def _node(dot: graphviz.Digraph, name: str, label: str | Sequence[str], **attrs) -> None:
+    """A node whose label and other text attributes are escaped (`dot_text`)."""
+    dot.node(name, **_text_attrs({"label": label, **attrs}))
+
+
+def _edge(dot: graphviz.Digraph, tail: str, head: str, **attrs) -> None:
+    """An edge whose label, tooltips and other text attributes are escaped (`dot_text`)."""
+    dot.edge(tail, head, **_text_attrs(attrs))
+
+
+def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[str]) -> dict:
+    if name == active:
+        return {"fillcolor": ACTIVE_FILL, "fontcolor": "white", "color": "#1e3a8a",
+                "penwidth": "3", "fontname": "Helvetica-Bold"}  # fmt: skip
+    if name not in reachable:
+        return {"fillcolor": "#f1f5f9", "fontcolor": IDLE, "color": GREYED}
+    if name in visited:
+        return {"fillcolor": VISITED_FILL, "color": TRAVERSED, "penwidth": "2"}
+    return {"fillcolor": "white", "color": IDLE}
+
+
+def _edge_style(taken: bool, just: bool = False) -> dict:
+    """Moves taken so far in a quiet blue; the one just made thick in the active colour.
+
+    The SVG classes ("taken", "just-moved") let tests and stylesheets find them.
+    """
+    if just:  # what the audience just saw happen
+        return {"color": ACTIVE_FILL, "penwidth": "4", "fontcolor": ACTIVE_FILL,
+                "fontname": "Helvetica-Bold", "class": "taken just-moved"}  # fmt: skip
+    if taken:
+        return {"color": PATH, "penwidth": "2", "fontcolor": TRAVERSED, "class": "taken"}
+    return {}
+
+
+def dot_source(
+    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
+) -> str:
+    return state_machine(workflow, state, wide=wide, waiting=waiting).source

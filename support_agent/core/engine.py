@@ -1,0 +1,551 @@
+"""Running one customer turn, as UI-agnostic events.
+
+The conversation service (`support_agent.service.conversation`) calls `run_turn` /
+`decide` for every face and passes what they yield on; tests may consume the
+stream directly. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
+`Transition` (the machine moved; carries the saved record), `Error` (the turn
+failed: its kind, cause and facts, worded by each front end; see
+`support_agent.core.errors`), and `TurnEnd` (the state after the turn, and the
+`ApprovalRequest` it stopped at when a person must decide first).
+
+With approvals on (`run_turn(..., approvals=True)`), a turn that reaches a
+gated tool pauses (LangChain's human-in-the-loop middleware, a LangGraph
+`interrupt`); `decide` answers it, records the decision in the transition
+history, and finishes the turn.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain.agents.middleware.human_in_the_loop import (
+    ActionRequest,
+    DecisionType,
+    HITLRequest,
+    ReviewConfig,
+)
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langgraph.graph import START
+from langgraph.types import Command
+
+from support_agent.base.oneline import clip
+from support_agent.core import errors
+from support_agent.core.declaration import (
+    APPROVAL_ID_PREFIX,
+    DECISIONS,
+    RunContext,
+    TransitionRecord,
+    Workflow,
+    decision_reason,
+    turn_of,
+)
+from support_agent.core.errors import Cause, Error, Kind
+from support_agent.core.middleware.approval import REVIEW_NODE, answers, pending_request
+from support_agent.models.deadline import turn_deadline
+from support_agent.store.turn_lease import FENCE, Lease, ThreadBusy
+
+MAX_MESSAGE_CHARS = 4000
+# Graph steps one turn may take: a handful of model/tool rounds is normal; a
+# model that never stops calling tools is cut off here, not after 9,999 steps.
+MAX_TURN_STEPS = 100
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A message is empty unless some character draws something. Judged by Unicode
+# category: control (Cc), format (Cf: zero-width spaces and joiners, bidi marks
+# and isolates U+2066-2069, the soft hyphen, the BOM), surrogate (Cs), unassigned
+# (Cn) and every space and separator (Zs, Zl, Zp).
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp"})
+# Characters filed as letters, marks or symbols that draw nothing all the same,
+# named because no category gives them away: the Hangul fillers (U+115F, U+1160,
+# U+3164, U+FFA0: letters, Lo), the blank Braille pattern (U+2800, So), and the
+# default-ignorable marks (Mn): the combining grapheme joiner, the Khmer inherent
+# vowels, the Mongolian and other variation selectors.
+_BLANK = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+
+
+def shows_something(text: str) -> bool:
+    """Whether any character of `text` draws something (see `_INVISIBLE_CATEGORIES`)."""
+    return any(
+        c not in _BLANK and unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in text
+    )
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    agent: str = ""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    args: dict
+    agent: str = ""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    id: str
+    name: str
+    content: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Transition:
+    turn: int
+    source: str
+    target: str
+    tool: str
+    reason: str
+    source_title: str
+    target_title: str
+    # The record as the graph saved it in `transitions` (its id is the tool call's).
+    record: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def id(self) -> str:
+        return self.record.get("id", "")
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """Gated tool calls waiting for a person: what they are asked and may decide.
+
+    `id` is the LangGraph interrupt's; `actions` are the calls ({"name", "args"}),
+    usually one. `editable` names the argument a person may rewrite ("" if none).
+    """
+
+    id: str
+    tool: str
+    question: str
+    actions: tuple[ActionRequest, ...]
+    decisions: tuple[DecisionType, ...]
+    editable: str = ""
+
+    @property
+    def args(self) -> dict:
+        return dict(self.actions[0].get("args") or {}) if self.actions else {}
+
+    @property
+    def editable_value(self) -> str:
+        return str(self.args.get(self.editable) or "") if self.editable else ""
+
+
+@dataclass(frozen=True)
+class TurnEnd:
+    state: dict[str, Any] = field(default_factory=dict)
+    # Set when the turn stopped for a person's decision: it is not finished yet.
+    waiting: ApprovalRequest | None = None
+
+
+Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
+
+# How LangGraph marks a paused task among a checkpoint's pending writes (stored as
+# data, so stable); reading it saves building a whole state snapshot every turn.
+_INTERRUPT_WRITE = "__interrupt__"
+NOTE_CHARS = 500  # a person's note on a decision
+
+
+def new_thread_id() -> str:
+    """An unguessable thread id (128 bits), safe in a URL."""
+    return secrets.token_urlsafe(16)
+
+
+def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
+    configurable = {"thread_id": thread_id}
+    if checkpoint_id:
+        configurable["checkpoint_id"] = checkpoint_id
+    return {"configurable": configurable}
+
+
+def clean_message(text: str | None) -> str | Error:
+    """The customer's text made safe to send, or an `Error` saying what is wrong."""
+    # A lone surrogate (broken UTF-16 from a paste) can't be encoded: show it as "�".
+    text = (text or "").encode("utf-8", "replace").decode("utf-8")
+    text = _CONTROL.sub("", text).strip()
+    if not shows_something(text):
+        return Error(
+            Kind.INPUT,
+            "Type a message first: an empty message can't be sent.",
+            cause=Cause.EMPTY_MESSAGE,
+        )
+    if len(text) > MAX_MESSAGE_CHARS:
+        return Error(
+            Kind.INPUT,
+            f"That message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
+            "Shorten it or send it in parts.",
+            cause=Cause.TOO_LONG,
+            facts={"length": len(text), "limit": MAX_MESSAGE_CHARS},
+        )
+    return text
+
+
+def is_store_error(exc: BaseException) -> bool:
+    """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model?"""
+    return errors.is_store_error(exc)
+
+
+def describe_failure(exc: BaseException) -> Error:
+    """The `Error` for a failed turn, by the exception's type (see `support_agent.core.errors`).
+
+    Anything not recognised is a bug of ours: logged with its traceback, and
+    reported as "something went wrong on our side", never as the provider's fault.
+    """
+    return errors.describe(exc)
+
+
+def run_turn(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    text: str | None,
+    *,
+    resume: bool = False,
+    checkpoint_id: str | None = None,
+    stream_tokens: bool = True,
+    first_turn: bool | None = None,
+    lease: AbstractContextManager | None = None,
+    approvals: bool = False,
+) -> Iterator[Event]:
+    """Send the customer's `text` on `thread_id` and stream what happens.
+
+    `resume=True` re-runs a turn that failed part-way: LangGraph kept the
+    customer's message and the last good checkpoint, so nothing is sent twice.
+    `checkpoint_id` continues from an earlier checkpoint (a new branch).
+    `stream_tokens=False` sends each reply whole, as one `Token`: for a model
+    that answers at once (the offline one), token streaming only costs time.
+    `first_turn` says whether the thread is new, when the caller knows (saves a read).
+    `lease` (the store's `leases.hold(thread_id)`) makes this the thread's only
+    writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
+    `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
+    while a conversation waits, a new message is refused and changes nothing.
+    The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
+    starts (`RunContext.deadline`): screening, summary, model calls and retries.
+    """
+    yield from _leased(lease, lambda fence: _run_turn(
+        graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
+        RunContext(approvals=approvals, deadline=turn_deadline()), fence,
+    ))  # fmt: skip
+
+
+def decide(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    request: ApprovalRequest,
+    decision: str,
+    text: str = "",
+    *,
+    stream_tokens: bool = True,
+    lease: AbstractContextManager | None = None,
+) -> Iterator[Event]:
+    """Answer `request` ("approve", "edit" with the new `text`, or "reject" with an
+    optional note in `text`) and finish the paused turn, streaming as `run_turn` does.
+
+    The decision is recorded in the transition history (`workflow.is_decision`) at the
+    step and turn where the conversation waited. An edit that changes nothing is an
+    approval; an empty edit is refused (`Error` of kind input) and changes nothing.
+    """
+    yield from _leased(lease, lambda fence: _decide(graph, workflow, thread_id, request,
+                                                    decision, text, stream_tokens, fence))  # fmt: skip
+
+
+def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> ApprovalRequest | None:
+    """What the conversation waits for a person to decide, if anything."""
+    return approval_request(workflow, graph.get_state(thread_config(thread_id)).interrupts)
+
+
+def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | None:
+    """The `ApprovalRequest` among a paused run's interrupts (None when there is none)."""
+    pending = pending_request(interrupts)
+    if pending is None:
+        return None
+    interrupt_id, review = pending
+    actions = review["action_requests"]
+    tool = actions[0]["name"]
+    declared = workflow.approval(tool)
+    configs = review.get("review_configs") or [ReviewConfig(action_name=tool, allowed_decisions=[])]
+    return ApprovalRequest(
+        id=interrupt_id,
+        tool=tool,
+        question=declared.question if declared else actions[0].get("description", ""),
+        actions=tuple(
+            ActionRequest(name=a["name"], args=dict(a.get("args") or {})) for a in actions
+        ),
+        decisions=tuple(configs[0].get("allowed_decisions") or ("approve", "reject")),
+        editable=declared.editable if declared else "",
+    )
+
+
+def _leased(
+    lease: AbstractContextManager | None, start: Callable[[dict], Iterator[Event]]
+) -> Iterator[Event]:
+    """The turn `start(fence)` begins, run as the thread's only writer while `lease` holds.
+
+    `fence` goes into the turn's config: the store's checkpointer confirms the lease
+    before it writes, so a turn that lost its lease ends with an `Error` and saves
+    nothing on a thread someone else now writes (see `support_agent.store.turn_lease`).
+    """
+    if lease is None:
+        yield from start({})
+        return
+    ended = False
+    try:
+        with lease as held:
+            fence = {FENCE: held} if isinstance(held, Lease) else {}
+            events = start(fence)
+            for event in events:
+                if fence and held.lost and not isinstance(event, Error):
+                    # Nothing more can be saved: stop now rather than after a long turn.
+                    events.close()
+                    held.check()  # raises the LeaseLost the heartbeat found
+                ended = isinstance(event, TurnEnd | Error)
+                try:
+                    yield event
+                except GeneratorExit:  # the reader stopped: nothing more may be yielded
+                    ended = True
+                    raise
+    except ThreadBusy:
+        yield errors.busy()
+    except Exception as exc:  # noqa: BLE001 - taking or releasing the lease failed, or lost
+        failure = describe_failure(exc)
+        if not ended:  # a release that fails after the turn ended changes nothing it said
+            yield failure
+
+
+def _run_turn(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    text: str | None,
+    resume: bool,
+    checkpoint_id: str | None,
+    stream_tokens: bool,
+    first_turn: bool | None,
+    context: RunContext,
+    fence: dict,
+) -> Iterator[Event]:
+    if resume:
+        payload = None
+    else:
+        cleaned = clean_message(text)
+        if isinstance(cleaned, Error):
+            yield cleaned
+            return
+        payload = {"messages": [HumanMessage(cleaned)]}
+    config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
+    # One checkpoint per finished turn: that is what a user rewinds to, and a failed
+    # turn still saves where it stopped, so Retry continues it. A process killed
+    # mid-turn loses only that unfinished turn. A new thread first gets an empty
+    # checkpoint: the rewind point before turn 1.
+    try:
+        at_head = not checkpoint_id and not resume
+        if at_head and not first_turn and graph.checkpointer is not None:
+            latest = graph.checkpointer.get_tuple(thread_config(thread_id))
+            first_turn = latest is None
+            if _paused(latest):  # a new message would leave the paused tool call unanswered
+                yield errors.awaiting_approval()
+                return
+        if first_turn and at_head:
+            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        yield describe_failure(exc)
+        return
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def _decide(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    request: ApprovalRequest,
+    decision: str,
+    text: str,
+    stream_tokens: bool,
+    fence: dict,
+) -> Iterator[Event]:
+    if decision not in DECISIONS or decision not in request.decisions:
+        yield Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
+        return
+    text = (text or "").strip()
+    if decision == "edit":
+        cleaned = clean_message(text)
+        if isinstance(cleaned, Error):
+            yield cleaned
+            return
+        if cleaned == request.editable_value:
+            decision = "approve"  # nothing was changed
+        text = cleaned
+    config = _turn_config(thread_config(thread_id), fence)
+    try:
+        paused = graph.get_state(thread_config(thread_id))
+        if approval_request(workflow, paused.interrupts) != request:
+            yield Error(
+                Kind.STATE,
+                "This action was already decided, or the conversation has moved on.",
+                cause=Cause.AWAITING_APPROVAL,
+            )
+            return
+    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+        yield describe_failure(exc)
+        return
+    turn, step = _paused_at(workflow, paused.values)
+    note = clip(text, NOTE_CHARS) if decision == "reject" else ""
+    edited = text if decision == "edit" else ""
+    record = TransitionRecord(
+        id=APPROVAL_ID_PREFIX + request.id,
+        turn=turn,
+        source=step,
+        target=step,
+        tool=request.tool,
+        reason=decision_reason(workflow, request.tool, decision, note=note, edited=edited),
+        decision=decision,
+        **({"edited": edited} if edited else {}),
+        **({"note": note} if note else {}),
+    )
+    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
+    resume = answers(review, decision, editable=request.editable, text=edited or note)
+    # The record goes in with the answer: one step, so a decision is never half-saved.
+    payload = Command(resume=resume, update={"transitions": [record]})
+    yield transition_event(workflow, record)
+    context = RunContext(approvals=True, deadline=turn_deadline())
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def _turn_config(config: dict, fence: dict) -> dict:
+    """A turn's run config: its thread (and point), step limit, and lease to confirm."""
+    configurable = {**config["configurable"], **fence}
+    return {**config, "configurable": configurable, "recursion_limit": MAX_TURN_STEPS}
+
+
+def _paused(latest: Any) -> bool:
+    return latest is not None and any(w[1] == _INTERRUPT_WRITE for w in latest.pending_writes or ())
+
+
+def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
+    """The turn and step a paused conversation waits at.
+
+    A graph of agents counts the turn inside the agent's node, which has not
+    finished at a pause: its saved state still ends with the customer's message.
+    """
+    turn = turn_of(values)
+    messages = values.get("messages") or []
+    if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
+        turn += 1
+    return turn, workflow.current(values)
+
+
+def _stream(
+    graph: Any,
+    workflow: Workflow,
+    config: dict,
+    payload: Any,
+    stream_tokens: bool,
+    context: RunContext,
+) -> Iterator[Event]:
+    seen_calls: set[str] = set()
+    seen_results: set[str] = set()
+    seen_moves: set[str] = set()
+    final: dict | None = None
+    waiting: ApprovalRequest | None = None
+    # Agents that are nodes of a graph (handoffs) report from inside it; a single
+    # agent has no subgraphs, and asking for them costs a third of a turn.
+    nested = workflow.graph_endpoints
+    try:
+        for item in graph.stream(
+            payload,
+            config,
+            stream_mode=["updates", "values", "messages"]
+            if stream_tokens
+            else ["updates", "values"],
+            subgraphs=nested,
+            durability="exit",
+            context=context,
+        ):
+            namespace, mode, chunk = item if nested else ((), *item)
+            if mode == "values":
+                if not namespace:
+                    final = chunk  # the state after the last step: what TurnEnd reports
+                continue
+            agent = _agent_of(namespace)
+            if mode == "messages":
+                message, meta = chunk
+                if (
+                    isinstance(message, AIMessageChunk)
+                    and meta.get("langgraph_node") == "model"
+                    and message.text
+                    and not meta.get("lc_source")
+                ):
+                    yield Token(message.text, agent or meta.get("lc_agent_name", ""))
+                continue
+            if waiting is None and "__interrupt__" in (chunk or {}):
+                waiting = approval_request(workflow, chunk["__interrupt__"])
+            for node, update in (chunk or {}).items():
+                if not isinstance(update, dict):
+                    continue
+                for message in update.get("messages") or []:
+                    if node == REVIEW_NODE or (nested and not namespace):
+                        # The reviewed request again, as the person left it; or an agent
+                        # node's messages, already reported from inside the agent.
+                        continue
+                    if isinstance(message, AIMessage):
+                        if not stream_tokens and node == "model" and message.text:
+                            yield Token(message.text, agent or message.name or "")
+                        for call in message.tool_calls:
+                            if call["id"] not in seen_calls:
+                                seen_calls.add(call["id"])
+                                yield ToolCall(call["id"], call["name"], call["args"], agent)
+                    elif (
+                        isinstance(message, ToolMessage)
+                        and message.tool_call_id not in seen_results
+                    ):
+                        seen_results.add(message.tool_call_id)
+                        yield ToolResult(
+                            message.tool_call_id,
+                            message.name or "",
+                            message.text,
+                            ok=message.status != "error",
+                        )
+                for record in update.get("transitions") or []:
+                    if record.get("id") not in seen_moves:
+                        seen_moves.add(record.get("id"))
+                        yield transition_event(workflow, record)
+        if final is None:  # nothing ran (a resume with nothing left to do)
+            final = graph.get_state(thread_config(config["configurable"]["thread_id"])).values
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
+        yield describe_failure(exc)
+        return
+    yield TurnEnd(dict(final), waiting)
+
+
+def _has_checkpoint(graph: Any, thread_id: str) -> bool:
+    return graph.checkpointer.get_tuple(thread_config(thread_id)) is not None
+
+
+def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:
+    return Transition(
+        turn=record.get("turn", 0),
+        source=record["source"],
+        target=record["target"],
+        tool=record["tool"],
+        reason=record.get("reason", ""),
+        source_title=workflow.step(record["source"]).title,
+        target_title=workflow.step(record["target"]).title,
+        record=dict(record),
+    )
+
+
+def _agent_of(namespace: tuple[str, ...]) -> str:
+    # Subgraph namespaces look like ("sales_agent:<task id>",)
+    return namespace[0].split(":", 1)[0] if namespace else ""

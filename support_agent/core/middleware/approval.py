@@ -1,0 +1,139 @@
+"""A person approves a workflow's gated tools before they run.
+
+LangChain's `HumanInTheLoopMiddleware` does the pausing: after the model asks
+for a tool the workflow declares in `approvals`, the run stops at a LangGraph
+`interrupt` and waits for `Command(resume={"decisions": [...]})`. This module
+only says which tools, what the person is asked, what they may do (edit only
+where the declaration names an editable argument), and whether to ask at all:
+that comes from the run's context, so one compiled graph serves conversations
+with approvals on and off, and a paused conversation is always resumed with
+them on (the decision made is the one that counts).
+
+Example:
+    ```python
+    agent = create_agent(
+        model,
+        tools=workflow.all_tools,
+        middleware=[ApprovalMiddleware(workflow)],
+        context_schema=RunContext,
+        checkpointer=InMemorySaver(),
+    )
+    agent.invoke({"messages": [...]}, config, context=RunContext(approvals=True))
+    ```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig
+from langchain.agents.middleware.human_in_the_loop import (
+    Action,
+    ApproveDecision,
+    Decision,
+    DecisionType,
+    EditDecision,
+    HITLRequest,
+    HITLResponse,
+    RejectDecision,
+)
+from langchain.agents.middleware.types import AgentState, ToolCallRequest
+from langchain_core.messages import ToolMessage
+from langgraph.runtime import Runtime
+
+from support_agent.core.declaration import Approval, RunContext, Workflow
+from support_agent.offline.dialogue import REJECTED, is_rejection
+
+__all__ = [
+    "REJECTED",
+    "REVIEW_NODE",
+    "ApprovalMiddleware",
+    "answers",
+    "RunContext",
+    "approvals_asked",
+    "decisions",
+    "is_rejection",
+]
+
+
+NAME = "ApprovalMiddleware"
+REVIEW_NODE = f"{NAME}.after_model"  # the node where a run pauses and resumes
+_NOTE_SAID = "with reason: "  # how LangChain's middleware passes a reviewer's message on
+
+
+def rejection_note(text: str) -> str:
+    """The reviewer's note in a rejection LangChain worded ("" when there was none)."""
+    return text.partition(_NOTE_SAID)[2].strip()
+
+
+def approvals_asked(request: ToolCallRequest) -> bool:
+    """Whether this run asks a person (the context says so; none given means no)."""
+    return bool(getattr(request.runtime.context, "approvals", False))
+
+
+def decisions(approval: Approval) -> list[DecisionType]:
+    """What the person may decide about `approval`'s tool."""
+    return ["approve", "edit", "reject"] if approval.editable else ["approve", "reject"]
+
+
+class ApprovalMiddleware(HumanInTheLoopMiddleware):
+    """Pause before `workflow`'s gated tools while the run's `RunContext` asks for it."""
+
+    def __init__(self, workflow: Workflow):
+        super().__init__(
+            interrupt_on={
+                a.tool: InterruptOnConfig(
+                    allowed_decisions=decisions(a), description=a.question, when=approvals_asked
+                )
+                for a in workflow.approvals
+            },
+            # The edited call is what ran; the model is told in the tool's result.
+            edit_notice="A person reviewed and edited this action before it ran.",
+        )
+
+    def after_model(self, state: AgentState, runtime: Runtime) -> dict[str, Any] | None:
+        """LangChain's review, then each rejection marked as a person's (with their note),
+        so the agent can tell "a person said no" from a tool that failed."""
+        update = super().after_model(state, runtime)
+        for message in (update or {}).get("messages") or []:
+            # In this hook, only a rejection produces a tool result (the tool never ran).
+            if isinstance(message, ToolMessage) and message.status == "error":
+                message.additional_kwargs[REJECTED] = rejection_note(message.text)
+        return update
+
+    @property
+    def name(self) -> str:  # names the graph node (REVIEW_NODE), whatever LangChain calls it
+        return NAME
+
+
+def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:
+    """(interrupt id, LangChain's review request) among a paused run's interrupts;
+    None when it is not paused for one."""
+    for item in interrupts or ():
+        value = getattr(item, "value", None)
+        if isinstance(value, dict) and value.get("action_requests"):
+            return str(getattr(item, "id", "") or ""), HITLRequest(**value)
+    return None
+
+
+def answers(
+    request: HITLRequest, decision: DecisionType, *, editable: str = "", text: str = ""
+) -> HITLResponse:
+    """The resume payload for `decision` on every action of `request`: `edit` puts
+    `text` in the `editable` argument, `reject` passes `text` on as the note."""
+    made: list[Decision] = []
+    for action in request["action_requests"]:
+        if decision == "edit":
+            args = {**action["args"], editable: text}
+            made.append(
+                EditDecision(type="edit", edited_action=Action(name=action["name"], args=args))
+            )
+        elif decision == "reject":
+            made.append(
+                RejectDecision(type="reject", message=text)
+                if text
+                else RejectDecision(type="reject")
+            )
+        else:
+            made.append(ApproveDecision(type="approve"))
+    return HITLResponse(decisions=made)

@@ -1,0 +1,64 @@
+"""Building a one-agent state machine: the tutorial's `create_agent` call, for any
+workflow declared without handoffs."""
+
+from __future__ import annotations
+
+from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from support_agent.core.declaration import Workflow
+from support_agent.core.middleware import StepConfigMiddleware
+from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
+from support_agent.core.middleware.guardrails import GuardrailMiddleware
+from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.models import resolve_model
+from support_agent.offline.model import serving
+from support_agent.workflows.support import SUPPORT
+
+# The tutorial's thresholds: summarize past ~4k tokens, keep the last 10 messages.
+SUMMARY_TRIGGER = ("tokens", 4000)
+SUMMARY_KEEP = ("messages", 10)
+
+
+def build_step_agent(
+    workflow: Workflow,
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    screen_with: BaseChatModel | None = None,
+):
+    """One agent whose prompt and tools change with `workflow`'s current step.
+
+    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
+    offline model); a string is passed to `get_model`. `checkpointer=None` means none, as in
+    LangGraph: pass `InMemorySaver()` to keep state across turns of this process.
+    """
+    model = serving(resolve_model(model), workflow.offline_rules)
+    return create_agent(
+        model,
+        tools=workflow.all_tools,
+        state_schema=workflow.state_schema,
+        context_schema=RunContext,
+        middleware=[
+            StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
+            GuardrailMiddleware(screen_with),
+            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+            ProviderErrorMiddleware(),  # innermost: only the model call itself
+        ],
+        checkpointer=checkpointer,
+        name=f"{workflow.name}_agent",
+    )
+
+
+def build_support_agent(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+):
+    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
+    return build_step_agent(SUPPORT, model, checkpointer, prompts=prompts)

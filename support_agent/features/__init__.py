@@ -1,0 +1,5 @@
+"""Features on top of the store: tickets, approvals, prompt versions, experiments, scenarios.
+
+Each feature owns its table on the store's database (`app_store.AppStore`
+gathers them); the store never imports a feature.
+"""

@@ -1,0 +1,62 @@
+"""The app's records on one store: each feature builds its own table on `store.db`.
+
+The store (`support_agent.store.storage`) knows tables only — threads and leases — and
+imports nothing above it. The features (tickets, approvals, prompt versions,
+experiments, turn points) sit one layer up and reach the same database through
+`AppStore`, so call sites still read `store.tickets.open_for_turn(...)`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from support_agent.features.approval_queue import Approvals
+from support_agent.features.experiments import Experiments
+from support_agent.features.prompt_versions import PromptVersions
+from support_agent.features.rewind_points import TurnPoints
+from support_agent.features.tickets import Tickets
+from support_agent.store.storage import Store
+from support_agent.store.storage import open_store as _open_store
+
+
+class AppStore(Store):
+    """A `Store` with the app's features on its database."""
+
+    @cached_property
+    def turn_points(self) -> TurnPoints:
+        """Per finished turn: the checkpoints before and after it (time travel)."""
+        return TurnPoints(self.db)
+
+    @cached_property
+    def approvals(self) -> Approvals:
+        """Per workflow: whether hand-overs and refunds wait for a person's approval."""
+        return Approvals(self.db)
+
+    @cached_property
+    def prompts(self) -> PromptVersions:
+        """Saved prompt / tool-description versions and which are active."""
+        return PromptVersions(self.db)
+
+    @cached_property
+    def tickets(self) -> Tickets:
+        """Hand-overs to a person: the support team's work queue."""
+        return Tickets(self.db)
+
+    @cached_property
+    def experiments(self) -> Experiments:
+        """Prompt experiments kept with the prompt versions they ran."""
+        return Experiments(self.db)
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Remove a conversation for good: its checkpoints, its record, its tickets."""
+        super().delete_thread(thread_id)
+        self.turn_points.forget(thread_id)
+        self.tickets.forget(thread_id)
+        self.approvals.decided(thread_id)
+
+
+def open_store(url: str | None = None) -> AppStore:
+    """Open the store named by `url` (default: `HANDOFF_DB_URL`) with the app's features."""
+    store = _open_store(url, AppStore)
+    assert isinstance(store, AppStore)
+    return store

@@ -1,0 +1,409 @@
+"""Prompt experiments: the same scenarios on two arms, compared scenario by scenario.
+
+An *arm* is what one side runs: a model, and the prompts it reads. To compare
+two versions of one prompt, both arms share the model and differ in that one
+key (every other prompt reads the active versions); to compare two models, both
+arms read the active prompts. `run_experiment` runs each scenario on A, then on
+B, through the scenario runner, and keeps per scenario what a person compares:
+pass or fail, the path, the agent's replies per turn. `Experiments` keeps runs
+in the app database (`hs_experiments`) with the prompt version ids and model
+settings of both arms, so the Prompts page can list what was tried on a version.
+
+Example:
+    ```python
+    from support_agent.features.experiments import Arm, run_experiment
+    from support_agent.features.scenarios import load_scenario
+
+    scenarios = [load_scenario("scenarios/support-tutorial.yaml")]
+    result = run_experiment(scenarios, Arm("offline", model="offline"), Arm("stub", model=...))
+    result.summary()  # "offline passes 1 of 1; stub passes 0 of 1 (1 scenario differs in result)"
+    ```
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage
+
+from support_agent.core.declaration import Workflow
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.features.prompt_versions import PromptVersions, Version, as_read
+from support_agent.features.scenarios import Scenario, ScenarioResult, run_scenario
+from support_agent.models import OFFLINE, resolve_model
+from support_agent.store.records import Database, now
+from support_agent.workflows import WORKFLOWS
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS hs_experiments (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        a_version TEXT,
+        b_version TEXT,
+        a_model TEXT NOT NULL,
+        b_model TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        arms TEXT NOT NULL,
+        results TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS hs_experiments_a_version ON hs_experiments (a_version)",
+    "CREATE INDEX IF NOT EXISTS hs_experiments_b_version ON hs_experiments (b_version)",
+)
+DEFAULT_LABEL = "Default"
+
+
+# --- What each side runs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One side of an experiment.
+
+    `workflow`/`key` name the prompt this arm sets (empty when only the model
+    differs); `text` is the template it sets there (None: the workflow's default,
+    even if another version is active) and `version_id` the saved version it came
+    from. Every other prompt is read from `base` (the active versions), or the
+    defaults without one. `chat_model` is the built model (with its key), when the
+    caller has one; else `model` (a setting such as `openai:gpt-4.1-mini`) is built.
+    """
+
+    label: str
+    model: str = OFFLINE
+    workflow: str = ""
+    key: str = ""
+    version_id: str | None = None
+    text: str | None = None
+    base: PromptSource | None = field(default=None, compare=False, repr=False)
+    chat_model: BaseChatModel | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def for_version(
+        cls,
+        versions: PromptVersions,
+        workflow: str,
+        key: str,
+        version: Version | None,
+        model: str = OFFLINE,
+        chat_model: BaseChatModel | None = None,
+    ) -> Arm:
+        """The arm that reads `version` (None: the default) for `key`, the active rest."""
+        return cls(
+            label=version.label if version else DEFAULT_LABEL,
+            model=model,
+            workflow=workflow,
+            key=key,
+            version_id=version.id if version else None,
+            text=version.text if version else None,
+            base=versions.source(),
+            chat_model=chat_model,
+        )
+
+    def prompts(self) -> PromptSource:
+        """The `PromptSource` this arm's agents read."""
+        base = self.base
+
+        def source(workflow: str, key: str) -> str | None:
+            if self.key and (workflow, key) == (self.workflow, self.key):
+                return None if self.text is None else as_read(key, self.text)
+            return base(workflow, key) if base else None
+
+        return source
+
+    def record(self) -> dict[str, Any]:
+        """What is kept of this arm (never the model object, nor any key)."""
+        return {
+            "label": self.label,
+            "model": self.model,
+            "workflow": self.workflow,
+            "key": self.key,
+            "version_id": self.version_id,
+        }
+
+
+# --- What happened -------------------------------------------------------------------------
+
+
+def picture(workflow: Workflow, state: dict) -> dict[str, Any]:
+    """The part of a final state the diagram draws, as JSON: step, facts, moves, turn."""
+    keys = {workflow.state_key, "turn", "transitions", *workflow.prompt_keys}
+    return {k: v for k, v in state.items() if k in keys and k != "messages"}
+
+
+@dataclass(frozen=True)
+class Side:
+    """One arm's run of one scenario."""
+
+    passed: bool
+    reason: str  # every failed expectation, "" when it passed
+    path: list[str]
+    tools: list[str]
+    replies: list[str]  # the agent's words per turn run
+    state: dict[str, Any]  # `picture` of the final state
+    error: str = ""  # the model or store failure that stopped it, in words
+
+    @classmethod
+    def of(cls, result: ScenarioResult) -> Side:
+        return cls(
+            passed=result.passed,
+            reason=result.reason,
+            path=list(result.path),
+            tools=list(result.tools_called),
+            replies=list(result.replies),
+            state=picture(result.workflow, result.final_state),
+            error=result.error.message if result.error else "",
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One scenario on both arms."""
+
+    scenario: str
+    workflow: str
+    turns: list[str]  # the customer's messages
+    a: Side
+    b: Side
+
+    @property
+    def flow(self) -> Workflow | None:
+        return WORKFLOWS.get(self.workflow)
+
+    @property
+    def result_differs(self) -> bool:
+        return self.a.passed != self.b.passed
+
+    @property
+    def path_differs(self) -> bool:
+        return self.a.path != self.b.path
+
+    def differing_replies(self) -> list[tuple[int, str, str, str]]:
+        """(turn number, customer's message, A's reply, B's reply) where the replies differ;
+        a turn one side never reached reads as ""."""
+        count = max(len(self.a.replies), len(self.b.replies))
+        rows = []
+        for index in range(count):
+            a = self.a.replies[index] if index < len(self.a.replies) else ""
+            b = self.b.replies[index] if index < len(self.b.replies) else ""
+            if a != b:
+                said = self.turns[index] if index < len(self.turns) else ""
+                rows.append((index + 1, said, a, b))
+        return rows
+
+    @property
+    def differs(self) -> bool:
+        return self.result_differs or self.path_differs or bool(self.differing_replies())
+
+    def change(self) -> str:
+        """What changed from A to B, in a few words."""
+        if self.a.passed and not self.b.passed:
+            head = "B fails where A passes"
+        elif self.b.passed and not self.a.passed:
+            head = "B passes where A fails"
+        else:
+            head = ""
+        parts = [head] if head else []
+        if self.path_differs:
+            parts.append("different path")
+        replies = len(self.differing_replies())
+        if replies:
+            parts.append(f"{replies} {'reply differs' if replies == 1 else 'replies differ'}")
+        return "; ".join(parts) if parts else "same"
+
+    def drawable(self, side: Side) -> dict[str, Any]:
+        """`side`'s final state as the diagram reads it (the customer's turns included, which
+        a graph of agents needs to draw its start)."""
+        run = max(len(side.replies), 1)
+        return {**side.state, "messages": [HumanMessage(t) for t in self.turns[:run]]}
+
+
+@dataclass
+class Experiment:
+    """Both arms' results, per scenario; `id`, `created_at` and `owner` once kept."""
+
+    a: dict[str, Any]  # `Arm.record()`
+    b: dict[str, Any]
+    comparisons: list[Comparison]
+    id: str = ""
+    created_at: str = ""
+    owner: str = ""
+
+    @property
+    def total(self) -> int:
+        return len(self.comparisons)
+
+    def passes(self, side: str) -> int:
+        """How many scenarios arm `side` ("a" or "b") passed."""
+        return sum(getattr(c, side).passed for c in self.comparisons)
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        """The arms' labels, told apart with "A:"/"B:" when they read the same."""
+        a, b = self.a["label"], self.b["label"]
+        return (f"A ({a})", f"B ({b})") if a == b else (a, b)
+
+    @property
+    def regressions(self) -> list[Comparison]:
+        """Scenarios A passes and B fails."""
+        return [c for c in self.comparisons if c.a.passed and not c.b.passed]
+
+    def summary(self) -> str:
+        """`v4 · shorter greeting passes 17 of 18; v3 passes 15 of 18 (2 scenarios differ
+        in result)`."""
+        a, b = self.labels
+        n = self.total
+        differ = sum(c.result_differs for c in self.comparisons)
+        tail = (
+            "the same result on every scenario"
+            if not differ
+            else f"{differ} scenario{'s' if differ != 1 else ''} "
+            f"{'differ' if differ != 1 else 'differs'} in result"
+        )
+        return (
+            f"{a} passes {self.passes('a')} of {n}; {b} passes {self.passes('b')} of {n} ({tail})"
+        )
+
+    def problems(self) -> list[str]:
+        """Per arm whose model (or store) stopped scenarios: how many, and the first reason."""
+        out = []
+        for side, label in zip(("a", "b"), self.labels, strict=True):
+            failed = [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
+            if failed:
+                many = f"{len(failed)} scenario{'s' if len(failed) != 1 else ''}"
+                out.append(f"{label} could not finish {many}: {failed[0]}")
+        return out
+
+    @property
+    def version_ids(self) -> tuple[str | None, str | None]:
+        return self.a.get("version_id"), self.b.get("version_id")
+
+
+# --- Running -----------------------------------------------------------------------------
+
+
+def _model(arm: Arm) -> BaseChatModel:
+    return arm.chat_model if arm.chat_model is not None else resolve_model(arm.model)
+
+
+def run_experiment(
+    scenarios: Iterable[Scenario],
+    arm_a: Arm,
+    arm_b: Arm,
+    on_result: Callable[[str, int, ScenarioResult], None] | None = None,
+    on_start: Callable[[str, int, Scenario], None] | None = None,
+) -> Experiment:
+    """Run every scenario on A, then on B, and compare them scenario by scenario.
+
+    Both models are built first, so a setting that can't be used (a missing key)
+    raises `ModelConfigError` before anything runs. A provider that fails during
+    the run fails that arm's scenarios with the reason (`Side.error`); nothing
+    raises. `on_start(side, index, scenario)` and `on_result(side, index, result)`
+    hear of each run, `side` being "a" or "b" (for a progress bar).
+    """
+    scenarios = list(scenarios)
+    models = {"a": _model(arm_a), "b": _model(arm_b)}
+    results: dict[str, list[ScenarioResult]] = {"a": [], "b": []}
+    for side, arm in (("a", arm_a), ("b", arm_b)):
+        prompts = arm.prompts()
+        for index, scenario in enumerate(scenarios):
+            if on_start:
+                on_start(side, index, scenario)
+            result = run_scenario(scenario, models[side], prompts)
+            results[side].append(result)
+            if on_result:
+                on_result(side, index, result)
+    comparisons = [
+        Comparison(s.name, s.workflow, list(s.turns), Side.of(a), Side.of(b))
+        for s, a, b in zip(scenarios, results["a"], results["b"], strict=True)
+    ]
+    return Experiment(arm_a.record(), arm_b.record(), comparisons)
+
+
+# --- Keeping them ----------------------------------------------------------------------------
+
+
+def _comparison(data: dict[str, Any]) -> Comparison:
+    return Comparison(
+        data["scenario"],
+        data["workflow"],
+        list(data["turns"]),
+        Side(**data["a"]),
+        Side(**data["b"]),
+    )
+
+
+def _experiment(row: dict[str, Any]) -> Experiment:
+    arms = json.loads(row["arms"])
+    return Experiment(
+        a=arms["a"],
+        b=arms["b"],
+        comparisons=[_comparison(c) for c in json.loads(row["results"])],
+        id=row["id"],
+        created_at=row["created_at"],
+        owner=row["owner"],
+    )
+
+
+class Experiments:
+    """Experiments kept in the app database, newest first; found by prompt version."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        db.setup(SCHEMA)
+
+    def save(self, experiment: Experiment, owner: str) -> Experiment:
+        """Keep `experiment` as run by `owner`; returns it with its id and time."""
+        kept = Experiment(
+            experiment.a,
+            experiment.b,
+            experiment.comparisons,
+            id=uuid.uuid4().hex,
+            created_at=now(),
+            owner=owner,
+        )
+        a_version, b_version = kept.version_ids
+        self.db.execute(
+            "INSERT INTO hs_experiments (id, created_at, owner, a_version, b_version, a_model, "
+            "b_model, summary, arms, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                kept.id,
+                kept.created_at,
+                owner,
+                a_version,
+                b_version,
+                kept.a["model"],
+                kept.b["model"],
+                kept.summary(),
+                json.dumps({"a": kept.a, "b": kept.b}),
+                json.dumps([asdict(c) for c in kept.comparisons]),
+            ),
+        )
+        return kept
+
+    def get(self, experiment_id: str) -> Experiment | None:
+        rows = self.db.query("SELECT * FROM hs_experiments WHERE id = ?", (experiment_id,))
+        return _experiment(rows[0]) if rows else None
+
+    def recent(self, limit: int = 20) -> list[Experiment]:
+        """The latest `limit` experiments, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM hs_experiments ORDER BY created_at DESC LIMIT ?", (limit,)
+        )
+        return [_experiment(row) for row in rows]
+
+    def delete(self, experiment_id: str) -> None:
+        self.db.execute("DELETE FROM hs_experiments WHERE id = ?", (experiment_id,))
+
+    def for_version(self, version_id: str) -> list[Experiment]:
+        """The experiments that ran prompt version `version_id` on either side, newest first."""
+        rows = self.db.query(
+            "SELECT * FROM hs_experiments WHERE a_version = ? OR b_version = ? "
+            "ORDER BY created_at DESC",
+            (version_id, version_id),
+        )
+        return [_experiment(row) for row in rows]

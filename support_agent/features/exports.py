@@ -1,0 +1,127 @@
+"""A conversation as Markdown or JSON, transition history included.
+
+The Markdown is opened in other people's viewers, so nothing in it is live:
+every text from the customer, the model, a tool or a person has its HTML
+escaped (shown as written, never rendered) and no image that would load when
+the file is viewed (`![alt](url)` becomes a plain link); one-line places
+(title, facts, table cells, tool lines) keep to one line.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from support_agent.core.declaration import Workflow, turn_of
+from support_agent.core.state_view import facts, history_rows, transcript
+from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE
+
+
+def as_data(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> dict[str, Any]:
+    items = []
+    for item in transcript(state):
+        entry: dict[str, Any] = {"role": item.role, "text": item.text}
+        if item.agent:
+            entry["agent"] = item.agent
+        if item.tools:
+            entry["tools"] = [
+                {"name": t.name, "args": t.args, "result": t.result, "ok": t.ok} for t in item.tools
+            ]
+        items.append(entry)
+    return {
+        "thread_id": thread_id,
+        "title": title,
+        "workflow": workflow.name,
+        workflow.state_key: workflow.current(state),
+        "facts": facts(workflow, state),
+        "turns": turn_of(state),
+        "transitions": history_rows(workflow, state),
+        "messages": items,
+    }
+
+
+def as_json(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> str:
+    data = as_data(workflow, state, thread_id=thread_id, title=title)
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def as_markdown(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> str:
+    data = as_data(workflow, state, thread_id=thread_id, title=title)
+    step = workflow.step(workflow.current(state)).title
+    lines = [f"# {_line(title)}", "", f"- Workflow: {workflow.title}"]
+    lines += [f"- Thread: {_code(thread_id)}", f"- Current step: {step}"]
+    lines += [f"- Turns: {data['turns']}"]
+    lines += [  # in words, as the app shows them; the JSON keeps the stored values
+        f"- {fact.title}: "
+        + (_line(fact.words(state.get(fact.key))) if state.get(fact.key) else "not recorded")
+        for fact in workflow.facts
+    ]
+    lines += ["", "## Transition history", ""]
+    if data["transitions"]:
+        lines += ["| Turn | From | To | Tool | Reason |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"| {r['turn']} | {_cell(r['from'])} | {_cell(r['to'])} | {_code(r['tool'], cell=True)} "
+            f"| {_cell(r['reason'])} |"
+            for r in data["transitions"]
+        ]
+    else:
+        lines.append("No transitions yet.")
+    lines += ["", "## Conversation", ""]
+    for item in data["messages"]:
+        who = f"**{_speaker(workflow, item)}**"
+        lines.append(f"{who}: {_text(item['text'])}" if item["text"] else who)
+        for tool in item.get("tools", []):
+            args = json.dumps(tool["args"], ensure_ascii=False)
+            lines.append(f"  - tool {_code(tool['name'])} {_line(args)} → {_line(tool['result'])}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _text(text: object) -> str:
+    """Text written by someone else, inert: its HTML shown as text, its images as links.
+
+    `&#33;[` is "![" read as text: an entity is never Markdown syntax, so no
+    image is fetched, whatever backslashes come before it.
+    """
+    return html.escape(str(text), quote=False).replace("![", "&#33;[")
+
+
+def _line(text: object) -> str:
+    """`_text` on one line, for a title, a fact or a tool line."""
+    return _text(" ".join(str(text).split()))
+
+
+def _cell(text: str) -> str:
+    """One table cell: on one line, and no "|" in it ends the cell (nor a "\\"
+    before one, which would escape the escape)."""
+    return _line(text).replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _code(text: object, *, cell: bool = False) -> str:
+    """An inline code span showing `text` exactly (a name, an id): no Markdown, no HTML.
+
+    Fenced with one backtick more than the longest run inside it (CommonMark); in
+    a table cell a "|" is escaped even there (GitHub's tables read it first).
+    """
+    text = " ".join(str(text).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    span = f"{fence}{pad}{text}{pad}{fence}"
+    return span.replace("|", "\\|") if cell else span
+
+
+def _speaker(workflow: Workflow, item: dict) -> str:
+    """Who wrote a message, as the chat names them."""
+    named = {
+        "customer": "Customer",
+        "summary": "Summary of earlier turns",
+        "jump": "Started at a step",
+    }
+    if item["role"] in named:
+        return named[item["role"]]
+    agent = item.get("agent") or ""
+    if agent == HUMAN_AGENT:
+        return HUMAN_AGENT_TITLE
+    return f"Agent ({workflow.step(agent).title})" if agent in workflow.step_names else "Agent"

@@ -1,0 +1,331 @@
+"""Prompt versions: edited step prompts and tool descriptions, kept in the app database.
+
+Every save of a template is a new numbered version of one *key* of one
+workflow: a step name (the step's prompt template) or `tool:<name>` (the
+description the model reads of that tool). Each (workflow, key) has at most
+one *active* version; with none, the workflow's declaration (the default)
+applies. `PromptVersions.source()` is the `PromptSource` the agents take: it
+reads the active version at every model call, so a newly activated version is
+used from the next model call on, in every process sharing the database.
+
+Rules a template must pass before anything is written:
+
+* a step prompt names only the workflow's own scalar state keys (see
+  `step_placeholders`), with plain `{name}` placeholders;
+* a tool description has no placeholders at all (a literal brace is written
+  `{{` or `}}`, like in a step prompt) and at most `TOOL_DESCRIPTION_CHARS`;
+* neither may be empty or whitespace only.
+
+Example:
+    ```python
+    from support_agent.core.step_agent import build_support_agent
+    from support_agent.features.app_store import open_store
+
+    store = open_store("sqlite:///data/handoff_studio.db")
+    v = store.prompts.save("support", "warranty_collector", "Greet, then ask about the warranty.")
+    store.prompts.activate("support", "warranty_collector", v.id)
+    agent = build_support_agent(checkpointer=store.checkpointer, prompts=store.prompts.source())
+    ```
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from dataclasses import dataclass
+from string import Formatter
+from typing import Any
+
+from support_agent.core.declaration import Workflow
+from support_agent.core.middleware.step_config import PromptSource, tool_key
+from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
+from support_agent.store.records import Database, now
+from support_agent.workflows import get_workflow
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS hs_prompt_versions (
+        id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        prompt_key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        note TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (workflow, prompt_key, version)
+    )""",
+    """CREATE TABLE IF NOT EXISTS hs_prompt_active (
+        workflow TEXT NOT NULL,
+        prompt_key TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        activated_at TEXT NOT NULL,
+        PRIMARY KEY (workflow, prompt_key)
+    )""",
+)
+
+TOOL_PREFIX = "tool:"
+TOOL_DESCRIPTION_CHARS = 1_000
+PROMPT_CHARS = 20_000  # far above any real prompt; stops a pasted book, not a long prompt
+NAME_CHARS = 80
+NOTE_CHARS = 500
+_SAVE_ATTEMPTS = 5  # concurrent saves of one key race for the next number; retry the loser
+
+
+@dataclass(frozen=True)
+class Version:
+    """One saved template."""
+
+    id: str
+    workflow: str
+    key: str
+    number: int
+    name: str
+    note: str
+    text: str
+    created_at: str
+
+    @property
+    def label(self) -> str:
+        """`v3 · shorter greeting` (or `v3` when unnamed)."""
+        return f"v{self.number} · {self.name}" if self.name else f"v{self.number}"
+
+
+# --- What may be edited, and what a template may name -----------------------------------
+
+
+def _workflow(workflow: str | Workflow) -> Workflow:
+    return workflow if isinstance(workflow, Workflow) else get_workflow(workflow)
+
+
+def is_tool_key(key: str) -> bool:
+    return key.startswith(TOOL_PREFIX)
+
+
+def tool_name(key: str) -> str:
+    return key.removeprefix(TOOL_PREFIX)
+
+
+def escape_braces(text: str) -> str:
+    """A literal text as a template: every brace doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def step_placeholders(workflow: str | Workflow) -> list[str]:
+    """The state keys a step prompt of `workflow` may name, sorted.
+
+    The keys the workflow's own state schema declares on top of LangChain's
+    `AgentState` (so not `messages`, nor internals like `jump_to`), minus
+    list-valued ones (`transitions`): those would paste a Python list into
+    the prompt. What is left are the values that read well as text:
+    the step / active agent, the recorded facts, the turn number.
+    """
+    return _workflow(workflow).prompt_keys
+
+
+def defaults(workflow: str | Workflow) -> dict[str, str]:
+    """Every editable key of `workflow` -> its built-in text, as a template.
+
+    Steps first (their prompts), then each tool once (its description, with
+    braces doubled so that it reads back unchanged).
+    """
+    wf = _workflow(workflow)
+    out = {step.name: step.prompt for step in wf.steps}
+    for tool in wf.all_tools:
+        out[tool_key(tool.name)] = escape_braces(tool.description)
+    return out
+
+
+def allowed_placeholders(workflow: str | Workflow, key: str) -> list[str]:
+    """What `key`'s template may name: state keys for a step prompt, nothing for a tool."""
+    wf = _workflow(workflow)
+    _check_key(wf, key)
+    return [] if is_tool_key(key) else step_placeholders(wf)
+
+
+def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
+    """Check `text` as the template of `key`; return its placeholders.
+
+    Raises `TemplateError` (a `ValueError`) with a message for the person editing.
+    """
+    wf = _workflow(workflow)
+    _check_key(wf, key)
+    if "\x00" in text:
+        raise TemplateError("The text contains a NUL character (often from a paste); remove it.")
+    if not text.strip():
+        what = "A tool description" if is_tool_key(key) else "A prompt"
+        raise TemplateError(f"{what} can't be empty: write what the model should read.")
+    if is_tool_key(key):
+        if len(text) > TOOL_DESCRIPTION_CHARS:
+            raise TemplateError(
+                f"A tool description can be at most {TOOL_DESCRIPTION_CHARS:,} characters; "
+                f"this one has {len(text):,}. Keep it to what the tool does and when to use it."
+            )
+        try:
+            parsed = list(Formatter().parse(text))
+        except ValueError:
+            placeholders(text)  # raises the stray-brace message
+            raise
+        for _literal, field, spec, conversion in parsed:
+            if field is not None:
+                shown = (
+                    field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+                )
+                raise TemplateError(
+                    f"A tool description can't have placeholders, but this one has {{{shown}}}. "
+                    "The model reads it as it is: write {{ and }} for a literal brace."
+                )
+        return []
+    if len(text) > PROMPT_CHARS:
+        raise TemplateError(
+            f"A prompt can be at most {PROMPT_CHARS:,} characters; this one has {len(text):,}."
+        )
+    return validate_template(text, step_placeholders(wf))
+
+
+def _check_key(wf: Workflow, key: str) -> None:
+    editable = defaults(wf)
+    if key not in editable:
+        raise KeyError(f"{wf.title} has no step or tool {key!r}; editable: {', '.join(editable)}")
+
+
+def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
+    """A unified diff of two templates ('' when they are the same)."""
+    return "\n".join(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), fromfile=old_label, tofile=new_label, lineterm=""
+        )
+    )
+
+
+def _one_line(text: str, limit: int) -> str:
+    return " ".join((text or "").split())[:limit]
+
+
+# --- Storage ------------------------------------------------------------------------------
+
+
+class PromptVersions:
+    """Versions of prompt templates and tool descriptions, and which one is active."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        db.setup(SCHEMA)
+
+    # -- reading ----------------------------------------------------------------------------
+    def versions(self, workflow: str, key: str) -> list[Version]:
+        """The saved versions of `key`, oldest first."""
+        rows = self.db.query(
+            "SELECT * FROM hs_prompt_versions WHERE workflow = ? AND prompt_key = ? "
+            "ORDER BY version",
+            (workflow, key),
+        )
+        return [_version(row) for row in rows]
+
+    def get(self, version_id: str) -> Version | None:
+        rows = self.db.query("SELECT * FROM hs_prompt_versions WHERE id = ?", (version_id,))
+        return _version(rows[0]) if rows else None
+
+    def active(self, workflow: str, key: str) -> Version | None:
+        """The active version of `key`, or None when the default applies."""
+        rows = self.db.query(
+            "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v ON v.id = a.version_id "
+            "WHERE a.workflow = ? AND a.prompt_key = ?",
+            (workflow, key),
+        )
+        return _version(rows[0]) if rows else None
+
+    def active_text(self, workflow: str, key: str) -> str | None:
+        """The active template of `key` as saved, or None when the default applies."""
+        version = self.active(workflow, key)
+        return version.text if version else None
+
+    def current_text(self, workflow: str, key: str) -> str:
+        """What `key` reads now: the active version's template, else the default."""
+        text = self.active_text(workflow, key)
+        return text if text is not None else defaults(workflow)[key]
+
+    # -- writing ----------------------------------------------------------------------------
+    def save(self, workflow: str, key: str, text: str, name: str = "", note: str = "") -> Version:
+        """Validate `text` and store it as the next version of `key` (not activated).
+
+        Raises `TemplateError` and writes nothing when the template is refused.
+        """
+        validate(workflow, key, text)
+        name, note = _one_line(name, NAME_CHARS), (note or "").strip()[:NOTE_CHARS]
+        for _attempt in range(_SAVE_ATTEMPTS):
+            version_id = uuid.uuid4().hex
+            # The number is taken in the same statement that writes the row; the
+            # UNIQUE constraint turns a lost race into "no row", and we go again.
+            written = self.db.execute(
+                "INSERT INTO hs_prompt_versions "
+                "(id, workflow, prompt_key, version, name, note, text, created_at) "
+                "SELECT ?, ?, ?, COALESCE(MAX(version), 0) + 1, ?, ?, ?, ? "
+                "FROM hs_prompt_versions WHERE workflow = ? AND prompt_key = ? "
+                "ON CONFLICT (workflow, prompt_key, version) DO NOTHING",
+                (version_id, workflow, key, name, note, text, now(), workflow, key),
+            )
+            saved = self.get(version_id) if written else None
+            if saved is not None:
+                return saved
+        raise RuntimeError(f"Could not save a new version of {key}: too many concurrent saves.")
+
+    def activate(self, workflow: str, key: str, version_id: str) -> Version:
+        """Make `version_id` the active template of `key`, from the next model call on."""
+        written = self.db.execute(
+            "INSERT INTO hs_prompt_active (workflow, prompt_key, version_id, activated_at) "
+            "SELECT workflow, prompt_key, id, ? FROM hs_prompt_versions "
+            "WHERE id = ? AND workflow = ? AND prompt_key = ? "
+            "ON CONFLICT (workflow, prompt_key) DO UPDATE "
+            "SET version_id = excluded.version_id, activated_at = excluded.activated_at",
+            (now(), version_id, workflow, key),
+        )
+        version = self.get(version_id) if written else None
+        if version is None:
+            raise KeyError(f"No saved version {version_id!r} of {workflow}/{key}.")
+        return version
+
+    def use_default(self, workflow: str, key: str) -> None:
+        """Go back to the workflow's built-in text for `key` (versions are kept)."""
+        self.db.execute(
+            "DELETE FROM hs_prompt_active WHERE workflow = ? AND prompt_key = ?", (workflow, key)
+        )
+
+    # -- for the agents ------------------------------------------------------------------
+    def source(self) -> PromptSource:
+        """The `PromptSource` for agents: the active versions, read at call time.
+
+        One indexed lookup per key per model call, no cache: a version activated
+        here or in another process is used by the very next model call. A step
+        key gets its template (the middleware fills it); a tool key gets the
+        text the model reads (doubled braces made single).
+        """
+
+        def prompts(workflow: str, key: str) -> str | None:
+            text = self.active_text(workflow, key)
+            return None if text is None else as_read(key, text)
+
+        return prompts
+
+
+def as_read(key: str, text: str) -> str:
+    """A saved template as the agents take it: a step prompt as is (the middleware fills
+    it), a tool description with its doubled braces made single."""
+    if not is_tool_key(key):
+        return text
+    try:
+        return fill_prompt(text, {})
+    except TemplateError:  # saved before a rule changed: show it as written
+        return text
+
+
+def _version(row: dict[str, Any]) -> Version:
+    return Version(
+        id=row["id"],
+        workflow=row["workflow"],
+        key=row["prompt_key"],
+        number=int(row["version"]),
+        name=row["name"],
+        note=row["note"],
+        text=row["text"],
+        created_at=row["created_at"],
+    )

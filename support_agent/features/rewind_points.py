@@ -1,0 +1,90 @@
+"""Where each turn can be rewound to, recorded as the turn ends.
+
+Time travel needs, per finished turn, the checkpoint before it (to rewind
+to), the one after it, what the customer said and where the machine stood.
+Deriving that from the history means deserializing every checkpoint of the
+thread (a third of a second at 200 turns); recording it costs one small row
+per turn. Threads written without records (the CLI, the scenario runner, an
+older version) are still read from the history (`support_agent.core.timeline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support_agent.core.declaration import turn_of
+from support_agent.core.engine import thread_config
+from support_agent.core.state_view import customer_turns
+from support_agent.store.records import Database, now
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS hs_turn_points (
+        thread_id TEXT NOT NULL,
+        after_id TEXT NOT NULL,
+        before_id TEXT NOT NULL,
+        turn INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        step TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (thread_id, after_id)
+    )""",
+)
+
+
+def _id(config: dict | None) -> str | None:
+    return config["configurable"]["checkpoint_id"] if config else None
+
+
+class TurnPoints:
+    """One row per finished turn of the app's threads."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        db.setup(SCHEMA)
+
+    def record(self, checkpointer: Any, thread_id: str, state_key: str) -> None:
+        """Record the turn that just ended on `thread_id` (its latest checkpoint)."""
+        latest = checkpointer.get_tuple(thread_config(thread_id))
+        if latest is None:
+            return
+        values = latest.checkpoint["channel_values"]
+        number = turn_of(values)
+        # The checkpoint before the turn: usually the parent; after a failure and a
+        # Retry, the parent is where the turn stopped, so look one further.
+        before = latest.parent_config
+        while before is not None:
+            parent = checkpointer.get_tuple(before)
+            if parent is None or turn_of(parent.checkpoint["channel_values"]) < number:
+                break
+            before = parent.parent_config
+        if before is None:
+            return
+        said = customer_turns(values.get("messages") or [])
+        self.db.execute(
+            "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id, after_id) DO NOTHING",
+            (
+                thread_id,
+                _id(latest.config),
+                _id(before),
+                number,
+                said[-1] if said else "",
+                str(values.get(state_key) or ""),
+                now(),
+            ),
+        )
+
+    def of(self, thread_id: str) -> list[dict[str, Any]]:
+        return self.db.query(
+            "SELECT * FROM hs_turn_points WHERE thread_id = ? ORDER BY created_at", (thread_id,)
+        )
+
+    def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
+        """The turn that ended at `before_id` now ends at `after_id` (a message added)."""
+        self.db.execute(
+            "UPDATE hs_turn_points SET after_id = ? WHERE thread_id = ? AND after_id = ?",
+            (after_id, thread_id, before_id),
+        )
+
+    def forget(self, thread_id: str) -> None:
+        self.db.execute("DELETE FROM hs_turn_points WHERE thread_id = ?", (thread_id,))

@@ -1,0 +1,38 @@
+"""Scenario tests for people who don't read code: YAML files of customer turns and expectations.
+
+- `model`: the file format (pydantic), loading with errors that name the file and field.
+- `runner`: `run_scenario` / `run_all` through the engine's `run_turn`, every failure reason.
+- `coverage`: which steps and declared transitions no scenario reached.
+- `from_thread`: a finished conversation turned into a scenario.
+- `python -m support_agent.features.scenarios run [PATHS…]`: the CLI (`__main__`).
+"""
+
+from support_agent.features.scenarios.coverage import Coverage, coverage
+from support_agent.features.scenarios.file_format import (
+    Expectations,
+    Scenario,
+    ScenarioLoadError,
+    load_each,
+    load_paths,
+    load_scenario,
+    parse_yaml,
+    scenarios_dir,
+)
+from support_agent.features.scenarios.runner import ScenarioResult, run_all, run_many, run_scenario
+
+__all__ = [
+    "Coverage",
+    "Expectations",
+    "Scenario",
+    "ScenarioLoadError",
+    "ScenarioResult",
+    "coverage",
+    "load_each",
+    "load_paths",
+    "load_scenario",
+    "parse_yaml",
+    "run_all",
+    "run_many",
+    "run_scenario",
+    "scenarios_dir",
+]

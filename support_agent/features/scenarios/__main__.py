@@ -1,0 +1,144 @@
+"""`python -m support_agent.features.scenarios run [PATHS…] [--model SPEC]`: run scenario files.
+
+Prints one row per scenario (name, workflow, result, reason) and a coverage
+line per workflow. Exit status: 0 when every scenario passed, 1 when any
+failed, 2 when a file can't be loaded (each file and problem is printed), the
+model can't be used, or no scenario was found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from support_agent.base.oneline import clip
+from support_agent.features.scenarios.coverage import coverage
+from support_agent.features.scenarios.file_format import (
+    ScenarioLoadError,
+    load_paths,
+    scenarios_dir,
+)
+from support_agent.features.scenarios.runner import ScenarioResult, run_many
+from support_agent.models import ModelConfigError, default_model_spec, get_model
+
+NAME_WIDTH = 60
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m support_agent.features.scenarios",
+        description="Run scenario files (YAML) against a workflow and a model.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run scenarios and print a pass/fail table with coverage",
+        description="Run scenarios; exit 1 if any fails, 2 if a file can't be loaded.",
+    )
+    run.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="scenario files or directories of them (default: the project's scenarios/, "
+        "or $HANDOFF_SCENARIOS_DIR)",
+    )
+    run.add_argument(
+        "--model",
+        help="'offline' or provider:model, e.g. openai:gpt-4.1 "
+        "(default: $SUPPORT_AGENT_MODEL, else offline)",
+    )
+    return parser
+
+
+def _cell(text: str, width: int) -> str:
+    return clip(text, width).ljust(width)
+
+
+def table(results: list[ScenarioResult]) -> list[str]:
+    """The result table as lines; each further failure reason on a line of its own."""
+    name_w = min(max([len("NAME"), *(len(r.name) for r in results)]), NAME_WIDTH)
+    flow_w = max([len("WORKFLOW"), *(len(r.scenario.workflow) for r in results)])
+    pad = " " * (name_w + flow_w + 4 + 6 + 2)
+    lines = [f"{_cell('NAME', name_w)}  {_cell('WORKFLOW', flow_w)}  RESULT  REASON"]
+    for r in results:
+        first, *more = r.failures or [""]
+        status = "pass" if r.passed else "FAIL"
+        lines.append(
+            f"{_cell(r.name, name_w)}  {_cell(r.scenario.workflow, flow_w)}  {status:<6}  {first}"
+        )
+        lines += [f"{pad}{reason}" for reason in more]
+    return [line.rstrip() for line in lines]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    paths = args.paths or [scenarios_dir()]
+    try:
+        scenarios = load_paths(paths)
+    except ScenarioLoadError as exc:
+        print("Can't load the scenarios:", file=err)
+        for problem in exc.problems:
+            print(f"  {problem}", file=err)
+        return 2
+    if not scenarios:
+        print(f"No scenario files (*.yaml) in {', '.join(map(str, paths))}.", file=err)
+        return 2
+    spec = args.model or default_model_spec()
+    try:
+        model = get_model(spec)
+    except ModelConfigError as exc:
+        print(f"Can't use the model: {exc}", file=err)
+        return 2
+
+    where = ", ".join(_shown(Path(p)) for p in paths)
+    count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
+    print(f"Running {count} from {where} with model {spec}", file=out)
+    print(file=out)
+    started = time.perf_counter()
+    done: list[ScenarioResult] = []
+
+    def progress(result: ScenarioResult) -> None:  # long runs show they are moving
+        done.append(result)
+        status = "pass" if result.passed else "FAIL"
+        print(f"  [{len(done)}/{len(scenarios)}] {status} {result.name}", file=err, flush=True)
+
+    results = run_many(scenarios, model, on_result=progress)
+    elapsed = time.perf_counter() - started
+    for line in table(results):
+        print(line, file=out)
+    failed = sum(not r.passed for r in results)
+    print(file=out)
+    print(f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f}s", file=out)
+    print(file=out)
+    print("Coverage:", file=out)
+    for cov in coverage(results).values():
+        print(f"  {cov.summary()}", file=out)
+    return 1 if failed else 0
+
+
+def main(
+    argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    for stream in (out, err):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
+    if args.command == "run":
+        return run(args, out, err)
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Coverage: which steps and declared transitions no scenario reached, per workflow.
+
+A step is reached when a scenario's run visited it (the initial step always
+is); a transition, named by (source, target, tool) as in `Workflow.edges()`,
+when a scenario's recorded history contains that move. Every scenario that
+ran counts, passed or failed: coverage says which parts of the machine the
+scenarios exercise, the result table says which of them misbehaved. A jump
+(a conversation started at a step for a walkthrough) is no move the agent
+made: it reaches nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from support_agent.core.declaration import Edge, Workflow
+from support_agent.core.diagram import path_of
+from support_agent.features.scenarios.runner import ScenarioResult
+from support_agent.workflows import WORKFLOWS
+
+
+@dataclass
+class Coverage:
+    """One workflow's coverage by a set of scenario results."""
+
+    workflow: Workflow
+    scenarios: int = 0
+    steps_reached: set[str] = field(default_factory=set)
+    edges_reached: set[Edge] = field(default_factory=set)
+
+    @property
+    def steps_missed(self) -> list[str]:
+        return [s for s in self.workflow.step_names if s not in self.steps_reached]
+
+    @property
+    def edges_missed(self) -> list[Edge]:
+        return [e for e in self.workflow.edges() if e not in self.edges_reached]
+
+    @property
+    def complete(self) -> bool:
+        return not self.steps_missed and not self.edges_missed
+
+    def summary(self) -> str:
+        """One line for people: what was reached, what was not."""
+        steps, edges = self.workflow.steps, self.workflow.edges()
+        head = (
+            f"{self.workflow.title}: {len(steps) - len(self.steps_missed)}/{len(steps)} steps, "
+            f"{len(edges) - len(self.edges_missed)}/{len(edges)} transitions reached "
+            f"by {self.scenarios} scenario{'s' if self.scenarios != 1 else ''}"
+        )
+        if self.complete:
+            return head + " (complete)"
+        missed = [f"step {s}" for s in self.steps_missed] + [
+            describe_edge(e) for e in self.edges_missed
+        ]
+        return head + "; not reached: " + ", ".join(missed)
+
+
+def describe_edge(edge: Edge) -> str:
+    return f"{edge.source} → {edge.target} via {edge.tool}"
+
+
+def coverage(
+    results: Iterable[ScenarioResult], workflows: Iterable[str] | None = None
+) -> dict[str, Coverage]:
+    """Coverage per workflow name, for the workflows of `results` (or those named)."""
+    results = list(results)
+    names = list(workflows) if workflows is not None else []
+    for result in results:
+        if result.scenario.workflow not in names:
+            names.append(result.scenario.workflow)
+    report = {name: Coverage(WORKFLOWS[name]) for name in names}
+    for result in results:
+        cov = report.get(result.scenario.workflow)
+        if cov is None:
+            continue
+        declared = set(cov.workflow.edges())
+        visited, traversed = path_of(cov.workflow, result.final_state, jumps=False)
+        cov.scenarios += 1
+        cov.steps_reached |= visited
+        cov.edges_reached |= {Edge(*move) for move in traversed} & declared
+    return report

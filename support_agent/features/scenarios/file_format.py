@@ -1,0 +1,400 @@
+"""What a scenario file holds, and loading it with clear errors.
+
+A scenario is a YAML file: a name, the workflow it runs, the customer's turns
+and what should have happened by the end. Everything a scenario names (steps,
+tools, facts and their values, the moves along its path) is checked against
+the workflow declaration when the file is loaded, so a typo is a load error
+that names the file and the field, never a silent pass.
+
+Example (`scenarios/support-tutorial.yaml`):
+    ```yaml
+    name: Tutorial — cracked screen under warranty
+    workflow: support
+    turns:
+      - Hi, my phone screen is cracked
+      - Yes, it's still under warranty
+    expect:
+      final_step: resolution_specialist
+      facts: {warranty_status: in_warranty}
+      tools_called: [record_warranty_status]
+      path: [warranty_collector, issue_classifier, resolution_specialist]
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from support_agent.base.settings import settings
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import MAX_MESSAGE_CHARS
+from support_agent.core.screening import CHECKS
+from support_agent.workflows import WORKFLOWS
+
+SUFFIXES = (".yaml", ".yml")
+# A scenario is a conversation a person could hold, not a load test (a setting).
+MAX_TURNS = (
+    settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
+)  # read at import: the schema holds it
+DIR_ENV = "HANDOFF_SCENARIOS_DIR"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def scenarios_dir() -> Path:
+    """Where scenario files live: `$HANDOFF_SCENARIOS_DIR`, else `scenarios/` of the project."""
+    return settings().scenarios_dir or ROOT / "scenarios"
+
+
+class ScenarioLoadError(ValueError):
+    """A scenario file can't be used; `problems` are `file: field: what is wrong` lines."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# --- The file's shape ----------------------------------------------------------------
+
+
+class Expectations(BaseModel):
+    """What should be true once every turn has run. Each item is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    final_step: str | None = Field(
+        default=None, description="The step (for handoffs: the active agent) at the end."
+    )
+    facts: dict[str, str | None] = Field(
+        default_factory=dict, description="Recorded facts; null means not recorded."
+    )
+    tools_called: list[str] = Field(
+        default_factory=list, description="Each must be called at least once."
+    )
+    tools_not_called: list[str] = Field(default_factory=list, description="None may be called.")
+    path: list[str] | None = Field(
+        default=None, description="Every step visited, in order, from the initial step."
+    )
+    handoff_limited: bool | None = Field(
+        default=None, description="Whether the last turn hit the transfer limit."
+    )
+    guardrails_tripped: list[str] | None = Field(
+        default=None,
+        description="The guardrail each refused turn tripped, in order (off_task, injection); "
+        "[] means no turn was refused.",
+    )
+
+    @model_validator(mode="after")
+    def _checks_something(self) -> Expectations:
+        checks = (self.final_step, self.path, self.handoff_limited, self.guardrails_tripped)
+        if all(c is None for c in checks) and not (
+            self.facts or self.tools_called or self.tools_not_called
+        ):
+            raise ValueError(
+                "expect checks nothing: name at least one of final_step, facts, "
+                "tools_called, tools_not_called, path, handoff_limited, guardrails_tripped"
+            )
+        return self
+
+
+class Scenario(BaseModel):
+    """One scenario file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    workflow: str
+    max_transfers: int | None = Field(
+        default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
+    )
+    turns: list[str] = Field(min_length=1, max_length=MAX_TURNS)
+    decisions: list[Literal["approve", "reject"] | dict[Literal["reject", "edit"], str]] = Field(
+        default_factory=list,
+        description="A person's answer to each pause for approval, in order: approve, reject, "
+        "{reject: note} or {edit: new text}. With any, the scenario runs with approvals on.",
+    )
+    expect: Expectations
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        return self._source
+
+    @property
+    def spec(self) -> Workflow:
+        return WORKFLOWS[self.workflow]
+
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """`decisions` as (decision, text) pairs, as `engine.decide` takes them."""
+        return [(d, "") if isinstance(d, str) else next(iter(d.items())) for d in self.decisions]
+
+    @model_validator(mode="after")
+    def _matches_the_workflow(self) -> Scenario:
+        problems = declaration_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    def to_yaml(self) -> str:
+        return dump_yaml(self.model_dump(exclude_defaults=True))
+
+
+# --- Checks against the workflow declaration -----------------------------------------
+
+
+def _choices(names: Iterable[str]) -> str:
+    return ", ".join(names) or "none"
+
+
+def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
+    """The values a fact may take (from its `Literal` in the state schema), or None if open."""
+    hint = typing.get_type_hints(workflow.state_schema).get(key)
+    if typing.get_origin(hint) is typing.Literal:
+        return tuple(str(v) for v in typing.get_args(hint))
+    return None
+
+
+def declaration_problems(scenario: Scenario) -> list[str]:
+    """Everything the scenario names that its workflow does not declare, as `field: problem`."""
+    workflow = WORKFLOWS.get(scenario.workflow)
+    if workflow is None:
+        return [f"workflow: unknown workflow {scenario.workflow!r}; known: {_choices(WORKFLOWS)}"]
+    problems: list[str] = []
+    steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
+    where = f"workflow {workflow.name}"
+    has_loop_guard = workflow.handoffs is not None
+
+    for i, text in enumerate(scenario.turns):
+        if not text.strip():
+            problems.append(f"turns[{i}]: empty message")
+        elif len(text) > MAX_MESSAGE_CHARS:
+            problems.append(
+                f"turns[{i}]: {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}"
+            )
+    if scenario.max_transfers is not None and not has_loop_guard:
+        problems.append(f"max_transfers: {where} has no transfer limit")
+    if scenario.decisions and not workflow.approvals:
+        problems.append(f"decisions: {where} has no actions that wait for approval")
+    for i, decision in enumerate(scenario.decisions):
+        if isinstance(decision, dict) and len(decision) != 1:
+            problems.append(f"decisions[{i}]: one of reject or edit, with its text")
+        elif isinstance(decision, dict) and "edit" in decision and not decision["edit"].strip():
+            problems.append(f"decisions[{i}]: edit needs the new text")
+
+    expect = scenario.expect
+    if expect.final_step is not None and expect.final_step not in steps:
+        problems.append(
+            f"expect.final_step: {expect.final_step!r} is not a step of {where} "
+            f"(steps: {_choices(steps)})"
+        )
+    for key, value in expect.facts.items():
+        if key not in workflow.fact_keys:
+            problems.append(
+                f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.fact_keys)})"
+            )
+            continue
+        allowed = fact_values(workflow, key)
+        if value is not None and allowed is not None and value not in allowed:
+            problems.append(
+                f"expect.facts.{key}: {value!r} is not a value it can take "
+                f"(values: {_choices(allowed)}, or null for not recorded)"
+            )
+    for field in ("tools_called", "tools_not_called"):
+        for i, name in enumerate(getattr(expect, field)):
+            if name not in tools:
+                problems.append(
+                    f"expect.{field}[{i}]: {name!r} is not a tool of {where} "
+                    f"(tools: {_choices(tools)})"
+                )
+    both = sorted(set(expect.tools_called) & set(expect.tools_not_called))
+    if both:
+        problems.append(f"expect.tools_not_called: {_choices(both)} also listed in tools_called")
+    if expect.path is not None:
+        problems += _path_problems(workflow, expect.path)
+        if (
+            expect.final_step in steps
+            and expect.path
+            and expect.path[-1] in steps
+            and expect.path[-1] != expect.final_step
+        ):
+            problems.append(
+                f"expect.path: ends at {expect.path[-1]!r} but expect.final_step is "
+                f"{expect.final_step!r}"
+            )
+    for name in expect.guardrails_tripped or []:
+        if name not in CHECKS:
+            problems.append(
+                f"expect.guardrails_tripped: {name!r} is not a guardrail ({_choices(CHECKS)})"
+            )
+    if expect.handoff_limited is not None and not has_loop_guard:
+        problems.append(f"expect.handoff_limited: {where} has no transfer limit")
+    return problems
+
+
+def _path_problems(workflow: Workflow, path: list[str]) -> list[str]:
+    steps = workflow.step_names
+    if not path:
+        return [f"expect.path: empty; a path starts at the initial step {workflow.initial!r}"]
+    problems = [
+        f"expect.path[{i}]: {name!r} is not a step of workflow {workflow.name} "
+        f"(steps: {_choices(steps)})"
+        for i, name in enumerate(path)
+        if name not in steps
+    ]
+    if problems:
+        return problems
+    if path[0] != workflow.initial:
+        problems.append(
+            f"expect.path[0]: a path starts at the initial step {workflow.initial!r}, "
+            f"not {path[0]!r}"
+        )
+    moves = {(e.source, e.target) for e in workflow.edges()}
+    for i, (a, b) in enumerate(zip(path, path[1:], strict=False), start=1):
+        if (a, b) not in moves:
+            problems.append(f"expect.path[{i}]: no declared transition from {a!r} to {b!r}")
+    return problems
+
+
+# --- Loading -------------------------------------------------------------------------
+
+
+def _format(error: ValidationError) -> list[str]:
+    lines = []
+    for err in error.errors():
+        loc = ".".join(
+            f"[{part}]" if isinstance(part, int) else str(part) for part in err["loc"]
+        ).replace(".[", "[")
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "required field is missing"
+        elif err["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling)"
+        elif err["type"] == "string_type":
+            message = f"expected text, got {err['input']!r} (put it in quotes)"
+        for line in message.splitlines():
+            lines.append(f"{loc}: {line}" if loc else line)
+    return lines
+
+
+def _where(source: str | Path | None) -> str:
+    return f"{source}: " if source else ""
+
+
+def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
+    """Validate already-parsed YAML data; raises `ScenarioLoadError` naming `source`."""
+    if not isinstance(data, dict):
+        raise ScenarioLoadError(
+            [f"{_where(source)}expected a mapping with name, workflow, turns and expect"]
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioLoadError([_where(source) + line for line in _format(exc)]) from None
+    scenario._source = Path(source) if source else None
+    return scenario
+
+
+def parse_yaml(text: str, source: str | Path | None = None) -> Scenario:
+    """A scenario from YAML text; raises `ScenarioLoadError` naming `source` (a file)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioLoadError([f"{_where(source)}not valid YAML{at}: {problem}"]) from None
+    return parse_scenario(data, source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioLoadError([f"{path}: can't read it ({exc.strerror or exc})"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioLoadError(
+            [f"{path}: is not UTF-8 text; save it as UTF-8 and try again"]
+        ) from None
+    return parse_yaml(text, path)
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The scenario files named by `paths`: files as given, directories' *.yaml sorted."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        else:
+            files.append(path)
+    return files
+
+
+def load_each(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[ScenarioLoadError]]:
+    """Every scenario that loads, and an error for each that doesn't (duplicate names too)."""
+    scenarios: list[Scenario] = []
+    errors: list[ScenarioLoadError] = []
+    seen: dict[str, Path | None] = {}
+    for path in scenario_files(paths):
+        try:
+            scenario = load_scenario(path)
+        except ScenarioLoadError as exc:
+            errors.append(exc)
+            continue
+        if scenario.name in seen:
+            errors.append(
+                ScenarioLoadError(
+                    [f"{path}: name: {scenario.name!r} is already used by {seen[scenario.name]}"]
+                )
+            )
+            continue
+        seen[scenario.name] = path
+        scenarios.append(scenario)
+    return scenarios, errors
+
+
+def load_paths(paths: Iterable[str | Path]) -> list[Scenario]:
+    """Every scenario under `paths`; raises one `ScenarioLoadError` listing every problem."""
+    scenarios, errors = load_each(paths)
+    if errors:
+        raise ScenarioLoadError([line for err in errors for line in err.problems])
+    return scenarios
+
+
+# --- Writing -------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)  # list items indented under their key
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
+
+
+def _list(dumper: yaml.SafeDumper, value: list) -> yaml.Node:
+    # Names (steps, tools) read best on one line: [warranty_collector, issue_classifier]
+    names = all(isinstance(v, str) and re.fullmatch(r"\w+", v) for v in value)
+    flow = bool(value) and names and sum(len(v) + 2 for v in value) <= 80
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_Dumper.add_representer(str, _str)
+_Dumper.add_multi_representer(str, _str)  # str subclasses, such as a message's `.text`
+_Dumper.add_representer(list, _list)
+
+
+def dump_yaml(data: dict) -> str:
+    """YAML as people write it: keys in order, unicode kept, block lists."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)

@@ -1,0 +1,164 @@
+"""Turning a conversation that happened into a scenario file.
+
+The customer's messages become the turns (summaries never do), and the state
+the conversation ended in becomes the expectations: the final step, every
+fact, the tools called and the path of steps. Re-running the draft on the same
+model reproduces the conversation, so it passes; edit it to say what *should*
+happen. Nothing here writes outside the directory it is given, and a file is
+only replaced when asked to.
+
+Example:
+    ```python
+    draft = draft_from_state(SUPPORT, graph.get_state(config).values)
+    path = save_scenario_text(draft.text, scenarios_dir())
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langchain_core.messages import AIMessage
+
+from support_agent.base.oneline import clip
+from support_agent.core.declaration import Workflow, is_decision, turn_of
+from support_agent.core.state_view import customer_turns
+from support_agent.features.scenarios.file_format import (
+    ScenarioLoadError,
+    dump_yaml,
+    load_each,
+    parse_scenario,
+    parse_yaml,
+)
+from support_agent.features.scenarios.runner import path_taken
+
+NAME_CHARS = 60
+SLUG_CHARS = 60
+
+
+@dataclass
+class Draft:
+    """A scenario drafted from a conversation: YAML text to edit, and what to check by hand."""
+
+    text: str
+    name: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def slugify(name: str) -> str:
+    """A file name stem from a scenario name: `Cracked screen!` -> `cracked-screen`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_CHARS].rstrip("-") or "scenario"
+
+
+def tools_called(state: dict) -> list[str]:
+    """Each tool the agent called in the conversation's messages, once, in first-call order."""
+    names = [
+        call["name"]
+        for m in state.get("messages") or []
+        if isinstance(m, AIMessage)
+        for call in m.tool_calls
+    ]
+    return list(dict.fromkeys(names))
+
+
+def decisions(state: dict) -> list:
+    """A person's decisions in `state`'s history, as a scenario's `decisions` lists them."""
+    answers: list = []
+    for record in state.get("transitions") or []:
+        if not is_decision(record):
+            continue
+        if record["decision"] == "edit":
+            answers.append({"edit": record.get("edited", "")})
+        elif record["decision"] == "reject" and record.get("note"):
+            answers.append({"reject": record["note"]})
+        else:
+            answers.append(record["decision"])
+    return answers
+
+
+def _default_name(turns: list[str]) -> str:
+    first = clip(turns[0], NAME_CHARS) if turns else "conversation"
+    return f"From the chat — {first}"
+
+
+def draft_from_state(
+    workflow: Workflow,
+    state: dict,
+    *,
+    turns: list[str] | None = None,
+    name: str | None = None,
+    description: str | None = None,
+) -> Draft:
+    """A scenario of what happened in `state` (a thread's state values).
+
+    `turns` overrides the customer's messages read from `state` (pass every
+    turn when earlier ones were summarized away; the timeline still has them).
+    """
+    said = [
+        str(t)
+        for t in (turns if turns is not None else customer_turns(state.get("messages") or []))
+    ]
+    if not said:
+        raise ValueError("The conversation has no customer message yet: nothing to replay.")
+    warnings: list[str] = []
+    held = turn_of(state)
+    if held > len(said):
+        warnings.append(
+            f"The conversation had {held} turns but only the last {len(said)} customer "
+            "messages are still in it (earlier ones were summarized). The scenario replays "
+            "those only, so check the path and facts before saving."
+        )
+    name = name or _default_name(said)
+    expect: dict = {"final_step": workflow.current(state)}
+    facts = {key: state.get(key) for key in workflow.fact_keys}
+    if facts:
+        expect["facts"] = facts
+    called = tools_called(state)
+    if called:
+        expect["tools_called"] = called
+    expect["path"] = path_taken(workflow, state)
+    if workflow.handoffs and state.get("handoff_limited"):
+        expect["handoff_limited"] = True
+    data: dict = {
+        "name": name,
+        "description": description
+        or f"Saved from a chat conversation ({workflow.title}). Expectations are what happened "
+        "then; edit them to say what should happen.",
+        "workflow": workflow.name,
+        "turns": said,
+        "expect": expect,
+    }
+    if answers := decisions(state):  # the person's decisions, replayed at each pause
+        data = {**{k: v for k, v in data.items() if k != "expect"}, "decisions": answers,
+                "expect": expect}  # fmt: skip
+    parse_scenario(data)  # a draft is always a valid scenario
+    return Draft(dump_yaml(data), name, warnings)
+
+
+def save_scenario_text(text: str, directory: str | Path, *, overwrite: bool = False) -> Path:
+    """Validate `text` and write it to `<directory>/<slug of its name>.yaml`.
+
+    Raises `ScenarioLoadError` when the text is not a valid scenario or its
+    name is taken by another file, `FileExistsError` when the file exists and
+    `overwrite` is False. Nothing is written in either case.
+    """
+    scenario = parse_yaml(text)
+    directory = Path(directory)
+    path = directory / f"{slugify(scenario.name)}.yaml"
+    if directory.is_dir():
+        others, _errors = load_each([directory])
+        for other in others:
+            if other.name == scenario.name and other.source and other.source.name != path.name:
+                raise ScenarioLoadError(
+                    [f"name: {scenario.name!r} is already used by {other.source.name}"]
+                )
+    directory.mkdir(parents=True, exist_ok=True)
+    body = text if text.endswith("\n") else text + "\n"
+    with path.open("w" if overwrite else "x", encoding="utf-8") as out:
+        out.write(body)
+    return path

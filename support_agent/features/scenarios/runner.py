@@ -1,0 +1,273 @@
+"""Running a scenario: its turns through the engine, then every expectation checked.
+
+Each scenario gets a fresh graph of its workflow on an in-memory checkpointer
+and its own thread, and is fed its turns through `run_turn`, the same event
+stream the chat page renders. Every expectation that does not hold adds one
+reason in plain words, so a failing scenario says everything that went wrong.
+
+Example:
+    ```python
+    from support_agent.features.scenarios import load_scenario, run_scenario
+
+    result = run_scenario(load_scenario("scenarios/support-tutorial.yaml"), model="offline")
+    result.passed, result.reason, result.path
+    ```
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.checkpoint.memory import InMemorySaver
+
+from support_agent.core.builders import build_graph, screening_model
+from support_agent.core.declaration import Workflow, is_decision
+from support_agent.core.engine import (
+    ApprovalRequest,
+    Error,
+    ToolCall,
+    TurnEnd,
+    decide,
+    new_thread_id,
+    run_turn,
+)
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.features.scenarios.file_format import Scenario, load_paths
+from support_agent.models import resolve_model
+
+
+@dataclass
+class ScenarioResult:
+    """What happened when a scenario ran, and which expectations failed."""
+
+    scenario: Scenario
+    failures: list[str] = field(default_factory=list)
+    final_state: dict[str, Any] = field(default_factory=dict)
+    tools_called: list[str] = field(default_factory=list)  # in call order, repeats kept
+    path: list[str] = field(default_factory=list)
+    # Per turn run, the agent's words in that turn ("" when it only called tools).
+    replies: list[str] = field(default_factory=list)
+    turns_run: int = 0
+    duration: float = 0.0  # seconds
+    error: Error | None = None  # the turn that could not run (a provider down, a key missing)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.scenario.spec
+
+    @property
+    def reason(self) -> str:
+        """Every failure reason in one line ("" when it passed)."""
+        return "; ".join(self.failures)
+
+
+def path_taken(workflow: Workflow, state: dict) -> list[str]:
+    """The steps visited in order: the initial step, then the target of each recorded move."""
+    moves = [r for r in state.get("transitions") or [] if not is_decision(r)]
+    return [workflow.initial, *(r["target"] for r in moves)]
+
+
+def reply_of_turn(state: dict) -> str:
+    """What the agent said in the turn that left `state`: the text of every AI message
+    after the customer's last message, one paragraph each."""
+    messages = state.get("messages") or []
+    start = len(messages)
+    for index in range(len(messages) - 1, -1, -1):
+        if messages[index].type == "human":
+            start = index + 1
+            break
+    said = [m.text.strip() for m in messages[start:] if m.type == "ai" and m.text.strip()]
+    return "\n\n".join(said)
+
+
+def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
+    return build_graph(
+        scenario.workflow,
+        model,
+        InMemorySaver(),
+        prompts=prompts,
+        max_transfers=scenario.max_transfers,
+        screen_with=screening_model(model),
+    )
+
+
+def run_scenario(
+    scenario: Scenario,
+    model: BaseChatModel | str | None = None,
+    prompts: PromptSource | None = None,
+) -> ScenarioResult:
+    """Run `scenario`'s turns on a fresh thread and check its expectations.
+
+    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
+    offline model); a string goes to `get_model` (which may raise
+    `ModelConfigError`). `prompts(workflow, step)` may override prompt templates,
+    as on the chat page.
+    """
+    model = resolve_model(model)
+    workflow = scenario.spec
+    result = ScenarioResult(scenario)
+    started = time.perf_counter()
+    graph = _graph(scenario, model, prompts)
+    thread_id = new_thread_id()
+    answers = scenario.answers  # a person's decisions, taken in order at each pause
+    for number, text in enumerate(scenario.turns, start=1):
+        events = run_turn(graph, workflow, thread_id, text, approvals=bool(scenario.decisions))
+        while (waiting := _follow(result, number, events)) is not None:
+            if not answers:
+                result.failures.append(
+                    f"turn {number} waited for approval ({waiting.question}) but no decision "
+                    "is left in decisions"
+                )
+                break
+            decision, said = answers.pop(0)
+            events = decide(graph, workflow, thread_id, waiting, decision, said)
+        if result.failures:
+            break
+        result.turns_run = number
+    if answers and not result.failures:
+        result.failures.append(
+            f"{len(answers)} of the decisions were never needed: no turn waited for them"
+        )
+    result.path = path_taken(workflow, result.final_state)
+    if not result.failures:
+        result.failures = check(scenario, result)
+    result.duration = time.perf_counter() - started
+    return result
+
+
+def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRequest | None:
+    """Note what turn `number`'s events did; what it waits for a person to decide, if so."""
+    for event in events:
+        if isinstance(event, ToolCall):
+            result.tools_called.append(event.name)
+        elif isinstance(event, TurnEnd):
+            result.final_state = event.state
+            if event.waiting is not None:
+                return event.waiting
+            result.replies.append(reply_of_turn(event.state))
+        elif isinstance(event, Error):
+            result.error = event
+            result.failures.append(f"turn {number} failed: {event.message}")
+    return None
+
+
+# --- Expectations --------------------------------------------------------------------
+
+
+def _title(workflow: Workflow, step: str) -> str:
+    try:
+        return workflow.step(step).title
+    except KeyError:
+        return step
+
+
+def _steps(workflow: Workflow, steps: list[str]) -> str:
+    return " → ".join(_title(workflow, s) for s in steps)
+
+
+def _tools(names: Iterable[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return ", ".join(names) if names else "none"
+
+
+def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
+    """Every expectation of `scenario` that `result` does not meet, in plain words."""
+    workflow, expect, state = scenario.spec, scenario.expect, result.final_state
+    failures: list[str] = []
+    what = "active agent" if workflow.handoffs else "final step"
+
+    if expect.final_step is not None:
+        actual = workflow.current(state)
+        if actual != expect.final_step:
+            failures.append(
+                f"expected {what} {_title(workflow, expect.final_step)}, "
+                f"got {_title(workflow, actual)}"
+            )
+    for key, wanted in expect.facts.items():
+        actual = state.get(key)
+        if actual != wanted:
+            failures.append(
+                f"expected {key} = {wanted if wanted is not None else 'not recorded'}, "
+                f"got {actual if actual is not None else 'nothing recorded'}"
+            )
+    for name in expect.tools_called:
+        if name not in result.tools_called:
+            failures.append(
+                f"expected {name} to be called; tools called: {_tools(result.tools_called)}"
+            )
+    for name in expect.tools_not_called:
+        times = result.tools_called.count(name)
+        if times:
+            failures.append(
+                f"expected {name} not to be called, but it was called "
+                f"{'once' if times == 1 else f'{times} times'}"
+            )
+    if expect.path is not None and result.path != expect.path:
+        failures.append(
+            f"expected path {_steps(workflow, expect.path)}, got {_steps(workflow, result.path)}"
+        )
+    if expect.handoff_limited is not None:
+        actual = bool(state.get("handoff_limited"))
+        if actual != expect.handoff_limited:
+            failures.append(
+                "expected the transfer limit to be reached in the last turn, but it was not"
+                if expect.handoff_limited
+                else "expected no transfer to be refused by the limit, but one was"
+            )
+    if expect.guardrails_tripped is not None:
+        tripped = [
+            m.response_metadata["guardrail"]
+            for m in state.get("messages") or []
+            if m.type == "ai" and m.response_metadata.get("guardrail")
+        ]
+        if tripped != expect.guardrails_tripped:
+            failures.append(
+                f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
+                f"got {tripped or 'none'}"
+            )
+    return failures
+
+
+# --- Many at once --------------------------------------------------------------------
+
+
+def run_many(
+    scenarios: Iterable[Scenario],
+    model: BaseChatModel | str | None = None,
+    prompts: PromptSource | None = None,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Run each scenario with one model; `on_result` hears of each as it finishes."""
+    model = resolve_model(model)
+    results = []
+    for scenario in scenarios:
+        results.append(run_scenario(scenario, model, prompts))
+        if on_result:
+            on_result(results[-1])
+    return results
+
+
+def run_all(
+    paths: Iterable[str | Path],
+    model: BaseChatModel | str | None = None,
+    prompts: PromptSource | None = None,
+    on_result: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Load every scenario under `paths` (files or directories) and run them.
+
+    Raises `ScenarioLoadError` (listing every bad file) before running anything.
+    """
+    return run_many(load_paths(paths), model, prompts, on_result)

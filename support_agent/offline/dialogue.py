@@ -1,0 +1,134 @@
+"""The dialogue policy around a workflow's step rules, declared as data.
+
+Step rules (`policy.Rule`) move the machine; a `Dialogue` says what the agent
+does when they don't: ask for a person, answer a follow-up from the FAQ, steer
+an off-topic question back, note an unsupported language, ask again in other
+words and, after three unclear answers, offer a person. Each workflow declares
+one next to its rules; `policy.Policy` applies it.
+
+Every plain reply carries its kind (`act`) in the message's
+`response_metadata`, so tests and the transcript can tell a clarifying
+question from an answer without parsing prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from langchain_core.messages import ToolMessage
+
+from support_agent.offline.intents import Classifier, Cue
+
+Text = str | Mapping[str, str]  # a template, or templates by key ("default" as fallback)
+
+# Reply kinds, as reported in response_metadata["act"].
+ASK, CLARIFY, OFFER_PERSON, STEER_BACK = "ask", "clarify", "offer_person", "steer_back"
+LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
+    "language_note",
+    "faq",
+    "after_escalation",
+    "thanks",
+    "answer",
+)
+UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE)
+AFTER_HUMAN_REPLY = "after_human_reply"
+
+# The name on the messages a person writes into a conversation (a ticket's reply).
+HUMAN_AGENT = "human_agent"
+# What the agent says once a person has answered: the case is theirs now, in any workflow.
+AFTER_HUMAN_REPLY_SAY = (
+    "A member of our support team has answered you above, and your case stays with them: "
+    "they'll see anything you add here and reply in this conversation."
+)
+
+# A person may reject a gated tool call (support_agent.core.middleware.approval): its
+# result carries this key, with their note, and the agent says so and carries on.
+REJECTED = "rejected_by_person"
+AFTER_REJECTION = "after_rejection"
+AFTER_REJECTION_SAY = (
+    "A member of our support team looked at this and decided not to go ahead with it{note}. "
+    "Let's carry on here: tell me more, or ask me for something else."
+)
+
+
+def is_rejection(message: object) -> bool:
+    """Whether a tool result is a person's rejection of the call, not the tool's answer."""
+    return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
+
+
+PERSON = Classifier(
+    "person",
+    (
+        Cue("person", r"\b(human|real person|actual person|live person|a person|real people"
+            r"|someone real|somebody real|real agent|live agent|live chat|an agent|human agent"
+            r"|representative|rep\b|operator|supervisor|manager|someone (else )?(i can )?(to )?"
+            r"(talk|speak) to|(talk|speak|chat) (to|with) (someone|somebody|a \w+ person|staff)"
+            r"|not a (bot|robot|machine)|stop (the )?bot|no more bots?)", 3),
+    ),
+)  # fmt: skip
+
+YES = Classifier(
+    "yes",
+    (
+        Cue("no", r"^\W*(no|nope|nah|not now|no thanks|no thank you|i'm fine|im fine)\b", 2),
+        Cue("yes", r"^\W*(yes|yeah|yep|yup|ya|ok|okay|sure|please|pls|go ahead|do it"
+            r"|sounds good|fine)\b", 2),
+    ),
+)  # fmt: skip
+
+OFF_TOPIC = Classifier(
+    "off_topic",
+    (
+        Cue("off_topic", r"\b(weather|forecast|rain|snow|sunny|temperature outside|joke|funny|sports?|football"
+            r"|soccer|basketball|the game|score|news|politics?|election|recipe|cook\w*|movie"
+            r"|film|song|music recommendation|restaurant|capital of|meaning of life|horoscope"
+            r"|stock market|bitcoin|your name|who are you|are you (a )?(bot|robot|ai|human|real)"
+            r"|what are you|how old are you|do you like|favou?rite|date with me|love you|poem"
+            r"|story|homework|math|translate)\b", 2),
+    ),
+)  # fmt: skip
+
+
+# A long message that mentions the weather is a story about the problem, not small talk.
+OFF_TOPIC_MAX_WORDS = 15
+
+
+@dataclass(frozen=True)
+class Faq:
+    """One follow-up the agent answers: a cue, and the answer by case key."""
+
+    topic: str
+    pattern: str  # on lower-case text
+    # keys: "escalated", the `Dialogue.faq_by` facts' values joined by "_", each value, "default"
+    answer: Text
+
+    def matches(self, text: str) -> bool:
+        return re.search(self.pattern, text.lower()) is not None
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """What a workflow's agent says when no step rule moves the machine."""
+
+    human_tool: str  # the tool that hands the case to a person
+    human_say: str
+    human_reply_after: str
+    # By the step's asking tool ("default" as fallback): how to ask, twice in other words.
+    clarify: Mapping[str, tuple[str, str]]
+    steer_back: Mapping[str, str]  # a short polite answer that returns to the step's question
+    offer_person: str
+    language_note: str
+    after_escalation: tuple[str, ...]
+    faq: tuple[Faq, ...] = ()
+    # Recorded facts whose values pick an FAQ answer (support: issue, then warranty).
+    faq_by: tuple[str, ...] = ()
+    # Tool calls that move the machine: one-time actions (a solution, an
+    # escalation) may run again after one of these.
+    moves: tuple[str, ...] = ()
+    new_case_tool: str | None = None  # its call clears the recorded facts
+    thanks: str = "You're welcome! If anything else comes up, just write here."
+
+    def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
+        return next((t for t in bound if t in table), "default")

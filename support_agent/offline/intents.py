@@ -1,0 +1,113 @@
+"""Classifiers the offline model's rules name: declared cues, or a learned decision.
+
+A `Classifier` scores text against cues a workflow declares as data ("swollen
+battery" -> hardware/battery). Cues are tried in declaration order and each
+match masks its span, so a specific cue hides the text from a general one
+declared after it. Cues are for exact, unambiguous forms and for the *detail*
+that picks a reply (screen, battery, pricing); which label a message carries
+is a `LearnedClassifier`'s job (`support_agent.offline.understanding`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from support_agent.offline.understanding import decide
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straight quotes, single spaces: what cues are written against."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A phrase (regex) that is evidence for `label`; `detail` names a sub-kind."""
+
+    label: str
+    pattern: str
+    weight: float = 1.0
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str | None
+    detail: str | None
+    scores: dict[str, float] = field(default_factory=dict)
+    language: str = "English"
+    margin: float = 0.0  # a learned decision's confidence (see understanding.bayes)
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Scores text against ordered cues; undecided when the top two are close."""
+
+    name: str
+    cues: tuple[Cue, ...]
+    margin: float = 0.5
+
+    def _score(self, text: str) -> tuple[dict[str, float], dict[str, tuple[float, str]]]:
+        masked = normalise(text)
+        scores: dict[str, float] = {}
+        details: dict[str, tuple[float, str]] = {}
+        for cue in self.cues:
+            for match in list(re.finditer(cue.pattern, masked)):
+                scores[cue.label] = scores.get(cue.label, 0.0) + cue.weight
+                if cue.detail and cue.weight > details.get(cue.label, (0.0, ""))[0]:
+                    details[cue.label] = (cue.weight, cue.detail)
+                start, end = match.span()
+                masked = masked[:start] + " " * (end - start) + masked[end:]
+        return scores, details
+
+    def classify(self, text: str) -> Verdict:
+        scores, details = self._score(text)
+        if not scores:
+            return Verdict(None, None, scores)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < self.margin:
+            return Verdict(None, None, scores)
+        label = ranked[0][0]
+        return Verdict(label, details.get(label, (0.0, None))[1], scores)
+
+    def detail_for(self, text: str, label: str) -> str | None:
+        """The most specific detail the cues find for `label`, whatever wins overall."""
+        return self._score(text)[1].get(label, (0.0, None))[1]
+
+    def matches(self, text: str) -> bool:
+        return bool(self._score(text)[0])
+
+
+@dataclass(frozen=True)
+class LearnedClassifier:
+    """A decision of `support_agent.offline.understanding`, with cues that name the detail."""
+
+    name: str
+    decision: str
+    details: Classifier | None = None
+    # Words the message must contain for its label to count: a correction of a
+    # recorded fact needs the customer to talk about that fact.
+    gate: str | None = None
+    # Declared cues settle what the learned model is unsure of, when they are
+    # decisive (a clear winner with at least this score): "login" is support
+    # even in a message whose other words lean to sales.
+    cues_decide_at: float | None = None
+    unsure_below: float = 0.1
+
+    def classify(self, text: str) -> Verdict:
+        reading = decide(self.decision, text)
+        if self.cues_decide_at is not None and self.details is not None:
+            scores, details = self.details._score(text)
+            ranked = sorted(scores.values(), reverse=True) + [0.0]
+            decisive = (
+                ranked[0] >= self.cues_decide_at and ranked[0] - ranked[1] >= self.cues_decide_at
+            )
+            if decisive and reading.margin < self.unsure_below and reading.language == "English":
+                label = max(scores, key=scores.get)
+                return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)
+        if self.gate and not re.search(self.gate, normalise(text)):
+            return Verdict("unclear", None, {}, reading.language)
+        detail = self.details.detail_for(text, reading.label) if self.details else None
+        return Verdict(reading.label, detail, {}, reading.language, reading.margin)

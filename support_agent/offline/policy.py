@@ -1,0 +1,414 @@
+"""How the offline model decides, from rules and a dialogue policy a workflow declares.
+
+The model sees what any chat model sees: the conversation and the tools bound
+for this call. Each `Rule` names a tool (or none, for a plain reply), the
+classifier that reads the customer's words, and conditions on what earlier
+tool calls recorded. A request for a person comes first; then the first rule
+that fits wins; if none does, the workflow's `Dialogue` decides what to say
+(a FAQ answer, a clarifying question, a note on language...). Same
+conversation, same answer: nothing here reads a clock or a random number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from support_agent.offline import dialogue as d
+from support_agent.offline.dialogue import Dialogue, Text
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+
+SUMMARY_SOURCE = "summarization"
+_LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
+_INLINE_STEP = re.compile(r"(?:^|(?<=[\s:.]))(\d{1,2})\) ")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When to call `tool` (or, with no tool, what to reply) and with what."""
+
+    tool: str | None = None
+    offered: tuple[str, ...] = ()  # fire only when one of these is bound too (the step's tools)
+    classifier: str | None = None
+    labels: tuple[str, ...] = ()  # fire on these labels (empty: any clear label)
+    arg: str | None = None  # tool argument that receives the label
+    values: Mapping[str, str] = field(default_factory=dict)  # label -> argument value
+    look_back: bool = False  # also read the customer's earlier messages
+    need_label: bool = True
+    fact: str | None = None  # the fact this tool's `arg` records
+    contradicts: str | None = None  # fire only when the label differs from this recorded fact
+    when: Mapping[str, str] = field(default_factory=dict)  # recorded facts that must hold
+    args: Mapping[str, Text] = field(default_factory=dict)
+    say: Text = ""  # said alongside the tool call, or the reply itself
+    reply_after: Text | None = None  # the answer once this tool's result is back
+    ask: Text | None = None  # the step's question when no rule fits
+    once: bool = False  # at most once between two moves of the machine
+    min_margin: float = 0.0  # how sure a learned classifier must be for this rule
+    faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
+    act: str = d.ANSWER  # the kind of a plain reply
+    unsure_labels: tuple[str, ...] = ("unsure", "unclear")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.tool,) if self.tool else self.offered
+
+
+@dataclass(frozen=True)
+class OfflineRules:
+    classifiers: Mapping[str, Classifier | LearnedClassifier]
+    rules: tuple[Rule, ...]
+    dialogue: Dialogue
+
+
+@dataclass(frozen=True)
+class Plan:
+    text: str
+    tool_calls: list[dict]
+    act: str = d.ANSWER
+
+
+def numbered(text: str) -> str:
+    """ "Intro: 1) a 2) b" -> a Markdown numbered list that renders as one."""
+    parts = _INLINE_STEP.split(text)
+    if len(parts) < 5:
+        return text
+    intro, items = parts[0].strip(), parts[1:]
+    lines = [f"{items[i]}. {items[i + 1].strip()}" for i in range(0, len(items) - 1, 2)]
+    return (intro + "\n\n" if intro else "") + "\n".join(lines)
+
+
+def _pick(text: Text, *keys: str | None) -> str:
+    """The template for the first key present, else "default"."""
+    if isinstance(text, str):
+        return text
+    for key in keys:
+        if key and key in text:
+            return text[key]
+    return text.get("default", "")
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
+    # Only our own declared templates reach here; still, no attribute access.
+    return re.sub(r"\{([a-z_]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+def is_summary(message: BaseMessage) -> bool:
+    return message.additional_kwargs.get("lc_source") == SUMMARY_SOURCE
+
+
+def is_customer(message: BaseMessage) -> bool:
+    """A message the customer wrote (a summary is a human message they did not)."""
+    return isinstance(message, HumanMessage) and not is_summary(message)
+
+
+def last_customer_index(messages: Sequence[BaseMessage]) -> int:
+    """Where the customer's latest message is (-1 when there is none): this turn follows it."""
+    return max((i for i, m in enumerate(messages) if is_customer(m)), default=-1)
+
+
+_QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
+
+
+def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
+    """What the customer said, oldest first; summaries contribute their quotes."""
+    texts: list[str] = []
+    for m in messages:
+        if isinstance(m, HumanMessage):
+            texts.extend(_QUOTED.findall(m.text) if is_summary(m) else [m.text])
+    return texts
+
+
+def latest_calls(calls: Sequence[tuple[str, dict]]) -> list[tuple[str, dict]]:
+    """Each tool's most recent call, in the order those calls happened."""
+    last = {name: i for i, (name, _args) in enumerate(calls)}
+    return [call for i, call in enumerate(calls) if last[call[0]] == i]
+
+
+def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
+    """Every tool call visible in the conversation, summaries included, in order.
+
+    A call a person rejected never happened, as far as the case goes.
+    """
+    rejected = {m.tool_call_id for m in messages if d.is_rejection(m)}
+    calls: list[tuple[str, dict]] = []
+    for m in messages:
+        if isinstance(m, HumanMessage) and is_summary(m):
+            for name, args in _LEDGER_LINE.findall(m.text):
+                calls.append((name, json.loads(args)))
+        elif isinstance(m, AIMessage):
+            calls.extend((c["name"], c["args"]) for c in m.tool_calls if c["id"] not in rejected)
+    return calls
+
+
+def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
+    return "\n".join(f"- {name} {json.dumps(args, sort_keys=True)}" for name, args in calls)
+
+
+def act_of(message: BaseMessage) -> str | None:
+    return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
+
+
+class Policy:
+    """Applies `OfflineRules` to a conversation and the tools bound to this call."""
+
+    def __init__(self, rules: OfflineRules):
+        self.rules = rules
+        self.dialogue = rules.dialogue
+
+    # -- what the conversation holds -------------------------------------------------
+    def facts(self, messages: Sequence[BaseMessage]) -> dict[str, str]:
+        by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
+        facts: dict[str, str] = {}
+        for name, args in ledger(messages):
+            if name == self.dialogue.new_case_tool:
+                facts.clear()
+            rule = by_tool.get(name)
+            if rule and rule.arg in args:
+                facts[rule.fact] = args[rule.arg]
+        return facts
+
+    def since_last_move(self, messages: Sequence[BaseMessage]) -> list[str]:
+        """Tools called since the machine last moved (this turn's calls included)."""
+        names = [name for name, _args in ledger(messages)]
+        moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
+        return names[moves[-1] + 1 :] if moves else names
+
+    def classify(self, rule: Rule, texts: list[str]) -> Verdict:
+        classifier = self.rules.classifiers[rule.classifier]
+        first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
+        if (first.label and first.label not in rule.unsure_labels) or not rule.look_back:
+            return first
+        for text in reversed(texts[:-1]):
+            verdict = classifier.classify(text)
+            if verdict.label and verdict.label not in rule.unsure_labels:
+                return verdict
+        return first
+
+    # -- the decision ------------------------------------------------------------------
+    def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
+        plan = self._decide(messages, list(bound))
+        previous = next(
+            (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
+        )
+        if previous is not None and plan.text and plan.text == previous.text:
+            plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+        return plan
+
+    def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
+        start = max(last_customer_index(messages), 0)
+        this_turn = messages[start + 1 :]
+        facts = self.facts(messages)
+
+        if this_turn and isinstance(this_turn[-1], ToolMessage):
+            done = self._after_tool(this_turn, facts)
+            if done is not None:
+                return done
+
+        called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+        failed = {
+            m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
+        }
+        succeeded = [
+            c
+            for m in this_turn
+            if isinstance(m, AIMessage)
+            for c in m.tool_calls
+            if c["id"] not in failed
+        ]
+        texts = customer_messages(messages)
+        text = texts[-1] if texts else ""
+        earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
+        previous_act = act_of(earlier[-1]) if earlier else None
+
+        if not succeeded:
+            person = self._person(text, bound, called, previous_act)
+            if person is not None:
+                return person
+            if self._off_topic(text):
+                key = self.dialogue.step_key(bound, self.dialogue.steer_back)
+                return Plan(self.dialogue.steer_back[key], [], d.STEER_BACK)
+
+        done_since_move = set(self.since_last_move(messages))
+        if self.dialogue.human_tool in done_since_move or previous_act == d.AFTER_REJECTION:
+            # After a hand-over, or a person's "no", earlier words don't start anything new.
+            texts = texts[-1:]
+        for rule in self.rules.rules:
+            if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
+                continue
+            if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
+                continue
+            if rule.tool is None and succeeded:
+                continue  # a plain reply answers the customer's words, not a tool's result
+            if rule.once and rule.tool in done_since_move:
+                continue
+            if any(facts.get(k) != v for k, v in rule.when.items()):
+                continue
+            if rule.faq:
+                # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
+                answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
+                if succeeded or not answered:
+                    continue
+                answer = self._faq(text, facts, done_since_move)
+                if answer is not None:
+                    return answer
+                continue
+            verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
+            if rule.classifier and rule.need_label:
+                if verdict.label is None or verdict.label in rule.unsure_labels:
+                    continue
+                if rule.labels and verdict.label not in rule.labels:
+                    continue
+                if verdict.margin < rule.min_margin and isinstance(
+                    self.rules.classifiers[rule.classifier], LearnedClassifier
+                ):
+                    continue
+            if rule.contradicts and facts.get(rule.contradicts) in (
+                None,
+                self._value(rule, verdict),
+            ):
+                continue
+            values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
+            values["value"] = self._value(rule, verdict)
+            said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+            if rule.tool is None:
+                return Plan(said, [], rule.act)
+            args = {
+                k: _fill(_pick(v, verdict.detail, verdict.label), values)
+                for k, v in rule.args.items()
+            }
+            if rule.arg:
+                args[rule.arg] = values["value"]
+            return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
+        if succeeded:
+            return Plan(self._ask(bound, facts), [], d.ASK)
+        return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+
+    # -- the dialogue policy ---------------------------------------------------------------
+    def _person(
+        self, text: str, bound: list[str], called: set[str], previous_act: str | None
+    ) -> Plan | None:
+        tool = self.dialogue.human_tool
+        if tool not in bound or tool in called:
+            return None
+        asked = d.PERSON.matches(text)
+        accepted = previous_act == d.OFFER_PERSON and d.YES.classify(text).label == "yes"
+        if not (asked or accepted):
+            return None
+        call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
+        return Plan(self.dialogue.human_say, [call], d.ANSWER)
+
+    def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
+        escalated = self.dialogue.human_tool in done
+        values = [facts.get(name) for name in self.dialogue.faq_by]
+        keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
+        for entry in self.dialogue.faq:
+            if entry.matches(text):
+                return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
+        return None
+
+    def _unclear(
+        self,
+        messages: Sequence[BaseMessage],
+        text: str,
+        bound: list[str],
+        facts: Mapping[str, str],
+        done: set[str],
+        previous_act: str | None,
+    ) -> Plan:
+        dia = self.dialogue
+        language = self._language(text)
+        if language not in ("English", None):
+            return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
+        if dia.human_tool in done and any(
+            isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages
+        ):
+            return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
+        if dia.human_tool in done:
+            answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
+            reply = dia.after_escalation[answered % len(dia.after_escalation)]
+            return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
+        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound):
+            return Plan(self._ask(bound, facts), [], d.ASK)
+        streak = 0
+        for m in reversed(messages):
+            if isinstance(m, AIMessage) and (m.tool_calls or act_of(m) not in d.UNCLEAR_ACTS):
+                break
+            if act_of(m) == d.CLARIFY:
+                streak += 1
+        if streak >= 2:
+            return Plan(dia.offer_person, [], d.OFFER_PERSON)
+        first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
+        return Plan(second if streak else first, [], d.CLARIFY)
+
+    def _off_topic(self, text: str) -> bool:
+        """Small talk that none of the workflow's questions can read ("will it rain?")."""
+        if not d.OFF_TOPIC.matches(text) or len(text.split()) > d.OFF_TOPIC_MAX_WORDS:
+            return False
+        learned = [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
+        return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
+
+    def _language(self, text: str) -> str | None:
+        for classifier in self.rules.classifiers.values():
+            if isinstance(classifier, LearnedClassifier):
+                return classifier.classify(text).language
+        return None
+
+    def _has_ask(self, bound: Sequence[str]) -> bool:
+        return any(rule.tool in bound and rule.ask for rule in self.rules.rules)
+
+    def _ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str:
+        for rule in self.rules.rules:
+            if rule.tool in bound and rule.ask:
+                return _fill(_pick(rule.ask, *facts.values()), facts)
+        first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
+        return first
+
+    def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
+        dia = self.dialogue
+        if plan.act == d.ASK:
+            return dia.clarify[dia.step_key(bound, dia.clarify)][1]
+        return "To repeat what I said: " + plan.text[0].lower() + plan.text[1:]
+
+    @staticmethod
+    def _value(rule: Rule, verdict: Verdict) -> str | None:
+        return rule.values.get(verdict.label, verdict.label) if verdict.label else None
+
+    def _after_tool(self, this_turn: Sequence[BaseMessage], facts: dict) -> Plan | None:
+        result = this_turn[-1]
+        call = next(
+            (
+                c
+                for m in reversed(this_turn)
+                if isinstance(m, AIMessage)
+                for c in m.tool_calls
+                if c["id"] == result.tool_call_id
+            ),
+            None,
+        )
+        if call is None:
+            return None
+        if d.is_rejection(result):
+            note = result.additional_kwargs[d.REJECTED]
+            said = d.AFTER_REJECTION_SAY.format(note=f" ({note})" if note else "")
+            return Plan(said, [], d.AFTER_REJECTION)
+        if result.status == "error":
+            return None  # the tool refused: decide again without it (it counts as called)
+        if call["name"] == self.dialogue.human_tool and call["args"].get("reason", "").startswith(
+            "Customer asked"
+        ):
+            return Plan(_fill(self.dialogue.human_reply_after, facts), [], d.ANSWER)
+        # The most specific rule wins: the one whose recorded-fact conditions hold.
+        for rule in sorted(self.rules.rules, key=lambda r: -len(r.when)):
+            if (
+                rule.tool == call["name"]
+                and rule.reply_after is not None
+                and all(facts.get(k) == v for k, v in rule.when.items())
+            ):
+                detail = call["args"].get("detail")
+                values = {**facts, **call["args"], "result": result.text}
+                return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
+        return None

@@ -1,0 +1,168 @@
+"""A workflow's offline data (cues, replies) read from YAML and checked on load.
+
+Cues and customer-facing words are data, kept beside each workflow in
+`support_agent/workflows/data/<workflow>.yaml`; the Python around them keeps
+only the readers and rules that use them. A malformed file fails at import
+with an error that names the file and the line, whether YAML cannot parse it
+or a value is wrong (a missing label, a regex that does not compile).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from support_agent.offline.dialogue import Dialogue, Faq
+from support_agent.offline.intents import Cue
+from support_agent.offline.policy import Rule
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message starts with `file:line`."""
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return pattern
+
+
+class CueData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    pattern: str
+    weight: float = 1.0
+    detail: str | None = None
+
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
+
+
+class FaqData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str
+    pattern: str
+    answer: str | dict[str, str]
+
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
+
+
+class DialogueData(BaseModel):
+    """`models.dialogue.Dialogue` without its FAQ (a section of its own)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    human_tool: str
+    human_say: str
+    human_reply_after: str
+    clarify: dict[str, tuple[str, str]]
+    steer_back: dict[str, str]
+    offer_person: str
+    language_note: str
+    after_escalation: tuple[str, ...]
+    faq_by: tuple[str, ...] = ()
+    moves: tuple[str, ...] = ()
+    new_case_tool: str | None = None
+    thanks: str
+
+
+Words = str | dict[str, str]
+
+
+class RuleData(BaseModel):
+    """`models.policy.Rule`; a field left out keeps the Rule's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tool: str | None = None
+    offered: tuple[str, ...] = ()
+    classifier: str | None = None
+    labels: tuple[str, ...] = ()
+    arg: str | None = None
+    values: dict[str, str] = {}
+    look_back: bool = False
+    need_label: bool = True
+    fact: str | None = None
+    contradicts: str | None = None
+    when: dict[str, str] = {}
+    args: dict[str, Words] = {}
+    say: Words = ""
+    reply_after: Words | None = None
+    ask: Words | None = None
+    once: bool = False
+    min_margin: float = 0.0
+    faq: bool = False
+    act: str = "answer"
+    unsure_labels: tuple[str, ...] = ("unsure", "unclear")
+
+
+class WorkflowData(BaseModel):
+    """One workflow's data file: classifiers' cues by classifier name, the rules
+    (with the words they say), the FAQ and the dialogue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cues: dict[str, list[CueData]] = {}
+    faq: list[FaqData] = []
+    dialogue: DialogueData | None = None
+    rules: list[RuleData] = []
+
+    def cues_of(self, classifier: str) -> tuple[Cue, ...]:
+        return tuple(Cue(**c.model_dump()) for c in self.cues[classifier])
+
+    def rules_in_order(self) -> tuple[Rule, ...]:
+        return tuple(Rule(**r.model_dump(exclude_unset=True)) for r in self.rules)
+
+    def faqs(self) -> tuple[Faq, ...]:
+        return tuple(Faq(**f.model_dump()) for f in self.faq)
+
+    def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
+        if self.dialogue is None:
+            raise KeyError("this data file has no dialogue")
+        return Dialogue(**self.dialogue.model_dump(), faq=faq)
+
+
+def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+    """The line (1-based) of the YAML node at pydantic's error location `loc`."""
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == key), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            found = node.value[key]
+        else:
+            found = None
+        if found is None:
+            break
+        node = found
+    return node.start_mark.line + 1
+
+
+def load_data(path: Path) -> WorkflowData:
+    """The checked contents of the data file at `path`, or a `DataError` naming file:line."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise DataError(f"{path}:{line}: {exc.problem or exc}") from None
+    try:
+        return WorkflowData.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        line = _line_of(node, first["loc"]) if node is not None else 1
+        where = ".".join(map(str, first["loc"]))
+        raise DataError(f"{path}:{line}: {where}: {first['msg']}") from None
+
+
+def workflow_data(name: str) -> WorkflowData:
+    """The data file of the workflow `name`, beside the workflow declarations."""
+    return load_data(Path(__file__).resolve().parents[1] / "workflows" / "data" / f"{name}.yaml")

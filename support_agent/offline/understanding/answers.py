@@ -1,0 +1,238 @@
+"""Short answers and hedges in English: closed word classes, declared as data.
+
+A learned model reads "ya", "um" or "for sure" badly: two or three characters
+are too little evidence. These forms are a small closed set, so they are
+listed: a message that is *only* a yes, a no or a hedge is read from the list;
+anything longer goes to the learned model, unless it hedges ("I think it's
+covered?" asks to be checked, not recorded).
+"""
+
+from __future__ import annotations
+
+import re
+
+from support_agent.offline.understanding.featurize import fold
+
+YES = frozenset(
+    [
+        "yes",
+        "y",
+        "ya",
+        "yah",
+        "yeah",
+        "yea",
+        "yeh",
+        "yh",
+        "yep",
+        "yup",
+        "ye",
+        "yess",
+        "yas",
+        "sure",
+        "for sure",
+        "of course",
+        "ofc",
+        "definitely",
+        "absolutely",
+        "correct",
+        "affirmative",
+        "indeed",
+        "certainly",
+        "totally",
+        "right",
+        "it is",
+        "yes it is",
+        "mhm",
+        "uh huh",
+        "yes please",
+        "still is",
+        "it still is",
+        "sure is",
+        "sure thing",
+        "positive",
+        "yessir",
+        "def",
+        "defo",
+        "yes indeed",
+        "yep it is",
+        "yeah it is",
+        "👍",
+        "✅",
+    ]
+)
+NO = frozenset(
+    [
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "naw",
+        "nay",
+        "negative",
+        "not at all",
+        "no way",
+        "not anymore",
+        "no longer",
+        "nada",
+        "never",
+        "hell no",
+        "lol no",
+        "absolutely not",
+        "definitely not",
+        "certainly not",
+        "of course not",
+        "not even close",
+        "no it isn't",
+        "no it is not",
+        "no it's not",
+        "nah mate",
+        "it isn't",
+        "it's not",
+        "not covered",
+        "no more",
+        "nope it's not",
+        "nah it's not",
+        "👎",
+        "❌",
+    ]
+)
+UNSURE = frozenset(
+    [
+        "um",
+        "umm",
+        "hmm",
+        "hm",
+        "uh",
+        "er",
+        "erm",
+        "eh",
+        "idk",
+        "dunno",
+        "maybe",
+        "perhaps",
+        "possibly",
+        "probably",
+        "not sure",
+        "unsure",
+        "no idea",
+        "no clue",
+        "good question",
+        "who knows",
+        "kinda",
+        "sort of",
+        "i guess",
+        "i think so",
+        "i think",
+        "i believe so",
+        "i suppose so",
+        "might be",
+        "could be",
+        "not certain",
+        "depends",
+        "it depends",
+        "beats me",
+        "huh",
+        "what",
+        "ok",
+        "okay",
+        "k",
+        "blah",
+        "🤷",
+        "🤔",
+    ]
+)
+_HEDGE = re.compile(
+    r"\b(i think|i thought|i guess|i believe|i suppose|i assume|i'd assume|probably|maybe"
+    r"|perhaps|possibly|might|should be|not sure|unsure|no idea|no clue|idk|dunno|can't remember"
+    r"|cant remember|don't remember|dont remember|don't know|dont know|do not know|not certain"
+    r"|i forget|hard to say|i'll (check|ask)|let me check|depends|whether|i'm guessing"
+    r"|im guessing|kinda|sort of|-ish)\b"
+)
+_QUESTION_BACK = re.compile(
+    r"^(how|what|where|when|which|who|why|does|do|is|can|could|would|should)\b.*\?\s*$"
+)
+
+
+def _whole(text: str) -> str:
+    return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
+
+
+_FILLER = frozenset(
+    [
+        "lol",
+        "haha",
+        "lmao",
+        "it",
+        "is",
+        "its",
+        "it's",
+        "still",
+        "mate",
+        "man",
+        "dude",
+        "sir",
+        "maam",
+        "please",
+        "pls",
+    ]
+)
+_YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
+_NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER
+_STRONG_YES = frozenset(
+    ["yes", "yeah", "yep", "yup", "ya", "yeh", "yh", "sure", "definitely", "absolutely", "correct"]
+)
+_STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
+
+# Statements about the coverage itself, with their polarity flipped by a
+# negation before them ("hasn't expired", "not out of warranty").
+_ENDED = re.compile(
+    r"\b(expired|expire|ended|ran out|run out|lapsed|is over|was over|finished|is up|are up"
+    r"|void|voided|dead|gone|out of warranty|outta warranty|out of the warranty|past the"
+    r"|no longer covered|not covered anymore|stopped being covered|over the (12|twelve) months"
+    r"|older than a year|more than a year old|over a year old|cancell?ed|cancel)\b"
+)
+_RUNNING = re.compile(
+    r"\b(still under warranty|still covered|under warranty|in warranty|within (the )?warranty"
+    r"|inside the warranty|covered until|valid until|good until|still valid|still active"
+    r"|still running|(plan|warranty|coverage|applecare|care\+?)\b[^.?!]{0,40}\b(active|valid))\b"
+)
+_NEGATED = re.compile(
+    r"(\bnot|n't|\bnever|\bhasnt|\bisnt|\bdoesnt|\byet to|\bno longer|\bno way|\bhardly)"
+    r"\s+([\w']+\s+){0,2}$"
+)
+
+
+def short_answer(text: str) -> str | None:
+    """ "yes", "no" or "unsure" when the whole message is one of the listed forms."""
+    whole = _whole(text)
+    if not whole:
+        return "unsure"
+    for kind, forms in (("no", NO), ("yes", YES), ("unsure", UNSURE)):
+        if whole in forms:
+            return kind
+    words = set(whole.split())
+    if words <= _YES_WORDS and words & _STRONG_YES and not words & _STRONG_NO:
+        return "yes"
+    if words <= _NO_WORDS and words & _STRONG_NO and not words & _STRONG_YES:
+        return "no"
+    return None
+
+
+def coverage_statement(text: str) -> str | None:
+    """ "yes" / "no" when the message states the coverage itself ("it expired",
+    "hasn't lapsed", "still covered"); None when it doesn't or says both."""
+    folded = fold(text)
+    # "The normal one ran out but the extended plan is active": what follows "but" counts.
+    folded = re.split(r"\b(?:but|however|although|though)\b", folded)[-1]
+    said: set[str] = set()
+    for pattern, kind in ((_ENDED, "no"), (_RUNNING, "yes")):
+        for match in pattern.finditer(folded):
+            negated = _NEGATED.search(folded[max(0, match.start() - 25) : match.start()])
+            said.add(({"yes": "no", "no": "yes"}[kind]) if negated else kind)
+    return said.pop() if len(said) == 1 else None
+
+
+def hedges(text: str) -> bool:
+    """True when the customer hedges or asks back instead of answering."""
+    folded = fold(text)
+    return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(folded.strip()))

@@ -1,0 +1,1 @@
+"""The conversation service: one turn's whole life, for every face (page, terminal, bench)."""

@@ -1,0 +1,204 @@
+"""One conversation's turns, whole: the service every face goes through.
+
+A face (the chat page, the terminal chat, the scenario runner, a bench) asks a
+`Conversation` to `send` a message or `decide` a paused action and renders the
+events it yields. The service owns the rest of the turn's life, so every face
+behaves the same:
+
+1. the thread's lease (`store.leases.hold`): one writer per thread;
+2. the run itself (`engine.run_turn` / `engine.decide`);
+3. after the turn, under the same lease: the thread's row and title
+   (`store.threads.touch`), its rewind point (`store.turn_points`), the
+   approvals queue (`store.approvals`) and a ticket per hand-over to a person
+   (`store.tickets.open_for_turn`).
+
+Events are the engine's (`Token`, `ToolCall`, `ToolResult`, `Transition`,
+`Error`, `TurnEnd`) plus three of its own: `StateChanged` right after each
+`Transition` (the state after the move, so no face re-applies a reducer),
+`TicketsOpened` before the `TurnEnd` of a turn that handed over to a person, and
+`MessageKept` before the `Error` of a turn that stopped part-way with the
+customer's message saved (a Retry resumes it). `TurnEnd` or `Error` is always
+the last event. Nothing here knows Streamlit or argparse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import (
+    ApprovalRequest,
+    Error,
+    Event,
+    Transition,
+    TurnEnd,
+    is_store_error,
+    thread_config,
+)
+from support_agent.core.engine import decide as engine_decide
+from support_agent.core.engine import run_turn as engine_run_turn
+from support_agent.core.errors import Cause, Kind
+from support_agent.core.state_view import customer_turns
+from support_agent.features.app_store import AppStore
+from support_agent.features.tickets import Ticket
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """The state after a move: the step, and `transitions` with the move's saved record."""
+
+    state: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class TicketsOpened:
+    """The tickets this turn's hand-overs to a person opened (once per tool call)."""
+
+    tickets: tuple[Ticket, ...]
+
+
+@dataclass(frozen=True)
+class MessageKept:
+    """The turn failed part-way, its message saved: a Retry resumes it (`resume=True`)."""
+
+
+ServiceEvent = Event | StateChanged | TicketsOpened | MessageKept
+
+
+@dataclass
+class Conversation:
+    """A thread of `workflow` on `store`, run on `graph` (built on `store.checkpointer`).
+
+    `owner` is who sends from this face ("local" for the terminal and the local
+    browser): a new thread becomes theirs; an operator acting in someone else's
+    thread leaves it, and its tickets, with the one who started it.
+    """
+
+    store: AppStore
+    graph: Any
+    workflow: Workflow
+    thread_id: str
+    owner: str = "local"
+
+    def send(
+        self,
+        text: str | None,
+        *,
+        state: dict | None = None,
+        resume: bool = False,
+        checkpoint_id: str | None = None,
+        stream_tokens: bool = True,
+        approvals: bool = False,
+    ) -> Iterator[ServiceEvent]:
+        """Send the customer's `text` (or, with `resume`, finish a turn that failed
+        part-way) and stream the turn; see `engine.run_turn` for the options.
+
+        `state` is the state the turn starts from, when the face has it (else it is
+        read). A turn sent from an earlier point (`checkpoint_id`) starts a branch: a
+        pause on the old one is over.
+        """
+        if state is None:
+            state = self._read(checkpoint_id)
+        events = engine_run_turn(
+            self.graph,
+            self.workflow,
+            self.thread_id,
+            text,
+            resume=resume,
+            checkpoint_id=checkpoint_id,
+            stream_tokens=stream_tokens,
+            first_turn=not resume and not state.get("messages"),
+            lease=self.store.leases.hold(self.thread_id),
+            approvals=approvals,
+        )
+        return self._lived(events, state, text, decided=checkpoint_id is not None)
+
+    def decide(
+        self,
+        request: ApprovalRequest,
+        decision: str,
+        text: str = "",
+        *,
+        state: dict | None = None,
+        stream_tokens: bool = True,
+    ) -> Iterator[ServiceEvent]:
+        """Answer a paused action ("approve", "edit" or "reject") and finish its turn."""
+        if state is None:
+            state = self._read(None)
+        events = engine_decide(
+            self.graph,
+            self.workflow,
+            self.thread_id,
+            request,
+            decision,
+            text,
+            stream_tokens=stream_tokens,
+            lease=self.store.leases.hold(self.thread_id),
+        )
+        return self._lived(events, state, None, decided=True)
+
+    # -- the turn's life -----------------------------------------------------------------
+    def _lived(
+        self, events: Iterator[Event], state: dict, text: str | None, *, decided: bool
+    ) -> Iterator[ServiceEvent]:
+        """Pass the engine's events on, adding the state after each move, and keep the
+        turn's records before its last event (the engine still holds the lease then)."""
+        live = dict(state)
+        key = self.workflow.state_key
+        for event in events:
+            if isinstance(event, TurnEnd):
+                opened = self._saved(event, text, decided=decided)
+                if opened:
+                    yield TicketsOpened(tuple(opened))
+            elif isinstance(event, Error) and self._kept(event):
+                self.store.threads.touch(
+                    self.thread_id, self.workflow.name, text or _first(state), self.owner
+                )
+                yield MessageKept()
+            yield event
+            if isinstance(event, Transition):
+                # The record the graph saved: a panel shows (and keys on) the real move.
+                live[key] = event.target
+                live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
+                yield StateChanged(dict(live))
+
+    def _saved(self, end: TurnEnd, text: str | None, *, decided: bool) -> list[Ticket]:
+        """After a turn: the thread is listed and titled by its first message; a turn
+        waiting for a person is queued, any other becomes a rewind point; each
+        hand-over to a person opens a ticket (once per call, whatever reruns)."""
+        store, thread = self.store, self.thread_id
+        first = _first(end.state) or text or ""
+        store.threads.touch(thread, self.workflow.name, first, self.owner)
+        owner = store.threads.owner_of(thread) or self.owner  # who started it
+        if end.waiting is not None:
+            store.approvals.paused(thread, end.waiting.id, self.workflow.name,
+                                   end.waiting.question, owner)  # fmt: skip
+        else:
+            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key)
+        if decided:
+            store.approvals.decided(thread)
+        return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
+
+    def _kept(self, error: Error) -> bool:
+        """Whether a failed turn stopped part-way with its message saved (a refused
+        message or decision changed nothing; a store that can't say: resend on Retry)."""
+        if error.kind == Kind.INPUT or error.cause == Cause.AWAITING_APPROVAL:
+            return False
+        try:
+            return bool(self.graph.get_state(thread_config(self.thread_id)).next)
+        except Exception as exc:  # noqa: BLE001
+            if not is_store_error(exc):
+                raise
+            return False
+
+    def _read(self, checkpoint_id: str | None) -> dict:
+        """The saved values at `checkpoint_id` (the latest when None): no snapshot built."""
+        saved = self.store.checkpointer.get_tuple(thread_config(self.thread_id, checkpoint_id))
+        return dict(saved.checkpoint["channel_values"]) if saved else {}
+
+
+def _first(state: dict) -> str:
+    said = customer_turns(state.get("messages") or [])
+    return said[0] if said else ""
