@@ -9,6 +9,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium keeps trying to reach Google's services, which this
@@ -101,3 +103,50 @@ def diagram_metrics(page, where: str = "stSidebar") -> dict:
     chart = page.get_by_test_id(where).get_by_test_id("stGraphVizChart")
     chart.locator("svg g.node").first.wait_for(timeout=30_000)
     return chart.evaluate(DIAGRAM_METRICS_JS)
+
+
+def idle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    app = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    expect(app).to_have_count(1, timeout=30_000)
+
+
+def say(page, text: str, turn: int) -> None:
+    idle(page)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    # One customer bubble and one agent bubble per turn.
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * turn, timeout=30_000)
+    idle(page)
+
+
+def open_chat(page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
+
+
+def active_svg_node(page) -> str:
+    chart = page.get_by_test_id("stGraphVizChart").locator("svg")
+    expect(chart).to_be_visible(timeout=30_000)
+    filled = chart.locator("g.node").filter(
+        has=page.locator('path[fill="#2563eb"], polygon[fill="#2563eb"]')
+    )
+    expect(filled).to_have_count(1, timeout=30_000)
+    return filled.locator("title").text_content().strip()
+
+
+def refresh_screenshot() -> bool:
+    import os
+
+    return os.environ.get("UPDATE_SCREENSHOT") == "1"
+
+
+def customer_texts(page) -> list[str]:
+    bubbles = page.get_by_test_id("stChatMessage").filter(
+        has=page.get_by_test_id("stChatMessageAvatarUser")
+    )
+    # The first Markdown block is the message; the guardrails' badges follow it.
+    return [
+        b.get_by_test_id("stMarkdownContainer").first.inner_text().strip() for b in bubbles.all()
+    ]

@@ -5,12 +5,14 @@ import os
 os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 
 import uuid
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent import build_support_agent
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture
@@ -54,3 +56,24 @@ def store_url(request, tmp_path):
     from tests.pg import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_admin_url"))
+
+
+@pytest.fixture
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app_url(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("HANDOFF_DB_URL", url)
+    for name in ("SUPPORT_AGENT_MODEL", "SUPPORT_AGENT_BASE_URL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return url

@@ -1,13 +1,22 @@
 """The Streamlit app, driven with AppTest (no browser)."""
 
-import re
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.support import SUPPORT
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import (
+    TUTORIAL,
+    active_node,
+    customer_bubbles,
+    dot,
+    edges,
+    history,
+    node_attrs,
+    send,
+    shown_history,
+    start,
+    traversed,
+    use_server,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -18,93 +27,8 @@ def offline_in_memory(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
 
-def start(**query) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def use_server(at: AppTest, url: str) -> AppTest:
-    """Pick the sidebar's OpenAI-compatible server at `url`."""
-    at.selectbox(key="model.label").set_value("OpenAI-compatible server").run()
-    at.sidebar.text_input(key="model.url.OpenAI-compatible server").set_value(url).run()
-    return at
-
-
-def send(at: AppTest, text: str) -> AppTest:
-    at.chat_input[0].set_value(text).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def dot(at: AppTest) -> str:
-    charts = at.get("graphviz_chart")
-    assert len(charts) == 1
-    return charts[0].proto.spec
-
-
-def node_attrs(source: str, node: str) -> str:
-    match = re.search(rf"^\s*{node} \[(.*)\]$", source, re.M)
-    assert match, f"{node} missing from DOT"
-    return match.group(1)
-
-
-def active_node(source: str) -> str:
-    active = [s for s in SUPPORT.step_names if "penwidth=3" in node_attrs(source, s)]
-    assert len(active) == 1
-    return active[0]
-
-
-def edges(source: str) -> dict[str, str]:
-    """Each drawn move's tool (from its hover text) -> its DOT attributes."""
-    found = {}
-    for attrs in re.findall(r"^\s*\w+ -> \w+ \[(.*)\]$", source, re.M):
-        tool = re.search(r'tooltip="tool: (\w+)"', attrs)
-        if tool:
-            found[tool.group(1)] = attrs
-    return found
-
-
-def traversed(source: str) -> set[str]:
-    """Moves drawn as taken: the path so far, and the one just made."""
-    return {tool for tool, attrs in edges(source).items() if re.search(r'class="?taken', attrs)}
-
-
 def just_moved(source: str) -> set[str]:
     return {tool for tool, attrs in edges(source).items() if "just-moved" in attrs}
-
-
-def engineer_details(at: AppTest, where=None) -> dict:
-    """The identifiers behind the panel's words (its "Details for engineers")."""
-    found = [m.value for m in (where or at.sidebar).markdown if m.value.startswith("- `")]
-    assert len(found) == 1
-    values = dict(re.findall(r"^- `(\w+)` = `([^`]*)`$", found[0], re.M))
-    moves = re.findall(r"^- turn (\d+): `(\w+)` → `(\w+)` · `(\w+)`$", found[0], re.M)
-    values["transitions"] = [
-        {"turn": int(turn), "source": source, "target": target, "tool": tool}
-        for turn, source, target, tool in moves
-    ]
-    return values
-
-
-def history(at: AppTest, where=None) -> list[tuple[int, str, str]]:
-    """(turn, "from → to" in step titles, tool) for each move, oldest first."""
-    titles = {s.name: s.title for w in WORKFLOWS.values() for s in w.steps}
-    return [
-        (r["turn"], f"{titles[r['source']]} → {titles[r['target']]}", r["tool"])
-        for r in engineer_details(at, where)["transitions"]
-    ]
-
-
-def shown_history(at: AppTest, where=None) -> list[str]:
-    """The transition history as people read it, newest first."""
-    blocks = [m.value for m in (where or at.sidebar).markdown if m.value.startswith("**Turn ")]
-    return [line for block in blocks for line in block.split("\n\n")]
-
-
-def customer_bubbles(at: AppTest) -> list[str]:
-    return [m.markdown[0].value for m in at.chat_message if m.name == "user"]
 
 
 def test_first_screen_offers_starters_and_the_initial_machine():

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 from support_agent.features.app_store import open_store
 from support_agent.features.experiments import Arm, run_experiment
 from support_agent.features.scenarios import load_scenario
+from tests.helpers import use_server
 from tests.openai_stub import OpenAIStub
-from tests.test_app import use_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "app_pages/experiments.py"

@@ -5,8 +5,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.openai_stub import OpenAIStub
-from tests.test_app import (
+from tests.helpers import (
+    TUTORIAL,
+    click,
     customer_bubbles,
     dot,
     engineer_details,
@@ -16,7 +17,7 @@ from tests.test_app import (
     start,
     use_server,
 )
-from tests.test_support_flow import TUTORIAL
+from tests.openai_stub import OpenAIStub
 
 LOGIN = "Hi, I'm having trouble with my account login. Can you help?"
 SERVER = "OpenAI-compatible server"
@@ -29,14 +30,6 @@ def fresh_store(monkeypatch, tmp_path):
     monkeypatch.setenv("HANDOFF_DB_URL", f"sqlite:///{tmp_path / 'app.db'}")
     monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
     monkeypatch.delenv("HANDOFF_ALLOW_VISITOR_BASE_URL", raising=False)
-
-
-def click(at: AppTest, label: str, nth: int = 0) -> AppTest:
-    buttons = [b for b in at.button if b.label == label]
-    assert buttons, f"no button {label!r}: {[b.label for b in at.button]}"
-    buttons[nth].click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_threads_page_lists_renames_exports_and_deletes():

@@ -6,9 +6,7 @@ from streamlit.testing.v1 import AppTest
 from support_agent.features.app_store import open_store
 from support_agent.ui import runtime
 from support_agent.workflows.support import WARRANTY_COLLECTOR_PROMPT
-from tests.test_app import customer_bubbles
-from tests.test_prompt_versions import SpyModel
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, SpyModel, customer_bubbles
 
 PROMPTS = "app_pages/prompts.py"
 CHAT = "app_pages/chat.py"

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
-from tests.test_app import dot, send, start
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, dot, send, start
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.features.scenarios import load_scenario
 from support_agent.workflows import WORKFLOWS
-from tests.test_app import traversed
+from tests.helpers import traversed
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))

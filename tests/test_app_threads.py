@@ -31,7 +31,7 @@ from support_agent.service.conversation import Conversation
 from support_agent.workflows import get_workflow
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
-from tests.test_app import send, start
+from tests.helpers import send, start
 
 CRACKED = "Hi, my phone screen is cracked"
 

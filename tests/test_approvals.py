@@ -7,12 +7,10 @@ Tickets page in AppTest. The browser test is in test_browser_approvals.py.
 
 import pytest
 from langchain_core.messages import ToolMessage
-from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import words as cli_words
 from support_agent.core.agent_graph import transfers_this_turn
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import is_decision
 from support_agent.core.diagram import dot_source, path_of
 from support_agent.core.engine import (
@@ -21,9 +19,6 @@ from support_agent.core.engine import (
     Transition,
     TurnEnd,
     decide,
-    new_thread_id,
-    run_turn,
-    thread_config,
     waiting_approval,
 )
 from support_agent.core.errors import Cause, Kind
@@ -31,55 +26,10 @@ from support_agent.core.state_view import transcript
 from support_agent.features.app_store import open_store
 from support_agent.features.scenarios.runner import path_taken
 from support_agent.workflows import WORKFLOWS
-from tests.test_app import send, start
-from tests.test_tickets import app_url, cards, click, tickets_in, visitor  # noqa: F401
+from tests.helpers import TO_THE_GATE, Paused, cards, click, send, start, tickets_in, visitor
 
 PERSON = "I want to talk to a real person please"
 # Per workflow: turns that reach a gated tool, and the tool.
-TO_THE_GATE = {
-    "support": (["My phone is under warranty", PERSON], "escalate_to_human"),
-    "handoffs": (["I can't log in to my account", PERSON], "escalate_to_human"),
-    "returns": (
-        ["I want to return order 123456", "It arrived last week and is unused", "Refund please"],
-        "issue_refund",
-    ),
-}
-
-
-class Paused:
-    """A conversation of `workflow` driven to its gate with approvals on."""
-
-    def __init__(self, workflow: str, checkpointer=None, thread_id: str | None = None):
-        self.workflow = WORKFLOWS[workflow]
-        self.graph = build_graph(workflow, "offline", checkpointer or InMemorySaver())
-        self.thread_id = thread_id or new_thread_id()
-
-    def say(self, text: str, *, approvals: bool = True) -> list:
-        return list(
-            run_turn(
-                self.graph, self.workflow, self.thread_id, text, stream_tokens=False,
-                approvals=approvals,
-            )
-        )  # fmt: skip
-
-    def to_the_gate(self) -> TurnEnd:
-        turns, _tool = TO_THE_GATE[self.workflow.name]
-        for text in turns:
-            events = self.say(text)
-        assert isinstance(events[-1], TurnEnd)
-        return events[-1]
-
-    def decide(self, decision: str, text: str = "") -> list:
-        request = waiting_approval(self.graph, self.workflow, self.thread_id)
-        assert request is not None
-        return list(
-            decide(self.graph, self.workflow, self.thread_id, request, decision, text,
-                   stream_tokens=False)
-        )  # fmt: skip
-
-    @property
-    def state(self) -> dict:
-        return dict(self.graph.get_state(thread_config(self.thread_id)).values)
 
 
 def results(state: dict, tool: str) -> list[ToolMessage]:

@@ -5,7 +5,7 @@ import sys
 from langchain_core.messages import HumanMessage
 
 from tests.browser import ROOT
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL
 
 sys.path.insert(0, str(ROOT / "bench"))
 from tutorial_agent import tutorial_agent  # noqa: E402

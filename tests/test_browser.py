@@ -2,56 +2,22 @@
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server
-from tests.test_support_flow import TUTORIAL
+from tests.browser import (
+    ROOT,
+    active_svg_node,
+    customer_texts,
+    open_chat,
+    refresh_screenshot,
+    say,
+    streamlit_server,
+)
+from tests.helpers import TUTORIAL
 
-playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def idle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    app = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    playwright.expect(app).to_have_count(1, timeout=30_000)
-
-
-def say(page, text: str, turn: int) -> None:
-    idle(page)
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(text)
-    box.press("Enter")
-    # One customer bubble and one agent bubble per turn.
-    playwright.expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * turn, timeout=30_000)
-    idle(page)
-
-
-def open_chat(page, url: str) -> None:
-    page.goto(url)
-    playwright.expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)
-
-
-def active_svg_node(page) -> str:
-    chart = page.get_by_test_id("stGraphVizChart").locator("svg")
-    playwright.expect(chart).to_be_visible(timeout=30_000)
-    filled = chart.locator("g.node").filter(
-        has=page.locator('path[fill="#2563eb"], polygon[fill="#2563eb"]')
-    )
-    playwright.expect(filled).to_have_count(1, timeout=30_000)
-    return filled.locator("title").text_content().strip()
 
 
 def test_tutorial_in_a_real_browser(browser, tmp_path):
@@ -77,7 +43,7 @@ def test_tutorial_in_a_real_browser(browser, tmp_path):
         )
         playwright.expect(repair.first).to_be_visible()
         assert shot.stat().st_size > 10_000
-        if (target := ROOT / "docs" / "screenshot.png").parent.exists() and _refresh_screenshot():
+        if (target := ROOT / "docs" / "screenshot.png").parent.exists() and refresh_screenshot():
             shutil.copy(shot, target)
 
         link = page.url
@@ -102,22 +68,6 @@ def test_offline_steps_render_as_a_numbered_list(browser, tmp_path):
         steps = page.get_by_test_id("stChatMessageContent").last.locator("ol > li")
         playwright.expect(steps).to_have_count(4, timeout=30_000)
         assert steps.first.inner_text().startswith("Restart the device")
-
-
-def _refresh_screenshot() -> bool:
-    import os
-
-    return os.environ.get("UPDATE_SCREENSHOT") == "1"
-
-
-def customer_texts(page) -> list[str]:
-    bubbles = page.get_by_test_id("stChatMessage").filter(
-        has=page.get_by_test_id("stChatMessageAvatarUser")
-    )
-    # The first Markdown block is the message; the guardrails' badges follow it.
-    return [
-        b.get_by_test_id("stMarkdownContainer").first.inner_text().strip() for b in bubbles.all()
-    ]
 
 
 def test_a_killed_server_loses_no_finished_turn(browser, tmp_path):

@@ -3,11 +3,10 @@
 import shutil
 
 import pytest
+from playwright import sync_api as playwright
 
-from tests.browser import ROOT, streamlit_server
-from tests.test_browser import _refresh_screenshot, browser, idle, open_chat  # noqa: F401
+from tests.browser import ROOT, idle, open_chat, refresh_screenshot, streamlit_server
 
-playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 expect = playwright.expect
 
@@ -35,7 +34,7 @@ def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_p
         shot = tmp_path / "approval.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
-        if _refresh_screenshot():  # UPDATE_SCREENSHOT=1: the README's picture
+        if refresh_screenshot():  # UPDATE_SCREENSHOT=1: the README's picture
             shutil.copy(shot, ROOT / "docs" / "approval.png")
         reason = card.get_by_label("Reason (edit before approving if needed)")
         reason.fill("Wants to speak to someone about a repair")

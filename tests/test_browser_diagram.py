@@ -9,12 +9,18 @@ import re
 import shutil
 
 import pytest
+from playwright import sync_api as playwright
 
-from tests.browser import ROOT, diagram_metrics, streamlit_server
-from tests.test_browser import _refresh_screenshot, browser, idle, open_chat  # noqa: F401
-from tests.test_support_flow import TUTORIAL
+from tests.browser import (
+    ROOT,
+    diagram_metrics,
+    idle,
+    open_chat,
+    refresh_screenshot,
+    streamlit_server,
+)
+from tests.helpers import TUTORIAL
 
-playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 CONVERSATIONS = {
@@ -87,7 +93,7 @@ def test_the_machine_is_legible_in_the_sidebar_and_the_presenter_view(
                 shot = tmp_path / f"{number}-{place}-{width}.png"
                 page.screenshot(path=str(shot))
                 assert shot.stat().st_size > 10_000
-                if place == "presenter" and width == 1280 and _refresh_screenshot():
+                if place == "presenter" and width == 1280 and refresh_screenshot():
                     shutil.copy(shot, ROOT / "docs" / f"presenter-{number}.png")
             page.close()
 

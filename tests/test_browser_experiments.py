@@ -5,14 +5,13 @@ import os
 import re
 
 import pytest
+from playwright import sync_api as playwright
 
 from support_agent.features.scenarios import load_paths
 from support_agent.workflows import WORKFLOWS
-from tests.browser import ROOT, streamlit_server
+from tests.browser import ROOT, idle, streamlit_server
 from tests.openai_stub import OpenAIStub
-from tests.test_browser import browser, idle  # noqa: F401 - the fixture
 
-playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
 SCENARIOS = load_paths([ROOT / "scenarios"])

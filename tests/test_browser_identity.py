@@ -7,12 +7,11 @@ every browser is its own visitor, known by the token in Streamlit's XSRF cookie.
 import re
 
 import pytest
+from playwright import sync_api as playwright
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, customer_texts, open_chat, say, streamlit_server
 from tests.raw_session import one_run
-from tests.test_browser import browser, customer_texts, open_chat, say  # noqa: F401
 
-playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 pytestmark = pytest.mark.browser
 

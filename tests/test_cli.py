@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from support_agent.cli import Printer, format_args, main
 from support_agent.core.engine import Token, ToolCall, TurnEnd
 from support_agent.features.app_store import open_store
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,7 +174,7 @@ def test_module_entry_point_runs():
 
 
 def test_provider_error_is_shown_and_retry_finishes_the_turn(monkeypatch):
-    from tests.test_engine import FlakyModel
+    from tests.helpers import FlakyModel
 
     monkeypatch.setenv("SUPPORT_AGENT_MAX_RETRIES", "0")  # the failure reaches the customer
     model = FlakyModel(fail_on=frozenset({2}))  # the first model call of turn 2

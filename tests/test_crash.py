@@ -10,7 +10,7 @@ from support_agent.core.engine import TurnEnd, new_thread_id, run_turn, thread_c
 from support_agent.features.app_store import open_store
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL
 
 # Runs turns on a SQLite store; its model hangs on the third customer turn.
 CHILD = r"""

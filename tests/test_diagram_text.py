@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from support_agent.core.declaration import APPROVAL_ID_PREFIX, JUMP, JUMP_ID_PREFIX
 from support_agent.core.diagram import dot_source
 from support_agent.workflows import WORKFLOWS
-from tests.test_approvals import Paused
+from tests.helpers import Paused
 
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"
 

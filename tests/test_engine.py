@@ -4,7 +4,6 @@ import logging
 import re
 import sqlite3
 from contextlib import contextmanager
-from typing import ClassVar
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -24,9 +23,8 @@ from support_agent.core.engine import (
     run_turn,
     thread_config,
 )
-from support_agent.offline.model import OfflineChatModel
 from support_agent.workflows.support import SUPPORT, provide_solution
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, FlakyModel
 
 
 def turn(agent, thread_id, text, **kwargs):
@@ -166,28 +164,6 @@ def test_odd_characters_reach_the_thread_unchanged(agent, text):
 
 
 # --- A provider failure mid-turn, then Retry -------------------------------------------
-
-
-class FlakyModel(OfflineChatModel):
-    """The offline model standing in for a remote provider whose connection fails on
-    chosen calls (1-based)."""
-
-    in_process: ClassVar[bool] = False
-    fail_on: frozenset[int] = frozenset()
-    calls: int = 0
-
-    def _maybe_fail(self) -> None:
-        self.calls += 1
-        if self.calls in self.fail_on:
-            raise ConnectionError("connection reset by peer")
-
-    def _generate(self, *args, **kwargs):
-        self._maybe_fail()
-        return super()._generate(*args, **kwargs)
-
-    def _stream(self, *args, **kwargs):
-        self._maybe_fail()
-        yield from super()._stream(*args, **kwargs)
 
 
 @pytest.fixture
@@ -370,7 +346,7 @@ def test_the_chat_page_shows_the_saved_record_while_the_turn_runs(monkeypatch):
         from support_agent.service.conversation import Conversation
         from support_agent.ui import chat_turn
         from support_agent.workflows.support import SUPPORT
-        from tests.test_support_flow import TUTORIAL
+        from tests.helpers import TUTORIAL
 
         store = open_store("memory://")
         graph = build_support_agent("offline", store.checkpointer)

@@ -128,7 +128,7 @@ def test_with_a_real_model_the_graph_asks_it_to_screen_each_message():
 
 
 def test_each_customer_bubble_shows_its_verdicts_live_and_saved(monkeypatch):
-    from tests.test_app import active_node, dot, send, start
+    from tests.helpers import active_node, dot, send, start
 
     monkeypatch.setenv("HANDOFF_DB_URL", "memory://")
     monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)

@@ -8,7 +8,7 @@ from support_agent.core.builders import build_graph
 from support_agent.core.engine import Error, clean_message, new_thread_id, run_turn, thread_config
 from support_agent.core.errors import Cause
 from support_agent.workflows.support import SUPPORT
-from tests.test_app import customer_bubbles, send, start
+from tests.helpers import customer_bubbles, send, start
 
 # Letters, marks and symbols that draw nothing although their category says otherwise.
 BLANK = ["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u034f", "\u17b4", "\u180b",

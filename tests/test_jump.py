@@ -26,8 +26,7 @@ from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.returns import RETURNS
 from support_agent.workflows.support import SUPPORT
-from tests.test_app import customer_bubbles, dot, engineer_details, send, shown_history, start
-from tests.test_app_pages import click
+from tests.helpers import click, customer_bubbles, dot, engineer_details, send, shown_history, start
 
 OUT_OF_WARRANTY_HARDWARE = {"warranty_status": "out_of_warranty", "issue_type": "hardware"}
 
@@ -439,9 +438,16 @@ def test_a_store_that_fails_starts_nothing_and_says_so(monkeypatch):
 
 @pytest.mark.browser
 def test_a_jump_in_a_real_browser_closes_its_popover_and_dots_the_diagram(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
-    from tests.test_browser import active_svg_node, idle, open_chat
+    from playwright import sync_api
+
+    from tests.browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        active_svg_node,
+        idle,
+        open_chat,
+        streamlit_server,
+    )
 
     expect = sync_api.expect
     env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}", "SUPPORT_AGENT_MODEL": "offline"}

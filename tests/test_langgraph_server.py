@@ -17,7 +17,7 @@ from langgraph_sdk import get_sync_client
 
 from support_agent import server_graphs
 from support_agent.workflows import WORKFLOWS
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "langgraph.json"

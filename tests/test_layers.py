@@ -151,6 +151,23 @@ def test_no_two_modules_or_folders_share_a_name():
     assert {name: where for name, where in names.items() if len(where) > 1} == {}
 
 
+def test_no_test_file_imports_another():
+    """Shared helpers live in tests/helpers.py, tests/browser.py and conftest.py."""
+    tests = Path(__file__).resolve().parent
+    crossing = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            crossing += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
+    assert crossing == []
+
+
 if __name__ == "__main__":  # a report for people: `python tests/test_layers.py`
     edges = graph()
     print(*cycles(edges), sep="\n")

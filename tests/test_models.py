@@ -28,7 +28,7 @@ from support_agent.models import (
 from support_agent.models.providers import Provider, by_label, for_prefix, prefixes
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL
 
 SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
 TABLE = Path(__file__).parent / "data" / "support_utterances.csv"

@@ -19,18 +19,13 @@ from support_agent.features.app_store import open_store
 from support_agent.features.exports import as_json, as_markdown
 from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows.support import SUPPORT
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, customer_said
 
 
 def support_thread(store_url):
     """A store, the support agent on it, and a fresh thread id."""
     store = open_store(store_url)
     return store, build_support_agent("offline", store.checkpointer), new_thread_id()
-
-
-def customer_said(graph, thread_id) -> list[str]:
-    state = graph.get_state(thread_config(thread_id)).values
-    return [m.content for m in state["messages"] if isinstance(m, HumanMessage)]
 
 
 def chat(graph, thread_id, *texts):

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
-from pydantic import Field
 
 from support_agent import build_handoffs_graph, build_support_agent
 from support_agent.core.engine import new_thread_id, thread_config
@@ -21,7 +20,6 @@ from support_agent.features.prompt_versions import (
     unified_diff,
     validate,
 )
-from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import SALES_PROMPT
 from support_agent.workflows.human import escalate_to_human
@@ -30,33 +28,10 @@ from support_agent.workflows.support import (
     WARRANTY_COLLECTOR_PROMPT,
     record_warranty_status,
 )
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, SpyModel
 
 WARRANTY = "warranty_collector"
 WARRANTY_TOOL = "tool:record_warranty_status"
-
-
-class SpyModel(OfflineChatModel):
-    """The offline model, recording what each tool-calling model call was told."""
-
-    seen: list[dict[str, Any]] = Field(default_factory=list)
-
-    def _record(self, messages, kwargs) -> None:
-        bound = kwargs.get("tools") or []
-        tools = {t["function"]["name"]: t["function"]["description"] for t in bound}
-        if not tools:  # a summarization call, not a step's
-            return
-        first = messages[0] if messages else None
-        system = first.text if first is not None and first.type == "system" else None
-        self.seen.append({"system": system, "tools": tools})
-
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        self._record(messages, kwargs)
-        return super()._generate(messages, stop, run_manager, **kwargs)
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        self._record(messages, kwargs)
-        yield from super()._stream(messages, stop, run_manager, **kwargs)
 
 
 @pytest.fixture

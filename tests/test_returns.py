@@ -33,8 +33,7 @@ from support_agent.workflows.returns_intents import (
     Timing,
     delivery_days,
 )
-from tests.test_properties import SETTINGS, _drive
-from tests.test_robustness import ScriptedModel, call
+from tests.helpers import SETTINGS, ScriptedModel, call, drive
 
 ROOT = Path(__file__).resolve().parents[1]
 RETURNS_SCENARIOS = sorted((ROOT / "scenarios").glob("returns-*.yaml"))
@@ -402,7 +401,7 @@ MOVING = [
 @SETTINGS
 @given(st.lists(st.one_of(st.text(max_size=120), st.sampled_from(MOVING)), min_size=1, max_size=6))
 def test_any_turns_keep_the_returns_machine_sound(texts):
-    _drive("returns", texts)
+    drive("returns", texts)
 
 
 # --- The tools guard the policy, whatever the model --------------------------------------

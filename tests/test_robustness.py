@@ -4,11 +4,9 @@
 which tool calls a (hypothetical, badly behaved) provider model makes.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -22,33 +20,7 @@ from support_agent.core.engine import (
     run_turn,
 )
 from support_agent.workflows.support import SUPPORT
-
-FALLBACK = "Sorry, could you say that again?"
-
-
-class ScriptedModel(BaseChatModel):
-    """Returns `script` one message per call (then a plain reply); records what it was offered."""
-
-    script: list[AIMessage]
-    offered: list[list[str]] = []
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any):
-        return self.bind(tools=[t.name for t in tools], **kwargs)
-
-    def _generate(
-        self, messages: list[BaseMessage], stop=None, run_manager=None, **kwargs: Any
-    ) -> ChatResult:
-        self.offered.append(list(kwargs.get("tools") or []))
-        message = self.script.pop(0) if self.script else AIMessage(FALLBACK)
-        return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def call(name: str, **args: Any) -> AIMessage:
-    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call_{name}"}])
+from tests.helpers import FALLBACK, ScriptedModel, call
 
 
 def run(script: list[AIMessage], *, before: list[AIMessage] = (), text: str = "hello"):

@@ -6,13 +6,7 @@ from langchain_core.messages import HumanMessage
 from support_agent.core.middleware import StepRequirementError
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say, tools_called
-
-TUTORIAL = [
-    "Hi, my phone screen is cracked",
-    "Yes, it's still under warranty",
-    "The screen is physically cracked from dropping it",
-    "What should I do?",
-]
+from tests.helpers import TUTORIAL
 
 
 def test_tutorial_four_turns_reach_resolution(agent, thread):

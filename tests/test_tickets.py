@@ -28,8 +28,17 @@ from support_agent.features.tickets import (
 )
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.support import SUPPORT
+from tests.helpers import (
+    cards,
+    click,
+    customer_bubbles,
+    send,
+    start,
+    tickets_in,
+    use_server,
+    visitor,
+)
 from tests.openai_stub import OpenAIStub
-from tests.test_app import customer_bubbles, send, start, use_server
 
 PERSON = "I want to talk to a real person please"
 BATTERY = "My battery is swollen"
@@ -294,47 +303,12 @@ def test_tickets_on_postgres_work_across_two_app_servers(postgres_admin_url):
 # --- The app: the chat card and the Tickets page (AppTest) -------------------------------
 
 
-@pytest.fixture
-def app_url(monkeypatch, tmp_path):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("HANDOFF_DB_URL", url)
-    for name in ("SUPPORT_AGENT_MODEL", "SUPPORT_AGENT_BASE_URL", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return url
-
-
-def tickets_in(url: str) -> list:
-    store = open_store(url)
-    try:
-        return store.tickets.all()
-    finally:
-        store.close()
-
-
-def cards(at: AppTest) -> list[str]:
-    """The ticket cards shown in chat bubbles."""
-    return [
-        m.value
-        for bubble in at.chat_message
-        for m in bubble.markdown
-        if m.value.startswith("🎫 **Ticket ")
-    ]
-
-
 def team_replies(at: AppTest) -> list[str]:
     return [
         b.markdown[0].value
         for b in at.chat_message
         if [c.value for c in b.caption][:1] == ["Support team"]
     ]
-
-
-def click(at: AppTest, label: str) -> AppTest:
-    buttons = [b for b in at.button if b.label == label]
-    assert buttons, f"no button {label!r}: {[b.label for b in at.button]}"
-    buttons[0].click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def shown_tickets(at: AppTest) -> list[str]:
@@ -514,12 +488,6 @@ def test_an_operator_replies_and_resolves_and_the_customer_sees_both(app_url):
     click(operator, "Open in chat")
     assert customer_bubbles(operator)[0] == BATTERY
     assert operator.query_params["thread"] == thread
-
-
-def visitor(name: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["identity.owner"] = name
-    return at.run()
 
 
 def test_a_visitor_sees_only_their_own_tickets_read_only(app_url, monkeypatch):

@@ -19,8 +19,7 @@ from support_agent.models import OfflineChatModel
 from support_agent.store.turn_lease import TurnLeases
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
-from tests.test_persistence import customer_said
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, customer_said
 
 # A turn whose model hangs until the process is killed: the app dies mid-turn.
 HANGING_CHILD = r"""

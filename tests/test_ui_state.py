@@ -13,8 +13,7 @@ import pytest
 import support_agent
 from support_agent.models import PROVIDERS
 from support_agent.ui import keys
-from tests.test_app import customer_bubbles, send, start
-from tests.test_support_flow import TUTORIAL
+from tests.helpers import TUTORIAL, customer_bubbles, send, start
 
 PACKAGE = Path(support_agent.__file__).parent
 ROOT = PACKAGE.parent

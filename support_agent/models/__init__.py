@@ -154,37 +154,10 @@ def get_model(
     trusted = base_url is None or _same_url(base_url, configured_url)
     if visitor_url:
         check_server(base_url)
-    timeout, _retries = limits()
-    kwargs: dict = {"temperature": temperature, "max_retries": 0}
-    if provider == "ollama":
-        kwargs["client_kwargs"] = {"timeout": timeout}
-        kwargs.pop("max_retries")
-    else:
-        kwargs["timeout"] = timeout
-    if visitor_url:
-        kwargs["metadata"] = {VISITOR_SERVER: True}
-        if provider == "ollama":
-            kwargs["client_kwargs"]["follow_redirects"] = False
-        elif provider == "openai":
-            import openai  # installed with langchain-openai, the only client for `openai:`
-
-            kwargs["http_client"] = openai.DefaultHttpxClient(follow_redirects=False)
-            kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(follow_redirects=False)
-    operators = operator_key or settings().api_key(variable)
-    key = api_key or (operators if trusted else None)
+    kwargs = _client_options(provider, visitor_url, temperature)
     if base_url:
         kwargs["base_url"] = base_url
-    if not key:
-        if base_url and provider == "openai":
-            key = "not-needed"  # local OpenAI-compatible servers ignore it
-        elif variable and not trusted:
-            raise ModelConfigError(
-                f"The base URL {base_url} was typed in this session, so the operator's "
-                f"{variable} is not sent there. Type a key for that server, or use the "
-                f"provider's own endpoint."
-            )
-        elif variable:
-            raise MissingKeyError(provider, variable)
+    key = _key_for(provider, variable, base_url, trusted, api_key, operator_key)
     if key:
         kwargs["api_key"] = key
     try:
@@ -197,6 +170,51 @@ def get_model(
     except Exception as exc:  # integrations raise their own types; all mean "can't use it"
         detail = str(exc).replace(key, "***") if key else str(exc)
         raise ModelConfigError(f"Can't use model {spec!r}: {detail}") from exc
+
+
+def _client_options(provider: str, visitor_url: bool, temperature: float) -> dict:
+    """The client's time limit and redirects; it never retries (the middleware does)."""
+    timeout, _retries = limits()
+    if provider == "ollama":
+        kwargs: dict = {"temperature": temperature, "client_kwargs": {"timeout": timeout}}
+    else:
+        kwargs = {"temperature": temperature, "max_retries": 0, "timeout": timeout}
+    if visitor_url:
+        kwargs["metadata"] = {VISITOR_SERVER: True}
+        if provider == "ollama":
+            kwargs["client_kwargs"]["follow_redirects"] = False
+        elif provider == "openai":
+            import openai  # installed with langchain-openai, the only client for `openai:`
+
+            kwargs["http_client"] = openai.DefaultHttpxClient(follow_redirects=False)
+            kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(follow_redirects=False)
+    return kwargs
+
+
+def _key_for(
+    provider: str,
+    variable: str | None,
+    base_url: str | None,
+    trusted: bool,
+    api_key: str | None,
+    operator_key: str | None,
+) -> str | None:
+    """The key to send: the visitor's, else the operator's where the operator sends it."""
+    operators = operator_key or settings().api_key(variable)
+    key = api_key or (operators if trusted else None)
+    if key:
+        return key
+    if base_url and provider == "openai":
+        return "not-needed"  # local OpenAI-compatible servers ignore it
+    if variable and not trusted:
+        raise ModelConfigError(
+            f"The base URL {base_url} was typed in this session, so the operator's "
+            f"{variable} is not sent there. Type a key for that server, or use the "
+            f"provider's own endpoint."
+        )
+    if variable:
+        raise MissingKeyError(provider, variable)
+    return None
 
 
 __all__ = [

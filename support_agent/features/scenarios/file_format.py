@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -168,76 +168,62 @@ def declaration_problems(scenario: Scenario) -> list[str]:
     workflow = WORKFLOWS.get(scenario.workflow)
     if workflow is None:
         return [f"workflow: unknown workflow {scenario.workflow!r}; known: {_choices(WORKFLOWS)}"]
-    problems: list[str] = []
-    steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
-    where = f"workflow {workflow.name}"
-    has_loop_guard = workflow.handoffs is not None
+    return [*_input_problems(scenario, workflow), *_expect_problems(scenario.expect, workflow)]
 
+
+def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
+    """The turns, the transfer limit and the approver's decisions."""
+    where = f"workflow {workflow.name}"
     for i, text in enumerate(scenario.turns):
         if not text.strip():
-            problems.append(f"turns[{i}]: empty message")
+            yield f"turns[{i}]: empty message"
         elif len(text) > MAX_MESSAGE_CHARS:
-            problems.append(
-                f"turns[{i}]: {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}"
-            )
-    if scenario.max_transfers is not None and not has_loop_guard:
-        problems.append(f"max_transfers: {where} has no transfer limit")
+            yield f"turns[{i}]: {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}"
+    if scenario.max_transfers is not None and workflow.handoffs is None:
+        yield f"max_transfers: {where} has no transfer limit"
     if scenario.decisions and not workflow.approvals:
-        problems.append(f"decisions: {where} has no actions that wait for approval")
+        yield f"decisions: {where} has no actions that wait for approval"
     for i, decision in enumerate(scenario.decisions):
         if isinstance(decision, dict) and len(decision) != 1:
-            problems.append(f"decisions[{i}]: one of reject or edit, with its text")
+            yield f"decisions[{i}]: one of reject or edit, with its text"
         elif isinstance(decision, dict) and "edit" in decision and not decision["edit"].strip():
-            problems.append(f"decisions[{i}]: edit needs the new text")
+            yield f"decisions[{i}]: edit needs the new text"
 
-    expect = scenario.expect
+
+def _expect_problems(expect, workflow) -> Iterator[str]:
+    steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
+    where = f"workflow {workflow.name}"
     if expect.final_step is not None and expect.final_step not in steps:
-        problems.append(
+        yield (
             f"expect.final_step: {expect.final_step!r} is not a step of {where} "
             f"(steps: {_choices(steps)})"
         )
     for key, value in expect.facts.items():
+        allowed = fact_values(workflow, key) if key in workflow.fact_keys else None
         if key not in workflow.fact_keys:
-            problems.append(
-                f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.fact_keys)})"
-            )
-            continue
-        allowed = fact_values(workflow, key)
-        if value is not None and allowed is not None and value not in allowed:
-            problems.append(
+            yield f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.fact_keys)})"
+        elif value is not None and allowed is not None and value not in allowed:
+            yield (
                 f"expect.facts.{key}: {value!r} is not a value it can take "
                 f"(values: {_choices(allowed)}, or null for not recorded)"
             )
     for field in ("tools_called", "tools_not_called"):
         for i, name in enumerate(getattr(expect, field)):
             if name not in tools:
-                problems.append(
-                    f"expect.{field}[{i}]: {name!r} is not a tool of {where} "
-                    f"(tools: {_choices(tools)})"
-                )
+                yield f"expect.{field}[{i}]: {name!r} is not a tool of {where} (tools: {_choices(tools)})"
     both = sorted(set(expect.tools_called) & set(expect.tools_not_called))
     if both:
-        problems.append(f"expect.tools_not_called: {_choices(both)} also listed in tools_called")
+        yield f"expect.tools_not_called: {_choices(both)} also listed in tools_called"
     if expect.path is not None:
-        problems += _path_problems(workflow, expect.path)
-        if (
-            expect.final_step in steps
-            and expect.path
-            and expect.path[-1] in steps
-            and expect.path[-1] != expect.final_step
-        ):
-            problems.append(
-                f"expect.path: ends at {expect.path[-1]!r} but expect.final_step is "
-                f"{expect.final_step!r}"
-            )
+        yield from _path_problems(workflow, expect.path)
+        end = expect.path[-1] if expect.path else None
+        if expect.final_step in steps and end in steps and end != expect.final_step:
+            yield f"expect.path: ends at {end!r} but expect.final_step is {expect.final_step!r}"
     for name in expect.guardrails_tripped or []:
         if name not in CHECKS:
-            problems.append(
-                f"expect.guardrails_tripped: {name!r} is not a guardrail ({_choices(CHECKS)})"
-            )
-    if expect.handoff_limited is not None and not has_loop_guard:
-        problems.append(f"expect.handoff_limited: {where} has no transfer limit")
-    return problems
+            yield f"expect.guardrails_tripped: {name!r} is not a guardrail ({_choices(CHECKS)})"
+    if expect.handoff_limited is not None and workflow.handoffs is None:
+        yield f"expect.handoff_limited: {where} has no transfer limit"
 
 
 def _path_problems(workflow: Workflow, path: list[str]) -> list[str]:
