@@ -237,55 +237,64 @@ class Policy:
             # After a hand-over, or a person's "no", earlier words don't start anything new.
             texts = texts[-1:]
         for rule in self.rules.rules:
-            if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
-                continue
-            if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
-                continue
-            if rule.tool is None and succeeded:
-                continue  # a plain reply answers the customer's words, not a tool's result
-            if rule.once and rule.tool in done_since_move:
-                continue
-            if any(facts.get(k) != v for k, v in rule.when.items()):
+            if not self._in_play(rule, bound, called, succeeded, done_since_move, facts):
                 continue
             if rule.faq:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
                 answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
-                if succeeded or not answered:
-                    continue
-                answer = self._faq(text, facts, done_since_move)
+                answer = (
+                    None if succeeded or not answered else self._faq(text, facts, done_since_move)
+                )
                 if answer is not None:
                     return answer
                 continue
-            verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
-            if rule.classifier and rule.need_label:
-                if verdict.label is None or verdict.label in rule.unsure_labels:
-                    continue
-                if rule.labels and verdict.label not in rule.labels:
-                    continue
-                if verdict.margin < rule.min_margin and isinstance(
-                    self.rules.classifiers[rule.classifier], LearnedClassifier
-                ):
-                    continue
-            if rule.contradicts and facts.get(rule.contradicts) in (
-                None,
-                self._value(rule, verdict),
-            ):
-                continue
-            values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
-            values["value"] = self._value(rule, verdict)
-            said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
-            if rule.tool is None:
-                return Plan(said, [], rule.act)
-            args = {
-                k: _fill(_pick(v, verdict.detail, verdict.label), values)
-                for k, v in rule.args.items()
-            }
-            if rule.arg:
-                args[rule.arg] = values["value"]
-            return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
+            verdict = self._verdict(rule, texts, facts)
+            if verdict is not None:
+                return self._plan(rule, verdict, facts)
         if succeeded:
             return Plan(self._ask(bound, facts), [], d.ASK)
         return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+
+    def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
+        """Whether `rule` may act at this step, this turn, on these facts."""
+        if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
+            return False
+        if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
+            return False
+        if rule.tool is None and succeeded:
+            return False  # a plain reply answers the customer's words, not a tool's result
+        if rule.once and rule.tool in done_since_move:
+            return False
+        return all(facts.get(k) == v for k, v in rule.when.items())
+
+    def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
+        """The rule's reading of the customer's words, or None when it does not fire."""
+        verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
+        if rule.classifier and rule.need_label:
+            if verdict.label is None or verdict.label in rule.unsure_labels:
+                return None
+            if rule.labels and verdict.label not in rule.labels:
+                return None
+            learned = isinstance(self.rules.classifiers[rule.classifier], LearnedClassifier)
+            if verdict.margin < rule.min_margin and learned:
+                return None
+        if rule.contradicts and facts.get(rule.contradicts) in (None, self._value(rule, verdict)):
+            return None
+        return verdict
+
+    def _plan(self, rule, verdict: Verdict, facts: dict) -> Plan:
+        """What the rule says, and the tool call it makes, filled from the facts."""
+        values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
+        values["value"] = self._value(rule, verdict)
+        said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+        if rule.tool is None:
+            return Plan(said, [], rule.act)
+        args = {
+            k: _fill(_pick(v, verdict.detail, verdict.label), values) for k, v in rule.args.items()
+        }
+        if rule.arg:
+            args[rule.arg] = values["value"]
+        return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
 
     # -- the dialogue policy ---------------------------------------------------------------
     def _person(

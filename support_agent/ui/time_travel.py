@@ -68,73 +68,84 @@ def panel(ctx: Context, workflow: Workflow, turns_so_far: int) -> None:
     if not turns_so_far and not viewing:
         return
     with st.expander("🕰️ Time travel", expanded=viewing is not None or editing):
-        loaded = st.session_state.get(keys.TIMELINE_LOADED) == ctx.thread_id
-        allowed = loaded or viewing is not None or turns_so_far <= AUTO_LOAD_TURNS
-        timeline = _timeline(ctx, workflow, history_allowed=allowed)
-        if timeline is None and not allowed:
-            # A thread without recorded turn points (written by the CLI or an
-            # older version): its history must be read, which takes a moment.
-            st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
-            if not st.button("Load the timeline", icon="🕰️"):
-                return
-            st.session_state[keys.TIMELINE_LOADED] = ctx.thread_id
-            timeline = _timeline(ctx, workflow, history_allowed=True)
+        timeline = _loaded_timeline(ctx, workflow, turns_so_far)
         if timeline is None:
             return
-        heads = timeline.branches()
-        current_head = heads[0].head_id
-        if len(heads) > 1:
-            labels = {
-                b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "
-                f"{b.turns} turns · “{clip(b.last_text, 40)}”"
-                for i, b in enumerate(heads)
-            }
-            chosen = (
-                viewing["checkpoint_id"]
-                if viewing and viewing["checkpoint_id"] in labels
-                else current_head
-            )
-            by_label = {label: head_id for head_id, label in labels.items()}
-            shown = st.selectbox("Branch", list(by_label), index=list(labels).index(chosen))
-            pick = by_label[shown]
-            if pick != chosen:
-                if pick == current_head:
-                    ctx.back_to_latest()
-                else:
-                    ctx.view_point(pick, labels[pick])
-                st.rerun()
-        head = (
-            viewing["checkpoint_id"]
-            if viewing and viewing["checkpoint_id"] in {b.head_id for b in heads}
-            else current_head
-        )
-        points = timeline.turns(head)
+        points = timeline.turns(_branch(ctx, timeline.branches()))
         if len(points) > SHOWN_TURNS and st.session_state.get(keys.TIMELINE_ALL) != ctx.thread_id:
             if st.button(f"Show all {len(points)} turns", icon="⏫", key=keys.TIMELINE_ALL_BUTTON):
                 st.session_state[keys.TIMELINE_ALL] = ctx.thread_id
                 st.rerun()
             points = points[-SHOWN_TURNS:]
         for point in points:
-            step = workflow.step(workflow.current(point.after)).title
-            row = st.columns([6, 2, 2], vertical_alignment="center")
-            row[0].markdown(
-                f"**Turn {point.number}** · {escape_markdown(clip(point.text, 60))}  \n→ {step}"
-            )
-            if row[1].button(
-                "Rewind here",
-                key=keys.rewind_button(point.before_id),
-                help=f"Go back to before turn {point.number}",
-            ):
-                ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
-                st.rerun()
-            if row[2].button(
-                "Edit",
-                key=keys.edit_button(point.before_id),
-                help="Edit this message and resend it",
-            ):
-                st.session_state[keys.TURN_EDITING] = point.before_id
-            if st.session_state.get(keys.TURN_EDITING) == point.before_id:
-                _edit(point.number, point.text, point.before_id)
+            _turn_row(ctx, workflow, point)
+
+
+def _loaded_timeline(ctx: Context, workflow: Workflow, turns_so_far: int):
+    loaded = st.session_state.get(keys.TIMELINE_LOADED) == ctx.thread_id
+    allowed = loaded or ctx.view is not None or turns_so_far <= AUTO_LOAD_TURNS
+    timeline = _timeline(ctx, workflow, history_allowed=allowed)
+    if timeline is None and not allowed:
+        # A thread without recorded turn points (written by an older version):
+        # its history must be read, which takes a moment.
+        st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
+        if not st.button("Load the timeline", icon="🕰️"):
+            return None
+        st.session_state[keys.TIMELINE_LOADED] = ctx.thread_id
+        timeline = _timeline(ctx, workflow, history_allowed=True)
+    return timeline
+
+
+def _branch(ctx: Context, heads: list) -> str:
+    """The head of the branch on screen; a picker when there is more than one."""
+    viewing = ctx.view
+    current_head = heads[0].head_id
+    if len(heads) > 1:
+        labels = {
+            b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "
+            f"{b.turns} turns · “{clip(b.last_text, 40)}”"
+            for i, b in enumerate(heads)
+        }
+        chosen = (
+            viewing["checkpoint_id"]
+            if viewing and viewing["checkpoint_id"] in labels
+            else current_head
+        )
+        by_label = {label: head_id for head_id, label in labels.items()}
+        shown = st.selectbox("Branch", list(by_label), index=list(labels).index(chosen))
+        pick = by_label[shown]
+        if pick != chosen:
+            if pick == current_head:
+                ctx.back_to_latest()
+            else:
+                ctx.view_point(pick, labels[pick])
+            st.rerun()
+    if viewing and viewing["checkpoint_id"] in {b.head_id for b in heads}:
+        return viewing["checkpoint_id"]
+    return current_head
+
+
+def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
+    step = workflow.step(workflow.current(point.after)).title
+    row = st.columns([6, 2, 2], vertical_alignment="center")
+    row[0].markdown(
+        f"**Turn {point.number}** · {escape_markdown(clip(point.text, 60))}  \n→ {step}"
+    )
+    if row[1].button(
+        "Rewind here",
+        key=keys.rewind_button(point.before_id),
+        help=f"Go back to before turn {point.number}",
+    ):
+        ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
+        st.rerun()
+    if row[2].button(
+        "Edit",
+        key=keys.edit_button(point.before_id),
+        help="Edit this message and resend it",
+    ):
+        st.session_state[keys.TURN_EDITING] = point.before_id
+    if st.session_state.get(keys.TURN_EDITING) == point.before_id:
+        _edit(point.number, point.text, point.before_id)
 
 
 def banner(ctx: Context) -> None:
