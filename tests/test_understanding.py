@@ -40,7 +40,7 @@ def test_accuracy_on_heldout_text_is_above_the_floor(name):
     rows = _rows(name)
     misses = [r for r in rows if AGENT[name].classify(r["text"]).label != r["label"]]
     accuracy = 1 - len(misses) / len(rows)
-    assert len(rows) >= 150
+    assert len(rows) >= 120  # after the rows shared with training were removed
     assert accuracy >= FLOOR, f"{name}: {accuracy:.1%}; misses: {[m['text'] for m in misses]}"
 
 
