@@ -56,6 +56,14 @@ YES = frozenset(
         "yes indeed",
         "yep it is",
         "yeah it is",
+        "heck yeah",
+        "heck yes",
+        "hell yeah",
+        "hell yes",
+        "obviously",
+        "obvs",
+        "yes obviously",
+        "you bet",
         "👍",
         "✅",
     ]
@@ -92,6 +100,18 @@ NO = frozenset(
         "no more",
         "nope it's not",
         "nah it's not",
+        # Soft and emphatic noes are still noes: asking again would be the wrong reply.
+        "don't think so",
+        "dont think so",
+        "i don't think so",
+        "i dont think so",
+        "nah i don't think so",
+        "doubt it",
+        "i doubt it",
+        "nah nope",
+        "nope nope",
+        "no chance",
+        "not a chance",
         "👎",
         "❌",
     ]
@@ -218,6 +238,14 @@ def short_answer(text: str) -> str | None:
     return None
 
 
+def trailing_answer(text: str) -> str | None:
+    """ "yes" / "no" when the message ends on one after its reasons: "it only had a
+    3-month warranty, so no"."""
+    pieces = [p for p in re.split(r"[,;:.!\-]|\bso\b", fold(text)) if p.strip()]
+    said = short_answer(pieces[-1]) if len(pieces) > 1 else None
+    return said if said in ("yes", "no") else None
+
+
 def coverage_statement(text: str) -> str | None:
     """ "yes" / "no" when the message states the coverage itself ("it expired",
     "hasn't lapsed", "still covered"); None when it doesn't or says both."""
@@ -232,7 +260,14 @@ def coverage_statement(text: str) -> str | None:
     return said.pop() if len(said) == 1 else None
 
 
+# How a message is addressed, before what it says: "@brand ", "Dear Support, ", "Please, ".
+_ADDRESS = re.compile(
+    r"^(?:@\w+[\s,:]*)+|^(?:dear|hi|hello|hey)\b[^,.!?]{0,25}[,.!]\s*|^please,?\s+"
+)
+
+
 def hedges(text: str) -> bool:
     """True when the customer hedges or asks back instead of answering."""
     folded = fold(text)
-    return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(folded.strip()))
+    asked = _ADDRESS.sub("", folded.strip())
+    return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))

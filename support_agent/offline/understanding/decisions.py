@@ -22,9 +22,18 @@ from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 
-from support_agent.offline.understanding.answers import coverage_statement, hedges, short_answer
+from support_agent.offline.understanding.answers import (
+    coverage_statement,
+    hedges,
+    short_answer,
+    trailing_answer,
+)
 from support_agent.offline.understanding.bayes import NaiveBayes
-from support_agent.offline.understanding.dates import device_age_months, reference_date
+from support_agent.offline.understanding.dates import (
+    device_age_months,
+    reference_date,
+    stated_period,
+)
 from support_agent.offline.understanding.featurize import features, fold, words
 from support_agent.offline.understanding.languages import read_language
 
@@ -125,8 +134,16 @@ DECISIONS: dict[str, Decision] = {
             ("sales", "support", "closing"),
             abstain_below=0.0,
             settled_by={
+                # "Put me through to your sales team": the customer names the team.
+                "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|with)"
+                r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b",
+                # Billing mistakes: "charged twice", "still billed after I cancelled".
+                "support": r"\b(charged|billed|debited|took|take|taken)\b[^.?!]{0,25}?"
+                r"\b(twice|two times|2 times|double|x2)\b|\bdouble[- ]?(charged|billed|charge)"
+                r"|\b(invoice|bill)\b[^.?!]{0,40}?\b(higher|more) than\b"
+                r"|\bstill (being |getting )?(charged|billed)\b|\b(wrong|incorrect) (amount|charge)\b"
                 # "How do I install / set up / run ...": using the product is support.
-                "support": r"\b(how (do|can|would|should) (i|we|you)|how to)\b[^?.!]{0,30}?"
+                r"|\b(how (do|can|would|should) (i|we|you)|how to)\b[^?.!]{0,30}?"
                 r"\b(install|uninstall|reinstall|set ?up|setup|configure|enable|disable|run"
                 r"|connect|reset|restore|sync|pair|activate|log ?in|sign ?in|recover)\b"
                 # "Paid for it but it still doesn't show": a purchase that isn't working.
@@ -240,10 +257,14 @@ def _reading(name: str, text: str, learned: NaiveBayes | None) -> Reading:
 
     if decision.warranty_months is not None:
         folded = fold(text)
+        # "It only had a 3-month warranty": the customer's own warranty length is
+        # what the device's age is judged against; else the declared one.
+        period, rest = stated_period(folded)
+        limit = period or decision.warranty_months
         # "The extended warranty ran out in April": the coverage itself is stated,
         # so the model's reading of it beats the date.
         stated = re.search(decision.coverage_stated, folded) if decision.coverage_stated else None
-        age = None if stated else device_age_months(folded)
+        age = None if stated else device_age_months(rest)
         if stated and not hedges(text):
             said = coverage_statement(text)
             if said:
@@ -251,8 +272,10 @@ def _reading(name: str, text: str, learned: NaiveBayes | None) -> Reading:
         if age is not None:
             if math.isnan(age):
                 return Reading(UNCLEAR, source="date", margin=prediction.margin)
-            by_age = decision.labels[0] if age < decision.warranty_months else decision.labels[1]
+            by_age = decision.labels[0] if age < limit else decision.labels[1]
             return Reading(by_age, source="date", margin=prediction.margin)
+        if period is not None and (said := trailing_answer(text)):
+            return Reading(decision.yes_no[said], source="coverage", margin=prediction.margin)
         if decision.hedges_unclear and hedges(text):
             return Reading(UNCLEAR, source="hedge", margin=prediction.margin)
     if label == UNCLEAR and decision.by_clause:
