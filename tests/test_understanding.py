@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from support_agent.offline.intents import LearnedClassifier
 from support_agent.offline.understanding import decide
 from support_agent.offline.understanding.dates import REFERENCE_DATE_ENV, device_age_months
 from support_agent.workflows import WORKFLOWS
@@ -168,3 +169,13 @@ def test_clear_damage_is_hardware_however_it_is_written(text):
 )
 def test_delivery_and_billing_go_to_support_and_asking_for_sales_goes_to_sales(text, label):
     assert AGENT["routing"].classify(text).label == label
+
+
+def test_a_stated_age_is_judged_against_the_warranty_length_the_workflow_declares():
+    two_years = LearnedClassifier("warranty", "warranty", warranty_months=24)
+    assert two_years.classify("quit after eighteen months").label == "in_warranty"
+    assert AGENT["warranty"].classify("quit after eighteen months").label == "out_of_warranty"
+    # The customer's own warranty, when stated, is what counts.
+    assert two_years.classify("it only had a 6 month warranty, died at 8 months").label == (
+        "out_of_warranty"
+    )

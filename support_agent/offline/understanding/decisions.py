@@ -62,7 +62,8 @@ class Decision:
     labels: tuple[str, ...]  # the definite answers
     abstain_below: float  # the learned model's margin under which the answer is unclear
     yes_no: Mapping[str, str] = field(default_factory=dict)  # "yes"/"no" -> label
-    warranty_months: float | None = None  # a stated age decides, against this many months
+    # A stated age decides, against this many months unless the workflow declares its own.
+    warranty_months: float | None = None
     # Words that state the coverage itself; then a date in the same message is context.
     coverage_stated: str | None = None
     hedges_unclear: bool = False  # "I think so" is not an answer to record
@@ -221,22 +222,30 @@ def models_replaced(models: Mapping[str, NaiveBayes]) -> Iterator[None]:
         _remembered.cache_clear()
 
 
-def decide(name: str, text: str, learned: NaiveBayes | None = None) -> Reading:
-    """Read `text` for decision `name`; `learned` replaces the shipped model (for evaluation)."""
+def decide(
+    name: str,
+    text: str,
+    learned: NaiveBayes | None = None,
+    warranty_months: float | None = None,
+) -> Reading:
+    """Read `text` for decision `name`; `learned` replaces the shipped model (for
+    evaluation); `warranty_months` is the warranty length a workflow declares."""
     learned = learned or _stand_ins.get(name)
     if learned is not None:
-        return _reading(name, text, learned)
+        return _reading(name, text, learned, warranty_months)
     # A turn asks about the same words several times (each model call, each look
     # back over earlier messages): remember answers, per reference date.
-    return _remembered(name, text, reference_date())
+    return _remembered(name, text, reference_date(), warranty_months)
 
 
 @lru_cache(maxsize=8192)
-def _remembered(name: str, text: str, _today: date) -> Reading:
-    return _reading(name, text, None)
+def _remembered(name: str, text: str, _today: date, warranty_months: float | None) -> Reading:
+    return _reading(name, text, None, warranty_months)
 
 
-def _reading(name: str, text: str, learned: NaiveBayes | None) -> Reading:
+def _reading(
+    name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None = None
+) -> Reading:
     decision = DECISIONS[name]
     language = read_language(text)
     if language.language != "English":
@@ -260,7 +269,7 @@ def _reading(name: str, text: str, learned: NaiveBayes | None) -> Reading:
         # "It only had a 3-month warranty": the customer's own warranty length is
         # what the device's age is judged against; else the declared one.
         period, rest = stated_period(folded)
-        limit = period or decision.warranty_months
+        limit = period or warranty_months or decision.warranty_months
         # "The extended warranty ran out in April": the coverage itself is stated,
         # so the model's reading of it beats the date.
         stated = re.search(decision.coverage_stated, folded) if decision.coverage_stated else None
