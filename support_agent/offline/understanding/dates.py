@@ -53,7 +53,8 @@ _AGE = re.compile(
     r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
 )  # fmt: skip
 _LESS = re.compile(
-    r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last)\s+"
+    r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last"
+    r"|less old than|younger than)\s+"
     + _SPAN + r"\b"
 )  # fmt: skip
 _YEAR = re.compile(
@@ -140,6 +141,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     """
     today = today or reference_date()
     text = _spoken_years(text.replace("<", " less than "))
+    text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
 
     def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month

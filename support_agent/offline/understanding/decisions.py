@@ -26,6 +26,7 @@ from support_agent.offline.understanding.answers import (
     coverage_statement,
     hedges,
     short_answer,
+    spelled_out,
     trailing_answer,
 )
 from support_agent.offline.understanding.bayes import NaiveBayes
@@ -102,7 +103,8 @@ DECISIONS: dict[str, Decision] = {
             abstain_below=0.05,
             yes_no={"yes": "in_warranty", "no": "out_of_warranty"},
             warranty_months=12.0,
-            coverage_stated=r"\b(expir\w*|ran out|run out|runs out|ended|ends|lapsed|extended"
+            coverage_stated=r"\b(expir\w*|ran out|run out|runs out|ended|ends|lapsed|extended|until"
+            r"|was up|finish|not covered|no longer|not anymore|now not|not now"
             r"|care ?plan|protection plan|applecare|care\+|renewed|cancel\w*|valid until"
             r"|good until|covered until|still covered|out of warranty|outta warranty|is over"
             r"|are up|is up|past the|finished|under warranty|in warranty|within|inside)\b",
@@ -265,20 +267,27 @@ def _reading(
         label = UNCLEAR
 
     if decision.warranty_months is not None:
-        folded = fold(text)
+        folded = spelled_out(fold(text))
         # "It only had a 3-month warranty": the customer's own warranty length is
         # what the device's age is judged against; else the declared one.
-        period, rest = stated_period(folded)
+        period, _ = stated_period(folded)
         limit = period or warranty_months or decision.warranty_months
-        # "The extended warranty ran out in April": the coverage itself is stated,
-        # so the model's reading of it beats the date.
-        stated = re.search(decision.coverage_stated, folded) if decision.coverage_stated else None
-        age = None if stated else device_age_months(rest)
-        if stated and not hedges(text):
-            said = coverage_statement(text)
-            if said:
-                return Reading(decision.yes_no[said], source="coverage", margin=prediction.margin)
-        if age is not None:
+        # "My old one was out of warranty, but this one is from January": what
+        # follows the contrast is read first, then the whole message.
+        after = _CONTRAST.split(folded)[-1]
+        for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
+            # "The extended warranty ran out in April": the coverage itself is stated,
+            # so a date beside it says when it ended, not when it was bought.
+            if decision.coverage_stated and re.search(decision.coverage_stated, part):
+                said = None if hedges(text) else coverage_statement(part)
+                if said:
+                    return Reading(
+                        decision.yes_no[said], source="coverage", margin=prediction.margin
+                    )
+                continue
+            age = device_age_months(stated_period(part)[1])
+            if age is None:
+                continue
             if math.isnan(age):
                 return Reading(UNCLEAR, source="date", margin=prediction.margin)
             by_age = decision.labels[0] if age < limit else decision.labels[1]
@@ -292,6 +301,7 @@ def _reading(
     return Reading(label, margin=prediction.margin)
 
 
+_CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b")
 _CLAUSE = re.compile(r"[.;!?,]+|\s(?:and|but|so|because|though|also)\s", re.IGNORECASE)
 
 
