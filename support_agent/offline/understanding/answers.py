@@ -290,8 +290,13 @@ _ADDRESS = re.compile(
 )
 
 
+def unaddressed(folded: str) -> str:
+    """Folded text without how it is addressed ("@brand", "Dear Support,")."""
+    return _ADDRESS.sub("", folded.strip())
+
+
 def hedges(text: str) -> bool:
     """True when the customer hedges or asks back instead of answering."""
     folded = fold(text)
-    asked = _ADDRESS.sub("", folded.strip())
+    asked = unaddressed(folded)
     return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))
