@@ -199,7 +199,7 @@ def startup(rounds: int = 5) -> None:
     print(f"| import support_agent (reference) | {imported:.2f} s | |")
     print(f"| first decision of each kind: trains all three models | {first:.2f} s | 1 s |")
     print(f"| one decision afterwards | {each * 1000:.2f} ms | 20 ms |")
-    data = root / "support_agent" / "understanding" / "data"
+    data = root / "support_agent" / "offline" / "understanding" / "data"
     size = sum(p.stat().st_size for p in data.iterdir()) / 1e6
     print(f"\nAdded to the install: {size:.2f} MB of training data, no new package (limit 150 MB).")
 

@@ -179,3 +179,28 @@ def test_a_stated_age_is_judged_against_the_warranty_length_the_workflow_declare
     assert two_years.classify("it only had a 6 month warranty, died at 8 months").label == (
         "out_of_warranty"
     )
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("everything in the app works fine, it's the physical volume button that's broken",
+         "hardware"),
+        ("the update went fine but since then the battery physically bulges", "hardware"),
+        ("not broken, keyboard app lost emojis", "software"),
+    ],
+)  # fmt: skip
+def test_a_clause_that_clears_one_answer_does_not_decide_the_issue(text, label):
+    assert AGENT["issue"].classify(text).label == label
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("MY OLD ONE WAS OUT OF WARRANTY BUT THIS ONE IS FROM JANUARY", "in_warranty"),
+        ("it was under warranty until last summer, so not anymore", "out_of_warranty"),
+        ("no its not covrd, yr was up in apr", "out_of_warranty"),
+    ],
+)
+def test_what_follows_a_contrast_and_expiry_dates_decide_the_warranty(text, label):
+    assert AGENT["warranty"].classify(text).label == label
