@@ -1,6 +1,6 @@
 """How well the offline model understands customers: accuracy per decision.
 
-    .venv/bin/python bench/understanding.py            # held-out test split
+    .venv/bin/python bench/understanding.py            # held-out test split + registers
     .venv/bin/python bench/understanding.py --split dev
     .venv/bin/python bench/understanding.py --cv       # 5-fold cross-validation on training data
     .venv/bin/python bench/understanding.py --startup  # what understanding adds to start-up
@@ -10,6 +10,12 @@ from docs/LABELS.md alone and are never used to build the model. For each
 decision: accuracy, wrong-direction errors (a clear answer read as its
 opposite), how often the model asked instead of deciding, the confusion
 matrix, and the cost of one decision. Reference date: 2026-06-15.
+
+Then generalisation across writing styles (tests/data/registers/: live chat,
+tweets, reviews, emails, SMS, non-native English, voice transcripts,
+shouting): the shipped model on each register, and leave-one-register-out,
+where each decision is trained on the shipped data plus the other registers
+and tested on the one left out. The headline is the worst register.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ AGENT_CLASSIFIERS = {
 }
 
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "heldout"
+REGISTERS = HELDOUT.parent / "registers"
 OPPOSITE = {
     "in_warranty": "out_of_warranty",
     "out_of_warranty": "in_warranty",
@@ -69,12 +76,58 @@ def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
     asked = sum(n for (e, g), n in confusion.items() if g == decisions.UNCLEAR and e != g)
     return {
         "n": len(rows),
+        "clear": sum(1 for _, e in rows if e in OPPOSITE),
         "accuracy": right / max(len(rows), 1),
         "wrong_way": wrong_way,
         "asked": asked,
         "confusion": confusion,
         "ms": per_decision_ms,
     }
+
+
+def registers() -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """register -> decision -> rows, from tests/data/registers/<register>.csv."""
+    found: dict[str, dict[str, list[tuple[str, str]]]] = {}
+    for path in sorted(REGISTERS.glob("*.csv")):
+        with path.open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                by_decision = found.setdefault(path.stem, {})
+                by_decision.setdefault(row["decision"], []).append((row["text"], row["label"]))
+    return found
+
+
+def by_register(data: dict, leave_one_out: bool) -> dict[str, dict[str, dict]]:
+    """decision -> register -> score, each register scored as the agent reads it:
+    with the shipped models, or (leave_one_out) with models trained on the shipped
+    data plus every other register."""
+    results: dict[str, dict[str, dict]] = {name: {} for name in decisions.DECISIONS}
+    for held_out in data:
+        models = {}
+        if leave_one_out:
+            for name in decisions.DECISIONS:
+                extra = [r for reg, rows in data.items() if reg != held_out for r in rows[name]]
+                models[name] = decisions.train(decisions.training_rows(name) + extra)
+        with decisions.models_replaced(models):
+            for name in decisions.DECISIONS:
+                results[name][held_out] = score(name, data[held_out][name])
+    return results
+
+
+def print_registers(title: str, results: dict[str, dict[str, dict]]) -> None:
+    print(f"\n{title}\n")
+    names = list(next(iter(results.values())))
+    print("| decision | " + " | ".join(names) + " | worst | wrong direction | ms / decision |")
+    print("|---|" + "---:|" * (len(names) + 3))
+    for name, per_register in results.items():
+        worst = min(per_register, key=lambda reg: per_register[reg]["accuracy"])
+        wrong = sum(r["wrong_way"] for r in per_register.values())
+        clear = sum(r["clear"] for r in per_register.values())
+        ms = statistics.mean(r["ms"] for r in per_register.values())
+        cells = " | ".join(f"{per_register[reg]['accuracy']:.0%}" for reg in names)
+        print(
+            f"| {name} | {cells} | {per_register[worst]['accuracy']:.1%} ({worst}) "
+            f"| {wrong} / {clear} ({wrong / max(clear, 1):.1%}) | {ms:.2f} |"
+        )
 
 
 def cross_validate(name: str, folds: int = 5) -> dict:
@@ -146,7 +199,7 @@ def startup(rounds: int = 5) -> None:
     print(f"| import support_agent (reference) | {imported:.2f} s | |")
     print(f"| first decision of each kind: trains all three models | {first:.2f} s | 1 s |")
     print(f"| one decision afterwards | {each * 1000:.2f} ms | 20 ms |")
-    data = root / "support_agent" / "understanding" / "data"
+    data = root / "support_agent" / "offline" / "understanding" / "data"
     size = sum(p.stat().st_size for p in data.iterdir()) / 1e6
     print(f"\nAdded to the install: {size:.2f} MB of training data, no new package (limit 150 MB).")
 
@@ -175,6 +228,13 @@ def main() -> None:
         if path.exists():
             results[name] = score(name, read(path))
     print_table(f"Held-out {args.split} split ({HELDOUT / args.split})", results)
+    data = registers()
+    if args.split == "test" and data:
+        print_registers("Registers, read by the shipped model", by_register(data, False))
+        print_registers(
+            "Leave one register out: trained on the shipped data + the other registers",
+            by_register(data, True),
+        )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from support_agent.offline.intents import LearnedClassifier
 from support_agent.offline.understanding import decide
 from support_agent.offline.understanding.dates import REFERENCE_DATE_ENV, device_age_months
 from support_agent.workflows import WORKFLOWS
@@ -40,7 +41,7 @@ def test_accuracy_on_heldout_text_is_above_the_floor(name):
     rows = _rows(name)
     misses = [r for r in rows if AGENT[name].classify(r["text"]).label != r["label"]]
     accuracy = 1 - len(misses) / len(rows)
-    assert len(rows) >= 150
+    assert len(rows) >= 120  # after the rows shared with training were removed
     assert accuracy >= FLOOR, f"{name}: {accuracy:.1%}; misses: {[m['text'] for m in misses]}"
 
 
@@ -102,3 +103,104 @@ def test_the_same_words_get_the_same_verdict_on_any_day():
     text = "got it in march 2025"
     assert device_age_months(text, date(2026, 6, 15)) == device_age_months(text, date(2026, 6, 15))
     assert device_age_months(text, date(2026, 6, 15)) == 15.0
+
+
+# Patterns outside text was misread on (issue 21), each as the agent reads it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it only had a 3-month warranty, so no",
+        "It had a six-month warranty and broke in month nine.",
+        "the warranty lapsed two weeks before it broke",
+        "I bought it over eighteen months ago so probably not",
+        "um no i don't think so it's it's from twenty twenty two",
+        "don't think so",
+        "nah nope",
+    ],
+)
+def test_coverage_that_has_ended_is_never_read_as_covered(text):
+    assert AGENT["warranty"].classify(text).label == "out_of_warranty"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quit after seven months",
+        "died on day 40",
+        "broken straight out of the box",
+        "I've had it less than a year",
+        "yup, <1 yr old",
+        "heck yeah",
+        "ofc",
+        "it has a 2 year warranty and I bought it 18 months ago",
+    ],
+)
+def test_an_age_inside_the_warranty_and_emphatic_yeses_are_covered(text):
+    assert AGENT["warranty"].classify(text).label == "in_warranty"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["@brand how do I check if it's under warranty?", "Dear Support, what does it cover?"],
+)
+def test_a_question_back_about_the_warranty_is_asked_about_not_recorded(text):
+    assert AGENT["warranty"].classify(text).label == "unclear"
+
+
+@pytest.mark.parametrize(
+    "text", ["MY PHONE JUST SHATTERED", "burn-in on the screen", "won't power on anymore"]
+)
+def test_clear_damage_is_hardware_however_it_is_written(text):
+    assert AGENT["issue"].classify(text).label == "hardware"
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("parcel marked delivered never came", "support"),
+        ("I was charged twice", "support"),
+        ("You take the money two times for the same order.", "support"),
+        ("I cancelled but I'm still being billed", "support"),
+        ("forgot my PIN", "support"),
+        ("how do I do a factory reset", "support"),
+        ("Put me through to your sales team", "sales"),
+        ("can I speak to someone in sales", "sales"),
+    ],
+)
+def test_delivery_and_billing_go_to_support_and_asking_for_sales_goes_to_sales(text, label):
+    assert AGENT["routing"].classify(text).label == label
+
+
+def test_a_stated_age_is_judged_against_the_warranty_length_the_workflow_declares():
+    two_years = LearnedClassifier("warranty", "warranty", warranty_months=24)
+    assert two_years.classify("quit after eighteen months").label == "in_warranty"
+    assert AGENT["warranty"].classify("quit after eighteen months").label == "out_of_warranty"
+    # The customer's own warranty, when stated, is what counts.
+    assert two_years.classify("it only had a 6 month warranty, died at 8 months").label == (
+        "out_of_warranty"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("everything in the app works fine, it's the physical volume button that's broken",
+         "hardware"),
+        ("the update went fine but since then the battery physically bulges", "hardware"),
+        ("not broken, keyboard app lost emojis", "software"),
+    ],
+)  # fmt: skip
+def test_a_clause_that_clears_one_answer_does_not_decide_the_issue(text, label):
+    assert AGENT["issue"].classify(text).label == label
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("MY OLD ONE WAS OUT OF WARRANTY BUT THIS ONE IS FROM JANUARY", "in_warranty"),
+        ("it was under warranty until last summer, so not anymore", "out_of_warranty"),
+        ("no its not covrd, yr was up in apr", "out_of_warranty"),
+    ],
+)
+def test_what_follows_a_contrast_and_expiry_dates_decide_the_warranty(text, label):
+    assert AGENT["warranty"].classify(text).label == label

@@ -95,9 +95,12 @@ class LearnedClassifier:
     # even in a message whose other words lean to sales.
     cues_decide_at: float | None = None
     unsure_below: float = 0.1
+    # The warranty length the workflow declares, in months: a stated age is judged
+    # against it ("quit after seven months" is covered by a 12-month warranty).
+    warranty_months: float | None = None
 
     def classify(self, text: str) -> Verdict:
-        reading = decide(self.decision, text)
+        reading = decide(self.decision, text, warranty_months=self.warranty_months)
         if self.cues_decide_at is not None and self.details is not None:
             scores, details = self.details._score(text)
             ranked = sorted(scores.values(), reverse=True) + [0.0]

@@ -23,11 +23,15 @@ ISSUE_DETAILS = Classifier("issue_details", DATA.cues_of("issue_details"))
 OUTCOME = Classifier("outcome", DATA.cues_of("outcome"))
 
 ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS)
-WARRANTY = LearnedClassifier("warranty", "warranty")
+# How long the warranty lasts: what a stated age is judged against. The
+# warranty step's questions (data/support.yaml) say the same: "the last 12 months".
+WARRANTY_MONTHS = 12.0
+WARRANTY = LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MONTHS)
 # Outside the warranty step, only a message about the warranty can correct it.
 WARRANTY_CORRECTION = LearnedClassifier(
     "warranty_correction",
     "warranty",
+    warranty_months=WARRANTY_MONTHS,
     gate=r"warrant|waranty|guarant|covered|coverage|receipt|bought|purchased|expired|lapsed"
     r"|(year|month|week)s? (old|ago)|brand new",
 )

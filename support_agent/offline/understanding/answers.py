@@ -56,6 +56,14 @@ YES = frozenset(
         "yes indeed",
         "yep it is",
         "yeah it is",
+        "heck yeah",
+        "heck yes",
+        "hell yeah",
+        "hell yes",
+        "obviously",
+        "obvs",
+        "yes obviously",
+        "you bet",
         "👍",
         "✅",
     ]
@@ -92,6 +100,18 @@ NO = frozenset(
         "no more",
         "nope it's not",
         "nah it's not",
+        # Soft and emphatic noes are still noes: asking again would be the wrong reply.
+        "don't think so",
+        "dont think so",
+        "i don't think so",
+        "i dont think so",
+        "nah i don't think so",
+        "doubt it",
+        "i doubt it",
+        "nah nope",
+        "nope nope",
+        "no chance",
+        "not a chance",
         "👎",
         "❌",
     ]
@@ -153,6 +173,22 @@ _QUESTION_BACK = re.compile(
 )
 
 
+# Text-message shorthand for the words the rules below look for.
+_SHORTHAND = (
+    (re.compile(r"\b(warr|wrnty|warrnty|waranty|warrenty|wty)\b"), "warranty"),
+    (re.compile(r"\b(covrd|cvrd|coverd)\b"), "covered"),
+    (re.compile(r"\b(til|till)\b"), "until"),
+    (re.compile(r"\b(b4)\b"), "before"),
+)
+
+
+def spelled_out(folded: str) -> str:
+    """Folded text with the shorthand above written out: "warr ran out b4 it broke"."""
+    for pattern, word in _SHORTHAND:
+        folded = pattern.sub(word, folded)
+    return folded
+
+
 def _whole(text: str) -> str:
     return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
 
@@ -189,7 +225,13 @@ _ENDED = re.compile(
     r"\b(expired|expire|ended|ran out|run out|lapsed|is over|was over|finished|is up|are up"
     r"|void|voided|dead|gone|out of warranty|outta warranty|out of the warranty|past the"
     r"|no longer covered|not covered anymore|stopped being covered|over the (12|twelve) months"
-    r"|older than a year|more than a year old|over a year old|cancell?ed|cancel)\b"
+    r"|older than a year|more than a year old|over a year old|cancell?ed|cancel|was up|were up"
+    r"|finish|not anymore|not any more|no more|not now|now not)\b"
+)
+# "It was under warranty until last summer": covered once, and no longer.
+_WAS_RUNNING = re.compile(
+    r"\b(was|were|used to be)\b[^.?!]{0,20}\b(covered|under (the )?warranty|in (the )?warranty)"
+    r"\b[^.?!]{0,10}\buntil\b"
 )
 _RUNNING = re.compile(
     r"\b(still under warranty|still covered|under warranty|in warranty|within (the )?warranty"
@@ -218,12 +260,22 @@ def short_answer(text: str) -> str | None:
     return None
 
 
+def trailing_answer(text: str) -> str | None:
+    """ "yes" / "no" when the message ends on one after its reasons: "it only had a
+    3-month warranty, so no"."""
+    pieces = [p for p in re.split(r"[,;:.!\-]|\bso\b", fold(text)) if p.strip()]
+    said = short_answer(pieces[-1]) if len(pieces) > 1 else None
+    return said if said in ("yes", "no") else None
+
+
 def coverage_statement(text: str) -> str | None:
     """ "yes" / "no" when the message states the coverage itself ("it expired",
     "hasn't lapsed", "still covered"); None when it doesn't or says both."""
-    folded = fold(text)
+    folded = spelled_out(fold(text))
     # "The normal one ran out but the extended plan is active": what follows "but" counts.
     folded = re.split(r"\b(?:but|however|although|though)\b", folded)[-1]
+    if _WAS_RUNNING.search(folded):
+        return "no"
     said: set[str] = set()
     for pattern, kind in ((_ENDED, "no"), (_RUNNING, "yes")):
         for match in pattern.finditer(folded):
@@ -232,7 +284,19 @@ def coverage_statement(text: str) -> str | None:
     return said.pop() if len(said) == 1 else None
 
 
+# How a message is addressed, before what it says: "@brand ", "Dear Support, ", "Please, ".
+_ADDRESS = re.compile(
+    r"^(?:@\w+[\s,:]*)+|^(?:dear|hi|hello|hey)\b[^,.!?]{0,25}[,.!]\s*|^please,?\s+"
+)
+
+
+def unaddressed(folded: str) -> str:
+    """Folded text without how it is addressed ("@brand", "Dear Support,")."""
+    return _ADDRESS.sub("", folded.strip())
+
+
 def hedges(text: str) -> bool:
     """True when the customer hedges or asks back instead of answering."""
     folded = fold(text)
-    return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(folded.strip()))
+    asked = unaddressed(folded)
+    return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))

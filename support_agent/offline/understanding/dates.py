@@ -21,6 +21,9 @@ _NUMBER_WORDS = {
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3,
     "several": 4, "half a": 0.5,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "ninety": 90,
 }  # fmt: skip
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
                 "year": 12.0, "yr": 12.0}  # fmt: skip
@@ -34,21 +37,24 @@ _OCCASIONS = {"christmas": 12, "xmas": 12, "black friday": 11, "cyber monday": 1
               "summer": 7, "winter": 1, "spring": 4, "fall": 10, "autumn": 10, "easter": 4,
               "new year": 1, "prime day": 7, "boxing day": 12, "my birthday": 6}  # fmt: skip
 
+# Longest first, so "eighteen" is not read as "eight".
 _COUNT = (
-    r"(\d+(?:\.\d+)?|half a|a couple of|a couple|couple|a few|few|several|an|a|one|two|three"
-    r"|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"(\d+(?:\.\d+)?|"
+    + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+    + r")"
 )
 _SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s*(day|week|wk|month|mo|year|yr)s?"
 # An age needs context ("3 years ago", "for about 18 months", "had it 2 yrs"), so
 # "a 2 year warranty" is not read as the device's age.
 _AGE = re.compile(
     r"\b(?:(?:for|had it|had this|owned it|about|around|over|more than|nearly|almost"
-    r"|roughly|like|since|past)\s+)+" + _SPAN
+    r"|roughly|like|since|past|after|at)\s+)+" + _SPAN
     + r"\b(?![- ]?(?:warranty|guarantee|plan|coverage|contract|protection))"
     r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
 )  # fmt: skip
 _LESS = re.compile(
-    r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last)\s+"
+    r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last"
+    r"|less old than|younger than)\s+"
     + _SPAN + r"\b"
 )  # fmt: skip
 _YEAR = re.compile(
@@ -69,6 +75,49 @@ _ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _SLASHED = re.compile(r"\b(?:\d{1,2}/)?(\d{1,2})/((?:19|20)\d\d)\b")  # 10/2025, 3/10/2025
 _OCCASION_YEAR = re.compile(r"\b(" + "|".join(_OCCASIONS) + r")\s+(?:of\s+)?((?:19|20)\d\d)\b")
 _BARE_YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
+# The day, week or month it failed on counts as its age: "died on day 40", "in month nine".
+_NTH = re.compile(r"\b(?:on|by|in|at|around)\s+(day|week|month|year)\s+" + _COUNT + r"\b")
+# Broken from the start: as new as a device gets.
+_FROM_NEW = re.compile(
+    r"\b(out of the box|dead on arrival|doa|arrived (broken|dead|damaged|cracked|faulty)"
+    r"|from day one|since day one|first day)\b"
+)
+# Speech transcripts spell years out: "twenty twenty two" is 2022.
+_SPOKEN_YEAR = re.compile(
+    r"\btwenty (nineteen|twenty)(?:[ -](one|two|three|four|five|six|seven|eight|nine))?\b"
+)
+_DIGIT = {w: str(i) for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}  # fmt: skip
+# A warranty of a stated length: "a 3-month warranty", "the warranty was only 90 days".
+_PERIOD = re.compile(
+    r"\b"
+    + _COUNT
+    + r"[\s-]*(day|week|wk|month|mo|year|yr)s?[- ]?(?:long\s+)?(?:manufacturer'?s?\s+)?(?:warranty|warrenty|guarantee"
+    r"|cover|coverage|protection)\b"
+    r"|\b(?:warranty|guarantee|coverage)\s+(?:(?:of|was|is|lasts|lasted|only|just|for only)\s+)+"
+    + _SPAN
+)
+
+
+def _spoken_years(text: str) -> str:
+    def digits(m: re.Match) -> str:
+        if m.group(1) == "nineteen":
+            return "2019"
+        return "202" + _DIGIT[m.group(2) or "zero"]
+
+    return _SPOKEN_YEAR.sub(digits, text)
+
+
+def stated_period(text: str) -> tuple[float | None, str]:
+    """The warranty length the (folded) text states, in months, and the text without it
+    (so "a 3-month warranty" is not also read as the device's age)."""
+    match = _PERIOD.search(text)
+    if not match:
+        return None, text
+    amount, unit = [g for g in match.groups() if g is not None][:2]
+    return _months_of(amount, unit), text[: match.start()] + " " + text[match.end() :]
+
+
 _ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
 _LAST = re.compile(r"\b(?:last|this past|past)\s+(week|month|christmas|summer|winter|spring)\b")
 _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
@@ -91,6 +140,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     either side of a year ("bought it in 2025" in mid-2026).
     """
     today = today or reference_date()
+    text = _spoken_years(text.replace("<", " less than "))
+    text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
 
     def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month
@@ -110,6 +161,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         return since(today.year - 1, month)
     if match := _LESS.search(text):
         return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
+    if match := _NTH.search(text):
+        return _months_of(match.group(2), match.group(1))
     if match := _AGE.search(text):
         months = _months_of(*[g for g in match.groups() if g is not None][:2])
         if _ROUGHLY.search(text) and abs(months - 12.0) <= 2:
@@ -131,6 +184,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         return 6.0  # last season or last Christmas: within the year
     if _LAST_YEAR.search(text):
         return float("nan") if "last year" in text else 12.0
+    if _FROM_NEW.search(text):
+        return 0.0
     return None
 
 
