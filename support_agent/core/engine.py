@@ -457,6 +457,7 @@ def _stream(
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
+    known: set[str] = set()  # ids of the messages already in the state
     final: dict | None = None
     waiting: ApprovalRequest | None = None
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
@@ -477,6 +478,7 @@ def _stream(
             if mode == "values":
                 if not namespace:
                     final = chunk  # the state after the last step: what TurnEnd reports
+                known.update(m.id for m in chunk.get("messages") or () if m.id)
                 continue
             agent = _agent_of(namespace)
             if mode == "messages":
@@ -500,7 +502,7 @@ def _stream(
                         # node's messages, already reported from inside the agent.
                         continue
                     if isinstance(message, AIMessage):
-                        if not stream_tokens and node == "model" and message.text:
+                        if message.text and _says_new(node, message, stream_tokens, known):
                             yield Token(message.text, agent or message.name or "")
                         for call in message.tool_calls:
                             if call["id"] not in seen_calls:
@@ -527,6 +529,20 @@ def _stream(
         yield describe_failure(exc)
         return
     yield TurnEnd(dict(final), waiting)
+
+
+def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str]) -> bool:
+    """Whether an agent's message in a node's update is words to show now.
+
+    The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
+    mode); otherwise they come whole in its update. Words another node writes (the
+    guardrails' refusal) are never streamed, so they come from the update in both
+    cases; a node that hands back messages already in the state (a summary keeping
+    the latest ones) says nothing new.
+    """
+    if node == "model":
+        return not stream_tokens
+    return not message.id or message.id not in known
 
 
 def _has_checkpoint(graph: Any, thread_id: str) -> bool:
