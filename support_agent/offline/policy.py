@@ -232,7 +232,14 @@ class Policy:
                 return person
 
         done_since_move = set(self.since_last_move(messages))
-        if self.dialogue.human_tool in done_since_move or previous_act == d.AFTER_REJECTION:
+        # A turn that ended on a rejection with no reply was withdrawn by the customer
+        # writing again (`RunContext.withdraw`): they take it back, as a person's "no".
+        withdrawn = start > 0 and d.is_rejection(messages[start - 1])
+        if (
+            self.dialogue.human_tool in done_since_move
+            or previous_act == d.AFTER_REJECTION
+            or withdrawn
+        ):
             # After a hand-over, or a person's "no", earlier words don't start anything new.
             texts = texts[-1:]
         for rule in self.rules.rules:

@@ -113,7 +113,7 @@ class Conversation:
             lease=self.store.leases.hold(self.thread_id),
             approvals=approvals,
         )
-        return self._lived(events, state, text, decided=checkpoint_id is not None)
+        return self._lived(events, state, text)
 
     def decide(
         self,
@@ -137,11 +137,11 @@ class Conversation:
             stream_tokens=stream_tokens,
             lease=self.store.leases.hold(self.thread_id),
         )
-        return self._lived(events, state, None, decided=True)
+        return self._lived(events, state, None)
 
     # -- the turn's life -----------------------------------------------------------------
     def _lived(
-        self, events: Iterator[Event], state: dict, text: str | None, *, decided: bool
+        self, events: Iterator[Event], state: dict, text: str | None
     ) -> Iterator[ServiceEvent]:
         """Pass the engine's events on, adding the state after each move, and keep the
         turn's records before its last event (the engine still holds the lease then)."""
@@ -149,7 +149,7 @@ class Conversation:
         key = self.workflow.state_key
         for event in events:
             if isinstance(event, TurnEnd):
-                opened = self._saved(event, text, decided=decided)
+                opened = self._saved(event, text)
                 if opened:
                     yield TicketsOpened(tuple(opened))
             elif isinstance(event, Error) and self._kept(event):
@@ -164,7 +164,7 @@ class Conversation:
                 live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
                 yield StateChanged(dict(live))
 
-    def _saved(self, end: TurnEnd, text: str | None, *, decided: bool) -> list[Ticket]:
+    def _saved(self, end: TurnEnd, text: str | None) -> list[Ticket]:
         """After a turn: the thread is listed and titled by its first message; a turn
         waiting for a person is queued, any other becomes a rewind point; each
         hand-over to a person opens a ticket (once per call, whatever reruns)."""
@@ -177,7 +177,7 @@ class Conversation:
                                    end.waiting.question, owner)  # fmt: skip
         else:
             store.turn_points.record(store.checkpointer, thread, self.workflow.state_key)
-        if decided:
+            # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
 
