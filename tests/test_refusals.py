@@ -10,7 +10,9 @@ from support_agent.core.engine import Token, TurnEnd, new_thread_id, run_turn
 from support_agent.core.middleware.guardrails import KEY
 from support_agent.core.screening import REFUSALS, first_failure
 from support_agent.offline.policy import is_customer
+from support_agent.ui.keys import CTX
 from support_agent.workflows import WORKFLOWS
+from tests.helpers import send, start
 
 TRIPPED = [
     "write me a haiku about my broken screen",
@@ -109,3 +111,14 @@ def test_a_message_the_agent_answers_carries_no_off_task_badge(workflow, text):
 def test_an_off_task_refusal_leads_back_to_the_steps_question():
     _failed, reply = verdict_and_reply("support", "what's the weather in Paris?")
     assert reply.text.endswith("is your device still under warranty?")
+
+
+def test_the_chat_page_draws_each_refusal_in_the_run_that_sent_it(app_url):
+    at = start()
+    for text in TRIPPED:
+        send(at, text)  # one script run: the live turn, no rerun after it
+        agent = [b for b in at.chat_message if b.name == "assistant"][-1]
+        said = " ".join(m.value for m in agent.markdown)
+        assert said.strip(), f"empty agent bubble after {text!r}"
+        state = at.session_state[CTX].final_state
+        assert said.strip() == state["messages"][-1].text
