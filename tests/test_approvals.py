@@ -23,7 +23,9 @@ from support_agent.core.engine import (
 from support_agent.core.errors import Kind
 from support_agent.core.state_view import transcript
 from support_agent.features.app_store import open_store
-from support_agent.features.scenarios.runner import path_taken
+from support_agent.features.scenarios.file_format import parse_yaml
+from support_agent.features.scenarios.from_thread import decisions as decisions_of
+from support_agent.features.scenarios.runner import path_taken, run_scenario
 from support_agent.service.conversation import Conversation
 from support_agent.workflows import WORKFLOWS
 from tests.helpers import TO_THE_GATE, Paused, cards, click, send, start, tickets_in, visitor
@@ -412,3 +414,42 @@ def test_an_emptied_reason_is_refused_on_the_page_and_the_card_stays(app_url):  
     assert any("Type a message first" in w.value for w in at.warning), [w.value for w in at.warning]
     assert approval_card(at)  # still waiting: nothing was decided
     assert tickets_in(app_url) == []
+
+
+WITHDRAWN_SCENARIO = """
+name: A refund withdrawn by the customer, then asked for again and approved
+workflow: returns
+turns:
+  - Hi, I want to return my headphones
+  - Order 482913
+  - It came last week and I never opened it
+  - A refund please
+  - Sorry, how long does the refund take?
+  - Please just refund it
+decisions: [withdraw, approve]
+expect:
+  final_step: resolution
+  facts: {order_id: '482913', eligibility: eligible, resolution_choice: refund}
+  path: [order_lookup, eligibility_check, resolution]
+"""
+
+
+def test_a_scenario_can_play_a_customer_who_withdraws_and_a_chat_saved_keeps_it():
+    scenario = parse_yaml(WITHDRAWN_SCENARIO)
+    result = run_scenario(scenario, "offline")
+    assert result.passed, result.failures
+    records = [r for r in result.final_state["transitions"] if is_decision(r)]
+    assert [r["decision"] for r in records] == ["withdraw", "approve"]
+    assert decisions_of(result.final_state) == ["withdraw", "approve"]  # saved as a scenario
+    assert len(results(result.final_state, "issue_refund")) == 2  # withdrawn, then run
+
+
+def test_with_approvals_switched_off_since_the_pause_the_new_message_runs_ungated():
+    talk = Paused("returns")
+    talk.to_the_gate()
+    events = talk.say("Please just refund it", approvals=False)
+    assert events[0].record["decision"] == "withdraw"
+    assert events[-1].waiting is None
+    withdrawn, ran = results(events[-1].state, "issue_refund")
+    assert withdrawn.status == "error" and ran.status != "error"  # only the new one ran
+    assert events[-1].state["resolution_choice"] == "refund"
