@@ -352,6 +352,10 @@ def test_the_customer_writes_while_a_hand_over_waits_and_withdraws_it(app_url): 
     store = open_store(app_url)
     try:  # the support team's queue forgets it
         assert store.approvals.waiting() == []
+        # The withdrawn turn ended too: each turn is a rewind point, in order.
+        points = store.turn_points.of(at.query_params["thread"])
+        assert [p["turn"] for p in points] == [1, 2, 3]
+        assert points[1]["text"] == PERSON and points[2]["before_id"] == points[1]["after_id"]
     finally:
         store.close()
 

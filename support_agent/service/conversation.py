@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import WITHDRAW, Workflow
 from support_agent.core.engine import (
     ApprovalRequest,
     Error,
@@ -147,9 +147,10 @@ class Conversation:
         turn's records before its last event (the engine still holds the lease then)."""
         live = dict(state)
         key = self.workflow.state_key
+        withdrew = False  # a waiting action withdrawn by this message: that turn ended too
         for event in events:
             if isinstance(event, TurnEnd):
-                opened = self._saved(event, text)
+                opened = self._saved(event, text, withdrew=withdrew)
                 if opened:
                     yield TicketsOpened(tuple(opened))
             elif isinstance(event, Error) and self._kept(event):
@@ -159,12 +160,13 @@ class Conversation:
                 yield MessageKept()
             yield event
             if isinstance(event, Transition):
+                withdrew |= event.record.get("decision") == WITHDRAW
                 # The record the graph saved: a panel shows (and keys on) the real move.
                 live[key] = event.target
                 live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
                 yield StateChanged(dict(live))
 
-    def _saved(self, end: TurnEnd, text: str | None) -> list[Ticket]:
+    def _saved(self, end: TurnEnd, text: str | None, *, withdrew: bool) -> list[Ticket]:
         """After a turn: the thread is listed and titled by its first message; a turn
         waiting for a person is queued, any other becomes a rewind point; each
         hand-over to a person opens a ticket (once per call, whatever reruns)."""
@@ -176,7 +178,8 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key)
+            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key,
+                                     with_earlier=withdrew)  # fmt: skip
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
