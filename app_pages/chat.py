@@ -60,9 +60,11 @@ with body:
             icon="🔁",
         )
 
+    card = st.empty()  # emptied when the customer's new message withdraws the request
     if waiting is not None and not chat_turn.failure():
         # An operator decides, in a visitor's conversation too (as with a ticket's reply).
-        to_decide = approval_card.card(workflow, waiting, ctx.operator)
+        with card.container():
+            to_decide = approval_card.card(workflow, waiting, ctx.operator)
     elif approval_card.pressed_after_it_was_decided(waiting):
         st.warning(approval_card.ALREADY_DECIDED)
 
@@ -110,10 +112,13 @@ with body:
 
 # No max_chars: the browser would cut a long message silently; the engine says
 # what the limit is instead (engine.MAX_MESSAGE_CHARS). Outside the columns, so
-# it stays pinned to the bottom of the page.
+# it stays pinned to the bottom of the page. Never locked by a pause: a message
+# withdraws the waiting request, and is answered.
 typed = st.chat_input(
-    "Waiting for a person to approve…" if waiting else "Write as the customer…",
-    disabled=read_only or waiting is not None,
+    "Write as the customer (this withdraws the waiting request)…"
+    if waiting
+    else "Write as the customer…",
+    disabled=read_only,
 )
 if typed is not None:
     to_send = (typed, False)
@@ -123,14 +128,22 @@ with body:
         starters.empty()
         if failure_box is not None:  # the last send's failure: this send replaces it
             failure_box.empty()
+        if to_send is not None:  # a new message withdraws what waits: its card goes
+            card.empty()
         if to_decide is not None:
             new_state = chat_turn.decide(ctx, workflow, state, waiting, *to_decide)
         else:
             text, resume = to_send
             new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
         # Show the kept message and Retry, the new branch, the decision's card gone or a
-        # new pause's card, in place.
-        if chat_turn.failure() or resend or to_decide or (ctx.approvals and ctx.waiting):
+        # new pause's card, the withdrawn request marked so, in place.
+        if (
+            chat_turn.failure()
+            or resend
+            or to_decide
+            or waiting is not None
+            or (ctx.approvals and ctx.waiting)
+        ):
             st.rerun()
         chat_turn.refused()  # already on the page: not for a later run
         if new_state is not None:

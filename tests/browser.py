@@ -121,6 +121,14 @@ def say(page, text: str, turn: int) -> None:
     idle(page)
 
 
+def pick_workflow(page, title: str) -> None:
+    """Choose a workflow in the sidebar's picker (a new conversation's)."""
+    idle(page)
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name=title).click()
+    idle(page)
+
+
 def open_chat(page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)

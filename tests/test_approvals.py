@@ -9,7 +9,6 @@ import pytest
 from langchain_core.messages import ToolMessage
 from streamlit.testing.v1 import AppTest
 
-from support_agent.cli import words as cli_words
 from support_agent.core.agent_graph import transfers_this_turn
 from support_agent.core.declaration import is_decision
 from support_agent.core.diagram import dot_source, path_of
@@ -21,10 +20,13 @@ from support_agent.core.engine import (
     decide,
     waiting_approval,
 )
-from support_agent.core.errors import Cause, Kind
+from support_agent.core.errors import Kind
 from support_agent.core.state_view import transcript
 from support_agent.features.app_store import open_store
-from support_agent.features.scenarios.runner import path_taken
+from support_agent.features.scenarios.file_format import parse_yaml
+from support_agent.features.scenarios.from_thread import decisions as decisions_of
+from support_agent.features.scenarios.runner import path_taken, run_scenario
+from support_agent.service.conversation import Conversation
 from support_agent.workflows import WORKFLOWS
 from tests.helpers import TO_THE_GATE, Paused, cards, click, send, start, tickets_in, visitor
 
@@ -145,15 +147,48 @@ def test_a_rejection_runs_nothing_opens_no_ticket_and_the_agent_says_so(tmp_path
         store.close()
 
 
-def test_a_paused_conversation_refuses_new_messages_and_stale_decisions():
+@pytest.mark.parametrize("name", list(TO_THE_GATE))
+def test_a_new_message_withdraws_the_waiting_action_and_is_answered(name, tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'w.db'}")
+    try:
+        talk = Paused(name, store.checkpointer)
+        _turns, tool = TO_THE_GATE[name]
+        flow = talk.workflow
+        end = talk.to_the_gate()
+        store.approvals.paused(talk.thread_id, end.waiting.id, name, "?", "local")
+        conversation = Conversation(store, talk.graph, flow, talk.thread_id)
+        events = list(conversation.send("Hello? Is anyone there?", approvals=True))
+        # First the withdrawal, kept as a decision where the conversation waited...
+        withdrawn = events[0]
+        assert isinstance(withdrawn, Transition) and is_decision(withdrawn.record)
+        assert withdrawn.record["decision"] == "withdraw" and withdrawn.tool == tool
+        assert withdrawn.reason.endswith("Withdrawn by the customer, who wrote again before a "
+                                         "person decided")  # fmt: skip
+        state = events[-1].state
+        assert dict(withdrawn.record) in state["transitions"]
+        # ...nothing ran: the call's result is LangChain's rejection, and no ticket...
+        [result] = results(state, tool)
+        assert result.status == "error"
+        assert store.tickets.open_for_turn(flow, talk.thread_id, "local", state) == []
+        # ...then the turn goes on: the new message is the customer's, and answered.
+        assert isinstance(events[-1], TurnEnd) and events[-1].waiting is None
+        customer = [m for m in state["messages"] if m.type == "human"]
+        assert customer[-1].text == "Hello? Is anyone there?"
+        assert state["messages"][-1].type == "ai" and replies(events)
+        assert store.approvals.waiting() == []  # the queue (and the Tickets page) forget it
+        [use] = [u for item in transcript(state) for u in item.tools if u.name == tool]
+        assert use.rejected and use.decision["decision"] == "withdraw"
+        # A decision taken on the withdrawn pause afterwards changes nothing.
+        stale = list(decide(talk.graph, flow, talk.thread_id, end.waiting, "approve"))
+        assert isinstance(stale[-1], Error) and stale[-1].kind == Kind.STATE
+        assert results(talk.state, tool) == [result]
+    finally:
+        store.close()
+
+
+def test_a_stale_or_unallowed_decision_is_refused():
     talk = Paused("support")
     end = talk.to_the_gate()
-    before = talk.state["messages"]
-    refused = talk.say("Hello? Is anyone there?")
-    assert len(refused) == 1 and refused[0].cause == Cause.AWAITING_APPROVAL
-    assert "Tickets page" in cli_words(refused[0])  # the terminal can't decide: says where
-    assert talk.state["messages"] == before  # nothing saved, no dangling tool call
-
     talk.decide("approve")
     stale = list(decide(talk.graph, talk.workflow, talk.thread_id, end.waiting, "reject"))
     assert isinstance(stale[-1], Error) and stale[-1].kind == Kind.STATE
@@ -233,7 +268,7 @@ def switch_on(at: AppTest, workflow: str = "support") -> AppTest:
 
 
 def approval_card(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith("✋ **Waiting for approval:**")]
+    return [m.value for m in at.markdown if m.value.endswith(" — waiting for a person**")]
 
 
 def test_the_setting_is_off_by_default_and_only_an_operator_changes_it(app_url):  # noqa: F811
@@ -255,8 +290,8 @@ def test_the_chat_pauses_and_an_approval_with_a_new_reason_finishes_the_turn(app
     at = switch_on(start())
     send(at, "My phone is under warranty")
     send(at, PERSON)
-    assert approval_card(at) == ["✋ **Waiting for approval:** Hand this case over to a person?"]
-    assert at.chat_input[0].disabled
+    assert approval_card(at) == ["✋ **Hand\\-over to a person requested — waiting for a person**"]
+    assert not at.chat_input[0].disabled  # the customer may still write (and withdraw it)
     assert any(m.value.startswith("⏸️ Waiting at **Issue classification**") for m in at.markdown)
     assert 'class="approval waiting"' in at.get("graphviz_chart")[0].proto.spec
     assert tickets_in(app_url) == []  # nothing handed over yet
@@ -293,6 +328,36 @@ def test_a_rejection_with_a_note_reaches_the_customer(app_url):  # noqa: F811
     assert tickets_in(app_url) == []
     send(at, "My phone is under warranty")  # the conversation goes on
     assert approval_card(at) == []
+
+
+def test_the_customer_writes_while_a_hand_over_waits_and_withdraws_it(app_url):  # noqa: F811
+    at = switch_on(start())
+    send(at, "My phone is under warranty")
+    send(at, PERSON)
+    assert approval_card(at) and not at.chat_input[0].disabled
+    send(at, "Actually, never mind: the screen is cracked")
+    assert approval_card(at) == []  # the card went with the request
+    said = [m.value for m in at.markdown]
+    assert any(v.startswith("✋ Hand this case over to a person? Withdrawn by the customer")
+               for v in said)  # fmt: skip
+    assert any("**Turn 2** · ✋ at **Issue classification**" in v for v in said)  # history
+    titles = [e.label for e in at.expander]
+    assert "🔧 Hand-over to a person requested — withdrawn by the customer" in titles
+    assert not any(t.startswith("🔧 Handed over") for t in titles)  # nothing ran
+    # The new message is the customer's turn 3, answered in the same run.
+    bubbles = [b for b in at.chat_message if b.name == "user"]
+    assert bubbles[-1].markdown[0].value == "Actually, never mind: the screen is cracked"
+    assert 'class="approval withdrawn"' in at.get("graphviz_chart")[0].proto.spec
+    assert tickets_in(app_url) == []
+    store = open_store(app_url)
+    try:  # the support team's queue forgets it
+        assert store.approvals.waiting() == []
+        # The withdrawn turn ended too: each turn is a rewind point, in order.
+        points = store.turn_points.of(at.query_params["thread"])
+        assert [p["turn"] for p in points] == [1, 2, 3]
+        assert points[1]["text"] == PERSON and points[2]["before_id"] == points[1]["after_id"]
+    finally:
+        store.close()
 
 
 def test_a_visitor_waits_and_the_support_team_decides_from_the_tickets_page(app_url):  # noqa: F811
@@ -353,3 +418,42 @@ def test_an_emptied_reason_is_refused_on_the_page_and_the_card_stays(app_url):  
     assert any("Type a message first" in w.value for w in at.warning), [w.value for w in at.warning]
     assert approval_card(at)  # still waiting: nothing was decided
     assert tickets_in(app_url) == []
+
+
+WITHDRAWN_SCENARIO = """
+name: A refund withdrawn by the customer, then asked for again and approved
+workflow: returns
+turns:
+  - Hi, I want to return my headphones
+  - Order 482913
+  - It came last week and I never opened it
+  - A refund please
+  - Sorry, how long does the refund take?
+  - Please just refund it
+decisions: [withdraw, approve]
+expect:
+  final_step: resolution
+  facts: {order_id: '482913', eligibility: eligible, resolution_choice: refund}
+  path: [order_lookup, eligibility_check, resolution]
+"""
+
+
+def test_a_scenario_can_play_a_customer_who_withdraws_and_a_chat_saved_keeps_it():
+    scenario = parse_yaml(WITHDRAWN_SCENARIO)
+    result = run_scenario(scenario, "offline")
+    assert result.passed, result.failures
+    records = [r for r in result.final_state["transitions"] if is_decision(r)]
+    assert [r["decision"] for r in records] == ["withdraw", "approve"]
+    assert decisions_of(result.final_state) == ["withdraw", "approve"]  # saved as a scenario
+    assert len(results(result.final_state, "issue_refund")) == 2  # withdrawn, then run
+
+
+def test_with_approvals_switched_off_since_the_pause_the_new_message_runs_ungated():
+    talk = Paused("returns")
+    talk.to_the_gate()
+    events = talk.say("Please just refund it", approvals=False)
+    assert events[0].record["decision"] == "withdraw"
+    assert events[-1].waiting is None
+    withdrawn, ran = results(events[-1].state, "issue_refund")
+    assert withdrawn.status == "error" and ran.status != "error"  # only the new one ran
+    assert events[-1].state["resolution_choice"] == "refund"

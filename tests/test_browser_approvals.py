@@ -24,9 +24,12 @@ def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_p
         box.fill("I want to talk to a real person please")
         box.press("Enter")
         card = page.locator(".st-key-chat-approval")
-        expect(card).to_contain_text("Waiting for approval", timeout=30_000)
+        expect(card).to_contain_text(
+            "Hand-over to a person requested — waiting for a person", timeout=30_000
+        )
         expect(card).to_contain_text("Hand this case over to a person?")
-        expect(page.get_by_test_id("stChatInputTextArea")).to_be_disabled()
+        # Never locked: a new message would withdraw the request (test_browser_refusals.py).
+        expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled()
         chart = sidebar.get_by_test_id("stGraphVizChart").locator("svg")
         expect(chart.locator("g.edge.approval.waiting")).to_have_count(1, timeout=30_000)
         expect(sidebar).to_contain_text("Waiting at Warranty verification for a person")

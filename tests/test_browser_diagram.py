@@ -16,6 +16,7 @@ from tests.browser import (
     diagram_metrics,
     idle,
     open_chat,
+    pick_workflow,
     refresh_screenshot,
     streamlit_server,
 )
@@ -40,13 +41,6 @@ def send(page, text: str) -> None:
     box.press("Enter")
     bubble = page.get_by_test_id("stChatMessage").filter(has_text=text)
     playwright.expect(bubble).to_have_count(1, timeout=30_000)
-    idle(page)
-
-
-def pick_workflow(page, title: str) -> None:
-    idle(page)
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name=title).click()
     idle(page)
 
 

@@ -69,15 +69,23 @@ def test_no_checkpointer_means_none_as_in_langgraph():
         ({"tool_labels": {}}, "tool_labels: escalate_to_human has no words for people"),
         ({"offline_rules": None}, "offline_rules: needs the OfflineRules"),
         (
-            {"approvals": (Approval("issue_refund", "Refund this order?"),)},
+            {"approvals": (Approval("issue_refund", "Refund this order?", "refund requested"),)},
             "approvals.issue_refund: no step offers this tool",
         ),
         (
-            {"approvals": (Approval("escalate_to_human", " "),)},
+            {"approvals": (Approval("escalate_to_human", " ", "hand-over requested"),)},
             "approvals.escalate_to_human.question: empty",
         ),
         (
-            {"approvals": (Approval("record_issue_type", "Record it?", editable="colour"),)},
+            {"approvals": (Approval("escalate_to_human", "Hand over?", " "),)},
+            "approvals.escalate_to_human.request: empty",
+        ),
+        (
+            {
+                "approvals": (
+                    Approval("record_issue_type", "Record it?", "asked", editable="colour"),
+                )
+            },
             "approvals.record_issue_type.editable: record_issue_type has no text argument 'colour'",
         ),
     ],

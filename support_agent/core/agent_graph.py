@@ -278,7 +278,7 @@ def build_agent(
         context_schema=RunContext,
         middleware=[
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
-            GuardrailMiddleware(screen_with, speaker=step.name),
+            GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
             TransferLimitMiddleware(workflow, limit),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),

@@ -96,9 +96,11 @@ def is_jump(record: dict) -> bool:
 # A person's decision on a gated tool (`Approval`) is kept in the history as one
 # record at the step where the conversation waited (source = target), with its
 # `decision` and an id starting with APPROVAL_ID_PREFIX. Like a jump, it is not a
-# move of the machine.
+# move of the machine. A customer who writes while the action waits withdraws it
+# (WITHDRAW: answered as a rejection, nothing runs, the new message is answered).
 APPROVAL_ID_PREFIX = "approval-"
-DECISIONS = ("approve", "edit", "reject")
+WITHDRAW = "withdraw"
+DECISIONS = ("approve", "edit", "reject", WITHDRAW)
 DECIDED = {"approve": "approved", "edit": "approved", "reject": "rejected"}
 
 
@@ -166,6 +168,9 @@ class RunContext:
 
     approvals: bool = False
     deadline: float | None = None
+    # The pause is answered because the customer wrote again: end the run once the
+    # rejection is in, so the new message is what the agent answers next.
+    withdraw: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,12 +179,16 @@ class Approval:
     workflow's approvals are switched on (they are off by default).
 
     `question` is what the person is asked ("Hand this case over to a person?");
-    `editable` names the tool's text argument the person may rewrite before
-    approving (the hand-over's reason), or is empty when only yes or no fits.
+    `request` names the action as asked for, not done ("refund requested"): the
+    words of a call that waits, was rejected or withdrawn (the tool's label says
+    what a call that ran did); `editable` names the tool's text argument the
+    person may rewrite before approving (the hand-over's reason), or is empty
+    when only yes or no fits.
     """
 
     tool: str
     question: str
+    request: str
     editable: str = ""
 
 
@@ -199,6 +208,8 @@ def decision_reason(
     their answer ("Refund this order? Rejected by a person: the box was opened")."""
     approval = workflow.approval(tool)
     asked = approval.question if approval else workflow.tool_label(tool)
+    if decision == WITHDRAW:
+        return f"{asked} Withdrawn by the customer, who wrote again before a person decided"
     if decision == "edit":
         what = approval.editable if approval else "it"
         return f"{asked} Approved by a person, with the {what} changed to “{edited}”"
@@ -292,6 +303,11 @@ class Workflow:
     def approval(self, tool: str) -> Approval | None:
         """How `tool` is put to a person, if it needs their approval."""
         return next((a for a in self.approvals if a.tool == tool), None)
+
+    def request_label(self, tool: str) -> str:
+        """A gated call that has not run, in words ("refund requested"); else its label."""
+        approval = self.approval(tool)
+        return approval.request if approval else self.tool_label(tool)
 
     def tool_label(self, tool: str) -> str:
         """What a tool call did, in words ("warranty recorded")."""

@@ -125,6 +125,8 @@ def _approvals(wf: Any) -> Problems:
         if approval.tool not in tools:
             yield where, "no step offers this tool"
             continue
+        if not approval.request.strip():
+            yield f"{where}.request", 'empty: say what is asked for ("refund requested")'
         if not approval.question.strip():
             yield f"{where}.question", "empty: it is what the person approving is asked"
         arguments = tools[approval.tool].tool_call_schema.model_json_schema().get("properties", {})

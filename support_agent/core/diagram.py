@@ -33,7 +33,15 @@ from collections.abc import Iterable, Sequence
 import graphviz
 from langgraph.graph import END, START
 
-from support_agent.core.declaration import JUMP, Workflow, is_decision, is_jump, is_move, turn_of
+from support_agent.core.declaration import (
+    JUMP,
+    WITHDRAW,
+    Workflow,
+    is_decision,
+    is_jump,
+    is_move,
+    turn_of,
+)
 from support_agent.core.state_view import customer_turns
 
 ACTIVE_FILL = "#2563eb"
@@ -132,21 +140,21 @@ def state_machine(
 
 def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, waiting: str):
     """A person's latest decision at each step as a loop on it (green approved, red
-    rejected), and a pause waiting for one as an amber dashed loop on the active step.
+    rejected or withdrawn by the customer), and a pause waiting for one as an amber dashed loop on the active step.
     Loops don't move the machine, and they keep its layout."""
     latest = {r["source"]: r for r in state.get("transitions") or [] if is_decision(r)}
     turn = turn_of(state)
     for step, record in latest.items():
         if waiting and step == active:
             continue  # the pause is the news at this step
-        rejected = record["decision"] == "reject"
-        colour = REJECTED if rejected else APPROVED
-        label = "✋ rejected" if rejected else "✋ approved"  # what: the tooltip, the history
+        outcome = {"reject": "rejected", WITHDRAW: "withdrawn"}.get(record["decision"], "approved")
+        colour = APPROVED if outcome == "approved" else REJECTED
+        label = f"✋ {outcome}"  # what: the tooltip, the history
         now = record.get("turn") == turn
         _edge(dot, step, step, label=label, color=colour, fontcolor=colour,
                  penwidth="3" if now else "2", tooltip=record.get("reason", ""),
                  labeltooltip=record.get("reason", ""),
-                 **{"class": f"approval {'rejected' if rejected else 'approved'}"})  # fmt: skip
+                 **{"class": f"approval {outcome}"})  # fmt: skip
     if waiting:
         approval = workflow.approval(waiting)
         asked = approval.question if approval else workflow.tool_label(waiting)

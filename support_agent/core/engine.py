@@ -11,7 +11,9 @@ failed: its kind, cause and facts, worded by each front end; see
 With approvals on (`run_turn(..., approvals=True)`), a turn that reaches a
 gated tool pauses (LangChain's human-in-the-loop middleware, a LangGraph
 `interrupt`); `decide` answers it, records the decision in the transition
-history, and finishes the turn.
+history, and finishes the turn. A message the customer sends meanwhile
+withdraws the waiting action (a rejection, recorded as withdrawn by the
+customer; nothing runs) and is then answered as any other.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from support_agent.core import errors
 from support_agent.core.declaration import (
     APPROVAL_ID_PREFIX,
     DECISIONS,
+    WITHDRAW,
     RunContext,
     TransitionRecord,
     Workflow,
@@ -46,7 +49,12 @@ from support_agent.core.declaration import (
     turn_of,
 )
 from support_agent.core.errors import Cause, Error, Kind
-from support_agent.core.middleware.approval import REVIEW_NODE, answers, pending_request
+from support_agent.core.middleware.approval import (
+    REVIEW_NODE,
+    WITHDRAWN_NOTE,
+    answers,
+    pending_request,
+)
 from support_agent.models.deadline import turn_deadline
 from support_agent.store.turn_lease import FENCE, Lease, ThreadBusy
 
@@ -229,7 +237,8 @@ def run_turn(
     `lease` (the store's `leases.hold(thread_id)`) makes this the thread's only
     writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
     `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
-    while a conversation waits, a new message is refused and changes nothing.
+    a new message while the conversation waits withdraws the waiting action first
+    (`_withdraw`), then is answered.
     The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
     starts (`RunContext.deadline`): screening, summary, model calls and retries.
     """
@@ -349,19 +358,60 @@ def _run_turn(
     # turn still saves where it stopped, so Retry continues it. A process killed
     # mid-turn loses only that unfinished turn. A new thread first gets an empty
     # checkpoint: the rewind point before turn 1.
+    waiting: ApprovalRequest | None = None
     try:
         at_head = not checkpoint_id and not resume
         if at_head and not first_turn and graph.checkpointer is not None:
             latest = graph.checkpointer.get_tuple(thread_config(thread_id))
             first_turn = latest is None
-            if _paused(latest):  # a new message would leave the paused tool call unanswered
-                yield errors.awaiting_approval()
-                return
+            if _paused(latest):  # the customer wrote while an action waits for a person
+                waiting = waiting_approval(graph, workflow, thread_id)
+                if waiting is None:  # paused for something no decision of ours answers
+                    yield errors.awaiting_approval()
+                    return
         if first_turn and at_head:
             graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return
+    if waiting is not None:
+        for event in _withdraw(graph, workflow, thread_id, waiting, config, stream_tokens):
+            if isinstance(event, TurnEnd):
+                break
+            yield event
+            if isinstance(event, Error):
+                return  # nothing withdrawn, the message not sent: the pause stands
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def _withdraw(
+    graph: Any,
+    workflow: Workflow,
+    thread_id: str,
+    request: ApprovalRequest,
+    config: dict,
+    stream_tokens: bool,
+) -> Iterator[Event]:
+    """Answer the pause with a rejection because the customer wrote again: the action
+    never runs, the history says it was withdrawn by the customer, and the run ends
+    right after the rejection (`RunContext.withdraw`), so the model's next words are
+    for the new message. LangChain's middleware answers the tool call itself, so the
+    conversation stays one a provider accepts (every tool call has its result)."""
+    turn, step = _paused_at(workflow, graph.get_state(thread_config(thread_id)).values)
+    record = TransitionRecord(
+        id=APPROVAL_ID_PREFIX + request.id,
+        turn=turn,
+        source=step,
+        target=step,
+        tool=request.tool,
+        reason=decision_reason(workflow, request.tool, WITHDRAW),
+        decision=WITHDRAW,
+    )
+    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
+    resume = answers(review, "reject", text=WITHDRAWN_NOTE)
+    payload = Command(resume=resume, update={"transitions": [record]})
+    yield transition_event(workflow, record)
+    context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
 
 
@@ -457,6 +507,7 @@ def _stream(
     seen_calls: set[str] = set()
     seen_results: set[str] = set()
     seen_moves: set[str] = set()
+    known: set[str] = set()  # ids of the messages already in the state
     final: dict | None = None
     waiting: ApprovalRequest | None = None
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
@@ -477,6 +528,7 @@ def _stream(
             if mode == "values":
                 if not namespace:
                     final = chunk  # the state after the last step: what TurnEnd reports
+                known.update(m.id for m in chunk.get("messages") or () if m.id)
                 continue
             agent = _agent_of(namespace)
             if mode == "messages":
@@ -500,7 +552,7 @@ def _stream(
                         # node's messages, already reported from inside the agent.
                         continue
                     if isinstance(message, AIMessage):
-                        if not stream_tokens and node == "model" and message.text:
+                        if message.text and _says_new(node, message, stream_tokens, known):
                             yield Token(message.text, agent or message.name or "")
                         for call in message.tool_calls:
                             if call["id"] not in seen_calls:
@@ -527,6 +579,20 @@ def _stream(
         yield describe_failure(exc)
         return
     yield TurnEnd(dict(final), waiting)
+
+
+def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str]) -> bool:
+    """Whether an agent's message in a node's update is words to show now.
+
+    The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
+    mode); otherwise they come whole in its update. Words another node writes (the
+    guardrails' refusal) are never streamed, so they come from the update in both
+    cases; a node that hands back messages already in the state (a summary keeping
+    the latest ones) says nothing new.
+    """
+    if node == "model":
+        return not stream_tokens
+    return not message.id or message.id not in known
 
 
 def _has_checkpoint(graph: Any, thread_id: str) -> bool:

@@ -44,7 +44,7 @@ def build_step_agent(
         context_schema=RunContext,
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
-            GuardrailMiddleware(screen_with),
+            GuardrailMiddleware(screen_with, workflow=workflow),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself

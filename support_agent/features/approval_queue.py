@@ -9,7 +9,8 @@ survives a restart; only an operator changes it (the page checks
 The queue lists conversations paused for a decision, so the support team finds
 those of visitors who can't decide for themselves (the Tickets page). The
 pause itself lives in LangGraph's checkpoint; a row here is only its index,
-added when a turn pauses and removed when it is decided.
+added when a turn pauses and removed when a turn ends with nothing waiting: the
+pause was decided, or the customer withdrew it by writing again.
 """
 
 from __future__ import annotations

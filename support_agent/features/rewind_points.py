@@ -35,6 +35,19 @@ def _id(config: dict | None) -> str | None:
     return config["configurable"]["checkpoint_id"] if config else None
 
 
+def _before(checkpointer: Any, latest: Any) -> dict | None:
+    """The checkpoint before the turn `latest` ends: usually its parent; after a
+    failure and a Retry, the parent is where the turn stopped, so look one further."""
+    number = turn_of(latest.checkpoint["channel_values"])
+    before = latest.parent_config
+    while before is not None:
+        parent = checkpointer.get_tuple(before)
+        if parent is None or turn_of(parent.checkpoint["channel_values"]) < number:
+            break
+        before = parent.parent_config
+    return before
+
+
 class TurnPoints:
     """One row per finished turn of the app's threads."""
 
@@ -42,37 +55,37 @@ class TurnPoints:
         self.db = db
         db.setup(SCHEMA)
 
-    def record(self, checkpointer: Any, thread_id: str, state_key: str) -> None:
-        """Record the turn that just ended on `thread_id` (its latest checkpoint)."""
+    def record(
+        self, checkpointer: Any, thread_id: str, state_key: str, *, with_earlier: bool = False
+    ) -> None:
+        """Record the turn that just ended on `thread_id` (its latest checkpoint); with
+        `with_earlier`, the turn it followed too: a pause the customer withdrew ended
+        only when their next message was sent, in the same run."""
         latest = checkpointer.get_tuple(thread_config(thread_id))
-        if latest is None:
-            return
-        values = latest.checkpoint["channel_values"]
-        number = turn_of(values)
-        # The checkpoint before the turn: usually the parent; after a failure and a
-        # Retry, the parent is where the turn stopped, so look one further.
-        before = latest.parent_config
-        while before is not None:
-            parent = checkpointer.get_tuple(before)
-            if parent is None or turn_of(parent.checkpoint["channel_values"]) < number:
+        rows = []
+        while latest is not None and len(rows) < (2 if with_earlier else 1):
+            before = _before(checkpointer, latest)
+            if before is None:
                 break
-            before = parent.parent_config
-        if before is None:
-            return
-        said = customer_turns(values.get("messages") or [])
-        self.db.execute(
-            "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id, after_id) DO NOTHING",
-            (
-                thread_id,
-                _id(latest.config),
-                _id(before),
-                number,
-                said[-1] if said else "",
-                str(values.get(state_key) or ""),
-                now(),
-            ),
-        )
+            rows.append((latest, before))
+            latest = checkpointer.get_tuple(before)
+        for latest, before in reversed(rows):  # oldest first: rows are read by time
+            values = latest.checkpoint["channel_values"]
+            said = customer_turns(values.get("messages") or [])
+            self.db.execute(
+                "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (thread_id, after_id) DO NOTHING",
+                (
+                    thread_id,
+                    _id(latest.config),
+                    _id(before),
+                    turn_of(values),
+                    said[-1] if said else "",
+                    str(values.get(state_key) or ""),
+                    now(),
+                ),
+            )
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:
         return self.db.query(

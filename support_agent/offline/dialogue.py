@@ -117,7 +117,8 @@ class Dialogue:
     human_reply_after: str
     # By the step's asking tool ("default" as fallback): how to ask, twice in other words.
     clarify: Mapping[str, tuple[str, str]]
-    steer_back: Mapping[str, str]  # a short polite answer that returns to the step's question
+    # The guardrails' off-task refusal: a short polite answer back to the step's question
+    steer_back: Mapping[str, str]
     offer_person: str
     language_note: str
     after_escalation: tuple[str, ...]

@@ -225,15 +225,21 @@ class Policy:
         previous_act = act_of(earlier[-1]) if earlier else None
 
         if not succeeded:
+            # Small talk never gets here: the guardrails refuse it first (`small_talk`),
+            # so the badge on the message and the reply come from one verdict.
             person = self._person(text, bound, called, previous_act)
             if person is not None:
                 return person
-            if self._off_topic(text):
-                key = self.dialogue.step_key(bound, self.dialogue.steer_back)
-                return Plan(self.dialogue.steer_back[key], [], d.STEER_BACK)
 
         done_since_move = set(self.since_last_move(messages))
-        if self.dialogue.human_tool in done_since_move or previous_act == d.AFTER_REJECTION:
+        # A turn that ended on a rejection with no reply was withdrawn by the customer
+        # writing again (`RunContext.withdraw`): they take it back, as a person's "no".
+        withdrawn = start > 0 and d.is_rejection(messages[start - 1])
+        if (
+            self.dialogue.human_tool in done_since_move
+            or previous_act == d.AFTER_REJECTION
+            or withdrawn
+        ):
             # After a hand-over, or a person's "no", earlier words don't start anything new.
             texts = texts[-1:]
         for rule in self.rules.rules:
@@ -353,9 +359,13 @@ class Policy:
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
         return Plan(second if streak else first, [], d.CLARIFY)
 
-    def _off_topic(self, text: str) -> bool:
-        """Small talk that none of the workflow's questions can read ("will it rain?")."""
+    def small_talk(self, text: str) -> bool:
+        """Small talk that none of the workflow's questions can read ("will it rain?"):
+        off the workflow's task, though not a request for a person. The guardrails ask
+        this (`core.middleware.guardrails`), so the offline model never decides it."""
         if not d.OFF_TOPIC.matches(text) or len(text.split()) > d.OFF_TOPIC_MAX_WORDS:
+            return False
+        if d.PERSON.matches(text):
             return False
         learned = [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
         return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import WITHDRAW, Workflow
 from support_agent.core.engine import (
     ApprovalRequest,
     Error,
@@ -113,7 +113,7 @@ class Conversation:
             lease=self.store.leases.hold(self.thread_id),
             approvals=approvals,
         )
-        return self._lived(events, state, text, decided=checkpoint_id is not None)
+        return self._lived(events, state, text)
 
     def decide(
         self,
@@ -137,19 +137,20 @@ class Conversation:
             stream_tokens=stream_tokens,
             lease=self.store.leases.hold(self.thread_id),
         )
-        return self._lived(events, state, None, decided=True)
+        return self._lived(events, state, None)
 
     # -- the turn's life -----------------------------------------------------------------
     def _lived(
-        self, events: Iterator[Event], state: dict, text: str | None, *, decided: bool
+        self, events: Iterator[Event], state: dict, text: str | None
     ) -> Iterator[ServiceEvent]:
         """Pass the engine's events on, adding the state after each move, and keep the
         turn's records before its last event (the engine still holds the lease then)."""
         live = dict(state)
         key = self.workflow.state_key
+        withdrew = False  # a waiting action withdrawn by this message: that turn ended too
         for event in events:
             if isinstance(event, TurnEnd):
-                opened = self._saved(event, text, decided=decided)
+                opened = self._saved(event, text, withdrew=withdrew)
                 if opened:
                     yield TicketsOpened(tuple(opened))
             elif isinstance(event, Error) and self._kept(event):
@@ -159,12 +160,13 @@ class Conversation:
                 yield MessageKept()
             yield event
             if isinstance(event, Transition):
+                withdrew |= event.record.get("decision") == WITHDRAW
                 # The record the graph saved: a panel shows (and keys on) the real move.
                 live[key] = event.target
                 live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
                 yield StateChanged(dict(live))
 
-    def _saved(self, end: TurnEnd, text: str | None, *, decided: bool) -> list[Ticket]:
+    def _saved(self, end: TurnEnd, text: str | None, *, withdrew: bool) -> list[Ticket]:
         """After a turn: the thread is listed and titled by its first message; a turn
         waiting for a person is queued, any other becomes a rewind point; each
         hand-over to a person opens a ticket (once per call, whatever reruns)."""
@@ -176,8 +178,9 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key)
-        if decided:
+            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key,
+                                     with_earlier=withdrew)  # fmt: skip
+            # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
 

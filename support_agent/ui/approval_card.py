@@ -6,7 +6,8 @@ With approvals on, a turn that reaches a gated tool (the workflow's
 shows what the agent wants to do and, to an operator, Approve / Edit / Reject;
 anyone else sees that the support team is deciding. The decision finishes the
 turn (`engine.decide`), is kept in the transition history and is drawn on the
-diagram.
+diagram. The customer may go on writing meanwhile: a new message withdraws the
+request (`engine.run_turn`), and the card goes.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ def _changed(store: Store, workflow: str, key: str) -> None:
 def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[str, str] | None:
     """The paused action, and (for an operator) the decision taken in this run:
     ("approve" | "edit" | "reject", text), or None."""
+    asked = workflow.request_label(request.tool)
     with st.container(border=True, key=keys.APPROVAL_CARD):
-        st.markdown(f"✋ **Waiting for approval:** {escape_markdown(request.question)}")
+        # A request, never a finished action: nothing has run until a person says yes.
+        st.markdown(
+            f"✋ **{escape_markdown(asked[:1].upper() + asked[1:])} — waiting for a person**"
+        )
         st.caption(
-            f"The agent wants to: {escape_markdown(workflow.tool_label(request.tool))}"
+            f"A person is asked: {escape_markdown(request.question)}"
             + "".join(
                 f" · {escape_markdown(name)}: “{escape_markdown(str(value))}”"
                 for name, value in request.args.items()
@@ -79,9 +84,14 @@ def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[
                 "once they decide.",
                 icon="⏳",
             )
+            st.caption(WITHDRAW_HINT)
             _watch()
             return None
+        st.caption(WITHDRAW_HINT)
         return _decision_form(request)
+
+
+WITHDRAW_HINT = "A new message from the customer withdraws this request; nothing runs."
 
 
 def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:

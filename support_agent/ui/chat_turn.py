@@ -49,8 +49,9 @@ def run(
             checkpoint_id=ctx.checkpoint_id,
             stream_tokens=not ctx.model.offline,
             # A paused turn is resumed with approvals on whatever the switch says now:
-            # the decision it waits for must not be skipped.
-            approvals=ctx.approvals or ctx.waiting is not None,
+            # the decision it waits for must not be skipped. (A new message withdraws
+            # the pause, then follows the switch.)
+            approvals=ctx.approvals or (resume and ctx.waiting is not None),
         )
 
     return _live(ctx, workflow, state, start, text, resume=resume, badges=badges)

@@ -8,7 +8,7 @@ from itertools import chain
 
 import streamlit as st
 
-from support_agent.core.declaration import Workflow, is_decision
+from support_agent.core.declaration import WITHDRAW, Workflow, is_decision
 from support_agent.core.engine import (
     Error,
     Token,
@@ -181,9 +181,11 @@ def _agent_label(workflow: Workflow, agent: str) -> None:
         st.caption(workflow.step(agent).title)
 
 
-def _tool_title(workflow: Workflow, name: str) -> str:
-    """A tool call's box title, in the workflow's words ("🔧 Warranty recorded")."""
-    label = workflow.tool_label(name)
+def _tool_title(workflow: Workflow, name: str, *, ran: bool = True) -> str:
+    """A tool call's box title, in the workflow's words: what a call that ran did
+    ("🔧 Warranty recorded"), or what a gated call that did not run asked for
+    ("🔧 Refund requested")."""
+    label = workflow.tool_label(name) if ran else workflow.request_label(name)
     return f"🔧 {label[:1].upper()}{label[1:]}"
 
 
@@ -199,11 +201,13 @@ def _tool_details(name: str, args: dict, result: str | None) -> None:
 def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
     # A finished call is an expander, not st.status: each st.status sleeps 50 ms
     # on every rerun (Streamlit 1.67), which made long conversations slow to redraw.
-    title = _tool_title(workflow, use.name)
+    title = _tool_title(workflow, use.name, ran=not use.rejected and use.result is not None)
     if use.rejected:
-        icon, title = ":material/block:", f"{title} — not done"
+        withdrawn = (use.decision or {}).get("decision") == WITHDRAW
+        who = "withdrawn by the customer" if withdrawn else "rejected by a person"
+        icon, title = ":material/block:", f"{title} — {who}"
     elif use.result is None:  # a gated call waiting for a person's decision
-        icon, title = ":material/pending:", f"{title} — waiting for approval"
+        icon, title = ":material/pending:", f"{title} — waiting for a person"
     else:
         icon = ":material/check_circle:" if use.ok else ":material/error:"
     with st.expander(title, icon=icon, expanded=False):

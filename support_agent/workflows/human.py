@@ -15,4 +15,9 @@ def escalate_to_human(reason: str) -> str:
 
 # When a workflow's approvals are on, a person confirms the hand-over first and
 # may reword its reason (what the ticket says).
-HAND_OVER = Approval("escalate_to_human", "Hand this case over to a person?", editable="reason")
+HAND_OVER = Approval(
+    "escalate_to_human",
+    "Hand this case over to a person?",
+    "hand-over to a person requested",
+    editable="reason",
+)

@@ -284,8 +284,13 @@ RETURNS = Workflow(
         "escalate_to_human": "handed over to a person",
     },
     approvals=(
-        Approval("issue_refund", "Refund this order?"),
-        Approval("arrange_exchange", "Send this replacement?", editable="replacement"),
+        Approval("issue_refund", "Refund this order?", "refund requested"),
+        Approval(
+            "arrange_exchange",
+            "Send this replacement?",
+            "replacement requested",
+            editable="replacement",
+        ),
         HAND_OVER,
     ),
     offline_rules=RETURNS_RULES,

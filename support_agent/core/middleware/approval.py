@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig
+from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig, hook_config
 from langchain.agents.middleware.human_in_the_loop import (
     Action,
     ApproveDecision,
@@ -71,6 +71,11 @@ def approvals_asked(request: ToolCallRequest) -> bool:
     return bool(getattr(request.runtime.context, "approvals", False))
 
 
+# The rejection's message when the customer withdrew the action by writing again: what
+# the model reads in the call's result on later turns.
+WITHDRAWN_NOTE = "the customer withdrew this request by writing again before a person decided"
+
+
 def decisions(approval: Approval) -> list[DecisionType]:
     """What the person may decide about `approval`'s tool."""
     return ["approve", "edit", "reject"] if approval.editable else ["approve", "reject"]
@@ -91,14 +96,24 @@ class ApprovalMiddleware(HumanInTheLoopMiddleware):
             edit_notice="A person reviewed and edited this action before it ran.",
         )
 
+    @hook_config(can_jump_to=["end"])
     def after_model(self, state: AgentState, runtime: Runtime) -> dict[str, Any] | None:
         """LangChain's review, then each rejection marked as a person's (with their note),
-        so the agent can tell "a person said no" from a tool that failed."""
+        so the agent can tell "a person said no" from a tool that failed.
+
+        A pause the customer withdrew (`RunContext.withdraw`: they wrote again) is
+        answered with a rejection too, and the run ends there: the agent's next words
+        answer the customer's new message, not the withdrawn action.
+        """
         update = super().after_model(state, runtime)
+        rejected = False
         for message in (update or {}).get("messages") or []:
             # In this hook, only a rejection produces a tool result (the tool never ran).
             if isinstance(message, ToolMessage) and message.status == "error":
                 message.additional_kwargs[REJECTED] = rejection_note(message.text)
+                rejected = True
+        if rejected and getattr(runtime.context, "withdraw", False):
+            return {**update, "jump_to": "end"}
         return update
 
     @property

@@ -15,10 +15,11 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, hook_conf
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
+from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.hooks import ShapesModelRequests
 from support_agent.core.screening import REFUSALS, check_rules, check_with_model, first_failure
 from support_agent.models.deadline import deadline_of, within
-from support_agent.offline.policy import is_customer
+from support_agent.offline.policy import Policy, is_customer
 
 KEY = "guardrails"
 
@@ -41,13 +42,40 @@ def refused(message) -> bool:
     )
 
 
+def _last_reply(state: dict) -> str:
+    said = (m for m in reversed(state.get("messages") or []) if isinstance(m, AIMessage))
+    return next((m.text for m in said if not m.tool_calls), "")
+
+
 class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
     """Off-task and prompt-injection checks: the rules, and `screen_with` when given (the
-    app passes its real model; the offline model and test models leave the rules alone)."""
+    app passes its real model; the offline model and test models leave the rules alone).
 
-    def __init__(self, screen_with: BaseChatModel | None = None, *, speaker: str = ""):
+    With `workflow`, its small talk counts as off-task (the one reading of it: the
+    offline model never steers back on its own), and an off-task message is answered
+    with the current step's steer-back words ("…is your device still under warranty?").
+    """
+
+    def __init__(
+        self,
+        screen_with: BaseChatModel | None = None,
+        *,
+        speaker: str = "",
+        workflow: Workflow | None = None,
+    ):
         super().__init__()
-        self.screen_with, self.speaker = screen_with, speaker
+        self.screen_with, self.speaker, self.workflow = screen_with, speaker, workflow
+        self.policy = Policy(workflow.offline_rules) if workflow is not None else None
+
+    def _refusal(self, failed: str, state: dict) -> str:
+        """The words for a refused message: off-task ones lead back to the step's question."""
+        if failed != "off_task" or self.workflow is None or self.policy is None:
+            return REFUSALS[failed]
+        table = self.policy.dialogue.steer_back
+        step = self.workflow.step(self.speaker or self.workflow.current(state))
+        words = table.get(self.policy.dialogue.step_key(step.tool_names, table))
+        # Never the same words twice in a row, as the offline model never repeats itself.
+        return words if words and words != _last_reply(state) else REFUSALS[failed]
 
     @property
     def name(self) -> str:
@@ -58,8 +86,11 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         if message is None:
             return None
         text = message.text
+        small_talk = self.policy.small_talk if self.policy is not None else None
         verdicts = (
-            check_with_model(self.screen_with, text) if self.screen_with else check_rules(text)
+            check_with_model(self.screen_with, text, small_talk)
+            if self.screen_with
+            else check_rules(text, small_talk)
         )
         kwargs = {**message.additional_kwargs, KEY: [v.as_dict() for v in verdicts]}
         checked = message.model_copy(update={"additional_kwargs": kwargs})
@@ -67,7 +98,7 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         if failed is None:
             return {"messages": [checked]}
         refusal = AIMessage(
-            content=REFUSALS[failed],
+            content=self._refusal(failed, state),
             name=self.speaker or None,
             response_metadata={"act": "refusal", "guardrail": failed},
         )

@@ -115,10 +115,13 @@ class Scenario(BaseModel):
         default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
     )
     turns: list[str] = Field(min_length=1, max_length=MAX_TURNS)
-    decisions: list[Literal["approve", "reject"] | dict[Literal["reject", "edit"], str]] = Field(
+    decisions: list[
+        Literal["approve", "reject", "withdraw"] | dict[Literal["reject", "edit"], str]
+    ] = Field(
         default_factory=list,
         description="A person's answer to each pause for approval, in order: approve, reject, "
-        "{reject: note} or {edit: new text}. With any, the scenario runs with approvals on.",
+        "{reject: note} or {edit: new text}; withdraw leaves it waiting, for the next turn's "
+        "message to withdraw. With any, the scenario runs with approvals on.",
     )
     expect: Expectations
 

@@ -26,7 +26,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.core.builders import build_graph, screening_model
-from support_agent.core.declaration import Workflow, is_decision
+from support_agent.core.declaration import WITHDRAW, Workflow, is_decision
 from support_agent.core.engine import (
     ApprovalRequest,
     Error,
@@ -133,6 +133,8 @@ def run_scenario(
                 )
                 break
             decision, said = answers.pop(0)
+            if decision == WITHDRAW:  # left waiting: the next turn's message withdraws it
+                break
             events = decide(graph, workflow, thread_id, waiting, decision, said)
         if result.failures:
             break
