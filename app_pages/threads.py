@@ -7,7 +7,7 @@ from support_agent.ui.app_context import context
 
 ctx = context()
 st.title("Threads")
-st.caption(ctx.store.where(detail=ctx.operator))  # which file or server: the operator's
+thread_list.where_kept(ctx)
 
 records = ctx.store.threads.all(owner=ctx.owner)  # a visitor sees only their own
 if not records:

@@ -172,16 +172,20 @@ def words(error: Error, model_spec: str = "") -> str:
         )
     key = _key_variable(model_spec)
     model = f"the name given with --model or {MODEL_ENV} (provider:model)"
-    advice = {
-        Cause.KEY_REJECTED: f"Check {key}, then start again (with --db, --thread resumes this chat).",
-        Cause.UNKNOWN_MODEL: f"Check {model}.",
-        Cause.SETTINGS_REFUSED: f"Check {key} and {model}.",
-        Cause.TOOL_LOOP: "Rephrase your message, try another --model, or type /new.",
-        Cause.STORE_UNAVAILABLE: "Check the database file given with --db.",
-        Cause.MISSING_FACTS: "Type /new to start a new conversation.",
-        Cause.AWAITING_APPROVAL: "Decide it in the app's chat (an operator can open it from "
-        "the Tickets page), or type /new.",
-    }.get(error.cause)
+    advice = (
+        {
+            Cause.KEY_REJECTED: f"Check {key}, then start again (with --db, --thread resumes this chat).",
+            Cause.UNKNOWN_MODEL: f"Check {model}.",
+            Cause.SETTINGS_REFUSED: f"Check {key} and {model}.",
+            Cause.TOOL_LOOP: "Rephrase your message, try another --model, or type /new.",
+            Cause.STORE_UNAVAILABLE: "Check the database file given with --db.",
+            Cause.MISSING_FACTS: "Type /new to start a new conversation.",
+            Cause.AWAITING_APPROVAL: "Decide it in the app's chat (an operator can open it from "
+            "the Tickets page), or type /new.",
+        }.get(error.cause)
+        or error.advice
+        or None
+    )
     if advice is None and error.kind == Kind.INTERNAL:
         advice = (
             "The log on stderr has the details. Try again, or type /new if this keeps happening."

@@ -2,10 +2,13 @@
 
 `OpenAIStub().mode` picks what the next requests get: "reply", "tool" (a
 record_warranty_status call), "500", "429", "401", "hang", "malformed",
-"echo_key" (an error body that repeats the Authorization header), "image" (a
+"echo_key" (an error body that repeats the Authorization header), "404" (an
+unknown model), "drop" (the connection closed with no answer), "image" (a
 reply with a remote Markdown image), "loop" (a tool call, every time), "prompted" (follows
 the system prompt it is sent: see `prompted`). `requests` keeps what each request sent,
 when it arrived (`time.monotonic()`) and the time limit the client said it gave it.
+`then = (n, mode)` switches to `mode` once `n` requests have arrived (a server that
+goes down part-way).
 """
 
 from __future__ import annotations
@@ -101,6 +104,7 @@ def prompted(body: dict, number: int) -> dict:
 class OpenAIStub:
     def __init__(self, mode: str = "reply"):
         self.mode = mode
+        self.then: tuple[int, str] | None = None
         self.requests: list[dict] = []
         self.release = threading.Event()  # ends a "hang"
         stub = self
@@ -166,6 +170,8 @@ class OpenAIStub:
             handler.end_headers()
             handler.wfile.write(body.encode())
 
+        if self.then is not None and len(self.requests) > self.then[0]:
+            self.mode = self.then[1]
         mode = self.mode
         if mode == "hang":
             self.release.wait(120)
@@ -199,6 +205,11 @@ class OpenAIStub:
             )
         elif mode == "401":
             send(401, {"error": {"message": "bad key", "type": "invalid_request_error"}})
+        elif mode == "404":
+            send(404, {"error": {"message": "no such model", "type": "invalid_request_error"}})
+        elif mode == "drop":
+            handler.close_connection = True
+            handler.connection.shutdown(2)  # SHUT_RDWR: no status line, no body
         elif mode == "malformed":
             send(200, "{not json")
         elif mode == "echo_key":

@@ -219,16 +219,60 @@ def test_a_visitors_run_is_shown_but_not_kept(db_url, stub, monkeypatch):
     assert summary_box(at).startswith("offline demo model passes 2 of 2; openai:local-model")
 
 
-def test_a_provider_that_is_down_is_named_and_nothing_is_lost(db_url, stub):
-    stub.mode = "500"
+def cannot_run(at: AppTest) -> str:
+    (error,) = [e.value for e in at.error if e.value.startswith("Nothing was run")]
+    return error.replace("\\", "").replace("**", "")
+
+
+def test_a_server_that_is_not_running_stops_the_run_before_anything_is_kept(db_url):
+    at = two_models(experiments_page(start()), "http://127.0.0.1:9/v1")  # nothing listens
+    run(at)
+    error = cannot_run(at)
+    assert "nothing was kept" in error
+    assert "B (openai:local-model) can't be used: The model provider could not be reached" in error
+    assert "Check that the server is running and the address is right" in error
+    assert "Retry" not in error and "Your message" not in error  # no conversation here
+    assert not kept(db_url)
+    assert not [f for f in at.main.dataframe if "What changed" in f.value.columns]
+    assert not [b for b in [*at.success, *at.warning] if " passes " in b.value]
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [
+        ("404", "The model provider does not know that model name. Check the model name"),
+        ("401", "The model provider rejected the API key. Check its API key"),
+        ("500", "internal error (HTTP 500)"),
+    ],
+)
+def test_a_server_that_refuses_the_check_stops_the_run_with_the_reason(db_url, stub, mode, said):
+    stub.mode = mode
     at = two_models(experiments_page(start()), stub.url)
     run(at)
-    assert summary_box(at).startswith(
-        "offline demo model passes 2 of 2; openai:local-model passes 0"
+    error = cannot_run(at)
+    assert said in error and "Retry" not in error
+    assert len(stub.requests) == 1  # one short question, no scenario
+    assert not kept(db_url)
+
+
+def test_a_server_that_goes_down_during_the_run_is_an_error_not_a_failure(db_url, stub):
+    stub.then = (1, "drop")  # answers the check, then closes every connection
+    at = two_models(experiments_page(start()), stub.url)
+    run(at)
+    assert summary_box(at) == (
+        "offline demo model passes 2 of 2; openai:local-model passes 0 of 2, "
+        "2 stopped by an error (the same result on every scenario)"
     )
-    (error,) = [e.value for e in at.error if "could not finish" in e.value]
-    assert "internal error (HTTP 500)" in error.replace("\\", "")
-    assert len(kept(db_url)) == 1  # the run is kept, failures and all
+    assert [(r["A"], r["B"], r["What changed"]) for r in results(at)] == [
+        ("✅ passes", "⚠️ error", "B stopped by an error")
+    ] * 2
+    (problem,) = [e.value for e in at.error if "could not finish" in e.value]
+    assert "could not be reached" in problem
+    shown = " ".join(e.value for e in at.error) + " ".join(m.value for m in at.markdown)
+    assert "Retry" not in shown and "Your message" not in shown
+    assert "(no reply)" not in shown
+    assert any("not reached: stopped by an error" in m.value for m in at.markdown)
+    assert len(kept(db_url)) == 1  # a run that ran is kept, its errors said as errors
 
 
 def test_a_missing_key_runs_nothing_and_says_what_to_set(db_url):

@@ -49,12 +49,22 @@ def click(at: AppTest, label: str) -> AppTest:
 
 
 def save(
-    at: AppTest, text: str, name: str = "", note: str = "", key: str = WARRANTY, workflow="support"
+    at: AppTest,
+    text: str,
+    name: str = "",
+    note: str = "",
+    key: str = WARRANTY,
+    workflow="support",
+    anyway: bool = True,
 ) -> AppTest:
+    """Type and save; `anyway`: past the warning that the text stops naming a step's tool."""
     at.text_area(key=f"prompts.text.{workflow}.{key}").set_value(text)
     at.text_input(key=f"prompts.name.{workflow}.{key}").set_value(name)
     at.text_input(key=f"prompts.note.{workflow}.{key}").set_value(note)
-    return click(at, "Save as new version")
+    click(at, "Save as new version")
+    if anyway and [b for b in at.button if b.label == "Save anyway"]:
+        click(at, "Save anyway")
+    return at
 
 
 def versions_table(at: AppTest) -> list[dict]:
@@ -80,7 +90,15 @@ def test_page_shows_the_template_its_placeholders_tools_and_the_offline_notice(d
     assert active(at) == "Active: **Default**"
     markdown = [m.value for m in at.main.markdown]
     allowed = "`{current_step}` `{issue_type}` `{turn}` `{warranty_status}`"
-    assert f"Placeholders it may use: {allowed}" in markdown
+    (explained,) = [e for e in at.expander if e.label == f"Placeholders it may use: {allowed}"]
+    said = "\n".join(m.value for m in explained.markdown)
+    assert "replaced by that value of **this conversation**" in said
+    assert "- `{turn}`: Which message of the customer this is" in said
+    assert "- `{current_step}`: The step the conversation is at, by its name" in said
+    assert (
+        "- `{warranty_status}`: Warranty, once the agent has recorded it as `in_warranty` "
+        "(In warranty) or `out_of_warranty` (Out of warranty); `unknown` until then."
+    ) in said
     assert "Placeholders it uses: none" in markdown
     assert any("Tools: `record_warranty_status`" in m for m in markdown)
     tools = at.main.dataframe[0].value
@@ -157,31 +175,50 @@ def test_a_bad_template_shows_an_error_and_creates_no_version(db_url, text, word
     assert at.text_area(key=TEXT).value == text  # the edit is kept, to be fixed
 
 
-def test_diff_between_two_versions_and_against_the_default(db_url):
+def compared(at: AppTest) -> list[tuple[str, str]]:
+    """The Compare panel's side-by-side blocks: (left, right) Markdown of each."""
+    values = [
+        c.markdown[0].value
+        for c in at.main.columns
+        if len(c.markdown) == 1 and not c.selectbox and not c.button and not c.text_input
+    ]
+    values = [v for v in values if not v.startswith("**")]  # not an experiment's arm
+    return list(zip(values[::2], values[1::2], strict=True))
+
+
+def test_diff_between_two_versions_side_by_side_with_changed_words_marked(db_url):
     at = prompts_page()
     save(at, "Line one\nLine two", "first")
     save(at, "Line one\nLine 2, edited", "second")
     pick("From", "v1 · first", at)
     pick("To", "v2 · second", at).run()
-    diff = at.code[0]
-    assert diff.language == "diff"
-    assert diff.value.splitlines() == [
-        "--- v1 · first",
-        "+++ v2 · second",
-        "@@ -1,2 +1,2 @@",
-        " Line one",
-        "-Line two",
-        "+Line 2, edited",
+    assert not at.main.code  # no unified diff, no "@@ -1,2 +1,2 @@"
+    assert compared(at) == [
+        (
+            "Line one  \nLine :red-background[two]",
+            "Line one  \nLine :green-background[2, edited]",
+        )
     ]
+    assert any("marked red" in c.value and "green" in c.value for c in at.main.caption)
 
     pick("From", "Default", at).run()
-    lines = at.code[0].value.splitlines()
-    assert lines[:2] == ["--- Default", "+++ v2 · second"]
-    assert "-CURRENT STEP: Warranty verification" in lines and "+Line one" in lines
+    (left, right), *_rest = compared(at)
+    assert ":red-background[CURRENT STEP: Warranty verification]" in left
+    assert ":green-background[Line one]" in right
 
     pick("To", "Default", at).run()
-    assert not at.main.code
+    assert not compared(at)
     assert any(c.value == "No differences." for c in at.caption)
+
+
+def test_a_compared_template_is_shown_literally(db_url):
+    at = prompts_page()
+    save(at, "Greet. <b>hi</b> ![x](http://evil.example/p.png) {turn}", "odd")
+    pick("From", "Default", at)
+    pick("To", "v1 · odd", at).run()
+    shown = " ".join(right for _left, right in compared(at))
+    assert "\\<b\\>hi\\</b\\>" in shown and "\\!\\[x\\]" in shown
+    assert "<b>" not in shown.replace("\\<b\\>", "")
 
 
 def test_tool_descriptions_are_edited_the_same_way(db_url):
@@ -233,6 +270,7 @@ def test_after_a_save_the_editor_shows_the_saved_state_until_edited_again(db_url
     assert len(unsaved_notices(at)) == 1
 
     click(at, "Save as new version")
+    click(at, "Save anyway")  # it no longer names the step's tools
     assert any("Saved **v1**" in s.value for s in at.success)
     assert not unsaved_notices(at)  # saved: nothing left unsaved
     at.run()  # the confirmation is shown once; the saved state stays
@@ -253,3 +291,27 @@ def test_after_a_save_the_editor_shows_the_saved_state_until_edited_again(db_url
     at.text_area(key=TEXT).set_value(WARRANTY_COLLECTOR_PROMPT).run()
     assert not unsaved_notices(at)  # the default's text is not an unsaved change
     assert any("shows the default text" in c.value for c in at.main.caption)
+
+
+def test_a_prompt_that_stops_naming_a_tool_is_held_back_with_the_tool_named(db_url):
+    at = prompts_page()
+    without = WARRANTY_COLLECTOR_PROMPT.replace(
+        "Use record_warranty_status to record their response", "Note their response"
+    )
+    at.text_area(key=TEXT).set_value(without).run()
+    (live,) = [w.value for w in at.warning if "no longer mentions" in w.value]
+    assert "`record_warranty_status`" in live and "may stop using it" in live
+    assert "escalate_to_human" not in live  # still named
+
+    save(at, without, "no tool", anyway=False)
+    assert saved_versions(db_url) == []  # not saved: asked first
+    (held,) = [w.value for w in at.warning if w.value.startswith("**Not saved yet.**")]
+    assert "`record_warranty_status`" in held
+    click(at, "Save anyway")
+    assert saved_versions(db_url) == ["v1 · no tool"]
+    assert not [b for b in at.button if b.label == "Save anyway"]
+
+    # A text that still names every tool saves at once, with no warning.
+    save(at, WARRANTY_COLLECTOR_PROMPT + "\nBe brief.", "brief", anyway=False)
+    assert saved_versions(db_url) == ["v1 · no tool", "v2 · brief"]
+    assert not [w for w in at.warning if "no longer mentions" in w.value]

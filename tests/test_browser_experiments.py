@@ -9,7 +9,7 @@ from playwright import sync_api as playwright
 
 from support_agent.features.scenarios import load_paths
 from support_agent.workflows import WORKFLOWS
-from tests.browser import ROOT, idle, streamlit_server
+from tests.browser import ROOT, free_port, idle, streamlit_server
 from tests.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.browser
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 SCENARIOS = load_paths([ROOT / "scenarios"])
 TUTORIAL = "Tutorial — cracked screen under warranty"
 HUMAN = "Customer asks for a person"
+REPAIR = "https://support.example.com/repair"
 
 
 def run_button(page, count: int):
@@ -94,3 +95,50 @@ def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):  # noqa:
             path=str(os.environ.get("EXPERIMENTS_SHOT") or tmp_path / "experiments.png"),
             full_page=True,
         )
+
+        # The offline model's replies carry a Markdown link: drawn as a link, not as its source.
+        page.get_by_text("Also show the scenario that differs only in wording").click()
+        idle(page)
+        tutorial = main.get_by_test_id("stExpander").filter(has_text=f"{TUTORIAL} — ")
+        tutorial.locator("summary").click()
+        link = tutorial.locator(f'a[href="{REPAIR}"]').first
+        expect(link).to_be_visible(timeout=30_000)
+        expect(link).to_have_text("support.example.com/repair")
+        expect(tutorial).not_to_contain_text("](")
+        expect(tutorial).not_to_contain_text("\\.")
+
+
+def test_a_server_that_is_not_running_stops_the_run_in_plain_words(browser, tmp_path):
+    env = {
+        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "SUPPORT_AGENT_MODEL": "offline",
+        "SUPPORT_AGENT_MAX_RETRIES": "0",
+        "SUPPORT_AGENT_BASE_URL": "",
+        "OPENAI_API_KEY": "",
+    }
+    expect = playwright.expect
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/experiments")
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="Experiments", exact=True)).to_be_visible(
+            timeout=60_000
+        )
+        idle(page)
+        base_url = page.get_by_label("B: base URL")
+        base_url.fill(f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
+        base_url.press("Enter")
+        idle(page)
+        page.get_by_role("button", name=re.compile(r"^\W*Run \d+ scenarios? on A and B")).click()
+
+        error = main.get_by_test_id("stAlert").filter(has_text="Nothing was run")
+        expect(error).to_contain_text("nothing was kept", timeout=60_000)
+        expect(error).to_contain_text(
+            "B (openai:local-model) can't be used: The model provider could not be reached"
+        )
+        expect(error).to_contain_text("Check that the server is running")
+        expect(error).not_to_contain_text("Retry")
+        expect(error).not_to_contain_text("Your message")
+        idle(page)
+        expect(main.get_by_role("heading", name="Results")).to_have_count(0)
+        expect(main.get_by_text("No experiments kept yet.")).to_be_visible()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from support_agent.features.app_store import open_store
-from support_agent.features.experiments import Arm, Experiment, run_experiment
+from support_agent.features.experiments import Arm, Experiment, check_arms, run_experiment
 from support_agent.features.scenarios import load_scenario
 from support_agent.models import ModelConfigError, get_model
 from support_agent.workflows import get_workflow
@@ -176,6 +176,55 @@ def test_a_model_that_cannot_be_built_stops_before_anything_runs(monkeypatch):
             on_start=lambda *a: started.append(a),
         )
     assert started == []
+
+
+# --- Checked before running -------------------------------------------------------------------
+
+
+def test_both_arms_answer_the_check_with_one_request(stub):
+    model = stub_model(stub)
+    # A version experiment: both arms share one model, which is asked once.
+    a, b = Arm("v1", "openai:stub", chat_model=model), Arm("v2", "openai:stub", chat_model=model)
+    assert check_arms(a, b) == []
+    assert len(stub.requests) == 1
+    assert check_arms(Arm("offline", "offline"), Arm("also", "offline")) == []  # in process
+
+
+def test_a_server_that_is_not_there_is_named_with_its_arm(stub):
+    dead = get_model("openai:stub", base_url="http://127.0.0.1:9/v1")
+    (problem,) = check_arms(Arm("offline", "offline"), Arm("dead", "openai:stub", chat_model=dead))
+    assert (problem.side, problem.label, problem.error.cause) == ("b", "dead", "provider_failed")
+    assert problem.error.message.startswith("The model provider could not be reached")
+    assert "Retry" not in problem.error.message  # the chat's advice is apart: `advice`
+
+
+@pytest.mark.parametrize(("mode", "cause"), [("404", "unknown_model"), ("401", "key_rejected")])
+def test_an_unknown_model_or_refused_key_is_named(stub, mode, cause):
+    stub.mode = mode
+    (problem,) = check_arms(Arm("s", "openai:stub", chat_model=stub_model(stub)), Arm("o"))
+    assert problem.side == "a" and problem.error.cause == cause
+
+
+def test_a_missing_key_is_named_without_a_request(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("SUPPORT_AGENT_BASE_URL", raising=False)
+    (problem,) = check_arms(Arm("o"), Arm("openai", "openai:gpt-4.1-mini"))
+    assert problem.error.cause == "missing_key" and "OPENAI_API_KEY" in problem.error.message
+
+
+def test_a_server_that_drops_mid_run_gives_errors_not_failures(stub):
+    stub.mode = "drop"
+    b = Arm("openai:stub", "openai:stub", chat_model=stub_model(stub))
+    experiment = run_experiment([TUTORIAL], Arm("offline", "offline"), b)
+    (row,) = experiment.comparisons
+    assert row.b.verdict == "error" and row.a.verdict == "passes"
+    assert not row.result_differs and not experiment.regressions  # an error is no result
+    assert row.change() == "B stopped by an error"
+    assert experiment.summary() == (
+        "offline passes 1 of 1; openai:stub passes 0 of 1, 1 stopped by an error "
+        "(the same result on every scenario)"
+    )
+    assert all(b is None for _n, _said, _a, b in row.differing_replies())  # never reached
 
 
 # --- Kept with the prompt versions -----------------------------------------------------------

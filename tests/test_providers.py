@@ -77,10 +77,10 @@ def test_a_server_address_a_visitor_typed_must_be_public(stub):
 
 VISITORS_SERVER_FAILED = Error(
     Kind.PROVIDER,
-    "The server at the address you typed could not be used. Your message is kept: check "
-    "the address, or pick another model.",
+    "The server at the address you typed could not be used.",
     retryable=True,
     cause=Cause.SERVER_UNUSABLE,
+    advice="Your message is kept: check the address, or pick another model.",
 )
 
 

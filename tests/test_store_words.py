@@ -87,8 +87,14 @@ def threads_page(who: str) -> AppTest:
 
 
 def page_text(at: AppTest) -> str:
-    shown = [*at.title, *at.caption, *at.markdown, *at.info, *at.error, *at.warning]
+    shown = [*at.title, *at.caption, *at.markdown, *at.info, *at.error, *at.warning, *at.code]
     return "\n".join(str(element.value) for element in shown)
+
+
+def details(at: AppTest) -> str:
+    """What the engineer-details expander holds ("" when there is none)."""
+    found = [e for e in at.expander if e.label == "Engineer details"]
+    return "\n".join(str(c.value) for e in found for c in [*e.code, *e.caption])
 
 
 @pytest.fixture
@@ -100,15 +106,19 @@ def sqlite_file(monkeypatch, tmp_path):
 
 
 def test_a_visitor_is_told_in_words_where_conversations_are_kept(sqlite_file):
-    text = page_text(threads_page("browser:bob"))
-    assert "Conversations are saved on this server." in text
-    for hidden in (str(sqlite_file.parent), "threads-words.db", "sqlite", "store ("):
+    at = threads_page("browser:bob")
+    text = page_text(at)
+    assert "Saved on this computer." in text
+    assert not details(at)  # no engineer details for a visitor
+    for hidden in (str(sqlite_file.parent), "threads-words.db", "sqlite", "SQLite", "store ("):
         assert hidden not in text
 
 
 def test_the_operator_is_told_which_file_in_words(sqlite_file):
-    text = page_text(threads_page("local"))
-    assert f"Conversations are saved in a file on this machine: {sqlite_file}." in text
+    at = threads_page("local")
+    assert [c.value for c in at.caption][:1] == ["Saved on this computer."]
+    assert f"SQLite file {sqlite_file}" in details(at)  # under engineer details only
+    text = page_text(at)
     assert "sqlite:" not in text and "store (" not in text
 
 
@@ -121,9 +131,30 @@ def test_a_password_in_the_database_urls_query_never_reaches_the_threads_page(
     url = fresh_database(postgres_admin_url) + "?password=SECRETpw&sslmode=disable"
     monkeypatch.setenv("HANDOFF_DB_URL", url)
     monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
-    operator = page_text(threads_page("local"))
-    assert "Conversations are saved in a shared PostgreSQL database: 127.0.0.1:" in operator
+    at = threads_page("local")
+    operator = page_text(at)
+    assert "Saved in the shared database." in operator
+    assert "PostgreSQL at 127.0.0.1:" in details(at)
     visitor = page_text(threads_page("browser:bob"))
-    assert "Conversations are saved in a shared PostgreSQL database." in visitor
-    assert "127.0.0.1" not in visitor
+    assert "Saved in the shared database." in visitor
+    assert "127.0.0.1" not in visitor and "PostgreSQL" not in visitor
     assert "SECRET" not in operator + visitor
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("memory://", "Kept only while the app runs: a restart forgets these conversations."),
+        ("sqlite:///{tmp}/x.db", "Saved on this computer."),
+    ],
+)
+def test_each_store_is_said_in_words_with_its_address_apart(tmp_path, url, words):
+    from support_agent.store.storage import open_store
+
+    store = open_store(url.format(tmp=tmp_path))
+    try:
+        assert store.where() == words
+        assert store.address() not in words
+        assert store.where(detail=True).endswith(f"({store.address()}).")
+    finally:
+        store.close()

@@ -89,7 +89,9 @@ class Error:
 
     `message` is safe to show anywhere (no keys, no provider text) and names no
     front end's controls; `retryable` says whether running the same turn again
-    can help without changing anything.
+    can help without changing anything. `advice` is what someone whose message
+    was kept can do (Retry, check the server), for a conversation's front ends; a
+    page without a conversation (an experiment) words its own.
     """
 
     kind: str  # a `Kind`
@@ -97,6 +99,7 @@ class Error:
     retryable: bool = False
     cause: str = ""  # a `Cause`
     facts: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    advice: str = ""
 
 
 def describe(exc: BaseException) -> Error:
@@ -211,7 +214,13 @@ def redacted_traceback(exc: BaseException) -> str:
 def _provider(error: ProviderError, original: BaseException | None) -> Error:
     if isinstance(error, ServerUnusable):
         # The same words and facts whatever happened: nothing says whether a port answers.
-        return Error(Kind.PROVIDER, str(error), retryable=True, cause=Cause.SERVER_UNUSABLE)
+        return Error(
+            Kind.PROVIDER,
+            error.what,
+            retryable=True,
+            cause=Cause.SERVER_UNUSABLE,
+            advice=error.advice,
+        )
     status = _status(original)
     facts = {"status": status} if status is not None else {}
     if error.kind == Kind.CONFIG:
@@ -230,7 +239,14 @@ def _provider(error: ProviderError, original: BaseException | None) -> Error:
         return _logged(Error(Kind.CONFIG, message, cause=cause, facts=facts))
     kind = Kind(error.kind) if error.kind in tuple(Kind) else Kind.PROVIDER
     return _logged(
-        Error(kind, str(error), retryable=error.retryable, cause=Cause.PROVIDER_FAILED, facts=facts)
+        Error(
+            kind,
+            error.what,
+            retryable=error.retryable,
+            cause=Cause.PROVIDER_FAILED,
+            facts=facts,
+            advice=error.advice,
+        )
     )
 
 

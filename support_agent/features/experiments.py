@@ -32,10 +32,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
 
 from support_agent.core.declaration import Workflow
+from support_agent.core.errors import Error, describe
 from support_agent.core.middleware.step_config import PromptSource
+from support_agent.core.model_check import check_model
 from support_agent.features.prompt_versions import PromptVersions, Version, as_read
 from support_agent.features.scenarios import Scenario, ScenarioResult, run_scenario
-from support_agent.models import OFFLINE, resolve_model
+from support_agent.models import OFFLINE, ModelConfigError, resolve_model
 from support_agent.store.records import Database, now
 from support_agent.workflows import WORKFLOWS
 
@@ -147,6 +149,14 @@ class Side:
     state: dict[str, Any]  # `picture` of the final state
     error: str = ""  # the model or store failure that stopped it, in words
 
+    @property
+    def verdict(self) -> str:
+        """ "passes", "fails", or "error" when a model or store failure stopped it: that
+        says nothing of the prompt or the model's answers, so it is not a failure."""
+        if self.error:
+            return "error"
+        return "passes" if self.passed else "fails"
+
     @classmethod
     def of(cls, result: ScenarioResult) -> Side:
         return cls(
@@ -176,20 +186,27 @@ class Comparison:
 
     @property
     def result_differs(self) -> bool:
-        return self.a.passed != self.b.passed
+        """Both ran, and one passed where the other failed (an error is no result)."""
+        return not self.stopped and self.a.passed != self.b.passed
+
+    @property
+    def stopped(self) -> bool:
+        """A model or store failure stopped A or B."""
+        return bool(self.a.error or self.b.error)
 
     @property
     def path_differs(self) -> bool:
         return self.a.path != self.b.path
 
-    def differing_replies(self) -> list[tuple[int, str, str, str]]:
+    def differing_replies(self) -> list[tuple[int, str, str | None, str | None]]:
         """(turn number, customer's message, A's reply, B's reply) where the replies differ;
-        a turn one side never reached reads as ""."""
+        a turn one side never reached reads as None ("" is a turn it answered with tools
+        only)."""
         count = max(len(self.a.replies), len(self.b.replies))
         rows = []
         for index in range(count):
-            a = self.a.replies[index] if index < len(self.a.replies) else ""
-            b = self.b.replies[index] if index < len(self.b.replies) else ""
+            a = self.a.replies[index] if index < len(self.a.replies) else None
+            b = self.b.replies[index] if index < len(self.b.replies) else None
             if a != b:
                 said = self.turns[index] if index < len(self.turns) else ""
                 rows.append((index + 1, said, a, b))
@@ -201,13 +218,18 @@ class Comparison:
 
     def change(self) -> str:
         """What changed from A to B, in a few words."""
-        if self.a.passed and not self.b.passed:
+        stopped = [side.upper() for side in "ab" if getattr(self, side).error]
+        if stopped:
+            head = f"{' and '.join(stopped)} stopped by an error"
+        elif self.a.passed and not self.b.passed:
             head = "B fails where A passes"
         elif self.b.passed and not self.a.passed:
             head = "B passes where A fails"
         else:
             head = ""
         parts = [head] if head else []
+        if stopped:
+            return head  # what the other side did is no comparison
         if self.path_differs:
             parts.append("different path")
         replies = len(self.differing_replies())
@@ -249,14 +271,17 @@ class Experiment:
 
     @property
     def regressions(self) -> list[Comparison]:
-        """Scenarios A passes and B fails."""
-        return [c for c in self.comparisons if c.a.passed and not c.b.passed]
+        """Scenarios A passes and B fails (neither stopped by an error)."""
+        return [c for c in self.comparisons if c.result_differs and c.a.passed]
+
+    def errors(self, side: str) -> int:
+        """How many scenarios a model or store failure stopped on `side`."""
+        return sum(bool(getattr(c, side).error) for c in self.comparisons)
 
     def summary(self) -> str:
         """`v4 · shorter greeting passes 17 of 18; v3 passes 15 of 18 (2 scenarios differ
         in result)`."""
         a, b = self.labels
-        n = self.total
         differ = sum(c.result_differs for c in self.comparisons)
         tail = (
             "the same result on every scenario"
@@ -264,12 +289,16 @@ class Experiment:
             else f"{differ} scenario{'s' if differ != 1 else ''} "
             f"{'differ' if differ != 1 else 'differs'} in result"
         )
-        return (
-            f"{a} passes {self.passes('a')} of {n}; {b} passes {self.passes('b')} of {n} ({tail})"
-        )
+        return f"{self._side_words('a', a)}; {self._side_words('b', b)} ({tail})"
+
+    def _side_words(self, side: str, label: str) -> str:
+        said = f"{label} passes {self.passes(side)} of {self.total}"
+        stopped = self.errors(side)
+        return f"{said}, {stopped} stopped by an error" if stopped else said
 
     def problems(self) -> list[str]:
-        """Per arm whose model (or store) stopped scenarios: how many, and the first reason."""
+        """Per arm whose model (or store) stopped scenarios: how many, and the first reason
+        (in words for any page: nothing about a kept message or Retry)."""
         out = []
         for side, label in zip(("a", "b"), self.labels, strict=True):
             failed = [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
@@ -288,6 +317,34 @@ class Experiment:
 
 def _model(arm: Arm) -> BaseChatModel:
     return arm.chat_model if arm.chat_model is not None else resolve_model(arm.model)
+
+
+@dataclass(frozen=True)
+class ArmProblem:
+    """Why one arm can't run: `side` is "a" or "b"; `error` says what, in words."""
+
+    side: str
+    label: str
+    error: Error
+
+
+def check_arms(arm_a: Arm, arm_b: Arm) -> list[ArmProblem]:
+    """Each arm's model asked one short question before anything runs: a server that
+    isn't there, a key that is missing or refused, a model name the provider doesn't
+    know. Empty when both answered (a model both arms share is asked once)."""
+    problems: list[ArmProblem] = []
+    asked: dict[int, Error | None] = {}
+    for side, arm in (("a", arm_a), ("b", arm_b)):
+        try:
+            model = _model(arm)
+        except ModelConfigError as exc:
+            problems.append(ArmProblem(side, arm.label, describe(exc)))
+            continue
+        if id(model) not in asked:
+            asked[id(model)] = check_model(model)
+        if (error := asked[id(model)]) is not None:
+            problems.append(ArmProblem(side, arm.label, error))
+    return problems
 
 
 def run_experiment(

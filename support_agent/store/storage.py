@@ -55,17 +55,23 @@ class Store:
         return TurnLeases(self.db)
 
     def where(self, *, detail: bool = False) -> str:
-        """Where conversations are kept, in words. With `detail` (the operator's),
-        also which file or database, credentials removed; a visitor learns no path."""
+        """Where conversations are kept, in words anyone reads. With `detail` (the
+        operator's), also the `address`."""
+        words = {
+            "memory": "Kept only while the app runs: a restart forgets these conversations.",
+            "sqlite": "Saved on this computer.",
+        }.get(self.kind, "Saved in the shared database.")
+        return f"{words.removesuffix('.')} ({self.address()})." if detail else words
+
+    def address(self) -> str:
+        """Which file or database, credentials removed: for the operator's eyes only (a
+        visitor learns no path)."""
         if self.kind == "memory":
-            return "Conversations are kept in this server's memory only: a restart forgets them."
+            return "in this process's memory (memory://)"
         if self.kind == "sqlite":
-            place = self.url.removeprefix("sqlite:///")
-            if detail:
-                return f"Conversations are saved in a file on this machine: {place}."
-            return "Conversations are saved on this server."
-        place = _database_place(self.url) if detail else ""
-        return f"Conversations are saved in a shared PostgreSQL database{place}."
+            return f"SQLite file {self.url.removeprefix('sqlite:///')}"
+        place = _database_place(self.url).removeprefix(": ")
+        return f"PostgreSQL at {place}" if place else "PostgreSQL"
 
     def delete_thread(self, thread_id: str) -> None:
         """Remove a conversation's checkpoints and its record (features add their rows)."""

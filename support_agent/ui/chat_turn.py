@@ -142,7 +142,11 @@ def words(error: Error) -> str:
     """What to tell someone in the browser: the engine's facts and what to do here."""
     if error.cause == Cause.BUSY:
         return BUSY
-    advice = ADVICE.get(error.cause) or (INTERNAL_ADVICE if error.kind == Kind.INTERNAL else "")
+    advice = (
+        ADVICE.get(error.cause)
+        or error.advice
+        or (INTERNAL_ADVICE if error.kind == Kind.INTERNAL else "")
+    )
     return f"{error.message} {advice}".strip()
 
 

@@ -20,12 +20,16 @@ import streamlit as st
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import describe_failure
+from support_agent.core.errors import Cause, Error
 from support_agent.core.middleware.step_config import tool_key
 from support_agent.features.experiments import (
     DEFAULT_LABEL,
     Arm,
+    ArmProblem,
     Comparison,
     Experiment,
+    Side,
+    check_arms,
     run_experiment,
 )
 from support_agent.features.prompt_versions import Version, is_tool_key, tool_name
@@ -34,7 +38,7 @@ from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.ui import keys, runtime
 from support_agent.ui.model_picker import ModelChoice, Server, configured, server_url
-from support_agent.ui.safe_text import escape_markdown, when
+from support_agent.ui.safe_text import escape_markdown, inert_markdown, when
 from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
 from support_agent.workflows import WORKFLOWS
 
@@ -240,7 +244,17 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
         return
     assert arms is not None  # the button is disabled without them
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text="Checking that A and B answer…")
+    try:
+        arm_a, arm_b = arms()
+    except ModelConfigError as exc:
+        bar.empty()
+        st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
+        return
+    if problems := check_arms(arm_a, arm_b):
+        bar.empty()
+        st.error(cannot_run(problems), icon="🔌")
+        return
 
     def started(side: str, index: int, scenario: Scenario) -> None:
         done = index + (count if side == "b" else 0)
@@ -251,7 +265,7 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
         )
 
     try:
-        experiment = run_experiment(chosen, *arms(), on_start=started)
+        experiment = run_experiment(chosen, arm_a, arm_b, on_start=started)
     except ModelConfigError as exc:
         bar.empty()
         st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
@@ -267,6 +281,39 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
                 icon="🛑",
             )
     st.session_state[keys.EXPERIMENTS_RUN] = experiment
+
+
+# What to check, by cause, where each side's model is chosen (A: the sidebar; B: above).
+_CHECK = {
+    Cause.MISSING_KEY: "Add its API key",
+    Cause.KEY_REJECTED: "Check its API key",
+    Cause.UNKNOWN_MODEL: "Check the model name",
+    Cause.SETTINGS_REFUSED: "Check its API key and model name",
+    Cause.SERVER_UNUSABLE: "Check the address, or pick another model",
+}
+
+
+def arm_words(problem: ArmProblem, where: str) -> str:
+    """One arm that can't run, in words for this page (no Retry: nothing is waiting)."""
+    error: Error = problem.error
+    if error.cause in _CHECK:
+        todo = _CHECK[error.cause]
+    elif error.cause == Cause.PROVIDER_FAILED and "status" not in error.facts:
+        todo = "Check that the server is running and the address is right"
+    else:
+        todo = "Check its settings, or run again once the provider answers"
+    side = problem.side.upper()
+    return (
+        f"**{side}** ({escape_markdown(problem.label)}) can't be used: "
+        f"{escape_markdown(error.message)} {todo} ({where})."
+    )
+
+
+def cannot_run(problems: list[ArmProblem]) -> str:
+    """Why nothing was run: each arm that didn't answer the check, and what to look at."""
+    where = {"a": "the sidebar's **Model**", "b": "**B: model** above"}
+    lines = [arm_words(p, where[p.side]) for p in problems]
+    return "Nothing was run, and nothing was kept.\n\n" + "\n\n".join(lines)
 
 
 def arms_for_versions(
@@ -335,8 +382,8 @@ def summary(ctx: Context, experiment: Experiment) -> None:
         st.caption(NOT_KEPT)
 
 
-def _mark(passed: bool) -> str:
-    return "✅ passes" if passed else "❌ fails"
+def _mark(side: Side) -> str:
+    return {"passes": "✅ passes", "fails": "❌ fails", "error": "⚠️ error"}[side.verdict]
 
 
 def table(experiment: Experiment) -> None:
@@ -345,8 +392,8 @@ def table(experiment: Experiment) -> None:
         {
             "Scenario": c.scenario,
             "Workflow": c.workflow,
-            "A": _mark(c.a.passed),
-            "B": _mark(c.b.passed),
+            "A": _mark(c.a),
+            "B": _mark(c.b),
             "What changed": c.change(),
         }
         for c in sorted(experiment.comparisons, key=lambda c: not c.result_differs)
@@ -365,10 +412,12 @@ def table(experiment: Experiment) -> None:
 
 def _side(comparison: Comparison, side: str, label: str, workflow: Workflow) -> None:
     result = getattr(comparison, side)
-    st.markdown(f"**{side.upper()}: {escape_markdown(label)}** — {_mark(result.passed)}")
+    st.markdown(f"**{side.upper()}: {escape_markdown(label)}** — {_mark(result)}")
     path_chart(workflow, comparison.drawable(result))
     path_notes(workflow, result.path, result.tools)
-    if result.reason:
+    if result.error:
+        st.error(f"Stopped by an error: {escape_markdown(result.error)}", icon="🔌")
+    elif result.reason:
         st.error(escape_markdown(result.reason))
 
 
@@ -411,8 +460,18 @@ def differences(experiment: Experiment) -> None:
             for number, said, a, b in replies:
                 st.markdown(f"Turn {number} · customer: {escape_markdown(said)}")
                 left, right = st.columns(2)
-                left.markdown(escape_markdown(a) if a else "_(no reply)_")
-                right.markdown(escape_markdown(b) if b else "_(no reply)_")
+                left.markdown(_reply(a, comparison.a))
+                right.markdown(_reply(b, comparison.b))
+
+
+def _reply(text: str | None, side: Side) -> str:
+    """A model's reply as Markdown that loads nothing (its links stay links), or why there
+    is none."""
+    if text:
+        return inert_markdown(text)
+    if text is None:
+        return "_(not reached: stopped by an error)_" if side.error else "_(not reached)_"
+    return "_(no words: it only called tools)_"
 
 
 def _open(experiment_id: str | None) -> None:

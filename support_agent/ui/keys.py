@@ -177,6 +177,11 @@ class PromptKeys:
     def diff_to(self) -> str:
         return self._k("diff_to")
 
+    @property
+    def unsaved(self) -> str:
+        """The text whose Save was held back: it stops naming a tool of the step."""
+        return self._k("unsaved")
+
 
 # --- The threads page ---------------------------------------------------------------------
 THREADS_CONFIRM_DELETE = "threads.confirm_delete"

@@ -2,7 +2,8 @@
 
 Everything a person types here (templates, version names, notes) is shown
 through text areas, code blocks, data frames or `escape_markdown`, never as
-Markdown or HTML of its own.
+Markdown or HTML of its own (the side-by-side comparison too: each piece of a
+template is escaped, and only our own markers colour the changed words).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import streamlit as st
 from support_agent.core.declaration import Step, Workflow
 from support_agent.core.middleware.step_config import tool_key
 from support_agent.core.prompting import TemplateError, placeholders
+from support_agent.features.prompt_diff import Line, side_by_side
+from support_agent.features.prompt_guide import dropped_tools, placeholder_meanings
 from support_agent.features.prompt_versions import (
     TOOL_DESCRIPTION_CHARS,
     PromptVersions,
@@ -22,7 +25,7 @@ from support_agent.features.prompt_versions import (
     defaults,
     is_tool_key,
     tool_name,
-    unified_diff,
+    validate,
 )
 from support_agent.ui import experiment_widgets, keys, runtime
 from support_agent.ui.keys import PromptKeys
@@ -64,12 +67,21 @@ def _code_list(names: list[str]) -> str:
 # --- Callbacks (run before the rerun, so they may set widget values) ----------------------
 
 
-def _save(versions: PromptVersions, k: PromptKeys) -> None:
+def _save(versions: PromptVersions, k: PromptKeys, *, anyway: bool = False) -> None:
+    """Save the editor's text as a new version; held back once, with the reason, when a
+    step prompt stops naming one of the step's tools (`anyway` saves it regardless)."""
     state = st.session_state
+    text = state.get(k.text, "")
+    workflow = WORKFLOWS[k.workflow]
     try:
-        saved = versions.save(
-            k.workflow, k.key, state.get(k.text, ""), state.get(k.name, ""), state.get(k.note, "")
-        )
+        validate(workflow, k.key, text)  # a broken template is said first
+        if not is_tool_key(k.key) and not anyway:
+            current = versions.current_text(k.workflow, k.key)
+            if dropped_tools(workflow, k.key, current, text):
+                state[k.unsaved] = text  # `_hold_back` asks: save anyway?
+                return
+        state.pop(k.unsaved, None)
+        saved = versions.save(k.workflow, k.key, text, state.get(k.name, ""), state.get(k.note, ""))
     except TemplateError as exc:
         _flash(k, "error", "Not saved. " + escape_markdown(str(exc)))
         return
@@ -80,6 +92,44 @@ def _save(versions: PromptVersions, k: PromptKeys) -> None:
         k,
         "success",
         f"Saved **{escape_markdown(saved.label)}**. Activate it to use it in new turns.",
+    )
+
+
+def tools_warning(versions: PromptVersions, workflow: Workflow, step: Step, text: str) -> str:
+    """What the editor's text stops naming, in words ("" when nothing)."""
+    dropped = dropped_tools(
+        workflow, step.name, versions.current_text(workflow.name, step.name), text
+    )
+    if not dropped:
+        return ""
+    names = ", ".join(f"`{t}`" for t in dropped)
+    it = "it" if len(dropped) == 1 else "them"
+    return (
+        f"This prompt no longer mentions {names}, which the step offers the model. The model "
+        f"may stop using {it}: it mostly calls the tools its prompt tells it about."
+    )
+
+
+def _hold_back(versions: PromptVersions, k: PromptKeys, step: Step, text: str) -> None:
+    """The warning under the editor; after a Save held back, the choice to save anyway."""
+    warning = tools_warning(versions, WORKFLOWS[k.workflow], step, text)
+    held = st.session_state.get(k.unsaved)
+    if held is not None and held != text:
+        st.session_state.pop(k.unsaved, None)  # edited since: the next Save checks again
+        held = None
+    if not warning:
+        return
+    if held is None:
+        st.warning(warning, icon="🔧")
+        return
+    st.warning(f"**Not saved yet.** {warning} Save it anyway, or name the tool again.", icon="🔧")
+    st.button(
+        "Save anyway",
+        icon="💾",
+        on_click=_save,
+        args=(versions, k),
+        kwargs={"anyway": True},
+        key=f"{k.unsaved}.anyway",
     )
 
 
@@ -205,6 +255,18 @@ def _editor_status(
         )
 
 
+def placeholders_help(workflow: Workflow, key: str) -> None:
+    """What a `{name}` in a step prompt is, and what each one is filled with."""
+    meanings = placeholder_meanings(workflow, key)
+    with st.expander(f"Placeholders it may use: {_code_list([n for n, _ in meanings])}", icon="🧩"):
+        st.markdown(
+            "A placeholder is a name in braces, such as `{turn}`. Before every model call it "
+            "is replaced by that value of **this conversation**, so one prompt fits every "
+            "customer. Write `{{` or `}}` for a literal brace."
+        )
+        st.markdown("\n".join(f"- `{{{name}}}`: {meaning}" for name, meaning in meanings))
+
+
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
     """The text area, name and note, and Save (which validates first)."""
     k = PromptKeys(workflow.name, key)
@@ -223,7 +285,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
             f"for a literal brace). At most {TOOL_DESCRIPTION_CHARS:,} characters."
         )
     else:
-        st.markdown(f"Placeholders it may use: {_code_list(allowed)}")
+        placeholders_help(workflow, key)
 
     text = st.text_area(
         "Template",
@@ -246,6 +308,8 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
                 + (f" · unknown here: {_code_list(unknown)}" if unknown else "")
             )
     _editor_status(versions, workflow, key, text, current)
+    if not tool:
+        _hold_back(versions, k, step, text)
 
     left, right = st.columns([1, 2])
     left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")
@@ -350,8 +414,26 @@ def _experiments_of(version: Version) -> None:
             experiment_widgets.open_on_page(experiment.id)
 
 
+def _line_markdown(line: Line | None, colour: str) -> str:
+    """One line of a template as Markdown: every piece escaped, changed words marked in
+    `colour` (a line the other side lacks is blank, keeping the rows level)."""
+    if not line:
+        return "\u00a0"
+    out = []
+    for piece in line:
+        text = escape_markdown(piece.text)
+        if piece.changed and piece.text.strip():
+            out.append(f":{colour}-background[{text}]")
+        else:
+            out.append(text)
+    shown = "".join(out)
+    indent = len(shown) - len(shown.lstrip(" "))  # Markdown drops leading spaces
+    return "\u00a0" * indent + shown.lstrip(" ")
+
+
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """A unified diff between any two of: the default, each saved version, the editor."""
+    """Any two of the default, each saved version and the editor, side by side, with the
+    words that changed marked."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     texts = {
@@ -364,11 +446,22 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
     left, right = st.columns(2)
     start = left.selectbox("From", options, key=k.diff_from)
     end = right.selectbox("To", options, index=len(options) - 1, key=k.diff_to)
-    diff = unified_diff(texts[start], texts[end], start, end)
-    if diff:
-        st.code(diff, language="diff")
-    else:
+    blocks = side_by_side(texts[start], texts[end])
+    if not blocks:
         st.caption("No differences.")
+        return
+    st.caption(
+        "Words only the left one has are marked red, words only the right one has green; "
+        "unchanged stretches are folded."
+    )
+    for block in blocks:
+        if block.unchanged:
+            many = "line" if block.unchanged == 1 else "lines"
+            st.caption(f"⋯ {block.unchanged} unchanged {many}")
+            continue
+        old, new = st.columns(2, border=True)
+        old.markdown("  \n".join(_line_markdown(r.left, "red") for r in block.rows))
+        new.markdown("  \n".join(_line_markdown(r.right, "green") for r in block.rows))
 
 
 def studio(ctx: Context) -> None:

@@ -1,4 +1,16 @@
-"""Showing other people's text safely."""
+"""Showing other people's text safely.
+
+Two ways, both never HTML (`st.markdown` shows HTML as text unless told otherwise,
+and nothing here tells it) and neither loads anything when drawn:
+
+* `escape_markdown`: text shown literally (what a customer or an operator typed,
+  names, labels). Every Markdown character is escaped except inside a bare web
+  address, which is written as an autolink (`<https://…>`) so that it stays one
+  clickable link: escaping its dots would put backslashes in the address the
+  browser opens, and in what it shows.
+* `inert_markdown`: a model's reply, as Markdown (its links stay links), with every
+  image turned into a plain link.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +18,28 @@ import re
 from datetime import datetime
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# A bare web address up to the next space or a character an autolink can't hold.
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\[\]()`\"'\\]+", re.IGNORECASE)
+# What ends a sentence rather than an address ("see https://a.example/x.").
+_TRAILING = ".,;:!?*_~"
+
+
+def _escaped(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def escape_markdown(text: str) -> str:
-    """Customer text shown literally: no markdown, no HTML, no LaTeX."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text shown literally: no Markdown, no HTML, no LaTeX; web addresses as links."""
+    out: list[str] = []
+    start = 0
+    for found in _WEB_ADDRESS.finditer(text):
+        address = found.group().rstrip(_TRAILING)
+        if "." not in address.partition("://")[2]:
+            continue  # "http://" alone, or no host worth a link: plain text
+        out += [_escaped(text[start : found.start()]), f"<{address}>"]
+        start = found.start() + len(address)
+    out.append(_escaped(text[start:]))
+    return "".join(out)
 
 
 _IMAGE = re.compile(r"!(?=\[)")
@@ -21,7 +50,8 @@ def inert_markdown(text: str) -> str:
 
     A model can be prompt-injected into writing an image whose URL carries data
     out; rendering it would make every viewer's browser fetch it. HTML is already
-    shown as text by `st.markdown`.
+    shown as text by `st.markdown`. Links are left as written: the browser opens
+    one only when someone clicks it.
     """
     return _IMAGE.sub(r"\\!", text)
 

@@ -30,6 +30,16 @@ if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
 
 
+def where_kept(ctx: Context) -> None:
+    """Where the conversations are kept, in words; which file or database only for the
+    operator, under engineer details (a visitor learns no path)."""
+    st.caption(ctx.store.where())
+    if ctx.operator:
+        with st.expander("Engineer details", icon="🔧"):
+            st.caption("Where the app keeps conversations (credentials removed):")
+            st.code(ctx.store.address(), language=None, wrap_lines=True)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One listed thread: how it is called, and what its card needs."""

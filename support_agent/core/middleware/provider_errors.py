@@ -58,10 +58,18 @@ def redact(text: str) -> str:
 
 
 class ProviderError(RuntimeError):
-    """A model call failed; `str()` is safe to show and to store."""
+    """A model call failed; `str()` is safe to show and to store.
 
-    def __init__(self, message: str, *, retryable: bool = True, kind: str = "provider"):
-        super().__init__(message)
+    `what` says what happened, for any reader; `advice` what someone in a conversation
+    can do (their message is kept, Retry). `str()` is both, as a chat shows it; a page
+    with no conversation (an experiment) shows `what` only.
+    """
+
+    def __init__(
+        self, what: str, advice: str = "", *, retryable: bool = True, kind: str = "provider"
+    ):
+        super().__init__(f"{what} {advice}".strip())
+        self.what, self.advice = what, advice
         self.retryable, self.kind = retryable, kind
 
 
@@ -70,8 +78,8 @@ class ServerUnusable(ProviderError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The server at the address you typed could not be used. Your message is kept: "
-            "check the address, or pick another model."
+            "The server at the address you typed could not be used.",
+            "Your message is kept: check the address, or pick another model.",
         )
 
 
@@ -111,13 +119,15 @@ def explain(exc: BaseException) -> ProviderError:
     if "Timeout" in name or isinstance(exc, TimeoutError):
         return ProviderError(
             f"The model did not answer within {timeout:g} s (the time limit for one answer, "
-            f"{TIMEOUT_ENV}). Your message is kept: Retry, or try again later."
+            f"{TIMEOUT_ENV}).",
+            "Your message is kept: Retry, or try again later.",
         )
     if status == 429 or "RateLimit" in name:
         retries = retries_made(exc, retries)  # fewer when the answer's time ran out first
         return ProviderError(
             f"The model provider is rate-limiting requests (still refused after {retries} "
-            f"retries, {RETRIES_ENV}). Your message is kept: wait a moment, then Retry."
+            f"retries, {RETRIES_ENV}).",
+            "Your message is kept: wait a moment, then Retry.",
         )
     if status in (401, 403) or "Authentication" in name or "PermissionDenied" in name:
         return ProviderError(
@@ -135,25 +145,25 @@ def explain(exc: BaseException) -> ProviderError:
         )
     if isinstance(status, int) and status >= 500:
         return ProviderError(
-            f"The model provider had an internal error (HTTP {status}). Your message is "
-            "kept: Retry."
+            f"The model provider had an internal error (HTTP {status}).",
+            "Your message is kept: Retry.",
         )
     if "Connection" in name or isinstance(exc, ConnectionError | OSError):
         return ProviderError(
-            f"The model provider could not be reached ({name}). Your message is kept: check "
-            "the server or your connection, then Retry."
+            f"The model provider could not be reached ({name}).",
+            "Your message is kept: check the server or your connection, then Retry.",
         )
     if "JSON" in name or "Decode" in name or isinstance(exc, ValueError):
         return ProviderError(
-            "The model provider sent an answer that could not be read. Your message is "
-            "kept: Retry, or try another model."
+            "The model provider sent an answer that could not be read.",
+            "Your message is kept: Retry, or try another model.",
         )
     if isinstance(status, int):
         return ProviderError(
-            f"The model provider refused the request (HTTP {status}). Your message is kept: "
-            "Retry, or check the model settings."
+            f"The model provider refused the request (HTTP {status}).",
+            "Your message is kept: Retry, or check the model settings.",
         )
-    return ProviderError(f"The model call failed ({name}). Your message is kept: Retry.")
+    return ProviderError(f"The model call failed ({name}).", "Your message is kept: Retry.")
 
 
 def _ours(request: ModelRequest) -> bool:

@@ -1,0 +1,123 @@
+"""Two prompt texts side by side, line against line, with the changed words marked.
+
+`side_by_side(old, new)` pairs the lines of both texts (`difflib.SequenceMatcher`
+on lines, then on the words of each changed pair) and returns blocks a page can
+draw in two columns: a changed stretch with a line of context around it, or a
+count of unchanged lines in between. Nothing here knows how it is drawn; every
+piece is plain text with a flag saying whether it changed.
+
+Example:
+    ```python
+    for block in side_by_side("Ask about the warranty.", "Ask about the receipt."):
+        block.rows[0].left   # [Piece("Ask about the ", False), Piece("warranty", True), ...]
+    ```
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+CONTEXT = 1  # unchanged lines shown on each side of a change
+SIMILAR = 0.4  # below this share of words in common, a pair of lines is marked whole
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    changed: bool
+
+
+Line = list[Piece]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of each text; None where that text has no line here (added or removed)."""
+
+    left: Line | None
+    right: Line | None
+
+
+@dataclass(frozen=True)
+class Block:
+    """A stretch to draw (`rows`), or `unchanged` lines left out between two."""
+
+    rows: list[Row] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _merge(pieces: list[Piece]) -> Line:
+    out: list[Piece] = []
+    for piece in pieces:
+        if out and out[-1].changed == piece.changed:
+            out[-1] = Piece(out[-1].text + piece.text, piece.changed)
+        else:
+            out.append(piece)
+    return out
+
+
+def word_diff(old: str, new: str) -> tuple[Line, Line]:
+    """Both lines as pieces, the words only one of them has marked changed."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < SIMILAR:  # two different lines: a space here and there in common
+        return _whole(old), _whole(new)
+    left: list[Piece] = []
+    right: list[Piece] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        left += [Piece(t, op != "equal") for t in a[i1:i2]]
+        right += [Piece(t, op != "equal") for t in b[j1:j2]]
+    return _merge(left), _merge(right)
+
+
+def _same(line: str) -> Line:
+    return [Piece(line, False)]
+
+
+def _whole(line: str) -> Line:
+    return [Piece(line, True)] if line else []
+
+
+def _changed_rows(old: list[str], new: list[str]) -> list[Row]:
+    rows = []
+    for index in range(max(len(old), len(new))):
+        a = old[index] if index < len(old) else None
+        b = new[index] if index < len(new) else None
+        if a is not None and b is not None:
+            rows.append(Row(*word_diff(a, b)))
+        else:
+            rows.append(
+                Row(_whole(a) if a is not None else None, _whole(b) if b is not None else None)
+            )
+    return rows
+
+
+def side_by_side(old: str, new: str, context: int = CONTEXT) -> list[Block]:
+    """The blocks to draw for `old` → `new` ([] when they are the same)."""
+    a, b = old.splitlines(), new.splitlines()
+    if a == b:
+        return []
+    opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    blocks: list[Block] = []
+    rows: list[Row] = []
+    for number, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op != "equal":
+            rows += _changed_rows(a[i1:i2], b[j1:j2])
+            continue
+        same = a[i1:i2]
+        head = context if number > 0 else 0  # after a change
+        tail = context if number < len(opcodes) - 1 else 0  # before the next one
+        if len(same) <= head + tail + 1:  # one hidden line would cost as much as shown
+            rows += [Row(_same(s), _same(s)) for s in same]
+            continue
+        rows += [Row(_same(s), _same(s)) for s in same[:head]]
+        if rows:
+            blocks.append(Block(rows))
+        blocks.append(Block(unchanged=len(same) - head - tail))
+        rows = [Row(_same(s), _same(s)) for s in same[len(same) - tail :]]
+    if rows:
+        blocks.append(Block(rows))
+    return blocks

@@ -1,0 +1,70 @@
+"""What a person editing a step prompt needs to know, read from the workflow declaration.
+
+* `placeholder_meanings`: each `{name}` a step prompt may use, and what fills it
+  before every model call (the conversation's state, in words: the step, a
+  recorded fact and its values, the turn);
+* `dropped_tools`: the step's tools an edit stops naming. A model mostly calls
+  the tools its prompt tells it about; a prompt that no longer names one is
+  the commonest way an edit quietly breaks a step (the tool is still offered,
+  but the model stops reaching for it).
+
+Example:
+    ```python
+    dropped_tools(support, "warranty_collector", old_text, new_text)  # ["record_warranty_status"]
+    ```
+"""
+
+from __future__ import annotations
+
+import re
+
+from support_agent.core.declaration import Workflow
+from support_agent.features.prompt_versions import allowed_placeholders
+
+MISSING = "unknown"  # what a placeholder reads before its value is recorded (`fill_prompt`)
+
+
+def _values(values: dict[str, str]) -> str:
+    options = [f"`{stored}` ({words})" for stored, words in values.items()]
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def placeholder_meanings(workflow: Workflow, key: str) -> list[tuple[str, str]]:
+    """(name, what fills it) for each placeholder `key`'s template may use, in the
+    order `allowed_placeholders` gives; Markdown with code spans (our own words)."""
+    facts = {fact.key: fact for fact in workflow.facts}
+    example = workflow.steps[0]
+    out = []
+    for name in allowed_placeholders(workflow, key):
+        if name == workflow.state_key:
+            what = "agent answering" if workflow.graph_endpoints else "step the conversation is at"
+            meaning = f"The {what}, by its name (e.g. `{example.name}` for {example.title})."
+        elif name == "turn":
+            meaning = "Which message of the customer this is: 1 for the first, then 2, 3…"
+        elif name in facts:
+            fact = facts[name]
+            said = f" as {_values(fact.values)}" if fact.values else ""
+            meaning = f"{fact.title}, once the agent has recorded it{said}; `{MISSING}` until then."
+        elif name == "handoff_limited":
+            meaning = (
+                "`True` when the limit on transfers between agents stopped one this turn, "
+                "else `False`."
+            )
+        else:
+            meaning = f"The conversation's `{name}`, as recorded; `{MISSING}` until set."
+        out.append((name, meaning))
+    return out
+
+
+def _names(text: str, tool: str) -> bool:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(tool)}(?![A-Za-z0-9_])", text) is not None
+
+
+def dropped_tools(workflow: Workflow, step: str, before: str, after: str) -> list[str]:
+    """The tools of `step` (from its declaration) that `before` names and `after` doesn't:
+    the ones the model may stop using."""
+    return [
+        tool
+        for tool in workflow.step(step).tool_names
+        if _names(before, tool) and not _names(after, tool)
+    ]
