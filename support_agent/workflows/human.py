@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain.tools import tool
 
-from support_agent.core.declaration import Approval
+from support_agent.core.declaration import Approval, HandOver
 
 
 @tool
@@ -16,3 +16,6 @@ def escalate_to_human(reason: str) -> str:
 # When a workflow's approvals are on, a person confirms the hand-over first and
 # may reword its reason (what the ticket says).
 HAND_OVER = Approval("escalate_to_human", "Hand this case over to a person?", editable="reason")
+
+# Drawn as a node of its own on the diagram, lit with the ticket a hand-over opened.
+PERSON = HandOver(escalate_to_human.name, title="Person")

@@ -27,7 +27,7 @@ from support_agent.core.declaration import (
     StepState,
     Workflow,
 )
-from support_agent.workflows.human import HAND_OVER, escalate_to_human
+from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -288,6 +288,7 @@ RETURNS = Workflow(
         Approval("arrange_exchange", "Send this replacement?", editable="replacement"),
         HAND_OVER,
     ),
+    hand_over=PERSON,
     offline_rules=RETURNS_RULES,
     starters=(
         ("Headphones, unused (refund)", "Hi, I want to return my headphones"),
