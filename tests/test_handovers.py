@@ -57,7 +57,11 @@ def test_every_workflow_that_offers_a_person_draws_one(workflow):
     assert (flow.hand_over is not None) == offered
     if offered:  # quiet and dashed until a hand-over happens; no edge to it yet
         node = person_node(dot_source(flow, {}))
-        assert re.search(r'label="?Person"?( |$)', node) and "dashed" in node and "handed-over" not in node
+        assert (
+            re.search(r'label="?Person"?( |$)', node)
+            and "dashed" in node
+            and "handed-over" not in node
+        )
         assert f"-> {PERSON}" not in dot_source(flow, {})
 
 
