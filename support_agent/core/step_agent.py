@@ -46,8 +46,9 @@ def build_step_agent(
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
             GuardrailMiddleware(screen_with),
-            HandOverMiddleware(workflow),  # a hand-over that ran, into the history
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+            HandOverMiddleware(workflow),  # a hand-over that ran, into the history (as a person
+            # edited it: inside the approval, which applies their edit)
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],
