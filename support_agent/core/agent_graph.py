@@ -282,7 +282,9 @@ def build_agent(
             GuardrailMiddleware(screen_with, speaker=step.name),
             TransferLimitMiddleware(workflow, limit),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
-            HandOverMiddleware(workflow, step.name),  # a hand-over that ran, into the history (as a person
+            HandOverMiddleware(
+                workflow, step.name
+            ),  # a hand-over that ran, into the history (as a person
             # edited it: inside the approval, which applies their edit)
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
