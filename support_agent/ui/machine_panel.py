@@ -29,17 +29,23 @@ def reserve_slot(
     *,
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
+    controls=None,
 ) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
-    widgets can't live in the panel, which is redrawn in place.
+    widgets can't live in the panel, which is redrawn in place. `controls` puts it
+    elsewhere instead (the presenter view's row of controls, so the panel fits the
+    screen), as wide as its label.
     """
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     show(workflow, state, waiting=waiting)
-    jump.control(workflow, where)
+    if controls is not None:
+        jump.control(workflow, controls, width="content")
+    else:
+        jump.control(workflow, where)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
@@ -97,7 +103,10 @@ def show(
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
             dot,
-            width="content",  # the DOT sizes the drawing for its place (diagram.py)
+            # The sidebar's drawing is sized by the DOT (diagram.py); the presenter
+            # view's fills the column beside the chat, no taller than the screen allows
+            # (presenter.fit_to_screen), so its labels grow with the screen.
+            width="stretch" if wide else "content",
             alt=f"State machine of {workflow.title}; the active step is {step.title}.",
         )
         # Beside each other in the presenter view, so one screen holds the whole panel.
