@@ -28,7 +28,8 @@ if presenter.requested():  # the screen belongs to the machine: the chat's colum
     # Each control as wide as its label, wrapping onto a second line on a small screen.
     controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
     presenting = presenter.toggle(controls)
-    start_new = controls.button("New conversation", icon="➕", width="content")
+    # Its own line, full width: squeezed into the row, its label was cut short.
+    start_new = talk.button("New conversation", icon="➕", width="stretch")
 else:
     head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
     presenting = presenter.toggle(show)

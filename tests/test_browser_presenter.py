@@ -32,7 +32,7 @@ LAYOUT_JS = """
   const column = chart.closest('[data-testid="stColumn"]');
   // A label is cut short when its text is wider than the box that shows it.
   const cut = [...document.querySelectorAll('button, [data-testid="stPopover"] button')]
-    .filter((b) => b.offsetParent !== null)
+    .filter((b) => b.offsetParent !== null && b.innerText.trim())
     .filter((b) => [b, ...b.querySelectorAll('*')].some(
         (e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1))
     .map((b) => b.innerText.trim());
@@ -47,7 +47,7 @@ LAYOUT_JS = """
     nowAt: block((e) => e.innerText.startsWith('Now at')),
     facts: block((e) => e.innerText.startsWith('Recorded facts')),
     moves: block((e) => e.innerText.includes('→') && e.innerText.startsWith('Turn ')
-                        && e.closest('[data-testid="stColumn"]') === column),
+                        && column.contains(e)),
     chart: box(chart.querySelector('svg')),
     column: box(column),
     cut, scrolled,

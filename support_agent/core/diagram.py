@@ -167,7 +167,9 @@ def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Map
     label = [workflow.hand_over.title]
     if ids:
         more = len(ids) - SHOWN_TICKETS
-        label += [", ".join(ids[-SHOWN_TICKETS:])] + ([f"+{more} more"] if more > 0 else [])
+        # On the title's line when it fits: a taller node would make the drawing smaller.
+        label = [f"{label[0]} {', '.join(ids[-SHOWN_TICKETS:])}"]
+        label += [f"+{more} more"] if more > 0 else []
     elif records:
         label += [workflow.tool_label(workflow.hand_over.tool)]
     hover = f"tool: {workflow.hand_over.tool}"
@@ -181,7 +183,7 @@ def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Map
     with dot.subgraph(name="person") as beside:  # beside the last step, in either shape
         beside.attr(rank="same")
         beside.node(workflow.steps[-1].name)
-        _node(beside, PERSON, _wrap_lines(label, 13), shape="box", tooltip=hover, **style)
+        _node(beside, PERSON, _wrap_lines(label, 14), shape="box", tooltip=hover, **style)
     turn = turn_of(state)
     for source, record in {r["source"]: r for r in records}.items():
         now = record.get("turn") == turn

@@ -114,7 +114,9 @@ def show(
         with left:
             _facts(workflow, state)
         with right:
-            _history(workflow, state, shown=3 if wide else SHOWN_MOVES, tickets=tickets)
+            _history(
+                workflow, state, shown=2 if wide else SHOWN_MOVES, tickets=tickets, note=not wide
+            )
         with left if wide else right:
             _details(workflow, state)
 
@@ -193,14 +195,18 @@ def history_lines(
     return lines
 
 
-def _history(workflow: Workflow, state: dict, shown: int, tickets: dict[str, str]) -> None:
+def _history(
+    workflow: Workflow, state: dict, shown: int, tickets: dict[str, str], note: bool = True
+) -> None:
+    """The latest `shown` moves; `note` says where the rest are (not on a projector,
+    where its line would cost the diagram height)."""
     lines = history_lines(workflow, state, tickets)
     st.markdown("**Transition history** :small[(newest first)]")
     if not lines:
         st.caption("No moves yet.")
         return
     st.markdown("\n\n".join(lines[:shown]))
-    if len(lines) > shown:
+    if note and len(lines) > shown:
         st.caption(
             f"The latest {shown} of {len(lines)} moves. The Threads page exports the whole history."
         )

@@ -28,10 +28,10 @@ CHAT_KEY = "presenter-chat"  # Streamlit gives the box the class st-key-presente
 # Heights in rem (16 px): the page's top margin under Streamlit's header bar; what the
 # chat column holds besides its box (caption, the row of controls, possibly wrapped
 # onto two lines, and the chat input pinned below); what the machine column holds
-# besides the drawing ("Now at", the facts and three latest moves, the input below).
+# besides the drawing ("Now at", the facts and the two latest moves, the input below).
 TOP = 4
-BESIDE_CHAT = 24
-BESIDE_DIAGRAM = 32
+BESIDE_CHAT = 30
+BESIDE_DIAGRAM = 29
 FIT_TO_SCREEN = f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-top: {TOP}rem; }}
 .st-key-{CHAT_KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{CHAT_KEY}) {{
