@@ -34,7 +34,9 @@ LAYOUT_JS = """
   const cut = [...document.querySelectorAll('button, [data-testid="stPopover"] button')]
     .filter((b) => b.offsetParent !== null && b.innerText.trim())
     .filter((b) => [b, ...b.querySelectorAll('*')].some(
-        (e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1))
+        // Only a box that hides what overflows it cuts (an emoji spilling a pixel doesn't).
+        (e) => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+               && (e === b || getComputedStyle(e).overflowX !== 'visible')))
     .map((b) => b.innerText.trim());
   // Anything scrolled, but the chat's own box (which scrolls to its latest message).
   const scrolled = [...document.querySelectorAll('*')]
