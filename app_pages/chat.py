@@ -21,21 +21,30 @@ state = ctx.read_state()
 
 model = ctx.model.shown
 about = f"Workflow: **{workflow.title}** · model: **{model}**"
-head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
-presenting = presenter.toggle(show)
-if new.button("New conversation", icon="➕", width="stretch"):
-    ctx.new_conversation()
-    st.rerun()
-if presenting:  # one short header line: the screen belongs to the machine
-    head.caption(about)
+if presenter.requested():  # the screen belongs to the machine: the chat's column holds the rest
+    presenter.fit_to_screen()
+    talk, machine = st.columns([1, 1.5], gap="medium")
+    talk.caption(about)
+    # Each control as wide as its label, wrapping onto a second line on a small screen.
+    controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
+    presenting = presenter.toggle(controls)
+    # Its own line, full width: squeezed into the row, its label was cut short.
+    start_new = talk.button("New conversation", icon="➕", width="stretch")
 else:
+    head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
+    presenting = presenter.toggle(show)
+    start_new = new.button("New conversation", icon="➕", width="stretch")
     head.title("Chat")
     st.caption(about)
+if start_new:
+    ctx.new_conversation()
+    st.rerun()
 if presenting:  # the machine large beside the chat, drawn before the turn runs
-    talk, machine = st.columns([1, 1.5], gap="medium")
     # The chat scrolls in its own box, so the page does not scroll the machine away.
-    body = talk.container(height=presenter.CHAT_HEIGHT, border=False)
-    machine_panel.reserve_slot(workflow, state, machine, wide=True, waiting=ctx.waiting)
+    body = talk.container(height=presenter.CHAT_HEIGHT, border=False, key=presenter.CHAT_KEY)
+    machine_panel.reserve_slot(
+        workflow, state, machine, wide=True, waiting=ctx.waiting, controls=controls
+    )
 else:
     body = st.container()
 

@@ -32,7 +32,7 @@ from typing import Any, TextIO
 from support_agent.base import logs
 from support_agent.base.oneline import clip
 from support_agent.core.builders import build_graph, screening_model
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import Workflow, is_handover
 from support_agent.core.engine import (
     Error,
     Token,
@@ -148,6 +148,8 @@ class Printer:
         elif isinstance(event, ToolResult):
             if not event.ok:
                 self.note(f"  ✗ {event.name or 'tool'} failed: {one_line(event.content)}")
+        elif isinstance(event, Transition) and is_handover(event.record):
+            self.note(f"  ⇢ handed over to a person at {event.source_title}")
         elif isinstance(event, Transition):
             self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
         elif isinstance(event, Error):

@@ -10,7 +10,7 @@ from langchain_core.messages import ToolMessage
 from streamlit.testing.v1 import AppTest
 
 from support_agent.core.agent_graph import transfers_this_turn
-from support_agent.core.declaration import is_decision
+from support_agent.core.declaration import is_decision, is_handover
 from support_agent.core.diagram import dot_source, path_of
 from support_agent.core.engine import (
     Error,
@@ -67,13 +67,16 @@ def test_a_gated_tool_waits_and_an_approval_runs_it_and_is_recorded(name):
 
     events = talk.decide("approve")
     assert isinstance(events[-1], TurnEnd) and events[-1].waiting is None
-    [decision] = [e for e in events if isinstance(e, Transition)]
-    assert decision.record["decision"] == "approve" and is_decision(decision.record)
+    [decision] = [e for e in events if isinstance(e, Transition) and is_decision(e.record)]
+    assert decision.record["decision"] == "approve"
+    # An approved hand-over then runs, and is kept as a hand-over after the decision.
+    handed = [e for e in events if isinstance(e, Transition) and is_handover(e.record)]
+    assert len(handed) == (tool == "escalate_to_human")
     assert (decision.source, decision.target, decision.turn) == (step, step, turn)
     assert not [e for e in events if isinstance(e, ToolCall)]  # shown once, before the pause
     state = talk.state
     assert [m.status for m in results(state, tool)] == ["success"]
-    assert state["transitions"][-1]["reason"] == (
+    assert last_decision(state)["reason"] == (
         f"{talk.workflow.approval(tool).question} Approved by a person"
     )
     # The decision is history, not a move: paths, coverage and transfer counts ignore it.
@@ -99,10 +102,13 @@ def test_an_edited_reason_is_what_the_tool_runs_with_and_what_the_ticket_says(tm
         events = talk.decide("edit", "Wants a quote for a paid repair")
         state = events[-1].state
         assert "Wants a quote for a paid repair" in results(state, "escalate_to_human")[0].text
-        record = state["transitions"][-1]
+        record = last_decision(state)
         assert (
             record["decision"] == "edit" and record["edited"] == "Wants a quote for a paid repair"
         )
+        # The hand-over that ran is kept with the person's words, as its ticket is.
+        assert state["transitions"][-1]["reason"] == "Wants a quote for a paid repair"
+        assert is_handover(state["transitions"][-1])
         assert "with the reason changed to “Wants a quote for a paid repair”" in record["reason"]
         [ticket] = store.tickets.open_for_turn(talk.workflow, talk.thread_id, "local", state)
         assert ticket.reason == "Wants a quote for a paid repair"
@@ -117,7 +123,7 @@ def test_an_edit_that_changes_nothing_is_an_approval_and_an_empty_one_is_refused
     assert isinstance(refused[-1], Error) and refused[-1].kind == Kind.INPUT
     assert waiting_approval(talk.graph, talk.workflow, talk.thread_id) == end.waiting
     talk.decide("edit", end.waiting.editable_value)
-    assert talk.state["transitions"][-1]["decision"] == "approve"
+    assert last_decision(talk.state)["decision"] == "approve"
 
 
 def test_a_rejection_runs_nothing_opens_no_ticket_and_the_agent_says_so(tmp_path):
@@ -192,7 +198,7 @@ def test_a_stale_or_unallowed_decision_is_refused():
     talk.decide("approve")
     stale = list(decide(talk.graph, talk.workflow, talk.thread_id, end.waiting, "reject"))
     assert isinstance(stale[-1], Error) and stale[-1].kind == Kind.STATE
-    assert talk.state["transitions"][-1]["decision"] == "approve"  # the first decision stands
+    assert last_decision(talk.state)["decision"] == "approve"  # the first decision stands
     not_allowed = Paused("returns")
     gate = not_allowed.to_the_gate()
     wrong = list(decide(not_allowed.graph, not_allowed.workflow, not_allowed.thread_id,
@@ -307,7 +313,14 @@ def test_the_chat_pauses_and_an_approval_with_a_new_reason_finishes_the_turn(app
     assert any(
         v.startswith("✋ Hand this case over to a person? Approved by a person") for v in said
     )
-    assert any(v.startswith("**Turn 2** · ✋ at **Issue classification**") for v in said)
+    lines = [line for v in said for line in v.split("\n\n")]
+    assert any(v.startswith("**Turn 2** · ✋ at **Issue classification**") for v in lines)
+    # Newest first: the hand-over the approval let run, with the person's reason.
+    assert any(
+        v.startswith("**Turn 2** · 🙋 Issue classification → **Person · ticket T-1001**")
+        and "Screen cracked again after a repair" in v
+        for v in lines
+    )
     assert 'class="approval approved"' in at.get("graphviz_chart")[0].proto.spec
     store = open_store(app_url)
     try:  # the paused turn became one rewind point once it was decided
@@ -457,3 +470,8 @@ def test_with_approvals_switched_off_since_the_pause_the_new_message_runs_ungate
     withdrawn, ran = results(events[-1].state, "issue_refund")
     assert withdrawn.status == "error" and ran.status != "error"  # only the new one ran
     assert events[-1].state["resolution_choice"] == "refund"
+
+
+def last_decision(state: dict) -> dict:
+    """The latest person's decision in `state`'s history (a hand-over it let run follows)."""
+    return [r for r in state["transitions"] if is_decision(r)][-1]

@@ -87,7 +87,7 @@ def test_the_machine_is_legible_in_the_sidebar_and_the_presenter_view(
                 shot = tmp_path / f"{number}-{place}-{width}.png"
                 page.screenshot(path=str(shot))
                 assert shot.stat().st_size > 10_000
-                if place == "presenter" and width == 1280 and refresh_screenshot():
+                if place == "presenter" and width == 1920 and refresh_screenshot():
                     shutil.copy(shot, ROOT / "docs" / f"presenter-{number}.png")
             page.close()
 

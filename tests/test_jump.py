@@ -26,7 +26,16 @@ from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.returns import RETURNS
 from support_agent.workflows.support import SUPPORT
-from tests.helpers import click, customer_bubbles, dot, engineer_details, send, shown_history, start
+from tests.helpers import (
+    click,
+    customer_bubbles,
+    dot,
+    engineer_details,
+    jump_to,
+    send,
+    shown_history,
+    start,
+)
 
 OUT_OF_WARRANTY_HARDWARE = {"warranty_status": "out_of_warranty", "issue_type": "hardware"}
 
@@ -123,7 +132,9 @@ def test_out_of_warranty_hardware_at_resolution_goes_to_a_person():
     assert [e.name for e in events if isinstance(e, ToolCall)] == ["escalate_to_human"]
     assert state["current_step"] == "resolution_specialist"
     assert state["turn"] == 1
-    assert [r["tool"] for r in state["transitions"]] == [JUMP]
+    # The machine stays at Resolution; the hand-over is kept as an event of its own.
+    assert [r["tool"] for r in state["transitions"]] == [JUMP, "escalate_to_human"]
+    assert [r["target"] for r in state["transitions"]] == ["resolution_specialist"] * 2
 
 
 def test_in_warranty_at_classification_moves_to_resolution():
@@ -270,19 +281,6 @@ def test_turn_one_rewinds_to_the_jumped_state():
 # --- In the app ------------------------------------------------------------------------------
 
 
-def jump_to(at: AppTest, step: str, **facts) -> AppTest:
-    workflow = WORKFLOWS[at.session_state["chat.workflow"]]
-    at.selectbox(key=f"jump.step.{workflow.name}").set_value(step).run()
-    for key, value in facts.items():
-        if jump.choices(workflow, key) is None:
-            at.text_input(key=f"jump.fact.{workflow.name}.{key}").set_value(value).run()
-        else:
-            at.selectbox(key=f"jump.fact.{workflow.name}.{key}").set_value(value).run()
-    at.button(key="jump.start").click().run()
-    assert not at.exception, at.exception
-    return at
-
-
 def sidebar_jump_boxes(at: AppTest) -> list[tuple[str, list[str]]]:
     return [(s.label, s.options) for s in at.sidebar.selectbox if s.key.startswith("jump.")]
 
@@ -320,7 +318,7 @@ def test_a_jump_starts_a_new_conversation_and_the_next_message_continues_there()
 
     send(at, "My screen is cracked")
     assert engineer_details(at)["current_step"] == "resolution_specialist"
-    assert [r["tool"] for r in engineer_details(at)["transitions"]] == [JUMP]
+    assert [r["tool"] for r in engineer_details(at)["transitions"]] == [JUMP, "escalate_to_human"]
     said = " ".join(m.value for c in at.chat_message for m in c.markdown)
     assert "repair specialist" in said  # handed over, as the out-of-warranty route does
 

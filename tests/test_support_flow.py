@@ -3,6 +3,7 @@
 import pytest
 from langchain_core.messages import HumanMessage
 
+from support_agent.core.declaration import is_handover
 from support_agent.core.middleware import StepRequirementError
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say, tools_called
@@ -105,7 +106,9 @@ def test_correct_warranty_goes_back_and_rerecords(agent, thread):
         "warranty_collector",
         "issue_classifier",
         "resolution_specialist",
+        "resolution_specialist",  # the hand-over, kept at the step it was raised at
     ]
+    assert is_handover(final["transitions"][-1])
     assert {t["turn"] for t in final["transitions"][2:]} == {5}
 
 

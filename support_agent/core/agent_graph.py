@@ -51,6 +51,7 @@ from langgraph.types import Command
 from support_agent.core.declaration import Step, Workflow, is_move, turn_of
 from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
+from support_agent.core.middleware.hand_over import HandOverMiddleware
 from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.core.middleware.step_config import PromptSource, described_tools
@@ -281,6 +282,10 @@ def build_agent(
             GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
             TransferLimitMiddleware(workflow, limit),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+            HandOverMiddleware(
+                workflow, step.name
+            ),  # a hand-over that ran, into the history (as a person
+            # edited it: inside the approval, which applies their edit)
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],

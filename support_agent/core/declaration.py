@@ -111,9 +111,27 @@ def is_decision(record: dict) -> bool:
     )
 
 
+# A hand-over to a person (`HandOver`, the tool every workflow offers) is kept in
+# the history as one record at the step it was raised at (source = target: the
+# machine stays where it was), with an id of HANDOVER_ID_PREFIX + the tool call's
+# id, so the ticket that call opened can be found from it. Not a move either.
+HANDOVER_ID_PREFIX = "handover-"
+
+
+def is_handover(record: dict) -> bool:
+    """Whether a transition record is a hand-over to a person rather than a move."""
+    return str(record.get("id") or "").startswith(HANDOVER_ID_PREFIX)
+
+
+def handover_call(record: dict) -> str:
+    """The tool call id behind a hand-over record (what its ticket is keyed by)."""
+    return str(record.get("id") or "").removeprefix(HANDOVER_ID_PREFIX)
+
+
 def is_move(record: dict) -> bool:
-    """Whether a transition record is a move a tool made (not a jump, not a decision)."""
-    return not is_jump(record) and not is_decision(record)
+    """Whether a transition record is a move a tool made (not a jump, a decision or a
+    hand-over)."""
+    return not is_jump(record) and not is_decision(record) and not is_handover(record)
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,16 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class HandOver:
+    """The tool that hands a conversation to a person, and how the diagram names
+    that person: a node of its own (`title`), lit with the ticket a hand-over opened.
+    """
+
+    tool: str
+    title: str = "Person"
+
+
+@dataclass(frozen=True)
 class Edge:
     """A transition: calling `tool` at `source` moves the machine to `target`."""
 
@@ -259,6 +287,8 @@ class Workflow:
     handoffs: Handoffs | None = None
     # Tools a person approves, edits or rejects first, when approvals are on.
     approvals: tuple[Approval, ...] = ()
+    # The hand-over to a person, if the workflow offers one (drawn as its own node).
+    hand_over: HandOver | None = None
     rank: int = 100  # place in the workflow picker, lowest first
 
     def __post_init__(self) -> None:
@@ -299,6 +329,18 @@ class Workflow:
             if f.key == key:
                 return f
         raise KeyError(f"{self.title} has no fact named {key!r}")
+
+    def handover_record(self, state: dict, call_id: str, reason: str, step: str = "") -> dict:
+        """The history record of a hand-over raised at `step` (the current one by default)."""
+        here = step or self.current(state)
+        return TransitionRecord(
+            id=HANDOVER_ID_PREFIX + call_id,
+            turn=turn_of(state),
+            source=here,
+            target=here,
+            tool=self.hand_over.tool if self.hand_over else "",
+            reason=reason,
+        )
 
     def approval(self, tool: str) -> Approval | None:
         """How `tool` is put to a person, if it needs their approval."""

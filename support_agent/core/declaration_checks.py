@@ -38,6 +38,7 @@ def check(wf: Any, *, jump: str, note_keys: Sequence[str], step_keys: Sequence[s
             _moves(wf),
             _tools(wf, jump),
             _approvals(wf),
+            _hand_over(wf),
             _facts(wf, keys),
             _graph_of_agents(wf, keys, note_keys, step_keys),
         )
@@ -132,6 +133,16 @@ def _approvals(wf: Any) -> Problems:
         arguments = tools[approval.tool].tool_call_schema.model_json_schema().get("properties", {})
         if approval.editable and arguments.get(approval.editable, {}).get("type") != "string":
             yield f"{where}.editable", f"{approval.tool} has no text argument {approval.editable!r}"
+
+
+def _hand_over(wf: Any) -> Problems:
+    """The hand-over's tool is offered somewhere and its person has a name to draw."""
+    if wf.hand_over is None:
+        return
+    if wf.hand_over.tool not in {t.name for s in wf.steps for t in s.tools}:
+        yield f"hand_over.{wf.hand_over.tool}", "no step offers this tool"
+    if not wf.hand_over.title.strip():
+        yield "hand_over.title", "empty: it names the person's node on the diagram"
 
 
 def _facts(wf: Any, keys: set[str]) -> Problems:

@@ -28,7 +28,7 @@ test measures the drawn sizes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import graphviz
 from langgraph.graph import END, START
@@ -37,7 +37,9 @@ from support_agent.core.declaration import (
     JUMP,
     WITHDRAW,
     Workflow,
+    handover_call,
     is_decision,
+    is_handover,
     is_jump,
     is_move,
     turn_of,
@@ -52,6 +54,10 @@ IDLE = "#94a3b8"
 # A person's decisions, drawn as loops on the step where the conversation waited.
 APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
 GREYED = "#cbd5e1"
+# A hand-over to a person: the Person node lit, white text on it at 6.7:1.
+HANDED = "#6d28d9"
+PERSON = "person"  # the Person node's id (no step may take it: see `state_machine`)
+SHOWN_TICKETS = 2  # ticket ids on the Person node; more are counted
 FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
 # Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
 # sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter
@@ -76,7 +82,7 @@ def path_of(
 
 def last_move(state: dict) -> tuple[str, str, str] | None:
     """The (source, target, tool) of the latest turn's last move, if that turn moved."""
-    records = [r for r in state.get("transitions") or [] if not is_decision(r)]
+    records = [r for r in state.get("transitions") or [] if is_move(r) or is_jump(r)]
     if not records or records[-1].get("turn") != turn_of(state):
         return None
     r = records[-1]
@@ -84,11 +90,17 @@ def last_move(state: dict) -> tuple[str, str, str] | None:
 
 
 def state_machine(
-    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
+    workflow: Workflow,
+    state: dict | None = None,
+    *,
+    wide: bool = False,
+    waiting: str = "",
+    tickets: Mapping[str, str] | None = None,
 ) -> graphviz.Digraph:
     """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands.
 
-    `waiting` names a gated tool the conversation is paused at, for a person to decide.
+    `waiting` names a gated tool the conversation is paused at, for a person to decide;
+    `tickets` maps a hand-over's tool call id to the ticket it opened ("T-1004").
     """
     state = state or {}
     active = workflow.current(state)
@@ -135,7 +147,55 @@ def state_machine(
                  tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
     _jumps(dot, workflow, state, just)
     _decisions(dot, workflow, state, active, waiting)
+    _person(dot, workflow, state, tickets or {})
     return dot
+
+
+def handovers(state: dict) -> list[dict]:
+    """The hand-over records in `state`'s history, oldest first."""
+    return [r for r in state.get("transitions") or [] if is_handover(r)]
+
+
+def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Mapping[str, str]):
+    """The person a workflow hands over to (`Workflow.hand_over`), as a node beside the
+    last step: quiet and dashed until a hand-over happens, then lit with the ticket ids,
+    with an edge from each step one was raised at (the reason on hover). Those edges
+    don't constrain the layout, so the machine keeps its shape when one appears."""
+    if workflow.hand_over is None:
+        return
+    records = handovers(state)
+    ids = [tickets[handover_call(r)] for r in records if handover_call(r) in tickets]
+    label = [workflow.hand_over.title]
+    if ids:
+        more = len(ids) - SHOWN_TICKETS
+        # On the title's line when it fits: a taller node would make the drawing smaller.
+        label = [f"{label[0]} {', '.join(ids[-SHOWN_TICKETS:])}"]
+        label += [f"+{more} more"] if more > 0 else []
+    elif records:
+        label += [workflow.tool_label(workflow.hand_over.tool)]
+    hover = f"tool: {workflow.hand_over.tool}"
+    style = (
+        {"fillcolor": HANDED, "fontcolor": "white", "color": HANDED, "penwidth": "3",
+         "fontname": "Helvetica-Bold", "class": "person handed-over"}
+        if records
+        else {"fillcolor": "white", "color": IDLE, "fontcolor": "#475569", "style": "rounded,dashed",
+              "class": "person"}
+    )  # fmt: skip
+    with dot.subgraph(name="person") as beside:  # beside the last step, in either shape
+        beside.attr(rank="same")
+        beside.node(workflow.steps[-1].name)
+        _node(beside, PERSON, _wrap_lines(label, 14), shape="box", tooltip=hover, **style)
+    turn = turn_of(state)
+    for source, record in {r["source"]: r for r in records}.items():
+        now = record.get("turn") == turn
+        why = record.get("reason") or workflow.tool_label(record["tool"])
+        _edge(dot, source, PERSON, color=HANDED, fontcolor=HANDED,
+                 penwidth="4" if now else "2", constraint="false", tooltip=why,
+                 labeltooltip=why, **{"class": "handover now" if now else "handover"})  # fmt: skip
+
+
+def _wrap_lines(lines: Sequence[str], width: int) -> list[str]:
+    return [part for line in lines for part in _wrap(line, width)]
 
 
 def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, waiting: str):
@@ -268,6 +328,11 @@ def _edge_style(taken: bool, just: bool = False) -> dict:
 
 
 def dot_source(
-    workflow: Workflow, state: dict | None = None, *, wide: bool = False, waiting: str = ""
+    workflow: Workflow,
+    state: dict | None = None,
+    *,
+    wide: bool = False,
+    waiting: str = "",
+    tickets: Mapping[str, str] | None = None,
 ) -> str:
-    return state_machine(workflow, state, wide=wide, waiting=waiting).source
+    return state_machine(workflow, state, wide=wide, waiting=waiting, tickets=tickets).source

@@ -6,11 +6,18 @@ the threads page, exports and tests share one reading of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
-from support_agent.core.declaration import Workflow, is_decision, turn_of
+from support_agent.core.declaration import (
+    Workflow,
+    handover_call,
+    is_decision,
+    is_handover,
+    turn_of,
+)
 from support_agent.offline.dialogue import is_rejection
 from support_agent.offline.policy import is_customer, is_summary
 
@@ -107,18 +114,33 @@ def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:
     return {key: state.get(key) for key in workflow.fact_keys}
 
 
-def history_rows(workflow: Workflow, state: dict) -> list[dict]:
-    """The transition history as table rows with readable step titles."""
+def history_rows(
+    workflow: Workflow, state: dict, tickets: Mapping[str, str] | None = None
+) -> list[dict]:
+    """The transition history as table rows with readable step titles.
+
+    A hand-over goes to the workflow's person, with the ticket it opened when
+    `tickets` (tool call id -> "T-1004") knows it.
+    """
     return [
         {
             "turn": r.get("turn"),
             "from": workflow.step(r["source"]).title,
-            "to": workflow.step(r["target"]).title,
+            "to": handed_to(workflow, r, tickets or {})
+            if is_handover(r)
+            else workflow.step(r["target"]).title,
             "tool": r["tool"],
             "reason": r.get("reason", ""),
         }
         for r in state.get("transitions") or []
     ]
+
+
+def handed_to(workflow: Workflow, record: dict, tickets: Mapping[str, str]) -> str:
+    """Who a hand-over went to, in words: "Person · ticket T-1004"."""
+    person = workflow.hand_over.title if workflow.hand_over else "a person"
+    ticket = tickets.get(handover_call(record))
+    return f"{person} · ticket {ticket}" if ticket else person
 
 
 def customer_turns(messages: list[BaseMessage]) -> list[str]:

@@ -11,6 +11,7 @@ from support_agent.core.declaration import Workflow
 from support_agent.core.middleware import StepConfigMiddleware
 from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
+from support_agent.core.middleware.hand_over import HandOverMiddleware
 from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
@@ -46,6 +47,8 @@ def build_step_agent(
             StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
             GuardrailMiddleware(screen_with, workflow=workflow),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+            HandOverMiddleware(workflow),  # a hand-over that ran, into the history (as a person
+            # edited it: inside the approval, which applies their edit)
             SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
             ProviderErrorMiddleware(),  # innermost: only the model call itself
         ],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from support_agent.core.declaration import Workflow, turn_of
@@ -19,7 +20,16 @@ from support_agent.core.state_view import facts, history_rows, transcript
 from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE
 
 
-def as_data(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> dict[str, Any]:
+def as_data(
+    workflow: Workflow,
+    state: dict,
+    *,
+    thread_id: str,
+    title: str,
+    tickets: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The conversation as plain data; `tickets` (tool call id -> "T-1004") names the
+    ticket each hand-over opened in the history."""
     items = []
     for item in transcript(state):
         entry: dict[str, Any] = {"role": item.role, "text": item.text}
@@ -37,18 +47,32 @@ def as_data(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> d
         workflow.state_key: workflow.current(state),
         "facts": facts(workflow, state),
         "turns": turn_of(state),
-        "transitions": history_rows(workflow, state),
+        "transitions": history_rows(workflow, state, tickets),
         "messages": items,
     }
 
 
-def as_json(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> str:
-    data = as_data(workflow, state, thread_id=thread_id, title=title)
+def as_json(
+    workflow: Workflow,
+    state: dict,
+    *,
+    thread_id: str,
+    title: str,
+    tickets: Mapping[str, str] | None = None,
+) -> str:
+    data = as_data(workflow, state, thread_id=thread_id, title=title, tickets=tickets)
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def as_markdown(workflow: Workflow, state: dict, *, thread_id: str, title: str) -> str:
-    data = as_data(workflow, state, thread_id=thread_id, title=title)
+def as_markdown(
+    workflow: Workflow,
+    state: dict,
+    *,
+    thread_id: str,
+    title: str,
+    tickets: Mapping[str, str] | None = None,
+) -> str:
+    data = as_data(workflow, state, thread_id=thread_id, title=title, tickets=tickets)
     step = workflow.step(workflow.current(state)).title
     lines = [f"# {_line(title)}", "", f"- Workflow: {workflow.title}"]
     lines += [f"- Thread: {_code(thread_id)}", f"- Current step: {step}"]

@@ -205,8 +205,9 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
 # --- The control ------------------------------------------------------------------------------
 
 
-def control(workflow: Workflow, where) -> None:
-    """The "Jump to a step" popover, drawn below the state machine panel.
+def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
+    """The "Jump to a step" popover, drawn below the state machine panel (or, in the
+    presenter view, in the chat's row of controls, as wide as its label).
 
     The popover keeps its open state (a rerun when opened or closed), so a jump can
     close it: left open, it would cover the diagram the presenter wants to show.
@@ -217,7 +218,7 @@ def control(workflow: Workflow, where) -> None:
     with where.popover(
         "Jump to a step",
         icon=":material/move_down:",
-        width="stretch",
+        width=width,
         key=keys.JUMP_OPEN,
         on_change="rerun",
     ):

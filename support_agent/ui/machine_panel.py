@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.core.declaration import Workflow, is_decision, is_jump
-from support_agent.core.diagram import dot_source
+from support_agent.core.declaration import Workflow, is_decision, is_handover, is_jump
+from support_agent.core.diagram import dot_source, handovers
 from support_agent.core.engine import ApprovalRequest
-from support_agent.core.state_view import facts
-from support_agent.ui import jump, keys
+from support_agent.core.state_view import facts, handed_to
+from support_agent.ui import jump, keys, transcript
 from support_agent.ui.safe_text import escape_markdown
 
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
@@ -29,17 +29,23 @@ def reserve_slot(
     *,
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
+    controls=None,
 ) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
-    widgets can't live in the panel, which is redrawn in place.
+    widgets can't live in the panel, which is redrawn in place. `controls` puts it
+    elsewhere instead (the presenter view's row of controls, so the panel fits the
+    screen), as wide as its label.
     """
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     show(workflow, state, waiting=waiting)
-    jump.control(workflow, where)
+    if controls is not None:
+        jump.control(workflow, controls, width="content")
+    else:
+        jump.control(workflow, where)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
@@ -64,7 +70,10 @@ def show(
     # second drawing when nothing it shows has changed (each one costs the server
     # a dozen elements to send and the browser a Graphviz layout). Keyed on what is
     # drawn: the facts marked new, not the facts noted before the turn.
-    dot = dot_source(workflow, state, wide=wide, waiting=waiting.tool if waiting else "")
+    tickets = ticket_ids(state)
+    dot = dot_source(
+        workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets
+    )
     shown = (
         workflow.name, workflow.current(state), live, viewing, dot,
         waiting.id if waiting else None,
@@ -94,7 +103,10 @@ def show(
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
             dot,
-            width="content",  # the DOT sizes the drawing for its place (diagram.py)
+            # The sidebar's drawing is sized by the DOT (diagram.py); the presenter
+            # view's fills the column beside the chat, no taller than the screen allows
+            # (presenter.fit_to_screen), so its labels grow with the screen.
+            width="stretch" if wide else "content",
             alt=f"State machine of {workflow.title}; the active step is {step.title}.",
         )
         # Beside each other in the presenter view, so one screen holds the whole panel.
@@ -102,9 +114,21 @@ def show(
         with left:
             _facts(workflow, state)
         with right:
-            _history(workflow, state, shown=3 if wide else SHOWN_MOVES)
+            _history(
+                workflow, state, shown=2 if wide else SHOWN_MOVES, tickets=tickets, note=not wide
+            )
         with left if wide else right:
             _details(workflow, state)
+
+
+def ticket_ids(state: dict) -> dict[str, str]:
+    """The ticket each hand-over in `state` opened, by its tool call ("T-1004"): asked of
+    the store only when the history holds a hand-over. A hand-over of the turn still
+    running has none yet (the service opens tickets as the turn ends)."""
+    if not handovers(state):
+        return {}
+    thread_id = st.session_state.get(keys.THREAD) or ""
+    return {call: t.id for call, t in transcript.thread_tickets(thread_id).items()}
 
 
 def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
@@ -134,14 +158,25 @@ def _facts(workflow: Workflow, state: dict) -> None:
     st.markdown("**Recorded facts**\n" + "\n".join(lines))
 
 
-def history_lines(workflow: Workflow, state: dict) -> list[str]:
+def history_lines(
+    workflow: Workflow, state: dict, tickets: dict[str, str] | None = None
+) -> list[str]:
     """Each move as Markdown, newest first: turn, from → to, and why in words.
 
     A jump (the conversation was started at a step for a walkthrough) is marked ⤵,
-    a person's decision on a gated action ✋.
+    a person's decision on a gated action ✋, a hand-over to a person 🙋 (with the
+    ticket it opened, from `tickets`: tool call id -> "T-1004").
     """
     lines = []
     for record in reversed(state.get("transitions") or []):
+        if is_handover(record):  # the machine stays; the case went to a person
+            where = workflow.step(record["source"]).title
+            to = handed_to(workflow, record, tickets or {})
+            lines.append(
+                f"**Turn {record.get('turn', '?')}** · 🙋 {where} → **{to}**"
+                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
+            )
+            continue
         if is_decision(record):  # a person's decision where the conversation waited
             where = workflow.step(record["source"]).title
             lines.append(
@@ -160,14 +195,18 @@ def history_lines(workflow: Workflow, state: dict) -> list[str]:
     return lines
 
 
-def _history(workflow: Workflow, state: dict, shown: int) -> None:
-    lines = history_lines(workflow, state)
+def _history(
+    workflow: Workflow, state: dict, shown: int, tickets: dict[str, str], note: bool = True
+) -> None:
+    """The latest `shown` moves; `note` says where the rest are (not on a projector,
+    where its line would cost the diagram height)."""
+    lines = history_lines(workflow, state, tickets)
     st.markdown("**Transition history** :small[(newest first)]")
     if not lines:
         st.caption("No moves yet.")
         return
     st.markdown("\n\n".join(lines[:shown]))
-    if len(lines) > shown:
+    if note and len(lines) > shown:
         st.caption(
             f"The latest {shown} of {len(lines)} moves. The Threads page exports the whole history."
         )

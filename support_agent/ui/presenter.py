@@ -3,6 +3,16 @@
 On with `?view=presenter` (so it can be bookmarked) or the toggle on the chat
 page. Page switches drop query parameters, so the choice is also kept in the
 session and put back in the URL when the chat page shows again.
+
+The view is one screen, at any size from 1280x720 to 2560x1440: the chat
+scrolls in its own box as tall as the screen allows, the diagram takes the
+width of its column (so its labels grow with the screen) but never more height
+than leaves "Now at", the facts and the latest moves on screen. Nothing makes
+the page taller than the window, so it never scrolls, and Streamlit's habit of
+scrolling a page with a chat input to its bottom can't hide "Now at" after a
+reload. Heights that follow the window can't be said in Python (the server
+doesn't know the window), so `fit_to_screen` says them in a few lines of CSS:
+layout only, no text of anyone's in it. The browser test measures the result.
 """
 
 from __future__ import annotations
@@ -12,8 +22,26 @@ import streamlit as st
 from support_agent.ui import keys
 
 PARAM, VALUE = "view", "presenter"
-# px: what is left of a 1280x720 screen under the header and above the chat input.
+# px: the chat's box as Streamlit draws it before the stylesheet fits it to the window.
 CHAT_HEIGHT = 400
+CHAT_KEY = "presenter-chat"  # Streamlit gives the box the class st-key-presenter-chat
+# Heights in rem (16 px): the page's top margin under Streamlit's header bar; what the
+# chat column holds besides its box (caption, the row of controls, possibly wrapped
+# onto two lines, and the chat input pinned below); what the machine column holds
+# besides the drawing ("Now at", the facts and the two latest moves, the input below).
+TOP = 4
+BESIDE_CHAT = 30
+BESIDE_DIAGRAM = 29
+FIT_TO_SCREEN = f"""<style>
+[data-testid="stMainBlockContainer"] {{ padding-top: {TOP}rem; }}
+.st-key-{CHAT_KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{CHAT_KEY}) {{
+  height: calc(100vh - {BESIDE_CHAT}rem) !important; min-height: 10rem;
+  flex-basis: calc(100vh - {BESIDE_CHAT}rem) !important;
+}}
+[data-testid="stMainBlockContainer"] [data-testid="stGraphVizChart"] svg {{
+  max-height: calc(100vh - {BESIDE_DIAGRAM}rem); min-height: 8rem;
+}}
+</style>"""
 
 
 def requested() -> bool:
@@ -46,3 +74,8 @@ def toggle(where=None) -> bool:
         "Bookmark the page with it on to come back to it.",
     )
     return on
+
+
+def fit_to_screen() -> None:
+    """Heights that follow the window (see the module's docstring): layout only."""
+    st.html(FIT_TO_SCREEN)

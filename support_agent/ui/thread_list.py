@@ -140,13 +140,16 @@ def thread_card(ctx: Context, entry: Entry) -> None:
             help="Your title replaces the automatic one for good; press Enter to save.",
         )
         name = f"conversation-{thread_id[:8]}"
+        # Each hand-over in the history names the ticket it opened.
+        handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(thread_id)}
+        about = {"thread_id": thread_id, "title": listed.title, "tickets": handed}
         actions[2].download_button(
-            "Markdown", as_markdown(workflow, state, thread_id=thread_id, title=listed.title),
+            "Markdown", as_markdown(workflow, state, **about),
             file_name=f"{name}.md", mime="text/markdown", icon="⬇️",
             key=keys.thread_button("md", thread_id),
         )  # fmt: skip
         actions[3].download_button(
-            "JSON", as_json(workflow, state, thread_id=thread_id, title=listed.title),
+            "JSON", as_json(workflow, state, **about),
             file_name=f"{name}.json", mime="application/json", icon="⬇️",
             key=keys.thread_button("json", thread_id),
         )  # fmt: skip

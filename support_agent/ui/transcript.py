@@ -8,7 +8,7 @@ from itertools import chain
 
 import streamlit as st
 
-from support_agent.core.declaration import WITHDRAW, Workflow, is_decision
+from support_agent.core.declaration import WITHDRAW, Workflow, is_decision, is_handover
 from support_agent.core.engine import (
     Error,
     Token,
@@ -301,6 +301,8 @@ def show_live(
                     _live_tool(workflow, call, event)
                 if event.ok and event.name == HUMAN_TOOL:
                     _ticket_slot(event.id)
+            elif isinstance(event, Transition) and is_handover(event.record):
+                pass  # the ticket card in the tool's place says it (and the panel draws it)
             elif isinstance(event, Transition) and is_decision(event.record):
                 decision_line(event.record)
             elif isinstance(event, Transition):

@@ -17,7 +17,7 @@ from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
-from support_agent.workflows.human import HAND_OVER, escalate_to_human
+from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
 # --- State ---------------------------------------------------------------------------
 
@@ -135,6 +135,7 @@ HANDOFFS = Workflow(
     tool_labels={"escalate_to_human": "handed over to a person"},
     facts=(),
     approvals=(HAND_OVER,),
+    hand_over=PERSON,
     offline_rules=HANDOFFS_RULES,
     starters=(
         (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain.tools import tool
 
-from support_agent.core.declaration import Approval
+from support_agent.core.declaration import Approval, HandOver
 
 
 @tool
@@ -21,3 +21,6 @@ HAND_OVER = Approval(
     "hand-over to a person requested",
     editable="reason",
 )
+
+# Drawn as a node of its own on the diagram, lit with the ticket a hand-over opened.
+PERSON = HandOver(escalate_to_human.name, title="Person")

@@ -27,7 +27,7 @@ from support_agent.core.declaration import (
     StepState,
     Workflow,
 )
-from support_agent.workflows.human import HAND_OVER, escalate_to_human
+from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -293,6 +293,7 @@ RETURNS = Workflow(
         ),
         HAND_OVER,
     ),
+    hand_over=PERSON,
     offline_rules=RETURNS_RULES,
     starters=(
         ("Headphones, unused (refund)", "Hi, I want to return my headphones"),

@@ -14,7 +14,7 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Fact, Move, RunContext, Step, StepState, Workflow
-from support_agent.workflows.human import HAND_OVER, escalate_to_human
+from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 from support_agent.workflows.support_intents import SUPPORT_RULES
 
 # --- State ---------------------------------------------------------------------------
@@ -220,6 +220,7 @@ SUPPORT = Workflow(
         "escalate_to_human": "handed over to a person",
     },
     approvals=(HAND_OVER,),
+    hand_over=PERSON,
     offline_rules=SUPPORT_RULES,
     starters=(
         ("Cracked screen (the tutorial)", "Hi, my phone screen is cracked"),

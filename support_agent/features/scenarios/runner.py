@@ -26,7 +26,7 @@ from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.core.builders import build_graph, screening_model
-from support_agent.core.declaration import WITHDRAW, Workflow, is_decision
+from support_agent.core.declaration import WITHDRAW, Workflow, is_decision, is_handover
 from support_agent.core.engine import (
     ApprovalRequest,
     Error,
@@ -76,7 +76,7 @@ class ScenarioResult:
 
 def path_taken(workflow: Workflow, state: dict) -> list[str]:
     """The steps visited in order: the initial step, then the target of each recorded move."""
-    moves = [r for r in state.get("transitions") or [] if not is_decision(r)]
+    moves = [r for r in state.get("transitions") or [] if not is_decision(r) and not is_handover(r)]
     return [workflow.initial, *(r["target"] for r in moves)]
 
 

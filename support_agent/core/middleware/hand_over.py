@@ -1,0 +1,61 @@
+"""A hand-over to a person, kept in the conversation's history.
+
+`escalate_to_human` only answers the model; this middleware, which knows the
+workflow, adds the record the diagram, the transition history and the exports
+read (`Workflow.handover_record`: the step it was raised at, the reason given).
+It wraps the tool call, so it records only a hand-over that ran: a call a step
+refused, or that a person rejected when approvals are on, never reaches it, and
+one a person edited runs, and is recorded, with their words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from langchain.agents.middleware import AgentMiddleware
+from langchain.agents.middleware.types import ToolCallRequest
+from langchain_core.messages import ToolMessage
+from langgraph.types import Command
+
+from support_agent.core.declaration import StepState, Workflow
+
+
+class HandOverMiddleware(AgentMiddleware):
+    """Record each hand-over that ran, at `step` (an agent's own) or the current step."""
+
+    state_schema = StepState
+
+    def __init__(self, workflow: Workflow, step: str = ""):
+        super().__init__()
+        self.workflow, self.step = workflow, step
+
+    @property
+    def name(self) -> str:
+        return f"HandOver[{self.step or self.workflow.name}]"
+
+    def recorded(self, request: ToolCallRequest, result: ToolMessage | Command):
+        hand_over = self.workflow.hand_over
+        call = request.tool_call
+        if hand_over is None or call["name"] != hand_over.tool:
+            return result
+        if not isinstance(result, ToolMessage) or result.status == "error":
+            return result
+        reason = str((call.get("args") or {}).get("reason") or "")
+        record = self.workflow.handover_record(
+            request.state or {}, call["id"], reason, step=self.step
+        )
+        return Command(update={"messages": [result], "transitions": [record]})
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command],
+    ) -> ToolMessage | Command:
+        return self.recorded(request, handler(request))
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
+    ) -> ToolMessage | Command:
+        return self.recorded(request, await handler(request))
