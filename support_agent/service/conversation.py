@@ -145,7 +145,8 @@ class Conversation:
     ) -> Iterator[ServiceEvent]:
         """Pass the engine's events on, adding the state after each move, and keep the
         turn's records before its last event (the engine still holds the lease then)."""
-        live = dict(state)
+        # Copied at the first move, not now: a backend may fill `state` as its turn starts.
+        live: dict | None = None
         key = self.workflow.state_key
         for event in events:
             if isinstance(event, TurnEnd):
@@ -160,6 +161,7 @@ class Conversation:
             yield event
             if isinstance(event, Transition):
                 # The record the graph saved: a panel shows (and keys on) the real move.
+                live = dict(state) if live is None else live
                 live[key] = event.target
                 live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
                 yield StateChanged(dict(live))
@@ -176,7 +178,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key)
+            self._keep_point()
         if decided:
             store.approvals.decided(thread)
         return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
@@ -186,6 +188,16 @@ class Conversation:
         message or decision changed nothing; a store that can't say: resend on Retry)."""
         if error.kind == Kind.INPUT or error.cause == Cause.AWAITING_APPROVAL:
             return False
+        return self._unfinished()
+
+    # -- what a backend keeps where (the remote backend, `service.remote`, differs) -------
+    def _keep_point(self) -> None:
+        """Record the finished turn's rewind point."""
+        store = self.store
+        store.turn_points.record(store.checkpointer, self.thread_id, self.workflow.state_key)
+
+    def _unfinished(self) -> bool:
+        """Whether the thread's last run stopped with work left (a Retry continues it)."""
         try:
             return bool(self.graph.get_state(thread_config(self.thread_id)).next)
         except Exception as exc:  # noqa: BLE001
