@@ -12,9 +12,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -128,3 +130,70 @@ def langgraph_dev(workdir: Path) -> Iterator[AgentServer]:
         yield url
     finally:
         _stop(process)
+
+
+class StubServer(str):
+    """The base URL of a stand-in for a server that misbehaves; `.requests` lists
+    the (method, path) of every request it got, and `.release()` ends a hang."""
+
+    requests: list[tuple[str, str]]
+    release: Any
+
+
+@contextlib.contextmanager
+def misbehaving_server(behaviour: str) -> Iterator[StubServer]:
+    """A loopback HTTP server that answers like a broken agent server:
+
+    - "refuse_key": every request gets 401, as a server whose key is wrong;
+    - "not_langgraph": every request gets 404, as an address that serves something else;
+    - "hang": the thread exists, but a run's answer never comes (until `.release()`).
+    """
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    released = threading.Event()
+    seen: list[tuple[str, str]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append((self.command, self.path))
+            length = int(self.headers.get("content-length") or 0)
+            self.rfile.read(length)
+            if behaviour == "refuse_key":
+                self._json(401, {"detail": "Invalid API key"})
+            elif behaviour == "not_langgraph" or "/runs" not in self.path:
+                if behaviour == "hang" and self.command == "GET":
+                    thread_id = self.path.split("/")[2]
+                    self._json(200, {"thread_id": thread_id, "status": "idle", "values": {},
+                                     "metadata": {}})  # fmt: skip
+                else:
+                    self._json(404, {"detail": "Not Found"})
+            else:
+                released.wait(timeout=60)  # a run that never answers while the test waits
+                self._json(503, {"detail": "gave up"})
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+        def _json(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client may have stopped waiting
+                self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = StubServer(f"http://127.0.0.1:{server.server_address[1]}")
+    url.requests, url.release = seen, released.set
+    try:
+        yield url
+    finally:
+        released.set()
+        server.shutdown()
+        server.server_close()
