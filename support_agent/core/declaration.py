@@ -166,6 +166,9 @@ class RunContext:
 
     approvals: bool = False
     deadline: float | None = None
+    # A graph of agents' transfer limit for this run only (a scenario's), where the
+    # graph can't be rebuilt with it: on LangGraph's server. None: the graph's own.
+    max_transfers: int | None = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,11 +58,12 @@ from support_agent.core.engine import (
     clean_message,
     decided_already,
     decision_command,
+    new_thread_id,
     transition_event,
 )
 from support_agent.core.errors import Cause, Kind
 from support_agent.core.middleware.approval import REVIEW_NODE
-from support_agent.features.app_store import AppStore
+from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
 from support_agent.service.conversation import Conversation, ServiceEvent
 
@@ -162,6 +163,8 @@ class RemoteConversation(Conversation):
     """
 
     server: AgentServer | None = None
+    # Added to every run's context (`RunContext`): a scenario's transfer limit.
+    run_context: dict = field(default_factory=dict)
     _created: bool = field(default=False, init=False, repr=False)
 
     @property
@@ -235,7 +238,7 @@ class RemoteConversation(Conversation):
             stream_tokens,
             input=payload,
             checkpoint_id=checkpoint_id,
-            context={"approvals": approvals},
+            context={**self.run_context, "approvals": approvals},
         )
 
     def _decide(self, request, decision, text, stream_tokens, start) -> Iterator[Event]:  # noqa: ANN001
@@ -260,7 +263,8 @@ class RemoteConversation(Conversation):
         command, record = decision_command(self.workflow, request, *checked, values)
         yield transition_event(self.workflow, record)
         resume = {"resume": command.resume, "update": command.update}
-        yield from self._run(stream_tokens, command=resume, context={"approvals": True})
+        context = {**self.run_context, "approvals": True}
+        yield from self._run(stream_tokens, command=resume, context=context)
 
     def _thread_for_turn(self, *, create: bool) -> dict | Error:
         """The server's thread, created (with owner and workflow) for a new conversation;
@@ -565,3 +569,41 @@ def _run_failed(data: Any) -> Error:
         retryable=True,
         cause=Cause.AGENT_SERVER_FAILED,
     )
+
+
+@dataclass
+class ServerScenarioTurns:
+    """One scenario's turns on the server (`features.scenarios.runner.ScenarioTurns`).
+
+    A fresh thread there (owner "scenarios"), deleted when the scenario ends; the
+    records go to a throwaway in-memory store, so a test run lists no thread and
+    opens no ticket in the support team's queue. The server's graph has its own
+    model and prompts; a scenario's transfer limit goes in each run's context.
+    """
+
+    talk: RemoteConversation
+
+    def send(self, text: str, approvals: bool) -> Iterator[ServiceEvent]:
+        return self.talk.send(text, approvals=approvals, stream_tokens=False)
+
+    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterator[ServiceEvent]:
+        return self.talk.decide(request, decision, text, stream_tokens=False)
+
+    def close(self) -> None:
+        try:
+            self.talk.server.client.threads.delete(self.talk._thread)
+        except Exception as exc:  # noqa: BLE001 - never created, or the server is down
+            logger.info("Scenario thread not deleted on the agent server: %s", type(exc).__name__)
+        self.talk.store.close()
+
+
+def scenario_turns(server: AgentServer) -> Callable[[Any], ServerScenarioTurns]:
+    """What the scenario runner's `turns=` takes: each scenario on `server`."""
+
+    def start(scenario: Any) -> ServerScenarioTurns:
+        talk = remote(open_store("memory://"), server, scenario.spec, new_thread_id(), "scenarios")
+        if scenario.max_transfers is not None:
+            talk.run_context["max_transfers"] = scenario.max_transfers
+        return ServerScenarioTurns(talk)
+
+    return start
