@@ -260,3 +260,20 @@ def test_a_slow_server_meets_the_time_limit_and_the_run_is_sent_once(store, monk
         p for _, p in url.requests if "/runs" in p
     ]
     assert len([p for _, p in url.requests if "/runs" in p]) == 1  # never retried
+
+
+def test_the_shipped_scenarios_pass_on_the_server_from_the_command_line(agent_server):
+    import io
+
+    from support_agent.features.scenarios.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HANDOFF_AGENT_URL", agent_server)
+        status = main(["run", "scenarios/", "--model", "offline"], out, err)
+    assert f"on the agent server {agent_server}" in out.getvalue()
+    assert status == 0, out.getvalue()
+    # Each scenario's throwaway thread was deleted on the server afterwards.
+    server = AgentServer.connect(agent_server)
+    assert server.threads_of("scenarios") == []
+    server.close()
