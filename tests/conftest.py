@@ -77,3 +77,13 @@ def app_url(monkeypatch, tmp_path):
     for name in ("SUPPORT_AGENT_MODEL", "SUPPORT_AGENT_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return url
+
+
+@pytest.fixture(scope="session")
+def agent_server(tmp_path_factory):
+    """LangGraph's own local server (`langgraph dev`) on loopback, serving the
+    repository's langgraph.json with the offline model; its URL (`.log`: its output)."""
+    from tests.agent_server import langgraph_dev
+
+    with langgraph_dev(tmp_path_factory.mktemp("langgraph-dev")) as url:
+        yield url

@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Keys are found by this suffix, so a provider added to `models.providers` needs no field.
 KEY_SUFFIX = "_API_KEY"
+AGENT_KEY_VARIABLE = "HANDOFF_AGENT_API_KEY"
 
 
 class SettingsError(ValueError):
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     handoff_scenarios_dir: str = ""
     handoff_log_level: str = ""
     handoff_reference_date: date | None = None
+    # LangGraph's server that runs the agents (e.g. http://127.0.0.1:2024); "" runs them
+    # in this process. Its key, if it wants one, is HANDOFF_AGENT_API_KEY (in `api_keys`).
+    handoff_agent_url: str = ""
     api_keys: dict[str, SecretStr] = Field(default_factory=dict)
     # Variables that held a value that can't be used (kept at their default meanwhile):
     # only the code that needs one fails, as each did when it parsed its own variable.
@@ -68,6 +72,11 @@ class Settings(BaseSettings):
         """The key in `variable` (e.g. OPENAI_API_KEY), or None; never logged."""
         secret = self.api_keys.get(variable.upper()) if variable else None
         return secret.get_secret_value() if secret else None
+
+    @property
+    def agent_api_key(self) -> SecretStr | None:
+        """The key LangGraph's server wants (HANDOFF_AGENT_API_KEY), kept secret."""
+        return self.api_keys.get(AGENT_KEY_VARIABLE)
 
     @property
     def scenarios_dir(self) -> Path | None:

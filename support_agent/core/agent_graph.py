@@ -166,11 +166,14 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
         call = request.tool_call
         if call["name"] not in self.workflow.moves:
             return None
-        if transfers_this_turn(request.state or {}) < self.max_transfers:
+        context = getattr(request.runtime, "context", None)
+        limit = getattr(context, "max_transfers", None)
+        limit = self.max_transfers if limit is None else limit  # the run's, else the graph's
+        if transfers_this_turn(request.state or {}) < limit:
             return None
         message = ToolMessage(
             content=f"Not transferred: this conversation has already been transferred "
-            f"{self.max_transfers} time(s) in this turn, which is the limit. Do not transfer "
+            f"{limit} time(s) in this turn, which is the limit. Do not transfer "
             "again; answer the customer yourself as well as you can.",
             tool_call_id=call["id"],
             name=call["name"],

@@ -189,6 +189,9 @@ class RunContext:
     # The pause is answered because the customer wrote again: end the run once the
     # rejection is in, so the new message is what the agent answers next.
     withdraw: bool = False
+    # A graph of agents' transfer limit for this run only (a scenario's), where the
+    # graph can't be rebuilt with it: on LangGraph's server. None: the graph's own.
+    max_transfers: int | None = None
 
 
 @dataclass(frozen=True)

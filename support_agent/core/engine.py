@@ -425,32 +425,56 @@ def _decide(
     stream_tokens: bool,
     fence: dict,
 ) -> Iterator[Event]:
-    if decision not in DECISIONS or decision not in request.decisions:
-        yield Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
+    checked = checked_decision(request, decision, text)
+    if isinstance(checked, Error):
+        yield checked
         return
-    text = (text or "").strip()
-    if decision == "edit":
-        cleaned = clean_message(text)
-        if isinstance(cleaned, Error):
-            yield cleaned
-            return
-        if cleaned == request.editable_value:
-            decision = "approve"  # nothing was changed
-        text = cleaned
     config = _turn_config(thread_config(thread_id), fence)
     try:
         paused = graph.get_state(thread_config(thread_id))
         if approval_request(workflow, paused.interrupts) != request:
-            yield Error(
-                Kind.STATE,
-                "This action was already decided, or the conversation has moved on.",
-                cause=Cause.AWAITING_APPROVAL,
-            )
+            yield decided_already()
             return
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return
-    turn, step = _paused_at(workflow, paused.values)
+    payload, record = decision_command(workflow, request, *checked, paused.values)
+    yield transition_event(workflow, record)
+    context = RunContext(approvals=True, deadline=turn_deadline())
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def checked_decision(request: ApprovalRequest, decision: str, text: str) -> tuple[str, str] | Error:
+    """(decision, text) as they will be applied, or the `Error` refusing them: a
+    decision the action doesn't allow, an empty edit; an edit that changes nothing
+    is an approval."""
+    if decision not in DECISIONS or decision not in request.decisions:
+        return Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
+    text = (text or "").strip()
+    if decision == "edit":
+        cleaned = clean_message(text)
+        if isinstance(cleaned, Error):
+            return cleaned
+        if cleaned == request.editable_value:
+            decision = "approve"  # nothing was changed
+        text = cleaned
+    return decision, text
+
+
+def decided_already() -> Error:
+    return Error(
+        Kind.STATE,
+        "This action was already decided, or the conversation has moved on.",
+        cause=Cause.AWAITING_APPROVAL,
+    )
+
+
+def decision_command(
+    workflow: Workflow, request: ApprovalRequest, decision: str, text: str, values: dict
+) -> tuple[Command, TransitionRecord]:
+    """The `Command` that answers `request` (a checked decision) on a conversation
+    paused with `values`, and the history record it saves with the answer."""
+    turn, step = _paused_at(workflow, values)
     note = clip(text, NOTE_CHARS) if decision == "reject" else ""
     edited = text if decision == "edit" else ""
     record = TransitionRecord(
@@ -467,10 +491,7 @@ def _decide(
     review = HITLRequest(action_requests=list(request.actions), review_configs=[])
     resume = answers(review, decision, editable=request.editable, text=edited or note)
     # The record goes in with the answer: one step, so a decision is never half-saved.
-    payload = Command(resume=resume, update={"transitions": [record]})
-    yield transition_event(workflow, record)
-    context = RunContext(approvals=True, deadline=turn_deadline())
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+    return Command(resume=resume, update={"transitions": [record]}), record
 
 
 def _turn_config(config: dict, fence: dict) -> dict:

@@ -9,7 +9,8 @@ Failures are typed where they arise:
 | `provider` | `ProviderError` (middleware/provider_errors: any failed model call, in our words), a provider SDK's own request error, LangGraph's `GraphRecursionError` (a model that never stops calling tools) |
 | `store` | `StoreUnavailable` (storage) and the database drivers' errors: `sqlite3.Error`, `psycopg.Error` (which `psycopg_pool`'s errors are) |
 | `busy` | `ThreadBusy` (turn_lease: another sender holds the conversation), `LeaseLost` (another sender took it mid-turn, so the turn saved nothing; one whose connection died is a `store` error) |
-| `state` | `StepRequirementError` (middleware/step_config: the saved state lacks a step's facts) |
+| `state` | `StepRequirementError` (middleware/step_config: the saved state lacks a step's facts); a conversation deleted on the agent server |
+| `agent` | LangGraph's server that runs the agents failed (`service.remote` says how: down, slow, wrong address or key, graph missing) |
 | `internal` | anything else: a bug of ours |
 
 `describe(exc)` maps an exception to an `Error` by `isinstance`, never by the
@@ -60,6 +61,7 @@ class Kind(StrEnum):
     BUSY = "busy"  # another sender is running a turn on the conversation
     STATE = "state"  # the saved conversation lacks what its step needs
     INTERNAL = "internal"  # a bug of ours: logged with its traceback
+    AGENT = "agent"  # LangGraph's server that runs the agents failed (HANDOFF_AGENT_URL)
 
 
 class Cause(StrEnum):
@@ -81,6 +83,14 @@ class Cause(StrEnum):
     MISSING_FACTS = "missing_facts"  # facts: step, missing
     AWAITING_APPROVAL = "awaiting_approval"  # facts: tool
     BUG = "bug"  # facts: reference (in the log beside the traceback)
+    # LangGraph's server that runs the agents (HANDOFF_AGENT_URL; service.remote):
+    AGENT_SERVER_DOWN = "agent_server_down"  # nothing answered at the address
+    AGENT_SERVER_SLOW = "agent_server_slow"  # facts: seconds (the turn's time limit)
+    AGENT_SERVER_URL = "agent_server_url"  # something answered, not LangGraph's API
+    AGENT_SERVER_KEY = "agent_server_key"  # facts: status (401 or 403)
+    AGENT_SERVER_FAILED = "agent_server_failed"  # the run failed there; facts: status
+    GRAPH_MISSING = "graph_missing"  # facts: graph (the server serves no such graph)
+    THREAD_GONE = "thread_gone"  # the conversation was deleted on the server
 
 
 @dataclass(frozen=True)

@@ -141,11 +141,12 @@ class Conversation:
 
     # -- the turn's life -----------------------------------------------------------------
     def _lived(
-        self, events: Iterator[Event], state: dict, text: str | None
+        self, events: Iterator[Event], state: dict, text: str | None, *, decided: bool = False
     ) -> Iterator[ServiceEvent]:
         """Pass the engine's events on, adding the state after each move, and keep the
         turn's records before its last event (the engine still holds the lease then)."""
-        live = dict(state)
+        # Copied at the first move, not now: a backend may fill `state` as its turn starts.
+        live: dict | None = None
         key = self.workflow.state_key
         withdrew = False  # a waiting action withdrawn by this message: that turn ended too
         for event in events:
@@ -162,6 +163,7 @@ class Conversation:
             if isinstance(event, Transition):
                 withdrew |= event.record.get("decision") == WITHDRAW
                 # The record the graph saved: a panel shows (and keys on) the real move.
+                live = dict(state) if live is None else live
                 live[key] = event.target
                 live["transitions"] = [*(live.get("transitions") or []), dict(event.record)]
                 yield StateChanged(dict(live))
@@ -178,8 +180,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            store.turn_points.record(store.checkpointer, thread, self.workflow.state_key,
-                                     with_earlier=withdrew)  # fmt: skip
+            self._keep_point(with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
@@ -189,6 +190,17 @@ class Conversation:
         message or decision changed nothing; a store that can't say: resend on Retry)."""
         if error.kind == Kind.INPUT or error.cause == Cause.AWAITING_APPROVAL:
             return False
+        return self._unfinished()
+
+    # -- what a backend keeps where (the remote backend, `service.remote`, differs) -------
+    def _keep_point(self, *, with_earlier: bool = False) -> None:
+        """Record the finished turn's rewind point (and the withdrawn turn's before it)."""
+        store = self.store
+        store.turn_points.record(store.checkpointer, self.thread_id, self.workflow.state_key,
+                                 with_earlier=with_earlier)  # fmt: skip
+
+    def _unfinished(self) -> bool:
+        """Whether the thread's last run stopped with work left (a Retry continues it)."""
         try:
             return bool(self.graph.get_state(thread_config(self.thread_id)).next)
         except Exception as exc:  # noqa: BLE001

@@ -23,6 +23,7 @@ from support_agent.features.scenarios.file_format import (
 )
 from support_agent.features.scenarios.runner import ScenarioResult, run_many
 from support_agent.models import ModelConfigError, default_model_spec, get_model
+from support_agent.service.remote import configured_server, scenario_turns
 
 NAME_WIDTH = 60
 
@@ -98,10 +99,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ModelConfigError as exc:
         print(f"Can't use the model: {exc}", file=err)
         return 2
+    server = configured_server()  # HANDOFF_AGENT_URL: the turns run on LangGraph's server
+    turns = scenario_turns(server) if server else None
 
     where = ", ".join(_shown(Path(p)) for p in paths)
     count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
-    print(f"Running {count} from {where} with model {spec}", file=out)
+    if server:
+        # The server's graphs run with the server's own model (its SUPPORT_AGENT_MODEL).
+        print(f"Running {count} from {where} on the agent server {server.url}", file=out)
+    else:
+        print(f"Running {count} from {where} with model {spec}", file=out)
     print(file=out)
     started = time.perf_counter()
     done: list[ScenarioResult] = []
@@ -111,7 +118,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         status = "pass" if result.passed else "FAIL"
         print(f"  [{len(done)}/{len(scenarios)}] {status} {result.name}", file=err, flush=True)
 
-    results = run_many(scenarios, model, on_result=progress)
+    results = run_many(scenarios, model, on_result=progress, turns=turns)
     elapsed = time.perf_counter() - started
     for line in table(results):
         print(line, file=out)

@@ -2,7 +2,9 @@
 
 Each scenario gets a fresh graph of its workflow on an in-memory checkpointer
 and its own thread, and is fed its turns through `run_turn`, the same event
-stream the chat page renders. Every expectation that does not hold adds one
+stream the chat page renders. A caller may run the turns elsewhere instead
+(`turns=`: the command line passes LangGraph's server when `HANDOFF_AGENT_URL`
+is set); the expectations are checked on the same events either way. Every expectation that does not hold adds one
 reason in plain words, so a failing scenario says everything that went wrong.
 
 Example:
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
@@ -104,41 +106,77 @@ def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | Non
     )
 
 
+class ScenarioTurns(Protocol):
+    """Where one scenario's turns run: its own fresh thread, told as the engine's events."""
+
+    def send(self, text: str, approvals: bool) -> Iterable[Any]: ...
+
+    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class InProcessTurns:
+    """A scenario's turns on a fresh graph in this process (an in-memory checkpointer)."""
+
+    graph: Any
+    workflow: Workflow
+    thread_id: str = field(default_factory=new_thread_id)
+
+    def send(self, text: str, approvals: bool) -> Iterable[Any]:
+        return run_turn(self.graph, self.workflow, self.thread_id, text, approvals=approvals)
+
+    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]:
+        return decide(self.graph, self.workflow, self.thread_id, request, decision, text)
+
+    def close(self) -> None:
+        """Nothing to clear: the checkpointer goes with the graph."""
+
+
 def run_scenario(
     scenario: Scenario,
     model: BaseChatModel | str | None = None,
     prompts: PromptSource | None = None,
+    turns: Callable[[Scenario], ScenarioTurns] | None = None,
 ) -> ScenarioResult:
     """Run `scenario`'s turns on a fresh thread and check its expectations.
 
     `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
     offline model); a string goes to `get_model` (which may raise
     `ModelConfigError`). `prompts(workflow, step)` may override prompt templates,
-    as on the chat page.
+    as on the chat page. `turns(scenario)` runs the turns somewhere else (the
+    model and prompts are then that place's own).
     """
-    model = resolve_model(model)
     workflow = scenario.spec
     result = ScenarioResult(scenario)
     started = time.perf_counter()
-    graph = _graph(scenario, model, prompts)
-    thread_id = new_thread_id()
+    if turns is None:
+        talk: ScenarioTurns = InProcessTurns(
+            _graph(scenario, resolve_model(model), prompts), workflow
+        )
+    else:
+        talk = turns(scenario)
     answers = scenario.answers  # a person's decisions, taken in order at each pause
-    for number, text in enumerate(scenario.turns, start=1):
-        events = run_turn(graph, workflow, thread_id, text, approvals=bool(scenario.decisions))
-        while (waiting := _follow(result, number, events)) is not None:
-            if not answers:
-                result.failures.append(
-                    f"turn {number} waited for approval ({waiting.question}) but no decision "
-                    "is left in decisions"
-                )
+    try:
+        for number, text in enumerate(scenario.turns, start=1):
+            events = talk.send(text, bool(scenario.decisions))
+            while (waiting := _follow(result, number, events)) is not None:
+                if not answers:
+                    result.failures.append(
+                        f"turn {number} waited for approval ({waiting.question}) but no "
+                        "decision is left in decisions"
+                    )
+                    break
+                decision, said = answers.pop(0)
+                if decision == WITHDRAW:  # left waiting: the next turn's message withdraws it
+                    break
+                events = talk.decide(waiting, decision, said)
+            if result.failures:
                 break
-            decision, said = answers.pop(0)
-            if decision == WITHDRAW:  # left waiting: the next turn's message withdraws it
-                break
-            events = decide(graph, workflow, thread_id, waiting, decision, said)
-        if result.failures:
-            break
-        result.turns_run = number
+            result.turns_run = number
+    finally:
+        talk.close()
     if answers and not result.failures:
         result.failures.append(
             f"{len(answers)} of the decisions were never needed: no turn waited for them"
@@ -251,12 +289,13 @@ def run_many(
     model: BaseChatModel | str | None = None,
     prompts: PromptSource | None = None,
     on_result: Callable[[ScenarioResult], None] | None = None,
+    turns: Callable[[Scenario], ScenarioTurns] | None = None,
 ) -> list[ScenarioResult]:
     """Run each scenario with one model; `on_result` hears of each as it finishes."""
-    model = resolve_model(model)
+    model = resolve_model(model) if turns is None else model
     results = []
     for scenario in scenarios:
-        results.append(run_scenario(scenario, model, prompts))
+        results.append(run_scenario(scenario, model, prompts, turns))
         if on_result:
             on_result(results[-1])
     return results

@@ -1,0 +1,81 @@
+"""Turn cost on LangGraph's server beside in process, and 20 sessions at once.
+
+    .venv/bin/python bench/remote_turns.py --url http://127.0.0.1:2024
+
+Needs a running server of this repository's langgraph.json (`langgraph dev`) with
+the offline model. Each session sends the tutorial's four turns through the
+conversation service; in process on an in-memory store, remotely through
+`service.remote`. Prints median ms per turn, then p95 per turn and errors for
+20 sessions started together (threads; the SDK's client is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
+
+from support_agent.core.builders import build_graph  # noqa: E402
+from support_agent.core.engine import TurnEnd, new_thread_id  # noqa: E402
+from support_agent.features.app_store import open_store  # noqa: E402
+from support_agent.offline.model import OfflineChatModel  # noqa: E402
+from support_agent.service.conversation import Conversation  # noqa: E402
+from support_agent.service.remote import AgentServer, remote  # noqa: E402
+from support_agent.workflows.support import SUPPORT  # noqa: E402
+
+TUTORIAL = [
+    "Hi, my phone screen is cracked",
+    "Yes, it's still under warranty",
+    "The screen is physically cracked from dropping it",
+    "What should I do?",
+]
+
+
+def session(make) -> tuple[list[float], int]:
+    """The tutorial on a fresh thread: seconds per turn, and turns that failed."""
+    talk = make()
+    times, errors = [], 0
+    for text in TUTORIAL:
+        started = time.perf_counter()
+        events = list(talk.send(text, stream_tokens=False))
+        times.append(time.perf_counter() - started)
+        errors += not isinstance(events[-1], TurnEnd)
+    return times, errors
+
+
+def measure(name: str, make, sessions: int, together: int) -> None:
+    per_turn = [t for _ in range(sessions) for t in session(make)[0]]
+    with ThreadPoolExecutor(together) as pool:
+        runs = list(pool.map(lambda _: session(make), range(together)))
+    times = sorted(t for run, _ in runs for t in run)
+    p95 = times[int(0.95 * (len(times) - 1))]
+    errors = sum(e for _, e in runs)
+    print(f"{name:<12} turn {statistics.median(per_turn) * 1000:7.1f} ms (median of "
+          f"{len(per_turn)})   {together} at once: p95 {p95 * 1000:7.1f} ms/turn, "
+          f"{errors} errors of {len(times)} turns")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True, help="the agent server (langgraph dev)")
+    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--together", type=int, default=20)
+    args = parser.parse_args()
+    store = open_store("memory://")
+    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
+    measure("in process", lambda: Conversation(store, graph, SUPPORT, new_thread_id()),
+            args.sessions, args.together)  # fmt: skip
+    server = AgentServer.connect(args.url)
+    measure("on server", lambda: remote(store, server, SUPPORT, new_thread_id()),
+            args.sessions, args.together)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

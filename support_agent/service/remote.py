@@ -1,0 +1,609 @@
+"""The conversation service's second backend: every turn runs on LangGraph's server.
+
+With `HANDOFF_AGENT_URL` set (`base.settings`), `RemoteConversation` sends each
+turn through `langgraph-sdk` to the graph the server serves for the workflow
+(`langgraph.json` names one graph per workflow, by the workflow's name; see
+`server_graphs`), and turns what the server streams into the same neutral
+events the in-process engine yields (`Token`, `ToolCall`, `ToolResult`,
+`Transition`, `Error`, `TurnEnd`, plus the service's `StateChanged`,
+`TicketsOpened`, `MessageKept`), so every face renders them unchanged.
+
+What lives where:
+
+- the conversation (messages, step, facts, transitions, a pause): the server's
+  thread and its checkpoints; a rewind runs from one of them (`points`);
+- who owns a thread, its workflow and title: the server thread's metadata, so
+  `AgentServer.threads_of(owner)` lists a visitor's own; also the studio's own
+  id for it, since the server wants UUIDs (`server_thread_id`);
+- the thread's row, tickets and the approvals queue: our store, as in process,
+  recorded from the events (the tickets page and the queue stay ours).
+
+One writer per thread is the server's own rule (`multitask_strategy="reject"`:
+a second run on a busy thread is refused) instead of our lease. A run is never
+retried by us (no transport retries either): a failure is told once, in our
+own words (`Cause.AGENT_SERVER_*`, `GRAPH_MISSING`, `THREAD_GONE`), and what the
+server saved stays there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from langchain_core.messages import AIMessage, ToolMessage, messages_from_dict
+from langgraph.types import Interrupt
+from langgraph_sdk.client import SyncLangGraphClient
+from langgraph_sdk.errors import APIStatusError
+
+from support_agent.base.settings import settings
+from support_agent.core import errors
+from support_agent.core.declaration import Workflow
+from support_agent.core.engine import (
+    MAX_TURN_STEPS,
+    ApprovalRequest,
+    Error,
+    Event,
+    Token,
+    ToolCall,
+    ToolResult,
+    TurnEnd,
+    approval_request,
+    checked_decision,
+    clean_message,
+    decided_already,
+    decision_command,
+    new_thread_id,
+    transition_event,
+)
+from support_agent.core.errors import Cause, Kind
+from support_agent.core.middleware.approval import REVIEW_NODE
+from support_agent.features.app_store import AppStore, open_store
+from support_agent.models.deadline import limits
+from support_agent.service.conversation import Conversation, ServiceEvent
+
+logger = logging.getLogger(__name__)
+
+# The studio's thread ids are not UUIDs; the server's must be. Each maps to one
+# UUID, always the same, so a `?thread=` link works on either backend.
+_THREADS = uuid.UUID("6f1c2a57-32c4-4a9e-9a63-0d1f6c3b8e21")
+CONNECT_SECONDS = 5.0  # to open a connection: a server that is up accepts at once
+
+
+def server_thread_id(thread_id: str) -> str:
+    """The server's id (a UUID) for the studio's `thread_id`."""
+    try:
+        return str(uuid.UUID(thread_id))
+    except ValueError:
+        return str(uuid.uuid5(_THREADS, thread_id))
+
+
+@dataclass
+class AgentServer:
+    """LangGraph's server at `url`, reached through the SDK's sync client.
+
+    `graphs` maps a workflow to the graph id the server serves it as, when a
+    deployment names them differently (by default, the workflow's name).
+    """
+
+    url: str
+    client: SyncLangGraphClient
+    seconds: float  # one answer's time limit (SUPPORT_AGENT_TIMEOUT)
+    graphs: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def connect(cls, url: str, api_key: str | None = None, **options: Any) -> AgentServer:
+        """A client for the server at `url` (no request is made yet).
+
+        The key goes in the header LangGraph's server reads (`x-api-key`, as the
+        SDK's `get_sync_client` sends it); with none, nothing is sent (the SDK
+        would otherwise pick up LANGGRAPH_API_KEY or LANGSMITH_API_KEY by itself).
+        """
+        seconds = limits()[0]
+        headers = {"x-api-key": api_key} if api_key else {}
+        http = httpx.Client(
+            base_url=url.rstrip("/"),
+            # No transport retries: a refused connection is told at once, never run twice.
+            transport=httpx.HTTPTransport(retries=0),
+            timeout=httpx.Timeout(seconds, connect=min(CONNECT_SECONDS, seconds)),
+            headers=headers,
+        )
+        return cls(url=url.rstrip("/"), client=SyncLangGraphClient(http), seconds=seconds,
+                   **options)  # fmt: skip
+
+    def graph_id(self, workflow: Workflow) -> str:
+        return self.graphs.get(workflow.name, workflow.name)
+
+    def threads_of(self, owner: str, workflow: str | None = None, limit: int = 50) -> list[dict]:
+        """The server's threads `owner` started (of `workflow`, if given), newest first:
+        each {"thread_id" (the studio's), "title", "workflow", "updated_at"}."""
+        wanted = {"owner": owner, **({"workflow": workflow} if workflow else {})}
+        found = self.client.threads.search(
+            metadata=wanted, limit=limit, sort_by="updated_at", sort_order="desc"
+        )
+        return [
+            {
+                "thread_id": t["metadata"].get("thread") or t["thread_id"],
+                "title": t["metadata"].get("title", ""),
+                "workflow": t["metadata"].get("workflow", ""),
+                "updated_at": t["updated_at"],
+            }
+            for t in found
+        ]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def configured_server() -> AgentServer | None:
+    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
+    current = settings()
+    if not current.handoff_agent_url.strip():
+        return None
+    key = current.agent_api_key
+    return AgentServer.connect(
+        current.handoff_agent_url.strip(), key.get_secret_value() if key else None
+    )
+
+
+class _TooSlow(Exception):
+    """The turn's time limit passed while the server was still answering."""
+
+
+@dataclass
+class RemoteConversation(Conversation):
+    """A `Conversation` whose turns run on `server` (the `graph` field is unused).
+
+    Built with `remote(store, server, workflow, thread_id, owner)`.
+    """
+
+    server: AgentServer | None = None
+    # Added to every run's context (`RunContext`): a scenario's transfer limit.
+    run_context: dict = field(default_factory=dict)
+    _created: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def _thread(self) -> str:
+        return server_thread_id(self.thread_id)
+
+    # -- the turn ------------------------------------------------------------------------
+    def send(
+        self,
+        text: str | None,
+        *,
+        state: dict | None = None,
+        resume: bool = False,
+        checkpoint_id: str | None = None,
+        stream_tokens: bool = True,
+        approvals: bool = False,
+    ) -> Iterator[ServiceEvent]:
+        """As `Conversation.send`, on the server: a new thread is created there with
+        its owner and workflow; a thread the studio knows but the server lost is told."""
+        start = {"state": state if state is not None else {}}
+        return self._lived(
+            self._send(text, resume, checkpoint_id, stream_tokens, approvals, start),
+            start["state"],
+            text,
+            decided=checkpoint_id is not None,
+        )
+
+    def decide(
+        self,
+        request: ApprovalRequest,
+        decision: str,
+        text: str = "",
+        *,
+        state: dict | None = None,
+        stream_tokens: bool = True,
+    ) -> Iterator[ServiceEvent]:
+        """As `Conversation.decide`: the answer goes to the server's interrupt as
+        `Command(resume=...)`, the decision's history record with it."""
+        start = {"state": state if state is not None else {}}
+        return self._lived(
+            self._decide(request, decision, text, stream_tokens, start),
+            start["state"],
+            None,
+            decided=True,
+        )
+
+    def _send(
+        self, text, resume, checkpoint_id, stream_tokens, approvals, start
+    ) -> Iterator[Event]:  # noqa: ANN001
+        payload = None
+        if not resume:
+            cleaned = clean_message(text)
+            if isinstance(cleaned, Error):
+                yield cleaned
+                return
+            payload = {"messages": [{"role": "user", "content": cleaned}]}
+        try:
+            thread = self._thread_for_turn(create=not resume and not checkpoint_id)
+        except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
+            yield self._failure(exc)
+            return
+        if isinstance(thread, Error):
+            yield thread
+            return
+        if not start["state"]:
+            start["state"].update(_values(thread.get("values")))
+        if thread.get("status") == "interrupted" and not resume and not checkpoint_id:
+            yield errors.awaiting_approval()  # a new message would leave the call unanswered
+            return
+        yield from self._run(
+            stream_tokens,
+            input=payload,
+            checkpoint_id=checkpoint_id,
+            context={**self.run_context, "approvals": approvals},
+        )
+
+    def _decide(self, request, decision, text, stream_tokens, start) -> Iterator[Event]:  # noqa: ANN001
+        checked = checked_decision(request, decision, text)
+        if isinstance(checked, Error):
+            yield checked
+            return
+        try:
+            thread = self._thread_for_turn(create=False)
+            if isinstance(thread, Error):
+                yield thread
+                return
+            paused = self.server.client.threads.get_state(self._thread)
+        except Exception as exc:  # noqa: BLE001
+            yield self._failure(exc)
+            return
+        values = _values(paused.get("values"))
+        start["state"].update(values)
+        if approval_request(self.workflow, _interrupts(paused.get("interrupts"))) != request:
+            yield decided_already()
+            return
+        command, record = decision_command(self.workflow, request, *checked, values)
+        yield transition_event(self.workflow, record)
+        resume = {"resume": command.resume, "update": command.update}
+        context = {**self.run_context, "approvals": True}
+        yield from self._run(stream_tokens, command=resume, context=context)
+
+    def _thread_for_turn(self, *, create: bool) -> dict | Error:
+        """The server's thread, created (with owner and workflow) for a new conversation;
+        an `Error` when the studio knows the conversation but the server no longer has it."""
+        threads = self.server.client.threads
+        try:
+            return threads.get(self._thread)
+        except APIStatusError as exc:
+            if _status(exc) != 404:
+                raise
+        if not create or self.store.threads.owner_of(self.thread_id) is not None:
+            return _thread_gone()
+        metadata = {"owner": self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
+        try:
+            created = threads.create(
+                thread_id=self._thread, metadata=metadata, if_exists="do_nothing"
+            )
+            self._created = True
+            return created
+        except APIStatusError as exc:
+            if _status(exc) in (404, 405):  # no threads here: not LangGraph's API
+                return _wrong_address()
+            raise
+
+    def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
+        """One run on the server, streamed and told as the engine's events."""
+        server, workflow = self.server, self.workflow
+        nested = workflow.graph_endpoints  # agents that are nodes of a graph report from inside
+        modes = ["updates", "values", *(["messages-tuple"] if stream_tokens else [])]
+        deadline = time.monotonic() + server.seconds
+        seen: set[str] = set()
+        final: dict | None = None
+        waiting: ApprovalRequest | None = None
+        run_id = ""
+        try:
+            for part in server.client.runs.stream(
+                self._thread,
+                server.graph_id(workflow),
+                stream_mode=modes,
+                stream_subgraphs=nested,
+                config={"recursion_limit": MAX_TURN_STEPS},
+                durability="exit",
+                multitask_strategy="reject",
+                on_disconnect="cancel",  # a reader who leaves stops the run there too
+                **run,
+            ):
+                if time.monotonic() > deadline:
+                    raise _TooSlow
+                mode, _, ns = part.event.partition("|")
+                namespace = tuple(ns.split("|")) if ns else ()
+                agent = namespace[0].split(":", 1)[0] if namespace else ""
+                data = part.data
+                if mode == "metadata":
+                    run_id = (data or {}).get("run_id", "")
+                elif mode == "error":
+                    yield _run_failed(data)
+                    return
+                elif mode == "values" and not namespace:
+                    final = data
+                elif mode == "messages":
+                    message, meta = data
+                    if (
+                        message.get("type") == "AIMessageChunk"
+                        and meta.get("langgraph_node") == "model"
+                        and isinstance(message.get("content"), str)
+                        and message["content"]
+                        and not meta.get("lc_source")
+                    ):
+                        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
+                elif mode == "updates" and isinstance(data, dict):
+                    if waiting is None and "__interrupt__" in data:
+                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
+                    yield from _updates(workflow, data, agent, nested and not namespace,
+                                        stream_tokens, seen)  # fmt: skip
+        except _TooSlow:
+            self._cancel(run_id)
+            yield _too_slow(server.seconds)
+            return
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
+            if isinstance(exc, httpx.TimeoutException) and not isinstance(
+                exc, httpx.ConnectTimeout
+            ):
+                self._cancel(run_id)
+                yield _too_slow(server.seconds)
+                return
+            yield self._failure(exc)
+            return
+        if final is None:
+            yield _run_failed({})
+            return
+        yield TurnEnd(_values(final), waiting)
+
+    def _cancel(self, run_id: str) -> None:
+        """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
+        if not run_id:
+            return
+        try:
+            self.server.client.runs.cancel(self._thread, run_id)
+        except Exception as exc:  # noqa: BLE001
+            logger.info("Could not cancel run %s: %s", run_id, type(exc).__name__)
+
+    def _failure(self, exc: BaseException) -> Error:
+        """A request that failed, in our own words (never the server's text: it may echo a key)."""
+        if isinstance(exc, APIStatusError):
+            status = _status(exc)
+            if status in (401, 403):
+                return Error(
+                    Kind.AGENT,
+                    "The agent server refused this studio's key (HANDOFF_AGENT_API_KEY). "
+                    "Nothing was sent; earlier turns are safe.",
+                    cause=Cause.AGENT_SERVER_KEY,
+                    facts={"status": status},
+                )
+            if status == 409:
+                return errors.busy()
+            if status in (404, 422):
+                return self._missing()
+            return Error(
+                Kind.AGENT,
+                f"The agent server answered with an error (HTTP {status}), so this turn "
+                "stopped. Earlier turns are safe.",
+                retryable=True,
+                cause=Cause.AGENT_SERVER_FAILED,
+                facts={"status": status},
+            )
+        if isinstance(exc, httpx.TransportError):
+            host = urlsplit(self.server.url).netloc
+            return Error(
+                Kind.AGENT,
+                "The agent server is not answering, so this turn was not sent. Check that it "
+                "is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
+                retryable=True,
+                cause=Cause.AGENT_SERVER_DOWN,
+                facts={"host": host},
+            )
+        if isinstance(exc, ValueError):  # an answer that is not the API's JSON
+            return _wrong_address()
+        return errors.describe(exc)
+
+    def _missing(self) -> Error:
+        """A 404 or 422 on a run: our thread is gone, or the server lacks the graph."""
+        try:
+            self.server.client.threads.get(self._thread)
+        except APIStatusError as exc:
+            if _status(exc) == 404:
+                return _thread_gone()
+        except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
+            pass
+        graph = self.server.graph_id(self.workflow)
+        return Error(
+            Kind.AGENT,
+            f"The agent server does not serve the {graph!r} graph this workflow runs on. "
+            "Deploy it there (langgraph.json names one graph per workflow), or point "
+            "HANDOFF_AGENT_URL at a server that has it.",
+            cause=Cause.GRAPH_MISSING,
+            facts={"graph": graph},
+        )
+
+    # -- what lives on the server ----------------------------------------------------------
+    def _keep_point(self, *, with_earlier: bool = False) -> None:
+        """Nothing to record: the server's thread history holds every rewind point."""
+
+    def _unfinished(self) -> bool:
+        try:
+            return bool(self.server.client.threads.get_state(self._thread).get("next"))
+        except Exception:  # noqa: BLE001 - a server that can't say: resend on Retry
+            return False
+
+    def _saved(self, end: TurnEnd, text: str | None, **kw) -> list:
+        opened = super()._saved(end, text, **kw)
+        if self._created:  # a new thread: titled by its first message there too
+            self._created = False
+            self._title()
+        return opened
+
+    def _title(self) -> None:
+        """Name a new thread on the server as our row names it (for `threads_of`)."""
+        row = self.store.threads.get(self.thread_id) or {}
+        try:
+            self.server.client.threads.update(
+                self._thread, metadata={"title": row.get("title", "")}
+            )
+        except Exception as exc:  # noqa: BLE001 - the turn itself is saved; a title can wait
+            logger.info("Could not title thread on the agent server: %s", type(exc).__name__)
+
+    def points(self, limit: int = 100) -> list[dict]:
+        """The thread's checkpoints on the server, newest first, as {"checkpoint_id",
+        "turn", "step", "messages"}: where a rewind (`send(checkpoint_id=...)`) may start."""
+        history = self.server.client.threads.get_history(self._thread, limit=limit)
+        return [
+            {
+                "checkpoint_id": h["checkpoint"]["checkpoint_id"],
+                "turn": (h.get("values") or {}).get("turn", 0),
+                "step": self.workflow.current(h.get("values") or {}),
+                "messages": len((h.get("values") or {}).get("messages") or []),
+            }
+            for h in history
+        ]
+
+
+def remote(
+    store: AppStore, server: AgentServer, workflow: Workflow, thread_id: str, owner: str = "local"
+) -> RemoteConversation:
+    """A conversation on `server`; the store keeps the thread's row, tickets and queue."""
+    return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
+
+
+def _updates(
+    workflow: Workflow, chunk: dict, agent: str, skip_messages: bool, streamed: bool, seen: set
+) -> Iterator[Event]:
+    """The tool calls, results and moves in one `updates` chunk (each told once)."""
+    for node, update in chunk.items():
+        if not isinstance(update, dict):
+            continue
+        if node != REVIEW_NODE and not skip_messages:
+            for message in _messages(update.get("messages")):
+                if isinstance(message, AIMessage):
+                    if not streamed and node == "model" and message.text:
+                        yield Token(message.text, agent or message.name or "")
+                    for call in message.tool_calls:
+                        if ("call", call["id"]) not in seen:
+                            seen.add(("call", call["id"]))
+                            yield ToolCall(call["id"], call["name"], call["args"], agent)
+                elif (
+                    isinstance(message, ToolMessage)
+                    and ("result", message.tool_call_id) not in seen
+                ):
+                    seen.add(("result", message.tool_call_id))
+                    yield ToolResult(message.tool_call_id, message.name or "", message.text,
+                                     ok=message.status != "error")  # fmt: skip
+        for record in update.get("transitions") or []:
+            if ("move", record.get("id")) not in seen:
+                seen.add(("move", record.get("id")))
+                yield transition_event(workflow, record)
+
+
+def _messages(raw: Any) -> list:
+    """The server's JSON messages as LangChain's message objects."""
+    if not isinstance(raw, list):
+        return []
+    items = [m for m in raw if isinstance(m, dict) and m.get("type")]
+    return messages_from_dict([{"type": m["type"], "data": m} for m in items])
+
+
+def _values(raw: Any) -> dict:
+    """A state from the server, with its messages as objects (as the engine's are)."""
+    values = dict(raw or {}) if isinstance(raw, dict) else {}
+    values.pop("__interrupt__", None)
+    if "messages" in values:
+        values["messages"] = _messages(values["messages"])
+    return values
+
+
+def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
+    return tuple(
+        Interrupt(value=i.get("value"), id=i.get("id", ""))
+        for i in raw or ()
+        if isinstance(i, dict)
+    )
+
+
+def _status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _thread_gone() -> Error:
+    return Error(
+        Kind.STATE,
+        "This conversation is no longer on the agent server (it was deleted there), so it "
+        "can't continue. Start a new conversation; its tickets here are kept.",
+        cause=Cause.THREAD_GONE,
+    )
+
+
+def _wrong_address() -> Error:
+    return Error(
+        Kind.AGENT,
+        "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's server. "
+        "Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
+        cause=Cause.AGENT_SERVER_URL,
+    )
+
+
+def _too_slow(seconds: float) -> Error:
+    return Error(
+        Kind.AGENT,
+        f"The agent server did not finish this reply within {seconds:g} seconds, so it was "
+        "stopped. Earlier turns are safe; try again in a moment.",
+        retryable=True,
+        cause=Cause.AGENT_SERVER_SLOW,
+        facts={"seconds": seconds},
+    )
+
+
+def _run_failed(data: Any) -> Error:
+    """A run the server started but could not finish (its own text is not shown)."""
+    logger.warning("Run failed on the agent server: %s", (data or {}).get("error", "unknown"))
+    return Error(
+        Kind.AGENT,
+        "The agent server could not finish this turn; its log says why. Earlier turns are safe.",
+        retryable=True,
+        cause=Cause.AGENT_SERVER_FAILED,
+    )
+
+
+@dataclass
+class ServerScenarioTurns:
+    """One scenario's turns on the server (`features.scenarios.runner.ScenarioTurns`).
+
+    A fresh thread there (owner "scenarios"), deleted when the scenario ends; the
+    records go to a throwaway in-memory store, so a test run lists no thread and
+    opens no ticket in the support team's queue. The server's graph has its own
+    model and prompts; a scenario's transfer limit goes in each run's context.
+    """
+
+    talk: RemoteConversation
+
+    def send(self, text: str, approvals: bool) -> Iterator[ServiceEvent]:
+        return self.talk.send(text, approvals=approvals, stream_tokens=False)
+
+    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterator[ServiceEvent]:
+        return self.talk.decide(request, decision, text, stream_tokens=False)
+
+    def close(self) -> None:
+        try:
+            self.talk.server.client.threads.delete(self.talk._thread)
+        except Exception as exc:  # noqa: BLE001 - never created, or the server is down
+            logger.info("Scenario thread not deleted on the agent server: %s", type(exc).__name__)
+        self.talk.store.close()
+
+
+def scenario_turns(server: AgentServer) -> Callable[[Any], ServerScenarioTurns]:
+    """What the scenario runner's `turns=` takes: each scenario on `server`."""
+
+    def start(scenario: Any) -> ServerScenarioTurns:
+        talk = remote(open_store("memory://"), server, scenario.spec, new_thread_id(), "scenarios")
+        if scenario.max_transfers is not None:
+            talk.run_context["max_transfers"] = scenario.max_transfers
+        return ServerScenarioTurns(talk)
+
+    return start
