@@ -29,6 +29,7 @@ from support_agent.features.app_store import open_store
 from support_agent.offline.model import OfflineChatModel
 from support_agent.ui.jump import choices
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.human import PERSON as HAND_OVER_NODE
 from support_agent.workflows.support import SUPPORT
 
 
@@ -314,6 +315,7 @@ def history(at: AppTest, where=None) -> list[tuple[int, str, str]]:
     return [
         (r["turn"], f"{titles[r['source']]} → {titles[r['target']]}", r["tool"])
         for r in engineer_details(at, where)["transitions"]
+        if not (r["tool"] == HAND_OVER_NODE.tool and r["source"] == r["target"])  # a hand-over
     ]
 
 
