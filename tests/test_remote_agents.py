@@ -15,6 +15,7 @@ from langgraph_sdk.errors import NotFoundError
 
 from support_agent.base.settings import settings
 from support_agent.core.builders import build_graph
+from support_agent.core.declaration import is_decision
 from support_agent.core.engine import (
     Error,
     Token,
@@ -165,14 +166,14 @@ def test_an_approval_pauses_on_the_server_and_a_decision_resumes_it(server, stor
     assert refused.cause == Cause.AWAITING_APPROVAL
 
     events = list(talk.decide(end.waiting, "approve", stream_tokens=False))
-    decided = [e for e in events if isinstance(e, Transition)]
+    decided = [e for e in events if isinstance(e, Transition) and is_decision(e.record)]
     assert [e.record["decision"] for e in decided] == ["approve"]
     assert [e.name for e in events if isinstance(e, ToolResult)] == ["escalate_to_human"]
     [opened] = [e for e in events if isinstance(e, TicketsOpened)]
     assert opened.tickets[0].owner == "alice"
     final = events[-1]
     assert isinstance(final, TurnEnd) and final.waiting is None
-    assert final.state["transitions"][-1]["decision"] == "approve"
+    assert [r for r in final.state["transitions"] if is_decision(r)][-1]["decision"] == "approve"
     assert store.approvals.waiting() == []
 
     # The same request can't be decided twice.

@@ -182,6 +182,14 @@ class PromptKeys:
         """The text whose Save was held back: it stops naming a tool of the step."""
         return self._k("unsaved")
 
+    @property
+    def save_anyway(self) -> str:
+        return self._k("unsaved.anyway")
+
+
+# The presenter view's chat box: Streamlit gives it the class st-key-presenter-chat,
+# which the presenter stylesheet sizes to the window.
+PRESENTER_CHAT = "presenter-chat"
 
 # --- The threads page ---------------------------------------------------------------------
 THREADS_CONFIRM_DELETE = "threads.confirm_delete"

@@ -24,7 +24,7 @@ from support_agent.ui import keys
 PARAM, VALUE = "view", "presenter"
 # px: the chat's box as Streamlit draws it before the stylesheet fits it to the window.
 CHAT_HEIGHT = 400
-CHAT_KEY = "presenter-chat"  # Streamlit gives the box the class st-key-presenter-chat
+CHAT_KEY = keys.PRESENTER_CHAT
 # Heights in rem (16 px): the page's top margin under Streamlit's header bar; what the
 # chat column holds besides its box (caption, the row of controls, possibly wrapped
 # onto two lines, and the chat input pinned below); what the machine column holds

@@ -129,7 +129,7 @@ def _hold_back(versions: PromptVersions, k: PromptKeys, step: Step, text: str) -
         on_click=_save,
         args=(versions, k),
         kwargs={"anyway": True},
-        key=f"{k.unsaved}.anyway",
+        key=k.save_anyway,
     )
 
 
