@@ -31,7 +31,7 @@ from support_agent.service.conversation import Conversation
 from support_agent.workflows import get_workflow
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
-from tests.helpers import send, start
+from tests.helpers import click, send, start
 
 CRACKED = "Hi, my phone screen is cracked"
 
@@ -190,12 +190,8 @@ def test_plurals_and_pages():
 
 
 @pytest.fixture(autouse=True)
-def fresh_store(monkeypatch, tmp_path):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    monkeypatch.setenv("HANDOFF_DB_URL", url)
-    for name in ("SUPPORT_AGENT_MODEL", "SUPPORT_AGENT_BASE_URL", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    return url
+def fresh_store(app_url):
+    return app_url
 
 
 def threads_page(at: AppTest) -> AppTest:
@@ -212,14 +208,6 @@ def card_titles(at: AppTest) -> list[str]:
 
 def captions(at: AppTest) -> list[str]:
     return [c.value for c in at.main.caption]
-
-
-def click(at: AppTest, label: str, nth: int = 0) -> AppTest:
-    buttons = [b for b in at.button if b.label == label]
-    assert buttons, f"no button {label!r}: {[b.label for b in at.button]}"
-    buttons[nth].click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def open_in_chat(at: AppTest, nth: int = 0) -> AppTest:
