@@ -75,7 +75,7 @@ def problems(path: Path) -> list[str]:
 def test_a_valid_file_loads_with_its_source():
     scenario = load_scenario(SHIPPED / "support-software-fix.yaml")
     assert scenario.workflow == "support"
-    assert scenario.turns[0] == "My app keeps crashing when I open it"
+    assert scenario.texts[0] == "My app keeps crashing when I open it"
     assert scenario.expect.final_step == "resolution_specialist"
     assert scenario.source == SHIPPED / "support-software-fix.yaml"
     assert parse_yaml(scenario.to_yaml()).model_dump() == scenario.model_dump()  # round-trips
@@ -523,7 +523,7 @@ def test_a_conversation_becomes_a_scenario_that_passes(workflow, texts):
     draft = draft_from_state(get_workflow(workflow), state)
     assert draft.warnings == []
     scenario = parse_yaml(draft.text)
-    assert scenario.turns == texts
+    assert scenario.texts == texts
     assert scenario.expect.final_step == get_workflow(workflow).current(state)
     assert scenario.expect.path == [get_workflow(workflow).initial] + [
         t["target"]
@@ -556,7 +556,7 @@ def test_summaries_never_become_turns():
         "turn": 3,
     }
     draft = draft_from_state(get_workflow("support"), state)
-    assert parse_yaml(draft.text).turns == ["What should I do?"]
+    assert parse_yaml(draft.text).texts == ["What should I do?"]
     assert "had 3 turns but only the last 1" in draft.warnings[0]
     with pytest.raises(ValueError, match="no customer message"):
         draft_from_state(get_workflow("support"), {"messages": [summary]})
@@ -575,7 +575,7 @@ def test_a_summarized_conversation_replays_from_the_timeline():
     draft = draft_from_state(workflow, state, turns=every)
     assert draft.warnings == []
     scenario = parse_yaml(draft.text)
-    assert scenario.turns == texts
+    assert scenario.texts == texts
     result = run_scenario(scenario, model="offline")
     assert result.passed, result.reason
 
