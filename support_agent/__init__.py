@@ -14,7 +14,6 @@ The folders are the layers, top first; every import points down
     base/                               settings, logging, one-line text
 """
 
-from support_agent.core.agent_graph import build_handoffs_graph
-from support_agent.core.step_agent import build_support_agent
+from support_agent.workflows.builders import build_handoffs_graph, build_support_agent
 
 __all__ = ["build_handoffs_graph", "build_support_agent"]

@@ -10,7 +10,6 @@ import yaml
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import Edge, is_handover
 from support_agent.core.engine import Error, TurnEnd, decide, new_thread_id, run_turn
 from support_agent.core.timeline import turns as timeline_turns
@@ -26,14 +25,15 @@ from support_agent.features.scenarios import (
     run_scenario,
 )
 from support_agent.features.scenarios import runner as runner_module
-from support_agent.features.scenarios.__main__ import main
 from support_agent.features.scenarios.file_format import parse_scenario
 from support_agent.features.scenarios.from_thread import (
     draft_from_state,
     save_scenario_text,
     slugify,
 )
+from support_agent.scenario_cli import main
 from support_agent.workflows import WORKFLOWS, get_workflow
+from support_agent.workflows.builders import build_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios"
@@ -477,7 +477,7 @@ def test_cli_exits_2_with_no_scenarios_or_an_unusable_model(tmp_path, monkeypatc
 
 def test_cli_as_a_module_in_a_subprocess():
     done = subprocess.run(
-        [sys.executable, "-m", "support_agent.features.scenarios", "run", "scenarios/"],
+        [sys.executable, "-m", "support_agent", "scenarios", "run", "scenarios/"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -27,7 +27,6 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.core.declaration import WITHDRAW, Workflow, is_decision, is_handover
 from support_agent.core.engine import (
     ApprovalRequest,
@@ -41,6 +40,7 @@ from support_agent.core.engine import (
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.scenarios.file_format import Scenario, load_paths
 from support_agent.models import resolve_model
+from support_agent.workflows.builders import build_graph, screening_model
 
 
 @dataclass(frozen=True)
