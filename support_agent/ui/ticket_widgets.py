@@ -151,7 +151,7 @@ def _facts_line(ticket: Ticket) -> str:
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
-    with st.container(border=True):
+    with st.container(border=True, key=keys.ticket_row(ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
         top[0].markdown(f"**🎫 {ticket.id}** · {badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
@@ -225,6 +225,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             ctx.view_point(
                 branch.checkpoint_id,
                 f"The earlier version of this conversation that {ticket.id} was raised on",
+                ticket=ticket.id,
             )
         st.switch_page("app_pages/chat.py")
     if ctx.operator and ticket.is_open:
