@@ -63,6 +63,7 @@ EXCERPT_LINES = 6  # lines of the conversation kept on the ticket
 EXCERPT_CHARS = 280  # per line
 REASON_CHARS = 500
 NOTE_CHARS = 1000
+EARLIER_WORDS = "on an earlier version of this conversation"  # a ticket a rewind left behind
 
 _NUMBER = {
     # SQLite: AUTOINCREMENT never hands out a number again, even after a delete.
@@ -406,7 +407,8 @@ class TicketBranch:
 
     @property
     def words(self) -> str:
-        return "on an earlier version of this conversation" if self.earlier else ""
+        """Where the ticket is, for people ("" on the latest branch)."""
+        return EARLIER_WORDS if self.earlier else ""
 
 
 def branch_of(store: Store, graph: Any, ticket: Ticket) -> TicketBranch | None:

@@ -22,6 +22,7 @@ from support_agent.core.engine import describe_failure, is_store_error, thread_c
 from support_agent.core.state_view import transcript as chat_items
 from support_agent.features.thread_titles import page_slice, pages, plural, showing
 from support_agent.features.tickets import (
+    EARLIER_WORDS,
     OPEN,
     RESOLVED,
     Ticket,
@@ -135,7 +136,7 @@ def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
     return branch_of(ctx.store, runtime.reader_graph(ticket.workflow), ticket)
 
 
-EARLIER = "🕰️ On an earlier version of this conversation"
+EARLIER = f"🕰️ {EARLIER_WORDS[:1].upper()}{EARLIER_WORDS[1:]}"
 
 
 def _open(ticket_id: str) -> None:
