@@ -24,8 +24,8 @@ AGAIN = "Actually, let me talk to someone from your team"
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'branches.db'}")
+def store(store_url):  # SQLite and PostgreSQL
+    opened = open_store(store_url)
     yield opened
     opened.close()
 
