@@ -164,7 +164,7 @@ def row(ctx: Context, ticket: Ticket) -> None:
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
         if ticket.checkpoint_id and (found := _branch(ctx, ticket)) and found.earlier:
-            st.caption(f"{EARLIER}: the customer went back to an earlier turn after it.")
+            st.caption(f"{EARLIER}: it has since gone on from an earlier turn.")
         if ticket.facts:
             st.caption(_facts_line(ticket))
         if not ticket.is_open:
@@ -210,8 +210,8 @@ def detail(ctx: Context, ticket: Ticket) -> None:
     branch = _branch(ctx, ticket)
     if branch is not None and branch.earlier:
         st.info(
-            f"**{EARLIER}.** After this hand-over the customer went back to an earlier turn "
-            "and carried on differently. The ticket still belongs to the version it was raised "
+            f"**{EARLIER}.** After this hand-over the conversation went back to an earlier "
+            "turn and carried on differently. The ticket still belongs to the version it was raised "
             "on: that is the one shown below and opened in Chat"
             + (
                 ", and replies are written there (it then becomes the conversation's latest)."
