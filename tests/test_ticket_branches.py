@@ -12,6 +12,7 @@ import pytest
 
 from support_agent.core.builders import build_graph
 from support_agent.core.engine import TurnEnd, new_thread_id, thread_config
+from support_agent.core.timeline import read
 from support_agent.features.app_store import open_store
 from support_agent.features.tickets import HUMAN_AGENT, Tickets, branch_of, escalations, reply
 from support_agent.service.conversation import Conversation
@@ -104,8 +105,11 @@ def test_a_ticket_keeps_its_branch_through_a_rewind_a_reply_and_a_resolution(sto
     assert branch_of(store, chat.reader, store.tickets.get("T-1001")).earlier is False
     assert branch_of(store, chat.reader, second).earlier is True
     # Time travel still reads one chain per branch from the recorded points.
-    heads = {p["after_id"] for p in store.turn_points.of(chat.talk.thread_id)}
-    assert after in heads and second.checkpoint_id in heads
+    points = store.turn_points.of(chat.talk.thread_id)
+    timeline = read(chat.reader, chat.talk.thread_id, points, after, "current_step")
+    assert type(timeline).__name__ == "RecordedTimeline"
+    # Listed newest first, so Time travel's "Latest" is the branch the reply went to.
+    assert [b.head_id for b in timeline.branches()] == [after, second.checkpoint_id]
 
     # A second reply to T-1002 goes to T-1002's branch, whichever is latest.
     later = reply(store, chat.reader, store.tickets.get("T-1002"), "Hello again.", "ops")
