@@ -27,7 +27,7 @@ from support_agent.features.prompt_versions import (
     tool_name,
     validate,
 )
-from support_agent.ui import experiment_widgets, keys, runtime
+from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
 from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
@@ -474,6 +474,14 @@ def studio(ctx: Context) -> None:
         workflow = pick_workflow(ctx.workflow)
     with right:
         step = pick_step(workflow)
+    # The sidebar draws the step whose prompt is on screen, not the chat's.
+    noun = "agent" if workflow.graph_endpoints else "step"
+    machine_panel.show(
+        workflow,
+        {workflow.state_key: step.name},
+        headline=f"✏️ Editing the {noun} **{step.title}**",
+        tickets={},
+    )
     step_overview(versions, workflow, step)
     if not ctx.operator:
         st.info(
