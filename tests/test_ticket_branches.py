@@ -10,13 +10,13 @@ import sqlite3
 
 import pytest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import TurnEnd, new_thread_id, thread_config
 from support_agent.core.timeline import read
 from support_agent.features.app_store import open_store
 from support_agent.features.tickets import HUMAN_AGENT, Tickets, branch_of, escalations, reply
 from support_agent.service.conversation import Conversation
 from support_agent.store.records import Database
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
 
 BATTERY = "My battery is swollen"
