@@ -228,22 +228,8 @@ class Tickets:
         self.db = db
         dialect = "sqlite" if db.pool is None else "postgres"
         db.setup([s.replace("{number}", _NUMBER[dialect]) for s in SCHEMA])
-        self._add_checkpoint_column()
-
-    def _add_checkpoint_column(self) -> None:
-        """Tables made before tickets kept their branch: add the column (empty: the
-        latest branch, as before)."""
-        if self.db.pool is not None:
-            self.db.execute(
-                "ALTER TABLE hs_tickets ADD COLUMN IF NOT EXISTS checkpoint_id TEXT NOT NULL "
-                "DEFAULT ''"
-            )
-            return
-        columns = {r["name"] for r in self.db.query("PRAGMA table_info(hs_tickets)")}
-        if "checkpoint_id" not in columns:
-            self.db.execute(
-                "ALTER TABLE hs_tickets ADD COLUMN checkpoint_id TEXT NOT NULL DEFAULT ''"
-            )
+        # Tables made before tickets kept their branch: empty, the latest branch as before.
+        db.add_column("hs_tickets", "checkpoint_id", "TEXT NOT NULL DEFAULT ''")
 
     @staticmethod
     def _ticket(row: dict[str, Any]) -> Ticket:
