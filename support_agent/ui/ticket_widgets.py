@@ -187,22 +187,7 @@ def _excerpt(ticket: Ticket) -> None:
 
 def detail(ctx: Context, ticket: Ticket) -> None:
     """The ticket, the conversation behind it, and (for an operator) reply and resolve."""
-    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
-    st.subheader(f"🎫 {ticket.id}")
-    st.markdown(
-        f"{badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
-        f"**{escape_markdown(ticket.step)}** · opened {when(ticket.created_at)}"
-    )
-    st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
-    if ticket.facts:
-        st.markdown(
-            "\n".join(f"- **{escape_markdown(t)}**: {escape_markdown(w)}" for t, w in ticket.facts)
-        )
-    if not ticket.is_open:
-        st.success(
-            f"**Resolved** {when(ticket.resolved_at or '')}: {escape_markdown(ticket.resolution)}",
-            icon="✅",
-        )
+    _header(ticket)
     workflow = WORKFLOWS.get(ticket.workflow)
     if workflow is None:
         st.warning(f"This ticket's workflow ({ticket.workflow}) is no longer part of the app.")
@@ -254,6 +239,26 @@ def detail(ctx: Context, ticket: Ticket) -> None:
     )
     with st.container(border=True, height=CONVERSATION_HEIGHT):
         transcript.show_saved(workflow, chat_items(dict(values)), ticket.thread_id)
+
+
+def _header(ticket: Ticket) -> None:
+    """What the ticket says: where, why, the facts, and its resolution."""
+    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
+    st.subheader(f"🎫 {ticket.id}")
+    st.markdown(
+        f"{badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
+        f"**{escape_markdown(ticket.step)}** · opened {when(ticket.created_at)}"
+    )
+    st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
+    if ticket.facts:
+        st.markdown(
+            "\n".join(f"- **{escape_markdown(t)}**: {escape_markdown(w)}" for t, w in ticket.facts)
+        )
+    if not ticket.is_open:
+        st.success(
+            f"**Resolved** {when(ticket.resolved_at or '')}: {escape_markdown(ticket.resolution)}",
+            icon="✅",
+        )
 
 
 def _actions(ctx: Context, ticket: Ticket) -> None:
