@@ -626,10 +626,6 @@ def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str
     return not message.id or message.id not in known
 
 
-def _has_checkpoint(graph: Any, thread_id: str) -> bool:
-    return graph.checkpointer.get_tuple(thread_config(thread_id)) is not None
-
-
 def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:
     return Transition(
         turn=record.get("turn", 0),

@@ -57,7 +57,6 @@ HUMAN_TOOL = escalate_to_human.name  # the hand-over every workflow offers
 HUMAN_AGENT = d.HUMAN_AGENT  # the name on messages a person writes into a conversation
 HUMAN_AGENT_TITLE = "Support team"  # how the customer's chat names that person
 OPEN, RESOLVED = "open", "resolved"
-STATUSES = (OPEN, RESOLVED)
 TICKET_BASE = 1000  # ticket 1 is "T-1001"
 EXCERPT_LINES = 6  # lines of the conversation kept on the ticket
 EXCERPT_CHARS = 280  # per line

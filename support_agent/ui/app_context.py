@@ -59,10 +59,6 @@ class Context:
         found = self.store.threads.owner_of(self.thread_id)
         return found is not None and found != self.owner
 
-    def thread_owner(self) -> str:
-        """Who started this conversation (an operator may act in a visitor's)."""
-        return self.store.threads.owner_of(self.thread_id) or self.owner
-
     def fork(self) -> str:
         """Continue someone else's conversation as this visitor's own copy."""
         values = self.read_state()

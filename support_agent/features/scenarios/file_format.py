@@ -54,7 +54,6 @@ SUFFIXES = (".yaml", ".yml")
 MAX_TURNS = (
     settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
 )  # read at import: the schema holds it
-DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[3]
 
 

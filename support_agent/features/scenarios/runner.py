@@ -111,11 +111,6 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
     return [workflow.initial, *(r["target"] for r in moves)]
 
 
-def reply_of_turn(state: dict) -> str:
-    """What the agent said in the turn that left `state`, one paragraph per message."""
-    return "\n\n".join(TurnDone.of(state).words)
-
-
 def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
     return build_graph(
         scenario.workflow,
