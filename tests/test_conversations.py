@@ -9,6 +9,7 @@ asks again, and a readable reply at the end of every turn.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -66,6 +67,13 @@ def test_conversation(path: Path):
             if act != turn["act"]:
                 reply = plain[-1].text[:80] if plain else ""
                 problems.append(f"{where}: expected act {turn['act']}, got {act}: {reply!r}")
+        said = "\n".join(m.text for m in plain)
+        for pattern in turn.get("says") or []:
+            if not re.search(pattern, said, re.IGNORECASE):
+                problems.append(f"{where}: the reply does not say {pattern!r}: {said[:120]!r}")
+        for pattern in turn.get("not_says") or []:
+            if re.search(pattern, said, re.IGNORECASE):
+                problems.append(f"{where}: the reply must not say {pattern!r}: {said[:120]!r}")
         for message in plain:
             if replies and message.text == replies[-1]:
                 problems.append(f"{where}: the same message twice in a row: {message.text[:60]!r}")
