@@ -32,7 +32,10 @@ LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "thanks",
     "answer",
 )
-UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE)
+# "Is that the same problem or a separate one?": asked when a case has its answer and
+# the customer describes a problem without asking for a new case.
+SAME_OR_NEW = "same_or_new"
+UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE, SAME_OR_NEW)
 AFTER_HUMAN_REPLY = "after_human_reply"
 
 # The name on the messages a person writes into a conversation (a ticket's reply).

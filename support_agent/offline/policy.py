@@ -177,6 +177,26 @@ class Policy:
         moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
         return names[moves[-1] + 1 :] if moves else names
 
+    def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
+        """What the customer said in the current case: since the message that opened
+        the latest new case, or all of it. When that message only answered the agent's
+        "the same problem, or a separate one?", the case is the problem described
+        before it (the answer itself says nothing about the new case)."""
+        tool = self.dialogue.new_case_tool
+        opened = [
+            i
+            for i, m in enumerate(messages)
+            if tool and isinstance(m, AIMessage) and any(c["name"] == tool for c in m.tool_calls)
+        ]
+        said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
+        if not said:
+            return customer_messages(messages)
+        replies = [m for m in messages[: said[-1]] if isinstance(m, AIMessage) and not m.tool_calls]
+        if len(said) > 1 and replies and act_of(replies[-1]) == d.SAME_OR_NEW:
+            before = customer_messages(messages[said[-2] : said[-1]])
+            return before + customer_messages(messages[said[-1] + 1 :])
+        return customer_messages(messages[said[-1] :])
+
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
@@ -219,8 +239,9 @@ class Policy:
             for c in m.tool_calls
             if c["id"] not in failed
         ]
-        texts = customer_messages(messages)
-        text = texts[-1] if texts else ""
+        # A new case reads only what was said since it began.
+        texts = self._case_texts(messages)
+        text = next(reversed(customer_messages(messages)), "")
         earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
         previous_act = act_of(earlier[-1]) if earlier else None
 
