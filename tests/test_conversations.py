@@ -38,6 +38,86 @@ def _turn_messages(state: dict) -> list:
     return messages[last_human + 1 :]
 
 
+# A sentence ends at . ! ? before a space, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SMALL_WORDS = set(
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "it",
+        "its",
+        "is",
+        "are",
+        "be",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "and",
+        "or",
+        "your",
+        "you",
+    ]
+)
+
+
+def _meaning(sentence: str) -> frozenset[str]:
+    words = (w.removesuffix("s") for w in re.findall(r"[a-z0-9]+", sentence.lower()))
+    return frozenset(w for w in words if w not in _SMALL_WORDS)
+
+
+def repeated_sentences(texts: list[str]) -> list[str]:
+    """Sentences of one reply that add no word to a sentence said before them in it."""
+    said: list[frozenset[str]] = []
+    repeated = []
+    for text in texts:
+        for sentence in _SENTENCE_END.split(text):
+            words = _meaning(sentence)
+            if len(words) >= 2 and any(words <= earlier for earlier in said):
+                repeated.append(sentence)
+            said.append(words)
+    return repeated
+
+
+def _turn_problems(turn: dict, here: list, where: str) -> list[str]:
+    """What the file asks of this turn, and the reply's own checks."""
+    problems = []
+    calls = [c["name"] for m in here if isinstance(m, AIMessage) for c in m.tool_calls]
+    plain = [m for m in here if isinstance(m, AIMessage) and not m.tool_calls and m.text]
+    if not plain:
+        problems.append(f"{where}: no reply the customer can read")
+    problems += [
+        f"{where}: expected {t}, called {calls}" for t in turn.get("calls") or [] if t not in calls
+    ]
+    problems += [
+        f"{where}: {t} must not be called, called {calls}"
+        for t in turn.get("not_calls") or []
+        if t in calls
+    ]
+    if "act" in turn:
+        act = (plain[-1].response_metadata or {}).get("act") if plain else None
+        if act != turn["act"]:
+            reply = plain[-1].text[:80] if plain else ""
+            problems.append(f"{where}: expected act {turn['act']}, got {act}: {reply!r}")
+    # Everything the agent wrote this turn is one reply (said with a tool call or not).
+    texts = [m.text for m in here if isinstance(m, AIMessage) and m.text]
+    said = "\n".join(texts)
+    for pattern in turn.get("says") or []:
+        if not re.search(pattern, said, re.IGNORECASE):
+            problems.append(f"{where}: the reply does not say {pattern!r}: {said[:120]!r}")
+    for pattern in turn.get("not_says") or []:
+        if re.search(pattern, said, re.IGNORECASE):
+            problems.append(f"{where}: the reply must not say {pattern!r}: {said[:120]!r}")
+    # No sentence twice in one reply.
+    problems += [f"{where}: said twice in one reply: {s!r}" for s in repeated_sentences(texts)]
+    return problems
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_conversation(path: Path):
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -51,34 +131,15 @@ def test_conversation(path: Path):
     for number, turn in enumerate(spec["turns"], 1):
         state = graph.invoke({"messages": [HumanMessage(turn["say"])]}, config)
         here = _turn_messages(state)
-        calls = [c["name"] for m in here if isinstance(m, AIMessage) for c in m.tool_calls]
-        plain = [m for m in here if isinstance(m, AIMessage) and not m.tool_calls and m.text]
         where = f"turn {number} ({turn['say'][:40]!r})"
-        if not plain:
-            problems.append(f"{where}: no reply the customer can read")
-        for tool in turn.get("calls") or []:
-            if tool not in calls:
-                problems.append(f"{where}: expected {tool}, called {calls}")
-        for tool in turn.get("not_calls") or []:
-            if tool in calls:
-                problems.append(f"{where}: {tool} must not be called, called {calls}")
-        if "act" in turn:
-            act = (plain[-1].response_metadata or {}).get("act") if plain else None
-            if act != turn["act"]:
-                reply = plain[-1].text[:80] if plain else ""
-                problems.append(f"{where}: expected act {turn['act']}, got {act}: {reply!r}")
-        said = "\n".join(m.text for m in plain)
-        for pattern in turn.get("says") or []:
-            if not re.search(pattern, said, re.IGNORECASE):
-                problems.append(f"{where}: the reply does not say {pattern!r}: {said[:120]!r}")
-        for pattern in turn.get("not_says") or []:
-            if re.search(pattern, said, re.IGNORECASE):
-                problems.append(f"{where}: the reply must not say {pattern!r}: {said[:120]!r}")
-        for message in plain:
+        problems += _turn_problems(turn, here, where)
+        for message in here:
+            if not isinstance(message, AIMessage) or message.tool_calls or not message.text:
+                continue
             if replies and message.text == replies[-1]:
                 problems.append(f"{where}: the same message twice in a row: {message.text[:60]!r}")
             replies.append(message.text)
-        for name in calls:
+        for name in [c["name"] for m in here if isinstance(m, AIMessage) for c in m.tool_calls]:
             if name in workflow.moves:
                 escalations_since_move = 0
             elif name == HUMAN_TOOL:
@@ -94,3 +155,12 @@ def test_conversation(path: Path):
         if state.get(fact) != value:
             problems.append(f"fact {fact} = {state.get(fact)!r}, expected {value!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_sentence_said_twice_in_one_reply_is_found():
+    reply = [
+        "Good news: this hardware issue is covered by your warranty.",
+        "This is covered by your warranty. Book a repair.",
+    ]
+    assert repeated_sentences(reply) == ["This is covered by your warranty."]
+    assert repeated_sentences(["Restart it.", "Book a repair at the centre."]) == []

@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline.dialogue import Dialogue, Text
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.sentences import without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
@@ -216,7 +217,10 @@ class Policy:
         )
         if previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
-        return plan
+        # One reply says each thing once, however many parts it was composed from.
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
+        return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
 
     def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
         start = max(last_customer_index(messages), 0)
