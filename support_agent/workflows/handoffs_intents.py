@@ -23,6 +23,10 @@ TOPIC_DETAILS = Classifier("topic_details", DATA.cues_of("topic_details"))
 
 TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS, cues_decide_at=3.0)
 
+# At support: the details a delivery or billing answer asked for ("it's order 55120",
+# "card ending 4242"), or "what do I need to send?". They stay with support.
+CASE_DETAILS = Classifier("case_details", DATA.cues_of("case_details"))
+
 # --- What each agent says ------------------------------------------------------------
 # A fictional catalogue, so that the offline answers are concrete and consistent.
 
@@ -30,7 +34,7 @@ TOPIC = LearnedClassifier("topic", "routing", details=TOPIC_DETAILS, cues_decide
 HANDOFFS_DIALOGUE = DATA.dialogue_with()
 
 HANDOFFS_RULES = OfflineRules(
-    classifiers={TOPIC.name: TOPIC},
+    classifiers={c.name: c for c in (TOPIC, CASE_DETAILS)},
     dialogue=HANDOFFS_DIALOGUE,
     rules=DATA.rules_in_order(),
 )

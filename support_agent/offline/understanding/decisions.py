@@ -175,7 +175,7 @@ DECISIONS: dict[str, Decision] = {
                 "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|with)"
                 r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b",
                 # Billing mistakes: "charged twice", "still billed after I cancelled".
-                "support": r"\b(charged|billed|debited|took|take|taken)\b[^.?!]{0,25}?"
+                "support": r"\b(charged|billed|debited|paid|took|take|taken)\b[^.?!]{0,25}?"
                 r"\b(twice|two times|2 times|double|x2)\b|\bdouble[- ]?(charged|billed|charge)"
                 r"|\b(invoice|bill)\b[^.?!]{0,40}?\b(higher|more) than\b"
                 r"|\bstill (being |getting )?(charged|billed)\b|\b(wrong|incorrect) (amount|charge)\b"
