@@ -315,7 +315,12 @@ class Policy:
 
     def _plan(self, rule, verdict: Verdict, facts: dict) -> Plan:
         """What the rule says, and the tool call it makes, filled from the facts."""
-        values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
+        values = {
+            **facts,
+            **verdict.words,
+            "label": verdict.label,
+            "detail": verdict.detail or "unspecified",
+        }
         values["value"] = self._value(rule, verdict)
         said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
         if rule.tool is None:
