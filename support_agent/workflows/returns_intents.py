@@ -62,7 +62,9 @@ class OrderNumber(Classifier):
     """Reads an order number: the label is the number itself (digits only)."""
 
     def classify(self, text: str) -> Verdict:
-        said = normalise(text)
+        # "#00482 913": a number written in groups is one number, read whole (and
+        # refused by the patterns if it is then too long), never its first group.
+        said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 return Verdict(match.group(1), None, {cue.label: cue.weight})
