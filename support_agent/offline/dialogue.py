@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.messages import ToolMessage
 
@@ -25,6 +25,7 @@ Text = str | Mapping[str, str]  # a template, or templates by key ("default" as 
 
 # Reply kinds, as reported in response_metadata["act"].
 ASK, CLARIFY, OFFER_PERSON, STEER_BACK = "ask", "clarify", "offer_person", "steer_back"
+ABILITIES = "abilities"  # says what the agent can do
 LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "language_note",
     "faq",
@@ -133,6 +134,10 @@ class Dialogue:
     moves: tuple[str, ...] = ()
     new_case_tool: str | None = None  # its call clears the recorded facts
     thanks: str = "You're welcome! If anything else comes up, just write here."
+    # "What can you actually do for me?": what the agent does, by the step's asking
+    # tool ("default" as fallback), ending with the step's question.
+    abilities_cue: str | None = None
+    abilities: Mapping[str, str] = field(default_factory=dict)
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

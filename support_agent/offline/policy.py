@@ -255,6 +255,9 @@ class Policy:
             person = self._person(text, bound, called, previous_act)
             if person is not None:
                 return person
+            abilities = self._abilities(text, bound)
+            if abilities is not None:
+                return abilities
 
         done_since_move = set(self.since_last_move(messages))
         # A turn that ended on a rejection with no reply was withdrawn by the customer
@@ -345,6 +348,15 @@ class Policy:
             return None
         call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
+
+    def _abilities(self, text: str, bound: list[str]) -> Plan | None:
+        """Answers "what can you do for me?": what this agent does, and the step's question."""
+        dia = self.dialogue
+        if not dia.abilities or not dia.abilities_cue:
+            return None
+        if not re.search(dia.abilities_cue, text.lower()):
+            return None
+        return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
         escalated = self.dialogue.human_tool in done

@@ -71,6 +71,12 @@ class DialogueData(BaseModel):
     moves: tuple[str, ...] = ()
     new_case_tool: str | None = None
     thanks: str
+    abilities_cue: str | None = None
+    abilities: dict[str, str] = {}
+
+    _cue_compiles = field_validator("abilities_cue")(
+        classmethod(lambda cls, p: p if p is None else _regex(p))
+    )
 
 
 Words = str | dict[str, str]
