@@ -26,6 +26,11 @@ Text = str | Mapping[str, str]  # a template, or templates by key ("default" as 
 # Reply kinds, as reported in response_metadata["act"].
 ASK, CLARIFY, OFFER_PERSON, STEER_BACK = "ask", "clarify", "offer_person", "steer_back"
 ABILITIES = "abilities"  # says what the agent can do
+# A block of steps or advice the customer already got is not sent again: the agent
+# acknowledges it didn't help and changes approach (then offers a person).
+INSTEAD_OF_REPEATING = "instead_of_repeating"
+# A block: a reply of at least two sentences or list items.
+BLOCK = re.compile(r"[.!?](?:\s|$)|\n\d+\. ")
 LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "language_note",
     "faq",
@@ -138,6 +143,9 @@ class Dialogue:
     # tool ("default" as fallback), ending with the step's question.
     abilities_cue: str | None = None
     abilities: Mapping[str, str] = field(default_factory=dict)
+    # Said instead of a block the customer already got, in turn; the last one offers
+    # a person (a "yes" to it hands over).
+    instead_of_repeating: tuple[str, ...] = ()
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

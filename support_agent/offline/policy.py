@@ -215,7 +215,9 @@ class Policy:
         previous = next(
             (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
         )
-        if previous is not None and plan.text and plan.text == previous.text:
+        if self._block_again(plan, messages):
+            plan = self._instead_of_repeating(messages)
+        elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
         this_turn = messages[last_customer_index(messages) + 1 :]
@@ -427,6 +429,28 @@ class Policy:
                 return _fill(_pick(rule.ask, *facts.values()), facts)
         first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
         return first
+
+    def _block_again(self, plan: Plan, messages: Sequence[BaseMessage]) -> bool:
+        """Whether `plan` would send again a block of steps or advice the customer
+        already got (a question asked again is the rephrasing's business)."""
+        if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
+            return False  # questions are asked again in other words (`_rephrase`)
+        if not self.dialogue.instead_of_repeating:
+            return False
+        if len(d.BLOCK.findall(plan.text)) < 2:
+            return False
+        return any(
+            isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
+        )
+
+    def _instead_of_repeating(self, messages: Sequence[BaseMessage]) -> Plan:
+        """Acknowledge and change approach; the last way is offering a person."""
+        ways = self.dialogue.instead_of_repeating
+        tried = sum(1 for m in messages if act_of(m) == d.INSTEAD_OF_REPEATING)
+        if tried < len(ways) - 1:
+            return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
+        offered = any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in messages)
+        return Plan(self.dialogue.offer_person if offered else ways[-1], [], d.OFFER_PERSON)
 
     def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
         dia = self.dialogue

@@ -73,6 +73,7 @@ class DialogueData(BaseModel):
     thanks: str
     abilities_cue: str | None = None
     abilities: dict[str, str] = {}
+    instead_of_repeating: tuple[str, ...] = ()
 
     _cue_compiles = field_validator("abilities_cue")(
         classmethod(lambda cls, p: p if p is None else _regex(p))
