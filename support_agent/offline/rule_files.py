@@ -117,6 +117,8 @@ class WorkflowData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cues: dict[str, list[CueData]] = {}
+    # Figures a workflow's readers compute with, by table (a catalogue's prices).
+    numbers: dict[str, dict[str, float]] = {}
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
     rules: list[RuleData] = []

@@ -12,7 +12,10 @@ later cues, so phrases that mention the other topic's words come first.
 
 from __future__ import annotations
 
-from support_agent.offline.intents import Classifier, LearnedClassifier
+import re
+from dataclasses import dataclass
+
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.rule_files import workflow_data
 
@@ -31,10 +34,51 @@ CASE_DETAILS = Classifier("case_details", DATA.cues_of("case_details"))
 # A fictional catalogue, so that the offline answers are concrete and consistent.
 
 
+PLAN_NAMES = Classifier("plan_names", DATA.cues_of("plan_names"))
+SEAT_COUNT = DATA.cues_of("seat_count")[0].pattern
+BILLING_PERIOD = Classifier("billing_period", DATA.cues_of("billing_period"))
+PRICES = DATA.numbers["price_per_user_month"]
+ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.2f}".removesuffix(".00")
+
+
+@dataclass(frozen=True)
+class PlanQuote:
+    """A price for a named plan and a number of users ("How much is the Business plan for
+    12 people annually?"), worked out from the catalogue (`numbers` in the data file);
+    the billing period, when said, is the detail. Anything less gets the general answer."""
+
+    name: str
+
+    def classify(self, text: str) -> Verdict:
+        plan = PLAN_NAMES.classify(text).label
+        seats = re.search(SEAT_COUNT, text.lower())
+        if plan is None or seats is None:
+            return Verdict(None, None)
+        count = int(seats.group("seats") or seats.group("team"))
+        if count < 1:
+            return Verdict(None, None)
+        monthly = PRICES[plan] * count
+        annual = monthly * 12 * (1 - ANNUAL_SAVING)
+        words = {
+            "plan": plan.capitalize(),
+            "seats": str(count),
+            "price": _money(PRICES[plan]),
+            "monthly_total": _money(monthly),
+            "annual_total": _money(annual),
+            "annual_monthly": _money(annual / 12),
+        }
+        period = BILLING_PERIOD.classify(text).label
+        return Verdict("quote", period, {"quote": 1.0}, words=words)
+
+
 HANDOFFS_DIALOGUE = DATA.dialogue_with()
 
 HANDOFFS_RULES = OfflineRules(
-    classifiers={c.name: c for c in (TOPIC, CASE_DETAILS)},
+    classifiers={c.name: c for c in (TOPIC, CASE_DETAILS, PlanQuote("plan_quote"))},
     dialogue=HANDOFFS_DIALOGUE,
     rules=DATA.rules_in_order(),
 )
