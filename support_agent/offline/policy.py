@@ -149,6 +149,22 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
     return "\n".join(f"- {name} {json.dumps(args, sort_keys=True)}" for name, args in calls)
 
 
+def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
+    """The tools called this turn (by name), and the calls that did not fail."""
+    called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+    failed = {
+        m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
+    }
+    succeeded = [
+        c
+        for m in this_turn
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls
+        if c["id"] not in failed
+    ]
+    return called, succeeded
+
+
 def act_of(message: BaseMessage) -> str | None:
     return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
 
@@ -234,17 +250,7 @@ class Policy:
             if done is not None:
                 return done
 
-        called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
-        failed = {
-            m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
-        }
-        succeeded = [
-            c
-            for m in this_turn
-            if isinstance(m, AIMessage)
-            for c in m.tool_calls
-            if c["id"] not in failed
-        ]
+        called, succeeded = _calls_of(this_turn)
         # A new case reads only what was said since it began.
         texts = self._case_texts(messages)
         text = next(reversed(customer_messages(messages)), "")
@@ -254,12 +260,9 @@ class Policy:
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`),
             # so the badge on the message and the reply come from one verdict.
-            person = self._person(text, bound, called, previous_act)
-            if person is not None:
-                return person
-            abilities = self._abilities(text, bound)
-            if abilities is not None:
-                return abilities
+            first = self._person(text, bound, called, previous_act) or self._abilities(text, bound)
+            if first is not None:
+                return first
 
         done_since_move = set(self.since_last_move(messages))
         # A turn that ended on a rejection with no reply was withdrawn by the customer
