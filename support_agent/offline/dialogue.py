@@ -143,6 +143,9 @@ class Dialogue:
     # tool ("default" as fallback), ending with the step's question.
     abilities_cue: str | None = None
     abilities: Mapping[str, str] = field(default_factory=dict)
+    # Unclear answers of a known kind ("I don't know", "what do you mean?") get a
+    # clarification that answers them, by the step's asking tool, before the step's own.
+    clarify_for: tuple[Faq, ...] = ()
     # Said instead of a block the customer already got, in turn; the last one offers
     # a person (a "yes" to it hands over).
     instead_of_repeating: tuple[str, ...] = ()

@@ -403,8 +403,23 @@ class Policy:
                 streak += 1
         if streak >= 2:
             return Plan(dia.offer_person, [], d.OFFER_PERSON)
+        fitting = self._clarify_for(text, bound, messages)
+        if fitting is not None:
+            return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
         return Plan(second if streak else first, [], d.CLARIFY)
+
+    def _clarify_for(
+        self, text: str, bound: list[str], messages: Sequence[BaseMessage]
+    ) -> str | None:
+        """A clarification that answers what was said ("I don't know", "what do you
+        mean?"), at this step, unless the customer already got it."""
+        sent = {m.text for m in messages if isinstance(m, AIMessage)}
+        for entry in self.dialogue.clarify_for:
+            if entry.matches(text):
+                said = _pick(entry.answer, *bound)
+                return said if said and said not in sent else None
+        return None
 
     def small_talk(self, text: str) -> bool:
         """Small talk that none of the workflow's questions can read ("will it rain?"):
@@ -459,7 +474,11 @@ class Policy:
         dia = self.dialogue
         if plan.act == d.ASK:
             return dia.clarify[dia.step_key(bound, dia.clarify)][1]
-        return "To repeat what I said: " + plan.text[0].lower() + plan.text[1:]
+        first = plan.text.split(" ", 1)[0]
+        keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
+        return "To repeat what I said: " + (
+            plan.text if keep else plan.text[0].lower() + plan.text[1:]
+        )
 
     @staticmethod
     def _value(rule: Rule, verdict: Verdict) -> str | None:

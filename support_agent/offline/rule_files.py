@@ -74,6 +74,7 @@ class DialogueData(BaseModel):
     abilities_cue: str | None = None
     abilities: dict[str, str] = {}
     instead_of_repeating: tuple[str, ...] = ()
+    clarify_for: list[FaqData] = []
 
     _cue_compiles = field_validator("abilities_cue")(
         classmethod(lambda cls, p: p if p is None else _regex(p))
@@ -135,7 +136,9 @@ class WorkflowData(BaseModel):
     def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
         if self.dialogue is None:
             raise KeyError("this data file has no dialogue")
-        return Dialogue(**self.dialogue.model_dump(), faq=faq)
+        fields = self.dialogue.model_dump(exclude={"clarify_for"})
+        kinds = tuple(Faq(**c.model_dump()) for c in self.dialogue.clarify_for)
+        return Dialogue(**fields, faq=faq, clarify_for=kinds)
 
 
 def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
