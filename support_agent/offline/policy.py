@@ -331,6 +331,8 @@ class Policy:
         }
         values["value"] = self._value(rule, verdict)
         said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+        if verdict.words.get("also"):  # a reader's note on the rest of the message
+            said = f"{said}\n\n{verdict.words['also']}"
         if rule.tool is None:
             return Plan(said, [], rule.act)
         args = {

@@ -120,6 +120,8 @@ class WorkflowData(BaseModel):
     cues: dict[str, list[CueData]] = {}
     # Figures a workflow's readers compute with, by table (a catalogue's prices).
     numbers: dict[str, dict[str, float]] = {}
+    # Words a workflow's readers hand to the rules, by table and key.
+    texts: dict[str, dict[str, str]] = {}
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
     rules: list[RuleData] = []

@@ -75,10 +75,49 @@ class PlanQuote:
         return Verdict("quote", period, {"quote": 1.0}, words=words)
 
 
+# Where a message's questions part: "do you have a student discount? also my login fails".
+_PARTS = re.compile(r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b")
+OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
+
+
+@dataclass(frozen=True)
+class MixedMessage:
+    """A message with a question for each agent, read for the agent that answers `mine`.
+
+    Each part is routed on its own; when one is for this agent and another for the
+    other one, the label is `mine` with this part's detail, and `words["also"]` says
+    in brief what the other team does about the rest (data: `texts`). Otherwise None.
+    """
+
+    name: str
+    mine: str
+
+    def classify(self, text: str) -> Verdict:
+        parts = [p.strip() for p in _PARTS.split(text) if p and len(p.split()) >= 2]
+        read = [(p, TOPIC.classify(p)) for p in parts]
+        own = [(p, v) for p, v in read if v.label == self.mine and v.margin >= 0.05]
+        other = [(p, v) for p, v in read if v.label not in (self.mine, "closing", None, "unclear")]
+        other = [(p, v) for p, v in other if v.margin >= 0.05]
+        if not own or not other:
+            return Verdict(None, None)
+        notes = DATA.texts[OTHER_TEAM[self.mine]]
+        note = notes.get(other[0][1].detail or "", notes["default"])
+        return Verdict(self.mine, own[0][1].detail, {self.mine: 1.0}, words={"also": note})
+
+
 HANDOFFS_DIALOGUE = DATA.dialogue_with()
 
 HANDOFFS_RULES = OfflineRules(
-    classifiers={c.name: c for c in (TOPIC, CASE_DETAILS, PlanQuote("plan_quote"))},
+    classifiers={
+        c.name: c
+        for c in (
+            TOPIC,
+            CASE_DETAILS,
+            PlanQuote("plan_quote"),
+            MixedMessage("mixed_at_sales", "sales"),
+            MixedMessage("mixed_at_support", "support"),
+        )
+    },
     dialogue=HANDOFFS_DIALOGUE,
     rules=DATA.rules_in_order(),
 )

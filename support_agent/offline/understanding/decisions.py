@@ -173,9 +173,12 @@ DECISIONS: dict[str, Decision] = {
             settled_by={
                 # "Put me through to your sales team": the customer names the team.
                 "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|with)"
-                r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b",
+                r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b"
+                # The team named on its own, as the agent asked: "sales", "yes, sales please".
+                r"|^\W*(yes,? |ok,? )?(please,? )?(the )?sales( team| please)*\W*$",
                 # Billing mistakes: "charged twice", "still billed after I cancelled".
-                "support": r"\b(charged|billed|debited|paid|took|take|taken)\b[^.?!]{0,25}?"
+                "support": r"^\W*(yes,? |ok,? )?(please,? )?(the )?(tech(nical)? )?support( team| please)*\W*$"
+                r"|\b(charged|billed|debited|paid|took|take|taken)\b[^.?!]{0,25}?"
                 r"\b(twice|two times|2 times|double|x2)\b|\bdouble[- ]?(charged|billed|charge)"
                 r"|\b(invoice|bill)\b[^.?!]{0,40}?\b(higher|more) than\b"
                 r"|\bstill (being |getting )?(charged|billed)\b|\b(wrong|incorrect) (amount|charge)\b"
