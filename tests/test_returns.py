@@ -492,6 +492,8 @@ def test_delivery_days(text, days):
         ("two months ago and it stopped working", "eligible", "faulty"),
         ("it arrived broken", "eligible", "faulty"),
         ("you sent me the wrong size", "eligible", "wrong_item"),
+        ("it's the wrong size", "no_fault", None),
+        ("I ordered the wrong size, it came last week", "within_30_days", None),
         ("I've worn them a few times", "not_eligible", "used"),
         ("I dropped it and now it doesn't work", "not_eligible", "damaged"),
         ("it's faulty but I got it 2 years ago", "not_eligible", "too_old"),

@@ -130,10 +130,26 @@ class Turn(BaseModel):
         description="The kind of reply (ask, clarify, offer_person, refusal, faq, answer, ...). "
         "The offline model and the guardrails report it; another model's replies have none.",
     )
+    says: list[str] = Field(
+        default_factory=list, description="Patterns (regular expressions, any case) the reply has."
+    )
+    not_says: list[str] = Field(
+        default_factory=list, description="Patterns the reply must not have."
+    )
 
     @property
     def checks(self) -> bool:
-        return bool(self.calls or self.not_calls or self.act)
+        return bool(self.calls or self.not_calls or self.act or self.says or self.not_says)
+
+    @field_validator("says", "not_says")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a pattern: {exc}") from None
+        return patterns
 
 
 class Scenario(BaseModel):

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -314,6 +315,11 @@ def _turn_failures(scenario: Scenario, result: ScenarioResult) -> list[str]:
         ]
         failures += [f"{where}: expected {name} not to be called" for name in turn.not_calls
                      if name in done.calls]  # fmt: skip
+        reply = "\n".join(done.words)  # everything the agent wrote in the turn
+        failures += [f"{where}: the reply does not say “{p}”: “{reply[:120]}”" for p in turn.says
+                     if not re.search(p, reply, re.IGNORECASE)]  # fmt: skip
+        failures += [f"{where}: the reply must not say “{p}”: “{reply[:120]}”"
+                     for p in turn.not_says if re.search(p, reply, re.IGNORECASE)]  # fmt: skip
         if turn.act is not None and done.act != turn.act:
             said = done.words[-1][:80] if done.words else ""
             failures.append(
