@@ -322,6 +322,11 @@ class RemoteConversation(Conversation):
                 elif mode == "error":
                     yield _run_failed(data)
                     return
+                elif mode == "values" and not namespace and _pause_only(data):
+                    # Aegra (an open-source server of the same API) sends the pause as a
+                    # values event holding only `__interrupt__`; the state before it stands.
+                    if waiting is None:
+                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
                 elif mode == "values" and not namespace:
                     final = data
                 elif mode == "messages":
@@ -516,6 +521,11 @@ def _values(raw: Any) -> dict:
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
+
+
+def _pause_only(data: Any) -> bool:
+    """Whether a streamed values event is only a pause (`__interrupt__`), not a state."""
+    return isinstance(data, dict) and set(data) == {"__interrupt__"}
 
 
 def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
