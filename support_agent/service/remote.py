@@ -237,7 +237,7 @@ class RemoteConversation(Conversation):
         yield from self._run(
             stream_tokens,
             input=payload,
-            checkpoint_id=checkpoint_id,
+            checkpoint=_rewind_point(checkpoint_id),
             context={**self.run_context, "approvals": approvals},
         )
 
@@ -467,6 +467,7 @@ class RemoteConversation(Conversation):
                 "messages": len((h.get("values") or {}).get("messages") or []),
             }
             for h in history
+            if _turn_ended(h)
         ]
 
 
@@ -521,6 +522,21 @@ def _values(raw: Any) -> dict:
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
+
+
+def _rewind_point(checkpoint_id: str | None) -> dict | None:
+    """Where a rewind starts, as the run's `checkpoint` object (root graph). LangGraph's
+    server reads it as it reads the `checkpoint_id` field; Aegra reads only the object
+    and would run from the thread's latest state otherwise."""
+    return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
+
+
+def _turn_ended(checkpoint: dict) -> bool:
+    """Whether a checkpoint is where a run stopped: done, or paused for an approval.
+    Runs ask for `durability="exit"`, so LangGraph's server keeps only these; Aegra keeps
+    every step's, and a mid-run one is no place to rewind to."""
+    tasks = checkpoint.get("tasks") or []
+    return not checkpoint.get("next") or any(t.get("interrupts") for t in tasks)
 
 
 def _pause_only(data: Any) -> bool:
