@@ -323,8 +323,8 @@ class RemoteConversation(Conversation):
                     yield _run_failed(data)
                     return
                 elif mode == "values" and not namespace and _pause_only(data):
-                    # Aegra (an open-source server of the same API) sends the pause as a
-                    # values event holding only `__interrupt__`; the state before it stands.
+                    # Aegra (an open-source server of the same API) tells the pause as a
+                    # values event holding only `__interrupt__`, the state in its own ones.
                     if waiting is None:
                         waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
                 elif mode == "values" and not namespace:
