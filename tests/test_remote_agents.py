@@ -3,7 +3,8 @@
 Every test here runs against the real `langgraph dev` the session starts from
 the repository's langgraph.json (`agent_server` in conftest.py), or, for the
 failures a real server can't be made to show on demand (a refused key, a
-hanging run), a loopback stand-in that answers as a broken one would.
+hanging run), a loopback stand-in that answers as a broken one would; likewise
+for the way Aegra, another server of the same API, tells a pause.
 """
 
 from __future__ import annotations
