@@ -50,7 +50,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     "$BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE aegra"
   fi
   export DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/aegra"
-  echo "PostgreSQL: $DATABASE_URL (stop: pg_ctl -D $HOME_DIR/pg stop)"
+  echo "PostgreSQL: $DATABASE_URL (stop: ${as_pg[*]:+${as_pg[*]} }$BIN/pg_ctl -D $HOME_DIR/pg stop)"
 fi
 
 # 3. Aegra's config, from langgraph.json: the same graph names, each through scripts/aegra_graphs.py.
