@@ -237,7 +237,7 @@ class RemoteConversation(Conversation):
         yield from self._run(
             stream_tokens,
             input=payload,
-            checkpoint_id=checkpoint_id,
+            checkpoint=_rewind_point(checkpoint_id),
             context={**self.run_context, "approvals": approvals},
         )
 
@@ -322,6 +322,11 @@ class RemoteConversation(Conversation):
                 elif mode == "error":
                     yield _run_failed(data)
                     return
+                elif mode == "values" and not namespace and _pause_only(data):
+                    # Aegra (an open-source server of the same API) tells the pause as a
+                    # values event holding only `__interrupt__`, the state in its own ones.
+                    if waiting is None:
+                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
                 elif mode == "values" and not namespace:
                     final = data
                 elif mode == "messages":
@@ -462,6 +467,7 @@ class RemoteConversation(Conversation):
                 "messages": len((h.get("values") or {}).get("messages") or []),
             }
             for h in history
+            if _turn_ended(h)
         ]
 
 
@@ -516,6 +522,26 @@ def _values(raw: Any) -> dict:
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
+
+
+def _rewind_point(checkpoint_id: str | None) -> dict | None:
+    """Where a rewind starts, as the run's `checkpoint` object (root graph). LangGraph's
+    server reads it as it reads the `checkpoint_id` field; Aegra reads only the object
+    and would run from the thread's latest state otherwise."""
+    return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
+
+
+def _turn_ended(checkpoint: dict) -> bool:
+    """Whether a checkpoint is where a run stopped: done, or paused for an approval.
+    Runs ask for `durability="exit"`, so LangGraph's server keeps only these; Aegra keeps
+    every step's, and a mid-run one is no place to rewind to."""
+    tasks = checkpoint.get("tasks") or []
+    return not checkpoint.get("next") or any(t.get("interrupts") for t in tasks)
+
+
+def _pause_only(data: Any) -> bool:
+    """Whether a streamed values event is only a pause (`__interrupt__`), not a state."""
+    return isinstance(data, dict) and set(data) == {"__interrupt__"}
 
 
 def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
