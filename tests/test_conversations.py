@@ -127,7 +127,7 @@ def test_a_turn_checks_what_its_reply_says(tmp_path):
     path = tmp_path / "says.yaml"
     path.write_text(
         "name: says\nworkflow: handoffs\nturns:\n"
-        "  - {say: \"I can't log in\", says: ['log ?in'], not_says: ['price']}\n"
+        "  - {say: \"I can't log in\", says: ['support'], not_says: ['price']}\n"
         "  - {say: 'thanks', says: ['no such words here']}\n"
         "expect: {final_step: support_agent}\n"
     )
