@@ -15,9 +15,12 @@ st.set_page_config(
 )
 
 chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
+# Beside Chat: where a presenter looks for it.
+walk = st.Page("app_pages/walkthrough.py", title="Walkthrough", icon="📽️")
 page = st.navigation(
     [
         chat,
+        walk,
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
         st.Page("app_pages/tickets.py", title="Tickets", icon="🎫"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
@@ -27,7 +30,10 @@ page = st.navigation(
     position="top",  # the sidebar is the state machine's
 )
 on_chat = page.url_path == chat.url_path
-ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
+if page.url_path == walk.url_path:  # the walkthrough draws the machine beside its chat
+    ctx = app_context.init(panel_in_sidebar=False, beside="the replayed conversation")
+else:
+    ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
 page.run()
 if ctx.final_state is not None:  # the page ran a turn or moved in time: show where it left us
     viewing = (ctx.view or {}).get("label")

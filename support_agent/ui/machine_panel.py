@@ -30,18 +30,24 @@ def reserve_slot(
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
     controls=None,
+    thread_id: str | None = None,
+    jump_control: bool = True,
 ) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
     widgets can't live in the panel, which is redrawn in place. `controls` puts it
     elsewhere instead (the presenter view's row of controls, so the panel fits the
-    screen), as wide as its label.
+    screen), as wide as its label; `jump_control=False` leaves it out (a walkthrough
+    replays a conversation: there is nothing to jump in). `thread_id` is the thread
+    whose tickets the Person node names (the chat's by default).
     """
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
-    show(workflow, state, waiting=waiting)
+    show(workflow, state, waiting=waiting, thread_id=thread_id)
+    if not jump_control:
+        return
     if controls is not None:
         jump.control(workflow, controls, width="content")
     else:
@@ -60,6 +66,7 @@ def show(
     live: bool = False,
     viewing: str | None = None,
     waiting: ApprovalRequest | None = None,
+    thread_id: str | None = None,
 ) -> None:
     """Draw the panel into the reserved place, replacing what was there; `waiting` is
     the action the conversation is paused at for a person's decision."""
@@ -70,7 +77,7 @@ def show(
     # second drawing when nothing it shows has changed (each one costs the server
     # a dozen elements to send and the browser a Graphviz layout). Keyed on what is
     # drawn: the facts marked new, not the facts noted before the turn.
-    tickets = ticket_ids(state)
+    tickets = ticket_ids(state, thread_id)
     dot = dot_source(
         workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets
     )
@@ -121,13 +128,15 @@ def show(
             _details(workflow, state)
 
 
-def ticket_ids(state: dict) -> dict[str, str]:
+def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
     """The ticket each hand-over in `state` opened, by its tool call ("T-1004"): asked of
     the store only when the history holds a hand-over. A hand-over of the turn still
-    running has none yet (the service opens tickets as the turn ends)."""
+    running has none yet (the service opens tickets as the turn ends). `thread_id`
+    defaults to the chat's thread."""
     if not handovers(state):
         return {}
-    thread_id = st.session_state.get(keys.THREAD) or ""
+    if thread_id is None:
+        thread_id = st.session_state.get(keys.THREAD) or ""
     return {call: t.id for call, t in transcript.thread_tickets(thread_id).items()}
 
 
