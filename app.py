@@ -31,6 +31,7 @@ page = st.navigation(
 )
 on_chat = page.url_path == chat.url_path
 if page.url_path == walk.url_path:  # the walkthrough draws the machine beside its chat
+    st.set_page_config(initial_sidebar_state="collapsed")  # opened from a link: the room's
     ctx = app_context.init(panel_in_sidebar=False, beside="the replayed conversation")
 else:
     ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))

@@ -7,9 +7,14 @@ from support_agent.ui import diagram_download, machine_panel, presenter, transcr
 from support_agent.ui.app_context import context
 
 ctx = context()
-presenter.fit_to_screen()  # one screen, as in the presenter view: the machine large
+presenter.fit_to_screen(
+    presenter.BESIDE_REPLAY
+)  # one screen, as in the presenter view: the machine large
 talk, machine = st.columns([1, 1.5], gap="medium")
-talk.caption("Replay a conversation one turn at a time: **Next** and **Back**, or → and ←.")
+talk.caption(
+    "Replay a conversation one turn at a time: **Next** and **Back**, or the → and ← keys "
+    "(once a button, not a picker, has the focus)."
+)
 replay = walkthrough.pick(ctx, talk)
 if replay is None:
     st.stop()

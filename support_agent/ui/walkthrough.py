@@ -52,8 +52,9 @@ def _scenario_files() -> dict[str, str]:
 def pick(ctx: Context, where) -> replays.Replay | None:
     """The source picker in `where`; the replay of what is picked (None: nothing to
     replay, said on the page)."""
-    source = where.radio(
-        "Replay", [SCENARIO, THREAD], horizontal=True, key=keys.WALK_SOURCE,
+    # Buttons, not radio inputs: a focused radio would take the arrow keys for itself.
+    source = where.segmented_control(
+        "Replay", [SCENARIO, THREAD], default=SCENARIO, required=True, key=keys.WALK_SOURCE,
         label_visibility="collapsed",
     )  # fmt: skip
     if source == SCENARIO:
