@@ -10,6 +10,7 @@ import re
 import shutil
 import struct
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from playwright import sync_api as playwright
@@ -59,7 +60,7 @@ def download(page, label: str) -> bytes:
         page.get_by_role("button", name=re.compile(label)).click()
     path = info.value.path()
     page.keyboard.press("Escape")  # the popover closes
-    return open(path, "rb").read()
+    return Path(path).read_bytes()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
