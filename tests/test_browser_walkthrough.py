@@ -110,8 +110,8 @@ def test_next_back_and_the_arrow_keys_step_through_the_tutorial(browser, tmp_pat
         # The diagram as a file for a slide: the state and path shown now.
         svg = ET.fromstring(download(page, "SVG"))
         assert svg.tag.endswith("svg")
-        text = " ".join(t.text or "" for t in svg.iter() if t.tag.endswith("text"))
-        assert "▶ Resolution" in text  # the active step, marked
+        text = [t.text or "" for t in svg.iter() if t.tag.endswith("text")]
+        assert text[text.index("▶ now") + 1] == "Resolution"  # the active step, marked
         png = download(page, "PNG")
         assert png.startswith(PNG_SIGNATURE)
         png_width, png_height = struct.unpack(">II", png[16:24])

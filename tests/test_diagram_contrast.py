@@ -126,14 +126,21 @@ def test_steps_out_of_reach_are_readable_too(monkeypatch):
 
 
 def test_the_active_step_is_told_apart_by_more_than_colour():
-    """A double border, bold text and the ▶ mark: the same in greyscale."""
+    """The mark ▶ now above its title, bold text, the thickest border: same in greyscale."""
     flow = WORKFLOWS["support"]
-    laid = json.loads(graphviz.Source(diagram.dot_source(flow, {})).pipe(format="json"))
-    nodes = {o["name"]: o for o in laid["objects"] if "nodes" not in o}
-    active = nodes[flow.initial]
-    assert active["peripheries"] == "2" and active["fontname"].endswith("Bold")
-    assert active["label"].startswith(diagram.NOW_MARK)
-    for step in flow.steps[1:]:
-        other = nodes[step.name]
-        assert other.get("peripheries", "1") == "1"
-        assert not other["label"].startswith(diagram.NOW_MARK)
+    for step in flow.steps:
+        laid = json.loads(
+            graphviz.Source(diagram.dot_source(flow, {flow.state_key: step.name})).pipe(
+                format="json"
+            )
+        )
+        nodes = {o["name"]: o for o in laid["objects"] if "nodes" not in o}
+        active = nodes[step.name]
+        assert active["label"].split("\\n")[0] == diagram.NOW_MARK
+        assert active["fontname"].endswith("Bold") and float(active["penwidth"]) >= 3
+        for other in flow.steps:
+            if other.name != step.name:
+                node = nodes[other.name]
+                assert diagram.NOW_MARK not in node["label"]
+                assert not node.get("fontname", "").endswith("Bold")
+                assert float(node.get("penwidth", "1")) < 3
