@@ -6,14 +6,6 @@ from support_agent.base import logs
 from support_agent.ui import app_context, machine_panel, presenter
 
 logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)
-# A sidebar wide enough for the state machine; the presenter view starts without it.
-st.set_page_config(
-    page_title="Handoff Studio",
-    page_icon="🔀",
-    layout="wide",
-    initial_sidebar_state="collapsed" if presenter.requested() else app_context.SIDEBAR_WIDTH,
-)
-
 chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
 # Beside Chat: where a presenter looks for it.
 walk = st.Page("app_pages/walkthrough.py", title="Walkthrough", icon="📽️")
@@ -30,8 +22,18 @@ page = st.navigation(
     position="top",  # the sidebar is the state machine's
 )
 on_chat = page.url_path == chat.url_path
-if page.url_path == walk.url_path:  # the walkthrough draws the machine beside its chat
-    st.set_page_config(initial_sidebar_state="collapsed")  # opened from a link: the room's
+walking = page.url_path == walk.url_path
+# A sidebar wide enough for the state machine; the presenter view and the walkthrough
+# (which draw it large beside their chat) start without it.
+st.set_page_config(
+    page_title="Handoff Studio",
+    page_icon="🔀",
+    layout="wide",
+    initial_sidebar_state="collapsed"
+    if walking or presenter.requested()
+    else app_context.SIDEBAR_WIDTH,
+)
+if walking:
     ctx = app_context.init(panel_in_sidebar=False, beside="the replayed conversation")
 else:
     ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))

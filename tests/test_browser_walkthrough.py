@@ -69,6 +69,8 @@ def test_next_back_and_the_arrow_keys_step_through_the_tutorial(browser, tmp_pat
     with streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": width, "height": height})
         open_walkthrough(page, url)
+        # The screen is the replay's: the sidebar starts closed, the machine beside the chat.
+        assert page.get_by_test_id("stSidebar").bounding_box()["width"] == 0
         assert active_svg_node(page) == "warranty_collector"
         next_button = page.get_by_role("button", name=re.compile("^Next"))
         back_button = page.get_by_role("button", name=re.compile("^Back"))
