@@ -9,6 +9,12 @@ conversation started at a step for a walkthrough (a jump, not a move of the
 machine) shows it as a dotted edge of its own (class `jump`), never as one of
 the declared moves.
 
+Nothing is told by colour alone: the active step also carries a "▶ now" line,
+bold text and the thickest border; a step out of reach a dashed border. Every
+label's text has at least 4.5:1 contrast (WCAG AA) against its fill, or against
+the page and the sidebar behind the transparent drawing (test_diagram_contrast
+measures each state from what Graphviz reads).
+
 Every node and edge is added through `_node` / `_edge`, which pass each text
 attribute (labels, tooltips) through `dot_text`: the one place where text from
 a declaration, a conversation or a person's note becomes DOT. A rejection note
