@@ -29,9 +29,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
+from support_agent import scenario_cli
 from support_agent.base import logs
 from support_agent.base.oneline import clip
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.core.declaration import Workflow, is_handover
 from support_agent.core.engine import (
     Error,
@@ -57,6 +57,7 @@ from support_agent.models import (
 from support_agent.service.conversation import Conversation, ServiceEvent, TicketsOpened
 from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph, screening_model
 
 PROMPT = "you> "
 AGENT = "agent> "
@@ -99,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite file that keeps conversations, so --thread can resume one later",
     )
+    scenarios = commands.add_parser(  # its own parser: `scenario_cli`
+        "scenarios",
+        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
+        add_help=False,
+    )
+    scenarios.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -402,6 +409,8 @@ def main(
         stdout = sys.stdout
         if hasattr(stdout, "reconfigure"):
             stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
+    if args.command == "scenarios":
+        return scenario_cli.main(args.rest, stdout)
     out = Printer(stdout)
     if args.command == "chat":
         return chat(args, stdin if stdin is not None else sys.stdin, out)

@@ -144,6 +144,15 @@ def active_svg_node(page) -> str:
     return filled.locator("title").text_content().strip()
 
 
+def active_node_in(page, where: str = "stSidebar"):
+    """The node `where`'s diagram fills in the active colour; its <title> is the step's
+    name (`expect(...locator("title")).to_have_text(...)` waits for a redraw)."""
+    chart = page.get_by_test_id(where).get_by_test_id("stGraphVizChart").locator("svg")
+    return chart.locator("g.node").filter(
+        has=page.locator('path[fill="#2563eb"], polygon[fill="#2563eb"]')
+    )
+
+
 def refresh_screenshot() -> bool:
     import os
 

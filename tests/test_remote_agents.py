@@ -14,7 +14,6 @@ import pytest
 from langgraph_sdk.errors import NotFoundError
 
 from support_agent.base.settings import settings
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import is_decision
 from support_agent.core.engine import (
     Error,
@@ -35,6 +34,7 @@ from support_agent.service.remote import (
     remote,
     server_thread_id,
 )
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
 from tests.agent_server import misbehaving_server
 from tests.browser import free_port
@@ -266,7 +266,7 @@ def test_a_slow_server_meets_the_time_limit_and_the_run_is_sent_once(store, monk
 def test_the_shipped_scenarios_pass_on_the_server_from_the_command_line(agent_server):
     import io
 
-    from support_agent.features.scenarios.__main__ import main
+    from support_agent.scenario_cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as env:

@@ -19,12 +19,12 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import build_parser
 from support_agent.cli import main as cli_main
-from support_agent.core.builders import build_graph
 from support_agent.core.diagram import dot_source
 from support_agent.core.engine import Error, ToolCall, Transition, TurnEnd, new_thread_id, run_turn
 from support_agent.features.scenarios import coverage, load_paths, run_all
 from support_agent.offline.model import OfflineChatModel, serving
 from support_agent.workflows import WORKFLOWS, get_workflow
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.returns import ORDER_LOOKUP_PROMPT, RETURNS
 from support_agent.workflows.returns_intents import (
     RETURNS_RULES,

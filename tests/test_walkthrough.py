@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.diagram import NOW_MARK, last_move
 from support_agent.core.engine import TurnEnd, new_thread_id, run_turn
 from support_agent.core.slide_diagram import file_name, slide
@@ -22,6 +21,7 @@ from support_agent.features import replays
 from support_agent.features.scenarios import load_scenario, scenarios_dir
 from support_agent.offline.model import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from tests.helpers import TUTORIAL, send, start
 
 SUPPORT = WORKFLOWS["support"]

@@ -20,13 +20,13 @@ from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.core.declaration import Workflow
 from support_agent.core.state_view import customer_turns
 from support_agent.core.timeline import Timeline
 from support_agent.features.scenarios.file_format import Scenario
 from support_agent.features.scenarios.runner import InProcessTurns, run_scenario
 from support_agent.models import OFFLINE, resolve_model
+from support_agent.workflows.builders import build_graph, screening_model
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from support_agent.core.engine import (
 )
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.app_store import AppStore as Store
+from support_agent.features.tickets import branch_of
 from support_agent.service.conversation import Conversation
 from support_agent.store.storage import StoreUnavailable
 from support_agent.ui import (
@@ -58,10 +59,6 @@ class Context:
         found = self.store.threads.owner_of(self.thread_id)
         return found is not None and found != self.owner
 
-    def thread_owner(self) -> str:
-        """Who started this conversation (an operator may act in a visitor's)."""
-        return self.store.threads.owner_of(self.thread_id) or self.owner
-
     def fork(self) -> str:
         """Continue someone else's conversation as this visitor's own copy."""
         values = self.read_state()
@@ -82,9 +79,28 @@ class Context:
     def view(self) -> dict | None:
         return st.session_state.get(keys.TURN_VIEW)
 
-    def view_point(self, checkpoint_id: str, label: str) -> None:
-        """Look at (and continue from) an earlier checkpoint: a rewind or another branch."""
+    def view_point(self, checkpoint_id: str, label: str, *, ticket: str = "") -> None:
+        """Look at (and continue from) an earlier checkpoint: a rewind or another branch
+        (with `ticket`, the branch that ticket was raised on: see `follow_ticket`)."""
         st.session_state[keys.TURN_VIEW] = {"checkpoint_id": checkpoint_id, "label": label}
+        if ticket:
+            st.session_state[keys.TURN_VIEW]["ticket"] = ticket
+
+    def follow_ticket(self) -> None:
+        """A ticket's branch being viewed moves on when the team replies there: show its
+        new head, or the latest once the reply made it the conversation's latest."""
+        view = self.view
+        if not view or not view.get("ticket"):
+            return
+        ticket = self.store.tickets.get(view["ticket"])
+        if ticket is None or ticket.thread_id != self.thread_id:
+            self.back_to_latest()
+            return
+        branch = branch_of(self.store, self.reader(), ticket)
+        if branch is None or not branch.earlier:
+            self.back_to_latest()
+        elif branch.checkpoint_id != view["checkpoint_id"]:
+            self.view_point(branch.checkpoint_id, view["label"], ticket=ticket.id)
 
     def back_to_latest(self) -> None:
         st.session_state.pop(keys.TURN_VIEW, None)
@@ -229,6 +245,12 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
     ctx = Context(
         store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner
     )
+    try:
+        ctx.follow_ticket()
+    except Exception as exc:  # noqa: BLE001
+        if not is_store_error(exc):
+            raise
+        store_down(describe_failure(exc).message)
     if panel_in_sidebar:
         machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot, waiting=ctx.waiting)
     else:

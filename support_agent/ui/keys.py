@@ -226,6 +226,11 @@ def ticket_note(ticket_id: str) -> str:
     return f"tickets.note.{ticket_id}"
 
 
+def ticket_row(ticket_id: str) -> str:
+    """A ticket's row in the queue (its class `st-key-ticket-row-T-1042` finds it)."""
+    return f"ticket-row-{ticket_id}"
+
+
 def ticket_button(action: str, ticket_id: str) -> str:
     """One of a ticket's buttons: open, chat, reply, resolve."""
     return f"ticket-{action}-{ticket_id}"
