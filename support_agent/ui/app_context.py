@@ -213,11 +213,12 @@ def _workflow_picker(has_turns: bool) -> None:
         st.rerun()
 
 
-def init(*, panel_in_sidebar: bool = True) -> Context:
+def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter view)") -> Context:
     """Set up this run's context (call once, from app.py, before the page runs).
 
     With `panel_in_sidebar`, the state machine is drawn in the sidebar at once;
-    otherwise the page reserves its own place for it (the presenter view).
+    otherwise the page reserves its own place for it (the presenter view, the
+    walkthrough), and the sidebar says it is beside `beside`.
     """
     owner = identity.owner()  # with authentication on, this asks to log in first
     try:
@@ -254,7 +255,7 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
         machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot, waiting=ctx.waiting)
     else:
         st.session_state.pop(keys.MACHINE_SLOT, None)
-        slot.caption("📽️ The state machine is beside the chat (presenter view).")
+        slot.caption(f"📽️ The state machine is beside {beside}.")
     st.session_state[keys.CTX] = ctx
     st.session_state[keys.PROMPTS_SOURCE] = ctx.prompts  # for pages that build their own graphs
     return ctx

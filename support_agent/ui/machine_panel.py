@@ -30,18 +30,25 @@ def reserve_slot(
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
     controls=None,
+    thread_id: str | None = None,
+    jump_control: bool = True,
 ) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
     widgets can't live in the panel, which is redrawn in place. `controls` puts it
     elsewhere instead (the presenter view's row of controls, so the panel fits the
-    screen), as wide as its label.
+    screen), as wide as its label; `jump_control=False` leaves it out (a walkthrough
+    replays a conversation: there is nothing to jump in). `thread_id` is the thread
+    whose tickets the Person node names (the chat's by default).
     """
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
-    show(workflow, state, waiting=waiting)
+    tickets = None if thread_id is None else ticket_ids(state, thread_id)
+    show(workflow, state, waiting=waiting, tickets=tickets)
+    if not jump_control:
+        return
     if controls is not None:
         jump.control(workflow, controls, width="content")
     else:
@@ -129,13 +136,15 @@ def show(
             _details(workflow, state)
 
 
-def ticket_ids(state: dict) -> dict[str, str]:
+def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
     """The ticket each hand-over in `state` opened, by its tool call ("T-1004"): asked of
     the store only when the history holds a hand-over. A hand-over of the turn still
-    running has none yet (the service opens tickets as the turn ends)."""
+    running has none yet (the service opens tickets as the turn ends). `thread_id`
+    defaults to the chat's thread."""
     if not handovers(state):
         return {}
-    thread_id = st.session_state.get(keys.THREAD) or ""
+    if thread_id is None:
+        thread_id = st.session_state.get(keys.THREAD) or ""
     return {call: t.id for call, t in transcript.thread_tickets(thread_id).items()}
 
 
