@@ -134,6 +134,31 @@ def state_machine(
     dot.attr("edge", fontname="Helvetica", fontsize=FONT, color=IDLE, fontcolor="#475569",
              arrowsize="0.8")  # fmt: skip
 
+    _steps(dot, workflow, state, active, visited, reachable, wide=wide)
+    for edge in workflow.edges():
+        move = (edge.source, edge.target, edge.tool)
+        style = _edge_style(move in traversed, move == just)
+        hover = f"tool: {edge.tool}"
+        label = workflow.tool_label(edge.tool)
+        _edge(dot, edge.source, edge.target, label=_wrap(label),
+                 tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
+    _jumps(dot, workflow, state, just)
+    _decisions(dot, workflow, state, active, waiting)
+    _person(dot, workflow, state, tickets or {})
+    return dot
+
+
+def _steps(
+    dot: graphviz.Digraph,
+    workflow: Workflow,
+    state: dict,
+    active: str,
+    visited: set[str],
+    reachable: set[str],
+    *,
+    wide: bool,
+) -> None:
+    """The steps, the active one marked "now"; a graph of agents' START and END too."""
     if workflow.graph_endpoints:
         _node(dot, START, "START", shape="circle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip
@@ -156,18 +181,6 @@ def state_machine(
                  **_edge_style(started))  # fmt: skip
         for step in workflow.steps:
             _edge(dot, step.name, END, style="dashed", tooltip="answered: the turn ends")
-
-    for edge in workflow.edges():
-        move = (edge.source, edge.target, edge.tool)
-        style = _edge_style(move in traversed, move == just)
-        hover = f"tool: {edge.tool}"
-        label = workflow.tool_label(edge.tool)
-        _edge(dot, edge.source, edge.target, label=_wrap(label),
-                 tooltip=hover, labeltooltip=hover, **style)  # fmt: skip
-    _jumps(dot, workflow, state, just)
-    _decisions(dot, workflow, state, active, waiting)
-    _person(dot, workflow, state, tickets or {})
-    return dot
 
 
 def handovers(state: dict) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.core.declaration import Workflow, is_decision, is_handover, is_jump
+from support_agent.core.declaration import Step, Workflow, is_decision, is_handover, is_jump
 from support_agent.core.diagram import dot_source, handovers
 from support_agent.core.engine import ApprovalRequest
 from support_agent.core.state_view import facts, handed_to
@@ -99,21 +99,7 @@ def show(
     st.session_state[keys.MACHINE_DRAWN] = shown
     with slot.container():
         step = workflow.step(workflow.current(state))
-        about = escape_markdown(step.description)
-        if headline is not None:
-            st.markdown(headline + (f" — :small[{about}]" if wide else f"  \n:small[{about}]"))
-        elif waiting is not None:
-            asked = escape_markdown(waiting.question)
-            st.markdown(
-                f"⏸️ Waiting at **{step.title}** for a person"
-                + (f" — :small[{asked}]" if wide else f"  \n:small[{asked}]")
-            )
-        else:
-            st.markdown(
-                ("⏳ " if live else "")
-                + f"Now at **{step.title}**"
-                + (f" — :small[{about}]" if wide else f"  \n:small[{about}]")
-            )
+        st.markdown(_headline(step, headline, waiting, live=live, wide=wide))
         if viewing:
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
@@ -134,6 +120,24 @@ def show(
             )
         with left if wide else right:
             _details(workflow, state)
+
+
+def _headline(
+    step: Step, headline: str | None, waiting: ApprovalRequest | None, *, live: bool, wide: bool
+) -> str:
+    """Where the machine is, in a line: a page's own headline, a pause, or "Now at"."""
+    if headline is not None:
+        first, small = headline, escape_markdown(step.description)
+    elif waiting is not None:
+        first, small = (
+            f"⏸️ Waiting at **{step.title}** for a person",
+            escape_markdown(waiting.question),
+        )
+    else:
+        first = ("⏳ " if live else "") + f"Now at **{step.title}**"
+        small = escape_markdown(step.description)
+    # Beside the title in the presenter view; under it in the narrow sidebar.
+    return first + (f" — :small[{small}]" if wide else f"  \n:small[{small}]")
 
 
 def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
