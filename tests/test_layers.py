@@ -156,7 +156,7 @@ def test_no_test_file_imports_another():
     """Shared helpers live in tests/helpers.py, tests/browser.py and conftest.py."""
     tests = Path(__file__).resolve().parent
     crossing = []
-    for path in sorted(tests.glob("test_*.py")):
+    for path in sorted(tests.rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             names = (
                 [node.module or ""]
@@ -165,8 +165,19 @@ def test_no_test_file_imports_another():
                 if isinstance(node, ast.Import)
                 else []
             )
-            crossing += [f"{path.name} imports {n}" for n in names if n.startswith("tests.test_")]
+            crossing += [f"{path.name} imports {n}" for n in names
+                         if n.split(".")[-1].startswith("test_")]  # fmt: skip
     assert crossing == []
+
+
+def test_test_folders_mirror_the_package():
+    """A test lives in the folder of the layer it tests (tests/core/ for support_agent/core/);
+    only the tests of the whole (layers, properties, the CLI, the bench) sit at the top."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.parent.name for p in tests.rglob("test_*.py") if p.parent != tests}
+    assert folders and {f for f in folders if not (PACKAGE / f).is_dir()} == set()
+    top = sorted(p.name for p in tests.glob("test_*.py"))
+    assert top == ["test_bench_reference.py", "test_cli.py", "test_layers.py", "test_properties.py"]
 
 
 if __name__ == "__main__":  # a report for people: `python tests/test_layers.py`

@@ -34,7 +34,7 @@ def saved_versions(url: str, key: str = WARRANTY, workflow: str = "support") -> 
 
 
 def prompts_page() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = AppTest.from_file("../../app.py", default_timeout=60).run()
     at.switch_page(PROMPTS).run()
     assert not at.exception, at.exception
     return at

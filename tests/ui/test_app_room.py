@@ -14,7 +14,7 @@ import streamlit
 
 from tests.helpers import TUTORIAL, dot, send, start
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

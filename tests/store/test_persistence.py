@@ -296,7 +296,7 @@ store.close()
 
 
 def test_senders_in_several_processes_never_lose_a_turn(store_url):
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     store, graph, thread = support_thread(store_url)
     chat(graph, thread, TUTORIAL[0])
     children = [

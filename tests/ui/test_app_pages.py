@@ -146,7 +146,7 @@ def test_a_long_timeline_opens_at_once_from_the_recorded_turn_points():
 
 def visitor(name: str, **query) -> AppTest:
     """A browser session of visitor `name` (as when the app is reachable by others)."""
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../../app.py", default_timeout=60)
     at.session_state["identity.owner"] = f"browser:{name}"
     for key, value in query.items():
         at.query_params[key] = value
@@ -242,7 +242,7 @@ def test_a_visitor_allowed_to_choose_may_not_point_the_server_inside(monkeypatch
 
 
 def test_with_login_configured_a_visitor_is_asked_to_log_in_first():
-    at = AppTest.from_file("../app.py", default_timeout=60)
+    at = AppTest.from_file("../../app.py", default_timeout=60)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback"}
     at.run()
     assert any("Log in to see your conversations" in i.value for i in at.info)

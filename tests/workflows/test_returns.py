@@ -35,7 +35,7 @@ from support_agent.workflows.returns_intents import (
 )
 from tests.helpers import SETTINGS, ScriptedModel, call, drive
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RETURNS_SCENARIOS = sorted((ROOT / "scenarios").glob("returns-*.yaml"))
 
 REFUND = [
@@ -152,7 +152,7 @@ def app_db(monkeypatch, tmp_path):
 
 
 def test_the_prompt_editor_lists_its_steps_prompts_and_tools(app_db):
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = AppTest.from_file("../../app.py", default_timeout=60).run()
     at.switch_page("app_pages/prompts.py").run()
     assert RETURNS.title in at.selectbox(key="prompts.workflow").options
     at.selectbox(key="prompts.workflow").set_value("returns").run()
@@ -174,7 +174,7 @@ def test_the_prompt_editor_lists_its_steps_prompts_and_tools(app_db):
 
 
 def test_the_app_picks_it_and_chats_with_its_starter(app_db):
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = AppTest.from_file("../../app.py", default_timeout=60).run()
     picker = next(s for s in at.sidebar.selectbox if s.label == "Workflow")
     assert picker.options[-1] == RETURNS.title
     at.selectbox(key=picker.key).set_value("returns").run()

@@ -35,7 +35,7 @@ from support_agent.scenario_cli import main
 from support_agent.workflows import WORKFLOWS, get_workflow
 from support_agent.workflows.builders import build_graph
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "scenarios"
 SHIPPED_FILES = sorted(SHIPPED.glob("*.yaml"))
 

@@ -12,7 +12,7 @@ from support_agent.features.scenarios import load_scenario
 from support_agent.workflows import WORKFLOWS
 from tests.helpers import traversed
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 PAGE = "app_pages/scenarios.py"
 TUTORIAL_NAME = "Tutorial — cracked screen under warranty"
@@ -29,7 +29,7 @@ def offline_in_memory(monkeypatch):
 
 
 def start() -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120).run()
+    at = AppTest.from_file("../../app.py", default_timeout=120).run()
     assert not at.exception, at.exception
     return at
 

@@ -11,7 +11,7 @@ from support_agent.base.settings import settings
 from support_agent.models import ModelConfigError, get_model, limits
 from support_agent.store.storage import configured_url
 
-PACKAGE = Path(__file__).resolve().parents[1] / "support_agent"
+PACKAGE = Path(__file__).resolve().parents[2] / "support_agent"
 
 
 def _reads_environment(tree: ast.AST) -> bool:

@@ -159,7 +159,7 @@ def test_the_busy_notice_is_gone_once_a_message_gets_through(monkeypatch, tmp_pa
     url = f"sqlite:///{tmp_path / 'tabs.db'}"
     monkeypatch.setenv("HANDOFF_DB_URL", url)
     monkeypatch.delenv("SUPPORT_AGENT_MODEL", raising=False)
-    at = AppTest.from_file("../app.py", default_timeout=60).run()
+    at = AppTest.from_file("../../app.py", default_timeout=60).run()
     at.chat_input[0].set_value(TUTORIAL[0]).run()
     thread = at.query_params["thread"]
 

@@ -20,7 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent import build_handoffs_graph
 from support_agent.workflows.handoffs import HANDOFFS
 
-TABLE = Path(__file__).parent / "data" / "handoffs_utterances.csv"
+TABLE = Path(__file__).parents[1] / "data" / "handoffs_utterances.csv"
 TARGET = 0.95
 
 

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from support_agent.models import OfflineChatModel
 from support_agent.workflows.support import SUPPORT
 
-TABLE = Path(__file__).parent / "data" / "support_utterances.csv"
+TABLE = Path(__file__).parents[1] / "data" / "support_utterances.csv"
 TARGET = 0.95
 
 

@@ -26,7 +26,7 @@ AGENT = {
     "routing": WORKFLOWS["handoffs"].offline_rules.classifiers["topic"],
 }
 
-HELDOUT = Path(__file__).parent / "data" / "heldout" / "test"
+HELDOUT = Path(__file__).parents[1] / "data" / "heldout" / "test"
 FLOOR = 0.92
 OPPOSITE = {"in_warranty": "out_of_warranty", "out_of_warranty": "in_warranty"}
 

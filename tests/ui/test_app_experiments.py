@@ -12,7 +12,7 @@ from support_agent.features.scenarios import load_scenario
 from tests.helpers import use_server
 from tests.openai_stub import OpenAIStub
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/experiments.py"
 PROMPTS = "app_pages/prompts.py"
 BOX = "experiments.pick."
@@ -49,7 +49,7 @@ def kept(url: str) -> list:
 
 
 def start(owner: str | None = None) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=120)
+    at = AppTest.from_file("../../app.py", default_timeout=120)
     if owner:
         at.session_state["identity.owner"] = owner
     at.run()

@@ -78,8 +78,8 @@ def test_an_unsupported_store_url_is_refused_without_its_password():
 
 
 def threads_page(who: str) -> AppTest:
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.session_state["identity.owner"] = who  # as tests/test_app_pages.py's visitors
+    at = AppTest.from_file("../../app.py", default_timeout=60)
+    at.session_state["identity.owner"] = who  # as tests/ui/test_app_pages.py's visitors
     at.run()
     at.switch_page("app_pages/threads.py").run()
     assert not at.exception, at.exception

@@ -12,7 +12,7 @@ import csv
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "support_agent" / "offline" / "understanding" / "data"
 EVALUATION = [ROOT / "tests" / "data" / "heldout", ROOT / "tests" / "data" / "registers"]
 

@@ -17,7 +17,7 @@ import pytest
 from support_agent.features.scenarios import load_scenario, run_scenario
 from support_agent.features.scenarios.runner import ScenarioResult
 
-HERE = Path(__file__).parent / "conversations"
+HERE = Path(__file__).parents[1] / "conversations"
 FILES = sorted(HERE.glob("*.yaml"))
 HUMAN_TOOL = "escalate_to_human"
 

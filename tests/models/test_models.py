@@ -31,7 +31,7 @@ from tests.conftest import say
 from tests.helpers import TUTORIAL
 
 SECRET = "sk-test-DO-NOT-LEAK-0123456789abcdef"
-TABLE = Path(__file__).parent / "data" / "support_utterances.csv"
+TABLE = Path(__file__).parents[1] / "data" / "support_utterances.csv"
 
 
 @pytest.fixture(autouse=True)

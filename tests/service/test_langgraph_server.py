@@ -11,7 +11,7 @@ from support_agent import server_graphs
 from support_agent.workflows import WORKFLOWS
 from tests.helpers import TUTORIAL
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "langgraph.json"
 
 

@@ -151,7 +151,7 @@ def test_a_tool_may_not_take_the_name_jumps_use():
 
 
 def test_graph_endpoints_are_langgraphs_constants_not_strings():
-    package = Path(__file__).resolve().parents[1] / "support_agent"
+    package = Path(__file__).resolve().parents[2] / "support_agent"
     spelled = [
         f"{path.relative_to(package)}:{node.lineno}"
         for path in sorted(package.rglob("*.py"))

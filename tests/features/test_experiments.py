@@ -14,7 +14,7 @@ from support_agent.models import ModelConfigError, get_model
 from support_agent.workflows import get_workflow
 from tests.openai_stub import OpenAIStub
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = load_scenario(ROOT / "scenarios" / "support-tutorial.yaml")
 HUMAN = load_scenario(ROOT / "scenarios" / "support-human-request.yaml")
 WARRANTY = "warranty_collector"

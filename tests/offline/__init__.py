@@ -1,0 +1,1 @@
+"""Tests of `support_agent/offline/`."""
