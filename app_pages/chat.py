@@ -19,7 +19,7 @@ ctx = context()
 workflow = ctx.flow
 state = ctx.read_state()
 
-model = ctx.model.shown
+model = ctx.model_shown
 about = f"Workflow: **{workflow.title}** · model: **{model}**"
 if presenter.requested():  # the screen belongs to the machine: the chat's column holds the rest
     presenter.fit_to_screen()
@@ -109,7 +109,12 @@ with body:
             icon="👀",
         )
         # A copy of a paused conversation would carry the action without its pause.
-        if st.button(
+        if not ctx.may_copy:
+            st.caption(
+                "Copying a conversation isn't available here: conversations are answered by "
+                "the agent server, which starts each one with a customer's first message."
+            )
+        elif st.button(
             "Continue as my own copy",
             icon="🍴",
             type="primary",

@@ -140,15 +140,20 @@ class AgentServer:
         self.client.close()
 
 
-def configured_server() -> AgentServer | None:
-    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
+def server_address() -> tuple[str, str | None] | None:
+    """`HANDOFF_AGENT_URL` and its key, or None: the agents run in this process."""
     current = settings()
-    if not current.handoff_agent_url.strip():
+    url = current.handoff_agent_url.strip()
+    if not url:
         return None
     key = current.agent_api_key
-    return AgentServer.connect(
-        current.handoff_agent_url.strip(), key.get_secret_value() if key else None
-    )
+    return url, key.get_secret_value() if key else None
+
+
+def configured_server() -> AgentServer | None:
+    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
+    address = server_address()
+    return AgentServer.connect(*address) if address else None
 
 
 class _TooSlow(Exception):
@@ -224,13 +229,13 @@ class RemoteConversation(Conversation):
         try:
             thread = self._thread_for_turn(create=not resume and not checkpoint_id)
         except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
         if isinstance(thread, Error):
             yield thread
             return
         if not start["state"]:
-            start["state"].update(_values(thread.get("values")))
+            start["state"].update(state_values(thread.get("values")))
         if thread.get("status") == "interrupted" and not resume and not checkpoint_id:
             yield errors.awaiting_approval()  # a new message would leave the call unanswered
             return
@@ -253,11 +258,11 @@ class RemoteConversation(Conversation):
                 return
             paused = self.server.client.threads.get_state(self._thread)
         except Exception as exc:  # noqa: BLE001
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
-        values = _values(paused.get("values"))
+        values = state_values(paused.get("values"))
         start["state"].update(values)
-        if approval_request(self.workflow, _interrupts(paused.get("interrupts"))) != request:
+        if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
             yield decided_already()
             return
         command, record = decision_command(self.workflow, request, *checked, values)
@@ -273,7 +278,7 @@ class RemoteConversation(Conversation):
         try:
             return threads.get(self._thread)
         except APIStatusError as exc:
-            if _status(exc) != 404:
+            if status_of(exc) != 404:
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _thread_gone()
@@ -285,7 +290,7 @@ class RemoteConversation(Conversation):
             self._created = True
             return created
         except APIStatusError as exc:
-            if _status(exc) in (404, 405):  # no threads here: not LangGraph's API
+            if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
                 return _wrong_address()
             raise
 
@@ -336,7 +341,7 @@ class RemoteConversation(Conversation):
                         yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
                 elif mode == "updates" and isinstance(data, dict):
                     if waiting is None and "__interrupt__" in data:
-                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
+                        waiting = approval_request(workflow, interrupts_of(data["__interrupt__"]))
                     yield from _updates(workflow, data, agent, nested and not namespace,
                                         stream_tokens, seen)  # fmt: skip
         except _TooSlow:
@@ -350,12 +355,12 @@ class RemoteConversation(Conversation):
                 self._cancel(run_id)
                 yield _too_slow(server.seconds)
                 return
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
         if final is None:
             yield _run_failed({})
             return
-        yield TurnEnd(_values(final), waiting)
+        yield TurnEnd(state_values(final), waiting)
 
     def _cancel(self, run_id: str) -> None:
         """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
@@ -366,10 +371,10 @@ class RemoteConversation(Conversation):
         except Exception as exc:  # noqa: BLE001
             logger.info("Could not cancel run %s: %s", run_id, type(exc).__name__)
 
-    def _failure(self, exc: BaseException) -> Error:
+    def failure(self, exc: BaseException) -> Error:
         """A request that failed, in our own words (never the server's text: it may echo a key)."""
         if isinstance(exc, APIStatusError):
-            status = _status(exc)
+            status = status_of(exc)
             if status in (401, 403):
                 return Error(
                     Kind.AGENT,
@@ -409,7 +414,7 @@ class RemoteConversation(Conversation):
         try:
             self.server.client.threads.get(self._thread)
         except APIStatusError as exc:
-            if _status(exc) == 404:
+            if status_of(exc) == 404:
                 return _thread_gone()
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
@@ -509,7 +514,7 @@ def _messages(raw: Any) -> list:
     return messages_from_dict([{"type": m["type"], "data": m} for m in items])
 
 
-def _values(raw: Any) -> dict:
+def state_values(raw: Any) -> dict:
     """A state from the server, with its messages as objects (as the engine's are)."""
     values = dict(raw or {}) if isinstance(raw, dict) else {}
     values.pop("__interrupt__", None)
@@ -518,7 +523,7 @@ def _values(raw: Any) -> dict:
     return values
 
 
-def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
+def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
     return tuple(
         Interrupt(value=i.get("value"), id=i.get("id", ""))
         for i in raw or ()
@@ -526,7 +531,7 @@ def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
     )
 
 
-def _status(exc: BaseException) -> int | None:
+def status_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
 

@@ -27,7 +27,6 @@ from collections.abc import Mapping
 
 import streamlit as st
 from langchain_core.messages import HumanMessage
-from langgraph.graph import START
 
 from support_agent.core.declaration import (
     JUMP,
@@ -37,9 +36,10 @@ from support_agent.core.declaration import (
     Workflow,
     is_jump,
 )
-from support_agent.core.engine import describe_failure, is_store_error, new_thread_id, thread_config
+from support_agent.core.engine import describe_failure, is_store_error, new_thread_id
 from support_agent.core.state_view import JUMP_NOTE
 from support_agent.offline.policy import SUMMARY_SOURCE, format_ledger
+from support_agent.service.backend import SEED
 from support_agent.ui import identity, keys, runtime, session
 from support_agent.ui.safe_text import humanize
 
@@ -48,6 +48,10 @@ from support_agent.ui.safe_text import humanize
 SUMMARY_HEAD = "Here is a summary of the conversation to date:"
 REASON = "jumped here for a walkthrough"
 MAX_TYPED = 100  # characters of a typed fact (an order number, a reason)
+ON_SERVER = (
+    "Jumping to a step isn't available here: conversations are answered by the agent "
+    "server, and they start there with a customer's first message."
+)
 
 
 # --- What may be preset, from the declaration ----------------------------------------------
@@ -191,8 +195,7 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
     values = seed(workflow, step, facts)
     thread = new_thread_id()
     # Every checkpoint records its workflow, so the link reopens it right.
-    graph = runtime.reader_graph(workflow.name).with_config(metadata={"workflow": workflow.name})
-    graph.update_state(thread_config(thread), values, as_node=START)
+    runtime.backend().seed(workflow.name, thread, values)
     runtime.store().threads.touch(
         thread, workflow.name, title(workflow, step, facts), identity.owner()
     )
@@ -222,6 +225,9 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
         key=keys.JUMP_OPEN,
         on_change="rerun",
     ):
+        if not runtime.backend().offers(SEED):
+            st.info(ON_SERVER, icon="🛰️")
+            return
         st.caption(
             "A new conversation starts at the step you pick, with these facts already "
             "recorded, so you can show one branch in seconds. The conversation open now "
