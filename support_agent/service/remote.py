@@ -65,7 +65,7 @@ from support_agent.core.errors import Cause, Kind
 from support_agent.core.middleware.approval import REVIEW_NODE
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
-from support_agent.service.conversation import Conversation, ServiceEvent
+from support_agent.service.conversation import Conversation, ServiceEvent, TurnRequest
 
 logger = logging.getLogger(__name__)
 
@@ -176,77 +176,47 @@ class RemoteConversation(Conversation):
     def _thread(self) -> str:
         return server_thread_id(self.thread_id)
 
-    # -- the turn ------------------------------------------------------------------------
-    def send(
-        self,
-        text: str | None,
-        *,
-        state: dict | None = None,
-        resume: bool = False,
-        checkpoint_id: str | None = None,
-        stream_tokens: bool = True,
-        approvals: bool = False,
-    ) -> Iterator[ServiceEvent]:
-        """As `Conversation.send`, on the server: a new thread is created there with
-        its owner and workflow; a thread the studio knows but the server lost is told."""
-        start = {"state": state if state is not None else {}}
-        return self._lived(
-            self._send(text, resume, checkpoint_id, stream_tokens, approvals, start),
-            start["state"],
-            text,
-            decided=checkpoint_id is not None,
-        )
+    # -- the turn (`Conversation.send` / `decide` call these) ----------------------------
+    def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
+        """The face's state, else filled from the server as the turn starts (no read now)."""
+        return state if state is not None else {}
 
-    def decide(
-        self,
-        request: ApprovalRequest,
-        decision: str,
-        text: str = "",
-        *,
-        state: dict | None = None,
-        stream_tokens: bool = True,
-    ) -> Iterator[ServiceEvent]:
-        """As `Conversation.decide`: the answer goes to the server's interrupt as
-        `Command(resume=...)`, the decision's history record with it."""
-        start = {"state": state if state is not None else {}}
-        return self._lived(
-            self._decide(request, decision, text, stream_tokens, start),
-            start["state"],
-            None,
-            decided=True,
-        )
-
-    def _send(
-        self, text, resume, checkpoint_id, stream_tokens, approvals, start
-    ) -> Iterator[Event]:  # noqa: ANN001
+    def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
+        """A new thread is created there with its owner and workflow; a thread the
+        studio knows but the server lost is told."""
         payload = None
-        if not resume:
-            cleaned = clean_message(text)
+        if not turn.resume:
+            cleaned = clean_message(turn.text)
             if isinstance(cleaned, Error):
                 yield cleaned
                 return
             payload = {"messages": [{"role": "user", "content": cleaned}]}
+        fresh = not turn.resume and not turn.checkpoint_id
         try:
-            thread = self._thread_for_turn(create=not resume and not checkpoint_id)
+            thread = self._thread_for_turn(create=fresh)
         except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
             yield self.failure(exc)
             return
         if isinstance(thread, Error):
             yield thread
             return
-        if not start["state"]:
-            start["state"].update(state_values(thread.get("values")))
-        if thread.get("status") == "interrupted" and not resume and not checkpoint_id:
+        if not start:
+            start.update(state_values(thread.get("values")))
+        if thread.get("status") == "interrupted" and fresh:
             yield errors.awaiting_approval()  # a new message would leave the call unanswered
             return
         yield from self._run(
-            stream_tokens,
+            turn.stream_tokens,
             input=payload,
-            checkpoint_id=checkpoint_id,
-            context={**self.run_context, "approvals": approvals},
+            checkpoint_id=turn.checkpoint_id,
+            context={**self.run_context, "approvals": turn.approvals},
         )
 
-    def _decide(self, request, decision, text, stream_tokens, start) -> Iterator[Event]:  # noqa: ANN001
+    def _decided(
+        self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
+    ) -> Iterator[Event]:
+        """The answer goes to the server's interrupt as `Command(resume=...)`, the
+        decision's history record with it."""
         checked = checked_decision(request, decision, text)
         if isinstance(checked, Error):
             yield checked
@@ -261,7 +231,7 @@ class RemoteConversation(Conversation):
             yield self.failure(exc)
             return
         values = state_values(paused.get("values"))
-        start["state"].update(values)
+        start.update(values)
         if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
             yield decided_already()
             return
@@ -296,71 +266,48 @@ class RemoteConversation(Conversation):
 
     def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
         """One run on the server, streamed and told as the engine's events."""
-        server, workflow = self.server, self.workflow
-        nested = workflow.graph_endpoints  # agents that are nodes of a graph report from inside
-        modes = ["updates", "values", *(["messages-tuple"] if stream_tokens else [])]
-        deadline = time.monotonic() + server.seconds
-        seen: set[str] = set()
-        final: dict | None = None
-        waiting: ApprovalRequest | None = None
-        run_id = ""
+        seconds = self.server.seconds
+        deadline = time.monotonic() + seconds
+        told = _RunReader(self.workflow, stream_tokens)
         try:
-            for part in server.client.runs.stream(
-                self._thread,
-                server.graph_id(workflow),
-                stream_mode=modes,
-                stream_subgraphs=nested,
-                config={"recursion_limit": MAX_TURN_STEPS},
-                durability="exit",
-                multitask_strategy="reject",
-                on_disconnect="cancel",  # a reader who leaves stops the run there too
-                **run,
-            ):
+            for part in self._stream(stream_tokens, **run):
                 if time.monotonic() > deadline:
                     raise _TooSlow
-                mode, _, ns = part.event.partition("|")
-                namespace = tuple(ns.split("|")) if ns else ()
-                agent = namespace[0].split(":", 1)[0] if namespace else ""
-                data = part.data
-                if mode == "metadata":
-                    run_id = (data or {}).get("run_id", "")
-                elif mode == "error":
-                    yield _run_failed(data)
+                yield from told.read(part)
+                if told.failed:
                     return
-                elif mode == "values" and not namespace:
-                    final = data
-                elif mode == "messages":
-                    message, meta = data
-                    if (
-                        message.get("type") == "AIMessageChunk"
-                        and meta.get("langgraph_node") == "model"
-                        and isinstance(message.get("content"), str)
-                        and message["content"]
-                        and not meta.get("lc_source")
-                    ):
-                        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
-                elif mode == "updates" and isinstance(data, dict):
-                    if waiting is None and "__interrupt__" in data:
-                        waiting = approval_request(workflow, interrupts_of(data["__interrupt__"]))
-                    yield from _updates(workflow, data, agent, nested and not namespace,
-                                        stream_tokens, seen)  # fmt: skip
         except _TooSlow:
-            self._cancel(run_id)
-            yield _too_slow(server.seconds)
+            self._cancel(told.run_id)
+            yield _too_slow(seconds)
             return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
             if isinstance(exc, httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
-                self._cancel(run_id)
-                yield _too_slow(server.seconds)
+                self._cancel(told.run_id)
+                yield _too_slow(seconds)
                 return
             yield self.failure(exc)
             return
-        if final is None:
+        if told.final is None:
             yield _run_failed({})
             return
-        yield TurnEnd(state_values(final), waiting)
+        yield TurnEnd(state_values(told.final), told.waiting)
+
+    def _stream(self, stream_tokens: bool, **run: Any) -> Iterator[Any]:
+        """The SDK's stream of one run on this thread: what the faces draw, one writer."""
+        workflow = self.workflow
+        return self.server.client.runs.stream(
+            self._thread,
+            self.server.graph_id(workflow),
+            stream_mode=["updates", "values", *(["messages-tuple"] if stream_tokens else [])],
+            stream_subgraphs=workflow.graph_endpoints,  # agents in a graph report from inside
+            config={"recursion_limit": MAX_TURN_STEPS},
+            durability="exit",
+            multitask_strategy="reject",
+            on_disconnect="cancel",  # a reader who leaves stops the run there too
+            **run,
+        )
 
     def _cancel(self, run_id: str) -> None:
         """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
@@ -475,6 +422,52 @@ def remote(
 ) -> RemoteConversation:
     """A conversation on `server`; the store keeps the thread's row, tickets and queue."""
     return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
+
+
+@dataclass
+class _RunReader:
+    """What one run's stream parts tell, as the engine's events (each told once), and
+    what the run ended with: its final values, what waits, or that it failed."""
+
+    workflow: Workflow
+    streamed: bool  # tokens come as message chunks; else a reply is told whole
+    seen: set = field(default_factory=set)
+    final: dict | None = None
+    waiting: ApprovalRequest | None = None
+    run_id: str = ""
+    failed: bool = False
+
+    def read(self, part: Any) -> Iterator[Event]:
+        mode, _, ns = part.event.partition("|")
+        namespace = tuple(ns.split("|")) if ns else ()
+        agent = namespace[0].split(":", 1)[0] if namespace else ""
+        data = part.data
+        if mode == "metadata":
+            self.run_id = (data or {}).get("run_id", "")
+        elif mode == "error":
+            self.failed = True
+            yield _run_failed(data)
+        elif mode == "values" and not namespace:
+            self.final = data
+        elif mode == "messages":
+            yield from _token(*data, agent)
+        elif mode == "updates" and isinstance(data, dict):
+            if self.waiting is None and "__interrupt__" in data:
+                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
+            nested = self.workflow.graph_endpoints and not namespace  # told from inside
+            yield from _updates(self.workflow, data, agent, nested, self.streamed, self.seen)
+
+
+def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
+    """A chunk of the answering model's reply (not a summary's or a screening's)."""
+    if (
+        message.get("type") == "AIMessageChunk"
+        and meta.get("langgraph_node") == "model"
+        and isinstance(message.get("content"), str)
+        and message["content"]
+        and not meta.get("lc_source")
+    ):
+        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
 
 
 def _updates(
