@@ -61,6 +61,7 @@ class Backend(Protocol):
                      graph: Callable[[], Any]) -> Conversation: ...  # fmt: skip
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot: ...
     def info(self, thread_id: str) -> dict | None: ...
+    def owner_of(self, thread_id: str) -> str | None: ...
     def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool) -> Any: ...
     def threads_of(self, owner: str) -> list[dict]: ...
     def delete(self, thread_id: str) -> None: ...
@@ -90,6 +91,9 @@ class InProcess:
     def info(self, thread_id: str) -> dict | None:
         found = self.store.checkpointer.get_tuple(thread_config(thread_id))
         return dict(found.metadata or {}) if found else None
+
+    def owner_of(self, thread_id: str) -> str | None:
+        return self.store.threads.owner_of(thread_id)
 
     def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool):
         """From the recorded turn points when they reach the latest checkpoint; from the
@@ -154,6 +158,12 @@ class OnServer:
                 return None
             raise
         return dict(found.get("metadata") or {}) if found.get("values") else None
+
+    def owner_of(self, thread_id: str) -> str | None:
+        """Who started it, as the server records it (a studio sharing the server but not
+        our store knows it too), else as our row does."""
+        owner = (self.info(thread_id) or {}).get("owner")
+        return owner or self.store.threads.owner_of(thread_id)
 
     def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool):
         """Always from the server's history: the server keeps one checkpoint per run."""

@@ -55,12 +55,12 @@ class Context:
     @property
     def read_only(self) -> bool:
         """A conversation someone else started: readable by link, not writable."""
-        found = self.store.threads.owner_of(self.thread_id)
+        found = self.runs.owner_of(self.thread_id)
         return found is not None and found != self.owner
 
     def thread_owner(self) -> str:
         """Who started this conversation (an operator may act in a visitor's)."""
-        return self.store.threads.owner_of(self.thread_id) or self.owner
+        return self.runs.owner_of(self.thread_id) or self.owner
 
     @property
     def may_copy(self) -> bool:
