@@ -12,7 +12,8 @@ from support_agent.core.engine import new_thread_id
 from support_agent.features.app_store import open_store
 from support_agent.service.remote import AgentServer, remote, server_thread_id
 from support_agent.workflows.support import SUPPORT
-from tests.helpers import TUTORIAL, active_node, dot, send, start
+from tests.browser import ROOT
+from tests.helpers import TUTORIAL, active_node, click, dot, send, start
 
 
 @pytest.fixture
@@ -66,3 +67,15 @@ def test_what_the_server_cannot_do_is_said_in_plain_words(on_server):
     assert at.chat_input[0].proto.disabled  # someone else's: read only
     jump = " ".join(i.value for i in at.sidebar.info)
     assert "Jumping to a step isn't available here" in jump
+
+
+def test_the_shipped_scenarios_pass_on_the_server_from_the_scenarios_page(on_server, monkeypatch):
+    shipped = sorted((ROOT / "scenarios").glob("*.yaml"))
+    monkeypatch.setenv("HANDOFF_SCENARIOS_DIR", str(ROOT / "scenarios"))
+    at = start()
+    at.switch_page("app_pages/scenarios.py").run()
+    assert any("Model: **the agent server's**" in c.value for c in at.main.caption)
+    at.default_timeout = 600
+    click(at, f"Run {len(shipped)} scenarios")
+    assert set(at.dataframe[0].value["Result"]) == {"✅ passed"}
+    assert on_server.threads_of("scenarios") == []  # each throwaway thread deleted there

@@ -32,6 +32,7 @@ from support_agent.service.remote import (
     AgentServer,
     interrupts_of,
     remote,
+    scenario_turns,
     server_thread_id,
     state_values,
     status_of,
@@ -68,6 +69,7 @@ class Backend(Protocol):
     def rename(self, thread_id: str, title: str) -> None: ...
     def seed(self, workflow: str, thread_id: str, values: dict) -> None: ...
     def offers(self, feature: str) -> bool: ...
+    def scenario_turns(self) -> Callable[[Any], Any] | None: ...
 
 
 @dataclass
@@ -123,6 +125,10 @@ class InProcess:
 
     def offers(self, feature: str) -> bool:
         return True
+
+    def scenario_turns(self) -> None:
+        """Scenarios run on a fresh in-memory graph here (the runner's default)."""
+        return None
 
 
 @dataclass
@@ -213,6 +219,10 @@ class OnServer:
 
     def offers(self, feature: str) -> bool:
         return feature not in (SEED, TICKET_REPLY)
+
+    def scenario_turns(self) -> Callable[[Any], Any]:
+        """Each scenario on a throwaway thread of the server, deleted afterwards."""
+        return scenario_turns(self.server)
 
 
 def choose(store: AppStore, reader: Callable[[str], Any], server: AgentServer | None) -> Backend:

@@ -258,7 +258,7 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
         if runs.on_server:
             st.caption(
                 "Conversations are answered by the agent server with its own model. "
-                "The choice below is used by the Scenarios and Experiments pages only."
+                "The choice below is used by the Experiments page only."
             )
         model = model_picker()
     ctx = Context(
