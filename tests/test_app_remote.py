@@ -41,6 +41,14 @@ def test_turns_run_on_the_server_and_threads_lists_the_visitors_own(on_server):
     thread = at.query_params["thread"]
     assert on_server.client.threads.get(server_thread_id(thread))["metadata"]["owner"] == "local"
 
+    # The guardrails' badges come with the state read from the server.
+    send(at, "what's the weather in Paris?")
+    badges = " ".join(m.value for m in at.chat_message[-2].markdown)
+    assert ":red-badge[:material/block: On topic]" in badges
+    at = start(thread=thread)  # and again when the saved conversation is drawn
+    badges = " ".join(m.value for m in at.chat_message[-2].markdown)
+    assert ":red-badge[:material/block: On topic]" in badges
+
     # Someone else's conversation on the same server is not listed.
     other = open_store("memory://")
     list(remote(other, on_server, SUPPORT, new_thread_id(), "someone-else").send(TUTORIAL[0]))
