@@ -59,8 +59,8 @@ def test_the_tutorial_runs_on_the_agent_server_from_the_browser(browser, agent_s
         idle(page)
         main = page.get_by_test_id("stMainBlockContainer")
         expect(main).to_contain_text("kept on the agent server")
-        expect(main).to_contain_text("1 conversation")
-        page.get_by_role("button", name="Open in chat").click()
+        expect(main).to_contain_text("Phone screen is cracked")  # the newest card: ours
+        page.get_by_role("button", name="Open in chat").first.click()
         expect(page.get_by_test_id("stChatMessage")).to_have_count(8, timeout=60_000)
 
         # A rewind to before turn 2 and a new message there: a branch on the server.
@@ -68,7 +68,8 @@ def test_the_tutorial_runs_on_the_agent_server_from_the_browser(browser, agent_s
         page.get_by_text("Time travel").click()
         rewind = page.get_by_role("button", name="Rewind here")
         expect(rewind.first).to_be_visible(timeout=30_000)
-        rewind.first.click()  # the first listed turn with a point before it: turn 2
+        expect(rewind).to_have_count(4)  # turn 1 too: the server keeps the empty start
+        rewind.nth(1).click()
         idle(page)
         expect(main).to_contain_text("Rewound to before turn 2")
         say(page, "The screen is cracked", 2)

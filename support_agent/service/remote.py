@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.messages import AIMessage, ToolMessage, messages_from_dict
+from langgraph.graph import START
 from langgraph.types import Interrupt
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError
@@ -202,7 +203,7 @@ class RemoteConversation(Conversation):
             return
         if not start:
             start.update(state_values(thread.get("values")))
-        if thread.get("status") == "interrupted" and fresh:
+        if thread.get("interrupts") and fresh:  # a pause (not merely work to do)
             yield errors.awaiting_approval()  # a new message would leave the call unanswered
             return
         yield from self._run(
@@ -255,7 +256,12 @@ class RemoteConversation(Conversation):
         metadata = {"owner": self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
         try:
             created = threads.create(
-                thread_id=self._thread, metadata=metadata, if_exists="do_nothing"
+                thread_id=self._thread,
+                metadata=metadata,
+                if_exists="do_nothing",
+                graph_id=self.server.graph_id(self.workflow),
+                # An empty first checkpoint, as in process: the rewind point before turn 1.
+                supersteps=[{"updates": [{"values": {"turn": 0}, "as_node": START}]}],
             )
             self._created = True
             return created
