@@ -61,6 +61,7 @@ from support_agent.core.engine import (
     decision_command,
     new_thread_id,
     transition_event,
+    withdraw_command,
 )
 from support_agent.core.errors import Cause, Kind
 from support_agent.core.middleware.approval import REVIEW_NODE
@@ -203,15 +204,34 @@ class RemoteConversation(Conversation):
             return
         if not start:
             start.update(state_values(thread.get("values")))
-        if thread.get("interrupts") and fresh:  # a pause (not merely work to do)
-            yield errors.awaiting_approval()  # a new message would leave the call unanswered
-            return
+        paused = [i for found in (thread.get("interrupts") or {}).values() for i in found]
+        if paused and fresh:  # the customer wrote while an action waits: withdraw it first
+            for event in self._withdrawn(paused, thread, turn.stream_tokens):
+                yield event
+                if isinstance(event, Error):
+                    return
         yield from self._run(
             turn.stream_tokens,
             input=payload,
             checkpoint_id=turn.checkpoint_id,
             context={**self.run_context, "approvals": turn.approvals},
         )
+
+    def _withdrawn(self, paused: list, thread: dict, stream_tokens: bool) -> Iterator[Event]:
+        """Answer the pause with the customer's withdrawal (as `engine._withdraw` does in
+        process), telling everything but the run's end: the new message runs next."""
+        request = approval_request(self.workflow, interrupts_of(paused))
+        if request is None:  # paused for something no decision of ours answers
+            yield errors.awaiting_approval()
+            return
+        values = state_values(thread.get("values"))
+        command, record = withdraw_command(self.workflow, request, values)
+        yield transition_event(self.workflow, record)
+        context = {**self.run_context, "approvals": True, "withdraw": True}
+        resume = {"resume": command.resume, "update": command.update}
+        for event in self._run(stream_tokens, command=resume, context=context):
+            if not isinstance(event, TurnEnd):
+                yield event
 
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
