@@ -295,3 +295,27 @@ def test_the_shipped_scenarios_pass_on_the_server_from_the_command_line(agent_se
     server = AgentServer.connect(agent_server)
     assert server.threads_of("scenarios") == []
     server.close()
+
+
+def test_the_terminal_chat_runs_on_the_server_and_resumes_there(server, tmp_path):
+    import io
+    import re
+
+    from support_agent.cli import main
+
+    def chat(*lines: str, argv: tuple[str, ...] = ()) -> str:
+        out = io.StringIO()
+        stdin = io.StringIO("".join(line + "\n" for line in lines))
+        assert main(["chat", "--db", str(tmp_path / "cli.db"), *argv], stdin, out) == 0
+        return out.getvalue()
+
+    out = chat(*TUTORIAL[:2])
+    assert f"agents on {server.url}" in out and "model the agent server's" in out
+    moves = re.findall(r"^  ⇢ moved to (.+) via (\w+)$", out, re.M)
+    assert [m[0] for m in moves] == ["Issue classification", "Resolution"]
+    thread = re.findall(r"--thread (\S+)", out)[-1]
+    assert server.client.threads.get(server_thread_id(thread))["metadata"]["owner"] == "local"
+
+    again = chat("/state", argv=("--thread", thread))
+    assert f"Resuming thread {thread}: step Resolution" in again
+    assert "warranty_status: in_warranty" in again
