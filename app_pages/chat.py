@@ -109,12 +109,7 @@ with body:
             icon="👀",
         )
         # A copy of a paused conversation would carry the action without its pause.
-        if not ctx.may_copy:
-            st.caption(
-                "Copying a conversation isn't available here: conversations are answered by "
-                "the agent server, which starts each one with a customer's first message."
-            )
-        elif st.button(
+        if st.button(
             "Continue as my own copy",
             icon="🍴",
             type="primary",

@@ -13,7 +13,7 @@ from support_agent.features.app_store import open_store
 from support_agent.service.remote import AgentServer, remote, server_thread_id
 from support_agent.workflows.support import SUPPORT
 from tests.browser import ROOT
-from tests.helpers import TUTORIAL, active_node, click, dot, send, start
+from tests.helpers import TUTORIAL, active_node, click, customer_bubbles, dot, jump_to, send, start
 
 
 @pytest.fixture
@@ -61,20 +61,35 @@ def test_turns_run_on_the_server_and_threads_lists_the_visitors_own(on_server):
     assert [b.proto.label for b in at.get("download_button")] == ["Markdown", "JSON"]
 
 
-def test_what_the_server_cannot_do_is_said_in_plain_words(on_server):
+def test_someone_elses_thread_reads_and_copies_from_the_server(on_server):
     theirs = new_thread_id()
     other = open_store("memory://")
     list(remote(other, on_server, SUPPORT, theirs, "someone-else").send(TUTORIAL[0]))
 
     at = start(thread=theirs)
     assert not at.exception, at.exception
-    assert [m.value for m in at.chat_message[0].markdown][0] == TUTORIAL[0]
-    said = " ".join(c.value for c in at.main.caption)
-    assert "Copying a conversation isn't available here" in said
-    assert not [b for b in at.button if b.label == "Continue as my own copy"]
-    assert at.chat_input[0].proto.disabled  # someone else's: read only
-    jump = " ".join(i.value for i in at.sidebar.info)
-    assert "Jumping to a step isn't available here" in jump
+    assert customer_bubbles(at) == [TUTORIAL[0]]
+    assert at.chat_input[0].proto.disabled  # someone else's (the server says whose): read only
+    click(at, "Continue as my own copy")
+    copy = at.query_params["thread"]
+    assert copy != theirs and customer_bubbles(at) == [TUTORIAL[0]]
+    send(at, TUTORIAL[1])  # the copy carries on, on the server, as this visitor's
+    assert active_node(dot(at)) == "resolution_specialist"
+    assert on_server.client.threads.get(server_thread_id(copy))["metadata"]["owner"] == "local"
+    theirs_now = on_server.client.threads.get(server_thread_id(theirs))["values"]
+    assert len(theirs_now["messages"]) == 2  # theirs stays as it was
+
+
+def test_a_jump_to_a_step_starts_a_thread_on_the_server(on_server):
+    at = jump_to(start(), "resolution_specialist",
+                 warranty_status="out_of_warranty", issue_type="hardware")  # fmt: skip
+    thread = at.query_params["thread"]
+    assert active_node(dot(at)) == "resolution_specialist"
+    send(at, "My screen is cracked")
+    said = " ".join(m.value for c in at.chat_message for m in c.markdown)
+    assert "repair specialist" in said  # handed over, as the out-of-warranty route does
+    values = on_server.client.threads.get(server_thread_id(thread))["values"]
+    assert [r["tool"] for r in values["transitions"]][-1] == "escalate_to_human"
 
 
 def test_the_shipped_scenarios_pass_on_the_server_from_the_scenarios_page(on_server, monkeypatch):

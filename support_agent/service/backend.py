@@ -37,9 +37,9 @@ from support_agent.service.remote import (
     state_values,
     status_of,
 )
+from support_agent.workflows import WORKFLOWS
 
 # What only the in-process backend offers (`Backend.offers`), by name.
-SEED = "seed"  # start a thread from given values: a jump to a step, a copy of someone's
 TICKET_REPLY = "ticket_reply"  # a person's reply written into the conversation
 
 
@@ -67,7 +67,7 @@ class Backend(Protocol):
     def threads_of(self, owner: str) -> list[dict]: ...
     def delete(self, thread_id: str) -> None: ...
     def rename(self, thread_id: str, title: str) -> None: ...
-    def seed(self, workflow: str, thread_id: str, values: dict) -> None: ...
+    def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None: ...
     def offers(self, feature: str) -> bool: ...
     def scenario_turns(self) -> Callable[[Any], Any] | None: ...
 
@@ -119,7 +119,7 @@ class InProcess:
     def rename(self, thread_id: str, title: str) -> None:
         self.store.threads.rename(thread_id, title)
 
-    def seed(self, workflow: str, thread_id: str, values: dict) -> None:
+    def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None:
         graph = self.reader(workflow).with_config(metadata={"workflow": workflow})
         graph.update_state(thread_config(thread_id), values, as_node=START)
 
@@ -214,11 +214,22 @@ class OnServer:
             server_thread_id(thread_id), metadata={"title": row.get("title", title)}
         )
 
-    def seed(self, workflow: str, thread_id: str, values: dict) -> None:
-        raise NotImplementedError("a thread on the agent server starts with a message")
+    def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None:
+        """A new thread there whose first checkpoint holds `values` (written as the
+        graph's input, as in process), with the metadata a turn's thread gets."""
+        sent = {
+            key: [m.model_dump() for m in value] if key == "messages" else value
+            for key, value in values.items()
+        }
+        self.server.client.threads.create(
+            thread_id=server_thread_id(thread_id),
+            metadata={"owner": owner, "workflow": workflow, "thread": thread_id},
+            graph_id=self.server.graph_id(WORKFLOWS[workflow]),
+            supersteps=[{"updates": [{"values": sent, "as_node": START}]}],
+        )
 
     def offers(self, feature: str) -> bool:
-        return feature not in (SEED, TICKET_REPLY)
+        return feature != TICKET_REPLY
 
     def scenario_turns(self) -> Callable[[Any], Any]:
         """Each scenario on a throwaway thread of the server, deleted afterwards."""

@@ -15,7 +15,7 @@ from support_agent.core.engine import (
 )
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.app_store import AppStore as Store
-from support_agent.service.backend import SEED, Backend, Snapshot
+from support_agent.service.backend import Backend, Snapshot
 from support_agent.service.conversation import Conversation
 from support_agent.store.storage import StoreUnavailable
 from support_agent.ui import (
@@ -63,11 +63,6 @@ class Context:
         return self.runs.owner_of(self.thread_id) or self.owner
 
     @property
-    def may_copy(self) -> bool:
-        """Whether a thread can be started from saved values here (not on the agent server)."""
-        return self.runs.offers(SEED)
-
-    @property
     def runs(self) -> Backend:
         """Where this app's conversations run and are read (this process or the server)."""
         if self.backend is None:
@@ -84,7 +79,7 @@ class Context:
         values = self.read_state()
         record = self.store.threads.get(self.thread_id) or {}
         copy = session.start_new(self.workflow)
-        self.runs.seed(self.workflow, copy, values)
+        self.runs.seed(self.workflow, copy, values, self.owner)
         title = f"Copy of {record.get('title') or 'a conversation'}"
         self.store.threads.touch(copy, self.workflow, title, self.owner)
         session.publish(copy)

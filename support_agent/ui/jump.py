@@ -39,7 +39,6 @@ from support_agent.core.declaration import (
 from support_agent.core.engine import describe_failure, is_store_error, new_thread_id
 from support_agent.core.state_view import JUMP_NOTE
 from support_agent.offline.policy import SUMMARY_SOURCE, format_ledger
-from support_agent.service.backend import SEED
 from support_agent.ui import identity, keys, runtime, session
 from support_agent.ui.safe_text import humanize
 
@@ -48,10 +47,6 @@ from support_agent.ui.safe_text import humanize
 SUMMARY_HEAD = "Here is a summary of the conversation to date:"
 REASON = "jumped here for a walkthrough"
 MAX_TYPED = 100  # characters of a typed fact (an order number, a reason)
-ON_SERVER = (
-    "Jumping to a step isn't available here: conversations are answered by the agent "
-    "server, and they start there with a customer's first message."
-)
 
 
 # --- What may be preset, from the declaration ----------------------------------------------
@@ -195,10 +190,9 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
     values = seed(workflow, step, facts)
     thread = new_thread_id()
     # Every checkpoint records its workflow, so the link reopens it right.
-    runtime.backend().seed(workflow.name, thread, values)
-    runtime.store().threads.touch(
-        thread, workflow.name, title(workflow, step, facts), identity.owner()
-    )
+    owner = identity.owner()
+    runtime.backend().seed(workflow.name, thread, values, owner)
+    runtime.store().threads.touch(thread, workflow.name, title(workflow, step, facts), owner)
     session.start_new(workflow.name, thread)
     session.publish(thread)
     st.session_state.pop(keys.MACHINE_FACTS_BEFORE, None)  # the facts were preset, not new
@@ -225,9 +219,6 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
         key=keys.JUMP_OPEN,
         on_change="rerun",
     ):
-        if not runtime.backend().offers(SEED):
-            st.info(ON_SERVER, icon="🛰️")
-            return
         st.caption(
             "A new conversation starts at the step you pick, with these facts already "
             "recorded, so you can show one branch in seconds. The conversation open now "
