@@ -6,18 +6,13 @@ from support_agent.base import logs
 from support_agent.ui import app_context, machine_panel, presenter
 
 logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)
-# A sidebar wide enough for the state machine; the presenter view starts without it.
-st.set_page_config(
-    page_title="Handoff Studio",
-    page_icon="🔀",
-    layout="wide",
-    initial_sidebar_state="collapsed" if presenter.requested() else app_context.SIDEBAR_WIDTH,
-)
-
 chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
+# Beside Chat: where a presenter looks for it.
+walk = st.Page("app_pages/walkthrough.py", title="Walkthrough", icon="📽️")
 page = st.navigation(
     [
         chat,
+        walk,
         st.Page("app_pages/threads.py", title="Threads", icon="🗂️"),
         st.Page("app_pages/tickets.py", title="Tickets", icon="🎫"),
         st.Page("app_pages/prompts.py", title="Prompts", icon="✏️"),
@@ -27,7 +22,21 @@ page = st.navigation(
     position="top",  # the sidebar is the state machine's
 )
 on_chat = page.url_path == chat.url_path
-ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
+walking = page.url_path == walk.url_path
+# A sidebar wide enough for the state machine; the presenter view and the walkthrough
+# (which draw it large beside their chat) start without it.
+st.set_page_config(
+    page_title="Handoff Studio",
+    page_icon="🔀",
+    layout="wide",
+    initial_sidebar_state="collapsed"
+    if walking or presenter.requested()
+    else app_context.SIDEBAR_WIDTH,
+)
+if walking:
+    ctx = app_context.init(panel_in_sidebar=False, beside="the replayed conversation")
+else:
+    ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
 page.run()
 if ctx.final_state is not None:  # the page ran a turn or moved in time: show where it left us
     viewing = (ctx.view or {}).get("label")

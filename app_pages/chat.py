@@ -6,6 +6,7 @@ from support_agent.core.state_view import transcript as saved_transcript
 from support_agent.ui import (
     approval_card,
     chat_turn,
+    diagram_download,
     jump,
     machine_panel,
     presenter,
@@ -28,6 +29,7 @@ if presenter.requested():  # the screen belongs to the machine: the chat's colum
     # Each control as wide as its label, wrapping onto a second line on a small screen.
     controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
     presenting = presenter.toggle(controls)
+    download = controls.empty()  # filled last, with the state this run leaves
     # Its own line, full width: squeezed into the row, its label was cut short.
     start_new = talk.button("New conversation", icon="➕", width="stretch")
 else:
@@ -35,7 +37,9 @@ else:
     presenting = presenter.toggle(show)
     start_new = new.button("New conversation", icon="➕", width="stretch")
     head.title("Chat")
-    st.caption(about)
+    said, download = st.columns([3, 1.3], vertical_alignment="center")
+    said.caption(about)
+    download = download.empty()  # filled last, with the state this run leaves
 if start_new:
     ctx.new_conversation()
     st.rerun()
@@ -160,6 +164,15 @@ with body:
             rewound.empty()  # the new branch is now the latest
 
     ctx.final_state = state
+    paused = ctx.waiting
+    diagram_download.popover(
+        workflow,
+        state,
+        download,
+        waiting=paused.tool if paused else "",
+        tickets=machine_panel.ticket_ids(state),
+        page="chat",
+    )
     if not read_only:  # rewinding or saving belongs to the conversation's owner
         with travel.container():
             time_travel.panel(ctx, workflow, int(state.get("turn") or 0))

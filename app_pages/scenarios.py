@@ -16,7 +16,9 @@ scenarios = scenario_widgets.load()
 chosen = scenario_widgets.picker(scenarios)
 scenario_widgets.run_button(ctx, chosen)
 
-if run := scenario_widgets.last_run():
+if not (run := scenario_widgets.last_run()):
+    scenario_widgets.sidebar_before_a_run(ctx, chosen)
+else:
     st.subheader("Results")
     scenario_widgets.results_table(run)
     st.subheader("Path on the state machine")

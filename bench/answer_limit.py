@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
-from support_agent.core.builders import build_graph  # noqa: E402
 from support_agent.core.engine import Error, new_thread_id, run_turn  # noqa: E402
 from support_agent.models import get_model  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
+from support_agent.workflows.builders import build_graph  # noqa: E402
 from tests.openai_stub import OpenAIStub  # noqa: E402
 
 

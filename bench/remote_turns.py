@@ -23,12 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 
-from support_agent.core.builders import build_graph  # noqa: E402
 from support_agent.core.engine import TurnEnd, new_thread_id  # noqa: E402
 from support_agent.features.app_store import open_store  # noqa: E402
 from support_agent.offline.model import OfflineChatModel  # noqa: E402
 from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.service.remote import AgentServer, remote  # noqa: E402
+from support_agent.workflows.builders import build_graph  # noqa: E402
 from support_agent.workflows.support import SUPPORT  # noqa: E402
 
 TUTORIAL = [

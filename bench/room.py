@@ -262,11 +262,6 @@ class Room:
         lost_sessions = sum(1 for s in self.sessions if s.error and not s.turns)
         return sum(1 for t in self.turns if t.error) + lost_sessions
 
-    def first_errors(self, n: int = 3) -> list[str]:
-        found = [s.error for s in self.sessions if s.error]
-        found += [t.error for t in self.turns if t.error]
-        return found[:n]
-
 
 def p(values: list[float], q: float) -> float:
     """Nearest-rank percentile of sorted values (nan when none)."""

@@ -52,7 +52,6 @@ from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 from tutorial_agent import tutorial_agent  # noqa: E402
 
 from support_agent.core import timeline  # noqa: E402
-from support_agent.core.builders import build_graph  # noqa: E402
 from support_agent.core.engine import (  # noqa: E402
     TurnEnd,
     decide,
@@ -64,6 +63,7 @@ from support_agent.features.app_store import open_store  # noqa: E402
 from support_agent.models import OfflineChatModel  # noqa: E402
 from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
+from support_agent.workflows.builders import build_graph  # noqa: E402
 
 TUTORIAL = [
     "Hi, my phone screen is cracked",

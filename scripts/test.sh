@@ -26,5 +26,5 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m support_agent.features.scenarios run scenarios/ --model offline
+.venv/bin/python -m support_agent scenarios run scenarios/ --model offline
 .venv/bin/python -m pytest "$@"

@@ -3,18 +3,19 @@
 The folders are the layers, top first; every import points down
 (`tests/test_layers.py` holds that):
 
-    ui/, cli, server_graphs, __main__   faces: Streamlit, terminal, LangGraph's server
+    ui/, cli, scenario_cli,             faces: Streamlit, terminal, LangGraph's server
+    server_graphs, __main__
     service/                            one conversation turn's whole life
-    core/, workflows/, features/        declaration, graphs, middleware, engine;
-                                        the declared workflows; tickets, approvals,
-                                        prompt versions, experiments, scenarios
+    features/                           tickets, approvals, prompt versions,
+                                        experiments, scenarios
+    workflows/                          the declared workflows, their registry, builders
+    core/                               declaration, graphs, middleware, engine
     models/                             choosing a chat model (providers, deadline)
     offline/                            the offline model and how it reads customers
     store/                              checkpointers, threads, leases
     base/                               settings, logging, one-line text
 """
 
-from support_agent.core.agent_graph import build_handoffs_graph
-from support_agent.core.step_agent import build_support_agent
+from support_agent.workflows.builders import build_handoffs_graph, build_support_agent
 
 __all__ = ["build_handoffs_graph", "build_support_agent"]

@@ -31,9 +31,9 @@ from typing import Any, TextIO
 
 from langchain_core.language_models import BaseChatModel
 
+from support_agent import scenario_cli
 from support_agent.base import logs
 from support_agent.base.oneline import clip
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.core.declaration import Workflow, is_handover
 from support_agent.core.engine import (
     Error,
@@ -60,6 +60,7 @@ from support_agent.service.conversation import Conversation, ServiceEvent, Ticke
 from support_agent.service.remote import configured_server
 from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph, screening_model
 
 PROMPT = "you> "
 AGENT = "agent> "
@@ -102,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite file that keeps conversations, so --thread can resume one later",
     )
+    scenarios = commands.add_parser(  # its own parser: `scenario_cli`
+        "scenarios",
+        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
+        add_help=False,
+    )
+    scenarios.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -417,6 +424,8 @@ def main(
         stdout = sys.stdout
         if hasattr(stdout, "reconfigure"):
             stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
+    if args.command == "scenarios":
+        return scenario_cli.main(args.rest, stdout)
     out = Printer(stdout)
     if args.command == "chat":
         return chat(args, stdin if stdin is not None else sys.stdin, out)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from support_agent.core.builders import build_graph
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 
 GRAPHS_FILE = "./support_agent/server_graphs.py"
 

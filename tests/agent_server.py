@@ -146,7 +146,10 @@ def misbehaving_server(behaviour: str) -> Iterator[StubServer]:
 
     - "refuse_key": every request gets 401, as a server whose key is wrong;
     - "not_langgraph": every request gets 404, as an address that serves something else;
-    - "hang": the thread exists, but a run's answer never comes (until `.release()`).
+    - "hang": the thread exists, but a run's answer never comes (until `.release()`);
+    - "pause_as_values": the thread exists and a run pauses for `PAUSED_TOOL`'s approval,
+      told as Aegra 0.2.0 tells it: a values event holding only `__interrupt__`
+      between two of the state, and no `__interrupt__` update.
     """
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -160,6 +163,12 @@ def misbehaving_server(behaviour: str) -> Iterator[StubServer]:
             self.rfile.read(length)
             if behaviour == "refuse_key":
                 self._json(401, {"detail": "Invalid API key"})
+            elif behaviour == "pause_as_values" and self.path.endswith("/runs/stream"):
+                self._sse(_paused_run_events())
+            elif behaviour == "pause_as_values" and self.command == "GET":
+                thread_id = self.path.split("/")[2]
+                self._json(200, {"thread_id": thread_id, "status": "idle", "values": {},
+                                 "metadata": {}})  # fmt: skip
             elif behaviour == "not_langgraph" or "/runs" not in self.path:
                 if behaviour == "hang" and self.command == "GET":
                     thread_id = self.path.split("/")[2]
@@ -182,6 +191,14 @@ def misbehaving_server(behaviour: str) -> Iterator[StubServer]:
             with contextlib.suppress(OSError):  # the client may have stopped waiting
                 self.wfile.write(data)
 
+        def _sse(self, events: list[tuple[str, object]]) -> None:
+            data = "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in events).encode()
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def log_message(self, *args: object) -> None:  # quiet
             pass
 
@@ -197,3 +214,23 @@ def misbehaving_server(behaviour: str) -> Iterator[StubServer]:
         released.set()
         server.shutdown()
         server.server_close()
+
+
+PAUSED_TOOL = "escalate_to_human"
+
+
+def _paused_run_events() -> list[tuple[str, object]]:
+    """A run that stops for a person's approval of `PAUSED_TOOL`, as Aegra streams it."""
+    state = {"messages": [{"type": "human", "content": "I want to talk to a person", "id": "h1"}]}
+    review = {
+        "action_requests": [{"name": PAUSED_TOOL, "args": {}, "description": "Hand over?"}],
+        "review_configs": [
+            {"action_name": PAUSED_TOOL, "allowed_decisions": ["approve", "reject"]}
+        ],
+    }
+    return [
+        ("metadata", {"run_id": "run-1", "attempt": 1}),
+        ("values", state),
+        ("values", {"__interrupt__": [{"value": review, "id": "pause-1"}]}),
+        ("values", state),
+    ]

@@ -144,6 +144,15 @@ def active_svg_node(page) -> str:
     return filled.locator("title").text_content().strip()
 
 
+def active_node_in(page, where: str = "stSidebar"):
+    """The node `where`'s diagram fills in the active colour; its <title> is the step's
+    name (`expect(...locator("title")).to_have_text(...)` waits for a redraw)."""
+    chart = page.get_by_test_id(where).get_by_test_id("stGraphVizChart").locator("svg")
+    return chart.locator("g.node").filter(
+        has=page.locator('path[fill="#2563eb"], polygon[fill="#2563eb"]')
+    )
+
+
 def refresh_screenshot() -> bool:
     import os
 
@@ -158,3 +167,36 @@ def customer_texts(page) -> list[str]:
     return [
         b.get_by_test_id("stMarkdownContainer").first.inner_text().strip() for b in bubbles.all()
     ]
+
+
+# What has the keyboard's focus: its test id, accessible label, role, tag and own text;
+# "" unless it is a control (a scrolling box can take the focus too, with a page of text).
+FOCUSED_JS = """
+() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return '';
+  const controls = ['BUTTON', 'A', 'INPUT', 'TEXTAREA', 'SELECT'];
+  const roles = ['button', 'switch', 'link', 'checkbox', 'radio', 'combobox', 'tab', 'menuitem'];
+  if (!controls.includes(e.tagName) && !roles.includes(e.getAttribute('role'))) return '';
+  return [e.getAttribute('data-testid') || '', e.getAttribute('aria-label') || '',
+          e.getAttribute('role') || '', e.tagName,
+          (e.innerText || e.value || '').trim().slice(0, 80)].join(' | ');
+}
+"""
+
+
+def focused(page) -> str:
+    return page.evaluate(FOCUSED_JS)
+
+
+def tab_to(page, wanted: str, *, limit: int = 150, backwards: bool = False) -> str:
+    """Press Tab (Shift+Tab with `backwards`) until the focused control's description
+    (`FOCUSED_JS`) contains `wanted`; fail after `limit` presses, naming what was passed."""
+    passed = []
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        now = focused(page)
+        if wanted in now:
+            return now
+        passed.append(now)
+    raise AssertionError(f"{wanted!r} never had the focus; Tab went through: {passed}")

@@ -14,7 +14,6 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import Field
 from streamlit.testing.v1 import AppTest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import is_handover
 from support_agent.core.engine import (
     Error,
@@ -29,6 +28,7 @@ from support_agent.features.app_store import open_store
 from support_agent.offline.model import OfflineChatModel
 from support_agent.ui.jump import choices
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.human import PERSON as HAND_OVER_NODE
 from support_agent.workflows.support import SUPPORT
 

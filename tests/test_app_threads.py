@@ -10,7 +10,6 @@ from langchain_core.messages import AIMessage, HumanMessage
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 from streamlit.testing.v1 import AppTest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import TurnEnd
 from support_agent.features.app_store import open_store
 from support_agent.features.thread_titles import (
@@ -29,6 +28,7 @@ from support_agent.features.thread_titles import (
 from support_agent.offline.policy import SUMMARY_SOURCE
 from support_agent.service.conversation import Conversation
 from support_agent.workflows import get_workflow
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
 from tests.helpers import click, send, start

@@ -225,11 +225,11 @@ def test_configure_reads_the_level_and_keeps_an_existing_setup(bare_logging, mon
 
 
 def test_a_bug_in_the_offline_model_is_ours_not_the_providers(monkeypatch, caplog):
-    from support_agent.core.builders import build_graph
     from support_agent.core.engine import run_turn
     from support_agent.core.errors import Error
     from support_agent.models import OfflineChatModel
     from support_agent.workflows import get_workflow
+    from support_agent.workflows.builders import build_graph
 
     def broken(self, *args, **kwargs):
         raise KeyError("a rule that names a missing reply")

@@ -16,9 +16,9 @@ from pydantic import Field
 import support_agent.core.agent_graph as handoffs_module
 from support_agent import build_handoffs_graph
 from support_agent.core.agent_graph import AgentNode, agent_view, transfers_this_turn
-from support_agent.core.builders import build_graph
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.handoffs import (
     HANDOFFS,
     SUPPORT_PROMPT,

@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import HandOver, WorkflowError, is_handover, is_move
 from support_agent.core.diagram import PERSON, dot_source
 from support_agent.core.engine import TurnEnd, new_thread_id, run_turn
@@ -19,6 +18,7 @@ from support_agent.features.exports import as_json, as_markdown
 from support_agent.features.scenarios.runner import path_taken
 from support_agent.ui.machine_panel import history_lines
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
 from tests.helpers import dot, jump_to, send, shown_history, start
 

@@ -3,8 +3,8 @@
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.offline import dialogue as d
+from support_agent.workflows.builders import build_graph
 
 
 def say(graph, config, text):

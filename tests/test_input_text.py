@@ -4,9 +4,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import Error, clean_message, new_thread_id, run_turn, thread_config
 from support_agent.core.errors import Cause
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
 from tests.helpers import customer_bubbles, send, start
 

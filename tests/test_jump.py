@@ -9,7 +9,6 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from streamlit.testing.v1 import AppTest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import JUMP, Edge, is_jump
 from support_agent.core.diagram import dot_source, last_move, path_of
 from support_agent.core.engine import Error, ToolCall, TurnEnd, run_turn, thread_config
@@ -23,6 +22,7 @@ from support_agent.models import OfflineChatModel
 from support_agent.ui import jump
 from support_agent.ui.machine_panel import history_lines
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.returns import RETURNS
 from support_agent.workflows.support import SUPPORT

@@ -19,10 +19,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "support_agent"
 # Every folder of the package is named here: a new one must say where it sits.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("face", ("support_agent.ui", "support_agent.cli", "support_agent.__main__",
-              "support_agent.features.scenarios.__main__", "support_agent.server_graphs")),
+              "support_agent.scenario_cli", "support_agent.server_graphs")),
     ("service", ("support_agent.service",)),
-    ("core and features", ("support_agent.core", "support_agent.workflows",
-                           "support_agent.features", "support_agent")),
+    ("features", ("support_agent.features", "support_agent")),
+    ("workflows", ("support_agent.workflows",)),
+    ("core", ("support_agent.core",)),
     ("models", ("support_agent.models",)),
     ("offline model", ("support_agent.offline",)),
     ("store", ("support_agent.store",)),

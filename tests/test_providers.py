@@ -9,7 +9,6 @@ import time
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn
 from support_agent.core.errors import Cause, Kind
 from support_agent.features.app_store import open_store
@@ -17,6 +16,7 @@ from support_agent.models import VISITOR_SERVER, ModelConfigError, get_model
 from support_agent.models.deadline import DeadlinePassed, call_with_retries, within
 from support_agent.store.serde import CompressedSerializer
 from support_agent.workflows import get_workflow
+from support_agent.workflows.builders import build_graph
 from tests.openai_stub import OpenAIStub
 
 OPERATOR_KEY = "sk-operator-KEEP-OUT-0123456789"

@@ -5,13 +5,13 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import Token, TurnEnd, new_thread_id, run_turn
 from support_agent.core.middleware.guardrails import KEY
 from support_agent.core.screening import REFUSALS, first_failure
 from support_agent.offline.policy import is_customer
 from support_agent.ui.keys import CTX
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from tests.helpers import send, start
 
 TRIPPED = [

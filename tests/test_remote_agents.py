@@ -3,7 +3,8 @@
 Every test here runs against the real `langgraph dev` the session starts from
 the repository's langgraph.json (`agent_server` in conftest.py), or, for the
 failures a real server can't be made to show on demand (a refused key, a
-hanging run), a loopback stand-in that answers as a broken one would.
+hanging run), a loopback stand-in that answers as a broken one would; likewise
+for the way Aegra, another server of the same API, tells a pause.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytest
 from langgraph_sdk.errors import NotFoundError
 
 from support_agent.base.settings import settings
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import is_decision
 from support_agent.core.engine import (
     Error,
@@ -35,8 +35,9 @@ from support_agent.service.remote import (
     remote,
     server_thread_id,
 )
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
-from tests.agent_server import misbehaving_server
+from tests.agent_server import PAUSED_TOOL, misbehaving_server
 from tests.browser import free_port
 from tests.helpers import TUTORIAL
 
@@ -263,6 +264,17 @@ def test_a_wrong_key_or_address_is_told_in_our_words(store, behaviour, cause, wo
     assert not any("/runs" in path for _, path in url.requests)  # no run was sent
 
 
+def test_a_pause_told_as_a_values_event_waits_for_a_person(store):
+    # Aegra, an open-source server of the same API, tells an approval's pause this way.
+    with misbehaving_server("pause_as_values") as url:
+        thread = new_thread_id()
+        end = turn(remote(store, AgentServer.connect(url), SUPPORT, thread), PERSON)[-1]
+    assert isinstance(end, TurnEnd) and end.waiting is not None
+    assert end.waiting.tool == PAUSED_TOOL and end.waiting.id == "pause-1"
+    assert [m.type for m in end.state["messages"]] == ["human"]  # the state, not the pause
+    assert [w.thread_id for w in store.approvals.waiting()] == [thread]
+
+
 def test_a_slow_server_meets_the_time_limit_and_the_run_is_sent_once(store, monkeypatch):
     monkeypatch.setenv("SUPPORT_AGENT_TIMEOUT", "1")
     with misbehaving_server("hang") as url:
@@ -283,7 +295,7 @@ def test_a_slow_server_meets_the_time_limit_and_the_run_is_sent_once(store, monk
 def test_the_shipped_scenarios_pass_on_the_server_from_the_command_line(agent_server):
     import io
 
-    from support_agent.features.scenarios.__main__ import main
+    from support_agent.scenario_cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as env:

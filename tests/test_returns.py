@@ -19,12 +19,12 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.cli import build_parser
 from support_agent.cli import main as cli_main
-from support_agent.core.builders import build_graph
 from support_agent.core.diagram import dot_source
 from support_agent.core.engine import Error, ToolCall, Transition, TurnEnd, new_thread_id, run_turn
 from support_agent.features.scenarios import coverage, load_paths, run_all
 from support_agent.offline.model import OfflineChatModel, serving
 from support_agent.workflows import WORKFLOWS, get_workflow
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.returns import ORDER_LOOKUP_PROMPT, RETURNS
 from support_agent.workflows.returns_intents import (
     RETURNS_RULES,
@@ -492,6 +492,8 @@ def test_delivery_days(text, days):
         ("two months ago and it stopped working", "eligible", "faulty"),
         ("it arrived broken", "eligible", "faulty"),
         ("you sent me the wrong size", "eligible", "wrong_item"),
+        ("it's the wrong size", "no_fault", None),
+        ("I ordered the wrong size, it came last week", "within_30_days", None),
         ("I've worn them a few times", "not_eligible", "used"),
         ("I dropped it and now it doesn't work", "not_eligible", "damaged"),
         ("it's faulty but I got it 2 years ago", "not_eligible", "too_old"),

@@ -197,7 +197,7 @@ def test_a_prompt_with_a_nul_is_refused_before_the_database_sees_it():
 
 
 def test_scenario_files_that_check_nothing_or_are_not_utf8_exit_2(tmp_path):
-    from support_agent.features.scenarios.__main__ import main
+    from support_agent.scenario_cli import main
 
     empty = tmp_path / "empty.yaml"
     empty.write_text("name: x\nworkflow: support\nturns: [hi]\nexpect: {}\n", encoding="utf-8")

@@ -10,7 +10,6 @@ import yaml
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import Edge, is_handover
 from support_agent.core.engine import Error, TurnEnd, decide, new_thread_id, run_turn
 from support_agent.core.timeline import turns as timeline_turns
@@ -26,14 +25,15 @@ from support_agent.features.scenarios import (
     run_scenario,
 )
 from support_agent.features.scenarios import runner as runner_module
-from support_agent.features.scenarios.__main__ import main
 from support_agent.features.scenarios.file_format import parse_scenario
 from support_agent.features.scenarios.from_thread import (
     draft_from_state,
     save_scenario_text,
     slugify,
 )
+from support_agent.scenario_cli import main
 from support_agent.workflows import WORKFLOWS, get_workflow
+from support_agent.workflows.builders import build_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "scenarios"
@@ -75,7 +75,7 @@ def problems(path: Path) -> list[str]:
 def test_a_valid_file_loads_with_its_source():
     scenario = load_scenario(SHIPPED / "support-software-fix.yaml")
     assert scenario.workflow == "support"
-    assert scenario.turns[0] == "My app keeps crashing when I open it"
+    assert scenario.texts[0] == "My app keeps crashing when I open it"
     assert scenario.expect.final_step == "resolution_specialist"
     assert scenario.source == SHIPPED / "support-software-fix.yaml"
     assert parse_yaml(scenario.to_yaml()).model_dump() == scenario.model_dump()  # round-trips
@@ -477,7 +477,7 @@ def test_cli_exits_2_with_no_scenarios_or_an_unusable_model(tmp_path, monkeypatc
 
 def test_cli_as_a_module_in_a_subprocess():
     done = subprocess.run(
-        [sys.executable, "-m", "support_agent.features.scenarios", "run", "scenarios/"],
+        [sys.executable, "-m", "support_agent", "scenarios", "run", "scenarios/"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -523,7 +523,7 @@ def test_a_conversation_becomes_a_scenario_that_passes(workflow, texts):
     draft = draft_from_state(get_workflow(workflow), state)
     assert draft.warnings == []
     scenario = parse_yaml(draft.text)
-    assert scenario.turns == texts
+    assert scenario.texts == texts
     assert scenario.expect.final_step == get_workflow(workflow).current(state)
     assert scenario.expect.path == [get_workflow(workflow).initial] + [
         t["target"]
@@ -556,7 +556,7 @@ def test_summaries_never_become_turns():
         "turn": 3,
     }
     draft = draft_from_state(get_workflow("support"), state)
-    assert parse_yaml(draft.text).turns == ["What should I do?"]
+    assert parse_yaml(draft.text).texts == ["What should I do?"]
     assert "had 3 turns but only the last 1" in draft.warnings[0]
     with pytest.raises(ValueError, match="no customer message"):
         draft_from_state(get_workflow("support"), {"messages": [summary]})
@@ -575,7 +575,7 @@ def test_a_summarized_conversation_replays_from_the_timeline():
     draft = draft_from_state(workflow, state, turns=every)
     assert draft.warnings == []
     scenario = parse_yaml(draft.text)
-    assert scenario.turns == texts
+    assert scenario.texts == texts
     result = run_scenario(scenario, model="offline")
     assert result.passed, result.reason
 

@@ -13,7 +13,6 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 from streamlit.testing.v1 import AppTest
 
-from support_agent.core.builders import build_graph
 from support_agent.core.engine import TurnEnd, new_thread_id, run_turn, thread_config
 from support_agent.core.timeline import Timeline, read
 from support_agent.features.app_store import open_store
@@ -27,6 +26,7 @@ from support_agent.features.tickets import (
     reply,
 )
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.support import SUPPORT
 from tests.helpers import (
     cards,

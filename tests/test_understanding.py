@@ -204,3 +204,23 @@ def test_a_clause_that_clears_one_answer_does_not_decide_the_issue(text, label):
 )
 def test_what_follows_a_contrast_and_expiry_dates_decide_the_warranty(text, label):
     assert AGENT["warranty"].classify(text).label == label
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, my tablet has a problem",
+        "my laptop has an issue",
+        "I'm having some trouble with my phone",
+    ],
+)
+def test_a_fault_announced_but_not_named_is_unclear(text):
+    assert AGENT["issue"].classify(text).label == "unclear"
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [("my tablet screen has a problem", "hardware"), ("right", "unclear")],
+)
+def test_naming_the_part_or_saying_nothing_is_read_as_before(text, label):
+    assert AGENT["issue"].classify(text).label == label

@@ -8,9 +8,9 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START
 
-from support_agent.core.builders import build_graph
 from support_agent.core.declaration import Approval, Handoffs, Move, Workflow, WorkflowError
 from support_agent.workflows import WORKFLOWS
+from support_agent.workflows.builders import build_graph
 from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.support import SUPPORT
 

@@ -16,7 +16,7 @@ there or ends the turn. A checkpointer keeps the state from turn to turn.
 Example:
     ```python
     from langgraph.checkpoint.memory import InMemorySaver
-    from support_agent.core.agent_graph import build_handoffs_graph
+    from support_agent.workflows.builders import build_handoffs_graph
 
     graph = build_handoffs_graph(checkpointer=InMemorySaver())  # offline model
     config = {"configurable": {"thread_id": "t1"}}
@@ -60,7 +60,6 @@ from support_agent.core.step_agent import SUMMARY_KEEP, SUMMARY_TRIGGER
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
 from support_agent.offline.policy import last_customer_index
-from support_agent.workflows.handoffs import HANDOFFS
 
 # --- What each agent sees ------------------------------------------------------------
 
@@ -333,17 +332,4 @@ def build_agents_graph(
     return builder.compile(
         checkpointer=checkpointer,
         name=workflow.name,
-    )
-
-
-def build_handoffs_graph(
-    model: BaseChatModel | str | None = None,
-    checkpointer: BaseCheckpointSaver | None = None,
-    *,
-    prompts: PromptSource | None = None,
-    max_transfers: int | None = None,
-) -> CompiledStateGraph:
-    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
-    return build_agents_graph(
-        HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers
     )

@@ -271,7 +271,7 @@ class Workflow:
 
     Without `handoffs`, the workflow is one agent whose prompt and tools change
     with `state_key` (the tutorial's state machine); with it, each step is an
-    agent node and transfers route between them. `support_agent.core.builders`
+    agent node and transfers route between them. `support_agent.workflows.builders`
     picks the builder from that, and nothing else reads a workflow's kind.
     """
 

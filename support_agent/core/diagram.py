@@ -9,6 +9,12 @@ conversation started at a step for a walkthrough (a jump, not a move of the
 machine) shows it as a dotted edge of its own (class `jump`), never as one of
 the declared moves.
 
+Nothing is told by colour alone: the active step also carries a "▶ now" line,
+bold text and the thickest border; a step out of reach a dashed border. Every
+label's text has at least 4.5:1 contrast (WCAG AA) against its fill, or against
+the page and the sidebar behind the transparent drawing (test_diagram_contrast
+measures each state from what Graphviz reads).
+
 Every node and edge is added through `_node` / `_edge`, which pass each text
 attribute (labels, tooltips) through `dot_text`: the one place where text from
 a declaration, a conversation or a person's note becomes DOT. A rejection note
@@ -46,14 +52,24 @@ from support_agent.core.declaration import (
 )
 from support_agent.core.state_view import customer_turns
 
-ACTIVE_FILL = "#2563eb"
+ACTIVE_FILL = "#2563eb"  # white text on it at 5.2:1 (WCAG AA asks 4.5:1)
+# The active step is told by more than its colour: this line above its title, in
+# bold, inside the thickest border, so it reads the same in greyscale or to a
+# colour-blind eye. A line of its own costs no size: the drawings are limited by
+# their width, not their height (a double border, or the mark beside the title,
+# made the handoffs sidebar's labels 3-6 % smaller).
+NOW_MARK = "▶ now"
 VISITED_FILL = "#dbeafe"
 TRAVERSED = "#1d4ed8"
 PATH = "#93b4ea"  # edges taken before the latest move
 IDLE = "#94a3b8"
 # A person's decisions, drawn as loops on the step where the conversation waited.
-APPROVED, REJECTED, WAITING = "#15803d", "#b91c1c", "#b45309"
+# Dark enough for their labels to read at 4.5:1 on the sidebar's grey (test_diagram_contrast).
+APPROVED, REJECTED, WAITING = "#166534", "#b91c1c", "#92400e"
 GREYED = "#cbd5e1"
+# Text on a step that can no longer be reached: dark enough to read (7:1 on its
+# fill); the pale fill and the dashed border are what say "out of reach".
+GREYED_TEXT = "#475569"
 # A hand-over to a person: the Person node lit, white text on it at 6.7:1.
 HANDED = "#6d28d9"
 PERSON = "person"  # the Person node's id (no step may take it: see `state_machine`)
@@ -126,7 +142,10 @@ def state_machine(
             steps.attr(rank="same")
         for step in workflow.steps:
             style = _node_style(step.name, active, visited, reachable)
-            _node(steps, step.name, _wrap(step.title, 13), **style)
+            title = _wrap(step.title, 13)
+            if step.name == active:
+                title = [NOW_MARK, *title]
+            _node(steps, step.name, title, **style)
     if workflow.graph_endpoints:
         _node(dot, END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
@@ -304,11 +323,13 @@ def _edge(dot: graphviz.Digraph, tail: str, head: str, **attrs) -> None:
 
 
 def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[str]) -> dict:
-    if name == active:
+    if name == active:  # the mark (see NOW_MARK), bold, the thickest border: not colour alone
         return {"fillcolor": ACTIVE_FILL, "fontcolor": "white", "color": "#1e3a8a",
-                "penwidth": "3", "fontname": "Helvetica-Bold"}  # fmt: skip
+                "penwidth": "3", "fontname": "Helvetica-Bold",
+                "class": "active", "tooltip": "the active step: the conversation is here now"}  # fmt: skip
     if name not in reachable:
-        return {"fillcolor": "#f1f5f9", "fontcolor": IDLE, "color": GREYED}
+        return {"fillcolor": "#f1f5f9", "fontcolor": GREYED_TEXT, "color": GREYED,
+                "style": "rounded,filled,dashed"}  # fmt: skip
     if name in visited:
         return {"fillcolor": VISITED_FILL, "color": TRAVERSED, "penwidth": "2"}
     return {"fillcolor": "white", "color": IDLE}

@@ -534,15 +534,10 @@ def _stream(
     stream_tokens: bool,
     context: RunContext,
 ) -> Iterator[Event]:
-    seen_calls: set[str] = set()
-    seen_results: set[str] = set()
-    seen_moves: set[str] = set()
-    known: set[str] = set()  # ids of the messages already in the state
-    final: dict | None = None
-    waiting: ApprovalRequest | None = None
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
     # agent has no subgraphs, and asking for them costs a third of a turn.
     nested = workflow.graph_endpoints
+    reader = _ChunkReader(workflow, stream_tokens, nested)
     try:
         for item in graph.stream(
             payload,
@@ -555,60 +550,75 @@ def _stream(
             context=context,
         ):
             namespace, mode, chunk = item if nested else ((), *item)
-            if mode == "values":
-                if not namespace:
-                    final = chunk  # the state after the last step: what TurnEnd reports
-                known.update(m.id for m in chunk.get("messages") or () if m.id)
-                continue
-            agent = _agent_of(namespace)
-            if mode == "messages":
-                message, meta = chunk
-                if (
-                    isinstance(message, AIMessageChunk)
-                    and meta.get("langgraph_node") == "model"
-                    and message.text
-                    and not meta.get("lc_source")
-                ):
-                    yield Token(message.text, agent or meta.get("lc_agent_name", ""))
-                continue
-            if waiting is None and "__interrupt__" in (chunk or {}):
-                waiting = approval_request(workflow, chunk["__interrupt__"])
-            for node, update in (chunk or {}).items():
-                if not isinstance(update, dict):
-                    continue
-                for message in update.get("messages") or []:
-                    if node == REVIEW_NODE or (nested and not namespace):
-                        # The reviewed request again, as the person left it; or an agent
-                        # node's messages, already reported from inside the agent.
-                        continue
-                    if isinstance(message, AIMessage):
-                        if message.text and _says_new(node, message, stream_tokens, known):
-                            yield Token(message.text, agent or message.name or "")
-                        for call in message.tool_calls:
-                            if call["id"] not in seen_calls:
-                                seen_calls.add(call["id"])
-                                yield ToolCall(call["id"], call["name"], call["args"], agent)
-                    elif (
-                        isinstance(message, ToolMessage)
-                        and message.tool_call_id not in seen_results
-                    ):
-                        seen_results.add(message.tool_call_id)
-                        yield ToolResult(
-                            message.tool_call_id,
-                            message.name or "",
-                            message.text,
-                            ok=message.status != "error",
-                        )
-                for record in update.get("transitions") or []:
-                    if record.get("id") not in seen_moves:
-                        seen_moves.add(record.get("id"))
-                        yield transition_event(workflow, record)
+            yield from reader.read(namespace, mode, chunk)
+        final = reader.final
         if final is None:  # nothing ran (a resume with nothing left to do)
             final = graph.get_state(thread_config(config["configurable"]["thread_id"])).values
     except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
         yield describe_failure(exc)
         return
-    yield TurnEnd(dict(final), waiting)
+    yield TurnEnd(dict(final), reader.waiting)
+
+
+class _ChunkReader:
+    """What LangGraph streams during one run, as the run's events, each said once."""
+
+    def __init__(self, workflow: Workflow, stream_tokens: bool, nested: bool):
+        self.workflow, self.stream_tokens, self.nested = workflow, stream_tokens, nested
+        self.seen: set[str] = set()  # tool calls, results and moves already told
+        self.known: set[str] = set()  # ids of the messages already in the state
+        self.final: dict | None = None  # the state after the last step: what TurnEnd reports
+        self.waiting: ApprovalRequest | None = None
+
+    def read(self, namespace: tuple[str, ...], mode: str, chunk: Any) -> Iterator[Event]:
+        if mode == "values":
+            if not namespace:
+                self.final = chunk
+            self.known.update(m.id for m in chunk.get("messages") or () if m.id)
+            return
+        agent = _agent_of(namespace)
+        if mode == "messages":
+            message, meta = chunk
+            if (
+                isinstance(message, AIMessageChunk)
+                and meta.get("langgraph_node") == "model"
+                and message.text
+                and not meta.get("lc_source")
+            ):
+                yield Token(message.text, agent or meta.get("lc_agent_name", ""))
+            return
+        if self.waiting is None and "__interrupt__" in (chunk or {}):
+            self.waiting = approval_request(self.workflow, chunk["__interrupt__"])
+        for node, update in (chunk or {}).items():
+            if not isinstance(update, dict):
+                continue
+            if node != REVIEW_NODE and not (self.nested and not namespace):
+                # (Not the reviewed request again, as the person left it; nor an agent
+                # node's messages, already reported from inside the agent.)
+                for message in update.get("messages") or []:
+                    yield from self._message(node, message, agent)
+            for record in update.get("transitions") or []:
+                if self._first(f"move:{record.get('id')}"):
+                    yield transition_event(self.workflow, record)
+
+    def _message(self, node: str, message: Any, agent: str) -> Iterator[Event]:
+        if isinstance(message, AIMessage):
+            if message.text and _says_new(node, message, self.stream_tokens, self.known):
+                yield Token(message.text, agent or message.name or "")
+            for call in message.tool_calls:
+                if self._first(f"call:{call['id']}"):
+                    yield ToolCall(call["id"], call["name"], call["args"], agent)
+        elif isinstance(message, ToolMessage) and self._first(f"result:{message.tool_call_id}"):
+            yield ToolResult(
+                message.tool_call_id, message.name or "", message.text, ok=message.status != "error"
+            )
+
+    def _first(self, key: str) -> bool:
+        """Whether `key` is told for the first time (and note that it is)."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str]) -> bool:
@@ -623,10 +633,6 @@ def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str
     if node == "model":
         return not stream_tokens
     return not message.id or message.id not in known
-
-
-def _has_checkpoint(graph: Any, thread_id: str) -> bool:
-    return graph.checkpointer.get_tuple(thread_config(thread_id)) is not None
 
 
 def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:

@@ -16,7 +16,6 @@ from support_agent.core.middleware.provider_errors import ProviderErrorMiddlewar
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
-from support_agent.workflows.support import SUPPORT
 
 # The tutorial's thresholds: summarize past ~4k tokens, keep the last 10 messages.
 SUMMARY_TRIGGER = ("tokens", 4000)
@@ -55,13 +54,3 @@ def build_step_agent(
         checkpointer=checkpointer,
         name=f"{workflow.name}_agent",
     )
-
-
-def build_support_agent(
-    model: BaseChatModel | str | None = None,
-    checkpointer: BaseCheckpointSaver | None = None,
-    *,
-    prompts: PromptSource | None = None,
-):
-    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
-    return build_step_agent(SUPPORT, model, checkpointer, prompts=prompts)

@@ -98,6 +98,10 @@ class Timeline:
             head = _parent_id(self.snapshots[head])
         return chain[::-1]
 
+    def holds(self, head_id: str, checkpoint_id: str) -> bool:
+        """Whether the branch ending at `head_id` passes through `checkpoint_id`."""
+        return any(_id(s) == checkpoint_id for s in self.lineage(head_id))
+
     def turns(self, head_id: str | None = None) -> list[TurnPoint]:
         """The branch's turns, each with the checkpoint before it and the state after it."""
         chain = self.lineage(head_id)
@@ -146,6 +150,16 @@ class RecordedTimeline:
         out = [Branch(p["after_id"], p["turn"], p["text"], p["created_at"]) for p in heads]
         return sorted(out, key=lambda b: b.created_at, reverse=True)
 
+    def holds(self, head_id: str, checkpoint_id: str) -> bool:
+        """Whether the branch ending at `head_id` passes through `checkpoint_id` (a turn's
+        end; the checkpoint before the first turn counts too)."""
+        head = head_id
+        while head in self.by_after:
+            if checkpoint_id in (head, self.by_after[head]["before_id"]):
+                return True
+            head = self.by_after[head]["before_id"]
+        return head == checkpoint_id
+
     def turns(self, head_id: str | None = None) -> list[TurnPoint]:
         chain, head = [], head_id or self.latest_id
         while head in self.by_after:
@@ -160,6 +174,15 @@ class RecordedTimeline:
             )
             for p in reversed(chain)
         ]
+
+
+def branch_holding(timeline: Timeline | RecordedTimeline, checkpoint_id: str) -> Branch | None:
+    """The newest branch that passes through `checkpoint_id`: where something that
+    happened there (a hand-over, say) lives on now. None if no branch does (the
+    checkpoint is gone). The latest branch wins when it passes there too."""
+    holding = [b for b in timeline.branches() if timeline.holds(b.head_id, checkpoint_id)]
+    latest = [b for b in holding if b.head_id == timeline.latest_id]
+    return (latest or holding or [None])[0]
 
 
 def read(

@@ -375,7 +375,7 @@ def run_experiment(
             if on_result:
                 on_result(side, index, result)
     comparisons = [
-        Comparison(s.name, s.workflow, list(s.turns), Side.of(a), Side.of(b))
+        Comparison(s.name, s.workflow, s.texts, Side.of(a), Side.of(b))
         for s, a, b in zip(scenarios, results["a"], results["b"], strict=True)
     ]
     return Experiment(arm_a.record(), arm_b.record(), comparisons)

@@ -52,27 +52,16 @@ def as_data(
     }
 
 
-def as_json(
-    workflow: Workflow,
-    state: dict,
-    *,
-    thread_id: str,
-    title: str,
-    tickets: Mapping[str, str] | None = None,
-) -> str:
-    data = as_data(workflow, state, thread_id=thread_id, title=title, tickets=tickets)
+def as_json(workflow: Workflow, state: dict, **about: Any) -> str:
+    """`as_data` (`about`: its thread_id, title and tickets) as JSON."""
+    data = as_data(workflow, state, **about)
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def as_markdown(
-    workflow: Workflow,
-    state: dict,
-    *,
-    thread_id: str,
-    title: str,
-    tickets: Mapping[str, str] | None = None,
-) -> str:
-    data = as_data(workflow, state, thread_id=thread_id, title=title, tickets=tickets)
+def as_markdown(workflow: Workflow, state: dict, **about: Any) -> str:
+    """`as_data` (`about`: its thread_id, title and tickets) as a Markdown page."""
+    data = as_data(workflow, state, **about)
+    thread_id, title = data["thread_id"], data["title"]
     step = workflow.step(workflow.current(state)).title
     lines = [f"# {_line(title)}", "", f"- Workflow: {workflow.title}"]
     lines += [f"- Thread: {_code(thread_id)}", f"- Current step: {step}"]

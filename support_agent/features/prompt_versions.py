@@ -18,7 +18,7 @@ Rules a template must pass before anything is written:
 
 Example:
     ```python
-    from support_agent.core.step_agent import build_support_agent
+    from support_agent.workflows.builders import build_support_agent
     from support_agent.features.app_store import open_store
 
     store = open_store("sqlite:///data/handoff_studio.db")

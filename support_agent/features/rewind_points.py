@@ -93,10 +93,13 @@ class TurnPoints:
         )
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
-        """The turn that ended at `before_id` now ends at `after_id` (a message added)."""
+        """The turn that ended at `before_id` now ends at `after_id` (a message added).
+        Its time moves too: branches are ordered by it, and a reply written on an earlier
+        branch makes that branch the thread's latest."""
         self.db.execute(
-            "UPDATE hs_turn_points SET after_id = ? WHERE thread_id = ? AND after_id = ?",
-            (after_id, thread_id, before_id),
+            "UPDATE hs_turn_points SET after_id = ?, created_at = ? "
+            "WHERE thread_id = ? AND after_id = ?",
+            (after_id, now(), thread_id, before_id),
         )
 
     def forget(self, thread_id: str) -> None:

@@ -15,6 +15,13 @@ reply on the ticket. `Tickets.resolve()` closes a ticket with a note; the
 chat's ticket card shows it. Both work across processes and servers: the
 reply takes the thread's turn lease, and resolving is one conditional update.
 
+A ticket belongs to the branch it was raised on: it keeps the checkpoint its
+turn ended at (`checkpoint_id`). After a rewind the thread's latest checkpoint
+may be on another branch; `branch_of()` finds the newest branch through the
+ticket's checkpoint, so opening the ticket shows that branch, a reply is
+written there (LangGraph's `update_state` from that checkpoint), and the page
+says the ticket is on an earlier version of the conversation.
+
 Ticket ids read `T-1001`, `T-1002`…: the row number (an auto-increment column
 on SQLite, an identity column on PostgreSQL) plus `TICKET_BASE`.
 """
@@ -34,6 +41,7 @@ from support_agent.core.declaration import Workflow, is_decision, turn_of
 from support_agent.core.engine import clean_message, thread_config
 from support_agent.core.errors import Error
 from support_agent.core.middleware.approval import REVIEW_NODE
+from support_agent.core.timeline import branch_holding, read
 from support_agent.features.rewind_points import TurnPoints
 from support_agent.offline import dialogue as d
 from support_agent.offline.policy import is_summary, last_customer_index
@@ -49,12 +57,12 @@ HUMAN_TOOL = escalate_to_human.name  # the hand-over every workflow offers
 HUMAN_AGENT = d.HUMAN_AGENT  # the name on messages a person writes into a conversation
 HUMAN_AGENT_TITLE = "Support team"  # how the customer's chat names that person
 OPEN, RESOLVED = "open", "resolved"
-STATUSES = (OPEN, RESOLVED)
 TICKET_BASE = 1000  # ticket 1 is "T-1001"
 EXCERPT_LINES = 6  # lines of the conversation kept on the ticket
 EXCERPT_CHARS = 280  # per line
 REASON_CHARS = 500
 NOTE_CHARS = 1000
+EARLIER_WORDS = "on an earlier version of this conversation"  # a ticket a rewind left behind
 
 _NUMBER = {
     # SQLite: AUTOINCREMENT never hands out a number again, even after a delete.
@@ -80,6 +88,7 @@ SCHEMA = (
         resolved_at TEXT,
         resolved_by TEXT NOT NULL DEFAULT '',
         resolution TEXT NOT NULL DEFAULT '',
+        checkpoint_id TEXT NOT NULL DEFAULT '',
         UNIQUE (thread_id, call_id)
     )""",
     "CREATE INDEX IF NOT EXISTS hs_tickets_thread ON hs_tickets (thread_id)",
@@ -109,6 +118,9 @@ class Ticket:
     resolved_at: str | None = None
     resolved_by: str = ""
     resolution: str = ""
+    # The checkpoint its turn ended at: the branch it belongs to ("" for a ticket
+    # recorded before branches were kept, or by a backend whose checkpoints live elsewhere).
+    checkpoint_id: str = ""
 
     @property
     def id(self) -> str:
@@ -215,6 +227,8 @@ class Tickets:
         self.db = db
         dialect = "sqlite" if db.pool is None else "postgres"
         db.setup([s.replace("{number}", _NUMBER[dialect]) for s in SCHEMA])
+        # Tables made before tickets kept their branch: empty, the latest branch as before.
+        db.add_column("hs_tickets", "checkpoint_id", "TEXT NOT NULL DEFAULT ''")
 
     @staticmethod
     def _ticket(row: dict[str, Any]) -> Ticket:
@@ -236,20 +250,31 @@ class Tickets:
             resolved_at=row["resolved_at"],
             resolved_by=row["resolved_by"] or "",
             resolution=row["resolution"] or "",
+            checkpoint_id=row.get("checkpoint_id") or "",
         )
 
     def _where(self, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
         return [self._ticket(r) for r in self.db.query(f"SELECT * FROM hs_tickets {sql}", params)]
 
     def open_for_turn(
-        self, workflow: Workflow, thread_id: str, owner: str, state: dict
+        self,
+        workflow: Workflow,
+        thread_id: str,
+        owner: str,
+        state: dict,
+        *,
+        checkpointer: Any = None,
     ) -> list[Ticket]:
         """Open a ticket for each hand-over in the turn that just ended (`state` is the
-        state after it); returns them, including any already opened for the same call."""
+        state after it); returns them, including any already opened for the same call.
+        With `checkpointer`, each keeps the thread's latest checkpoint (this turn's end:
+        the branch it was raised on)."""
         messages = state.get("messages") or []
         calls = escalations(messages)
         if not calls:
             return []
+        saved = checkpointer.get_tuple(thread_config(thread_id)) if checkpointer else None
+        raised_at = saved.config["configurable"]["checkpoint_id"] if saved else ""
         step = workflow.step(workflow.current(state)).title
         edited = edited_reason(state)
         facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
@@ -263,8 +288,8 @@ class Tickets:
                 reason = " ".join(said.split())
                 self.db.execute(
                     "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
-                    "facts, excerpt, status, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (thread_id, call_id) DO NOTHING",
                     (
                         thread_id,
@@ -278,6 +303,7 @@ class Tickets:
                         OPEN,
                         stamp,
                         stamp,
+                        raised_at,
                     ),
                 )
                 found = self.for_call(thread_id, call["id"])
@@ -342,8 +368,54 @@ class Tickets:
             raise TicketError(f"{ticket.id} is already resolved.")
         return self.get(ticket.number)
 
+    def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
+        """The turn that ended at `before_id` now ends at `after_id` (a reply added to
+        it): its tickets follow, as its rewind point does (`TurnPoints.moved`)."""
+        self.db.execute(
+            "UPDATE hs_tickets SET checkpoint_id = ? WHERE thread_id = ? AND checkpoint_id = ?",
+            (after_id, thread_id, before_id),
+        )
+
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_tickets WHERE thread_id = ?", (thread_id,))
+
+
+# --- Which branch a ticket lives on ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketBranch:
+    """Where a ticket's conversation is read and answered."""
+
+    checkpoint_id: str | None  # the head of its branch; None: the conversation's latest
+    earlier: bool = False  # its branch is no longer the latest: it was rewound past
+
+    @property
+    def words(self) -> str:
+        """Where the ticket is, for people ("" on the latest branch)."""
+        return EARLIER_WORDS if self.earlier else ""
+
+
+def branch_of(store: Store, graph: Any, ticket: Ticket) -> TicketBranch | None:
+    """The branch `ticket` was raised on, as it stands now (replies and later turns on
+    it included); None when the conversation has been deleted. A ticket without a
+    recorded checkpoint lives on the latest branch, as it always did."""
+    latest = store.checkpointer.get_tuple(thread_config(ticket.thread_id))
+    if latest is None:
+        return None
+    latest_id = latest.config["configurable"]["checkpoint_id"]
+    if not ticket.checkpoint_id or ticket.checkpoint_id == latest_id:
+        return TicketBranch(None)
+    found = WORKFLOWS.get(ticket.workflow)
+    key = found.state_key if found else "current_step"
+    # From the recorded rewind points when they reach the latest checkpoint (no
+    # checkpoint is read), else from the thread's history.
+    points = TurnPoints(store.db).of(ticket.thread_id)
+    timeline = read(graph, ticket.thread_id, points, latest_id, key)
+    branch = branch_holding(timeline, ticket.checkpoint_id)
+    if branch is None or branch.head_id == latest_id:
+        return TicketBranch(None)
+    return TicketBranch(branch.head_id, earlier=True)
 
 
 # --- A person answering in the conversation -------------------------------------------
@@ -379,9 +451,16 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
     workflow = WORKFLOWS.get(ticket.workflow)
     if workflow is None:
         raise TicketError(f"The workflow {ticket.workflow!r} of {ticket.id} no longer exists.")
-    config = thread_config(ticket.thread_id)
     try:
         with store.leases.hold(ticket.thread_id):
+            # The ticket's own branch, which a rewind may have left behind: the reply
+            # continues it (and so becomes the thread's latest checkpoint).
+            branch = branch_of(store, graph, ticket)
+            if branch is None:
+                raise TicketError(f"The conversation of {ticket.id} has been deleted.")
+            config = thread_config(ticket.thread_id, branch.checkpoint_id)
+            # Writing from a named checkpoint: the saver wants its namespace too.
+            config["configurable"].setdefault("checkpoint_ns", "")
             snapshot = graph.get_state(config)
             if not snapshot.values:
                 raise TicketError(f"The conversation of {ticket.id} has been deleted.")
@@ -400,6 +479,7 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
             # The reply ends the turn it follows: that turn's rewind point moves to it,
             # so time travel keeps reading one unbroken chain of turns.
             TurnPoints(store.db).moved(ticket.thread_id, before, after)
+            Tickets(store.db).moved(ticket.thread_id, before, after)
     except ThreadBusy:
         raise TicketError(
             "The customer is sending a message right now; send your reply again in a moment."

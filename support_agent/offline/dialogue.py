@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.messages import ToolMessage
 
@@ -25,6 +25,12 @@ Text = str | Mapping[str, str]  # a template, or templates by key ("default" as 
 
 # Reply kinds, as reported in response_metadata["act"].
 ASK, CLARIFY, OFFER_PERSON, STEER_BACK = "ask", "clarify", "offer_person", "steer_back"
+ABILITIES = "abilities"  # says what the agent can do
+# A block of steps or advice the customer already got is not sent again: the agent
+# acknowledges it didn't help and changes approach (then offers a person).
+INSTEAD_OF_REPEATING = "instead_of_repeating"
+# A block: a reply of at least two sentences or list items.
+BLOCK = re.compile(r"[.!?](?:\s|$)|\n\d+\. ")
 LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "language_note",
     "faq",
@@ -32,7 +38,10 @@ LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
     "thanks",
     "answer",
 )
-UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE)
+# "Is that the same problem or a separate one?": asked when a case has its answer and
+# the customer describes a problem without asking for a new case.
+SAME_OR_NEW = "same_or_new"
+UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE, SAME_OR_NEW)
 AFTER_HUMAN_REPLY = "after_human_reply"
 
 # The name on the messages a person writes into a conversation (a ticket's reply).
@@ -130,6 +139,16 @@ class Dialogue:
     moves: tuple[str, ...] = ()
     new_case_tool: str | None = None  # its call clears the recorded facts
     thanks: str = "You're welcome! If anything else comes up, just write here."
+    # "What can you actually do for me?": what the agent does, by the step's asking
+    # tool ("default" as fallback), ending with the step's question.
+    abilities_cue: str | None = None
+    abilities: Mapping[str, str] = field(default_factory=dict)
+    # Unclear answers of a known kind ("I don't know", "what do you mean?") get a
+    # clarification that answers them, by the step's asking tool, before the step's own.
+    clarify_for: tuple[Faq, ...] = ()
+    # Said instead of a block the customer already got, in turn; the last one offers
+    # a person (a "yes" to it hands over).
+    instead_of_repeating: tuple[str, ...] = ()
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

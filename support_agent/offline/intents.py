@@ -11,6 +11,7 @@ is a `LearnedClassifier`'s job (`support_agent.offline.understanding`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from support_agent.offline.understanding import decide
@@ -39,6 +40,8 @@ class Verdict:
     scores: dict[str, float] = field(default_factory=dict)
     language: str = "English"
     margin: float = 0.0  # a learned decision's confidence (see understanding.bayes)
+    # Words a reader took from the message for a rule's templates ({"size": "large"}).
+    words: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

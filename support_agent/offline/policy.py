@@ -21,6 +21,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline.dialogue import Dialogue, Text
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.sentences import without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
@@ -148,6 +149,22 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
     return "\n".join(f"- {name} {json.dumps(args, sort_keys=True)}" for name, args in calls)
 
 
+def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
+    """The tools called this turn (by name), and the calls that did not fail."""
+    called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+    failed = {
+        m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
+    }
+    succeeded = [
+        c
+        for m in this_turn
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls
+        if c["id"] not in failed
+    ]
+    return called, succeeded
+
+
 def act_of(message: BaseMessage) -> str | None:
     return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
 
@@ -177,6 +194,26 @@ class Policy:
         moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
         return names[moves[-1] + 1 :] if moves else names
 
+    def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
+        """What the customer said in the current case: since the message that opened
+        the latest new case, or all of it. When that message only answered the agent's
+        "the same problem, or a separate one?", the case is the problem described
+        before it (the answer itself says nothing about the new case)."""
+        tool = self.dialogue.new_case_tool
+        opened = [
+            i
+            for i, m in enumerate(messages)
+            if tool and isinstance(m, AIMessage) and any(c["name"] == tool for c in m.tool_calls)
+        ]
+        said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
+        if not said:
+            return customer_messages(messages)
+        replies = [m for m in messages[: said[-1]] if isinstance(m, AIMessage) and not m.tool_calls]
+        if len(said) > 1 and replies and act_of(replies[-1]) == d.SAME_OR_NEW:
+            before = customer_messages(messages[said[-2] : said[-1]])
+            return before + customer_messages(messages[said[-1] + 1 :])
+        return customer_messages(messages[said[-1] :])
+
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
@@ -194,9 +231,14 @@ class Policy:
         previous = next(
             (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
         )
-        if previous is not None and plan.text and plan.text == previous.text:
+        if self._block_again(plan, messages):
+            plan = self._instead_of_repeating(messages)
+        elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
-        return plan
+        # One reply says each thing once, however many parts it was composed from.
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
+        return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
 
     def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
         start = max(last_customer_index(messages), 0)
@@ -208,28 +250,19 @@ class Policy:
             if done is not None:
                 return done
 
-        called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
-        failed = {
-            m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
-        }
-        succeeded = [
-            c
-            for m in this_turn
-            if isinstance(m, AIMessage)
-            for c in m.tool_calls
-            if c["id"] not in failed
-        ]
-        texts = customer_messages(messages)
-        text = texts[-1] if texts else ""
+        called, succeeded = _calls_of(this_turn)
+        # A new case reads only what was said since it began.
+        texts = self._case_texts(messages)
+        text = next(reversed(customer_messages(messages)), "")
         earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
         previous_act = act_of(earlier[-1]) if earlier else None
 
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`),
             # so the badge on the message and the reply come from one verdict.
-            person = self._person(text, bound, called, previous_act)
-            if person is not None:
-                return person
+            first = self._person(text, bound, called, previous_act) or self._abilities(text, bound)
+            if first is not None:
+                return first
 
         done_since_move = set(self.since_last_move(messages))
         # A turn that ended on a rejection with no reply was withdrawn by the customer
@@ -290,9 +323,16 @@ class Policy:
 
     def _plan(self, rule, verdict: Verdict, facts: dict) -> Plan:
         """What the rule says, and the tool call it makes, filled from the facts."""
-        values = {**facts, "label": verdict.label, "detail": verdict.detail or "unspecified"}
+        values = {
+            **facts,
+            **verdict.words,
+            "label": verdict.label,
+            "detail": verdict.detail or "unspecified",
+        }
         values["value"] = self._value(rule, verdict)
         said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+        if verdict.words.get("also"):  # a reader's note on the rest of the message
+            said = f"{said}\n\n{verdict.words['also']}"
         if rule.tool is None:
             return Plan(said, [], rule.act)
         args = {
@@ -315,6 +355,15 @@ class Policy:
             return None
         call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
+
+    def _abilities(self, text: str, bound: list[str]) -> Plan | None:
+        """Answers "what can you do for me?": what this agent does, and the step's question."""
+        dia = self.dialogue
+        if not dia.abilities or not dia.abilities_cue:
+            return None
+        if not re.search(dia.abilities_cue, text.lower()):
+            return None
+        return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
         escalated = self.dialogue.human_tool in done
@@ -356,8 +405,23 @@ class Policy:
                 streak += 1
         if streak >= 2:
             return Plan(dia.offer_person, [], d.OFFER_PERSON)
+        fitting = self._clarify_for(text, bound, messages)
+        if fitting is not None:
+            return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
         return Plan(second if streak else first, [], d.CLARIFY)
+
+    def _clarify_for(
+        self, text: str, bound: list[str], messages: Sequence[BaseMessage]
+    ) -> str | None:
+        """A clarification that answers what was said ("I don't know", "what do you
+        mean?"), at this step, unless the customer already got it."""
+        sent = {m.text for m in messages if isinstance(m, AIMessage)}
+        for entry in self.dialogue.clarify_for:
+            if entry.matches(text):
+                said = _pick(entry.answer, *bound)
+                return said if said and said not in sent else None
+        return None
 
     def small_talk(self, text: str) -> bool:
         """Small talk that none of the workflow's questions can read ("will it rain?"):
@@ -386,11 +450,37 @@ class Policy:
         first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
         return first
 
+    def _block_again(self, plan: Plan, messages: Sequence[BaseMessage]) -> bool:
+        """Whether `plan` would send again a block of steps or advice the customer
+        already got (a question asked again is the rephrasing's business)."""
+        if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
+            return False  # questions are asked again in other words (`_rephrase`)
+        if not self.dialogue.instead_of_repeating:
+            return False
+        if len(d.BLOCK.findall(plan.text)) < 2:
+            return False
+        return any(
+            isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
+        )
+
+    def _instead_of_repeating(self, messages: Sequence[BaseMessage]) -> Plan:
+        """Acknowledge and change approach; the last way is offering a person."""
+        ways = self.dialogue.instead_of_repeating
+        tried = sum(1 for m in messages if act_of(m) == d.INSTEAD_OF_REPEATING)
+        if tried < len(ways) - 1:
+            return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
+        offered = any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in messages)
+        return Plan(self.dialogue.offer_person if offered else ways[-1], [], d.OFFER_PERSON)
+
     def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
         dia = self.dialogue
         if plan.act == d.ASK:
             return dia.clarify[dia.step_key(bound, dia.clarify)][1]
-        return "To repeat what I said: " + plan.text[0].lower() + plan.text[1:]
+        first = plan.text.split(" ", 1)[0]
+        keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
+        return "To repeat what I said: " + (
+            plan.text if keep else plan.text[0].lower() + plan.text[1:]
+        )
 
     @staticmethod
     def _value(rule: Rule, verdict: Verdict) -> str | None:

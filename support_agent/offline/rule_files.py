@@ -71,6 +71,14 @@ class DialogueData(BaseModel):
     moves: tuple[str, ...] = ()
     new_case_tool: str | None = None
     thanks: str
+    abilities_cue: str | None = None
+    abilities: dict[str, str] = {}
+    instead_of_repeating: tuple[str, ...] = ()
+    clarify_for: list[FaqData] = []
+
+    _cue_compiles = field_validator("abilities_cue")(
+        classmethod(lambda cls, p: p if p is None else _regex(p))
+    )
 
 
 Words = str | dict[str, str]
@@ -110,6 +118,10 @@ class WorkflowData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cues: dict[str, list[CueData]] = {}
+    # Figures a workflow's readers compute with, by table (a catalogue's prices).
+    numbers: dict[str, dict[str, float]] = {}
+    # Words a workflow's readers hand to the rules, by table and key.
+    texts: dict[str, dict[str, str]] = {}
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
     rules: list[RuleData] = []
@@ -126,7 +138,9 @@ class WorkflowData(BaseModel):
     def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
         if self.dialogue is None:
             raise KeyError("this data file has no dialogue")
-        return Dialogue(**self.dialogue.model_dump(), faq=faq)
+        fields = self.dialogue.model_dump(exclude={"clarify_for"})
+        kinds = tuple(Faq(**c.model_dump()) for c in self.dialogue.clarify_for)
+        return Dialogue(**fields, faq=faq, clarify_for=kinds)
 
 
 def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:

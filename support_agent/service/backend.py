@@ -36,6 +36,7 @@ from support_agent.service.remote import (
     server_thread_id,
     state_values,
     status_of,
+    turn_ended,
 )
 from support_agent.workflows import WORKFLOWS
 
@@ -186,6 +187,8 @@ class OnServer:
                 h.get("created_at") or "",
             )
             for h in history
+            # Where a run stopped, and the empty start (Aegra also keeps every step's).
+            if turn_ended(h) or not (h.get("values") or {}).get("messages")
         ]
         return Timeline(None, thread_id, history=saved) if saved else None
 

@@ -207,7 +207,9 @@ class Conversation:
             self._keep_point(with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
-        return store.tickets.open_for_turn(self.workflow, thread, owner, end.state)
+        # Each ticket keeps this turn's checkpoint: the branch it belongs to.
+        return store.tickets.open_for_turn(self.workflow, thread, owner, end.state,
+                                           checkpointer=store.checkpointer)  # fmt: skip
 
     def _kept(self, error: Error) -> bool:
         """Whether a failed turn stopped part-way with its message saved (a refused

@@ -213,7 +213,7 @@ class RemoteConversation(Conversation):
         yield from self._run(
             turn.stream_tokens,
             input=payload,
-            checkpoint_id=turn.checkpoint_id,
+            checkpoint=_rewind_point(turn.checkpoint_id),
             context={**self.run_context, "approvals": turn.approvals},
         )
 
@@ -440,6 +440,7 @@ class RemoteConversation(Conversation):
                 "messages": len((h.get("values") or {}).get("messages") or []),
             }
             for h in history
+            if turn_ended(h)
         ]
 
 
@@ -473,6 +474,11 @@ class _RunReader:
         elif mode == "error":
             self.failed = True
             yield _run_failed(data)
+        elif mode == "values" and not namespace and _pause_only(data):
+            # Aegra (an open-source server of the same API) tells the pause as a values
+            # event holding only `__interrupt__`, the state in its own ones.
+            if self.waiting is None:
+                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
         elif mode == "values" and not namespace:
             self.final = data
         elif mode == "messages":
@@ -540,6 +546,26 @@ def state_values(raw: Any) -> dict:
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
+
+
+def _rewind_point(checkpoint_id: str | None) -> dict | None:
+    """Where a rewind starts, as the run's `checkpoint` object (root graph). LangGraph's
+    server reads it as it reads the `checkpoint_id` field; Aegra reads only the object
+    and would run from the thread's latest state otherwise."""
+    return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
+
+
+def turn_ended(checkpoint: dict) -> bool:
+    """Whether a checkpoint is where a run stopped: done, or paused for an approval.
+    Runs ask for `durability="exit"`, so LangGraph's server keeps only these; Aegra keeps
+    every step's, and a mid-run one is no place to rewind to."""
+    tasks = checkpoint.get("tasks") or []
+    return not checkpoint.get("next") or any(t.get("interrupts") for t in tasks)
+
+
+def _pause_only(data: Any) -> bool:
+    """Whether a streamed values event is only a pause (`__interrupt__`), not a state."""
+    return isinstance(data, dict) and set(data) == {"__interrupt__"}
 
 
 def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:

@@ -67,6 +67,14 @@ class Database:
         for statement in statements:
             self.execute(statement)
 
+    def add_column(self, table: str, column: str, definition: str) -> None:
+        """Add `column` to a `table` made before it existed (no-op when it is there)."""
+        if self.pool is not None:
+            self.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
+            return
+        if column not in {r["name"] for r in self.query(f"PRAGMA table_info({table})")}:
+            self.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
 
 class Threads:
     """Titles and workflows of conversations, for the threads page."""
@@ -74,19 +82,8 @@ class Threads:
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
-        self._add_owner_column()
-
-    def _add_owner_column(self) -> None:
-        """Stores made before threads had owners: add the column (everything is `local`)."""
-        if self.db.pool is not None:
-            self.db.execute(
-                "ALTER TABLE hs_threads ADD COLUMN IF NOT EXISTS owner TEXT NOT NULL "
-                "DEFAULT 'local'"
-            )
-            return
-        columns = {r["name"] for r in self.db.query("PRAGMA table_info(hs_threads)")}
-        if "owner" not in columns:
-            self.db.execute("ALTER TABLE hs_threads ADD COLUMN owner TEXT NOT NULL DEFAULT 'local'")
+        # Stores made before threads had owners: everything in them is `local`.
+        db.add_column("hs_threads", "owner", "TEXT NOT NULL DEFAULT 'local'")
 
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER

@@ -74,19 +74,17 @@ class LeaseLost(RuntimeError):
 
 
 class Lease:
-    """A held lease: renewed in the background until released.
+    """A held lease: renewed in the background (`Heartbeat`) until released.
 
     `check()` confirms, now, that this is still the thread's only writer (a checkpoint
     write calls it first); `lost` is what the heartbeat last found.
     """
 
-    def __init__(self, thread_id: str, renew_every: float):
+    def __init__(self, thread_id: str):
         self.thread_id = thread_id
         self._lost: LeaseLost | None = None
-        self._stop = threading.Event()
-        self._beat = threading.Thread(
-            target=self._heartbeat, args=(renew_every,), name="turn-lease", daemon=True
-        )
+        self._held = True
+        self._guard = threading.Lock()  # a renewal never overlaps the release
 
     @property
     def lost(self) -> bool:
@@ -102,25 +100,23 @@ class Lease:
         if self._lost is not None:
             raise self._lost
 
-    def _start(self) -> None:
-        self._beat.start()
-
-    def _heartbeat(self, every: float) -> None:
-        while not self._stop.wait(every):
+    def beat(self) -> None:
+        """One background renewal; a lease found lost stays lost."""
+        with self._guard:
+            if not self._held or self._lost is not None:
+                return
             try:
                 self._renew()
             except LeaseLost as lost:
                 self._lost = lost
                 logger.warning("Turn lease lost mid-turn: %s", lost)
-                return
             except Exception as exc:  # noqa: BLE001 - a store that blinks: try again next beat
                 logger.warning("Couldn't renew a turn lease: %s", type(exc).__name__)
 
     def release(self) -> None:
-        self._stop.set()
-        if self._beat.is_alive():
-            self._beat.join()
-        self._let_go()
+        with self._guard:
+            self._held = False
+            self._let_go()
 
     def _renew(self) -> None:
         raise NotImplementedError
@@ -129,11 +125,52 @@ class Lease:
         raise NotImplementedError
 
 
+class Heartbeat:
+    """One background thread renewing every lease a store holds, every `every` seconds.
+
+    One thread for all leases, started with the first: starting a thread for each
+    turn cost more than the rest of the lease. It ends after `IDLE_BEATS` beats with
+    nothing held, so a closed store leaves no thread behind for long.
+    """
+
+    IDLE_BEATS = 10
+
+    def __init__(self, every: float):
+        self.every = every
+        self._leases: set[Lease] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, lease: Lease) -> None:
+        with self._lock:
+            self._leases.add(lease)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="turn-leases", daemon=True)
+                self._thread.start()
+
+    def discard(self, lease: Lease) -> None:
+        with self._lock:
+            self._leases.discard(lease)
+
+    def _run(self) -> None:
+        idle = 0
+        while True:
+            time.sleep(self.every)
+            with self._lock:
+                held = list(self._leases)
+                idle = 0 if held else idle + 1
+                if idle > self.IDLE_BEATS:
+                    self._thread = None
+                    return
+            for lease in held:
+                lease.beat()
+
+
 class _RowLease(Lease):
     """A row in `hs_turn_leases`, owned while its `owner` is ours (SQLite, memory)."""
 
-    def __init__(self, db: Database, thread_id: str, owner: str, ttl: float, every: float):
-        super().__init__(thread_id, every)
+    def __init__(self, db: Database, thread_id: str, owner: str, ttl: float):
+        super().__init__(thread_id)
         self.db, self.owner, self.ttl = db, owner, ttl
 
     def _renew(self) -> None:
@@ -156,8 +193,8 @@ class _RowLease(Lease):
 class _SessionLock(Lease):
     """A PostgreSQL session-level advisory lock, on a connection of its own."""
 
-    def __init__(self, conn: Any, thread_id: str, every: float):
-        super().__init__(thread_id, every)
+    def __init__(self, conn: Any, thread_id: str):
+        super().__init__(thread_id)
         self.conn = conn
 
     def _renew(self) -> None:
@@ -181,6 +218,7 @@ class TurnLeases:
 
     def __init__(self, db: Database, *, ttl: float = TTL, renew_every: float = RENEW_EVERY):
         self.db, self.ttl, self.renew_every = db, ttl, renew_every
+        self._heartbeat = Heartbeat(renew_every)
         if db.pool is None:
             db.setup(SCHEMA)
 
@@ -188,10 +226,11 @@ class TurnLeases:
     def hold(self, thread_id: str) -> Iterator[Lease]:
         """Run the block as the thread's only writer, or raise `ThreadBusy`."""
         lease = self._take(thread_id)
-        lease._start()
+        self._heartbeat.add(lease)
         try:
             yield lease
         finally:
+            self._heartbeat.discard(lease)
             lease.release()
 
     def _take(self, thread_id: str) -> Lease:
@@ -207,7 +246,7 @@ class TurnLeases:
         )
         if taken != 1 and not self._take_from_the_dead(thread_id, owner):
             raise ThreadBusy(thread_id)
-        return _RowLease(self.db, thread_id, owner, self.ttl, self.renew_every)
+        return _RowLease(self.db, thread_id, owner, self.ttl)
 
     def _take_from_the_dead(self, thread_id: str, owner: str) -> bool:
         """Take a lease whose holder was a process on this machine that has since died
@@ -244,7 +283,7 @@ class TurnLeases:
         if not got:
             conn.close()
             raise ThreadBusy(thread_id)
-        return _SessionLock(conn, thread_id, self.renew_every)
+        return _SessionLock(conn, thread_id)
 
 
 def lock_key(thread_id: str) -> int:

@@ -15,6 +15,7 @@ from support_agent.core.engine import (
 )
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.app_store import AppStore as Store
+from support_agent.features.tickets import branch_of
 from support_agent.service.backend import Backend, Snapshot
 from support_agent.service.conversation import Conversation
 from support_agent.store.storage import StoreUnavailable
@@ -58,10 +59,6 @@ class Context:
         found = self.runs.owner_of(self.thread_id)
         return found is not None and found != self.owner
 
-    def thread_owner(self) -> str:
-        """Who started this conversation (an operator may act in a visitor's)."""
-        return self.runs.owner_of(self.thread_id) or self.owner
-
     @property
     def runs(self) -> Backend:
         """Where this app's conversations run and are read (this process or the server)."""
@@ -94,9 +91,28 @@ class Context:
     def view(self) -> dict | None:
         return st.session_state.get(keys.TURN_VIEW)
 
-    def view_point(self, checkpoint_id: str, label: str) -> None:
-        """Look at (and continue from) an earlier checkpoint: a rewind or another branch."""
+    def view_point(self, checkpoint_id: str, label: str, *, ticket: str = "") -> None:
+        """Look at (and continue from) an earlier checkpoint: a rewind or another branch
+        (with `ticket`, the branch that ticket was raised on: see `follow_ticket`)."""
         st.session_state[keys.TURN_VIEW] = {"checkpoint_id": checkpoint_id, "label": label}
+        if ticket:
+            st.session_state[keys.TURN_VIEW]["ticket"] = ticket
+
+    def follow_ticket(self) -> None:
+        """A ticket's branch being viewed moves on when the team replies there: show its
+        new head, or the latest once the reply made it the conversation's latest."""
+        view = self.view
+        if not view or not view.get("ticket"):
+            return
+        ticket = self.store.tickets.get(view["ticket"])
+        if ticket is None or ticket.thread_id != self.thread_id:
+            self.back_to_latest()
+            return
+        branch = branch_of(self.store, self.reader(), ticket)
+        if branch is None or not branch.earlier:
+            self.back_to_latest()
+        elif branch.checkpoint_id != view["checkpoint_id"]:
+            self.view_point(branch.checkpoint_id, view["label"], ticket=ticket.id)
 
     def back_to_latest(self) -> None:
         st.session_state.pop(keys.TURN_VIEW, None)
@@ -220,11 +236,12 @@ def _workflow_picker(has_turns: bool) -> None:
         st.rerun()
 
 
-def init(*, panel_in_sidebar: bool = True) -> Context:
+def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter view)") -> Context:
     """Set up this run's context (call once, from app.py, before the page runs).
 
     With `panel_in_sidebar`, the state machine is drawn in the sidebar at once;
-    otherwise the page reserves its own place for it (the presenter view).
+    otherwise the page reserves its own place for it (the presenter view, the
+    walkthrough), and the sidebar says it is beside `beside`.
     """
     owner = identity.owner()  # with authentication on, this asks to log in first
     try:
@@ -260,11 +277,17 @@ def init(*, panel_in_sidebar: bool = True) -> Context:
         store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner,
         backend=runs,
     )  # fmt: skip
+    try:
+        ctx.follow_ticket()
+    except Exception as exc:  # noqa: BLE001
+        if not is_store_error(exc):
+            raise
+        store_down(describe_failure(exc).message)
     if panel_in_sidebar:
         machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot, waiting=ctx.waiting)
     else:
         st.session_state.pop(keys.MACHINE_SLOT, None)
-        slot.caption("📽️ The state machine is beside the chat (presenter view).")
+        slot.caption(f"📽️ The state machine is beside {beside}.")
     st.session_state[keys.CTX] = ctx
     st.session_state[keys.PROMPTS_SOURCE] = ctx.prompts  # for pages that build their own graphs
     return ctx

@@ -95,12 +95,47 @@ def _default_pair(saved: list[Version], active: Version | None) -> tuple[str, st
 def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version | None] | None:
     """Workflow, prompt and the A / B versions (None: the default); None when there is
     nothing to compare yet."""
-    names = list(WORKFLOWS)
+    workflow, key = _pick_prompt(ctx)
+    saved = ctx.store.prompts.versions(workflow.name, key)
+    if not saved:
+        st.info(
+            "This prompt has no saved versions yet: save one on the **Prompts** page, then "
+            "compare it with the default here.",
+            icon="📝",
+        )
+        return None
+    active = ctx.store.prompts.active(workflow.name, key)
+    by_id = {v.id: v for v in saved}
+    choices = [DEFAULT, *(v.id for v in reversed(saved))]
+
+    def shown(option: str) -> str:
+        label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
+        is_active = (active.id if active else DEFAULT) == option
+        return f"{label} (active)" if is_active else label
+
+    picked = []
+    columns = st.columns(2)
+    for column, side, start in zip(columns, "ab", _default_pair(saved, active), strict=True):
+        state_key = keys.experiments_version(side, workflow.name, key)
+        if st.session_state.get(state_key) not in choices:
+            st.session_state[state_key] = start
+        picked.append(
+            column.selectbox(f"{side.upper()}: version", choices, format_func=shown, key=state_key)
+        )
+    if picked[0] == picked[1]:
+        st.warning("A and B are the same version: pick two different ones.", icon="⚖️")
+        return None
+    a, b = (None if p == DEFAULT else by_id[p] for p in picked)
+    return workflow, key, a, b
+
+
+def _pick_prompt(ctx: Context) -> tuple[Workflow, str]:
+    """The workflow and the prompt (a step's, or a tool's description) to compare."""
     st.session_state.setdefault(keys.EXPERIMENTS_WORKFLOW, ctx.workflow)
     left, right = st.columns(2)
     name = left.selectbox(
         "Workflow",
-        names,
+        list(WORKFLOWS),
         format_func=lambda n: WORKFLOWS[n].title,
         key=keys.EXPERIMENTS_WORKFLOW,
     )
@@ -116,44 +151,7 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
         format_func=lambda k: _key_title(workflow, k),
         key=keys.experiments_key(name),
     )
-    versions = ctx.store.prompts
-    saved = versions.versions(name, key)
-    if not saved:
-        st.info(
-            "This prompt has no saved versions yet: save one on the **Prompts** page, then "
-            "compare it with the default here.",
-            icon="📝",
-        )
-        return None
-    active = versions.active(name, key)
-    by_id = {v.id: v for v in saved}
-    choices = [DEFAULT, *(v.id for v in reversed(saved))]
-
-    def shown(option: str) -> str:
-        label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
-        is_active = (active.id if active else DEFAULT) == option
-        return f"{label} (active)" if is_active else label
-
-    first, second = _default_pair(saved, active)
-    a_col, b_col = st.columns(2)
-    picked = []
-    for column, side, start in ((a_col, "a", first), (b_col, "b", second)):
-        state_key = keys.experiments_version(side, name, key)
-        if st.session_state.get(state_key) not in choices:
-            st.session_state[state_key] = start
-        picked.append(
-            column.selectbox(
-                f"{side.upper()}: version",
-                choices,
-                format_func=shown,
-                key=state_key,
-            )
-        )
-    a, b = (None if p == DEFAULT else by_id[p] for p in picked)
-    if picked[0] == picked[1]:
-        st.warning("A and B are the same version: pick two different ones.", icon="⚖️")
-        return None
-    return workflow, key, a, b
+    return workflow, key
 
 
 def _default_b(ctx: Context) -> str:

@@ -226,6 +226,11 @@ def ticket_note(ticket_id: str) -> str:
     return f"tickets.note.{ticket_id}"
 
 
+def ticket_row(ticket_id: str) -> str:
+    """A ticket's row in the queue (its class `st-key-ticket-row-T-1042` finds it)."""
+    return f"ticket-row-{ticket_id}"
+
+
 def ticket_button(action: str, ticket_id: str) -> str:
     """One of a ticket's buttons: open, chat, reply, resolve."""
     return f"ticket-{action}-{ticket_id}"
@@ -318,3 +323,18 @@ def experiments_version(side: str, workflow: str, key: str) -> str:
 def experiment_open_button(experiment_id: str, where: str) -> str:
     """An "Open" button of a kept experiment, on the experiments or the prompts page."""
     return f"experiments.open.{where}.{experiment_id}"
+
+
+# --- The walkthrough page (a conversation replayed turn by turn) --------------------------
+WALK_SOURCE = "walkthrough.source"  # the radio: a shipped scenario or a saved conversation
+WALK_SCENARIO = "walkthrough.scenario"  # the scenario picked (its file's path)
+WALK_THREAD = "walkthrough.thread"  # the saved conversation picked (its thread id)
+WALK_REPLAY = "walkthrough.replay"  # (what was picked, its `features.replays.Replay`)
+WALK_TURN = "walkthrough.turn"  # (what was picked, the turn shown: 0 before the first)
+WALK_BACK = "walkthrough-back"
+WALK_NEXT = "walkthrough-next"
+
+
+def diagram_download(where: str, fmt: str) -> str:
+    """A "Download diagram" button: `where` is the page ("chat", "walkthrough")."""
+    return f"{where}-diagram-{fmt}"

@@ -30,18 +30,25 @@ def reserve_slot(
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
     controls=None,
+    thread_id: str | None = None,
+    jump_control: bool = True,
 ) -> None:
     """Keep a place for the panel (the sidebar by default) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
     widgets can't live in the panel, which is redrawn in place. `controls` puts it
     elsewhere instead (the presenter view's row of controls, so the panel fits the
-    screen), as wide as its label.
+    screen), as wide as its label; `jump_control=False` leaves it out (a walkthrough
+    replays a conversation: there is nothing to jump in). `thread_id` is the thread
+    whose tickets the Person node names (the chat's by default).
     """
     where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
-    show(workflow, state, waiting=waiting)
+    tickets = None if thread_id is None else ticket_ids(state, thread_id)
+    show(workflow, state, waiting=waiting, tickets=tickets)
+    if not jump_control:
+        return
     if controls is not None:
         jump.control(workflow, controls, width="content")
     else:
@@ -60,9 +67,15 @@ def show(
     live: bool = False,
     viewing: str | None = None,
     waiting: ApprovalRequest | None = None,
+    headline: str | None = None,
+    tickets: dict[str, str] | None = None,
 ) -> None:
     """Draw the panel into the reserved place, replacing what was there; `waiting` is
-    the action the conversation is paused at for a person's decision."""
+    the action the conversation is paused at for a person's decision.
+
+    A page showing something other than the chat's conversation (a prompt's step, a
+    ticket's conversation, a scenario's path) draws that instead: `headline` says what
+    it is (in place of "Now at"), `tickets` names the hand-overs of that state."""
     slot, wide = st.session_state.get(keys.MACHINE_SLOT) or (None, False)
     if slot is None:
         return
@@ -70,16 +83,16 @@ def show(
     # second drawing when nothing it shows has changed (each one costs the server
     # a dozen elements to send and the browser a Graphviz layout). Keyed on what is
     # drawn: the facts marked new, not the facts noted before the turn.
-    tickets = ticket_ids(state)
+    tickets = ticket_ids(state) if tickets is None else tickets
     dot = dot_source(
         workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets
     )
     shown = (
-        workflow.name, workflow.current(state), live, viewing, dot,
+        workflow.name, workflow.current(state), live, viewing, dot, headline,
         waiting.id if waiting else None,
         tuple(r.get("id") for r in state.get("transitions") or []),
         tuple(state.get(key) for key in workflow.fact_keys),
-        _changed(workflow, state),
+        _changed(workflow, state) if headline is None else (),
     )  # fmt: skip
     if st.session_state.get(keys.MACHINE_DRAWN) == shown:
         return
@@ -87,7 +100,9 @@ def show(
     with slot.container():
         step = workflow.step(workflow.current(state))
         about = escape_markdown(step.description)
-        if waiting is not None:
+        if headline is not None:
+            st.markdown(headline + (f" — :small[{about}]" if wide else f"  \n:small[{about}]"))
+        elif waiting is not None:
             asked = escape_markdown(waiting.question)
             st.markdown(
                 f"⏸️ Waiting at **{step.title}** for a person"
@@ -112,7 +127,7 @@ def show(
         # Beside each other in the presenter view, so one screen holds the whole panel.
         left, right = st.columns(2) if wide else (st.container(), st.container())
         with left:
-            _facts(workflow, state)
+            _facts(workflow, state, new=shown[-1])
         with right:
             _history(
                 workflow, state, shown=2 if wide else SHOWN_MOVES, tickets=tickets, note=not wide
@@ -121,13 +136,15 @@ def show(
             _details(workflow, state)
 
 
-def ticket_ids(state: dict) -> dict[str, str]:
+def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
     """The ticket each hand-over in `state` opened, by its tool call ("T-1004"): asked of
     the store only when the history holds a hand-over. A hand-over of the turn still
-    running has none yet (the service opens tickets as the turn ends)."""
+    running has none yet (the service opens tickets as the turn ends). `thread_id`
+    defaults to the chat's thread."""
     if not handovers(state):
         return {}
-    thread_id = st.session_state.get(keys.THREAD) or ""
+    if thread_id is None:
+        thread_id = st.session_state.get(keys.THREAD) or ""
     return {call: t.id for call, t in transcript.thread_tickets(thread_id).items()}
 
 
@@ -143,10 +160,9 @@ def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
     )
 
 
-def _facts(workflow: Workflow, state: dict) -> None:
+def _facts(workflow: Workflow, state: dict, new: tuple[str, ...]) -> None:
     if not workflow.facts:
         return
-    new = _changed(workflow, state)
     lines = []
     for fact in workflow.facts:
         value = state.get(fact.key)

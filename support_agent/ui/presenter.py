@@ -32,11 +32,19 @@ CHAT_KEY = keys.PRESENTER_CHAT
 TOP = 4
 BESIDE_CHAT = 30
 BESIDE_DIAGRAM = 29
-FIT_TO_SCREEN = f"""<style>
+# What the walkthrough's chat column holds besides its box (the source picker and the
+# row of controls; no chat input).
+BESIDE_REPLAY = 23
+
+
+def stylesheet(beside_chat: float = BESIDE_CHAT) -> str:
+    """The heights that follow the window; `beside_chat` rem are the chat column's
+    other rows."""
+    return f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-top: {TOP}rem; }}
 .st-key-{CHAT_KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{CHAT_KEY}) {{
-  height: calc(100vh - {BESIDE_CHAT}rem) !important; min-height: 10rem;
-  flex-basis: calc(100vh - {BESIDE_CHAT}rem) !important;
+  height: calc(100vh - {beside_chat}rem) !important; min-height: 10rem;
+  flex-basis: calc(100vh - {beside_chat}rem) !important;
 }}
 [data-testid="stMainBlockContainer"] [data-testid="stGraphVizChart"] svg {{
   max-height: calc(100vh - {BESIDE_DIAGRAM}rem); min-height: 8rem;
@@ -76,6 +84,7 @@ def toggle(where=None) -> bool:
     return on
 
 
-def fit_to_screen() -> None:
-    """Heights that follow the window (see the module's docstring): layout only."""
-    st.html(FIT_TO_SCREEN)
+def fit_to_screen(beside_chat: float = BESIDE_CHAT) -> None:
+    """Heights that follow the window (see the module's docstring): layout only. The
+    walkthrough, which has no chat input, passes `BESIDE_REPLAY`."""
+    st.html(stylesheet(beside_chat))

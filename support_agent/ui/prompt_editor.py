@@ -27,7 +27,7 @@ from support_agent.features.prompt_versions import (
     tool_name,
     validate,
 )
-from support_agent.ui import experiment_widgets, keys, runtime
+from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
 from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
@@ -297,20 +297,29 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
         else "What the model reads about this tool when deciding to call it.",
     )
     if not tool:
-        try:
-            used = placeholders(text)
-        except TemplateError:
-            st.markdown("Placeholders it uses: _fix the template to see them_")
-        else:
-            unknown = [n for n in used if n not in allowed]
-            st.markdown(
-                f"Placeholders it uses: {_code_list(used)}"
-                + (f" · unknown here: {_code_list(unknown)}" if unknown else "")
-            )
+        _placeholders_used(text, allowed)
     _editor_status(versions, workflow, key, text, current)
     if not tool:
         _hold_back(versions, k, step, text)
 
+    _save_row(versions, k, unchanged=text == current)
+
+
+def _placeholders_used(text: str, allowed: list[str]) -> None:
+    try:
+        used = placeholders(text)
+    except TemplateError:
+        st.markdown("Placeholders it uses: _fix the template to see them_")
+        return
+    unknown = [n for n in used if n not in allowed]
+    st.markdown(
+        f"Placeholders it uses: {_code_list(used)}"
+        + (f" · unknown here: {_code_list(unknown)}" if unknown else "")
+    )
+
+
+def _save_row(versions: PromptVersions, k: PromptKeys, *, unchanged: bool) -> None:
+    """Name and note, then Save and Revert."""
     left, right = st.columns([1, 2])
     left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")
     right.text_input("Note", key=k.note, max_chars=500, placeholder="why this change")
@@ -328,7 +337,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
         icon="↩️",
         on_click=_load,
         args=(versions, k, None),
-        disabled=text == current,
+        disabled=unchanged,
         width="stretch",
     )
     _show_flash(k)
@@ -474,6 +483,14 @@ def studio(ctx: Context) -> None:
         workflow = pick_workflow(ctx.workflow)
     with right:
         step = pick_step(workflow)
+    # The sidebar draws the step whose prompt is on screen, not the chat's.
+    noun = "agent" if workflow.graph_endpoints else "step"
+    machine_panel.show(
+        workflow,
+        {workflow.state_key: step.name},
+        headline=f"✏️ Editing the {noun} **{step.title}**",
+        tickets={},
+    )
     step_overview(versions, workflow, step)
     if not ctx.operator:
         st.info(

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import streamlit as st
 from langchain_core.language_models import BaseChatModel
 
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     OFFLINE,
@@ -22,6 +21,7 @@ from support_agent.offline.understanding import warm_up
 from support_agent.service.backend import Backend, choose
 from support_agent.service.remote import AgentServer, server_address
 from support_agent.store.storage import DB_URL_ENV, configured_url
+from support_agent.workflows.builders import build_graph, screening_model
 
 
 @dataclass(frozen=True)

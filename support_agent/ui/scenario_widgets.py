@@ -25,7 +25,7 @@ from support_agent.features.scenarios import (
 )
 from support_agent.features.scenarios.coverage import describe_edge
 from support_agent.models import ModelConfigError
-from support_agent.ui import keys, runtime
+from support_agent.ui import keys, machine_panel, runtime
 from support_agent.ui.safe_text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
@@ -281,6 +281,13 @@ def path_view(run: Run) -> None:
     name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
+    # The sidebar draws the path on screen, not the chat's conversation.
+    machine_panel.show(
+        workflow,
+        result.final_state,
+        headline=f"🧪 Path of **{escape_markdown(name)}**",
+        tickets={},
+    )
     chart, notes = st.columns([3, 2])
     with chart:
         path_chart(workflow, result.final_state)
@@ -292,6 +299,15 @@ def path_view(run: Run) -> None:
             st.error(escape_markdown(reason))
         if result.passed:
             st.success("Every expectation held.")
+
+
+def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
+    """Before a run, the sidebar draws the chosen scenarios' workflow, idle, and says a
+    run's path goes there (the chat's conversation belongs to the Chat page)."""
+    workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
+    machine_panel.show(
+        workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
+    )
 
 
 def path_chart(workflow: Workflow, state: dict) -> None:

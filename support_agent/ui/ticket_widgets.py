@@ -5,6 +5,11 @@ logged-in email listed in `HANDOFF_OPERATORS`) sees every ticket, reads the
 conversation behind it, replies into it and resolves it. Anyone else sees only
 the tickets of conversations they started, read-only: where each stands, and a
 link to the conversation, where the replies and the resolution appear.
+
+A ticket opens on the branch it was raised on (`tickets.branch_of`): after the
+customer rewound past it, the page says it is on an earlier version of the
+conversation, shows that version, opens it in Chat and replies there. While
+a ticket is open, the sidebar draws its conversation's state.
 """
 
 from __future__ import annotations
@@ -16,9 +21,18 @@ import streamlit as st
 from support_agent.core.engine import describe_failure, is_store_error
 from support_agent.core.state_view import transcript as chat_items
 from support_agent.features.thread_titles import page_slice, pages, plural, showing
-from support_agent.features.tickets import OPEN, RESOLVED, Ticket, TicketError, reply
+from support_agent.features.tickets import (
+    EARLIER_WORDS,
+    OPEN,
+    RESOLVED,
+    Ticket,
+    TicketBranch,
+    TicketError,
+    branch_of,
+    reply,
+)
 from support_agent.service.backend import TICKET_REPLY
-from support_agent.ui import keys, runtime, transcript
+from support_agent.ui import keys, machine_panel, runtime, transcript
 from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
@@ -112,7 +126,20 @@ def queue(ctx: Context) -> None:
     open_count = sum(1 for t in everyone if t.is_open)
     st.caption(f"{showing(len(matched), start, end)} · {plural(open_count, 'open ticket')} in all")
     for ticket in matched[start:end]:
-        row(ticket)
+        row(ctx, ticket)
+
+
+def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
+    """The branch `ticket` lives on now; None when its conversation is gone (or its
+    workflow is no longer part of the app)."""
+    if ticket.workflow not in WORKFLOWS:
+        return None
+    if ctx.runs.on_server:  # the server's conversation is followed on its latest branch
+        return TicketBranch(None) if ctx.runs.info(ticket.thread_id) else None
+    return branch_of(ctx.store, runtime.reader_graph(ticket.workflow), ticket)
+
+
+EARLIER = f"🕰️ {EARLIER_WORDS[:1].upper()}{EARLIER_WORDS[1:]}"
 
 
 def _open(ticket_id: str) -> None:
@@ -127,8 +154,8 @@ def _facts_line(ticket: Ticket) -> str:
     return " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
 
 
-def row(ticket: Ticket) -> None:
-    with st.container(border=True):
+def row(ctx: Context, ticket: Ticket) -> None:
+    with st.container(border=True, key=keys.ticket_row(ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
         top[0].markdown(f"**🎫 {ticket.id}** · {badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
@@ -139,6 +166,8 @@ def row(ticket: Ticket) -> None:
             on_click=_open, args=(ticket.id,), width="stretch",
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
+        if ticket.checkpoint_id and (found := _branch(ctx, ticket)) and found.earlier:
+            st.caption(f"{EARLIER}: it has since gone on from an earlier turn.")
         if ticket.facts:
             st.caption(_facts_line(ticket))
         if not ticket.is_open:
@@ -161,6 +190,61 @@ def _excerpt(ticket: Ticket) -> None:
 
 def detail(ctx: Context, ticket: Ticket) -> None:
     """The ticket, the conversation behind it, and (for an operator) reply and resolve."""
+    _header(ticket)
+    workflow = WORKFLOWS.get(ticket.workflow)
+    if workflow is None:
+        st.warning(f"This ticket's workflow ({ticket.workflow}) is no longer part of the app.")
+        return
+    branch = _branch(ctx, ticket)
+    if branch is not None and branch.earlier:
+        st.info(
+            f"**{EARLIER}.** After this hand-over the conversation went back to an earlier "
+            "turn and carried on differently. The ticket still belongs to the version it was raised "
+            "on: that is the one shown below and opened in Chat"
+            + (
+                ", and replies are written there (it then becomes the conversation's latest)."
+                if ctx.operator and ticket.is_open
+                else "."
+            ),
+            icon="🕰️",
+        )
+    if st.button("Open in chat", icon="💬", key=keys.ticket_button("chat", ticket.id)):
+        ctx.open_thread(ticket.thread_id)
+        if branch is not None and branch.earlier:
+            ctx.view_point(
+                branch.checkpoint_id,
+                f"The earlier version of this conversation that {ticket.id} was raised on",
+                ticket=ticket.id,
+            )
+        st.switch_page("app_pages/chat.py")
+    if ctx.operator and ticket.is_open:
+        _actions(ctx, ticket)
+    elif not ctx.operator:
+        st.info(
+            "The support team answers in the conversation: open it in Chat to read their "
+            "replies and write back.",
+            icon="💬",
+        )
+    st.markdown("#### Conversation")
+    if branch is None:
+        st.info("This conversation has been deleted.", icon="🗑️")
+        return
+    values = ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
+    if not values:
+        st.info("This conversation has been deleted.", icon="🗑️")
+        return
+    # The sidebar draws this conversation, not the chat's.
+    handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(ticket.thread_id)}
+    at = workflow.step(workflow.current(values)).title
+    machine_panel.show(
+        workflow, dict(values), headline=f"🎫 {ticket.id}: at **{at}**", tickets=handed
+    )
+    with st.container(border=True, height=CONVERSATION_HEIGHT):
+        transcript.show_saved(workflow, chat_items(dict(values)), ticket.thread_id)
+
+
+def _header(ticket: Ticket) -> None:
+    """What the ticket says: where, why, the facts, and its resolution."""
     st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
@@ -177,28 +261,6 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             f"**Resolved** {when(ticket.resolved_at or '')}: {escape_markdown(ticket.resolution)}",
             icon="✅",
         )
-    workflow = WORKFLOWS.get(ticket.workflow)
-    if workflow is None:
-        st.warning(f"This ticket's workflow ({ticket.workflow}) is no longer part of the app.")
-        return
-    if st.button("Open in chat", icon="💬", key=keys.ticket_button("chat", ticket.id)):
-        ctx.open_thread(ticket.thread_id)
-        st.switch_page("app_pages/chat.py")
-    if ctx.operator and ticket.is_open:
-        _actions(ctx, ticket)
-    elif not ctx.operator:
-        st.info(
-            "The support team answers in the conversation: open it in Chat to read their "
-            "replies and write back.",
-            icon="💬",
-        )
-    st.markdown("#### Conversation")
-    values = ctx.runs.read(workflow.name, ticket.thread_id).values
-    if not values:
-        st.info("This conversation has been deleted.", icon="🗑️")
-        return
-    with st.container(border=True, height=CONVERSATION_HEIGHT):
-        transcript.show_saved(workflow, chat_items(dict(values)), ticket.thread_id)
 
 
 def _actions(ctx: Context, ticket: Ticket) -> None:

@@ -249,6 +249,29 @@ def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
     st.markdown(f"➡️ Moved to **{title}**{why}")
 
 
+def _drew(workflow: Workflow, event: ServiceEvent, calls: dict[str, ToolCall], on_state) -> bool:
+    """Draw one event of a live turn other than words and calls; True when it ends the
+    turn (`calls` still open then: waiting for a person's approval, or cut short)."""
+    if isinstance(event, ToolResult):
+        if (call := calls.pop(event.id, None)) is not None:
+            _live_tool(workflow, call, event)
+        if event.ok and event.name == HUMAN_TOOL:
+            _ticket_slot(event.id)
+    elif isinstance(event, Transition) and is_handover(event.record):
+        pass  # the ticket card in the tool's place says it (and the panel draws it)
+    elif isinstance(event, Transition) and is_decision(event.record):
+        decision_line(event.record)
+    elif isinstance(event, Transition):
+        _transition_line(workflow, event.target, event.reason)
+    elif isinstance(event, StateChanged) and on_state:
+        on_state(event.state)
+    elif isinstance(event, Error | TurnEnd):
+        for call in calls.values():
+            _live_tool(workflow, call, None, failed=isinstance(event, Error))
+        return True
+    return False
+
+
 def show_live(
     workflow: Workflow, events: Iterator[ServiceEvent], on_state=None
 ) -> list[ServiceEvent]:
@@ -296,22 +319,7 @@ def show_live(
             if isinstance(event, ToolCall):
                 introduce(event.agent)
                 calls[event.id] = event
-            elif isinstance(event, ToolResult):
-                if (call := calls.pop(event.id, None)) is not None:
-                    _live_tool(workflow, call, event)
-                if event.ok and event.name == HUMAN_TOOL:
-                    _ticket_slot(event.id)
-            elif isinstance(event, Transition) and is_handover(event.record):
-                pass  # the ticket card in the tool's place says it (and the panel draws it)
-            elif isinstance(event, Transition) and is_decision(event.record):
-                decision_line(event.record)
-            elif isinstance(event, Transition):
-                _transition_line(workflow, event.target, event.reason)
-            elif isinstance(event, StateChanged) and on_state:
-                on_state(event.state)
-            elif isinstance(event, Error | TurnEnd):
-                for call in calls.values():  # waiting for a person's approval, or cut short
-                    _live_tool(workflow, call, None, failed=isinstance(event, Error))
-                break
+            elif _drew(workflow, event, calls, on_state):
+                break  # the turn ended
             st.write_stream(inert_stream(tokens()))
     return seen

@@ -62,7 +62,9 @@ class OrderNumber(Classifier):
     """Reads an order number: the label is the number itself (digits only)."""
 
     def classify(self, text: str) -> Verdict:
-        said = normalise(text)
+        # "#00482 913": a number written in groups is one number, read whole (and
+        # refused by the patterns if it is then too long), never its first group.
+        said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 return Verdict(match.group(1), None, {cue.label: cue.weight})
@@ -117,7 +119,8 @@ class Eligibility:
 
     Labels: `eligible` / `not_eligible` (detail: the policy clause that
     decided: unused, faulty, wrong_item, late, used, damaged, too_old), a half
-    answer (`within_30_days`, `unused`), or `unsure`.
+    answer (`within_30_days`, `unused`), `no_fault` (it doesn't fit or isn't wanted:
+    when it came and whether it is unused are still unknown), or `unsure`.
     """
 
     name: str
@@ -146,12 +149,46 @@ class Eligibility:
             return Verdict("unused", None)
         if "unsure" in found or days is not None:
             return Verdict("unsure", None)
+        if "no_fault" in found:
+            return Verdict("no_fault", None)  # "it's the wrong size": when, and is it unused?
         return Verdict(None, None)
 
 
 # --- Refund or exchange -------------------------------------------------------------------
 
-CHOICE = Classifier("choice", DATA.cues_of("choice"))
+CHOICE_CUES = Classifier("choice_cues", DATA.cues_of("choice"))
+# The size or colour the customer names for an exchange ("for a large", "in navy").
+VARIANT = Classifier("variant", DATA.cues_of("variant"))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Refund or exchange; for an exchange, the size and colour asked for, when named.
+
+    The detail says which were named (`size_named`, `colour_named`,
+    `size_colour_named`), so the rule's words can name them ({size}, {colour});
+    "another size" without saying which keeps the cues' detail (`size`, `colour`).
+    """
+
+    name: str
+    cues: Classifier = CHOICE_CUES
+    variant: Classifier = VARIANT
+
+    def classify(self, text: str) -> Verdict:
+        verdict = self.cues.classify(text)
+        if verdict.label != "exchange":
+            return verdict
+        # "Too small" says what is wrong with this one, not which one to send.
+        said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(text))
+        words = {}
+        for cue in self.variant.cues:
+            if cue.label not in words and (match := re.search(cue.pattern, said)):
+                words[cue.label] = re.sub(r"^(size|sz)\s*", "", match.group("named"))
+        if not words:
+            return verdict
+        detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
+        return Verdict("exchange", detail, verdict.scores, words=words)
+
 
 CLOSING = Classifier("closing", DATA.cues_of("closing"))
 
@@ -221,7 +258,7 @@ RETURNS_RULES = OfflineRules(
             Eligibility("eligibility"),
             Timing("timing"),
             CONDITION,
-            CHOICE,
+            Choice("choice"),
             BEFORE_CHOICE,
             CLOSING,
             YesOrNo("yes"),

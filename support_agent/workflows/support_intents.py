@@ -42,12 +42,16 @@ ISSUE_CORRECTION = LearnedClassifier(
     "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
 )
 
-# A new problem in Resolution: it is described ("the port on my tablet is broken
-# too"), and said to be another one ("another", "also", "separate", "my other").
+# A new case starts only when the customer asks for one. Either they say so ("I
+# have another problem", "new issue", "a different device": cues in the data file),
+# or they describe a problem and say it is an additional one ("also, my tablet's
+# port is broken too"). More words about the same problem ("my music pauses
+# whenever another app opens") are neither.
+NEW_CASE_ASKED = Classifier("new_case_asked", DATA.cues_of("new_case_asked"))
 NEW_CASE = LearnedClassifier(
     "new_case",
     "issue",
-    gate=r"\b(another|a different|a new|one more|a second|separate|other|also|as well|too)\b",
+    gate=r"\b(also|too|as well|in addition|additionally|on top of that)\b",
 )
 
 
@@ -61,7 +65,15 @@ SUPPORT_DIALOGUE = DATA.dialogue_with(FAQ)
 SUPPORT_RULES = OfflineRules(
     classifiers={
         c.name: c
-        for c in (WARRANTY, WARRANTY_CORRECTION, ISSUE, ISSUE_CORRECTION, OUTCOME, NEW_CASE)
+        for c in (
+            WARRANTY,
+            WARRANTY_CORRECTION,
+            ISSUE,
+            ISSUE_CORRECTION,
+            OUTCOME,
+            NEW_CASE_ASKED,
+            NEW_CASE,
+        )
     },
     dialogue=SUPPORT_DIALOGUE,
     rules=DATA.rules_in_order(),

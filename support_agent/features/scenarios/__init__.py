@@ -4,7 +4,7 @@
 - `runner`: `run_scenario` / `run_all` through the engine's `run_turn`, every failure reason.
 - `coverage`: which steps and declared transitions no scenario reached.
 - `from_thread`: a finished conversation turned into a scenario.
-- `python -m support_agent.features.scenarios run [PATHS…]`: the CLI (`__main__`).
+- `python -m support_agent scenarios run [PATHS…]`: the command line (`support_agent.scenario_cli`, a face).
 """
 
 from support_agent.features.scenarios.coverage import Coverage, coverage

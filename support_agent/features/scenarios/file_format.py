@@ -19,6 +19,9 @@ Example (`scenarios/support-tutorial.yaml`):
       tools_called: [record_warranty_status]
       path: [warranty_collector, issue_classifier, resolution_specialist]
     ```
+
+A turn may also check itself (`Turn`): `- {say: "yes", calls: [record_warranty_status]}`.
+The conversation suite (`tests/conversations/`) is written this way.
 """
 
 from __future__ import annotations
@@ -30,7 +33,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from support_agent.base.settings import settings
 from support_agent.core.declaration import Workflow
@@ -43,7 +54,6 @@ SUFFIXES = (".yaml", ".yml")
 MAX_TURNS = (
     settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
 )  # read at import: the schema holds it
-DIR_ENV = "HANDOFF_SCENARIOS_DIR"
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -103,6 +113,45 @@ class Expectations(BaseModel):
         return self
 
 
+class Turn(BaseModel):
+    """One customer message, and what must (not) happen in the turn it starts.
+
+    A turn is written as the message alone, or as a mapping when it checks itself:
+    `{say: "it's cracked", calls: [record_issue_type], act: clarify}`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    say: str
+    calls: list[str] = Field(default_factory=list, description="Each must be called this turn.")
+    not_calls: list[str] = Field(default_factory=list, description="None may be called this turn.")
+    act: str | None = Field(
+        default=None,
+        description="The kind of reply (ask, clarify, offer_person, refusal, faq, answer, ...). "
+        "The offline model and the guardrails report it; another model's replies have none.",
+    )
+    says: list[str] = Field(
+        default_factory=list, description="Patterns (regular expressions, any case) the reply has."
+    )
+    not_says: list[str] = Field(
+        default_factory=list, description="Patterns the reply must not have."
+    )
+
+    @property
+    def checks(self) -> bool:
+        return bool(self.calls or self.not_calls or self.act or self.says or self.not_says)
+
+    @field_validator("says", "not_says")
+    @classmethod
+    def _patterns(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a pattern: {exc}") from None
+        return patterns
+
+
 class Scenario(BaseModel):
     """One scenario file."""
 
@@ -114,7 +163,7 @@ class Scenario(BaseModel):
     max_transfers: int | None = Field(
         default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
     )
-    turns: list[str] = Field(min_length=1, max_length=MAX_TURNS)
+    turns: list[Turn] = Field(min_length=1, max_length=MAX_TURNS)
     decisions: list[
         Literal["approve", "reject", "withdraw"] | dict[Literal["reject", "edit"], str]
     ] = Field(
@@ -136,6 +185,19 @@ class Scenario(BaseModel):
         return WORKFLOWS[self.workflow]
 
     @property
+    def texts(self) -> list[str]:
+        """The customer's messages, in order."""
+        return [turn.say for turn in self.turns]
+
+    @field_validator("turns", mode="before")
+    @classmethod
+    def _messages_alone(cls, turns: Any) -> Any:
+        """A turn written as its message alone checks nothing of its own."""
+        if not isinstance(turns, list):
+            return turns
+        return [{"say": t} if isinstance(t, str) else t for t in turns]
+
+    @property
     def answers(self) -> list[tuple[str, str]]:
         """`decisions` as (decision, text) pairs, as `engine.decide` takes them."""
         return [(d, "") if isinstance(d, str) else next(iter(d.items())) for d in self.decisions]
@@ -148,7 +210,10 @@ class Scenario(BaseModel):
         return self
 
     def to_yaml(self) -> str:
-        return dump_yaml(self.model_dump(exclude_defaults=True))
+        data = self.model_dump(exclude_defaults=True)
+        data["turns"] = [t.say if not t.checks else t.model_dump(exclude_defaults=True)
+                         for t in self.turns]  # fmt: skip
+        return dump_yaml(data)
 
 
 # --- Checks against the workflow declaration -----------------------------------------
@@ -177,7 +242,12 @@ def declaration_problems(scenario: Scenario) -> list[str]:
 def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
     """The turns, the transfer limit and the approver's decisions."""
     where = f"workflow {workflow.name}"
-    for i, text in enumerate(scenario.turns):
+    tools = {t.name for t in workflow.all_tools}
+    for i, turn in enumerate(scenario.turns):
+        text = turn.say
+        for name in [*turn.calls, *turn.not_calls]:
+            if name not in tools:
+                yield f"turns[{i}]: {name!r} is not a tool of {where} (tools: {_choices(tools)})"
         if not text.strip():
             yield f"turns[{i}]: empty message"
         elif len(text) > MAX_MESSAGE_CHARS:

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +28,6 @@ from typing import Any, Protocol
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
-from support_agent.core.builders import build_graph, screening_model
 from support_agent.core.declaration import WITHDRAW, Workflow, is_decision, is_handover
 from support_agent.core.engine import (
     ApprovalRequest,
@@ -41,6 +41,35 @@ from support_agent.core.engine import (
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.scenarios.file_format import Scenario, load_paths
 from support_agent.models import resolve_model
+from support_agent.workflows.builders import build_graph, screening_model
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    """What the agent did in one turn: the tools it called, each message it wrote,
+    and the kind of its last one (`act`, when the model reports it)."""
+
+    calls: list[str]
+    words: list[str]
+    act: str | None
+    answered: bool  # a message without tool calls: words the customer reads as the answer
+
+    @classmethod
+    def of(cls, state: dict) -> TurnDone:
+        """The turn that left `state`: everything after the customer's last message."""
+        messages = state.get("messages") or []
+        start = next(
+            (i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].type == "human"),
+            len(messages),
+        )
+        ai = [m for m in messages[start:] if m.type == "ai"]
+        plain = [m for m in ai if m.text.strip() and not m.tool_calls]
+        return cls(
+            calls=[c["name"] for m in ai for c in m.tool_calls],
+            words=[m.text.strip() for m in ai if m.text.strip()],
+            act=(plain[-1].response_metadata or {}).get("act") if plain else None,
+            answered=bool(plain),
+        )
 
 
 @dataclass
@@ -54,6 +83,7 @@ class ScenarioResult:
     path: list[str] = field(default_factory=list)
     # Per turn run, the agent's words in that turn ("" when it only called tools).
     replies: list[str] = field(default_factory=list)
+    turns_done: list[TurnDone] = field(default_factory=list)  # per turn run: what it did
     turns_run: int = 0
     duration: float = 0.0  # seconds
     error: Error | None = None  # the turn that could not run (a provider down, a key missing)
@@ -80,19 +110,6 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
     """The steps visited in order: the initial step, then the target of each recorded move."""
     moves = [r for r in state.get("transitions") or [] if not is_decision(r) and not is_handover(r)]
     return [workflow.initial, *(r["target"] for r in moves)]
-
-
-def reply_of_turn(state: dict) -> str:
-    """What the agent said in the turn that left `state`: the text of every AI message
-    after the customer's last message, one paragraph each."""
-    messages = state.get("messages") or []
-    start = len(messages)
-    for index in range(len(messages) - 1, -1, -1):
-        if messages[index].type == "human":
-            start = index + 1
-            break
-    said = [m.text.strip() for m in messages[start:] if m.type == "ai" and m.text.strip()]
-    return "\n\n".join(said)
 
 
 def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
@@ -159,7 +176,7 @@ def run_scenario(
         talk = turns(scenario)
     answers = scenario.answers  # a person's decisions, taken in order at each pause
     try:
-        for number, text in enumerate(scenario.turns, start=1):
+        for number, text in enumerate(scenario.texts, start=1):
             events = talk.send(text, bool(scenario.decisions))
             while (waiting := _follow(result, number, events)) is not None:
                 if not answers:
@@ -195,9 +212,11 @@ def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRe
             result.tools_called.append(event.name)
         elif isinstance(event, TurnEnd):
             result.final_state = event.state
+            done = TurnDone.of(event.state)
+            result.turns_done[number - 1 :] = [done]  # a decision finishes the same turn
             if event.waiting is not None:
                 return event.waiting
-            result.replies.append(reply_of_turn(event.state))
+            result.replies.append("\n\n".join(done.words))
         elif isinstance(event, Error):
             result.error = event
             result.failures.append(f"turn {number} failed: {event.message}")
@@ -259,6 +278,7 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
         failures.append(
             f"expected path {_steps(workflow, expect.path)}, got {_steps(workflow, result.path)}"
         )
+    failures += _turn_failures(scenario, result)
     if expect.handoff_limited is not None:
         actual = bool(state.get("handoff_limited"))
         if actual != expect.handoff_limited:
@@ -277,6 +297,33 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
             failures.append(
                 f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
                 f"got {tripped or 'none'}"
+            )
+    return failures
+
+
+def _turn_failures(scenario: Scenario, result: ScenarioResult) -> list[str]:
+    """What each turn that checks itself did not do."""
+    failures = []
+    for number, (turn, done) in enumerate(
+        zip(scenario.turns, result.turns_done, strict=True), start=1
+    ):
+        where = f"turn {number} (“{turn.say[:40]}”)"
+        failures += [
+            f"{where}: expected {name} to be called; called: {_tools(done.calls)}"
+            for name in turn.calls
+            if name not in done.calls
+        ]
+        failures += [f"{where}: expected {name} not to be called" for name in turn.not_calls
+                     if name in done.calls]  # fmt: skip
+        reply = "\n".join(done.words)  # everything the agent wrote in the turn
+        failures += [f"{where}: the reply does not say “{p}”: “{reply[:120]}”" for p in turn.says
+                     if not re.search(p, reply, re.IGNORECASE)]  # fmt: skip
+        failures += [f"{where}: the reply must not say “{p}”: “{reply[:120]}”"
+                     for p in turn.not_says if re.search(p, reply, re.IGNORECASE)]  # fmt: skip
+        if turn.act is not None and done.act != turn.act:
+            said = done.words[-1][:80] if done.words else ""
+            failures.append(
+                f"{where}: expected a reply of kind {turn.act}, got {done.act}: “{said}”"
             )
     return failures
 

@@ -300,3 +300,35 @@ def hedges(text: str) -> bool:
     folded = fold(text)
     asked = unaddressed(folded)
     return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))
+
+
+# "My tablet has a problem": a fault is announced but not named. Such a message is
+# only these words, the device's own name and at least one of `_VAGUE_FAULT`; what
+# kind of fault it is cannot be read from it, so the agent asks instead of guessing.
+
+
+def _word_set(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+_VAGUE_FAULT = _word_set(
+    "problem problems issue issues trouble troubles wrong weird strange odd acting playing"
+)
+_VAGUE_FILLER = _word_set(
+    "hi hello hey there good morning afternoon evening dear support team please pls help "
+    "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
+    "be been has have having had got get getting gotten with something somethings some sort "
+    "kind of small little big bit slight slightly there's theres thing things stuff device "
+    "devices just can could you need needs so and um uh still keeps again new up not quite "
+    "seems seem seeming really very bit lately recently today since yesterday for me "
+    # generic names for a device, beside the lexicon's
+    "phone mobile cell computer desktop console watch speaker gadget unit machine product"
+)
+
+
+def names_no_fault(text: str, devices: frozenset[str]) -> bool:
+    """True when `text` says something is wrong with a device but not what."""
+    said = re.findall(r"[a-z0-9']+", fold(text))
+    if not said or not _VAGUE_FAULT.intersection(said):
+        return False
+    return all(w in _VAGUE_FAULT or w in _VAGUE_FILLER or w in devices for w in said)

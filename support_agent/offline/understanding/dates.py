@@ -52,6 +52,13 @@ _AGE = re.compile(
     + r"\b(?![- ]?(?:warranty|guarantee|plan|coverage|contract|protection))"
     r"|\b" + _SPAN + r"\s+(?:ago|old|back|now)\b"
 )  # fmt: skip
+# How long the customer has been at the problem is not the device's age: "I've been
+# trying to install it for like two days now".
+_EFFORT = re.compile(
+    r"\b(?:trying|tried|attempting|waiting|dealing|struggling|fighting|battling)\b"
+    r"[^.?!]{0,120}?\bfor\s+(?:(?:like|about|around|over|nearly|almost)\s+)*" + _SPAN
+    + r"(?:\s+now)?"
+)  # fmt: skip
 _LESS = re.compile(
     r"\b(?:less than|under|not even|not yet|barely|only|just|within the last|in the last"
     r"|less old than|younger than)\s+"
@@ -142,6 +149,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     today = today or reference_date()
     text = _spoken_years(text.replace("<", " less than "))
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
+    text = _EFFORT.sub(" ", text)
 
     def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month

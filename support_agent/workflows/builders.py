@@ -1,4 +1,5 @@
-"""One entry that builds any workflow's compiled graph, chosen from its declaration.
+"""Building any workflow's compiled graph by name, chosen from its declaration; and
+the two seeds' graphs by their own names.
 
 Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
 through `build_graph`: a workflow declared without `handoffs` is one agent whose
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
 
 from support_agent.core.agent_graph import build_agents_graph
 from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.core.step_agent import build_step_agent
-from support_agent.workflows import get_workflow
+from support_agent.workflows.handoffs import HANDOFFS
+from support_agent.workflows.support import SUPPORT
 
 
 def build_graph(
@@ -33,6 +36,9 @@ def build_graph(
     set it); a one-agent workflow has none to override. `screen_with` is a model
     the guardrails ask as well as their rules (`screening_model(model)` picks it).
     """
+    # Imported here: the registry imports every module of this package to find them.
+    from support_agent.workflows import get_workflow
+
     wf = get_workflow(workflow) if isinstance(workflow, str) else workflow
     if wf.handoffs is None:
         if max_transfers is not None:
@@ -52,3 +58,26 @@ def screening_model(model: BaseChatModel) -> BaseChatModel | None:
     """The model the guardrails should ask: a real provider's, not one running in this
     process (the offline model's reading is the rules themselves)."""
     return None if getattr(model, "in_process", False) else model
+
+
+def build_support_agent(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+):
+    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
+    return build_step_agent(SUPPORT, model, checkpointer, prompts=prompts)
+
+
+def build_handoffs_graph(
+    model: BaseChatModel | str | None = None,
+    checkpointer: BaseCheckpointSaver | None = None,
+    *,
+    prompts: PromptSource | None = None,
+    max_transfers: int | None = None,
+) -> CompiledStateGraph:
+    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
+    return build_agents_graph(
+        HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers
+    )

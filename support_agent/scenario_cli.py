@@ -1,4 +1,4 @@
-"""`python -m support_agent.features.scenarios run [PATHS…] [--model SPEC]`: run scenario files.
+"""`python -m support_agent scenarios run [PATHS…] [--model SPEC]`: run scenario files.
 
 Prints one row per scenario (name, workflow, result, reason) and a coverage
 line per workflow. Exit status: 0 when every scenario passed, 1 when any
@@ -30,7 +30,7 @@ NAME_WIDTH = 60
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m support_agent.features.scenarios",
+        prog="python -m support_agent scenarios",
         description="Run scenario files (YAML) against a workflow and a model.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,7 +145,3 @@ def main(
     if args.command == "run":
         return run(args, out, err)
     return 2  # pragma: no cover - argparse requires a command
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""One reply says each thing once.
+
+A turn's reply is composed from parts declared apart (what is said with a tool
+call, the answer once its result is back, a FAQ answer...), so two of them can
+say the same thing ("Good news: this is covered by your warranty." then "This
+is covered by your warranty."). `without_repeats` drops a sentence that adds no
+word to one already said in the same reply; the rest is kept as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# A sentence ends at . ! or ? before a space (not inside "example.com"), or at a line
+# break; the whitespace after it is kept with it.
+_SENTENCE = re.compile(r".*?(?:[.!?]+(?=\s|$)|\n|$)\s*")
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing on their own: a sentence made of only these and words
+# already said adds nothing.
+_EMPTY = (
+    "a an the this that these those it its is are was were be been am i you your we our "
+    "my me us they them their he she his her of to in on at for with by from and or but "
+    "so as do does did has have had will would can could should just now here there "
+    "all any some"
+)
+_EMPTY_WORDS = frozenset(_EMPTY.split())
+# A sentence needs this many words of its own to count as saying something twice.
+_MIN_WORDS = 2
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after each sentence, whitespace kept: "".join(sentences(t)) == t."""
+    return [s for s in _SENTENCE.findall(text) if s]
+
+
+def content(sentence: str) -> frozenset[str]:
+    """The words of a sentence that carry its meaning (plural "s" dropped)."""
+    words = (w.removesuffix("s") if len(w) > 3 else w for w in _WORD.findall(sentence.lower()))
+    return frozenset(w for w in words if w not in _EMPTY_WORDS)
+
+
+def repeats(sentence: str, said: Iterable[frozenset[str]]) -> bool:
+    """Whether `sentence` adds no word to one of the sentences already `said`."""
+    words = content(sentence)
+    return len(words) >= _MIN_WORDS and any(words <= earlier for earlier in said)
+
+
+def without_repeats(text: str, earlier: Iterable[str] = ()) -> str:
+    """`text` without the sentences that repeat one said before it in the same reply
+    (in `earlier`, or in `text` itself). Never empties a text that had words."""
+    said = [content(s) for e in earlier for s in sentences(e)]
+    kept: list[str] = []
+    for sentence in sentences(text):
+        if repeats(sentence, said):
+            continue
+        kept.append(sentence)
+        said.append(content(sentence))
+    result = "".join(kept).strip()
+    return result if result else text

@@ -1,0 +1,45 @@
+"""Download the state machine as drawn now, as a file for a slide (SVG or PNG).
+
+A popover with two download buttons, on the chat page and in the walkthrough.
+The files are made only when a button is pressed (Streamlit calls `data` then),
+so drawing the page never waits for Graphviz; what they hold is fixed when the
+page is drawn: the state the page shows, its path and the move just made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from support_agent.core.declaration import Workflow
+from support_agent.core.slide_diagram import FORMATS, WIDTH_PX, file_name, slide
+from support_agent.ui import keys
+
+LABEL = "Download diagram"
+CHOICES = {"png": f"PNG image ({WIDTH_PX} px wide)", "svg": "SVG drawing (scales to any size)"}
+
+
+def popover(
+    workflow: Workflow,
+    state: dict,
+    where=None,
+    *,
+    waiting: str = "",
+    tickets: Mapping[str, str] | None = None,
+    page: str = "chat",
+) -> None:
+    """The popover in `where` (the page by default); `page` tells its buttons apart."""
+    box = (where or st).popover(LABEL, icon=":material/download:")
+    box.caption("The state machine as shown now, with its path, sized for a slide.")
+    for fmt, label in CHOICES.items():
+        box.download_button(
+            label,
+            data=lambda fmt=fmt: slide(workflow, state, fmt, waiting=waiting, tickets=tickets),
+            file_name=file_name(workflow, state, fmt),
+            mime=FORMATS[fmt],
+            on_click="ignore",  # a download changes nothing on the page
+            icon=":material/image:" if fmt == "png" else ":material/draw:",
+            key=keys.diagram_download(page, fmt),
+            width="stretch",
+        )
