@@ -20,7 +20,7 @@ ctx = context()
 workflow = ctx.flow
 state = ctx.read_state()
 
-model = ctx.model.shown
+model = ctx.model_shown
 about = f"Workflow: **{workflow.title}** · model: **{model}**"
 if presenter.requested():  # the screen belongs to the machine: the chat's column holds the rest
     presenter.fit_to_screen()

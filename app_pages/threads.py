@@ -9,7 +9,7 @@ ctx = context()
 st.title("Threads")
 thread_list.where_kept(ctx)
 
-records = ctx.store.threads.all(owner=ctx.owner)  # a visitor sees only their own
+records = ctx.runs.threads_of(ctx.owner)  # a visitor sees only their own
 if not records:
     st.info("No saved conversations yet. Start one on the Chat page.", icon="💬")
 else:

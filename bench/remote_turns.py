@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,16 +51,41 @@ def session(make) -> tuple[list[float], int]:
     return times, errors
 
 
-def measure(name: str, make, sessions: int, together: int) -> None:
+@dataclass(frozen=True)
+class Measured:
+    median: float  # seconds per turn, sessions one after another
+    p95: float  # seconds per turn, `together` sessions at once
+    errors: int  # turns of those that did not end
+    turns: int
+
+
+def measure(make, sessions: int, together: int) -> Measured:
+    """`sessions` tutorials one after another, then `together` started at once."""
     per_turn = [t for _ in range(sessions) for t in session(make)[0]]
     with ThreadPoolExecutor(together) as pool:
         runs = list(pool.map(lambda _: session(make), range(together)))
     times = sorted(t for run, _ in runs for t in run)
     p95 = times[int(0.95 * (len(times) - 1))]
-    errors = sum(e for _, e in runs)
-    print(f"{name:<12} turn {statistics.median(per_turn) * 1000:7.1f} ms (median of "
-          f"{len(per_turn)})   {together} at once: p95 {p95 * 1000:7.1f} ms/turn, "
-          f"{errors} errors of {len(times)} turns")  # fmt: skip
+    return Measured(statistics.median(per_turn), p95, sum(e for _, e in runs), len(times))
+
+
+def both(url: str, sessions: int = 5, together: int = 20) -> dict[str, Measured]:
+    """In process (memory store) and on the server at `url`, the same way."""
+    store = open_store("memory://")
+    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
+    server = AgentServer.connect(url)
+    try:
+        return {
+            "in process": measure(
+                lambda: Conversation(store, graph, SUPPORT, new_thread_id()), sessions, together
+            ),  # fmt: skip
+            "on server": measure(
+                lambda: remote(store, server, SUPPORT, new_thread_id()), sessions, together
+            ),  # fmt: skip
+        }
+    finally:
+        server.close()
+        store.close()
 
 
 def main() -> None:
@@ -68,13 +94,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=5)
     parser.add_argument("--together", type=int, default=20)
     args = parser.parse_args()
-    store = open_store("memory://")
-    graph = build_graph("support", OfflineChatModel(), store.checkpointer)
-    measure("in process", lambda: Conversation(store, graph, SUPPORT, new_thread_id()),
-            args.sessions, args.together)  # fmt: skip
-    server = AgentServer.connect(args.url)
-    measure("on server", lambda: remote(store, server, SUPPORT, new_thread_id()),
-            args.sessions, args.together)  # fmt: skip
+    for name, m in both(args.url, args.sessions, args.together).items():
+        print(f"{name:<12} turn {m.median * 1000:7.1f} ms (median)   {args.together} at once: "
+              f"p95 {m.p95 * 1000:7.1f} ms/turn, {m.errors} errors of {m.turns} turns")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,7 +21,11 @@ what the app itself costs around a model.
   at once, each beside a bare Streamlit chat page (`bare_chat_page.py`) under
   the same load; afterwards the store on disk must hold every turn;
 - in Chromium: a new session to a usable chat input, and Enter to the reply
-  shown, at 4 and at 200 turns.
+  shown, at 4 and at 200 turns;
+- on LangGraph's server (`remote_turns.py`): the tutorial's turns through
+  `service.remote` against `langgraph dev` (started here from langgraph.json,
+  or `--agent-url`), beside the same turns in process; then 20 sessions at once
+  on each, p95 per turn and errors.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import page_rerun  # noqa: E402
+import remote_turns  # noqa: E402
 import room  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
@@ -428,14 +433,45 @@ def browser(rounds: int, tmp: Path) -> None:
         chromium.close()
 
 
-SECTIONS = ["turns", "approvals", "long", "room", "browser"]
+# --- on LangGraph's server ---------------------------------------------------------------
+
+
+def on_agent_server(tmp: Path, url: str | None = None, sessions: int = 5) -> None:
+    """The tutorial on `langgraph dev` (started from langgraph.json unless `url`) and in
+    process, each one session at a time, then 20 at once."""
+    print("agent server", flush=True)
+    if url is None:
+        from tests.agent_server import langgraph_dev
+
+        with langgraph_dev(tmp) as started:
+            return on_agent_server(tmp, started, sessions)
+    found = remote_turns.both(url, sessions=sessions, together=20)
+    here, there = found["in process"], found["on server"]
+    row(
+        "turn on the agent server (langgraph dev, in-memory runtime)",
+        ms(there.median),
+        f"in process, memory: {ms(here.median)}",
+        f"{there.median / here.median:.1f}×",
+    )
+    row(
+        "20 sessions at once on the agent server: p95 per turn",
+        ms(there.p95),
+        f"in process, 20 at once: {ms(here.p95)}",
+        f"{there.errors} errors of {there.turns} turns",
+    )
+
+
+SECTIONS = ["turns", "approvals", "long", "room", "browser", "remote"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=30, help="threads per turn-cost round")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["browser", "postgres", "room"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["browser", "postgres", "room", "remote"]
+    )
+    parser.add_argument("--agent-url", help="a running langgraph dev (else one is started)")
     parser.add_argument("--only", nargs="*", default=[], choices=[*SECTIONS, "postgres"])
     args = parser.parse_args()
     os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
@@ -446,6 +482,7 @@ def main() -> None:
         ("long", lambda t: long_thread(args.rounds, t)),
         ("room", browser_room),
         ("browser", lambda t: browser(args.rounds, t)),
+        ("remote", lambda t: on_agent_server(t, args.agent_url)),
     ]
     for name, run in sections:
         if name in args.skip or (args.only and name not in args.only):

@@ -29,6 +29,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
+from langchain_core.language_models import BaseChatModel
+
 from support_agent import scenario_cli
 from support_agent.base import logs
 from support_agent.base.oneline import clip
@@ -42,7 +44,6 @@ from support_agent.core.engine import (
     TurnEnd,
     describe_failure,
     new_thread_id,
-    thread_config,
 )
 from support_agent.core.errors import Cause, Kind
 from support_agent.features.app_store import AppStore, open_store
@@ -54,7 +55,9 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
+from support_agent.service.backend import Backend, choose
 from support_agent.service.conversation import Conversation, ServiceEvent, TicketsOpened
+from support_agent.service.remote import configured_server
 from support_agent.store.storage import StoreUnavailable
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.builders import build_graph, screening_model
@@ -253,12 +256,8 @@ def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
 
 
 class Chat:
-    def __init__(self, talk: Conversation, out: Printer):
-        self.talk, self.out = talk, out
-
-    @property
-    def graph(self) -> Any:
-        return self.talk.graph
+    def __init__(self, talk: Conversation, out: Printer, runs: Backend):
+        self.talk, self.out, self.runs = talk, out, runs
 
     @property
     def workflow(self) -> Workflow:
@@ -269,11 +268,11 @@ class Chat:
         return self.talk.thread_id
 
     def state(self) -> dict[str, Any]:
-        return dict(self.graph.get_state(thread_config(self.thread_id)).values)
+        return self.runs.read(self.workflow.name, self.thread_id).values
 
     def unfinished(self) -> bool:
         """Whether the thread's last turn stopped part-way (a failed turn)."""
-        return bool(self.graph.get_state(thread_config(self.thread_id)).next)
+        return bool(self.runs.read(self.workflow.name, self.thread_id).next)
 
     def turn(self, text: str | None, *, resume: bool = False) -> None:
         self.out.replying = False
@@ -339,12 +338,21 @@ def _open(path: str | None, stack: ExitStack) -> AppStore:
     return store
 
 
+def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore) -> Any:
+    graph = build_graph(
+        workflow.name, model, records.checkpointer, screen_with=screening_model(model)
+    )
+    # Every checkpoint names its workflow, so the app reopens the thread right.
+    return graph.with_config(metadata={"workflow": workflow.name})
+
+
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
     workflow = WORKFLOWS[args.workflow]
-    spec = args.model or default_model_spec()
+    server = configured_server()  # HANDOFF_AGENT_URL: the agents answer there, not here
+    spec = "the agent server's" if server else args.model or default_model_spec()
     out.model_spec = spec
     try:
-        model = get_model(spec)
+        model = None if server else get_model(spec)
     except ModelConfigError as exc:
         out.line(f"Can't start: {words(describe_failure(exc), spec)}")
         return 2
@@ -354,21 +362,28 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         except StoreUnavailable as exc:
             out.line(f"Can't open the conversation store {args.db!r}: {exc}")
             return 2
-        graph = build_graph(
-            workflow.name, model, records.checkpointer, screen_with=screening_model(model)
-        )
-        # Every checkpoint names its workflow, so the app reopens the thread right.
-        graph = graph.with_config(metadata={"workflow": workflow.name})
-        talk = Conversation(records, graph, workflow, args.thread or new_thread_id())
-        session = Chat(talk, out)
+        graph = None if server else _graph(workflow, model, records)
+        if server:
+            stack.callback(server.close)
+        runs = choose(records, lambda _name: graph, server)
+        thread = args.thread or new_thread_id()
+        session = Chat(runs.conversation(workflow, thread, "local", lambda: graph), out, runs)
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
-        out.line(f"{workflow.title} · model {spec} · store {store}")
+        where = f" · agents on {server.url}" if server else ""
+        out.line(f"{workflow.title} · model {spec} · store {store}{where}")
         if isinstance(model, OfflineChatModel):
             out.line("The offline demo model follows built-in rules and needs no key.")
         try:
             existing = session.state() if args.thread else {}
         except sqlite3.Error as exc:
             out.line(f"Can't read the conversation store {args.db!r}: {exc}")
+            return 2
+        except Exception as exc:  # noqa: BLE001 - the agent server can't be read
+            if not server:
+                raise
+            out.line(
+                f"Can't start: {words(runs.conversation(workflow, thread, '').failure(exc), spec)}"
+            )
             return 2
         if existing.get("messages"):
             step = workflow.step(workflow.current(existing)).title

@@ -397,7 +397,19 @@ def _withdraw(
     right after the rejection (`RunContext.withdraw`), so the model's next words are
     for the new message. LangChain's middleware answers the tool call itself, so the
     conversation stays one a provider accepts (every tool call has its result)."""
-    turn, step = _paused_at(workflow, graph.get_state(thread_config(thread_id)).values)
+    values = graph.get_state(thread_config(thread_id)).values
+    payload, record = withdraw_command(workflow, request, values)
+    yield transition_event(workflow, record)
+    context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
+    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+
+def withdraw_command(
+    workflow: Workflow, request: ApprovalRequest, values: dict
+) -> tuple[Command, TransitionRecord]:
+    """The rejection that withdraws `request` because the customer wrote again (run it
+    with `RunContext(withdraw=True)`), and the history record saved with it."""
+    turn, step = _paused_at(workflow, values)
     record = TransitionRecord(
         id=APPROVAL_ID_PREFIX + request.id,
         turn=turn,
@@ -409,10 +421,7 @@ def _withdraw(
     )
     review = HITLRequest(action_requests=list(request.actions), review_configs=[])
     resume = answers(review, "reject", text=WITHDRAWN_NOTE)
-    payload = Command(resume=resume, update={"transitions": [record]})
-    yield transition_event(workflow, record)
-    context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+    return Command(resume=resume, update={"transitions": [record]}), record
 
 
 def _decide(

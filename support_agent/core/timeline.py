@@ -39,8 +39,8 @@ class Branch:
 
 
 @dataclass(frozen=True)
-class _Saved:
-    """One checkpoint as the timeline needs it."""
+class Saved:
+    """One checkpoint as the timeline needs it (from our checkpointer or a server's history)."""
 
     config: dict
     parent_config: dict | None
@@ -60,14 +60,15 @@ def _parent_id(snapshot) -> str | None:
 class Timeline:
     """One read of a thread's history: its branches and the turns of each."""
 
-    def __init__(self, graph, thread_id: str):
+    def __init__(self, graph, thread_id: str, history: list[Saved] | None = None):
         # The conversation's own checkpoints: agents inside a graph keep theirs
-        # under other namespaces.
-        config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
-        history = [
-            _Saved(t.config, t.parent_config, t.checkpoint["channel_values"], t.checkpoint["ts"])
-            for t in graph.checkpointer.list(config)
-        ]
+        # under other namespaces. A backend that reads them elsewhere passes `history`.
+        if history is None:
+            config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+            history = [
+                Saved(t.config, t.parent_config, t.checkpoint["channel_values"], t.checkpoint["ts"])
+                for t in graph.checkpointer.list(config)
+            ]
         self.snapshots = {_id(s): s for s in history}
         self.latest_id = _id(history[0]) if history else None  # newest first
 

@@ -67,6 +67,17 @@ class MessageKept:
 ServiceEvent = Event | StateChanged | TicketsOpened | MessageKept
 
 
+@dataclass(frozen=True)
+class TurnRequest:
+    """What a customer's turn asks of a backend (the options of `Conversation.send`)."""
+
+    text: str | None
+    resume: bool
+    checkpoint_id: str | None
+    stream_tokens: bool
+    approvals: bool
+
+
 @dataclass
 class Conversation:
     """A thread of `workflow` on `store`, run on `graph` (built on `store.checkpointer`).
@@ -99,21 +110,9 @@ class Conversation:
         read). A turn sent from an earlier point (`checkpoint_id`) starts a branch: a
         pause on the old one is over.
         """
-        if state is None:
-            state = self._read(checkpoint_id)
-        events = engine_run_turn(
-            self.graph,
-            self.workflow,
-            self.thread_id,
-            text,
-            resume=resume,
-            checkpoint_id=checkpoint_id,
-            stream_tokens=stream_tokens,
-            first_turn=not resume and not state.get("messages"),
-            lease=self.store.leases.hold(self.thread_id),
-            approvals=approvals,
-        )
-        return self._lived(events, state, text)
+        start = self._start(state, checkpoint_id)
+        turn = TurnRequest(text, resume, checkpoint_id, stream_tokens, approvals)
+        return self._lived(self._sent(turn, start), start, text)
 
     def decide(
         self,
@@ -125,9 +124,35 @@ class Conversation:
         stream_tokens: bool = True,
     ) -> Iterator[ServiceEvent]:
         """Answer a paused action ("approve", "edit" or "reject") and finish its turn."""
-        if state is None:
-            state = self._read(None)
-        events = engine_decide(
+        start = self._start(state, None)
+        events = self._decided(request, decision, text, start, stream_tokens)
+        return self._lived(events, start, None)
+
+    # -- how a backend runs a turn (the remote backend, `service.remote`, differs) -------
+    def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
+        """The state a turn starts from: the face's, else the saved one."""
+        return state if state is not None else self._read(checkpoint_id)
+
+    def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
+        """The engine's events of a customer's turn, under the thread's lease."""
+        return engine_run_turn(
+            self.graph,
+            self.workflow,
+            self.thread_id,
+            turn.text,
+            resume=turn.resume,
+            checkpoint_id=turn.checkpoint_id,
+            stream_tokens=turn.stream_tokens,
+            first_turn=not turn.resume and not start.get("messages"),
+            lease=self.store.leases.hold(self.thread_id),
+            approvals=turn.approvals,
+        )
+
+    def _decided(
+        self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
+    ) -> Iterator[Event]:
+        """The engine's events of a decision and the rest of its turn, under the lease."""
+        return engine_decide(
             self.graph,
             self.workflow,
             self.thread_id,
@@ -137,11 +162,10 @@ class Conversation:
             stream_tokens=stream_tokens,
             lease=self.store.leases.hold(self.thread_id),
         )
-        return self._lived(events, state, None)
 
     # -- the turn's life -----------------------------------------------------------------
     def _lived(
-        self, events: Iterator[Event], state: dict, text: str | None, *, decided: bool = False
+        self, events: Iterator[Event], state: dict, text: str | None
     ) -> Iterator[ServiceEvent]:
         """Pass the engine's events on, adding the state after each move, and keep the
         turn's records before its last event (the engine still holds the lease then)."""

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.messages import AIMessage, ToolMessage, messages_from_dict
+from langgraph.graph import START
 from langgraph.types import Interrupt
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError
@@ -60,12 +61,13 @@ from support_agent.core.engine import (
     decision_command,
     new_thread_id,
     transition_event,
+    withdraw_command,
 )
 from support_agent.core.errors import Cause, Kind
 from support_agent.core.middleware.approval import REVIEW_NODE
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
-from support_agent.service.conversation import Conversation, ServiceEvent
+from support_agent.service.conversation import Conversation, ServiceEvent, TurnRequest
 
 logger = logging.getLogger(__name__)
 
@@ -140,15 +142,20 @@ class AgentServer:
         self.client.close()
 
 
-def configured_server() -> AgentServer | None:
-    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
+def server_address() -> tuple[str, str | None] | None:
+    """`HANDOFF_AGENT_URL` and its key, or None: the agents run in this process."""
     current = settings()
-    if not current.handoff_agent_url.strip():
+    url = current.handoff_agent_url.strip()
+    if not url:
         return None
     key = current.agent_api_key
-    return AgentServer.connect(
-        current.handoff_agent_url.strip(), key.get_secret_value() if key else None
-    )
+    return url, key.get_secret_value() if key else None
+
+
+def configured_server() -> AgentServer | None:
+    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
+    address = server_address()
+    return AgentServer.connect(*address) if address else None
 
 
 class _TooSlow(Exception):
@@ -171,77 +178,66 @@ class RemoteConversation(Conversation):
     def _thread(self) -> str:
         return server_thread_id(self.thread_id)
 
-    # -- the turn ------------------------------------------------------------------------
-    def send(
-        self,
-        text: str | None,
-        *,
-        state: dict | None = None,
-        resume: bool = False,
-        checkpoint_id: str | None = None,
-        stream_tokens: bool = True,
-        approvals: bool = False,
-    ) -> Iterator[ServiceEvent]:
-        """As `Conversation.send`, on the server: a new thread is created there with
-        its owner and workflow; a thread the studio knows but the server lost is told."""
-        start = {"state": state if state is not None else {}}
-        return self._lived(
-            self._send(text, resume, checkpoint_id, stream_tokens, approvals, start),
-            start["state"],
-            text,
-            decided=checkpoint_id is not None,
-        )
+    # -- the turn (`Conversation.send` / `decide` call these) ----------------------------
+    def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
+        """The face's state, else filled from the server as the turn starts (no read now)."""
+        return state if state is not None else {}
 
-    def decide(
-        self,
-        request: ApprovalRequest,
-        decision: str,
-        text: str = "",
-        *,
-        state: dict | None = None,
-        stream_tokens: bool = True,
-    ) -> Iterator[ServiceEvent]:
-        """As `Conversation.decide`: the answer goes to the server's interrupt as
-        `Command(resume=...)`, the decision's history record with it."""
-        start = {"state": state if state is not None else {}}
-        return self._lived(
-            self._decide(request, decision, text, stream_tokens, start),
-            start["state"],
-            None,
-            decided=True,
-        )
-
-    def _send(
-        self, text, resume, checkpoint_id, stream_tokens, approvals, start
-    ) -> Iterator[Event]:  # noqa: ANN001
+    def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
+        """A new thread is created there with its owner and workflow; a thread the
+        studio knows but the server lost is told."""
         payload = None
-        if not resume:
-            cleaned = clean_message(text)
+        if not turn.resume:
+            cleaned = clean_message(turn.text)
             if isinstance(cleaned, Error):
                 yield cleaned
                 return
             payload = {"messages": [{"role": "user", "content": cleaned}]}
+        fresh = not turn.resume and not turn.checkpoint_id
         try:
-            thread = self._thread_for_turn(create=not resume and not checkpoint_id)
+            thread = self._thread_for_turn(create=fresh)
         except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
         if isinstance(thread, Error):
             yield thread
             return
-        if not start["state"]:
-            start["state"].update(_values(thread.get("values")))
-        if thread.get("status") == "interrupted" and not resume and not checkpoint_id:
-            yield errors.awaiting_approval()  # a new message would leave the call unanswered
-            return
+        if not start:
+            start.update(state_values(thread.get("values")))
+        paused = [i for found in (thread.get("interrupts") or {}).values() for i in found]
+        if paused and fresh:  # the customer wrote while an action waits: withdraw it first
+            for event in self._withdrawn(paused, thread, turn.stream_tokens):
+                yield event
+                if isinstance(event, Error):
+                    return
         yield from self._run(
-            stream_tokens,
+            turn.stream_tokens,
             input=payload,
-            checkpoint=_rewind_point(checkpoint_id),
-            context={**self.run_context, "approvals": approvals},
+            checkpoint=_rewind_point(turn.checkpoint_id),
+            context={**self.run_context, "approvals": turn.approvals},
         )
 
-    def _decide(self, request, decision, text, stream_tokens, start) -> Iterator[Event]:  # noqa: ANN001
+    def _withdrawn(self, paused: list, thread: dict, stream_tokens: bool) -> Iterator[Event]:
+        """Answer the pause with the customer's withdrawal (as `engine._withdraw` does in
+        process), telling everything but the run's end: the new message runs next."""
+        request = approval_request(self.workflow, interrupts_of(paused))
+        if request is None:  # paused for something no decision of ours answers
+            yield errors.awaiting_approval()
+            return
+        values = state_values(thread.get("values"))
+        command, record = withdraw_command(self.workflow, request, values)
+        yield transition_event(self.workflow, record)
+        context = {**self.run_context, "approvals": True, "withdraw": True}
+        resume = {"resume": command.resume, "update": command.update}
+        for event in self._run(stream_tokens, command=resume, context=context):
+            if not isinstance(event, TurnEnd):
+                yield event
+
+    def _decided(
+        self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
+    ) -> Iterator[Event]:
+        """The answer goes to the server's interrupt as `Command(resume=...)`, the
+        decision's history record with it."""
         checked = checked_decision(request, decision, text)
         if isinstance(checked, Error):
             yield checked
@@ -253,11 +249,11 @@ class RemoteConversation(Conversation):
                 return
             paused = self.server.client.threads.get_state(self._thread)
         except Exception as exc:  # noqa: BLE001
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
-        values = _values(paused.get("values"))
-        start["state"].update(values)
-        if approval_request(self.workflow, _interrupts(paused.get("interrupts"))) != request:
+        values = state_values(paused.get("values"))
+        start.update(values)
+        if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
             yield decided_already()
             return
         command, record = decision_command(self.workflow, request, *checked, values)
@@ -273,94 +269,71 @@ class RemoteConversation(Conversation):
         try:
             return threads.get(self._thread)
         except APIStatusError as exc:
-            if _status(exc) != 404:
+            if status_of(exc) != 404:
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _thread_gone()
         metadata = {"owner": self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
         try:
             created = threads.create(
-                thread_id=self._thread, metadata=metadata, if_exists="do_nothing"
+                thread_id=self._thread,
+                metadata=metadata,
+                if_exists="do_nothing",
+                graph_id=self.server.graph_id(self.workflow),
+                # An empty first checkpoint, as in process: the rewind point before turn 1.
+                supersteps=[{"updates": [{"values": {"turn": 0}, "as_node": START}]}],
             )
             self._created = True
             return created
         except APIStatusError as exc:
-            if _status(exc) in (404, 405):  # no threads here: not LangGraph's API
+            if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
                 return _wrong_address()
             raise
 
     def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
         """One run on the server, streamed and told as the engine's events."""
-        server, workflow = self.server, self.workflow
-        nested = workflow.graph_endpoints  # agents that are nodes of a graph report from inside
-        modes = ["updates", "values", *(["messages-tuple"] if stream_tokens else [])]
-        deadline = time.monotonic() + server.seconds
-        seen: set[str] = set()
-        final: dict | None = None
-        waiting: ApprovalRequest | None = None
-        run_id = ""
+        seconds = self.server.seconds
+        deadline = time.monotonic() + seconds
+        told = _RunReader(self.workflow, stream_tokens)
         try:
-            for part in server.client.runs.stream(
-                self._thread,
-                server.graph_id(workflow),
-                stream_mode=modes,
-                stream_subgraphs=nested,
-                config={"recursion_limit": MAX_TURN_STEPS},
-                durability="exit",
-                multitask_strategy="reject",
-                on_disconnect="cancel",  # a reader who leaves stops the run there too
-                **run,
-            ):
+            for part in self._stream(stream_tokens, **run):
                 if time.monotonic() > deadline:
                     raise _TooSlow
-                mode, _, ns = part.event.partition("|")
-                namespace = tuple(ns.split("|")) if ns else ()
-                agent = namespace[0].split(":", 1)[0] if namespace else ""
-                data = part.data
-                if mode == "metadata":
-                    run_id = (data or {}).get("run_id", "")
-                elif mode == "error":
-                    yield _run_failed(data)
+                yield from told.read(part)
+                if told.failed:
                     return
-                elif mode == "values" and not namespace and _pause_only(data):
-                    # Aegra (an open-source server of the same API) tells the pause as a
-                    # values event holding only `__interrupt__`, the state in its own ones.
-                    if waiting is None:
-                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
-                elif mode == "values" and not namespace:
-                    final = data
-                elif mode == "messages":
-                    message, meta = data
-                    if (
-                        message.get("type") == "AIMessageChunk"
-                        and meta.get("langgraph_node") == "model"
-                        and isinstance(message.get("content"), str)
-                        and message["content"]
-                        and not meta.get("lc_source")
-                    ):
-                        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
-                elif mode == "updates" and isinstance(data, dict):
-                    if waiting is None and "__interrupt__" in data:
-                        waiting = approval_request(workflow, _interrupts(data["__interrupt__"]))
-                    yield from _updates(workflow, data, agent, nested and not namespace,
-                                        stream_tokens, seen)  # fmt: skip
         except _TooSlow:
-            self._cancel(run_id)
-            yield _too_slow(server.seconds)
+            self._cancel(told.run_id)
+            yield _too_slow(seconds)
             return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
             if isinstance(exc, httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
-                self._cancel(run_id)
-                yield _too_slow(server.seconds)
+                self._cancel(told.run_id)
+                yield _too_slow(seconds)
                 return
-            yield self._failure(exc)
+            yield self.failure(exc)
             return
-        if final is None:
+        if told.final is None:
             yield _run_failed({})
             return
-        yield TurnEnd(_values(final), waiting)
+        yield TurnEnd(state_values(told.final), told.waiting)
+
+    def _stream(self, stream_tokens: bool, **run: Any) -> Iterator[Any]:
+        """The SDK's stream of one run on this thread: what the faces draw, one writer."""
+        workflow = self.workflow
+        return self.server.client.runs.stream(
+            self._thread,
+            self.server.graph_id(workflow),
+            stream_mode=["updates", "values", *(["messages-tuple"] if stream_tokens else [])],
+            stream_subgraphs=workflow.graph_endpoints,  # agents in a graph report from inside
+            config={"recursion_limit": MAX_TURN_STEPS},
+            durability="exit",
+            multitask_strategy="reject",
+            on_disconnect="cancel",  # a reader who leaves stops the run there too
+            **run,
+        )
 
     def _cancel(self, run_id: str) -> None:
         """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
@@ -371,10 +344,10 @@ class RemoteConversation(Conversation):
         except Exception as exc:  # noqa: BLE001
             logger.info("Could not cancel run %s: %s", run_id, type(exc).__name__)
 
-    def _failure(self, exc: BaseException) -> Error:
+    def failure(self, exc: BaseException) -> Error:
         """A request that failed, in our own words (never the server's text: it may echo a key)."""
         if isinstance(exc, APIStatusError):
-            status = _status(exc)
+            status = status_of(exc)
             if status in (401, 403):
                 return Error(
                     Kind.AGENT,
@@ -414,7 +387,7 @@ class RemoteConversation(Conversation):
         try:
             self.server.client.threads.get(self._thread)
         except APIStatusError as exc:
-            if _status(exc) == 404:
+            if status_of(exc) == 404:
                 return _thread_gone()
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
@@ -467,7 +440,7 @@ class RemoteConversation(Conversation):
                 "messages": len((h.get("values") or {}).get("messages") or []),
             }
             for h in history
-            if _turn_ended(h)
+            if turn_ended(h)
         ]
 
 
@@ -476,6 +449,57 @@ def remote(
 ) -> RemoteConversation:
     """A conversation on `server`; the store keeps the thread's row, tickets and queue."""
     return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
+
+
+@dataclass
+class _RunReader:
+    """What one run's stream parts tell, as the engine's events (each told once), and
+    what the run ended with: its final values, what waits, or that it failed."""
+
+    workflow: Workflow
+    streamed: bool  # tokens come as message chunks; else a reply is told whole
+    seen: set = field(default_factory=set)
+    final: dict | None = None
+    waiting: ApprovalRequest | None = None
+    run_id: str = ""
+    failed: bool = False
+
+    def read(self, part: Any) -> Iterator[Event]:
+        mode, _, ns = part.event.partition("|")
+        namespace = tuple(ns.split("|")) if ns else ()
+        agent = namespace[0].split(":", 1)[0] if namespace else ""
+        data = part.data
+        if mode == "metadata":
+            self.run_id = (data or {}).get("run_id", "")
+        elif mode == "error":
+            self.failed = True
+            yield _run_failed(data)
+        elif mode == "values" and not namespace and _pause_only(data):
+            # Aegra (an open-source server of the same API) tells the pause as a values
+            # event holding only `__interrupt__`, the state in its own ones.
+            if self.waiting is None:
+                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
+        elif mode == "values" and not namespace:
+            self.final = data
+        elif mode == "messages":
+            yield from _token(*data, agent)
+        elif mode == "updates" and isinstance(data, dict):
+            if self.waiting is None and "__interrupt__" in data:
+                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
+            nested = self.workflow.graph_endpoints and not namespace  # told from inside
+            yield from _updates(self.workflow, data, agent, nested, self.streamed, self.seen)
+
+
+def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
+    """A chunk of the answering model's reply (not a summary's or a screening's)."""
+    if (
+        message.get("type") == "AIMessageChunk"
+        and meta.get("langgraph_node") == "model"
+        and isinstance(message.get("content"), str)
+        and message["content"]
+        and not meta.get("lc_source")
+    ):
+        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
 
 
 def _updates(
@@ -515,7 +539,7 @@ def _messages(raw: Any) -> list:
     return messages_from_dict([{"type": m["type"], "data": m} for m in items])
 
 
-def _values(raw: Any) -> dict:
+def state_values(raw: Any) -> dict:
     """A state from the server, with its messages as objects (as the engine's are)."""
     values = dict(raw or {}) if isinstance(raw, dict) else {}
     values.pop("__interrupt__", None)
@@ -531,7 +555,7 @@ def _rewind_point(checkpoint_id: str | None) -> dict | None:
     return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
 
 
-def _turn_ended(checkpoint: dict) -> bool:
+def turn_ended(checkpoint: dict) -> bool:
     """Whether a checkpoint is where a run stopped: done, or paused for an approval.
     Runs ask for `durability="exit"`, so LangGraph's server keeps only these; Aegra keeps
     every step's, and a mid-run one is no place to rewind to."""
@@ -544,7 +568,7 @@ def _pause_only(data: Any) -> bool:
     return isinstance(data, dict) and set(data) == {"__interrupt__"}
 
 
-def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
+def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
     return tuple(
         Interrupt(value=i.get("value"), id=i.get("id", ""))
         for i in raw or ()
@@ -552,7 +576,7 @@ def _interrupts(raw: Any) -> tuple[Interrupt, ...]:
     )
 
 
-def _status(exc: BaseException) -> int | None:
+def status_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
 

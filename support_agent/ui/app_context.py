@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import streamlit as st
-from langgraph.graph import START
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import (
@@ -13,11 +12,11 @@ from support_agent.core.engine import (
     approval_request,
     describe_failure,
     is_store_error,
-    thread_config,
 )
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.app_store import AppStore as Store
 from support_agent.features.tickets import branch_of
+from support_agent.service.backend import Backend, Snapshot
 from support_agent.service.conversation import Conversation
 from support_agent.store.storage import StoreUnavailable
 from support_agent.ui import (
@@ -43,6 +42,7 @@ class Context:
     notice: str | None = None
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
+    backend: Backend | None = field(default=None, repr=False)  # set by init(); tests may omit
     _read: dict = field(default_factory=dict, repr=False)  # this run's reads, by point
     # What the turn this run saved left waiting ({} until one is saved): known, not re-read.
     _left: dict = field(default_factory=dict, repr=False)
@@ -56,15 +56,27 @@ class Context:
     @property
     def read_only(self) -> bool:
         """A conversation someone else started: readable by link, not writable."""
-        found = self.store.threads.owner_of(self.thread_id)
+        found = self.runs.owner_of(self.thread_id)
         return found is not None and found != self.owner
+
+    @property
+    def runs(self) -> Backend:
+        """Where this app's conversations run and are read (this process or the server)."""
+        if self.backend is None:
+            self.backend = runtime.backend()
+        return self.backend
+
+    @property
+    def model_shown(self) -> str:
+        """How pages name the model that answers."""
+        return "the agent server's" if self.runs.on_server else self.model.shown
 
     def fork(self) -> str:
         """Continue someone else's conversation as this visitor's own copy."""
         values = self.read_state()
         record = self.store.threads.get(self.thread_id) or {}
         copy = session.start_new(self.workflow)
-        self.reader().update_state(thread_config(copy), values, as_node=START)
+        self.runs.seed(self.workflow, copy, values, self.owner)
         title = f"Copy of {record.get('title') or 'a conversation'}"
         self.store.threads.touch(copy, self.workflow, title, self.owner)
         session.publish(copy)
@@ -123,12 +135,15 @@ class Context:
         self._read.clear()
         self._left.clear()
 
-    def _snapshot(self):
-        point = (self.thread_id, self.checkpoint_id)
+    def _snapshot(self, latest: bool = False) -> Snapshot:
+        point = (self.thread_id, None if latest else self.checkpoint_id)
         if point not in self._read:
-            config = thread_config(self.thread_id, self.checkpoint_id)
-            self._read[point] = self.reader().get_state(config)
+            self._read[point] = self.runs.read(self.workflow, *point)
         return self._read[point]
+
+    def latest_id(self) -> str | None:
+        """The thread's newest checkpoint (None before its first turn)."""
+        return self._snapshot(latest=True).checkpoint_id
 
     @property
     def waiting(self) -> ApprovalRequest | None:
@@ -156,8 +171,9 @@ class Context:
         return graph.with_config(metadata={"workflow": self.workflow})
 
     def conversation(self) -> Conversation:
-        """This thread as the conversation service runs it, on the session's graph."""
-        return Conversation(self.store, self.runner(), self.flow, self.thread_id, self.owner)
+        """This thread as the conversation service runs it: on the session's graph, or
+        on the agent server (which brings its own model)."""
+        return self.runs.conversation(self.flow, self.thread_id, self.owner, self.runner)
 
     def turn_shown(self, waiting: ApprovalRequest | None) -> None:
         """After a turn the service saved: show the latest point, read afresh (what the
@@ -176,7 +192,7 @@ class Context:
 
     def open_thread(self, thread_id: str) -> None:
         self.back_to_latest()
-        session.open_thread(self.store.checkpointer, thread_id)
+        session.open_thread(self.runs.info, thread_id)
 
 
 def store_down(message: str) -> None:
@@ -187,6 +203,13 @@ def store_down(message: str) -> None:
         f"{where} What was saved is kept there; reload this page once it is back.",
         icon="🛑",
     )
+    st.stop()
+
+
+def agent_server_down(runs: Backend, exc: Exception) -> None:
+    """Say the agent server can't be read and stop this run (in the words a turn uses)."""
+    told = runs.conversation(WORKFLOWS[session.current_workflow()], "", "").failure(exc)
+    st.error(f"{told.message}\n\nReload this page once it answers.", icon="🛑")
     st.stop()
 
 
@@ -228,10 +251,13 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
         why = str(exc) if identity.is_operator(owner) else "The conversation store can't be opened."
         st.error(f"{why}\n\nConversations can't be opened or saved until this is fixed.", icon="🛑")
         st.stop()
+    runs = runtime.backend()
     try:
-        thread_id = session.current_thread(store.checkpointer)
-        saved = store.checkpointer.get_tuple(thread_config(thread_id)) is not None
+        thread_id = session.current_thread(runs.info)
+        saved = runs.info(thread_id) is not None
     except Exception as exc:  # noqa: BLE001
+        if runs.on_server and not is_store_error(exc):
+            agent_server_down(runs, exc)
         if not is_store_error(exc):
             raise
         store_down(describe_failure(exc).message)
@@ -241,10 +267,16 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
     approval_card.setting(store, session.current_workflow(), identity.is_operator(owner))
     slot = st.sidebar.container()  # below the workflow, above the model
     with st.sidebar.expander("Model", icon="🧠", expanded=False):
+        if runs.on_server:
+            st.caption(
+                "Conversations are answered by the agent server with its own model. "
+                "The choice below is used by the Experiments page only."
+            )
         model = model_picker()
     ctx = Context(
-        store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner
-    )
+        store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner,
+        backend=runs,
+    )  # fmt: skip
     try:
         ctx.follow_ticket()
     except Exception as exc:  # noqa: BLE001

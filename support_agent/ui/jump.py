@@ -27,7 +27,6 @@ from collections.abc import Mapping
 
 import streamlit as st
 from langchain_core.messages import HumanMessage
-from langgraph.graph import START
 
 from support_agent.core.declaration import (
     JUMP,
@@ -37,7 +36,7 @@ from support_agent.core.declaration import (
     Workflow,
     is_jump,
 )
-from support_agent.core.engine import describe_failure, is_store_error, new_thread_id, thread_config
+from support_agent.core.engine import describe_failure, is_store_error, new_thread_id
 from support_agent.core.state_view import JUMP_NOTE
 from support_agent.offline.policy import SUMMARY_SOURCE, format_ledger
 from support_agent.ui import identity, keys, runtime, session
@@ -191,11 +190,9 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
     values = seed(workflow, step, facts)
     thread = new_thread_id()
     # Every checkpoint records its workflow, so the link reopens it right.
-    graph = runtime.reader_graph(workflow.name).with_config(metadata={"workflow": workflow.name})
-    graph.update_state(thread_config(thread), values, as_node=START)
-    runtime.store().threads.touch(
-        thread, workflow.name, title(workflow, step, facts), identity.owner()
-    )
+    owner = identity.owner()
+    runtime.backend().seed(workflow.name, thread, values, owner)
+    runtime.store().threads.touch(thread, workflow.name, title(workflow, step, facts), owner)
     session.start_new(workflow.name, thread)
     session.publish(thread)
     st.session_state.pop(keys.MACHINE_FACTS_BEFORE, None)  # the facts were preset, not new

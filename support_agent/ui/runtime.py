@@ -18,6 +18,8 @@ from support_agent.models import (
     get_model,
 )
 from support_agent.offline.understanding import warm_up
+from support_agent.service.backend import Backend, choose
+from support_agent.service.remote import AgentServer, server_address
 from support_agent.store.storage import DB_URL_ENV, configured_url
 from support_agent.workflows.builders import build_graph, screening_model
 
@@ -87,6 +89,20 @@ def _reader(workflow: str, url: str):
 def reader_graph(workflow: str):
     """A graph for reading state (it never calls its offline model); one per workflow."""
     return _reader(workflow, _url())
+
+
+@st.cache_resource(show_spinner=False)
+def _agent_server(url: str, key: str | None) -> AgentServer:
+    # One client (and its connection pool) per process, as for the store.
+    return AgentServer.connect(url, key)
+
+
+def backend() -> Backend:
+    """Where this app's conversations run: LangGraph's server when `HANDOFF_AGENT_URL`
+    is set, else this process (`service.backend.choose`)."""
+    address = server_address()
+    server = _agent_server(*address) if address else None
+    return choose(store(), reader_graph, server)
 
 
 def chat_model(choice: ModelChoice) -> BaseChatModel:

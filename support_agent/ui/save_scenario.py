@@ -10,7 +10,6 @@ import streamlit as st
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.core.state_view import customer_turns
-from support_agent.core.timeline import turns as timeline_turns
 from support_agent.features.scenarios import ScenarioLoadError, parse_yaml, scenarios_dir
 from support_agent.features.scenarios.file_format import ROOT
 from support_agent.features.scenarios.from_thread import (
@@ -44,7 +43,8 @@ def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
         ):
             return said
         try:
-            st.session_state[cache] = [p.text for p in timeline_turns(ctx.reader(), ctx.thread_id)]
+            timeline = ctx.runs.timeline(ctx.flow, ctx.thread_id, history_allowed=True)
+            st.session_state[cache] = [p.text for p in timeline.turns()]
         except Exception:  # noqa: BLE001 - the draft then says which turns are missing
             st.session_state[cache] = []
     texts = st.session_state[cache]

@@ -174,18 +174,25 @@ def run_button(ctx: Context, chosen: list[Scenario]) -> None:
     """The Run button; runs the chosen scenarios with a progress bar and keeps the results."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''}"
-    model_label = ctx.model.shown
+    model_label = ctx.model_shown
     prompts = prompt_source()
     edited = edited_prompts(prompts)
-    st.caption(
-        f"Model: **{escape_markdown(model_label)}** (chosen in the sidebar) · prompts: "
-        + (f"**{len(edited)} edited** (active versions)" if edited else "defaults")
-        + (" — the offline model ignores prompt edits." if ctx.model.offline and edited else "")
-    )
+    turns = ctx.runs.scenario_turns()  # on the agent server when there is one
+    if turns is not None:
+        st.caption(
+            "Model: **the agent server's** · prompts: the server's own. Scenarios run there "
+            "as conversations do; prompt edits made here don't reach it."
+        )
+    else:
+        st.caption(
+            f"Model: **{escape_markdown(model_label)}** (chosen in the sidebar) · prompts: "
+            + (f"**{len(edited)} edited** (active versions)" if edited else "defaults")
+            + (" — the offline model ignores prompt edits." if ctx.model.offline and edited else "")
+        )
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen):
         return
     try:
-        model = runtime.chat_model(ctx.model)
+        model = None if turns is not None else runtime.chat_model(ctx.model)
     except ModelConfigError as exc:
         st.error(str(exc), icon="🔑")
         return
@@ -193,9 +200,9 @@ def run_button(ctx: Context, chosen: list[Scenario]) -> None:
     results = []
     for i, scenario in enumerate(chosen):
         bar.progress(i / count, text=f"Running {i + 1} of {count}: {scenario.name}")
-        results.append(run_scenario(scenario, model, prompts))
+        results.append(run_scenario(scenario, model, prompts, turns))
     bar.empty()  # the summary below says how it went
-    st.session_state[keys.SCENARIOS_RUN] = Run(results, model_label, bool(edited))
+    st.session_state[keys.SCENARIOS_RUN] = Run(results, model_label, bool(edited and not turns))
     st.session_state.pop(keys.SCENARIOS_SHOW, None)
 
 

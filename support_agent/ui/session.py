@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import streamlit as st
 
-from support_agent.core.engine import new_thread_id, thread_config
+from support_agent.core.engine import new_thread_id
 from support_agent.ui import keys
 from support_agent.workflows import WORKFLOWS
 
 DEFAULT_WORKFLOW = "support"
 
 
-def thread_info(checkpointer, thread_id: str) -> dict | None:
-    """The thread's checkpoint metadata, or None when it has no saved turn."""
-    found = checkpointer.get_tuple(thread_config(thread_id))
-    return dict(found.metadata or {}) if found else None
-
-
 _THREAD_ID = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 
 
-def current_thread(checkpointer) -> str:
+# What a backend knows of a thread (its `workflow`), None when it has no saved turn.
+ThreadInfo = Callable[[str], "dict | None"]
+
+
+def current_thread(thread_info: ThreadInfo) -> str:
     """This session's thread id; adopts a `?thread=` link that exists."""
     ss = st.session_state
     linked = st.query_params.get("thread")
     if linked and linked != ss.get(keys.THREAD):
         # Thread ids are URL-safe tokens; anything else (a NUL, a path) is no link of ours.
-        info = thread_info(checkpointer, linked) if _THREAD_ID.fullmatch(linked) else None
+        info = thread_info(linked) if _THREAD_ID.fullmatch(linked) else None
         if info is None:
             ss[keys.NOTICE] = (
                 "That conversation link doesn't match a saved conversation (it may have been "
@@ -67,9 +66,9 @@ def start_new(workflow: str | None = None, thread_id: str | None = None) -> str:
     return ss[keys.THREAD]
 
 
-def open_thread(checkpointer, thread_id: str) -> None:
+def open_thread(thread_info: ThreadInfo, thread_id: str) -> None:
     """Switch this session to a saved thread (from the threads page)."""
-    info = thread_info(checkpointer, thread_id) or {}
+    info = thread_info(thread_id) or {}
     st.session_state[keys.THREAD] = thread_id
     st.session_state[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
     publish(thread_id)

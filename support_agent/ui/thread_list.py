@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from support_agent.core.declaration import Workflow
-from support_agent.core.engine import thread_config
 from support_agent.features.exports import as_json, as_markdown
 from support_agent.features.thread_titles import (
     Listed,
@@ -21,19 +20,25 @@ from support_agent.features.thread_titles import (
     showing,
     stored_form,
 )
-from support_agent.ui import keys, runtime
+from support_agent.ui import keys
 from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
-    from support_agent.features.app_store import AppStore as Store
+    from support_agent.service.backend import Backend
     from support_agent.ui.app_context import Context
 
 
 def where_kept(ctx: Context) -> None:
     """Where the conversations are kept, in words; which file or database only for the
     operator, under engineer details (a visitor learns no path)."""
-    st.caption(ctx.store.where())
+    if ctx.runs.on_server:
+        st.caption(
+            "Conversations are kept on the agent server; their titles, tickets and approvals "
+            "are kept by this app."
+        )
+    else:
+        st.caption(ctx.store.where())
     if ctx.operator:
         with st.expander("Engineer details", icon="🔧"):
             st.caption("Where the app keeps conversations (credentials removed):")
@@ -58,8 +63,7 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
         workflow = WORKFLOWS.get(record["workflow"])
         if workflow is None:
             continue
-        config = thread_config(record["thread_id"])
-        state = dict(runtime.reader_graph(workflow.name).get_state(config).values)
+        state = ctx.runs.read(workflow.name, record["thread_id"]).values
         first = first_customer_message(state)
         earlier: list[str] = []
         if first is None or record["title"] != stored_form(first):
@@ -136,7 +140,7 @@ def thread_card(ctx: Context, entry: Entry) -> None:
             "Rename",
             key=key,
             on_change=_rename,
-            args=(ctx.store, thread_id, key, listed.title),
+            args=(ctx.runs, thread_id, key, listed.title),
             help="Your title replaces the automatic one for good; press Enter to save.",
         )
         name = f"conversation-{thread_id[:8]}"
@@ -163,13 +167,13 @@ def thread_card(ctx: Context, entry: Entry) -> None:
             confirm_delete(ctx, thread_id)
 
 
-def _rename(store: Store, thread_id: str, key: str, shown: str) -> None:
+def _rename(runs: Backend, thread_id: str, key: str, shown: str) -> None:
     """Save a title typed in the rename box (on change, before the page reruns)."""
     typed = str(st.session_state.get(key) or "")
     if " ".join(typed.split()) == shown:
         return  # nothing changed: an automatic title stays automatic
     try:
-        store.threads.rename(thread_id, typed)
+        runs.rename(thread_id, typed)
     except ValueError as exc:
         st.session_state[keys.THREADS_RENAME_FAILED] = (thread_id, str(exc))
     else:
@@ -185,7 +189,7 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
         type="primary",
         width="stretch",
     ):
-        ctx.store.delete_thread(thread_id)
+        ctx.runs.delete(thread_id)
         if thread_id == ctx.thread_id:
             ctx.new_conversation()
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from support_agent.core.engine import describe_failure, is_store_error, thread_config
+from support_agent.core.engine import describe_failure, is_store_error
 from support_agent.core.state_view import transcript as chat_items
 from support_agent.features.thread_titles import page_slice, pages, plural, showing
 from support_agent.features.tickets import (
@@ -31,6 +31,7 @@ from support_agent.features.tickets import (
     branch_of,
     reply,
 )
+from support_agent.service.backend import TICKET_REPLY
 from support_agent.ui import keys, machine_panel, runtime, transcript
 from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
@@ -133,6 +134,8 @@ def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
     workflow is no longer part of the app)."""
     if ticket.workflow not in WORKFLOWS:
         return None
+    if ctx.runs.on_server:  # the server's conversation is followed on its latest branch
+        return TicketBranch(None) if ctx.runs.info(ticket.thread_id) else None
     return branch_of(ctx.store, runtime.reader_graph(ticket.workflow), ticket)
 
 
@@ -226,8 +229,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
     if branch is None:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
-    config = thread_config(ticket.thread_id, branch.checkpoint_id)
-    values = runtime.reader_graph(workflow.name).get_state(config).values
+    values = ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
     if not values:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
@@ -263,15 +265,14 @@ def _header(ticket: Ticket) -> None:
 
 def _actions(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True):
-        st.text_area(
-            "Reply to the customer",
-            key=keys.ticket_reply(ticket.id),
-            placeholder="Written into the conversation as the support team",
-        )  # no max_chars: it would cut a paste silently; sending says what the limit is
-        st.button(
-            "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
-            on_click=_send_reply, args=(ctx, ticket.number),
-        )  # fmt: skip
+        if not ctx.runs.offers(TICKET_REPLY):
+            st.info(
+                "Replying from here isn't available: this conversation is answered by the "
+                "agent server. You can still mark the ticket resolved.",
+                icon="🛰️",
+            )
+        else:
+            _reply_box(ctx, ticket)
     with st.container(border=True):
         st.text_input(
             "Resolution note",
@@ -283,6 +284,18 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
             "Mark resolved", icon="✅", key=keys.ticket_button("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
+
+
+def _reply_box(ctx: Context, ticket: Ticket) -> None:
+    st.text_area(
+        "Reply to the customer",
+        key=keys.ticket_reply(ticket.id),
+        placeholder="Written into the conversation as the support team",
+    )  # no max_chars: it would cut a paste silently; sending says what the limit is
+    st.button(
+        "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
+        on_click=_send_reply, args=(ctx, ticket.number),
+    )  # fmt: skip
 
 
 def _say(kind: str, text: str) -> None:

@@ -8,8 +8,7 @@ import streamlit as st
 
 from support_agent.base.oneline import clip
 from support_agent.core.declaration import Workflow
-from support_agent.core.engine import thread_config
-from support_agent.core.timeline import RecordedTimeline, Timeline, read
+from support_agent.core.timeline import RecordedTimeline, Timeline
 from support_agent.ui import keys
 from support_agent.ui.safe_text import escape_markdown
 
@@ -45,19 +44,16 @@ def _timeline(
     From the recorded turn points when they reach the latest checkpoint (instant);
     otherwise from the history, only if `history_allowed` (costly on long threads).
     """
-    latest = ctx.store.checkpointer.get_tuple(thread_config(ctx.thread_id))
-    if latest is None:
+    latest_id = ctx.latest_id()
+    if latest_id is None:
         return None
-    latest_id = latest.config["configurable"]["checkpoint_id"]
     key = (ctx.thread_id, latest_id)
     cached = st.session_state.get(keys.TIMELINE)
     if cached and cached[0] == key:
         return cached[1]
-    recorded = ctx.store.turn_points.of(ctx.thread_id)
-    if not history_allowed and not any(p["after_id"] == latest_id for p in recorded):
-        return None
-    timeline = read(ctx.reader(), ctx.thread_id, recorded, latest_id, workflow.state_key)
-    st.session_state[keys.TIMELINE] = (key, timeline)
+    timeline = ctx.runs.timeline(workflow, ctx.thread_id, history_allowed=history_allowed)
+    if timeline is not None:
+        st.session_state[keys.TIMELINE] = (key, timeline)
     return timeline
 
 

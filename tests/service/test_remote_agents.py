@@ -163,9 +163,6 @@ def test_an_approval_pauses_on_the_server_and_a_decision_resumes_it(server, stor
     assert end.waiting is not None and end.waiting.tool == "escalate_to_human"
     assert [w.thread_id for w in store.approvals.waiting()] == [thread]
 
-    refused = turn(talk, "hello?")[-1]
-    assert refused.cause == Cause.AWAITING_APPROVAL
-
     events = list(talk.decide(end.waiting, "approve", stream_tokens=False))
     decided = [e for e in events if isinstance(e, Transition) and is_decision(e.record)]
     assert [e.record["decision"] for e in decided] == ["approve"]
@@ -180,6 +177,26 @@ def test_an_approval_pauses_on_the_server_and_a_decision_resumes_it(server, stor
     # The same request can't be decided twice.
     again = list(talk.decide(end.waiting, "approve"))[-1]
     assert isinstance(again, Error) and again.cause == Cause.AWAITING_APPROVAL
+
+
+def test_a_message_sent_while_an_action_waits_withdraws_it_on_the_server(server, store):
+    thread = new_thread_id()
+    talk = remote(store, server, SUPPORT, thread, "alice")
+    end = turn(talk, PERSON, approvals=True)[-1]
+    assert end.waiting is not None
+
+    events = turn(talk, TUTORIAL[0], approvals=True)
+    withdrawn = events[0]
+    assert isinstance(withdrawn, Transition) and withdrawn.record["decision"] == "withdraw"
+    final = events[-1]
+    assert isinstance(final, TurnEnd) and final.waiting is None, events
+    assert [r.get("decision") for r in final.state["transitions"] if is_decision(r)] == ["withdraw"]
+    assert final.state["messages"][-1].type == "ai"  # the new message was answered
+    assert store.approvals.waiting() == []
+    assert store.tickets.of_thread(thread) == []  # the hand-over never ran
+    # A decision on the withdrawn pause changes nothing.
+    late = list(talk.decide(end.waiting, "approve"))[-1]
+    assert isinstance(late, Error) and late.cause == Cause.AWAITING_APPROVAL
 
 
 def test_a_rewind_runs_from_an_earlier_checkpoint_on_the_server(server, store):
@@ -290,3 +307,27 @@ def test_the_shipped_scenarios_pass_on_the_server_from_the_command_line(agent_se
     server = AgentServer.connect(agent_server)
     assert server.threads_of("scenarios") == []
     server.close()
+
+
+def test_the_terminal_chat_runs_on_the_server_and_resumes_there(server, tmp_path):
+    import io
+    import re
+
+    from support_agent.cli import main
+
+    def chat(*lines: str, argv: tuple[str, ...] = ()) -> str:
+        out = io.StringIO()
+        stdin = io.StringIO("".join(line + "\n" for line in lines))
+        assert main(["chat", "--db", str(tmp_path / "cli.db"), *argv], stdin, out) == 0
+        return out.getvalue()
+
+    out = chat(*TUTORIAL[:2])
+    assert f"agents on {server.url}" in out and "model the agent server's" in out
+    moves = re.findall(r"^  ⇢ moved to (.+) via (\w+)$", out, re.M)
+    assert [m[0] for m in moves] == ["Issue classification", "Resolution"]
+    thread = re.findall(r"--thread (\S+)", out)[-1]
+    assert server.client.threads.get(server_thread_id(thread))["metadata"]["owner"] == "local"
+
+    again = chat("/state", argv=("--thread", thread))
+    assert f"Resuming thread {thread}: step Resolution" in again
+    assert "warranty_status: in_warranty" in again
