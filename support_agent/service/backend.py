@@ -29,6 +29,7 @@ from support_agent.core.timeline import read as read_timeline
 from support_agent.features.app_store import AppStore
 from support_agent.service.conversation import Conversation
 from support_agent.service.remote import (
+    OWNER_KEY,
     AgentServer,
     interrupts_of,
     remote,
@@ -169,7 +170,7 @@ class OnServer:
     def owner_of(self, thread_id: str) -> str | None:
         """Who started it, as the server records it (a studio sharing the server but not
         our store knows it too), else as our row does."""
-        owner = (self.info(thread_id) or {}).get("owner")
+        owner = (self.info(thread_id) or {}).get(OWNER_KEY)
         return owner or self.store.threads.owner_of(thread_id)
 
     def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool):
@@ -226,7 +227,7 @@ class OnServer:
         }
         self.server.client.threads.create(
             thread_id=server_thread_id(thread_id),
-            metadata={"owner": owner, "workflow": workflow, "thread": thread_id},
+            metadata={OWNER_KEY: owner, "workflow": workflow, "thread": thread_id},
             graph_id=self.server.graph_id(WORKFLOWS[workflow]),
             supersteps=[{"updates": [{"values": sent, "as_node": START}]}],
         )

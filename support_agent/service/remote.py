@@ -69,6 +69,9 @@ from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
 from support_agent.service.conversation import Conversation, ServiceEvent, TurnRequest
 
+# Our own key: some servers of the same API (Aegra) overwrite "owner" with their user.
+OWNER_KEY = "handoff_owner"
+
 logger = logging.getLogger(__name__)
 
 # The studio's thread ids are not UUIDs; the server's must be. Each maps to one
@@ -124,7 +127,7 @@ class AgentServer:
     def threads_of(self, owner: str, workflow: str | None = None, limit: int = 50) -> list[dict]:
         """The server's threads `owner` started (of `workflow`, if given), newest first:
         each {"thread_id" (the studio's), "title", "workflow", "updated_at"}."""
-        wanted = {"owner": owner, **({"workflow": workflow} if workflow else {})}
+        wanted = {OWNER_KEY: owner, **({"workflow": workflow} if workflow else {})}
         found = self.client.threads.search(
             metadata=wanted, limit=limit, sort_by="updated_at", sort_order="desc"
         )
@@ -273,7 +276,7 @@ class RemoteConversation(Conversation):
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _thread_gone()
-        metadata = {"owner": self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
+        metadata = {OWNER_KEY: self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
         try:
             created = threads.create(
                 thread_id=self._thread,

@@ -147,7 +147,7 @@ def test_a_thread_is_the_visitors_own_on_the_server_and_resumes_by_its_id(server
     )
     assert thread not in [t["thread_id"] for t in server.threads_of("visitor-b")]
     metadata = server.client.threads.get(server_thread_id(thread))["metadata"]
-    assert (metadata["owner"], metadata["workflow"]) == ("visitor-a", "support")
+    assert (metadata["handoff_owner"], metadata["workflow"]) == ("visitor-a", "support")
 
     # A `?thread=` link opens the same conversation: a new service object, same id.
     again = remote(store, server, SUPPORT, thread, "visitor-a")
@@ -326,7 +326,9 @@ def test_the_terminal_chat_runs_on_the_server_and_resumes_there(server, tmp_path
     moves = re.findall(r"^  ⇢ moved to (.+) via (\w+)$", out, re.M)
     assert [m[0] for m in moves] == ["Issue classification", "Resolution"]
     thread = re.findall(r"--thread (\S+)", out)[-1]
-    assert server.client.threads.get(server_thread_id(thread))["metadata"]["owner"] == "local"
+    assert (
+        server.client.threads.get(server_thread_id(thread))["metadata"]["handoff_owner"] == "local"
+    )
 
     again = chat("/state", argv=("--thread", thread))
     assert f"Resuming thread {thread}: step Resolution" in again

@@ -39,7 +39,10 @@ def test_turns_run_on_the_server_and_threads_lists_the_visitors_own(on_server):
         send(at, text)
     assert active_node(dot(at)) == "resolution_specialist"
     thread = at.query_params["thread"]
-    assert on_server.client.threads.get(server_thread_id(thread))["metadata"]["owner"] == "local"
+    assert (
+        on_server.client.threads.get(server_thread_id(thread))["metadata"]["handoff_owner"]
+        == "local"
+    )
 
     # The guardrails' badges come with the state read from the server.
     send(at, "what's the weather in Paris?")
@@ -77,7 +80,9 @@ def test_someone_elses_thread_reads_and_copies_from_the_server(on_server):
     assert copy != theirs and customer_bubbles(at) == [TUTORIAL[0]]
     send(at, TUTORIAL[1])  # the copy carries on, on the server, as this visitor's
     assert active_node(dot(at)) == "resolution_specialist"
-    assert on_server.client.threads.get(server_thread_id(copy))["metadata"]["owner"] == "local"
+    assert (
+        on_server.client.threads.get(server_thread_id(copy))["metadata"]["handoff_owner"] == "local"
+    )
     theirs_now = on_server.client.threads.get(server_thread_id(theirs))["values"]
     assert len(theirs_now["messages"]) == 2  # theirs stays as it was
 

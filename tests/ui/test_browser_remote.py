@@ -43,7 +43,7 @@ def test_the_tutorial_runs_on_the_agent_server_from_the_browser(browser, agent_s
         thread = page.url.split("thread=")[1]
         server = AgentServer.connect(agent_server)
         there = server.client.threads.get(server_thread_id(thread))
-        assert there["metadata"]["owner"] == "local"
+        assert there["metadata"]["handoff_owner"] == "local"
         assert len(there["values"]["messages"]) >= 8
 
         # The link resumes it in a new tab, read from the server.
