@@ -3,7 +3,7 @@
 # Agent Protocol, on PostgreSQL: the trial of issue 22, repeatable from the repo's files.
 #
 #   ./scripts/aegra_server.sh            # local PostgreSQL under .aegra/, server on 127.0.0.1:2026
-#   HANDOFF_AGENT_URL=http://127.0.0.1:2026 .venv/bin/python -m support_agent.features.scenarios \
+#   HANDOFF_AGENT_URL=http://127.0.0.1:2026 .venv/bin/python -m support_agent scenarios \
 #       run scenarios/ --model offline   # from another shell
 #
 # Several machines: give every one the same DATABASE_URL (no local PostgreSQL is started
