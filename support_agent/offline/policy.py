@@ -232,7 +232,7 @@ class Policy:
             (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
         )
         if self._block_again(plan, messages):
-            plan = self._instead_of_repeating(messages)
+            plan = self._instead_of_repeating(plan, messages, bound)
         elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
@@ -463,14 +463,24 @@ class Policy:
             isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
         )
 
-    def _instead_of_repeating(self, messages: Sequence[BaseMessage]) -> Plan:
-        """Acknowledge and change approach; the last way is offering a person."""
+    def _instead_of_repeating(
+        self, plan: Plan, messages: Sequence[BaseMessage], bound: Sequence[str]
+    ) -> Plan:
+        """Acknowledge and change approach; the last way is offering a person. Counted
+        from when this block was first sent, so another block starts afresh; once a
+        person was offered for it and the customer still asks, the block comes again,
+        said as a repeat (they were understood: they want it)."""
+        first = next(
+            i for i, m in enumerate(messages) if isinstance(m, AIMessage) and m.text == plan.text
+        )
+        since = messages[first:]
         ways = self.dialogue.instead_of_repeating
-        tried = sum(1 for m in messages if act_of(m) == d.INSTEAD_OF_REPEATING)
+        tried = sum(1 for m in since if act_of(m) == d.INSTEAD_OF_REPEATING)
         if tried < len(ways) - 1:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
-        offered = any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in messages)
-        return Plan(self.dialogue.offer_person if offered else ways[-1], [], d.OFFER_PERSON)
+        if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
+            return Plan(self._rephrase(plan, bound), [], plan.act)
+        return Plan(ways[-1], [], d.OFFER_PERSON)
 
     def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
         dia = self.dialogue
