@@ -50,6 +50,7 @@ from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
+    MODEL_SPEC_HELP,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
@@ -88,8 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     chat.add_argument(
         "--model",
-        help="'offline' or provider:model, e.g. openai:gpt-4.1 "
-        "(default: $SUPPORT_AGENT_MODEL, else offline)",
+        help=MODEL_SPEC_HELP,
     )
     chat.add_argument(
         "--workflow",

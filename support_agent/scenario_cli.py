@@ -22,7 +22,7 @@ from support_agent.features.scenarios.file_format import (
     scenarios_dir,
 )
 from support_agent.features.scenarios.runner import ScenarioResult, run_many
-from support_agent.models import ModelConfigError, default_model_spec, get_model
+from support_agent.models import MODEL_SPEC_HELP, ModelConfigError, default_model_spec, get_model
 from support_agent.service.remote import configured_server, scenario_turns
 
 NAME_WIDTH = 60
@@ -48,8 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--model",
-        help="'offline' or provider:model, e.g. openai:gpt-4.1 "
-        "(default: $SUPPORT_AGENT_MODEL, else offline)",
+        help=MODEL_SPEC_HELP,
     )
     return parser
 

@@ -27,6 +27,10 @@ from support_agent.models.providers import (
 from support_agent.offline.model import OfflineChatModel
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
+# How the command lines describe a model choice.
+MODEL_SPEC_HELP = (
+    "'offline' or provider:model, e.g. openai:gpt-4.1 (default: $SUPPORT_AGENT_MODEL, else offline)"
+)
 BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
 TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one answer may take, retries included (default 60)
 RETRIES_ENV = "SUPPORT_AGENT_MAX_RETRIES"  # retries of a failed request (default 2)

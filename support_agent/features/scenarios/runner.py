@@ -41,6 +41,7 @@ from support_agent.core.engine import (
 from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.scenarios.file_format import Scenario, load_paths
 from support_agent.models import resolve_model
+from support_agent.offline.policy import last_customer_index
 from support_agent.workflows.builders import build_graph, screening_model
 
 
@@ -58,10 +59,8 @@ class TurnDone:
     def of(cls, state: dict) -> TurnDone:
         """The turn that left `state`: everything after the customer's last message."""
         messages = state.get("messages") or []
-        start = next(
-            (i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].type == "human"),
-            len(messages),
-        )
+        last = last_customer_index(messages)
+        start = last + 1 if last >= 0 else len(messages)
         ai = [m for m in messages[start:] if m.type == "ai"]
         plain = [m for m in ai if m.text.strip() and not m.tool_calls]
         return cls(
