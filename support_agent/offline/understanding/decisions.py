@@ -152,7 +152,12 @@ DECISIONS: dict[str, Decision] = {
                 # "Not broken, the keyboard app lost its emojis": the app says which.
                 r"|\bnot (physically )?broken( physically)?\b(?=.*\b(apps?|software|program"
                 r"|application)\b)",
-                "hardware": r"\b(not (a |an )?software (issue|problem)|software (is|seems) fine"
+                # A swelling battery is a physical fault whatever came before it ("after the
+                # update the battery bulged"): docs/LABELS.md names swelling as hardware.
+                "hardware": r"\bbatt(ery|eries)?\b[^.?!]{0,20}\b(bulg\w*|swell\w*|swollen|puff\w*"
+                r"|expand\w*)\b|\b(case|back cover|back panel)\b[^.?!]{0,10}\b(popped|pops|popping"
+                r"|pushed|lifting|split) (open|off|up|apart)\b"
+                r"|\b(not (a |an )?software (issue|problem)|software (is|seems) fine"
                 r"|(isn't|is not|not) (a |an )?(software|app) (thing|issue|problem))\b",
             },
             cleared=_FINE,
@@ -176,7 +181,7 @@ DECISIONS: dict[str, Decision] = {
             cleared=_NOT_THIS,
             settled_by={
                 # "Put me through to your sales team": the customer names the team.
-                "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|with)"
+                "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|2|with)"
                 r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b"
                 # The team named on its own, as the agent asked: "sales", "yes, sales please".
                 r"|^\W*(yes,? |ok,? )?(please,? )?(the )?sales( team| please)*\W*$",
@@ -310,11 +315,12 @@ def _reading(
     name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None = None
 ) -> Reading:
     reading = _unchecked(name, text, learned, warranty_months)
-    # "Nope, the 12 months were up in May": when the customer's own opening yes or no
-    # and the reading of the rest point opposite ways, one of them was misread; asking
-    # again is safe, recording the wrong one is not.
+    # "Nope, bought it in May": when the customer's own opening yes or no and a reading
+    # of the rest by date or by the learned model point opposite ways, one of them was
+    # misread; asking again is safe, recording the wrong one is not. A stated coverage
+    # ("yeah it's past the warranty") says itself what the opening word agreed with.
     yes_no = DECISIONS[name].yes_no
-    if reading.clear and reading.source not in ("language", "short answer") and yes_no:
+    if reading.clear and reading.source in ("date", "model", "clause") and yes_no:
         opened = leading_answer(text)
         if opened is not None and yes_no[opened] != reading.label:
             return Reading(UNCLEAR, reading.language, "conflict", reading.margin)
