@@ -15,7 +15,6 @@ import re
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
-from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
 from support_agent.core.declaration import (
@@ -26,6 +25,7 @@ from support_agent.core.declaration import (
     Step,
     StepState,
     Workflow,
+    tool_answer,
 )
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 from support_agent.workflows.returns_intents import RETURNS_RULES
@@ -52,20 +52,12 @@ class ReturnsState(StepState):
 # A tool's docstring is the description the model reads.
 
 
-def _answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) -> Command:
-    """A tool result that doesn't move the machine (it may record facts)."""
-    message = ToolMessage(
-        content=text, tool_call_id=runtime.tool_call_id, status="error" if refused else "success"
-    )
-    return Command(update={"messages": [message], **({} if refused else facts)})
-
-
 @tool
 def record_order(order_id: str, runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Record the order number (5 to 10 digits) and move on to the eligibility check."""
     digits = re.sub(r"\D", "", order_id)
     if not 5 <= len(digits) <= 10:
-        return _answer(
+        return tool_answer(
             runtime,
             f"'{order_id}' is not an order number (5 to 10 digits); nothing changed. "
             "Ask the customer for the number in their order confirmation email.",
@@ -97,6 +89,10 @@ def note_delivery(delivered: Delivered) -> str:
     return f"Noted: delivered {words}."
 
 
+# What going back un-records: the eligibility check and what it led to.
+_UNDECIDED = {"eligibility": None, "eligibility_reason": None, "resolution_choice": None}
+
+
 @tool
 def go_back_to_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Go back to the order lookup: the customer gave the wrong order number."""
@@ -104,9 +100,7 @@ def go_back_to_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
         runtime,
         "go_back_to_order",
         "Returned to order lookup; eligibility and resolution cleared.",
-        eligibility=None,
-        eligibility_reason=None,
-        resolution_choice=None,
+        **_UNDECIDED,
     )
 
 
@@ -118,9 +112,7 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
         runtime,
         "go_back_to_eligibility",
         "Returned to the eligibility check; eligibility and resolution cleared.",
-        eligibility=None,
-        eligibility_reason=None,
-        resolution_choice=None,
+        **_UNDECIDED,
     )
 
 
@@ -128,7 +120,7 @@ def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
     state = runtime.state or {}
     if state.get("eligibility") == "eligible":
         return None
-    return _answer(
+    return tool_answer(
         runtime,
         f"Order {state.get('order_id')} is not eligible for {what}; nothing changed. "
         "Offer escalate_to_human for a review instead.",
@@ -146,7 +138,7 @@ def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") ->
     instead = f" (instead of the {other})" if other and other != choice else ""
     said = f"{choice.capitalize()} arranged for order {state.get('order_id')}{instead}"
     said += f": {detail}" if detail else ""
-    return _answer(runtime, f"{said}; prepaid return label emailed.", resolution_choice=choice)
+    return tool_answer(runtime, f"{said}; prepaid return label emailed.", resolution_choice=choice)
 
 
 @tool
