@@ -71,21 +71,13 @@ def provide_solution(solution: str) -> str:
 @tool
 def go_back_to_warranty(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the warranty verification step to correct the warranty status."""
-    return SUPPORT.move(
-        runtime,
-        "go_back_to_warranty",
-        "Returned to warranty verification.",
-    )
+    return SUPPORT.move(runtime, "go_back_to_warranty", "Returned to warranty verification.")
 
 
 @tool
 def go_back_to_classification(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the issue classification step to correct the issue type."""
-    return SUPPORT.move(
-        runtime,
-        "go_back_to_classification",
-        "Returned to issue classification.",
-    )
+    return SUPPORT.move(runtime, "go_back_to_classification", "Returned to issue classification.")
 
 
 @tool
