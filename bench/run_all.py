@@ -49,6 +49,7 @@ import room  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from tutorial_agent import TURNS as TUTORIAL  # noqa: E402
 from tutorial_agent import tutorial_agent  # noqa: E402
 
 from support_agent.core import timeline  # noqa: E402
@@ -65,12 +66,6 @@ from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 from support_agent.workflows.builders import build_graph  # noqa: E402
 
-TUTORIAL = [
-    "Hi, my phone screen is cracked",
-    "Yes, it's still under warranty",
-    "The screen is physically cracked from dropping it",
-    "What should I do?",
-]
 SUPPORT = get_workflow("support")
 ROWS: list[tuple[str, str, str, str, str]] = []
 
