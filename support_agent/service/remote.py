@@ -305,18 +305,15 @@ class RemoteConversation(Conversation):
                 yield from told.read(part)
                 if told.failed:
                     return
-        except _TooSlow:
-            self._cancel(told.run_id)
-            yield _too_slow(seconds)
-            return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
-            if isinstance(exc, httpx.TimeoutException) and not isinstance(
+            # Past our limit, or the server's answer stalled (not a connection never made).
+            if isinstance(exc, _TooSlow | httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
                 self._cancel(told.run_id)
                 yield _too_slow(seconds)
-                return
-            yield self.failure(exc)
+            else:
+                yield self.failure(exc)
             return
         if told.final is None:
             yield _run_failed({})
