@@ -1,4 +1,5 @@
-"""A workflow's offline data (cues, replies) read from YAML and checked on load.
+"""A workflow's data (its steps' words and prompts; the offline model's cues and replies)
+read from YAML and checked on load.
 
 Cues and customer-facing words are data, kept beside each workflow in
 `support_agent/workflows/data/<workflow>.yaml`; the Python around them keeps
@@ -106,12 +107,23 @@ class RuleData(BaseModel):
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
 
-class WorkflowData(BaseModel):
-    """One workflow's data file: classifiers' cues by classifier name, the rules
-    (with the words they say), the FAQ and the dialogue."""
+class StepData(BaseModel):
+    """A step's words: `core.declaration.Step` without its tools and requirements."""
 
     model_config = ConfigDict(extra="forbid")
 
+    title: str
+    description: str = ""
+    prompt: str
+
+
+class WorkflowData(BaseModel):
+    """One workflow's data file: each step's words (its prompt among them), classifiers'
+    cues by classifier name, the rules (with the words they say), the FAQ and the dialogue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: dict[str, StepData] = {}
     cues: dict[str, list[CueData]] = {}
     # Figures a workflow's readers compute with, by table (a catalogue's prices).
     numbers: dict[str, dict[str, float]] = {}
@@ -120,6 +132,12 @@ class WorkflowData(BaseModel):
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
     rules: list[RuleData] = []
+
+    def step_words(self, step: str) -> dict[str, str]:
+        """The name, title, description and prompt of `step`, as `Step` takes them."""
+        if step not in self.steps:
+            raise KeyError(f"the data file has no step {step!r} under steps:")
+        return {"name": step, **self.steps[step].model_dump()}
 
     def cues_of(self, classifier: str) -> tuple[Cue, ...]:
         return tuple(Cue(**c.model_dump()) for c in self.cues[classifier])
