@@ -50,7 +50,6 @@ from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
-    MODEL_SPEC_HELP,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
@@ -77,20 +76,15 @@ HELP = """Commands:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m support_agent",
-        description="Handoff Studio from the terminal.",
+    parser, commands = scenario_cli.parser_of_commands(
+        "python -m support_agent", "Handoff Studio from the terminal."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
         help="chat with a workflow (support state machine, or sales/support handoffs)",
         description="Chat with a Handoff Studio workflow in the terminal.",
     )
-    chat.add_argument(
-        "--model",
-        help=MODEL_SPEC_HELP,
-    )
+    scenario_cli.add_model_option(chat)
     chat.add_argument(
         "--workflow",
         choices=sorted(WORKFLOWS),

@@ -248,6 +248,15 @@ def decision_reason(
     return f"{said}: {note}" if note else said
 
 
+def tool_answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) -> Command:
+    """A tool result that doesn't move the machine (it may record facts; a refused
+    call records none and is marked an error for the model)."""
+    message = ToolMessage(
+        content=text, tool_call_id=runtime.tool_call_id, status="error" if refused else "success"
+    )
+    return Command(update={"messages": [message], **({} if refused else facts)})
+
+
 @dataclass(frozen=True)
 class Handoffs:
     """What makes a workflow a graph of agents (the sales <-> support seed).
@@ -427,16 +436,8 @@ class Workflow:
             words = {f.key: f.words(facts.get(f.key)).lower() for f in self.facts}
             reason = self.moves[tool].because.format_map(words)
         if tool not in self.step(source).tool_names:
-            return Command(
-                update={
-                    "messages": [
-                        ToolMessage(
-                            content=f"{tool} is not available at step {source}; nothing changed.",
-                            tool_call_id=runtime.tool_call_id,
-                            status="error",
-                        )
-                    ]
-                }
+            return tool_answer(
+                runtime, f"{tool} is not available at step {source}; nothing changed.", refused=True
             )
         record = TransitionRecord(
             id=runtime.tool_call_id,
