@@ -3,7 +3,8 @@
 One agent whose prompt and tools change with `current_step`:
 warranty_collector -> issue_classifier -> resolution_specialist, with go-back
 tools for corrections. This module is the workflow's only declaration (the
-steps' words and prompts are data, in `data/support.yaml`); the middleware, the sidebar diagram, scenarios and docs all read `SUPPORT`.
+steps' words and prompts are data, in `data/support.yaml`); the middleware,
+the sidebar diagram, scenarios and docs all read `SUPPORT`.
 """
 
 from __future__ import annotations
