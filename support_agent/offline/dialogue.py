@@ -62,6 +62,28 @@ AFTER_REJECTION_SAY = (
 )
 
 
+# A correction withdrew hand-overs to a person that rested on what it corrected
+# (`core.declaration.Move.withdraws`): its tool result lists them under this key.
+WITHDREW_HAND_OVERS = "hand_overs_withdrawn"
+WITHDRAWN_SAY = (
+    "Since that changes things, I've withdrawn the earlier hand-over to a person "
+    "and closed its ticket: no one will contact you about it."
+)
+
+
+UNKNOWN_QUESTION_SAY = (
+    "As for “{question}”: I don't know that, I'm afraid. "
+    "A person from our team can answer it if you ask for one."
+)
+
+
+def withdrew_hand_overs(message: object) -> bool:
+    """Whether a tool result says a correction withdrew an earlier hand-over."""
+    return isinstance(message, ToolMessage) and bool(
+        message.additional_kwargs.get(WITHDREW_HAND_OVERS)
+    )
+
+
 def is_rejection(message: object) -> bool:
     """Whether a tool result is a person's rejection of the call, not the tool's answer."""
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
@@ -149,6 +171,10 @@ class Dialogue:
     # Said instead of a block the customer already got, in turn; the last one offers
     # a person (a "yes" to it hands over).
     instead_of_repeating: tuple[str, ...] = ()
+    # Said once a correction has withdrawn an earlier hand-over to a person.
+    withdrawn: str = WITHDRAWN_SAY
+    # A question asked with others that the FAQ can't answer: said plainly, not skipped.
+    unknown_question: str = UNKNOWN_QUESTION_SAY
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from support_agent.offline import dialogue as d
+from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.sentences import without_repeats
@@ -235,6 +236,9 @@ class Policy:
             plan = self._instead_of_repeating(plan, messages, bound)
         elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+        if messages and d.withdrew_hand_overs(messages[-1]):
+            # A correction withdrew an earlier hand-over: the customer hears it first.
+            plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
         this_turn = messages[last_customer_index(messages) + 1 :]
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
@@ -292,7 +296,25 @@ class Policy:
                 return self._plan(rule, verdict, facts)
         if succeeded:
             return Plan(self._ask(bound, facts), [], d.ASK)
+        asked = self._questions_first(text, bound, facts, done_since_move)
+        if asked is not None:
+            return asked
         return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+
+    def _questions_first(
+        self, text: str, bound: list[str], facts: Mapping[str, str], done: set[str]
+    ) -> Plan | None:
+        """Questions asked before the step's own question was answered ("what's your
+        return policy? do I pay for shipping"): each is answered from the FAQ, then the
+        step's question is asked again. None when the message asks nothing the FAQ
+        knows, or the case was handed to a person (that has its own follow-ups)."""
+        if self.dialogue.human_tool in done or not q.questions(text):
+            return None
+        answers = self._answers(text, facts, done)
+        if not answers:
+            return None
+        ask = self._ask(bound, facts) if self._has_ask(bound) else ""
+        return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
         """Whether `rule` may act at this step, this turn, on these facts."""
@@ -366,13 +388,35 @@ class Policy:
         return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
+        """The FAQ's answer to each question the message asks, in the order asked
+        (one answer per topic); None when the FAQ answers none of them."""
+        answers = self._answers(text, facts, done)
+        return Plan(answers, [], d.FAQ) if answers else None
+
+    def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
+        """Each question of `text` answered from the FAQ, and the ones it can't answer
+        said plainly ("" when it answers none): one message for every question."""
         escalated = self.dialogue.human_tool in done
         values = [facts.get(name) for name in self.dialogue.faq_by]
         keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
-        for entry in self.dialogue.faq:
-            if entry.matches(text):
-                return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
-        return None
+        asked = q.questions(text)
+        pieces = asked if len(asked) > 1 else [text]
+        said: list[str] = []
+        known = 0
+        for piece in pieces:
+            entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
+            if entry is None:
+                answer = _fill(self.dialogue.unknown_question, {"question": q.quoted(piece)})
+            else:
+                known += 1
+                answer = _fill(_pick(entry.answer, *keys), facts)
+            if answer not in said:
+                said.append(answer)
+        if not known:
+            # The message as a whole may name a topic no single part does.
+            whole = next((e for e in self.dialogue.faq if e.matches(text)), None)
+            return _fill(_pick(whole.answer, *keys), facts) if whole else ""
+        return "\n\n".join(said)
 
     def _unclear(
         self,
