@@ -22,7 +22,7 @@ from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
-from support_agent.offline.sentences import without_repeats
+from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
@@ -264,7 +264,11 @@ class Policy:
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`),
             # so the badge on the message and the reply come from one verdict.
-            first = self._person(text, bound, called, previous_act) or self._abilities(text, bound)
+            first = (
+                self._person(text, bound, called, previous_act)
+                or self._abilities(text, bound)
+                or self._presence(messages, text, bound, facts)
+            )
             if first is not None:
                 return first
 
@@ -386,6 +390,28 @@ class Policy:
         if not re.search(dia.abilities_cue, text.lower()):
             return None
         return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
+
+    def _presence(
+        self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
+    ) -> Plan | None:
+        """Answers "hello?? are you there": here, and the question the agent is waiting
+        on (the last one it asked, else the step's). A first "hello" is a greeting."""
+        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
+        if not replies or not d.PRESENCE_CHECK.matches(text):
+            return None
+        asked = [s.strip() for s in sentences(replies[-1].text) if s.strip().endswith("?")]
+        if asked:
+            question = asked[-1]
+        elif self.dialogue.human_tool in self.since_last_move(messages):
+            # Handed over: what the agent waits on is the person, so say where that stands.
+            question = _fill(self.dialogue.after_escalation[0], facts)
+        else:
+            question = self._ask(bound, facts)
+        streak = 0
+        while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
+            streak += 1
+        here = self.dialogue.presence[streak % len(self.dialogue.presence)]
+        return Plan(f"{here} {question}", [], d.PRESENCE)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
         """The FAQ's answer to each question the message asks, in the order asked
@@ -523,6 +549,12 @@ class Policy:
         if tried < len(ways) - 1:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
+            text = next(reversed(customer_messages(messages)), "")
+            if d.STILL.matches(text) and self.dialogue.still_not_working:
+                # Not asking for the block: saying it still fails. Never send it again.
+                said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
+                again = self.dialogue.still_not_working
+                return Plan(again[said % len(again)], [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, bound), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
