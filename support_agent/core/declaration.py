@@ -69,6 +69,8 @@ class HandOverStatus(TypedDict):
 
     status: str  # STANDING or WITHDRAWN
     because: str  # why it was withdrawn ("" while it stands)
+    # The customer asked for a person themselves: no correction withdraws that.
+    requested: NotRequired[bool]
 
 
 STANDING, WITHDRAWN = "standing", "withdrawn"
@@ -505,7 +507,7 @@ class Workflow:
             return {}
         standing = {
             call for call, entry in (state.get("hand_overs") or {}).items()
-            if entry.get("status") == STANDING
+            if entry.get("status") == STANDING and not entry.get("requested")
         }  # fmt: skip
         records = list(state.get("transitions") or [])
         left = [i for i, r in enumerate(records) if is_move(r) and r["source"] == move.target]

@@ -379,7 +379,8 @@ class Policy:
         accepted = previous_act == d.OFFER_PERSON and d.YES.classify(text).label == "yes"
         if not (asked or accepted):
             return None
-        call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
+        reason = "Customer asked to speak to a person"
+        call = {"name": tool, "args": {"reason": reason, "requested": True}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
 
     def _abilities(self, text: str, bound: list[str]) -> Plan | None:

@@ -42,7 +42,8 @@ def test_a_correction_closes_the_ticket_of_the_hand_over_it_withdrew(store):
     talk = conversation(store)
     end, [ticket] = turn(talk, BROKEN_OLD_SCREEN)
     assert ticket.status == OPEN and "Out-of-warranty hardware" in ticket.reason
-    assert end.state["hand_overs"] == {ticket.call_id: {"status": STANDING, "because": ""}}
+    standing = {"status": STANDING, "because": "", "requested": False}
+    assert end.state["hand_overs"] == {ticket.call_id: standing}
 
     end, opened = turn(talk, SOFTWARE_AFTER_ALL)
     assert opened == []  # the fix is given; nobody is brought in again
@@ -62,6 +63,28 @@ def test_a_correction_leaves_a_hand_over_raised_before_the_corrected_fact(store)
     talk = conversation(store)
     # Asked for a person before anything was recorded: no correction is about that.
     _end, [asked] = turn(talk, PERSON)
-    turn(talk, BROKEN_OLD_SCREEN)
+    _end, [quote] = turn(talk, BROKEN_OLD_SCREEN)
     turn(talk, SOFTWARE_AFTER_ALL)
     assert store.tickets.get(asked.id).status == OPEN
+    assert store.tickets.get(quote.id).status == RESOLVED
+
+
+def test_a_move_that_corrects_nothing_withdraws_nothing(store):
+    talk = conversation(store)
+    _end, [quote] = turn(talk, BROKEN_OLD_SCREEN)
+    end, _ = turn(talk, "I have another problem with a different device")
+    assert end.state["current_step"] == "warranty_collector"  # a new case, not a correction
+    assert end.state["hand_overs"][quote.call_id]["status"] == STANDING
+    assert store.tickets.get(quote.id).status == OPEN
+
+
+def test_a_correction_never_withdraws_a_person_the_customer_asked_for(store):
+    talk = conversation(store)
+    turn(talk, "my phone screen is cracked")
+    turn(talk, "yes, it's under warranty")  # a free repair: nobody brought in
+    _end, [asked] = turn(talk, PERSON)
+    end, _ = turn(talk, SOFTWARE_AFTER_ALL)
+    assert end.state["hand_overs"][asked.call_id]["requested"] is True
+    assert store.tickets.get(asked.id).status == OPEN
+    reply = [m.text for m in end.state["messages"] if m.type == "ai"][-3:]
+    assert "withdrawn" not in " ".join(reply)

@@ -45,7 +45,8 @@ class HandOverMiddleware(AgentMiddleware):
         record = self.workflow.handover_record(
             request.state or {}, call["id"], reason, step=self.step
         )
-        standing = {call["id"]: HandOverStatus(status=STANDING, because="")}
+        requested = bool((call.get("args") or {}).get("requested"))
+        standing = {call["id"]: HandOverStatus(status=STANDING, because="", requested=requested)}
         update = {"messages": [result], "transitions": [record], "hand_overs": standing}
         return Command(update=update)
 
