@@ -236,6 +236,7 @@ class Policy:
             plan = self._instead_of_repeating(plan, messages, bound)
         elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+        plan = self._with_answers(plan, messages)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
             plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
@@ -319,6 +320,26 @@ class Policy:
             return None
         ask = self._ask(bound, facts) if self._has_ask(bound) else ""
         return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
+
+    def _with_answers(self, plan: Plan, messages: Sequence[BaseMessage]) -> Plan:
+        """The turn's last reply, after tools acted on the customer's message, also
+        answers the questions it asked besides ("order 1234, how long does a refund
+        take?"), from the FAQ and the facts as they now stand: before a question the
+        reply ends on, after anything else."""
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        if plan.tool_calls or not _calls_of(this_turn)[1]:
+            return plan
+        text = next(reversed(customer_messages(messages)), "")
+        facts = self.facts(messages)
+        done = set(self.since_last_move(messages))
+        if self.dialogue.human_tool in done or not q.questions(text):
+            return plan
+        answers = self._answers(text, facts, done)
+        said = [m.text for m in this_turn if isinstance(m, AIMessage)] + [plan.text]
+        if not answers or any(answers in s for s in said):
+            return plan
+        parts = [answers, plan.text] if plan.act == d.ASK else [plan.text, answers]
+        return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
         """Whether `rule` may act at this step, this turn, on these facts."""
