@@ -134,6 +134,16 @@ PRESENCE_CHECK = Classifier(
     ),
 )  # fmt: skip
 
+# A greeting on its own ("hi", "good morning"): once the conversation is under way,
+# answered in kind with the question the agent waits on.
+GREETING = Classifier(
+    "greeting",
+    (
+        Cue("greeting", r"^\W*(?:hi+|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
+            r"(?: there| again)?\W*$", 2),
+    ),
+)  # fmt: skip
+
 # The customer says it still doesn't work, or that they're fed up with it.
 STILL = Classifier(
     "still",
@@ -211,6 +221,7 @@ class Dialogue:
     unknown_question: str = UNKNOWN_QUESTION_SAY
     # "Are you there?": said before the question the agent is waiting on.
     presence: tuple[str, ...] = PRESENCE_SAY
+    greeting_again: str = "Hi again!"
     # Said, in turn, when it still doesn't work after a person was offered.
     still_not_working: tuple[str, ...] = STILL_NOT_WORKING_SAY
 

@@ -416,23 +416,27 @@ class Policy:
     def _presence(
         self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
     ) -> Plan | None:
-        """Answers "hello?? are you there": here, and the question the agent is waiting
-        on (the last one it asked, else the step's). A first "hello" is a greeting."""
+        """Answers "hello?? are you there" (or a "hi" once the conversation is under
+        way): here, and the question the agent is waiting on (the step's, else the last
+        one it asked). A first "hello" is a greeting the step's rules answer."""
         replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
-        if not replies or not d.PRESENCE_CHECK.matches(text):
+        greeting = d.GREETING.matches(text)
+        if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
             return None
         asked = [s.strip() for s in sentences(replies[-1].text) if s.strip().endswith("?")]
-        if asked:
-            question = asked[-1]
-        elif self.dialogue.human_tool in self.since_last_move(messages):
+        if self.dialogue.human_tool in self.since_last_move(messages):
             # Handed over: what the agent waits on is the person, so say where that stands.
             question = _fill(self.dialogue.after_escalation[0], facts)
-        else:
+        elif self._has_ask(bound) or not asked:
             question = self._ask(bound, facts)
+        else:
+            question = asked[-1]  # a step with no question of its own: the last one asked
         streak = 0
         while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
             streak += 1
         here = self.dialogue.presence[streak % len(self.dialogue.presence)]
+        if greeting and not streak:
+            here = self.dialogue.greeting_again
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
@@ -501,7 +505,21 @@ class Policy:
         if fitting is not None:
             return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
-        return Plan(second if streak else first, [], d.CLARIFY)
+        # Asked in other words when the first wording was already used at this step,
+        # even with other replies between: the same words to a new message read as canned.
+        used = any(m.text == first for m in self._since_move_replies(messages))
+        return Plan(second if streak or used else first, [], d.CLARIFY)
+
+    def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
+        """The agent's plain replies since the machine last moved."""
+        moved = [
+            i
+            for i, m in enumerate(messages)
+            if isinstance(m, AIMessage)
+            and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
+        ]
+        start = moved[-1] + 1 if moved else 0
+        return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
 
     def _clarify_for(
         self, text: str, bound: list[str], messages: Sequence[BaseMessage]
