@@ -315,6 +315,8 @@ class Policy:
         knows, or the case was handed to a person (that has its own follow-ups)."""
         if self.dialogue.human_tool in done or not q.questions(text):
             return None
+        if self._clarify_kind(text, bound):
+            return None  # "where do I find that?" is about the step's question: clarified
         answers = self._answers(text, facts, done)
         if not answers:
             return None
@@ -491,7 +493,10 @@ class Policy:
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
-        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound):
+        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
+        # A reply that ended on the step's question (answers, then the question) asked it.
+        just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
+        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
         streak = 0
         for m in reversed(messages):
@@ -520,6 +525,14 @@ class Policy:
         ]
         start = moved[-1] + 1 if moved else 0
         return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
+
+    def _clarify_kind(self, text: str, bound: list[str]) -> bool:
+        """Whether `text` is an unclear answer of a kind this step clarifies in its own
+        words ("I don't know", "why do you need that?")."""
+        return any(
+            entry.matches(text) and _pick(entry.answer, *bound)
+            for entry in self.dialogue.clarify_for
+        )
 
     def _clarify_for(
         self, text: str, bound: list[str], messages: Sequence[BaseMessage]
