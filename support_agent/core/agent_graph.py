@@ -219,7 +219,7 @@ class AgentNode:
         moved = [r for r in after.get("transitions") or [] if r.get("id") not in known]
         if moved:
             delta["transitions"] = moved
-        for key in (self.state_key, "handoff_limited"):
+        for key in (self.state_key, "handoff_limited", "hand_overs"):
             if key in after and after[key] != before.get(key):
                 delta[key] = after[key]
         return delta

@@ -189,12 +189,13 @@ RETURNS = Workflow(
             "resolution", "eligibility checked", "the return is {eligibility}: {eligibility_reason}"
         ),
         "go_back_to_order": Move(
-            "order_lookup", "wrong order", "the customer corrected the order number"
+            "order_lookup", "wrong order", "the customer corrected the order number", withdraws=True
         ),
         "go_back_to_eligibility": Move(
             "eligibility_check",
             "details corrected",
             "the customer corrected when it arrived or its condition",
+            withdraws=True,
         ),
     },
     facts=(

@@ -133,11 +133,13 @@ SUPPORT = Workflow(
             "warranty_collector",
             "warranty corrected",
             "the customer corrected the warranty status",
+            withdraws=True,
         ),
         "go_back_to_classification": Move(
             "issue_classifier",
             "issue corrected",
             "the customer corrected the issue type",
+            withdraws=True,
         ),
         "start_new_case": Move(
             "warranty_collector", "new problem", "the customer raised a new problem"
