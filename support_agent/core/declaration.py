@@ -524,11 +524,7 @@ class Workflow:
         records = {handover_call(r): r for r in state.get("transitions") or [] if is_handover(r)}
         reasons = [str(records[c].get("reason") or "") for c in withdrawn if c in records]
         named = "; ".join(f"“{r}”" for r in reasons if r)
-        which = (
-            f"The earlier hand-over to a person ({named})"
-            if named
-            else ("The earlier hand-over to a person")
-        )
+        which = "The earlier hand-over to a person" + (f" ({named})" if named else "")
         return (
             f"{which} is withdrawn: it rested on what the customer just corrected, "
             "so its ticket is closed and no one will contact them about it."
