@@ -245,20 +245,16 @@ class Chat:
     def __init__(self, talk: Conversation, out: Printer, runs: Backend):
         self.talk, self.out, self.runs = talk, out, runs
 
-    @property
-    def workflow(self) -> Workflow:
-        return self.talk.workflow
-
-    @property
-    def thread_id(self) -> str:
-        return self.talk.thread_id
+    def _saved(self) -> Any:
+        """The conversation's latest snapshot, from whichever backend keeps it."""
+        return self.runs.read(self.talk.workflow.name, self.talk.thread_id)
 
     def state(self) -> dict[str, Any]:
-        return self.runs.read(self.workflow.name, self.thread_id).values
+        return self._saved().values
 
     def unfinished(self) -> bool:
         """Whether the thread's last turn stopped part-way (a failed turn)."""
-        return bool(self.runs.read(self.workflow.name, self.thread_id).next)
+        return bool(self._saved().next)
 
     def turn(self, text: str | None, *, resume: bool = False) -> None:
         self.out.replying = False
@@ -280,11 +276,11 @@ class Chat:
             except Exception as exc:  # noqa: BLE001 - a broken store is reported, not raised
                 self.out.event(describe_failure(exc))
                 return True
-            for text in describe_state(self.workflow, values):
+            for text in describe_state(self.talk.workflow, values):
                 self.out.line(text)
         elif name == "/new":
             self.talk.thread_id = new_thread_id()
-            self.out.line(f"New conversation, thread {self.thread_id}")
+            self.out.line(f"New conversation, thread {self.talk.thread_id}")
         elif name == "/retry":
             self.turn(None, resume=True)
         elif name == "/help":
@@ -374,19 +370,19 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         if existing.get("messages"):
             step = workflow.step(workflow.current(existing)).title
             out.line(
-                f"Resuming thread {session.thread_id}: step {step}, "
+                f"Resuming thread {session.talk.thread_id}: step {step}, "
                 f"{len(existing['messages'])} messages so far."
             )
             if session.unfinished():
                 out.line("Its last turn did not finish: type /retry to complete it.")
         else:
-            out.line(f"Thread {session.thread_id}")
+            out.line(f"Thread {session.talk.thread_id}")
         out.line("Type a message, or /help for commands.")
         session.loop(stdin, echo=not _isatty(stdin))
         if args.db:
             out.line(
                 f"Resume with: python -m support_agent chat --db {args.db} "
-                f"--thread {session.thread_id}"
+                f"--thread {session.talk.thread_id}"
             )
     return 0
 
