@@ -364,7 +364,13 @@ def _unchecked(
             # "The extended warranty ran out in April": the coverage itself is stated,
             # so a date beside it says when it ended, not when it was bought.
             if decision.coverage_stated and re.search(decision.coverage_stated, part):
-                said = None if hedges(text) else coverage_statement(part)
+                # A hedge counts only in a sentence that states the coverage: "kinda"
+                # in "yeah it's under warranty. my tablet is kinda slow" is about the
+                # fault, not the answer.
+                stating = [
+                    c for c in _SENTENCE.split(part) if re.search(decision.coverage_stated, c)
+                ]
+                said = None if any(map(hedges, stating)) else coverage_statement(part)
                 if said:
                     return Reading(
                         decision.yes_no[said], source="coverage", margin=prediction.margin
@@ -406,6 +412,7 @@ def _focus(decision: Decision, text: str) -> str:
 
 
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b")
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+")  # keeps each sentence's own "?"
 _CLAUSE = re.compile(r"[.;!?,]+|\s(?:and|but|so|because|though|also)\s", re.IGNORECASE)
 
 
