@@ -390,30 +390,10 @@ def _withdraw(
     for the new message. LangChain's middleware answers the tool call itself, so the
     conversation stays one a provider accepts (every tool call has its result)."""
     values = graph.get_state(thread_config(thread_id)).values
-    payload, record = withdraw_command(workflow, request, values)
+    payload, record = decision_command(workflow, request, WITHDRAW, "", values)
     yield transition_event(workflow, record)
     context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def withdraw_command(
-    workflow: Workflow, request: ApprovalRequest, values: dict
-) -> tuple[Command, TransitionRecord]:
-    """The rejection that withdraws `request` because the customer wrote again (run it
-    with `RunContext(withdraw=True)`), and the history record saved with it."""
-    turn, step = _paused_at(workflow, values)
-    record = TransitionRecord(
-        id=APPROVAL_ID_PREFIX + request.id,
-        turn=turn,
-        source=step,
-        target=step,
-        tool=request.tool,
-        reason=decision_reason(workflow, request.tool, WITHDRAW),
-        decision=WITHDRAW,
-    )
-    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
-    resume = answers(review, "reject", text=WITHDRAWN_NOTE)
-    return Command(resume=resume, update={"transitions": [record]}), record
 
 
 def _decide(
@@ -473,7 +453,8 @@ def decided_already() -> Error:
 def decision_command(
     workflow: Workflow, request: ApprovalRequest, decision: str, text: str, values: dict
 ) -> tuple[Command, TransitionRecord]:
-    """The `Command` that answers `request` (a checked decision) on a conversation
+    """The `Command` that answers `request` (a checked decision, or `WITHDRAW`: the
+    customer wrote again; run it with `RunContext(withdraw=True)`) on a conversation
     paused with `values`, and the history record it saves with the answer."""
     turn, step = _paused_at(workflow, values)
     note = clip(text, NOTE_CHARS) if decision == "reject" else ""
@@ -490,7 +471,10 @@ def decision_command(
         **({"note": note} if note else {}),
     )
     review = HITLRequest(action_requests=list(request.actions), review_configs=[])
-    resume = answers(review, decision, editable=request.editable, text=edited or note)
+    if decision == WITHDRAW:  # a rejection, with a note saying the customer moved on
+        resume = answers(review, "reject", text=WITHDRAWN_NOTE)
+    else:
+        resume = answers(review, decision, editable=request.editable, text=edited or note)
     # The record goes in with the answer: one step, so a decision is never half-saved.
     return Command(resume=resume, update={"transitions": [record]}), record
 

@@ -44,7 +44,7 @@ from langgraph_sdk.errors import APIStatusError
 
 from support_agent.base.settings import settings
 from support_agent.core import errors
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import WITHDRAW, Workflow
 from support_agent.core.engine import (
     MAX_TURN_STEPS,
     ApprovalRequest,
@@ -61,7 +61,6 @@ from support_agent.core.engine import (
     decision_command,
     new_thread_id,
     transition_event,
-    withdraw_command,
 )
 from support_agent.core.errors import Cause, Kind
 from support_agent.core.middleware.approval import REVIEW_NODE
@@ -228,7 +227,7 @@ class RemoteConversation(Conversation):
             yield errors.awaiting_approval()
             return
         values = state_values(thread.get("values"))
-        command, record = withdraw_command(self.workflow, request, values)
+        command, record = decision_command(self.workflow, request, WITHDRAW, "", values)
         yield transition_event(self.workflow, record)
         context = {**self.run_context, "approvals": True, "withdraw": True}
         resume = {"resume": command.resume, "update": command.update}
