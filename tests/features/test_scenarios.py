@@ -21,7 +21,7 @@ from support_agent.features.scenarios import (
     load_paths,
     load_scenario,
     parse_yaml,
-    run_all,
+    run_many,
     run_scenario,
 )
 from support_agent.features.scenarios import runner as runner_module
@@ -48,7 +48,7 @@ def offline_default(monkeypatch):
 
 @pytest.fixture(scope="module")
 def shipped_results():
-    return run_all([SHIPPED], model="offline")
+    return run_many(load_paths([SHIPPED]), model="offline")
 
 
 def software_fix() -> dict:
@@ -399,10 +399,8 @@ def test_the_shipped_set_covers_every_step_and_transition(shipped_results):
 
 
 def test_a_partial_set_reports_what_no_scenario_reached():
-    results = run_all(
-        [SHIPPED / "support-tutorial.yaml", SHIPPED / "handoffs-pricing-stays.yaml"],
-        model="offline",
-    )
+    shipped = [SHIPPED / "support-tutorial.yaml", SHIPPED / "handoffs-pricing-stays.yaml"]
+    results = run_many(load_paths(shipped), model="offline")
     report = coverage(results)
     support, handoffs = report["support"], report["handoffs"]
     assert support.steps_missed == []

@@ -22,7 +22,6 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
@@ -39,7 +38,7 @@ from support_agent.core.engine import (
     run_turn,
 )
 from support_agent.core.middleware.step_config import PromptSource
-from support_agent.features.scenarios.file_format import Scenario, load_paths
+from support_agent.features.scenarios.file_format import Scenario
 from support_agent.models import resolve_model
 from support_agent.offline.policy import last_customer_index
 from support_agent.workflows.builders import build_graph, screening_model
@@ -345,16 +344,3 @@ def run_many(
         if on_result:
             on_result(results[-1])
     return results
-
-
-def run_all(
-    paths: Iterable[str | Path],
-    model: BaseChatModel | str | None = None,
-    prompts: PromptSource | None = None,
-    on_result: Callable[[ScenarioResult], None] | None = None,
-) -> list[ScenarioResult]:
-    """Load every scenario under `paths` (files or directories) and run them.
-
-    Raises `ScenarioLoadError` (listing every bad file) before running anything.
-    """
-    return run_many(load_paths(paths), model, prompts, on_result)
