@@ -12,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.core.declaration import Edge, is_handover
 from support_agent.core.engine import Error, TurnEnd, decide, new_thread_id, run_turn
-from support_agent.core.timeline import turns as timeline_turns
+from support_agent.core.timeline import Timeline
 from support_agent.features.scenarios import (
     Scenario,
     ScenarioLoadError,
@@ -569,7 +569,7 @@ def test_a_summarized_conversation_replays_from_the_timeline():
     workflow = get_workflow("support")
     assert draft_from_state(workflow, state).warnings  # the state alone lost early turns
 
-    every = [p.text for p in timeline_turns(graph, thread_id)]
+    every = [p.text for p in Timeline(graph, thread_id).turns()]
     draft = draft_from_state(workflow, state, turns=every)
     assert draft.warnings == []
     scenario = parse_yaml(draft.text)
