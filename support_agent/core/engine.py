@@ -513,7 +513,7 @@ def _stream(
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
     # agent has no subgraphs, and asking for them costs a third of a turn.
     nested = workflow.graph_endpoints
-    reader = _ChunkReader(workflow, stream_tokens, nested)
+    reader = ChunkReader(workflow, stream_tokens)
     try:
         for item in graph.stream(
             payload,
@@ -536,11 +536,17 @@ def _stream(
     yield TurnEnd(dict(final), reader.waiting)
 
 
-class _ChunkReader:
-    """What LangGraph streams during one run, as the run's events, each said once."""
+class ChunkReader:
+    """What LangGraph streams during one run, as the run's events, each said once.
 
-    def __init__(self, workflow: Workflow, stream_tokens: bool, nested: bool):
-        self.workflow, self.stream_tokens, self.nested = workflow, stream_tokens, nested
+    The agent server's stream (`service.remote`) tells its updates through the same
+    reader, with its messages as JSON (`_messages`) and replies only as tokens or
+    the model node's whole message (`_says_new`).
+    """
+
+    def __init__(self, workflow: Workflow, stream_tokens: bool):
+        self.workflow, self.stream_tokens = workflow, stream_tokens
+        self.nested = workflow.graph_endpoints  # agents in a graph report from inside
         self.seen: set[str] = set()  # tool calls, results and moves already told
         self.known: set[str] = set()  # ids of the messages already in the state
         self.final: dict | None = None  # the state after the last step: what TurnEnd reports
@@ -563,15 +569,19 @@ class _ChunkReader:
             ):
                 yield Token(message.text, agent or meta.get("lc_agent_name", ""))
             return
-        if self.waiting is None and "__interrupt__" in (chunk or {}):
-            self.waiting = approval_request(self.workflow, chunk["__interrupt__"])
-        for node, update in (chunk or {}).items():
+        yield from self.updates(namespace, agent, chunk or {})
+
+    def updates(self, namespace: tuple[str, ...], agent: str, chunk: dict) -> Iterator[Event]:
+        """The pause, tool calls, results and moves in one `updates` chunk."""
+        if self.waiting is None and "__interrupt__" in chunk:
+            self.waiting = approval_request(self.workflow, self._interrupts(chunk["__interrupt__"]))
+        for node, update in chunk.items():
             if not isinstance(update, dict):
                 continue
             if node != REVIEW_NODE and not (self.nested and not namespace):
                 # (Not the reviewed request again, as the person left it; nor an agent
                 # node's messages, already reported from inside the agent.)
-                for message in update.get("messages") or []:
+                for message in self._messages(update.get("messages")):
                     yield from self._message(node, message, agent)
             for record in update.get("transitions") or []:
                 if self._first(f"move:{record.get('id')}"):
@@ -579,7 +589,7 @@ class _ChunkReader:
 
     def _message(self, node: str, message: Any, agent: str) -> Iterator[Event]:
         if isinstance(message, AIMessage):
-            if message.text and _says_new(node, message, self.stream_tokens, self.known):
+            if message.text and self._says_new(node, message):
                 yield Token(message.text, agent or message.name or "")
             for call in message.tool_calls:
                 if self._first(f"call:{call['id']}"):
@@ -596,19 +606,24 @@ class _ChunkReader:
         self.seen.add(key)
         return True
 
+    def _interrupts(self, raw: Any) -> Any:
+        return raw
 
-def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str]) -> bool:
-    """Whether an agent's message in a node's update is words to show now.
+    def _messages(self, raw: Any) -> list:
+        return raw or []
 
-    The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
-    mode); otherwise they come whole in its update. Words another node writes (the
-    guardrails' refusal) are never streamed, so they come from the update in both
-    cases; a node that hands back messages already in the state (a summary keeping
-    the latest ones) says nothing new.
-    """
-    if node == "model":
-        return not stream_tokens
-    return not message.id or message.id not in known
+    def _says_new(self, node: str, message: AIMessage) -> bool:
+        """Whether an agent's message in a node's update is words to show now.
+
+        The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
+        mode); otherwise they come whole in its update. Words another node writes (the
+        guardrails' refusal) are never streamed, so they come from the update in both
+        cases; a node that hands back messages already in the state (a summary keeping
+        the latest ones) says nothing new.
+        """
+        if node == "model":
+            return not self.stream_tokens
+        return not message.id or message.id not in self.known
 
 
 def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:
