@@ -110,17 +110,6 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
     return [workflow.initial, *(r["target"] for r in moves)]
 
 
-def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
-    return build_graph(
-        scenario.workflow,
-        model,
-        InMemorySaver(),
-        prompts=prompts,
-        max_transfers=scenario.max_transfers,
-        screen_with=screening_model(model),
-    )
-
-
 class ScenarioTurns(Protocol):
     """Where one scenario's turns run: its own fresh thread, told as the engine's events."""
 
@@ -138,6 +127,20 @@ class InProcessTurns:
     graph: Any
     workflow: Workflow
     thread_id: str = field(default_factory=new_thread_id)
+
+    @classmethod
+    def fresh(
+        cls, scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None = None
+    ) -> InProcessTurns:
+        graph = build_graph(
+            scenario.workflow,
+            model,
+            InMemorySaver(),
+            prompts=prompts,
+            max_transfers=scenario.max_transfers,
+            screen_with=screening_model(model),
+        )
+        return cls(graph, scenario.spec)
 
     def send(self, text: str, approvals: bool) -> Iterable[Any]:
         return run_turn(self.graph, self.workflow, self.thread_id, text, approvals=approvals)
@@ -167,9 +170,7 @@ def run_scenario(
     result = ScenarioResult(scenario)
     started = time.perf_counter()
     if turns is None:
-        talk: ScenarioTurns = InProcessTurns(
-            _graph(scenario, resolve_model(model), prompts), workflow
-        )
+        talk: ScenarioTurns = InProcessTurns.fresh(scenario, resolve_model(model), prompts)
     else:
         talk = turns(scenario)
     answers = scenario.answers  # a person's decisions, taken in order at each pause
