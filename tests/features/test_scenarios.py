@@ -25,7 +25,7 @@ from support_agent.features.scenarios import (
     run_scenario,
 )
 from support_agent.features.scenarios import runner as runner_module
-from support_agent.features.scenarios.file_format import parse_scenario
+from support_agent.features.scenarios.file_format import dump_yaml, parse_scenario
 from support_agent.features.scenarios.from_thread import (
     draft_from_state,
     save_scenario_text,
@@ -78,7 +78,8 @@ def test_a_valid_file_loads_with_its_source():
     assert scenario.texts[0] == "My app keeps crashing when I open it"
     assert scenario.expect.final_step == "resolution_specialist"
     assert scenario.source == SHIPPED / "support-software-fix.yaml"
-    assert parse_yaml(scenario.to_yaml()).model_dump() == scenario.model_dump()  # round-trips
+    written = dump_yaml(scenario.model_dump(exclude_defaults=True))
+    assert parse_yaml(written).model_dump() == scenario.model_dump()  # round-trips
 
 
 def _set(data: dict, dotted: str, value) -> dict:
@@ -415,10 +416,6 @@ def test_a_partial_set_reports_what_no_scenario_reached():
     )
     assert handoffs.steps_missed == ["support_agent"]
     assert [e.tool for e in handoffs.edges_missed] == ["transfer_to_support", "transfer_to_sales"]
-
-    only_support = coverage(results[:1], workflows=["support", "handoffs"])
-    assert only_support["handoffs"].scenarios == 0
-    assert only_support["handoffs"].steps_missed == ["sales_agent", "support_agent"]
 
 
 # --- The CLI -------------------------------------------------------------------------
