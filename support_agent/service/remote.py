@@ -11,7 +11,8 @@ events the in-process engine yields (`Token`, `ToolCall`, `ToolResult`,
 What lives where:
 
 - the conversation (messages, step, facts, transitions, a pause): the server's
-  thread and its checkpoints; a rewind runs from one of them (`points`);
+  thread and its checkpoints; a rewind runs from one of them
+  (`backend.OnServer.timeline` reads them);
 - who owns a thread, its workflow and title: the server thread's metadata, so
   `AgentServer.threads_of(owner)` lists a visitor's own; also the studio's own
   id for it, since the server wants UUIDs (`server_thread_id`);
@@ -420,21 +421,6 @@ class RemoteConversation(Conversation):
             )
         except Exception as exc:  # noqa: BLE001 - the turn itself is saved; a title can wait
             logger.info("Could not title thread on the agent server: %s", type(exc).__name__)
-
-    def points(self, limit: int = 100) -> list[dict]:
-        """The thread's checkpoints on the server, newest first, as {"checkpoint_id",
-        "turn", "step", "messages"}: where a rewind (`send(checkpoint_id=...)`) may start."""
-        history = self.server.client.threads.get_history(self._thread, limit=limit)
-        return [
-            {
-                "checkpoint_id": h["checkpoint"]["checkpoint_id"],
-                "turn": (h.get("values") or {}).get("turn", 0),
-                "step": self.workflow.current(h.get("values") or {}),
-                "messages": len((h.get("values") or {}).get("messages") or []),
-            }
-            for h in history
-            if turn_ended(h)
-        ]
 
 
 def remote(
