@@ -371,12 +371,6 @@ class Workflow:
     def fact_keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.facts)
 
-    def fact(self, key: str) -> Fact:
-        for f in self.facts:
-            if f.key == key:
-                return f
-        raise KeyError(f"{self.title} has no fact named {key!r}")
-
     def handover_record(self, state: dict, call_id: str, reason: str, step: str = "") -> dict:
         """The history record of a hand-over raised at `step` (the current one by default)."""
         here = step or self.current(state)
@@ -426,10 +420,6 @@ class Workflow:
             for t in s.tools
             if t.name in self.moves
         ]
-
-    def transitions(self) -> list[dict[str, str]]:
-        """The transitions as plain data: `{"from", "to", "tool"}`."""
-        return [{"from": e.source, "to": e.target, "tool": e.tool} for e in self.edges()]
 
     def current(self, state: dict) -> str:
         return state.get(self.state_key) or self.initial

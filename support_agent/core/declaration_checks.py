@@ -139,7 +139,7 @@ def _hand_over(wf: Any) -> Problems:
     """The hand-over's tool is offered somewhere and its person has a name to draw."""
     if wf.hand_over is None:
         return
-    if wf.hand_over.tool not in {t.name for s in wf.steps for t in s.tools}:
+    if wf.hand_over.tool not in _offered(wf):
         yield f"hand_over.{wf.hand_over.tool}", "no step offers this tool"
     if not wf.hand_over.title.strip():
         yield "hand_over.title", "empty: it names the person's node on the diagram"

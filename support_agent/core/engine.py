@@ -390,30 +390,10 @@ def _withdraw(
     for the new message. LangChain's middleware answers the tool call itself, so the
     conversation stays one a provider accepts (every tool call has its result)."""
     values = graph.get_state(thread_config(thread_id)).values
-    payload, record = withdraw_command(workflow, request, values)
+    payload, record = decision_command(workflow, request, WITHDRAW, "", values)
     yield transition_event(workflow, record)
     context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def withdraw_command(
-    workflow: Workflow, request: ApprovalRequest, values: dict
-) -> tuple[Command, TransitionRecord]:
-    """The rejection that withdraws `request` because the customer wrote again (run it
-    with `RunContext(withdraw=True)`), and the history record saved with it."""
-    turn, step = _paused_at(workflow, values)
-    record = TransitionRecord(
-        id=APPROVAL_ID_PREFIX + request.id,
-        turn=turn,
-        source=step,
-        target=step,
-        tool=request.tool,
-        reason=decision_reason(workflow, request.tool, WITHDRAW),
-        decision=WITHDRAW,
-    )
-    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
-    resume = answers(review, "reject", text=WITHDRAWN_NOTE)
-    return Command(resume=resume, update={"transitions": [record]}), record
 
 
 def _decide(
@@ -473,7 +453,8 @@ def decided_already() -> Error:
 def decision_command(
     workflow: Workflow, request: ApprovalRequest, decision: str, text: str, values: dict
 ) -> tuple[Command, TransitionRecord]:
-    """The `Command` that answers `request` (a checked decision) on a conversation
+    """The `Command` that answers `request` (a checked decision, or `WITHDRAW`: the
+    customer wrote again; run it with `RunContext(withdraw=True)`) on a conversation
     paused with `values`, and the history record it saves with the answer."""
     turn, step = _paused_at(workflow, values)
     note = clip(text, NOTE_CHARS) if decision == "reject" else ""
@@ -490,7 +471,10 @@ def decision_command(
         **({"note": note} if note else {}),
     )
     review = HITLRequest(action_requests=list(request.actions), review_configs=[])
-    resume = answers(review, decision, editable=request.editable, text=edited or note)
+    if decision == WITHDRAW:  # a rejection, with a note saying the customer moved on
+        resume = answers(review, "reject", text=WITHDRAWN_NOTE)
+    else:
+        resume = answers(review, decision, editable=request.editable, text=edited or note)
     # The record goes in with the answer: one step, so a decision is never half-saved.
     return Command(resume=resume, update={"transitions": [record]}), record
 
@@ -529,7 +513,7 @@ def _stream(
     # Agents that are nodes of a graph (handoffs) report from inside it; a single
     # agent has no subgraphs, and asking for them costs a third of a turn.
     nested = workflow.graph_endpoints
-    reader = _ChunkReader(workflow, stream_tokens, nested)
+    reader = ChunkReader(workflow, stream_tokens)
     try:
         for item in graph.stream(
             payload,
@@ -552,11 +536,17 @@ def _stream(
     yield TurnEnd(dict(final), reader.waiting)
 
 
-class _ChunkReader:
-    """What LangGraph streams during one run, as the run's events, each said once."""
+class ChunkReader:
+    """What LangGraph streams during one run, as the run's events, each said once.
 
-    def __init__(self, workflow: Workflow, stream_tokens: bool, nested: bool):
-        self.workflow, self.stream_tokens, self.nested = workflow, stream_tokens, nested
+    The agent server's stream (`service.remote`) tells its updates through the same
+    reader, with its messages as JSON (`_messages`) and replies only as tokens or
+    the model node's whole message (`_says_new`).
+    """
+
+    def __init__(self, workflow: Workflow, stream_tokens: bool):
+        self.workflow, self.stream_tokens = workflow, stream_tokens
+        self.nested = workflow.graph_endpoints  # agents in a graph report from inside
         self.seen: set[str] = set()  # tool calls, results and moves already told
         self.known: set[str] = set()  # ids of the messages already in the state
         self.final: dict | None = None  # the state after the last step: what TurnEnd reports
@@ -579,15 +569,19 @@ class _ChunkReader:
             ):
                 yield Token(message.text, agent or meta.get("lc_agent_name", ""))
             return
-        if self.waiting is None and "__interrupt__" in (chunk or {}):
-            self.waiting = approval_request(self.workflow, chunk["__interrupt__"])
-        for node, update in (chunk or {}).items():
+        yield from self.updates(namespace, agent, chunk or {})
+
+    def updates(self, namespace: tuple[str, ...], agent: str, chunk: dict) -> Iterator[Event]:
+        """The pause, tool calls, results and moves in one `updates` chunk."""
+        if self.waiting is None and "__interrupt__" in chunk:
+            self.waiting = approval_request(self.workflow, self._interrupts(chunk["__interrupt__"]))
+        for node, update in chunk.items():
             if not isinstance(update, dict):
                 continue
             if node != REVIEW_NODE and not (self.nested and not namespace):
                 # (Not the reviewed request again, as the person left it; nor an agent
                 # node's messages, already reported from inside the agent.)
-                for message in update.get("messages") or []:
+                for message in self._messages(update.get("messages")):
                     yield from self._message(node, message, agent)
             for record in update.get("transitions") or []:
                 if self._first(f"move:{record.get('id')}"):
@@ -595,7 +589,7 @@ class _ChunkReader:
 
     def _message(self, node: str, message: Any, agent: str) -> Iterator[Event]:
         if isinstance(message, AIMessage):
-            if message.text and _says_new(node, message, self.stream_tokens, self.known):
+            if message.text and self._says_new(node, message):
                 yield Token(message.text, agent or message.name or "")
             for call in message.tool_calls:
                 if self._first(f"call:{call['id']}"):
@@ -612,19 +606,24 @@ class _ChunkReader:
         self.seen.add(key)
         return True
 
+    def _interrupts(self, raw: Any) -> Any:
+        return raw
 
-def _says_new(node: str, message: AIMessage, stream_tokens: bool, known: set[str]) -> bool:
-    """Whether an agent's message in a node's update is words to show now.
+    def _messages(self, raw: Any) -> list:
+        return raw or []
 
-    The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
-    mode); otherwise they come whole in its update. Words another node writes (the
-    guardrails' refusal) are never streamed, so they come from the update in both
-    cases; a node that hands back messages already in the state (a summary keeping
-    the latest ones) says nothing new.
-    """
-    if node == "model":
-        return not stream_tokens
-    return not message.id or message.id not in known
+    def _says_new(self, node: str, message: AIMessage) -> bool:
+        """Whether an agent's message in a node's update is words to show now.
+
+        The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
+        mode); otherwise they come whole in its update. Words another node writes (the
+        guardrails' refusal) are never streamed, so they come from the update in both
+        cases; a node that hands back messages already in the state (a summary keeping
+        the latest ones) says nothing new.
+        """
+        if node == "model":
+            return not self.stream_tokens
+        return not message.id or message.id not in self.known
 
 
 def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:

@@ -127,14 +127,6 @@ class Timeline:
         return points
 
 
-def turns(graph, thread_id: str, head_id: str | None = None) -> list[TurnPoint]:
-    return Timeline(graph, thread_id).turns(head_id)
-
-
-def branches(graph, thread_id: str) -> list[Branch]:
-    return Timeline(graph, thread_id).branches()
-
-
 class RecordedTimeline:
     """The same answers as `Timeline`, from the turn points the app recorded
     (`support_agent.features.rewind_points`): no checkpoint is read."""

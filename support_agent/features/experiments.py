@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from itertools import zip_longest
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -202,11 +203,8 @@ class Comparison:
         """(turn number, customer's message, A's reply, B's reply) where the replies differ;
         a turn one side never reached reads as None ("" is a turn it answered with tools
         only)."""
-        count = max(len(self.a.replies), len(self.b.replies))
         rows = []
-        for index in range(count):
-            a = self.a.replies[index] if index < len(self.a.replies) else None
-            b = self.b.replies[index] if index < len(self.b.replies) else None
+        for index, (a, b) in enumerate(zip_longest(self.a.replies, self.b.replies)):
             if a != b:
                 said = self.turns[index] if index < len(self.turns) else ""
                 rows.append((index + 1, said, a, b))
@@ -219,17 +217,11 @@ class Comparison:
     def change(self) -> str:
         """What changed from A to B, in a few words."""
         stopped = [side.upper() for side in "ab" if getattr(self, side).error]
-        if stopped:
-            head = f"{' and '.join(stopped)} stopped by an error"
-        elif self.a.passed and not self.b.passed:
-            head = "B fails where A passes"
-        elif self.b.passed and not self.a.passed:
-            head = "B passes where A fails"
-        else:
-            head = ""
-        parts = [head] if head else []
-        if stopped:
-            return head  # what the other side did is no comparison
+        if stopped:  # what the other side did is no comparison
+            return f"{' and '.join(stopped)} stopped by an error"
+        parts = []
+        if self.a.passed != self.b.passed:
+            parts.append("B fails where A passes" if self.a.passed else "B passes where A fails")
         if self.path_differs:
             parts.append("different path")
         replies = len(self.differing_replies())
@@ -415,14 +407,7 @@ class Experiments:
 
     def save(self, experiment: Experiment, owner: str) -> Experiment:
         """Keep `experiment` as run by `owner`; returns it with its id and time."""
-        kept = Experiment(
-            experiment.a,
-            experiment.b,
-            experiment.comparisons,
-            id=uuid.uuid4().hex,
-            created_at=now(),
-            owner=owner,
-        )
+        kept = replace(experiment, id=uuid.uuid4().hex, created_at=now(), owner=owner)
         a_version, b_version = kept.version_ids
         self.db.execute(
             "INSERT INTO hs_experiments (id, created_at, owner, a_version, b_version, a_model, "
@@ -442,25 +427,24 @@ class Experiments:
         )
         return kept
 
+    def _select(self, where: str, params: tuple) -> list[Experiment]:
+        rows = self.db.query(f"SELECT * FROM hs_experiments {where}", params)
+        return [_experiment(row) for row in rows]
+
     def get(self, experiment_id: str) -> Experiment | None:
-        rows = self.db.query("SELECT * FROM hs_experiments WHERE id = ?", (experiment_id,))
-        return _experiment(rows[0]) if rows else None
+        found = self._select("WHERE id = ?", (experiment_id,))
+        return found[0] if found else None
 
     def recent(self, limit: int = 20) -> list[Experiment]:
         """The latest `limit` experiments, newest first."""
-        rows = self.db.query(
-            "SELECT * FROM hs_experiments ORDER BY created_at DESC LIMIT ?", (limit,)
-        )
-        return [_experiment(row) for row in rows]
+        return self._select("ORDER BY created_at DESC LIMIT ?", (limit,))
 
     def delete(self, experiment_id: str) -> None:
         self.db.execute("DELETE FROM hs_experiments WHERE id = ?", (experiment_id,))
 
     def for_version(self, version_id: str) -> list[Experiment]:
         """The experiments that ran prompt version `version_id` on either side, newest first."""
-        rows = self.db.query(
-            "SELECT * FROM hs_experiments WHERE a_version = ? OR b_version = ? "
-            "ORDER BY created_at DESC",
+        return self._select(
+            "WHERE a_version = ? OR b_version = ? ORDER BY created_at DESC",
             (version_id, version_id),
         )
-        return [_experiment(row) for row in rows]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 CONTEXT = 1  # unchanged lines shown on each side of a change
 SIMILAR = 0.4  # below this share of words in common, a pair of lines is marked whole
@@ -82,17 +83,13 @@ def _whole(line: str) -> Line:
 
 
 def _changed_rows(old: list[str], new: list[str]) -> list[Row]:
-    rows = []
-    for index in range(max(len(old), len(new))):
-        a = old[index] if index < len(old) else None
-        b = new[index] if index < len(new) else None
-        if a is not None and b is not None:
-            rows.append(Row(*word_diff(a, b)))
-        else:
-            rows.append(
-                Row(_whole(a) if a is not None else None, _whole(b) if b is not None else None)
-            )
-    return rows
+    """Line against line; where one side has run out, the other's lines are whole changes."""
+    return [
+        Row(*word_diff(a, b))
+        if a is not None and b is not None
+        else Row(None if a is None else _whole(a), None if b is None else _whole(b))
+        for a, b in zip_longest(old, new)
+    ]
 
 
 def side_by_side(old: str, new: str, context: int = CONTEXT) -> list[Block]:

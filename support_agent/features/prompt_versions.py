@@ -10,8 +10,8 @@ used from the next model call on, in every process sharing the database.
 
 Rules a template must pass before anything is written:
 
-* a step prompt names only the workflow's own scalar state keys (see
-  `step_placeholders`), with plain `{name}` placeholders;
+* a step prompt names only the workflow's own scalar state keys (the step, the
+  recorded facts, the turn: `Workflow.prompt_keys`), with plain `{name}` placeholders;
 * a tool description has no placeholders at all (a literal brace is written
   `{{` or `}}`, like in a step prompt) and at most `TOOL_DESCRIPTION_CHARS`;
 * neither may be empty or whitespace only.
@@ -30,7 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from dataclasses import dataclass
 from string import Formatter
@@ -110,18 +109,6 @@ def escape_braces(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def step_placeholders(workflow: str | Workflow) -> list[str]:
-    """The state keys a step prompt of `workflow` may name, sorted.
-
-    The keys the workflow's own state schema declares on top of LangChain's
-    `AgentState` (so not `messages`, nor internals like `jump_to`), minus
-    list-valued ones (`transitions`): those would paste a Python list into
-    the prompt. What is left are the values that read well as text:
-    the step / active agent, the recorded facts, the turn number.
-    """
-    return _workflow(workflow).prompt_keys
-
-
 def defaults(workflow: str | Workflow) -> dict[str, str]:
     """Every editable key of `workflow` -> its built-in text, as a template.
 
@@ -139,7 +126,7 @@ def allowed_placeholders(workflow: str | Workflow, key: str) -> list[str]:
     """What `key`'s template may name: state keys for a step prompt, nothing for a tool."""
     wf = _workflow(workflow)
     _check_key(wf, key)
-    return [] if is_tool_key(key) else step_placeholders(wf)
+    return [] if is_tool_key(key) else wf.prompt_keys
 
 
 def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
@@ -179,22 +166,13 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
         raise TemplateError(
             f"A prompt can be at most {PROMPT_CHARS:,} characters; this one has {len(text):,}."
         )
-    return validate_template(text, step_placeholders(wf))
+    return validate_template(text, wf.prompt_keys)
 
 
 def _check_key(wf: Workflow, key: str) -> None:
     editable = defaults(wf)
     if key not in editable:
         raise KeyError(f"{wf.title} has no step or tool {key!r}; editable: {', '.join(editable)}")
-
-
-def unified_diff(old: str, new: str, old_label: str, new_label: str) -> str:
-    """A unified diff of two templates ('' when they are the same)."""
-    return "\n".join(
-        difflib.unified_diff(
-            old.splitlines(), new.splitlines(), fromfile=old_label, tofile=new_label, lineterm=""
-        )
-    )
 
 
 def _one_line(text: str, limit: int) -> str:

@@ -18,15 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from langgraph.checkpoint.memory import InMemorySaver
-
 from support_agent.core.declaration import Workflow
-from support_agent.core.state_view import customer_turns
 from support_agent.core.timeline import Timeline
 from support_agent.features.scenarios.file_format import Scenario
 from support_agent.features.scenarios.runner import InProcessTurns, run_scenario
 from support_agent.models import OFFLINE, resolve_model
-from support_agent.workflows.builders import build_graph, screening_model
 
 
 @dataclass(frozen=True)
@@ -64,22 +60,10 @@ def of_scenario(scenario: Scenario) -> Replay:
     model = resolve_model(OFFLINE)
 
     def in_memory(s: Scenario) -> InProcessTurns:
-        graph = build_graph(
-            s.workflow,
-            model,
-            InMemorySaver(),
-            max_transfers=s.max_transfers,
-            screen_with=screening_model(model),
-        )
-        kept.append(InProcessTurns(graph, s.spec))
+        kept.append(InProcessTurns.fresh(s, model))
         return kept[-1]
 
     result = run_scenario(scenario, turns=in_memory)
     frames, said = _frames(kept[0].graph, kept[0].thread_id)
     problem = result.error.message if result.error is not None else ""
     return Replay(scenario.spec, scenario.name, frames, problem=problem, said=said)
-
-
-def said_in(frame: dict[str, Any]) -> list[str]:
-    """The customer's messages up to `frame`."""
-    return customer_turns(frame.get("messages") or [])

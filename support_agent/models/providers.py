@@ -10,7 +10,6 @@ and an OpenAI-compatible server); they then share the key variable too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 OFFLINE = "offline"
@@ -32,10 +31,6 @@ class Provider:
     def spec(self, name: str) -> str:
         """The model setting for `name` on this provider (`offline` for the offline row)."""
         return OFFLINE if self.offline else f"{self.prefix}:{name.strip()}"
-
-    def has_key(self, environ: Mapping[str, str]) -> bool:
-        """Whether `environ` holds this provider's key (or none is needed); never the key."""
-        return self.key_var is None or bool(environ.get(self.key_var))
 
 
 PROVIDERS: tuple[Provider, ...] = (

@@ -11,7 +11,8 @@ events the in-process engine yields (`Token`, `ToolCall`, `ToolResult`,
 What lives where:
 
 - the conversation (messages, step, facts, transitions, a pause): the server's
-  thread and its checkpoints; a rewind runs from one of them (`points`);
+  thread and its checkpoints; a rewind runs from one of them
+  (`backend.OnServer.timeline` reads them);
 - who owns a thread, its workflow and title: the server thread's metadata, so
   `AgentServer.threads_of(owner)` lists a visitor's own; also the studio's own
   id for it, since the server wants UUIDs (`server_thread_id`);
@@ -36,7 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from langchain_core.messages import AIMessage, ToolMessage, messages_from_dict
+from langchain_core.messages import AIMessage, messages_from_dict
 from langgraph.graph import START
 from langgraph.types import Interrupt
 from langgraph_sdk.client import SyncLangGraphClient
@@ -44,15 +45,14 @@ from langgraph_sdk.errors import APIStatusError
 
 from support_agent.base.settings import settings
 from support_agent.core import errors
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import WITHDRAW, Workflow
 from support_agent.core.engine import (
     MAX_TURN_STEPS,
     ApprovalRequest,
+    ChunkReader,
     Error,
     Event,
     Token,
-    ToolCall,
-    ToolResult,
     TurnEnd,
     approval_request,
     checked_decision,
@@ -61,10 +61,8 @@ from support_agent.core.engine import (
     decision_command,
     new_thread_id,
     transition_event,
-    withdraw_command,
 )
 from support_agent.core.errors import Cause, Kind
-from support_agent.core.middleware.approval import REVIEW_NODE
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
 from support_agent.service.conversation import Conversation, ServiceEvent, TurnRequest
@@ -228,7 +226,7 @@ class RemoteConversation(Conversation):
             yield errors.awaiting_approval()
             return
         values = state_values(thread.get("values"))
-        command, record = withdraw_command(self.workflow, request, values)
+        command, record = decision_command(self.workflow, request, WITHDRAW, "", values)
         yield transition_event(self.workflow, record)
         context = {**self.run_context, "approvals": True, "withdraw": True}
         resume = {"resume": command.resume, "update": command.update}
@@ -302,7 +300,7 @@ class RemoteConversation(Conversation):
             for part in self._stream(stream_tokens, **run):
                 if time.monotonic() > deadline:
                     raise _TooSlow
-                yield from told.read(part)
+                yield from told.part(part)
                 if told.failed:
                     return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
@@ -424,21 +422,6 @@ class RemoteConversation(Conversation):
         except Exception as exc:  # noqa: BLE001 - the turn itself is saved; a title can wait
             logger.info("Could not title thread on the agent server: %s", type(exc).__name__)
 
-    def points(self, limit: int = 100) -> list[dict]:
-        """The thread's checkpoints on the server, newest first, as {"checkpoint_id",
-        "turn", "step", "messages"}: where a rewind (`send(checkpoint_id=...)`) may start."""
-        history = self.server.client.threads.get_history(self._thread, limit=limit)
-        return [
-            {
-                "checkpoint_id": h["checkpoint"]["checkpoint_id"],
-                "turn": (h.get("values") or {}).get("turn", 0),
-                "step": self.workflow.current(h.get("values") or {}),
-                "messages": len((h.get("values") or {}).get("messages") or []),
-            }
-            for h in history
-            if turn_ended(h)
-        ]
-
 
 def remote(
     store: AppStore, server: AgentServer, workflow: Workflow, thread_id: str, owner: str = "local"
@@ -447,20 +430,14 @@ def remote(
     return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
 
 
-@dataclass
-class _RunReader:
+class _RunReader(ChunkReader):
     """What one run's stream parts tell, as the engine's events (each told once), and
     what the run ended with: its final values, what waits, or that it failed."""
 
-    workflow: Workflow
-    streamed: bool  # tokens come as message chunks; else a reply is told whole
-    seen: set = field(default_factory=set)
-    final: dict | None = None
-    waiting: ApprovalRequest | None = None
     run_id: str = ""
     failed: bool = False
 
-    def read(self, part: Any) -> Iterator[Event]:
+    def part(self, part: Any) -> Iterator[Event]:
         mode, _, ns = part.event.partition("|")
         namespace = tuple(ns.split("|")) if ns else ()
         agent = namespace[0].split(":", 1)[0] if namespace else ""
@@ -480,10 +457,17 @@ class _RunReader:
         elif mode == "messages":
             yield from _token(*data, agent)
         elif mode == "updates" and isinstance(data, dict):
-            if self.waiting is None and "__interrupt__" in data:
-                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
-            nested = self.workflow.graph_endpoints and not namespace  # told from inside
-            yield from _updates(self.workflow, data, agent, nested, self.streamed, self.seen)
+            yield from self.updates(namespace, agent, data)
+
+    def _interrupts(self, raw: Any) -> tuple[Interrupt, ...]:
+        return interrupts_of(raw)
+
+    def _messages(self, raw: Any) -> list:
+        return _messages(raw)
+
+    def _says_new(self, node: str, message: AIMessage) -> bool:
+        """A reply is told whole only from the model's node, when tokens don't stream."""
+        return not self.stream_tokens and node == "model"
 
 
 def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
@@ -496,35 +480,6 @@ def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
         and not meta.get("lc_source")
     ):
         yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
-
-
-def _updates(
-    workflow: Workflow, chunk: dict, agent: str, skip_messages: bool, streamed: bool, seen: set
-) -> Iterator[Event]:
-    """The tool calls, results and moves in one `updates` chunk (each told once)."""
-    for node, update in chunk.items():
-        if not isinstance(update, dict):
-            continue
-        if node != REVIEW_NODE and not skip_messages:
-            for message in _messages(update.get("messages")):
-                if isinstance(message, AIMessage):
-                    if not streamed and node == "model" and message.text:
-                        yield Token(message.text, agent or message.name or "")
-                    for call in message.tool_calls:
-                        if ("call", call["id"]) not in seen:
-                            seen.add(("call", call["id"]))
-                            yield ToolCall(call["id"], call["name"], call["args"], agent)
-                elif (
-                    isinstance(message, ToolMessage)
-                    and ("result", message.tool_call_id) not in seen
-                ):
-                    seen.add(("result", message.tool_call_id))
-                    yield ToolResult(message.tool_call_id, message.name or "", message.text,
-                                     ok=message.status != "error")  # fmt: skip
-        for record in update.get("transitions") or []:
-            if ("move", record.get("id")) not in seen:
-                seen.add(("move", record.get("id")))
-                yield transition_event(workflow, record)
 
 
 def _messages(raw: Any) -> list:

@@ -16,6 +16,7 @@ from pydantic import Field
 import support_agent.core.agent_graph as handoffs_module
 from support_agent import build_handoffs_graph
 from support_agent.core.agent_graph import AgentNode, agent_view, transfers_this_turn
+from support_agent.core.declaration import Edge
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.builders import build_graph
@@ -59,9 +60,9 @@ def test_declaration_matches_the_seed():
     assert HANDOFFS.graph_endpoints
     assert HANDOFFS.step("sales_agent").tool_names == ["transfer_to_support", "escalate_to_human"]
     assert HANDOFFS.step("support_agent").tool_names == ["transfer_to_sales", "escalate_to_human"]
-    assert HANDOFFS.transitions() == [
-        {"from": "sales_agent", "to": "support_agent", "tool": "transfer_to_support"},
-        {"from": "support_agent", "to": "sales_agent", "tool": "transfer_to_sales"},
+    assert HANDOFFS.edges() == [
+        Edge("sales_agent", "support_agent", "transfer_to_support"),
+        Edge("support_agent", "sales_agent", "transfer_to_sales"),
     ]
     assert SEED in [text for _label, text in HANDOFFS.starters]
     assert HANDOFFS.state_schema is HandoffsState

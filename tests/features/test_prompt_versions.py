@@ -15,9 +15,8 @@ from support_agent.core.prompting import TemplateError, fill_prompt
 from support_agent.features.app_store import open_store
 from support_agent.features.prompt_versions import (
     TOOL_DESCRIPTION_CHARS,
+    allowed_placeholders,
     defaults,
-    step_placeholders,
-    unified_diff,
     validate,
 )
 from support_agent.workflows import WORKFLOWS
@@ -66,8 +65,11 @@ def test_defaults_are_every_step_prompt_and_every_tool_description():
 
 
 def test_step_prompts_may_name_the_workflows_own_scalar_state_keys():
-    assert step_placeholders("support") == ["current_step", "issue_type", "turn", "warranty_status"]
-    assert step_placeholders("handoffs") == ["active_agent", "handoff_limited", "turn"]
+    support = ["current_step", "issue_type", "turn", "warranty_status"]
+    assert allowed_placeholders("support", "warranty_collector") == support
+    handoffs = ["active_agent", "handoff_limited", "turn"]
+    assert allowed_placeholders("handoffs", "sales_agent") == handoffs
+    assert allowed_placeholders("support", "tool:record_warranty_status") == []
 
 
 @pytest.mark.parametrize("workflow", list(WORKFLOWS))
@@ -213,19 +215,6 @@ def test_the_source_sees_an_activation_made_by_another_process_at_once(store, st
         assert source("support", WARRANTY) is None
     finally:
         other.close()
-
-
-def test_diff_between_versions_and_the_default():
-    diff = unified_diff("line one\nline two", "line one\nline 2", "Default", "v1 · x")
-    assert diff.splitlines() == [
-        "--- Default",
-        "+++ v1 · x",
-        "@@ -1,2 +1,2 @@",
-        " line one",
-        "-line two",
-        "+line 2",
-    ]
-    assert unified_diff("same", "same", "a", "b") == ""
 
 
 # --- Activation affects the next turn ------------------------------------------------------

@@ -28,6 +28,7 @@ from support_agent.core.engine import (
 from support_agent.core.errors import Cause, Kind
 from support_agent.features.app_store import open_store
 from support_agent.offline.model import OfflineChatModel
+from support_agent.service.backend import OnServer
 from support_agent.service.conversation import Conversation, StateChanged, TicketsOpened
 from support_agent.service.remote import (
     AgentServer,
@@ -204,8 +205,9 @@ def test_a_rewind_runs_from_an_earlier_checkpoint_on_the_server(server, store):
     talk = remote(store, server, SUPPORT, thread, "alice")
     for text in TUTORIAL[:2]:
         turn(talk, text)
-    after_first = next(p for p in talk.points() if p["turn"] == 1)
-    end = turn(talk, "No, it's out of warranty", checkpoint_id=after_first["checkpoint_id"])[-1]
+    timeline = OnServer(store, server).timeline(SUPPORT, thread, history_allowed=True)
+    before_second = timeline.turns()[1].before_id  # where time travel rewinds turn 2 to
+    end = turn(talk, "No, it's out of warranty", checkpoint_id=before_second)[-1]
     assert end.state["warranty_status"] == "out_of_warranty"
     assert [m.type for m in end.state["messages"]].count("human") == 2
     latest = server.client.threads.get_state(server_thread_id(thread))["values"]

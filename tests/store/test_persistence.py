@@ -14,7 +14,7 @@ from langchain_core.messages import HumanMessage
 
 from support_agent import build_handoffs_graph, build_support_agent
 from support_agent.core.engine import Error, TurnEnd, new_thread_id, run_turn, thread_config
-from support_agent.core.timeline import branches, turns
+from support_agent.core.timeline import Timeline
 from support_agent.features.app_store import open_store
 from support_agent.features.exports import as_json, as_markdown
 from support_agent.store.storage import StoreUnavailable
@@ -98,11 +98,11 @@ def test_rewind_and_edit_make_branches_and_keep_the_old_one(store_url):
     graph = build_support_agent("offline", store.checkpointer)
     thread = new_thread_id()
     chat(graph, thread, *TUTORIAL[:3])
-    timeline = turns(graph, thread)
+    timeline = Timeline(graph, thread).turns()
     assert [t.text for t in timeline] == TUTORIAL[:3]
     assert timeline[0].after.get("current_step") is None
     assert timeline[1].after["current_step"] == "resolution_specialist"
-    original_head = branches(graph, thread)[0].head_id
+    original_head = Timeline(graph, thread).branches()[0].head_id
 
     # "Edit message 2 and resend": continue from the checkpoint before turn 2.
     edited = "No, the warranty expired last year"
@@ -110,11 +110,11 @@ def test_rewind_and_edit_make_branches_and_keep_the_old_one(store_url):
     assert isinstance(events[-1], TurnEnd)
     now = graph.get_state(thread_config(thread)).values
     assert now["warranty_status"] == "out_of_warranty"
-    assert [t.text for t in turns(graph, thread)] == [TUTORIAL[0], edited]
+    assert [t.text for t in Timeline(graph, thread).turns()] == [TUTORIAL[0], edited]
 
-    heads = branches(graph, thread)
+    heads = Timeline(graph, thread).branches()
     assert len(heads) == 2 and original_head in {b.head_id for b in heads}
-    old = turns(graph, thread, original_head)
+    old = Timeline(graph, thread).turns(original_head)
     assert [t.text for t in old] == TUTORIAL[:3]  # the old branch is still reachable
     assert old[-1].after["warranty_status"] == "in_warranty"
     store.close()
@@ -204,7 +204,7 @@ def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url
     chat(graph, thread, "How long does the repair take?", "ok", "Where do I go?")
     history = list(graph.get_state_history(thread_config(thread)))
     assert len(history) == first_turn + 3  # one write per finished turn
-    points = turns(graph, thread)
+    points = Timeline(graph, thread).turns()
     assert [p.number for p in points] == [1, 2, 3, 4, 5, 6, 7]
     assert points[-1].text == "Where do I go?"
     # rewinding to before the last turn and answering differently makes a branch
@@ -214,12 +214,12 @@ def test_each_later_turn_keeps_one_checkpoint_and_stays_a_rewind_point(store_url
         )
     )
     assert isinstance(events[-1], TurnEnd)
-    assert len(branches(graph, thread)) == 2
+    assert len(Timeline(graph, thread).branches()) == 2
     store.close()
 
 
 def test_recorded_turn_points_give_the_same_timeline_as_the_history(store_url):
-    from support_agent.core.timeline import RecordedTimeline, Timeline
+    from support_agent.core.timeline import RecordedTimeline
 
     store, graph, thread = support_thread(store_url)
     for text in TUTORIAL:

@@ -17,6 +17,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from support_agent.core.diagram import NOW_MARK, last_move
 from support_agent.core.engine import TurnEnd, new_thread_id, run_turn
 from support_agent.core.slide_diagram import file_name, slide
+from support_agent.core.state_view import customer_turns
 from support_agent.features import replays
 from support_agent.features.scenarios import load_scenario, scenarios_dir
 from support_agent.offline.model import OfflineChatModel
@@ -33,7 +34,7 @@ def test_a_scenario_replays_one_state_per_turn():
     steps = [SUPPORT.current(frame) for frame in replay.frames]
     assert steps == ["warranty_collector", "warranty_collector"] + ["resolution_specialist"] * 3
     # Each frame holds the chat so far and the move its own turn made.
-    assert [len(replays.said_in(f)) for f in replay.frames] == [0, 1, 2, 3, 4]
+    assert [len(customer_turns(f.get("messages") or [])) for f in replay.frames] == [0, 1, 2, 3, 4]
     assert last_move(replay.frames[2]) == (
         "issue_classifier",
         "resolution_specialist",

@@ -21,7 +21,7 @@ from support_agent.cli import build_parser
 from support_agent.cli import main as cli_main
 from support_agent.core.diagram import dot_source
 from support_agent.core.engine import Error, ToolCall, Transition, TurnEnd, new_thread_id, run_turn
-from support_agent.features.scenarios import coverage, load_paths, run_all
+from support_agent.features.scenarios import coverage, load_paths, run_many
 from support_agent.offline.model import OfflineChatModel, serving
 from support_agent.workflows import WORKFLOWS, get_workflow
 from support_agent.workflows.builders import build_graph
@@ -192,7 +192,7 @@ def test_the_app_picks_it_and_chats_with_its_starter(app_db):
 def test_the_returns_scenarios_pass_and_cover_every_step_and_move():
     assert len(RETURNS_SCENARIOS) >= 5
     assert {s.workflow for s in load_paths(RETURNS_SCENARIOS)} == {"returns"}
-    results = run_all(RETURNS_SCENARIOS, model="offline")
+    results = run_many(load_paths(RETURNS_SCENARIOS), model="offline")
     assert [r.name for r in results if not r.passed] == []
     report = coverage(results)["returns"]
     assert report.complete, report.summary()

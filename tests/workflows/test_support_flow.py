@@ -3,7 +3,7 @@
 import pytest
 from langchain_core.messages import HumanMessage
 
-from support_agent.core.declaration import is_handover
+from support_agent.core.declaration import Edge, is_handover
 from support_agent.core.middleware import StepRequirementError
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say, tools_called
@@ -143,19 +143,11 @@ def test_tool_from_another_step_changes_nothing(agent, thread):
 
 
 def test_transitions_are_declared_data():
-    assert SUPPORT.transitions() == [
-        {"from": "warranty_collector", "to": "issue_classifier", "tool": "record_warranty_status"},
-        {"from": "issue_classifier", "to": "resolution_specialist", "tool": "record_issue_type"},
-        {"from": "issue_classifier", "to": "warranty_collector", "tool": "go_back_to_warranty"},
-        {
-            "from": "resolution_specialist",
-            "to": "warranty_collector",
-            "tool": "go_back_to_warranty",
-        },
-        {
-            "from": "resolution_specialist",
-            "to": "issue_classifier",
-            "tool": "go_back_to_classification",
-        },
-        {"from": "resolution_specialist", "to": "warranty_collector", "tool": "start_new_case"},
+    assert SUPPORT.edges() == [
+        Edge("warranty_collector", "issue_classifier", "record_warranty_status"),
+        Edge("issue_classifier", "resolution_specialist", "record_issue_type"),
+        Edge("issue_classifier", "warranty_collector", "go_back_to_warranty"),
+        Edge("resolution_specialist", "warranty_collector", "go_back_to_warranty"),
+        Edge("resolution_specialist", "issue_classifier", "go_back_to_classification"),
+        Edge("resolution_specialist", "warranty_collector", "start_new_case"),
     ]

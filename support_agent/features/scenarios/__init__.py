@@ -1,7 +1,7 @@
 """Scenario tests for people who don't read code: YAML files of customer turns and expectations.
 
 - `model`: the file format (pydantic), loading with errors that name the file and field.
-- `runner`: `run_scenario` / `run_all` through the engine's `run_turn`, every failure reason.
+- `runner`: `run_scenario` / `run_many` through the engine's `run_turn`, every failure reason.
 - `coverage`: which steps and declared transitions no scenario reached.
 - `from_thread`: a finished conversation turned into a scenario.
 - `python -m support_agent scenarios run [PATHS…]`: the command line (`support_agent.scenario_cli`, a face).
@@ -18,7 +18,7 @@ from support_agent.features.scenarios.file_format import (
     parse_yaml,
     scenarios_dir,
 )
-from support_agent.features.scenarios.runner import ScenarioResult, run_all, run_many, run_scenario
+from support_agent.features.scenarios.runner import ScenarioResult, run_many, run_scenario
 
 __all__ = [
     "Coverage",
@@ -31,7 +31,6 @@ __all__ = [
     "load_paths",
     "load_scenario",
     "parse_yaml",
-    "run_all",
     "run_many",
     "run_scenario",
     "scenarios_dir",

@@ -61,20 +61,12 @@ def describe_edge(edge: Edge) -> str:
     return f"{edge.source} → {edge.target} via {edge.tool}"
 
 
-def coverage(
-    results: Iterable[ScenarioResult], workflows: Iterable[str] | None = None
-) -> dict[str, Coverage]:
-    """Coverage per workflow name, for the workflows of `results` (or those named)."""
-    results = list(results)
-    names = list(workflows) if workflows is not None else []
+def coverage(results: Iterable[ScenarioResult]) -> dict[str, Coverage]:
+    """Coverage per workflow name, for the workflows of `results`."""
+    report: dict[str, Coverage] = {}
     for result in results:
-        if result.scenario.workflow not in names:
-            names.append(result.scenario.workflow)
-    report = {name: Coverage(WORKFLOWS[name]) for name in names}
-    for result in results:
-        cov = report.get(result.scenario.workflow)
-        if cov is None:
-            continue
+        name = result.scenario.workflow
+        cov = report.setdefault(name, Coverage(WORKFLOWS[name]))
         declared = set(cov.workflow.edges())
         visited, traversed = path_of(cov.workflow, result.final_state, jumps=False)
         cov.scenarios += 1

@@ -205,12 +205,6 @@ class Scenario(BaseModel):
             raise ValueError("\n".join(problems))
         return self
 
-    def to_yaml(self) -> str:
-        data = self.model_dump(exclude_defaults=True)
-        data["turns"] = [t.say if not t.checks else t.model_dump(exclude_defaults=True)
-                         for t in self.turns]  # fmt: skip
-        return dump_yaml(data)
-
 
 # --- Checks against the workflow declaration -----------------------------------------
 

@@ -26,6 +26,7 @@ from langchain_core.messages import AIMessage
 from support_agent.base.oneline import clip
 from support_agent.core.declaration import Workflow, is_decision, turn_of
 from support_agent.core.state_view import customer_turns
+from support_agent.core.state_view import facts as state_facts
 from support_agent.features.scenarios.file_format import (
     ScenarioLoadError,
     dump_yaml,
@@ -115,8 +116,7 @@ def draft_from_state(
         )
     name = name or _default_name(said)
     expect: dict = {"final_step": workflow.current(state)}
-    facts = {key: state.get(key) for key in workflow.fact_keys}
-    if facts:
+    if facts := state_facts(workflow, state):
         expect["facts"] = facts
     called = tools_called(state)
     if called:
@@ -131,11 +131,10 @@ def draft_from_state(
         "then; edit them to say what should happen.",
         "workflow": workflow.name,
         "turns": said,
-        "expect": expect,
     }
     if answers := decisions(state):  # the person's decisions, replayed at each pause
-        data = {**{k: v for k, v in data.items() if k != "expect"}, "decisions": answers,
-                "expect": expect}  # fmt: skip
+        data["decisions"] = answers
+    data["expect"] = expect
     parse_scenario(data)  # a draft is always a valid scenario
     return Draft(dump_yaml(data), name, warnings)
 

@@ -22,7 +22,6 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
@@ -39,7 +38,7 @@ from support_agent.core.engine import (
     run_turn,
 )
 from support_agent.core.middleware.step_config import PromptSource
-from support_agent.features.scenarios.file_format import Scenario, load_paths
+from support_agent.features.scenarios.file_format import Scenario
 from support_agent.models import resolve_model
 from support_agent.offline.policy import last_customer_index
 from support_agent.workflows.builders import build_graph, screening_model
@@ -111,17 +110,6 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
     return [workflow.initial, *(r["target"] for r in moves)]
 
 
-def _graph(scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None):
-    return build_graph(
-        scenario.workflow,
-        model,
-        InMemorySaver(),
-        prompts=prompts,
-        max_transfers=scenario.max_transfers,
-        screen_with=screening_model(model),
-    )
-
-
 class ScenarioTurns(Protocol):
     """Where one scenario's turns run: its own fresh thread, told as the engine's events."""
 
@@ -139,6 +127,20 @@ class InProcessTurns:
     graph: Any
     workflow: Workflow
     thread_id: str = field(default_factory=new_thread_id)
+
+    @classmethod
+    def fresh(
+        cls, scenario: Scenario, model: BaseChatModel, prompts: PromptSource | None = None
+    ) -> InProcessTurns:
+        graph = build_graph(
+            scenario.workflow,
+            model,
+            InMemorySaver(),
+            prompts=prompts,
+            max_transfers=scenario.max_transfers,
+            screen_with=screening_model(model),
+        )
+        return cls(graph, scenario.spec)
 
     def send(self, text: str, approvals: bool) -> Iterable[Any]:
         return run_turn(self.graph, self.workflow, self.thread_id, text, approvals=approvals)
@@ -168,9 +170,7 @@ def run_scenario(
     result = ScenarioResult(scenario)
     started = time.perf_counter()
     if turns is None:
-        talk: ScenarioTurns = InProcessTurns(
-            _graph(scenario, resolve_model(model), prompts), workflow
-        )
+        talk: ScenarioTurns = InProcessTurns.fresh(scenario, resolve_model(model), prompts)
     else:
         talk = turns(scenario)
     answers = scenario.answers  # a person's decisions, taken in order at each pause
@@ -345,16 +345,3 @@ def run_many(
         if on_result:
             on_result(results[-1])
     return results
-
-
-def run_all(
-    paths: Iterable[str | Path],
-    model: BaseChatModel | str | None = None,
-    prompts: PromptSource | None = None,
-    on_result: Callable[[ScenarioResult], None] | None = None,
-) -> list[ScenarioResult]:
-    """Load every scenario under `paths` (files or directories) and run them.
-
-    Raises `ScenarioLoadError` (listing every bad file) before running anything.
-    """
-    return run_many(load_paths(paths), model, prompts, on_result)
