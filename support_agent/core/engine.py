@@ -225,6 +225,7 @@ def run_turn(
     first_turn: bool | None = None,
     lease: AbstractContextManager | None = None,
     approvals: bool = False,
+    started: Callable[[str, dict], None] | None = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -241,10 +242,13 @@ def run_turn(
     (`_withdraw`), then is answered.
     The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
     starts (`RunContext.deadline`): screening, summary, model calls and retries.
+    `started(checkpoint_id, values)` is told the saved point a turn at the thread's
+    head starts from, once the engine has it in hand (read under the lease, or the
+    empty one a new thread begins with), so the caller need not read it again.
     """
     yield from _leased(lease, lambda fence: _run_turn(
         graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals, deadline=turn_deadline()), fence,
+        RunContext(approvals=approvals, deadline=turn_deadline()), fence, started,
     ))  # fmt: skip
 
 
@@ -344,6 +348,7 @@ def _run_turn(
     first_turn: bool | None,
     context: RunContext,
     fence: dict,
+    started: Callable[[str, dict], None] | None = None,
 ) -> Iterator[Event]:
     if resume:
         payload = None
@@ -369,8 +374,13 @@ def _run_turn(
                 if waiting is None:  # paused for something no decision of ours answers
                     yield errors.awaiting_approval()
                     return
+            if latest is not None and started is not None:
+                started(latest.config["configurable"]["checkpoint_id"],
+                        latest.checkpoint["channel_values"])  # fmt: skip
         if first_turn and at_head:
-            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+            empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+            if started is not None:
+                started(empty["configurable"]["checkpoint_id"], {"turn": 0})
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return

@@ -43,8 +43,9 @@ def build_step_agent(
         state_schema=workflow.state_schema,
         context_schema=RunContext,
         middleware=[
-            StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
-            GuardrailMiddleware(screen_with, workflow=workflow),
+            StepConfigMiddleware(workflow, prompts=prompts),
+            # One node opens each turn: numbers it, then screens the message.
+            GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
             ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
             HandOverMiddleware(workflow),  # a hand-over that ran, into the history (as a person
             # edited it: inside the approval, which applies their edit)
