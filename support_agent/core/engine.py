@@ -23,7 +23,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain.agents.middleware.human_in_the_loop import (
@@ -155,6 +155,9 @@ class TurnEnd:
     state: dict[str, Any] = field(default_factory=dict)
     # Set when the turn stopped for a person's decision: it is not finished yet.
     waiting: ApprovalRequest | None = None
+    # (checkpoint id, its parent's id) the turn saved last, when its lease saw the write:
+    # the turn's records then need not read the checkpoint back.
+    saved: tuple[str, str | None] | None = None
 
 
 Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
@@ -324,6 +327,8 @@ def _leased(
                     events.close()
                     held.check()  # raises the LeaseLost the heartbeat found
                 ended = isinstance(event, TurnEnd | Error)
+                if isinstance(event, TurnEnd) and fence:
+                    event = replace(event, saved=held.saved)
                 try:
                     yield event
                 except GeneratorExit:  # the reader stopped: nothing more may be yielded

@@ -95,6 +95,8 @@ class Conversation:
     # The saved point this turn started from (checkpoint id, turn number), when the
     # engine had it in hand: its rewind point then needs no read to find it.
     _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    # The turn's end, as the engine told it (with what it saved, when its lease saw it).
+    _ended: TurnEnd | None = field(default=None, init=False, repr=False, compare=False)
 
     def send(
         self,
@@ -142,7 +144,7 @@ class Conversation:
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
         """The engine's events of a customer's turn, under the thread's lease."""
-        self._began = None
+        self._began = self._ended = None
         unread = isinstance(start, _Unread)
         if unread and turn.resume:  # a Retry runs from where the turn stopped: no read there
             start.update(self._read(None))
@@ -172,7 +174,7 @@ class Conversation:
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
         """The engine's events of a decision and the rest of its turn, under the lease."""
-        self._began = None
+        self._began = self._ended = None
         if isinstance(start, _Unread):
             start.update(self._read(None))
         return engine_decide(
@@ -227,6 +229,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
+            self._ended = end
             self._keep_point(with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
@@ -244,9 +247,16 @@ class Conversation:
     # -- what a backend keeps where (the remote backend, `service.remote`, differs) -------
     def _keep_point(self, *, with_earlier: bool = False) -> None:
         """Record the finished turn's rewind point (and the withdrawn turn's before it)."""
-        store = self.store
-        store.turn_points.record(store.checkpointer, self.thread_id, self.workflow.state_key,
-                                 with_earlier=with_earlier, began=self._began)  # fmt: skip
+        store, end = self.store, self._ended
+        saved = end.saved if end is not None else None
+        store.turn_points.record(
+            store.checkpointer,
+            self.thread_id,
+            self.workflow.state_key,
+            with_earlier=with_earlier,
+            began=self._began,
+            ended=(saved[0], saved[1], end.state) if saved else None,
+        )
 
     def _unfinished(self) -> bool:
         """Whether the thread's last run stopped with work left (a Retry continues it)."""

@@ -85,6 +85,9 @@ class Lease:
         self._lost: LeaseLost | None = None
         self._held = True
         self._guard = threading.Lock()  # a renewal never overlaps the release
+        # (checkpoint id, its parent's id) of the last checkpoint written under this
+        # lease: what the turn saved, known without reading it back.
+        self.saved: tuple[str, str | None] | None = None
 
     @property
     def lost(self) -> bool:
@@ -302,8 +305,12 @@ def fenced(saver_class: type) -> type:
 
     class Fenced(saver_class):
         def put(self, config: dict, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-            _confirm(config)
-            return super().put(config, checkpoint, metadata, new_versions)
+            lease = _confirm(config)
+            written = super().put(config, checkpoint, metadata, new_versions)
+            if lease is not None:
+                parent = (config.get("configurable") or {}).get("checkpoint_id")
+                lease.saved = (written["configurable"]["checkpoint_id"], parent)
+            return written
 
         def put_writes(self, config: dict, writes: Any, task_id: str, task_path: str = "") -> None:
             _confirm(config)
@@ -313,10 +320,12 @@ def fenced(saver_class: type) -> type:
     return Fenced
 
 
-def _confirm(config: dict) -> None:
+def _confirm(config: dict) -> Lease | None:
+    """The lease a write's config carries (confirmed now), if any."""
     lease = (config.get("configurable") or {}).get(FENCE)
     if lease is not None:
         lease.check()
+    return lease
 
 
 # --- Who holds a row lease: a process this machine can tell is gone ---------------------
@@ -324,7 +333,14 @@ def _confirm(config: dict) -> None:
 
 def _this_process() -> str:
     """Who this process is, as `boot|pid-namespace|pid|start`; "" where /proc is missing."""
-    return _process(os.getpid())
+    return _process_of(os.getpid())  # by pid: a forked child is someone else
+
+
+@cache
+def _process_of(pid: int) -> str:
+    """`_process` of this process: it never changes while it runs, and reading three
+    files under /proc for every turn's lease cost more than the rest of taking it."""
+    return _process(pid)
 
 
 def _process(pid: int) -> str:
