@@ -372,7 +372,9 @@ def _run_turn(
     try:
         at_head = not checkpoint_id and not resume
         if at_head and not first_turn and graph.checkpointer is not None:
-            latest = graph.checkpointer.get_tuple(thread_config(thread_id))
+            # Read with the turn's lease: LangGraph's own read as the run starts is then
+            # this one (`turn_lease.fenced`), not a second decoding of the same checkpoint.
+            latest = graph.checkpointer.get_tuple(config)
             first_turn = latest is None
             if _paused(latest):  # the customer wrote while an action waits for a person
                 waiting = waiting_approval(graph, workflow, thread_id)
