@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
+from tutorial_agent import TURNS  # noqa: E402
 
 from support_agent.core.engine import TurnEnd  # noqa: E402
 from support_agent.features.app_store import open_store  # noqa: E402
@@ -31,7 +32,7 @@ from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 from support_agent.workflows.builders import build_graph  # noqa: E402
 
-OPENING = ["Hi, my phone screen is cracked", "Yes, it's still under warranty"]
+OPENING = TURNS[:2]
 FOLLOW_UPS = ["How long does the repair take?", "What do I need to bring?", "ok", "Where do I go?"]
 
 

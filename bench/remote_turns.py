@@ -23,6 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 
+from tutorial_agent import TURNS as TUTORIAL  # noqa: E402
+
 from support_agent.core.engine import TurnEnd, new_thread_id  # noqa: E402
 from support_agent.features.app_store import open_store  # noqa: E402
 from support_agent.offline.model import OfflineChatModel  # noqa: E402
@@ -30,13 +32,6 @@ from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.service.remote import AgentServer, remote  # noqa: E402
 from support_agent.workflows.builders import build_graph  # noqa: E402
 from support_agent.workflows.support import SUPPORT  # noqa: E402
-
-TUTORIAL = [
-    "Hi, my phone screen is cracked",
-    "Yes, it's still under warranty",
-    "The screen is physically cracked from dropping it",
-    "What should I do?",
-]
 
 
 def session(make) -> tuple[list[float], int]:

@@ -51,13 +51,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TURNS = [  # the LangChain tutorial's four turns, then a follow-up
-    "Hi, my phone screen is cracked",
-    "Yes, it's still under warranty",
-    "The screen is physically cracked from dropping it",
-    "What should I do?",
-    "How long does the repair take?",
-]
+from tutorial_agent import TURNS as TUTORIAL  # noqa: E402
+
+TURNS = [*TUTORIAL, "How long does the repair take?"]  # the tutorial's turns, then a follow-up
 TURN_TIMEOUT = 120.0  # seconds; a turn with no reply by then is an error
 BARE_PAGE = "bench/bare_chat_page.py"
 _ESCAPED = re.compile(r"\\(.)")

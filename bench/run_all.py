@@ -49,6 +49,7 @@ import room  # noqa: E402
 from langchain_core.messages import HumanMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
+from tutorial_agent import TURNS as TUTORIAL  # noqa: E402
 from tutorial_agent import tutorial_agent  # noqa: E402
 
 from support_agent.core import timeline  # noqa: E402
@@ -65,12 +66,6 @@ from support_agent.service.conversation import Conversation  # noqa: E402
 from support_agent.workflows import get_workflow  # noqa: E402
 from support_agent.workflows.builders import build_graph  # noqa: E402
 
-TUTORIAL = [
-    "Hi, my phone screen is cracked",
-    "Yes, it's still under warranty",
-    "The screen is physically cracked from dropping it",
-    "What should I do?",
-]
 SUPPORT = get_workflow("support")
 ROWS: list[tuple[str, str, str, str, str]] = []
 
@@ -82,6 +77,10 @@ def row(measure: str, value: str, reference: str, result: str, spread: str = "")
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+def span(times: list[float]) -> str:
+    return f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms"
 
 
 # --- turn cost -----------------------------------------------------------------------
@@ -256,6 +255,12 @@ class Recording(OfflineChatModel):
 
 def long_thread(rounds: int, tmp: Path) -> None:
     print("long threads", flush=True)
+    page_reruns(rounds, tmp)
+    time_travel_and_storage(rounds, tmp)
+    largest_model_input()
+
+
+def page_reruns(rounds: int, tmp: Path) -> None:
     reruns: dict[int, list[float]] = {}
     for turns in (4, 50, 200):
         path = tmp / f"long-{turns}.db"
@@ -270,9 +275,12 @@ def long_thread(rounds: int, tmp: Path) -> None:
             ms(statistics.median(times)),
             f"4 turns: {ms(base)}",
             f"{statistics.median(times) / base:.2f}× (goal ≤ 150 ms, flat)",
-            f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms",
+            span(times),
         )
 
+
+def time_travel_and_storage(rounds: int, tmp: Path) -> None:
+    """On the 200-turn thread `page_reruns` wrote."""
     store = open_store(f"sqlite:///{tmp / 'long-200.db'}")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
 
@@ -298,7 +306,7 @@ def long_thread(rounds: int, tmp: Path) -> None:
         ms(statistics.median(opened)),
         f"reading the whole history: {ms(statistics.median(walked))}",
         f"{statistics.median(opened) / statistics.median(walked):.2f}× (goal ≤ 300 ms)",
-        f"{min(opened) * 1000:.0f}–{max(opened) * 1000:.0f} ms",
+        span(opened),
     )
     files = tmp.glob("long-200.db*")  # the database and any write-ahead log
     size = sum(f.stat().st_size for f in files) / 1e6
@@ -309,6 +317,8 @@ def long_thread(rounds: int, tmp: Path) -> None:
         f"{checkpoints} checkpoints, every turn a rewind point",
     )
 
+
+def largest_model_input() -> None:
     # Given its rules now: a model built without them is copied when the graph is
     # built, and the copy's inputs would go unrecorded.
     model = Recording(rules=SUPPORT.offline_rules)
@@ -350,7 +360,7 @@ def browser_room(tmp: Path, think: float = 5.0) -> None:
 
 def browser(rounds: int, tmp: Path) -> None:
     print("browser", flush=True)
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
@@ -359,78 +369,86 @@ def browser(rounds: int, tmp: Path) -> None:
     env = {"HANDOFF_DB_URL": url, "SUPPORT_AGENT_MODEL": "offline"}
     with streamlit_server(env) as server, sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-        def ready(page, path: str = "", base: str | None = None) -> float:
-            start = time.perf_counter()
-            page.goto((base or server) + path)
-            expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled(timeout=60_000)
-            return time.perf_counter() - start
-
         with streamlit_server({}, script="bench/bare_app.py") as bare:
-            warm = chromium.new_page()
-            ready(warm)  # the first page load also starts the app's caches
-            ready(warm, base=bare)
-            sessions, floor, tabs = [], [], []
-            returning = chromium.new_context()  # a visitor whose browser has the app cached
-            ready(returning.new_page())
-            for _ in range(rounds):  # interleaved with a page that has only a chat input
-                page = chromium.new_page()  # a new browser profile: nothing cached
-                sessions.append(ready(page))
-                page.close()
-                page = chromium.new_page()
-                floor.append(ready(page, base=bare))
-                page.close()
-                page = returning.new_page()
-                tabs.append(ready(page))
-                page.close()
-            returning.close()
-        row(
-            "new browser session (nothing cached) to a usable chat input",
-            ms(statistics.median(sessions)),
-            f"a Streamlit page with only a chat input: {ms(statistics.median(floor))}",
-            f"{statistics.median(sessions) / statistics.median(floor):.2f}× (goal ≤ 1.5 s)",
-            f"{min(sessions) * 1000:.0f}–{max(sessions) * 1000:.0f} ms",
-        )
-        row(
-            "new tab of a browser that has the app cached",
-            ms(statistics.median(tabs)),
-            "goal 1.5 s",
-            "",
-            f"{min(tabs) * 1000:.0f}–{max(tabs) * 1000:.0f} ms",
-        )
-
-        def replies(path: str, label: str) -> None:
-            page = chromium.new_page()
-            ready(page, path)
-            waits = []
-            idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-            for i in range(rounds):
-                expect(idle).to_have_count(1, timeout=60_000)
-                text = f"{['How long does the repair take?', 'ok', 'Where do I go?'][i % 3]} ({i})"
-                box = page.get_by_test_id("stChatInputTextArea")
-                box.fill(text)
-                start = time.perf_counter()
-                box.press("Enter")
-                # shown: the customer's bubble, then an agent's reply after it
-                bubbles = page.get_by_test_id("stChatMessage")
-                expect(bubbles.filter(has_text=text)).to_have_count(1, timeout=60_000)
-                last = bubbles.last
-                expect(last.get_by_test_id("stChatMessageAvatarUser")).to_have_count(0)
-                expect(last).not_to_be_empty(timeout=60_000)
-                waits.append(time.perf_counter() - start)
-            page.close()
-            waits.sort()
-            row(
-                f"Enter to reply shown, {label}",
-                f"p95 {ms(waits[int(0.95 * (len(waits) - 1))])}",
-                "goal p95 ≤ 500 ms",
-                "",
-                f"median {ms(statistics.median(waits))}",
-            )
-
-        replies("", "new conversation")
-        replies("/?thread=t200", "200-turn thread")
+            new_sessions(chromium, server, bare, rounds)
+        reply_times(chromium, server, "new conversation", rounds)
+        reply_times(chromium, server + "/?thread=t200", "200-turn thread", rounds)
         chromium.close()
+
+
+def _ready(page, address: str) -> float:
+    """Seconds from opening `address` to a chat input that takes text."""
+    from playwright.sync_api import expect
+
+    start = time.perf_counter()
+    page.goto(address)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_enabled(timeout=60_000)
+    return time.perf_counter() - start
+
+
+def new_sessions(chromium, server: str, bare: str, rounds: int) -> None:
+    warm = chromium.new_page()
+    _ready(warm, server)  # the first page load also starts the app's caches
+    _ready(warm, bare)
+    sessions, floor, tabs = [], [], []
+    returning = chromium.new_context()  # a visitor whose browser has the app cached
+    _ready(returning.new_page(), server)
+    for _ in range(rounds):  # interleaved with a page that has only a chat input
+        for times, opener, address in (
+            (sessions, chromium, server),  # a new browser profile: nothing cached
+            (floor, chromium, bare),
+            (tabs, returning, server),
+        ):
+            page = opener.new_page()
+            times.append(_ready(page, address))
+            page.close()
+    returning.close()
+    row(
+        "new browser session (nothing cached) to a usable chat input",
+        ms(statistics.median(sessions)),
+        f"a Streamlit page with only a chat input: {ms(statistics.median(floor))}",
+        f"{statistics.median(sessions) / statistics.median(floor):.2f}× (goal ≤ 1.5 s)",
+        span(sessions),
+    )
+    row(
+        "new tab of a browser that has the app cached",
+        ms(statistics.median(tabs)),
+        "goal 1.5 s",
+        "",
+        span(tabs),
+    )
+
+
+def reply_times(chromium, address: str, label: str, rounds: int) -> None:
+    from playwright.sync_api import expect
+
+    page = chromium.new_page()
+    _ready(page, address)
+    waits = []
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    for i in range(rounds):
+        expect(idle).to_have_count(1, timeout=60_000)
+        text = f"{['How long does the repair take?', 'ok', 'Where do I go?'][i % 3]} ({i})"
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill(text)
+        start = time.perf_counter()
+        box.press("Enter")
+        # shown: the customer's bubble, then an agent's reply after it
+        bubbles = page.get_by_test_id("stChatMessage")
+        expect(bubbles.filter(has_text=text)).to_have_count(1, timeout=60_000)
+        last = bubbles.last
+        expect(last.get_by_test_id("stChatMessageAvatarUser")).to_have_count(0)
+        expect(last).not_to_be_empty(timeout=60_000)
+        waits.append(time.perf_counter() - start)
+    page.close()
+    waits.sort()
+    row(
+        f"Enter to reply shown, {label}",
+        f"p95 {ms(waits[int(0.95 * (len(waits) - 1))])}",
+        "goal p95 ≤ 500 ms",
+        "",
+        f"median {ms(statistics.median(waits))}",
+    )
 
 
 # --- on LangGraph's server ---------------------------------------------------------------

@@ -22,6 +22,14 @@ from langgraph.types import Command
 from support_agent.offline.model import OfflineChatModel
 from support_agent.workflows.support import SUPPORT
 
+# The tutorial's four customer turns (what every turn-cost row sends).
+TURNS = [
+    "Hi, my phone screen is cracked",
+    "Yes, it's still under warranty",
+    "The screen is physically cracked from dropping it",
+    "What should I do?",
+]
+
 
 class TutorialState(AgentState):
     current_step: NotRequired[str]

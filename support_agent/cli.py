@@ -34,23 +34,14 @@ from langchain_core.language_models import BaseChatModel
 from support_agent import scenario_cli
 from support_agent.base import logs
 from support_agent.base.oneline import clip
+from support_agent.core import engine
 from support_agent.core.declaration import Workflow, is_handover
-from support_agent.core.engine import (
-    Error,
-    Token,
-    ToolCall,
-    ToolResult,
-    Transition,
-    TurnEnd,
-    describe_failure,
-    new_thread_id,
-)
+from support_agent.core.engine import Error, describe_failure, new_thread_id
 from support_agent.core.errors import Cause, Kind
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
-    MODEL_SPEC_HELP,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
@@ -77,20 +68,15 @@ HELP = """Commands:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m support_agent",
-        description="Handoff Studio from the terminal.",
+    parser, commands = scenario_cli.parser_of_commands(
+        "python -m support_agent", "Handoff Studio from the terminal."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
         help="chat with a workflow (support state machine, or sales/support handoffs)",
         description="Chat with a Handoff Studio workflow in the terminal.",
     )
-    chat.add_argument(
-        "--model",
-        help=MODEL_SPEC_HELP,
-    )
+    scenario_cli.add_model_option(chat)
     chat.add_argument(
         "--workflow",
         choices=sorted(WORKFLOWS),
@@ -145,34 +131,34 @@ class Printer:
         self.replying = False
 
     def event(self, event: ServiceEvent) -> None:
-        if isinstance(event, Token):
-            if event.agent != self.speaker:  # another agent took over mid-reply
-                self.speaker, self.replying = event.agent, False
-            if not self.replying:
-                self.end_line()
-                self.write(AGENT)
-                self.replying = True
-            self.write(terminal_safe(event.text))
-        elif isinstance(event, ToolCall):
-            self.note(f"  → {event.name}({format_args(event.args)})")
-        elif isinstance(event, ToolResult):
-            if not event.ok:
+        match event:
+            case engine.Token():
+                if event.agent != self.speaker:  # another agent took over mid-reply
+                    self.speaker, self.replying = event.agent, False
+                if not self.replying:
+                    self.end_line()
+                    self.write(AGENT)
+                    self.replying = True
+                self.write(terminal_safe(event.text))
+            case engine.ToolCall():
+                self.note(f"  → {event.name}({format_args(event.args)})")
+            case engine.ToolResult(ok=False):
                 self.note(f"  ✗ {event.name or 'tool'} failed: {one_line(event.content)}")
-        elif isinstance(event, Transition) and is_handover(event.record):
-            self.note(f"  ⇢ handed over to a person at {event.source_title}")
-        elif isinstance(event, Transition):
-            self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
-        elif isinstance(event, Error):
-            self.note(f"  ! {event.kind} error: {words(event, self.model_spec)}")
-            if event.cause == Cause.BUSY:  # nothing of this message was kept
-                self.note("    Send your message again once that reply is in.")
-            elif event.retryable:
-                self.note("    Type /retry to finish this turn.")
-        elif isinstance(event, TicketsOpened):
-            for ticket in event.tickets:
-                self.note(f"  ✉ ticket {ticket.id} opened: the support team will reply here.")
-        elif isinstance(event, TurnEnd):
-            self.end_line()
+            case engine.Transition() if is_handover(event.record):
+                self.note(f"  ⇢ handed over to a person at {event.source_title}")
+            case engine.Transition():
+                self.note(f"  ⇢ moved to {event.target_title} via {event.tool}")
+            case Error():
+                self.note(f"  ! {event.kind} error: {words(event, self.model_spec)}")
+                if event.cause == Cause.BUSY:  # nothing of this message was kept
+                    self.note("    Send your message again once that reply is in.")
+                elif event.retryable:
+                    self.note("    Type /retry to finish this turn.")
+            case TicketsOpened():
+                for ticket in event.tickets:
+                    self.note(f"  ✉ ticket {ticket.id} opened: the support team will reply here.")
+            case engine.TurnEnd():
+                self.end_line()
 
 
 def words(error: Error, model_spec: str = "") -> str:

@@ -12,7 +12,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from support_agent.base.oneline import clip
 from support_agent.features.scenarios.coverage import coverage
@@ -28,12 +28,22 @@ from support_agent.service.remote import configured_server, scenario_turns
 NAME_WIDTH = 60
 
 
+def parser_of_commands(prog: str, description: str) -> tuple[argparse.ArgumentParser, Any]:
+    """A parser whose first word names a command, and the object to add commands to
+    (the chat command line uses it too)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+
+def add_model_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--model", help=MODEL_SPEC_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m support_agent scenarios",
-        description="Run scenario files (YAML) against a workflow and a model.",
+    parser, commands = parser_of_commands(
+        "python -m support_agent scenarios",
+        "Run scenario files (YAML) against a workflow and a model.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
         help="run scenarios and print a pass/fail table with coverage",
@@ -46,10 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario files or directories of them (default: the project's scenarios/, "
         "or $HANDOFF_SCENARIOS_DIR)",
     )
-    run.add_argument(
-        "--model",
-        help=MODEL_SPEC_HELP,
-    )
+    add_model_option(run)
     return parser
 
 

@@ -49,14 +49,12 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from support_agent.core.declaration import Step, Workflow, is_move, turn_of
-from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
+from support_agent.core.middleware.approval import RunContext
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
-from support_agent.core.middleware.hand_over import HandOverMiddleware
 from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
-from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
 from support_agent.core.middleware.step_config import PromptSource, described_tools
 from support_agent.core.prompting import fill_prompt
-from support_agent.core.step_agent import SUMMARY_KEEP, SUMMARY_TRIGGER
+from support_agent.core.step_agent import inner_middleware
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
 from support_agent.offline.policy import last_customer_index
@@ -221,7 +219,7 @@ class AgentNode:
         moved = [r for r in after.get("transitions") or [] if r.get("id") not in known]
         if moved:
             delta["transitions"] = moved
-        for key in (self.state_key, "handoff_limited"):
+        for key in (self.state_key, "handoff_limited", "hand_overs"):
             if key in after and after[key] != before.get(key):
                 delta[key] = after[key]
         return delta
@@ -283,13 +281,7 @@ def build_agent(
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
             GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
             TransferLimitMiddleware(workflow, limit),
-            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
-            HandOverMiddleware(
-                workflow, step.name
-            ),  # a hand-over that ran, into the history (as a person
-            # edited it: inside the approval, which applies their edit)
-            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
-            ProviderErrorMiddleware(),  # innermost: only the model call itself
+            *inner_middleware(workflow, model, step.name),
         ],
         name=step.name,
     )

@@ -28,6 +28,7 @@ from support_agent.core.declaration_checks import (
 )
 from support_agent.core.declaration_checks import check
 from support_agent.core.prompting import fill_prompt
+from support_agent.offline.dialogue import WITHDREW_HAND_OVERS
 from support_agent.offline.policy import OfflineRules
 
 
@@ -63,6 +64,30 @@ def append_new(
 TransitionLog = Annotated[list[TransitionRecord], append_new]
 
 
+class HandOverStatus(TypedDict):
+    """Whether a hand-over to a person still stands, and if not, why."""
+
+    status: str  # STANDING or WITHDRAWN
+    because: str  # why it was withdrawn ("" while it stands)
+    # The customer asked for a person themselves: no correction withdraws that.
+    requested: NotRequired[bool]
+
+
+STANDING, WITHDRAWN = "standing", "withdrawn"
+
+
+def merge_hand_overs(
+    left: dict[str, HandOverStatus] | None, right: dict[str, HandOverStatus] | None
+) -> dict[str, HandOverStatus]:
+    """Entries by tool call id, the newer winning: a hand-over and a correction that
+    withdraws another may be written in the same step without clashing."""
+    return {**(left or {}), **(right or {})}
+
+
+# By the escalation's tool call id (what its ticket is keyed by).
+HandOvers = Annotated[dict[str, HandOverStatus], merge_hand_overs]
+
+
 class StepState(AgentState):
     """What the step middleware keeps in every workflow's state (its `state_schema`).
 
@@ -72,6 +97,10 @@ class StepState(AgentState):
 
     turn: NotRequired[int]  # customer turns, counted once per turn
     transitions: NotRequired[TransitionLog]
+    # Each hand-over to a person that ran, and whether it still stands: a correction
+    # (`Move.withdraws`) withdraws the ones that rested on what it corrected, and the
+    # service closes their tickets after the turn.
+    hand_overs: NotRequired[HandOvers]
 
 
 def turn_of(state: Mapping[str, Any]) -> int:
@@ -116,6 +145,9 @@ def is_decision(record: dict) -> bool:
 # machine stays where it was), with an id of HANDOVER_ID_PREFIX + the tool call's
 # id, so the ticket that call opened can be found from it. Not a move either.
 HANDOVER_ID_PREFIX = "handover-"
+# A correcting move's tool result names the hand-overs it withdrew (tool call ids)
+# under this key, so the offline model can say so without reading the words.
+HAND_OVERS_WITHDRAWN = WITHDREW_HAND_OVERS
 
 
 def is_handover(record: dict) -> bool:
@@ -162,6 +194,9 @@ class Move:
     target: str
     label: str
     because: str = ""
+    # A correction: the hand-overs to a person raised since the machine last left
+    # `target` rested on what is being corrected, so the move withdraws them.
+    withdraws: bool = False
 
 
 @dataclass(frozen=True)
@@ -248,6 +283,15 @@ def decision_reason(
     return f"{said}: {note}" if note else said
 
 
+def tool_answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) -> Command:
+    """A tool result that doesn't move the machine (it may record facts; a refused
+    call records none and is marked an error for the model)."""
+    message = ToolMessage(
+        content=text, tool_call_id=runtime.tool_call_id, status="error" if refused else "success"
+    )
+    return Command(update={"messages": [message], **({} if refused else facts)})
+
+
 @dataclass(frozen=True)
 class Handoffs:
     """What makes a workflow a graph of agents (the sales <-> support seed).
@@ -314,7 +358,7 @@ class Workflow:
         return sorted(
             name
             for name, hint in hints.items()
-            if name not in framework and get_origin(hint) is not list
+            if name not in framework and get_origin(hint) not in (list, dict)
         )
 
     def step(self, name: str) -> Step:
@@ -427,16 +471,8 @@ class Workflow:
             words = {f.key: f.words(facts.get(f.key)).lower() for f in self.facts}
             reason = self.moves[tool].because.format_map(words)
         if tool not in self.step(source).tool_names:
-            return Command(
-                update={
-                    "messages": [
-                        ToolMessage(
-                            content=f"{tool} is not available at step {source}; nothing changed.",
-                            tool_call_id=runtime.tool_call_id,
-                            status="error",
-                        )
-                    ]
-                }
+            return tool_answer(
+                runtime, f"{tool} is not available at step {source}; nothing changed.", refused=True
             )
         record = TransitionRecord(
             id=runtime.tool_call_id,
@@ -446,11 +482,50 @@ class Workflow:
             tool=tool,
             reason=reason,
         )
+        withdrawn = self.withdrawn_by(tool, state, reason)
+        result = ToolMessage(content=message, tool_call_id=runtime.tool_call_id)
+        if withdrawn:
+            # Said in the tool's result, so any model (not only the offline one) knows
+            # the person will not take the case up, and can tell the customer.
+            result.content = f"{message} {self.withdrawal_words(state, withdrawn)}"
+            result.additional_kwargs[HAND_OVERS_WITHDRAWN] = list(withdrawn)
         return Command(
             update={
-                "messages": [ToolMessage(content=message, tool_call_id=runtime.tool_call_id)],
+                "messages": [result],
                 self.state_key: target,
                 "transitions": [record],
+                **({"hand_overs": withdrawn} if withdrawn else {}),
                 **facts,
             }
+        )
+
+    def withdrawn_by(self, tool: str, state: dict, because: str) -> dict[str, HandOverStatus]:
+        """The hand-overs that calling `tool` now withdraws: for a correcting move
+        (`Move.withdraws`), those still standing that were raised since the machine
+        last left the move's target step, when the corrected fact was recorded."""
+        move = self.moves.get(tool)
+        if move is None or not move.withdraws:
+            return {}
+        standing = {
+            call for call, entry in (state.get("hand_overs") or {}).items()
+            if entry.get("status") == STANDING and not entry.get("requested")
+        }  # fmt: skip
+        records = list(state.get("transitions") or [])
+        left = [i for i, r in enumerate(records) if is_move(r) and r["source"] == move.target]
+        since = records[left[-1] + 1 :] if left else records
+        return {
+            handover_call(r): HandOverStatus(status=WITHDRAWN, because=because)
+            for r in since
+            if is_handover(r) and handover_call(r) in standing
+        }
+
+    def withdrawal_words(self, state: dict, withdrawn: Mapping[str, HandOverStatus]) -> str:
+        """The withdrawal in words, for the model: which hand-over, and why."""
+        records = {handover_call(r): r for r in state.get("transitions") or [] if is_handover(r)}
+        reasons = [str(records[c].get("reason") or "") for c in withdrawn if c in records]
+        named = "; ".join(f"“{r}”" for r in reasons if r)
+        which = "The earlier hand-over to a person" + (f" ({named})" if named else "")
+        return (
+            f"{which} is withdrawn: it rested on what the customer just corrected, "
+            "so its ticket is closed and no one will contact them about it."
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import graphviz
 from langgraph.graph import END, START
@@ -361,12 +362,6 @@ def _edge_style(taken: bool, just: bool = False) -> dict:
     return {}
 
 
-def dot_source(
-    workflow: Workflow,
-    state: dict | None = None,
-    *,
-    wide: bool = False,
-    waiting: str = "",
-    tickets: Mapping[str, str] | None = None,
-) -> str:
-    return state_machine(workflow, state, wide=wide, waiting=waiting, tickets=tickets).source
+def dot_source(workflow: Workflow, state: dict | None = None, **options: Any) -> str:
+    """The DOT text of `state_machine(workflow, state, **options)`."""
+    return state_machine(workflow, state, **options).source

@@ -202,18 +202,10 @@ def clean_message(text: str | None) -> str | Error:
     return text
 
 
-def is_store_error(exc: BaseException) -> bool:
-    """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model?"""
-    return errors.is_store_error(exc)
-
-
-def describe_failure(exc: BaseException) -> Error:
-    """The `Error` for a failed turn, by the exception's type (see `support_agent.core.errors`).
-
-    Anything not recognised is a bug of ours: logged with its traceback, and
-    reported as "something went wrong on our side", never as the provider's fault.
-    """
-    return errors.describe(exc)
+# The faces reach these through the engine: whether the store failed, and the
+# `Error` for a failed turn by the exception's type (a bug of ours is logged).
+is_store_error = errors.is_store_error
+describe_failure = errors.describe
 
 
 def run_turn(

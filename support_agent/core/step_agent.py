@@ -22,6 +22,18 @@ SUMMARY_TRIGGER = ("tokens", 4000)
 SUMMARY_KEEP = ("messages", 10)
 
 
+def inner_middleware(workflow: Workflow, model: BaseChatModel, step: str = "") -> list:
+    """The middleware every agent ends with (of a graph of agents too: `step` names it)."""
+    return [
+        ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+        # A hand-over that ran, into the history as a person edited it: inside the
+        # approval, which applies their edit.
+        HandOverMiddleware(workflow, step),
+        SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+        ProviderErrorMiddleware(),  # innermost: only the model call itself
+    ]
+
+
 def build_step_agent(
     workflow: Workflow,
     model: BaseChatModel | str | None = None,
@@ -46,11 +58,7 @@ def build_step_agent(
             StepConfigMiddleware(workflow, prompts=prompts),
             # One node opens each turn: numbers it, then screens the message.
             GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
-            ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
-            HandOverMiddleware(workflow),  # a hand-over that ran, into the history (as a person
-            # edited it: inside the approval, which applies their edit)
-            SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
-            ProviderErrorMiddleware(),  # innermost: only the model call itself
+            *inner_middleware(workflow, model),
         ],
         checkpointer=checkpointer,
         name=f"{workflow.name}_agent",

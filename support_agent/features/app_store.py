@@ -8,44 +8,23 @@ experiments, turn points) sit one layer up and reach the same database through
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from support_agent.features.approval_queue import Approvals
 from support_agent.features.experiments import Experiments
 from support_agent.features.prompt_versions import PromptVersions
 from support_agent.features.rewind_points import TurnPoints
 from support_agent.features.tickets import Tickets
-from support_agent.store.storage import Store
+from support_agent.store.storage import Store, on_db
 from support_agent.store.storage import open_store as _open_store
 
 
 class AppStore(Store):
     """A `Store` with the app's features on its database."""
 
-    @cached_property
-    def turn_points(self) -> TurnPoints:
-        """Per finished turn: the checkpoints before and after it (time travel)."""
-        return TurnPoints(self.db)
-
-    @cached_property
-    def approvals(self) -> Approvals:
-        """Per workflow: whether hand-overs and refunds wait for a person's approval."""
-        return Approvals(self.db)
-
-    @cached_property
-    def prompts(self) -> PromptVersions:
-        """Saved prompt / tool-description versions and which are active."""
-        return PromptVersions(self.db)
-
-    @cached_property
-    def tickets(self) -> Tickets:
-        """Hand-overs to a person: the support team's work queue."""
-        return Tickets(self.db)
-
-    @cached_property
-    def experiments(self) -> Experiments:
-        """Prompt experiments kept with the prompt versions they ran."""
-        return Experiments(self.db)
+    turn_points = on_db(TurnPoints)  # per finished turn, the checkpoints around it (time travel)
+    approvals = on_db(Approvals)  # per workflow: whether gated tools wait for a person
+    prompts = on_db(PromptVersions)  # saved prompt / tool-description versions, which are active
+    tickets = on_db(Tickets)  # hand-overs to a person: the support team's work queue
+    experiments = on_db(Experiments)  # prompt experiments, kept with the versions they ran
 
     def delete_thread(self, thread_id: str) -> None:
         """Remove a conversation for good: its checkpoints, its record, its tickets."""

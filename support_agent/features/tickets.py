@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from support_agent.base.oneline import clip
-from support_agent.core.declaration import Workflow, is_decision, turn_of
+from support_agent.core.declaration import WITHDRAWN, Workflow, is_decision, turn_of
 from support_agent.core.engine import clean_message, thread_config
 from support_agent.core.errors import Error
 from support_agent.core.middleware.approval import REVIEW_NODE
@@ -63,6 +63,8 @@ EXCERPT_CHARS = 280  # per line
 REASON_CHARS = 500
 NOTE_CHARS = 1000
 EARLIER_WORDS = "on an earlier version of this conversation"  # a ticket a rewind left behind
+# Who closed a ticket whose hand-over a correction withdrew (`Tickets.withdraw_for_turn`).
+WITHDRAWN_BY = "the agent"
 
 _NUMBER = {
     # SQLite: AUTOINCREMENT never hands out a number again, even after a delete.
@@ -367,6 +369,29 @@ class Tickets:
         if not changed:
             raise TicketError(f"{ticket.id} is already resolved.")
         return self.get(ticket.number)
+
+    def withdraw_for_turn(self, thread_id: str, state: dict) -> list[Ticket]:
+        """Close the open tickets of `thread_id` whose hand-over `state` (after a turn)
+        no longer holds: a correction withdrew it (`Move.withdraws`), because it rested
+        on what was corrected. The note says so; returns the tickets closed."""
+        closed = []
+        for call, entry in (state.get("hand_overs") or {}).items():
+            if entry.get("status") != WITHDRAWN:
+                continue
+            ticket = self.for_call(thread_id, call)
+            if ticket is None or not ticket.is_open:
+                continue
+            because = entry.get("because") or "the customer corrected what it rested on"
+            note = (
+                f"Withdrawn: {because} after this hand-over was raised, so it no longer "
+                "applies. The agent carried on with the corrected details; nothing to do "
+                "unless the customer asks for a person again."
+            )
+            try:
+                closed.append(self.resolve(ticket, note, WITHDRAWN_BY))
+            except TicketError:
+                continue  # a person resolved it meanwhile: their note stands
+        return closed
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
         """The turn that ended at `before_id` now ends at `after_id` (a reply added to

@@ -26,6 +26,11 @@ Text = str | Mapping[str, str]  # a template, or templates by key ("default" as 
 # Reply kinds, as reported in response_metadata["act"].
 ASK, CLARIFY, OFFER_PERSON, STEER_BACK = "ask", "clarify", "offer_person", "steer_back"
 ABILITIES = "abilities"  # says what the agent can do
+# "hello?? are you there": the agent says it is here and asks its question again.
+PRESENCE = "presence"
+# The customer says, again, that it still doesn't work once a person was offered:
+# acknowledged, with another way forward, never the same block again.
+STILL_NOT_WORKING = "still_not_working"
 # A block of steps or advice the customer already got is not sent again: the agent
 # acknowledges it didn't help and changes approach (then offers a person).
 INSTEAD_OF_REPEATING = "instead_of_repeating"
@@ -41,7 +46,7 @@ LANGUAGE_NOTE, FAQ, AFTER_ESCALATION, THANKS, ANSWER = (
 # "Is that the same problem or a separate one?": asked when a case has its answer and
 # the customer describes a problem without asking for a new case.
 SAME_OR_NEW = "same_or_new"
-UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE, SAME_OR_NEW)
+UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE, SAME_OR_NEW, PRESENCE)
 AFTER_HUMAN_REPLY = "after_human_reply"
 
 # The name on the messages a person writes into a conversation (a ticket's reply).
@@ -60,6 +65,38 @@ AFTER_REJECTION_SAY = (
     "A member of our support team looked at this and decided not to go ahead with it{note}. "
     "Let's carry on here: tell me more, or ask me for something else."
 )
+
+
+# A correction withdrew hand-overs to a person that rested on what it corrected
+# (`core.declaration.Move.withdraws`): its tool result lists them under this key.
+WITHDREW_HAND_OVERS = "hand_overs_withdrawn"
+WITHDRAWN_SAY = (
+    "Since that changes things, I've withdrawn the earlier hand-over to a person "
+    "and closed its ticket: no one will contact you about it."
+)
+
+
+# The second in a row differs: the same words twice would read as a recording.
+PRESENCE_SAY = ("Yes, I'm here — sorry to keep you waiting.", "Still here, and reading every word.")
+# Once a person was offered and the customer still says it isn't working, in turn.
+STILL_NOT_WORKING_SAY = (
+    "I hear you — it's still not working, and sending the same steps again won't change "
+    "that. What I can't see from here, a person can: say \"person\" and I'll bring one "
+    "in. Or tell me the exact words of the error, and I'll look at it from there.",
+    "I'm sorry this is taking so long. I've no new steps to try, so the quickest way now "
+    'is a person from our team, who can look at it directly — just say "person".',
+)
+UNKNOWN_QUESTION_SAY = (
+    "As for “{question}”: I don't know that, I'm afraid. "
+    "A person from our team can answer it if you ask for one."
+)
+
+
+def withdrew_hand_overs(message: object) -> bool:
+    """Whether a tool result says a correction withdrew an earlier hand-over."""
+    return isinstance(message, ToolMessage) and bool(
+        message.additional_kwargs.get(WITHDREW_HAND_OVERS)
+    )
 
 
 def is_rejection(message: object) -> bool:
@@ -84,6 +121,35 @@ YES = Classifier(
         Cue("no", r"^\W*(no|nope|nah|not now|no thanks|no thank you|i'm fine|im fine)\b", 2),
         Cue("yes", r"^\W*(yes|yeah|yep|yup|ya|ok|okay|sure|please|pls|go ahead|do it"
             r"|sounds good|fine)\b", 2),
+    ),
+)  # fmt: skip
+
+# "hello?? are you there": checking the agent is still there, nothing more.
+PRESENCE_CHECK = Classifier(
+    "presence",
+    (
+        Cue("presence", r"^\W*(?:(?:hello+|hi+|hey+|helo|hallo|excuse me|um+|so)\W+)*"
+            r"(?:are you (?:still )?(?:there|here|with me|awake)|(?:is )?(?:any(?:one|body)|some(?:one|body))"
+            r" (?:there|here|home)|you there|still there|hello+|helo+|hey+)\W*$", 2),
+    ),
+)  # fmt: skip
+
+# A greeting on its own ("hi", "good morning"): once the conversation is under way,
+# answered in kind with the question the agent waits on.
+GREETING = Classifier(
+    "greeting",
+    (
+        Cue("greeting", r"^\W*(?:hi+|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
+            r"(?: there| again)?\W*$", 2),
+    ),
+)  # fmt: skip
+
+# The customer says it still doesn't work, or that they're fed up with it.
+STILL = Classifier(
+    "still",
+    (
+        Cue("still", r"\b(still|again|same (problem|thing|issue)|didn'?t (help|work)|not working"
+            r"|doesn'?t work|no luck|useless|ridiculous|fed up|waste of time)\b|!!", 2),
     ),
 )  # fmt: skip
 
@@ -149,6 +215,15 @@ class Dialogue:
     # Said instead of a block the customer already got, in turn; the last one offers
     # a person (a "yes" to it hands over).
     instead_of_repeating: tuple[str, ...] = ()
+    # Said once a correction has withdrawn an earlier hand-over to a person.
+    withdrawn: str = WITHDRAWN_SAY
+    # A question asked with others that the FAQ can't answer: said plainly, not skipped.
+    unknown_question: str = UNKNOWN_QUESTION_SAY
+    # "Are you there?": said before the question the agent is waiting on.
+    presence: tuple[str, ...] = PRESENCE_SAY
+    greeting_again: str = "Hi again!"
+    # Said, in turn, when it still doesn't work after a person was offered.
+    still_not_working: tuple[str, ...] = STILL_NOT_WORKING_SAY
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
 from support_agent.offline import dialogue as d
+from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
-from support_agent.offline.sentences import without_repeats
+from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
@@ -235,6 +236,10 @@ class Policy:
             plan = self._instead_of_repeating(plan, messages, bound)
         elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+        plan = self._with_answers(plan, messages)
+        if messages and d.withdrew_hand_overs(messages[-1]):
+            # A correction withdrew an earlier hand-over: the customer hears it first.
+            plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
         this_turn = messages[last_customer_index(messages) + 1 :]
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
@@ -260,7 +265,11 @@ class Policy:
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`),
             # so the badge on the message and the reply come from one verdict.
-            first = self._person(text, bound, called, previous_act) or self._abilities(text, bound)
+            first = (
+                self._person(text, bound, called, previous_act)
+                or self._abilities(text, bound)
+                or self._presence(messages, text, bound, facts)
+            )
             if first is not None:
                 return first
 
@@ -292,7 +301,47 @@ class Policy:
                 return self._plan(rule, verdict, facts)
         if succeeded:
             return Plan(self._ask(bound, facts), [], d.ASK)
+        asked = self._questions_first(text, bound, facts, done_since_move)
+        if asked is not None:
+            return asked
         return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+
+    def _questions_first(
+        self, text: str, bound: list[str], facts: Mapping[str, str], done: set[str]
+    ) -> Plan | None:
+        """Questions asked before the step's own question was answered ("what's your
+        return policy? do I pay for shipping"): each is answered from the FAQ, then the
+        step's question is asked again. None when the message asks nothing the FAQ
+        knows, or the case was handed to a person (that has its own follow-ups)."""
+        if self.dialogue.human_tool in done or not q.questions(text):
+            return None
+        if self._clarify_kind(text, bound):
+            return None  # "where do I find that?" is about the step's question: clarified
+        answers = self._answers(text, facts, done)
+        if not answers:
+            return None
+        ask = self._ask(bound, facts) if self._has_ask(bound) else ""
+        return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
+
+    def _with_answers(self, plan: Plan, messages: Sequence[BaseMessage]) -> Plan:
+        """The turn's last reply, after tools acted on the customer's message, also
+        answers the questions it asked besides ("order 1234, how long does a refund
+        take?"), from the FAQ and the facts as they now stand: before a question the
+        reply ends on, after anything else."""
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        if plan.tool_calls or not _calls_of(this_turn)[1]:
+            return plan
+        text = next(reversed(customer_messages(messages)), "")
+        facts = self.facts(messages)
+        done = set(self.since_last_move(messages))
+        if self.dialogue.human_tool in done or not q.questions(text):
+            return plan
+        answers = self._answers(text, facts, done)
+        said = [m.text for m in this_turn if isinstance(m, AIMessage)] + [plan.text]
+        if not answers or any(answers in s for s in said):
+            return plan
+        parts = [answers, plan.text] if plan.act == d.ASK else [plan.text, answers]
+        return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
         """Whether `rule` may act at this step, this turn, on these facts."""
@@ -353,7 +402,8 @@ class Policy:
         accepted = previous_act == d.OFFER_PERSON and d.YES.classify(text).label == "yes"
         if not (asked or accepted):
             return None
-        call = {"name": tool, "args": {"reason": "Customer asked to speak to a person"}}
+        reason = "Customer asked to speak to a person"
+        call = {"name": tool, "args": {"reason": reason, "requested": True}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
 
     def _abilities(self, text: str, bound: list[str]) -> Plan | None:
@@ -365,14 +415,62 @@ class Policy:
             return None
         return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
+    def _presence(
+        self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
+    ) -> Plan | None:
+        """Answers "hello?? are you there" (or a "hi" once the conversation is under
+        way): here, and the question the agent is waiting on (the step's, else the last
+        one it asked). A first "hello" is a greeting the step's rules answer."""
+        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
+        greeting = d.GREETING.matches(text)
+        if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
+            return None
+        asked = [s.strip() for s in sentences(replies[-1].text) if s.strip().endswith("?")]
+        if self.dialogue.human_tool in self.since_last_move(messages):
+            # Handed over: what the agent waits on is the person, so say where that stands.
+            question = _fill(self.dialogue.after_escalation[0], facts)
+        elif self._has_ask(bound) or not asked:
+            question = self._ask(bound, facts)
+        else:
+            question = asked[-1]  # a step with no question of its own: the last one asked
+        streak = 0
+        while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
+            streak += 1
+        here = self.dialogue.presence[streak % len(self.dialogue.presence)]
+        if greeting and not streak:
+            here = self.dialogue.greeting_again
+        return Plan(f"{here} {question}", [], d.PRESENCE)
+
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
+        """The FAQ's answer to each question the message asks, in the order asked
+        (one answer per topic); None when the FAQ answers none of them."""
+        answers = self._answers(text, facts, done)
+        return Plan(answers, [], d.FAQ) if answers else None
+
+    def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
+        """Each question of `text` answered from the FAQ, and the ones it can't answer
+        said plainly ("" when it answers none): one message for every question."""
         escalated = self.dialogue.human_tool in done
         values = [facts.get(name) for name in self.dialogue.faq_by]
         keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
-        for entry in self.dialogue.faq:
-            if entry.matches(text):
-                return Plan(_fill(_pick(entry.answer, *keys), facts), [], d.FAQ)
-        return None
+        asked = q.questions(text)
+        pieces = asked if len(asked) > 1 else [text]
+        said: list[str] = []
+        known = 0
+        for piece in pieces:
+            entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
+            if entry is None:
+                answer = _fill(self.dialogue.unknown_question, {"question": q.quoted(piece)})
+            else:
+                known += 1
+                answer = _fill(_pick(entry.answer, *keys), facts)
+            if answer not in said:
+                said.append(answer)
+        if not known:
+            # The message as a whole may name a topic no single part does.
+            whole = next((e for e in self.dialogue.faq if e.matches(text)), None)
+            return _fill(_pick(whole.answer, *keys), facts) if whole else ""
+        return "\n\n".join(said)
 
     def _unclear(
         self,
@@ -395,7 +493,10 @@ class Policy:
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
-        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound):
+        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
+        # A reply that ended on the step's question (answers, then the question) asked it.
+        just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
+        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
         streak = 0
         for m in reversed(messages):
@@ -409,7 +510,29 @@ class Policy:
         if fitting is not None:
             return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
-        return Plan(second if streak else first, [], d.CLARIFY)
+        # Asked in other words when the first wording was already used at this step,
+        # even with other replies between: the same words to a new message read as canned.
+        used = any(m.text == first for m in self._since_move_replies(messages))
+        return Plan(second if streak or used else first, [], d.CLARIFY)
+
+    def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
+        """The agent's plain replies since the machine last moved."""
+        moved = [
+            i
+            for i, m in enumerate(messages)
+            if isinstance(m, AIMessage)
+            and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
+        ]
+        start = moved[-1] + 1 if moved else 0
+        return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
+
+    def _clarify_kind(self, text: str, bound: list[str]) -> bool:
+        """Whether `text` is an unclear answer of a kind this step clarifies in its own
+        words ("I don't know", "why do you need that?")."""
+        return any(
+            entry.matches(text) and _pick(entry.answer, *bound)
+            for entry in self.dialogue.clarify_for
+        )
 
     def _clarify_for(
         self, text: str, bound: list[str], messages: Sequence[BaseMessage]
@@ -479,6 +602,12 @@ class Policy:
         if tried < len(ways) - 1:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
+            text = next(reversed(customer_messages(messages)), "")
+            if d.STILL.matches(text) and self.dialogue.still_not_working:
+                # Not asking for the block: saying it still fails. Never send it again.
+                said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
+                again = self.dialogue.still_not_working
+                return Plan(again[said % len(again)], [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, bound), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
 

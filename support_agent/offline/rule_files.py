@@ -1,4 +1,5 @@
-"""A workflow's offline data (cues, replies) read from YAML and checked on load.
+"""A workflow's data (its steps' words and prompts; the offline model's cues and replies)
+read from YAML and checked on load.
 
 Cues and customer-facing words are data, kept beside each workflow in
 `support_agent/workflows/data/<workflow>.yaml`; the Python around them keeps
@@ -9,13 +10,16 @@ or a value is wrong (a missing label, a regex that does not compile).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from support_agent.base.yaml_text import (
+    YamlSyntaxError,
+    checked_pattern,
+    line_of,
+    parse_yaml_text,
+)
 from support_agent.offline.dialogue import Dialogue, Faq
 from support_agent.offline.intents import Cue
 from support_agent.offline.policy import Rule
@@ -23,14 +27,6 @@ from support_agent.offline.policy import Rule
 
 class DataError(ValueError):
     """A data file that cannot be used; the message starts with `file:line`."""
-
-
-def _regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {exc}") from None
-    return pattern
 
 
 class CueData(BaseModel):
@@ -41,7 +37,7 @@ class CueData(BaseModel):
     weight: float = 1.0
     detail: str | None = None
 
-    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: checked_pattern(p)))
 
 
 class FaqData(BaseModel):
@@ -51,7 +47,7 @@ class FaqData(BaseModel):
     pattern: str
     answer: str | dict[str, str]
 
-    _compiles = field_validator("pattern")(classmethod(lambda cls, p: _regex(p)))
+    _compiles = field_validator("pattern")(classmethod(lambda cls, p: checked_pattern(p)))
 
 
 class DialogueData(BaseModel):
@@ -77,7 +73,7 @@ class DialogueData(BaseModel):
     clarify_for: list[FaqData] = []
 
     _cue_compiles = field_validator("abilities_cue")(
-        classmethod(lambda cls, p: p if p is None else _regex(p))
+        classmethod(lambda cls, p: p if p is None else checked_pattern(p))
     )
 
 
@@ -111,12 +107,23 @@ class RuleData(BaseModel):
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
 
-class WorkflowData(BaseModel):
-    """One workflow's data file: classifiers' cues by classifier name, the rules
-    (with the words they say), the FAQ and the dialogue."""
+class StepData(BaseModel):
+    """A step's words: `core.declaration.Step` without its tools and requirements."""
 
     model_config = ConfigDict(extra="forbid")
 
+    title: str
+    description: str = ""
+    prompt: str
+
+
+class WorkflowData(BaseModel):
+    """One workflow's data file: each step's words (its prompt among them), classifiers'
+    cues by classifier name, the rules (with the words they say), the FAQ and the dialogue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: dict[str, StepData] = {}
     cues: dict[str, list[CueData]] = {}
     # Figures a workflow's readers compute with, by table (a catalogue's prices).
     numbers: dict[str, dict[str, float]] = {}
@@ -125,6 +132,12 @@ class WorkflowData(BaseModel):
     faq: list[FaqData] = []
     dialogue: DialogueData | None = None
     rules: list[RuleData] = []
+
+    def step_words(self, step: str) -> dict[str, str]:
+        """The name, title, description and prompt of `step`, as `Step` takes them."""
+        if step not in self.steps:
+            raise KeyError(f"the data file has no step {step!r} under steps:")
+        return {"name": step, **self.steps[step].model_dump()}
 
     def cues_of(self, classifier: str) -> tuple[Cue, ...]:
         return tuple(Cue(**c.model_dump()) for c in self.cues[classifier])
@@ -143,36 +156,18 @@ class WorkflowData(BaseModel):
         return Dialogue(**fields, faq=faq, clarify_for=kinds)
 
 
-def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
-    """The line (1-based) of the YAML node at pydantic's error location `loc`."""
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            found = next((v for k, v in node.value if k.value == key), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            found = node.value[key]
-        else:
-            found = None
-        if found is None:
-            break
-        node = found
-    return node.start_mark.line + 1
-
-
 def load_data(path: Path) -> WorkflowData:
     """The checked contents of the data file at `path`, or a `DataError` naming file:line."""
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise DataError(f"{path}:{line}: {exc.problem or exc}") from None
+        raw, node = parse_yaml_text(text)
+    except YamlSyntaxError as exc:
+        raise DataError(f"{path}:{exc.line or 1}: {exc.problem}") from None
     try:
         return WorkflowData.model_validate(raw or {})
     except ValidationError as exc:
         first = exc.errors()[0]
-        line = _line_of(node, first["loc"]) if node is not None else 1
+        line = line_of(node, first["loc"]) if node is not None else 1
         where = ".".join(map(str, first["loc"]))
         raise DataError(f"{path}:{line}: {where}: {first['msg']}") from None
 

@@ -9,8 +9,9 @@ behaves the same:
 2. the run itself (`engine.run_turn` / `engine.decide`);
 3. after the turn, under the same lease: the thread's row and title
    (`store.threads.touch`), its rewind point (`store.turn_points`), the
-   approvals queue (`store.approvals`) and a ticket per hand-over to a person
-   (`store.tickets.open_for_turn`).
+   approvals queue (`store.approvals`), a ticket per hand-over to a person
+   (`store.tickets.open_for_turn`), and the closing of any ticket whose hand-over
+   a correction withdrew (`store.tickets.withdraw_for_turn`).
 
 Events are the engine's (`Token`, `ToolCall`, `ToolResult`, `Transition`,
 `Error`, `TurnEnd`) plus three of its own: `StateChanged` right after each
@@ -234,8 +235,11 @@ class Conversation:
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         # Each ticket keeps this turn's checkpoint: the branch it belongs to.
-        return store.tickets.open_for_turn(self.workflow, thread, owner, end.state,
-                                           checkpointer=store.checkpointer)  # fmt: skip
+        opened = store.tickets.open_for_turn(self.workflow, thread, owner, end.state,
+                                             checkpointer=store.checkpointer)  # fmt: skip
+        # A correction this turn withdrew a hand-over: its ticket is closed, saying why.
+        store.tickets.withdraw_for_turn(thread, end.state)
+        return opened
 
     def _kept(self, error: Error) -> bool:
         """Whether a failed turn stopped part-way with its message saved (a refused

@@ -305,18 +305,15 @@ class RemoteConversation(Conversation):
                 yield from told.read(part)
                 if told.failed:
                     return
-        except _TooSlow:
-            self._cancel(told.run_id)
-            yield _too_slow(seconds)
-            return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
-            if isinstance(exc, httpx.TimeoutException) and not isinstance(
+            # Past our limit, or the server's answer stalled (not a connection never made).
+            if isinstance(exc, _TooSlow | httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
                 self._cancel(told.run_id)
                 yield _too_slow(seconds)
-                return
-            yield self.failure(exc)
+            else:
+                yield self.failure(exc)
             return
         if told.final is None:
             yield _run_failed({})
@@ -352,34 +349,31 @@ class RemoteConversation(Conversation):
         if isinstance(exc, APIStatusError):
             status = status_of(exc)
             if status in (401, 403):
-                return Error(
-                    Kind.AGENT,
+                return _agent_error(
+                    Cause.AGENT_SERVER_KEY,
                     "The agent server refused this studio's key (HANDOFF_AGENT_API_KEY). "
                     "Nothing was sent; earlier turns are safe.",
-                    cause=Cause.AGENT_SERVER_KEY,
-                    facts={"status": status},
+                    status=status,
                 )
             if status == 409:
                 return errors.busy()
             if status in (404, 422):
                 return self._missing()
-            return Error(
-                Kind.AGENT,
+            return _agent_error(
+                Cause.AGENT_SERVER_FAILED,
                 f"The agent server answered with an error (HTTP {status}), so this turn "
                 "stopped. Earlier turns are safe.",
                 retryable=True,
-                cause=Cause.AGENT_SERVER_FAILED,
-                facts={"status": status},
+                status=status,
             )
         if isinstance(exc, httpx.TransportError):
             host = urlsplit(self.server.url).netloc
-            return Error(
-                Kind.AGENT,
+            return _agent_error(
+                Cause.AGENT_SERVER_DOWN,
                 "The agent server is not answering, so this turn was not sent. Check that it "
                 "is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
                 retryable=True,
-                cause=Cause.AGENT_SERVER_DOWN,
-                facts={"host": host},
+                host=host,
             )
         if isinstance(exc, ValueError):  # an answer that is not the API's JSON
             return _wrong_address()
@@ -395,13 +389,12 @@ class RemoteConversation(Conversation):
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
         graph = self.server.graph_id(self.workflow)
-        return Error(
-            Kind.AGENT,
+        return _agent_error(
+            Cause.GRAPH_MISSING,
             f"The agent server does not serve the {graph!r} graph this workflow runs on. "
             "Deploy it there (langgraph.json names one graph per workflow), or point "
             "HANDOFF_AGENT_URL at a server that has it.",
-            cause=Cause.GRAPH_MISSING,
-            facts={"graph": graph},
+            graph=graph,
         )
 
     # -- what lives on the server ----------------------------------------------------------
@@ -584,6 +577,11 @@ def status_of(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
+def _agent_error(cause: Cause, text: str, *, retryable: bool = False, **facts: Any) -> Error:
+    """The agent server's trouble, in our words."""
+    return Error(Kind.AGENT, text, retryable=retryable, cause=cause, facts=facts)
+
+
 def _thread_gone() -> Error:
     return Error(
         Kind.STATE,
@@ -594,33 +592,30 @@ def _thread_gone() -> Error:
 
 
 def _wrong_address() -> Error:
-    return Error(
-        Kind.AGENT,
+    return _agent_error(
+        Cause.AGENT_SERVER_URL,
         "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's server. "
         "Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
-        cause=Cause.AGENT_SERVER_URL,
     )
 
 
 def _too_slow(seconds: float) -> Error:
-    return Error(
-        Kind.AGENT,
+    return _agent_error(
+        Cause.AGENT_SERVER_SLOW,
         f"The agent server did not finish this reply within {seconds:g} seconds, so it was "
         "stopped. Earlier turns are safe; try again in a moment.",
         retryable=True,
-        cause=Cause.AGENT_SERVER_SLOW,
-        facts={"seconds": seconds},
+        seconds=seconds,
     )
 
 
 def _run_failed(data: Any) -> Error:
     """A run the server started but could not finish (its own text is not shown)."""
     logger.warning("Run failed on the agent server: %s", (data or {}).get("error", "unknown"))
-    return Error(
-        Kind.AGENT,
+    return _agent_error(
+        Cause.AGENT_SERVER_FAILED,
         "The agent server could not finish this turn; its log says why. Earlier turns are safe.",
         retryable=True,
-        cause=Cause.AGENT_SERVER_FAILED,
     )
 
 

@@ -15,10 +15,11 @@ approvals, prompt versions, experiments and turn points build their tables on
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -33,6 +34,14 @@ DB_URL_ENV = "HANDOFF_DB_URL"
 DEFAULT_DB_URL = "sqlite:///data/handoff_studio.db"
 
 
+T = TypeVar("T")
+
+
+def on_db(table: Callable[[Database], T]) -> cached_property[T]:
+    """A store's table (threads, tickets, …): built on its database when first used."""
+    return cached_property(lambda store: table(store.db))
+
+
 class StoreUnavailable(RuntimeError):
     """The configured store can't be reached; the message says which and what to do."""
 
@@ -45,14 +54,8 @@ class Store:
     db: Database  # the same database, for app records
     resources: list[Any] = field(default_factory=list)  # connections / pools to close
 
-    @cached_property
-    def threads(self) -> Threads:
-        return Threads(self.db)
-
-    @cached_property
-    def leases(self) -> TurnLeases:
-        """One writer per thread: `with store.leases.hold(thread_id): ...`."""
-        return TurnLeases(self.db)
+    threads = on_db(Threads)
+    leases = on_db(TurnLeases)  # one writer per thread: `with store.leases.hold(thread_id): ...`
 
     def where(self, *, detail: bool = False) -> str:
         """Where conversations are kept, in words anyone reads. With `detail` (the

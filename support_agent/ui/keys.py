@@ -138,53 +138,18 @@ def prompts_target(workflow: str, step: str) -> str:
     return f"prompts.target.{workflow}.{step}"
 
 
-@dataclass(frozen=True)
 class PromptKeys:
     """The prompts page's keys for one (workflow, key) being edited."""
 
-    workflow: str
-    key: str
-
-    def _k(self, what: str) -> str:
-        return f"prompts.{what}.{self.workflow}.{self.key}"
-
-    @property
-    def where(self) -> str:
-        """Which editor a flash message belongs to (a tag, not a key)."""
-        return f"{self.workflow}/{self.key}"
-
-    @property
-    def text(self) -> str:
-        return self._k("text")
-
-    @property
-    def name(self) -> str:
-        return self._k("name")
-
-    @property
-    def note(self) -> str:
-        return self._k("note")
-
-    @property
-    def pick(self) -> str:
-        return self._k("pick")
-
-    @property
-    def diff_from(self) -> str:
-        return self._k("diff_from")
-
-    @property
-    def diff_to(self) -> str:
-        return self._k("diff_to")
-
-    @property
-    def unsaved(self) -> str:
-        """The text whose Save was held back: it stops naming a tool of the step."""
-        return self._k("unsaved")
-
-    @property
-    def save_anyway(self) -> str:
-        return self._k("unsaved.anyway")
+    def __init__(self, workflow: str, key: str):
+        self.workflow, self.key = workflow, key
+        self.where = f"{workflow}/{key}"  # which editor a flash message belongs to (not a key)
+        at = f"prompts.{{}}.{workflow}.{key}".format
+        self.text, self.name, self.note, self.pick = at("text"), at("name"), at("note"), at("pick")
+        self.diff_from, self.diff_to = at("diff_from"), at("diff_to")
+        # The text whose Save was held back (it stops naming a tool of the step), and
+        # the button that saves it all the same.
+        self.unsaved, self.save_anyway = at("unsaved"), at("unsaved.anyway")
 
 
 # The presenter view's chat box: Streamlit gives it the class st-key-presenter-chat,

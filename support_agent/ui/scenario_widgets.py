@@ -124,22 +124,18 @@ def picker(scenarios: list[Scenario], k: keys.PickerKeys = SCENARIOS_PAGE) -> li
                 st.markdown(f"**{escape_markdown(WORKFLOWS[name].title)}**")
                 names = [s.name for s in of_it]
                 buttons = st.container(horizontal=True)
-                buttons.button(
-                    "Select all",
-                    key=k.select_all(name),
-                    type="tertiary",
-                    icon="☑️",
-                    on_click=_set_boxes,
-                    args=(k.box, names, True),
-                )
-                buttons.button(
-                    "Clear",
-                    key=k.clear(name),
-                    type="tertiary",
-                    icon="⬜",
-                    on_click=_set_boxes,
-                    args=(k.box, names, False),
-                )
+                for label, key, icon, ticked in (
+                    ("Select all", k.select_all(name), "☑️", True),
+                    ("Clear", k.clear(name), "⬜", False),
+                ):
+                    buttons.button(
+                        label,
+                        key=key,
+                        type="tertiary",
+                        icon=icon,
+                        on_click=_set_boxes,
+                        args=(k.box, names, ticked),
+                    )
                 for s in of_it:
                     st.checkbox(
                         escape_markdown(s.name),

@@ -37,6 +37,8 @@ from support_agent.ui.safe_text import escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from support_agent.ui.app_context import Context
 
 STATUS_FILTERS = {"Open": OPEN, "Resolved": RESOLVED, "All": None}
@@ -316,19 +318,20 @@ def _latest(ctx: Context, number: int) -> Ticket | None:
     return ticket if ctx.operator else None  # replies and resolutions are the operator's
 
 
-def _send_reply(ctx: Context, number: int) -> None:
+def _act(
+    ctx: Context,
+    number: int,
+    box: Callable[[str], str],
+    act: Callable[[Ticket, str], None],
+    done: str,
+) -> Ticket | None:
+    """Run `act(ticket, text of the ticket's box)` and say what happened; change nothing
+    when the ticket refuses or the store is down. The ticket, when it was done."""
     ticket = _latest(ctx, number)
     if ticket is None:
-        return
-    key = keys.ticket_reply(ticket.id)
+        return None
     try:
-        reply(
-            ctx.store,
-            runtime.reader_graph(ticket.workflow),
-            ticket,
-            str(st.session_state.get(key) or ""),
-            ctx.owner,
-        )
+        act(ticket, str(st.session_state.get(box(ticket.id)) or ""))
     except TicketError as exc:
         _say("warning", str(exc))
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
@@ -336,25 +339,26 @@ def _send_reply(ctx: Context, number: int) -> None:
             raise
         _say("warning", describe_failure(exc).message)
     else:
-        st.session_state[key] = ""
-        _say("success", f"Reply sent: the customer sees it in the conversation ({ticket.id}).")
+        _say("success", done.format(id=ticket.id))
+        return ticket
+    return None
+
+
+def _send_reply(ctx: Context, number: int) -> None:
+    def send(ticket: Ticket, text: str) -> None:
+        reply(ctx.store, runtime.reader_graph(ticket.workflow), ticket, text, ctx.owner)
+
+    done = "Reply sent: the customer sees it in the conversation ({id})."
+    if sent := _act(ctx, number, keys.ticket_reply, send, done):
+        st.session_state[keys.ticket_reply(sent.id)] = ""
 
 
 def _resolve(ctx: Context, number: int) -> None:
-    ticket = _latest(ctx, number)
-    if ticket is None:
-        return
-    key = keys.ticket_note(ticket.id)
-    try:
-        ctx.store.tickets.resolve(ticket, str(st.session_state.get(key) or ""), ctx.owner)
-    except TicketError as exc:
-        _say("warning", str(exc))
-    except Exception as exc:  # noqa: BLE001
-        if not is_store_error(exc):
-            raise
-        _say("warning", describe_failure(exc).message)
-    else:
-        _say("success", f"{ticket.id} is resolved: the customer sees your note in the chat.")
+    def resolve(ticket: Ticket, note: str) -> None:
+        ctx.store.tickets.resolve(ticket, note, ctx.owner)
+
+    done = "{id} is resolved: the customer sees your note in the chat."
+    _act(ctx, number, keys.ticket_note, resolve, done)
 
 
 def approval_queue(ctx: Context) -> None:

@@ -67,7 +67,7 @@ def build_support_agent(
     prompts: PromptSource | None = None,
 ):
     """The tutorial's support agent (`build_step_agent` of the support workflow)."""
-    return build_step_agent(SUPPORT, model, checkpointer, prompts=prompts)
+    return build_graph(SUPPORT, model, checkpointer, prompts=prompts)
 
 
 def build_handoffs_graph(
@@ -78,6 +78,4 @@ def build_handoffs_graph(
     max_transfers: int | None = None,
 ) -> CompiledStateGraph:
     """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
-    return build_agents_graph(
-        HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers
-    )
+    return build_graph(HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers)

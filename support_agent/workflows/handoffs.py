@@ -4,7 +4,8 @@ A sales agent and a support agent each answer the customer in turn. A transfer
 tool sets `active_agent`; when the agent's node finishes, the graph follows
 `active_agent` to the other agent, which answers the customer's question in the
 same turn. The next turn starts with whoever is active. This module is the
-workflow's only declaration; the graph builder (`support_agent.core.agent_graph`), the
+workflow's only declaration (the agents' words and prompts are data, in
+`data/handoffs.yaml`); the graph builder (`support_agent.core.agent_graph`), the
 sidebar diagram, scenarios and docs all read `HANDOFFS`.
 """
 
@@ -16,7 +17,7 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
-from support_agent.workflows.handoffs_intents import HANDOFFS_RULES
+from support_agent.workflows.handoffs_intents import DATA, HANDOFFS_RULES
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
 # --- State ---------------------------------------------------------------------------
@@ -71,27 +72,7 @@ def transfer_to_sales(reason: str, runtime: ToolRuntime[RunContext, HandoffsStat
     )
 
 
-# --- Prompts (data: the prompt studio can override them) -----------------------------
-
-SALES_PROMPT = """You are a sales agent. Help with sales inquiries: pricing, plans, \
-discounts, quotes, purchases, upgrades and product availability.
-
-If the customer asks about technical issues, troubleshooting, or account problems \
-(for example they cannot log in), use transfer_to_support to hand off to the support \
-agent, then tell the customer in one short sentence that support will take it from here.
-If the customer asks for a person, use escalate_to_human.
-
-Be concrete and friendly. Don't ask more than one question at a time."""
-
-SUPPORT_PROMPT = """You are a support agent. Help with technical issues, troubleshooting, \
-and account problems: sign-in, errors, crashes, faulty devices and refunds for faulty goods.
-
-If the customer asks about pricing, purchasing, or product availability, use \
-transfer_to_sales with a brief reason to hand off to the sales agent, then tell the \
-customer in one short sentence that sales will take it from here.
-If the customer asks for a person, use escalate_to_human.
-
-Give clear numbered steps. Don't ask more than one question at a time."""
+# --- The note a receiving agent reads (the agents' prompts: data/handoffs.yaml) --------
 
 # Added by the graph to the system prompt of the agent that just received the
 # conversation: it does not see the other agent's messages of this turn.
@@ -110,21 +91,9 @@ HANDOFFS = Workflow(
     state_schema=HandoffsState,
     handoffs=Handoffs(max_transfers=MAX_TRANSFERS, note=HANDOFF_NOTE),
     rank=1,
-    steps=(
-        Step(
-            name="sales_agent",
-            title="Sales agent",
-            prompt=SALES_PROMPT,
-            tools=(transfer_to_support, escalate_to_human),
-            description="Pricing, plans, discounts, quotes, orders and availability.",
-        ),
-        Step(
-            name="support_agent",
-            title="Support agent",
-            prompt=SUPPORT_PROMPT,
-            tools=(transfer_to_sales, escalate_to_human),
-            description="Sign-in and account problems, errors, troubleshooting, faulty goods.",
-        ),
+    steps=(  # their titles, descriptions and prompts: data/handoffs.yaml
+        Step(**DATA.step_words("sales_agent"), tools=(transfer_to_support, escalate_to_human)),
+        Step(**DATA.step_words("support_agent"), tools=(transfer_to_sales, escalate_to_human)),
     ),
     moves={
         "transfer_to_support": Move(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import OfflineRules
+from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
 
 DATA = workflow_data("handoffs")
@@ -75,8 +76,6 @@ class PlanQuote:
         return Verdict("quote", period, {"quote": 1.0}, words=words)
 
 
-# Where a message's questions part: "do you have a student discount? also my login fails".
-_PARTS = re.compile(r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b")
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
@@ -93,8 +92,8 @@ class MixedMessage:
     mine: str
 
     def classify(self, text: str) -> Verdict:
-        parts = [p.strip() for p in _PARTS.split(text) if p and len(p.split()) >= 2]
-        read = [(p, TOPIC.classify(p)) for p in parts]
+        # The same parts the policy answers one by one at every step (`offline.questions`).
+        read = [(p, TOPIC.classify(p)) for p in parts(text)]
         own = [(p, v) for p, v in read if v.label == self.mine and v.margin >= 0.05]
         other = [(p, v) for p, v in read if v.label not in (self.mine, "closing", None, "unclear")]
         other = [(p, v) for p, v in other if v.margin >= 0.05]

@@ -8,8 +8,14 @@ from support_agent.core.declaration import Approval, HandOver
 
 
 @tool
-def escalate_to_human(reason: str) -> str:
-    """Escalate the case to a human specialist: the customer asked for a person, or needs one."""
+def escalate_to_human(reason: str, requested: bool = False) -> str:
+    """Escalate the case to a human specialist: the customer asked for a person, or needs one.
+
+    Args:
+        reason: Why a person is needed, for the person who takes the case.
+        requested: True when the customer asked for a person themselves; a later
+            correction of what they told you does not withdraw such a hand-over.
+    """
     return f"Escalating to human support. Reason: {reason}"
 
 

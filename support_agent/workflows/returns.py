@@ -3,8 +3,8 @@
 One agent whose prompt and tools change with `current_step`:
 order_lookup -> eligibility_check -> resolution (a refund or an exchange, or,
 for a return outside the policy, a person), with go-back tools for a wrong
-order number and for corrected details. The offline model's part is in
-`returns_intents`. Nothing else names this workflow: the registry
+order number and for corrected details. The steps' words and prompts are data,
+in `data/returns.yaml`; the offline model's part is in `returns_intents`. Nothing else names this workflow: the registry
 (`support_agent.workflows`) finds `RETURNS`, and the picker, the diagram, the
 prompt editor, scenarios and the CLI read it from there.
 """
@@ -15,7 +15,6 @@ import re
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
-from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
 from support_agent.core.declaration import (
@@ -26,9 +25,10 @@ from support_agent.core.declaration import (
     Step,
     StepState,
     Workflow,
+    tool_answer,
 )
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.returns_intents import RETURNS_RULES
+from support_agent.workflows.returns_intents import DATA, RETURNS_RULES
 
 # --- State ---------------------------------------------------------------------------
 
@@ -52,20 +52,12 @@ class ReturnsState(StepState):
 # A tool's docstring is the description the model reads.
 
 
-def _answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) -> Command:
-    """A tool result that doesn't move the machine (it may record facts)."""
-    message = ToolMessage(
-        content=text, tool_call_id=runtime.tool_call_id, status="error" if refused else "success"
-    )
-    return Command(update={"messages": [message], **({} if refused else facts)})
-
-
 @tool
 def record_order(order_id: str, runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Record the order number (5 to 10 digits) and move on to the eligibility check."""
     digits = re.sub(r"\D", "", order_id)
     if not 5 <= len(digits) <= 10:
-        return _answer(
+        return tool_answer(
             runtime,
             f"'{order_id}' is not an order number (5 to 10 digits); nothing changed. "
             "Ask the customer for the number in their order confirmation email.",
@@ -97,6 +89,10 @@ def note_delivery(delivered: Delivered) -> str:
     return f"Noted: delivered {words}."
 
 
+# What going back un-records: the eligibility check and what it led to.
+_UNDECIDED = {"eligibility": None, "eligibility_reason": None, "resolution_choice": None}
+
+
 @tool
 def go_back_to_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
     """Go back to the order lookup: the customer gave the wrong order number."""
@@ -104,9 +100,7 @@ def go_back_to_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
         runtime,
         "go_back_to_order",
         "Returned to order lookup; eligibility and resolution cleared.",
-        eligibility=None,
-        eligibility_reason=None,
-        resolution_choice=None,
+        **_UNDECIDED,
     )
 
 
@@ -118,9 +112,7 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
         runtime,
         "go_back_to_eligibility",
         "Returned to the eligibility check; eligibility and resolution cleared.",
-        eligibility=None,
-        eligibility_reason=None,
-        resolution_choice=None,
+        **_UNDECIDED,
     )
 
 
@@ -128,7 +120,7 @@ def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
     state = runtime.state or {}
     if state.get("eligibility") == "eligible":
         return None
-    return _answer(
+    return tool_answer(
         runtime,
         f"Order {state.get('order_id')} is not eligible for {what}; nothing changed. "
         "Offer escalate_to_human for a review instead.",
@@ -146,7 +138,7 @@ def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") ->
     instead = f" (instead of the {other})" if other and other != choice else ""
     said = f"{choice.capitalize()} arranged for order {state.get('order_id')}{instead}"
     said += f": {detail}" if detail else ""
-    return _answer(runtime, f"{said}; prepaid return label emailed.", resolution_choice=choice)
+    return tool_answer(runtime, f"{said}; prepaid return label emailed.", resolution_choice=choice)
 
 
 @tool
@@ -163,57 +155,6 @@ def arrange_exchange(replacement: str, runtime: ToolRuntime[RunContext, ReturnsS
     return _settle(runtime, "exchange", replacement)
 
 
-# --- Prompts (data: the prompt studio can override them) -----------------------------
-
-ORDER_LOOKUP_PROMPT = """You are a returns and refunds agent for an online shop.
-
-CURRENT STEP: Order lookup
-
-At this step, you need to:
-1. Greet the customer and acknowledge what they'd like to return
-2. Ask for the order number (5 to 10 digits, in the order confirmation email)
-3. Use record_order to record it and move to the eligibility check
-
-Ask only for the order number here.
-If the customer asks for a person, use escalate_to_human."""
-
-ELIGIBILITY_CHECK_PROMPT = """You are a returns and refunds agent for an online shop.
-
-CURRENT STEP: Eligibility check
-ORDER: {order_id}
-
-The returns policy:
-- Unused items can be returned within 30 days of delivery (trying clothes on is fine).
-- Faulty items, or the wrong item sent, can be returned up to a year after delivery.
-- Used items, and items damaged after delivery, can't be returned.
-
-At this step, you need to:
-1. Ask when the order was delivered and what condition the item is in
-2. If the customer gives the delivery date but not the condition, you may use note_delivery,
-   then ask about the condition
-3. Use record_eligibility with eligible or not_eligible and a short reason, to move on
-
-If unclear, ask one clarifying question before deciding.
-If the customer says the order number was wrong, use go_back_to_order.
-If the customer asks for a person, use escalate_to_human."""
-
-RESOLUTION_PROMPT = """You are a returns and refunds agent for an online shop.
-
-CURRENT STEP: Refund or exchange
-ORDER: {order_id}
-ELIGIBILITY: {eligibility} ({eligibility_reason})
-
-At this step, you need to:
-1. If ELIGIBLE: ask whether the customer wants a refund or an exchange, then use
-   issue_refund or arrange_exchange (once), and explain the prepaid return label
-2. If NOT ELIGIBLE: explain why in one sentence, don't refund or exchange, and offer
-   escalate_to_human so a person can review it as an exception
-3. Answer follow-up questions: refund timing, the return label, packaging, drop-off
-
-If the customer corrects when it arrived or its condition, use go_back_to_eligibility.
-If the order number was wrong, use go_back_to_order.
-If the customer asks for a person, use escalate_to_human (once, unless they ask again)."""
-
 # --- The workflow ----------------------------------------------------------------------
 
 RETURNS = Workflow(
@@ -221,27 +162,15 @@ RETURNS = Workflow(
     title="Returns and refunds (state machine)",
     state_key="current_step",
     initial="order_lookup",
-    steps=(
+    steps=(  # their titles, descriptions and prompts: data/returns.yaml
+        Step(**DATA.step_words("order_lookup"), tools=(record_order, escalate_to_human)),
         Step(
-            name="order_lookup",
-            title="Order lookup",
-            prompt=ORDER_LOOKUP_PROMPT,
-            tools=(record_order, escalate_to_human),
-            description="Find the order the customer wants to return.",
-        ),
-        Step(
-            name="eligibility_check",
-            title="Eligibility check",
-            prompt=ELIGIBILITY_CHECK_PROMPT,
+            **DATA.step_words("eligibility_check"),
             tools=(record_eligibility, note_delivery, go_back_to_order, escalate_to_human),
             requires=("order_id",),
-            description="Check the return against the policy: when it arrived, what condition "
-            "it is in.",
         ),
         Step(
-            name="resolution",
-            title="Refund or exchange",
-            prompt=RESOLUTION_PROMPT,
+            **DATA.step_words("resolution"),
             tools=(
                 issue_refund,
                 arrange_exchange,
@@ -250,7 +179,6 @@ RETURNS = Workflow(
                 go_back_to_order,
             ),
             requires=("order_id", "eligibility"),
-            description="Refund it or exchange it; outside the policy, offer a person.",
         ),
     ),
     moves={
@@ -261,12 +189,13 @@ RETURNS = Workflow(
             "resolution", "eligibility checked", "the return is {eligibility}: {eligibility_reason}"
         ),
         "go_back_to_order": Move(
-            "order_lookup", "wrong order", "the customer corrected the order number"
+            "order_lookup", "wrong order", "the customer corrected the order number", withdraws=True
         ),
         "go_back_to_eligibility": Move(
             "eligibility_check",
             "details corrected",
             "the customer corrected when it arrived or its condition",
+            withdraws=True,
         ),
     },
     facts=(

@@ -2,8 +2,9 @@
 
 One agent whose prompt and tools change with `current_step`:
 warranty_collector -> issue_classifier -> resolution_specialist, with go-back
-tools for corrections. This module is the workflow's only declaration; the
-middleware, the sidebar diagram, scenarios and docs all read `SUPPORT`.
+tools for corrections. This module is the workflow's only declaration (the
+steps' words and prompts are data, in `data/support.yaml`); the middleware,
+the sidebar diagram, scenarios and docs all read `SUPPORT`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from langgraph.types import Command
 
 from support_agent.core.declaration import Fact, Move, RunContext, Step, StepState, Workflow
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.support_intents import SUPPORT_RULES
+from support_agent.workflows.support_intents import DATA, SUPPORT_RULES
 
 # --- State ---------------------------------------------------------------------------
 
@@ -71,21 +72,13 @@ def provide_solution(solution: str) -> str:
 @tool
 def go_back_to_warranty(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the warranty verification step to correct the warranty status."""
-    return SUPPORT.move(
-        runtime,
-        "go_back_to_warranty",
-        "Returned to warranty verification.",
-    )
+    return SUPPORT.move(runtime, "go_back_to_warranty", "Returned to warranty verification.")
 
 
 @tool
 def go_back_to_classification(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     """Go back to the issue classification step to correct the issue type."""
-    return SUPPORT.move(
-        runtime,
-        "go_back_to_classification",
-        "Returned to issue classification.",
-    )
+    return SUPPORT.move(runtime, "go_back_to_classification", "Returned to issue classification.")
 
 
 @tool
@@ -100,54 +93,6 @@ def start_new_case(runtime: ToolRuntime[RunContext, SupportState]) -> Command:
     )
 
 
-# --- Prompts (data: the prompt studio can override them) -----------------------------
-
-WARRANTY_COLLECTOR_PROMPT = """You are a customer support agent helping with device issues.
-
-CURRENT STEP: Warranty verification
-
-At this step, you need to:
-1. Greet the customer warmly
-2. Ask if their device is under warranty
-3. Use record_warranty_status to record their response and move to the next step
-
-If the customer asks for a person, use escalate_to_human.
-Be conversational and friendly. Don't ask multiple questions at once."""
-
-ISSUE_CLASSIFIER_PROMPT = """You are a customer support agent helping with device issues.
-
-CURRENT STEP: Issue classification
-CUSTOMER INFO: Warranty status is {warranty_status}
-
-At this step, you need to:
-1. Ask the customer to describe their issue
-2. Determine if it's a hardware issue (physical damage, broken parts) or software issue (app crashes, performance)
-3. Use record_issue_type to record the classification and move to the next step
-
-If unclear, ask clarifying questions before classifying.
-If the customer corrects the warranty status, use go_back_to_warranty.
-If the customer asks for a person, use escalate_to_human."""
-
-RESOLUTION_SPECIALIST_PROMPT = """You are a customer support agent helping with device issues.
-
-CURRENT STEP: Resolution
-CUSTOMER INFO: Warranty status is {warranty_status}, issue type is {issue_type}
-
-At this step, you need to:
-1. For SOFTWARE issues: provide troubleshooting steps using provide_solution
-2. For HARDWARE issues:
-   - If IN WARRANTY: explain warranty repair process using provide_solution
-   - If OUT OF WARRANTY: escalate_to_human for paid repair options
-
-If the customer indicates any information was wrong, use:
-- go_back_to_warranty to correct warranty status
-- go_back_to_classification to correct issue type
-
-If the customer raises a new, different problem or device, use start_new_case.
-If the customer asks for a person, use escalate_to_human (once per case, unless they ask again).
-
-Be specific and helpful in your solutions."""
-
 # --- The workflow ----------------------------------------------------------------------
 
 SUPPORT = Workflow(
@@ -155,26 +100,18 @@ SUPPORT = Workflow(
     title="Customer support (state machine)",
     state_key="current_step",
     initial="warranty_collector",
-    steps=(
+    steps=(  # their titles, descriptions and prompts: data/support.yaml
         Step(
-            name="warranty_collector",
-            title="Warranty verification",
-            prompt=WARRANTY_COLLECTOR_PROMPT,
+            **DATA.step_words("warranty_collector"),
             tools=(record_warranty_status, escalate_to_human),
-            description="Find out whether the device is under warranty.",
         ),
         Step(
-            name="issue_classifier",
-            title="Issue classification",
-            prompt=ISSUE_CLASSIFIER_PROMPT,
+            **DATA.step_words("issue_classifier"),
             tools=(record_issue_type, go_back_to_warranty, escalate_to_human),
             requires=("warranty_status",),
-            description="Decide whether the problem is hardware or software.",
         ),
         Step(
-            name="resolution_specialist",
-            title="Resolution",
-            prompt=RESOLUTION_SPECIALIST_PROMPT,
+            **DATA.step_words("resolution_specialist"),
             tools=(
                 provide_solution,
                 escalate_to_human,
@@ -183,7 +120,6 @@ SUPPORT = Workflow(
                 start_new_case,
             ),
             requires=("warranty_status", "issue_type"),
-            description="Fix it, arrange a warranty repair, or hand over to a person.",
         ),
     ),
     moves={
@@ -197,11 +133,13 @@ SUPPORT = Workflow(
             "warranty_collector",
             "warranty corrected",
             "the customer corrected the warranty status",
+            withdraws=True,
         ),
         "go_back_to_classification": Move(
             "issue_classifier",
             "issue corrected",
             "the customer corrected the issue type",
+            withdraws=True,
         ),
         "start_new_case": Move(
             "warranty_collector", "new problem", "the customer raised a new problem"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -10,15 +11,17 @@ import openai
 import psycopg
 import psycopg_pool
 import pytest
+from langchain.agents import create_agent
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
 
 from support_agent import cli
 from support_agent.base import logs
 from support_agent.core.errors import Cause, Error, Kind, describe, is_store_error
-from support_agent.core.middleware.provider_errors import ProviderError
+from support_agent.core.middleware.provider_errors import ProviderError, ProviderErrorMiddleware
 from support_agent.core.middleware.step_config import StepRequirementError
-from support_agent.models import MissingKeyError, ModelConfigError
+from support_agent.models import RETRIES_ENV, MissingKeyError, ModelConfigError
 from support_agent.store.storage import StoreUnavailable
 from support_agent.store.turn_lease import ThreadBusy
 from support_agent.ui import chat_turn
@@ -241,3 +244,29 @@ def test_a_bug_in_the_offline_model_is_ours_not_the_providers(monkeypatch, caplo
     assert isinstance(end, Error) and end.kind == "internal"
     assert "provider" not in end.message.lower()
     assert "KeyError" in caplog.text  # the traceback is in the log
+
+
+class _Unreachable(GenericFakeChatModel):
+    """A provider whose server refuses every connection, called sync or async."""
+
+    def _generate(self, *args, **kwargs):
+        raise ConnectionError("connection refused")
+
+    async def _agenerate(self, *args, **kwargs):
+        raise ConnectionError("connection refused")
+
+
+@pytest.mark.parametrize("how", ["invoke", "ainvoke"])
+def test_a_provider_down_is_told_in_our_words_on_both_call_paths(how, monkeypatch):
+    # LangGraph's server runs the async path; the app and terminal the sync one.
+    monkeypatch.setenv(RETRIES_ENV, "0")
+    agent = create_agent(
+        _Unreachable(messages=iter([])), tools=[], middleware=[ProviderErrorMiddleware()]
+    )
+    said = {"messages": [("user", "hello")]}
+    with pytest.raises(ProviderError, match="could not be reached") as caught:
+        if how == "ainvoke":
+            asyncio.run(agent.ainvoke(said))
+        else:
+            agent.invoke(said)
+    assert "Your message is kept" in str(caught.value)

@@ -19,11 +19,9 @@ from support_agent.core.agent_graph import AgentNode, agent_view, transfers_this
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.builders import build_graph
-from support_agent.workflows.handoffs import (
-    HANDOFFS,
-    SUPPORT_PROMPT,
-    HandoffsState,
-)
+from support_agent.workflows.handoffs import HANDOFFS, HandoffsState
+
+SUPPORT_PROMPT = HANDOFFS.step("support_agent").prompt
 
 SEED = "Hi, I'm having trouble with my account login. Can you help?"
 

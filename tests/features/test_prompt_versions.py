@@ -21,14 +21,14 @@ from support_agent.features.prompt_versions import (
     validate,
 )
 from support_agent.workflows import WORKFLOWS
-from support_agent.workflows.handoffs import SALES_PROMPT
+from support_agent.workflows.handoffs import HANDOFFS
 from support_agent.workflows.human import escalate_to_human
-from support_agent.workflows.support import (
-    ISSUE_CLASSIFIER_PROMPT,
-    WARRANTY_COLLECTOR_PROMPT,
-    record_warranty_status,
-)
+from support_agent.workflows.support import SUPPORT, record_warranty_status
 from tests.helpers import TUTORIAL, SpyModel
+
+SALES_PROMPT = HANDOFFS.step("sales_agent").prompt
+ISSUE_CLASSIFIER_PROMPT = SUPPORT.step("issue_classifier").prompt
+WARRANTY_COLLECTOR_PROMPT = SUPPORT.step("warranty_collector").prompt
 
 WARRANTY = "warranty_collector"
 WARRANTY_TOOL = "tool:record_warranty_status"

@@ -5,8 +5,10 @@ from streamlit.testing.v1 import AppTest
 
 from support_agent.features.app_store import open_store
 from support_agent.ui import runtime
-from support_agent.workflows.support import WARRANTY_COLLECTOR_PROMPT
+from support_agent.workflows.support import SUPPORT
 from tests.helpers import TUTORIAL, SpyModel, customer_bubbles
+
+WARRANTY_COLLECTOR_PROMPT = SUPPORT.step("warranty_collector").prompt
 
 PROMPTS = "app_pages/prompts.py"
 CHAT = "app_pages/chat.py"

@@ -5,8 +5,10 @@ changed words coloured, and where conversations are kept said in words."""
 import pytest
 from playwright import sync_api as playwright
 
-from support_agent.workflows.support import WARRANTY_COLLECTOR_PROMPT
+from support_agent.workflows.support import SUPPORT
 from tests.browser import idle, streamlit_server
+
+WARRANTY_COLLECTOR_PROMPT = SUPPORT.step("warranty_collector").prompt
 
 pytestmark = pytest.mark.browser
 expect = playwright.expect

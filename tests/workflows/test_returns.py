@@ -25,7 +25,7 @@ from support_agent.features.scenarios import coverage, load_paths, run_all
 from support_agent.offline.model import OfflineChatModel, serving
 from support_agent.workflows import WORKFLOWS, get_workflow
 from support_agent.workflows.builders import build_graph
-from support_agent.workflows.returns import ORDER_LOOKUP_PROMPT, RETURNS
+from support_agent.workflows.returns import RETURNS
 from support_agent.workflows.returns_intents import (
     RETURNS_RULES,
     Eligibility,
@@ -34,6 +34,8 @@ from support_agent.workflows.returns_intents import (
     delivery_days,
 )
 from tests.helpers import SETTINGS, ScriptedModel, call, drive
+
+ORDER_LOOKUP_PROMPT = RETURNS.step("order_lookup").prompt
 
 ROOT = Path(__file__).resolve().parents[2]
 RETURNS_SCENARIOS = sorted((ROOT / "scenarios").glob("returns-*.yaml"))

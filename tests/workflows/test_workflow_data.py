@@ -21,6 +21,15 @@ def test_every_workflow_with_intents_has_a_data_file_that_loads():
     assert {"support", "handoffs", "returns"} <= set(WORKFLOWS)
 
 
+def test_each_step_of_a_workflow_has_its_words_in_its_data_file_and_no_other():
+    for name in ("support", "handoffs", "returns"):
+        data, workflow = workflow_data(name), WORKFLOWS[name]
+        assert list(data.steps) == workflow.step_names, name
+        assert all(data.steps[s.name].prompt == s.prompt for s in workflow.steps), name
+    with pytest.raises(KeyError, match="no step 'lookup' under steps"):
+        workflow_data("returns").step_words("lookup")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "says"),
     [
@@ -36,6 +45,8 @@ def test_every_workflow_with_intents_has_a_data_file_that_loads():
         (GOOD + "replies: {}\n", 5, "replies"),
         # a rule with a field rules do not have, on line 7
         (GOOD + "rules:\n  - tool: record_issue_type\n    sayy: hello\n", 7, "sayy"),
+        # a step without its prompt: named at its first line, 7
+        (GOOD + "steps:\n  intake:\n    title: Intake\n", 7, "prompt"),
         # YAML that does not parse: an unclosed quote
         (GOOD + "    - label: 'support\n", 6, ""),
     ],

@@ -2,7 +2,8 @@
 
 `escalate_to_human` only answers the model; this middleware, which knows the
 workflow, adds the record the diagram, the transition history and the exports
-read (`Workflow.handover_record`: the step it was raised at, the reason given).
+read (`Workflow.handover_record`: the step it was raised at, the reason given),
+and marks it as standing in `hand_overs` (a correction may withdraw it later).
 It wraps the tool call, so it records only a hand-over that ran: a call a step
 refused, or that a person rejected when approvals are on, never reaches it, and
 one a person edited runs, and is recorded, with their words.
@@ -17,7 +18,7 @@ from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
-from support_agent.core.declaration import StepState, Workflow
+from support_agent.core.declaration import STANDING, HandOverStatus, StepState, Workflow
 
 
 class HandOverMiddleware(AgentMiddleware):
@@ -44,7 +45,10 @@ class HandOverMiddleware(AgentMiddleware):
         record = self.workflow.handover_record(
             request.state or {}, call["id"], reason, step=self.step
         )
-        return Command(update={"messages": [result], "transitions": [record]})
+        requested = bool((call.get("args") or {}).get("requested"))
+        standing = {call["id"]: HandOverStatus(status=STANDING, because="", requested=requested)}
+        update = {"messages": [result], "transitions": [record], "hand_overs": standing}
+        return Command(update=update)
 
     def wrap_tool_call(
         self,

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from langchain.agents.middleware import (
     AgentMiddleware,
@@ -179,6 +180,19 @@ def _timed(request: ModelRequest, seconds: float) -> ModelRequest:
     return request.override(model_settings={**request.model_settings, **extra})
 
 
+@contextmanager
+def _in_our_words(request: ModelRequest) -> Iterator[None]:
+    """The call within the turn's deadline; any provider failure raised as a
+    `ProviderError` in our words (a graph's own interrupts pass through)."""
+    try:
+        with within(deadline_of(request.runtime)):
+            yield
+    except GraphBubbleUp:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
+        raise told(request.model, exc) from None
+
+
 class ProviderErrorMiddleware(AgentMiddleware):
     """Retry a failed model call within the answer's time, then turn any failure into a
     `ProviderError` (innermost middleware)."""
@@ -192,34 +206,24 @@ class ProviderErrorMiddleware(AgentMiddleware):
     ) -> ModelResponse:
         if _ours(request):
             return handler(request)  # the offline model is our code: a failure is our bug
-        try:
-            with within(deadline_of(request.runtime)):
-                return call_with_retries(
-                    lambda seconds: handler(_timed(request, seconds)),
-                    retries=limits()[1],
-                    retryable=retryable,
-                )
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise told(request.model, exc) from None
+        with _in_our_words(request):
+            return call_with_retries(
+                lambda seconds: handler(_timed(request, seconds)),
+                retries=limits()[1],
+                retryable=retryable,
+            )
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> ModelResponse:
         if _ours(request):
             return await handler(request)  # the offline model is our code
-        try:
-            with within(deadline_of(request.runtime)):
-                return await acall_with_retries(
-                    lambda seconds: handler(_timed(request, seconds)),
-                    retries=limits()[1],
-                    retryable=retryable,
-                )
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise told(request.model, exc) from None
+        with _in_our_words(request):
+            return await acall_with_retries(
+                lambda seconds: handler(_timed(request, seconds)),
+                retries=limits()[1],
+                retryable=retryable,
+            )
 
 
 class SafeSummarization(SummarizationMiddleware):

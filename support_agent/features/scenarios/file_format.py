@@ -44,6 +44,7 @@ from pydantic import (
 )
 
 from support_agent.base.settings import settings
+from support_agent.base.yaml_text import YamlSyntaxError, checked_pattern, parse_yaml_text
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import MAX_MESSAGE_CHARS
 from support_agent.core.screening import CHECKS
@@ -144,12 +145,7 @@ class Turn(BaseModel):
     @field_validator("says", "not_says")
     @classmethod
     def _patterns(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a pattern: {exc}") from None
-        return patterns
+        return [checked_pattern(pattern) for pattern in patterns]
 
 
 class Scenario(BaseModel):
@@ -365,12 +361,10 @@ def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
 def parse_yaml(text: str, source: str | Path | None = None) -> Scenario:
     """A scenario from YAML text; raises `ScenarioLoadError` naming `source` (a file)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioLoadError([f"{_where(source)}not valid YAML{at}: {problem}"]) from None
+        data, _ = parse_yaml_text(text)
+    except YamlSyntaxError as exc:
+        at = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+        raise ScenarioLoadError([f"{_where(source)}not valid YAML{at}: {exc.problem}"]) from None
     return parse_scenario(data, source)
 
 

@@ -7,8 +7,10 @@
 3. `bayes`: a naive Bayes classifier learned from our own training data
    (`data/`), with word, negation-scope, character n-gram and lexicon features,
    for the long tail of phrasings nobody wrote a rule for.
-4. An abstention threshold: when the learned model is not sure, the answer is
-   `unclear` and the dialogue policy asks, never guesses.
+4. Abstention: when the learned model is not sure (its margin is under the
+   decision's threshold), or the customer's opening yes / no contradicts what
+   the rest of the message reads as, the answer is `unclear` and the dialogue
+   policy asks, never guesses.
 
 `decisions.py` puts the layers together, one `Decision` per question the
 workflows ask.

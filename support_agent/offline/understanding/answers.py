@@ -218,6 +218,7 @@ _STRONG_YES = frozenset(
     ["yes", "yeah", "yep", "yup", "ya", "yeh", "yh", "sure", "definitely", "absolutely", "correct"]
 )
 _STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
+_EMPHATIC_YES = frozenset(["obviously", "obvs", "ofc", "yessir", "yess", "yas"])
 
 # Statements about the coverage itself, with their polarity flipped by a
 # negation before them ("hasn't expired", "not out of warranty").
@@ -266,6 +267,24 @@ def trailing_answer(text: str) -> str | None:
     pieces = [p for p in re.split(r"[,;:.!\-]|\bso\b", fold(text)) if p.strip()]
     said = short_answer(pieces[-1]) if len(pieces) > 1 else None
     return said if said in ("yes", "no") else None
+
+
+def leading_answer(text: str) -> str | None:
+    """ "yes" / "no" when the message opens with one and then goes on: "nope, the 12
+    months were up in may", "obviously lol i just got it". None for a bare answer."""
+    said = re.findall(r"[a-z0-9']+|[^\sa-z0-9']", fold(text))
+    opening: list[str] = []
+    for word in said:
+        if word in _YES_WORDS or word in _NO_WORDS or not word[0].isalnum():
+            opening.append(word)
+            continue
+        break
+    rest = said[len(opening) :]
+    words = {w for w in opening if w[0].isalnum()}
+    yes, no = words & (_STRONG_YES | _EMPHATIC_YES), words & _STRONG_NO
+    if not rest or bool(yes) == bool(no):
+        return None
+    return "yes" if yes else "no"
 
 
 def coverage_statement(text: str) -> str | None:

@@ -87,7 +87,10 @@ _NTH = re.compile(r"\b(?:on|by|in|at|around)\s+(day|week|month|year)\s+" + _COUN
 # Broken from the start: as new as a device gets.
 _FROM_NEW = re.compile(
     r"\b(out of the box|dead on arrival|doa|arrived (broken|dead|damaged|cracked|faulty)"
-    r"|from day one|since day one|first day)\b"
+    r"|from day one|since day one|first day|brand new"
+    # "I just got it", "only just bought this one": a purchase, not a repair or a reply.
+    r"|(only )?just (got|bought|purchased|received|ordered) (it|this|this one|mine|one|the \w+)"
+    r"(?! (back|fixed|repaired|replaced|serviced|checked|looked at)))\b"
 )
 # Speech transcripts spell years out: "twenty twenty two" is 2022.
 _SPOKEN_YEAR = re.compile(

@@ -1,0 +1,66 @@
+"""A customer's message, cut into the questions it asks.
+
+"does warranty cover water damage? and how long will it take" asks two things,
+and a reply that answers only the first leaves the customer asking again. The
+policy answers each part from the workflow's FAQ (`policy.Policy._answers`), and
+the handoffs workflow routes each part to the agent it is for. Nothing here
+knows a workflow: only how English messages separate and ask.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Where a message's parts separate: a question mark, a semicolon, a line break, or a
+# word that starts another matter ("also", "by the way").
+PARTS = re.compile(
+    r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
+    re.IGNORECASE,
+)
+# A sentence's end, too: "I bought it last week. Can I still return it?"
+SENTENCES = re.compile(rf"{PARTS.pattern}|(?<=[a-z0-9)])[.!]+(?=\s)", re.IGNORECASE)
+# Words that only join a part to the one before it ("and how long...").
+_JOINERS = re.compile(r"^(?:and|but|so|oh|ok|okay|also|then|and also)\b[\s,]*", re.IGNORECASE)
+# How an English question starts, when its question mark was left off.
+_ASKS = re.compile(
+    r"^(?:what|what's|whats|how|when|where|why|which|who|whose|is|are|was|were|do|does|did"
+    r"|can|could|will|would|should|shall|may|must|have|has|any|isn't|aren't|don't|doesn't"
+    r"|won't|can't)\b",
+    re.IGNORECASE,
+)
+QUOTE_CHARS = 80  # the most of a customer's question said back to them
+# Characters that Markdown (or its LaTeX) would read as formatting: never said back.
+_MARKUP = re.compile(r"[\[\]()*_`<>#|~\\!${}]")
+# A web address said back would be a link in the agent's voice: it becomes words.
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def parts(text: str, min_words: int = 2, *, sentences: bool = False) -> list[str]:
+    """The message's parts, in order, each of at least `min_words` words; with
+    `sentences`, each sentence is a part of its own too."""
+    splitter = SENTENCES if sentences else PARTS
+    cut = (_JOINERS.sub("", p.strip()) for p in splitter.split(text) if p and p.strip())
+    return [p.strip(" ,.-") for p in cut if len(p.split()) >= min_words]
+
+
+def questions(text: str) -> list[str]:
+    """The parts of `text` that ask something: "?" after them, or a question's first
+    word ("how long will it take", said without a question mark)."""
+    found = []
+    rest = text
+    for part in parts(text, sentences=True):
+        at = rest.find(part)
+        after = rest[at + len(part) :].lstrip(" ,.-") if at >= 0 else ""
+        if after.startswith("?") or _ASKS.match(part):
+            found.append(part)
+        if at >= 0:
+            rest = rest[at + len(part) :]
+    return found
+
+
+def quoted(question: str) -> str:
+    """A customer's question as it may be said back: plain text, short, one line."""
+    plain = " ".join(_MARKUP.sub(" ", _ADDRESS.sub("a link", question)).split())
+    if len(plain) > QUOTE_CHARS:
+        plain = plain[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return plain
