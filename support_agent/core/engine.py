@@ -23,7 +23,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain.agents.middleware.human_in_the_loop import (
@@ -155,6 +155,9 @@ class TurnEnd:
     state: dict[str, Any] = field(default_factory=dict)
     # Set when the turn stopped for a person's decision: it is not finished yet.
     waiting: ApprovalRequest | None = None
+    # (checkpoint id, its parent's id) the turn saved last, when its lease saw the write:
+    # the turn's records then need not read the checkpoint back.
+    saved: tuple[str, str | None] | None = None
 
 
 Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
@@ -217,6 +220,7 @@ def run_turn(
     first_turn: bool | None = None,
     lease: AbstractContextManager | None = None,
     approvals: bool = False,
+    started: Callable[[str, dict], None] | None = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -233,10 +237,13 @@ def run_turn(
     (`_withdraw`), then is answered.
     The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
     starts (`RunContext.deadline`): screening, summary, model calls and retries.
+    `started(checkpoint_id, values)` is told the saved point a turn at the thread's
+    head starts from, once the engine has it in hand (read under the lease, or the
+    empty one a new thread begins with), so the caller need not read it again.
     """
     yield from _leased(lease, lambda fence: _run_turn(
         graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals, deadline=turn_deadline()), fence,
+        RunContext(approvals=approvals, deadline=turn_deadline()), fence, started,
     ))  # fmt: skip
 
 
@@ -312,6 +319,8 @@ def _leased(
                     events.close()
                     held.check()  # raises the LeaseLost the heartbeat found
                 ended = isinstance(event, TurnEnd | Error)
+                if isinstance(event, TurnEnd) and fence:
+                    event = replace(event, saved=held.saved)
                 try:
                     yield event
                 except GeneratorExit:  # the reader stopped: nothing more may be yielded
@@ -336,6 +345,7 @@ def _run_turn(
     first_turn: bool | None,
     context: RunContext,
     fence: dict,
+    started: Callable[[str, dict], None] | None = None,
 ) -> Iterator[Event]:
     if resume:
         payload = None
@@ -354,15 +364,22 @@ def _run_turn(
     try:
         at_head = not checkpoint_id and not resume
         if at_head and not first_turn and graph.checkpointer is not None:
-            latest = graph.checkpointer.get_tuple(thread_config(thread_id))
+            # Read with the turn's lease: LangGraph's own read as the run starts is then
+            # this one (`turn_lease.fenced`), not a second decoding of the same checkpoint.
+            latest = graph.checkpointer.get_tuple(config)
             first_turn = latest is None
             if _paused(latest):  # the customer wrote while an action waits for a person
                 waiting = waiting_approval(graph, workflow, thread_id)
                 if waiting is None:  # paused for something no decision of ours answers
                     yield errors.awaiting_approval()
                     return
+            if latest is not None and started is not None:
+                started(latest.config["configurable"]["checkpoint_id"],
+                        latest.checkpoint["channel_values"])  # fmt: skip
         if first_turn and at_head:
-            graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+            empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+            if started is not None:
+                started(empty["configurable"]["checkpoint_id"], {"turn": 0})
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
         yield describe_failure(exc)
         return

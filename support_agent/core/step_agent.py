@@ -55,8 +55,9 @@ def build_step_agent(
         state_schema=workflow.state_schema,
         context_schema=RunContext,
         middleware=[
-            StepConfigMiddleware(workflow, prompts=prompts),  # numbers the turn first
-            GuardrailMiddleware(screen_with, workflow=workflow),
+            StepConfigMiddleware(workflow, prompts=prompts),
+            # One node opens each turn: numbers it, then screens the message.
+            GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
             *inner_middleware(workflow, model),
         ],
         checkpointer=checkpointer,

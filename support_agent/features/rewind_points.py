@@ -35,12 +35,15 @@ def _id(config: dict | None) -> str | None:
     return config["configurable"]["checkpoint_id"] if config else None
 
 
-def _before(checkpointer: Any, latest: Any) -> dict | None:
+def _before(checkpointer: Any, latest: Any, began: tuple[str, int] | None = None) -> dict | None:
     """The checkpoint before the turn `latest` ends: usually its parent; after a
-    failure and a Retry, the parent is where the turn stopped, so look one further."""
+    failure and a Retry, the parent is where the turn stopped, so look one further.
+    `began` is (checkpoint id, turn) of a point already known, so it is not read."""
     number = turn_of(latest.checkpoint["channel_values"])
     before = latest.parent_config
     while before is not None:
+        if began is not None and _id(before) == began[0] and began[1] < number:
+            break  # the point this turn started from, known without a read
         parent = checkpointer.get_tuple(before)
         if parent is None or turn_of(parent.checkpoint["channel_values"]) < number:
             break
@@ -56,36 +59,61 @@ class TurnPoints:
         db.setup(SCHEMA)
 
     def record(
-        self, checkpointer: Any, thread_id: str, state_key: str, *, with_earlier: bool = False
+        self,
+        checkpointer: Any,
+        thread_id: str,
+        state_key: str,
+        *,
+        with_earlier: bool = False,
+        began: tuple[str, int] | None = None,
+        ended: tuple[str, str | None, dict] | None = None,
     ) -> None:
         """Record the turn that just ended on `thread_id` (its latest checkpoint); with
         `with_earlier`, the turn it followed too: a pause the customer withdrew ended
-        only when their next message was sent, in the same run."""
+        only when their next message was sent, in the same run.
+
+        What the caller knows saves reads (each decodes a whole checkpoint): `began`
+        is the (checkpoint id, turn) the turn started from; `ended` the (checkpoint id,
+        parent id, values) it saved. A turn that ran straight from `began` to `ended`
+        is recorded without reading either."""
+        if ended is not None and not with_earlier and began is not None:
+            after_id, parent_id, values = ended
+            if parent_id == began[0] and began[1] < turn_of(values):
+                self._insert(thread_id, after_id, parent_id, values, state_key)
+                return
         latest = checkpointer.get_tuple(thread_config(thread_id))
+        wanted = 2 if with_earlier else 1
         rows = []
-        while latest is not None and len(rows) < (2 if with_earlier else 1):
-            before = _before(checkpointer, latest)
+        while latest is not None:
+            before = _before(checkpointer, latest, began)
             if before is None:
                 break
             rows.append((latest, before))
+            if len(rows) == wanted:
+                break  # each read decodes a whole checkpoint: none beyond what is needed
             latest = checkpointer.get_tuple(before)
         for latest, before in reversed(rows):  # oldest first: rows are read by time
             values = latest.checkpoint["channel_values"]
-            said = customer_turns(values.get("messages") or [])
-            self.db.execute(
-                "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (thread_id, after_id) DO NOTHING",
-                (
-                    thread_id,
-                    _id(latest.config),
-                    _id(before),
-                    turn_of(values),
-                    said[-1] if said else "",
-                    str(values.get(state_key) or ""),
-                    now(),
-                ),
-            )
+            self._insert(thread_id, _id(latest.config), _id(before), values, state_key)
+
+    def _insert(
+        self, thread_id: str, after_id: str, before_id: str, values: dict, state_key: str
+    ) -> None:
+        said = customer_turns(values.get("messages") or [])
+        self.db.execute(
+            "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (thread_id, after_id) DO NOTHING",
+            (
+                thread_id,
+                after_id,
+                before_id,
+                turn_of(values),
+                said[-1] if said else "",
+                str(values.get(state_key) or ""),
+                now(),
+            ),
+        )
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:
         return self.db.query(

@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from support_agent.core.declaration import WITHDRAW, Workflow
+from support_agent.core.declaration import WITHDRAW, Workflow, turn_of
 from support_agent.core.engine import (
     ApprovalRequest,
     Error,
@@ -93,6 +93,11 @@ class Conversation:
     workflow: Workflow
     thread_id: str
     owner: str = "local"
+    # The saved point this turn started from (checkpoint id, turn number), when the
+    # engine had it in hand: its rewind point then needs no read to find it.
+    _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
+    # The turn's end, as the engine told it (with what it saved, when its lease saw it).
+    _ended: TurnEnd | None = field(default=None, init=False, repr=False, compare=False)
 
     def send(
         self,
@@ -131,11 +136,26 @@ class Conversation:
 
     # -- how a backend runs a turn (the remote backend, `service.remote`, differs) -------
     def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
-        """The state a turn starts from: the face's, else the saved one."""
-        return state if state is not None else self._read(checkpoint_id)
+        """The state a turn starts from: the face's, else the saved one. At the thread's
+        head it is filled as the turn starts: the engine reads that point under the lease
+        anyway, and a checkpoint decoded twice is a turn's largest cost after the run."""
+        if state is not None:
+            return state
+        return _Unread() if checkpoint_id is None else self._read(checkpoint_id)
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
         """The engine's events of a customer's turn, under the thread's lease."""
+        self._began = self._ended = None
+        unread = isinstance(start, _Unread)
+        if unread and turn.resume:  # a Retry runs from where the turn stopped: no read there
+            start.update(self._read(None))
+            unread = False
+
+        def started(checkpoint_id: str, values: dict) -> None:
+            self._began = (checkpoint_id, turn_of(values))
+            if unread and not start:
+                start.update(values)
+
         return engine_run_turn(
             self.graph,
             self.workflow,
@@ -144,15 +164,20 @@ class Conversation:
             resume=turn.resume,
             checkpoint_id=turn.checkpoint_id,
             stream_tokens=turn.stream_tokens,
-            first_turn=not turn.resume and not start.get("messages"),
+            # Unread: the engine finds out (the read it makes under the lease anyway).
+            first_turn=None if unread else not turn.resume and not start.get("messages"),
             lease=self.store.leases.hold(self.thread_id),
             approvals=turn.approvals,
+            started=None if turn.checkpoint_id else started,
         )
 
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
         """The engine's events of a decision and the rest of its turn, under the lease."""
+        self._began = self._ended = None
+        if isinstance(start, _Unread):
+            start.update(self._read(None))
         return engine_decide(
             self.graph,
             self.workflow,
@@ -205,6 +230,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
+            self._ended = end
             self._keep_point(with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
@@ -225,9 +251,16 @@ class Conversation:
     # -- what a backend keeps where (the remote backend, `service.remote`, differs) -------
     def _keep_point(self, *, with_earlier: bool = False) -> None:
         """Record the finished turn's rewind point (and the withdrawn turn's before it)."""
-        store = self.store
-        store.turn_points.record(store.checkpointer, self.thread_id, self.workflow.state_key,
-                                 with_earlier=with_earlier)  # fmt: skip
+        store, end = self.store, self._ended
+        saved = end.saved if end is not None else None
+        store.turn_points.record(
+            store.checkpointer,
+            self.thread_id,
+            self.workflow.state_key,
+            with_earlier=with_earlier,
+            began=self._began,
+            ended=(saved[0], saved[1], end.state) if saved else None,
+        )
 
     def _unfinished(self) -> bool:
         """Whether the thread's last run stopped with work left (a Retry continues it)."""
@@ -242,6 +275,10 @@ class Conversation:
         """The saved values at `checkpoint_id` (the latest when None): no snapshot built."""
         saved = self.store.checkpointer.get_tuple(thread_config(self.thread_id, checkpoint_id))
         return dict(saved.checkpoint["channel_values"]) if saved else {}
+
+
+class _Unread(dict):
+    """A turn's start state not read yet: the engine's first read under the lease fills it."""
 
 
 def _first(state: dict) -> str:

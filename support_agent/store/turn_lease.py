@@ -85,6 +85,13 @@ class Lease:
         self._lost: LeaseLost | None = None
         self._held = True
         self._guard = threading.Lock()  # a renewal never overlaps the release
+        # (checkpoint id, its parent's id) of the last checkpoint written under this
+        # lease: what the turn saved, known without reading it back.
+        self.saved: tuple[str, str | None] | None = None
+        # The thread's latest checkpoint as last read under this lease, by namespace,
+        # until anything is written: no one else writes meanwhile, so the engine's read
+        # before the run and LangGraph's as the run starts decode it once.
+        self.latest: dict[str, Any] = {}
 
     @property
     def lost(self) -> bool:
@@ -298,25 +305,51 @@ def fenced(saver_class: type) -> type:
 
     A write whose config carries a lease under `FENCE` confirms it first; writes
     outside a leased turn (a CLI turn, a first empty checkpoint) go through as before.
+    A read of the thread's latest checkpoint under a lease is kept on it until the
+    next write (`Lease.latest`).
     """
 
     class Fenced(saver_class):
+        def get_tuple(self, config: dict) -> Any:
+            lease = _lease_of(config)
+            configurable = config.get("configurable") or {}
+            if lease is None or configurable.get("checkpoint_id"):
+                return super().get_tuple(config)
+            namespace = configurable.get("checkpoint_ns", "")
+            found = lease.latest.get(namespace) or super().get_tuple(config)
+            if found is not None:  # (a new thread's first checkpoint is written unfenced)
+                lease.latest[namespace] = found
+            return found
+
         def put(self, config: dict, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-            _confirm(config)
-            return super().put(config, checkpoint, metadata, new_versions)
+            lease = _confirm(config)
+            written = super().put(config, checkpoint, metadata, new_versions)
+            if lease is not None:
+                lease.latest.clear()
+                parent = (config.get("configurable") or {}).get("checkpoint_id")
+                lease.saved = (written["configurable"]["checkpoint_id"], parent)
+            return written
 
         def put_writes(self, config: dict, writes: Any, task_id: str, task_path: str = "") -> None:
-            _confirm(config)
+            lease = _confirm(config)
+            if lease is not None:
+                lease.latest.clear()
             return super().put_writes(config, writes, task_id, task_path)
 
     Fenced.__name__ = Fenced.__qualname__ = f"Fenced{saver_class.__name__}"
     return Fenced
 
 
-def _confirm(config: dict) -> None:
-    lease = (config.get("configurable") or {}).get(FENCE)
+def _lease_of(config: dict) -> Lease | None:
+    return (config.get("configurable") or {}).get(FENCE)
+
+
+def _confirm(config: dict) -> Lease | None:
+    """The lease a write's config carries (confirmed now), if any."""
+    lease = _lease_of(config)
     if lease is not None:
         lease.check()
+    return lease
 
 
 # --- Who holds a row lease: a process this machine can tell is gone ---------------------
@@ -324,7 +357,14 @@ def _confirm(config: dict) -> None:
 
 def _this_process() -> str:
     """Who this process is, as `boot|pid-namespace|pid|start`; "" where /proc is missing."""
-    return _process(os.getpid())
+    return _process_of(os.getpid())  # by pid: a forked child is someone else
+
+
+@cache
+def _process_of(pid: int) -> str:
+    """`_process` of this process: it never changes while it runs, and reading three
+    files under /proc for every turn's lease cost more than the rest of taking it."""
+    return _process(pid)
 
 
 def _process(pid: int) -> str:

@@ -15,7 +15,7 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, hook_conf
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 
-from support_agent.core.declaration import Workflow
+from support_agent.core.declaration import Workflow, turn_of
 from support_agent.core.middleware.hooks import ShapesModelRequests
 from support_agent.core.screening import REFUSALS, check_rules, check_with_model, first_failure
 from support_agent.models.deadline import deadline_of, within
@@ -54,6 +54,12 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
     With `workflow`, its small talk counts as off-task (the one reading of it: the
     offline model never steers back on its own), and an off-task message is answered
     with the current step's steer-back words ("…is your device still under warranty?").
+
+    With `numbers_turns` (a one-agent graph, beside `StepConfigMiddleware`), the same
+    node also numbers the customer's turn, first: a turn refused here is numbered too.
+    Each middleware hook is a LangGraph node and a step of the run, so numbering in a
+    node of its own cost every turn one more step. A graph of agents numbers its turns
+    in the agent's node instead (`agent_graph`).
     """
 
     def __init__(
@@ -62,9 +68,11 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         *,
         speaker: str = "",
         workflow: Workflow | None = None,
+        numbers_turns: bool = False,
     ):
         super().__init__()
         self.screen_with, self.speaker, self.workflow = screen_with, speaker, workflow
+        self.numbers_turns = numbers_turns
         self.policy = Policy(workflow.offline_rules) if workflow is not None else None
 
     def _refusal(self, failed: str, state: dict) -> str:
@@ -108,12 +116,19 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         kept = [m for m in request.messages if not refused(m)]
         return request if len(kept) == len(request.messages) else request.override(messages=kept)
 
+    def _opened(self, state: dict) -> dict[str, Any] | None:
+        """The turn's number (with `numbers_turns`) and the screening's verdict."""
+        screened = self._screen(state)
+        if not self.numbers_turns:
+            return screened
+        return {"turn": turn_of(state) + 1, **(screened or {})}
+
     @hook_config(can_jump_to=["end"])
     def before_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
         with within(deadline_of(runtime)):  # screening spends the answer's time too
-            return self._screen(state)
+            return self._opened(state)
 
     @hook_config(can_jump_to=["end"])
     async def abefore_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
         with within(deadline_of(runtime)):
-            return self._screen(state)
+            return self._opened(state)

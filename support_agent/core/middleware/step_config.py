@@ -2,20 +2,27 @@
 
 Before each model call it reads the workflow's current step from state,
 checks the step's required facts, fills the step's prompt from state and hands
-the model only that step's tools. It also numbers the customer's turns, so the
-transition history can say when each move happened.
+the model only that step's tools. Its state (`StepState`) holds the customer's
+turn number, so the transition history can say when each move happened; the
+turn is numbered where it opens, by `GuardrailMiddleware(numbers_turns=True)`:
+every middleware hook is a graph node and a step of its own, and one node that
+numbers and screens the message costs a turn less than two.
 
 Example:
     ```python
     from langchain.agents import create_agent
     from support_agent.core.middleware import StepConfigMiddleware
+    from support_agent.core.middleware.guardrails import GuardrailMiddleware
     from support_agent.workflows.support import SUPPORT
 
     agent = create_agent(
         model,
         tools=SUPPORT.all_tools,
         state_schema=SUPPORT.state_schema,
-        middleware=[StepConfigMiddleware(SUPPORT)],
+        middleware=[
+            StepConfigMiddleware(SUPPORT),
+            GuardrailMiddleware(workflow=SUPPORT, numbers_turns=True),
+        ],
     )
     ```
 """
@@ -23,14 +30,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from support_agent.core.declaration import StepState, Workflow, turn_of
+from support_agent.core.declaration import StepState, Workflow
 from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
 
 # (workflow, key) -> override or None. `key` is a step name for its prompt
@@ -78,6 +84,7 @@ class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware)
     """
 
     # `turn` and `transitions` are this middleware's keys: any agent it runs in has them.
+    # (No `before_agent`: the guardrails' node numbers the turn, see the module's words.)
     state_schema = StepState
 
     def __init__(self, workflow: Workflow, prompts: PromptSource | None = None):
@@ -88,13 +95,6 @@ class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware)
     @property
     def name(self) -> str:
         return f"StepConfig[{self.workflow.name}]"
-
-    # -- turn numbering ------------------------------------------------------------
-    def before_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
-        return {"turn": turn_of(state) + 1}
-
-    async def abefore_agent(self, state: dict, runtime: Any) -> dict[str, Any]:
-        return self.before_agent(state, runtime)
 
     # -- step configuration --------------------------------------------------------
     def configure(self, request: ModelRequest) -> ModelRequest:
