@@ -77,8 +77,22 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
     return [Entry(t, e.workflow, e.state, e.waiting) for t, e in zip(titled, found, strict=True)]
 
 
-def _first_page() -> None:
-    st.session_state[keys.THREADS_PAGE] = 1
+def first_page(key: str) -> None:
+    """Back to page 1 (a new search or filter starts at its first page)."""
+    st.session_state[key] = 1
+
+
+def page_picker(where, key: str, total: int) -> tuple[int, int]:
+    """The page box in `where`, drawn only when `total` rows need more than one page;
+    (start, end) of the rows on the page shown. Used by the Tickets page too."""
+    count = pages(total)
+    number = 1
+    if count > 1:
+        st.session_state[key] = min(max(int(st.session_state.get(key) or 1), 1), count)
+        number = int(
+            where.number_input(f"Page (of {count})", min_value=1, max_value=count, step=1, key=key)
+        )
+    return page_slice(total, number)
 
 
 def search_and_page(found: list[Entry]) -> list[Entry]:
@@ -88,28 +102,19 @@ def search_and_page(found: list[Entry]) -> list[Entry]:
         "Search",
         placeholder="A title or a recorded fact, e.g. battery, in warranty",
         key=keys.THREADS_SEARCH,
-        on_change=_first_page,  # a new search starts at its first page
+        on_change=first_page,
+        args=(keys.THREADS_PAGE,),
     )
     matched = [e for e in found if e.listed.matches(query)]
-    count = pages(len(matched))
-    if count > 1:
-        st.session_state[keys.THREADS_PAGE] = min(
-            max(int(st.session_state.get(keys.THREADS_PAGE) or 1), 1), count
-        )
-        page = right.number_input(
-            f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.THREADS_PAGE
-        )
-    else:
-        page = 1
+    start, end = page_picker(right, keys.THREADS_PAGE, len(matched))
     if not matched:
         st.info("No conversation matches this search.", icon="🔎")
         return []
-    start, end = page_slice(len(matched), int(page))
     if query.strip():
         st.caption(
             f"{showing(len(matched), start, end)} · {plural(len(found), 'conversation')} in all"
         )
-    elif count > 1:
+    elif pages(len(matched)) > 1:
         st.caption(showing(len(matched), start, end))
     else:
         st.caption(plural(len(found), "conversation"))

@@ -20,7 +20,7 @@ import streamlit as st
 
 from support_agent.core.engine import describe_failure, is_store_error
 from support_agent.core.state_view import transcript as chat_items
-from support_agent.features.thread_titles import page_slice, pages, plural, showing
+from support_agent.features.thread_titles import plural, showing
 from support_agent.features.tickets import (
     EARLIER_WORDS,
     OPEN,
@@ -34,6 +34,7 @@ from support_agent.features.tickets import (
 from support_agent.service.backend import TICKET_REPLY
 from support_agent.ui import keys, machine_panel, runtime, transcript
 from support_agent.ui.safe_text import escape_markdown, when
+from support_agent.ui.thread_list import first_page, page_picker
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
@@ -79,10 +80,6 @@ def page(ctx: Context) -> None:
 # --- The queue ---------------------------------------------------------------------------
 
 
-def _first_page() -> None:
-    st.session_state[keys.TICKETS_PAGE] = 1
-
-
 def queue(ctx: Context) -> None:
     """Status filter, search and one page of ticket rows."""
     everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
@@ -96,35 +93,25 @@ def queue(ctx: Context) -> None:
     left, middle, right = st.columns([2, 4, 1], vertical_alignment="bottom")
     chosen = left.radio(
         "Status", list(STATUS_FILTERS), horizontal=True, key=keys.TICKETS_STATUS,
-        on_change=_first_page,
+        on_change=first_page, args=(keys.TICKETS_PAGE,),
     )  # fmt: skip
     query = middle.text_input(
         "Search",
         placeholder="A ticket id, a reason, a fact or words from the conversation",
         key=keys.TICKETS_SEARCH,
-        on_change=_first_page,
+        on_change=first_page,
+        args=(keys.TICKETS_PAGE,),
     )
     status = STATUS_FILTERS[chosen or "Open"]
     listed = [t for t in everyone if status is None or t.status == status]
     matched = [t for t in listed if t.matches(query)]
-    count = pages(len(matched))
-    number = 1
-    if count > 1:
-        st.session_state[keys.TICKETS_PAGE] = min(
-            max(int(st.session_state.get(keys.TICKETS_PAGE) or 1), 1), count
-        )
-        number = int(
-            right.number_input(
-                f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.TICKETS_PAGE
-            )
-        )
+    start, end = page_picker(right, keys.TICKETS_PAGE, len(matched))
     if not matched:
         if listed:
             st.info("No ticket matches this search.", icon="🔎")
         else:
             st.info(f"No {chosen.lower()} tickets.", icon="🎫")
         return
-    start, end = page_slice(len(matched), number)
     open_count = sum(1 for t in everyone if t.is_open)
     st.caption(f"{showing(len(matched), start, end)} · {plural(open_count, 'open ticket')} in all")
     for ticket in matched[start:end]:
