@@ -243,16 +243,6 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
         return
     assert arms is not None  # the button is disabled without them
     bar = st.progress(0.0, text="Checking that A and B answer…")
-    try:
-        arm_a, arm_b = arms()
-    except ModelConfigError as exc:
-        bar.empty()
-        st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
-        return
-    if problems := check_arms(arm_a, arm_b):
-        bar.empty()
-        st.error(cannot_run(problems), icon="🔌")
-        return
 
     def started(side: str, index: int, scenario: Scenario) -> None:
         done = index + (count if side == "b" else 0)
@@ -263,6 +253,11 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
         )
 
     try:
+        arm_a, arm_b = arms()
+        if problems := check_arms(arm_a, arm_b):
+            bar.empty()
+            st.error(cannot_run(problems), icon="🔌")
+            return
         experiment = run_experiment(chosen, arm_a, arm_b, on_start=started)
     except ModelConfigError as exc:
         bar.empty()
