@@ -189,28 +189,18 @@ def history_lines(
     """
     lines = []
     for record in reversed(state.get("transitions") or []):
-        if is_handover(record):  # the machine stays; the case went to a person
-            where = workflow.step(record["source"]).title
-            to = handed_to(workflow, record, tickets or {})
-            lines.append(
-                f"**Turn {record.get('turn', '?')}** · 🙋 {where} → **{to}**"
-                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
-            )
-            continue
-        if is_decision(record):  # a person's decision where the conversation waited
-            where = workflow.step(record["source"]).title
-            lines.append(
-                f"**Turn {record.get('turn', '?')}** · ✋ at **{where}**"
-                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
-            )
-            continue
         source = workflow.step(record["source"]).title
-        target = workflow.step(record["target"]).title
-        why = record.get("reason") or workflow.tool_label(record["tool"])
-        why = f"⤵ {why}" if is_jump(record) else why
+        why = record.get("reason", "")
+        if is_handover(record):  # the machine stays; the case went to a person
+            move = f"🙋 {source} → **{handed_to(workflow, record, tickets or {})}**"
+        elif is_decision(record):  # a person's decision where the conversation waited
+            move = f"✋ at **{source}**"
+        else:
+            move = f"{source} → **{workflow.step(record['target']).title}**"
+            why = why or workflow.tool_label(record["tool"])
+            why = f"⤵ {why}" if is_jump(record) else why
         lines.append(
-            f"**Turn {record.get('turn', '?')}** · {source} → **{target}**  \n"
-            f":small[{escape_markdown(why)}]"
+            f"**Turn {record.get('turn', '?')}** · {move}  \n:small[{escape_markdown(why)}]"
         )
     return lines
 
