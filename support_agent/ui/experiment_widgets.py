@@ -180,7 +180,7 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = keys.experiments_b_name(label), keys.experiments_b_url(label)
+    name_key, url_key = keys.experiments_b("name", label), keys.experiments_b("url", label)
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
     server = Server(None)

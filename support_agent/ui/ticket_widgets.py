@@ -265,7 +265,7 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True):
         st.text_input(
             "Resolution note",
-            key=keys.ticket_note(ticket.id),
+            key=keys.ticket_box("note", ticket.id),
             placeholder="What was done, in a sentence the customer will read",
             max_chars=1000,
         )
@@ -278,7 +278,7 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
 def _reply_box(ctx: Context, ticket: Ticket) -> None:
     st.text_area(
         "Reply to the customer",
-        key=keys.ticket_reply(ticket.id),
+        key=keys.ticket_box("reply", ticket.id),
         placeholder="Written into the conversation as the support team",
     )  # no max_chars: it would cut a paste silently; sending says what the limit is
     st.button(
@@ -308,7 +308,7 @@ def _latest(ctx: Context, number: int) -> Ticket | None:
 def _act(
     ctx: Context,
     number: int,
-    box: Callable[[str], str],
+    box: str,
     act: Callable[[Ticket, str], None],
     done: str,
 ) -> Ticket | None:
@@ -318,7 +318,7 @@ def _act(
     if ticket is None:
         return None
     try:
-        act(ticket, str(st.session_state.get(box(ticket.id)) or ""))
+        act(ticket, str(st.session_state.get(keys.ticket_box(box, ticket.id)) or ""))
     except TicketError as exc:
         _say("warning", str(exc))
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
@@ -336,8 +336,8 @@ def _send_reply(ctx: Context, number: int) -> None:
         reply(ctx.store, runtime.reader_graph(ticket.workflow), ticket, text, ctx.owner)
 
     done = "Reply sent: the customer sees it in the conversation ({id})."
-    if sent := _act(ctx, number, keys.ticket_reply, send, done):
-        st.session_state[keys.ticket_reply(sent.id)] = ""
+    if sent := _act(ctx, number, "reply", send, done):
+        st.session_state[keys.ticket_box("reply", sent.id)] = ""
 
 
 def _resolve(ctx: Context, number: int) -> None:
@@ -345,7 +345,7 @@ def _resolve(ctx: Context, number: int) -> None:
         ctx.store.tickets.resolve(ticket, note, ctx.owner)
 
     done = "{id} is resolved: the customer sees your note in the chat."
-    _act(ctx, number, keys.ticket_note, resolve, done)
+    _act(ctx, number, "note", resolve, done)
 
 
 def approval_queue(ctx: Context) -> None:
