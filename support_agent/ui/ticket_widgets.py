@@ -51,10 +51,6 @@ def visible(ctx: Context, ticket: Ticket) -> bool:
     return ctx.operator or ticket.owner == ctx.owner
 
 
-def badge(ticket: Ticket) -> str:
-    return ":orange-badge[open]" if ticket.is_open else ":green-badge[resolved]"
-
-
 def page(ctx: Context) -> None:
     if ctx.operator:
         st.caption(
@@ -146,7 +142,7 @@ def _facts_line(ticket: Ticket) -> str:
 def row(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True, key=keys.ticket_row(ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
-        top[0].markdown(f"**🎫 {ticket.id}** · {badge(ticket)}")
+        top[0].markdown(f"**🎫 {ticket.id}** · {transcript.badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
         replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
         top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
@@ -237,7 +233,7 @@ def _header(ticket: Ticket) -> None:
     st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
-        f"{badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
+        f"{transcript.badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
         f"**{escape_markdown(ticket.step)}** · opened {when(ticket.created_at)}"
     )
     st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
