@@ -18,7 +18,7 @@ import streamlit as st
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import ApprovalRequest
-from support_agent.ui import keys
+from support_agent.ui import identity, keys
 from support_agent.ui.safe_text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
@@ -57,8 +57,6 @@ def setting(store: Store, workflow: str, operator: bool) -> None:
 
 
 def _changed(store: Store, workflow: str, key: str) -> None:
-    from support_agent.ui import identity  # the owner is this session's
-
     store.approvals.set(workflow, bool(st.session_state[key]), identity.owner())
 
 

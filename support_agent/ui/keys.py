@@ -215,7 +215,6 @@ SCENARIOS_PICKER = PickerKeys("scenarios")
 EXPERIMENTS_PICKER = PickerKeys("experiments")
 
 # --- The scenarios page and "Save as scenario" --------------------------------------------
-SCENARIOS_KNOWN = SCENARIOS_PICKER.known
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
 
