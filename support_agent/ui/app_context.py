@@ -260,9 +260,9 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
                 "The choice below is used by the Experiments page only."
             )
         model = model_picker()
+    notice = st.session_state.pop(keys.NOTICE, None)  # a message for this page (a dead link)
     ctx = Context(
-        store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner,
-        backend=runs,
+        store, thread_id, session.current_workflow(), model, notice, owner=owner, backend=runs,
     )  # fmt: skip
     try:
         ctx.follow_ticket()

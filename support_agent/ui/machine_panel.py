@@ -126,16 +126,14 @@ def _headline(
     step: Step, headline: str | None, waiting: ApprovalRequest | None, *, live: bool, wide: bool
 ) -> str:
     """Where the machine is, in a line: a page's own headline, a pause, or "Now at"."""
+    small = step.description
     if headline is not None:
-        first, small = headline, escape_markdown(step.description)
+        first = headline
     elif waiting is not None:
-        first, small = (
-            f"⏸️ Waiting at **{step.title}** for a person",
-            escape_markdown(waiting.question),
-        )
+        first, small = f"⏸️ Waiting at **{step.title}** for a person", waiting.question
     else:
         first = ("⏳ " if live else "") + f"Now at **{step.title}**"
-        small = escape_markdown(step.description)
+    small = escape_markdown(small)
     # Beside the title in the presenter view; under it in the narrow sidebar.
     return first + (f" — :small[{small}]" if wide else f"  \n:small[{small}]")
 

@@ -267,8 +267,7 @@ def path_view(run: Run) -> None:
     if not names:
         return
     first = run.failed[0].name if run.failed else names[0]
-    st.session_state.setdefault(keys.SCENARIOS_SHOW, first)
-    if st.session_state[keys.SCENARIOS_SHOW] not in by_name:
+    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:
         st.session_state[keys.SCENARIOS_SHOW] = first
     name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]

@@ -78,7 +78,3 @@ def publish(thread_id: str) -> None:
     """Put the thread in the URL so reload, share and resume work."""
     if st.query_params.get("thread") != thread_id:
         st.query_params["thread"] = thread_id
-
-
-def pop_notice() -> str | None:
-    return st.session_state.pop(keys.NOTICE, None)

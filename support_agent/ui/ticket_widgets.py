@@ -158,16 +158,11 @@ def row(ctx: Context, ticket: Ticket) -> None:
         if not ticket.is_open:
             st.markdown(f"**Resolution:** {escape_markdown(ticket.resolution)}")
         if ticket.excerpt:
-            with st.expander("Last lines before the hand-over"):
-                _excerpt(ticket)
-
-
-def _excerpt(ticket: Ticket) -> None:
-    st.markdown(
-        "\n\n".join(
-            f"**{escape_markdown(who)}:** {escape_markdown(text)}" for who, text in ticket.excerpt
-        )
-    )
+            st.expander("Last lines before the hand-over").markdown(
+                "\n\n".join(
+                    f"**{escape_markdown(who)}:** {escape_markdown(t)}" for who, t in ticket.excerpt
+                )
+            )
 
 
 # --- One ticket ----------------------------------------------------------------------------
