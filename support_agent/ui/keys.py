@@ -148,14 +148,10 @@ THREADS_PAGE = "threads.page"
 THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a refused rename
 
 
-def thread_title(thread_id: str) -> str:
-    """The rename box of one thread's card."""
-    return f"title-{thread_id}"
-
-
-def thread_button(action: str, thread_id: str) -> str:
-    """One of a thread card's buttons: open, md, json, delete, confirm, keep."""
-    return f"{action}-{thread_id}"
+def thread_part(part: str, thread_id: str) -> str:
+    """One part of a thread's card: its rename box (`title`), or one of its buttons
+    (open, md, json, delete, confirm, keep)."""
+    return f"{part}-{thread_id}"
 
 
 # --- The tickets page ---------------------------------------------------------------------
@@ -171,14 +167,10 @@ def ticket_box(box: str, ticket_id: str) -> str:
     return f"tickets.{box}.{ticket_id}"
 
 
-def ticket_row(ticket_id: str) -> str:
-    """A ticket's row in the queue (its class `st-key-ticket-row-T-1042` finds it)."""
-    return f"ticket-row-{ticket_id}"
-
-
-def ticket_button(action: str, ticket_id: str) -> str:
-    """One of a ticket's buttons: open, chat, reply, resolve."""
-    return f"ticket-{action}-{ticket_id}"
+def ticket_part(part: str, ticket_id: str) -> str:
+    """A ticket's `row` in the queue (its class `st-key-ticket-row-T-1042` finds it), or
+    one of its buttons (open, chat, back, reply, resolve)."""
+    return f"ticket-{part}-{ticket_id}"
 
 
 # --- Scenario pickers (the Scenarios and Experiments pages each keep their own choice) -----

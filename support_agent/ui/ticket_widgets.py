@@ -140,14 +140,14 @@ def _facts_line(ticket: Ticket) -> str:
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
-    with st.container(border=True, key=keys.ticket_row(ticket.id)):
+    with st.container(border=True, key=keys.ticket_part("row", ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
         top[0].markdown(f"**🎫 {ticket.id}** · {transcript.badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
         replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
         top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
         top[3].button(
-            "Open ticket", key=keys.ticket_button("open", ticket.id), icon="📂",
+            "Open ticket", key=keys.ticket_part("open", ticket.id), icon="📂",
             on_click=_open, args=(ticket.id,), width="stretch",
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
@@ -188,7 +188,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             ),
             icon="🕰️",
         )
-    if st.button("Open in chat", icon="💬", key=keys.ticket_button("chat", ticket.id)):
+    if st.button("Open in chat", icon="💬", key=keys.ticket_part("chat", ticket.id)):
         ctx.open_thread(ticket.thread_id)
         if branch is not None and branch.earlier:
             ctx.view_point(
@@ -225,7 +225,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 def _header(ticket: Ticket) -> None:
     """What the ticket says: where, why, the facts, and its resolution."""
-    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
+    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_part("back", ticket.id))
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
         f"{transcript.badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
@@ -261,7 +261,7 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
             max_chars=1000,
         )
         st.button(
-            "Mark resolved", icon="✅", key=keys.ticket_button("resolve", ticket.id),
+            "Mark resolved", icon="✅", key=keys.ticket_part("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
 
@@ -273,7 +273,7 @@ def _reply_box(ctx: Context, ticket: Ticket) -> None:
         placeholder="Written into the conversation as the support team",
     )  # no max_chars: it would cut a paste silently; sending says what the limit is
     st.button(
-        "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
+        "Send reply", icon="✉️", type="primary", key=keys.ticket_part("reply", ticket.id),
         on_click=_send_reply, args=(ctx, ticket.number),
     )  # fmt: skip
 
