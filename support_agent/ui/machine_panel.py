@@ -25,7 +25,7 @@ SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports 
 def reserve_slot(
     workflow: Workflow,
     state: dict,
-    where=None,
+    where,
     *,
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
@@ -33,7 +33,7 @@ def reserve_slot(
     thread_id: str | None = None,
     jump_control: bool = True,
 ) -> None:
-    """Keep a place for the panel (the sidebar by default) and draw it there now.
+    """Keep a place for the panel in `where` (the sidebar, or a column) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
     widgets can't live in the panel, which is redrawn in place. `controls` puts it
@@ -42,7 +42,6 @@ def reserve_slot(
     replays a conversation: there is nothing to jump in). `thread_id` is the thread
     whose tickets the Person node names (the chat's by default).
     """
-    where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     tickets = None if thread_id is None else ticket_ids(state, thread_id)

@@ -69,13 +69,13 @@ def _switch() -> None:
         del st.query_params[PARAM]
 
 
-def toggle(where=None) -> bool:
+def toggle(where) -> bool:
     """The chat page's switch; keeps the URL bookmarkable while it is on."""
     on = requested()
     if on and st.query_params.get(PARAM) != VALUE:
         st.query_params[PARAM] = VALUE
     st.session_state[keys.PRESENTER_TOGGLE] = on
-    (where or st).toggle(
+    where.toggle(
         "Presenter view",
         key=keys.PRESENTER_TOGGLE,
         on_change=_switch,

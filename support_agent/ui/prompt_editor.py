@@ -162,11 +162,10 @@ def _load(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> No
 
 
 def pick_workflow(current: str) -> Workflow:
-    names = list(WORKFLOWS)
-    st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current if current in names else names[0])
+    st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current)
     name = st.selectbox(
         "Workflow to edit",
-        names,
+        list(WORKFLOWS),
         format_func=lambda n: WORKFLOWS[n].title,
         key=keys.PROMPTS_WORKFLOW,
         help="Activated versions apply to every new turn of every conversation of that workflow.",

@@ -44,10 +44,10 @@ def show_customer(text: str, checks: list[dict] | None = None):
     return badges
 
 
-def show_checks(checks: list[dict], where=None) -> None:
+def show_checks(checks: list[dict], where) -> None:
     """The guardrails' verdicts on a customer message, as small badges."""
     if checks:
-        (where or st).markdown(
+        where.markdown(
             " ".join(
                 f":green-badge[:material/check: {TITLES[c['check']]}]"
                 if c["passed"]
