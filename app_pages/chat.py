@@ -20,8 +20,7 @@ ctx = context()
 workflow = ctx.flow
 state = ctx.read_state()
 
-model = ctx.model_shown
-about = f"Workflow: **{workflow.title}** · model: **{model}**"
+about = f"Workflow: **{workflow.title}** · model: **{ctx.model_shown}**"
 if presenter.requested():  # the screen belongs to the machine: the chat's column holds the rest
     presenter.fit_to_screen()
     talk, machine = st.columns([1, 1.5], gap="medium")

@@ -7,7 +7,6 @@ from support_agent.ui.app_context import context
 
 ctx = context()
 st.title("Tickets")
-ticket_widgets.approval_queue(
-    ctx
-)  # conversations paused for a person's decision, above the tickets
+# Conversations paused for a person's decision, above the tickets.
+ticket_widgets.approval_queue(ctx)
 ticket_widgets.page(ctx)

@@ -13,7 +13,6 @@ from support_agent.core.engine import (
     describe_failure,
     is_store_error,
 )
-from support_agent.core.middleware.step_config import PromptSource
 from support_agent.features.app_store import AppStore as Store
 from support_agent.features.tickets import branch_of
 from support_agent.service.backend import Backend, Snapshot
@@ -108,7 +107,7 @@ class Context:
         if ticket is None or ticket.thread_id != self.thread_id:
             self.back_to_latest()
             return
-        branch = branch_of(self.store, self.reader(), ticket)
+        branch = branch_of(self.store, runtime.reader_graph(self.workflow), ticket)
         if branch is None or not branch.earlier:
             self.back_to_latest()
         elif branch.checkpoint_id != view["checkpoint_id"]:
@@ -122,9 +121,6 @@ class Context:
         return (self.view or {}).get("checkpoint_id")
 
     # -- graphs -----------------------------------------------------------------------
-    def reader(self):
-        return runtime.reader_graph(self.workflow)
-
     def read_state(self) -> dict:
         """The state at the point being viewed (read once per run: the sidebar and the
         page both draw it)."""
@@ -160,11 +156,6 @@ class Context:
         """Whether this workflow's gated tools wait for a person (the operator's setting)."""
         return self.store.approvals.is_on(self.workflow)
 
-    @property
-    def prompts(self) -> PromptSource:
-        """The active prompt versions (a `PromptSource`, read at every model call)."""
-        return self.store.prompts.source()
-
     def runner(self):
         graph = runtime.runner_graph(self.workflow, self.model)
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
@@ -183,12 +174,8 @@ class Context:
         self._left[self.thread_id] = waiting
         session.publish(self.thread_id)
 
-    def published(self) -> None:
-        """The thread was saved (a failed turn's message kept): make it linkable."""
-        session.publish(self.thread_id)
-
-    def new_conversation(self, workflow: str | None = None) -> None:
-        session.start_new(workflow or self.workflow)
+    def new_conversation(self) -> None:
+        session.start_new(self.workflow)
 
     def open_thread(self, thread_id: str) -> None:
         self.back_to_latest()
@@ -273,9 +260,9 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
                 "The choice below is used by the Experiments page only."
             )
         model = model_picker()
+    notice = st.session_state.pop(keys.NOTICE, None)  # a message for this page (a dead link)
     ctx = Context(
-        store, thread_id, session.current_workflow(), model, session.pop_notice(), owner=owner,
-        backend=runs,
+        store, thread_id, session.current_workflow(), model, notice, owner=owner, backend=runs,
     )  # fmt: skip
     try:
         ctx.follow_ticket()
@@ -289,7 +276,8 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
         st.session_state.pop(keys.MACHINE_SLOT, None)
         slot.caption(f"📽️ The state machine is beside {beside}.")
     st.session_state[keys.CTX] = ctx
-    st.session_state[keys.PROMPTS_SOURCE] = ctx.prompts  # for pages that build their own graphs
+    # The active prompt versions (read at every model call), for pages that build their own graphs.
+    st.session_state[keys.PROMPTS_SOURCE] = store.prompts.source()
     return ctx
 
 

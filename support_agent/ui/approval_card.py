@@ -18,7 +18,7 @@ import streamlit as st
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import ApprovalRequest
-from support_agent.ui import keys
+from support_agent.ui import identity, keys
 from support_agent.ui.safe_text import escape_markdown
 from support_agent.workflows import WORKFLOWS
 
@@ -57,8 +57,6 @@ def setting(store: Store, workflow: str, operator: bool) -> None:
 
 
 def _changed(store: Store, workflow: str, key: str) -> None:
-    from support_agent.ui import identity  # the owner is this session's
-
     store.approvals.set(workflow, bool(st.session_state[key]), identity.owner())
 
 
@@ -100,22 +98,22 @@ def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:
         edited = st.text_area(
             f"{request.editable.capitalize()} (edit before approving if needed)",
             value=request.editable_value,
-            key=keys.approval_text(request.id),
+            key=keys.approval(request.id, "text"),
             height=80,
         )
     note = st.text_input(
         "Note for a rejection (optional, the customer sees it)",
-        key=keys.approval_note(request.id),
+        key=keys.approval(request.id, "note"),
         max_chars=500,
     )
     approve, reject = st.columns(2)
     st.session_state[keys.APPROVAL_SHOWN] = request.id
     if approve.button("Approve", icon="✅", type="primary", width="stretch",
-                      key=keys.approval_button(request.id, "approve")):  # fmt: skip
+                      key=keys.approval(request.id, "approve")):  # fmt: skip
         changed = "edit" in request.decisions and edited.strip() != request.editable_value
         return ("edit", edited) if changed else ("approve", "")
     if reject.button("Reject", icon="🚫", width="stretch",
-                     key=keys.approval_button(request.id, "reject")):  # fmt: skip
+                     key=keys.approval(request.id, "reject")):  # fmt: skip
         return ("reject", note)
     return None
 
@@ -127,7 +125,7 @@ def pressed_after_it_was_decided(waiting: ApprovalRequest | None) -> bool:
     if shown is None or (waiting is not None and waiting.id == shown):
         return False
     st.session_state.pop(keys.APPROVAL_SHOWN)
-    return any(st.session_state.get(keys.approval_button(shown, d)) for d in DECIDED_BY)
+    return any(st.session_state.get(keys.approval(shown, d)) for d in DECIDED_BY)
 
 
 DECIDED_BY = ("approve", "reject")  # the card's buttons

@@ -25,7 +25,7 @@ from support_agent.service.conversation import (
     ServiceEvent,
     TicketsOpened,
 )
-from support_agent.ui import machine_panel, transcript
+from support_agent.ui import machine_panel, session, transcript
 from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
 from support_agent.ui.keys import TURN_REFUSED as REFUSED_KEY
 
@@ -103,9 +103,11 @@ def _live(
             st.session_state[REFUSED_KEY] = words(end)
             return None
         kept = any(isinstance(event, MessageKept) for event in events)
-        if kept:  # LangGraph kept the message on the head: Retry resumes there
+        # LangGraph kept the message on the head: Retry resumes there. The thread is
+        # listed and owned now: linkable as after a finished turn.
+        if kept:
             ctx.back_to_latest()
-            ctx.published()  # listed and owned now: linkable as after a finished turn
+            session.publish(ctx.thread_id)
         return _failed(text, end, resume=kept)
     if not isinstance(end, TurnEnd):
         return None
@@ -159,7 +161,6 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
         # a bug of ours is not the provider's, and retrying would meet it again.
         "retryable": error.retryable or error.kind == Kind.CONFIG,
     }
-    return None
 
 
 def failure() -> dict | None:

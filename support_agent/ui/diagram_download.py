@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import streamlit as st
-
 from support_agent.core.declaration import Workflow
 from support_agent.core.slide_diagram import FORMATS, WIDTH_PX, file_name, slide
 from support_agent.ui import keys
@@ -23,14 +21,14 @@ CHOICES = {"png": f"PNG image ({WIDTH_PX} px wide)", "svg": "SVG drawing (scales
 def popover(
     workflow: Workflow,
     state: dict,
-    where=None,
+    where,
     *,
     waiting: str = "",
     tickets: Mapping[str, str] | None = None,
-    page: str = "chat",
+    page: str,
 ) -> None:
-    """The popover in `where` (the page by default); `page` tells its buttons apart."""
-    box = (where or st).popover(LABEL, icon=":material/download:")
+    """The popover in `where`; `page` ("chat", "walkthrough") tells its buttons apart."""
+    box = where.popover(LABEL, icon=":material/download:")
     box.caption("The state machine as shown now, with its path, sized for a slide.")
     for fmt, label in CHOICES.items():
         box.download_button(

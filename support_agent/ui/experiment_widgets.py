@@ -84,14 +84,6 @@ def _key_title(workflow: Workflow, key: str) -> str:
     return f"📝 {workflow.step(key).title} (prompt)"
 
 
-def _default_pair(saved: list[Version], active: Version | None) -> tuple[str, str]:
-    """A: the active version (or the default); B: the newest other one."""
-    a = active.id if active else DEFAULT
-    others = [v.id for v in reversed(saved) if v.id != a]
-    b = others[0] if others else DEFAULT
-    return a, b
-
-
 def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version | None] | None:
     """Workflow, prompt and the A / B versions (None: the default); None when there is
     nothing to compare yet."""
@@ -107,15 +99,17 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
     active = ctx.store.prompts.active(workflow.name, key)
     by_id = {v.id: v for v in saved}
     choices = [DEFAULT, *(v.id for v in reversed(saved))]
+    # A starts on the active version (or the default), B on the newest other one.
+    active_id = active.id if active else DEFAULT
+    newest_other = next((v.id for v in reversed(saved) if v.id != active_id), DEFAULT)
 
     def shown(option: str) -> str:
         label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
-        is_active = (active.id if active else DEFAULT) == option
-        return f"{label} (active)" if is_active else label
+        return f"{label} (active)" if option == active_id else label
 
     picked = []
     columns = st.columns(2)
-    for column, side, start in zip(columns, "ab", _default_pair(saved, active), strict=True):
+    for column, side, start in zip(columns, "ab", (active_id, newest_other), strict=True):
         state_key = keys.experiments_version(side, workflow.name, key)
         if st.session_state.get(state_key) not in choices:
             st.session_state[state_key] = start
@@ -180,7 +174,7 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = keys.experiments_b_name(label), keys.experiments_b_url(label)
+    name_key, url_key = keys.experiments_b("name", label), keys.experiments_b("url", label)
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
     server = Server(None)
@@ -243,16 +237,6 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
         return
     assert arms is not None  # the button is disabled without them
     bar = st.progress(0.0, text="Checking that A and B answer…")
-    try:
-        arm_a, arm_b = arms()
-    except ModelConfigError as exc:
-        bar.empty()
-        st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
-        return
-    if problems := check_arms(arm_a, arm_b):
-        bar.empty()
-        st.error(cannot_run(problems), icon="🔌")
-        return
 
     def started(side: str, index: int, scenario: Scenario) -> None:
         done = index + (count if side == "b" else 0)
@@ -263,6 +247,11 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
         )
 
     try:
+        arm_a, arm_b = arms()
+        if problems := check_arms(arm_a, arm_b):
+            bar.empty()
+            st.error(cannot_run(problems), icon="🔌")
+            return
         experiment = run_experiment(chosen, arm_a, arm_b, on_start=started)
     except ModelConfigError as exc:
         bar.empty()

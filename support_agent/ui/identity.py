@@ -92,23 +92,19 @@ def browser_identity(cookie: str | None) -> str | None:
     return "browser:" + hashlib.sha256(b"handoff-studio visitor\0" + token).hexdigest()[:32]
 
 
-def _refuse_foreign_host() -> None:
-    st.title("Handoff Studio")
-    st.error(
-        "This app answers only when opened as localhost on the machine it runs on. "
-        "Open it at http://localhost instead of this address.",
-        icon="🚫",
-    )
-    st.stop()
-
-
 def _who() -> str:
     headers = st.context.headers
     this_machine_only = (st.get_option("server.address") or "") in _THIS_MACHINE
     # No headers at all means no browser request (a script or AppTest run);
     # every real connection carries them, and its Host must name this machine.
     if this_machine_only and headers and not is_loopback_host(headers.get("Host")):
-        _refuse_foreign_host()
+        st.title("Handoff Studio")
+        st.error(
+            "This app answers only when opened as localhost on the machine it runs on. "
+            "Open it at http://localhost instead of this address.",
+            icon="🚫",
+        )
+        st.stop()
     if _auth_configured():
         if not st.user.get("is_logged_in", False):
             st.title("Handoff Studio")

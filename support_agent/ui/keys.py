@@ -42,21 +42,13 @@ TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live han
 APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
 
 
-def approval_text(request_id: str) -> str:
-    """The editable argument's box on a paused action's card."""
-    return f"chat.approval.text.{request_id}"
-
-
 APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this page drew
 
 
-def approval_button(request_id: str, decision: str) -> str:
-    return f"chat.approval.{decision}.{request_id}"
-
-
-def approval_note(request_id: str) -> str:
-    """The rejection note's box on a paused action's card."""
-    return f"chat.approval.note.{request_id}"
+def approval(request_id: str, part: str) -> str:
+    """One part of a paused action's card: the editable argument's box (`text`), the
+    rejection note's box (`note`), the `approve` and `reject` buttons."""
+    return f"chat.approval.{part}.{request_id}"
 
 
 APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
@@ -72,16 +64,9 @@ def approvals_toggle(workflow: str) -> str:
     return f"approvals.{workflow}"
 
 
-def rewind_button(checkpoint_id: str) -> str:
-    return f"rewind-{checkpoint_id}"
-
-
-def edit_button(checkpoint_id: str) -> str:
-    return f"edit-{checkpoint_id}"
-
-
-def edit_text(checkpoint_id: str) -> str:
-    return f"edit-text-{checkpoint_id}"
+def turn_row(part: str, checkpoint_id: str) -> str:
+    """One part of a time-travel row: its `rewind` and `edit` buttons, its `edit-text` box."""
+    return f"{part}-{checkpoint_id}"
 
 
 # What a new conversation forgets: all of it belongs to the thread being left. The
@@ -163,14 +148,10 @@ THREADS_PAGE = "threads.page"
 THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a refused rename
 
 
-def thread_title(thread_id: str) -> str:
-    """The rename box of one thread's card."""
-    return f"title-{thread_id}"
-
-
-def thread_button(action: str, thread_id: str) -> str:
-    """One of a thread card's buttons: open, md, json, delete, confirm, keep."""
-    return f"{action}-{thread_id}"
+def thread_part(part: str, thread_id: str) -> str:
+    """One part of a thread's card: its rename box (`title`), or one of its buttons
+    (open, md, json, delete, confirm, keep)."""
+    return f"{part}-{thread_id}"
 
 
 # --- The tickets page ---------------------------------------------------------------------
@@ -181,24 +162,15 @@ TICKETS_OPEN = "tickets.open"  # the id of the ticket being looked at ("T-1042")
 TICKETS_FLASH = "tickets.flash"  # {"kind", "text"}: the outcome of the last action
 
 
-def ticket_reply(ticket_id: str) -> str:
-    """The reply box of one ticket."""
-    return f"tickets.reply.{ticket_id}"
+def ticket_box(box: str, ticket_id: str) -> str:
+    """One of a ticket's text boxes: `reply`, or the resolution `note`."""
+    return f"tickets.{box}.{ticket_id}"
 
 
-def ticket_note(ticket_id: str) -> str:
-    """The resolution-note box of one ticket."""
-    return f"tickets.note.{ticket_id}"
-
-
-def ticket_row(ticket_id: str) -> str:
-    """A ticket's row in the queue (its class `st-key-ticket-row-T-1042` finds it)."""
-    return f"ticket-row-{ticket_id}"
-
-
-def ticket_button(action: str, ticket_id: str) -> str:
-    """One of a ticket's buttons: open, chat, reply, resolve."""
-    return f"ticket-{action}-{ticket_id}"
+def ticket_part(part: str, ticket_id: str) -> str:
+    """A ticket's `row` in the queue (its class `st-key-ticket-row-T-1042` finds it), or
+    one of its buttons (open, chat, back, reply, resolve)."""
+    return f"ticket-{part}-{ticket_id}"
 
 
 # --- Scenario pickers (the Scenarios and Experiments pages each keep their own choice) -----
@@ -235,7 +207,6 @@ SCENARIOS_PICKER = PickerKeys("scenarios")
 EXPERIMENTS_PICKER = PickerKeys("experiments")
 
 # --- The scenarios page and "Save as scenario" --------------------------------------------
-SCENARIOS_KNOWN = SCENARIOS_PICKER.known
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
 
@@ -265,14 +236,9 @@ EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (com
 EXPERIMENTS_WORDING = "experiments.wording"  # also list scenarios that differ only in words
 
 
-def experiments_b_name(label: str) -> str:
-    """Arm B's model name, per provider (as in the sidebar's picker)."""
-    return f"experiments.b.name.{label}"
-
-
-def experiments_b_url(label: str) -> str:
-    """Arm B's server URL, per provider that asks for one."""
-    return f"experiments.b.url.{label}"
+def experiments_b(setting: str, label: str) -> str:
+    """Arm B's model `name` or server `url`, per provider (as in the sidebar's picker)."""
+    return f"experiments.b.{setting}.{label}"
 
 
 def experiments_key(workflow: str) -> str:

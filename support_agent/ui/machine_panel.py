@@ -25,7 +25,7 @@ SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports 
 def reserve_slot(
     workflow: Workflow,
     state: dict,
-    where=None,
+    where,
     *,
     wide: bool = False,
     waiting: ApprovalRequest | None = None,
@@ -33,7 +33,7 @@ def reserve_slot(
     thread_id: str | None = None,
     jump_control: bool = True,
 ) -> None:
-    """Keep a place for the panel (the sidebar by default) and draw it there now.
+    """Keep a place for the panel in `where` (the sidebar, or a column) and draw it there now.
 
     Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
     widgets can't live in the panel, which is redrawn in place. `controls` puts it
@@ -42,7 +42,6 @@ def reserve_slot(
     replays a conversation: there is nothing to jump in). `thread_id` is the thread
     whose tickets the Person node names (the chat's by default).
     """
-    where = where or st.sidebar
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     tickets = None if thread_id is None else ticket_ids(state, thread_id)
@@ -126,16 +125,14 @@ def _headline(
     step: Step, headline: str | None, waiting: ApprovalRequest | None, *, live: bool, wide: bool
 ) -> str:
     """Where the machine is, in a line: a page's own headline, a pause, or "Now at"."""
+    small = step.description
     if headline is not None:
-        first, small = headline, escape_markdown(step.description)
+        first = headline
     elif waiting is not None:
-        first, small = (
-            f"⏸️ Waiting at **{step.title}** for a person",
-            escape_markdown(waiting.question),
-        )
+        first, small = f"⏸️ Waiting at **{step.title}** for a person", waiting.question
     else:
         first = ("⏳ " if live else "") + f"Now at **{step.title}**"
-        small = escape_markdown(step.description)
+    small = escape_markdown(small)
     # Beside the title in the presenter view; under it in the narrow sidebar.
     return first + (f" — :small[{small}]" if wide else f"  \n:small[{small}]")
 
@@ -189,28 +186,18 @@ def history_lines(
     """
     lines = []
     for record in reversed(state.get("transitions") or []):
-        if is_handover(record):  # the machine stays; the case went to a person
-            where = workflow.step(record["source"]).title
-            to = handed_to(workflow, record, tickets or {})
-            lines.append(
-                f"**Turn {record.get('turn', '?')}** · 🙋 {where} → **{to}**"
-                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
-            )
-            continue
-        if is_decision(record):  # a person's decision where the conversation waited
-            where = workflow.step(record["source"]).title
-            lines.append(
-                f"**Turn {record.get('turn', '?')}** · ✋ at **{where}**"
-                f"  \n:small[{escape_markdown(record.get('reason', ''))}]"
-            )
-            continue
         source = workflow.step(record["source"]).title
-        target = workflow.step(record["target"]).title
-        why = record.get("reason") or workflow.tool_label(record["tool"])
-        why = f"⤵ {why}" if is_jump(record) else why
+        why = record.get("reason", "")
+        if is_handover(record):  # the machine stays; the case went to a person
+            move = f"🙋 {source} → **{handed_to(workflow, record, tickets or {})}**"
+        elif is_decision(record):  # a person's decision where the conversation waited
+            move = f"✋ at **{source}**"
+        else:
+            move = f"{source} → **{workflow.step(record['target']).title}**"
+            why = why or workflow.tool_label(record["tool"])
+            why = f"⤵ {why}" if is_jump(record) else why
         lines.append(
-            f"**Turn {record.get('turn', '?')}** · {source} → **{target}**  \n"
-            f":small[{escape_markdown(why)}]"
+            f"**Turn {record.get('turn', '?')}** · {move}  \n:small[{escape_markdown(why)}]"
         )
     return lines
 

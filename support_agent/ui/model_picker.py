@@ -147,13 +147,12 @@ def model_picker() -> ModelChoice:
             )
         api_key = typed or None
         operator_key = secret(variable) or None
-        if provider.needs_base_url and base_url and not typed and source != "this session":
-            configured_url = settings().support_agent_base_url.strip().rstrip("/")
-            if base_url.strip().rstrip("/") != configured_url:
-                st.caption(
-                    f"The operator's {variable} is only sent to the provider or the server "
-                    "the operator configured; type a key if this server needs one."
-                )
+        server_set = settings().support_agent_base_url
+        if provider.needs_base_url and base_url and not typed and not _same(base_url, server_set):
+            st.caption(
+                f"The operator's {variable} is only sent to the provider or the server "
+                "the operator configured; type a key if this server needs one."
+            )
     return ModelChoice(
         provider.spec(name),
         base_url=base_url,

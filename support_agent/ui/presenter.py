@@ -37,10 +37,11 @@ BESIDE_DIAGRAM = 29
 BESIDE_REPLAY = 23
 
 
-def stylesheet(beside_chat: float = BESIDE_CHAT) -> str:
-    """The heights that follow the window; `beside_chat` rem are the chat column's
-    other rows."""
-    return f"""<style>
+def fit_to_screen(beside_chat: float = BESIDE_CHAT) -> None:
+    """Heights that follow the window (see the module's docstring): layout only.
+    `beside_chat` rem are the chat column's other rows; the walkthrough, which has no
+    chat input, passes `BESIDE_REPLAY`."""
+    st.html(f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-top: {TOP}rem; }}
 .st-key-{CHAT_KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{CHAT_KEY}) {{
   height: calc(100vh - {beside_chat}rem) !important; min-height: 10rem;
@@ -49,7 +50,7 @@ def stylesheet(beside_chat: float = BESIDE_CHAT) -> str:
 [data-testid="stMainBlockContainer"] [data-testid="stGraphVizChart"] svg {{
   max-height: calc(100vh - {BESIDE_DIAGRAM}rem); min-height: 8rem;
 }}
-</style>"""
+</style>""")
 
 
 def requested() -> bool:
@@ -68,13 +69,13 @@ def _switch() -> None:
         del st.query_params[PARAM]
 
 
-def toggle(where=None) -> bool:
+def toggle(where) -> bool:
     """The chat page's switch; keeps the URL bookmarkable while it is on."""
     on = requested()
     if on and st.query_params.get(PARAM) != VALUE:
         st.query_params[PARAM] = VALUE
     st.session_state[keys.PRESENTER_TOGGLE] = on
-    (where or st).toggle(
+    where.toggle(
         "Presenter view",
         key=keys.PRESENTER_TOGGLE,
         on_change=_switch,
@@ -82,9 +83,3 @@ def toggle(where=None) -> bool:
         "Bookmark the page with it on to come back to it.",
     )
     return on
-
-
-def fit_to_screen(beside_chat: float = BESIDE_CHAT) -> None:
-    """Heights that follow the window (see the module's docstring): layout only. The
-    walkthrough, which has no chat input, passes `BESIDE_REPLAY`."""
-    st.html(stylesheet(beside_chat))

@@ -162,11 +162,10 @@ def _load(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> No
 
 
 def pick_workflow(current: str) -> Workflow:
-    names = list(WORKFLOWS)
-    st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current if current in names else names[0])
+    st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current)
     name = st.selectbox(
         "Workflow to edit",
-        names,
+        list(WORKFLOWS),
         format_func=lambda n: WORKFLOWS[n].title,
         key=keys.PROMPTS_WORKFLOW,
         help="Activated versions apply to every new turn of every conversation of that workflow.",
@@ -275,10 +274,8 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
     st.session_state.setdefault(k.text, current)
     tool = is_tool_key(key)
 
-    what = f"Description of `{tool_name(key)}`" if tool else f"Prompt of {step.title}"
-    st.subheader(what)
+    st.subheader(f"Description of `{tool_name(key)}`" if tool else f"Prompt of {step.title}")
     st.markdown(f"Active: **{active_label(active)}**")
-    allowed = allowed_placeholders(workflow, key)
     if tool:
         st.caption(
             f"No placeholders here: the model reads this text as it is (write {{{{ and }}}} "
@@ -297,7 +294,7 @@ def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -
         else "What the model reads about this tool when deciding to call it.",
     )
     if not tool:
-        _placeholders_used(text, allowed)
+        _placeholders_used(text, allowed_placeholders(workflow, key))
     _editor_status(versions, workflow, key, text, current)
     if not tool:
         _hold_back(versions, k, step, text)

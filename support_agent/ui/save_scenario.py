@@ -58,9 +58,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def save_scenario_button(
-    ctx: Context, workflow: Workflow, state: dict, directory: str | Path | None = None
-) -> Path | None:
+def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path | None:
     """An expander to save this conversation as a scenario; returns the path once saved.
 
     Shown once the conversation has a customer message. The YAML is drafted from
@@ -70,7 +68,7 @@ def save_scenario_button(
     said = [str(t) for t in customer_turns(state.get("messages") or [])]
     if not said:
         return None
-    directory = Path(directory) if directory is not None else scenarios_dir()
+    directory = scenarios_dir()
     with st.expander("Save as scenario", icon="🧪"):
         st.caption(
             "Replays the customer's messages and expects what happened this time: final "

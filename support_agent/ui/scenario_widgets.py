@@ -65,33 +65,29 @@ def load() -> list[Scenario]:
     return scenarios
 
 
-SCENARIOS_PAGE = keys.SCENARIOS_PICKER
-
-
 def _set_boxes(box: Callable[[str], str], names: list[str], value: bool) -> None:
     for name in names:
         st.session_state[box(name)] = value
 
 
-def selection_summary(chosen: list[Scenario], scenarios: list[Scenario]) -> str:
-    """`18 of 23 scenarios selected`, then how many of each workflow's (Markdown)."""
-    total = len(scenarios)
+def selection_summary(chosen: list[Scenario], groups: dict[str, list[Scenario]]) -> str:
+    """`18 of 23 scenarios selected`, then how many of each workflow's `groups` (Markdown)."""
+    total = sum(len(of_it) for of_it in groups.values())
     if not total:
         return "No scenarios to run."
     if len(chosen) == total:
         head = f"**All {total} scenarios selected**" if total != 1 else "**1 scenario, selected**"
     else:
         head = f"**{len(chosen)} of {total} scenario{'s' if total != 1 else ''} selected**"
-    parts = []
-    for name, workflow in WORKFLOWS.items():
-        of_it = [s for s in scenarios if s.workflow == name]
-        if of_it:
-            picked = sum(s.workflow == name for s in chosen)
-            parts.append(f"{escape_markdown(workflow.title)}: {picked} of {len(of_it)}")
+    parts = [
+        f"{escape_markdown(WORKFLOWS[name].title)}: "
+        f"{sum(s.workflow == name for s in chosen)} of {len(of_it)}"
+        for name, of_it in groups.items()
+    ]
     return head + (" — " + " · ".join(parts) if len(parts) > 1 else "")
 
 
-def picker(scenarios: list[Scenario], k: keys.PickerKeys = SCENARIOS_PAGE) -> list[Scenario]:
+def picker(scenarios: list[Scenario], k: keys.PickerKeys = keys.SCENARIOS_PICKER) -> list[Scenario]:
     """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
     summary of the selection (all of them at first); returns the chosen ones, in file order.
 
@@ -110,14 +106,14 @@ def picker(scenarios: list[Scenario], k: keys.PickerKeys = SCENARIOS_PAGE) -> li
     chosen = [s for s in scenarios if state[k.box(s.name)]]
     state[k.chosen] = {s.name for s in chosen}
 
-    st.markdown(selection_summary(chosen, scenarios))
-    if not scenarios:
-        return []
     groups = {
         name: [s for s in scenarios if s.workflow == name]
         for name in WORKFLOWS
         if any(s.workflow == name for s in scenarios)
     }
+    st.markdown(selection_summary(chosen, groups))
+    if not scenarios:
+        return []
     with st.expander("Choose scenarios", icon="🧪"):
         for column, (name, of_it) in zip(st.columns(len(groups)), groups.items(), strict=True):
             with column:
@@ -271,8 +267,7 @@ def path_view(run: Run) -> None:
     if not names:
         return
     first = run.failed[0].name if run.failed else names[0]
-    st.session_state.setdefault(keys.SCENARIOS_SHOW, first)
-    if st.session_state[keys.SCENARIOS_SHOW] not in by_name:
+    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:
         st.session_state[keys.SCENARIOS_SHOW] = first
     name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]

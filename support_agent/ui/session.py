@@ -33,8 +33,7 @@ def current_thread(thread_info: ThreadInfo) -> str:
                 "That conversation link doesn't match a saved conversation (it may have been "
                 "deleted). A fresh conversation has been started."
             )
-            del st.query_params["thread"]
-            start_new(ss.get(keys.WORKFLOW, DEFAULT_WORKFLOW))
+            ss.pop(keys.THREAD, None)  # started below, which drops the link from the URL
         else:
             ss[keys.THREAD] = linked
             ss[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
@@ -48,7 +47,7 @@ def current_workflow() -> str:
     return name if name in WORKFLOWS else DEFAULT_WORKFLOW
 
 
-def start_new(workflow: str | None = None, thread_id: str | None = None) -> str:
+def start_new(workflow: str, thread_id: str | None = None) -> str:
     """A fresh, unguessable thread; it enters the URL once it has a turn.
 
     `thread_id` adopts a new thread already written (a jump to a step seeds it
@@ -57,8 +56,7 @@ def start_new(workflow: str | None = None, thread_id: str | None = None) -> str:
     """
     ss = st.session_state
     ss[keys.THREAD] = thread_id or new_thread_id()
-    if workflow:
-        ss[keys.WORKFLOW] = workflow
+    ss[keys.WORKFLOW] = workflow
     for key in keys.NEW_CONVERSATION_RESETS:
         ss.pop(key, None)
     if "thread" in st.query_params:
@@ -78,7 +76,3 @@ def publish(thread_id: str) -> None:
     """Put the thread in the URL so reload, share and resume work."""
     if st.query_params.get("thread") != thread_id:
         st.query_params["thread"] = thread_id
-
-
-def pop_notice() -> str | None:
-    return st.session_state.pop(keys.NOTICE, None)

@@ -77,8 +77,22 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
     return [Entry(t, e.workflow, e.state, e.waiting) for t, e in zip(titled, found, strict=True)]
 
 
-def _first_page() -> None:
-    st.session_state[keys.THREADS_PAGE] = 1
+def first_page(key: str) -> None:
+    """Back to page 1 (a new search or filter starts at its first page)."""
+    st.session_state[key] = 1
+
+
+def page_picker(where, key: str, total: int) -> tuple[int, int]:
+    """The page box in `where`, drawn only when `total` rows need more than one page;
+    (start, end) of the rows on the page shown. Used by the Tickets page too."""
+    count = pages(total)
+    number = 1
+    if count > 1:
+        st.session_state[key] = min(max(int(st.session_state.get(key) or 1), 1), count)
+        number = int(
+            where.number_input(f"Page (of {count})", min_value=1, max_value=count, step=1, key=key)
+        )
+    return page_slice(total, number)
 
 
 def search_and_page(found: list[Entry]) -> list[Entry]:
@@ -88,28 +102,19 @@ def search_and_page(found: list[Entry]) -> list[Entry]:
         "Search",
         placeholder="A title or a recorded fact, e.g. battery, in warranty",
         key=keys.THREADS_SEARCH,
-        on_change=_first_page,  # a new search starts at its first page
+        on_change=first_page,
+        args=(keys.THREADS_PAGE,),
     )
     matched = [e for e in found if e.listed.matches(query)]
-    count = pages(len(matched))
-    if count > 1:
-        st.session_state[keys.THREADS_PAGE] = min(
-            max(int(st.session_state.get(keys.THREADS_PAGE) or 1), 1), count
-        )
-        page = right.number_input(
-            f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.THREADS_PAGE
-        )
-    else:
-        page = 1
+    start, end = page_picker(right, keys.THREADS_PAGE, len(matched))
     if not matched:
         st.info("No conversation matches this search.", icon="🔎")
         return []
-    start, end = page_slice(len(matched), int(page))
     if query.strip():
         st.caption(
             f"{showing(len(matched), start, end)} · {plural(len(found), 'conversation')} in all"
         )
-    elif count > 1:
+    elif pages(len(matched)) > 1:
         st.caption(showing(len(matched), start, end))
     else:
         st.caption(plural(len(found), "conversation"))
@@ -130,11 +135,11 @@ def thread_card(ctx: Context, entry: Entry) -> None:
         top[3].caption(f"Last activity {when(listed.updated_at)}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
         if actions[0].button(
-            "Open in chat", key=keys.thread_button("open", thread_id), icon="💬", type="primary"
+            "Open in chat", key=keys.thread_part("open", thread_id), icon="💬", type="primary"
         ):
             ctx.open_thread(thread_id)
             st.switch_page("app_pages/chat.py")
-        key = keys.thread_title(thread_id)
+        key = keys.thread_part("title", thread_id)
         st.session_state[key] = listed.title  # the box always shows the title as listed
         actions[1].text_input(
             "Rename",
@@ -150,14 +155,14 @@ def thread_card(ctx: Context, entry: Entry) -> None:
         actions[2].download_button(
             "Markdown", as_markdown(workflow, state, **about),
             file_name=f"{name}.md", mime="text/markdown", icon="⬇️",
-            key=keys.thread_button("md", thread_id),
+            key=keys.thread_part("md", thread_id),
         )  # fmt: skip
         actions[3].download_button(
             "JSON", as_json(workflow, state, **about),
             file_name=f"{name}.json", mime="application/json", icon="⬇️",
-            key=keys.thread_button("json", thread_id),
+            key=keys.thread_part("json", thread_id),
         )  # fmt: skip
-        if actions[4].button("Delete", key=keys.thread_button("delete", thread_id), icon="🗑️"):
+        if actions[4].button("Delete", key=keys.thread_part("delete", thread_id), icon="🗑️"):
             st.session_state[keys.THREADS_CONFIRM_DELETE] = thread_id
         failed = st.session_state.get(keys.THREADS_RENAME_FAILED)
         if failed and failed[0] == thread_id:
@@ -185,7 +190,7 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
     yes, no = st.columns(2)
     if yes.button(
         "Delete for good",
-        key=keys.thread_button("confirm", thread_id),
+        key=keys.thread_part("confirm", thread_id),
         type="primary",
         width="stretch",
     ):
@@ -195,6 +200,6 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.toast("Conversation deleted")
         st.rerun()
-    if no.button("Keep it", key=keys.thread_button("keep", thread_id), width="stretch"):
+    if no.button("Keep it", key=keys.thread_part("keep", thread_id), width="stretch"):
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.rerun()

@@ -20,7 +20,7 @@ import streamlit as st
 
 from support_agent.core.engine import describe_failure, is_store_error
 from support_agent.core.state_view import transcript as chat_items
-from support_agent.features.thread_titles import page_slice, pages, plural, showing
+from support_agent.features.thread_titles import plural, showing
 from support_agent.features.tickets import (
     EARLIER_WORDS,
     OPEN,
@@ -34,6 +34,7 @@ from support_agent.features.tickets import (
 from support_agent.service.backend import TICKET_REPLY
 from support_agent.ui import keys, machine_panel, runtime, transcript
 from support_agent.ui.safe_text import escape_markdown, when
+from support_agent.ui.thread_list import first_page, page_picker
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
@@ -48,10 +49,6 @@ CONVERSATION_HEIGHT = 460  # px: the conversation scrolls inside the ticket, und
 def visible(ctx: Context, ticket: Ticket) -> bool:
     """An operator sees every ticket; anyone else only those of their own conversations."""
     return ctx.operator or ticket.owner == ctx.owner
-
-
-def badge(ticket: Ticket) -> str:
-    return ":orange-badge[open]" if ticket.is_open else ":green-badge[resolved]"
 
 
 def page(ctx: Context) -> None:
@@ -79,10 +76,6 @@ def page(ctx: Context) -> None:
 # --- The queue ---------------------------------------------------------------------------
 
 
-def _first_page() -> None:
-    st.session_state[keys.TICKETS_PAGE] = 1
-
-
 def queue(ctx: Context) -> None:
     """Status filter, search and one page of ticket rows."""
     everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
@@ -96,35 +89,25 @@ def queue(ctx: Context) -> None:
     left, middle, right = st.columns([2, 4, 1], vertical_alignment="bottom")
     chosen = left.radio(
         "Status", list(STATUS_FILTERS), horizontal=True, key=keys.TICKETS_STATUS,
-        on_change=_first_page,
+        on_change=first_page, args=(keys.TICKETS_PAGE,),
     )  # fmt: skip
     query = middle.text_input(
         "Search",
         placeholder="A ticket id, a reason, a fact or words from the conversation",
         key=keys.TICKETS_SEARCH,
-        on_change=_first_page,
+        on_change=first_page,
+        args=(keys.TICKETS_PAGE,),
     )
     status = STATUS_FILTERS[chosen or "Open"]
     listed = [t for t in everyone if status is None or t.status == status]
     matched = [t for t in listed if t.matches(query)]
-    count = pages(len(matched))
-    number = 1
-    if count > 1:
-        st.session_state[keys.TICKETS_PAGE] = min(
-            max(int(st.session_state.get(keys.TICKETS_PAGE) or 1), 1), count
-        )
-        number = int(
-            right.number_input(
-                f"Page (of {count})", min_value=1, max_value=count, step=1, key=keys.TICKETS_PAGE
-            )
-        )
+    start, end = page_picker(right, keys.TICKETS_PAGE, len(matched))
     if not matched:
         if listed:
             st.info("No ticket matches this search.", icon="🔎")
         else:
             st.info(f"No {chosen.lower()} tickets.", icon="🎫")
         return
-    start, end = page_slice(len(matched), number)
     open_count = sum(1 for t in everyone if t.is_open)
     st.caption(f"{showing(len(matched), start, end)} · {plural(open_count, 'open ticket')} in all")
     for ticket in matched[start:end]:
@@ -157,14 +140,14 @@ def _facts_line(ticket: Ticket) -> str:
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
-    with st.container(border=True, key=keys.ticket_row(ticket.id)):
+    with st.container(border=True, key=keys.ticket_part("row", ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
-        top[0].markdown(f"**🎫 {ticket.id}** · {badge(ticket)}")
+        top[0].markdown(f"**🎫 {ticket.id}** · {transcript.badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
         replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
         top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
         top[3].button(
-            "Open ticket", key=keys.ticket_button("open", ticket.id), icon="📂",
+            "Open ticket", key=keys.ticket_part("open", ticket.id), icon="📂",
             on_click=_open, args=(ticket.id,), width="stretch",
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
@@ -175,16 +158,11 @@ def row(ctx: Context, ticket: Ticket) -> None:
         if not ticket.is_open:
             st.markdown(f"**Resolution:** {escape_markdown(ticket.resolution)}")
         if ticket.excerpt:
-            with st.expander("Last lines before the hand-over"):
-                _excerpt(ticket)
-
-
-def _excerpt(ticket: Ticket) -> None:
-    st.markdown(
-        "\n\n".join(
-            f"**{escape_markdown(who)}:** {escape_markdown(text)}" for who, text in ticket.excerpt
-        )
-    )
+            st.expander("Last lines before the hand-over").markdown(
+                "\n\n".join(
+                    f"**{escape_markdown(who)}:** {escape_markdown(t)}" for who, t in ticket.excerpt
+                )
+            )
 
 
 # --- One ticket ----------------------------------------------------------------------------
@@ -210,7 +188,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             ),
             icon="🕰️",
         )
-    if st.button("Open in chat", icon="💬", key=keys.ticket_button("chat", ticket.id)):
+    if st.button("Open in chat", icon="💬", key=keys.ticket_part("chat", ticket.id)):
         ctx.open_thread(ticket.thread_id)
         if branch is not None and branch.earlier:
             ctx.view_point(
@@ -247,10 +225,10 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 def _header(ticket: Ticket) -> None:
     """What the ticket says: where, why, the facts, and its resolution."""
-    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_button("back", ticket.id))
+    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_part("back", ticket.id))
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
-        f"{badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
+        f"{transcript.badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
         f"**{escape_markdown(ticket.step)}** · opened {when(ticket.created_at)}"
     )
     st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
@@ -278,12 +256,12 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True):
         st.text_input(
             "Resolution note",
-            key=keys.ticket_note(ticket.id),
+            key=keys.ticket_box("note", ticket.id),
             placeholder="What was done, in a sentence the customer will read",
             max_chars=1000,
         )
         st.button(
-            "Mark resolved", icon="✅", key=keys.ticket_button("resolve", ticket.id),
+            "Mark resolved", icon="✅", key=keys.ticket_part("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
 
@@ -291,11 +269,11 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
 def _reply_box(ctx: Context, ticket: Ticket) -> None:
     st.text_area(
         "Reply to the customer",
-        key=keys.ticket_reply(ticket.id),
+        key=keys.ticket_box("reply", ticket.id),
         placeholder="Written into the conversation as the support team",
     )  # no max_chars: it would cut a paste silently; sending says what the limit is
     st.button(
-        "Send reply", icon="✉️", type="primary", key=keys.ticket_button("reply", ticket.id),
+        "Send reply", icon="✉️", type="primary", key=keys.ticket_part("reply", ticket.id),
         on_click=_send_reply, args=(ctx, ticket.number),
     )  # fmt: skip
 
@@ -321,7 +299,7 @@ def _latest(ctx: Context, number: int) -> Ticket | None:
 def _act(
     ctx: Context,
     number: int,
-    box: Callable[[str], str],
+    box: str,
     act: Callable[[Ticket, str], None],
     done: str,
 ) -> Ticket | None:
@@ -331,7 +309,7 @@ def _act(
     if ticket is None:
         return None
     try:
-        act(ticket, str(st.session_state.get(box(ticket.id)) or ""))
+        act(ticket, str(st.session_state.get(keys.ticket_box(box, ticket.id)) or ""))
     except TicketError as exc:
         _say("warning", str(exc))
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
@@ -349,8 +327,8 @@ def _send_reply(ctx: Context, number: int) -> None:
         reply(ctx.store, runtime.reader_graph(ticket.workflow), ticket, text, ctx.owner)
 
     done = "Reply sent: the customer sees it in the conversation ({id})."
-    if sent := _act(ctx, number, keys.ticket_reply, send, done):
-        st.session_state[keys.ticket_reply(sent.id)] = ""
+    if sent := _act(ctx, number, "reply", send, done):
+        st.session_state[keys.ticket_box("reply", sent.id)] = ""
 
 
 def _resolve(ctx: Context, number: int) -> None:
@@ -358,7 +336,7 @@ def _resolve(ctx: Context, number: int) -> None:
         ctx.store.tickets.resolve(ticket, note, ctx.owner)
 
     done = "{id} is resolved: the customer sees your note in the chat."
-    _act(ctx, number, keys.ticket_note, resolve, done)
+    _act(ctx, number, "note", resolve, done)
 
 
 def approval_queue(ctx: Context) -> None:

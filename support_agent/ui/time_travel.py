@@ -25,7 +25,9 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             f"Turn {number} will be sent again with your text, as a new branch. "
             "The current branch stays here in Time travel."
         )
-        edited = st.text_area("Customer message", value=text, key=keys.edit_text(checkpoint_id))
+        edited = st.text_area(
+            "Customer message", value=text, key=keys.turn_row("edit-text", checkpoint_id)
+        )
         send, cancel = st.columns(2)
         if send.button("Resend", type="primary", disabled=not edited.strip(), width="stretch"):
             st.session_state.pop(keys.TURN_EDITING, None)
@@ -95,30 +97,24 @@ def _loaded_timeline(ctx: Context, workflow: Workflow, turns_so_far: int):
 def _branch(ctx: Context, heads: list) -> str:
     """The head of the branch on screen; a picker when there is more than one."""
     viewing = ctx.view
-    current_head = heads[0].head_id
+    ids = [b.head_id for b in heads]
+    chosen = viewing["checkpoint_id"] if viewing and viewing["checkpoint_id"] in ids else ids[0]
     if len(heads) > 1:
         labels = {
             b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "
             f"{b.turns} turns · “{clip(b.last_text, 40)}”"
             for i, b in enumerate(heads)
         }
-        chosen = (
-            viewing["checkpoint_id"]
-            if viewing and viewing["checkpoint_id"] in labels
-            else current_head
-        )
+        # Labels as options, not `format_func`: AppTest reads a pick back by its label.
         by_label = {label: head_id for head_id, label in labels.items()}
-        shown = st.selectbox("Branch", list(by_label), index=list(labels).index(chosen))
-        pick = by_label[shown]
+        pick = by_label[st.selectbox("Branch", list(by_label), index=ids.index(chosen))]
         if pick != chosen:
-            if pick == current_head:
+            if pick == ids[0]:
                 ctx.back_to_latest()
             else:
                 ctx.view_point(pick, labels[pick])
             st.rerun()
-    if viewing and viewing["checkpoint_id"] in {b.head_id for b in heads}:
-        return viewing["checkpoint_id"]
-    return current_head
+    return chosen
 
 
 def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
@@ -129,14 +125,14 @@ def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
     )
     if row[1].button(
         "Rewind here",
-        key=keys.rewind_button(point.before_id),
+        key=keys.turn_row("rewind", point.before_id),
         help=f"Go back to before turn {point.number}",
     ):
         ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
         st.rerun()
     if row[2].button(
         "Edit",
-        key=keys.edit_button(point.before_id),
+        key=keys.turn_row("edit", point.before_id),
         help="Edit this message and resend it",
     ):
         st.session_state[keys.TURN_EDITING] = point.before_id

@@ -44,10 +44,10 @@ def show_customer(text: str, checks: list[dict] | None = None):
     return badges
 
 
-def show_checks(checks: list[dict], where=None) -> None:
+def show_checks(checks: list[dict], where) -> None:
     """The guardrails' verdicts on a customer message, as small badges."""
     if checks:
-        (where or st).markdown(
+        where.markdown(
             " ".join(
                 f":green-badge[:material/check: {TITLES[c['check']]}]"
                 if c["passed"]
@@ -80,9 +80,8 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
             bubble = st.chat_message("assistant", avatar=SUMMARY_AVATAR)
             with bubble.expander("Earlier turns were summarized to keep the history short"):
                 st.text(item.text)
-        elif (
-            item.role == "agent" and item.agent == HUMAN_AGENT
-        ):  # a person's reply, written from the Tickets page
+        elif item.role == "agent" and item.agent == HUMAN_AGENT:
+            # A person's reply, written from the Tickets page.
             with st.chat_message("assistant", avatar=HUMAN_AVATAR):
                 st.caption(HUMAN_AGENT_TITLE)
                 st.markdown(escape_markdown(item.text))
@@ -126,18 +125,21 @@ def thread_tickets(thread_id: str) -> dict[str, Ticket]:
         return {}
 
 
+def badge(ticket: Ticket) -> str:
+    return ":orange-badge[open]" if ticket.is_open else ":green-badge[resolved]"
+
+
 def ticket_card(ticket: Ticket) -> None:
     """ "🎫 Ticket T-1042 · open": where the hand-over is drawn, and what became of it."""
     with st.container(border=True):
+        st.markdown(f"🎫 **Ticket {ticket.id}** · {badge(ticket)}")
         if ticket.is_open:
-            st.markdown(f"🎫 **Ticket {ticket.id}** · :orange-badge[open]")
             st.caption(
                 "A person from the support team will reply here."
                 if not ticket.replies
                 else "The support team has replied below; the ticket stays open until resolved."
             )
         else:
-            st.markdown(f"🎫 **Ticket {ticket.id}** · :green-badge[resolved]")
             st.markdown(f"**Resolved:** {escape_markdown(ticket.resolution)}")
             st.caption(f"Resolved {when(ticket.resolved_at or '')}")
 

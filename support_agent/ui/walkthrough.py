@@ -67,7 +67,7 @@ def pick(ctx: Context, where) -> replays.Replay | None:
         path = where.selectbox(
             "Scenario", paths, index=first, format_func=files.get, key=keys.WALK_SCENARIO
         )
-        return _scenario_replay(path, _mtime(path))
+        return _scenario_replay(path, Path(path).stat().st_mtime)
     records = ctx.store.threads.all(owner=ctx.owner)  # a visitor replays only their own
     if not records:
         where.info("No saved conversations yet. Start one on the Chat page.", icon="💬")
@@ -100,10 +100,6 @@ def _thread_replay(workflow: str, thread_id: str, title: str, updated: str) -> r
 def _thread_title(record: dict) -> str:
     workflow = WORKFLOWS.get(record["workflow"])
     return f"{record['title']} · {workflow.title}" if workflow else record["title"]
-
-
-def _mtime(path: str) -> float:
-    return Path(path).stat().st_mtime
 
 
 def _identity(replay: replays.Replay) -> tuple:

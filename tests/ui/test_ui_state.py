@@ -114,7 +114,7 @@ def test_new_conversation_forgets_exactly_the_listed_keys():
     at.session_state[keys.TURN_EDITING] = "a-checkpoint"
     kept = {
         keys.TIMELINE_ALL: thread,
-        keys.SCENARIOS_KNOWN: {"a scenario"},
+        keys.SCENARIOS_PICKER.known: {"a scenario"},
         "chat.turnstile": "not listed, so not a new conversation's to clear",
     }
     for key, value in kept.items():
