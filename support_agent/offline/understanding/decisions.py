@@ -195,6 +195,13 @@ DECISIONS: dict[str, Decision] = {
                 r"|(?<!\bbe )\b(charged|billed|debited)\b[^.?!]{0,40}?\b(again|(i|we)( have|'ve| had)?"
                 r" (already )?(returned|cancell?ed|sent back|never (ordered|bought|received)))\b"
                 r"|\banother\b[^.?!]{0,12}\b(charge|payment|debit)\b"
+                # "Billed for annual when I chose monthly": charged for something else.
+                r"|\b(billed|charged)\b[^.?!]{0,40}?\b(when|but|though|although)\b[^.?!]{0,20}?"
+                r"\b(chose|picked|selected|ordered|signed up for|asked for|switched to)\b"
+                # "The app says "seat limit reached"": a message the product shows, quoted.
+                # (Not inches: "the 15" laptop"; not a price: ""$12/mo billed annually"".)
+                r'|(?<![\d])["\u201c\u201d][^"\u201c\u201d$\u20ac\xa3\d]*?\w+\W+\w+[^"\u201c\u201d$\u20ac\xa3]*?'
+                r'["\u201c\u201d]'
                 # "How do I install / set up / run ...": using the product is support.
                 r"|\b(how (do|can|would|should) (i|we|you)|how to)\b[^?.!]{0,30}?"
                 r"\b(install|uninstall|reinstall|set ?up|setup|configure|enable|disable|run"
