@@ -3,6 +3,7 @@
     .venv/bin/python bench/understanding.py            # held-out test split + registers
     .venv/bin/python bench/understanding.py --split dev
     .venv/bin/python bench/understanding.py --cv       # 5-fold cross-validation on training data
+    .venv/bin/python bench/understanding.py --cv --margins 0.05,0.1,0.15  # abstention trade-off
     .venv/bin/python bench/understanding.py --startup  # what understanding adds to start-up
 
 The held-out files (tests/data/heldout/) were written by a different hand
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -68,12 +70,16 @@ def read(path: Path) -> list[tuple[str, str]]:
 
 def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
     confusion: Counter = Counter()
+    wrong_rows = []  # (expected, read, margin, source, text) of each wrong-direction reading
     start = time.perf_counter()
     for text, expected in rows:
         if learned is None:
             got = AGENT_CLASSIFIERS[name].classify(text).label
         else:
-            got = decisions.decide(name, text, learned).label
+            reading = decisions.decide(name, text, learned)
+            got = reading.label
+            if OPPOSITE.get(expected) == got:
+                wrong_rows.append((expected, got, reading.margin, reading.source, text))
         confusion[expected, got] += 1
     per_decision_ms = (time.perf_counter() - start) / max(len(rows), 1) * 1000
     right = sum(n for (e, g), n in confusion.items() if e == g)
@@ -87,6 +93,7 @@ def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
         "asked": asked,
         "confusion": confusion,
         "ms": per_decision_ms,
+        "wrong_rows": wrong_rows,
     }
 
 
@@ -167,6 +174,7 @@ def cross_validate(name: str, folds: int = 5) -> dict:
     rows = decisions.training_rows(name)
     own = len(decisions._read(name))  # score only the decision's own lines
     total: dict = {"n": 0, "right": 0, "wrong_way": 0, "asked": 0, "confusion": Counter()}
+    total["wrong_rows"] = []
     for k in range(folds):
         test = [r for i, r in enumerate(rows[:own]) if i % folds == k]
         train = [r for i, r in enumerate(rows) if not (i < own and i % folds == k)]
@@ -176,10 +184,40 @@ def cross_validate(name: str, folds: int = 5) -> dict:
         total["wrong_way"] += result["wrong_way"]
         total["asked"] += result["asked"]
         total["confusion"] += result["confusion"]
+        total["wrong_rows"] += result["wrong_rows"]
     total["accuracy"] = total["right"] / total["n"]
     total["ms"] = 0.0
     total["clear"] = sum(n for (e, _), n in total["confusion"].items() if e in OPPOSITE)
     return total
+
+
+def print_wrong_rows(results: dict[str, dict]) -> None:
+    """Every wrong-direction reading, to see what the model leans on when it errs."""
+    print("\nWrong-direction readings (expected -> read, margin, source)\n")
+    for name, r in results.items():
+        for expected, got, margin, source, text in sorted(r["wrong_rows"], key=lambda w: w[2]):
+            print(f"- {name}: {expected} -> {got}, {margin:.3f}, {source}: {text}")
+
+
+def sweep_margins(margins: list[float]) -> None:
+    """Cross-validated accuracy / wrong direction / asked for each abstention margin:
+    the trade-off a decision's `abstain_below` is chosen from."""
+    print("\nAbstention margin trade-off, 5-fold cross-validation\n")
+    print("| decision | margin | accuracy | wrong direction | asked instead |")
+    print("|---|---:|---:|---:|---:|")
+    shipped = dict(decisions.DECISIONS)
+    try:
+        for name in ("issue", "routing"):
+            for margin in margins:
+                decisions.DECISIONS[name] = dataclasses.replace(shipped[name], abstain_below=margin)
+                r = cross_validate(name)
+                print(
+                    f"| {name} | {margin:.2f} | {r['accuracy']:.1%} "
+                    f"| {_wrong(r['wrong_way'], r['clear'])} | {r['asked']} |"
+                )
+            decisions.DECISIONS[name] = shipped[name]
+    finally:
+        decisions.DECISIONS.update(shipped)
 
 
 def print_table(title: str, results: dict[str, dict]) -> None:
@@ -243,6 +281,10 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["dev", "test"])
     parser.add_argument("--cv", action="store_true", help="cross-validate on training data")
     parser.add_argument("--startup", action="store_true", help="measure start-up cost")
+    parser.add_argument(
+        "--margins",
+        help="with --cv: comma-separated abstention margins to compare (issue, routing)",
+    )
     args = parser.parse_args()
     if args.startup:
         startup()
@@ -252,9 +294,12 @@ def main() -> None:
         decisions.model(name)
     print(f"training all three models on first use: {(time.perf_counter() - start) * 1000:.0f} ms")
     if args.cv:
-        print_table("5-fold cross-validation on the training data", {
-            name: cross_validate(name) for name in decisions.DECISIONS
-        })  # fmt: skip
+        if args.margins:
+            sweep_margins([float(m) for m in args.margins.split(",")])
+            return
+        cv = {name: cross_validate(name) for name in decisions.DECISIONS}
+        print_table("5-fold cross-validation on the training data", cv)
+        print_wrong_rows(cv)
         return
     results = {}
     for name in decisions.DECISIONS:

@@ -38,7 +38,10 @@ _LANGUAGES: dict[str, tuple[str, str, str]] = {
     "German": (
         r"ja|jawohl|klar|naturlich|noch garantie|noch unter garantie|hat garantie|gultig",
         r"nein|no|nee|keine garantie|nicht mehr|abgelaufen|vorbei|leider nicht",
-        r"ist mein meine nicht das der die und ich noch garantie keine hat leider es",
+        # Pronouns and articles too: "wir mochten ... konnen Sie uns ein Angebot schicken"
+        # has none of the words above yet is plainly German.
+        r"ist mein meine nicht das der die und ich noch garantie keine hat leider es"
+        r" wir uns sie ein eine einen mit fur bitte konnen kann mochten mochte",
     ),
     "Portuguese": (
         r"sim|claro|com certeza|ainda (esta|tem)|esta na garantia|na garantia|dentro da garantia",
