@@ -40,6 +40,7 @@ os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support_agent.offline.understanding import decisions  # noqa: E402
+from support_agent.offline.understanding.decisions import OPPOSITE  # noqa: E402
 from support_agent.workflows import WORKFLOWS  # noqa: E402
 
 # What the agent actually asks: each decision through its workflow's classifier
@@ -53,14 +54,6 @@ AGENT_CLASSIFIERS = {
 HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "heldout"
 REGISTERS = HELDOUT.parent / "registers"
 GOAL = 0.01  # wrong-direction readings, as a share of clear answers, in every report
-OPPOSITE = {
-    "in_warranty": "out_of_warranty",
-    "out_of_warranty": "in_warranty",
-    "hardware": "software",
-    "software": "hardware",
-    "sales": "support",
-    "support": "sales",
-}
 
 
 def read(path: Path) -> list[tuple[str, str]]:

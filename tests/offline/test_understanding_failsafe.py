@@ -15,20 +15,13 @@ from pathlib import Path
 import pytest
 
 from support_agent.offline.understanding import decide
+from support_agent.offline.understanding.decisions import OPPOSITE
 from support_agent.workflows import WORKFLOWS
 
 AGENT = {
     "warranty": WORKFLOWS["support"].offline_rules.classifiers["warranty"],
     "issue": WORKFLOWS["support"].offline_rules.classifiers["issue"],
     "routing": WORKFLOWS["handoffs"].offline_rules.classifiers["topic"],
-}
-OPPOSITE = {
-    "in_warranty": "out_of_warranty",
-    "out_of_warranty": "in_warranty",
-    "hardware": "software",
-    "software": "hardware",
-    "sales": "support",
-    "support": "sales",
 }
 DATA = Path(__file__).parents[1] / "data"
 

@@ -229,6 +229,15 @@ DECISIONS: dict[str, Decision] = {
 }
 
 
+# Each definite answer's opposite ("hardware" <-> "software"): reading one as the
+# other is the wrong-direction error every report counts apart. "closing" has none.
+OPPOSITE = {
+    label: other
+    for d in DECISIONS.values()
+    for label, other in zip(d.labels[:2], reversed(d.labels[:2]), strict=True)
+}
+
+
 @cache
 def lexicon() -> dict[tuple[str, ...], str]:
     """Device, part and application names -> their class (see data/lexicon.csv)."""
