@@ -145,9 +145,6 @@ def is_decision(record: dict) -> bool:
 # machine stays where it was), with an id of HANDOVER_ID_PREFIX + the tool call's
 # id, so the ticket that call opened can be found from it. Not a move either.
 HANDOVER_ID_PREFIX = "handover-"
-# A correcting move's tool result names the hand-overs it withdrew (tool call ids)
-# under this key, so the offline model can say so without reading the words.
-HAND_OVERS_WITHDRAWN = WITHDREW_HAND_OVERS
 
 
 def is_handover(record: dict) -> bool:
@@ -478,7 +475,8 @@ class Workflow:
             # Said in the tool's result, so any model (not only the offline one) knows
             # the person will not take the case up, and can tell the customer.
             result.content = f"{message} {self.withdrawal_words(state, withdrawn)}"
-            result.additional_kwargs[HAND_OVERS_WITHDRAWN] = list(withdrawn)
+            # Named by call id too, so the offline model can say so without reading words.
+            result.additional_kwargs[WITHDREW_HAND_OVERS] = list(withdrawn)
         return Command(
             update={
                 "messages": [result],

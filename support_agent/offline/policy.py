@@ -236,12 +236,12 @@ class Policy:
             plan = self._instead_of_repeating(plan, messages, bound)
         elif previous is not None and plan.text and plan.text == previous.text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
-        plan = self._with_answers(plan, messages)
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        plan = self._with_answers(plan, messages, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
             plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
-        this_turn = messages[last_customer_index(messages) + 1 :]
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
         return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
 
@@ -323,12 +323,13 @@ class Policy:
         ask = self._ask(bound, facts) if self._has_ask(bound) else ""
         return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
 
-    def _with_answers(self, plan: Plan, messages: Sequence[BaseMessage]) -> Plan:
+    def _with_answers(
+        self, plan: Plan, messages: Sequence[BaseMessage], this_turn: Sequence[BaseMessage]
+    ) -> Plan:
         """The turn's last reply, after tools acted on the customer's message, also
         answers the questions it asked besides ("order 1234, how long does a refund
         take?"), from the FAQ and the facts as they now stand: before a question the
         reply ends on, after anything else."""
-        this_turn = messages[last_customer_index(messages) + 1 :]
         if plan.tool_calls or not _calls_of(this_turn)[1]:
             return plan
         text = next(reversed(customer_messages(messages)), "")
