@@ -220,11 +220,7 @@ class RemoteConversation(Conversation):
             yield errors.awaiting_approval()
             return
         values = state_values(thread.get("values"))
-        command, record = decision_command(self.workflow, request, WITHDRAW, "", values)
-        yield transition_event(self.workflow, record)
-        context = {**self.run_context, "approvals": True, "withdraw": True}
-        resume = {"resume": command.resume, "update": command.update}
-        for event in self._run(stream_tokens, command=resume, context=context):
+        for event in self._answer(request, (WITHDRAW, ""), values, stream_tokens, withdraw=True):
             if not isinstance(event, TurnEnd):
                 yield event
 
@@ -249,11 +245,14 @@ class RemoteConversation(Conversation):
         if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
             yield decided_already()
             return
+        yield from self._answer(request, checked, values, stream_tokens)
+
+    def _answer(self, request, checked, values, stream_tokens, **context) -> Iterator[Event]:  # noqa: ANN001
         command, record = decision_command(self.workflow, request, *checked, values)
         yield transition_event(self.workflow, record)
         resume = {"resume": command.resume, "update": command.update}
-        yield from self._run(stream_tokens, command=resume,
-                             context={**self.run_context, "approvals": True})  # fmt: skip
+        context = {**self.run_context, "approvals": True, **context}
+        yield from self._run(stream_tokens, command=resume, context=context)
 
     def _thread_for_turn(self, *, create: bool) -> dict | Error:
         """The server's thread, created for a new conversation; an `Error` when the studio
