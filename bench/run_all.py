@@ -1,31 +1,8 @@
-"""Every speed number of the app, each beside its reference, from one run.
+"""Every speed number of the app, each beside its reference, from one run (bench/README.md).
 
-    .venv/bin/python bench/run_all.py                 # everything (a few minutes)
-    .venv/bin/python bench/run_all.py --rounds 3      # quicker, noisier
-    .venv/bin/python bench/run_all.py --skip browser postgres
-    .venv/bin/python bench/run_all.py --only room     # just the room of browsers (~3 min)
-
-One table. Each row is measured in this run next to its reference; "ratio" is
-the ratio of medians over interleaved rounds, and "spread" the lowest and
-highest per-round value. All turns use the offline model, so the numbers are
-what the app itself costs around a model.
-
-- turn cost: the chat page's path (one cached graph, `run_turn`, the thread
-  record) against the LangChain tutorial's own agent (`bench/tutorial_agent.py`:
-  its `create_agent`, step middleware, tools and `InMemorySaver`, `invoke`), 30 threads x the tutorial's 4 turns per round;
-- page rerun (AppTest, `?thread=`, SQLite on disk) at 4, 50 and 200 turns;
-- time travel: reading a 200-turn thread's turns and rewind points;
-- storage of a 200-turn thread, and the largest model input over it;
-- a room of browsers (`room.py`): 10, 20 and 30 sessions x 5 turns through the
-  running server's websocket, as browsers speak to it, at people's pace and all
-  at once, each beside a bare Streamlit chat page (`bare_chat_page.py`) under
-  the same load; afterwards the store on disk must hold every turn;
-- in Chromium: a new session to a usable chat input, and Enter to the reply
-  shown, at 4 and at 200 turns;
-- on LangGraph's server (`remote_turns.py`): the tutorial's turns through
-  `service.remote` against `langgraph dev` (started here from langgraph.json,
-  or `--agent-url`), beside the same turns in process; then 20 sessions at once
-  on each, p95 per turn and errors.
+Each row is measured in this run next to its reference; "ratio" is the ratio of medians over
+interleaved rounds, "spread" the lowest and highest per-round value; every turn uses the
+offline model, so the numbers are what the app itself costs around a model.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from support_agent.models import (
     default_model_spec,
     get_model,
 )
-from support_agent.service.backend import Backend, choose
+from support_agent.service.backend import Backend, Snapshot, choose
 from support_agent.service.conversation import Conversation, ServiceEvent, TicketsOpened
 from support_agent.service.remote import configured_server
 from support_agent.store.storage import StoreUnavailable
@@ -283,13 +283,6 @@ class Chat:
                 self.turn(line)
 
 
-def _open(path: str | None, stack: ExitStack) -> AppStore:
-    """The app's own store, so both read one file; without a path, one in memory."""
-    store = open_store(f"sqlite:///{Path(path).expanduser()}" if path else "memory://")
-    stack.callback(store.close)
-    return store
-
-
 def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore) -> Any:
     graph = build_graph(
         workflow.name, model, records.checkpointer, screen_with=screening_model(model)
@@ -310,7 +303,11 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         return 2
     with ExitStack() as stack:
         try:
-            records = _open(args.db, stack)
+            # The app's own store, so both read one file; without a path, one in memory.
+            records = open_store(
+                f"sqlite:///{Path(args.db).expanduser()}" if args.db else "memory://"
+            )
+            stack.callback(records.close)
         except StoreUnavailable as exc:
             out.line(f"Can't open the conversation store {args.db!r}: {exc}")
             return 2
@@ -326,7 +323,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         if isinstance(model, OfflineChatModel):
             out.line("The offline demo model follows built-in rules and needs no key.")
         try:
-            existing = session.saved().values if args.thread else {}
+            saved = session.saved() if args.thread else Snapshot()
         except sqlite3.Error as exc:
             out.line(f"Can't read the conversation store {args.db!r}: {exc}")
             return 2
@@ -337,16 +334,16 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
                 f"Can't start: {words(runs.conversation(workflow, thread, '').failure(exc), spec)}"
             )
             return 2
-        if existing.get("messages"):
-            step = workflow.step(workflow.current(existing)).title
+        if saved.values.get("messages"):
+            step = workflow.step(workflow.current(saved.values)).title
             out.line(
-                f"Resuming thread {session.talk.thread_id}: step {step}, "
-                f"{len(existing['messages'])} messages so far."
+                f"Resuming thread {thread}: step {step}, "
+                f"{len(saved.values['messages'])} messages so far."
             )
-            if session.saved().next:  # its last turn failed part-way
+            if saved.next:  # its last turn failed part-way
                 out.line("Its last turn did not finish: type /retry to complete it.")
         else:
-            out.line(f"Thread {session.talk.thread_id}")
+            out.line(f"Thread {thread}")
         out.line("Type a message, or /help for commands.")
         session.loop(stdin, echo=not _isatty(stdin))
         if args.db:
