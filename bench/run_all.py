@@ -60,7 +60,12 @@ def span(times: list[float]) -> str:
     return f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms"
 
 
-# --- turn cost -----------------------------------------------------------------------
+def beside(measure: str, times: list, reference: str, base: list, goal: str = "", spread=""):
+    """A row of `times` beside the reference's: the ratio of medians, the rounds' spread."""
+    ours, theirs = statistics.median(times), statistics.median(base)
+    ratios = [a / b for a, b in zip(times, base, strict=True)]
+    spread = spread or f"{min(ratios):.2f}–{max(ratios):.2f}×"
+    row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
 class Variant:
@@ -102,7 +107,6 @@ class Variant:
 
 
 def per_turn(variant: Variant, threads: int) -> float:
-    """Median seconds of one turn over `threads` fresh threads of the tutorial."""
     variant.open()
     times = []
     try:
@@ -147,32 +151,19 @@ def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None
         if postgres is not None:
             postgres.__exit__(None, None, None)
 
-    def compare(name: str, reference: str, goal: float | None) -> None:
-        ratios = [a / b for a, b in zip(results[name], results[reference], strict=True)]
-        ratio = statistics.median(results[name]) / statistics.median(results[reference])
-        verdict = f"{ratio:.2f}×" + (f" (goal ≤ {goal:.1f}×)" if goal else "")
-        row(
-            f"turn: {variants[name].name}",
-            ms(statistics.median(results[name])),
-            f"{variants[reference].name}: {ms(statistics.median(results[reference]))}",
-            verdict,
-            f"{min(ratios):.2f}–{max(ratios):.2f}×",
-        )
+    def compare(name: str, reference: str, goal: str = "") -> None:
+        names = variants[name].name, variants[reference].name
+        beside(f"turn: {names[0]}", results[name], names[1], results[reference], goal)
 
-    compare("page_sqlite", "reference", 1.0)
-    compare("page_memory", "reference", None)
-    compare("page_sqlite", "bare_sqlite", None)
+    compare("page_sqlite", "reference", " (goal ≤ 1.0×)")
+    compare("page_memory", "reference")
+    compare("page_sqlite", "bare_sqlite")
     if "page_postgres" in results:
-        compare("page_postgres", "reference", None)
-        compare("page_postgres", "bare_postgres", None)
-
-
-# --- human approval: what pausing and resuming a hand-over costs -------------------------
+        compare("page_postgres", "reference")
+        compare("page_postgres", "bare_postgres")
 
 
 def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
-    """A hand-over paused for approval and approved (two graph runs, one checkpoint
-    between them), against the same hand-over with approvals off, on SQLite on disk."""
     print("approvals", flush=True)
     store = open_store(f"sqlite:///{tmp / 'approvals.db'}")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
@@ -203,17 +194,8 @@ def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
             plain.append(hand_over(False))
     finally:
         store.close()
-    ratios = [a / b for a, b in zip(paused, plain, strict=True)]
-    row(
-        "hand-over paused for approval, then approved (engine, SQLite on disk)",
-        ms(statistics.median(paused)),
-        f"the same hand-over with approvals off: {ms(statistics.median(plain))}",
-        f"{statistics.median(paused) / statistics.median(plain):.2f}×",
-        f"{min(ratios):.2f}–{max(ratios):.2f}×",
-    )
-
-
-# --- a long thread: page, time travel, storage, model input ---------------------------
+    label = "hand-over paused for approval, then approved (engine, SQLite on disk)"
+    beside(label, paused, "the same hand-over with approvals off", plain)
 
 
 class Recording(OfflineChatModel):
@@ -245,15 +227,9 @@ def page_reruns(rounds: int, tmp: Path) -> None:
         os.environ["HANDOFF_DB_URL"] = url
         page_rerun.write_thread(url, f"t{turns}", turns)
         reruns[turns] = page_rerun.rerun_times(f"t{turns}", rounds)
-    base = statistics.median(reruns[4])
     for turns, times in reruns.items():
-        row(
-            f"page rerun at {turns} turns (AppTest, SQLite)",
-            ms(statistics.median(times)),
-            f"4 turns: {ms(base)}",
-            f"{statistics.median(times) / base:.2f}× (goal ≤ 150 ms, flat)",
-            span(times),
-        )
+        label = f"page rerun at {turns} turns (AppTest, SQLite)"
+        beside(label, times, "4 turns", reruns[4], " (goal ≤ 150 ms, flat)", span(times))
 
 
 def time_travel_and_storage(rounds: int, tmp: Path) -> None:
@@ -278,13 +254,8 @@ def time_travel_and_storage(rounds: int, tmp: Path) -> None:
     assert len(points) == 200, len(points)
     checkpoints = len(list(graph.get_state_history(thread_config("t200"))))
     store.close()
-    row(
-        "time travel: open a 200-turn thread's rewind points",
-        ms(statistics.median(opened)),
-        f"reading the whole history: {ms(statistics.median(walked))}",
-        f"{statistics.median(opened) / statistics.median(walked):.2f}× (goal ≤ 300 ms)",
-        span(opened),
-    )
+    label = "time travel: open a 200-turn thread's rewind points"
+    beside(label, opened, "reading the whole history", walked, " (goal ≤ 300 ms)", span(opened))
     files = tmp.glob("long-200.db*")  # the database and any write-ahead log
     size = sum(f.stat().st_size for f in files) / 1e6
     row(
@@ -312,11 +283,7 @@ def largest_model_input() -> None:
     )
 
 
-# --- a room of browsers ------------------------------------------------------------------
-
-
 def browser_room(tmp: Path, think: float = 5.0) -> None:
-    """N sessions through the running server's websocket, beside a bare chat page."""
     print("room of browsers", flush=True)
     for c in room.compare(tmp, [10, 20, 30], think, stress=30):
         app, bare = c.app.times(), c.bare.times()
@@ -330,9 +297,6 @@ def browser_room(tmp: Path, think: float = 5.0) -> None:
             f"p50 {ms(room.p(app, 0.5))} / {ms(room.p(bare, 0.5))}; "
             f"page done p95 {ms(room.p(c.app.times('done'), 0.95))}",
         )
-
-
-# --- in the browser --------------------------------------------------------------------
 
 
 def browser(rounds: int, tmp: Path) -> None:
@@ -428,12 +392,8 @@ def reply_times(chromium, address: str, label: str, rounds: int) -> None:
     )
 
 
-# --- on LangGraph's server ---------------------------------------------------------------
-
-
 def on_agent_server(tmp: Path, url: str | None = None, sessions: int = 5) -> None:
-    """The tutorial on `langgraph dev` (started from langgraph.json unless `url`) and in
-    process, each one session at a time, then 20 at once."""
+    """The tutorial on `langgraph dev` (started here unless `url`) and in process."""
     print("agent server", flush=True)
     if url is None:
         from tests.agent_server import langgraph_dev
