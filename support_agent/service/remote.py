@@ -32,7 +32,6 @@ from support_agent.core.engine import (
     ChunkReader,
     Error,
     Event,
-    Token,
     TurnEnd,
     approval_request,
     checked_decision,
@@ -128,11 +127,10 @@ class AgentServer:
     def graph_id(self, workflow: Workflow) -> str:
         return self.graphs.get(workflow.name, workflow.name)
 
-    def threads_of(self, owner: str, workflow: str | None = None, limit: int = 50) -> list[dict]:
+    def threads_of(self, owner: str) -> list[dict]:
         """`owner`'s threads there, newest first, by the studio's ids."""
-        wanted = {OWNER_KEY: owner, **({"workflow": workflow} if workflow else {})}
         found = self.client.threads.search(
-            metadata=wanted, limit=limit, sort_by="updated_at", sort_order="desc"
+            metadata={OWNER_KEY: owner}, limit=50, sort_by="updated_at", sort_order="desc"
         )
         return [
             {
@@ -385,19 +383,6 @@ def remote(
     return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
 
 
-def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
-    """A chunk of the answering model's reply (not a summary's or a screening's)."""
-    content = message.get("content")
-    if (
-        message.get("type") == "AIMessageChunk"
-        and meta.get("langgraph_node") == "model"
-        and isinstance(content, str)
-        and content
-        and not meta.get("lc_source")
-    ):
-        yield Token(content, agent or meta.get("lc_agent_name", ""))
-
-
 def _messages(raw: Any) -> list:
     """The server's JSON messages as LangChain's message objects."""
     if not isinstance(raw, list):
@@ -469,7 +454,6 @@ class _RunReader(ChunkReader):
     def part(self, part: Any) -> Iterator[Event]:
         mode, _, ns = part.event.partition("|")
         namespace = tuple(ns.split("|")) if ns else ()
-        agent = namespace[0].split(":", 1)[0] if namespace else ""
         data = part.data
         if mode == "metadata":
             self.run_id = (data or {}).get("run_id", "")
@@ -480,10 +464,10 @@ class _RunReader(ChunkReader):
             yield from self.updates((), "", data)  # how Aegra tells the pause
         elif mode == "values" and not namespace:
             self.final = data
-        elif mode == "messages":
-            yield from _token(*data, agent)
+        elif mode == "messages" and (chunk := _messages(data[:1])):
+            yield from self.read(namespace, mode, (chunk[0], data[1]))
         elif mode == "updates" and isinstance(data, dict):
-            yield from self.updates(namespace, agent, data)
+            yield from self.read(namespace, mode, data)
 
     _interrupts = staticmethod(interrupts_of)
     _messages = staticmethod(_messages)
