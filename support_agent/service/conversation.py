@@ -70,7 +70,6 @@ class Conversation:
     owner: str = "local"
     # Where this turn started (checkpoint id, turn), when the engine had it: no read then.
     _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
-    _ended: TurnEnd | None = field(default=None, init=False, repr=False, compare=False)
 
     def send(
         self,
@@ -109,7 +108,7 @@ class Conversation:
         return _Unread() if checkpoint_id is None else self._read(checkpoint_id)
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
-        self._began = self._ended = None
+        self._began = None
         unread = isinstance(start, _Unread)
         if unread and turn.resume:  # a Retry runs from where the turn stopped: no read there
             start.update(self._read(None))
@@ -137,7 +136,7 @@ class Conversation:
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
-        self._began = self._ended = None
+        self._began = None
         if isinstance(start, _Unread):
             start.update(self._read(None))
         return engine_decide(
@@ -188,8 +187,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            self._ended = end
-            self._keep_point(with_earlier=withdrew)
+            self._keep_point(end, with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         # Each ticket keeps this turn's checkpoint: the branch it belongs to.
@@ -205,9 +203,8 @@ class Conversation:
             return False
         return self._unfinished()
 
-    def _keep_point(self, *, with_earlier: bool = False) -> None:
-        store, end = self.store, self._ended
-        saved = end.saved if end is not None else None
+    def _keep_point(self, end: TurnEnd, *, with_earlier: bool) -> None:
+        store, saved = self.store, end.saved
         store.turn_points.record(
             store.checkpointer,
             self.thread_id,

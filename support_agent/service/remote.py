@@ -354,7 +354,7 @@ class RemoteConversation(Conversation):
             pass
         return _agent_error(Cause.GRAPH_MISSING, graph=self.server.graph_id(self.workflow))
 
-    def _keep_point(self, *, with_earlier: bool = False) -> None:
+    def _keep_point(self, end: TurnEnd, *, with_earlier: bool) -> None:
         """Nothing to record: the server's thread history holds every rewind point."""
 
     def _unfinished(self) -> bool:
