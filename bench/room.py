@@ -250,7 +250,7 @@ def room(base: str, n: int, texts: list[str] = TURNS, think: float = 0.0) -> Roo
     return asyncio.run(_room(base, n, texts, think))
 
 
-def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
+def lost_turns(url: str, sessions: list[Session]) -> int:
     """Turns a session saw answered that the store on disk does not hold: each thread must
     hold every message sent, in order, and a turn point per turn."""
     from support_agent.core.engine import thread_config
@@ -262,8 +262,6 @@ def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
     try:
         for session in sessions:
             sent = [t.text for t in session.turns]
-            if not sent:
-                continue
             if session.thread is None:
                 lost += len(sent)
                 continue
@@ -306,7 +304,7 @@ def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None
         for n, pause in runs:
             on_app = room(app, n, think=pause)
             on_bare = room(bare, n, think=pause)
-            lost = lost_turns(url, on_app.sessions, TURNS)
+            lost = lost_turns(url, on_app.sessions)
             found.append(Compared(n, pause, on_app, on_bare, lost))
             print(
                 f"  {n} sessions, think {pause:.0f} s: app p95 {p(on_app.times(), 0.95) * 1000:.0f}"
