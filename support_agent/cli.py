@@ -29,6 +29,7 @@ from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
+    MODEL_SPEC_HELP,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="chat with a workflow (support state machine, or sales/support handoffs)",
         description="Chat with a Handoff Studio workflow in the terminal.",
     )
-    scenario_cli.add_model_option(chat)
+    chat.add_argument("--model", help=MODEL_SPEC_HELP)
     chat.add_argument(
         "--workflow",
         choices=sorted(WORKFLOWS),

@@ -32,10 +32,6 @@ def parser_of_commands(prog: str, description: str) -> tuple[argparse.ArgumentPa
     return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
 
-def add_model_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--model", help=MODEL_SPEC_HELP)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser, commands = parser_of_commands(
         "python -m support_agent scenarios",
@@ -53,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario files or directories of them (default: the project's scenarios/, "
         "or $HANDOFF_SCENARIOS_DIR)",
     )
-    add_model_option(run)
+    run.add_argument("--model", help=MODEL_SPEC_HELP)
     return parser
 
 

@@ -55,39 +55,22 @@ logger = logging.getLogger(__name__)
 _THREADS = uuid.UUID("6f1c2a57-32c4-4a9e-9a63-0d1f6c3b8e21")
 CONNECT_SECONDS = 5.0  # to open a connection: a server that is up accepts at once
 
-_SAID = {  # cause: (what the studio says, retryable)
-    Cause.AGENT_SERVER_KEY: (
-        "The agent server refused this studio's key (HANDOFF_AGENT_API_KEY). "
-        "Nothing was sent; earlier turns are safe.",
-        False,
-    ),
-    Cause.AGENT_SERVER_FAILED: (
-        "The agent server answered with an error (HTTP {status}), so this turn "
-        "stopped. Earlier turns are safe.",
-        True,
-    ),
-    Cause.AGENT_SERVER_DOWN: (
-        "The agent server is not answering, so this turn was not sent. Check that it "
-        "is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
-        True,
-    ),
-    Cause.GRAPH_MISSING: (
-        "The agent server does not serve the {graph!r} graph this workflow runs on. "
-        "Deploy it there (langgraph.json names one graph per workflow), or point "
-        "HANDOFF_AGENT_URL at a server that has it.",
-        False,
-    ),
-    Cause.AGENT_SERVER_URL: (
-        "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's server. "
-        "Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
-        False,
-    ),
-    Cause.AGENT_SERVER_SLOW: (
-        "The agent server did not finish this reply within {seconds:g} seconds, so it was "
-        "stopped. Earlier turns are safe; try again in a moment.",
-        True,
-    ),
+_SAID = {  # the agent server's trouble, in our words
+    Cause.AGENT_SERVER_KEY: "The agent server refused this studio's key "
+    "(HANDOFF_AGENT_API_KEY). Nothing was sent; earlier turns are safe.",
+    Cause.AGENT_SERVER_FAILED: "The agent server answered with an error (HTTP {status}), so "
+    "this turn stopped. Earlier turns are safe.",
+    Cause.AGENT_SERVER_DOWN: "The agent server is not answering, so this turn was not sent. "
+    "Check that it is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
+    Cause.GRAPH_MISSING: "The agent server does not serve the {graph!r} graph this workflow "
+    "runs on. Deploy it there (langgraph.json names one graph per workflow), or point "
+    "HANDOFF_AGENT_URL at a server that has it.",
+    Cause.AGENT_SERVER_URL: "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's "
+    "server. Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
+    Cause.AGENT_SERVER_SLOW: "The agent server did not finish this reply within {seconds:g} "
+    "seconds, so it was stopped. Earlier turns are safe; try again in a moment.",
 }
+_RETRYABLE = {Cause.AGENT_SERVER_FAILED, Cause.AGENT_SERVER_DOWN, Cause.AGENT_SERVER_SLOW}
 _RUN_FAILED = (
     "The agent server could not finish this turn; its log says why. Earlier turns are safe."
 )
@@ -230,12 +213,8 @@ class RemoteConversation(Conversation):
             yield checked
             return
         try:
-            thread = self._thread_for_turn(create=False)
-            if isinstance(thread, Error):
-                yield thread
-                return
             paused = self.server.client.threads.get_state(self._thread)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a thread gone there is told as such
             yield self.failure(exc)
             return
         values = state_values(paused.get("values"))
@@ -426,8 +405,8 @@ def status_of(exc: BaseException) -> int | None:
 
 
 def _agent_error(cause: Cause, **facts: Any) -> Error:
-    text, retryable = _SAID[cause]
-    return Error(Kind.AGENT, text.format(**facts), retryable=retryable, cause=cause, facts=facts)
+    text, retryable = _SAID[cause].format(**facts), cause in _RETRYABLE
+    return Error(Kind.AGENT, text, retryable=retryable, cause=cause, facts=facts)
 
 
 def _thread_gone() -> Error:
