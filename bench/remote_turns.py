@@ -61,7 +61,6 @@ def measure(make, sessions: int, together: int) -> Measured:
 
 
 def both(url: str, sessions: int = 5, together: int = 20) -> dict[str, Measured]:
-    """In process (memory store) and on the server at `url`, the same way."""
     store = open_store("memory://")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
     server = AgentServer.connect(url)

@@ -233,7 +233,6 @@ def page_reruns(rounds: int, tmp: Path) -> None:
 
 
 def time_travel_and_storage(rounds: int, tmp: Path) -> None:
-    """On the 200-turn thread `page_reruns` wrote."""
     store = open_store(f"sqlite:///{tmp / 'long-200.db'}")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
 

@@ -238,7 +238,6 @@ class Chat:
         self.out.end_line()
 
     def command(self, line: str) -> bool:
-        """Run a slash command; False means leave."""
         name = line.split()[0].lower()
         if name in ("/quit", "/exit"):
             return False

@@ -260,7 +260,6 @@ class RemoteConversation(Conversation):
         return created
 
     def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
-        """One run on the server, streamed and told as the engine's events."""
         seconds = self.server.seconds
         deadline = time.monotonic() + seconds
         told = _RunReader(self.workflow, stream_tokens)
@@ -297,12 +296,11 @@ class RemoteConversation(Conversation):
         yield TurnEnd(state_values(told.final), told.waiting)
 
     def _cancel(self, run_id: str) -> None:
-        """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
         if not run_id:
             return
         try:
             self.server.client.runs.cancel(self._thread, run_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - best effort: the server may be the problem
             logger.info("Could not cancel run %s: %s", run_id, type(exc).__name__)
 
     def failure(self, exc: BaseException) -> Error:
@@ -363,7 +361,6 @@ def remote(
 
 
 def _messages(raw: Any) -> list:
-    """The server's JSON messages as LangChain's message objects."""
     if not isinstance(raw, list):
         return []
     items = [m for m in raw if isinstance(m, dict) and m.get("type")]
@@ -478,7 +475,6 @@ class ServerScenarioTurns:
 
 
 def scenario_turns(server: AgentServer) -> Callable[[Any], ServerScenarioTurns]:
-    """What the scenario runner's `turns=` takes: each scenario on `server`."""
 
     def start(scenario: Any) -> ServerScenarioTurns:
         talk = remote(open_store("memory://"), server, scenario.spec, new_thread_id(), "scenarios")
