@@ -158,12 +158,9 @@ def cross_validate(name: str, folds: int = 5) -> dict:
         test = [r for i, r in enumerate(rows[:own]) if i % folds == k]
         train = [r for i, r in enumerate(rows) if not (i < own and i % folds == k)]
         result = score(name, test, decisions.train(train))
-        total["n"] += result["n"]
         total["right"] += round(result["accuracy"] * result["n"])
-        total["wrong_way"] += result["wrong_way"]
-        total["asked"] += result["asked"]
-        total["confusion"] += result["confusion"]
-        total["wrong_rows"] += result["wrong_rows"]
+        for key in ("n", "wrong_way", "asked", "confusion", "wrong_rows"):
+            total[key] += result[key]
     total["accuracy"] = total["right"] / total["n"]
     total["ms"] = 0.0
     total["clear"] = sum(n for (e, _), n in total["confusion"].items() if e in OPPOSITE)
