@@ -202,10 +202,54 @@ def run_turn(
     `started(checkpoint_id, values)` is told the saved point a turn at the head starts from,
     so the caller need not read it again. The whole turn has `SUPPORT_AGENT_TIMEOUT` seconds.
     """
-    yield from _leased(lease, lambda fence: _run_turn(
-        graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals, deadline=turn_deadline()), fence, started,
-    ))  # fmt: skip
+
+    def turn(fence: dict) -> Iterator[Event]:
+        context = RunContext(approvals=approvals, deadline=turn_deadline())
+        payload = None
+        if not resume:
+            cleaned = clean_message(text)
+            if isinstance(cleaned, Error):
+                yield cleaned
+                return
+            payload = {"messages": [HumanMessage(cleaned)]}
+        config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
+        # A new thread first gets an empty checkpoint: the rewind point before turn 1.
+        new, waiting = first_turn, None
+        try:
+            at_head = not checkpoint_id and not resume
+            if at_head and not first_turn and graph.checkpointer is not None:
+                # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
+                latest = graph.checkpointer.get_tuple(config)
+                new = latest is None
+                if _paused(latest):  # the customer wrote while an action waits for a person
+                    waiting = waiting_approval(graph, workflow, thread_id)
+                    if waiting is None:  # paused for something no decision of ours answers
+                        yield errors.awaiting_approval()
+                        return
+                if latest is not None and started is not None:
+                    started(latest.config["configurable"]["checkpoint_id"],
+                            latest.checkpoint["channel_values"])  # fmt: skip
+            if new and at_head:
+                empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+                if started is not None:
+                    started(empty["configurable"]["checkpoint_id"], {"turn": 0})
+        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+            yield describe_failure(exc)
+            return
+        if waiting is not None:
+            values = graph.get_state(thread_config(thread_id)).values
+            withdrawn = (WITHDRAW, "")
+            for event in _answer(
+                graph, workflow, config, waiting, withdrawn, values, stream_tokens
+            ):
+                if isinstance(event, TurnEnd):
+                    break
+                yield event
+                if isinstance(event, Error):
+                    return  # nothing withdrawn, the message not sent: the pause stands
+        yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+
+    yield from _leased(lease, turn)
 
 
 def decide(
@@ -221,8 +265,24 @@ def decide(
 ) -> Iterator[Event]:
     """Answer `request` ("approve", "edit" with the new `text`, "reject" with an optional
     note) and finish the paused turn; the decision is recorded in the transition history."""
-    yield from _leased(lease, lambda fence: _decide(graph, workflow, thread_id, request,
-                                                    decision, text, stream_tokens, fence))  # fmt: skip
+
+    def answer(fence: dict) -> Iterator[Event]:
+        checked = checked_decision(request, decision, text)
+        if isinstance(checked, Error):
+            yield checked
+            return
+        config = _turn_config(thread_config(thread_id), fence)
+        try:
+            paused = graph.get_state(thread_config(thread_id))
+            if approval_request(workflow, paused.interrupts) != request:
+                yield decided_already()
+                return
+        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+            yield describe_failure(exc)
+            return
+        yield from _answer(graph, workflow, config, request, checked, paused.values, stream_tokens)
+
+    yield from _leased(lease, answer)
 
 
 def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> ApprovalRequest | None:
@@ -283,104 +343,22 @@ def _leased(
             yield failure
 
 
-def _run_turn(
+def _answer(
     graph: Any,
     workflow: Workflow,
-    thread_id: str,
-    text: str | None,
-    resume: bool,
-    checkpoint_id: str | None,
-    stream_tokens: bool,
-    first_turn: bool | None,
-    context: RunContext,
-    fence: dict,
-    started: Callable[[str, dict], None] | None = None,
-) -> Iterator[Event]:
-    if resume:
-        payload = None
-    else:
-        cleaned = clean_message(text)
-        if isinstance(cleaned, Error):
-            yield cleaned
-            return
-        payload = {"messages": [HumanMessage(cleaned)]}
-    config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
-    # A new thread first gets an empty checkpoint: the rewind point before turn 1.
-    waiting: ApprovalRequest | None = None
-    try:
-        at_head = not checkpoint_id and not resume
-        if at_head and not first_turn and graph.checkpointer is not None:
-            # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
-            latest = graph.checkpointer.get_tuple(config)
-            first_turn = latest is None
-            if _paused(latest):  # the customer wrote while an action waits for a person
-                waiting = waiting_approval(graph, workflow, thread_id)
-                if waiting is None:  # paused for something no decision of ours answers
-                    yield errors.awaiting_approval()
-                    return
-            if latest is not None and started is not None:
-                started(latest.config["configurable"]["checkpoint_id"],
-                        latest.checkpoint["channel_values"])  # fmt: skip
-        if first_turn and at_head:
-            empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
-            if started is not None:
-                started(empty["configurable"]["checkpoint_id"], {"turn": 0})
-    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-        yield describe_failure(exc)
-        return
-    if waiting is not None:
-        for event in _withdraw(graph, workflow, thread_id, waiting, config, stream_tokens):
-            if isinstance(event, TurnEnd):
-                break
-            yield event
-            if isinstance(event, Error):
-                return  # nothing withdrawn, the message not sent: the pause stands
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def _withdraw(
-    graph: Any,
-    workflow: Workflow,
-    thread_id: str,
-    request: ApprovalRequest,
     config: dict,
-    stream_tokens: bool,
-) -> Iterator[Event]:
-    """Answer the pause with a rejection because the customer wrote again, ending the
-    run right after it (`RunContext.withdraw`) so the model answers the new message."""
-    values = graph.get_state(thread_config(thread_id)).values
-    payload, record = decision_command(workflow, request, WITHDRAW, "", values)
-    yield transition_event(workflow, record)
-    context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def _decide(
-    graph: Any,
-    workflow: Workflow,
-    thread_id: str,
     request: ApprovalRequest,
-    decision: str,
-    text: str,
+    checked: tuple[str, str],
+    values: dict,
     stream_tokens: bool,
-    fence: dict,
 ) -> Iterator[Event]:
-    checked = checked_decision(request, decision, text)
-    if isinstance(checked, Error):
-        yield checked
-        return
-    config = _turn_config(thread_config(thread_id), fence)
-    try:
-        paused = graph.get_state(thread_config(thread_id))
-        if approval_request(workflow, paused.interrupts) != request:
-            yield decided_already()
-            return
-    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-        yield describe_failure(exc)
-        return
-    payload, record = decision_command(workflow, request, *checked, paused.values)
+    """Answer the pause with a checked decision and finish the run. A withdrawal (the
+    customer wrote again) ends the run right after the rejection, so the model answers
+    the new message."""
+    payload, record = decision_command(workflow, request, *checked, values)
     yield transition_event(workflow, record)
-    context = RunContext(approvals=True, deadline=turn_deadline())
+    withdraw = checked[0] == WITHDRAW
+    context = RunContext(approvals=True, withdraw=withdraw, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
 
 
