@@ -20,8 +20,7 @@ KEY_SUFFIX = "_API_KEY"
 AGENT_KEY_VARIABLE = "HANDOFF_AGENT_API_KEY"
 
 
-class SettingsError(ValueError):
-    """A setting holds a value that can't be used; the message names the variable."""
+class SettingsError(ValueError): ...
 
 
 class Settings(BaseSettings):
@@ -48,7 +47,6 @@ class Settings(BaseSettings):
     problems: dict[str, str] = Field(default_factory=dict)
 
     def checked(self, *variables: str) -> Settings:
-        """These settings, or a `SettingsError` naming those of `variables` that can't be used."""
         wrong = [f"{v} ({self.problems[v]})" for v in variables if v in self.problems]
         if wrong:
             raise SettingsError(f"These settings can't be used: {', '.join(wrong)}.")

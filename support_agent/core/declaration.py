@@ -24,8 +24,6 @@ from support_agent.offline.policy import OfflineRules
 
 
 class TransitionRecord(TypedDict):
-    """One move of the state machine, as kept in the graph state."""
-
     id: str  # the tool call that made the move
     turn: int
     source: str
@@ -52,8 +50,6 @@ TransitionLog = Annotated[list[TransitionRecord], append_new]
 
 
 class HandOverStatus(TypedDict):
-    """Whether a hand-over to a person still stands, and if not, why."""
-
     status: str  # STANDING or WITHDRAWN
     because: str  # why it was withdrawn ("" while it stands)
     # The customer asked for a person themselves: no correction withdraws that.
@@ -132,8 +128,6 @@ def is_move(record: dict) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the state machine: what the agent is told and may do there."""
-
     name: str
     title: str
     prompt: str
@@ -160,8 +154,6 @@ class Move:
 
 @dataclass(frozen=True)
 class Fact:
-    """A state key shown as a recorded fact, with its values in words."""
-
     key: str
     title: str
     values: dict[str, str] = field(default_factory=dict)  # stored value -> words
@@ -207,8 +199,6 @@ class HandOver:
 
 @dataclass(frozen=True)
 class Edge:
-    """A transition: calling `tool` at `source` moves the machine to `target`."""
-
     source: str
     target: str
     tool: str
@@ -340,7 +330,6 @@ class Workflow:
         return list(seen.values())
 
     def edges(self) -> list[Edge]:
-        """Every declared transition, in step order."""
         return [
             Edge(s.name, self.moves[t.name].target, t.name)
             for s in self.steps

@@ -11,8 +11,7 @@ from support_agent.core.prompting import TemplateError, placeholders
 from support_agent.offline.policy import OfflineRules
 
 
-class WorkflowError(ValueError):
-    """A workflow declaration that can't work, named by workflow and field."""
+class WorkflowError(ValueError): ...
 
 
 Problems = Iterator[tuple[str, str]]  # (where, what is wrong)

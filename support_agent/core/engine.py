@@ -155,7 +155,6 @@ def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
 
 
 def clean_message(text: str | None) -> str | Error:
-    """The customer's text made safe to send, or an `Error` saying what is wrong."""
     # A lone surrogate (broken UTF-16 from a paste) can't be encoded.
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub("", text).strip()

@@ -175,7 +175,6 @@ def internal(exc: BaseException) -> Error:
 
 
 def is_store_error(exc: BaseException) -> bool:
-    """Did the conversation store fail, rather than the model or our code?"""
     if isinstance(exc, LeaseLost):
         return exc.store_down
     return isinstance(exc, (StoreUnavailable, sqlite3.Error, *_loaded("psycopg", "Error")))
@@ -232,7 +231,6 @@ def _logged(error: Error) -> Error:
 
 
 def _provider_sdk_errors() -> tuple[type[BaseException], ...]:
-    """The request errors of the provider clients this process has loaded."""
     return (
         *_loaded("openai", "APIError"),
         *_loaded("anthropic", "APIError"),

@@ -12,8 +12,7 @@ from string import Formatter
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class TemplateError(ValueError):
-    """A prompt template that cannot be filled safely."""
+class TemplateError(ValueError): ...
 
 
 def placeholders(template: str) -> list[str]:

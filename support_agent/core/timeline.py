@@ -5,6 +5,7 @@ thread there, and a branch is named by its head. `Timeline` reads the history on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,8 +15,6 @@ from support_agent.core.state_view import customer_turns
 
 @dataclass(frozen=True)
 class TurnPoint:
-    """One customer turn on a branch: where it started, what it said, where it left."""
-
     number: int
     text: str
     before_id: str  # the "input" checkpoint: state before this turn (rewind / edit here)
@@ -54,8 +53,6 @@ def _parent_id(snapshot) -> str | None:
 
 
 class Timeline:
-    """One read of a thread's history: its branches and the turns of each."""
-
     def __init__(self, graph, thread_id: str, history: list[Saved] | None = None):
         # The conversation's own checkpoints (agents in a graph keep theirs in other namespaces).
         if history is None:
@@ -77,7 +74,6 @@ class Timeline:
         return sorted(out, key=lambda b: b.created_at, reverse=True)
 
     def lineage(self, head_id: str | None = None) -> list:
-        """The snapshots of one branch, oldest first (the latest branch by default)."""
         head = head_id or self.latest_id
         chain = []
         while head in self.snapshots:
@@ -110,8 +106,7 @@ class RecordedTimeline:
 
     def __init__(self, points: list[dict[str, Any]], latest_id: str, state_key: str):
         self.by_after = {p["after_id"]: p for p in points}
-        self.latest_id = latest_id
-        self.state_key = state_key
+        self.latest_id, self.state_key = latest_id, state_key
 
     def branches(self) -> list[Branch]:
         continued = {p["before_id"] for p in self.by_after.values()}
@@ -122,18 +117,10 @@ class RecordedTimeline:
     def holds(self, head_id: str, checkpoint_id: str) -> bool:
         """Whether the branch ending at `head_id` passes through `checkpoint_id` (a
         turn's end, or the checkpoint before the first turn)."""
-        head = head_id
-        while head in self.by_after:
-            if checkpoint_id in (head, self.by_after[head]["before_id"]):
-                return True
-            head = self.by_after[head]["before_id"]
-        return head == checkpoint_id
+        ends = (end for p in self._chain(head_id) for end in (p["after_id"], p["before_id"]))
+        return head_id == checkpoint_id or checkpoint_id in ends
 
     def turns(self, head_id: str | None = None) -> list[TurnPoint]:
-        chain, head = [], head_id or self.latest_id
-        while head in self.by_after:
-            chain.append(self.by_after[head])
-            head = self.by_after[head]["before_id"]
         return [
             TurnPoint(
                 p["turn"],
@@ -141,8 +128,13 @@ class RecordedTimeline:
                 p["before_id"],
                 {self.state_key: p["step"] or None, "turn": p["turn"]},
             )
-            for p in reversed(chain)
+            for p in reversed(list(self._chain(head_id or self.latest_id)))
         ]
+
+    def _chain(self, head: str) -> Iterator[dict[str, Any]]:
+        while head in self.by_after:
+            yield self.by_after[head]
+            head = self.by_after[head]["before_id"]
 
 
 def branch_holding(timeline: Timeline | RecordedTimeline, checkpoint_id: str) -> Branch | None:

@@ -89,7 +89,6 @@ def _same_url(a: str | None, b: str | None) -> bool:
 
 
 def check_server(url: str | None) -> None:
-    """Refuse a server address a visitor typed unless it is public."""
     try:
         check_public_url(url or "")
     except RefusedAddress as exc:

@@ -32,8 +32,7 @@ METADATA_ADDRESSES = frozenset(
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class RefusedAddress(ValueError):
-    """A typed server address this server won't call; the message says why, in words."""
+class RefusedAddress(ValueError): ...
 
 
 def _embedded(address: IPAddress) -> IPAddress:

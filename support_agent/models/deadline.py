@@ -51,7 +51,6 @@ def within(deadline: float | None) -> Iterator[None]:
 
 
 def remaining() -> float | None:
-    """Seconds left (negative once passed); None without a deadline."""
     deadline = _DEADLINE.get()
     return None if deadline is None else deadline - time.monotonic()
 

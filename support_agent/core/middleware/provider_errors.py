@@ -41,7 +41,6 @@ _SECRET = re.compile(
 
 
 def redact(text: str) -> str:
-    """Text with anything that looks like a credential replaced by `***`."""
     return _SECRET.sub("***", text)
 
 

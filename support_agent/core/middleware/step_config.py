@@ -39,8 +39,6 @@ def described_tools(
 
 
 class StepRequirementError(ValueError):
-    """The current step needs facts that the state does not hold."""
-
     def __init__(self, workflow: Workflow, step: str, missing: list[str]):
         self.step, self.missing = step, missing
         title = workflow.step(step).title
