@@ -447,9 +447,7 @@ def _stream(
         for item in graph.stream(
             payload,
             config,
-            stream_mode=["updates", "values", "messages"]
-            if stream_tokens
-            else ["updates", "values"],
+            stream_mode=["updates", "values", *(["messages"] if stream_tokens else [])],
             subgraphs=nested,
             durability="exit",
             context=context,
@@ -483,7 +481,7 @@ class ChunkReader:
                 self.final = chunk
             self.known.update(m.id for m in chunk.get("messages") or () if m.id)
             return
-        agent = _agent_of(namespace)
+        agent = namespace[0].split(":", 1)[0] if namespace else ""  # ("sales_agent:<task>",)
         if mode == "messages":
             message, meta = chunk
             if (
@@ -553,8 +551,3 @@ def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition
         target_title=workflow.step(record["target"]).title,
         record=dict(record),
     )
-
-
-def _agent_of(namespace: tuple[str, ...]) -> str:
-    # Subgraph namespaces look like ("sales_agent:<task id>",)
-    return namespace[0].split(":", 1)[0] if namespace else ""
