@@ -26,8 +26,7 @@ def inner_middleware(workflow: Workflow, model: BaseChatModel, step: str = "") -
     """The middleware every agent ends with (of a graph of agents too: `step` names it)."""
     return [
         ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
-        # A hand-over that ran, into the history as a person edited it: inside the
-        # approval, which applies their edit.
+        # Inside the approval, so a hand-over is recorded as a person edited it.
         HandOverMiddleware(workflow, step),
         SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
         ProviderErrorMiddleware(),  # innermost: only the model call itself
@@ -42,12 +41,8 @@ def build_step_agent(
     prompts: PromptSource | None = None,
     screen_with: BaseChatModel | None = None,
 ):
-    """One agent whose prompt and tools change with `workflow`'s current step.
-
-    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. `checkpointer=None` means none, as in
-    LangGraph: pass `InMemorySaver()` to keep state across turns of this process.
-    """
+    """One agent whose prompt and tools change with `workflow`'s current step
+    (`model=None`: the configured default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
     return create_agent(
         model,
@@ -56,7 +51,6 @@ def build_step_agent(
         context_schema=RunContext,
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),
-            # One node opens each turn: numbers it, then screens the message.
             GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
             *inner_middleware(workflow, model),
         ],
