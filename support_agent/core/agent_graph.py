@@ -195,6 +195,7 @@ def build_agent(
     prompts: PromptSource | None,
     max_transfers: int | None,
     screen_with: BaseChatModel | None,
+    approvals: bool,
 ) -> CompiledStateGraph:
     limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
     return create_agent(
@@ -206,7 +207,7 @@ def build_agent(
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
             GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
             TransferLimitMiddleware(workflow, limit),
-            *inner_middleware(workflow, model, step.name),
+            *inner_middleware(workflow, model, step.name, approvals),
         ],
         name=step.name,
     )
@@ -220,13 +221,14 @@ def build_agents_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ) -> CompiledStateGraph:
     """The compiled graph of `workflow`'s agents (`model=None`: the configured
     default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
     for step in workflow.steps:
-        agent = build_agent(workflow, model, step, prompts, max_transfers, screen_with)
+        agent = build_agent(workflow, model, step, prompts, max_transfers, screen_with, approvals)
         node = AgentNode(agent, workflow.state_key)
         builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
     builder.add_conditional_edges(START, workflow.current, workflow.step_names)

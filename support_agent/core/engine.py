@@ -192,6 +192,7 @@ def run_turn(
     lease: AbstractContextManager | None = None,
     approvals: bool = False,
     started: Callable[[str, dict], None] | None = None,
+    lean: Any = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
@@ -200,6 +201,8 @@ def run_turn(
     (for the offline model). `lease` makes this the thread's only writer for the turn.
     `started(checkpoint_id, values)` is told the saved point a turn at the head starts from,
     so the caller need not read it again. The whole turn has `SUPPORT_AGENT_TIMEOUT` seconds.
+    `lean` is `graph` built without the approval review (`build_graph(approvals=False)`):
+    it runs a turn at the head that can't pause, one graph step fewer per model call.
     """
 
     def turn(fence: dict) -> Iterator[Event]:
@@ -212,28 +215,14 @@ def run_turn(
                 return
             payload = {"messages": [HumanMessage(cleaned)]}
         config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
-        # A new thread first gets an empty checkpoint: the rewind point before turn 1.
-        new, waiting = first_turn, None
+        at_head = not checkpoint_id and not resume
         try:
-            at_head = not checkpoint_id and not resume
-            if at_head and not first_turn and graph.checkpointer is not None:
-                # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
-                latest = graph.checkpointer.get_tuple(config)
-                new = latest is None
-                if _paused(latest):  # the customer wrote while an action waits for a person
-                    waiting = waiting_approval(graph, workflow, thread_id)
-                    if waiting is None:  # paused for something no decision of ours answers
-                        yield errors.awaiting_approval()
-                        return
-                if latest is not None and started is not None:
-                    started(latest.config["configurable"]["checkpoint_id"],
-                            latest.checkpoint["channel_values"])  # fmt: skip
-            if new and at_head:
-                empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
-                if started is not None:
-                    started(empty["configurable"]["checkpoint_id"], {"turn": 0})
+            waiting = _at_head(graph, workflow, config, first_turn, started) if at_head else None
         except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
             yield describe_failure(exc)
+            return
+        if isinstance(waiting, Error):
+            yield waiting
             return
         if waiting is not None:
             values = graph.get_state(thread_config(thread_id)).values
@@ -246,9 +235,39 @@ def run_turn(
                 yield event
                 if isinstance(event, Error):
                     return  # nothing withdrawn, the message not sent: the pause stands
-        yield from _stream(graph, workflow, config, payload, stream_tokens, context)
+        # A Retry or a branch may stop at the review node: only the whole graph has it.
+        run = lean if lean is not None and at_head and waiting is None and not approvals else graph
+        yield from _stream(run, workflow, config, payload, stream_tokens, context)
 
     yield from _leased(lease, turn)
+
+
+def _at_head(
+    graph: Any,
+    workflow: Workflow,
+    config: dict,
+    first_turn: bool | None,
+    started: Callable[[str, dict], None] | None,
+) -> ApprovalRequest | Error | None:
+    """Before a turn at the thread's head: the pause the customer wrote into, if any (an
+    `Error` for one no decision of ours answers). A new thread first gets an empty
+    checkpoint: the rewind point before turn 1."""
+    thread_id = config["configurable"]["thread_id"]
+    new = first_turn
+    if not first_turn and graph.checkpointer is not None:
+        # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
+        latest = graph.checkpointer.get_tuple(config)
+        new = latest is None
+        if _paused(latest):  # the customer wrote while an action waits for a person
+            return waiting_approval(graph, workflow, thread_id) or errors.awaiting_approval()
+        if latest is not None and started is not None:
+            started(latest.config["configurable"]["checkpoint_id"],
+                    latest.checkpoint["channel_values"])  # fmt: skip
+    if new:
+        empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+        if started is not None:
+            started(empty["configurable"]["checkpoint_id"], {"turn": 0})
+    return None
 
 
 def decide(

@@ -22,10 +22,14 @@ SUMMARY_TRIGGER = ("tokens", 4000)
 SUMMARY_KEEP = ("messages", 10)
 
 
-def inner_middleware(workflow: Workflow, model: BaseChatModel, step: str = "") -> list:
-    """The middleware every agent ends with (of a graph of agents too: `step` names it)."""
+def inner_middleware(
+    workflow: Workflow, model: BaseChatModel, step: str = "", approvals: bool = True
+) -> list:
+    """The middleware every agent ends with (of a graph of agents too: `step` names it).
+    Without `approvals` there is no review node: the graph can't pause, and each model
+    call takes one graph step fewer."""
     return [
-        ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
+        *([ApprovalMiddleware(workflow)] if approvals else []),  # asks if RunContext says so
         # Inside the approval, so a hand-over is recorded as a person edited it.
         HandOverMiddleware(workflow, step),
         SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
@@ -40,6 +44,7 @@ def build_step_agent(
     *,
     prompts: PromptSource | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ):
     """One agent whose prompt and tools change with `workflow`'s current step
     (`model=None`: the configured default; `checkpointer=None`: none, as in LangGraph)."""
@@ -52,7 +57,7 @@ def build_step_agent(
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),
             GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
-            *inner_middleware(workflow, model),
+            *inner_middleware(workflow, model, approvals=approvals),
         ],
         checkpointer=checkpointer,
         name=f"{workflow.name}_agent",

@@ -29,9 +29,12 @@ def build_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ):
     """The compiled graph of `workflow` (cheap: a few milliseconds).
 
+    `approvals=False` builds it without the approval review: it never pauses, so it
+    serves only turns with approvals off (`engine.run_turn`'s `lean`).
     `max_transfers` overrides a graph of agents' transfer limit (a scenario may
     set it); a one-agent workflow has none to override. `screen_with` is a model
     the guardrails ask as well as their rules (`screening_model(model)` picks it).
@@ -43,7 +46,9 @@ def build_graph(
     if wf.handoffs is None:
         if max_transfers is not None:
             raise ValueError(f"workflow {wf.name} has no transfer limit to set")
-        return build_step_agent(wf, model, checkpointer, prompts=prompts, screen_with=screen_with)
+        return build_step_agent(
+            wf, model, checkpointer, prompts=prompts, screen_with=screen_with, approvals=approvals
+        )
     return build_agents_graph(
         wf,
         model,
@@ -51,6 +56,7 @@ def build_graph(
         prompts=prompts,
         max_transfers=max_transfers,
         screen_with=screen_with,
+        approvals=approvals,
     )
 
 
