@@ -201,8 +201,7 @@ def run_turn(
     (for the offline model). `lease` makes this the thread's only writer for the turn.
     `started(checkpoint_id, values)` is told the saved point a turn at the head starts from,
     so the caller need not read it again. The whole turn has `SUPPORT_AGENT_TIMEOUT` seconds.
-    `lean` is `graph` built without the approval review (`build_graph(approvals=False)`):
-    it runs a turn at the head that can't pause, one graph step fewer per model call.
+    `lean` is `graph` without the approval review: it runs turns at the head that can't pause.
     """
 
     def turn(fence: dict) -> Iterator[Event]:
