@@ -1,12 +1,7 @@
-"""Checkpoints compressed on disk.
+"""Checkpoints zlib-compressed (about fivefold: a 200-turn thread stays under 2 MB).
 
-A checkpoint holds the whole (summarized) conversation, about 20 kB of
-msgpack at steady state, and a thread keeps one per turn. Conversation text
-compresses about fivefold, so a 200-turn thread stays under 2 MB. This plugs
-into LangGraph's own serializer hook (`serde=`), the way its
-`EncryptedSerializer` does: the type tag gains a suffix, and data written
-before compression (no suffix) still reads.
-"""
+Plugs into LangGraph's `serde=` hook as its `EncryptedSerializer` does: the type tag gains
+a suffix, so data written before compression (no suffix) still reads."""
 
 from __future__ import annotations
 
@@ -21,8 +16,6 @@ _SMALL = 256  # bytes; below this, compression costs more than it saves
 
 
 class CompressedSerializer(SerializerProtocol):
-    """LangGraph's default serializer, with zlib on every value worth compressing."""
-
     def __init__(self, inner: SerializerProtocol | None = None, level: int = 6):
         self.inner = inner or JsonPlusSerializer()
         self.level = level
