@@ -1,17 +1,6 @@
-"""Turning a conversation that happened into a scenario file.
-
-The customer's messages become the turns (summaries never do), and the state
-the conversation ended in becomes the expectations: the final step, every
-fact, the tools called and the path of steps. Re-running the draft on the same
-model reproduces the conversation, so it passes; edit it to say what *should*
-happen. Nothing here writes outside the directory it is given, and a file is
-only replaced when asked to.
-
-Example:
-    ```python
-    draft = draft_from_state(SUPPORT, graph.get_state(config).values)
-    path = save_scenario_text(draft.text, scenarios_dir())
-    ```
+"""A finished conversation as a scenario: the customer's messages are the turns, the state it
+ended in the expectations, so the draft passes on the same model until edited to say what
+*should* happen. A file is only replaced when asked to.
 """
 
 from __future__ import annotations
@@ -42,7 +31,7 @@ SLUG_CHARS = 60
 
 @dataclass
 class Draft:
-    """A scenario drafted from a conversation: YAML text to edit, and what to check by hand."""
+    """YAML text to edit, and what to check by hand."""
 
     text: str
     name: str
@@ -50,14 +39,13 @@ class Draft:
 
 
 def slugify(name: str) -> str:
-    """A file name stem from a scenario name: `Cracked screen!` -> `cracked-screen`."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:SLUG_CHARS].rstrip("-") or "scenario"
 
 
 def tools_called(state: dict) -> list[str]:
-    """Each tool the agent called in the conversation's messages, once, in first-call order."""
+    """Each tool the agent called, once, in first-call order."""
     names = [
         call["name"]
         for m in state.get("messages") or []
@@ -68,7 +56,6 @@ def tools_called(state: dict) -> list[str]:
 
 
 def decisions(state: dict) -> list:
-    """A person's decisions in `state`'s history, as a scenario's `decisions` lists them."""
     answers: list = []
     for record in state.get("transitions") or []:
         if not is_decision(record):
@@ -95,11 +82,8 @@ def draft_from_state(
     name: str | None = None,
     description: str | None = None,
 ) -> Draft:
-    """A scenario of what happened in `state` (a thread's state values).
-
-    `turns` overrides the customer's messages read from `state` (pass every
-    turn when earlier ones were summarized away; the timeline still has them).
-    """
+    """A scenario of what happened in `state`; `turns`: every customer message, when earlier
+    ones were summarized away (the timeline still has them)."""
     said = [
         str(t)
         for t in (turns if turns is not None else customer_turns(state.get("messages") or []))
@@ -140,12 +124,8 @@ def draft_from_state(
 
 
 def save_scenario_text(text: str, directory: str | Path, *, overwrite: bool = False) -> Path:
-    """Validate `text` and write it to `<directory>/<slug of its name>.yaml`.
-
-    Raises `ScenarioLoadError` when the text is not a valid scenario or its
-    name is taken by another file, `FileExistsError` when the file exists and
-    `overwrite` is False. Nothing is written in either case.
-    """
+    """Write valid `text` to `<directory>/<slug of its name>.yaml`; `ScenarioLoadError` for a
+    bad one or a name another file has, `FileExistsError` unless `overwrite`."""
     scenario = parse_yaml(text)
     directory = Path(directory)
     path = directory / f"{slugify(scenario.name)}.yaml"
