@@ -21,6 +21,7 @@ from support_agent.core.middleware.step_config import PromptSource
 from support_agent.core.model_check import check_model
 from support_agent.features.prompt_versions import PromptVersions, Version, as_read
 from support_agent.features.scenarios import Scenario, ScenarioResult, run_scenario
+from support_agent.features.thread_titles import plural
 from support_agent.models import OFFLINE, ModelConfigError, resolve_model
 from support_agent.store.records import Database, now
 from support_agent.workflows import WORKFLOWS
@@ -216,12 +217,8 @@ class Experiment:
     def summary(self) -> str:
         a, b = self.labels
         differ = sum(c.result_differs for c in self.comparisons)
-        tail = (
-            "the same result on every scenario"
-            if not differ
-            else f"{differ} scenario{'s' if differ != 1 else ''} "
-            f"{'differ' if differ != 1 else 'differs'} in result"
-        )
+        tail = f"{plural(differ, 'scenario')} {'differs' if differ == 1 else 'differ'} in result"
+        tail = tail if differ else "the same result on every scenario"
         return f"{self._side_words('a', a)}; {self._side_words('b', b)} ({tail})"
 
     def _side_words(self, side: str, label: str) -> str:
@@ -235,8 +232,9 @@ class Experiment:
         for side, label in zip(("a", "b"), self.labels, strict=True):
             failed = [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
             if failed:
-                many = f"{len(failed)} scenario{'s' if len(failed) != 1 else ''}"
-                out.append(f"{label} could not finish {many}: {failed[0]}")
+                out.append(
+                    f"{label} could not finish {plural(len(failed), 'scenario')}: {failed[0]}"
+                )
         return out
 
     @property

@@ -86,19 +86,12 @@ class TurnPoints:
         self, thread_id: str, after_id: str, before_id: str, values: dict, state_key: str
     ) -> None:
         said = customer_turns(values.get("messages") or [])
+        text, step = said[-1] if said else "", str(values.get(state_key) or "")
         self.db.execute(
             "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (thread_id, after_id) DO NOTHING",
-            (
-                thread_id,
-                after_id,
-                before_id,
-                turn_of(values),
-                said[-1] if said else "",
-                str(values.get(state_key) or ""),
-                now(),
-            ),
+            (thread_id, after_id, before_id, turn_of(values), text, step, now()),
         )
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:

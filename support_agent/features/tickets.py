@@ -223,35 +223,30 @@ class Tickets:
         facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
         opened = []
-        for call in calls:
-            found = self.for_call(thread_id, call["id"])
-            if found is None:
-                stamp = now()
-                said = edited or str((call.get("args") or {}).get("reason") or "")
-                reason = " ".join(said.split())
-                self.db.execute(
-                    "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
-                    "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (thread_id, call_id) DO NOTHING",
-                    (
-                        thread_id,
-                        call["id"],
-                        owner,
-                        workflow.name,
-                        step,
-                        clip(reason, REASON_CHARS) or "No reason given",
-                        facts,
-                        lines,
-                        OPEN,
-                        stamp,
-                        stamp,
-                        raised_at,
-                    ),
-                )
-                found = self.for_call(thread_id, call["id"])
-            if found is not None:
-                opened.append(found)
+        for call in calls:  # a call already recorded keeps its ticket
+            said = edited or str((call.get("args") or {}).get("reason") or "")
+            stamp = now()
+            self.db.execute(
+                "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
+                "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (thread_id, call_id) DO NOTHING",
+                (
+                    thread_id,
+                    call["id"],
+                    owner,
+                    workflow.name,
+                    step,
+                    clip(said, REASON_CHARS) or "No reason given",
+                    facts,
+                    lines,
+                    OPEN,
+                    stamp,
+                    stamp,
+                    raised_at,
+                ),
+            )
+            opened += self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call["id"]))
         return opened
 
     def for_call(self, thread_id: str, call_id: str) -> Ticket | None:
@@ -276,11 +271,7 @@ class Tickets:
 
     def signature(self, thread_id: str) -> tuple:
         """What the chat's ticket cards show of `thread_id`, to notice a change cheaply."""
-        rows = self.db.query(
-            "SELECT number, status, replies FROM hs_tickets WHERE thread_id = ? ORDER BY number",
-            (thread_id,),
-        )
-        return tuple((int(r["number"]), r["status"], int(r["replies"] or 0)) for r in rows)
+        return tuple((t.number, t.status, t.replies) for t in self.of_thread(thread_id))
 
     def resolve(self, ticket: Ticket, note: str, by: str) -> Ticket:
         """Close `ticket` with `note`; one conditional update refuses it if already closed."""
