@@ -70,8 +70,6 @@ class Approvals:
         self.db.execute("DELETE FROM hs_approvals_waiting WHERE thread_id = ?", (thread_id,))
 
     def waiting(self, owner: str | None = None) -> list[Waiting]:
-        sql = "SELECT * FROM hs_approvals_waiting"
-        params: tuple = ()
-        if owner is not None:
-            sql, params = sql + " WHERE owner = ?", (owner,)
-        return [Waiting(**row) for row in self.db.query(sql + " ORDER BY since", params)]
+        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
+        rows = self.db.query(f"SELECT * FROM hs_approvals_waiting {where}ORDER BY since", params)
+        return [Waiting(**row) for row in rows]

@@ -108,14 +108,9 @@ class Threads:
         return rows[0] if rows else None
 
     def all(self, owner: str | None = None) -> list[dict[str, Any]]:
-        if owner is None:
-            return self.db.query(
-                "SELECT * FROM hs_threads ORDER BY updated_at DESC, created_at DESC"
-            )
-        return self.db.query(
-            "SELECT * FROM hs_threads WHERE owner = ? ORDER BY updated_at DESC, created_at DESC",
-            (owner,),
-        )
+        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
+        order = "ORDER BY updated_at DESC, created_at DESC"
+        return self.db.query(f"SELECT * FROM hs_threads {where}{order}", params)
 
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))

@@ -94,8 +94,6 @@ class Turn(BaseModel):
 
 
 class Scenario(BaseModel):
-    """One scenario file."""
-
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
@@ -252,15 +250,12 @@ def _format(error: ValidationError) -> list[str]:
         loc = ".".join(
             f"[{part}]" if isinstance(part, int) else str(part) for part in err["loc"]
         ).replace(".[", "[")
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif err["type"] == "string_type":
-            message = f"expected text, got {err['input']!r} (put it in quotes)"
-        for line in message.splitlines():
-            lines.append(f"{loc}: {line}" if loc else line)
+        message = {
+            "missing": "required field is missing",
+            "extra_forbidden": "unknown field (check the spelling)",
+            "string_type": f"expected text, got {err['input']!r} (put it in quotes)",
+        }.get(err["type"], err["msg"].removeprefix("Value error, "))
+        lines += [f"{loc}: {line}" if loc else line for line in message.splitlines()]
     return lines
 
 

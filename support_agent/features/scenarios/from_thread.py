@@ -102,8 +102,7 @@ def draft_from_state(
     expect: dict = {"final_step": workflow.current(state)}
     if facts := state_facts(workflow, state):
         expect["facts"] = facts
-    called = tools_called(state)
-    if called:
+    if called := tools_called(state):
         expect["tools_called"] = called
     expect["path"] = path_taken(workflow, state)
     if workflow.handoffs and state.get("handoff_limited"):
