@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -52,10 +52,11 @@ class LeaseLost(RuntimeError):
 
 
 class Lease:
-    """A held lease, renewed in the background (`Heartbeat`) until released."""
+    """A held lease, renewed in the background (`Heartbeat`) until released; `renew` raises
+    `LeaseLost` once the thread is no longer ours."""
 
-    def __init__(self, thread_id: str):
-        self.thread_id = thread_id
+    def __init__(self, thread_id: str, renew: Callable[[], None], let_go: Callable[[], Any]):
+        self.thread_id, self._renew, self._let_go = thread_id, renew, let_go
         self._lost: LeaseLost | None = None
         self._held = True
         self._guard = threading.Lock()  # a renewal never overlaps the release
@@ -95,12 +96,6 @@ class Lease:
             self._held = False
             self._let_go()
 
-    def _renew(self) -> None:
-        raise NotImplementedError
-
-    def _let_go(self) -> None:
-        raise NotImplementedError
-
 
 class Heartbeat:
     """One thread renewing every lease of a store (a thread per turn cost more than the
@@ -139,50 +134,6 @@ class Heartbeat:
                 lease.beat()
 
 
-class _RowLease(Lease):
-    """A row in `hs_turn_leases`, owned while its `owner` is ours (SQLite, memory)."""
-
-    def __init__(self, db: Database, thread_id: str, owner: str, ttl: float):
-        super().__init__(thread_id)
-        self.db, self.owner, self.ttl = db, owner, ttl
-
-    def _renew(self) -> None:
-        # Still ours if no one replaced the row: even a lapsed row nobody took is safe to
-        # extend, since no one else wrote on the thread meanwhile.
-        renewed = self.db.execute(
-            "UPDATE hs_turn_leases SET expires_at = ? WHERE thread_id = ? AND owner = ?",
-            (time.time() + self.ttl, self.thread_id, self.owner),
-        )
-        if renewed != 1:
-            raise LeaseLost(self.thread_id, "another sender took the thread")
-
-    def _let_go(self) -> None:
-        self.db.execute(
-            "DELETE FROM hs_turn_leases WHERE thread_id = ? AND owner = ?",
-            (self.thread_id, self.owner),
-        )
-
-
-class _SessionLock(Lease):
-    """A PostgreSQL session-level advisory lock, on a connection of its own."""
-
-    def __init__(self, conn: Any, thread_id: str):
-        super().__init__(thread_id)
-        self.conn = conn
-
-    def _renew(self) -> None:
-        # The lock lives as long as its session: a live connection is a held lock.
-        try:
-            self.conn.execute("SELECT 1")
-        except Exception as exc:
-            raise LeaseLost(
-                self.thread_id, f"its connection closed ({type(exc).__name__})", store_down=True
-            ) from exc
-
-    def _let_go(self) -> None:
-        self.conn.close()  # ends the session, and with it the lock
-
-
 class TurnLeases:
     def __init__(self, db: Database, *, ttl: float = TTL, renew_every: float = RENEW_EVERY):
         self.db, self.ttl, self.renew_every = db, ttl, renew_every
@@ -213,7 +164,17 @@ class TurnLeases:
         )
         if taken != 1 and not self._take_from_the_dead(thread_id, owner):
             raise ThreadBusy(thread_id)
-        return _RowLease(self.db, thread_id, owner, self.ttl)
+
+        def renew() -> None:  # even a lapsed row nobody took is ours: no one wrote meanwhile
+            renewed = self.db.execute(
+                "UPDATE hs_turn_leases SET expires_at = ? WHERE thread_id = ? AND owner = ?",
+                (time.time() + self.ttl, thread_id, owner),
+            )
+            if renewed != 1:
+                raise LeaseLost(thread_id, "another sender took the thread")
+
+        delete = "DELETE FROM hs_turn_leases WHERE thread_id = ? AND owner = ?"
+        return Lease(thread_id, renew, lambda: self.db.execute(delete, (thread_id, owner)))
 
     def _take_from_the_dead(self, thread_id: str, owner: str) -> bool:
         """Take over a dead local holder's lease: waiting out its TTL would refuse every send."""
@@ -249,7 +210,15 @@ class TurnLeases:
         if not got:
             conn.close()
             raise ThreadBusy(thread_id)
-        return _SessionLock(conn, thread_id)
+
+        def renew() -> None:  # the lock lives as long as its session: a live connection
+            try:
+                conn.execute("SELECT 1")
+            except Exception as exc:
+                closed = f"its connection closed ({type(exc).__name__})"
+                raise LeaseLost(thread_id, closed, store_down=True) from exc
+
+        return Lease(thread_id, renew, conn.close)  # ending the session ends the lock
 
 
 def lock_key(thread_id: str) -> int:
