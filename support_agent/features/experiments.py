@@ -69,16 +69,11 @@ class Arm:
         model: str = OFFLINE,
         chat_model: BaseChatModel | None = None,
     ) -> Arm:
-        return cls(
-            label=version.label if version else DEFAULT_LABEL,
-            model=model,
-            workflow=workflow,
-            key=key,
-            version_id=version.id if version else None,
-            text=version.text if version else None,
-            base=versions.source(),
-            chat_model=chat_model,
+        found = (
+            (version.label, version.id, version.text) if version else (DEFAULT_LABEL, None, None)
         )
+        label, version_id, text = found
+        return cls(label, model, workflow, key, version_id, text, versions.source(), chat_model)
 
     def prompts(self) -> PromptSource:
         base = self.base
