@@ -58,8 +58,12 @@ class Store:
             return "in this process's memory (memory://)"
         if self.kind == "sqlite":
             return f"SQLite file {self.url.removeprefix('sqlite:///')}"
-        place = _database_place(self.url).removeprefix(": ")
-        return f"PostgreSQL at {place}" if place else "PostgreSQL"
+        try:
+            parts = urlsplit(self.url)
+        except ValueError:
+            return "PostgreSQL"
+        place = parts.netloc.rpartition("@")[2] + parts.path
+        return f"PostgreSQL at {place}" if place.strip("/") else "PostgreSQL"
 
     def delete_thread(self, thread_id: str) -> None:
         self.checkpointer.delete_thread(thread_id)
@@ -112,15 +116,6 @@ def _redact_param(name: str, value: str) -> str:
     if name in _HARMLESS_PARAMS:
         return f"{name}={value}" if value.isprintable() else f"{name}={HIDDEN}"
     return f"{name}={HIDDEN}" if name in _VALUE_HIDDEN_PARAMS else HIDDEN
-
-
-def _database_place(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    place = parts.netloc.rpartition("@")[2] + parts.path
-    return f": {place}" if place.strip("/") else ""
 
 
 def configured_url() -> str:
