@@ -69,18 +69,12 @@ def decisions(state: dict) -> list:
     return answers
 
 
-def _default_name(turns: list[str]) -> str:
-    first = clip(turns[0], NAME_CHARS) if turns else "conversation"
-    return f"From the chat — {first}"
-
-
 def draft_from_state(
     workflow: Workflow,
     state: dict,
     *,
     turns: list[str] | None = None,
     name: str | None = None,
-    description: str | None = None,
 ) -> Draft:
     """A scenario of what happened in `state`; `turns`: every customer message, when earlier
     ones were summarized away (the timeline still has them)."""
@@ -98,7 +92,7 @@ def draft_from_state(
             "messages are still in it (earlier ones were summarized). The scenario replays "
             "those only, so check the path and facts before saving."
         )
-    name = name or _default_name(said)
+    name = name or f"From the chat — {clip(said[0], NAME_CHARS)}"
     expect: dict = {"final_step": workflow.current(state)}
     if facts := state_facts(workflow, state):
         expect["facts"] = facts
@@ -109,9 +103,8 @@ def draft_from_state(
         expect["handoff_limited"] = True
     data: dict = {
         "name": name,
-        "description": description
-        or f"Saved from a chat conversation ({workflow.title}). Expectations are what happened "
-        "then; edit them to say what should happen.",
+        "description": f"Saved from a chat conversation ({workflow.title}). Expectations are "
+        "what happened then; edit them to say what should happen.",
         "workflow": workflow.name,
         "turns": said,
     }
