@@ -16,15 +16,14 @@ _SMALL = 256  # bytes; below this, compression costs more than it saves
 
 
 class CompressedSerializer(SerializerProtocol):
-    def __init__(self, inner: SerializerProtocol | None = None, level: int = 6):
-        self.inner = inner or JsonPlusSerializer()
-        self.level = level
+    def __init__(self):
+        self.inner = JsonPlusSerializer()
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         kind, data = self.inner.dumps_typed(obj)
         if len(data) < _SMALL:
             return kind, data
-        return kind + SUFFIX, zlib.compress(data, self.level)
+        return kind + SUFFIX, zlib.compress(data)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         kind, payload = data

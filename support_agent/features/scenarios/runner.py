@@ -295,14 +295,13 @@ def _turn_failures(scenario: Scenario, result: ScenarioResult) -> list[str]:
 def run_many(
     scenarios: Iterable[Scenario],
     model: BaseChatModel | str | None = None,
-    prompts: PromptSource | None = None,
     on_result: Callable[[ScenarioResult], None] | None = None,
     turns: Callable[[Scenario], ScenarioTurns] | None = None,
 ) -> list[ScenarioResult]:
     model = resolve_model(model) if turns is None else model
     results = []
     for scenario in scenarios:
-        results.append(run_scenario(scenario, model, prompts, turns))
+        results.append(run_scenario(scenario, model, turns=turns))
         if on_result:
             on_result(results[-1])
     return results
