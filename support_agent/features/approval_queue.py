@@ -1,7 +1,5 @@
 """Human approval's records: per workflow, whether gated tools wait for a person (off by
-default, one row for every server), and an index of the conversations paused now, so the
-support team finds them; the pause itself lives in LangGraph's checkpoint.
-"""
+default), and an index of the conversations paused now (the pause lives in the checkpoint)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """Prompt experiments: the same scenarios on two arms (a model and the prompts it reads),
-compared scenario by scenario and kept in `hs_experiments` with both arms' prompt version
-ids and model settings, so the Prompts page lists what was tried on a version.
-"""
+compared scenario by scenario and kept with both arms' prompt versions and models."""
 
 from __future__ import annotations
 

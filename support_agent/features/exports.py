@@ -1,8 +1,5 @@
-"""A conversation as Markdown or JSON, transition history included.
-
-The Markdown is opened in other people's viewers, so nothing in it is live: every text has
-its HTML escaped and no image loads; one-line places keep to one line.
-"""
+"""A conversation as Markdown or JSON. The Markdown is opened in other people's viewers, so
+nothing in it is live: every text's HTML is escaped and no image loads."""
 
 from __future__ import annotations
 

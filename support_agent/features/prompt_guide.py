@@ -1,7 +1,5 @@
-"""What a person editing a step prompt needs to know, read from the workflow declaration:
-what fills each `{name}`, and the step's tools an edit stops naming (a model mostly calls
-the tools its prompt names: the commonest way an edit quietly breaks a step).
-"""
+"""What a person editing a step prompt needs to know: what fills each `{name}`, and the step's
+tools an edit stops naming (the commonest way an edit quietly breaks a step)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Prompt versions: numbered saves of a step prompt or a tool description (`tool:<name>`).
-
-Each (workflow, key) has at most one active version, else the declaration's text applies.
-`PromptVersions.source()` reads the active version at every model call, so an activation
-takes effect on the next call in every process sharing the database.
-"""
+"""Prompt versions: numbered saves of a step prompt or a tool description (`tool:<name>`), at
+most one active per key; `source()` reads it at every model call, in every process."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A conversation turn by turn, for a walkthrough: a saved thread or a scenario file.
-
-`frames[0]` is the state before the first message, `frames[n]` the whole state once turn n
-ended, so a face draws each with the code that draws a live conversation.
-"""
+"""A saved thread or a scenario file turn by turn, for a walkthrough: `frames[n]` is the whole
+state once turn n ended, drawn by the code that draws a live conversation."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Where each turn can be rewound to, one row per turn as it ends: deriving it from the
-history decodes every checkpoint (a third of a second at 200 turns). Threads without rows
-are read from the history (`core.timeline`).
-"""
+"""Where each turn can be rewound to, one row per turn as it ends: deriving it from the history
+decodes every checkpoint. Threads without rows are read from the history (`core.timeline`)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""What the Threads page calls each conversation, and how it finds and pages them.
-
-A stored title is the first message (`Threads.touch`: automatic) or a user's rename. An
-automatic one is recomputed whenever shown: the message's topic and the recorded facts in
-words ("Phone screen is cracked · In warranty · Hardware"); a user's is kept as typed.
-"""
+"""What the Threads page calls each conversation, and how it finds and pages them: a title
+`Threads.touch` stored is recomputed from the state when shown; a user's is kept as typed."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""Tickets: every hand-over to a person (an `escalate_to_human` call), as the team's queue.
-
-Keyed by (thread, tool call), so recording a turn again or a Retry never opens a second.
-A person answers in the conversation (`reply`: an `AIMessage` named `human_agent`, under
-the thread's lease). A ticket keeps the checkpoint its turn ended at: after a rewind,
-`branch_of` finds its branch, where a reply is written. `T-1001` is row 1 + `TICKET_BASE`.
-"""
+"""Tickets: every hand-over to a person, keyed by (thread, tool call) so a Retry never opens a
+second. A ticket keeps its turn's checkpoint: after a rewind, `reply` writes on its branch."""
 
 from __future__ import annotations
 

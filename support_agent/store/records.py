@@ -1,6 +1,5 @@
-"""The app's own small tables beside LangGraph's checkpoints, in the same database.
-
-One SQL dialect serves SQLite and PostgreSQL: portable types, `?` rewritten for psycopg."""
+"""The app's own small tables beside LangGraph's checkpoints, in the same database: one SQL
+dialect for SQLite and PostgreSQL (portable types, `?` rewritten for psycopg)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Checkpoints zlib-compressed (about fivefold: a 200-turn thread stays under 2 MB).
-
-Plugs into LangGraph's `serde=` hook as its `EncryptedSerializer` does: the type tag gains
-a suffix, so data written before compression (no suffix) still reads."""
+"""Checkpoints zlib-compressed (about fivefold), plugged into LangGraph's `serde=` hook as its
+`EncryptedSerializer` is: a suffixed type tag, so data written before still reads."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Where conversations live, from `HANDOFF_DB_URL`: a SQLite file, PostgreSQL or `memory://`.
-
-LangGraph's own checkpointers keep the state, each `fenced` (see `turn_lease`)."""
+"""Where conversations live, from `HANDOFF_DB_URL`: a SQLite file, PostgreSQL or `memory://`,
+each kept by LangGraph's own checkpointer, `fenced` (see `turn_lease`)."""
 
 from __future__ import annotations
 

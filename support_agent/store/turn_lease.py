@@ -1,12 +1,8 @@
-"""One writer per thread: a lease on the thread while a turn runs.
-
-Two senders running from the same checkpoint would each write one and a turn would vanish.
-A heartbeat renews the lease for as long as it is held, so a turn of any length keeps it. A
-dead holder's lease goes at once on PostgreSQL (a session advisory lock dies with its
-connection), and on SQLite within `TTL` (a renewed row; a dead local process at once).
-A turn's config carries its lease under `FENCE`, and a `fenced()` checkpointer refuses
-(`LeaseLost`) a write whose lease was lost: it would land on a branch the thread no longer shows.
-"""
+"""One writer per thread: a lease while a turn runs, so two senders can't both write from one
+checkpoint (one turn would vanish). A heartbeat renews it; a dead holder's goes at once on
+PostgreSQL (a session advisory lock) or within `TTL` on SQLite (a row). A `fenced()`
+checkpointer refuses a write whose lease (under `FENCE`) was lost: it would land on a branch
+the thread no longer shows."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Which steps and declared transitions no scenario reached, per workflow.
-
-Every scenario that ran counts, passed or failed; a jump (a walkthrough started at a step)
-is no move the agent made, so it reaches nothing.
-"""
+"""Which steps and declared transitions no scenario reached, per workflow. Every scenario that
+ran counts, passed or failed; a jump (a walkthrough started at a step) reaches nothing."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""What a scenario file holds (a name, a workflow, customer turns, expectations), loaded
-with errors that name the file and field. Everything it names is checked against the
-workflow declaration on load, so a typo is a load error, never a silent pass.
-"""
+"""What a scenario file holds, checked against the workflow declaration on load, so a typo is
+an error naming the file and field, never a silent pass."""
 
 from __future__ import annotations
 

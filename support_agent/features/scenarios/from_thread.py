@@ -1,7 +1,5 @@
-"""A finished conversation as a scenario: the customer's messages are the turns, the state it
-ended in the expectations, so the draft passes on the same model until edited to say what
-*should* happen. A file is only replaced when asked to.
-"""
+"""A finished conversation as a scenario whose expectations are what happened, so the draft
+passes until edited to say what *should* happen. A file is only replaced when asked to."""
 
 from __future__ import annotations
 
