@@ -46,8 +46,7 @@ def as_data(
 
 
 def as_json(workflow: Workflow, state: dict, **about: Any) -> str:
-    data = as_data(workflow, state, **about)
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json.dumps(as_data(workflow, state, **about), indent=2, ensure_ascii=False)
 
 
 def as_markdown(workflow: Workflow, state: dict, **about: Any) -> str:

@@ -93,15 +93,18 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
     _check_key(wf, key)
     if "\x00" in text:
         raise TemplateError("The text contains a NUL character (often from a paste); remove it.")
+    tool = is_tool_key(key)
+    what, limit = (
+        ("A tool description", TOOL_DESCRIPTION_CHARS) if tool else ("A prompt", PROMPT_CHARS)
+    )
     if not text.strip():
-        what = "A tool description" if is_tool_key(key) else "A prompt"
         raise TemplateError(f"{what} can't be empty: write what the model should read.")
-    if is_tool_key(key):
-        if len(text) > TOOL_DESCRIPTION_CHARS:
-            raise TemplateError(
-                f"A tool description can be at most {TOOL_DESCRIPTION_CHARS:,} characters; "
-                f"this one has {len(text):,}. Keep it to what the tool does and when to use it."
-            )
+    if len(text) > limit:
+        keep = " Keep it to what the tool does and when to use it." if tool else ""
+        raise TemplateError(
+            f"{what} can be at most {limit:,} characters; this one has {len(text):,}.{keep}"
+        )
+    if tool:
         try:
             parsed = list(Formatter().parse(text))
         except ValueError:
@@ -117,10 +120,6 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
                     "The model reads it as it is: write {{ and }} for a literal brace."
                 )
         return []
-    if len(text) > PROMPT_CHARS:
-        raise TemplateError(
-            f"A prompt can be at most {PROMPT_CHARS:,} characters; this one has {len(text):,}."
-        )
     return validate_template(text, wf.prompt_keys)
 
 
