@@ -1,10 +1,5 @@
-"""Short answers and hedges in English: closed word classes, declared as data.
-
-A learned model reads "ya", "um" or "for sure" badly: two or three characters
-are too little evidence. These forms are a small closed set, so they are
-listed: a message that is *only* a yes, a no or a hedge is read from the list;
-anything longer goes to the learned model, unless it hedges ("I think it's
-covered?" asks to be checked, not recorded).
+"""Short answers and hedges in English: closed word classes, listed because a learned
+model reads "ya", "um" or "for sure" badly (two or three characters are too little evidence).
 """
 
 from __future__ import annotations
@@ -13,153 +8,34 @@ import re
 
 from support_agent.offline.understanding.featurize import fold
 
-YES = frozenset(
-    [
-        "yes",
-        "y",
-        "ya",
-        "yah",
-        "yeah",
-        "yea",
-        "yeh",
-        "yh",
-        "yep",
-        "yup",
-        "ye",
-        "yess",
-        "yas",
-        "sure",
-        "for sure",
-        "of course",
-        "ofc",
-        "definitely",
-        "absolutely",
-        "correct",
-        "affirmative",
-        "indeed",
-        "certainly",
-        "totally",
-        "right",
-        "it is",
-        "yes it is",
-        "mhm",
-        "uh huh",
-        "yes please",
-        "still is",
-        "it still is",
-        "sure is",
-        "sure thing",
-        "positive",
-        "yessir",
-        "def",
-        "defo",
-        "yes indeed",
-        "yep it is",
-        "yeah it is",
-        "heck yeah",
-        "heck yes",
-        "hell yeah",
-        "hell yes",
-        "obviously",
-        "obvs",
-        "yes obviously",
-        "you bet",
-        "👍",
-        "✅",
-    ]
+
+def _phrases(listed: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in listed.split(","))
+
+
+YES = _phrases(
+    "yes, y, ya, yah, yeah, yea, yeh, yh, yep, yup, ye, yess, yas, sure, for sure, "
+    "of course, ofc, definitely, absolutely, correct, affirmative, indeed, certainly, "
+    "totally, right, it is, yes it is, mhm, uh huh, yes please, still is, it still is, "
+    "sure is, sure thing, positive, yessir, def, defo, yes indeed, yep it is, yeah it is, "
+    "heck yeah, heck yes, hell yeah, hell yes, obviously, obvs, yes obviously, you bet, "
+    "👍, ✅"
 )
-NO = frozenset(
-    [
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "naw",
-        "nay",
-        "negative",
-        "not at all",
-        "no way",
-        "not anymore",
-        "no longer",
-        "nada",
-        "never",
-        "hell no",
-        "lol no",
-        "absolutely not",
-        "definitely not",
-        "certainly not",
-        "of course not",
-        "not even close",
-        "no it isn't",
-        "no it is not",
-        "no it's not",
-        "nah mate",
-        "it isn't",
-        "it's not",
-        "not covered",
-        "no more",
-        "nope it's not",
-        "nah it's not",
-        # Soft and emphatic noes are still noes: asking again would be the wrong reply.
-        "don't think so",
-        "dont think so",
-        "i don't think so",
-        "i dont think so",
-        "nah i don't think so",
-        "doubt it",
-        "i doubt it",
-        "nah nope",
-        "nope nope",
-        "no chance",
-        "not a chance",
-        "👎",
-        "❌",
-    ]
+# Soft and emphatic noes are still noes: asking again would be the wrong reply.
+NO = _phrases(
+    "no, n, nope, nah, naw, nay, negative, not at all, no way, not anymore, no longer, "
+    "nada, never, hell no, lol no, absolutely not, definitely not, certainly not, "
+    "of course not, not even close, no it isn't, no it is not, no it's not, nah mate, "
+    "it isn't, it's not, not covered, no more, nope it's not, nah it's not, "
+    "don't think so, dont think so, i don't think so, i dont think so, "
+    "nah i don't think so, doubt it, i doubt it, nah nope, nope nope, no chance, "
+    "not a chance, 👎, ❌"
 )
-UNSURE = frozenset(
-    [
-        "um",
-        "umm",
-        "hmm",
-        "hm",
-        "uh",
-        "er",
-        "erm",
-        "eh",
-        "idk",
-        "dunno",
-        "maybe",
-        "perhaps",
-        "possibly",
-        "probably",
-        "not sure",
-        "unsure",
-        "no idea",
-        "no clue",
-        "good question",
-        "who knows",
-        "kinda",
-        "sort of",
-        "i guess",
-        "i think so",
-        "i think",
-        "i believe so",
-        "i suppose so",
-        "might be",
-        "could be",
-        "not certain",
-        "depends",
-        "it depends",
-        "beats me",
-        "huh",
-        "what",
-        "ok",
-        "okay",
-        "k",
-        "blah",
-        "🤷",
-        "🤔",
-    ]
+UNSURE = _phrases(
+    "um, umm, hmm, hm, uh, er, erm, eh, idk, dunno, maybe, perhaps, possibly, probably, "
+    "not sure, unsure, no idea, no clue, good question, who knows, kinda, sort of, "
+    "i guess, i think so, i think, i believe so, i suppose so, might be, could be, "
+    "not certain, depends, it depends, beats me, huh, what, ok, okay, k, blah, 🤷, 🤔"
 )
 _HEDGE = re.compile(
     r"\b(i think|i thought|i guess|i believe|i suppose|i assume|i'd assume|probably|maybe"
@@ -193,24 +69,8 @@ def _whole(text: str) -> str:
     return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
 
 
-_FILLER = frozenset(
-    [
-        "lol",
-        "haha",
-        "lmao",
-        "it",
-        "is",
-        "its",
-        "it's",
-        "still",
-        "mate",
-        "man",
-        "dude",
-        "sir",
-        "maam",
-        "please",
-        "pls",
-    ]
+_FILLER = _phrases(
+    "lol, haha, lmao, it, is, its, it's, still, mate, man, dude, sir, maam, please, pls"
 )
 _YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
 _NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER

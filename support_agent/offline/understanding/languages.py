@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from support_agent.offline.understanding.featurize import fold
+from support_agent.offline.understanding.featurize import fold, words
 
 # "I don't know" in each language: checked before yes / no ("no sé" is not a no).
 _UNSURE = (
@@ -55,37 +55,10 @@ _LANGUAGES: dict[str, tuple[str, str, str]] = {
     ),
 }
 _ENGLISH = set(
-    [
-        "the",
-        "a",
-        "an",
-        "is",
-        "it",
-        "my",
-        "i",
-        "me",
-        "you",
-        "yes",
-        "no",
-        "not",
-        "and",
-        "but",
-        "still",
-        "its",
-        "it's",
-        "was",
-        "has",
-        "have",
-        "under",
-        "with",
-        "for",
-        "to",
-        "of",
-        "in",
-        "on",
-        "this",
-        "that",
-    ]
+    words(
+        "the a an is it my i me you yes no not and but still its it's was has have under with "
+        "for to of in on this that"
+    )
 )
 _WORD = re.compile(r"[a-z']+")
 
