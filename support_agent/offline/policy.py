@@ -1,11 +1,5 @@
-"""How the offline model decides, from rules and a dialogue policy a workflow declares.
-
-The model sees what any chat model sees: the conversation and the tools bound
-for this call. Each `Rule` names a tool (or none, for a plain reply), the
-classifier that reads the customer's words, and conditions on what earlier
-tool calls recorded. A request for a person comes first; then the first rule
-that fits wins; if none does, the workflow's `Dialogue` decides what to say
-(a FAQ answer, a clarifying question, a note on language...). Same
+"""How the offline model decides from the conversation and the tools bound: a request for a
+person first, then the first `Rule` that fits, else the workflow's `Dialogue`. Same
 conversation, same answer: nothing here reads a clock or a random number.
 """
 
@@ -26,7 +20,6 @@ from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
-_INLINE_STEP = re.compile(r"(?:^|(?<=[\s:.]))(\d{1,2})\) ")
 
 
 @dataclass(frozen=True)
@@ -73,18 +66,7 @@ class Plan:
     act: str = d.ANSWER
 
 
-def numbered(text: str) -> str:
-    """ "Intro: 1) a 2) b" -> a Markdown numbered list that renders as one."""
-    parts = _INLINE_STEP.split(text)
-    if len(parts) < 5:
-        return text
-    intro, items = parts[0].strip(), parts[1:]
-    lines = [f"{items[i]}. {items[i + 1].strip()}" for i in range(0, len(items) - 1, 2)]
-    return (intro + "\n\n" if intro else "") + "\n".join(lines)
-
-
 def _pick(text: Text, *keys: str | None) -> str:
-    """The template for the first key present, else "default"."""
     if isinstance(text, str):
         return text
     for key in keys:
@@ -103,12 +85,11 @@ def is_summary(message: BaseMessage) -> bool:
 
 
 def is_customer(message: BaseMessage) -> bool:
-    """A message the customer wrote (a summary is a human message they did not)."""
     return isinstance(message, HumanMessage) and not is_summary(message)
 
 
 def last_customer_index(messages: Sequence[BaseMessage]) -> int:
-    """Where the customer's latest message is (-1 when there is none): this turn follows it."""
+    """-1 when there is none; this turn follows it."""
     return max((i for i, m in enumerate(messages) if is_customer(m)), default=-1)
 
 
@@ -116,7 +97,6 @@ _QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
 
 
 def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
-    """What the customer said, oldest first; summaries contribute their quotes."""
     texts: list[str] = []
     for m in messages:
         if isinstance(m, HumanMessage):
@@ -125,16 +105,12 @@ def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
 
 
 def latest_calls(calls: Sequence[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """Each tool's most recent call, in the order those calls happened."""
     last = {name: i for i, (name, _args) in enumerate(calls)}
     return [call for i, call in enumerate(calls) if last[call[0]] == i]
 
 
 def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
-    """Every tool call visible in the conversation, summaries included, in order.
-
-    A call a person rejected never happened, as far as the case goes.
-    """
+    """Every tool call visible, summaries included; a call a person rejected never happened."""
     rejected = {m.tool_call_id for m in messages if d.is_rejection(m)}
     calls: list[tuple[str, dict]] = []
     for m in messages:
@@ -151,7 +127,6 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
 
 
 def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
-    """The tools called this turn (by name), and the calls that did not fail."""
     called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
     failed = {
         m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
@@ -171,13 +146,10 @@ def act_of(message: BaseMessage) -> str | None:
 
 
 class Policy:
-    """Applies `OfflineRules` to a conversation and the tools bound to this call."""
-
     def __init__(self, rules: OfflineRules):
         self.rules = rules
         self.dialogue = rules.dialogue
 
-    # -- what the conversation holds -------------------------------------------------
     def facts(self, messages: Sequence[BaseMessage]) -> dict[str, str]:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
         facts: dict[str, str] = {}
@@ -190,16 +162,13 @@ class Policy:
         return facts
 
     def since_last_move(self, messages: Sequence[BaseMessage]) -> list[str]:
-        """Tools called since the machine last moved (this turn's calls included)."""
         names = [name for name, _args in ledger(messages)]
         moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
         return names[moves[-1] + 1 :] if moves else names
 
     def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
-        """What the customer said in the current case: since the message that opened
-        the latest new case, or all of it. When that message only answered the agent's
-        "the same problem, or a separate one?", the case is the problem described
-        before it (the answer itself says nothing about the new case)."""
+        """What the customer said since the latest new case opened; when the opening message
+        only answered "the same problem, or a separate one?", the problem before it."""
         tool = self.dialogue.new_case_tool
         opened = [
             i
@@ -226,7 +195,6 @@ class Policy:
                 return verdict
         return first
 
-    # -- the decision ------------------------------------------------------------------
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         plan = self._decide(messages, list(bound))
         previous = next(
@@ -309,10 +277,8 @@ class Policy:
     def _questions_first(
         self, text: str, bound: list[str], facts: Mapping[str, str], done: set[str]
     ) -> Plan | None:
-        """Questions asked before the step's own question was answered ("what's your
-        return policy? do I pay for shipping"): each is answered from the FAQ, then the
-        step's question is asked again. None when the message asks nothing the FAQ
-        knows, or the case was handed to a person (that has its own follow-ups)."""
+        """Questions asked before the step's own was answered: each answered from the FAQ,
+        then the step's question again."""
         if self.dialogue.human_tool in done or not q.questions(text):
             return None
         if self._clarify_kind(text, bound):
@@ -326,10 +292,8 @@ class Policy:
     def _with_answers(
         self, plan: Plan, messages: Sequence[BaseMessage], this_turn: Sequence[BaseMessage]
     ) -> Plan:
-        """The turn's last reply, after tools acted on the customer's message, also
-        answers the questions it asked besides ("order 1234, how long does a refund
-        take?"), from the FAQ and the facts as they now stand: before a question the
-        reply ends on, after anything else."""
+        """After tools acted, the last reply also answers the message's other questions
+        ("order 1234, how long does a refund take?"), before a question it ends on."""
         if plan.tool_calls or not _calls_of(this_turn)[1]:
             return plan
         text = next(reversed(customer_messages(messages)), "")
@@ -345,7 +309,6 @@ class Policy:
         return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
-        """Whether `rule` may act at this step, this turn, on these facts."""
         if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
             return False
         if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
@@ -357,7 +320,6 @@ class Policy:
         return all(facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
-        """The rule's reading of the customer's words, or None when it does not fire."""
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
         if rule.classifier and rule.need_label:
             if verdict.label is None or verdict.label in rule.unsure_labels:
@@ -372,7 +334,6 @@ class Policy:
         return verdict
 
     def _plan(self, rule, verdict: Verdict, facts: dict) -> Plan:
-        """What the rule says, and the tool call it makes, filled from the facts."""
         values = {
             **facts,
             **verdict.words,
@@ -392,7 +353,6 @@ class Policy:
             args[rule.arg] = values["value"]
         return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
 
-    # -- the dialogue policy ---------------------------------------------------------------
     def _person(
         self, text: str, bound: list[str], called: set[str], previous_act: str | None
     ) -> Plan | None:
@@ -408,7 +368,6 @@ class Policy:
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
 
     def _abilities(self, text: str, bound: list[str]) -> Plan | None:
-        """Answers "what can you do for me?": what this agent does, and the step's question."""
         dia = self.dialogue
         if not dia.abilities or not dia.abilities_cue:
             return None
@@ -419,9 +378,7 @@ class Policy:
     def _presence(
         self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
     ) -> Plan | None:
-        """Answers "hello?? are you there" (or a "hi" once the conversation is under
-        way): here, and the question the agent is waiting on (the step's, else the last
-        one it asked). A first "hello" is a greeting the step's rules answer."""
+        """ "hello?? are you there" (or a later "hi"): here, and the question waited on."""
         replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
         greeting = d.GREETING.matches(text)
         if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
@@ -443,14 +400,11 @@ class Policy:
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
     def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
-        """The FAQ's answer to each question the message asks, in the order asked
-        (one answer per topic); None when the FAQ answers none of them."""
         answers = self._answers(text, facts, done)
         return Plan(answers, [], d.FAQ) if answers else None
 
     def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
-        """Each question of `text` answered from the FAQ, and the ones it can't answer
-        said plainly ("" when it answers none): one message for every question."""
+        """Each question of `text` answered from the FAQ, unknown ones said plainly."""
         escalated = self.dialogue.human_tool in done
         values = [facts.get(name) for name in self.dialogue.faq_by]
         keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
@@ -517,7 +471,6 @@ class Policy:
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
     def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
-        """The agent's plain replies since the machine last moved."""
         moved = [
             i
             for i, m in enumerate(messages)
@@ -528,8 +481,6 @@ class Policy:
         return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
 
     def _clarify_kind(self, text: str, bound: list[str]) -> bool:
-        """Whether `text` is an unclear answer of a kind this step clarifies in its own
-        words ("I don't know", "why do you need that?")."""
         return any(
             entry.matches(text) and _pick(entry.answer, *bound)
             for entry in self.dialogue.clarify_for
@@ -538,8 +489,6 @@ class Policy:
     def _clarify_for(
         self, text: str, bound: list[str], messages: Sequence[BaseMessage]
     ) -> str | None:
-        """A clarification that answers what was said ("I don't know", "what do you
-        mean?"), at this step, unless the customer already got it."""
         sent = {m.text for m in messages if isinstance(m, AIMessage)}
         for entry in self.dialogue.clarify_for:
             if entry.matches(text):
@@ -548,9 +497,8 @@ class Policy:
         return None
 
     def small_talk(self, text: str) -> bool:
-        """Small talk that none of the workflow's questions can read ("will it rain?"):
-        off the workflow's task, though not a request for a person. The guardrails ask
-        this (`core.middleware.guardrails`), so the offline model never decides it."""
+        """Small talk none of the workflow's questions reads ("will it rain?"); the
+        guardrails ask this, so the offline model never decides it."""
         if not d.OFF_TOPIC.matches(text) or len(text.split()) > d.OFF_TOPIC_MAX_WORDS:
             return False
         if d.PERSON.matches(text):
@@ -575,13 +523,11 @@ class Policy:
         return first
 
     def _block_again(self, plan: Plan, messages: Sequence[BaseMessage]) -> bool:
-        """Whether `plan` would send again a block of steps or advice the customer
-        already got (a question asked again is the rephrasing's business)."""
+        """Whether `plan` would send again a block of steps or advice already sent (a
+        question asked again is `_rephrase`'s business)."""
         if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
-            return False  # questions are asked again in other words (`_rephrase`)
-        if not self.dialogue.instead_of_repeating:
             return False
-        if len(d.BLOCK.findall(plan.text)) < 2:
+        if not self.dialogue.instead_of_repeating or len(d.BLOCK.findall(plan.text)) < 2:
             return False
         return any(
             isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
@@ -590,10 +536,8 @@ class Policy:
     def _instead_of_repeating(
         self, plan: Plan, messages: Sequence[BaseMessage], bound: Sequence[str]
     ) -> Plan:
-        """Acknowledge and change approach; the last way is offering a person. Counted
-        from when this block was first sent, so another block starts afresh; once a
-        person was offered for it and the customer still asks, the block comes again,
-        said as a repeat (they were understood: they want it)."""
+        """Acknowledge and change approach, counted from when this block was first sent; the
+        last way offers a person, and after that the block comes again as a repeat."""
         first = next(
             i for i, m in enumerate(messages) if isinstance(m, AIMessage) and m.text == plan.text
         )

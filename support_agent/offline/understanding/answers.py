@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from support_agent.offline.understanding.featurize import fold
+from support_agent.offline.understanding.featurize import fold, words
 
 
 def _phrases(listed: str) -> frozenset[str]:
@@ -59,7 +59,6 @@ _SHORTHAND = (
 
 
 def spelled_out(folded: str) -> str:
-    """Folded text with the shorthand above written out: "warr ran out b4 it broke"."""
     for pattern, word in _SHORTHAND:
         folded = pattern.sub(word, folded)
     return folded
@@ -106,7 +105,6 @@ _NEGATED = re.compile(
 
 
 def short_answer(text: str) -> str | None:
-    """ "yes", "no" or "unsure" when the whole message is one of the listed forms."""
     whole = _whole(text)
     if not whole:
         return "unsure"
@@ -170,43 +168,34 @@ _ADDRESS = re.compile(
 
 
 def unaddressed(folded: str) -> str:
-    """Folded text without how it is addressed ("@brand", "Dear Support,")."""
     return _ADDRESS.sub("", folded.strip())
 
 
 def hedges(text: str) -> bool:
-    """True when the customer hedges or asks back instead of answering."""
     folded = fold(text)
     asked = unaddressed(folded)
     return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))
 
 
-# "My tablet has a problem": a fault is announced but not named. Such a message is
-# only these words, the device's own name and at least one of `_VAGUE_FAULT`; what
-# kind of fault it is cannot be read from it, so the agent asks instead of guessing.
-
-
-def _word_set(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
-_VAGUE_FAULT = _word_set(
-    "problem problems issue issues trouble troubles wrong weird strange odd acting playing"
+# "My tablet has a problem": only these words, a device's name and a `_VAGUE_FAULT`.
+_VAGUE_FAULT = frozenset(
+    words("problem problems issue issues trouble troubles wrong weird strange odd acting playing")
 )
-_VAGUE_FILLER = _word_set(
-    "hi hello hey there good morning afternoon evening dear support team please pls help "
-    "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
-    "be been has have having had got get getting gotten with something somethings some sort "
-    "kind of small little big bit slight slightly there's theres thing things stuff device "
-    "devices just can could you need needs so and um uh still keeps again new up not quite "
-    "seems seem seeming really very bit lately recently today since yesterday for me "
-    # generic names for a device, beside the lexicon's
-    "phone mobile cell computer desktop console watch speaker gadget unit machine product"
+_VAGUE_FILLER = frozenset(
+    words(
+        "hi hello hey there good morning afternoon evening dear support team please pls help "
+        "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
+        "be been has have having had got get getting gotten with something somethings some sort "
+        "kind of small little big bit slight slightly there's theres thing things stuff device "
+        "devices just can could you need needs so and um uh still keeps again new up not quite "
+        "seems seem seeming really very bit lately recently today since yesterday for me "
+        # generic names for a device, beside the lexicon's
+        "phone mobile cell computer desktop console watch speaker gadget unit machine product"
+    )
 )
 
 
 def names_no_fault(text: str, devices: frozenset[str]) -> bool:
-    """True when `text` says something is wrong with a device but not what."""
     said = re.findall(r"[a-z0-9']+", fold(text))
     if not said or not _VAGUE_FAULT.intersection(said):
         return False

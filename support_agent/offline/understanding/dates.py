@@ -1,9 +1,5 @@
-"""Purchase dates and ages, judged against a reference date.
-
-"Bought it in March", "had it 3 years", "got it in 2023": whether that is
-inside a 12-month warranty depends on what today is. The reference date is a
-setting (`HANDOFF_REFERENCE_DATE`, ISO format; default: today), so tests and
-demos pin it and the same words always get the same answer.
+"""Purchase dates and ages, judged against a reference date (`HANDOFF_REFERENCE_DATE`, a
+setting; default today), so the same words always get the same answer in tests and demos.
 """
 
 from __future__ import annotations
@@ -119,8 +115,7 @@ def _spoken_years(text: str) -> str:
 
 
 def stated_period(text: str) -> tuple[float | None, str]:
-    """The warranty length the (folded) text states, in months, and the text without it
-    (so "a 3-month warranty" is not also read as the device's age)."""
+    """The warranty length stated, in months, and the text without it (not also an age)."""
     match = _PERIOD.search(text)
     if not match:
         return None, text
@@ -134,7 +129,6 @@ _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
 
 def reference_date() -> date:
-    """The date purchase dates are judged against: the setting, else today."""
     return settings().checked(REFERENCE_DATE_ENV).handoff_reference_date or date.today()
 
 
@@ -144,11 +138,8 @@ def _months_of(amount: str, unit: str) -> float:
 
 
 def device_age_months(text: str, today: date | None = None) -> float | None:
-    """The device's age in months if the (folded, lower-case) text states one.
-
-    Returns None when no age is stated, and NaN when the statement could fall
-    either side of a year ("bought it in 2025" in mid-2026).
-    """
+    """The device's age in months, if the folded text states one; NaN when it could fall
+    either side of a year ("bought it in 2025" in mid-2026)."""
     today = today or reference_date()
     text = _spoken_years(text.replace("<", " less than "))
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
@@ -200,8 +191,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     return None
 
 
-# --- Days since a delivery (the returns window) -----------------------------------------
-# Finer than an age in months: "on June 2nd" counts days. Same words and months as above.
+# Days since a delivery (the returns window): finer than an age in months.
 
 _VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
@@ -256,7 +246,6 @@ def _span_days(count: str, unit: str) -> float:
 
 
 def _last(month: int, day: int, today: date) -> date | None:
-    """The most recent `day` of `month` on or before today."""
     for year in (today.year, today.year - 1):
         try:
             when = date(year, month, day)
@@ -268,7 +257,7 @@ def _last(month: int, day: int, today: date) -> date | None:
 
 
 def _on_a_day(said: str, today: date) -> float | None:
-    """Days since a day named by month and day ("June 2nd", "on the 2nd"), if one is."""
+    """Days since "June 2nd", "on the 2nd"..., if one is named."""
     for pattern, month_first in ((_MONTH_DAY, True), (_DAY_MONTH, False)):
         if match := pattern.search(said):
             month, day = match.groups() if month_first else reversed(match.groups())
@@ -284,11 +273,8 @@ def _on_a_day(said: str, today: date) -> float | None:
 
 
 def days_ago(said: str, window: int, today: date | None = None) -> float | None:
-    """How many days ago the (folded, lower-case) text says something happened.
-
-    None when the text says nothing about it; NaN when what it says could fall
-    either side of a `window` of days ("last month", "a few weeks ago").
-    """
+    """How many days ago the folded text says something happened; NaN when it could fall
+    either side of a `window` of days ("last month", "a few weeks ago")."""
     today = today or reference_date()
     if match := _ISO.search(said):
         try:

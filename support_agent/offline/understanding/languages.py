@@ -1,9 +1,5 @@
-"""Yes and no in the languages the demo understands, and which ones it does not.
-
-The offline model speaks English. A customer who answers the warranty question
-with "sí", "non", "nein, abgelaufen" or "ainda está na garantia" is
-understood; a message in another language gets a polite note instead of a
-wrong guess. Word lists are matched on folded text (lower case, no accents).
+"""Yes and no in the languages the demo reads ("sí", "nein, abgelaufen"), and which language
+a message is in: one it does not read gets a polite note, not a wrong guess.
 """
 
 from __future__ import annotations
@@ -78,7 +74,6 @@ def _non_latin_share(text: str) -> float:
 
 
 def read_language(text: str) -> LanguageReading:
-    """Which language the message is in, and whether it says yes or no."""
     if _non_latin_share(text) > 0.5:
         return LanguageReading("other")
     folded = fold(text)
