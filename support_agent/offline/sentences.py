@@ -1,11 +1,4 @@
-"""One reply says each thing once.
-
-A turn's reply is composed from parts declared apart (what is said with a tool
-call, the answer once its result is back, a FAQ answer...), so two of them can
-say the same thing ("Good news: this is covered by your warranty." then "This
-is covered by your warranty."). `without_repeats` drops a sentence that adds no
-word to one already said in the same reply; the rest is kept as written.
-"""
+"""One reply says each thing once, though composed from parts declared apart."""
 
 from __future__ import annotations
 
@@ -35,20 +28,18 @@ def sentences(text: str) -> list[str]:
 
 
 def content(sentence: str) -> frozenset[str]:
-    """The words of a sentence that carry its meaning (plural "s" dropped)."""
     words = (w.removesuffix("s") if len(w) > 3 else w for w in _WORD.findall(sentence.lower()))
     return frozenset(w for w in words if w not in _EMPTY_WORDS)
 
 
 def repeats(sentence: str, said: Iterable[frozenset[str]]) -> bool:
-    """Whether `sentence` adds no word to one of the sentences already `said`."""
     words = content(sentence)
     return len(words) >= _MIN_WORDS and any(words <= earlier for earlier in said)
 
 
 def without_repeats(text: str, earlier: Iterable[str] = ()) -> str:
-    """`text` without the sentences that repeat one said before it in the same reply
-    (in `earlier`, or in `text` itself). Never empties a text that had words."""
+    """`text` without sentences that add no word to one said before (in `earlier` or in
+    `text`); never empties a text that had words."""
     said = [content(s) for e in earlier for s in sentences(e)]
     kept: list[str] = []
     for sentence in sentences(text):
