@@ -86,8 +86,7 @@ class LearnedClassifier:
     details: Classifier | None = None
     # Words the message must contain for its label to count (a correction of a fact).
     gate: str | None = None
-    # Decisive cues (a clear winner by this score) settle what the learned model is unsure
-    # of: "login" is support even among words that lean to sales.
+    # Decisive cues (a winner by this score) settle what the learned model is unsure of.
     cues_decide_at: float | None = None
     unsure_below: float = 0.1
     warranty_months: float | None = None

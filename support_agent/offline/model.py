@@ -84,8 +84,7 @@ class OfflineChatModel(BaseChatModel):
         )
 
     def _message(self, plan: Plan, messages: list[BaseMessage]) -> AIMessage:
-        # Ids must be unique in the thread (transition records are keyed by them)
-        # and the same for the same conversation: a digest of what was seen.
+        # Ids unique in the thread (records are keyed by them), the same for the same messages.
         seen = hashlib.sha256()
         for m in messages:
             seen.update(f"{m.type}\x00{m.text}\x00".encode())

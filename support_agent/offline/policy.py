@@ -115,8 +115,7 @@ def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
     calls: list[tuple[str, dict]] = []
     for m in messages:
         if isinstance(m, HumanMessage) and is_summary(m):
-            for name, args in _LEDGER_LINE.findall(m.text):
-                calls.append((name, json.loads(args)))
+            calls.extend((name, json.loads(args)) for name, args in _LEDGER_LINE.findall(m.text))
         elif isinstance(m, AIMessage):
             calls.extend((c["name"], c["args"]) for c in m.tool_calls if c["id"] not in rejected)
     return calls
@@ -127,18 +126,9 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
 
 
 def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
-    called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
-    failed = {
-        m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
-    }
-    succeeded = [
-        c
-        for m in this_turn
-        if isinstance(m, AIMessage)
-        for c in m.tool_calls
-        if c["id"] not in failed
-    ]
-    return called, succeeded
+    calls = [c for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    failed = {m.tool_call_id for m in this_turn if getattr(m, "status", None) == "error"}
+    return {c["name"] for c in calls}, [c for c in calls if c["id"] not in failed]
 
 
 def act_of(message: BaseMessage) -> str | None:
@@ -231,8 +221,7 @@ class Policy:
         previous_act = act_of(earlier[-1]) if earlier else None
 
         if not succeeded:
-            # Small talk never gets here: the guardrails refuse it first (`small_talk`),
-            # so the badge on the message and the reply come from one verdict.
+            # Small talk never gets here: the guardrails refuse it first (`small_talk`).
             first = (
                 self._person(text, bound, called, previous_act)
                 or self._abilities(text, bound)
@@ -242,8 +231,7 @@ class Policy:
                 return first
 
         done_since_move = set(self.since_last_move(messages))
-        # A turn that ended on a rejection with no reply was withdrawn by the customer
-        # writing again (`RunContext.withdraw`): they take it back, as a person's "no".
+        # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = start > 0 and d.is_rejection(messages[start - 1])
         if (
             self.dialogue.human_tool in done_since_move
@@ -449,7 +437,6 @@ class Policy:
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
         replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
-        # A reply that ended on the step's question (answers, then the question) asked it.
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
         if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
@@ -465,8 +452,7 @@ class Policy:
         if fitting is not None:
             return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
-        # Asked in other words when the first wording was already used at this step,
-        # even with other replies between: the same words to a new message read as canned.
+        # In other words once the first was used at this step: the same words read as canned.
         used = any(m.text == first for m in self._since_move_replies(messages))
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
@@ -572,16 +558,8 @@ class Policy:
 
     def _after_tool(self, this_turn: Sequence[BaseMessage], facts: dict) -> Plan | None:
         result = this_turn[-1]
-        call = next(
-            (
-                c
-                for m in reversed(this_turn)
-                if isinstance(m, AIMessage)
-                for c in m.tool_calls
-                if c["id"] == result.tool_call_id
-            ),
-            None,
-        )
+        calls = {c["id"]: c for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+        call = calls.get(result.tool_call_id)
         if call is None:
             return None
         if d.is_rejection(result):

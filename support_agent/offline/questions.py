@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-# Where a message's parts separate: a question mark, a semicolon, a line break, or a
-# word that starts another matter ("also", "by the way").
+# Where a message's parts separate, "by the way" included.
 PARTS = re.compile(
     r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
     re.IGNORECASE,

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# A sentence ends at . ! or ? before a space (not inside "example.com"), or at a line
-# break; the whitespace after it is kept with it.
+# A sentence ends at . ! or ? before a space (not inside "example.com"), or a line break.
 _SENTENCE = re.compile(r".*?(?:[.!?]+(?=\s|$)|\n|$)\s*")
 _WORD = re.compile(r"[a-z0-9]+")
-# Words that say nothing on their own: a sentence made of only these and words
-# already said adds nothing.
+# Words that say nothing on their own.
 _EMPTY = (
     "a an the this that these those it its is are was were be been am i you your we our "
     "my me us they them their he she his her of to in on at for with by from and or but "
@@ -18,7 +16,6 @@ _EMPTY = (
     "all any some"
 )
 _EMPTY_WORDS = frozenset(_EMPTY.split())
-# A sentence needs this many words of its own to count as saying something twice.
 _MIN_WORDS = 2
 
 

@@ -34,11 +34,8 @@ _OCCASIONS = {"christmas": 12, "xmas": 12, "black friday": 11, "cyber monday": 1
               "new year": 1, "prime day": 7, "boxing day": 12, "my birthday": 6}  # fmt: skip
 
 # Longest first, so "eighteen" is not read as "eight".
-_COUNT = (
-    r"(\d+(?:\.\d+)?|"
-    + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
-    + r")"
-)
+_NUMBERS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_COUNT = r"(\d+(?:\.\d+)?|" + _NUMBERS + ")"
 _SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s*(day|week|wk|month|mo|year|yr)s?"
 # An age needs context ("3 years ago", "for about 18 months", "had it 2 yrs"), so
 # "a 2 year warranty" is not read as the device's age.
@@ -120,7 +117,7 @@ def stated_period(text: str) -> tuple[float | None, str]:
     if not match:
         return None, text
     amount, unit = [g for g in match.groups() if g is not None][:2]
-    return _months_of(amount, unit), text[: match.start()] + " " + text[match.end() :]
+    return _span_of(amount, unit), text[: match.start()] + " " + text[match.end() :]
 
 
 _ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
@@ -132,9 +129,9 @@ def reference_date() -> date:
     return settings().checked(REFERENCE_DATE_ENV).handoff_reference_date or date.today()
 
 
-def _months_of(amount: str, unit: str) -> float:
-    count = float(amount) if amount[0].isdigit() else _NUMBER_WORDS[amount]
-    return count * _UNIT_MONTHS[unit]
+def _span_of(amount: str, unit: str, per: dict[str, float] = _UNIT_MONTHS) -> float:
+    """In months, or in the units of `per`."""
+    return (float(amount) if amount[0].isdigit() else _NUMBER_WORDS[amount]) * per[unit]
 
 
 def device_age_months(text: str, today: date | None = None) -> float | None:
@@ -162,11 +159,11 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
         return since(today.year - 1, month)
     if match := _LESS.search(text):
-        return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
+        return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _NTH.search(text):
-        return _months_of(match.group(2), match.group(1))
+        return _span_of(match.group(2), match.group(1))
     if match := _AGE.search(text):
-        months = _months_of(*[g for g in match.groups() if g is not None][:2])
+        months = _span_of(*[g for g in match.groups() if g is not None][:2])
         if _ROUGHLY.search(text) and abs(months - 12.0) <= 2:
             return float("nan")  # "about a year": either side of the line
         return months
@@ -195,9 +192,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
 
 _VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
-_DAYS_COUNT = (
-    r"(\d{1,3}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
-)
+_DAYS_COUNT = r"(\d{1,3}|" + _NUMBERS + ")"
 _DAYS_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
 _MONTH_RE = "(" + _MONTH_NAMES + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
@@ -240,11 +235,6 @@ _IN_YEAR = re.compile(r"\b(?:in|since|back in)\s+(20\d\d|19\d\d)\b")
 _LAST_MONTH = re.compile(r"\b(last|past) month\b|\ba month or so\b")
 
 
-def _span_days(count: str, unit: str) -> float:
-    number = float(count) if count[0].isdigit() else _NUMBER_WORDS[count]
-    return number * _UNIT_DAYS[unit]
-
-
 def _last(month: int, day: int, today: date) -> date | None:
     for year in (today.year, today.year - 1):
         try:
@@ -284,12 +274,12 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
     if (days := _on_a_day(said, today)) is not None:
         return days
     if match := _DAYS_LESS.search(said):
-        return max(_span_days(*match.groups()[-2:]) - 1, 0)
+        return max(_span_of(*match.groups()[-2:], _UNIT_DAYS) - 1, 0)
     if match := _DAYS_MORE.search(said):
-        return _span_days(*match.groups()[-2:]) + 1
+        return _span_of(*match.groups()[-2:], _UNIT_DAYS) + 1
     if match := _SPAN_AGO.search(said) or _SPAN_FOR.search(said):
         count, unit = match.group(1), match.group(2)
-        days = _span_days(count, unit)
+        days = _span_of(count, unit, _UNIT_DAYS)
         if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
             days += _UNIT_DAYS[unit] / 2
         if count in _VAGUE and days * 1.5 > window and days < window * 1.5:
