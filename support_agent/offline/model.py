@@ -120,20 +120,9 @@ class OfflineChatModel(BaseChatModel):
         yield ChatGenerationChunk(
             message=AIMessageChunk(content="", response_metadata=message.response_metadata)
         )
-        for index, call in enumerate(message.tool_calls):
-            yield ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content="",
-                    tool_call_chunks=[
-                        tool_call_chunk(
-                            name=call["name"],
-                            args=json.dumps(call["args"]),
-                            id=call["id"],
-                            index=index,
-                        )
-                    ],
-                )
-            )
+        for i, c in enumerate(message.tool_calls):
+            chunk = tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
 
 
 def serving(model: BaseChatModel, rules: OfflineRules) -> BaseChatModel:

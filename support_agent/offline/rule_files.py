@@ -36,27 +36,18 @@ class WorkflowData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     steps: dict[str, StepData] = {}
-    cues: dict[str, list[Cue]] = {}
+    cues: dict[str, tuple[Cue, ...]] = {}
     numbers: dict[str, dict[str, float]] = {}  # figures readers compute with (prices)
     texts: dict[str, dict[str, str]] = {}  # words readers hand to the rules
-    faq: list[Faq] = []
+    faq: tuple[Faq, ...] = ()
     dialogue: Dialogue | None = None  # its FAQ is the section above (`dialogue_with`)
-    rules: list[Rule] = []
+    rules: tuple[Rule, ...] = ()
 
     def step_words(self, step: str) -> dict[str, str]:
         """The name, title, description and prompt of `step`, as `Step` takes them."""
         if step not in self.steps:
             raise KeyError(f"the data file has no step {step!r} under steps:")
         return {"name": step, **self.steps[step].model_dump()}
-
-    def cues_of(self, classifier: str) -> tuple[Cue, ...]:
-        return tuple(self.cues[classifier])
-
-    def rules_in_order(self) -> tuple[Rule, ...]:
-        return tuple(self.rules)
-
-    def faqs(self) -> tuple[Faq, ...]:
-        return tuple(self.faq)
 
     def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
         if self.dialogue is None:

@@ -1,10 +1,5 @@
-"""Building any workflow's compiled graph by name, chosen from its declaration; and
-the two seeds' graphs by their own names.
-
-Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
-through `build_graph`: a workflow declared without `handoffs` is one agent whose
-prompt and tools change with the step (`agent.build_step_agent`); one with
-`handoffs` is a graph of agents (`handoffs.build_agents_graph`).
+"""Every workflow's compiled graph, built from its declaration: one agent whose prompt and
+tools change with the step, or (with `handoffs`) a graph of agents.
 """
 
 from __future__ import annotations
@@ -30,12 +25,8 @@ def build_graph(
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
 ):
-    """The compiled graph of `workflow` (cheap: a few milliseconds).
-
-    `max_transfers` overrides a graph of agents' transfer limit (a scenario may
-    set it); a one-agent workflow has none to override. `screen_with` is a model
-    the guardrails ask as well as their rules (`screening_model(model)` picks it).
-    """
+    """Cheap (a few milliseconds). `max_transfers` overrides a graph of agents' limit;
+    `screen_with` is a model the guardrails ask as well as their rules."""
     # Imported here: the registry imports every module of this package to find them.
     from support_agent.workflows import get_workflow
 
@@ -66,7 +57,6 @@ def build_support_agent(
     *,
     prompts: PromptSource | None = None,
 ):
-    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
     return build_graph(SUPPORT, model, checkpointer, prompts=prompts)
 
 
@@ -77,5 +67,4 @@ def build_handoffs_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
 ) -> CompiledStateGraph:
-    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
     return build_graph(HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers)

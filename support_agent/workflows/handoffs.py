@@ -29,13 +29,13 @@ DATA = workflow_data("handoffs")
 TOPIC = LearnedClassifier(
     "topic",
     "routing",
-    details=Classifier("topic_details", DATA.cues_of("topic_details")),
+    details=Classifier("topic_details", DATA.cues["topic_details"]),
     cues_decide_at=3.0,
 )
 # A fictional catalogue, so that the offline answers are concrete and consistent.
-PLAN_NAMES = Classifier("plan_names", DATA.cues_of("plan_names"))
-SEAT_COUNT = DATA.cues_of("seat_count")[0].pattern
-BILLING_PERIOD = Classifier("billing_period", DATA.cues_of("billing_period"))
+PLAN_NAMES = Classifier("plan_names", DATA.cues["plan_names"])
+SEAT_COUNT = DATA.cues["seat_count"][0].pattern
+BILLING_PERIOD = Classifier("billing_period", DATA.cues["billing_period"])
 PRICES = DATA.numbers["price_per_user_month"]
 ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
 
@@ -103,14 +103,14 @@ HANDOFFS_RULES = OfflineRules(
             TOPIC,
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
-            Classifier("case_details", DATA.cues_of("case_details")),
+            Classifier("case_details", DATA.cues["case_details"]),
             PlanQuote("plan_quote"),
             MixedMessage("mixed_at_sales", "sales"),
             MixedMessage("mixed_at_support", "support"),
         )
     },
     dialogue=DATA.dialogue_with(),
-    rules=DATA.rules_in_order(),
+    rules=DATA.rules,
 )
 
 # --- State ---------------------------------------------------------------------------

@@ -90,7 +90,7 @@ class Timing:
         return Verdict("over_30_days", None, {"days": days})
 
 
-CONDITION = Classifier("condition", DATA.cues_of("condition"))
+CONDITION = Classifier("condition", DATA.cues["condition"])
 
 
 @dataclass(frozen=True)
@@ -130,8 +130,8 @@ class Eligibility:
         return Verdict(None, None)
 
 
-CHOICE_CUES = Classifier("choice_cues", DATA.cues_of("choice"))
-VARIANT = Classifier("variant", DATA.cues_of("variant"))
+CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
+VARIANT = Classifier("variant", DATA.cues["variant"])
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Choice:
         return Verdict("exchange", detail, verdict.scores, words=words)
 
 
-ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues_of("about_a_return"))
+ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues["about_a_return"])
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class YesOrNo:
         return Verdict(None, None, {}, reading.language)
 
 
-FAQ = DATA.faqs()
+FAQ = DATA.faq
 
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
 _ASKED = {f.topic: f.pattern for f in FAQ}
@@ -207,19 +207,19 @@ RETURNS_RULES = OfflineRules(
         c.name: c
         for c in (
             AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
-            OrderNumber("order", DATA.cues_of("order_numbers")),
-            Classifier("wrong_order", DATA.cues_of("wrong_order")),  # with no number yet
+            OrderNumber("order", DATA.cues["order_numbers"]),
+            Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
             Eligibility("eligibility"),
             Timing("timing"),
             CONDITION,
             Choice("choice"),
             BEFORE_CHOICE,
-            Classifier("closing", DATA.cues_of("closing")),
+            Classifier("closing", DATA.cues["closing"]),
             YesOrNo("yes"),
         )
     },
     dialogue=DATA.dialogue_with(FAQ),
-    rules=DATA.rules_in_order(),
+    rules=DATA.rules,
 )
 
 

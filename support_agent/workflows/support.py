@@ -22,7 +22,7 @@ DATA = workflow_data("support")
 
 # --- What the offline model reads: which label is learned; cues name the detail ----------
 
-ISSUE_DETAILS = Classifier("issue_details", DATA.cues_of("issue_details"))
+ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 SUPPORT_RULES = OfflineRules(
     classifiers={
@@ -42,10 +42,10 @@ SUPPORT_RULES = OfflineRules(
             LearnedClassifier(
                 "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
             ),
-            Classifier("outcome", DATA.cues_of("outcome")),
+            Classifier("outcome", DATA.cues["outcome"]),
             # A new case only when asked for ("I have another problem"), or a problem said
             # to be an additional one ("also, my tablet's port is broken too").
-            Classifier("new_case_asked", DATA.cues_of("new_case_asked")),
+            Classifier("new_case_asked", DATA.cues["new_case_asked"]),
             LearnedClassifier(
                 "new_case",
                 "issue",
@@ -53,8 +53,8 @@ SUPPORT_RULES = OfflineRules(
             ),
         )
     },
-    dialogue=DATA.dialogue_with(DATA.faqs()),
-    rules=DATA.rules_in_order(),
+    dialogue=DATA.dialogue_with(DATA.faq),
+    rules=DATA.rules,
 )
 
 # --- State ---------------------------------------------------------------------------

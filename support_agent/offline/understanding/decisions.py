@@ -44,8 +44,7 @@ _ABOUT_A_FAULT = (
     r"|water|dropped|charg\w*|freez\w*|update)\b"
 )
 _NOTHING = r"(?!)"  # borrow every line
-# A clause that says a part or program is fine, denies a fault, or tried a fix that
-# did not help ("I reinstalled windows and the fan still screams").
+# A part said to be fine, a fault denied, a fix tried ("I reinstalled windows and...").
 _FINE = (
     r"^(?!.*\b(not|n't|never|no longer|broke\w*|crack\w*|dead|stuck|bulg\w*|swell\w*|stopp\w*"
     r"|quit|won'?t|doesn'?t|can'?t|fail\w*|error\w*)\b)"
@@ -56,8 +55,7 @@ _FINE = (
     r"|^\W*(i )?(already )?(reinstall\w*|reset|restart\w*|reboot\w*|updated|swapped|replaced"
     r"|tried)\b"
 )
-# A clause that says what the message is *not* about: "I don't need help", "not a
-# problem with my account", "I'm not buying anything".
+# What the message is *not* about: "I don't need help", "I'm not buying anything".
 _NOT_THIS = (
     r"\b(don'?t|do not|dont) need (any )?(help|support)\b|\bnot (a |an )?(problem|complaint"
     r"|support request|issue)\b|\bnot (interested in|trying to|looking to) (buy|purchas)\w*"
@@ -79,15 +77,13 @@ class Decision:
     # Words that state the coverage itself; then a date in the same message is context.
     coverage_stated: str | None = None
     hedges_unclear: bool = False
-    # An unclear message is read clause by clause (those matching this): "the battery is
-    # swollen and I bought it 3 years ago" describes a fault in its first half.
+    # An unclear message is read by its clauses matching this ("the battery is swollen and").
     by_clause: str | None = None
     settled_by: Mapping[str, str] = field(default_factory=dict)  # label -> an exact form
     # Other decisions' lines that say nothing here: (file, labels or () for all, the label
     # they get here, a pattern that keeps a line out because it does say something here).
     borrow: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
-    # Clauses that clear something ("the app works fine", "I don't need help"): when a
-    # message has others too, the model reads only those.
+    # Clauses that clear something ("the app works fine"): the model reads the others.
     cleared: str | None = None
     needs_a_named_fault: bool = False  # "my tablet has a problem" is unclear, not a guess
 
@@ -129,8 +125,7 @@ DECISIONS: dict[str, Decision] = {
                 # "Not broken, the keyboard app lost its emojis": the app says which.
                 r"|\bnot (physically )?broken( physically)?\b(?=.*\b(apps?|software|program"
                 r"|application)\b)",
-                # A swelling battery is a physical fault whatever came before it ("after the
-                # update the battery bulged"): docs/LABELS.md names swelling as hardware.
+                # Swelling is hardware whatever came before it (docs/LABELS.md).
                 "hardware": r"\bbatt(ery|eries)?\b[^.?!]{0,20}\b(bulg\w*|swell\w*|swollen|puff\w*"
                 r"|expand\w*)\b|\b(case|back cover|back panel)\b[^.?!]{0,10}\b(popped|pops|popping"
                 r"|pushed|lifting|split) (open|off|up|apart)\b"
@@ -174,8 +169,7 @@ DECISIONS: dict[str, Decision] = {
                 # "Billed for annual when I chose monthly": charged for something else.
                 r"|\b(billed|charged)\b[^.?!]{0,40}?\b(when|but|though|although)\b[^.?!]{0,20}?"
                 r"\b(chose|picked|selected|ordered|signed up for|asked for|switched to)\b"
-                # "The app says "seat limit reached"": a message the product shows, quoted.
-                # (Not inches: "the 15" laptop"; not a price: ""$12/mo billed annually"".)
+                # A message the product shows, quoted (not inches, "the 15" laptop", nor a price).
                 r'|(?<![\d])["\u201c\u201d][^"\u201c\u201d$\u20ac\xa3\d]*?\w+\W+\w+[^"\u201c\u201d$\u20ac\xa3]*?'
                 r'["\u201c\u201d]'
                 # "How do I install / set up / run ...": using the product is support.
@@ -337,14 +331,12 @@ def _unchecked(
         # "It only had a 3-month warranty": the customer's own length wins.
         period, _ = stated_period(folded)
         limit = period or warranty_months or decision.warranty_months
-        # "My old one was out of warranty, but this one is from January": after the
-        # contrast first.
+        # "My old one was out of warranty, but this one is from January": after "but" first.
         after = _CONTRAST.split(folded)[-1]
         for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
             # "The extended warranty ran out in April": the date is when it ended.
             if decision.coverage_stated and re.search(decision.coverage_stated, part):
-                # Only a hedge in a sentence stating the coverage counts ("yeah it's under
-                # warranty. my tablet is kinda slow").
+                # Only a hedge in a sentence stating the coverage counts.
                 stating = [
                     c for c in _SENTENCE.split(part) if re.search(decision.coverage_stated, c)
                 ]
@@ -370,8 +362,7 @@ def _unchecked(
     return Reading(label, margin=prediction.margin)
 
 
-# Where clauses part: punctuation, joining words, and "it's the ..." ("app is fine its
-# the vol button thats broke").
+# Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
 _PARTS = re.compile(
     r"[.;!?,:]+|\s[-–]\s|\s(?:and|but|so|because|though|also|just|only)\s"
     r"|\s(?=(?:it'?s|it is) the\b)"
