@@ -131,6 +131,10 @@ def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
     return {c["name"] for c in calls}, [c for c in calls if c["id"] not in failed]
 
 
+def _replies(messages: Sequence[BaseMessage]) -> list[AIMessage]:
+    return [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
+
+
 def act_of(message: BaseMessage) -> str | None:
     return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
 
@@ -168,7 +172,7 @@ class Policy:
         said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
         if not said:
             return customer_messages(messages)
-        replies = [m for m in messages[: said[-1]] if isinstance(m, AIMessage) and not m.tool_calls]
+        replies = _replies(messages[: said[-1]])
         if len(said) > 1 and replies and act_of(replies[-1]) == d.SAME_OR_NEW:
             before = customer_messages(messages[said[-2] : said[-1]])
             return before + customer_messages(messages[said[-1] + 1 :])
@@ -187,12 +191,10 @@ class Policy:
 
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         plan = self._decide(messages, list(bound))
-        previous = next(
-            (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
-        )
-        if self._block_again(plan, messages):
+        replies = _replies(messages)
+        if self._block_again(plan, replies):
             plan = self._instead_of_repeating(plan, messages, bound)
-        elif previous is not None and plan.text and plan.text == previous.text:
+        elif replies and plan.text and plan.text == replies[-1].text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
         this_turn = messages[last_customer_index(messages) + 1 :]
         plan = self._with_answers(plan, messages, this_turn)
@@ -217,7 +219,7 @@ class Policy:
         # A new case reads only what was said since it began.
         texts = self._case_texts(messages)
         text = next(reversed(customer_messages(messages)), "")
-        earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
+        earlier = _replies(messages[:start])
         previous_act = act_of(earlier[-1]) if earlier else None
 
         if not succeeded:
@@ -246,11 +248,9 @@ class Policy:
             if rule.faq:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
                 answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
-                answer = (
-                    None if succeeded or not answered else self._faq(text, facts, done_since_move)
-                )
-                if answer is not None:
-                    return answer
+                answers = answered and not succeeded and self._answers(text, facts, done_since_move)
+                if answers:
+                    return Plan(answers, [], d.FAQ)
                 continue
             verdict = self._verdict(rule, texts, facts)
             if verdict is not None:
@@ -357,9 +357,7 @@ class Policy:
 
     def _abilities(self, text: str, bound: list[str]) -> Plan | None:
         dia = self.dialogue
-        if not dia.abilities or not dia.abilities_cue:
-            return None
-        if not re.search(dia.abilities_cue, text.lower()):
+        if not (dia.abilities and dia.abilities_cue and re.search(dia.abilities_cue, text.lower())):
             return None
         return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
@@ -367,7 +365,7 @@ class Policy:
         self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
     ) -> Plan | None:
         """ "hello?? are you there" (or a later "hi"): here, and the question waited on."""
-        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
+        replies = [m for m in _replies(messages) if m.text]
         greeting = d.GREETING.matches(text)
         if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
             return None
@@ -386,10 +384,6 @@ class Policy:
         if greeting and not streak:
             here = self.dialogue.greeting_again
         return Plan(f"{here} {question}", [], d.PRESENCE)
-
-    def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
-        answers = self._answers(text, facts, done)
-        return Plan(answers, [], d.FAQ) if answers else None
 
     def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
         """Each question of `text` answered from the FAQ, unknown ones said plainly."""
@@ -428,15 +422,13 @@ class Policy:
         language = self._language(text)
         if language not in ("English", None):
             return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
-        if dia.human_tool in done and any(
-            isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages
-        ):
-            return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
         if dia.human_tool in done:
+            if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
+                return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
-        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
+        replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
         if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
@@ -463,8 +455,7 @@ class Policy:
             if isinstance(m, AIMessage)
             and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
         ]
-        start = moved[-1] + 1 if moved else 0
-        return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
+        return _replies(messages[moved[-1] + 1 if moved else 0 :])
 
     def _clarify_kind(self, text: str, bound: list[str]) -> bool:
         return any(
@@ -493,10 +484,8 @@ class Policy:
         return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
 
     def _language(self, text: str) -> str | None:
-        for classifier in self.rules.classifiers.values():
-            if isinstance(classifier, LearnedClassifier):
-                return classifier.classify(text).language
-        return None
+        learned = (c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier))
+        return next((c.classify(text).language for c in learned), None)
 
     def _has_ask(self, bound: Sequence[str]) -> bool:
         return any(rule.tool in bound and rule.ask for rule in self.rules.rules)
@@ -508,16 +497,14 @@ class Policy:
         first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
         return first
 
-    def _block_again(self, plan: Plan, messages: Sequence[BaseMessage]) -> bool:
+    def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
         question asked again is `_rephrase`'s business)."""
         if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
             return False
         if not self.dialogue.instead_of_repeating or len(d.BLOCK.findall(plan.text)) < 2:
             return False
-        return any(
-            isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
-        )
+        return any(m.text == plan.text for m in replies)
 
     def _instead_of_repeating(
         self, plan: Plan, messages: Sequence[BaseMessage], bound: Sequence[str]
