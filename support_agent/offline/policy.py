@@ -47,10 +47,6 @@ class Rule:
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.tool,) if self.tool else self.offered
-
 
 @dataclass(frozen=True)
 class OfflineRules:
@@ -297,7 +293,8 @@ class Policy:
         return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
-        if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
+        names = (rule.tool,) if rule.tool else rule.offered
+        if not any(n in bound for n in names) or (rule.tool and rule.tool in called):
             return False
         if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
             return False

@@ -1,9 +1,7 @@
 """Sales <-> support handoffs: two agents as nodes of one graph (the AgentScope seed).
 
-A transfer tool sets `active_agent`; the graph then follows it to the other agent, which
-answers the customer in the same turn. The agents' words and prompts, and the offline
-model's cues, rules and dialogue, are data in `data/handoffs.yaml`; the offline model reads
-the learned `routing` decision (sales, support or closing), and the cues name the detail.
+A transfer tool sets `active_agent`, and the other agent answers in the same turn. Words,
+prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 """
 
 from __future__ import annotations

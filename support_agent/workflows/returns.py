@@ -188,15 +188,12 @@ class YesOrNo:
         if verdict.label:
             return verdict
         reading = read_language(text)
-        if reading.answer in ("yes", "no"):
-            return Verdict(reading.answer, None, {}, reading.language)
-        return Verdict(None, None, {}, reading.language)
+        answer = reading.answer if reading.answer in ("yes", "no") else None
+        return Verdict(answer, None, {}, reading.language)
 
-
-FAQ = DATA.faq
 
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
-_ASKED = {f.topic: f.pattern for f in FAQ}
+_ASKED = {f.topic: f.pattern for f in DATA.faq}
 BEFORE_CHOICE = Classifier(
     "before_choice",
     tuple(Cue("question", _ASKED[t], 1, t) for t in ("how_long", "cost", "label", "packaging")),
@@ -218,7 +215,7 @@ RETURNS_RULES = OfflineRules(
             YesOrNo("yes"),
         )
     },
-    dialogue=DATA.dialogue_with(FAQ),
+    dialogue=DATA.dialogue_with(DATA.faq),
     rules=DATA.rules,
 )
 

@@ -64,18 +64,12 @@ def spelled_out(folded: str) -> str:
     return folded
 
 
-def _whole(text: str) -> str:
-    return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
-
-
 _FILLER = _phrases(
     "lol, haha, lmao, it, is, its, it's, still, mate, man, dude, sir, maam, please, pls"
 )
 _YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
 _NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER
-_STRONG_YES = frozenset(
-    ["yes", "yeah", "yep", "yup", "ya", "yeh", "yh", "sure", "definitely", "absolutely", "correct"]
-)
+_STRONG_YES = _phrases("yes, yeah, yep, yup, ya, yeh, yh, sure, definitely, absolutely, correct")
 _STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
 _EMPHATIC_YES = frozenset(["obviously", "obvs", "ofc", "yessir", "yess", "yas"])
 
@@ -105,7 +99,7 @@ _NEGATED = re.compile(
 
 
 def short_answer(text: str) -> str | None:
-    whole = _whole(text)
+    whole = re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
     if not whole:
         return "unsure"
     for kind, forms in (("no", NO), ("yes", YES), ("unsure", UNSURE)):
