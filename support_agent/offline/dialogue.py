@@ -72,16 +72,18 @@ def is_rejection(message: object) -> bool:
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
 
 
-PERSON = Classifier(
+def _matcher(name: str, pattern: str) -> Classifier:
+    return Classifier(name, (Cue(name, pattern),))
+
+
+PERSON = _matcher(
     "person",
-    (
-        Cue("person", r"\b(human|real person|actual person|live person|a person|real people"
-            r"|someone real|somebody real|real agent|live agent|live chat|an agent|human agent"
-            r"|representative|rep\b|operator|supervisor|manager|someone (else )?(i can )?(to )?"
-            r"(talk|speak) to|(talk|speak|chat) (to|with) (someone|somebody|a \w+ person|staff)"
-            r"|not a (bot|robot|machine)|stop (the )?bot|no more bots?)", 3),
-    ),
-)  # fmt: skip
+    r"\b(human|real person|actual person|live person|a person|real people"
+    r"|someone real|somebody real|real agent|live agent|live chat|an agent|human agent"
+    r"|representative|rep\b|operator|supervisor|manager|someone (else )?(i can )?(to )?"
+    r"(talk|speak) to|(talk|speak|chat) (to|with) (someone|somebody|a \w+ person|staff)"
+    r"|not a (bot|robot|machine)|stop (the )?bot|no more bots?)",
+)
 
 YES = Classifier(
     "yes",
@@ -92,42 +94,34 @@ YES = Classifier(
     ),
 )  # fmt: skip
 
-PRESENCE_CHECK = Classifier(
+PRESENCE_CHECK = _matcher(
     "presence",
-    (
-        Cue("presence", r"^\W*(?:(?:hello+|hi+|hey+|helo|hallo|excuse me|um+|so)\W+)*"
-            r"(?:are you (?:still )?(?:there|here|with me|awake)|(?:is )?(?:any(?:one|body)|some(?:one|body))"
-            r" (?:there|here|home)|you there|still there|hello+|helo+|hey+)\W*$", 2),
-    ),
-)  # fmt: skip
+    r"^\W*(?:(?:hello+|hi+|hey+|helo|hallo|excuse me|um+|so)\W+)*"
+    r"(?:are you (?:still )?(?:there|here|with me|awake)|(?:is )?(?:any(?:one|body)|some(?:one|body))"
+    r" (?:there|here|home)|you there|still there|hello+|helo+|hey+)\W*$",
+)
 
-GREETING = Classifier(
+GREETING = _matcher(
     "greeting",
-    (
-        Cue("greeting", r"^\W*(?:hi+|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
-            r"(?: there| again)?\W*$", 2),
-    ),
-)  # fmt: skip
+    r"^\W*(?:hi+|hiya|howdy|good (?:morning|afternoon|evening)|greetings)"
+    r"(?: there| again)?\W*$",
+)
 
-STILL = Classifier(
+STILL = _matcher(
     "still",
-    (
-        Cue("still", r"\b(still|again|same (problem|thing|issue)|didn'?t (help|work)|not working"
-            r"|doesn'?t work|no luck|useless|ridiculous|fed up|waste of time)\b|!!", 2),
-    ),
-)  # fmt: skip
+    r"\b(still|again|same (problem|thing|issue)|didn'?t (help|work)|not working"
+    r"|doesn'?t work|no luck|useless|ridiculous|fed up|waste of time)\b|!!",
+)
 
-OFF_TOPIC = Classifier(
+OFF_TOPIC = _matcher(
     "off_topic",
-    (
-        Cue("off_topic", r"\b(weather|forecast|rain|snow|sunny|temperature outside|joke|funny|sports?|football"
-            r"|soccer|basketball|the game|score|news|politics?|election|recipe|cook\w*|movie"
-            r"|film|song|music recommendation|restaurant|capital of|meaning of life|horoscope"
-            r"|stock market|bitcoin|your name|who are you|are you (a )?(bot|robot|ai|human|real)"
-            r"|what are you|how old are you|do you like|favou?rite|date with me|love you|poem"
-            r"|story|homework|math|translate)\b", 2),
-    ),
-)  # fmt: skip
+    r"\b(weather|forecast|rain|snow|sunny|temperature outside|joke|funny|sports?|football"
+    r"|soccer|basketball|the game|score|news|politics?|election|recipe|cook\w*|movie"
+    r"|film|song|music recommendation|restaurant|capital of|meaning of life|horoscope"
+    r"|stock market|bitcoin|your name|who are you|are you (a )?(bot|robot|ai|human|real)"
+    r"|what are you|how old are you|do you like|favou?rite|date with me|love you|poem"
+    r"|story|homework|math|translate)\b",
+)
 
 # A long message that mentions the weather is a story about the problem, not small talk.
 OFF_TOPIC_MAX_WORDS = 15
