@@ -72,9 +72,6 @@ class Classifier:
         label = ranked[0][0]
         return Verdict(label, details.get(label, (0.0, None))[1], scores)
 
-    def detail_for(self, text: str, label: str) -> str | None:
-        return self._score(text)[1].get(label, (0.0, None))[1]
-
     def matches(self, text: str) -> bool:
         return bool(self._score(text)[0])
 
@@ -104,5 +101,7 @@ class LearnedClassifier:
                 return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)
         if self.gate and not re.search(self.gate, normalise(text)):
             return Verdict("unclear", None, {}, reading.language)
-        detail = self.details.detail_for(text, reading.label) if self.details else None
+        # The most specific detail the cues find for the label, whatever wins among them.
+        found = self.details._score(text)[1] if self.details else {}
+        detail = found.get(reading.label, (0.0, None))[1]
         return Verdict(reading.label, detail, {}, reading.language, reading.margin)

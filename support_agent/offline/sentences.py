@@ -29,20 +29,14 @@ def content(sentence: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in _EMPTY_WORDS)
 
 
-def repeats(sentence: str, said: Iterable[frozenset[str]]) -> bool:
-    words = content(sentence)
-    return len(words) >= _MIN_WORDS and any(words <= earlier for earlier in said)
-
-
 def without_repeats(text: str, earlier: Iterable[str] = ()) -> str:
     """`text` without sentences that add no word to one said before (in `earlier` or in
     `text`); never empties a text that had words."""
     said = [content(s) for e in earlier for s in sentences(e)]
     kept: list[str] = []
     for sentence in sentences(text):
-        if repeats(sentence, said):
-            continue
-        kept.append(sentence)
-        said.append(content(sentence))
-    result = "".join(kept).strip()
-    return result if result else text
+        words = content(sentence)
+        if len(words) < _MIN_WORDS or not any(words <= earlier for earlier in said):
+            kept.append(sentence)
+            said.append(words)
+    return "".join(kept).strip() or text
