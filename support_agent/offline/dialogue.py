@@ -48,6 +48,7 @@ WITHDRAWN_SAY = (
 )
 
 # The second in a row differs: the same words twice would read as a recording.
+GREETING_AGAIN_SAY = "Hi again!"
 PRESENCE_SAY = ("Yes, I'm here — sorry to keep you waiting.", "Still here, and reading every word.")
 STILL_NOT_WORKING_SAY = (
     "I hear you — it's still not working, and sending the same steps again won't change "
@@ -155,17 +156,11 @@ class Dialogue:
     # Tool calls that move the machine: one-time actions may run again after one.
     moves: tuple[str, ...] = ()
     new_case_tool: str | None = None  # its call clears the recorded facts
-    thanks: str = "You're welcome! If anything else comes up, just write here."
     abilities_cue: Pattern | None = None  # "what can you actually do for me?"
     abilities: Mapping[str, str] = field(default_factory=dict)
     clarify_for: tuple[Faq, ...] = ()  # "I don't know", "what do you mean?"
     # Said instead of a block already sent, in turn; the last one offers a person.
     instead_of_repeating: tuple[str, ...] = ()
-    withdrawn: str = WITHDRAWN_SAY
-    unknown_question: str = UNKNOWN_QUESTION_SAY
-    presence: tuple[str, ...] = PRESENCE_SAY
-    greeting_again: str = "Hi again!"
-    still_not_working: tuple[str, ...] = STILL_NOT_WORKING_SAY
 
     def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
         return next((t for t in bound if t in table), "default")

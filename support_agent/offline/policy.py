@@ -196,7 +196,7 @@ class Policy:
         plan = self._with_answers(plan, messages, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
-            plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
+            plan = Plan(f"{d.WITHDRAWN_SAY} {plan.text}".strip(), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
         return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
@@ -377,9 +377,9 @@ class Policy:
         streak = 0
         while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
             streak += 1
-        here = self.dialogue.presence[streak % len(self.dialogue.presence)]
+        here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
         if greeting and not streak:
-            here = self.dialogue.greeting_again
+            here = d.GREETING_AGAIN_SAY
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
     def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
@@ -394,7 +394,7 @@ class Policy:
         for piece in pieces:
             entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
             if entry is None:
-                answer = _fill(self.dialogue.unknown_question, {"question": q.quoted(piece)})
+                answer = _fill(d.UNKNOWN_QUESTION_SAY, {"question": q.quoted(piece)})
             else:
                 known += 1
                 answer = _fill(_pick(entry.answer, *keys), facts)
@@ -518,11 +518,11 @@ class Policy:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
             text = next(reversed(customer_messages(messages)), "")
-            if d.STILL.matches(text) and self.dialogue.still_not_working:
+            if d.STILL.matches(text):
                 # Not asking for the block: saying it still fails. Never send it again.
                 said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
-                again = self.dialogue.still_not_working
-                return Plan(again[said % len(again)], [], d.STILL_NOT_WORKING)
+                again = d.STILL_NOT_WORKING_SAY[said % len(d.STILL_NOT_WORKING_SAY)]
+                return Plan(again, [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, bound), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
