@@ -102,15 +102,6 @@ _PERIOD = re.compile(
 )
 
 
-def _spoken_years(text: str) -> str:
-    def digits(m: re.Match) -> str:
-        if m.group(1) == "nineteen":
-            return "2019"
-        return "202" + _DIGIT[m.group(2) or "zero"]
-
-    return _SPOKEN_YEAR.sub(digits, text)
-
-
 def stated_period(text: str) -> tuple[float | None, str]:
     """The warranty length stated, in months, and the text without it (not also an age)."""
     match = _PERIOD.search(text)
@@ -138,7 +129,10 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     """The device's age in months, if the folded text states one; NaN when it could fall
     either side of a year ("bought it in 2025" in mid-2026)."""
     today = today or reference_date()
-    text = _spoken_years(text.replace("<", " less than "))
+    text = _SPOKEN_YEAR.sub(
+        lambda m: "2019" if m.group(1) == "nineteen" else "202" + _DIGIT[m.group(2) or "zero"],
+        text.replace("<", " less than "),
+    )
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
     text = _EFFORT.sub(" ", text)
 
@@ -177,10 +171,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         years = today.year - int(match.group(1))
         return float("nan") if years == 1 else years * 12.0
     if match := _LAST.search(text):
-        unit = match.group(1)
-        if unit in _UNIT_MONTHS:
-            return _UNIT_MONTHS[unit]
-        return 6.0  # last season or last Christmas: within the year
+        return _UNIT_MONTHS.get(match.group(1), 6.0)  # last season or Christmas: within the year
     if _LAST_YEAR.search(text):
         return float("nan") if "last year" in text else 12.0
     if _FROM_NEW.search(text):
