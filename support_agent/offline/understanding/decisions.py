@@ -326,6 +326,7 @@ def _unchecked(
     if label not in decision.labels:
         label = UNCLEAR
 
+    margin, stated = prediction.margin, decision.coverage_stated
     if decision.warranty_months is not None:
         folded = spelled_out(fold(text))
         # "It only had a 3-month warranty": the customer's own length wins.
@@ -335,31 +336,27 @@ def _unchecked(
         after = _CONTRAST.split(folded)[-1]
         for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
             # "The extended warranty ran out in April": the date is when it ended.
-            if decision.coverage_stated and re.search(decision.coverage_stated, part):
+            if stated and re.search(stated, part):
                 # Only a hedge in a sentence stating the coverage counts.
-                stating = [
-                    c for c in _SENTENCE.split(part) if re.search(decision.coverage_stated, c)
-                ]
+                stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
                 said = None if any(map(hedges, stating)) else coverage_statement(part)
                 if said:
-                    return Reading(
-                        decision.yes_no[said], source="coverage", margin=prediction.margin
-                    )
+                    return Reading(decision.yes_no[said], source="coverage", margin=margin)
                 continue
             age = device_age_months(stated_period(part)[1])
             if age is None:
                 continue
             if math.isnan(age):
-                return Reading(UNCLEAR, source="date", margin=prediction.margin)
+                return Reading(UNCLEAR, source="date", margin=margin)
             by_age = decision.labels[0] if age < limit else decision.labels[1]
-            return Reading(by_age, source="date", margin=prediction.margin)
+            return Reading(by_age, source="date", margin=margin)
         if period is not None and (said := trailing_answer(text)):
-            return Reading(decision.yes_no[said], source="coverage", margin=prediction.margin)
+            return Reading(decision.yes_no[said], source="coverage", margin=margin)
         if decision.hedges_unclear and hedges(text):
-            return Reading(UNCLEAR, source="hedge", margin=prediction.margin)
+            return Reading(UNCLEAR, source="hedge", margin=margin)
     if label == UNCLEAR and decision.by_clause:
-        return _by_clause(decision, text, learned) or Reading(label, margin=prediction.margin)
-    return Reading(label, margin=prediction.margin)
+        return _by_clause(decision, text, learned) or Reading(label, margin=margin)
+    return Reading(label, margin=margin)
 
 
 # Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
