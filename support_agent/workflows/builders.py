@@ -25,8 +25,12 @@ def build_graph(
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
 ):
-    """Cheap (a few milliseconds). `max_transfers` overrides a graph of agents' limit;
-    `screen_with` is a model the guardrails ask as well as their rules."""
+    """The compiled graph of `workflow` (cheap: a few milliseconds).
+
+    `max_transfers` overrides a graph of agents' transfer limit (a scenario may
+    set it); a one-agent workflow has none to override. `screen_with` is a model
+    the guardrails ask as well as their rules (`screening_model(model)` picks it).
+    """
     # Imported here: the registry imports every module of this package to find them.
     from support_agent.workflows import get_workflow
 
