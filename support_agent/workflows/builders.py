@@ -1,10 +1,5 @@
-"""Building any workflow's compiled graph by name, chosen from its declaration; and
-the two seeds' graphs by their own names.
-
-Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
-through `build_graph`: a workflow declared without `handoffs` is one agent whose
-prompt and tools change with the step (`agent.build_step_agent`); one with
-`handoffs` is a graph of agents (`handoffs.build_agents_graph`).
+"""Every workflow's compiled graph, built from its declaration: one agent whose prompt and
+tools change with the step, or (with `handoffs`) a graph of agents.
 """
 
 from __future__ import annotations
@@ -72,7 +67,6 @@ def build_support_agent(
     *,
     prompts: PromptSource | None = None,
 ):
-    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
     return build_graph(SUPPORT, model, checkpointer, prompts=prompts)
 
 
@@ -83,5 +77,4 @@ def build_handoffs_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
 ) -> CompiledStateGraph:
-    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
     return build_graph(HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers)
