@@ -61,13 +61,15 @@ class TurnRequest:
 @dataclass
 class Conversation:
     """A thread of `workflow` on `store`, run on `graph` (built on `store.checkpointer`).
-    A new thread becomes `owner`'s; an operator in another's thread leaves it theirs."""
+    A new thread becomes `owner`'s; an operator in another's thread leaves it theirs. `lean`
+    is `graph` built without the approval review, for turns nothing can pause."""
 
     store: AppStore
     graph: Any
     workflow: Workflow
     thread_id: str
     owner: str = "local"
+    lean: Any = None
     # Where this turn started (checkpoint id, turn), when the engine had it: no read then.
     _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -131,6 +133,7 @@ class Conversation:
             lease=self.store.leases.hold(self.thread_id),
             approvals=turn.approvals,
             started=None if turn.checkpoint_id else started,
+            lean=self.lean,
         )
 
     def _decided(

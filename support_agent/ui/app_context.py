@@ -156,15 +156,17 @@ class Context:
         """Whether this workflow's gated tools wait for a person (the operator's setting)."""
         return self.store.approvals.is_on(self.workflow)
 
-    def runner(self):
-        graph = runtime.runner_graph(self.workflow, self.model)
+    def runner(self, approvals: bool = True):
+        graph = runtime.runner_graph(self.workflow, self.model, approvals)
         # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
     def conversation(self) -> Conversation:
         """This thread as the conversation service runs it: on the session's graph, or
         on the agent server (which brings its own model)."""
-        return self.runs.conversation(self.flow, self.thread_id, self.owner, self.runner)
+        return self.runs.conversation(
+            self.flow, self.thread_id, self.owner, self.runner, lambda: self.runner(False)
+        )
 
     def turn_shown(self, waiting: ApprovalRequest | None) -> None:
         """After a turn the service saved: show the latest point, read afresh (what the

@@ -120,7 +120,7 @@ def chat_model(choice: ModelChoice) -> BaseChatModel:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _runner(workflow: str, choice: ModelChoice, url: str):
+def _runner(workflow: str, choice: ModelChoice, url: str, approvals: bool):
     # Compiling a graph is ~30% of an offline turn's CPU: build one per workflow and
     # model setting, shared by every session. The active prompt versions are read
     # from the store at each model call, so a cached graph still sees every edit.
@@ -132,6 +132,7 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
         current.checkpointer,
         prompts=current.prompts.source(),
         screen_with=screening_model(model),
+        approvals=approvals,
     )
 
 
@@ -147,13 +148,14 @@ def _settled() -> bool:
     return True
 
 
-def runner_graph(workflow: str, choice: ModelChoice):
-    """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
+def runner_graph(workflow: str, choice: ModelChoice, approvals: bool = True):
+    """The graph that runs turns with the chosen model (without `approvals`, the one
+    that can't pause: `build_graph`). Raises `ModelConfigError`."""
     if choice.problem:
         raise ModelConfigError(choice.problem)
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change
         check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call
-    graph = _runner(workflow, choice, _url())
+    graph = _runner(workflow, choice, _url(), approvals)
     _settled()
     return graph
