@@ -142,10 +142,6 @@ def configured_server() -> AgentServer | None:
     return AgentServer.connect(*address) if address else None
 
 
-class _TooSlow(Exception):
-    """The turn's time limit passed while the server was still answering."""
-
-
 @dataclass
 class RemoteConversation(Conversation):
     """A `Conversation` whose turns run on `server` (its `graph` is unused)."""
@@ -189,7 +185,10 @@ class RemoteConversation(Conversation):
         yield from self._run(
             turn.stream_tokens,
             input=payload,
-            checkpoint=_rewind_point(turn.checkpoint_id),
+            # A rewind's start as the `checkpoint` object: Aegra reads only that.
+            checkpoint={"checkpoint_id": turn.checkpoint_id, "checkpoint_ns": ""}
+            if turn.checkpoint_id
+            else None,
             context={**self.run_context, "approvals": turn.approvals},
         )
 
@@ -276,13 +275,13 @@ class RemoteConversation(Conversation):
                 **run,
             ):
                 if time.monotonic() > deadline:
-                    raise _TooSlow
+                    raise TimeoutError  # our limit passed while the server still answered
                 yield from told.part(part)
                 if told.failed:
                     return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
             # Past our limit, or the server's answer stalled (not a connection never made).
-            if isinstance(exc, _TooSlow | httpx.TimeoutException) and not isinstance(
+            if isinstance(exc, TimeoutError | httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
                 self._cancel(told.run_id)
@@ -374,12 +373,6 @@ def state_values(raw: Any) -> dict:
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
-
-
-def _rewind_point(checkpoint_id: str | None) -> dict | None:
-    """A rewind's start as the run's `checkpoint` object: Aegra reads only that, not
-    `checkpoint_id`, and would run from the thread's latest state."""
-    return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
 
 
 def turn_ended(checkpoint: dict) -> bool:
