@@ -1,12 +1,7 @@
-"""How long a customer waits when the model server hangs: SUPPORT_AGENT_TIMEOUT against
-the wall clock, with the guardrails' screening on and retries on.
+"""How long a customer waits when the model server hangs (bench/README.md).
 
-    .venv/bin/python bench/answer_limit.py                  # limits 1 and 3 s, 2 retries
-    .venv/bin/python bench/answer_limit.py --limits 3 --retries 2 5
-
-A loopback OpenAI-compatible server (tests/openai_stub.py) that accepts each request
-and never answers ("hang"), or fails each at once ("500"). One turn per row, timed
-from `run_turn` to its `Error`; the promise is limit + 1 s at most.
+A loopback OpenAI-compatible server that never answers ("hang") or fails at once ("500");
+one turn per row, from `run_turn` to its `Error`. The promise: SUPPORT_AGENT_TIMEOUT + 1 s.
 """
 
 from __future__ import annotations

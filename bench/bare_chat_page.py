@@ -1,8 +1,4 @@
-"""The reference for the browser room: a bare Streamlit chat page that echoes.
-
-The smallest page a presenter could share: the conversation kept in session
-state, each message drawn as a bubble, and a reply that repeats it.
-"""
+"""The reference for the browser room: the smallest chat page, echoing each message."""
 
 import streamlit as st
 

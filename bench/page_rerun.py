@@ -1,13 +1,7 @@
 """How long the chat page takes to rerun on a saved conversation, by its length.
 
-    .venv/bin/python bench/page_rerun.py                 # 4, 50 and 200 turns, SQLite on disk
-    .venv/bin/python bench/page_rerun.py --turns 4 50
-
-A thread of N offline turns is written to a SQLite file, then the chat page is
-opened on it with Streamlit's AppTest (`?thread=`, server side, no browser) and
-rerun `--rounds` times; the table gives the median and spread of one rerun. A
-rerun happens on every click and every keystroke that submits, so this is the
-floor of how responsive the page feels.
+A rerun happens on every click and submit (AppTest, `?thread=`, SQLite on disk, no browser):
+the floor of how responsive the page feels.
 """
 
 from __future__ import annotations

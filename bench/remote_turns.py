@@ -2,11 +2,7 @@
 
     .venv/bin/python bench/remote_turns.py --url http://127.0.0.1:2024
 
-Needs a running server of this repository's langgraph.json (`langgraph dev`) with
-the offline model. Each session sends the tutorial's four turns through the
-conversation service; in process on an in-memory store, remotely through
-`service.remote`. Prints median ms per turn, then p95 per turn and errors for
-20 sessions started together (threads; the SDK's client is shared).
+Needs a running `langgraph dev` of this repository's langgraph.json with the offline model.
 """
 
 from __future__ import annotations
@@ -65,7 +61,6 @@ def measure(make, sessions: int, together: int) -> Measured:
 
 
 def both(url: str, sessions: int = 5, together: int = 20) -> dict[str, Measured]:
-    """In process (memory store) and on the server at `url`, the same way."""
     store = open_store("memory://")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
     server = AgentServer.connect(url)

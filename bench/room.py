@@ -1,33 +1,7 @@
-"""A room of browsers: N sessions typing into the running app, as browsers do.
+"""A room of browsers: N sessions typing into the running app, as browsers do (bench/README.md).
 
-    .venv/bin/python bench/room.py                  # 10, 20, 30 sessions x 5 turns, then 30 at once
-    .venv/bin/python bench/room.py --sessions 30 --think 0 --stress 0
-
-Two paces. People's pace (`--think`, default 5 s): before each message a
-session waits 0.5-1.5 x that long, as someone reading the reply and typing the
-next line; everyone's page is loaded first. No pause (`--stress`): each session
-sends its next message the moment the page finishes, a load no room of people
-makes, which shows what the server does when saturated.
-
-Each session speaks Streamlit's browser protocol to a real `streamlit run`
-server: it fetches the page (which sets the `_streamlit_xsrf` cookie), opens
-`ws://host:port/_stcore/stream` with the `streamlit, <xsrf>` subprotocols,
-sends the first `BackMsg.rerun_script` the browser sends, reads the chat
-input's widget id from the deltas, and then sends each message as the browser
-does when Enter is pressed: a `rerun_script` whose `WidgetStates` carry the
-chat input's `chat_input_value`, with the page's script hash and the query
-string the server last set (`?thread=`). A timed fragment (`auto_rerun`) is
-rerun on its interval, as the browser does. Nothing is drawn: the browsers'
-own rendering is left out, so this is the server's share.
-
-Per turn it times "send to reply shown": from sending the message to the
-`ForwardMsg` that carries the first text of the assistant bubble after the
-customer's bubble of this message; and "send to page done": to the
-`script_finished` of the run that showed it (the page stops running, the
-next message can go). Both are the same events on both pages.
-
-The same room is run, in the same run of this script, against
-`bench/bare_chat_page.py` (a chat page that echoes), started the same way.
+Each session speaks Streamlit's browser protocol over the server's websocket and draws nothing,
+so the times are the server's share, on the app and on `bench/bare_chat_page.py` alike.
 """
 
 from __future__ import annotations
@@ -66,13 +40,10 @@ class Turn:
     reply: float | None = None  # seconds from send to the reply's first text
     done: float | None = None  # seconds from send to the page's run finished
     error: str | None = None
-    shown: str = ""  # the reply's first text, as it reached the browser
 
 
 @dataclass
 class Session:
-    """One browser tab: its websocket, what the server last told it, its turns."""
-
     base: str
     think: float = 0.0
     seed: int = 0
@@ -92,7 +63,6 @@ class Session:
         self._seen_user = False
         self._assistant: list[int] | None = None
 
-    # -- the browser's side --------------------------------------------------------
     def _rerun(self, text: str | None = None, fragment: str = "") -> bytes:
         msg = BackMsg()
         state = msg.rerun_script
@@ -112,7 +82,7 @@ class Session:
         return msg.SerializeToString()
 
     def _xsrf(self) -> str:
-        """GET the page as a browser does; the response sets the XSRF cookie."""
+        """The XSRF cookie a GET of the page sets, as in a browser."""
         with urllib.request.urlopen(self.base + "/", timeout=30) as response:
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
@@ -171,7 +141,6 @@ class Session:
                 turn.error = "the page finished without a reply"
             self._turn = None
 
-    # -- the server's side ---------------------------------------------------------
     async def _read(self, ws) -> None:
         async for payload in ws:
             msg = ForwardMsg()
@@ -228,7 +197,7 @@ class Session:
                     and path[: len(self._assistant)] == self._assistant
                     and body.strip()
                 ):
-                    turn.reply, turn.shown = now, body
+                    turn.reply = now
         elif delta.HasField("add_block") and turn is not None and self._seen_user:
             block = delta.add_block
             bubble = block.WhichOneof("type") == "chat_message"
@@ -244,7 +213,6 @@ class Session:
 @dataclass
 class Room:
     sessions: list[Session]
-    seconds: float
 
     @property
     def turns(self) -> list[Turn]:
@@ -273,23 +241,18 @@ async def _room(base: str, n: int, texts: list[str], think: float) -> Room:
     # Everyone's page is loaded before anyone types (or has failed trying).
     while any(s.load is None and s.error is None for s in sessions):
         await asyncio.sleep(0.05)
-    start = time.perf_counter()
     go.set()
     await asyncio.gather(*tasks)
-    return Room(sessions, time.perf_counter() - start)
+    return Room(sessions)
 
 
 def room(base: str, n: int, texts: list[str] = TURNS, think: float = 0.0) -> Room:
-    """`n` browser sessions, each sending `texts` in order, all at once."""
     return asyncio.run(_room(base, n, texts, think))
 
 
-def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
-    """Turns a session saw answered that the store on disk does not hold.
-
-    Each session's thread must hold every customer message it sent, in order,
-    and one recorded turn point per turn (what time travel and exports read).
-    """
+def lost_turns(url: str, sessions: list[Session]) -> int:
+    """Turns a session saw answered that the store on disk does not hold: each thread must
+    hold every message sent, in order, and a turn point per turn."""
     from support_agent.core.engine import thread_config
     from support_agent.core.state_view import customer_turns
     from support_agent.features.app_store import open_store
@@ -299,8 +262,6 @@ def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
     try:
         for session in sessions:
             sent = [t.text for t in session.turns]
-            if not sent:
-                continue
             if session.thread is None:
                 lost += len(sent)
                 continue
@@ -317,8 +278,6 @@ def lost_turns(url: str, sessions: list[Session], texts: list[str]) -> int:
 
 @dataclass
 class Compared:
-    """One room size on the app and on the bare chat page, run one after the other."""
-
     sessions: int
     think: float
     app: Room
@@ -331,8 +290,6 @@ class Compared:
 
 
 def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None) -> list[Compared]:
-    """Rooms of each size at people's pace (`think`), then, with `stress`, that many
-    sessions sending each message the moment the last reply shows."""
     from tests.browser import streamlit_server
 
     url = f"sqlite:///{tmp / 'room.db'}"
@@ -347,7 +304,7 @@ def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None
         for n, pause in runs:
             on_app = room(app, n, think=pause)
             on_bare = room(bare, n, think=pause)
-            lost = lost_turns(url, on_app.sessions, TURNS)
+            lost = lost_turns(url, on_app.sessions)
             found.append(Compared(n, pause, on_app, on_bare, lost))
             print(
                 f"  {n} sessions, think {pause:.0f} s: app p95 {p(on_app.times(), 0.95) * 1000:.0f}"

@@ -1,31 +1,8 @@
-"""Every speed number of the app, each beside its reference, from one run.
+"""Every speed number of the app, each beside its reference, from one run (bench/README.md).
 
-    .venv/bin/python bench/run_all.py                 # everything (a few minutes)
-    .venv/bin/python bench/run_all.py --rounds 3      # quicker, noisier
-    .venv/bin/python bench/run_all.py --skip browser postgres
-    .venv/bin/python bench/run_all.py --only room     # just the room of browsers (~3 min)
-
-One table. Each row is measured in this run next to its reference; "ratio" is
-the ratio of medians over interleaved rounds, and "spread" the lowest and
-highest per-round value. All turns use the offline model, so the numbers are
-what the app itself costs around a model.
-
-- turn cost: the chat page's path (one cached graph, `run_turn`, the thread
-  record) against the LangChain tutorial's own agent (`bench/tutorial_agent.py`:
-  its `create_agent`, step middleware, tools and `InMemorySaver`, `invoke`), 30 threads x the tutorial's 4 turns per round;
-- page rerun (AppTest, `?thread=`, SQLite on disk) at 4, 50 and 200 turns;
-- time travel: reading a 200-turn thread's turns and rewind points;
-- storage of a 200-turn thread, and the largest model input over it;
-- a room of browsers (`room.py`): 10, 20 and 30 sessions x 5 turns through the
-  running server's websocket, as browsers speak to it, at people's pace and all
-  at once, each beside a bare Streamlit chat page (`bare_chat_page.py`) under
-  the same load; afterwards the store on disk must hold every turn;
-- in Chromium: a new session to a usable chat input, and Enter to the reply
-  shown, at 4 and at 200 turns;
-- on LangGraph's server (`remote_turns.py`): the tutorial's turns through
-  `service.remote` against `langgraph dev` (started here from langgraph.json,
-  or `--agent-url`), beside the same turns in process; then 20 sessions at once
-  on each, p95 per turn and errors.
+Each row is measured in this run next to its reference; "ratio" is the ratio of medians over
+interleaved rounds, "spread" the lowest and highest per-round value; every turn uses the
+offline model, so the numbers are what the app itself costs around a model.
 """
 
 from __future__ import annotations
@@ -83,7 +60,12 @@ def span(times: list[float]) -> str:
     return f"{min(times) * 1000:.0f}–{max(times) * 1000:.0f} ms"
 
 
-# --- turn cost -----------------------------------------------------------------------
+def beside(measure: str, times: list, reference: str, base: list, goal: str = "", spread=""):
+    """A row of `times` beside the reference's: the ratio of medians, the rounds' spread."""
+    ours, theirs = statistics.median(times), statistics.median(base)
+    ratios = [a / b for a, b in zip(times, base, strict=True)]
+    spread = spread or f"{min(ratios):.2f}–{max(ratios):.2f}×"
+    row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
 class Variant:
@@ -128,7 +110,6 @@ class Variant:
 
 
 def per_turn(variant: Variant, threads: int) -> float:
-    """Median seconds of one turn over `threads` fresh threads of the tutorial."""
     variant.open()
     times = []
     try:
@@ -173,32 +154,19 @@ def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None
         if postgres is not None:
             postgres.__exit__(None, None, None)
 
-    def compare(name: str, reference: str, goal: float | None) -> None:
-        ratios = [a / b for a, b in zip(results[name], results[reference], strict=True)]
-        ratio = statistics.median(results[name]) / statistics.median(results[reference])
-        verdict = f"{ratio:.2f}×" + (f" (goal ≤ {goal:.1f}×)" if goal else "")
-        row(
-            f"turn: {variants[name].name}",
-            ms(statistics.median(results[name])),
-            f"{variants[reference].name}: {ms(statistics.median(results[reference]))}",
-            verdict,
-            f"{min(ratios):.2f}–{max(ratios):.2f}×",
-        )
+    def compare(name: str, reference: str, goal: str = "") -> None:
+        names = variants[name].name, variants[reference].name
+        beside(f"turn: {names[0]}", results[name], names[1], results[reference], goal)
 
-    compare("page_sqlite", "reference", 1.0)
-    compare("page_memory", "reference", None)
-    compare("page_sqlite", "bare_sqlite", None)
+    compare("page_sqlite", "reference", " (goal ≤ 1.0×)")
+    compare("page_memory", "reference")
+    compare("page_sqlite", "bare_sqlite")
     if "page_postgres" in results:
-        compare("page_postgres", "reference", None)
-        compare("page_postgres", "bare_postgres", None)
-
-
-# --- human approval: what pausing and resuming a hand-over costs -------------------------
+        compare("page_postgres", "reference")
+        compare("page_postgres", "bare_postgres")
 
 
 def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
-    """A hand-over paused for approval and approved (two graph runs, one checkpoint
-    between them), against the same hand-over with approvals off, on SQLite on disk."""
     print("approvals", flush=True)
     store = open_store(f"sqlite:///{tmp / 'approvals.db'}")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
@@ -229,17 +197,8 @@ def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
             plain.append(hand_over(False))
     finally:
         store.close()
-    ratios = [a / b for a, b in zip(paused, plain, strict=True)]
-    row(
-        "hand-over paused for approval, then approved (engine, SQLite on disk)",
-        ms(statistics.median(paused)),
-        f"the same hand-over with approvals off: {ms(statistics.median(plain))}",
-        f"{statistics.median(paused) / statistics.median(plain):.2f}×",
-        f"{min(ratios):.2f}–{max(ratios):.2f}×",
-    )
-
-
-# --- a long thread: page, time travel, storage, model input ---------------------------
+    label = "hand-over paused for approval, then approved (engine, SQLite on disk)"
+    beside(label, paused, "the same hand-over with approvals off", plain)
 
 
 class Recording(OfflineChatModel):
@@ -271,19 +230,12 @@ def page_reruns(rounds: int, tmp: Path) -> None:
         os.environ["HANDOFF_DB_URL"] = url
         page_rerun.write_thread(url, f"t{turns}", turns)
         reruns[turns] = page_rerun.rerun_times(f"t{turns}", rounds)
-    base = statistics.median(reruns[4])
     for turns, times in reruns.items():
-        row(
-            f"page rerun at {turns} turns (AppTest, SQLite)",
-            ms(statistics.median(times)),
-            f"4 turns: {ms(base)}",
-            f"{statistics.median(times) / base:.2f}× (goal ≤ 150 ms, flat)",
-            span(times),
-        )
+        label = f"page rerun at {turns} turns (AppTest, SQLite)"
+        beside(label, times, "4 turns", reruns[4], " (goal ≤ 150 ms, flat)", span(times))
 
 
 def time_travel_and_storage(rounds: int, tmp: Path) -> None:
-    """On the 200-turn thread `page_reruns` wrote."""
     store = open_store(f"sqlite:///{tmp / 'long-200.db'}")
     graph = build_graph("support", OfflineChatModel(), store.checkpointer)
 
@@ -304,13 +256,8 @@ def time_travel_and_storage(rounds: int, tmp: Path) -> None:
     assert len(points) == 200, len(points)
     checkpoints = len(list(graph.get_state_history(thread_config("t200"))))
     store.close()
-    row(
-        "time travel: open a 200-turn thread's rewind points",
-        ms(statistics.median(opened)),
-        f"reading the whole history: {ms(statistics.median(walked))}",
-        f"{statistics.median(opened) / statistics.median(walked):.2f}× (goal ≤ 300 ms)",
-        span(opened),
-    )
+    label = "time travel: open a 200-turn thread's rewind points"
+    beside(label, opened, "reading the whole history", walked, " (goal ≤ 300 ms)", span(opened))
     files = tmp.glob("long-200.db*")  # the database and any write-ahead log
     size = sum(f.stat().st_size for f in files) / 1e6
     row(
@@ -338,11 +285,7 @@ def largest_model_input() -> None:
     )
 
 
-# --- a room of browsers ------------------------------------------------------------------
-
-
 def browser_room(tmp: Path, think: float = 5.0) -> None:
-    """N sessions through the running server's websocket, beside a bare chat page."""
     print("room of browsers", flush=True)
     for c in room.compare(tmp, [10, 20, 30], think, stress=30):
         app, bare = c.app.times(), c.bare.times()
@@ -356,9 +299,6 @@ def browser_room(tmp: Path, think: float = 5.0) -> None:
             f"p50 {ms(room.p(app, 0.5))} / {ms(room.p(bare, 0.5))}; "
             f"page done p95 {ms(room.p(c.app.times('done'), 0.95))}",
         )
-
-
-# --- in the browser --------------------------------------------------------------------
 
 
 def browser(rounds: int, tmp: Path) -> None:
@@ -406,13 +346,9 @@ def new_sessions(chromium, server: str, bare: str, rounds: int) -> None:
             times.append(_ready(page, address))
             page.close()
     returning.close()
-    row(
-        "new browser session (nothing cached) to a usable chat input",
-        ms(statistics.median(sessions)),
-        f"a Streamlit page with only a chat input: {ms(statistics.median(floor))}",
-        f"{statistics.median(sessions) / statistics.median(floor):.2f}× (goal ≤ 1.5 s)",
-        span(sessions),
-    )
+    label = "new browser session (nothing cached) to a usable chat input"
+    floor_label = "a Streamlit page with only a chat input"
+    beside(label, sessions, floor_label, floor, " (goal ≤ 1.5 s)", span(sessions))
     row(
         "new tab of a browser that has the app cached",
         ms(statistics.median(tabs)),
@@ -454,12 +390,8 @@ def reply_times(chromium, address: str, label: str, rounds: int) -> None:
     )
 
 
-# --- on LangGraph's server ---------------------------------------------------------------
-
-
 def on_agent_server(tmp: Path, url: str | None = None, sessions: int = 5) -> None:
-    """The tutorial on `langgraph dev` (started from langgraph.json unless `url`) and in
-    process, each one session at a time, then 20 at once."""
+    """The tutorial on `langgraph dev` (started here unless `url`) and in process."""
     print("agent server", flush=True)
     if url is None:
         from tests.agent_server import langgraph_dev

@@ -1,11 +1,9 @@
 """The reference for the turn-cost rows: the LangChain tutorial's agent, as it writes it.
 
-"Build customer support with handoffs" (docs.langchain.com) builds one
-`create_agent` whose `@wrap_model_call` middleware picks the prompt and tools of
-`current_step`, tools that return `Command` updates, a `SummarizationMiddleware`
-and an `InMemorySaver`. This is that shape written out here (the tutorial's
-structure, our words), with no part of Handoff Studio in it but the offline
-model, given the support workflow's rules so it calls the same tools.
+"Build customer support with handoffs" (docs.langchain.com): one `create_agent` whose
+`@wrap_model_call` middleware picks `current_step`'s prompt and tools, tools that return
+`Command` updates, summarization and an `InMemorySaver` (its structure, our words). Of Handoff
+Studio only the offline model is in it, given the support rules so it calls the same tools.
 """
 
 from __future__ import annotations

@@ -1,26 +1,7 @@
-"""How well the offline model understands customers: accuracy per decision.
+"""How well the offline model understands customers: accuracy per decision (bench/README.md).
 
-    .venv/bin/python bench/understanding.py            # held-out test split + registers
-    .venv/bin/python bench/understanding.py --split dev
-    .venv/bin/python bench/understanding.py --cv       # 5-fold cross-validation on training data
-    .venv/bin/python bench/understanding.py --cv --margins 0.05,0.1,0.15  # abstention trade-off
-    .venv/bin/python bench/understanding.py --startup  # what understanding adds to start-up
-
-The held-out files (tests/data/heldout/) were written by a different hand
-from docs/LABELS.md alone and are never used to build the model. For each
-decision: accuracy, wrong-direction errors (a clear answer read as its
-opposite), how often the model asked instead of deciding, the confusion
-matrix, and the cost of one decision. Reference date: 2026-06-15.
-
-Then generalisation across writing styles (tests/data/registers/: live chat,
-tweets, reviews, emails, SMS, non-native English, voice transcripts,
-shouting): the shipped model on each register, and leave-one-register-out,
-where each decision is trained on the shipped data plus the other registers
-and tested on the one left out. The headline is the worst register.
-
-Last, a summary table per decision: the worst left-out register, and wrong
-direction as a share of clear answers on the registers and on the held-out
-split; the goal is at most 1 % in every report ("> 1%" marks a miss).
+Wrong direction is a clear answer read as its opposite; the goal is at most 1 % of the clear
+answers in every report ("> 1%" marks a miss).
 """
 
 from __future__ import annotations
@@ -131,36 +112,41 @@ def _totals(per_register: dict[str, dict]) -> tuple[str, int, int, float]:
     return worst, wrong, clear, statistics.mean(r["ms"] for r in per_register.values())
 
 
+def markdown(title: str, header: str, rows: list[list]) -> None:
+    """A table under `title`: the first column left-aligned, the others right."""
+    print(f"\n{title}\n")
+    print(f"| {header} |")
+    print("|---|" + "---:|" * header.count(" | "))
+    for cells in rows:
+        print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
 def print_summary(heldout: dict[str, dict], left_out: dict[str, dict[str, dict]]) -> None:
-    """One row per decision: the figures the goals are about."""
-    print("\nSummary: worst left-out register, wrong direction in every report (goal <= 1%)\n")
-    print(
-        "| decision | worst register (LOO) | wrong direction, registers (LOO) "
-        "| wrong direction, held-out | ms / decision |"
-    )
-    print("|---|---:|---:|---:|---:|")
+    rows = []
     for name, per_register in left_out.items():
         worst, wrong, clear, ms = _totals(per_register)
         held = heldout.get(name)
         held_cell = _wrong(held["wrong_way"], held["clear"]) if held else "-"
-        print(
-            f"| {name} | {per_register[worst]['accuracy']:.1%} ({worst}) | {_wrong(wrong, clear)} "
-            f"| {held_cell} | {ms:.2f} |"
-        )
+        best = f"{per_register[worst]['accuracy']:.1%} ({worst})"
+        rows.append([name, best, _wrong(wrong, clear), held_cell, f"{ms:.2f}"])
+    markdown(
+        "Summary: worst left-out register, wrong direction in every report (goal <= 1%)",
+        "decision | worst register (LOO) | wrong direction, registers (LOO) "
+        "| wrong direction, held-out | ms / decision",
+        rows,
+    )
 
 
 def print_registers(title: str, results: dict[str, dict[str, dict]]) -> None:
-    print(f"\n{title}\n")
     names = list(next(iter(results.values())))
-    print("| decision | " + " | ".join(names) + " | worst | wrong direction | ms / decision |")
-    print("|---|" + "---:|" * (len(names) + 3))
+    rows = []
     for name, per_register in results.items():
         worst, wrong, clear, ms = _totals(per_register)
-        cells = " | ".join(f"{per_register[reg]['accuracy']:.1%}" for reg in names)
-        print(
-            f"| {name} | {cells} | {per_register[worst]['accuracy']:.1%} ({worst}) "
-            f"| {_wrong(wrong, clear)} | {ms:.2f} |"
-        )
+        cells = [f"{per_register[reg]['accuracy']:.1%}" for reg in names]
+        best = f"{per_register[worst]['accuracy']:.1%} ({worst})"
+        rows.append([name, *cells, best, _wrong(wrong, clear), f"{ms:.2f}"])
+    columns = " | ".join(names)
+    markdown(title, f"decision | {columns} | worst | wrong direction | ms / decision", rows)
 
 
 def cross_validate(name: str, folds: int = 5) -> dict:
@@ -172,12 +158,9 @@ def cross_validate(name: str, folds: int = 5) -> dict:
         test = [r for i, r in enumerate(rows[:own]) if i % folds == k]
         train = [r for i, r in enumerate(rows) if not (i < own and i % folds == k)]
         result = score(name, test, decisions.train(train))
-        total["n"] += result["n"]
         total["right"] += round(result["accuracy"] * result["n"])
-        total["wrong_way"] += result["wrong_way"]
-        total["asked"] += result["asked"]
-        total["confusion"] += result["confusion"]
-        total["wrong_rows"] += result["wrong_rows"]
+        for key in ("n", "wrong_way", "asked", "confusion", "wrong_rows"):
+            total[key] += result[key]
     total["accuracy"] = total["right"] / total["n"]
     total["ms"] = 0.0
     total["clear"] = sum(n for (e, _), n in total["confusion"].items() if e in OPPOSITE)
@@ -193,43 +176,40 @@ def print_wrong_rows(results: dict[str, dict]) -> None:
 
 
 def sweep_margins(margins: list[float]) -> None:
-    """Cross-validated accuracy / wrong direction / asked for each abstention margin:
-    the trade-off a decision's `abstain_below` is chosen from."""
-    print("\nAbstention margin trade-off, 5-fold cross-validation\n")
-    print("| decision | margin | accuracy | wrong direction | asked instead |")
-    print("|---|---:|---:|---:|---:|")
+    """Cross-validated results per abstention margin: what `abstain_below` is chosen from."""
     shipped = dict(decisions.DECISIONS)
+    rows = []
     try:
         for name in ("issue", "routing"):
             for margin in margins:
                 decisions.DECISIONS[name] = dataclasses.replace(shipped[name], abstain_below=margin)
                 r = cross_validate(name)
-                print(
-                    f"| {name} | {margin:.2f} | {r['accuracy']:.1%} "
-                    f"| {_wrong(r['wrong_way'], r['clear'])} | {r['asked']} |"
-                )
+                wrong = _wrong(r["wrong_way"], r["clear"])
+                rows.append([name, f"{margin:.2f}", f"{r['accuracy']:.1%}", wrong, r["asked"]])
             decisions.DECISIONS[name] = shipped[name]
     finally:
         decisions.DECISIONS.update(shipped)
+    markdown(
+        "Abstention margin trade-off, 5-fold cross-validation",
+        "decision | margin | accuracy | wrong direction | asked instead",
+        rows,
+    )
 
 
 def print_table(title: str, results: dict[str, dict]) -> None:
-    print(f"\n{title}\n")
-    print("| decision | rows | accuracy | wrong direction | asked instead | ms / decision |")
-    print("|---|---:|---:|---:|---:|---:|")
+    rows = []
     for name, r in results.items():
-        print(
-            f"| {name} | {r['n']} | {r['accuracy']:.1%} | {_wrong(r['wrong_way'], r['clear'])} "
-            f"| {r['asked']} | {r['ms']:.2f} |"
-        )
+        wrong = _wrong(r["wrong_way"], r["clear"])
+        rows.append([name, r["n"], f"{r['accuracy']:.1%}", wrong, r["asked"], f"{r['ms']:.2f}"])
+    header = "decision | rows | accuracy | wrong direction | asked instead | ms / decision"
+    markdown(title, header, rows)
     for name, r in results.items():
         labels = sorted({e for e, _ in r["confusion"]} | {g for _, g in r["confusion"]})
-        print(f"\n{name}: rows = expected, columns = model\n")
-        print("| expected \\ model | " + " | ".join(labels) + " |")
-        print("|---|" + "---:|" * len(labels))
-        for e in labels:
-            cells = " | ".join(str(r["confusion"].get((e, g), 0)) for g in labels)
-            print(f"| {e} | {cells} |")
+        markdown(
+            f"{name}: rows = expected, columns = model",
+            "expected \\ model | " + " | ".join(labels),
+            [[e, *(r["confusion"].get((e, g), 0) for g in labels)] for e in labels],
+        )
 
 
 _PROBE = """
@@ -258,9 +238,7 @@ def startup(rounds: int = 5) -> None:
         ).stdout.split()
         runs.append([float(x) for x in out])
     imported, first, each = (statistics.median(col) for col in zip(*runs, strict=True))
-    print(f"\nStart-up, median of {rounds} fresh interpreters\n")
-    print("| what | time | limit |")
-    print("|---|---:|---:|")
+    markdown(f"Start-up, median of {rounds} fresh interpreters", "what | time | limit", [])
     print(f"| import support_agent (reference) | {imported:.2f} s | |")
     print(f"| first decision of each kind: trains all three models | {first:.2f} s | 1 s |")
     print(f"| one decision afterwards | {each * 1000:.2f} ms | 20 ms |")

@@ -1,10 +1,7 @@
-"""Each workflow's graph factory, in the form Aegra (an open-source Agent Protocol server) loads.
+"""Each workflow's graph factory as Aegra (an open-source Agent Protocol server) loads it.
 
-Aegra 0.2.0 (aegra-api 0.6.0) awaits every callable a config names, so the plain
-factories of `support_agent.server_graphs` (what `langgraph.json` names) are wrapped
-here as coroutines; the graph each returns is the same, with no checkpointer: the
-server brings its own PostgreSQL one. `scripts/aegra_server.sh` writes the config
-that points here, one entry per graph of `langgraph.json`.
+Aegra 0.2.0 awaits every callable its config names, so the factories of `server_graphs` are
+wrapped as coroutines here; `scripts/aegra_server.sh` writes the config that points here.
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from support_agent.workflows import WORKFLOWS
 
 
 def awaited_factory(workflow: str) -> Callable[[], Awaitable[object]]:
-    """`workflow`'s graph factory as a coroutine function, as Aegra calls it."""
     make = graph_factory(workflow)
 
     async def factory():

@@ -1,21 +1,8 @@
-"""A small terminal chat on the engine: `python -m support_agent chat`.
+"""A small terminal chat on the conversation service: `python -m support_agent chat`.
 
-It sends each turn through the conversation service (`support_agent.service.conversation`),
-as the chat page does, and prints its events: the agent's words as they stream,
-each tool call (`  → tool(args)`), each move of the state machine (`  ⇢ moved to
-<Title> via <tool>`), each ticket a hand-over opens, and errors.
-Commands: `/state`, `/new`, `/retry`, `/help`, `/quit` (or end of input).
-
-With `--db PATH` the conversation is kept in SQLite, so `--thread ID` resumes
-it later, and the app opened on the same file lists it on its Threads page with
-its rewind points and tickets (the thread's lease keeps a browser tab and this
-chat from writing it at once). `main(argv, stdin, stdout)` takes its streams as arguments so tests
-drive it with `io.StringIO`.
-
-Errors arrive from the engine as a kind, a cause and neutral words
-(`support_agent.core.errors`); `words()` says them for someone at a terminal, who
-changes settings with environment variables and flags. Internal errors are
-logged to stderr with their traceback (`HANDOFF_LOG_LEVEL`).
+With `--db PATH` the conversation is kept in the app's SQLite store, so `--thread ID` resumes
+it and the app opened on that file lists it (the thread's lease keeps the two from writing at
+once). Errors are said for someone at a terminal, who changes settings with variables and flags.
 """
 
 from __future__ import annotations
@@ -42,12 +29,13 @@ from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
     MODEL_ENV,
+    MODEL_SPEC_HELP,
     ModelConfigError,
     OfflineChatModel,
     default_model_spec,
     get_model,
 )
-from support_agent.service.backend import Backend, choose
+from support_agent.service.backend import Backend, Snapshot, choose
 from support_agent.service.conversation import Conversation, ServiceEvent, TicketsOpened
 from support_agent.service.remote import configured_server
 from support_agent.store.storage import StoreUnavailable
@@ -76,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="chat with a workflow (support state machine, or sales/support handoffs)",
         description="Chat with a Handoff Studio workflow in the terminal.",
     )
-    scenario_cli.add_model_option(chat)
+    chat.add_argument("--model", help=MODEL_SPEC_HELP)
     chat.add_argument(
         "--workflow",
         choices=sorted(WORKFLOWS),
@@ -98,11 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --- Rendering ---------------------------------------------------------------------
-
-
 class Printer:
-    """Writes events to a text stream, keeping streamed text and notes on separate lines."""
+    """Writes events, keeping streamed text and notes on separate lines."""
 
     def __init__(self, out: TextIO, model_spec: str = ""):
         self.out = out
@@ -162,7 +147,6 @@ class Printer:
 
 
 def words(error: Error, model_spec: str = "") -> str:
-    """What to tell someone at the terminal: the engine's facts and what to do here."""
     if error.cause == Cause.MISSING_KEY:
         return (
             f"No API key for {error.facts.get('provider')}: set {error.facts.get('variable')} "
@@ -217,7 +201,6 @@ def format_args(args: dict[str, Any]) -> str:
 
 
 def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
-    """The `/state` report: step, facts, transition history."""
     step = workflow.current(values)
     lines = [f"Step: {workflow.step(step).title} ({step})"]
     if workflow.fact_keys:
@@ -238,23 +221,12 @@ def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
     return lines
 
 
-# --- The chat loop -------------------------------------------------------------------
-
-
 class Chat:
     def __init__(self, talk: Conversation, out: Printer, runs: Backend):
         self.talk, self.out, self.runs = talk, out, runs
 
-    def _saved(self) -> Any:
-        """The conversation's latest snapshot, from whichever backend keeps it."""
+    def saved(self) -> Any:
         return self.runs.read(self.talk.workflow.name, self.talk.thread_id)
-
-    def state(self) -> dict[str, Any]:
-        return self._saved().values
-
-    def unfinished(self) -> bool:
-        """Whether the thread's last turn stopped part-way (a failed turn)."""
-        return bool(self._saved().next)
 
     def turn(self, text: str | None, *, resume: bool = False) -> None:
         self.out.replying = False
@@ -266,13 +238,12 @@ class Chat:
         self.out.end_line()
 
     def command(self, line: str) -> bool:
-        """Run a slash command; False means leave."""
         name = line.split()[0].lower()
         if name in ("/quit", "/exit"):
             return False
         if name == "/state":
             try:
-                values = self.state()
+                values = self.saved().values
             except Exception as exc:  # noqa: BLE001 - a broken store is reported, not raised
                 self.out.event(describe_failure(exc))
                 return True
@@ -312,14 +283,6 @@ class Chat:
                 self.turn(line)
 
 
-def _open(path: str | None, stack: ExitStack) -> AppStore:
-    """The app's own SQLite store (compressed checkpoints, WAL), so both read one file;
-    without a path, one in memory (lost on exit)."""
-    store = open_store(f"sqlite:///{Path(path).expanduser()}" if path else "memory://")
-    stack.callback(store.close)
-    return store
-
-
 def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore, approvals: bool) -> Any:
     screen = screening_model(model)
     graph = build_graph(
@@ -341,7 +304,11 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         return 2
     with ExitStack() as stack:
         try:
-            records = _open(args.db, stack)
+            # The app's own store, so both read one file; without a path, one in memory.
+            records = open_store(
+                f"sqlite:///{Path(args.db).expanduser()}" if args.db else "memory://"
+            )
+            stack.callback(records.close)
         except StoreUnavailable as exc:
             out.line(f"Can't open the conversation store {args.db!r}: {exc}")
             return 2
@@ -361,7 +328,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         if isinstance(model, OfflineChatModel):
             out.line("The offline demo model follows built-in rules and needs no key.")
         try:
-            existing = session.state() if args.thread else {}
+            saved = session.saved() if args.thread else Snapshot()
         except sqlite3.Error as exc:
             out.line(f"Can't read the conversation store {args.db!r}: {exc}")
             return 2
@@ -372,16 +339,16 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
                 f"Can't start: {words(runs.conversation(workflow, thread, '').failure(exc), spec)}"
             )
             return 2
-        if existing.get("messages"):
-            step = workflow.step(workflow.current(existing)).title
+        if saved.values.get("messages"):
+            step = workflow.step(workflow.current(saved.values)).title
             out.line(
-                f"Resuming thread {session.talk.thread_id}: step {step}, "
-                f"{len(existing['messages'])} messages so far."
+                f"Resuming thread {thread}: step {step}, "
+                f"{len(saved.values['messages'])} messages so far."
             )
-            if session.unfinished():
+            if saved.next:  # its last turn failed part-way
                 out.line("Its last turn did not finish: type /retry to complete it.")
         else:
-            out.line(f"Thread {session.talk.thread_id}")
+            out.line(f"Thread {thread}")
         out.line("Type a message, or /help for commands.")
         session.loop(stdin, echo=not _isatty(stdin))
         if args.db:
@@ -404,7 +371,6 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
 ) -> int:
-    """Entry point; returns the exit status."""
     logs.configure()
     args = build_parser().parse_args(argv)
     if stdout is None:
@@ -413,7 +379,4 @@ def main(
             stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
     if args.command == "scenarios":
         return scenario_cli.main(args.rest, stdout)
-    out = Printer(stdout)
-    if args.command == "chat":
-        return chat(args, stdin if stdin is not None else sys.stdin, out)
-    return 2  # pragma: no cover - argparse requires a command
+    return chat(args, stdin if stdin is not None else sys.stdin, Printer(stdout))

@@ -1,9 +1,7 @@
 """`python -m support_agent scenarios run [PATHS…] [--model SPEC]`: run scenario files.
 
-Prints one row per scenario (name, workflow, result, reason) and a coverage
-line per workflow. Exit status: 0 when every scenario passed, 1 when any
-failed, 2 when a file can't be loaded (each file and problem is printed), the
-model can't be used, or no scenario was found.
+Exit status: 0 when every scenario passed, 1 when any failed, 2 when a file can't be loaded,
+the model can't be used, or no scenario was found.
 """
 
 from __future__ import annotations
@@ -29,14 +27,9 @@ NAME_WIDTH = 60
 
 
 def parser_of_commands(prog: str, description: str) -> tuple[argparse.ArgumentParser, Any]:
-    """A parser whose first word names a command, and the object to add commands to
-    (the chat command line uses it too)."""
+    """A parser whose first word names a command, and the object to add commands to."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
     return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-
-def add_model_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--model", help=MODEL_SPEC_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scenario files or directories of them (default: the project's scenarios/, "
         "or $HANDOFF_SCENARIOS_DIR)",
     )
-    add_model_option(run)
+    run.add_argument("--model", help=MODEL_SPEC_HELP)
     return parser
 
 
@@ -65,7 +58,7 @@ def _cell(text: str, width: int) -> str:
 
 
 def table(results: list[ScenarioResult]) -> list[str]:
-    """The result table as lines; each further failure reason on a line of its own."""
+    """The result table; each further failure reason on a line of its own."""
     name_w = min(max([len("NAME"), *(len(r.name) for r in results)]), NAME_WIDTH)
     flow_w = max([len("WORKFLOW"), *(len(r.scenario.workflow) for r in results)])
     pad = " " * (name_w + flow_w + 4 + 6 + 2)
@@ -141,13 +134,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main(
     argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
     err = err or sys.stderr
     for stream in (out, err):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
-    if args.command == "run":
-        return run(args, out, err)
-    return 2  # pragma: no cover - argparse requires a command
+    return run(args, out, err)  # the only command

@@ -1,13 +1,8 @@
 """Each registered workflow's graph factory, for LangGraph's own server and Studio.
 
-`langgraph.json` at the repository root names `support_agent/server_graphs.py:<workflow>`
-for every workflow in `support_agent.workflows.WORKFLOWS`; `langgraph dev` (local
-server + Studio) and LangGraph's server (PostgreSQL) call these factories.
-
-The server brings its own persistence: it refuses a graph compiled with a
-checkpointer (in `langgraph dev`) and swaps in its own on every run, so each
-factory returns the graph `build_graph` compiles with no checkpointer. The model is the configured default
-(`SUPPORT_AGENT_MODEL`, else the offline model, which needs no key).
+`langgraph.json` names `support_agent/server_graphs.py:<workflow>` for every workflow. The
+server brings its own persistence and refuses a graph compiled with a checkpointer, so each
+factory builds one without; the model is the configured default (`SUPPORT_AGENT_MODEL`).
 """
 
 from __future__ import annotations
@@ -21,8 +16,6 @@ GRAPHS_FILE = "./support_agent/server_graphs.py"
 
 
 def graph_factory(workflow: str) -> Callable[[], object]:
-    """A no-argument factory of `workflow`'s compiled graph, without a checkpointer."""
-
     def factory():
         return build_graph(workflow)  # no checkpointer: the server brings its own
 
@@ -32,11 +25,9 @@ def graph_factory(workflow: str) -> Callable[[], object]:
 
 
 def langgraph_graphs() -> dict[str, str]:
-    """The `graphs` entry `langgraph.json` holds: one factory per registered workflow."""
+    """The `graphs` entry `langgraph.json` holds."""
     return {name: f"{GRAPHS_FILE}:{name}" for name in WORKFLOWS}
 
 
-# One module-level factory per registered workflow, named after it
-# (`support`, `handoffs`, …): what `langgraph.json` points at.
-globals().update({name: graph_factory(name) for name in WORKFLOWS})
+globals().update({name: graph_factory(name) for name in WORKFLOWS})  # what langgraph.json names
 __all__ = ["graph_factory", "langgraph_graphs", *WORKFLOWS]

@@ -1,24 +1,14 @@
 """Where a face's conversations run and are read: this process, or LangGraph's server.
 
-Every face asks `choose(store, ...)` once and then talks to the `Backend` it
-gets, so the chat page, the Threads page, time travel and the terminal chat
-never branch on the setting themselves:
-
-- `InProcess` (no `HANDOFF_AGENT_URL`): turns run on graphs built on the
-  store's checkpointer, and state is read from it;
-- `OnServer`: turns run through `service.remote.RemoteConversation`, and
-  state, checkpoints, owners and thread lists are read from the server.
-
-A `Backend` reads what the faces draw (`Snapshot`: the values, what waits,
-which checkpoint) and says which of the studio's extras it can't offer
-(`offers`), so a page can say so in words instead of failing.
+Every face asks `choose(store, ...)` once and talks to the backend it gets, so no page
+branches on the setting; `offers` names the studio's extras a backend can't give.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from langgraph.graph import START
 
@@ -56,29 +46,9 @@ class Snapshot:
     metadata: dict = field(default_factory=dict)
 
 
-class Backend(Protocol):
-    store: AppStore
-    on_server: bool
-
-    def conversation(self, workflow: Workflow, thread_id: str, owner: str,
-                     graph: Callable[[], Any],
-                     lean: Callable[[], Any] | None = None) -> Conversation: ...  # fmt: skip
-    def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot: ...
-    def info(self, thread_id: str) -> dict | None: ...
-    def owner_of(self, thread_id: str) -> str | None: ...
-    def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool) -> Any: ...
-    def threads_of(self, owner: str) -> list[dict]: ...
-    def delete(self, thread_id: str) -> None: ...
-    def rename(self, thread_id: str, title: str) -> None: ...
-    def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None: ...
-    def offers(self, feature: str) -> bool: ...
-    def scenario_turns(self) -> Callable[[Any], Any] | None: ...
-
-
 @dataclass
 class InProcess:
-    """Turns run here; state is read from the store's checkpointer through `reader`
-    (a graph per workflow that only reads: a face caches it)."""
+    """Turns run here; `reader` gives a graph per workflow to read state with."""
 
     store: AppStore
     reader: Callable[[str], Any]
@@ -129,15 +99,13 @@ class InProcess:
     def offers(self, feature: str) -> bool:
         return True
 
-    def scenario_turns(self) -> None:
-        """Scenarios run on a fresh in-memory graph here (the runner's default)."""
+    def scenario_turns(self) -> None:  # the runner's default: a fresh in-memory graph
         return None
 
 
 @dataclass
 class OnServer:
-    """Turns run on LangGraph's server; state, checkpoints and owners are read there.
-    The store keeps what the studio adds: thread rows, tickets, the approvals queue."""
+    """Turns run on LangGraph's server, and state, checkpoints and owners are read there."""
 
     store: AppStore
     server: AgentServer
@@ -147,35 +115,25 @@ class OnServer:
         return remote(self.store, self.server, workflow, thread_id, owner)
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:
-        threads = self.server.client.threads
-        try:
-            found = threads.get_state(server_thread_id(thread_id), checkpoint_id=checkpoint_id)
-        except Exception as exc:
-            if status_of(exc) == 404:  # not started there yet
-                return Snapshot()
-            raise
+        found = self._there("get_state", thread_id, checkpoint_id=checkpoint_id)
+        if found is None:  # not started there yet
+            return Snapshot()
         point = (found.get("checkpoint") or {}).get("checkpoint_id")
         return Snapshot(state_values(found.get("values")), interrupts_of(found.get("interrupts")),
                         tuple(found.get("next") or ()), point, dict(found.get("metadata") or {}))  # fmt: skip
 
     def info(self, thread_id: str) -> dict | None:
-        """The server thread's metadata (owner, workflow, title), None when it has no turn."""
-        try:
-            found = self.server.client.threads.get(server_thread_id(thread_id))
-        except Exception as exc:
-            if status_of(exc) == 404:
-                return None
-            raise
+        """The server thread's metadata, None when it has no turn."""
+        found = self._there("get", thread_id) or {}
         return dict(found.get("metadata") or {}) if found.get("values") else None
 
     def owner_of(self, thread_id: str) -> str | None:
-        """Who started it, as the server records it (a studio sharing the server but not
-        our store knows it too), else as our row does."""
+        """As the server records it (studios sharing the server agree), else our row."""
         owner = (self.info(thread_id) or {}).get(OWNER_KEY)
         return owner or self.store.threads.owner_of(thread_id)
 
     def timeline(self, workflow: Workflow, thread_id: str, *, history_allowed: bool):
-        """Always from the server's history: the server keeps one checkpoint per run."""
+        """From the server's history: it keeps one checkpoint per run."""
         if not history_allowed:
             return None
         history = self.server.client.threads.get_history(server_thread_id(thread_id), limit=1000)
@@ -195,8 +153,7 @@ class OnServer:
         return Timeline(None, thread_id, history=saved) if saved else None
 
     def threads_of(self, owner: str) -> list[dict]:
-        """The visitor's own threads as the server lists them (its metadata's owner),
-        titled as our row titles them when we have one (a rename made here wins)."""
+        """As the server lists them, titled by our row when we have one (a rename here wins)."""
         listed = self.server.threads_of(owner)
         for thread in listed:
             row = self.store.threads.get(thread["thread_id"]) or {}
@@ -204,11 +161,7 @@ class OnServer:
         return listed
 
     def delete(self, thread_id: str) -> None:
-        try:
-            self.server.client.threads.delete(server_thread_id(thread_id))
-        except Exception as exc:
-            if status_of(exc) != 404:
-                raise
+        self._there("delete", thread_id)
         self.store.delete_thread(thread_id)
 
     def rename(self, thread_id: str, title: str) -> None:
@@ -220,8 +173,7 @@ class OnServer:
         )
 
     def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None:
-        """A new thread there whose first checkpoint holds `values` (written as the
-        graph's input, as in process), with the metadata a turn's thread gets."""
+        """A new thread there whose first checkpoint holds `values`, as in process."""
         sent = {
             key: [m.model_dump() for m in value] if key == "messages" else value
             for key, value in values.items()
@@ -236,12 +188,21 @@ class OnServer:
     def offers(self, feature: str) -> bool:
         return feature != TICKET_REPLY
 
+    def _there(self, call: str, thread_id: str, **options: Any) -> Any:
+        """`client.threads.<call>` on the thread; None when the server has no such thread."""
+        try:
+            return getattr(self.server.client.threads, call)(server_thread_id(thread_id), **options)
+        except Exception as exc:
+            if status_of(exc) != 404:
+                raise
+            return None
+
     def scenario_turns(self) -> Callable[[Any], Any]:
-        """Each scenario on a throwaway thread of the server, deleted afterwards."""
         return scenario_turns(self.server)
 
 
+Backend = InProcess | OnServer
+
+
 def choose(store: AppStore, reader: Callable[[str], Any], server: AgentServer | None) -> Backend:
-    """LangGraph's server when there is one (`configured_server()`: `HANDOFF_AGENT_URL`
-    is set), else this process."""
     return OnServer(store, server) if server is not None else InProcess(store, reader)

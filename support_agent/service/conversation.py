@@ -1,25 +1,10 @@
 """One conversation's turns, whole: the service every face goes through.
 
-A face (the chat page, the terminal chat, the scenario runner, a bench) asks a
-`Conversation` to `send` a message or `decide` a paused action and renders the
-events it yields. The service owns the rest of the turn's life, so every face
-behaves the same:
-
-1. the thread's lease (`store.leases.hold`): one writer per thread;
-2. the run itself (`engine.run_turn` / `engine.decide`);
-3. after the turn, under the same lease: the thread's row and title
-   (`store.threads.touch`), its rewind point (`store.turn_points`), the
-   approvals queue (`store.approvals`), a ticket per hand-over to a person
-   (`store.tickets.open_for_turn`), and the closing of any ticket whose hand-over
-   a correction withdrew (`store.tickets.withdraw_for_turn`).
-
-Events are the engine's (`Token`, `ToolCall`, `ToolResult`, `Transition`,
-`Error`, `TurnEnd`) plus three of its own: `StateChanged` right after each
-`Transition` (the state after the move, so no face re-applies a reducer),
-`TicketsOpened` before the `TurnEnd` of a turn that handed over to a person, and
-`MessageKept` before the `Error` of a turn that stopped part-way with the
-customer's message saved (a Retry resumes it). `TurnEnd` or `Error` is always
-the last event. Nothing here knows Streamlit or argparse.
+Under the thread's lease it runs the turn (`engine.run_turn` / `engine.decide`) and then keeps
+the thread's row, rewind point, approvals queue and tickets, so every face behaves the same.
+Besides the engine's events it yields `StateChanged` after each `Transition`, `TicketsOpened`
+before the `TurnEnd` of a hand-over to a person, and `MessageKept` before the `Error` of a turn
+that stopped part-way with the message saved. `TurnEnd` or `Error` is always the last event.
 """
 
 from __future__ import annotations
@@ -48,15 +33,11 @@ from support_agent.features.tickets import Ticket
 
 @dataclass(frozen=True)
 class StateChanged:
-    """The state after a move: the step, and `transitions` with the move's saved record."""
-
     state: dict[str, Any] = field(hash=False)
 
 
 @dataclass(frozen=True)
 class TicketsOpened:
-    """The tickets this turn's hand-overs to a person opened (once per tool call)."""
-
     tickets: tuple[Ticket, ...]
 
 
@@ -70,8 +51,6 @@ ServiceEvent = Event | StateChanged | TicketsOpened | MessageKept
 
 @dataclass(frozen=True)
 class TurnRequest:
-    """What a customer's turn asks of a backend (the options of `Conversation.send`)."""
-
     text: str | None
     resume: bool
     checkpoint_id: str | None
@@ -82,12 +61,8 @@ class TurnRequest:
 @dataclass
 class Conversation:
     """A thread of `workflow` on `store`, run on `graph` (built on `store.checkpointer`).
-
-    `owner` is who sends from this face ("local" for the terminal and the local
-    browser): a new thread becomes theirs; an operator acting in someone else's
-    thread leaves it, and its tickets, with the one who started it. `lean` is `graph`
-    built without the approval review, for turns nothing can pause (`engine.run_turn`).
-    """
+    A new thread becomes `owner`'s; an operator in another's thread leaves it theirs. `lean`
+    is `graph` built without the approval review, for turns nothing can pause."""
 
     store: AppStore
     graph: Any
@@ -95,11 +70,8 @@ class Conversation:
     thread_id: str
     owner: str = "local"
     lean: Any = None
-    # The saved point this turn started from (checkpoint id, turn number), when the
-    # engine had it in hand: its rewind point then needs no read to find it.
+    # Where this turn started (checkpoint id, turn), when the engine had it: no read then.
     _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
-    # The turn's end, as the engine told it (with what it saved, when its lease saw it).
-    _ended: TurnEnd | None = field(default=None, init=False, repr=False, compare=False)
 
     def send(
         self,
@@ -111,13 +83,8 @@ class Conversation:
         stream_tokens: bool = True,
         approvals: bool = False,
     ) -> Iterator[ServiceEvent]:
-        """Send the customer's `text` (or, with `resume`, finish a turn that failed
-        part-way) and stream the turn; see `engine.run_turn` for the options.
-
-        `state` is the state the turn starts from, when the face has it (else it is
-        read). A turn sent from an earlier point (`checkpoint_id`) starts a branch: a
-        pause on the old one is over.
-        """
+        """Send `text` (or, with `resume`, finish a turn that failed part-way) and stream
+        the turn; `state` is where it starts, when the face has it."""
         start = self._start(state, checkpoint_id)
         turn = TurnRequest(text, resume, checkpoint_id, stream_tokens, approvals)
         return self._lived(self._sent(turn, start), start, text)
@@ -131,23 +98,19 @@ class Conversation:
         state: dict | None = None,
         stream_tokens: bool = True,
     ) -> Iterator[ServiceEvent]:
-        """Answer a paused action ("approve", "edit" or "reject") and finish its turn."""
         start = self._start(state, None)
         events = self._decided(request, decision, text, start, stream_tokens)
         return self._lived(events, start, None)
 
-    # -- how a backend runs a turn (the remote backend, `service.remote`, differs) -------
     def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
-        """The state a turn starts from: the face's, else the saved one. At the thread's
-        head it is filled as the turn starts: the engine reads that point under the lease
-        anyway, and a checkpoint decoded twice is a turn's largest cost after the run."""
+        """The face's state, else the saved one; at the head it is filled as the turn starts
+        (the engine reads it under the lease anyway: no checkpoint decoded twice)."""
         if state is not None:
             return state
         return _Unread() if checkpoint_id is None else self._read(checkpoint_id)
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
-        """The engine's events of a customer's turn, under the thread's lease."""
-        self._began = self._ended = None
+        self._began = None
         unread = isinstance(start, _Unread)
         if unread and turn.resume:  # a Retry runs from where the turn stopped: no read there
             start.update(self._read(None))
@@ -166,7 +129,6 @@ class Conversation:
             resume=turn.resume,
             checkpoint_id=turn.checkpoint_id,
             stream_tokens=turn.stream_tokens,
-            # Unread: the engine finds out (the read it makes under the lease anyway).
             first_turn=None if unread else not turn.resume and not start.get("messages"),
             lease=self.store.leases.hold(self.thread_id),
             approvals=turn.approvals,
@@ -177,8 +139,7 @@ class Conversation:
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
-        """The engine's events of a decision and the rest of its turn, under the lease."""
-        self._began = self._ended = None
+        self._began = None
         if isinstance(start, _Unread):
             start.update(self._read(None))
         return engine_decide(
@@ -192,12 +153,11 @@ class Conversation:
             lease=self.store.leases.hold(self.thread_id),
         )
 
-    # -- the turn's life -----------------------------------------------------------------
     def _lived(
         self, events: Iterator[Event], state: dict, text: str | None
     ) -> Iterator[ServiceEvent]:
-        """Pass the engine's events on, adding the state after each move, and keep the
-        turn's records before its last event (the engine still holds the lease then)."""
+        """The events, with the state after each move; the records are kept before the last
+        event (the engine still holds the lease then)."""
         # Copied at the first move, not now: a backend may fill `state` as its turn starts.
         live: dict | None = None
         key = self.workflow.state_key
@@ -222,9 +182,6 @@ class Conversation:
                 yield StateChanged(dict(live))
 
     def _saved(self, end: TurnEnd, text: str | None, *, withdrew: bool) -> list[Ticket]:
-        """After a turn: the thread is listed and titled by its first message; a turn
-        waiting for a person is queued, any other becomes a rewind point; each
-        hand-over to a person opens a ticket (once per call, whatever reruns)."""
         store, thread = self.store, self.thread_id
         first = _first(end.state) or text or ""
         store.threads.touch(thread, self.workflow.name, first, self.owner)
@@ -233,8 +190,7 @@ class Conversation:
             store.approvals.paused(thread, end.waiting.id, self.workflow.name,
                                    end.waiting.question, owner)  # fmt: skip
         else:
-            self._ended = end
-            self._keep_point(with_earlier=withdrew)
+            self._keep_point(end, with_earlier=withdrew)
             # Nothing waits now: decided, withdrawn by a new message, or left on a branch.
             store.approvals.decided(thread)
         # Each ticket keeps this turn's checkpoint: the branch it belongs to.
@@ -245,17 +201,13 @@ class Conversation:
         return opened
 
     def _kept(self, error: Error) -> bool:
-        """Whether a failed turn stopped part-way with its message saved (a refused
-        message or decision changed nothing; a store that can't say: resend on Retry)."""
+        """Whether a failed turn stopped part-way with its message saved."""
         if error.kind == Kind.INPUT or error.cause == Cause.AWAITING_APPROVAL:
             return False
         return self._unfinished()
 
-    # -- what a backend keeps where (the remote backend, `service.remote`, differs) -------
-    def _keep_point(self, *, with_earlier: bool = False) -> None:
-        """Record the finished turn's rewind point (and the withdrawn turn's before it)."""
-        store, end = self.store, self._ended
-        saved = end.saved if end is not None else None
+    def _keep_point(self, end: TurnEnd, *, with_earlier: bool) -> None:
+        store, saved = self.store, end.saved
         store.turn_points.record(
             store.checkpointer,
             self.thread_id,
@@ -266,7 +218,6 @@ class Conversation:
         )
 
     def _unfinished(self) -> bool:
-        """Whether the thread's last run stopped with work left (a Retry continues it)."""
         try:
             return bool(self.graph.get_state(thread_config(self.thread_id)).next)
         except Exception as exc:  # noqa: BLE001
@@ -275,7 +226,7 @@ class Conversation:
             return False
 
     def _read(self, checkpoint_id: str | None) -> dict:
-        """The saved values at `checkpoint_id` (the latest when None): no snapshot built."""
+        """The saved values (the latest when None): no snapshot built."""
         saved = self.store.checkpointer.get_tuple(thread_config(self.thread_id, checkpoint_id))
         return dict(saved.checkpoint["channel_values"]) if saved else {}
 

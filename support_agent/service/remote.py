@@ -1,29 +1,9 @@
-"""The conversation service's second backend: every turn runs on LangGraph's server.
+"""The conversation service's second backend: each turn runs on LangGraph's server.
 
-With `HANDOFF_AGENT_URL` set (`base.settings`), `RemoteConversation` sends each
-turn through `langgraph-sdk` to the graph the server serves for the workflow
-(`langgraph.json` names one graph per workflow, by the workflow's name; see
-`server_graphs`), and turns what the server streams into the same neutral
-events the in-process engine yields (`Token`, `ToolCall`, `ToolResult`,
-`Transition`, `Error`, `TurnEnd`, plus the service's `StateChanged`,
-`TicketsOpened`, `MessageKept`), so every face renders them unchanged.
-
-What lives where:
-
-- the conversation (messages, step, facts, transitions, a pause): the server's
-  thread and its checkpoints; a rewind runs from one of them
-  (`backend.OnServer.timeline` reads them);
-- who owns a thread, its workflow and title: the server thread's metadata, so
-  `AgentServer.threads_of(owner)` lists a visitor's own; also the studio's own
-  id for it, since the server wants UUIDs (`server_thread_id`);
-- the thread's row, tickets and the approvals queue: our store, as in process,
-  recorded from the events (the tickets page and the queue stay ours).
-
-One writer per thread is the server's own rule (`multitask_strategy="reject"`:
-a second run on a busy thread is refused) instead of our lease. A run is never
-retried by us (no transport retries either): a failure is told once, in our
-own words (`Cause.AGENT_SERVER_*`, `GRAPH_MISSING`, `THREAD_GONE`), and what the
-server saved stays there.
+The server keeps the conversation (thread, checkpoints) and, in the thread's metadata, its
+owner, workflow and title; our store keeps the thread's row, tickets and approvals queue.
+One writer per thread is the server's rule (`multitask_strategy="reject"`). A run is never
+retried by us: a failure is told once, in our words, and what the server saved stays there.
 """
 
 from __future__ import annotations
@@ -52,7 +32,6 @@ from support_agent.core.engine import (
     ChunkReader,
     Error,
     Event,
-    Token,
     TurnEnd,
     approval_request,
     checked_decision,
@@ -72,14 +51,32 @@ OWNER_KEY = "handoff_owner"
 
 logger = logging.getLogger(__name__)
 
-# The studio's thread ids are not UUIDs; the server's must be. Each maps to one
-# UUID, always the same, so a `?thread=` link works on either backend.
+# The server's thread ids must be UUIDs: each studio id maps to one, always the same.
 _THREADS = uuid.UUID("6f1c2a57-32c4-4a9e-9a63-0d1f6c3b8e21")
 CONNECT_SECONDS = 5.0  # to open a connection: a server that is up accepts at once
 
+_SAID = {  # the agent server's trouble, in our words
+    Cause.AGENT_SERVER_KEY: "The agent server refused this studio's key "
+    "(HANDOFF_AGENT_API_KEY). Nothing was sent; earlier turns are safe.",
+    Cause.AGENT_SERVER_FAILED: "The agent server answered with an error (HTTP {status}), so "
+    "this turn stopped. Earlier turns are safe.",
+    Cause.AGENT_SERVER_DOWN: "The agent server is not answering, so this turn was not sent. "
+    "Check that it is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
+    Cause.GRAPH_MISSING: "The agent server does not serve the {graph!r} graph this workflow "
+    "runs on. Deploy it there (langgraph.json names one graph per workflow), or point "
+    "HANDOFF_AGENT_URL at a server that has it.",
+    Cause.AGENT_SERVER_URL: "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's "
+    "server. Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
+    Cause.AGENT_SERVER_SLOW: "The agent server did not finish this reply within {seconds:g} "
+    "seconds, so it was stopped. Earlier turns are safe; try again in a moment.",
+}
+_RETRYABLE = {Cause.AGENT_SERVER_FAILED, Cause.AGENT_SERVER_DOWN, Cause.AGENT_SERVER_SLOW}
+_RUN_FAILED = (
+    "The agent server could not finish this turn; its log says why. Earlier turns are safe."
+)
+
 
 def server_thread_id(thread_id: str) -> str:
-    """The server's id (a UUID) for the studio's `thread_id`."""
     try:
         return str(uuid.UUID(thread_id))
     except ValueError:
@@ -88,11 +85,7 @@ def server_thread_id(thread_id: str) -> str:
 
 @dataclass
 class AgentServer:
-    """LangGraph's server at `url`, reached through the SDK's sync client.
-
-    `graphs` maps a workflow to the graph id the server serves it as, when a
-    deployment names them differently (by default, the workflow's name).
-    """
+    """LangGraph's server at `url`; `graphs` maps a workflow to another graph id there."""
 
     url: str
     client: SyncLangGraphClient
@@ -101,20 +94,15 @@ class AgentServer:
 
     @classmethod
     def connect(cls, url: str, api_key: str | None = None, **options: Any) -> AgentServer:
-        """A client for the server at `url` (no request is made yet).
-
-        The key goes in the header LangGraph's server reads (`x-api-key`, as the
-        SDK's `get_sync_client` sends it); with none, nothing is sent (the SDK
-        would otherwise pick up LANGGRAPH_API_KEY or LANGSMITH_API_KEY by itself).
-        """
+        """A client (no request yet). With no key, no header: the SDK would otherwise send
+        LANGGRAPH_API_KEY or LANGSMITH_API_KEY by itself."""
         seconds = limits()[0]
-        headers = {"x-api-key": api_key} if api_key else {}
         http = httpx.Client(
             base_url=url.rstrip("/"),
             # No transport retries: a refused connection is told at once, never run twice.
             transport=httpx.HTTPTransport(retries=0),
             timeout=httpx.Timeout(seconds, connect=min(CONNECT_SECONDS, seconds)),
-            headers=headers,
+            headers={"x-api-key": api_key} if api_key else {},
         )
         return cls(url=url.rstrip("/"), client=SyncLangGraphClient(http), seconds=seconds,
                    **options)  # fmt: skip
@@ -122,12 +110,10 @@ class AgentServer:
     def graph_id(self, workflow: Workflow) -> str:
         return self.graphs.get(workflow.name, workflow.name)
 
-    def threads_of(self, owner: str, workflow: str | None = None, limit: int = 50) -> list[dict]:
-        """The server's threads `owner` started (of `workflow`, if given), newest first:
-        each {"thread_id" (the studio's), "title", "workflow", "updated_at"}."""
-        wanted = {OWNER_KEY: owner, **({"workflow": workflow} if workflow else {})}
+    def threads_of(self, owner: str) -> list[dict]:
+        """`owner`'s threads there, newest first, by the studio's ids."""
         found = self.client.threads.search(
-            metadata=wanted, limit=limit, sort_by="updated_at", sort_order="desc"
+            metadata={OWNER_KEY: owner}, limit=50, sort_by="updated_at", sort_order="desc"
         )
         return [
             {
@@ -147,46 +133,32 @@ def server_address() -> tuple[str, str | None] | None:
     """`HANDOFF_AGENT_URL` and its key, or None: the agents run in this process."""
     current = settings()
     url = current.handoff_agent_url.strip()
-    if not url:
-        return None
     key = current.agent_api_key
-    return url, key.get_secret_value() if key else None
+    return (url, key.get_secret_value() if key else None) if url else None
 
 
 def configured_server() -> AgentServer | None:
-    """The server `HANDOFF_AGENT_URL` names, or None: the agents run in this process."""
     address = server_address()
     return AgentServer.connect(*address) if address else None
 
 
-class _TooSlow(Exception):
-    """The turn's time limit passed while the server was still answering."""
-
-
 @dataclass
 class RemoteConversation(Conversation):
-    """A `Conversation` whose turns run on `server` (the `graph` field is unused).
-
-    Built with `remote(store, server, workflow, thread_id, owner)`.
-    """
+    """A `Conversation` whose turns run on `server` (its `graph` is unused)."""
 
     server: AgentServer | None = None
-    # Added to every run's context (`RunContext`): a scenario's transfer limit.
-    run_context: dict = field(default_factory=dict)
+    run_context: dict = field(default_factory=dict)  # added to every run's context
     _created: bool = field(default=False, init=False, repr=False)
 
     @property
     def _thread(self) -> str:
         return server_thread_id(self.thread_id)
 
-    # -- the turn (`Conversation.send` / `decide` call these) ----------------------------
     def _start(self, state: dict | None, checkpoint_id: str | None) -> dict:
-        """The face's state, else filled from the server as the turn starts (no read now)."""
+        """The face's state, else filled from the server as the turn starts."""
         return state if state is not None else {}
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
-        """A new thread is created there with its owner and workflow; a thread the
-        studio knows but the server lost is told."""
         payload = None
         if not turn.resume:
             cleaned = clean_message(turn.text)
@@ -198,8 +170,7 @@ class RemoteConversation(Conversation):
         try:
             thread = self._thread_for_turn(create=fresh)
         except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
-            yield self.failure(exc)
-            return
+            thread = self.failure(exc)
         if isinstance(thread, Error):
             yield thread
             return
@@ -214,42 +185,35 @@ class RemoteConversation(Conversation):
         yield from self._run(
             turn.stream_tokens,
             input=payload,
-            checkpoint=_rewind_point(turn.checkpoint_id),
+            # A rewind's start as the `checkpoint` object: Aegra reads only that.
+            checkpoint={"checkpoint_id": turn.checkpoint_id, "checkpoint_ns": ""}
+            if turn.checkpoint_id
+            else None,
             context={**self.run_context, "approvals": turn.approvals},
         )
 
     def _withdrawn(self, paused: list, thread: dict, stream_tokens: bool) -> Iterator[Event]:
-        """Answer the pause with the customer's withdrawal (as `engine._withdraw` does in
-        process), telling everything but the run's end: the new message runs next."""
+        """Answer the pause with the customer's withdrawal (as the engine does in process);
+        the run's end is not told: the new message runs next."""
         request = approval_request(self.workflow, interrupts_of(paused))
         if request is None:  # paused for something no decision of ours answers
             yield errors.awaiting_approval()
             return
         values = state_values(thread.get("values"))
-        command, record = decision_command(self.workflow, request, WITHDRAW, "", values)
-        yield transition_event(self.workflow, record)
-        context = {**self.run_context, "approvals": True, "withdraw": True}
-        resume = {"resume": command.resume, "update": command.update}
-        for event in self._run(stream_tokens, command=resume, context=context):
+        for event in self._answer(request, (WITHDRAW, ""), values, stream_tokens, withdraw=True):
             if not isinstance(event, TurnEnd):
                 yield event
 
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
-        """The answer goes to the server's interrupt as `Command(resume=...)`, the
-        decision's history record with it."""
         checked = checked_decision(request, decision, text)
         if isinstance(checked, Error):
             yield checked
             return
         try:
-            thread = self._thread_for_turn(create=False)
-            if isinstance(thread, Error):
-                yield thread
-                return
             paused = self.server.client.threads.get_state(self._thread)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a thread gone there is told as such
             yield self.failure(exc)
             return
         values = state_values(paused.get("values"))
@@ -257,15 +221,18 @@ class RemoteConversation(Conversation):
         if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
             yield decided_already()
             return
+        yield from self._answer(request, checked, values, stream_tokens)
+
+    def _answer(self, request, checked, values, stream_tokens, **context) -> Iterator[Event]:  # noqa: ANN001
         command, record = decision_command(self.workflow, request, *checked, values)
         yield transition_event(self.workflow, record)
         resume = {"resume": command.resume, "update": command.update}
-        context = {**self.run_context, "approvals": True}
+        context = {**self.run_context, "approvals": True, **context}
         yield from self._run(stream_tokens, command=resume, context=context)
 
     def _thread_for_turn(self, *, create: bool) -> dict | Error:
-        """The server's thread, created (with owner and workflow) for a new conversation;
-        an `Error` when the studio knows the conversation but the server no longer has it."""
+        """The server's thread, created for a new conversation; an `Error` when the studio
+        knows the conversation but the server no longer has it."""
         threads = self.server.client.threads
         try:
             return threads.get(self._thread)
@@ -284,32 +251,41 @@ class RemoteConversation(Conversation):
                 # An empty first checkpoint, as in process: the rewind point before turn 1.
                 supersteps=[{"updates": [{"values": {"turn": 0}, "as_node": START}]}],
             )
-            self._created = True
-            return created
         except APIStatusError as exc:
             if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
-                return _wrong_address()
+                return _agent_error(Cause.AGENT_SERVER_URL)
             raise
+        self._created = True
+        return created
 
     def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
-        """One run on the server, streamed and told as the engine's events."""
         seconds = self.server.seconds
         deadline = time.monotonic() + seconds
         told = _RunReader(self.workflow, stream_tokens)
         try:
-            for part in self._stream(stream_tokens, **run):
+            for part in self.server.client.runs.stream(
+                self._thread,
+                self.server.graph_id(self.workflow),
+                stream_mode=["updates", "values", *(["messages-tuple"] if stream_tokens else [])],
+                stream_subgraphs=self.workflow.graph_endpoints,  # agents report from inside
+                config={"recursion_limit": MAX_TURN_STEPS},
+                durability="exit",
+                multitask_strategy="reject",
+                on_disconnect="cancel",  # a reader who leaves stops the run there too
+                **run,
+            ):
                 if time.monotonic() > deadline:
-                    raise _TooSlow
+                    raise TimeoutError  # our limit passed while the server still answered
                 yield from told.part(part)
                 if told.failed:
                     return
         except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
             # Past our limit, or the server's answer stalled (not a connection never made).
-            if isinstance(exc, _TooSlow | httpx.TimeoutException) and not isinstance(
+            if isinstance(exc, TimeoutError | httpx.TimeoutException) and not isinstance(
                 exc, httpx.ConnectTimeout
             ):
                 self._cancel(told.run_id)
-                yield _too_slow(seconds)
+                yield _agent_error(Cause.AGENT_SERVER_SLOW, seconds=seconds)
             else:
                 yield self.failure(exc)
             return
@@ -318,63 +294,29 @@ class RemoteConversation(Conversation):
             return
         yield TurnEnd(state_values(told.final), told.waiting)
 
-    def _stream(self, stream_tokens: bool, **run: Any) -> Iterator[Any]:
-        """The SDK's stream of one run on this thread: what the faces draw, one writer."""
-        workflow = self.workflow
-        return self.server.client.runs.stream(
-            self._thread,
-            self.server.graph_id(workflow),
-            stream_mode=["updates", "values", *(["messages-tuple"] if stream_tokens else [])],
-            stream_subgraphs=workflow.graph_endpoints,  # agents in a graph report from inside
-            config={"recursion_limit": MAX_TURN_STEPS},
-            durability="exit",
-            multitask_strategy="reject",
-            on_disconnect="cancel",  # a reader who leaves stops the run there too
-            **run,
-        )
-
     def _cancel(self, run_id: str) -> None:
-        """Stop a run we stopped waiting for (best effort: the server may be the problem)."""
         if not run_id:
             return
         try:
             self.server.client.runs.cancel(self._thread, run_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - best effort: the server may be the problem
             logger.info("Could not cancel run %s: %s", run_id, type(exc).__name__)
 
     def failure(self, exc: BaseException) -> Error:
-        """A request that failed, in our own words (never the server's text: it may echo a key)."""
+        """A failed request in our words (never the server's text: it may echo a key)."""
         if isinstance(exc, APIStatusError):
             status = status_of(exc)
             if status in (401, 403):
-                return _agent_error(
-                    Cause.AGENT_SERVER_KEY,
-                    "The agent server refused this studio's key (HANDOFF_AGENT_API_KEY). "
-                    "Nothing was sent; earlier turns are safe.",
-                    status=status,
-                )
+                return _agent_error(Cause.AGENT_SERVER_KEY, status=status)
             if status == 409:
                 return errors.busy()
             if status in (404, 422):
                 return self._missing()
-            return _agent_error(
-                Cause.AGENT_SERVER_FAILED,
-                f"The agent server answered with an error (HTTP {status}), so this turn "
-                "stopped. Earlier turns are safe.",
-                retryable=True,
-                status=status,
-            )
+            return _agent_error(Cause.AGENT_SERVER_FAILED, status=status)
         if isinstance(exc, httpx.TransportError):
-            host = urlsplit(self.server.url).netloc
-            return _agent_error(
-                Cause.AGENT_SERVER_DOWN,
-                "The agent server is not answering, so this turn was not sent. Check that it "
-                "is running and that HANDOFF_AGENT_URL points at it. Earlier turns are safe.",
-                retryable=True,
-                host=host,
-            )
+            return _agent_error(Cause.AGENT_SERVER_DOWN, host=urlsplit(self.server.url).netloc)
         if isinstance(exc, ValueError):  # an answer that is not the API's JSON
-            return _wrong_address()
+            return _agent_error(Cause.AGENT_SERVER_URL)
         return errors.describe(exc)
 
     def _missing(self) -> Error:
@@ -386,17 +328,9 @@ class RemoteConversation(Conversation):
                 return _thread_gone()
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
-        graph = self.server.graph_id(self.workflow)
-        return _agent_error(
-            Cause.GRAPH_MISSING,
-            f"The agent server does not serve the {graph!r} graph this workflow runs on. "
-            "Deploy it there (langgraph.json names one graph per workflow), or point "
-            "HANDOFF_AGENT_URL at a server that has it.",
-            graph=graph,
-        )
+        return _agent_error(Cause.GRAPH_MISSING, graph=self.server.graph_id(self.workflow))
 
-    # -- what lives on the server ----------------------------------------------------------
-    def _keep_point(self, *, with_earlier: bool = False) -> None:
+    def _keep_point(self, end: TurnEnd, *, with_earlier: bool) -> None:
         """Nothing to record: the server's thread history holds every rewind point."""
 
     def _unfinished(self) -> bool:
@@ -407,83 +341,25 @@ class RemoteConversation(Conversation):
 
     def _saved(self, end: TurnEnd, text: str | None, **kw) -> list:
         opened = super()._saved(end, text, **kw)
-        if self._created:  # a new thread: titled by its first message there too
+        if self._created:  # a new thread: titled there as our row titles it (`threads_of`)
             self._created = False
-            self._title()
+            row = self.store.threads.get(self.thread_id) or {}
+            try:
+                self.server.client.threads.update(
+                    self._thread, metadata={"title": row.get("title", "")}
+                )
+            except Exception as exc:  # noqa: BLE001 - the turn is saved; a title can wait
+                logger.info("Could not title thread on the agent server: %s", type(exc).__name__)
         return opened
-
-    def _title(self) -> None:
-        """Name a new thread on the server as our row names it (for `threads_of`)."""
-        row = self.store.threads.get(self.thread_id) or {}
-        try:
-            self.server.client.threads.update(
-                self._thread, metadata={"title": row.get("title", "")}
-            )
-        except Exception as exc:  # noqa: BLE001 - the turn itself is saved; a title can wait
-            logger.info("Could not title thread on the agent server: %s", type(exc).__name__)
 
 
 def remote(
     store: AppStore, server: AgentServer, workflow: Workflow, thread_id: str, owner: str = "local"
 ) -> RemoteConversation:
-    """A conversation on `server`; the store keeps the thread's row, tickets and queue."""
     return RemoteConversation(store, None, workflow, thread_id, owner, server=server)
 
 
-class _RunReader(ChunkReader):
-    """What one run's stream parts tell, as the engine's events (each told once), and
-    what the run ended with: its final values, what waits, or that it failed."""
-
-    run_id: str = ""
-    failed: bool = False
-
-    def part(self, part: Any) -> Iterator[Event]:
-        mode, _, ns = part.event.partition("|")
-        namespace = tuple(ns.split("|")) if ns else ()
-        agent = namespace[0].split(":", 1)[0] if namespace else ""
-        data = part.data
-        if mode == "metadata":
-            self.run_id = (data or {}).get("run_id", "")
-        elif mode == "error":
-            self.failed = True
-            yield _run_failed(data)
-        elif mode == "values" and not namespace and _pause_only(data):
-            # Aegra (an open-source server of the same API) tells the pause as a values
-            # event holding only `__interrupt__`, the state in its own ones.
-            if self.waiting is None:
-                self.waiting = approval_request(self.workflow, interrupts_of(data["__interrupt__"]))
-        elif mode == "values" and not namespace:
-            self.final = data
-        elif mode == "messages":
-            yield from _token(*data, agent)
-        elif mode == "updates" and isinstance(data, dict):
-            yield from self.updates(namespace, agent, data)
-
-    def _interrupts(self, raw: Any) -> tuple[Interrupt, ...]:
-        return interrupts_of(raw)
-
-    def _messages(self, raw: Any) -> list:
-        return _messages(raw)
-
-    def _says_new(self, node: str, message: AIMessage) -> bool:
-        """A reply is told whole only from the model's node, when tokens don't stream."""
-        return not self.stream_tokens and node == "model"
-
-
-def _token(message: dict, meta: dict, agent: str) -> Iterator[Token]:
-    """A chunk of the answering model's reply (not a summary's or a screening's)."""
-    if (
-        message.get("type") == "AIMessageChunk"
-        and meta.get("langgraph_node") == "model"
-        and isinstance(message.get("content"), str)
-        and message["content"]
-        and not meta.get("lc_source")
-    ):
-        yield Token(message["content"], agent or meta.get("lc_agent_name", ""))
-
-
 def _messages(raw: Any) -> list:
-    """The server's JSON messages as LangChain's message objects."""
     if not isinstance(raw, list):
         return []
     items = [m for m in raw if isinstance(m, dict) and m.get("type")]
@@ -492,31 +368,18 @@ def _messages(raw: Any) -> list:
 
 def state_values(raw: Any) -> dict:
     """A state from the server, with its messages as objects (as the engine's are)."""
-    values = dict(raw or {}) if isinstance(raw, dict) else {}
+    values = dict(raw) if isinstance(raw, dict) else {}
     values.pop("__interrupt__", None)
     if "messages" in values:
         values["messages"] = _messages(values["messages"])
     return values
 
 
-def _rewind_point(checkpoint_id: str | None) -> dict | None:
-    """Where a rewind starts, as the run's `checkpoint` object (root graph). LangGraph's
-    server reads it as it reads the `checkpoint_id` field; Aegra reads only the object
-    and would run from the thread's latest state otherwise."""
-    return {"checkpoint_id": checkpoint_id, "checkpoint_ns": ""} if checkpoint_id else None
-
-
 def turn_ended(checkpoint: dict) -> bool:
-    """Whether a checkpoint is where a run stopped: done, or paused for an approval.
-    Runs ask for `durability="exit"`, so LangGraph's server keeps only these; Aegra keeps
-    every step's, and a mid-run one is no place to rewind to."""
+    """Whether a run stopped at a checkpoint (done, or paused): LangGraph's server keeps
+    only these (`durability="exit"`); Aegra keeps every step's, no place to rewind to."""
     tasks = checkpoint.get("tasks") or []
     return not checkpoint.get("next") or any(t.get("interrupts") for t in tasks)
-
-
-def _pause_only(data: Any) -> bool:
-    """Whether a streamed values event is only a pause (`__interrupt__`), not a state."""
-    return isinstance(data, dict) and set(data) == {"__interrupt__"}
 
 
 def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
@@ -528,12 +391,11 @@ def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
 
 
 def status_of(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    return getattr(response, "status_code", None)
+    return getattr(getattr(exc, "response", None), "status_code", None)
 
 
-def _agent_error(cause: Cause, text: str, *, retryable: bool = False, **facts: Any) -> Error:
-    """The agent server's trouble, in our words."""
+def _agent_error(cause: Cause, **facts: Any) -> Error:
+    text, retryable = _SAID[cause].format(**facts), cause in _RETRYABLE
     return Error(Kind.AGENT, text, retryable=retryable, cause=cause, facts=facts)
 
 
@@ -546,43 +408,48 @@ def _thread_gone() -> Error:
     )
 
 
-def _wrong_address() -> Error:
-    return _agent_error(
-        Cause.AGENT_SERVER_URL,
-        "The address in HANDOFF_AGENT_URL answers, but not as LangGraph's server. "
-        "Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
-    )
-
-
-def _too_slow(seconds: float) -> Error:
-    return _agent_error(
-        Cause.AGENT_SERVER_SLOW,
-        f"The agent server did not finish this reply within {seconds:g} seconds, so it was "
-        "stopped. Earlier turns are safe; try again in a moment.",
-        retryable=True,
-        seconds=seconds,
-    )
-
-
 def _run_failed(data: Any) -> Error:
     """A run the server started but could not finish (its own text is not shown)."""
     logger.warning("Run failed on the agent server: %s", (data or {}).get("error", "unknown"))
-    return _agent_error(
-        Cause.AGENT_SERVER_FAILED,
-        "The agent server could not finish this turn; its log says why. Earlier turns are safe.",
-        retryable=True,
-    )
+    return Error(Kind.AGENT, _RUN_FAILED, retryable=True, cause=Cause.AGENT_SERVER_FAILED)
+
+
+class _RunReader(ChunkReader):
+    """One run's stream parts as the engine's events, and how the run ended."""
+
+    run_id: str = ""
+    failed: bool = False
+
+    def part(self, part: Any) -> Iterator[Event]:
+        mode, _, ns = part.event.partition("|")
+        namespace = tuple(ns.split("|")) if ns else ()
+        data = part.data
+        if mode == "metadata":
+            self.run_id = (data or {}).get("run_id", "")
+        elif mode == "error":
+            self.failed = True
+            yield _run_failed(data)
+        elif mode == "values" and not namespace and set(data or {}) == {"__interrupt__"}:
+            yield from self.updates((), "", data)  # how Aegra tells the pause
+        elif mode == "values" and not namespace:
+            self.final = data
+        elif mode == "messages" and (chunk := _messages(data[:1])):
+            yield from self.read(namespace, mode, (chunk[0], data[1]))
+        elif mode == "updates" and isinstance(data, dict):
+            yield from self.read(namespace, mode, data)
+
+    _interrupts = staticmethod(interrupts_of)
+    _messages = staticmethod(_messages)
+
+    def _says_new(self, node: str, message: AIMessage) -> bool:
+        """A reply is told whole only from the model's node, when tokens don't stream."""
+        return not self.stream_tokens and node == "model"
 
 
 @dataclass
 class ServerScenarioTurns:
-    """One scenario's turns on the server (`features.scenarios.runner.ScenarioTurns`).
-
-    A fresh thread there (owner "scenarios"), deleted when the scenario ends; the
-    records go to a throwaway in-memory store, so a test run lists no thread and
-    opens no ticket in the support team's queue. The server's graph has its own
-    model and prompts; a scenario's transfer limit goes in each run's context.
-    """
+    """One scenario's turns on a fresh thread there (owner "scenarios"), deleted at the end;
+    records go to a throwaway store, so a test run lists no thread and opens no ticket."""
 
     talk: RemoteConversation
 
@@ -601,7 +468,6 @@ class ServerScenarioTurns:
 
 
 def scenario_turns(server: AgentServer) -> Callable[[Any], ServerScenarioTurns]:
-    """What the scenario runner's `turns=` takes: each scenario on `server`."""
 
     def start(scenario: Any) -> ServerScenarioTurns:
         talk = remote(open_store("memory://"), server, scenario.spec, new_thread_id(), "scenarios")
