@@ -62,9 +62,6 @@ NOT_KEPT = (
 )
 
 
-# --- What differs --------------------------------------------------------------------------
-
-
 def choose_what(ctx: Context) -> str:
     """Two prompt versions or two models (a real model starts on versions, the offline one
     on models, since with it versions can't differ)."""
@@ -194,9 +191,6 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     )
 
 
-# --- Running ---------------------------------------------------------------------------------
-
-
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
     """The Scenarios page's picker with this page's own choice (one workflow's scenarios
     when a prompt of that workflow is compared)."""
@@ -324,9 +318,6 @@ def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
         Arm(ctx.model.shown, ctx.model.spec, base=base, chat_model=runtime.chat_model(ctx.model)),
         Arm(b.shown, b.spec, base=base, chat_model=runtime.chat_model(b)),
     )
-
-
-# --- Results ---------------------------------------------------------------------------------
 
 
 def shown_experiment(ctx: Context) -> Experiment | None:

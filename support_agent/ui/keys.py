@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# --- The run ------------------------------------------------------------------------------
 CTX = "app.ctx"  # this run's `app_context.Context`
 PROMPTS_SOURCE = "prompts.source"  # the active prompt versions, as a PromptSource
 IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
@@ -21,12 +20,11 @@ def workflow_pick(thread_id: str | None) -> str:
     return f"workflow.pick.{thread_id}"
 
 
-# --- Which conversation -------------------------------------------------------------------
 THREAD = "chat.thread_id"
 WORKFLOW = "chat.workflow"
 NOTICE = "chat.notice"  # a message for the next page drawn (e.g. a dead link)
 
-# --- The chat page ------------------------------------------------------------------------
+
 TURN_VIEW = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 TURN_FAILED = "chat.turn_failed"  # {"text", "message", "resume", "retryable"}
 TURN_REFUSED = "chat.turn_refused"  # why the last send or decision changed nothing (one run)
@@ -74,14 +72,14 @@ def turn_row(part: str, checkpoint_id: str) -> str:
 # don't apply to a new one and need no clearing.
 NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND, TURN_EDITING)
 
-# --- The state machine panel and the presenter view ---------------------------------------
+
 MACHINE_SLOT = "machine.slot"  # (placeholder, wide)
 MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark what changed
 MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 PRESENTER = "presenter.on"
 PRESENTER_TOGGLE = "presenter.toggle"
 
-# --- Jump to a step (below the panel: a new conversation started at a step) ---------------
+
 JUMP_OPEN = "jump.open"  # the popover (open or closed): a jump closes it
 JUMP_START = "jump.start"  # the "Start here" button
 JUMP_FAILED = "jump.failed"  # why the last "Start here" started nothing (the store was down)
@@ -97,7 +95,6 @@ def jump_fact(workflow: str, key: str) -> str:
     return f"jump.fact.{workflow}.{key}"
 
 
-# --- The model picker ---------------------------------------------------------------------
 MODEL_LABEL = "model.label"
 MODEL_API_KEY = "model.api_key"  # typed in this session; never shown or stored
 
@@ -110,7 +107,6 @@ def model_url(label: str) -> str:
     return f"model.url.{label}"
 
 
-# --- The prompts page ---------------------------------------------------------------------
 PROMPTS_FLASH = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
 PROMPTS_WORKFLOW = "prompts.workflow"
 
@@ -141,7 +137,7 @@ class PromptKeys:
 # which the presenter stylesheet sizes to the window.
 PRESENTER_CHAT = "presenter-chat"
 
-# --- The threads page ---------------------------------------------------------------------
+
 THREADS_CONFIRM_DELETE = "threads.confirm_delete"
 THREADS_SEARCH = "threads.search"
 THREADS_PAGE = "threads.page"
@@ -154,7 +150,6 @@ def thread_part(part: str, thread_id: str) -> str:
     return f"{part}-{thread_id}"
 
 
-# --- The tickets page ---------------------------------------------------------------------
 TICKETS_STATUS = "tickets.status"  # the status filter: "Open", "Resolved" or "All"
 TICKETS_SEARCH = "tickets.search"
 TICKETS_PAGE = "tickets.page"
@@ -171,9 +166,6 @@ def ticket_part(part: str, ticket_id: str) -> str:
     """A ticket's `row` in the queue (its class `st-key-ticket-row-T-1042` finds it), or
     one of its buttons (open, chat, back, reply, resolve)."""
     return f"ticket-{part}-{ticket_id}"
-
-
-# --- Scenario pickers (the Scenarios and Experiments pages each keep their own choice) -----
 
 
 @dataclass(frozen=True)
@@ -206,7 +198,7 @@ class PickerKeys:
 SCENARIOS_PICKER = PickerKeys("scenarios")
 EXPERIMENTS_PICKER = PickerKeys("experiments")
 
-# --- The scenarios page and "Save as scenario" --------------------------------------------
+
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
 
@@ -227,7 +219,6 @@ def save_turns(thread_id: str, turns: int) -> str:
     return f"{SAVE_SCENARIO}.turns.{thread_id}.{turns}"
 
 
-# --- The experiments page ---
 EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) or "model"
 EXPERIMENTS_WORKFLOW = "experiments.workflow"
 EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in this session
@@ -256,7 +247,6 @@ def experiment_open_button(experiment_id: str, where: str) -> str:
     return f"experiments.open.{where}.{experiment_id}"
 
 
-# --- The walkthrough page (a conversation replayed turn by turn) --------------------------
 WALK_SOURCE = "walkthrough.source"  # the radio: a shipped scenario or a saved conversation
 WALK_SCENARIO = "walkthrough.scenario"  # the scenario picked (its file's path)
 WALK_THREAD = "walkthrough.thread"  # the saved conversation picked (its thread id)

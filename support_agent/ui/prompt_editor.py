@@ -64,9 +64,6 @@ def _code_list(names: list[str]) -> str:
     return " ".join(f"`{{{n}}}`" for n in names) or "none"
 
 
-# --- Callbacks (run before the rerun, so they may set widget values) ----------------------
-
-
 def _save(versions: PromptVersions, k: PromptKeys, *, anyway: bool = False) -> None:
     """Save the editor's text as a new version; held back once, with the reason, when a
     step prompt stops naming one of the step's tools (`anyway` saves it regardless)."""
@@ -158,9 +155,6 @@ def _load(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> No
     st.session_state[k.text] = version.text if version else versions.current_text(k.workflow, k.key)
 
 
-# --- Pickers --------------------------------------------------------------------------------
-
-
 def pick_workflow(current: str) -> Workflow:
     st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current)
     name = st.selectbox(
@@ -196,9 +190,6 @@ def pick_target(workflow: Workflow, step: Step) -> str:
         horizontal=True,
         key=keys.prompts_target(workflow.name, step.name),
     )
-
-
-# --- Panels ---------------------------------------------------------------------------------
 
 
 def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> None:

@@ -73,9 +73,6 @@ def page(ctx: Context) -> None:
     queue(ctx)
 
 
-# --- The queue ---------------------------------------------------------------------------
-
-
 def queue(ctx: Context) -> None:
     """Status filter, search and one page of ticket rows."""
     everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
@@ -163,9 +160,6 @@ def row(ctx: Context, ticket: Ticket) -> None:
                     f"**{escape_markdown(who)}:** {escape_markdown(t)}" for who, t in ticket.excerpt
                 )
             )
-
-
-# --- One ticket ----------------------------------------------------------------------------
 
 
 def detail(ctx: Context, ticket: Ticket) -> None:

@@ -110,9 +110,6 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
         _watch_tickets(thread_id, shown)
 
 
-# --- Tickets in the chat ------------------------------------------------------------------
-
-
 def thread_tickets(thread_id: str) -> dict[str, Ticket]:
     """The thread's tickets, by the `escalate_to_human` call that opened each."""
     if not thread_id:
