@@ -149,7 +149,6 @@ class Context:
 
     def runner(self):
         graph = runtime.runner_graph(self.workflow, self.model)
-        # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
     def conversation(self) -> Conversation:
@@ -259,7 +258,6 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
         st.session_state.pop(keys.MACHINE_SLOT, None)
         slot.caption(f"📽️ The state machine is beside {beside}.")
     st.session_state[keys.CTX] = ctx
-    # The active prompt versions (read at every model call), for pages that build their own graphs.
     st.session_state[keys.PROMPTS_SOURCE] = store.prompts.source()
     return ctx
 

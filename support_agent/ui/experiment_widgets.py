@@ -1,14 +1,6 @@
 """Experiments page widgets: choose two arms and scenarios, run both, compare side by side.
 
-Comparing prompt versions runs the sidebar's model on both sides, with one prompt
-set to a different version; comparing models runs the active prompts on the
-sidebar's model (A) and another (B). Results name the arms as people know them
-(`v4 · shorter greeting`, `offline demo model`). Customer and model text is shown
-through `escape_markdown` or data frames, never as Markdown or HTML of its own.
-
-Who keeps what: the operator's runs are kept (the Prompts page lists them beside
-the versions, for every visitor); another visitor's run is shown in their session
-only, since keeping it would change what everyone sees.
+Only the operator's runs are kept: kept runs are listed for every visitor beside the versions.
 """
 
 from __future__ import annotations
@@ -63,8 +55,7 @@ NOT_KEPT = (
 
 
 def choose_what(ctx: Context) -> str:
-    """Two prompt versions or two models (a real model starts on versions, the offline one
-    on models, since with it versions can't differ)."""
+    """Two prompt versions or two models (the offline model starts on models: it ignores prompts)."""
     st.session_state.setdefault(keys.EXPERIMENTS_WHAT, MODEL if ctx.model.offline else PROMPT)
     return st.radio(
         "What differs between A and B",
@@ -82,8 +73,7 @@ def _key_title(workflow: Workflow, key: str) -> str:
 
 
 def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version | None] | None:
-    """Workflow, prompt and the A / B versions (None: the default); None when there is
-    nothing to compare yet."""
+    """Workflow, prompt and the A / B versions (None: the default); None if nothing to compare."""
     workflow, key = _pick_prompt(ctx)
     saved = ctx.store.prompts.versions(workflow.name, key)
     if not saved:
@@ -156,12 +146,7 @@ def _default_b(ctx: Context) -> str:
 
 
 def pick_model_b(ctx: Context) -> ModelChoice:
-    """B's model: a provider, its model name and (for a server) its URL, typed as the
-    sidebar's is (`model_picker.server_url`: a visitor only when the operator allows it).
-
-    Its key is the operator's (environment or secrets.toml, sent only where the model
-    picker would send it), or the one typed in the sidebar for the same provider.
-    """
+    """B's model, typed as the sidebar's is; its key is the operator's or the one typed there."""
     st.markdown(f"**A:** {escape_markdown(ctx.model.shown)} (the sidebar's model)")
     st.session_state.setdefault(keys.EXPERIMENTS_B_PROVIDER, _default_b(ctx))
     columns = st.columns(3)
@@ -192,8 +177,7 @@ def pick_model_b(ctx: Context) -> ModelChoice:
 
 
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
-    """The Scenarios page's picker with this page's own choice (one workflow's scenarios
-    when a prompt of that workflow is compared)."""
+    """The scenario picker, limited to the compared prompt's workflow."""
     if workflow is not None:
         scenarios = [s for s in scenarios if s.workflow == workflow.name]
     return picker(scenarios, PICKER)
@@ -203,8 +187,7 @@ Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run
 
 
 def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
-    """The A / B pickers for `what` differs: the workflow the scenarios must belong to (None:
-    any), and how to build the arms (None: nothing can run yet, and the page says why)."""
+    """The A / B pickers: the scenarios' workflow (None: any) and the arms' builder (None: can't run)."""
     if what == MODEL:
         b = pick_model_b(ctx)
         if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):
@@ -300,8 +283,7 @@ def cannot_run(problems: list[ArmProblem]) -> str:
 def arms_for_versions(
     ctx: Context, picked: tuple[Workflow, str, Version | None, Version | None]
 ) -> tuple[Arm, Arm]:
-    """The sidebar's model on both sides, reading version A or B of one prompt.
-    Raises `ModelConfigError`."""
+    """The sidebar's model on both sides, reading version A or B. Raises `ModelConfigError`."""
     workflow, key, a, b = picked
     model = runtime.chat_model(ctx.model)
     versions = ctx.store.prompts
@@ -311,8 +293,7 @@ def arms_for_versions(
 
 
 def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
-    """The sidebar's model (A) and `b`, both reading the active prompts.
-    Raises `ModelConfigError`."""
+    """The sidebar's model (A) and `b`, on the active prompts. Raises `ModelConfigError`."""
     base = ctx.store.prompts.source()
     return (
         Arm(ctx.model.shown, ctx.model.spec, base=base, chat_model=runtime.chat_model(ctx.model)),
@@ -344,8 +325,7 @@ def _arm_words(arm: dict) -> str:
 
 
 def summary(ctx: Context, experiment: Experiment) -> None:
-    """The summary sentence at the top: a warning when B loses a scenario A passes, or a
-    model failed; what each side ran; whether it was kept."""
+    """The summary line (a warning when B loses what A passes or a model failed), arms, kept."""
     text = escape_markdown(experiment.summary())
     worse = experiment.regressions or experiment.problems()
     (st.warning if worse else st.success)(text, icon="⚖️")
@@ -443,8 +423,7 @@ def differences(experiment: Experiment) -> None:
 
 
 def _reply(text: str | None, side: Side) -> str:
-    """A model's reply as Markdown that loads nothing (its links stay links), or why there
-    is none."""
+    """A model's reply as Markdown that loads nothing, or why there is none."""
     if text:
         return inert_markdown(text)
     if text is None:

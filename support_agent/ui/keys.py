@@ -1,10 +1,4 @@
-"""Every `st.session_state` key the app uses, in one place.
-
-Fixed keys are constants; keys made per item (a thread, a workflow, a scenario)
-are functions. Widgets given a `key=` are in session state too, so their keys
-are here as well. What a new conversation forgets is listed explicitly in
-`NEW_CONVERSATION_RESETS`, not found by prefix.
-"""
+"""Every `st.session_state` key the app uses (widget keys too), in one place."""
 
 from __future__ import annotations
 
@@ -44,8 +38,7 @@ APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this p
 
 
 def approval(request_id: str, part: str) -> str:
-    """One part of a paused action's card: the editable argument's box (`text`), the
-    rejection note's box (`note`), the `approve` and `reject` buttons."""
+    """A paused action's card part: `text`, `note`, `approve` or `reject`."""
     return f"chat.approval.{part}.{request_id}"
 
 
@@ -67,9 +60,7 @@ def turn_row(part: str, checkpoint_id: str) -> str:
     return f"{part}-{checkpoint_id}"
 
 
-# What a new conversation forgets: all of it belongs to the thread being left. The
-# other chat keys hold the thread they are about (or the thread itself), so they
-# don't apply to a new one and need no clearing.
+# What a new conversation forgets; the other chat keys name the thread they are about.
 NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND, TURN_EDITING)
 
 
@@ -128,13 +119,11 @@ class PromptKeys:
         at = f"prompts.{{}}.{workflow}.{key}".format
         self.text, self.name, self.note, self.pick = at("text"), at("name"), at("note"), at("pick")
         self.diff_from, self.diff_to = at("diff_from"), at("diff_to")
-        # The text whose Save was held back (it stops naming a tool of the step), and
-        # the button that saves it all the same.
+        # A Save held back (it stops naming a step's tool), and the button that saves it anyway.
         self.unsaved, self.save_anyway = at("unsaved"), at("unsaved.anyway")
 
 
-# The presenter view's chat box: Streamlit gives it the class st-key-presenter-chat,
-# which the presenter stylesheet sizes to the window.
+# Its class st-key-presenter-chat is sized to the window by the presenter stylesheet.
 PRESENTER_CHAT = "presenter-chat"
 
 
@@ -145,8 +134,7 @@ THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a ref
 
 
 def thread_part(part: str, thread_id: str) -> str:
-    """One part of a thread's card: its rename box (`title`), or one of its buttons
-    (open, md, json, delete, confirm, keep)."""
+    """A thread card's `title` box or button (open, md, json, delete, confirm, keep)."""
     return f"{part}-{thread_id}"
 
 
@@ -163,8 +151,7 @@ def ticket_box(box: str, ticket_id: str) -> str:
 
 
 def ticket_part(part: str, ticket_id: str) -> str:
-    """A ticket's `row` in the queue (its class `st-key-ticket-row-T-1042` finds it), or
-    one of its buttons (open, chat, back, reply, resolve)."""
+    """A ticket's queue `row` (class `st-key-ticket-row-T-1042`) or button."""
     return f"ticket-{part}-{ticket_id}"
 
 

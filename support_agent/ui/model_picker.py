@@ -1,14 +1,4 @@
-"""Sidebar: which model answers. Keys are read, never shown.
-
-The choices are the rows of `support_agent.models.providers.PROVIDERS`, the
-table `get_model` (and so the CLI) reads too; the picker starts on the one
-`SUPPORT_AGENT_MODEL` names.
-
-A server's address (`server_url`) is typed by the operator, or by a visitor only
-when the operator allows it (`identity.may_type_server_url`); what a visitor
-types must be a public address, and its failures are told without detail
-(`ModelChoice.visitor_url`).
-"""
+"""Sidebar: which model answers (the rows of `models.providers.PROVIDERS`). Keys are never shown."""
 
 from __future__ import annotations
 
@@ -48,8 +38,7 @@ class Start:
 
 
 def configured() -> Start:
-    """The row and model name `SUPPORT_AGENT_MODEL` names; the offline row, with the
-    reason, when that setting can't be used (said on the page, never silently)."""
+    """The row and model `SUPPORT_AGENT_MODEL` names; the offline row, with why, if it can't be used."""
     try:
         provider, name = resolve_spec()
     except ModelConfigError as exc:
@@ -81,14 +70,9 @@ class Server:
 
 
 def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Server:
-    """The server address for `provider` (a row that asks for one), drawn in `where`.
-
-    The operator types it (it starts on `SUPPORT_AGENT_BASE_URL`, else the provider's
-    usual address). A visitor types it only when the operator allows it
-    (`identity.may_type_server_url`), and anything but the operator's configured server
-    is then theirs: called only at a public address, its failures told without detail.
-    Otherwise a visitor gets no box to type in: the operator's configured server is used
-    (its address not shown), and without one this row can't be used.
+    """The server address for `provider`, drawn in `where`: typed by the operator, or by a visitor
+    when allowed (then only a public address, its failures told without detail); otherwise the
+    operator's configured server, its address not shown.
     """
     configured = settings().support_agent_base_url.strip()
     fallback = configured or provider.default_base_url or ""

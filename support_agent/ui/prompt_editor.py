@@ -1,10 +1,4 @@
-"""Prompts page widgets: edit, version, compare and activate prompts and tool descriptions.
-
-Everything a person types here (templates, version names, notes) is shown
-through text areas, code blocks, data frames or `escape_markdown`, never as
-Markdown or HTML of its own (the side-by-side comparison too: each piece of a
-template is escaped, and only our own markers colour the changed words).
-"""
+"""Prompts page widgets: edit, version, compare and activate prompts and tool descriptions."""
 
 from __future__ import annotations
 
@@ -65,8 +59,9 @@ def _code_list(names: list[str]) -> str:
 
 
 def _save(versions: PromptVersions, k: PromptKeys, *, anyway: bool = False) -> None:
-    """Save the editor's text as a new version; held back once, with the reason, when a
-    step prompt stops naming one of the step's tools (`anyway` saves it regardless)."""
+    """Save the editor's text as a new version; held back once if a step prompt stops naming
+    one of its tools (`anyway` saves regardless).
+    """
     state = st.session_state
     text = state.get(k.text, "")
     workflow = WORKFLOWS[k.workflow]
@@ -229,8 +224,7 @@ def saved_as(versions: PromptVersions, workflow: Workflow, key: str, text: str) 
 def _editor_status(
     versions: PromptVersions, workflow: Workflow, key: str, text: str, active_text: str
 ) -> None:
-    """Say whether the editor's text is saved: compared with every saved text, not only the
-    active one, since saving makes a version without activating it."""
+    """Whether the editor's text is saved (as any version: saving does not activate)."""
     if text == active_text:
         return  # the editor shows what is in use: nothing to say
     label = saved_as(versions, workflow, key, text)
@@ -412,8 +406,7 @@ def _experiments_of(version: Version) -> None:
 
 
 def _line_markdown(line: Line | None, colour: str) -> str:
-    """One line of a template as Markdown: every piece escaped, changed words marked in
-    `colour` (a line the other side lacks is blank, keeping the rows level)."""
+    """One template line as Markdown, every piece escaped, changed words marked in `colour`."""
     if not line:
         return "\u00a0"
     out = []
@@ -429,8 +422,7 @@ def _line_markdown(line: Line | None, colour: str) -> str:
 
 
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """Any two of the default, each saved version and the editor, side by side, with the
-    words that changed marked."""
+    """Any two of the default, the saved versions and the editor, side by side."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     texts = {

@@ -1,7 +1,6 @@
 """Scenarios page widgets: pick scenarios, run them, read the results, see coverage.
 
-One run is kept in `st.session_state` (`scenarios.*`), so choosing another
-scenario's path or reading coverage never runs anything again.
+One run is kept in session state, so choosing a path or reading coverage never reruns it.
 """
 
 from __future__ import annotations
@@ -88,16 +87,13 @@ def selection_summary(chosen: list[Scenario], groups: dict[str, list[Scenario]])
 
 
 def picker(scenarios: list[Scenario], k: keys.PickerKeys = keys.SCENARIOS_PICKER) -> list[Scenario]:
-    """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
-    summary of the selection (all of them at first); returns the chosen ones, in file order.
+    """A checkbox per scenario, grouped by workflow under a summary line; returns the chosen.
 
-    A multiselect showed the choice as chips, cut off past a dozen long names; here each name
-    is on its own line and the count is always in view. `k` names the page's own keys.
+    Not a multiselect: its chips were cut off past a dozen long names.
     """
     state = st.session_state
     known = state.get(k.known, set())
-    # The choice is kept under `k.chosen` as well as in the checkboxes: Streamlit drops a
-    # widget's state when a run doesn't draw it (another page), and the choice must survive.
+    # Kept under `k.chosen` too: Streamlit drops a widget's state on a run that doesn't draw it.
     kept = state.get(k.chosen)
     kept = set(kept) if isinstance(kept, (set, list, tuple)) else set()
     for s in scenarios:
@@ -235,8 +231,7 @@ def results_table(run: Run) -> None:
 
 
 def result_columns(run: Run) -> dict:
-    """Widths sized to what the columns hold: the names whole, the short ones narrow, and a
-    Reason column only when something failed (it's empty otherwise)."""
+    """Widths sized to what the columns hold; a Reason column only when something failed."""
     longest = max((len(r.name) for r in run.results), default=0)
     columns = {
         "Scenario": st.column_config.TextColumn(width=_text_width(longest, NAME_WIDTH)),
@@ -272,7 +267,6 @@ def path_view(run: Run) -> None:
     name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
-    # The sidebar draws the path on screen, not the chat's conversation.
     machine_panel.show(
         workflow,
         result.final_state,
@@ -293,8 +287,7 @@ def path_view(run: Run) -> None:
 
 
 def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
-    """Before a run, the sidebar draws the chosen scenarios' workflow, idle, and says a
-    run's path goes there (the chat's conversation belongs to the Chat page)."""
+    """Before a run, the sidebar draws the chosen scenarios' workflow, idle."""
     workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
     machine_panel.show(
         workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
@@ -302,8 +295,7 @@ def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
 
 
 def path_chart(workflow: Workflow, state: dict) -> None:
-    """The state machine with the path `state` took drawn on it (the Scenarios and
-    Experiments pages draw results the same way)."""
+    """The state machine with the path `state` took drawn on it."""
     st.graphviz_chart(dot_source(workflow, state), width="stretch")
 
 

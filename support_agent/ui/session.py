@@ -48,12 +48,7 @@ def current_workflow() -> str:
 
 
 def start_new(workflow: str, thread_id: str | None = None) -> str:
-    """A fresh, unguessable thread; it enters the URL once it has a turn.
-
-    `thread_id` adopts a new thread already written (a jump to a step seeds it
-    first, so a store that fails leaves this session where it was). Forgets
-    what belonged to the thread being left (`keys.NEW_CONVERSATION_RESETS`).
-    """
+    """A fresh, unguessable thread (or `thread_id`, already seeded); forgets the one left."""
     ss = st.session_state
     ss[keys.THREAD] = thread_id or new_thread_id()
     ss[keys.WORKFLOW] = workflow

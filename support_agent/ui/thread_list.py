@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 
 def where_kept(ctx: Context) -> None:
-    """Where the conversations are kept, in words; which file or database only for the
-    operator, under engineer details (a visitor learns no path)."""
+    """Where conversations are kept; the file or database only for the operator."""
     if ctx.runs.on_server:
         st.caption(
             "Conversations are kept on the agent server; their titles, tickets and approvals "
@@ -67,8 +66,7 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
         first = first_customer_message(state)
         earlier: list[str] = []
         if first is None or record["title"] != stored_form(first):
-            # Renamed, summarized, or turn 1 edited on a branch: the recorded turn-1
-            # texts tell whether the stored title is still the first message.
+            # Renamed, summarized or turn 1 edited: the turn-1 texts tell if the title is still it.
             rows = ctx.store.turn_points.of(record["thread_id"])
             earlier = [r["text"] for r in rows if int(r["turn"]) == 1]
         listed = describe(workflow, record, state, earlier)
@@ -83,8 +81,7 @@ def first_page(key: str) -> None:
 
 
 def page_picker(where, key: str, total: int) -> tuple[int, int]:
-    """The page box in `where`, drawn only when `total` rows need more than one page;
-    (start, end) of the rows on the page shown. Used by the Tickets page too."""
+    """The page box (only past one page's worth); (start, end) of the rows shown."""
     count = pages(total)
     number = 1
     if count > 1:
@@ -149,7 +146,6 @@ def thread_card(ctx: Context, entry: Entry) -> None:
             help="Your title replaces the automatic one for good; press Enter to save.",
         )
         name = f"conversation-{thread_id[:8]}"
-        # Each hand-over in the history names the ticket it opened.
         handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(thread_id)}
         about = {"thread_id": thread_id, "title": listed.title, "tickets": handed}
         actions[2].download_button(

@@ -1,15 +1,7 @@
 """Tickets page widgets: the queue of hand-overs to a person, and one ticket opened.
 
-Who sees what: an operator (`identity.is_operator`: the one local user, or a
-logged-in email listed in `HANDOFF_OPERATORS`) sees every ticket, reads the
-conversation behind it, replies into it and resolves it. Anyone else sees only
-the tickets of conversations they started, read-only: where each stands, and a
-link to the conversation, where the replies and the resolution appear.
-
-A ticket opens on the branch it was raised on (`tickets.branch_of`): after the
-customer rewound past it, the page says it is on an earlier version of the
-conversation, shows that version, opens it in Chat and replies there. While
-a ticket is open, the sidebar draws its conversation's state.
+An operator sees, replies to and resolves every ticket; anyone else reads only the tickets of
+their own conversations. A ticket opens on the branch it was raised on (`tickets.branch_of`).
 """
 
 from __future__ import annotations
@@ -112,8 +104,7 @@ def queue(ctx: Context) -> None:
 
 
 def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
-    """The branch `ticket` lives on now; None when its conversation is gone (or its
-    workflow is no longer part of the app)."""
+    """The branch `ticket` lives on now; None when its conversation or workflow is gone."""
     if ticket.workflow not in WORKFLOWS:
         return None
     if ctx.runs.on_server:  # the server's conversation is followed on its latest branch
@@ -207,7 +198,6 @@ def detail(ctx: Context, ticket: Ticket) -> None:
     if not values:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
-    # The sidebar draws this conversation, not the chat's.
     handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(ticket.thread_id)}
     at = workflow.step(workflow.current(values)).title
     machine_panel.show(
@@ -297,8 +287,7 @@ def _act(
     act: Callable[[Ticket, str], None],
     done: str,
 ) -> Ticket | None:
-    """Run `act(ticket, text of the ticket's box)` and say what happened; change nothing
-    when the ticket refuses or the store is down. The ticket, when it was done."""
+    """Run `act(ticket, its box's text)` and say what happened; the ticket, when it was done."""
     ticket = _latest(ctx, number)
     if ticket is None:
         return None
@@ -334,8 +323,7 @@ def _resolve(ctx: Context, number: int) -> None:
 
 
 def approval_queue(ctx: Context) -> None:
-    """Conversations waiting for a decision (an operator sees all, a visitor their own),
-    each a click from the chat where the decision is taken."""
+    """Conversations waiting for a decision, each a click from the chat where it is taken."""
     waiting = ctx.store.approvals.waiting(owner=None if ctx.operator else ctx.owner)
     if not waiting:
         return

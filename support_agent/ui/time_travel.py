@@ -41,10 +41,8 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
 def _timeline(
     ctx: Context, workflow: Workflow, history_allowed: bool
 ) -> Timeline | RecordedTimeline | None:
-    """The thread's timeline, read once per new checkpoint.
-
-    From the recorded turn points when they reach the latest checkpoint (instant);
-    otherwise from the history, only if `history_allowed` (costly on long threads).
+    """The thread's timeline, read once per checkpoint: from recorded turn points, else (if
+    `history_allowed`) from the costly history.
     """
     latest_id = ctx.latest_id()
     if latest_id is None:
@@ -84,8 +82,7 @@ def _loaded_timeline(ctx: Context, workflow: Workflow, turns_so_far: int):
     allowed = loaded or ctx.view is not None or turns_so_far <= AUTO_LOAD_TURNS
     timeline = _timeline(ctx, workflow, history_allowed=allowed)
     if timeline is None and not allowed:
-        # A thread without recorded turn points (written by an older version):
-        # its history must be read, which takes a moment.
+        # Written by an older version without turn points: its history takes a moment.
         st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
         if not st.button("Load the timeline", icon="🕰️"):
             return None
