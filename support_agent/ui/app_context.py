@@ -68,7 +68,6 @@ class Context:
         return "the agent server's" if self.runs.on_server else self.model.shown
 
     def fork(self) -> str:
-        """Continue someone else's conversation as this visitor's own copy."""
         values = self.read_state()
         record = self.store.threads.get(self.thread_id) or {}
         copy = session.start_new(self.workflow)
@@ -130,7 +129,6 @@ class Context:
         return self._read[point]
 
     def latest_id(self) -> str | None:
-        """The thread's newest checkpoint (None before its first turn)."""
         return self._snapshot(latest=True).checkpoint_id
 
     @property
@@ -144,7 +142,6 @@ class Context:
 
     @property
     def approvals(self) -> bool:
-        """Whether this workflow's gated tools wait for a person (the operator's setting)."""
         return self.store.approvals.is_on(self.workflow)
 
     def runner(self):
@@ -170,7 +167,6 @@ class Context:
 
 
 def store_down(message: str) -> None:
-    """Say the store is unreachable and stop this run; nothing saved is touched."""
     where = runtime.store().where(detail=identity.is_operator(identity.owner()))
     st.error(
         f"The conversation store is not answering. {message}\n\n"

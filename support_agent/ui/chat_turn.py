@@ -77,7 +77,6 @@ def _live(
     resume: bool,
     badges: Any = None,
 ) -> dict | None:
-    """Start a turn through the conversation service and render its events live."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
     try:
@@ -161,7 +160,6 @@ def refused() -> str | None:
 
 
 def latest_checks(state: dict) -> list[dict]:
-    """The guardrails' verdicts on the customer's latest message."""
     for message in reversed(state.get("messages") or []):
         if message.type == "human":
             return message.additional_kwargs.get("guardrails") or []

@@ -111,7 +111,6 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
 
 
 def _pick_prompt(ctx: Context) -> tuple[Workflow, str]:
-    """The workflow and the prompt (a step's, or a tool's description) to compare."""
     st.session_state.setdefault(keys.EXPERIMENTS_WORKFLOW, ctx.workflow)
     left, right = st.columns(2)
     name = left.selectbox(
@@ -207,7 +206,6 @@ def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
 
 
 def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
-    """Run both arms on the chosen scenarios with a progress bar; keep the operator's run."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
@@ -302,7 +300,6 @@ def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
 
 
 def shown_experiment(ctx: Context) -> Experiment | None:
-    """The kept experiment opened from the list, else this session's last run."""
     opened = st.session_state.get(keys.EXPERIMENTS_OPEN)
     latest = st.session_state.get(keys.EXPERIMENTS_RUN)
     if opened:
@@ -345,7 +342,6 @@ def _mark(side: Side) -> str:
 
 
 def table(experiment: Experiment) -> None:
-    """One row per scenario: A and B side by side, and what changed."""
     rows = [
         {
             "Scenario": c.scenario,
@@ -436,7 +432,6 @@ def _open(experiment_id: str | None) -> None:
 
 
 def past(ctx: Context) -> None:
-    """The latest kept experiments, each one click from being shown above."""
     kept = ctx.store.experiments.recent(PAST_SHOWN)
     if not kept:
         st.caption("No experiments kept yet.")
@@ -476,6 +471,5 @@ def _delete(ctx: Context, experiment_id: str) -> None:
 
 
 def open_on_page(experiment_id: str) -> None:
-    """Show a kept experiment on the Experiments page (from another page)."""
     st.session_state[keys.EXPERIMENTS_OPEN] = experiment_id
     st.switch_page("app_pages/experiments.py")

@@ -108,7 +108,6 @@ def _who() -> str:
 
 
 def owner() -> str:
-    """This session's identity, decided once per session."""
     if keys.IDENTITY not in st.session_state:
         st.session_state[keys.IDENTITY] = _who()
     return st.session_state[keys.IDENTITY]

@@ -150,7 +150,6 @@ def seed(
 
 
 def title(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
-    """What the Threads page calls the new conversation until someone renames it."""
     said = [fact_words(workflow, key, value) for key, value in facts.items()]
     return " · ".join([f"Walkthrough: {workflow.step(step).title}", *said])
 

@@ -10,7 +10,6 @@ IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
 
 
 def workflow_pick(thread_id: str | None) -> str:
-    """The sidebar's workflow box, one per thread (it locks once the thread has a turn)."""
     return f"workflow.pick.{thread_id}"
 
 
@@ -46,12 +45,10 @@ APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations
 
 
 def approval_open(thread_id: str) -> str:
-    """A waiting conversation's Open button on the Tickets page."""
     return f"approval-open-{thread_id}"
 
 
 def approvals_toggle(workflow: str) -> str:
-    """The sidebar's "a person approves first" switch of a workflow."""
     return f"approvals.{workflow}"
 
 
@@ -77,7 +74,6 @@ JUMP_FAILED = "jump.failed"  # why the last "Start here" started nothing (the st
 
 
 def jump_step(workflow: str) -> str:
-    """The step box, one per workflow (each has its own steps)."""
     return f"jump.step.{workflow}"
 
 
@@ -111,8 +107,6 @@ def prompts_target(workflow: str, step: str) -> str:
 
 
 class PromptKeys:
-    """The prompts page's keys for one (workflow, key) being edited."""
-
     def __init__(self, workflow: str, key: str):
         self.workflow, self.key = workflow, key
         self.where = f"{workflow}/{key}"  # which editor a flash message belongs to (not a key)
@@ -146,7 +140,6 @@ TICKETS_FLASH = "tickets.flash"  # {"kind", "text"}: the outcome of the last act
 
 
 def ticket_box(box: str, ticket_id: str) -> str:
-    """One of a ticket's text boxes: `reply`, or the resolution `note`."""
     return f"tickets.{box}.{ticket_id}"
 
 
@@ -157,8 +150,6 @@ def ticket_part(part: str, ticket_id: str) -> str:
 
 @dataclass(frozen=True)
 class PickerKeys:
-    """The keys of one page's scenario picker, under that page's prefix."""
-
     page: str
 
     @property
@@ -172,7 +163,6 @@ class PickerKeys:
         return f"{self.page}.known"
 
     def box(self, name: str) -> str:
-        """One scenario's checkbox."""
         return f"{self.chosen}.{name}"
 
     def select_all(self, workflow: str) -> str:
@@ -197,7 +187,6 @@ SAVE_BUTTON = f"{SAVE_SCENARIO}.button"
 
 
 def save_text(version: str) -> str:
-    """The YAML box, one per draft (a new draft starts a fresh box)."""
     return f"{SAVE_SCENARIO}.text.{version}"
 
 
@@ -220,17 +209,14 @@ def experiments_b(setting: str, label: str) -> str:
 
 
 def experiments_key(workflow: str) -> str:
-    """Which prompt of `workflow` the two versions are of."""
     return f"experiments.key.{workflow}"
 
 
 def experiments_version(side: str, workflow: str, key: str) -> str:
-    """Arm `side`'s ("a" or "b") version of one prompt."""
     return f"experiments.version.{side}.{workflow}.{key}"
 
 
 def experiment_open_button(experiment_id: str, where: str) -> str:
-    """An "Open" button of a kept experiment, on the experiments or the prompts page."""
     return f"experiments.open.{where}.{experiment_id}"
 
 
@@ -244,5 +230,4 @@ WALK_NEXT = "walkthrough-next"
 
 
 def diagram_download(where: str, fmt: str) -> str:
-    """A "Download diagram" button: `where` is the page ("chat", "walkthrough")."""
     return f"{where}-diagram-{fmt}"

@@ -45,7 +45,6 @@ def reserve_slot(
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
-    """Note the facts before a turn, so the panel can highlight what the turn changed."""
     st.session_state[keys.MACHINE_FACTS_BEFORE] = facts(workflow, state)
 
 
@@ -125,7 +124,6 @@ def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
 
 
 def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
-    """The facts this turn recorded or changed (marked "new this turn")."""
     before = st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}
     return tuple(
         fact.key

@@ -30,8 +30,6 @@ NO_SERVER = (
 
 @dataclass(frozen=True)
 class Start:
-    """Where the picker starts: the configured setting's row and model name."""
-
     provider: Provider
     name: str = ""
     problem: str | None = None  # why the configured setting can't be used, if it can't
@@ -62,8 +60,6 @@ def _same(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Server:
-    """Where a server row's requests go, as `server_url` decided."""
-
     url: str | None
     visitor_url: bool = False  # a visitor typed it (see `ModelChoice.visitor_url`)
     problem: str = ""  # why it can't be used from this session ("" when it can)
@@ -91,7 +87,6 @@ def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Ser
 
 
 def model_picker() -> ModelChoice:
-    """Render the picker; return the choice for this run."""
     start = configured()
     st.session_state.setdefault(keys.MODEL_LABEL, start.provider.label)
     label = st.selectbox("Model", [p.label for p in PROVIDERS], key=keys.MODEL_LABEL)

@@ -55,7 +55,6 @@ def _switch() -> None:
 
 
 def toggle(where) -> bool:
-    """The chat page's switch; keeps the URL bookmarkable while it is on."""
     on = requested()
     if on and st.query_params.get(PARAM) != VALUE:
         st.query_params[PARAM] = VALUE

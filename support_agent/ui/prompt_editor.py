@@ -50,7 +50,6 @@ def _show_flash(k: PromptKeys) -> None:
 
 
 def active_label(version: Version | None) -> str:
-    """`Default`, or `v3 · name`, escaped for Markdown."""
     return "Default" if version is None else escape_markdown(version.label)
 
 
@@ -174,7 +173,6 @@ def pick_step(workflow: Workflow) -> Step:
 
 
 def pick_target(workflow: Workflow, step: Step) -> str:
-    """Which template of the step to edit: its prompt or one of its tools' descriptions."""
     options = [step.name, *(tool_key(t.name) for t in step.tools)]
     return st.radio(
         "Edit",
@@ -188,7 +186,6 @@ def pick_target(workflow: Workflow, step: Step) -> str:
 
 
 def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> None:
-    """The step at a glance: what it is for, its prompt's active version, its tools."""
     with st.container(border=True):
         st.markdown(f"**{step.title}** — {step.description}")
         st.markdown(
@@ -240,7 +237,6 @@ def _editor_status(
 
 
 def placeholders_help(workflow: Workflow, key: str) -> None:
-    """What a `{name}` in a step prompt is, and what each one is filled with."""
     meanings = placeholder_meanings(workflow, key)
     with st.expander(f"Placeholders it may use: {_code_list([n for n, _ in meanings])}", icon="🧩"):
         st.markdown(
@@ -252,7 +248,6 @@ def placeholders_help(workflow: Workflow, key: str) -> None:
 
 
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
-    """The text area, name and note, and Save (which validates first)."""
     k = PromptKeys(workflow.name, key)
     active = versions.active(workflow.name, key)
     current = active.text if active else defaults(workflow)[key]
@@ -301,7 +296,6 @@ def _placeholders_used(text: str, allowed: list[str]) -> None:
 
 
 def _save_row(versions: PromptVersions, k: PromptKeys, *, unchanged: bool) -> None:
-    """Name and note, then Save and Revert."""
     left, right = st.columns([1, 2])
     left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")
     right.text_input("Note", key=k.note, max_chars=500, placeholder="why this change")
@@ -326,7 +320,6 @@ def _save_row(versions: PromptVersions, k: PromptKeys, *, unchanged: bool) -> No
 
 
 def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """The saved versions, and one-click Activate / Use default."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     active = versions.active(workflow.name, key)
@@ -454,7 +447,6 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
 
 
 def studio(ctx: Context) -> None:
-    """The whole page body."""
     versions = ctx.store.prompts
     if ctx.model.offline:
         st.info(OFFLINE_NOTICE, icon="🤖")

@@ -47,7 +47,6 @@ class ModelChoice:
 
 
 def secret(name: str) -> str | None:
-    """A value from `.streamlit/secrets.toml`, or None (also when there is no such file)."""
     try:
         value = st.secrets.get(name)
     except Exception:  # no secrets.toml: Streamlit raises rather than returning None
@@ -69,12 +68,10 @@ def _understanding() -> threading.Thread:
 
 
 def _url() -> str:
-    """`HANDOFF_DB_URL` from secrets.toml, else the environment, else the default."""
     return secret(DB_URL_ENV) or configured_url()
 
 
 def store() -> AppStore:
-    """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
     _understanding()
     return _store(_url())
 
@@ -139,7 +136,6 @@ def _settled() -> bool:
 
 
 def runner_graph(workflow: str, choice: ModelChoice):
-    """The graph that runs turns with the chosen model. Raises `ModelConfigError`."""
     if choice.problem:
         raise ModelConfigError(choice.problem)
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change

@@ -58,12 +58,10 @@ def inert_stream(chunks):
 
 
 def humanize(key: str) -> str:
-    """`warranty_status` -> `Warranty status`."""
     return key.replace("_", " ").capitalize()
 
 
 def when(stamp: str) -> str:
-    """A stored ISO timestamp as people read it (UTC, to the second)."""
     try:
         return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:

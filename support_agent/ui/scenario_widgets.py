@@ -37,8 +37,6 @@ REASON_WIDTH = (200, 360)
 
 @dataclass
 class Run:
-    """The last run on this page: its results and what it ran against."""
-
     results: list[ScenarioResult]
     model: str
     edited_prompts: bool
@@ -49,7 +47,6 @@ class Run:
 
 
 def load() -> list[Scenario]:
-    """The scenario files, with an error box for each file that can't be loaded."""
     directory = scenarios_dir()
     scenarios, errors = load_each([directory]) if directory.is_dir() else ([], [])
     prefix = f"{directory}/"
@@ -138,7 +135,6 @@ def picker(scenarios: list[Scenario], k: keys.PickerKeys = keys.SCENARIOS_PICKER
 
 
 def prompt_source() -> PromptSource | None:
-    """The active prompt versions' source, as the app keeps it for every page."""
     source = st.session_state.get(keys.PROMPTS_SOURCE)
     return source if callable(source) else None
 
@@ -159,7 +155,6 @@ def edited_prompts(prompts: PromptSource | None) -> list[str]:
 
 
 def run_button(ctx: Context, chosen: list[Scenario]) -> None:
-    """The Run button; runs the chosen scenarios with a progress bar and keeps the results."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''}"
     model_label = ctx.model_shown
@@ -199,7 +194,6 @@ def last_run() -> Run | None:
 
 
 def results_table(run: Run) -> None:
-    """The pass/fail summary and one row per scenario, with every failure reason."""
     total, failed = len(run.results), len(run.failed)
     prompts = "edited prompts" if run.edited_prompts else "default prompts"
     if failed:
@@ -256,7 +250,6 @@ def _text_width(chars: int, bounds: tuple[int, int]) -> int:
 
 
 def path_view(run: Run) -> None:
-    """The path one scenario took, drawn on its workflow's state machine."""
     by_name = {r.name: r for r in run.results}
     names = list(by_name)
     if not names:
@@ -311,14 +304,12 @@ def path_words(workflow: Workflow, path: list[str]) -> str:
 
 
 def path_notes(workflow: Workflow, path: list[str], tools: list[str]) -> None:
-    """The path in words and the tools called, beside a `path_chart`."""
     st.markdown(f"**Path:** {escape_markdown(path_words(workflow, path))}")
     called = ", ".join(dict.fromkeys(tools)) or "none"
     st.markdown(f"**Tools called:** {escape_markdown(called)}")
 
 
 def coverage_view(run: Run) -> None:
-    """Per workflow: the steps and declared transitions no scenario of the run reached."""
     for cov in coverage(run.results).values():
         title = escape_markdown(cov.workflow.title)
         if cov.complete:

@@ -60,7 +60,6 @@ def start_new(workflow: str, thread_id: str | None = None) -> str:
 
 
 def open_thread(thread_info: ThreadInfo, thread_id: str) -> None:
-    """Switch this session to a saved thread (from the threads page)."""
     info = thread_info(thread_id) or {}
     st.session_state[keys.THREAD] = thread_id
     st.session_state[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
@@ -68,6 +67,5 @@ def open_thread(thread_info: ThreadInfo, thread_id: str) -> None:
 
 
 def publish(thread_id: str) -> None:
-    """Put the thread in the URL so reload, share and resume work."""
     if st.query_params.get("thread") != thread_id:
         st.query_params["thread"] = thread_id

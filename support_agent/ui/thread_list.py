@@ -46,8 +46,6 @@ def where_kept(ctx: Context) -> None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One listed thread: how it is called, and what its card needs."""
-
     listed: Listed
     workflow: Workflow
     state: dict
@@ -55,7 +53,6 @@ class Entry:
 
 
 def entries(ctx: Context, records: list[dict]) -> list[Entry]:
-    """The threads of `records` (newest first), titled, no two automatic titles alike."""
     found: list[Entry] = []
     waiting = {w.thread_id for w in ctx.store.approvals.waiting()}
     for record in records:
@@ -76,7 +73,6 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
 
 
 def first_page(key: str) -> None:
-    """Back to page 1 (a new search or filter starts at its first page)."""
     st.session_state[key] = 1
 
 
@@ -93,7 +89,6 @@ def page_picker(where, key: str, total: int) -> tuple[int, int]:
 
 
 def search_and_page(found: list[Entry]) -> list[Entry]:
-    """The search box and page picker; returns the cards of the page shown."""
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     query = left.text_input(
         "Search",
@@ -169,7 +164,6 @@ def thread_card(ctx: Context, entry: Entry) -> None:
 
 
 def _rename(runs: Backend, thread_id: str, key: str, shown: str) -> None:
-    """Save a title typed in the rename box (on change, before the page reruns)."""
     typed = str(st.session_state.get(key) or "")
     if " ".join(typed.split()) == shown:
         return  # nothing changed: an automatic title stays automatic

@@ -66,7 +66,6 @@ def page(ctx: Context) -> None:
 
 
 def queue(ctx: Context) -> None:
-    """Status filter, search and one page of ticket rows."""
     everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
     if not everyone:
         st.info(
@@ -154,7 +153,6 @@ def row(ctx: Context, ticket: Ticket) -> None:
 
 
 def detail(ctx: Context, ticket: Ticket) -> None:
-    """The ticket, the conversation behind it, and (for an operator) reply and resolve."""
     _header(ticket)
     workflow = WORKFLOWS.get(ticket.workflow)
     if workflow is None:
@@ -208,7 +206,6 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 
 def _header(ticket: Ticket) -> None:
-    """What the ticket says: where, why, the facts, and its resolution."""
     st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_part("back", ticket.id))
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(

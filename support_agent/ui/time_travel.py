@@ -58,7 +58,6 @@ def _timeline(
 
 
 def panel(ctx: Context, workflow: Workflow, turns_so_far: int) -> None:
-    """The time-travel expander for the open thread."""
     viewing = ctx.view
     editing = st.session_state.get(keys.TURN_EDITING) is not None
     if not turns_so_far and not viewing:
@@ -138,7 +137,6 @@ def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
 
 
 def banner(ctx: Context) -> None:
-    """Say plainly when the page shows an earlier point, and offer the way back."""
     viewing = ctx.view
     if not viewing:
         return

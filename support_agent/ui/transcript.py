@@ -44,7 +44,6 @@ def show_customer(text: str, checks: list[dict] | None = None):
 
 
 def show_checks(checks: list[dict], where) -> None:
-    """The guardrails' verdicts on a customer message, as small badges."""
     if checks:
         where.markdown(
             " ".join(
@@ -108,7 +107,6 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
 
 
 def thread_tickets(thread_id: str) -> dict[str, Ticket]:
-    """The thread's tickets, by the `escalate_to_human` call that opened each."""
     if not thread_id:
         return {}
     try:
@@ -154,7 +152,6 @@ def _watch_tickets(thread_id: str, shown: tuple) -> None:
 
 
 def _ticket_slot(call_id: str) -> None:
-    """Keep a place in the live bubble for the ticket the turn's end opens."""
     slot = st.empty()
     slot.caption("🎫 Opening a ticket…")
     st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
@@ -205,7 +202,6 @@ def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
 
 
 def decision_line(record: dict) -> None:
-    """A person's decision on the call above it, in the history's words."""
     st.markdown(f"✋ {escape_markdown(record.get('reason', ''))}")
 
 

@@ -34,7 +34,6 @@ def _names(folder: str, stamps: tuple) -> dict[str, str]:
 
 
 def _scenario_files() -> dict[str, str]:
-    """Scenario name by file path, read again only when a file changes."""
     folder = scenarios_dir()
     files = scenario_files([folder]) if folder.is_dir() else []
     return _names(str(folder), tuple((str(p), p.stat().st_mtime) for p in files))
@@ -97,7 +96,6 @@ def _identity(replay: replays.Replay) -> tuple:
 
 
 def shown_turn(replay: replays.Replay) -> int:
-    """The turn on show: 0 (before the first) whenever another replay is picked."""
     kept = st.session_state.get(keys.WALK_TURN)
     if kept is None or kept[0] != _identity(replay):
         return 0
