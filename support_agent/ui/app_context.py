@@ -192,7 +192,7 @@ def _workflow_picker(has_turns: bool) -> None:
         index=names.index(current),
         format_func=lambda n: WORKFLOWS[n].title,
         disabled=has_turns,
-        key=keys.workflow_pick(st.session_state.get(keys.THREAD)),
+        key=keys.WORKFLOW_PICK.format(st.session_state.get(keys.THREAD)),
     )
     # Always one caption: one appearing after the first turn would redraw the panel blank.
     st.sidebar.caption(

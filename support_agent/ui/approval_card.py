@@ -29,7 +29,7 @@ def setting(store: Store, workflow: str, operator: bool) -> None:
     """The sidebar switch; always drawn (disabled for visitors) so the sidebar keeps its layout."""
     flow = WORKFLOWS[workflow]
     on = store.approvals.is_on(workflow)
-    key = keys.approvals_toggle(workflow)
+    key = keys.APPROVALS_TOGGLE.format(workflow)
     st.session_state[key] = on  # another session may have changed it
     st.sidebar.toggle(
         "✋ A person approves first",

@@ -32,6 +32,6 @@ def popover(
             mime=FORMATS[fmt],
             on_click="ignore",  # a download changes nothing on the page
             icon=":material/image:" if fmt == "png" else ":material/draw:",
-            key=keys.diagram_download(page, fmt),
+            key=keys.DIAGRAM_DOWNLOAD.format(page, fmt),
             width="stretch",
         )

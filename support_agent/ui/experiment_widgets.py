@@ -97,7 +97,7 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
     picked = []
     columns = st.columns(2)
     for column, side, start in zip(columns, "ab", (active_id, newest_other), strict=True):
-        state_key = keys.experiments_version(side, workflow.name, key)
+        state_key = keys.EXPERIMENTS_VERSION.format(side, workflow.name, key)
         if st.session_state.get(state_key) not in choices:
             st.session_state[state_key] = start
         picked.append(
@@ -129,7 +129,7 @@ def _pick_prompt(ctx: Context) -> tuple[Workflow, str]:
         "Prompt",
         list(dict.fromkeys(options)),  # a tool offered at several steps is listed once
         format_func=lambda k: _key_title(workflow, k),
-        key=keys.experiments_key(name),
+        key=keys.EXPERIMENTS_KEY.format(name),
     )
     return workflow, key
 
@@ -155,7 +155,10 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = keys.experiments_b("name", label), keys.experiments_b("url", label)
+    name_key, url_key = (
+        keys.EXPERIMENTS_B.format("name", label),
+        keys.EXPERIMENTS_B.format("url", label),
+    )
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
     server = Server(None)
@@ -445,7 +448,7 @@ def past(ctx: Context) -> None:
         )
         button.button(
             "Open",
-            key=keys.experiment_open_button(experiment.id, "experiments"),
+            key=keys.EXPERIMENT_OPEN_BUTTON.format("experiments", experiment.id),
             icon="📂",
             on_click=_open,
             args=(experiment.id,),
@@ -454,7 +457,7 @@ def past(ctx: Context) -> None:
         if ctx.operator:  # kept runs are everyone's to read, the operator's to remove
             delete.button(
                 "Delete",
-                key=keys.experiment_open_button(experiment.id, "delete"),
+                key=keys.EXPERIMENT_OPEN_BUTTON.format("delete", experiment.id),
                 icon="🗑️",
                 on_click=_delete,
                 args=(ctx, experiment.id),

@@ -190,7 +190,7 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
             offered,
             index=len(offered) - 1,
             format_func=lambda name: workflow.step(name).title,
-            key=keys.jump_step(workflow.name),
+            key=keys.JUMP_STEP.format(workflow.name),
         )
         facts: dict[str, str] = {}
         for key in workflow.step(step).requires:
@@ -200,14 +200,14 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
                     fact_title(workflow, key),
                     options,
                     format_func=lambda value, key=key: fact_words(workflow, key, value),
-                    key=keys.jump_fact(workflow.name, key),
+                    key=keys.JUMP_FACT.format(workflow.name, key),
                 )
             else:
                 facts[key] = st.text_input(
                     fact_title(workflow, key),
                     max_chars=MAX_TYPED,
                     placeholder="Type it",
-                    key=keys.jump_fact(workflow.name, key),
+                    key=keys.JUMP_FACT.format(workflow.name, key),
                 )
         st.button(
             "Start here",
@@ -226,11 +226,12 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
 def _start_chosen(workflow: Workflow) -> None:
     """ "Start here", before the run; the boxes' state holds what was on screen."""
     ss = st.session_state
-    step = ss.get(keys.jump_step(workflow.name))
+    step = ss.get(keys.JUMP_STEP.format(workflow.name))
     if step not in targets(workflow):
         return
     facts = {
-        key: ss.get(keys.jump_fact(workflow.name, key)) for key in workflow.step(step).requires
+        key: ss.get(keys.JUMP_FACT.format(workflow.name, key))
+        for key in workflow.step(step).requires
     }
     try:
         start(workflow, step, facts)

@@ -1,4 +1,7 @@
-"""Every `st.session_state` key the app uses (widget keys too), in one place."""
+"""Every `st.session_state` key the app uses (widget keys too), in one place.
+
+Keys made per item are templates: `TICKET_PART.format("row", ticket.id)`.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +10,11 @@ from dataclasses import dataclass
 CTX = "app.ctx"  # this run's `app_context.Context`
 PROMPTS_SOURCE = "prompts.source"  # the active prompt versions, as a PromptSource
 IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
-
-
-def workflow_pick(thread_id: str | None) -> str:
-    return f"workflow.pick.{thread_id}"
-
+WORKFLOW_PICK = "workflow.pick.{}"  # per thread: it locks once the thread has a turn
 
 THREAD = "chat.thread_id"
 WORKFLOW = "chat.workflow"
 NOTICE = "chat.notice"  # a message for the next page drawn (e.g. a dead link)
-
 
 TURN_VIEW = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 TURN_FAILED = "chat.turn_failed"  # {"text", "message", "resume", "retryable"}
@@ -31,9 +29,10 @@ TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to 
 TIMELINE_ALL_BUTTON = "timeline-all"
 TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live hand-over's ticket
 APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
-
-
 APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this page drew
+APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
+APPROVAL_OPEN = "approval-open-{}"  # by thread
+APPROVALS_TOGGLE = "approvals.{}"  # by workflow
 
 
 def approval(request_id: str, part: str) -> str:
@@ -41,69 +40,32 @@ def approval(request_id: str, part: str) -> str:
     return f"chat.approval.{part}.{request_id}"
 
 
-APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
-
-
-def approval_open(thread_id: str) -> str:
-    return f"approval-open-{thread_id}"
-
-
-def approvals_toggle(workflow: str) -> str:
-    return f"approvals.{workflow}"
-
-
-def turn_row(part: str, checkpoint_id: str) -> str:
-    """One part of a time-travel row: its `rewind` and `edit` buttons, its `edit-text` box."""
-    return f"{part}-{checkpoint_id}"
-
-
 # What a new conversation forgets; the other chat keys name the thread they are about.
 NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND, TURN_EDITING)
-
 
 MACHINE_SLOT = "machine.slot"  # (placeholder, wide)
 MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark what changed
 MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 PRESENTER = "presenter.on"
 PRESENTER_TOGGLE = "presenter.toggle"
-
+# Its class st-key-presenter-chat is sized to the window by the presenter stylesheet.
+PRESENTER_CHAT = "presenter-chat"
 
 JUMP_OPEN = "jump.open"  # the popover (open or closed): a jump closes it
 JUMP_START = "jump.start"  # the "Start here" button
 JUMP_FAILED = "jump.failed"  # why the last "Start here" started nothing (the store was down)
-
-
-def jump_step(workflow: str) -> str:
-    return f"jump.step.{workflow}"
-
-
-def jump_fact(workflow: str, key: str) -> str:
-    """One fact's box, per workflow; shared by the steps that require it."""
-    return f"jump.fact.{workflow}.{key}"
-
+JUMP_STEP = "jump.step.{}"  # by workflow
+JUMP_FACT = "jump.fact.{}.{}"  # by workflow and fact, shared by the steps that require it
 
 MODEL_LABEL = "model.label"
 MODEL_API_KEY = "model.api_key"  # typed in this session; never shown or stored
-
-
-def model_name(label: str) -> str:
-    return f"model.name.{label}"
-
-
-def model_url(label: str) -> str:
-    return f"model.url.{label}"
-
+MODEL_NAME = "model.name.{}"  # by provider label
+MODEL_URL = "model.url.{}"
 
 PROMPTS_FLASH = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
 PROMPTS_WORKFLOW = "prompts.workflow"
-
-
-def prompts_step(workflow: str) -> str:
-    return f"prompts.step.{workflow}"
-
-
-def prompts_target(workflow: str, step: str) -> str:
-    return f"prompts.target.{workflow}.{step}"
+PROMPTS_STEP = "prompts.step.{}"
+PROMPTS_TARGET = "prompts.target.{}.{}"
 
 
 class PromptKeys:
@@ -117,35 +79,20 @@ class PromptKeys:
         self.unsaved, self.save_anyway = at("unsaved"), at("unsaved.anyway")
 
 
-# Its class st-key-presenter-chat is sized to the window by the presenter stylesheet.
-PRESENTER_CHAT = "presenter-chat"
-
-
 THREADS_CONFIRM_DELETE = "threads.confirm_delete"
 THREADS_SEARCH = "threads.search"
 THREADS_PAGE = "threads.page"
 THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a refused rename
-
-
-def thread_part(part: str, thread_id: str) -> str:
-    """A thread card's `title` box or button (open, md, json, delete, confirm, keep)."""
-    return f"{part}-{thread_id}"
-
+# A part of a time-travel row (rewind, edit, edit-text) or of a thread's card (title, open…).
+PART = "{}-{}"  # part, checkpoint or thread id
 
 TICKETS_STATUS = "tickets.status"  # the status filter: "Open", "Resolved" or "All"
 TICKETS_SEARCH = "tickets.search"
 TICKETS_PAGE = "tickets.page"
 TICKETS_OPEN = "tickets.open"  # the id of the ticket being looked at ("T-1042")
 TICKETS_FLASH = "tickets.flash"  # {"kind", "text"}: the outcome of the last action
-
-
-def ticket_box(box: str, ticket_id: str) -> str:
-    return f"tickets.{box}.{ticket_id}"
-
-
-def ticket_part(part: str, ticket_id: str) -> str:
-    """A ticket's queue `row` (class `st-key-ticket-row-T-1042`) or button."""
-    return f"ticket-{part}-{ticket_id}"
+TICKET_BOX = "tickets.{}.{}"  # a ticket's `reply` or resolution `note` box
+TICKET_PART = "ticket-{}-{}"  # its queue `row` (class st-key-ticket-row-T-1042) or a button
 
 
 @dataclass(frozen=True)
@@ -174,26 +121,15 @@ class PickerKeys:
 
 SCENARIOS_PICKER = PickerKeys("scenarios")
 EXPERIMENTS_PICKER = PickerKeys("experiments")
-
-
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
-
 
 SAVE_SCENARIO = "scenarios.save"
 SAVE_OVERWRITE = f"{SAVE_SCENARIO}.overwrite"
 SAVE_RECOVER = f"{SAVE_SCENARIO}.recover"
 SAVE_BUTTON = f"{SAVE_SCENARIO}.button"
-
-
-def save_text(version: str) -> str:
-    return f"{SAVE_SCENARIO}.text.{version}"
-
-
-def save_turns(thread_id: str, turns: int) -> str:
-    """The customer's messages read back from the history, per thread and turn count."""
-    return f"{SAVE_SCENARIO}.turns.{thread_id}.{turns}"
-
+SAVE_TEXT = f"{SAVE_SCENARIO}.text.{{}}"  # one per draft: a new draft starts a fresh box
+SAVE_TURNS = f"{SAVE_SCENARIO}.turns.{{}}.{{}}"  # messages read back, by thread and turn count
 
 EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) or "model"
 EXPERIMENTS_WORKFLOW = "experiments.workflow"
@@ -201,24 +137,10 @@ EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in 
 EXPERIMENTS_OPEN = "experiments.open"  # the id of a kept experiment being looked at
 EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (comparing models)
 EXPERIMENTS_WORDING = "experiments.wording"  # also list scenarios that differ only in words
-
-
-def experiments_b(setting: str, label: str) -> str:
-    """Arm B's model `name` or server `url`, per provider (as in the sidebar's picker)."""
-    return f"experiments.b.{setting}.{label}"
-
-
-def experiments_key(workflow: str) -> str:
-    return f"experiments.key.{workflow}"
-
-
-def experiments_version(side: str, workflow: str, key: str) -> str:
-    return f"experiments.version.{side}.{workflow}.{key}"
-
-
-def experiment_open_button(experiment_id: str, where: str) -> str:
-    return f"experiments.open.{where}.{experiment_id}"
-
+EXPERIMENTS_B = "experiments.b.{}.{}"  # arm B's model `name` or server `url`, by provider
+EXPERIMENTS_KEY = "experiments.key.{}"  # which prompt of a workflow is compared
+EXPERIMENTS_VERSION = "experiments.version.{}.{}.{}"  # side, workflow, prompt
+EXPERIMENT_OPEN_BUTTON = "experiments.open.{}.{}"  # page, experiment id
 
 WALK_SOURCE = "walkthrough.source"  # the radio: a shipped scenario or a saved conversation
 WALK_SCENARIO = "walkthrough.scenario"  # the scenario picked (its file's path)
@@ -227,7 +149,4 @@ WALK_REPLAY = "walkthrough.replay"  # (what was picked, its `features.replays.Re
 WALK_TURN = "walkthrough.turn"  # (what was picked, the turn shown: 0 before the first)
 WALK_BACK = "walkthrough-back"
 WALK_NEXT = "walkthrough-next"
-
-
-def diagram_download(where: str, fmt: str) -> str:
-    return f"{where}-diagram-{fmt}"
+DIAGRAM_DOWNLOAD = "{}-diagram-{}"  # page, format

@@ -103,10 +103,10 @@ def model_picker() -> ModelChoice:
         return ModelChoice(OFFLINE)
 
     first = start.name if provider == start.provider else provider.default_model
-    name = st.text_input("Model name", value=first, key=keys.model_name(label))
+    name = st.text_input("Model name", value=first, key=keys.MODEL_NAME.format(label))
     server = Server(None)
     if provider.needs_base_url:
-        server = server_url(provider, keys.model_url(label), "Base URL")
+        server = server_url(provider, keys.MODEL_URL.format(label), "Base URL")
     base_url = server.url
     variable = provider.key_var
     api_key = operator_key = None

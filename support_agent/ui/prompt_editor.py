@@ -167,7 +167,7 @@ def pick_step(workflow: Workflow) -> Step:
         label,
         workflow.step_names,
         format_func=lambda n: workflow.step(n).title,
-        key=keys.prompts_step(workflow.name),
+        key=keys.PROMPTS_STEP.format(workflow.name),
     )
     return workflow.step(name)
 
@@ -181,7 +181,7 @@ def pick_target(workflow: Workflow, step: Step) -> str:
             f"🔧 `{tool_name(key)}` description" if is_tool_key(key) else "📝 Prompt"
         ),
         horizontal=True,
-        key=keys.prompts_target(workflow.name, step.name),
+        key=keys.PROMPTS_TARGET.format(workflow.name, step.name),
     )
 
 
@@ -393,7 +393,7 @@ def _experiments_of(version: Version) -> None:
         line, button = st.columns([6, 1], vertical_alignment="center")
         line.caption(f"{when(experiment.created_at)} — {escape_markdown(experiment.summary())}")
         if button.button(
-            "Open", icon="⚖️", key=keys.experiment_open_button(experiment.id, "prompts")
+            "Open", icon="⚖️", key=keys.EXPERIMENT_OPEN_BUTTON.format("prompts", experiment.id)
         ):
             experiment_widgets.open_on_page(experiment.id)
 

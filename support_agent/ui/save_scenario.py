@@ -31,7 +31,7 @@ def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
     held = turn_of(state)
     if held <= len(said) or ctx.checkpoint_id:
         return said
-    cache = keys.save_turns(ctx.thread_id, held)
+    cache = keys.SAVE_TURNS.format(ctx.thread_id, held)
     if cache not in st.session_state:
         if not st.button(
             f"Include the {held - len(said)} earlier turns (reads the saved history)",
@@ -72,7 +72,7 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
         for warning in draft.warnings:
             st.warning(warning, icon="📝")
         text = st.text_area(
-            "Scenario (YAML)", value=draft.text, height=360, key=keys.save_text(version)
+            "Scenario (YAML)", value=draft.text, height=360, key=keys.SAVE_TEXT.format(version)
         )
         overwrite = st.checkbox("Overwrite an existing file", key=keys.SAVE_OVERWRITE)
         try:

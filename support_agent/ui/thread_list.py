@@ -127,11 +127,14 @@ def thread_card(ctx: Context, entry: Entry) -> None:
         top[3].caption(f"Last activity {when(listed.updated_at)}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
         if actions[0].button(
-            "Open in chat", key=keys.thread_part("open", thread_id), icon="💬", type="primary"
+            "Open in chat",
+            key=keys.PART.format("open", thread_id),
+            icon="💬",
+            type="primary",
         ):
             ctx.open_thread(thread_id)
             st.switch_page("app_pages/chat.py")
-        key = keys.thread_part("title", thread_id)
+        key = keys.PART.format("title", thread_id)
         st.session_state[key] = listed.title  # the box always shows the title as listed
         actions[1].text_input(
             "Rename",
@@ -146,14 +149,14 @@ def thread_card(ctx: Context, entry: Entry) -> None:
         actions[2].download_button(
             "Markdown", as_markdown(workflow, state, **about),
             file_name=f"{name}.md", mime="text/markdown", icon="⬇️",
-            key=keys.thread_part("md", thread_id),
+            key=keys.PART.format("md", thread_id),
         )  # fmt: skip
         actions[3].download_button(
             "JSON", as_json(workflow, state, **about),
             file_name=f"{name}.json", mime="application/json", icon="⬇️",
-            key=keys.thread_part("json", thread_id),
+            key=keys.PART.format("json", thread_id),
         )  # fmt: skip
-        if actions[4].button("Delete", key=keys.thread_part("delete", thread_id), icon="🗑️"):
+        if actions[4].button("Delete", key=keys.PART.format("delete", thread_id), icon="🗑️"):
             st.session_state[keys.THREADS_CONFIRM_DELETE] = thread_id
         failed = st.session_state.get(keys.THREADS_RENAME_FAILED)
         if failed and failed[0] == thread_id:
@@ -180,7 +183,7 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
     yes, no = st.columns(2)
     if yes.button(
         "Delete for good",
-        key=keys.thread_part("confirm", thread_id),
+        key=keys.PART.format("confirm", thread_id),
         type="primary",
         width="stretch",
     ):
@@ -190,6 +193,6 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.toast("Conversation deleted")
         st.rerun()
-    if no.button("Keep it", key=keys.thread_part("keep", thread_id), width="stretch"):
+    if no.button("Keep it", key=keys.PART.format("keep", thread_id), width="stretch"):
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.rerun()

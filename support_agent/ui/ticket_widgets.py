@@ -127,14 +127,14 @@ def _facts_line(ticket: Ticket) -> str:
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
-    with st.container(border=True, key=keys.ticket_part("row", ticket.id)):
+    with st.container(border=True, key=keys.TICKET_PART.format("row", ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
         top[0].markdown(f"**🎫 {ticket.id}** · {transcript.badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
         replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
         top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
         top[3].button(
-            "Open ticket", key=keys.ticket_part("open", ticket.id), icon="📂",
+            "Open ticket", key=keys.TICKET_PART.format("open", ticket.id), icon="📂",
             on_click=_open, args=(ticket.id,), width="stretch",
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
@@ -171,7 +171,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             ),
             icon="🕰️",
         )
-    if st.button("Open in chat", icon="💬", key=keys.ticket_part("chat", ticket.id)):
+    if st.button("Open in chat", icon="💬", key=keys.TICKET_PART.format("chat", ticket.id)):
         ctx.open_thread(ticket.thread_id)
         if branch is not None and branch.earlier:
             ctx.view_point(
@@ -206,7 +206,9 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 
 def _header(ticket: Ticket) -> None:
-    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_part("back", ticket.id))
+    st.button(
+        "All tickets", icon="⬅️", on_click=_close, key=keys.TICKET_PART.format("back", ticket.id)
+    )
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
         f"{transcript.badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
@@ -237,12 +239,12 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True):
         st.text_input(
             "Resolution note",
-            key=keys.ticket_box("note", ticket.id),
+            key=keys.TICKET_BOX.format("note", ticket.id),
             placeholder="What was done, in a sentence the customer will read",
             max_chars=1000,
         )
         st.button(
-            "Mark resolved", icon="✅", key=keys.ticket_part("resolve", ticket.id),
+            "Mark resolved", icon="✅", key=keys.TICKET_PART.format("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
 
@@ -250,11 +252,11 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
 def _reply_box(ctx: Context, ticket: Ticket) -> None:
     st.text_area(
         "Reply to the customer",
-        key=keys.ticket_box("reply", ticket.id),
+        key=keys.TICKET_BOX.format("reply", ticket.id),
         placeholder="Written into the conversation as the support team",
     )  # no max_chars: it would cut a paste silently; sending says what the limit is
     st.button(
-        "Send reply", icon="✉️", type="primary", key=keys.ticket_part("reply", ticket.id),
+        "Send reply", icon="✉️", type="primary", key=keys.TICKET_PART.format("reply", ticket.id),
         on_click=_send_reply, args=(ctx, ticket.number),
     )  # fmt: skip
 
@@ -289,7 +291,7 @@ def _act(
     if ticket is None:
         return None
     try:
-        act(ticket, str(st.session_state.get(keys.ticket_box(box, ticket.id)) or ""))
+        act(ticket, str(st.session_state.get(keys.TICKET_BOX.format(box, ticket.id)) or ""))
     except TicketError as exc:
         _say("warning", str(exc))
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
@@ -308,7 +310,7 @@ def _send_reply(ctx: Context, number: int) -> None:
 
     done = "Reply sent: the customer sees it in the conversation ({id})."
     if sent := _act(ctx, number, "reply", send, done):
-        st.session_state[keys.ticket_box("reply", sent.id)] = ""
+        st.session_state[keys.TICKET_BOX.format("reply", sent.id)] = ""
 
 
 def _resolve(ctx: Context, number: int) -> None:
@@ -336,6 +338,6 @@ def approval_queue(ctx: Context) -> None:
                 f"{escape_markdown(item.question)} :small[· {escape_markdown(title)} · waiting "
                 f"since {when(item.since)}]"
             )
-            if button.button("Open", icon="💬", key=keys.approval_open(item.thread_id)):
+            if button.button("Open", icon="💬", key=keys.APPROVAL_OPEN.format(item.thread_id)):
                 ctx.open_thread(item.thread_id)
                 st.switch_page("app_pages/chat.py")

@@ -26,7 +26,7 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             "The current branch stays here in Time travel."
         )
         edited = st.text_area(
-            "Customer message", value=text, key=keys.turn_row("edit-text", checkpoint_id)
+            "Customer message", value=text, key=keys.PART.format("edit-text", checkpoint_id)
         )
         send, cancel = st.columns(2)
         if send.button("Resend", type="primary", disabled=not edited.strip(), width="stretch"):
@@ -121,14 +121,14 @@ def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
     )
     if row[1].button(
         "Rewind here",
-        key=keys.turn_row("rewind", point.before_id),
+        key=keys.PART.format("rewind", point.before_id),
         help=f"Go back to before turn {point.number}",
     ):
         ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
         st.rerun()
     if row[2].button(
         "Edit",
-        key=keys.turn_row("edit", point.before_id),
+        key=keys.PART.format("edit", point.before_id),
         help="Edit this message and resend it",
     ):
         st.session_state[keys.TURN_EDITING] = point.before_id
