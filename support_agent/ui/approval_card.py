@@ -52,7 +52,7 @@ def _changed(store: Store, workflow: str, key: str) -> None:
 
 
 def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[str, str] | None:
-    """The paused action, and an operator's decision this run: ("approve" | "edit" | "reject", text)."""
+    """The paused action; an operator's decision this run: ("approve" | "edit" | "reject", text)."""
     asked = workflow.request_label(request.tool)
     with st.container(border=True, key=keys.APPROVAL_CARD):
         # A request, never a finished action: nothing has run until a person says yes.
@@ -72,14 +72,11 @@ def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[
                 "once they decide.",
                 icon="⏳",
             )
-            st.caption(WITHDRAW_HINT)
+        st.caption("A new message from the customer withdraws this request; nothing runs.")
+        if not operator:
             _watch()
             return None
-        st.caption(WITHDRAW_HINT)
         return _decision_form(request)
-
-
-WITHDRAW_HINT = "A new message from the customer withdraws this request; nothing runs."
 
 
 def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:

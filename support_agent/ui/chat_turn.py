@@ -42,8 +42,7 @@ def run(
             resume=resume,
             checkpoint_id=ctx.checkpoint_id,
             stream_tokens=not ctx.model.offline,
-            # A paused turn resumes with approvals on, whatever the switch says now: its decision must
-            # not be skipped.
+            # A paused turn resumes with approvals on whatever the switch says: its decision stands.
             approvals=ctx.approvals or (resume and ctx.waiting is not None),
         )
 

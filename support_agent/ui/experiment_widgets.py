@@ -55,7 +55,7 @@ NOT_KEPT = (
 
 
 def choose_what(ctx: Context) -> str:
-    """Two prompt versions or two models (the offline model starts on models: it ignores prompts)."""
+    """Two prompt versions or two models (the offline model, ignoring prompts, starts on models)."""
     st.session_state.setdefault(keys.EXPERIMENTS_WHAT, MODEL if ctx.model.offline else PROMPT)
     return st.radio(
         "What differs between A and B",
@@ -189,7 +189,7 @@ Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run
 
 
 def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
-    """The A / B pickers: the scenarios' workflow (None: any) and the arms' builder (None: can't run)."""
+    """The A / B pickers; the scenarios' workflow (None: any), the arms' builder (None: can't run)."""
     if what == MODEL:
         b = pick_model_b(ctx)
         if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):

@@ -187,7 +187,7 @@ def _history(
 
 
 def _details(workflow: Workflow, state: dict) -> None:
-    """The identifiers behind the words, for engineers (inline code: `st.code` loads a highlighter)."""
+    """The identifiers behind the words, for engineers (not `st.code`: it loads a highlighter)."""
     with st.expander("Details for engineers", icon=":material/code:"):
         values = {workflow.state_key: workflow.current(state)}
         values |= {key: state.get(key) for key in workflow.fact_keys}

@@ -36,7 +36,7 @@ class Start:
 
 
 def configured() -> Start:
-    """The row and model `SUPPORT_AGENT_MODEL` names; the offline row, with why, if it can't be used."""
+    """The row and model `SUPPORT_AGENT_MODEL` names; else the offline row, with the reason."""
     try:
         provider, name = resolve_spec()
     except ModelConfigError as exc:

@@ -76,7 +76,7 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
         )
         overwrite = st.checkbox("Overwrite an existing file", key=keys.SAVE_OVERWRITE)
         try:
-            # Only an edited text is parsed again (parsing the draft on every rerun cost a tenth of a turn).
+            # Only an edited text is parsed again (parsing every rerun cost a tenth of a turn).
             name = draft.name if text == draft.text else parse_yaml(text).name
             target = directory / f"{slugify(name)}.yaml"
         except ScenarioLoadError:

@@ -122,10 +122,6 @@ def _close() -> None:
     st.session_state.pop(keys.TICKETS_OPEN, None)
 
 
-def _facts_line(ticket: Ticket) -> str:
-    return " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
-
-
 def row(ctx: Context, ticket: Ticket) -> None:
     with st.container(border=True, key=keys.TICKET_PART.format("row", ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
@@ -141,7 +137,9 @@ def row(ctx: Context, ticket: Ticket) -> None:
         if ticket.checkpoint_id and (found := _branch(ctx, ticket)) and found.earlier:
             st.caption(f"{EARLIER}: it has since gone on from an earlier turn.")
         if ticket.facts:
-            st.caption(_facts_line(ticket))
+            st.caption(
+                " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
+            )
         if not ticket.is_open:
             st.markdown(f"**Resolution:** {escape_markdown(ticket.resolution)}")
         if ticket.excerpt:
@@ -235,7 +233,15 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
                 icon="🛰️",
             )
         else:
-            _reply_box(ctx, ticket)
+            st.text_area(
+                "Reply to the customer",
+                key=keys.TICKET_BOX.format("reply", ticket.id),
+                placeholder="Written into the conversation as the support team",
+            )  # no max_chars: it would cut a paste silently; sending says what the limit is
+            st.button(
+                "Send reply", icon="✉️", type="primary", on_click=_send_reply,
+                args=(ctx, ticket.number), key=keys.TICKET_PART.format("reply", ticket.id),
+            )  # fmt: skip
     with st.container(border=True):
         st.text_input(
             "Resolution note",
@@ -247,18 +253,6 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
             "Mark resolved", icon="✅", key=keys.TICKET_PART.format("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
-
-
-def _reply_box(ctx: Context, ticket: Ticket) -> None:
-    st.text_area(
-        "Reply to the customer",
-        key=keys.TICKET_BOX.format("reply", ticket.id),
-        placeholder="Written into the conversation as the support team",
-    )  # no max_chars: it would cut a paste silently; sending says what the limit is
-    st.button(
-        "Send reply", icon="✉️", type="primary", key=keys.TICKET_PART.format("reply", ticket.id),
-        on_click=_send_reply, args=(ctx, ticket.number),
-    )  # fmt: skip
 
 
 def _say(kind: str, text: str) -> None:
@@ -317,8 +311,7 @@ def _resolve(ctx: Context, number: int) -> None:
     def resolve(ticket: Ticket, note: str) -> None:
         ctx.store.tickets.resolve(ticket, note, ctx.owner)
 
-    done = "{id} is resolved: the customer sees your note in the chat."
-    _act(ctx, number, "note", resolve, done)
+    _act(ctx, number, "note", resolve, "{id} is resolved: the customer sees your note in the chat.")
 
 
 def approval_queue(ctx: Context) -> None:

@@ -40,7 +40,7 @@ def _scenario_files() -> dict[str, str]:
 
 
 def pick(ctx: Context, where) -> replays.Replay | None:
-    """The source picker in `where`; the replay picked (None: nothing to replay, said on the page)."""
+    """The source picker in `where`; the replay picked (None: nothing, said on the page)."""
     # Buttons, not radio inputs: a focused radio would take the arrow keys for itself.
     source = where.segmented_control(
         "Replay", [SCENARIO, THREAD], default=SCENARIO, required=True, key=keys.WALK_SOURCE,
