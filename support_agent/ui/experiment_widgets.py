@@ -189,7 +189,7 @@ Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run
 
 
 def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
-    """The A / B pickers; the scenarios' workflow (None: any), the arms' builder (None: can't run)."""
+    """The A / B pickers: the scenarios' workflow (None: any), the arms (None: can't run)."""
     if what == MODEL:
         b = pick_model_b(ctx)
         if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):
