@@ -53,7 +53,6 @@ class Context:
 
     @property
     def read_only(self) -> bool:
-        """A conversation someone else started: readable by link, not writable."""
         found = self.runs.owner_of(self.thread_id)
         return found is not None and found != self.owner
 

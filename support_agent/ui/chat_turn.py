@@ -57,7 +57,6 @@ def decide(
     decision: str,
     text: str,
 ) -> dict | None:
-    """Answer a paused action live ("approve", "edit" or "reject") and finish its turn."""
 
     def start(talk: Conversation) -> Iterator[ServiceEvent]:
         return talk.decide(request, decision, text, state=state,

@@ -179,7 +179,6 @@ def pick_model_b(ctx: Context) -> ModelChoice:
 
 
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
-    """The scenario picker, limited to the compared prompt's workflow."""
     if workflow is not None:
         scenarios = [s for s in scenarios if s.workflow == workflow.name]
     return picker(scenarios, PICKER)
@@ -379,7 +378,6 @@ def _side(comparison: Comparison, side: str, label: str, workflow: Workflow) -> 
 
 
 def differences(experiment: Experiment) -> None:
-    """Per scenario that differs: both paths on the diagram and the replies that differ."""
     differing = [c for c in experiment.comparisons if c.differs]
     if not differing:
         st.caption("Every scenario went the same way on A and B, reply for reply.")

@@ -173,7 +173,6 @@ def history_lines(
 def _history(
     workflow: Workflow, state: dict, shown: int, tickets: dict[str, str], note: bool = True
 ) -> None:
-    """The latest `shown` moves; `note` says where the rest are."""
     lines = history_lines(workflow, state, tickets)
     st.markdown("**Transition history** :small[(newest first)]")
     if not lines:

@@ -379,7 +379,6 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
 
 
 def _experiments_of(version: Version) -> None:
-    """The experiments kept for `version`, newest first, each one click from its results."""
     tried = runtime.store().experiments.for_version(version.id)
     label = escape_markdown(version.label)
     if not tried:
@@ -415,7 +414,6 @@ def _line_markdown(line: Line | None, colour: str) -> str:
 
 
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """Any two of the default, the saved versions and the editor, side by side."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     texts = {

@@ -56,7 +56,6 @@ def _shown(path: Path) -> str:
 
 
 def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path | None:
-    """An expander to save this conversation as a scenario; the path once saved."""
     said = [str(t) for t in customer_turns(state.get("messages") or [])]
     if not said:
         return None

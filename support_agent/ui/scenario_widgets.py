@@ -280,7 +280,6 @@ def path_view(run: Run) -> None:
 
 
 def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
-    """Before a run, the sidebar draws the chosen scenarios' workflow, idle."""
     workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
     machine_panel.show(
         workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
@@ -288,7 +287,6 @@ def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
 
 
 def path_chart(workflow: Workflow, state: dict) -> None:
-    """The state machine with the path `state` took drawn on it."""
     st.graphviz_chart(dot_source(workflow, state), width="stretch")
 
 

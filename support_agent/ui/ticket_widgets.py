@@ -39,7 +39,6 @@ CONVERSATION_HEIGHT = 460  # px: the conversation scrolls inside the ticket, und
 
 
 def visible(ctx: Context, ticket: Ticket) -> bool:
-    """An operator sees every ticket; anyone else only those of their own conversations."""
     return ctx.operator or ticket.owner == ctx.owner
 
 
@@ -315,7 +314,6 @@ def _resolve(ctx: Context, number: int) -> None:
 
 
 def approval_queue(ctx: Context) -> None:
-    """Conversations waiting for a decision, each a click from the chat where it is taken."""
     waiting = ctx.store.approvals.waiting(owner=None if ctx.operator else ctx.owner)
     if not waiting:
         return

@@ -138,9 +138,7 @@ def ticket_card(ticket: Ticket) -> None:
 
 @st.fragment(run_every=TICKET_POLL_SECONDS)
 def _watch_tickets(thread_id: str, shown: tuple) -> None:
-    """Redraw the chat when a person replies or resolves (a timed fragment never interrupts
-    a turn: Streamlit queues it).
-    """
+    """Redraw the chat when a person replies or resolves (a fragment never interrupts a turn)."""
     try:
         changed = runtime.store().tickets.signature(thread_id) != shown
     except Exception as exc:  # noqa: BLE001 - a store that is down: look again later
@@ -208,10 +206,7 @@ def decision_line(record: dict) -> None:
 def _live_tool(
     workflow: Workflow, call: ToolCall, result: ToolResult | None, *, failed: bool = False
 ) -> None:
-    """A tool call of the running turn, drawn once its result is in or the turn stopped.
-
-    Not `st.status`: it sleeps 50 ms on creation and on closing (Streamlit 1.67).
-    """
+    """A tool call of the running turn (not `st.status`: it sleeps 50 ms twice, Streamlit 1.67)."""
     _saved_tool(
         workflow,
         ToolUse(

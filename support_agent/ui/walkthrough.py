@@ -110,7 +110,6 @@ def _step(replay: replays.Replay, by: int) -> None:
 
 
 def controls(replay: replays.Replay, where) -> int:
-    """Back, where we are, Next (the arrow keys press them); the turn now shown."""
     turn = shown_turn(replay)
     where.button(
         "Back", icon=":material/arrow_back:", shortcut="Left", disabled=turn == 0,
