@@ -292,13 +292,8 @@ def path_chart(workflow: Workflow, state: dict) -> None:
 
 def path_words(workflow: Workflow, path: list[str]) -> str:
     """`Warranty verification → Issue classification` (a step no longer declared by its name)."""
-    titles = []
-    for name in path:
-        try:
-            titles.append(workflow.step(name).title)
-        except KeyError:
-            titles.append(name)
-    return " → ".join(titles)
+    known = workflow.step_names
+    return " → ".join(workflow.step(n).title if n in known else n for n in path)
 
 
 def path_notes(workflow: Workflow, path: list[str], tools: list[str]) -> None:
