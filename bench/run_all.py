@@ -99,7 +99,10 @@ class Variant:
             return
         self.store = open_store(self.url)
         if self.page_path:  # as the chat page: built once, shared by every session
-            self.graph = build_graph("support", OfflineChatModel(), self.store.checkpointer)
+            model, saver = OfflineChatModel(), self.store.checkpointer
+            self.graph = build_graph("support", model, saver)
+            # As the page: approvals off (the default), its turns run without the review.
+            self.lean = build_graph("support", model, saver, approvals=False)
         else:
             self.graph = tutorial_agent(self.store.checkpointer)
 
@@ -108,7 +111,7 @@ class Variant:
             self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
             return
         # The page's path: the conversation service (lease, run, after-turn records).
-        talk = Conversation(self.store, self.graph, SUPPORT, thread)
+        talk = Conversation(self.store, self.graph, SUPPORT, thread, lean=self.lean)
         events = list(
             talk.send(
                 text,

@@ -320,9 +320,10 @@ def _open(path: str | None, stack: ExitStack) -> AppStore:
     return store
 
 
-def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore) -> Any:
+def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore, approvals: bool) -> Any:
+    screen = screening_model(model)
     graph = build_graph(
-        workflow.name, model, records.checkpointer, screen_with=screening_model(model)
+        workflow.name, model, records.checkpointer, screen_with=screen, approvals=approvals
     )
     # Every checkpoint names its workflow, so the app reopens the thread right.
     return graph.with_config(metadata={"workflow": workflow.name})
@@ -344,12 +345,16 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         except StoreUnavailable as exc:
             out.line(f"Can't open the conversation store {args.db!r}: {exc}")
             return 2
-        graph = None if server else _graph(workflow, model, records)
+        graph = None if server else _graph(workflow, model, records, approvals=True)
+        # The terminal's turns ask no person: they run on the graph without the review.
+        lean = None if server else _graph(workflow, model, records, approvals=False)
         if server:
             stack.callback(server.close)
         runs = choose(records, lambda _name: graph, server)
         thread = args.thread or new_thread_id()
-        session = Chat(runs.conversation(workflow, thread, "local", lambda: graph), out, runs)
+        session = Chat(
+            runs.conversation(workflow, thread, "local", lambda: graph, lambda: lean), out, runs
+        )
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
         where = f" · agents on {server.url}" if server else ""
         out.line(f"{workflow.title} · model {spec} · store {store}{where}")

@@ -143,11 +143,13 @@ class FlakyModel(OfflineChatModel):
 
     in_process: ClassVar[bool] = False
     fail_on: frozenset[int] = frozenset()
-    calls: int = 0
+    # Shared with the copies a graph makes (each graph gives the model its rules), so
+    # calls are counted across the graphs of one face.
+    calls: list[int] = Field(default_factory=lambda: [0])
 
     def _maybe_fail(self) -> None:
-        self.calls += 1
-        if self.calls in self.fail_on:
+        self.calls[0] += 1
+        if self.calls[0] in self.fail_on:
             raise ConnectionError("connection reset by peer")
 
     def _generate(self, *args, **kwargs):

@@ -1,15 +1,8 @@
-"""Logging, configured once per process: `configure()` from each entry point.
+"""Logging, configured once per process (`configure()` from each entry point).
 
-The package logs with the standard `logging` module (`support_agent.*`
-loggers): internal errors with their traceback (`support_agent.core.errors`, keys
-redacted), store failures as warnings, failed turns at INFO.
-`HANDOFF_LOG_LEVEL` (DEBUG, INFO, WARNING — the default —, ERROR or a
-number) sets how much of ours is written; other libraries stay at WARNING.
-
-`configure()` is idempotent (Streamlit runs `app.py` again on every
-interaction): it writes to stderr only when nobody has configured logging
-yet (no handler on the root logger), so an application that sets up its own
-handlers keeps them, and it never adds a second handler.
+`HANDOFF_LOG_LEVEL` sets how much of ours is written; other libraries stay at WARNING. Since
+Streamlit reruns `app.py`, `configure()` is idempotent and adds a stderr handler only when
+nobody has configured logging yet, so a host's own handlers are kept.
 """
 
 from __future__ import annotations
@@ -41,7 +34,6 @@ class _Stderr(logging.StreamHandler):
 
 
 def level(value: str | None = None) -> int:
-    """The level `HANDOFF_LOG_LEVEL` names (a name or a number); WARNING if unset or unknown."""
     value = (settings().handoff_log_level if value is None else value).strip()
     if value.isdigit():
         return int(value)
@@ -49,7 +41,6 @@ def level(value: str | None = None) -> int:
 
 
 def configure() -> logging.Logger:
-    """Set up logging for this process (again and again safely); returns the package logger."""
     package = logging.getLogger(PACKAGE)
     package.setLevel(level())
     root = logging.getLogger()

@@ -1,14 +1,8 @@
 """Every setting the product reads from the environment, in one typed object.
 
-This is the only module that reads `os.environ`: everything else asks `settings()`.
-Values are validated once per distinct environment: `settings()` caches on the
-snapshot of the variables it reads, so a process that never changes its environment
-parses them once, while tests that set variables between (or within) tests see
-their change with no cache to clear. `settings.cache_clear()` drops the cache.
-
-API keys are `SecretStr`: printing or logging the object never shows them. The UI
-merges `.streamlit/secrets.toml` itself (`ui.runtime.secret`); this core module
-knows nothing of Streamlit. Provider SDKs may still read their own variables.
+The only module that reads `os.environ`. `settings()` caches on the snapshot of the variables
+it reads, so tests that change the environment see the change with no cache to clear. API keys
+are `SecretStr`; the UI merges `.streamlit/secrets.toml` itself (`ui.runtime.secret`).
 """
 
 from __future__ import annotations
@@ -26,12 +20,11 @@ KEY_SUFFIX = "_API_KEY"
 AGENT_KEY_VARIABLE = "HANDOFF_AGENT_API_KEY"
 
 
-class SettingsError(ValueError):
-    """A setting holds a value that can't be used; the message names the variable."""
+class SettingsError(ValueError): ...
 
 
 class Settings(BaseSettings):
-    """The environment, typed. Field names are the variables' names, lower-cased."""
+    """The environment, typed; field names are the variables' names, lower-cased."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
@@ -46,16 +39,14 @@ class Settings(BaseSettings):
     handoff_scenarios_dir: str = ""
     handoff_log_level: str = ""
     handoff_reference_date: date | None = None
-    # LangGraph's server that runs the agents (e.g. http://127.0.0.1:2024); "" runs them
-    # in this process. Its key, if it wants one, is HANDOFF_AGENT_API_KEY (in `api_keys`).
+    # LangGraph's server that runs the agents; "" runs them in this process.
     handoff_agent_url: str = ""
     api_keys: dict[str, SecretStr] = Field(default_factory=dict)
-    # Variables that held a value that can't be used (kept at their default meanwhile):
-    # only the code that needs one fails, as each did when it parsed its own variable.
+    # Variables holding a value that can't be used (kept at their default): only the code
+    # that needs one fails.
     problems: dict[str, str] = Field(default_factory=dict)
 
     def checked(self, *variables: str) -> Settings:
-        """These settings, or a `SettingsError` naming those of `variables` that can't be used."""
         wrong = [f"{v} ({self.problems[v]})" for v in variables if v in self.problems]
         if wrong:
             raise SettingsError(f"These settings can't be used: {', '.join(wrong)}.")
@@ -64,18 +55,16 @@ class Settings(BaseSettings):
     @field_validator("*", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object, info) -> object:  # noqa: ANN001 - pydantic's
-        """An empty variable means the default, as `os.environ.get(...) or default` did."""
+        """An empty variable means the default."""
         default = cls.model_fields[info.field_name].get_default(call_default_factory=True)
         return default if isinstance(value, str) and not value.strip() else value
 
     def api_key(self, variable: str | None) -> str | None:
-        """The key in `variable` (e.g. OPENAI_API_KEY), or None; never logged."""
         secret = self.api_keys.get(variable.upper()) if variable else None
         return secret.get_secret_value() if secret else None
 
     @property
     def agent_api_key(self) -> SecretStr | None:
-        """The key LangGraph's server wants (HANDOFF_AGENT_API_KEY), kept secret."""
         return self.api_keys.get(AGENT_KEY_VARIABLE)
 
     @property
@@ -84,7 +73,6 @@ class Settings(BaseSettings):
 
 
 def _snapshot() -> tuple[tuple[str, str], ...]:
-    """The variables `Settings` reads, as they are now (the cache key)."""
     names = {name.upper() for name in Settings.model_fields}
     return tuple(
         sorted(

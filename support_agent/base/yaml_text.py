@@ -18,7 +18,6 @@ class YamlSyntaxError(ValueError):
 
 
 def parse_yaml_text(text: str) -> tuple[Any, yaml.Node | None]:
-    """The data in `text` and its node tree (for `line_of`), parsed once."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -34,8 +33,8 @@ def parse_yaml_text(text: str) -> tuple[Any, yaml.Node | None]:
 
 
 def line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
-    """The line (1-based) of the node at `loc` (pydantic's error location: keys and
-    indexes), or of the deepest node on the way that exists."""
+    """The line (1-based) of the node at pydantic's error location `loc`, or of the
+    deepest node on the way that exists."""
     for key in loc:
         if isinstance(node, yaml.MappingNode):
             found = next((v for k, v in node.value if k.value == key), None)
@@ -50,7 +49,6 @@ def line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
 
 
 def checked_pattern(pattern: str) -> str:
-    """`pattern` when it is a regular expression; otherwise a ValueError saying why."""
     try:
         re.compile(pattern)
     except re.error as exc:

@@ -1,28 +1,7 @@
-"""Building a graph of agents with handoffs: the AgentScope seed, in LangGraph.
-
-For any workflow declared with `handoffs` (the sales <-> support one):
-
-```
-START --route_initial--> sales_agent --route_after_sales--> support_agent | END
-                    \\--> support_agent --route_after_support--> sales_agent | END
-```
-
-Each step is a node running a `create_agent` agent with its own prompt and
-transfer tools. A transfer tool only updates state (the workflow's `state_key`
-and the transition history, via `Workflow.move`); when the agent's node
-finishes, a conditional edge reads the state key and goes to the agent named
-there or ends the turn. A checkpointer keeps the state from turn to turn.
-
-Example:
-    ```python
-    from langgraph.checkpoint.memory import InMemorySaver
-    from support_agent.workflows.builders import build_handoffs_graph
-
-    graph = build_handoffs_graph(checkpointer=InMemorySaver())  # offline model
-    config = {"configurable": {"thread_id": "t1"}}
-    graph.invoke({"messages": [{"role": "user", "content": "I can't log in"}]}, config)
-    graph.get_state(config).values["active_agent"]  # "support_agent"
-    ```
+"""A graph of agents with handoffs (the AgentScope seed, in LangGraph), for any workflow
+declared with `handoffs`: each step is a `create_agent` node with its own prompt and transfer
+tools; a transfer only updates state (`Workflow.move`), and a conditional edge then goes to
+the agent named there or ends the turn.
 """
 
 from __future__ import annotations
@@ -34,13 +13,7 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelRequest
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import (
-    AIMessage,
-    AnyMessage,
-    RemoveMessage,
-    SystemMessage,
-    ToolMessage,
-)
+from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -59,17 +32,10 @@ from support_agent.models import resolve_model
 from support_agent.offline.model import serving
 from support_agent.offline.policy import last_customer_index
 
-# --- What each agent sees ------------------------------------------------------------
-
 
 def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
-    """The conversation as `agent` should see it for its next model call.
-
-    Earlier turns stay whole. Of this turn (after the customer's latest
-    message), the agent sees only its own run: a receiving agent does not see
-    the other agent's transfer call and handover line, so it answers the
-    customer instead of continuing someone else's message.
-    """
+    """The conversation as `agent` sees it: earlier turns whole, of this turn only its own
+    run, so a receiving agent answers the customer instead of continuing another's message."""
     start = last_customer_index(messages) + 1
     own_calls = {
         c["id"]
@@ -89,13 +55,11 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
 
 
 def transfers_this_turn(state: dict) -> int:
-    """How many transfers the transition history records for the current turn."""
     turn = turn_of(state)
     return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
-    """A system-prompt note for an agent that received the conversation this turn."""
     turn = turn_of(state)
     received = [
         t
@@ -111,17 +75,10 @@ def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
     )
 
 
-# --- Middleware ------------------------------------------------------------------------
-
-
 class HandoffAgentMiddleware(ShapesModelRequests, AgentMiddleware):
-    """One agent of a handoffs graph: its own step's prompt, and its view of this turn.
-
-    The prompt comes from the workflow declaration unless `prompts(workflow,
-    step)` returns an override, and is read at every model call, so prompt
-    edits apply at once. Unlike `StepConfigMiddleware`, the step is fixed: an
-    agent that has just transferred keeps its own prompt for its closing line.
-    """
+    """One agent's own prompt (read at every call, overridable by `prompts`) and
+    view of this turn; unlike `StepConfigMiddleware` the step is fixed, so an agent that just
+    transferred keeps its prompt for its closing line."""
 
     def __init__(self, workflow: Workflow, step: str, prompts: PromptSource | None = None):
         super().__init__()
@@ -144,12 +101,8 @@ class HandoffAgentMiddleware(ShapesModelRequests, AgentMiddleware):
 
 
 class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
-    """The loop guard: at most `max_transfers` transfers in one customer turn.
-
-    Past the limit a transfer tool does not run: the model gets an error
-    result telling it to answer the customer itself, and the state records
-    `handoff_limited=True` so a UI can say so.
-    """
+    """The loop guard: past `max_transfers` in one turn a transfer doesn't run,
+    the model is told to answer itself, and the state records `handoff_limited`."""
 
     def __init__(self, workflow: Workflow, max_transfers: int):
         super().__init__()
@@ -179,17 +132,9 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
         return Command(update={"messages": [message], "handoff_limited": True})
 
 
-# --- Agent nodes -----------------------------------------------------------------------
-
-
 class AgentNode:
-    """Runs one agent inside the parent graph and returns only what it changed.
-
-    The agents share the parent's state keys, but the parent can't take an
-    agent's whole output: `transitions` is an append-only list, so handing it
-    back whole would record every move twice. The node also numbers customer
-    turns: the first agent to run after a customer message starts a new turn.
-    """
+    """Runs one agent inside the parent graph and returns only what it changed (handing
+    back `transitions` whole would record every move twice); it also numbers customer turns."""
 
     def __init__(self, agent: CompiledStateGraph, state_key: str = "active_agent"):
         self.agent, self.state_key = agent, state_key
@@ -206,11 +151,9 @@ class AgentNode:
         new = after.get("messages") or []
         kept = {m.id for m in new}
         if any(m.id not in kept for m in old):
-            # The agent summarized: its message list replaces the parent's.
             messages = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *new]
         else:
-            # New messages, and ones the agent rewrote in place (a guardrail's verdicts
-            # on the customer's message): the parent's reducer replaces those by id.
+            # New messages, and ones rewritten in place (a guardrail's verdicts), by id.
             known = {m.id: m for m in old}
             messages = [m for m in new if m.id not in known or known[m.id] != m]
         delta: dict[str, Any] = {**update, "messages": messages}
@@ -233,20 +176,7 @@ class AgentNode:
         return self.changes(before, await self.agent.ainvoke(before, config), update)
 
 
-# --- Routing ---------------------------------------------------------------------------
-
-
-def _route_initial(workflow: Workflow) -> Callable[[dict], str]:
-    """START -> the active agent (the initial one before any transfer)."""
-
-    def route_initial(state: dict) -> str:
-        return workflow.current(state)
-
-    return route_initial
-
-
 def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str], list[str]]:
-    """After `step`: to the agent it transferred to, else END."""
     moves = workflow.moves
     targets = sorted({moves[t.name].target for t in step.tools if t.name in moves})
 
@@ -258,19 +188,15 @@ def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str],
     return route, [*targets, END]
 
 
-# --- The graph -------------------------------------------------------------------------
-
-
 def build_agent(
     workflow: Workflow,
     model: BaseChatModel,
     step: Step,
-    *,
-    prompts: PromptSource | None = None,
-    max_transfers: int | None = None,
-    screen_with: BaseChatModel | None = None,
+    prompts: PromptSource | None,
+    max_transfers: int | None,
+    screen_with: BaseChatModel | None,
+    approvals: bool,
 ) -> CompiledStateGraph:
-    """One agent of the graph: `create_agent` with its step's tools and prompt."""
     limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
     return create_agent(
         model,
@@ -281,7 +207,7 @@ def build_agent(
             HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
             GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
             TransferLimitMiddleware(workflow, limit),
-            *inner_middleware(workflow, model, step.name),
+            *inner_middleware(workflow, model, step.name, approvals),
         ],
         name=step.name,
     )
@@ -295,33 +221,18 @@ def build_agents_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ) -> CompiledStateGraph:
-    """The compiled graph of `workflow`'s agents.
-
-    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. `checkpointer=None` means
-    none, as in LangGraph: pass `InMemorySaver()` to keep state across turns. `prompts(workflow,
-    step)` may override a step's prompt template; `max_transfers` (default: the
-    declaration's) caps the transfers within one customer turn.
-    """
+    """The compiled graph of `workflow`'s agents (`model=None`: the configured
+    default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
     for step in workflow.steps:
-        agent = build_agent(
-            workflow,
-            model,
-            step,
-            prompts=prompts,
-            max_transfers=max_transfers,
-            screen_with=screen_with,
-        )
+        agent = build_agent(workflow, model, step, prompts, max_transfers, screen_with, approvals)
         node = AgentNode(agent, workflow.state_key)
         builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
-    builder.add_conditional_edges(START, _route_initial(workflow), workflow.step_names)
+    builder.add_conditional_edges(START, workflow.current, workflow.step_names)
     for step in workflow.steps:
         route, targets = _route_after(workflow, step)
         builder.add_conditional_edges(step.name, route, targets)
-    return builder.compile(
-        checkpointer=checkpointer,
-        name=workflow.name,
-    )
+    return builder.compile(checkpointer=checkpointer, name=workflow.name)

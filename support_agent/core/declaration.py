@@ -1,13 +1,6 @@
-"""The shape of a workflow declaration.
-
-A workflow module fills one `Workflow`: its steps (prompt, tools, required
-state), which step each tool moves to and in what words, its state schema, the
-rules the offline model follows, and (for a graph of agents) its handoff
-settings. The graph builders, the step middleware, the diagram, the scenario
-runner and the docs all read this object; nothing restates it. It is checked
-when it is created (`support_agent.core.declaration_checks`, one layer below: it reads the
-declaration it is given and imports nothing of this module), so a mistake fails at
-import with the workflow and the field named.
+"""The shape of a workflow declaration: one `Workflow` that the builders, middleware, diagram,
+scenario runner and docs all read. It is checked when created (`declaration_checks`), so a
+mistake fails at import with the workflow and the field named.
 """
 
 from __future__ import annotations
@@ -23,9 +16,7 @@ from langchain_core.tools import BaseTool
 from langgraph.types import Command
 from typing_extensions import TypedDict
 
-from support_agent.core.declaration_checks import (
-    WorkflowError as WorkflowError,  # raised by a declaration
-)
+from support_agent.core.declaration_checks import WorkflowError as WorkflowError
 from support_agent.core.declaration_checks import check
 from support_agent.core.prompting import fill_prompt
 from support_agent.offline.dialogue import WITHDREW_HAND_OVERS
@@ -33,8 +24,6 @@ from support_agent.offline.policy import OfflineRules
 
 
 class TransitionRecord(TypedDict):
-    """One move of the state machine, as kept in the graph state."""
-
     id: str  # the tool call that made the move
     turn: int
     source: str
@@ -49,24 +38,18 @@ class TransitionRecord(TypedDict):
 def append_new(
     left: list[TransitionRecord] | None, right: list[TransitionRecord] | None
 ) -> list[TransitionRecord]:
-    """Append records not seen yet (by id).
-
-    A subgraph node hands its whole output state to the parent graph, so the
-    same records can arrive twice; plain `operator.add` would duplicate them.
-    """
+    """Append records not seen yet, by id: a subgraph hands its whole state back, so the same
+    records can arrive twice (`operator.add` would duplicate them)."""
     left = list(left or [])
     seen = {r.get("id") for r in left}
     return left + [r for r in right or [] if r.get("id") not in seen]
 
 
-# Reducer-backed so tools append; the list survives summarization because it
-# lives in state, not in messages.
+# In state, not messages, so the history survives summarization.
 TransitionLog = Annotated[list[TransitionRecord], append_new]
 
 
 class HandOverStatus(TypedDict):
-    """Whether a hand-over to a person still stands, and if not, why."""
-
     status: str  # STANDING or WITHDRAWN
     because: str  # why it was withdrawn ("" while it stands)
     # The customer asked for a person themselves: no correction withdraws that.
@@ -79,8 +62,8 @@ STANDING, WITHDRAWN = "standing", "withdrawn"
 def merge_hand_overs(
     left: dict[str, HandOverStatus] | None, right: dict[str, HandOverStatus] | None
 ) -> dict[str, HandOverStatus]:
-    """Entries by tool call id, the newer winning: a hand-over and a correction that
-    withdraws another may be written in the same step without clashing."""
+    """By tool call id, the newer winning: a hand-over and the correction withdrawing
+    another may be written in one step."""
     return {**(left or {}), **(right or {})}
 
 
@@ -89,44 +72,30 @@ HandOvers = Annotated[dict[str, HandOverStatus], merge_hand_overs]
 
 
 class StepState(AgentState):
-    """What the step middleware keeps in every workflow's state (its `state_schema`).
-
-    A workflow's state class derives from this rather than restating the keys; a
-    graph of agents (`handoffs.py`) needs them in its own graph state too.
-    """
+    """The step middleware's keys, in every workflow's state (and a graph of agents' too)."""
 
     turn: NotRequired[int]  # customer turns, counted once per turn
     transitions: NotRequired[TransitionLog]
-    # Each hand-over to a person that ran, and whether it still stands: a correction
-    # (`Move.withdraws`) withdraws the ones that rested on what it corrected, and the
-    # service closes their tickets after the turn.
+    # Each hand-over that ran, and whether a correction (`Move.withdraws`) withdrew it.
     hand_overs: NotRequired[HandOvers]
 
 
 def turn_of(state: Mapping[str, Any]) -> int:
-    """The customer turn `state` is at (0 before the first)."""
     return int(state.get("turn") or 0)
 
 
-# A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
-# records how it got there as one record with this `tool` and an id starting
-# with JUMP_ID_PREFIX. It is not a move of the machine: no tool made it, and it
-# covers no declared transition.
+# A walkthrough started at a step (`ui.jump`) records how it got there: not a move, no tool made it.
 JUMP = "jump"
 JUMP_ID_PREFIX = "jump-"
 JUMP_LABEL = "jumped here"
 
 
 def is_jump(record: dict) -> bool:
-    """Whether a transition record marks a jump rather than a move a tool made."""
     return record.get("tool") == JUMP and str(record.get("id") or "").startswith(JUMP_ID_PREFIX)
 
 
-# A person's decision on a gated tool (`Approval`) is kept in the history as one
-# record at the step where the conversation waited (source = target), with its
-# `decision` and an id starting with APPROVAL_ID_PREFIX. Like a jump, it is not a
-# move of the machine. A customer who writes while the action waits withdraws it
-# (WITHDRAW: answered as a rejection, nothing runs, the new message is answered).
+# A person's decision on a gated tool, kept at the step that waited (source = target). A
+# customer who writes while it waits withdraws the action (WITHDRAW: a rejection; nothing runs).
 APPROVAL_ID_PREFIX = "approval-"
 WITHDRAW = "withdraw"
 DECISIONS = ("approve", "edit", "reject", WITHDRAW)
@@ -134,39 +103,31 @@ DECIDED = {"approve": "approved", "edit": "approved", "reject": "rejected"}
 
 
 def is_decision(record: dict) -> bool:
-    """Whether a transition record is a person's decision rather than a move."""
     return record.get("decision") in DECISIONS and str(record.get("id") or "").startswith(
         APPROVAL_ID_PREFIX
     )
 
 
-# A hand-over to a person (`HandOver`, the tool every workflow offers) is kept in
-# the history as one record at the step it was raised at (source = target: the
-# machine stays where it was), with an id of HANDOVER_ID_PREFIX + the tool call's
-# id, so the ticket that call opened can be found from it. Not a move either.
+# A hand-over to a person, kept at the step it was raised at; its id ends with the tool
+# call's, which keys its ticket.
 HANDOVER_ID_PREFIX = "handover-"
 
 
 def is_handover(record: dict) -> bool:
-    """Whether a transition record is a hand-over to a person rather than a move."""
     return str(record.get("id") or "").startswith(HANDOVER_ID_PREFIX)
 
 
 def handover_call(record: dict) -> str:
-    """The tool call id behind a hand-over record (what its ticket is keyed by)."""
     return str(record.get("id") or "").removeprefix(HANDOVER_ID_PREFIX)
 
 
 def is_move(record: dict) -> bool:
-    """Whether a transition record is a move a tool made (not a jump, a decision or a
-    hand-over)."""
+    """A move a tool made: not a jump, a decision or a hand-over."""
     return not is_jump(record) and not is_decision(record) and not is_handover(record)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the state machine: what the agent is told and may do there."""
-
     name: str
     title: str
     prompt: str
@@ -181,25 +142,18 @@ class Step:
 
 @dataclass(frozen=True)
 class Move:
-    """Where calling a tool takes the machine, and how people are told about it.
-
-    `label` names the edge on the diagram ("warranty recorded"); `because` is
-    the reason kept in the history, filled with the move's facts in words
-    ("the issue was classified as {issue_type}" -> "... as Hardware").
-    """
+    """Where calling a tool takes the machine: `label` names the diagram's edge, `because`
+    (filled with the move's facts in words) is the reason kept in the history."""
 
     target: str
     label: str
     because: str = ""
-    # A correction: the hand-overs to a person raised since the machine last left
-    # `target` rested on what is being corrected, so the move withdraws them.
+    # A correction: withdraws the hand-overs raised since the machine last left `target`.
     withdraws: bool = False
 
 
 @dataclass(frozen=True)
 class Fact:
-    """A state key shown as a recorded fact, with its values in words."""
-
     key: str
     title: str
     values: dict[str, str] = field(default_factory=dict)  # stored value -> words
@@ -212,32 +166,22 @@ class Fact:
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a run is told besides its input (LangGraph's runtime context): whether
-    the tools a workflow gates wait for a person's approval, and when the answer
-    must be done (`time.monotonic()`; `models.deadline`), None for no such limit."""
+    """LangGraph's runtime context: whether gated tools wait for a person, and the
+    answer's `time.monotonic()` deadline (None: no limit)."""
 
     approvals: bool = False
     deadline: float | None = None
-    # The pause is answered because the customer wrote again: end the run once the
-    # rejection is in, so the new message is what the agent answers next.
+    # The customer wrote during a pause: end the run once the rejection is in.
     withdraw: bool = False
-    # A graph of agents' transfer limit for this run only (a scenario's), where the
-    # graph can't be rebuilt with it: on LangGraph's server. None: the graph's own.
+    # A scenario's transfer limit, on LangGraph's server where the graph can't be rebuilt.
     max_transfers: int | None = None
 
 
 @dataclass(frozen=True)
 class Approval:
-    """A tool that waits for a person's decision before it runs, when the
-    workflow's approvals are switched on (they are off by default).
-
-    `question` is what the person is asked ("Hand this case over to a person?");
-    `request` names the action as asked for, not done ("refund requested"): the
-    words of a call that waits, was rejected or withdrawn (the tool's label says
-    what a call that ran did); `editable` names the tool's text argument the
-    person may rewrite before approving (the hand-over's reason), or is empty
-    when only yes or no fits.
-    """
+    """A tool that waits for a person's decision when approvals are on. `request` names
+    the call as asked for, not done ("refund requested"); `editable` names the text argument
+    the person may rewrite ("" when only yes or no fits)."""
 
     tool: str
     question: str
@@ -247,9 +191,7 @@ class Approval:
 
 @dataclass(frozen=True)
 class HandOver:
-    """The tool that hands a conversation to a person, and how the diagram names
-    that person: a node of its own (`title`), lit with the ticket a hand-over opened.
-    """
+    """The tool that hands a conversation to a person, drawn as a node (`title`)."""
 
     tool: str
     title: str = "Person"
@@ -257,8 +199,6 @@ class HandOver:
 
 @dataclass(frozen=True)
 class Edge:
-    """A transition: calling `tool` at `source` moves the machine to `target`."""
-
     source: str
     target: str
     tool: str
@@ -267,8 +207,7 @@ class Edge:
 def decision_reason(
     workflow: Workflow, tool: str, decision: str, *, note: str = "", edited: str = ""
 ) -> str:
-    """A person's decision in the history's words: the question they were asked and
-    their answer ("Refund this order? Rejected by a person: the box was opened")."""
+    """A person's decision in the history's words: the question and the answer."""
     approval = workflow.approval(tool)
     asked = approval.question if approval else workflow.tool_label(tool)
     if decision == WITHDRAW:
@@ -281,8 +220,7 @@ def decision_reason(
 
 
 def tool_answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **facts) -> Command:
-    """A tool result that doesn't move the machine (it may record facts; a refused
-    call records none and is marked an error for the model)."""
+    """A result that doesn't move the machine; a refused call records no facts."""
     message = ToolMessage(
         content=text, tool_call_id=runtime.tool_call_id, status="error" if refused else "success"
     )
@@ -291,13 +229,8 @@ def tool_answer(runtime: ToolRuntime, text: str, *, refused: bool = False, **fac
 
 @dataclass(frozen=True)
 class Handoffs:
-    """What makes a workflow a graph of agents (the sales <-> support seed).
-
-    Each step is an agent, a node of the graph; a turn starts at the active
-    agent, follows transfers to the agent they name, and ends when an agent
-    answers without transferring. `note` is added to the system prompt of an
-    agent that has just received the conversation ({source}, {reason}).
-    """
+    """What makes a workflow a graph of agents: each step an agent node, a turn following
+    transfers until one answers. `note` ({source}, {reason}) tells the receiving agent."""
 
     max_transfers: int  # transfers allowed in one customer turn (the loop guard)
     note: str
@@ -308,13 +241,8 @@ HANDOFF_NOTE_KEYS = ("source", "reason")
 
 @dataclass(frozen=True)
 class Workflow:
-    """Everything about one workflow, declared once and checked when created.
-
-    Without `handoffs`, the workflow is one agent whose prompt and tools change
-    with `state_key` (the tutorial's state machine); with it, each step is an
-    agent node and transfers route between them. `support_agent.workflows.builders`
-    picks the builder from that, and nothing else reads a workflow's kind.
-    """
+    """Everything about one workflow, declared once. Without `handoffs` it is one agent
+    whose prompt and tools change with `state_key`; with it, each step is an agent node."""
 
     name: str
     title: str
@@ -325,13 +253,11 @@ class Workflow:
     state_schema: type  # an `AgentState` subclass declaring the workflow's keys
     offline_rules: OfflineRules  # what the offline model does at each step
     facts: tuple[Fact, ...] = ()  # state keys shown as "recorded facts"
-    # What the tools that don't move the machine did, in words (moves carry their own).
+    # What the tools that don't move the machine did, in words.
     tool_labels: dict[str, str] = field(default_factory=dict)
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     handoffs: Handoffs | None = None
-    # Tools a person approves, edits or rejects first, when approvals are on.
     approvals: tuple[Approval, ...] = ()
-    # The hand-over to a person, if the workflow offers one (drawn as its own node).
     hand_over: HandOver | None = None
     rank: int = 100  # place in the workflow picker, lowest first
 
@@ -342,14 +268,11 @@ class Workflow:
 
     @property
     def graph_endpoints(self) -> bool:
-        """A graph of agents starts each turn at START and ends it at END (drawn so)."""
         return self.handoffs is not None
 
     @property
     def prompt_keys(self) -> list[str]:
-        """The state keys a prompt may name, sorted: those the schema adds to
-        LangChain's `AgentState`, minus list-valued ones (`transitions` would paste
-        a Python list into the prompt)."""
+        """State keys a prompt may name: the schema's own, minus lists and dicts."""
         framework = set(get_type_hints(AgentState))
         hints = get_type_hints(StepState) | get_type_hints(self.state_schema)
         return sorted(
@@ -369,7 +292,6 @@ class Workflow:
         return tuple(f.key for f in self.facts)
 
     def handover_record(self, state: dict, call_id: str, reason: str, step: str = "") -> dict:
-        """The history record of a hand-over raised at `step` (the current one by default)."""
         here = step or self.current(state)
         return TransitionRecord(
             id=HANDOVER_ID_PREFIX + call_id,
@@ -381,7 +303,6 @@ class Workflow:
         )
 
     def approval(self, tool: str) -> Approval | None:
-        """How `tool` is put to a person, if it needs their approval."""
         return next((a for a in self.approvals if a.tool == tool), None)
 
     def request_label(self, tool: str) -> str:
@@ -390,7 +311,6 @@ class Workflow:
         return approval.request if approval else self.tool_label(tool)
 
     def tool_label(self, tool: str) -> str:
-        """What a tool call did, in words ("warranty recorded")."""
         if tool in self.moves:
             return self.moves[tool].label
         if tool in self.tool_labels:
@@ -410,7 +330,6 @@ class Workflow:
         return list(seen.values())
 
     def edges(self) -> list[Edge]:
-        """Every declared transition, in step order (go-back edges included)."""
         return [
             Edge(s.name, self.moves[t.name].target, t.name)
             for s in self.steps
@@ -445,12 +364,8 @@ class Workflow:
         reason: str | None = None,
         **facts: Any,
     ) -> Command:
-        """The `Command` a moving tool returns: record facts, step, history.
-
-        Without a `reason`, the move's declared `because` is filled with the
-        facts in words. A tool called from a step that does not offer it (a
-        model can name any registered tool) changes nothing and tells the model so.
-        """
+        """The `Command` a moving tool returns: facts, step, history. A tool called from a step
+        that does not offer it changes nothing and tells the model so."""
         state = runtime.state or {}
         source = self.current(state)
         target = self.moves[tool].target
@@ -472,10 +387,8 @@ class Workflow:
         withdrawn = self.withdrawn_by(tool, state, reason)
         result = ToolMessage(content=message, tool_call_id=runtime.tool_call_id)
         if withdrawn:
-            # Said in the tool's result, so any model (not only the offline one) knows
-            # the person will not take the case up, and can tell the customer.
+            # In words for any model; by call id for the offline one.
             result.content = f"{message} {self.withdrawal_words(state, withdrawn)}"
-            # Named by call id too, so the offline model can say so without reading words.
             result.additional_kwargs[WITHDREW_HAND_OVERS] = list(withdrawn)
         return Command(
             update={
@@ -488,9 +401,8 @@ class Workflow:
         )
 
     def withdrawn_by(self, tool: str, state: dict, because: str) -> dict[str, HandOverStatus]:
-        """The hand-overs that calling `tool` now withdraws: for a correcting move
-        (`Move.withdraws`), those still standing that were raised since the machine
-        last left the move's target step, when the corrected fact was recorded."""
+        """The standing hand-overs a correcting move (`Move.withdraws`) withdraws: those
+        raised since the machine last left the move's target, when the fact was recorded."""
         move = self.moves.get(tool)
         if move is None or not move.withdraws:
             return {}
@@ -508,7 +420,6 @@ class Workflow:
         }
 
     def withdrawal_words(self, state: dict, withdrawn: Mapping[str, HandOverStatus]) -> str:
-        """The withdrawal in words, for the model: which hand-over, and why."""
         records = {handover_call(r): r for r in state.get("transitions") or [] if is_handover(r)}
         reasons = [str(records[c].get("reason") or "") for c in withdrawn if c in records]
         named = "; ".join(f"“{r}”" for r in reasons if r)

@@ -1,9 +1,5 @@
-"""Checks a workflow declaration when it is created.
-
-Every mistake a declaration can make fails at import, with the workflow and
-the field named ("workflow returns: moves.refund_item: target 'refnud' is
-not a step (steps: ...)"), instead of at the first model call or in the
-middle of a demo.
+"""Checks a workflow declaration when it is created, so every mistake fails at import with the
+workflow and field named, not at the first model call or in the middle of a demo.
 """
 
 from __future__ import annotations
@@ -15,20 +11,17 @@ from support_agent.core.prompting import TemplateError, placeholders
 from support_agent.offline.policy import OfflineRules
 
 
-class WorkflowError(ValueError):
-    """A workflow declaration that can't work, named by workflow and field."""
+class WorkflowError(ValueError): ...
 
 
 Problems = Iterator[tuple[str, str]]  # (where, what is wrong)
 
 
 def check(wf: Any, *, jump: str, note_keys: Sequence[str], step_keys: Sequence[str]) -> None:
-    """Check `wf`, the `support_agent.core.declaration.Workflow` being created.
+    """Check `wf`, the `Workflow` being created; raises `WorkflowError` naming every problem.
 
-    `Workflow.__post_init__` calls this with its own reserved names (`jump`, the
-    hand-over note's `note_keys`) and the keys every graph of agents must carry
-    (`step_keys`, from `StepState`), so this module never imports `declaration.py`:
-    it sits below it. Raises `WorkflowError` naming every problem found.
+    The declaration passes its own reserved names and `StepState`'s keys, so this module, below
+    it, never imports it.
     """
     keys = set(get_type_hints(wf.state_schema))
     problems = [
@@ -49,7 +42,6 @@ def check(wf: Any, *, jump: str, note_keys: Sequence[str], step_keys: Sequence[s
 
 
 def _placeholders(where: str, text: str, allowed: Collection[str], why: str) -> Problems:
-    """Each `{name}` in `text` that is not `allowed`, or the template's own error."""
     try:
         unknown = [n for n in placeholders(text) if n not in allowed]
     except TemplateError as exc:
@@ -136,7 +128,6 @@ def _approvals(wf: Any) -> Problems:
 
 
 def _hand_over(wf: Any) -> Problems:
-    """The hand-over's tool is offered somewhere and its person has a name to draw."""
     if wf.hand_over is None:
         return
     if wf.hand_over.tool not in _offered(wf):
@@ -156,8 +147,8 @@ def _facts(wf: Any, keys: set[str]) -> Problems:
 def _graph_of_agents(
     wf: Any, keys: set[str], note_keys: Sequence[str], step_keys: Sequence[str]
 ) -> Problems:
-    """A graph of agents keeps the step middleware's keys (`StepState`) and its
-    transfer guard's flag in its own state; one agent gets them from the middleware."""
+    """A graph of agents keeps the step middleware's keys and the transfer guard's
+    flag in its own state (one agent gets them from the middleware)."""
     if wf.handoffs is None:
         return
     for key in [*step_keys, "handoff_limited"]:

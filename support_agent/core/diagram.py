@@ -1,34 +1,9 @@
 """The state machine as Graphviz, drawn from the workflow declaration and a state.
 
-Node ids are the step names, so tests (and people reading the DOT) can find
-`warranty_collector`; labels are the readable titles and the declared words of
-each move, with the tool name on hover. The active step is filled, the path
-taken so far is marked, the move the latest turn made is drawn thick in the
-active colour, and steps that can no longer be reached are greyed. A
-conversation started at a step for a walkthrough (a jump, not a move of the
-machine) shows it as a dotted edge of its own (class `jump`), never as one of
-the declared moves.
-
-Nothing is told by colour alone: the active step also carries a "▶ now" line,
-bold text and the thickest border; a step out of reach a dashed border. Every
-label's text has at least 4.5:1 contrast (WCAG AA) against its fill, or against
-the page and the sidebar behind the transparent drawing (test_diagram_contrast
-measures each state from what Graphviz reads).
-
-Every node and edge is added through `_node` / `_edge`, which pass each text
-attribute (labels, tooltips) through `dot_text`: the one place where text from
-a declaration, a conversation or a person's note becomes DOT. A rejection note
-ending in a backslash, a quote or `&#1;` then shows as typed instead of breaking
-the drawing.
-
-Two shapes: the sidebar's top-to-bottom drawing, and the presenter view's
-left-to-right one for a wide column. `st.graphviz_chart` draws every label at
-9.6 px (its stylesheet sets `calc(twoSm * 0.8)` on all text, whatever the DOT
-says) and then scales the drawing to its column. So the layout is made with
-that same small font: the drawing's natural size is small, and stretching it
-to the column is what makes labels large. Labels are wrapped onto short lines,
-because the widest label sets how much the drawing can be enlarged. The browser
-test measures the drawn sizes.
+Node ids are step names; nothing is told by colour alone, and every label reads at 4.5:1
+(test_diagram_contrast). All text goes through `dot_text` (via `_node` / `_edge`). The layout
+uses `st.graphviz_chart`'s fixed 9.6 px font with short wrapped lines, because the chart
+scales the drawing to its column and the widest label limits how far it is enlarged.
 """
 
 from __future__ import annotations
@@ -54,31 +29,20 @@ from support_agent.core.declaration import (
 from support_agent.core.state_view import customer_turns
 
 ACTIVE_FILL = "#2563eb"  # white text on it at 5.2:1 (WCAG AA asks 4.5:1)
-# The active step is told by more than its colour: this line above its title, in
-# bold, inside the thickest border, so it reads the same in greyscale or to a
-# colour-blind eye. A line of its own costs no size: the drawings are limited by
-# their width, not their height (a double border, or the mark beside the title,
-# made the handoffs sidebar's labels 3-6 % smaller).
+# Above the active title: a line of its own costs no size (the drawings are width-bound).
 NOW_MARK = "▶ now"
 VISITED_FILL = "#dbeafe"
 TRAVERSED = "#1d4ed8"
 PATH = "#93b4ea"  # edges taken before the latest move
 IDLE = "#94a3b8"
-# A person's decisions, drawn as loops on the step where the conversation waited.
-# Dark enough for their labels to read at 4.5:1 on the sidebar's grey (test_diagram_contrast).
-APPROVED, REJECTED, WAITING = "#166534", "#b91c1c", "#92400e"
+APPROVED, REJECTED, WAITING = "#166534", "#b91c1c", "#92400e"  # 4.5:1 on the sidebar grey
 GREYED = "#cbd5e1"
-# Text on a step that can no longer be reached: dark enough to read (7:1 on its
-# fill); the pale fill and the dashed border are what say "out of reach".
-GREYED_TEXT = "#475569"
-# A hand-over to a person: the Person node lit, white text on it at 6.7:1.
-HANDED = "#6d28d9"
+GREYED_TEXT = "#475569"  # 7:1 on its fill: the dashed border says "out of reach"
+HANDED = "#6d28d9"  # white text on it at 6.7:1
 PERSON = "person"  # the Person node's id (no step may take it: see `state_machine`)
 SHOWN_TICKETS = 2  # ticket ids on the Person node; more are counted
-FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units (see above)
-# Where the drawing goes, in inches (72 pt; a pt is 4/3 px on screen): the
-# sidebar's column (app_context.SIDEBAR_WIDTH less its padding) and the presenter
-# view's machine column at 1280 px wide, each no taller than fits a 720 px screen.
+FONT = "9.6"  # what st.graphviz_chart draws text at, in drawing units
+# Inches: the sidebar's column, and the presenter's at 1280 px, each fitting a 720 px screen.
 SIDEBAR_SIZE = "3.5,3.1!"
 WIDE_SIZE = "6.8,2.5!"
 
@@ -86,11 +50,8 @@ WIDE_SIZE = "6.8,2.5!"
 def path_of(
     workflow: Workflow, state: dict, *, jumps: bool = True
 ) -> tuple[set[str], set[tuple[str, str, str]]]:
-    """Steps visited and (source, target, tool) edges traversed, from the history.
-
-    A jump's (source, target, "jump") is among them unless `jumps=False`; then a
-    jump adds nothing (coverage: only moves the agent made count).
-    """
+    """Steps visited and (source, target, tool) edges traversed; without `jumps`, only
+    moves the agent made count (coverage)."""
     records = [r for r in state.get("transitions") or [] if is_move(r) or (jumps and is_jump(r))]
     visited = {workflow.initial} | {r["source"] for r in records} | {r["target"] for r in records}
     traversed = {(r["source"], r["target"], r["tool"]) for r in records}
@@ -98,7 +59,6 @@ def path_of(
 
 
 def last_move(state: dict) -> tuple[str, str, str] | None:
-    """The (source, target, tool) of the latest turn's last move, if that turn moved."""
     records = [r for r in state.get("transitions") or [] if is_move(r) or is_jump(r)]
     if not records or records[-1].get("turn") != turn_of(state):
         return None
@@ -114,11 +74,8 @@ def state_machine(
     waiting: str = "",
     tickets: Mapping[str, str] | None = None,
 ) -> graphviz.Digraph:
-    """A `graphviz.Digraph` of `workflow`, highlighting where `state` stands.
-
-    `waiting` names a gated tool the conversation is paused at, for a person to decide;
-    `tickets` maps a hand-over's tool call id to the ticket it opened ("T-1004").
-    """
+    """A `graphviz.Digraph` of `workflow` where `state` stands; `waiting` names a gated
+    tool paused at, `tickets` maps a hand-over's tool call id to its ticket."""
     state = state or {}
     active = workflow.current(state)
     visited, traversed = path_of(workflow, state)
@@ -126,7 +83,6 @@ def state_machine(
     just = last_move(state)
 
     dot = graphviz.Digraph(workflow.name)
-    # The drawing is scaled (up or down) to fill its place: `size` in inches, "!" to enlarge.
     dot.attr(size=WIDE_SIZE if wide else SIDEBAR_SIZE)
     dot.attr(rankdir="LR" if wide else "TB", bgcolor="transparent", nodesep="0.25",
              ranksep="0.45" if wide else "0.3", pad="0.05")  # fmt: skip
@@ -159,7 +115,6 @@ def _steps(
     *,
     wide: bool,
 ) -> None:
-    """The steps, the active one marked "now"; a graph of agents' START and END too."""
     if workflow.graph_endpoints:
         _node(dot, START, "START", shape="circle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip
@@ -175,9 +130,7 @@ def _steps(
     if workflow.graph_endpoints:
         _node(dot, END, "END", shape="doublecircle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.5", fixedsize="true")  # fmt: skip
-        # The customer has written (a walkthrough's opening note is not a turn).
         started = bool(customer_turns(state.get("messages") or []))
-        # Unlabelled: the agents' moves carry the words; these say "a turn starts/ends here".
         _edge(dot, START, workflow.initial, tooltip="each turn starts with the active agent",
                  **_edge_style(started))  # fmt: skip
         for step in workflow.steps:
@@ -185,15 +138,12 @@ def _steps(
 
 
 def handovers(state: dict) -> list[dict]:
-    """The hand-over records in `state`'s history, oldest first."""
     return [r for r in state.get("transitions") or [] if is_handover(r)]
 
 
 def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Mapping[str, str]):
-    """The person a workflow hands over to (`Workflow.hand_over`), as a node beside the
-    last step: quiet and dashed until a hand-over happens, then lit with the ticket ids,
-    with an edge from each step one was raised at (the reason on hover). Those edges
-    don't constrain the layout, so the machine keeps its shape when one appears."""
+    """The person handed over to, beside the last step: dashed until a hand-over, then lit
+    with its tickets; its edges don't constrain the layout, so the machine keeps its shape."""
     if workflow.hand_over is None:
         return
     records = handovers(state)
@@ -201,7 +151,6 @@ def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Map
     label = [workflow.hand_over.title]
     if ids:
         more = len(ids) - SHOWN_TICKETS
-        # On the title's line when it fits: a taller node would make the drawing smaller.
         label = [f"{label[0]} {', '.join(ids[-SHOWN_TICKETS:])}"]
         label += [f"+{more} more"] if more > 0 else []
     elif records:
@@ -217,7 +166,8 @@ def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Map
     with dot.subgraph(name="person") as beside:  # beside the last step, in either shape
         beside.attr(rank="same")
         beside.node(workflow.steps[-1].name)
-        _node(beside, PERSON, _wrap_lines(label, 14), shape="box", tooltip=hover, **style)
+        lines = [part for line in label for part in _wrap(line, 14)]
+        _node(beside, PERSON, lines, shape="box", tooltip=hover, **style)
     turn = turn_of(state)
     for source, record in {r["source"]: r for r in records}.items():
         now = record.get("turn") == turn
@@ -227,14 +177,9 @@ def _person(dot: graphviz.Digraph, workflow: Workflow, state: dict, tickets: Map
                  labeltooltip=why, **{"class": "handover now" if now else "handover"})  # fmt: skip
 
 
-def _wrap_lines(lines: Sequence[str], width: int) -> list[str]:
-    return [part for line in lines for part in _wrap(line, width)]
-
-
 def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, waiting: str):
-    """A person's latest decision at each step as a loop on it (green approved, red
-    rejected or withdrawn by the customer), and a pause waiting for one as an amber dashed loop on the active step.
-    Loops don't move the machine, and they keep its layout."""
+    """Each step's latest decision as a loop (green approved, red rejected or withdrawn),
+    and a pause as an amber dashed loop on the active step."""
     latest = {r["source"]: r for r in state.get("transitions") or [] if is_decision(r)}
     turn = turn_of(state)
     for step, record in latest.items():
@@ -242,9 +187,8 @@ def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: s
             continue  # the pause is the news at this step
         outcome = {"reject": "rejected", WITHDRAW: "withdrawn"}.get(record["decision"], "approved")
         colour = APPROVED if outcome == "approved" else REJECTED
-        label = f"✋ {outcome}"  # what: the tooltip, the history
         now = record.get("turn") == turn
-        _edge(dot, step, step, label=label, color=colour, fontcolor=colour,
+        _edge(dot, step, step, label=f"✋ {outcome}", color=colour, fontcolor=colour,
                  penwidth="3" if now else "2", tooltip=record.get("reason", ""),
                  labeltooltip=record.get("reason", ""),
                  **{"class": f"approval {outcome}"})  # fmt: skip
@@ -258,8 +202,7 @@ def _decisions(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: s
 
 
 def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None:
-    """Each jump as a dotted edge outside the layout (`constraint=false`): the
-    declared machine keeps its shape, and the jump reads as no move of it."""
+    """Jumps as dotted edges outside the layout: they are no move of the machine."""
     records = [r for r in state.get("transitions") or [] if is_jump(r)]
     hover = "a jump for a walkthrough: no tool made this move"
     for source, target in dict.fromkeys((r["source"], r["target"]) for r in records):
@@ -275,7 +218,6 @@ def _jumps(dot: graphviz.Digraph, workflow: Workflow, state: dict, just) -> None
 
 
 def _wrap(label: str, width: int = 10) -> list[str]:
-    """Edge labels on short lines: their width sets how far the drawing is scaled down."""
     lines: list[str] = []
     for word in label.split():
         if lines and len(lines[-1]) + 1 + len(word) <= width:
@@ -285,29 +227,16 @@ def _wrap(label: str, width: int = 10) -> list[str]:
     return lines
 
 
-# Attributes whose value is text people read: each goes through `dot_text`.
 _LABELS = frozenset({"label", "xlabel", "headlabel", "taillabel"})
-# Graphviz reads a tooltip's escapes twice (once as an escString, again when
-# writing the SVG's hover text; Debian's 2.43 and the page's WebAssembly build
-# alike): `\\G` would show the graph's name. Their backslashes are doubled twice.
+# Graphviz reads a tooltip's escapes twice (as an escString, again writing the SVG).
 _TOOLTIPS = frozenset({"tooltip", "labeltooltip", "edgetooltip", "headtooltip", "tailtooltip"})
-# Not allowed in the SVG (XML 1.0) Graphviz writes: the drawing would not load.
+# Not allowed in XML 1.0: the SVG would not load.
 _NOT_XML = frozenset({"\ufffe", "\uffff"})
 
 
 def dot_text(text: str | Sequence[str], *, tooltip: bool = False) -> str:
-    """Any text (or lines of text) as a DOT attribute value that shows exactly it.
-
-    Labels and tooltips are DOT escStrings: a backslash starts an escape (`\\n`,
-    `\\l`, `\\N`; one before the closing quote swallows the quote), so each is
-    doubled (for a `tooltip`, doubled again: see `_TOOLTIPS`). Graphviz decodes
-    `&...;` entities and writes some back raw into its SVG (`&#1;` makes the SVG
-    unreadable), so `&` is written as `&amp;`. Control characters, lone
-    surrogates and U+FFFE/U+FFFF can't be in the SVG at all: they become spaces,
-    and runs of whitespace one space (one line per line). The result is marked
-    not-HTML, so a value like `<b>x</b>` is never taken for an HTML-like label;
-    `graphviz` quotes it and escapes its `"`.
-    """
+    """Text (or lines) as a DOT value that shows exactly it: backslashes doubled (twice for
+    a tooltip), `&` as `&amp;`, characters the SVG can't hold as spaces, marked not-HTML."""
     lines = [text] if isinstance(text, str) else list(text)
     backslash = "\\" * (4 if tooltip else 2)
     return graphviz.nohtml("\\n".join(_escaped_line(line, backslash) for line in lines))
@@ -327,12 +256,10 @@ def _text_attrs(attrs: dict) -> dict:
 
 
 def _node(dot: graphviz.Digraph, name: str, label: str | Sequence[str], **attrs) -> None:
-    """A node whose label and other text attributes are escaped (`dot_text`)."""
     dot.node(name, **_text_attrs({"label": label, **attrs}))
 
 
 def _edge(dot: graphviz.Digraph, tail: str, head: str, **attrs) -> None:
-    """An edge whose label, tooltips and other text attributes are escaped (`dot_text`)."""
     dot.edge(tail, head, **_text_attrs(attrs))
 
 
@@ -350,10 +277,6 @@ def _node_style(name: str, active: str, visited: Iterable[str], reachable: set[s
 
 
 def _edge_style(taken: bool, just: bool = False) -> dict:
-    """Moves taken so far in a quiet blue; the one just made thick in the active colour.
-
-    The SVG classes ("taken", "just-moved") let tests and stylesheets find them.
-    """
     if just:  # what the audience just saw happen
         return {"color": ACTIVE_FILL, "penwidth": "4", "fontcolor": ACTIVE_FILL,
                 "fontname": "Helvetica-Bold", "class": "taken just-moved"}  # fmt: skip
@@ -363,5 +286,4 @@ def _edge_style(taken: bool, just: bool = False) -> dict:
 
 
 def dot_source(workflow: Workflow, state: dict | None = None, **options: Any) -> str:
-    """The DOT text of `state_machine(workflow, state, **options)`."""
     return state_machine(workflow, state, **options).source

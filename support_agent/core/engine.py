@@ -1,19 +1,8 @@
-"""Running one customer turn, as UI-agnostic events.
+"""Running one customer turn, as UI-agnostic events (`Token`, `ToolCall`, `ToolResult`,
+`Transition`, `Error`, `TurnEnd`) that the conversation service passes to every face.
 
-The conversation service (`support_agent.service.conversation`) calls `run_turn` /
-`decide` for every face and passes what they yield on; tests may consume the
-stream directly. Events: `Token` (streamed text), `ToolCall`, `ToolResult`,
-`Transition` (the machine moved; carries the saved record), `Error` (the turn
-failed: its kind, cause and facts, worded by each front end; see
-`support_agent.core.errors`), and `TurnEnd` (the state after the turn, and the
-`ApprovalRequest` it stopped at when a person must decide first).
-
-With approvals on (`run_turn(..., approvals=True)`), a turn that reaches a
-gated tool pauses (LangChain's human-in-the-loop middleware, a LangGraph
-`interrupt`); `decide` answers it, records the decision in the transition
-history, and finishes the turn. A message the customer sends meanwhile
-withdraws the waiting action (a rejection, recorded as withdrawn by the
-customer; nothing runs) and is then answered as any other.
+With approvals on, a turn reaching a gated tool pauses (LangChain's human-in-the-loop
+interrupt) until `decide` answers it; a message sent meanwhile withdraws the waiting action.
 """
 
 from __future__ import annotations
@@ -59,20 +48,13 @@ from support_agent.models.deadline import turn_deadline
 from support_agent.store.turn_lease import FENCE, Lease, ThreadBusy
 
 MAX_MESSAGE_CHARS = 4000
-# Graph steps one turn may take: a handful of model/tool rounds is normal; a
-# model that never stops calling tools is cut off here, not after 9,999 steps.
+# A model that never stops calling tools is cut off here, not after 9,999 steps.
 MAX_TURN_STEPS = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A message is empty unless some character draws something. Judged by Unicode
-# category: control (Cc), format (Cf: zero-width spaces and joiners, bidi marks
-# and isolates U+2066-2069, the soft hyphen, the BOM), surrogate (Cs), unassigned
-# (Cn) and every space and separator (Zs, Zl, Zp).
+# A message is empty unless some character draws something (judged by Unicode category).
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zs", "Zl", "Zp"})
-# Characters filed as letters, marks or symbols that draw nothing all the same,
-# named because no category gives them away: the Hangul fillers (U+115F, U+1160,
-# U+3164, U+FFA0: letters, Lo), the blank Braille pattern (U+2800, So), and the
-# default-ignorable marks (Mn): the combining grapheme joiner, the Khmer inherent
-# vowels, the Mongolian and other variation selectors.
+# Blank all the same, though no category says so: Hangul fillers, the blank Braille
+# pattern, the combining grapheme joiner, Khmer inherent vowels, variation selectors.
 _BLANK = frozenset(
     "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
     + "".join(map(chr, range(0xFE00, 0xFE10)))
@@ -81,7 +63,6 @@ _BLANK = frozenset(
 
 
 def shows_something(text: str) -> bool:
-    """Whether any character of `text` draws something (see `_INVISIBLE_CATEGORIES`)."""
     return any(
         c not in _BLANK and unicodedata.category(c) not in _INVISIBLE_CATEGORIES for c in text
     )
@@ -118,7 +99,6 @@ class Transition:
     reason: str
     source_title: str
     target_title: str
-    # The record as the graph saved it in `transitions` (its id is the tool call's).
     record: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
@@ -128,11 +108,8 @@ class Transition:
 
 @dataclass(frozen=True)
 class ApprovalRequest:
-    """Gated tool calls waiting for a person: what they are asked and may decide.
-
-    `id` is the LangGraph interrupt's; `actions` are the calls ({"name", "args"}),
-    usually one. `editable` names the argument a person may rewrite ("" if none).
-    """
+    """Gated tool calls waiting for a person. `id` is the LangGraph interrupt's;
+    `editable` names the argument a person may rewrite ("" if none)."""
 
     id: str
     tool: str
@@ -153,17 +130,14 @@ class ApprovalRequest:
 @dataclass(frozen=True)
 class TurnEnd:
     state: dict[str, Any] = field(default_factory=dict)
-    # Set when the turn stopped for a person's decision: it is not finished yet.
-    waiting: ApprovalRequest | None = None
-    # (checkpoint id, its parent's id) the turn saved last, when its lease saw the write:
-    # the turn's records then need not read the checkpoint back.
+    waiting: ApprovalRequest | None = None  # the turn stopped for a person's decision
+    # (checkpoint id, parent id) the lease saw written last: no need to read it back.
     saved: tuple[str, str | None] | None = None
 
 
 Event = Token | ToolCall | ToolResult | Transition | Error | TurnEnd
 
-# How LangGraph marks a paused task among a checkpoint's pending writes (stored as
-# data, so stable); reading it saves building a whole state snapshot every turn.
+# LangGraph's mark of a paused task in pending writes: cheaper than a state snapshot.
 _INTERRUPT_WRITE = "__interrupt__"
 NOTE_CHARS = 500  # a person's note on a decision
 
@@ -181,8 +155,7 @@ def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
 
 
 def clean_message(text: str | None) -> str | Error:
-    """The customer's text made safe to send, or an `Error` saying what is wrong."""
-    # A lone surrogate (broken UTF-16 from a paste) can't be encoded: show it as "�".
+    # A lone surrogate (broken UTF-16 from a paste) can't be encoded.
     text = (text or "").encode("utf-8", "replace").decode("utf-8")
     text = _CONTROL.sub("", text).strip()
     if not shows_something(text):
@@ -202,8 +175,6 @@ def clean_message(text: str | None) -> str | Error:
     return text
 
 
-# The faces reach these through the engine: whether the store failed, and the
-# `Error` for a failed turn by the exception's type (a bug of ours is logged).
 is_store_error = errors.is_store_error
 describe_failure = errors.describe
 
@@ -221,30 +192,81 @@ def run_turn(
     lease: AbstractContextManager | None = None,
     approvals: bool = False,
     started: Callable[[str, dict], None] | None = None,
+    lean: Any = None,
 ) -> Iterator[Event]:
     """Send the customer's `text` on `thread_id` and stream what happens.
 
-    `resume=True` re-runs a turn that failed part-way: LangGraph kept the
-    customer's message and the last good checkpoint, so nothing is sent twice.
-    `checkpoint_id` continues from an earlier checkpoint (a new branch).
-    `stream_tokens=False` sends each reply whole, as one `Token`: for a model
-    that answers at once (the offline one), token streaming only costs time.
-    `first_turn` says whether the thread is new, when the caller knows (saves a read).
-    `lease` (the store's `leases.hold(thread_id)`) makes this the thread's only
-    writer for the turn; a second sender gets a "busy" `Error` and changes nothing.
-    `approvals=True` pauses before the workflow's gated tools (`TurnEnd.waiting`);
-    a new message while the conversation waits withdraws the waiting action first
-    (`_withdraw`), then is answered.
-    The answer may take `SUPPORT_AGENT_TIMEOUT` seconds in all, from when the turn
-    starts (`RunContext.deadline`): screening, summary, model calls and retries.
-    `started(checkpoint_id, values)` is told the saved point a turn at the thread's
-    head starts from, once the engine has it in hand (read under the lease, or the
-    empty one a new thread begins with), so the caller need not read it again.
+    `resume=True` re-runs a turn that failed part-way from LangGraph's last good checkpoint;
+    `checkpoint_id` branches from an earlier one. `stream_tokens=False` sends each reply whole
+    (for the offline model). `lease` makes this the thread's only writer for the turn.
+    `started(checkpoint_id, values)` is told the saved point a turn at the head starts from,
+    so the caller need not read it again. The whole turn has `SUPPORT_AGENT_TIMEOUT` seconds.
+    `lean` is `graph` without the approval review: it runs turns at the head that can't pause.
     """
-    yield from _leased(lease, lambda fence: _run_turn(
-        graph, workflow, thread_id, text, resume, checkpoint_id, stream_tokens, first_turn,
-        RunContext(approvals=approvals, deadline=turn_deadline()), fence, started,
-    ))  # fmt: skip
+
+    def turn(fence: dict) -> Iterator[Event]:
+        context = RunContext(approvals=approvals, deadline=turn_deadline())
+        payload = None
+        if not resume:
+            cleaned = clean_message(text)
+            if isinstance(cleaned, Error):
+                yield cleaned
+                return
+            payload = {"messages": [HumanMessage(cleaned)]}
+        config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
+        at_head = not checkpoint_id and not resume
+        try:
+            waiting = _at_head(graph, workflow, config, first_turn, started) if at_head else None
+        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+            yield describe_failure(exc)
+            return
+        if isinstance(waiting, Error):
+            yield waiting
+            return
+        if waiting is not None:
+            values = graph.get_state(thread_config(thread_id)).values
+            withdrawn = (WITHDRAW, "")
+            for event in _answer(
+                graph, workflow, config, waiting, withdrawn, values, stream_tokens
+            ):
+                if isinstance(event, TurnEnd):
+                    break
+                yield event
+                if isinstance(event, Error):
+                    return  # nothing withdrawn, the message not sent: the pause stands
+        # A Retry or a branch may stop at the review node: only the whole graph has it.
+        run = lean if lean is not None and at_head and waiting is None and not approvals else graph
+        yield from _stream(run, workflow, config, payload, stream_tokens, context)
+
+    yield from _leased(lease, turn)
+
+
+def _at_head(
+    graph: Any,
+    workflow: Workflow,
+    config: dict,
+    first_turn: bool | None,
+    started: Callable[[str, dict], None] | None,
+) -> ApprovalRequest | Error | None:
+    """Before a turn at the thread's head: the pause the customer wrote into, if any (an
+    `Error` for one no decision of ours answers). A new thread first gets an empty
+    checkpoint: the rewind point before turn 1."""
+    thread_id = config["configurable"]["thread_id"]
+    new = first_turn
+    if not first_turn and graph.checkpointer is not None:
+        # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
+        latest = graph.checkpointer.get_tuple(config)
+        new = latest is None
+        if _paused(latest):  # the customer wrote while an action waits for a person
+            return waiting_approval(graph, workflow, thread_id) or errors.awaiting_approval()
+        if latest is not None and started is not None:
+            started(latest.config["configurable"]["checkpoint_id"],
+                    latest.checkpoint["channel_values"])  # fmt: skip
+    if new:
+        empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
+        if started is not None:
+            started(empty["configurable"]["checkpoint_id"], {"turn": 0})
+    return None
 
 
 def decide(
@@ -258,24 +280,33 @@ def decide(
     stream_tokens: bool = True,
     lease: AbstractContextManager | None = None,
 ) -> Iterator[Event]:
-    """Answer `request` ("approve", "edit" with the new `text`, or "reject" with an
-    optional note in `text`) and finish the paused turn, streaming as `run_turn` does.
+    """Answer `request` ("approve", "edit" with the new `text`, "reject" with an optional
+    note) and finish the paused turn; the decision is recorded in the transition history."""
 
-    The decision is recorded in the transition history (`workflow.is_decision`) at the
-    step and turn where the conversation waited. An edit that changes nothing is an
-    approval; an empty edit is refused (`Error` of kind input) and changes nothing.
-    """
-    yield from _leased(lease, lambda fence: _decide(graph, workflow, thread_id, request,
-                                                    decision, text, stream_tokens, fence))  # fmt: skip
+    def answer(fence: dict) -> Iterator[Event]:
+        checked = checked_decision(request, decision, text)
+        if isinstance(checked, Error):
+            yield checked
+            return
+        config = _turn_config(thread_config(thread_id), fence)
+        try:
+            paused = graph.get_state(thread_config(thread_id))
+            if approval_request(workflow, paused.interrupts) != request:
+                yield decided_already()
+                return
+        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
+            yield describe_failure(exc)
+            return
+        yield from _answer(graph, workflow, config, request, checked, paused.values, stream_tokens)
+
+    yield from _leased(lease, answer)
 
 
 def waiting_approval(graph: Any, workflow: Workflow, thread_id: str) -> ApprovalRequest | None:
-    """What the conversation waits for a person to decide, if anything."""
     return approval_request(workflow, graph.get_state(thread_config(thread_id)).interrupts)
 
 
 def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | None:
-    """The `ApprovalRequest` among a paused run's interrupts (None when there is none)."""
     pending = pending_request(interrupts)
     if pending is None:
         return None
@@ -299,12 +330,8 @@ def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | N
 def _leased(
     lease: AbstractContextManager | None, start: Callable[[dict], Iterator[Event]]
 ) -> Iterator[Event]:
-    """The turn `start(fence)` begins, run as the thread's only writer while `lease` holds.
-
-    `fence` goes into the turn's config: the store's checkpointer confirms the lease
-    before it writes, so a turn that lost its lease ends with an `Error` and saves
-    nothing on a thread someone else now writes (see `support_agent.store.turn_lease`).
-    """
+    """Run `start(fence)` as the thread's only writer: the checkpointer confirms the
+    `fence` before it writes, so a turn that lost its lease saves nothing."""
     if lease is None:
         yield from start({})
         return
@@ -315,8 +342,7 @@ def _leased(
             events = start(fence)
             for event in events:
                 if fence and held.lost and not isinstance(event, Error):
-                    # Nothing more can be saved: stop now rather than after a long turn.
-                    events.close()
+                    events.close()  # nothing more can be saved: stop now
                     held.check()  # raises the LeaseLost the heartbeat found
                 ended = isinstance(event, TurnEnd | Error)
                 if isinstance(event, TurnEnd) and fence:
@@ -334,118 +360,28 @@ def _leased(
             yield failure
 
 
-def _run_turn(
+def _answer(
     graph: Any,
     workflow: Workflow,
-    thread_id: str,
-    text: str | None,
-    resume: bool,
-    checkpoint_id: str | None,
-    stream_tokens: bool,
-    first_turn: bool | None,
-    context: RunContext,
-    fence: dict,
-    started: Callable[[str, dict], None] | None = None,
-) -> Iterator[Event]:
-    if resume:
-        payload = None
-    else:
-        cleaned = clean_message(text)
-        if isinstance(cleaned, Error):
-            yield cleaned
-            return
-        payload = {"messages": [HumanMessage(cleaned)]}
-    config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
-    # One checkpoint per finished turn: that is what a user rewinds to, and a failed
-    # turn still saves where it stopped, so Retry continues it. A process killed
-    # mid-turn loses only that unfinished turn. A new thread first gets an empty
-    # checkpoint: the rewind point before turn 1.
-    waiting: ApprovalRequest | None = None
-    try:
-        at_head = not checkpoint_id and not resume
-        if at_head and not first_turn and graph.checkpointer is not None:
-            # Read with the turn's lease: LangGraph's own read as the run starts is then
-            # this one (`turn_lease.fenced`), not a second decoding of the same checkpoint.
-            latest = graph.checkpointer.get_tuple(config)
-            first_turn = latest is None
-            if _paused(latest):  # the customer wrote while an action waits for a person
-                waiting = waiting_approval(graph, workflow, thread_id)
-                if waiting is None:  # paused for something no decision of ours answers
-                    yield errors.awaiting_approval()
-                    return
-            if latest is not None and started is not None:
-                started(latest.config["configurable"]["checkpoint_id"],
-                        latest.checkpoint["channel_values"])  # fmt: skip
-        if first_turn and at_head:
-            empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
-            if started is not None:
-                started(empty["configurable"]["checkpoint_id"], {"turn": 0})
-    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-        yield describe_failure(exc)
-        return
-    if waiting is not None:
-        for event in _withdraw(graph, workflow, thread_id, waiting, config, stream_tokens):
-            if isinstance(event, TurnEnd):
-                break
-            yield event
-            if isinstance(event, Error):
-                return  # nothing withdrawn, the message not sent: the pause stands
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def _withdraw(
-    graph: Any,
-    workflow: Workflow,
-    thread_id: str,
-    request: ApprovalRequest,
     config: dict,
-    stream_tokens: bool,
-) -> Iterator[Event]:
-    """Answer the pause with a rejection because the customer wrote again: the action
-    never runs, the history says it was withdrawn by the customer, and the run ends
-    right after the rejection (`RunContext.withdraw`), so the model's next words are
-    for the new message. LangChain's middleware answers the tool call itself, so the
-    conversation stays one a provider accepts (every tool call has its result)."""
-    values = graph.get_state(thread_config(thread_id)).values
-    payload, record = decision_command(workflow, request, WITHDRAW, "", values)
-    yield transition_event(workflow, record)
-    context = RunContext(approvals=True, withdraw=True, deadline=turn_deadline())
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
-
-
-def _decide(
-    graph: Any,
-    workflow: Workflow,
-    thread_id: str,
     request: ApprovalRequest,
-    decision: str,
-    text: str,
+    checked: tuple[str, str],
+    values: dict,
     stream_tokens: bool,
-    fence: dict,
 ) -> Iterator[Event]:
-    checked = checked_decision(request, decision, text)
-    if isinstance(checked, Error):
-        yield checked
-        return
-    config = _turn_config(thread_config(thread_id), fence)
-    try:
-        paused = graph.get_state(thread_config(thread_id))
-        if approval_request(workflow, paused.interrupts) != request:
-            yield decided_already()
-            return
-    except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-        yield describe_failure(exc)
-        return
-    payload, record = decision_command(workflow, request, *checked, paused.values)
+    """Answer the pause with a checked decision and finish the run. A withdrawal (the
+    customer wrote again) ends the run right after the rejection, so the model answers
+    the new message."""
+    payload, record = decision_command(workflow, request, *checked, values)
     yield transition_event(workflow, record)
-    context = RunContext(approvals=True, deadline=turn_deadline())
+    withdraw = checked[0] == WITHDRAW
+    context = RunContext(approvals=True, withdraw=withdraw, deadline=turn_deadline())
     yield from _stream(graph, workflow, config, payload, stream_tokens, context)
 
 
 def checked_decision(request: ApprovalRequest, decision: str, text: str) -> tuple[str, str] | Error:
-    """(decision, text) as they will be applied, or the `Error` refusing them: a
-    decision the action doesn't allow, an empty edit; an edit that changes nothing
-    is an approval."""
+    """(decision, text) as they will be applied, or the `Error` refusing them; an
+    edit that changes nothing is an approval."""
     if decision not in DECISIONS or decision not in request.decisions:
         return Error(Kind.INPUT, f"{decision!r} is not a decision this action allows.")
     text = (text or "").strip()
@@ -470,9 +406,8 @@ def decided_already() -> Error:
 def decision_command(
     workflow: Workflow, request: ApprovalRequest, decision: str, text: str, values: dict
 ) -> tuple[Command, TransitionRecord]:
-    """The `Command` that answers `request` (a checked decision, or `WITHDRAW`: the
-    customer wrote again; run it with `RunContext(withdraw=True)`) on a conversation
-    paused with `values`, and the history record it saves with the answer."""
+    """The `Command` answering `request` on a conversation paused with `values`,
+    and the history record saved with it."""
     turn, step = _paused_at(workflow, values)
     note = clip(text, NOTE_CHARS) if decision == "reject" else ""
     edited = text if decision == "edit" else ""
@@ -492,12 +427,11 @@ def decision_command(
         resume = answers(review, "reject", text=WITHDRAWN_NOTE)
     else:
         resume = answers(review, decision, editable=request.editable, text=edited or note)
-    # The record goes in with the answer: one step, so a decision is never half-saved.
+    # One step with the answer, so a decision is never half-saved.
     return Command(resume=resume, update={"transitions": [record]}), record
 
 
 def _turn_config(config: dict, fence: dict) -> dict:
-    """A turn's run config: its thread (and point), step limit, and lease to confirm."""
     configurable = {**config["configurable"], **fence}
     return {**config, "configurable": configurable, "recursion_limit": MAX_TURN_STEPS}
 
@@ -507,11 +441,8 @@ def _paused(latest: Any) -> bool:
 
 
 def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
-    """The turn and step a paused conversation waits at.
-
-    A graph of agents counts the turn inside the agent's node, which has not
-    finished at a pause: its saved state still ends with the customer's message.
-    """
+    """The turn and step a paused conversation waits at. (A graph of agents counts
+    the turn in the agent's node, unfinished at a pause.)"""
     turn = turn_of(values)
     messages = values.get("messages") or []
     if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
@@ -527,17 +458,14 @@ def _stream(
     stream_tokens: bool,
     context: RunContext,
 ) -> Iterator[Event]:
-    # Agents that are nodes of a graph (handoffs) report from inside it; a single
-    # agent has no subgraphs, and asking for them costs a third of a turn.
+    # Asking a single agent for subgraphs costs a third of a turn.
     nested = workflow.graph_endpoints
     reader = ChunkReader(workflow, stream_tokens)
     try:
         for item in graph.stream(
             payload,
             config,
-            stream_mode=["updates", "values", "messages"]
-            if stream_tokens
-            else ["updates", "values"],
+            stream_mode=["updates", "values", *(["messages"] if stream_tokens else [])],
             subgraphs=nested,
             durability="exit",
             context=context,
@@ -554,12 +482,8 @@ def _stream(
 
 
 class ChunkReader:
-    """What LangGraph streams during one run, as the run's events, each said once.
-
-    The agent server's stream (`service.remote`) tells its updates through the same
-    reader, with its messages as JSON (`_messages`) and replies only as tokens or
-    the model node's whole message (`_says_new`).
-    """
+    """What LangGraph streams during one run, as events, each said once; the agent
+    server's stream (`service.remote`) reads through it too."""
 
     def __init__(self, workflow: Workflow, stream_tokens: bool):
         self.workflow, self.stream_tokens = workflow, stream_tokens
@@ -575,7 +499,7 @@ class ChunkReader:
                 self.final = chunk
             self.known.update(m.id for m in chunk.get("messages") or () if m.id)
             return
-        agent = _agent_of(namespace)
+        agent = namespace[0].split(":", 1)[0] if namespace else ""  # ("sales_agent:<task>",)
         if mode == "messages":
             message, meta = chunk
             if (
@@ -589,15 +513,12 @@ class ChunkReader:
         yield from self.updates(namespace, agent, chunk or {})
 
     def updates(self, namespace: tuple[str, ...], agent: str, chunk: dict) -> Iterator[Event]:
-        """The pause, tool calls, results and moves in one `updates` chunk."""
         if self.waiting is None and "__interrupt__" in chunk:
             self.waiting = approval_request(self.workflow, self._interrupts(chunk["__interrupt__"]))
         for node, update in chunk.items():
             if not isinstance(update, dict):
                 continue
             if node != REVIEW_NODE and not (self.nested and not namespace):
-                # (Not the reviewed request again, as the person left it; nor an agent
-                # node's messages, already reported from inside the agent.)
                 for message in self._messages(update.get("messages")):
                     yield from self._message(node, message, agent)
             for record in update.get("transitions") or []:
@@ -617,7 +538,6 @@ class ChunkReader:
             )
 
     def _first(self, key: str) -> bool:
-        """Whether `key` is told for the first time (and note that it is)."""
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -630,14 +550,9 @@ class ChunkReader:
         return raw or []
 
     def _says_new(self, node: str, message: AIMessage) -> bool:
-        """Whether an agent's message in a node's update is words to show now.
-
-        The model's words stream as tokens when `stream_tokens` (LangGraph's "messages"
-        mode); otherwise they come whole in its update. Words another node writes (the
-        guardrails' refusal) are never streamed, so they come from the update in both
-        cases; a node that hands back messages already in the state (a summary keeping
-        the latest ones) says nothing new.
-        """
+        """Whether a message in a node's update is words to show now: the model's stream as
+        tokens unless `stream_tokens` is off; other nodes' (the guardrails' refusal) come
+        only here; messages already in the state say nothing new."""
         if node == "model":
             return not self.stream_tokens
         return not message.id or message.id not in self.known
@@ -654,8 +569,3 @@ def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition
         target_title=workflow.step(record["target"]).title,
         record=dict(record),
     )
-
-
-def _agent_of(namespace: tuple[str, ...]) -> str:
-    # Subgraph namespaces look like ("sales_agent:<task id>",)
-    return namespace[0].split(":", 1)[0] if namespace else ""

@@ -1,28 +1,8 @@
-"""What kind of failure a turn met, decided by the exception's type.
+"""What kind of failure a turn met, decided by the exception's type (never its name).
 
-Failures are typed where they arise:
-
-| kind | raised as |
-| --- | --- |
-| `input` | (never raised: `engine.clean_message` refuses the text) |
-| `config` | `ModelConfigError` (models), or a `ProviderError` of kind `config` (a key or model name the provider refused) |
-| `provider` | `ProviderError` (middleware/provider_errors: any failed model call, in our words), a provider SDK's own request error, LangGraph's `GraphRecursionError` (a model that never stops calling tools) |
-| `store` | `StoreUnavailable` (storage) and the database drivers' errors: `sqlite3.Error`, `psycopg.Error` (which `psycopg_pool`'s errors are) |
-| `busy` | `ThreadBusy` (turn_lease: another sender holds the conversation), `LeaseLost` (another sender took it mid-turn, so the turn saved nothing; one whose connection died is a `store` error) |
-| `state` | `StepRequirementError` (middleware/step_config: the saved state lacks a step's facts); a conversation deleted on the agent server |
-| `agent` | LangGraph's server that runs the agents failed (`service.remote` says how: down, slow, wrong address or key, graph missing) |
-| `internal` | anything else: a bug of ours |
-
-`describe(exc)` maps an exception to an `Error` by `isinstance`, never by the
-words in its class name. An internal error is logged here with its traceback
-(`logging`, keys redacted) and a short reference; people are told only that
-something went wrong on our side, with that reference, and are not offered a
-Retry as if the provider were at fault.
-
-The `Error` is neutral: a `kind`, a `cause` within it, a `message` that holds
-for any reader (no "sidebar", no command-line flag) and `facts` a front end
-may word (a limit, a status, a reference). The browser (`ui/chat_turn.py`)
-and the terminal (`cli.py`) each word it for their own readers.
+The `Error` is neutral: a `kind`, a `cause`, a `message` for any reader and `facts` each front
+end (`ui/chat_turn.py`, `cli.py`) words its own way. A bug of ours is logged here with its
+traceback (keys redacted) and shown only as a reference, with no Retry offered.
 """
 
 from __future__ import annotations
@@ -43,6 +23,7 @@ from support_agent.core.middleware.provider_errors import (
     ProviderError,
     ServerUnusable,
     explain,
+    http_status,
     redact,
 )
 from support_agent.core.middleware.step_config import StepRequirementError
@@ -65,8 +46,6 @@ class Kind(StrEnum):
 
 
 class Cause(StrEnum):
-    """What happened, within a kind: what a front end words."""
-
     EMPTY_MESSAGE = "empty_message"
     TOO_LONG = "too_long"
     MISSING_KEY = "missing_key"  # facts: provider, variable
@@ -95,14 +74,8 @@ class Cause(StrEnum):
 
 @dataclass(frozen=True)
 class Error:
-    """A turn that could not run or finish: the `Error` event of `engine.run_turn`.
-
-    `message` is safe to show anywhere (no keys, no provider text) and names no
-    front end's controls; `retryable` says whether running the same turn again
-    can help without changing anything. `advice` is what someone whose message
-    was kept can do (Retry, check the server), for a conversation's front ends; a
-    page without a conversation (an experiment) words its own.
-    """
+    """The `Error` event of `engine.run_turn`. `message` is safe to show anywhere;
+    `retryable`: the same turn again can help; `advice`: what to do when the message was kept."""
 
     kind: str  # a `Kind`
     message: str
@@ -117,7 +90,6 @@ def describe(exc: BaseException) -> Error:
     if isinstance(exc, ProviderError):
         return _provider(exc, exc.__context__)
     if isinstance(exc, _provider_sdk_errors()):
-        # A provider's own error that no middleware explained: the same words.
         return _provider(explain(exc), exc)
     if isinstance(exc, GraphRecursionError):
         return _logged(
@@ -176,7 +148,6 @@ def busy() -> Error:
 
 
 def awaiting_approval(tool: str = "") -> Error:
-    """A message sent while the conversation waits for a person's decision."""
     return Error(
         Kind.STATE,
         "This conversation is waiting for a person to approve an action; "
@@ -187,7 +158,6 @@ def awaiting_approval(tool: str = "") -> Error:
 
 
 def internal(exc: BaseException) -> Error:
-    """Log a bug of ours with its traceback; the `Error` people see carries only a reference."""
     reference = secrets.token_hex(4)
     logger.error(
         "Internal error during a turn (reference %s): %s\n%s",
@@ -205,25 +175,31 @@ def internal(exc: BaseException) -> Error:
 
 
 def is_store_error(exc: BaseException) -> bool:
-    """Did the conversation store (SQLite, PostgreSQL) fail, rather than the model or our code?"""
-    if isinstance(exc, LeaseLost):  # the turn's lease went with the store's connection
+    if isinstance(exc, LeaseLost):
         return exc.store_down
     return isinstance(exc, (StoreUnavailable, sqlite3.Error, *_loaded("psycopg", "Error")))
 
 
 def redacted_traceback(exc: BaseException) -> str:
-    """The traceback of `exc` (and its chain), with credentials in its messages redacted.
-
-    Frames (file, line, code) are kept as they are; every other line, which
-    carries exception text that may echo a request, goes through `redact`.
-    """
+    """The traceback of `exc`, its exception lines (which may echo a request) redacted."""
     parts = traceback.format_exception(exc)
     return "".join(part if part.startswith('  File "') else redact(part) for part in parts).rstrip()
 
 
+_REFUSED = {
+    401: (Cause.KEY_REJECTED, "The model provider rejected the API key."),
+    403: (Cause.KEY_REJECTED, "The model provider rejected the API key."),
+    404: (Cause.UNKNOWN_MODEL, "The model provider does not know that model name."),
+    None: (
+        Cause.SETTINGS_REFUSED,
+        "The model provider refused the model settings (the API key or the model name).",
+    ),
+}
+
+
 def _provider(error: ProviderError, original: BaseException | None) -> Error:
     if isinstance(error, ServerUnusable):
-        # The same words and facts whatever happened: nothing says whether a port answers.
+        # The same words whatever happened: nothing says whether a port answers.
         return Error(
             Kind.PROVIDER,
             error.what,
@@ -231,21 +207,10 @@ def _provider(error: ProviderError, original: BaseException | None) -> Error:
             cause=Cause.SERVER_UNUSABLE,
             advice=error.advice,
         )
-    status = _status(original)
+    status = http_status(original)
     facts = {"status": status} if status is not None else {}
     if error.kind == Kind.CONFIG:
-        if status in (401, 403):
-            cause, message = Cause.KEY_REJECTED, "The model provider rejected the API key."
-        elif status == 404:
-            cause, message = (
-                Cause.UNKNOWN_MODEL,
-                "The model provider does not know that model name.",
-            )
-        else:
-            cause, message = (
-                Cause.SETTINGS_REFUSED,
-                "The model provider refused the model settings (the API key or the model name).",
-            )
+        cause, message = _REFUSED.get(status, _REFUSED[None])
         return _logged(Error(Kind.CONFIG, message, cause=cause, facts=facts))
     kind = Kind(error.kind) if error.kind in tuple(Kind) else Kind.PROVIDER
     return _logged(
@@ -265,16 +230,7 @@ def _logged(error: Error) -> Error:
     return error
 
 
-def _status(exc: BaseException | None) -> int | None:
-    """The HTTP status a provider's exception carries, if any."""
-    status = getattr(exc, "status_code", None) or getattr(
-        getattr(exc, "response", None), "status_code", None
-    )
-    return status if isinstance(status, int) else None
-
-
 def _provider_sdk_errors() -> tuple[type[BaseException], ...]:
-    """The provider clients' request errors, of the clients this process has loaded."""
     return (
         *_loaded("openai", "APIError"),
         *_loaded("anthropic", "APIError"),
@@ -284,7 +240,6 @@ def _provider_sdk_errors() -> tuple[type[BaseException], ...]:
 
 
 def _loaded(module: str, *names: str) -> tuple[type[BaseException], ...]:
-    """Exception types of `module` if it is imported: an error can't be one otherwise."""
     found = sys.modules.get(module)
     types = (getattr(found, name, None) for name in names) if found else ()
     return tuple(t for t in types if isinstance(t, type) and issubclass(t, BaseException))

@@ -1,16 +1,5 @@
-"""Is a chat model usable right now? One short request, answered in our words.
-
-Before a run that would send many requests (an experiment's arms), one tiny
-request tells a server that isn't there, a key it refuses or a model name it
-doesn't know, in the same words a turn would (`errors.describe`), so the run can
-stop before anything is kept. The offline model runs in this process and is
-always usable. The request gets the configured time limit for one answer and
-no retry: a server that is down is told at once.
-
-Example:
-    ```python
-    problem = check_model(chat_model)  # None, or an `errors.Error`
-    ```
+"""Is a chat model usable right now? One tiny request, with no retry, before a run that would
+send many (an experiment), told in the words a turn would use (`errors.describe`).
 """
 
 from __future__ import annotations
@@ -27,7 +16,6 @@ PROBE = "Reply with the single word OK."
 
 
 def check_model(model: BaseChatModel) -> Error | None:
-    """None when `model` answered a one-line request; else why it can't be used."""
     if getattr(model, "in_process", False):
         return None
     try:
@@ -37,8 +25,7 @@ def check_model(model: BaseChatModel) -> Error | None:
         return describe(exc)
     except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
         try:
-            # Raised inside the handler, as the middleware does, so the original is the
-            # context `describe` reads a status from (and is still never chained).
+            # Raised here, so the original is the context `describe` reads a status from.
             raise told(model, exc) from None
         except ProviderError as said:
             return describe(said)

@@ -1,10 +1,6 @@
-"""Safe prompt templates.
-
-Prompts are edited by people who don't read code, so a template may only name
-plain state keys: `{warranty_status}` is fine, `{state.__class__}` or
-`{facts[0]}` is refused. `str.format` would happily walk attributes, which is
-how format-string injection leaks internals; we parse with `string.Formatter`
-and substitute ourselves.
+"""Safe prompt templates: people who don't read code edit them, so a placeholder may only name
+a plain state key. `str.format` would walk attributes (`{state.__class__}`), so we parse with
+`string.Formatter` and substitute ourselves.
 """
 
 from __future__ import annotations
@@ -16,16 +12,12 @@ from string import Formatter
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class TemplateError(ValueError):
-    """A prompt template that cannot be filled safely."""
+class TemplateError(ValueError): ...
 
 
 def placeholders(template: str) -> list[str]:
-    """Names of the placeholders in `template`, in order, without repeats.
-
-    Raises `TemplateError` for a stray brace or a placeholder that is not a
-    plain name (attribute access, indexing, conversions, format specs).
-    """
+    """The placeholders' names, in order, once each; `TemplateError` for a stray brace or
+    anything but a plain name."""
     names: list[str] = []
     try:
         parsed = list(Formatter().parse(template))
@@ -51,7 +43,6 @@ def placeholders(template: str) -> list[str]:
 
 
 def validate_template(template: str, allowed: Iterable[str]) -> list[str]:
-    """Check `template` names only `allowed` keys; return its placeholders."""
     allowed = set(allowed)
     names = placeholders(template)
     unknown = [n for n in names if n not in allowed]
@@ -64,7 +55,6 @@ def validate_template(template: str, allowed: Iterable[str]) -> list[str]:
 
 
 def fill_prompt(template: str, values: Mapping[str, object], missing: str = "unknown") -> str:
-    """Fill `template` from `values`; absent values read as `missing`."""
     placeholders(template)  # validates
     out: list[str] = []
     for literal, field, _spec, _conv in Formatter().parse(template):

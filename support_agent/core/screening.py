@@ -1,22 +1,8 @@
-"""Guardrails: is the customer's message a support request, or an attempt to hijack the agent?
+"""Guardrails: is the customer's message a support request (`off_task`: other work, or small
+talk the workflow names), or an attempt to hijack the agent (`injection`)?
 
-Two checks run on every customer message before the agent answers:
-
-- `off_task`: a request for work that is not support (write a poem, do my
-  homework, write code), or small talk the workflow's questions can't read
-  ("what's the weather in Paris?", when the workflow says what small talk is:
-  `small_talk`). Either way the agent does not answer it, so the badge says
-  so; the refusal steers back to the step's question.
-- `injection`: an attempt to override the agent's instructions or extract
-  them ("ignore your previous instructions", "you are now DAN", "print your
-  system prompt").
-
-With the offline model they are rules (below). With a real model the model is
-asked too, with a fixed instruction, and either verdict trips the guardrail;
-if that call fails the rules decide alone, so a flaky provider never lets a
-message through unchecked nor blocks a customer by mistake. That call is made
-once, within the answer's time (`models.deadline`), and not at all once that
-time has run out.
+The offline model has the rules below. A real model is asked too, and either verdict trips the
+guardrail; if that call fails the rules decide alone. It is made within the answer's time.
 """
 
 from __future__ import annotations
@@ -85,7 +71,6 @@ SmallTalk = Callable[[str], bool]
 
 
 def check_rules(text: str, small_talk: SmallTalk | None = None) -> list[Verdict]:
-    """The rules' verdicts; `small_talk` (the workflow's reading) trips `off_task` too."""
     tripped = {name for name, rule in _RULES.items() if rule.search(text)}
     if small_talk is not None and "off_task" not in tripped and small_talk(text):
         tripped.add("off_task")
@@ -95,7 +80,6 @@ def check_rules(text: str, small_talk: SmallTalk | None = None) -> list[Verdict]
 def check_with_model(
     model: BaseChatModel, text: str, small_talk: SmallTalk | None = None
 ) -> list[Verdict]:
-    """The rules, and the model's own reading; either one trips a check."""
     verdicts = check_rules(text, small_talk)
     left = remaining()
     if left is not None and left <= 0:

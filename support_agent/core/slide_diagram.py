@@ -1,15 +1,5 @@
-"""The state machine as a file for a slide: SVG or PNG, 1920 px wide.
-
-The same drawing as the presenter view (`diagram.state_machine`, left to right,
-the active step, the path and the latest move marked), laid out by Graphviz's
-own `dot` (the `graphviz` package pipes the DOT to it), on a white background:
-a slide may be dark, and the labels' contrast was chosen against white.
-
-Sizes: Graphviz scales the drawing to fit `size` (inches, "!" to enlarge it);
-a PNG is drawn at 96 dots per inch, so 20 inches are 1920 px. An SVG counts in
-points (72 an inch): the same 20 inches are 1440 pt, which a browser or a slide
-tool shows 1920 px wide. The wide drawing is wider than 16:9, so the width is
-what limits it.
+"""The state machine as a file for a slide: the presenter view's drawing on white (the labels'
+contrast was chosen against white), 1920 px wide: 20 inches, at 96 dpi for a PNG.
 """
 
 from __future__ import annotations
@@ -32,11 +22,7 @@ def slide(
     waiting: str = "",
     tickets: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The diagram of `workflow` at `state` as an SVG or a PNG file's bytes.
-
-    Raises `ValueError` for any other format, and `graphviz.ExecutableNotFound`
-    when Graphviz's `dot` is not installed.
-    """
+    """The diagram as SVG or PNG bytes; `ValueError` for another format."""
     if fmt not in FORMATS:
         raise ValueError(f"The diagram can be saved as {' or '.join(FORMATS)}, not {fmt!r}.")
     dot = state_machine(workflow, state, wide=True, waiting=waiting, tickets=tickets)
@@ -48,6 +34,5 @@ def slide(
 
 
 def file_name(workflow: Workflow, state: dict | None, fmt: str) -> str:
-    """`support-turn-2.png`: the workflow and how far the conversation had got."""
     turn = int((state or {}).get("turn") or 0)
     return f"{workflow.name}-turn-{turn}.{fmt}"

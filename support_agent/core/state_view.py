@@ -1,7 +1,5 @@
-"""Reading a thread's state for people: transcript, facts, transition history.
-
-Pure functions over the state dict a checkpointer returns, so the chat page,
-the threads page, exports and tests share one reading of it.
+"""Reading a thread's state for people (transcript, facts, transition history): pure functions
+shared by the chat, the threads page, exports and tests.
 """
 
 from __future__ import annotations
@@ -21,9 +19,7 @@ from support_agent.core.declaration import (
 from support_agent.offline.dialogue import is_rejection
 from support_agent.offline.policy import is_customer, is_summary
 
-# A conversation started at a step for a walkthrough (`support_agent.ui.jump`)
-# opens with a note the models read as a summary of what is already recorded;
-# this `additional_kwargs` key holds the same note in words for people.
+# A walkthrough's opening note is a summary to the models; this key holds it in words for people.
 JUMP_NOTE = "handoff_jump"
 
 
@@ -41,8 +37,8 @@ class ToolUse:
 
 @dataclass
 class ChatItem:
-    """One bubble: the customer's words, the agent's reply (with its tool uses), a summary,
-    or the note that the conversation was started at a step for a walkthrough."""
+    """One bubble: the customer's words, the agent's reply with its tool uses, a summary,
+    or a walkthrough's opening note."""
 
     role: str  # "customer" | "agent" | "summary" | "jump"
     texts: list[str] = field(default_factory=list)
@@ -80,12 +76,10 @@ def transcript(state: dict) -> list[ChatItem]:
                 items.append(ChatItem("agent", agent=agent, turn=turn))
             items[-1].texts.append(message.text)
             for call in message.tool_calls:
-                use = ToolUse(
-                    call["id"],
-                    call["name"],
-                    call["args"],
-                    transition=moves.get(call["id"]),
-                    decision=decided.get((turn, call["name"])),
+                use = ToolUse(call["id"], call["name"], call["args"])
+                use.transition, use.decision = (
+                    moves.get(call["id"]),
+                    decided.get((turn, call["name"])),
                 )
                 calls[call["id"]] = use
                 items[-1].tools.append(use)
@@ -97,7 +91,6 @@ def transcript(state: dict) -> list[ChatItem]:
 
 
 def jump_note(message: BaseMessage) -> str | None:
-    """The words for people of a walkthrough's opening note, or None for any other message."""
     if not isinstance(message, HumanMessage) or not is_summary(message):
         return None
     note = message.additional_kwargs.get(JUMP_NOTE)
@@ -117,11 +110,8 @@ def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:
 def history_rows(
     workflow: Workflow, state: dict, tickets: Mapping[str, str] | None = None
 ) -> list[dict]:
-    """The transition history as table rows with readable step titles.
-
-    A hand-over goes to the workflow's person, with the ticket it opened when
-    `tickets` (tool call id -> "T-1004") knows it.
-    """
+    """The transition history as table rows with step titles (a hand-over's with its
+    ticket, when `tickets` knows it)."""
     return [
         {
             "turn": r.get("turn"),
@@ -137,7 +127,6 @@ def history_rows(
 
 
 def handed_to(workflow: Workflow, record: dict, tickets: Mapping[str, str]) -> str:
-    """Who a hand-over went to, in words: "Person · ticket T-1004"."""
     person = workflow.hand_over.title if workflow.hand_over else "a person"
     ticket = tickets.get(handover_call(record))
     return f"{person} · ticket {ticket}" if ticket else person

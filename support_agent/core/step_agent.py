@@ -22,12 +22,15 @@ SUMMARY_TRIGGER = ("tokens", 4000)
 SUMMARY_KEEP = ("messages", 10)
 
 
-def inner_middleware(workflow: Workflow, model: BaseChatModel, step: str = "") -> list:
-    """The middleware every agent ends with (of a graph of agents too: `step` names it)."""
+def inner_middleware(
+    workflow: Workflow, model: BaseChatModel, step: str = "", approvals: bool = True
+) -> list:
+    """The middleware every agent ends with (of a graph of agents too: `step` names it).
+    Without `approvals` there is no review node: the graph can't pause, and each model
+    call takes one graph step fewer."""
     return [
-        ApprovalMiddleware(workflow),  # asks only when the run's RunContext says so
-        # A hand-over that ran, into the history as a person edited it: inside the
-        # approval, which applies their edit.
+        *([ApprovalMiddleware(workflow)] if approvals else []),  # asks if RunContext says so
+        # Inside the approval, so a hand-over is recorded as a person edited it.
         HandOverMiddleware(workflow, step),
         SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
         ProviderErrorMiddleware(),  # innermost: only the model call itself
@@ -41,13 +44,10 @@ def build_step_agent(
     *,
     prompts: PromptSource | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ):
-    """One agent whose prompt and tools change with `workflow`'s current step.
-
-    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string is passed to `get_model`. `checkpointer=None` means none, as in
-    LangGraph: pass `InMemorySaver()` to keep state across turns of this process.
-    """
+    """One agent whose prompt and tools change with `workflow`'s current step
+    (`model=None`: the configured default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
     return create_agent(
         model,
@@ -56,9 +56,8 @@ def build_step_agent(
         context_schema=RunContext,
         middleware=[
             StepConfigMiddleware(workflow, prompts=prompts),
-            # One node opens each turn: numbers it, then screens the message.
             GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
-            *inner_middleware(workflow, model),
+            *inner_middleware(workflow, model, approvals=approvals),
         ],
         checkpointer=checkpointer,
         name=f"{workflow.name}_agent",

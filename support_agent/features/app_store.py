@@ -1,10 +1,5 @@
-"""The app's records on one store: each feature builds its own table on `store.db`.
-
-The store (`support_agent.store.storage`) knows tables only — threads and leases — and
-imports nothing above it. The features (tickets, approvals, prompt versions,
-experiments, turn points) sit one layer up and reach the same database through
-`AppStore`, so call sites still read `store.tickets.open_for_turn(...)`.
-"""
+"""The app's records on one store: each feature builds its own table on `store.db`, so the
+store imports nothing above it while call sites read `store.tickets.open_for_turn(...)`."""
 
 from __future__ import annotations
 
@@ -18,8 +13,6 @@ from support_agent.store.storage import open_store as _open_store
 
 
 class AppStore(Store):
-    """A `Store` with the app's features on its database."""
-
     turn_points = on_db(TurnPoints)  # per finished turn, the checkpoints around it (time travel)
     approvals = on_db(Approvals)  # per workflow: whether gated tools wait for a person
     prompts = on_db(PromptVersions)  # saved prompt / tool-description versions, which are active
@@ -27,7 +20,6 @@ class AppStore(Store):
     experiments = on_db(Experiments)  # prompt experiments, kept with the versions they ran
 
     def delete_thread(self, thread_id: str) -> None:
-        """Remove a conversation for good: its checkpoints, its record, its tickets."""
         super().delete_thread(thread_id)
         self.turn_points.forget(thread_id)
         self.tickets.forget(thread_id)
@@ -35,7 +27,6 @@ class AppStore(Store):
 
 
 def open_store(url: str | None = None) -> AppStore:
-    """Open the store named by `url` (default: `HANDOFF_DB_URL`) with the app's features."""
     store = _open_store(url, AppStore)
     assert isinstance(store, AppStore)
     return store

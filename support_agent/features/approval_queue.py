@@ -1,17 +1,5 @@
-"""Human approval's records: each workflow's setting, and the conversations waiting.
-
-The setting (off by default) says whether a workflow's gated tools (its
-`approvals`: hand-overs, refunds, exchanges) wait for a person. One row per
-workflow in the app database, so it holds for every session and app server and
-survives a restart; only an operator changes it (the page checks
-`Context.operator`), and each turn reads it when it starts.
-
-The queue lists conversations paused for a decision, so the support team finds
-those of visitors who can't decide for themselves (the Tickets page). The
-pause itself lives in LangGraph's checkpoint; a row here is only its index,
-added when a turn pauses and removed when a turn ends with nothing waiting: the
-pause was decided, or the customer withdrew it by writing again.
-"""
+"""Human approval's records: per workflow, whether gated tools wait for a person (off by
+default), and an index of the conversations paused now (the pause lives in the checkpoint)."""
 
 from __future__ import annotations
 
@@ -39,8 +27,6 @@ SCHEMA = (
 
 @dataclass(frozen=True)
 class Waiting:
-    """A conversation paused for a person's decision."""
-
     thread_id: str
     request_id: str
     workflow: str
@@ -50,13 +36,10 @@ class Waiting:
 
 
 class Approvals:
-    """Per workflow: do gated actions wait for a person? And which conversations wait now."""
-
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
 
-    # -- the setting -------------------------------------------------------------------
     def is_on(self, workflow: str) -> bool:
         rows = self.db.query(
             "SELECT approvals FROM hs_approval_settings WHERE workflow = ?", (workflow,)
@@ -72,9 +55,7 @@ class Approvals:
             (workflow, int(on), by, now()),
         )
 
-    # -- the queue ---------------------------------------------------------------------
     def paused(self, thread_id: str, request_id: str, workflow: str, question: str, owner: str):
-        """Note that `thread_id` waits for a decision (again: the same row, refreshed)."""
         self.db.execute(
             "INSERT INTO hs_approvals_waiting (thread_id, request_id, workflow, question, owner, "
             "since) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO UPDATE SET "
@@ -87,9 +68,6 @@ class Approvals:
         self.db.execute("DELETE FROM hs_approvals_waiting WHERE thread_id = ?", (thread_id,))
 
     def waiting(self, owner: str | None = None) -> list[Waiting]:
-        """Conversations waiting, oldest first (only `owner`'s when given)."""
-        sql = "SELECT * FROM hs_approvals_waiting"
-        params: tuple = ()
-        if owner is not None:
-            sql, params = sql + " WHERE owner = ?", (owner,)
-        return [Waiting(**row) for row in self.db.query(sql + " ORDER BY since", params)]
+        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
+        rows = self.db.query(f"SELECT * FROM hs_approvals_waiting {where}ORDER BY since", params)
+        return [Waiting(**row) for row in rows]

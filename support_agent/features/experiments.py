@@ -1,24 +1,5 @@
-"""Prompt experiments: the same scenarios on two arms, compared scenario by scenario.
-
-An *arm* is what one side runs: a model, and the prompts it reads. To compare
-two versions of one prompt, both arms share the model and differ in that one
-key (every other prompt reads the active versions); to compare two models, both
-arms read the active prompts. `run_experiment` runs each scenario on A, then on
-B, through the scenario runner, and keeps per scenario what a person compares:
-pass or fail, the path, the agent's replies per turn. `Experiments` keeps runs
-in the app database (`hs_experiments`) with the prompt version ids and model
-settings of both arms, so the Prompts page can list what was tried on a version.
-
-Example:
-    ```python
-    from support_agent.features.experiments import Arm, run_experiment
-    from support_agent.features.scenarios import load_scenario
-
-    scenarios = [load_scenario("scenarios/support-tutorial.yaml")]
-    result = run_experiment(scenarios, Arm("offline", model="offline"), Arm("stub", model=...))
-    result.summary()  # "offline passes 1 of 1; stub passes 0 of 1 (1 scenario differs in result)"
-    ```
-"""
+"""Prompt experiments: the same scenarios on two arms (a model and the prompts it reads),
+compared scenario by scenario and kept with both arms' prompt versions and models."""
 
 from __future__ import annotations
 
@@ -38,6 +19,7 @@ from support_agent.core.middleware.step_config import PromptSource
 from support_agent.core.model_check import check_model
 from support_agent.features.prompt_versions import PromptVersions, Version, as_read
 from support_agent.features.scenarios import Scenario, ScenarioResult, run_scenario
+from support_agent.features.thread_titles import plural
 from support_agent.models import OFFLINE, ModelConfigError, resolve_model
 from support_agent.store.records import Database, now
 from support_agent.workflows import WORKFLOWS
@@ -61,20 +43,10 @@ SCHEMA = (
 DEFAULT_LABEL = "Default"
 
 
-# --- What each side runs ---------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Arm:
-    """One side of an experiment.
-
-    `workflow`/`key` name the prompt this arm sets (empty when only the model
-    differs); `text` is the template it sets there (None: the workflow's default,
-    even if another version is active) and `version_id` the saved version it came
-    from. Every other prompt is read from `base` (the active versions), or the
-    defaults without one. `chat_model` is the built model (with its key), when the
-    caller has one; else `model` (a setting such as `openai:gpt-4.1-mini`) is built.
-    """
+    """One side: `text` (None: the default) for `workflow`/`key` (empty when only the model
+    differs), every other prompt from `base`; `chat_model` if built, else `model` is built."""
 
     label: str
     model: str = OFFLINE
@@ -95,20 +67,13 @@ class Arm:
         model: str = OFFLINE,
         chat_model: BaseChatModel | None = None,
     ) -> Arm:
-        """The arm that reads `version` (None: the default) for `key`, the active rest."""
-        return cls(
-            label=version.label if version else DEFAULT_LABEL,
-            model=model,
-            workflow=workflow,
-            key=key,
-            version_id=version.id if version else None,
-            text=version.text if version else None,
-            base=versions.source(),
-            chat_model=chat_model,
+        found = (
+            (version.label, version.id, version.text) if version else (DEFAULT_LABEL, None, None)
         )
+        label, version_id, text = found
+        return cls(label, model, workflow, key, version_id, text, versions.source(), chat_model)
 
     def prompts(self) -> PromptSource:
-        """The `PromptSource` this arm's agents read."""
         base = self.base
 
         def source(workflow: str, key: str) -> str | None:
@@ -120,28 +85,16 @@ class Arm:
 
     def record(self) -> dict[str, Any]:
         """What is kept of this arm (never the model object, nor any key)."""
-        return {
-            "label": self.label,
-            "model": self.model,
-            "workflow": self.workflow,
-            "key": self.key,
-            "version_id": self.version_id,
-        }
-
-
-# --- What happened -------------------------------------------------------------------------
+        return {k: getattr(self, k) for k in ("label", "model", "workflow", "key", "version_id")}
 
 
 def picture(workflow: Workflow, state: dict) -> dict[str, Any]:
-    """The part of a final state the diagram draws, as JSON: step, facts, moves, turn."""
     keys = {workflow.state_key, "turn", "transitions", *workflow.prompt_keys}
     return {k: v for k, v in state.items() if k in keys and k != "messages"}
 
 
 @dataclass(frozen=True)
 class Side:
-    """One arm's run of one scenario."""
-
     passed: bool
     reason: str  # every failed expectation, "" when it passed
     path: list[str]
@@ -152,8 +105,6 @@ class Side:
 
     @property
     def verdict(self) -> str:
-        """ "passes", "fails", or "error" when a model or store failure stopped it: that
-        says nothing of the prompt or the model's answers, so it is not a failure."""
         if self.error:
             return "error"
         return "passes" if self.passed else "fails"
@@ -173,8 +124,6 @@ class Side:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One scenario on both arms."""
-
     scenario: str
     workflow: str
     turns: list[str]  # the customer's messages
@@ -187,12 +136,10 @@ class Comparison:
 
     @property
     def result_differs(self) -> bool:
-        """Both ran, and one passed where the other failed (an error is no result)."""
         return not self.stopped and self.a.passed != self.b.passed
 
     @property
     def stopped(self) -> bool:
-        """A model or store failure stopped A or B."""
         return bool(self.a.error or self.b.error)
 
     @property
@@ -200,9 +147,7 @@ class Comparison:
         return self.a.path != self.b.path
 
     def differing_replies(self) -> list[tuple[int, str, str | None, str | None]]:
-        """(turn number, customer's message, A's reply, B's reply) where the replies differ;
-        a turn one side never reached reads as None ("" is a turn it answered with tools
-        only)."""
+        """(turn, customer's message, A's reply, B's reply) where they differ; None: not reached."""
         rows = []
         for index, (a, b) in enumerate(zip_longest(self.a.replies, self.b.replies)):
             if a != b:
@@ -215,7 +160,6 @@ class Comparison:
         return self.result_differs or self.path_differs or bool(self.differing_replies())
 
     def change(self) -> str:
-        """What changed from A to B, in a few words."""
         stopped = [side.upper() for side in "ab" if getattr(self, side).error]
         if stopped:  # what the other side did is no comparison
             return f"{' and '.join(stopped)} stopped by an error"
@@ -230,16 +174,13 @@ class Comparison:
         return "; ".join(parts) if parts else "same"
 
     def drawable(self, side: Side) -> dict[str, Any]:
-        """`side`'s final state as the diagram reads it (the customer's turns included, which
-        a graph of agents needs to draw its start)."""
+        """`side`'s final state with the customer's turns, which a graph of agents draws from."""
         run = max(len(side.replies), 1)
         return {**side.state, "messages": [HumanMessage(t) for t in self.turns[:run]]}
 
 
 @dataclass
 class Experiment:
-    """Both arms' results, per scenario; `id`, `created_at` and `owner` once kept."""
-
     a: dict[str, Any]  # `Arm.record()`
     b: dict[str, Any]
     comparisons: list[Comparison]
@@ -252,35 +193,25 @@ class Experiment:
         return len(self.comparisons)
 
     def passes(self, side: str) -> int:
-        """How many scenarios arm `side` ("a" or "b") passed."""
         return sum(getattr(c, side).passed for c in self.comparisons)
 
     @property
     def labels(self) -> tuple[str, str]:
-        """The arms' labels, told apart with "A:"/"B:" when they read the same."""
         a, b = self.a["label"], self.b["label"]
         return (f"A ({a})", f"B ({b})") if a == b else (a, b)
 
     @property
     def regressions(self) -> list[Comparison]:
-        """Scenarios A passes and B fails (neither stopped by an error)."""
         return [c for c in self.comparisons if c.result_differs and c.a.passed]
 
     def errors(self, side: str) -> int:
-        """How many scenarios a model or store failure stopped on `side`."""
         return sum(bool(getattr(c, side).error) for c in self.comparisons)
 
     def summary(self) -> str:
-        """`v4 · shorter greeting passes 17 of 18; v3 passes 15 of 18 (2 scenarios differ
-        in result)`."""
         a, b = self.labels
         differ = sum(c.result_differs for c in self.comparisons)
-        tail = (
-            "the same result on every scenario"
-            if not differ
-            else f"{differ} scenario{'s' if differ != 1 else ''} "
-            f"{'differ' if differ != 1 else 'differs'} in result"
-        )
+        tail = f"{plural(differ, 'scenario')} {'differs' if differ == 1 else 'differ'} in result"
+        tail = tail if differ else "the same result on every scenario"
         return f"{self._side_words('a', a)}; {self._side_words('b', b)} ({tail})"
 
     def _side_words(self, side: str, label: str) -> str:
@@ -289,22 +220,19 @@ class Experiment:
         return f"{said}, {stopped} stopped by an error" if stopped else said
 
     def problems(self) -> list[str]:
-        """Per arm whose model (or store) stopped scenarios: how many, and the first reason
-        (in words for any page: nothing about a kept message or Retry)."""
+        """Per arm whose model (or store) stopped scenarios: how many, and the first reason."""
         out = []
         for side, label in zip(("a", "b"), self.labels, strict=True):
             failed = [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
             if failed:
-                many = f"{len(failed)} scenario{'s' if len(failed) != 1 else ''}"
-                out.append(f"{label} could not finish {many}: {failed[0]}")
+                out.append(
+                    f"{label} could not finish {plural(len(failed), 'scenario')}: {failed[0]}"
+                )
         return out
 
     @property
     def version_ids(self) -> tuple[str | None, str | None]:
         return self.a.get("version_id"), self.b.get("version_id")
-
-
-# --- Running -----------------------------------------------------------------------------
 
 
 def _model(arm: Arm) -> BaseChatModel:
@@ -313,17 +241,13 @@ def _model(arm: Arm) -> BaseChatModel:
 
 @dataclass(frozen=True)
 class ArmProblem:
-    """Why one arm can't run: `side` is "a" or "b"; `error` says what, in words."""
-
-    side: str
+    side: str  # "a" or "b"
     label: str
     error: Error
 
 
 def check_arms(arm_a: Arm, arm_b: Arm) -> list[ArmProblem]:
-    """Each arm's model asked one short question before anything runs: a server that
-    isn't there, a key that is missing or refused, a model name the provider doesn't
-    know. Empty when both answered (a model both arms share is asked once)."""
+    """Why each arm's model can't answer one short question (a shared model asked once)."""
     problems: list[ArmProblem] = []
     asked: dict[int, Error | None] = {}
     for side, arm in (("a", arm_a), ("b", arm_b)):
@@ -346,14 +270,8 @@ def run_experiment(
     on_result: Callable[[str, int, ScenarioResult], None] | None = None,
     on_start: Callable[[str, int, Scenario], None] | None = None,
 ) -> Experiment:
-    """Run every scenario on A, then on B, and compare them scenario by scenario.
-
-    Both models are built first, so a setting that can't be used (a missing key)
-    raises `ModelConfigError` before anything runs. A provider that fails during
-    the run fails that arm's scenarios with the reason (`Side.error`); nothing
-    raises. `on_start(side, index, scenario)` and `on_result(side, index, result)`
-    hear of each run, `side` being "a" or "b" (for a progress bar).
-    """
+    """Every scenario on A, then on B. Both models are built first (a bad setting raises
+    `ModelConfigError` before anything runs); a provider failure fails that arm's scenarios."""
     scenarios = list(scenarios)
     models = {"a": _model(arm_a), "b": _model(arm_b)}
     results: dict[str, list[ScenarioResult]] = {"a": [], "b": []}
@@ -373,40 +291,18 @@ def run_experiment(
     return Experiment(arm_a.record(), arm_b.record(), comparisons)
 
 
-# --- Keeping them ----------------------------------------------------------------------------
-
-
-def _comparison(data: dict[str, Any]) -> Comparison:
-    return Comparison(
-        data["scenario"],
-        data["workflow"],
-        list(data["turns"]),
-        Side(**data["a"]),
-        Side(**data["b"]),
-    )
-
-
 def _experiment(row: dict[str, Any]) -> Experiment:
-    arms = json.loads(row["arms"])
-    return Experiment(
-        a=arms["a"],
-        b=arms["b"],
-        comparisons=[_comparison(c) for c in json.loads(row["results"])],
-        id=row["id"],
-        created_at=row["created_at"],
-        owner=row["owner"],
-    )
+    arms, results = json.loads(row["arms"]), json.loads(row["results"])
+    compared = [Comparison(**c | {side: Side(**c[side]) for side in "ab"}) for c in results]
+    return Experiment(arms["a"], arms["b"], compared, row["id"], row["created_at"], row["owner"])
 
 
 class Experiments:
-    """Experiments kept in the app database, newest first; found by prompt version."""
-
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
 
     def save(self, experiment: Experiment, owner: str) -> Experiment:
-        """Keep `experiment` as run by `owner`; returns it with its id and time."""
         kept = replace(experiment, id=uuid.uuid4().hex, created_at=now(), owner=owner)
         a_version, b_version = kept.version_ids
         self.db.execute(
@@ -436,14 +332,12 @@ class Experiments:
         return found[0] if found else None
 
     def recent(self, limit: int = 20) -> list[Experiment]:
-        """The latest `limit` experiments, newest first."""
         return self._select("ORDER BY created_at DESC LIMIT ?", (limit,))
 
     def delete(self, experiment_id: str) -> None:
         self.db.execute("DELETE FROM hs_experiments WHERE id = ?", (experiment_id,))
 
     def for_version(self, version_id: str) -> list[Experiment]:
-        """The experiments that ran prompt version `version_id` on either side, newest first."""
         return self._select(
             "WHERE a_version = ? OR b_version = ? ORDER BY created_at DESC",
             (version_id, version_id),

@@ -1,11 +1,5 @@
-"""A conversation as Markdown or JSON, transition history included.
-
-The Markdown is opened in other people's viewers, so nothing in it is live:
-every text from the customer, the model, a tool or a person has its HTML
-escaped (shown as written, never rendered) and no image that would load when
-the file is viewed (`![alt](url)` becomes a plain link); one-line places
-(title, facts, table cells, tool lines) keep to one line.
-"""
+"""A conversation as Markdown or JSON. The Markdown is opened in other people's viewers, so
+nothing in it is live: every text's HTML is escaped and no image loads."""
 
 from __future__ import annotations
 
@@ -28,8 +22,7 @@ def as_data(
     title: str,
     tickets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The conversation as plain data; `tickets` (tool call id -> "T-1004") names the
-    ticket each hand-over opened in the history."""
+    """`tickets` (tool call id -> "T-1004") names each hand-over's ticket."""
     items = []
     for item in transcript(state):
         entry: dict[str, Any] = {"role": item.role, "text": item.text}
@@ -53,13 +46,10 @@ def as_data(
 
 
 def as_json(workflow: Workflow, state: dict, **about: Any) -> str:
-    """`as_data` (`about`: its thread_id, title and tickets) as JSON."""
-    data = as_data(workflow, state, **about)
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json.dumps(as_data(workflow, state, **about), indent=2, ensure_ascii=False)
 
 
 def as_markdown(workflow: Workflow, state: dict, **about: Any) -> str:
-    """`as_data` (`about`: its thread_id, title and tickets) as a Markdown page."""
     data = as_data(workflow, state, **about)
     thread_id, title = data["thread_id"], data["title"]
     step = workflow.step(workflow.current(state)).title
@@ -93,31 +83,23 @@ def as_markdown(workflow: Workflow, state: dict, **about: Any) -> str:
 
 
 def _text(text: object) -> str:
-    """Text written by someone else, inert: its HTML shown as text, its images as links.
-
-    `&#33;[` is "![" read as text: an entity is never Markdown syntax, so no
-    image is fetched, whatever backslashes come before it.
-    """
+    """Someone else's text, inert: HTML shown as text; "![" as `&#33;[`, an entity that is
+    never Markdown, so no image is fetched whatever backslashes come before it."""
     return html.escape(str(text), quote=False).replace("![", "&#33;[")
 
 
 def _line(text: object) -> str:
-    """`_text` on one line, for a title, a fact or a tool line."""
     return _text(" ".join(str(text).split()))
 
 
 def _cell(text: str) -> str:
-    """One table cell: on one line, and no "|" in it ends the cell (nor a "\\"
-    before one, which would escape the escape)."""
+    """One line; no "|" ends the cell (nor a "\\" before one, escaping the escape)."""
     return _line(text).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def _code(text: object, *, cell: bool = False) -> str:
-    """An inline code span showing `text` exactly (a name, an id): no Markdown, no HTML.
-
-    Fenced with one backtick more than the longest run inside it (CommonMark); in
-    a table cell a "|" is escaped even there (GitHub's tables read it first).
-    """
+    """`text` exactly, fenced by one backtick more than its longest run (CommonMark); in a
+    cell a "|" is escaped even there (GitHub's tables read it first)."""
     text = " ".join(str(text).split())
     fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -126,7 +108,6 @@ def _code(text: object, *, cell: bool = False) -> str:
 
 
 def _speaker(workflow: Workflow, item: dict) -> str:
-    """Who wrote a message, as the chat names them."""
     named = {
         "customer": "Customer",
         "summary": "Summary of earlier turns",

@@ -1,16 +1,5 @@
-"""Two prompt texts side by side, line against line, with the changed words marked.
-
-`side_by_side(old, new)` pairs the lines of both texts (`difflib.SequenceMatcher`
-on lines, then on the words of each changed pair) and returns blocks a page can
-draw in two columns: a changed stretch with a line of context around it, or a
-count of unchanged lines in between. Nothing here knows how it is drawn; every
-piece is plain text with a flag saying whether it changed.
-
-Example:
-    ```python
-    for block in side_by_side("Ask about the warranty.", "Ask about the receipt."):
-        block.rows[0].left   # [Piece("Ask about the ", False), Piece("warranty", True), ...]
-    ```
+"""Two prompt texts side by side, line against line, the changed words marked: blocks of
+rows (a change with a line of context around it) or a count of unchanged lines between.
 """
 
 from __future__ import annotations
@@ -36,7 +25,7 @@ Line = list[Piece]
 
 @dataclass(frozen=True)
 class Row:
-    """One line of each text; None where that text has no line here (added or removed)."""
+    """One line of each text; None where it has none (added or removed)."""
 
     left: Line | None
     right: Line | None
@@ -44,8 +33,6 @@ class Row:
 
 @dataclass(frozen=True)
 class Block:
-    """A stretch to draw (`rows`), or `unchanged` lines left out between two."""
-
     rows: list[Row] = field(default_factory=list)
     unchanged: int = 0
 
@@ -61,7 +48,6 @@ def _merge(pieces: list[Piece]) -> Line:
 
 
 def word_diff(old: str, new: str) -> tuple[Line, Line]:
-    """Both lines as pieces, the words only one of them has marked changed."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.ratio() < SIMILAR:  # two different lines: a space here and there in common
@@ -83,7 +69,6 @@ def _whole(line: str) -> Line:
 
 
 def _changed_rows(old: list[str], new: list[str]) -> list[Row]:
-    """Line against line; where one side has run out, the other's lines are whole changes."""
     return [
         Row(*word_diff(a, b))
         if a is not None and b is not None
@@ -93,7 +78,6 @@ def _changed_rows(old: list[str], new: list[str]) -> list[Row]:
 
 
 def side_by_side(old: str, new: str, context: int = CONTEXT) -> list[Block]:
-    """The blocks to draw for `old` → `new` ([] when they are the same)."""
     a, b = old.splitlines(), new.splitlines()
     if a == b:
         return []

@@ -1,18 +1,5 @@
-"""What a person editing a step prompt needs to know, read from the workflow declaration.
-
-* `placeholder_meanings`: each `{name}` a step prompt may use, and what fills it
-  before every model call (the conversation's state, in words: the step, a
-  recorded fact and its values, the turn);
-* `dropped_tools`: the step's tools an edit stops naming. A model mostly calls
-  the tools its prompt tells it about; a prompt that no longer names one is
-  the commonest way an edit quietly breaks a step (the tool is still offered,
-  but the model stops reaching for it).
-
-Example:
-    ```python
-    dropped_tools(support, "warranty_collector", old_text, new_text)  # ["record_warranty_status"]
-    ```
-"""
+"""What a person editing a step prompt needs to know: what fills each `{name}`, and the step's
+tools an edit stops naming (the commonest way an edit quietly breaks a step)."""
 
 from __future__ import annotations
 
@@ -30,8 +17,7 @@ def _values(values: dict[str, str]) -> str:
 
 
 def placeholder_meanings(workflow: Workflow, key: str) -> list[tuple[str, str]]:
-    """(name, what fills it) for each placeholder `key`'s template may use, in the
-    order `allowed_placeholders` gives; Markdown with code spans (our own words)."""
+    """(name, what fills it, in Markdown) for each placeholder `key`'s template may use."""
     facts = {fact.key: fact for fact in workflow.facts}
     example = workflow.steps[0]
     out = []
@@ -61,8 +47,7 @@ def _names(text: str, tool: str) -> bool:
 
 
 def dropped_tools(workflow: Workflow, step: str, before: str, after: str) -> list[str]:
-    """The tools of `step` (from its declaration) that `before` names and `after` doesn't:
-    the ones the model may stop using."""
+    """The tools of `step` that `before` names and `after` doesn't."""
     return [
         tool
         for tool in workflow.step(step).tool_names

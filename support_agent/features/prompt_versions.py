@@ -1,32 +1,5 @@
-"""Prompt versions: edited step prompts and tool descriptions, kept in the app database.
-
-Every save of a template is a new numbered version of one *key* of one
-workflow: a step name (the step's prompt template) or `tool:<name>` (the
-description the model reads of that tool). Each (workflow, key) has at most
-one *active* version; with none, the workflow's declaration (the default)
-applies. `PromptVersions.source()` is the `PromptSource` the agents take: it
-reads the active version at every model call, so a newly activated version is
-used from the next model call on, in every process sharing the database.
-
-Rules a template must pass before anything is written:
-
-* a step prompt names only the workflow's own scalar state keys (the step, the
-  recorded facts, the turn: `Workflow.prompt_keys`), with plain `{name}` placeholders;
-* a tool description has no placeholders at all (a literal brace is written
-  `{{` or `}}`, like in a step prompt) and at most `TOOL_DESCRIPTION_CHARS`;
-* neither may be empty or whitespace only.
-
-Example:
-    ```python
-    from support_agent.workflows.builders import build_support_agent
-    from support_agent.features.app_store import open_store
-
-    store = open_store("sqlite:///data/handoff_studio.db")
-    v = store.prompts.save("support", "warranty_collector", "Greet, then ask about the warranty.")
-    store.prompts.activate("support", "warranty_collector", v.id)
-    agent = build_support_agent(checkpointer=store.checkpointer, prompts=store.prompts.source())
-    ```
-"""
+"""Prompt versions: numbered saves of a step prompt or a tool description (`tool:<name>`), at
+most one active per key; `source()` reads it at every model call, in every process."""
 
 from __future__ import annotations
 
@@ -67,13 +40,12 @@ TOOL_DESCRIPTION_CHARS = 1_000
 PROMPT_CHARS = 20_000  # far above any real prompt; stops a pasted book, not a long prompt
 NAME_CHARS = 80
 NOTE_CHARS = 500
+_FIELD = {"prompt_key": "key", "version": "number"}  # columns named otherwise on a Version
 _SAVE_ATTEMPTS = 5  # concurrent saves of one key race for the next number; retry the loser
 
 
 @dataclass(frozen=True)
 class Version:
-    """One saved template."""
-
     id: str
     workflow: str
     key: str
@@ -85,11 +57,7 @@ class Version:
 
     @property
     def label(self) -> str:
-        """`v3 · shorter greeting` (or `v3` when unnamed)."""
         return f"v{self.number} · {self.name}" if self.name else f"v{self.number}"
-
-
-# --- What may be edited, and what a template may name -----------------------------------
 
 
 def _workflow(workflow: str | Workflow) -> Workflow:
@@ -104,49 +72,39 @@ def tool_name(key: str) -> str:
     return key.removeprefix(TOOL_PREFIX)
 
 
-def escape_braces(text: str) -> str:
-    """A literal text as a template: every brace doubled."""
-    return text.replace("{", "{{").replace("}", "}}")
-
-
 def defaults(workflow: str | Workflow) -> dict[str, str]:
-    """Every editable key of `workflow` -> its built-in text, as a template.
-
-    Steps first (their prompts), then each tool once (its description, with
-    braces doubled so that it reads back unchanged).
-    """
+    """Every editable key -> its built-in template (a tool's description with braces doubled)."""
     wf = _workflow(workflow)
     out = {step.name: step.prompt for step in wf.steps}
     for tool in wf.all_tools:
-        out[tool_key(tool.name)] = escape_braces(tool.description)
+        out[tool_key(tool.name)] = tool.description.replace("{", "{{").replace("}", "}}")
     return out
 
 
 def allowed_placeholders(workflow: str | Workflow, key: str) -> list[str]:
-    """What `key`'s template may name: state keys for a step prompt, nothing for a tool."""
     wf = _workflow(workflow)
     _check_key(wf, key)
     return [] if is_tool_key(key) else wf.prompt_keys
 
 
 def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
-    """Check `text` as the template of `key`; return its placeholders.
-
-    Raises `TemplateError` (a `ValueError`) with a message for the person editing.
-    """
+    """`text`'s placeholders as the template of `key`; `TemplateError` says what is wrong."""
     wf = _workflow(workflow)
     _check_key(wf, key)
     if "\x00" in text:
         raise TemplateError("The text contains a NUL character (often from a paste); remove it.")
+    tool = is_tool_key(key)
+    what, limit = (
+        ("A tool description", TOOL_DESCRIPTION_CHARS) if tool else ("A prompt", PROMPT_CHARS)
+    )
     if not text.strip():
-        what = "A tool description" if is_tool_key(key) else "A prompt"
         raise TemplateError(f"{what} can't be empty: write what the model should read.")
-    if is_tool_key(key):
-        if len(text) > TOOL_DESCRIPTION_CHARS:
-            raise TemplateError(
-                f"A tool description can be at most {TOOL_DESCRIPTION_CHARS:,} characters; "
-                f"this one has {len(text):,}. Keep it to what the tool does and when to use it."
-            )
+    if len(text) > limit:
+        keep = " Keep it to what the tool does and when to use it." if tool else ""
+        raise TemplateError(
+            f"{what} can be at most {limit:,} characters; this one has {len(text):,}.{keep}"
+        )
+    if tool:
         try:
             parsed = list(Formatter().parse(text))
         except ValueError:
@@ -162,10 +120,6 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
                     "The model reads it as it is: write {{ and }} for a literal brace."
                 )
         return []
-    if len(text) > PROMPT_CHARS:
-        raise TemplateError(
-            f"A prompt can be at most {PROMPT_CHARS:,} characters; this one has {len(text):,}."
-        )
     return validate_template(text, wf.prompt_keys)
 
 
@@ -179,19 +133,12 @@ def _one_line(text: str, limit: int) -> str:
     return " ".join((text or "").split())[:limit]
 
 
-# --- Storage ------------------------------------------------------------------------------
-
-
 class PromptVersions:
-    """Versions of prompt templates and tool descriptions, and which one is active."""
-
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
 
-    # -- reading ----------------------------------------------------------------------------
     def versions(self, workflow: str, key: str) -> list[Version]:
-        """The saved versions of `key`, oldest first."""
         rows = self.db.query(
             "SELECT * FROM hs_prompt_versions WHERE workflow = ? AND prompt_key = ? "
             "ORDER BY version",
@@ -204,7 +151,6 @@ class PromptVersions:
         return _version(rows[0]) if rows else None
 
     def active(self, workflow: str, key: str) -> Version | None:
-        """The active version of `key`, or None when the default applies."""
         rows = self.db.query(
             "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v ON v.id = a.version_id "
             "WHERE a.workflow = ? AND a.prompt_key = ?",
@@ -213,27 +159,20 @@ class PromptVersions:
         return _version(rows[0]) if rows else None
 
     def active_text(self, workflow: str, key: str) -> str | None:
-        """The active template of `key` as saved, or None when the default applies."""
         version = self.active(workflow, key)
         return version.text if version else None
 
     def current_text(self, workflow: str, key: str) -> str:
-        """What `key` reads now: the active version's template, else the default."""
         text = self.active_text(workflow, key)
         return text if text is not None else defaults(workflow)[key]
 
-    # -- writing ----------------------------------------------------------------------------
     def save(self, workflow: str, key: str, text: str, name: str = "", note: str = "") -> Version:
-        """Validate `text` and store it as the next version of `key` (not activated).
-
-        Raises `TemplateError` and writes nothing when the template is refused.
-        """
+        """Store `text` as the next version of `key` (not activated) if it validates."""
         validate(workflow, key, text)
         name, note = _one_line(name, NAME_CHARS), (note or "").strip()[:NOTE_CHARS]
         for _attempt in range(_SAVE_ATTEMPTS):
             version_id = uuid.uuid4().hex
-            # The number is taken in the same statement that writes the row; the
-            # UNIQUE constraint turns a lost race into "no row", and we go again.
+            # The number is taken as the row is written; UNIQUE turns a lost race into no row.
             written = self.db.execute(
                 "INSERT INTO hs_prompt_versions "
                 "(id, workflow, prompt_key, version, name, note, text, created_at) "
@@ -248,7 +187,6 @@ class PromptVersions:
         raise RuntimeError(f"Could not save a new version of {key}: too many concurrent saves.")
 
     def activate(self, workflow: str, key: str, version_id: str) -> Version:
-        """Make `version_id` the active template of `key`, from the next model call on."""
         written = self.db.execute(
             "INSERT INTO hs_prompt_active (workflow, prompt_key, version_id, activated_at) "
             "SELECT workflow, prompt_key, id, ? FROM hs_prompt_versions "
@@ -263,20 +201,13 @@ class PromptVersions:
         return version
 
     def use_default(self, workflow: str, key: str) -> None:
-        """Go back to the workflow's built-in text for `key` (versions are kept)."""
         self.db.execute(
             "DELETE FROM hs_prompt_active WHERE workflow = ? AND prompt_key = ?", (workflow, key)
         )
 
-    # -- for the agents ------------------------------------------------------------------
     def source(self) -> PromptSource:
-        """The `PromptSource` for agents: the active versions, read at call time.
-
-        One indexed lookup per key per model call, no cache: a version activated
-        here or in another process is used by the very next model call. A step
-        key gets its template (the middleware fills it); a tool key gets the
-        text the model reads (doubled braces made single).
-        """
+        """The active versions, one lookup per model call and no cache, so an activation
+        anywhere is used by the next call."""
 
         def prompts(workflow: str, key: str) -> str | None:
             text = self.active_text(workflow, key)
@@ -286,8 +217,7 @@ class PromptVersions:
 
 
 def as_read(key: str, text: str) -> str:
-    """A saved template as the agents take it: a step prompt as is (the middleware fills
-    it), a tool description with its doubled braces made single."""
+    """A saved template as agents take it: a tool description with doubled braces made single."""
     if not is_tool_key(key):
         return text
     try:
@@ -297,13 +227,4 @@ def as_read(key: str, text: str) -> str:
 
 
 def _version(row: dict[str, Any]) -> Version:
-    return Version(
-        id=row["id"],
-        workflow=row["workflow"],
-        key=row["prompt_key"],
-        number=int(row["version"]),
-        name=row["name"],
-        note=row["note"],
-        text=row["text"],
-        created_at=row["created_at"],
-    )
+    return Version(**{_FIELD.get(column, column): value for column, value in row.items()})

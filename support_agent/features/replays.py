@@ -1,17 +1,5 @@
-"""A conversation turn by turn, for a walkthrough: a saved thread or a scenario file.
-
-A replay is the list of states the conversation was in: `frames[0]` before the
-customer's first message (empty, or where a jump started it), `frames[n]` once
-turn n ended. Each frame is a whole state (messages, step, facts, history), so
-a face can draw the chat up to that turn and the machine as it stood, the move
-of that turn included, with the same code that draws a live conversation.
-
-A saved thread's frames come from its checkpoints (`core.timeline`: the latest
-branch, one read). A scenario is run first, with the offline model, on a
-throwaway in-memory thread through the scenario runner (decisions and all),
-then read the same way: nothing is written to the store, and the same file
-gives the same walkthrough every time.
-"""
+"""A saved thread or a scenario file turn by turn, for a walkthrough: `frames[n]` is the whole
+state once turn n ended, drawn by the code that draws a live conversation."""
 
 from __future__ import annotations
 
@@ -49,13 +37,12 @@ def _frames(graph, thread_id: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def of_thread(graph, workflow: Workflow, thread_id: str, title: str) -> Replay:
-    """A saved thread's latest branch, read from `graph`'s checkpointer."""
     frames, said = _frames(graph, thread_id)
     return Replay(workflow, title, frames, thread_id=thread_id, said=said)
 
 
 def of_scenario(scenario: Scenario) -> Replay:
-    """Run `scenario` with the offline model on a throwaway thread and replay it."""
+    """`scenario` run with the offline model on a throwaway thread: the same every time."""
     kept: list[InProcessTurns] = []
     model = resolve_model(OFFLINE)
 

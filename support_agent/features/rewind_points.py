@@ -1,12 +1,5 @@
-"""Where each turn can be rewound to, recorded as the turn ends.
-
-Time travel needs, per finished turn, the checkpoint before it (to rewind
-to), the one after it, what the customer said and where the machine stood.
-Deriving that from the history means deserializing every checkpoint of the
-thread (a third of a second at 200 turns); recording it costs one small row
-per turn. Threads written without records (the CLI, the scenario runner, an
-older version) are still read from the history (`support_agent.core.timeline`).
-"""
+"""Where each turn can be rewound to, one row per turn as it ends: deriving it from the history
+decodes every checkpoint. Threads without rows are read from the history (`core.timeline`)."""
 
 from __future__ import annotations
 
@@ -36,9 +29,8 @@ def _id(config: dict | None) -> str | None:
 
 
 def _before(checkpointer: Any, latest: Any, began: tuple[str, int] | None = None) -> dict | None:
-    """The checkpoint before the turn `latest` ends: usually its parent; after a
-    failure and a Retry, the parent is where the turn stopped, so look one further.
-    `began` is (checkpoint id, turn) of a point already known, so it is not read."""
+    """The checkpoint before the turn `latest` ends (after a Retry, past where it stopped);
+    `began` is a known (checkpoint id, turn), not read again."""
     number = turn_of(latest.checkpoint["channel_values"])
     before = latest.parent_config
     while before is not None:
@@ -52,8 +44,6 @@ def _before(checkpointer: Any, latest: Any, began: tuple[str, int] | None = None
 
 
 class TurnPoints:
-    """One row per finished turn of the app's threads."""
-
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
@@ -68,14 +58,8 @@ class TurnPoints:
         began: tuple[str, int] | None = None,
         ended: tuple[str, str | None, dict] | None = None,
     ) -> None:
-        """Record the turn that just ended on `thread_id` (its latest checkpoint); with
-        `with_earlier`, the turn it followed too: a pause the customer withdrew ended
-        only when their next message was sent, in the same run.
-
-        What the caller knows saves reads (each decodes a whole checkpoint): `began`
-        is the (checkpoint id, turn) the turn started from; `ended` the (checkpoint id,
-        parent id, values) it saved. A turn that ran straight from `began` to `ended`
-        is recorded without reading either."""
+        """Record the turn that just ended (`with_earlier`: the one before too, a withdrawn
+        pause). `began` (checkpoint id, turn) and `ended` (id, parent id, values) spare reads."""
         if ended is not None and not with_earlier and began is not None:
             after_id, parent_id, values = ended
             if parent_id == began[0] and began[1] < turn_of(values):
@@ -100,19 +84,12 @@ class TurnPoints:
         self, thread_id: str, after_id: str, before_id: str, values: dict, state_key: str
     ) -> None:
         said = customer_turns(values.get("messages") or [])
+        text, step = said[-1] if said else "", str(values.get(state_key) or "")
         self.db.execute(
             "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (thread_id, after_id) DO NOTHING",
-            (
-                thread_id,
-                after_id,
-                before_id,
-                turn_of(values),
-                said[-1] if said else "",
-                str(values.get(state_key) or ""),
-                now(),
-            ),
+            (thread_id, after_id, before_id, turn_of(values), text, step, now()),
         )
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:
@@ -121,9 +98,8 @@ class TurnPoints:
         )
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
-        """The turn that ended at `before_id` now ends at `after_id` (a message added).
-        Its time moves too: branches are ordered by it, and a reply written on an earlier
-        branch makes that branch the thread's latest."""
+        """A reply moved the turn's end to `after_id`; its time moves too, as branches are
+        ordered by it."""
         self.db.execute(
             "UPDATE hs_turn_points SET after_id = ?, created_at = ? "
             "WHERE thread_id = ? AND after_id = ?",

@@ -1,16 +1,5 @@
-"""What the Threads page calls each conversation, and how it finds and pages them.
-
-A stored title is either the customer's first message (written by
-`Threads.touch` when the thread is first saved: "automatic") or what the user
-typed when renaming it. An automatic title is recomputed from the thread's
-state every time it is shown: the first message's topic (greetings and filler
-stripped) and what the conversation recorded, in words, e.g.
-"Phone screen is cracked · In warranty · Hardware". A user's title is shown as
-typed and never replaced.
-
-Pure functions over plain data (a workflow declaration, a state dict, the
-`hs_threads` row), so every rule here is unit-tested without Streamlit.
-"""
+"""What the Threads page calls each conversation, and how it finds and pages them: a title
+`Threads.touch` stored is recomputed from the state when shown; a user's is kept as typed."""
 
 from __future__ import annotations
 
@@ -29,8 +18,6 @@ SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
 PAGE_SIZE = 10
 UNTITLED = "Untitled conversation"  # what `Threads.touch` stores for an empty message
-
-# --- the topic of a first message ----------------------------------------------------
 
 _END = r"(?:[\s,!.;:?]+|$)"  # what may follow a stripped word (not "-": "well-being")
 _OPENERS = re.compile(
@@ -71,13 +58,8 @@ def _one_line(text: str) -> str:
 
 
 def topic(message: str, limit: int = TOPIC_CHARS) -> str:
-    """What a customer's first message is about, as a short title.
-
-    "Hi, my phone screen is cracked" -> "Phone screen is cracked"; greetings,
-    pleasantries, lead-ins ("I'm having trouble with") and closers ("Can you
-    help?") are dropped, and only the first sentence is kept. A message that is
-    nothing but a greeting is kept as it is.
-    """
+    """A first message's first sentence without greetings, lead-ins and closers: "Hi, my
+    phone screen is cracked" -> "Phone screen is cracked". A bare greeting is kept."""
     text = _one_line(message)
     if not text:
         return UNTITLED
@@ -110,16 +92,12 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(_TRIM) + "…"
 
 
-# --- automatic or renamed ------------------------------------------------------------
-
-
 def stored_form(first_message: str) -> str:
-    """The title `Threads.touch` stores for a thread that starts with `first_message`."""
-    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED  # as touch does
+    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED  # as `Threads.touch` does
 
 
 def first_customer_message(state: dict) -> str | None:
-    """The thread's first customer message, or None if a summary has replaced it."""
+    """None if a summary has replaced it."""
     for message in state.get("messages") or []:
         if isinstance(message, HumanMessage):
             return None if is_summary(message) else message.text
@@ -127,23 +105,16 @@ def first_customer_message(state: dict) -> str | None:
 
 
 def is_automatic(stored_title: str, first_messages: Iterable[str | None]) -> bool:
-    """True if `stored_title` is what `touch` wrote for one of the thread's first messages.
-
-    Anything else was typed by a user (or is a copy's "Copy of …"): it is kept.
-    A rename to exactly the first message's text reads as automatic, which shows
-    the same words plus what was recorded.
-    """
+    """Whether `touch` wrote `stored_title` for one of the first messages (else a user did)."""
     return any(stored_title == stored_form(m) for m in first_messages if m is not None)
 
 
 def fact_words(workflow: Workflow, state: dict) -> list[str]:
-    """The recorded facts in words ("In warranty", "Hardware"); unknown ones left out."""
     return [f.words(state[f.key]) for f in workflow.facts if state.get(f.key) is not None]
 
 
 def automatic_title(workflow: Workflow, state: dict, first_message: str) -> str:
-    """Topic of the first message, then the recorded facts (or, for a workflow that
-    records none, the step the conversation is at: "Account login · Support agent")."""
+    """The topic, then the facts in words (or, with none declared, the step's title)."""
     parts = [topic(first_message)]
     if workflow.facts:
         parts += fact_words(workflow, state)
@@ -152,13 +123,8 @@ def automatic_title(workflow: Workflow, state: dict, first_message: str) -> str:
     return SEPARATOR.join(parts)
 
 
-# --- one card's description ------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Listed:
-    """A thread as the Threads page lists it."""
-
     thread_id: str
     title: str  # what the card shows
     automatic: bool  # `title` is computed from the conversation (not a user's rename)
@@ -169,8 +135,6 @@ class Listed:
     auto_title: str = ""  # the automatic title, also for a renamed thread (when known)
 
     def matches(self, query: str) -> bool:
-        """`query` (any case, spaces collapsed) is part of the title, the automatic
-        title, a recorded fact in words or the step's title; an empty one matches all."""
         wanted = " ".join(query.split()).casefold()
         fields = (self.title, self.auto_title, *self.facts, self.step)
         return any(wanted in field.casefold() for field in fields)
@@ -182,12 +146,8 @@ def describe(
     state: dict,
     first_messages: Sequence[str | None] = (),
 ) -> Listed:
-    """How to list one thread: `record` is its `hs_threads` row, `state` its values.
-
-    `first_messages` are other known first messages of the thread (the turn-1 texts
-    of its recorded turn points), for when the state no longer holds it (summarized)
-    or starts differently (turn 1 edited on a branch).
-    """
+    """One thread as listed; `first_messages` are its other known first messages (turn 1 of
+    its recorded turn points), for a summarized state or turn 1 edited on a branch."""
     first = first_customer_message(state)
     stored = record["title"]
     automatic = is_automatic(stored, [first, *first_messages])
@@ -207,13 +167,8 @@ def describe(
 
 
 def distinct(listed: Sequence[Listed]) -> list[Listed]:
-    """The same threads, no two titles alike where one of them is automatic.
-
-    Automatic titles shared with another thread get the last activity's time
-    ("… · 2026-06-15 14:05", or to the second if the minute is shared too); any
-    still alike are numbered from the oldest activity ("… (2)"). A user's own
-    title is never changed: an automatic one that reads the same gets the time.
-    """
+    """Automatic titles shared with another get the last activity's time (to the second if
+    need be), then a number ("… (2)"); a user's own title is never changed."""
     out = list(listed)
     groups: dict[str, list[int]] = {}
     for i, item in enumerate(out):
@@ -242,11 +197,7 @@ def _stamp(updated_at: str, fmt: str) -> str:
         return updated_at
 
 
-# --- words and pages -------------------------------------------------------------------
-
-
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """`1 turn`, `2 turns`, `0 turns`."""
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
@@ -255,14 +206,12 @@ def pages(total: int, size: int = PAGE_SIZE) -> int:
 
 
 def page_slice(total: int, page: int, size: int = PAGE_SIZE) -> tuple[int, int]:
-    """(start, end) of page `page` (1-based, clamped to the pages there are)."""
     page = min(max(page, 1), pages(total, size))
     start = (page - 1) * size
     return start, min(start + size, total)
 
 
 def showing(total: int, start: int, end: int) -> str:
-    """ "Showing 1–10 of 22" (en dash), "Showing 1 of 1"."""
     if total == 0:
         return "Showing 0 of 0"
     span = f"{start + 1}" if end - start == 1 else f"{start + 1}–{end}"

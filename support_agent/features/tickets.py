@@ -1,30 +1,5 @@
-"""Tickets: every hand-over to a person, as the support team's work queue.
-
-A finished turn in which the agent called `escalate_to_human` opens one
-ticket per call (in any workflow that offers the tool: nothing here names a
-workflow). A ticket keeps what a person needs before opening the
-conversation: the reason the agent gave, the recorded facts in words, where
-the machine stood, and the last lines of the conversation. It is keyed by
-(thread, tool call), so recording the same turn again, or a Retry that
-resumes a turn whose escalation already ran, never opens a second one.
-
-A person answers *in the conversation*: `reply()` appends an `AIMessage`
-named `human_agent` to the thread's checkpoint (the customer's chat shows it
-as "Support team"; the next customer turn continues after it), and counts the
-reply on the ticket. `Tickets.resolve()` closes a ticket with a note; the
-chat's ticket card shows it. Both work across processes and servers: the
-reply takes the thread's turn lease, and resolving is one conditional update.
-
-A ticket belongs to the branch it was raised on: it keeps the checkpoint its
-turn ended at (`checkpoint_id`). After a rewind the thread's latest checkpoint
-may be on another branch; `branch_of()` finds the newest branch through the
-ticket's checkpoint, so opening the ticket shows that branch, a reply is
-written there (LangGraph's `update_state` from that checkpoint), and the page
-says the ticket is on an earlier version of the conversation.
-
-Ticket ids read `T-1001`, `T-1002`…: the row number (an auto-increment column
-on SQLite, an identity column on PostgreSQL) plus `TICKET_BASE`.
-"""
+"""Tickets: every hand-over to a person, keyed by (thread, tool call) so a Retry never opens a
+second. A ticket keeps its turn's checkpoint: after a rewind, `reply` writes on its branch."""
 
 from __future__ import annotations
 
@@ -63,7 +38,6 @@ EXCERPT_CHARS = 280  # per line
 REASON_CHARS = 500
 NOTE_CHARS = 1000
 EARLIER_WORDS = "on an earlier version of this conversation"  # a ticket a rewind left behind
-# Who closed a ticket whose hand-over a correction withdrew (`Tickets.withdraw_for_turn`).
 WITHDRAWN_BY = "the agent"
 
 _NUMBER = {
@@ -120,9 +94,7 @@ class Ticket:
     resolved_at: str | None = None
     resolved_by: str = ""
     resolution: str = ""
-    # The checkpoint its turn ended at: the branch it belongs to ("" for a ticket
-    # recorded before branches were kept, or by a backend whose checkpoints live elsewhere).
-    checkpoint_id: str = ""
+    checkpoint_id: str = ""  # where its turn ended: its branch ("" when not recorded)
 
     @property
     def id(self) -> str:
@@ -138,8 +110,6 @@ class Ticket:
         return found.title if found else self.workflow
 
     def matches(self, query: str) -> bool:
-        """`query` (any case, spaces collapsed) is part of the id, the reason, a fact
-        in words, the step, the workflow, the excerpt or the resolution note."""
         wanted = " ".join(query.split()).casefold()
         fields = (
             self.id,
@@ -159,12 +129,8 @@ def number_of(ticket_id: str) -> int | None:
     return int(found.group(1)) - TICKET_BASE if found else None
 
 
-# --- What a finished turn hands over ---------------------------------------------------
-
-
 def escalations(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """This turn's hand-overs that ran: the `escalate_to_human` calls after the
-    customer's latest message whose tool answered without an error."""
+    """This turn's `escalate_to_human` calls whose tool answered without an error."""
     turn = list(messages[last_customer_index(messages) + 1 :])
     refused = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.status == "error"}
     answered = {m.tool_call_id for m in turn if isinstance(m, ToolMessage)}
@@ -178,8 +144,7 @@ def escalations(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
 
 
 def edited_reason(state: dict) -> str:
-    """The hand-over's reason as a person rewrote it when approving it this turn, if so
-    (the model's own call keeps its words; the tool ran with theirs)."""
+    """The reason as a person rewrote it approving the hand-over this turn ("" if not)."""
     turn = turn_of(state)
     for record in reversed(state.get("transitions") or []):
         if is_decision(record) and record["tool"] == HUMAN_TOOL and record["turn"] == turn:
@@ -188,7 +153,6 @@ def edited_reason(state: dict) -> str:
 
 
 def speaker(workflow: Workflow, message: BaseMessage) -> str:
-    """Who said `message`, in words: the customer, the support team, an agent."""
     if isinstance(message, HumanMessage):
         return "Customer"
     if message.name == HUMAN_AGENT:
@@ -199,8 +163,7 @@ def speaker(workflow: Workflow, message: BaseMessage) -> str:
 
 
 def excerpt(workflow: Workflow, messages: Sequence[BaseMessage]) -> list[tuple[str, str]]:
-    """The conversation's last lines, as (who, text): what a person reads first. One
-    line per bubble: an agent's messages in a row (text, tool call, text) are joined."""
+    """The last lines as (who, text), one per bubble: an agent's run of messages joined."""
     lines: list[tuple[str, str]] = []
     for m in messages:
         if isinstance(m, HumanMessage) and is_summary(m):
@@ -219,44 +182,19 @@ def facts_in_words(workflow: Workflow, state: dict) -> list[tuple[str, str]]:
     return [(f.title, f.words(state.get(f.key))) for f in workflow.facts]
 
 
-# --- The table ---------------------------------------------------------------------------
-
-
 class Tickets:
-    """`hs_tickets`: one row per hand-over to a person."""
-
     def __init__(self, db: Database):
         self.db = db
         dialect = "sqlite" if db.pool is None else "postgres"
         db.setup([s.replace("{number}", _NUMBER[dialect]) for s in SCHEMA])
-        # Tables made before tickets kept their branch: empty, the latest branch as before.
         db.add_column("hs_tickets", "checkpoint_id", "TEXT NOT NULL DEFAULT ''")
 
-    @staticmethod
-    def _ticket(row: dict[str, Any]) -> Ticket:
-        return Ticket(
-            number=int(row["number"]),
-            thread_id=row["thread_id"],
-            call_id=row["call_id"],
-            owner=row["owner"],
-            workflow=row["workflow"],
-            step=row["step"],
-            reason=row["reason"],
-            facts=tuple(tuple(pair) for pair in json.loads(row["facts"] or "[]")),
-            excerpt=tuple(tuple(pair) for pair in json.loads(row["excerpt"] or "[]")),
-            status=row["status"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            replies=int(row["replies"] or 0),
-            last_reply_by=row["last_reply_by"] or "",
-            resolved_at=row["resolved_at"],
-            resolved_by=row["resolved_by"] or "",
-            resolution=row["resolution"] or "",
-            checkpoint_id=row.get("checkpoint_id") or "",
-        )
-
     def _where(self, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
-        return [self._ticket(r) for r in self.db.query(f"SELECT * FROM hs_tickets {sql}", params)]
+        rows = self.db.query(f"SELECT * FROM hs_tickets {sql}", params)
+        return [
+            Ticket(**r | {k: tuple(map(tuple, json.loads(r[k]))) for k in ("facts", "excerpt")})
+            for r in rows
+        ]
 
     def open_for_turn(
         self,
@@ -267,10 +205,8 @@ class Tickets:
         *,
         checkpointer: Any = None,
     ) -> list[Ticket]:
-        """Open a ticket for each hand-over in the turn that just ended (`state` is the
-        state after it); returns them, including any already opened for the same call.
-        With `checkpointer`, each keeps the thread's latest checkpoint (this turn's end:
-        the branch it was raised on)."""
+        """A ticket for each hand-over of the turn that left `state` (already opened ones too);
+        with `checkpointer`, each keeps the turn's end: the branch it was raised on."""
         messages = state.get("messages") or []
         calls = escalations(messages)
         if not calls:
@@ -282,35 +218,30 @@ class Tickets:
         facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
         opened = []
-        for call in calls:
-            found = self.for_call(thread_id, call["id"])
-            if found is None:
-                stamp = now()
-                said = edited or str((call.get("args") or {}).get("reason") or "")
-                reason = " ".join(said.split())
-                self.db.execute(
-                    "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
-                    "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (thread_id, call_id) DO NOTHING",
-                    (
-                        thread_id,
-                        call["id"],
-                        owner,
-                        workflow.name,
-                        step,
-                        clip(reason, REASON_CHARS) or "No reason given",
-                        facts,
-                        lines,
-                        OPEN,
-                        stamp,
-                        stamp,
-                        raised_at,
-                    ),
-                )
-                found = self.for_call(thread_id, call["id"])
-            if found is not None:
-                opened.append(found)
+        for call in calls:  # a call already recorded keeps its ticket
+            said = edited or str((call.get("args") or {}).get("reason") or "")
+            stamp = now()
+            self.db.execute(
+                "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
+                "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (thread_id, call_id) DO NOTHING",
+                (
+                    thread_id,
+                    call["id"],
+                    owner,
+                    workflow.name,
+                    step,
+                    clip(said, REASON_CHARS) or "No reason given",
+                    facts,
+                    lines,
+                    OPEN,
+                    stamp,
+                    stamp,
+                    raised_at,
+                ),
+            )
+            opened += self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call["id"]))
         return opened
 
     def for_call(self, thread_id: str, call_id: str) -> Ticket | None:
@@ -328,35 +259,17 @@ class Tickets:
         return self._where("WHERE thread_id = ? ORDER BY number", (thread_id,))
 
     def all(self, owner: str | None = None, status: str | None = None) -> list[Ticket]:
-        """Tickets, newest first; only `owner`'s and only of `status` when given."""
-        clauses, params = [], []
-        if owner is not None:
-            clauses.append("owner = ?")
-            params.append(owner)
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(status)
-        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-        return self._where(f"{where}ORDER BY number DESC", params)
+        """Newest first; only `owner`'s and only of `status` when given."""
+        given = {k: v for k, v in {"owner": owner, "status": status}.items() if v is not None}
+        where = " AND ".join(f"{k} = ?" for k in given)
+        return self._where(f"WHERE {where or 'TRUE'} ORDER BY number DESC", list(given.values()))
 
     def signature(self, thread_id: str) -> tuple:
         """What the chat's ticket cards show of `thread_id`, to notice a change cheaply."""
-        rows = self.db.query(
-            "SELECT number, status, replies FROM hs_tickets WHERE thread_id = ? ORDER BY number",
-            (thread_id,),
-        )
-        return tuple((int(r["number"]), r["status"], int(r["replies"] or 0)) for r in rows)
-
-    def count_reply(self, ticket: Ticket, by: str) -> None:
-        self.db.execute(
-            "UPDATE hs_tickets SET replies = replies + 1, last_reply_by = ?, updated_at = ? "
-            "WHERE number = ?",
-            (by, now(), ticket.number),
-        )
+        return tuple((t.number, t.status, t.replies) for t in self.of_thread(thread_id))
 
     def resolve(self, ticket: Ticket, note: str, by: str) -> Ticket:
-        """Close `ticket` with `note`; refused if it is already closed (by anyone,
-        on any server: one conditional update decides)."""
+        """Close `ticket` with `note`; one conditional update refuses it if already closed."""
         note = " ".join(str(note or "").replace("\x00", "").split())
         if not note:
             raise TicketError("Write a short resolution note first: the customer sees it.")
@@ -371,9 +284,7 @@ class Tickets:
         return self.get(ticket.number)
 
     def withdraw_for_turn(self, thread_id: str, state: dict) -> list[Ticket]:
-        """Close the open tickets of `thread_id` whose hand-over `state` (after a turn)
-        no longer holds: a correction withdrew it (`Move.withdraws`), because it rested
-        on what was corrected. The note says so; returns the tickets closed."""
+        """Close the open tickets whose hand-over a correction in this turn withdrew."""
         closed = []
         for call, entry in (state.get("hand_overs") or {}).items():
             if entry.get("status") != WITHDRAWN:
@@ -394,8 +305,7 @@ class Tickets:
         return closed
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
-        """The turn that ended at `before_id` now ends at `after_id` (a reply added to
-        it): its tickets follow, as its rewind point does (`TurnPoints.moved`)."""
+        """A reply moved its turn's end from `before_id` to `after_id`: its tickets follow."""
         self.db.execute(
             "UPDATE hs_tickets SET checkpoint_id = ? WHERE thread_id = ? AND checkpoint_id = ?",
             (after_id, thread_id, before_id),
@@ -405,26 +315,14 @@ class Tickets:
         self.db.execute("DELETE FROM hs_tickets WHERE thread_id = ?", (thread_id,))
 
 
-# --- Which branch a ticket lives on ---------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class TicketBranch:
-    """Where a ticket's conversation is read and answered."""
-
     checkpoint_id: str | None  # the head of its branch; None: the conversation's latest
     earlier: bool = False  # its branch is no longer the latest: it was rewound past
 
-    @property
-    def words(self) -> str:
-        """Where the ticket is, for people ("" on the latest branch)."""
-        return EARLIER_WORDS if self.earlier else ""
-
 
 def branch_of(store: Store, graph: Any, ticket: Ticket) -> TicketBranch | None:
-    """The branch `ticket` was raised on, as it stands now (replies and later turns on
-    it included); None when the conversation has been deleted. A ticket without a
-    recorded checkpoint lives on the latest branch, as it always did."""
+    """The branch `ticket` was raised on as it stands now; None when the thread is deleted."""
     latest = store.checkpointer.get_tuple(thread_config(ticket.thread_id))
     if latest is None:
         return None
@@ -433,8 +331,6 @@ def branch_of(store: Store, graph: Any, ticket: Ticket) -> TicketBranch | None:
         return TicketBranch(None)
     found = WORKFLOWS.get(ticket.workflow)
     key = found.state_key if found else "current_step"
-    # From the recorded rewind points when they reach the latest checkpoint (no
-    # checkpoint is read), else from the thread's history.
     points = TurnPoints(store.db).of(ticket.thread_id)
     timeline = read(graph, ticket.thread_id, points, latest_id, key)
     branch = branch_holding(timeline, ticket.checkpoint_id)
@@ -443,17 +339,9 @@ def branch_of(store: Store, graph: Any, ticket: Ticket) -> TicketBranch | None:
     return TicketBranch(branch.head_id, earlier=True)
 
 
-# --- A person answering in the conversation -------------------------------------------
-
-
 def _speaking_node(graph: Any, workflow: Workflow, values: dict) -> str:
-    """The node a reply is written as, so the graph sees a finished turn (nothing next).
-
-    In a graph of agents that is the active agent's node (its edge ends the turn
-    when it didn't transfer); in a one-agent graph (`create_agent`), the last node
-    after the model: the approval review (`ApprovalMiddleware.after_model`), whose
-    edge ends the turn on a reply without tool calls.
-    """
+    """The node a reply is written as, so the graph sees a finished turn: the active agent,
+    or in a one-agent graph the approval review, whose edge ends a turn without tool calls."""
     agent = workflow.current(values)
     if agent in graph.nodes:
         return agent
@@ -461,13 +349,8 @@ def _speaking_node(graph: Any, workflow: Workflow, values: dict) -> str:
 
 
 def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
-    """Write `text` into `ticket`'s conversation as the support team; returns the new
-    checkpoint's id. `graph` is any graph of the ticket's workflow on `store`'s
-    checkpointer (it is not run: the message is added to the saved state).
-
-    Raises `TicketError` when the ticket is closed, the text can't be sent, or the
-    customer's turn is running right now (the reply waits for the thread's lease).
-    """
+    """Write `text` into `ticket`'s branch as the support team (`graph` is not run); returns
+    the new checkpoint's id, or raises `TicketError` saying why it can't."""
     if not ticket.is_open:
         raise TicketError(f"{ticket.id} is resolved: replies go to open tickets.")
     cleaned = clean_message(text)
@@ -478,8 +361,6 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
         raise TicketError(f"The workflow {ticket.workflow!r} of {ticket.id} no longer exists.")
     try:
         with store.leases.hold(ticket.thread_id):
-            # The ticket's own branch, which a rewind may have left behind: the reply
-            # continues it (and so becomes the thread's latest checkpoint).
             branch = branch_of(store, graph, ticket)
             if branch is None:
                 raise TicketError(f"The conversation of {ticket.id} has been deleted.")
@@ -501,14 +382,17 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
                 {"messages": [AIMessage(content=cleaned, name=HUMAN_AGENT)]},
                 as_node=_speaking_node(graph, workflow, snapshot.values),
             )["configurable"]["checkpoint_id"]
-            # The reply ends the turn it follows: that turn's rewind point moves to it,
-            # so time travel keeps reading one unbroken chain of turns.
+            # The reply ends the turn it follows: time travel reads one unbroken chain.
             TurnPoints(store.db).moved(ticket.thread_id, before, after)
             Tickets(store.db).moved(ticket.thread_id, before, after)
     except ThreadBusy:
         raise TicketError(
             "The customer is sending a message right now; send your reply again in a moment."
         ) from None
-    Tickets(store.db).count_reply(ticket, by)
+    store.db.execute(
+        "UPDATE hs_tickets SET replies = replies + 1, last_reply_by = ?, updated_at = ? "
+        "WHERE number = ?",
+        (by, now(), ticket.number),
+    )
     store.threads.touch(ticket.thread_id, workflow.name, "", ticket.owner)  # last activity
     return after

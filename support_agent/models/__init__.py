@@ -1,11 +1,6 @@
-"""Choosing the chat model, in one place.
-
-`get_model("offline")` is the built-in demo model; anything else is a
-`provider:model` string handed to LangChain's `init_chat_model`, for a provider
-of the table in `providers.py` (the same table the app's model picker shows).
-The default comes from `SUPPORT_AGENT_MODEL` (default `offline`). Keys come
-from the environment (the app also passes ones from `st.secrets` or its masked
-field); they are handed to the client and never stored or logged here.
+"""Choosing the chat model, in one place: `offline` (the built-in demo model) or a
+`provider:model` string for LangChain's `init_chat_model`, a provider of `providers.py`'s
+table. Keys are handed to the client, never stored or logged here.
 """
 
 from __future__ import annotations
@@ -15,19 +10,12 @@ from langchain_core.language_models import BaseChatModel
 
 from support_agent.base.settings import SettingsError, settings
 from support_agent.models.addresses import RefusedAddress, check_public_url
-from support_agent.models.providers import (
-    KEY_VARS,
-    OFFLINE,
-    OFFLINE_PROVIDER,
-    PROVIDERS,
-    Provider,
-    for_prefix,
-    prefixes,
-)
+from support_agent.models.providers import KEY_VARS as KEY_VARS
+from support_agent.models.providers import OFFLINE, OFFLINE_PROVIDER, Provider, for_prefix, prefixes
+from support_agent.models.providers import PROVIDERS as PROVIDERS
 from support_agent.offline.model import OfflineChatModel
 
 MODEL_ENV = "SUPPORT_AGENT_MODEL"
-# How the command lines describe a model choice.
 MODEL_SPEC_HELP = (
     "'offline' or provider:model, e.g. openai:gpt-4.1 (default: $SUPPORT_AGENT_MODEL, else offline)"
 )
@@ -66,12 +54,8 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def resolve_spec(spec: str | None = None) -> tuple[Provider, str]:
-    """The provider row and model name a setting names (`None`: `SUPPORT_AGENT_MODEL`).
-
-    With `SUPPORT_AGENT_BASE_URL` set, an `openai:` setting is the OpenAI-compatible
-    server's row. Raises `ModelConfigError` for a malformed setting or a provider
-    that isn't in the table.
-    """
+    """The provider row and model name a setting names (`None`: `SUPPORT_AGENT_MODEL`);
+    with `SUPPORT_AGENT_BASE_URL` set, `openai:` is the OpenAI-compatible server's row."""
     spec = (spec or default_model_spec()).strip()
     if spec == OFFLINE:
         return OFFLINE_PROVIDER, ""
@@ -86,15 +70,11 @@ def resolve_spec(spec: str | None = None) -> tuple[Provider, str]:
 
 
 def resolve_model(model: BaseChatModel | str | None = None) -> BaseChatModel:
-    """`model` itself when it is a chat model; else the one its setting names
-    (`None`: the configured default), via `get_model`."""
     return get_model(model) if model is None or isinstance(model, str) else model
 
 
 def limits() -> tuple[float, int]:
-    """(seconds one answer may take, retries of a failed request) from the settings, with
-    safe defaults. The retries are the middleware's (`middleware.provider_errors`), within
-    the answer's time (`models.deadline`); the clients themselves don't retry."""
+    """(seconds one answer may take, retries of a failed request), with safe defaults."""
     try:
         current = settings().checked(TIMEOUT_ENV, RETRIES_ENV)
     except SettingsError as exc:
@@ -109,8 +89,6 @@ def _same_url(a: str | None, b: str | None) -> bool:
 
 
 def check_server(url: str | None) -> None:
-    """Refuse a server address a visitor typed unless it is public (`addresses`).
-    Raises `ModelConfigError` saying why."""
     try:
         check_public_url(url or "")
     except RefusedAddress as exc:
@@ -118,7 +96,6 @@ def check_server(url: str | None) -> None:
 
 
 def from_visitor(model: object) -> bool:
-    """Whether `model` talks to a server a visitor typed (`get_model(visitor_url=True)`)."""
     return bool((getattr(model, "metadata", None) or {}).get(VISITOR_SERVER))
 
 
@@ -133,20 +110,11 @@ def get_model(
 ) -> BaseChatModel:
     """The chat model for `spec` (`offline` or `provider:model`).
 
-    `base_url` (or `SUPPORT_AGENT_BASE_URL`) points an `openai:` model at any
-    OpenAI-compatible server, such as a local llama.cpp or vLLM; such servers
-    rarely need a real key, so a placeholder is sent when none is set.
-
-    Keys: `api_key` is one the visitor typed; the operator's (`operator_key`,
-    from secrets.toml, or the provider's environment variable) is only sent to
-    the provider's own endpoint or to the base URL the operator configured
-    (`SUPPORT_AGENT_BASE_URL`), never to a URL a visitor typed. Every request
-    has a timeout (`limits()`); the clients don't retry: the middleware does, within
-    the time one answer may take (`middleware.provider_errors`, `models.deadline`).
-
-    `visitor_url=True`: a visitor typed `base_url`, so it must be a public address
-    (`check_server`), redirects are not followed (they could lead inside), and the
-    model is marked (`from_visitor`) so its failures are told without detail.
+    `base_url` points an `openai:` model at any OpenAI-compatible server. The operator's key
+    (`operator_key` or the environment) goes only to the provider's own endpoint or the
+    configured base URL, never to one a visitor typed; `api_key` is the visitor's own.
+    `visitor_url=True`: `base_url` must be public, redirects are not followed (they could lead
+    inside), and failures are told without detail (`from_visitor`).
     """
     spec = (spec or default_model_spec()).strip()
     row, name = resolve_spec(spec)
@@ -203,7 +171,6 @@ def _key_for(
     api_key: str | None,
     operator_key: str | None,
 ) -> str | None:
-    """The key to send: the visitor's, else the operator's where the operator sends it."""
     operators = operator_key or settings().api_key(variable)
     key = api_key or (operators if trusted else None)
     if key:
@@ -219,25 +186,3 @@ def _key_for(
     if variable:
         raise MissingKeyError(provider, variable)
     return None
-
-
-__all__ = [
-    "BASE_URL_ENV",
-    "KEY_VARS",
-    "MODEL_ENV",
-    "OFFLINE",
-    "PROVIDERS",
-    "MissingKeyError",
-    "ModelConfigError",
-    "OfflineChatModel",
-    "VISITOR_SERVER",
-    "Provider",
-    "default_model_spec",
-    "check_server",
-    "from_visitor",
-    "get_model",
-    "limits",
-    "resolve_model",
-    "resolve_spec",
-    "split_spec",
-]

@@ -1,22 +1,8 @@
-"""May this server call the address a visitor typed? Only a public one.
+"""May this server call the address a visitor typed? Only a public one: not itself, its private
+network, nor a cloud metadata service, judged after resolving the name as the client will.
 
-A base URL typed by a visitor makes the server send requests wherever it
-points: at the server itself, the private network behind it, or a cloud
-metadata endpoint that hands out credentials. `check_public_url` refuses all of
-those after resolving the name, the way the HTTP client will (so
-`http://2130706433/`, `http://0x7f.1/` and a name that resolves to 127.0.0.1
-are refused like `http://127.0.0.1/`).
-
-Residual risk: the name is resolved again when the request is sent, so a DNS
-server that answers differently the second time (DNS rebinding) can still
-point a request inside; redirects are not followed for such servers
-(`models.get_model`).
-
-Example:
-    ```python
-    check_public_url("https://llm.example.com/v1")  # returns the checked addresses
-    check_public_url("http://169.254.169.254/")  # raises RefusedAddress
-    ```
+Residual risk: the name is resolved again when the request is sent, so DNS rebinding can still
+point a request inside; redirects are not followed for such servers (`models.get_model`).
 """
 
 from __future__ import annotations
@@ -46,12 +32,10 @@ METADATA_ADDRESSES = frozenset(
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class RefusedAddress(ValueError):
-    """A typed server address this server won't call; the message says why, in words."""
+class RefusedAddress(ValueError): ...
 
 
 def _embedded(address: IPAddress) -> IPAddress:
-    """The IPv4 address an IPv6 one carries (IPv4-mapped, 6to4, Teredo), else itself."""
     if isinstance(address, ipaddress.IPv6Address):
         inner = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
         if inner is not None:
@@ -60,8 +44,6 @@ def _embedded(address: IPAddress) -> IPAddress:
 
 
 def is_public(address: IPAddress) -> bool:
-    """Whether `address` is on the public internet: not this machine, a private, link-local,
-    shared (CGNAT), multicast, unspecified or reserved range, nor a metadata service."""
     for candidate in {address, _embedded(address)}:
         if candidate in METADATA_ADDRESSES or not candidate.is_global:
             return False
@@ -78,11 +60,8 @@ def is_public(address: IPAddress) -> bool:
 
 
 def check_public_url(url: str) -> list[IPAddress]:
-    """The addresses `url`'s host resolves to, all public; raises `RefusedAddress` otherwise.
-
-    Only `http` and `https`. Every address the name resolves to must be public: the
-    client may connect to any of them.
-    """
+    """The addresses `url`'s host resolves to, all public (the client may connect to
+    any of them); raises `RefusedAddress` otherwise."""
     try:
         parts = urlsplit((url or "").strip())
         port = parts.port
@@ -114,6 +93,3 @@ def check_public_url(url: str) -> list[IPAddress]:
     if not addresses:
         raise RefusedAddress("That server address's host name could not be found.")
     return addresses
-
-
-__all__ = ["METADATA_HOSTS", "RefusedAddress", "check_public_url", "is_public"]

@@ -1,25 +1,8 @@
-"""One time limit per customer answer: `SUPPORT_AGENT_TIMEOUT`, screening and retries included.
+"""One time limit per customer answer (`SUPPORT_AGENT_TIMEOUT`), screening and retries included.
 
-The engine sets a deadline when a turn starts (`turn_deadline()`, carried in the
-run's `RunContext`). Whatever calls a model during the turn (the guardrails'
-screening, the summary, the answer itself and its retries) does it `within` that
-deadline: each request gets only the time left (`request_timeout()`), and
-`call_with_retries` starts no request, first or retry, once it has passed (it
-raises `DeadlinePassed`, told as "did not answer within N s"), nor a retry that
-could only start after it (the last failure is then told as it was).
-
-The deadline is a context variable set around each synchronous call (never
-across a `yield`), so sessions running turns side by side don't share it.
-
-Example:
-    ```python
-    with within(turn_deadline()):
-        reply = call_with_retries(
-            lambda seconds: model.invoke(messages, **timeout_kwargs(model, seconds)),
-            retries=2,
-            retryable=lambda exc: True,
-        )
-    ```
+The engine sets a deadline when a turn starts; every model call in the turn runs `within` it,
+each request getting only the time left, and none starting once it has passed. It is a context
+variable set around each synchronous call, so turns running side by side don't share it.
 """
 
 from __future__ import annotations
@@ -35,8 +18,7 @@ from support_agent.models import ModelConfigError, limits
 
 T = TypeVar("T")
 _DEADLINE: ContextVar[float | None] = ContextVar("handoff_answer_deadline", default=None)
-# Chat models whose calls accept a per-request `timeout` (passed on to their SDK's
-# `create`); others keep the client's own timeout, the whole answer's limit.
+# Chat models taking a per-request `timeout`; others keep the client's own.
 _TIMEOUT_PER_CALL = {"openai-chat", "anthropic-chat", "groq-chat"}
 MAX_PAUSE = 8.0  # seconds between retries at most (the OpenAI SDK's own cap)
 RETRIES_MADE = "handoff_retries_made"  # set on the failure that ended a call
@@ -47,7 +29,7 @@ class DeadlinePassed(TimeoutError):
 
 
 def turn_deadline() -> float | None:
-    """When an answer starting now must be done (`time.monotonic()`), or None when the
+    """When an answer starting now must be done (`time.monotonic()`); None when the
     setting can't be read (the model's own construction reports that)."""
     try:
         return time.monotonic() + limits()[0]
@@ -56,13 +38,11 @@ def turn_deadline() -> float | None:
 
 
 def deadline_of(runtime: Any) -> float | None:
-    """The deadline a LangGraph run's context carries (`RunContext.deadline`), if any."""
     return getattr(getattr(runtime, "context", None), "deadline", None)
 
 
 @contextmanager
 def within(deadline: float | None) -> Iterator[None]:
-    """Model calls inside this block share `deadline` (None: each request its own limit)."""
     token = _DEADLINE.set(deadline)
     try:
         yield
@@ -71,27 +51,23 @@ def within(deadline: float | None) -> Iterator[None]:
 
 
 def remaining() -> float | None:
-    """Seconds left before the deadline (negative once passed); None without one."""
     deadline = _DEADLINE.get()
     return None if deadline is None else deadline - time.monotonic()
 
 
 def request_timeout() -> float:
-    """The time limit of a request starting now: the setting, or the time left if less."""
     configured = limits()[0]
     left = remaining()
     return configured if left is None else max(min(configured, left), 0.0)
 
 
 def timeout_kwargs(model: Any, seconds: float) -> dict[str, float]:
-    """The call arguments that give one request of `model` `seconds` at most ({} for a
-    model whose calls don't take a timeout)."""
+    """The call arguments giving one request `seconds` at most ({} if it takes none)."""
     return {"timeout": seconds} if getattr(model, "_llm_type", "") in _TIMEOUT_PER_CALL else {}
 
 
 def _pause(attempt: int, exc: BaseException) -> float:
-    """How long to wait before retry number `attempt + 1`: the server's Retry-After when
-    it sent a short one, else 0.5 s doubling."""
+    """The server's Retry-After when it sent a short one, else 0.5 s doubling."""
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     try:
         asked = float(headers.get("retry-after", ""))
@@ -103,14 +79,12 @@ def _pause(attempt: int, exc: BaseException) -> float:
 
 
 def retries_made(exc: BaseException, default: int) -> int:
-    """How many retries came before `exc` ended the call (`default` if it wasn't counted)."""
     return getattr(exc, RETRIES_MADE, default)
 
 
 def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable) -> float:
-    """The pause before the next try; re-raises `exc` (counting the retries made) when
-    there is none to make: none left, not worth it, or one that could only start after
-    the deadline (the failure is then told as it was, not as a time-out)."""
+    """The pause before the next try, or re-raise `exc` (counting the retries made): none
+    left, not worth it, or one that could only start after the deadline."""
     pause = _pause(attempt, exc) if attempt < retries and retryable(exc) else None
     left = remaining()
     if pause is None or (left is not None and left <= pause):
@@ -130,8 +104,8 @@ def _started() -> float:
 def call_with_retries(
     call: Callable[[float], T], *, retries: int, retryable: Callable[[BaseException], bool]
 ) -> T:
-    """`call(seconds)` (one request limited to `seconds`), retried up to `retries` times on
-    a `retryable` failure, never starting after the deadline (`DeadlinePassed`)."""
+    """`call(seconds)`, retried up to `retries` times on a `retryable` failure, never
+    starting after the deadline (`DeadlinePassed`)."""
     attempt = 0
     while True:
         try:
@@ -149,7 +123,6 @@ async def acall_with_retries(
     retries: int,
     retryable: Callable[[BaseException], bool],
 ) -> T:
-    """`call_with_retries` for a coroutine."""
     attempt = 0
     while True:
         try:
@@ -159,17 +132,3 @@ async def acall_with_retries(
         except Exception as exc:  # noqa: BLE001 - retried or re-raised as it is
             await asyncio.sleep(_next_pause(attempt, retries, exc, retryable))
             attempt += 1
-
-
-__all__ = [
-    "DeadlinePassed",
-    "acall_with_retries",
-    "call_with_retries",
-    "deadline_of",
-    "remaining",
-    "retries_made",
-    "request_timeout",
-    "timeout_kwargs",
-    "turn_deadline",
-    "within",
-]

@@ -1,11 +1,5 @@
-"""The providers a model setting may name: one table, read by `get_model` (CLI,
-scenarios, benches) and by the app's model picker.
-
-A row is one way of reaching a model: its spec prefix (`openai` in
-`openai:gpt-4.1`), the environment variable (or `secrets.toml` entry) holding
-its key, the label the picker shows, the model it offers first, and whether
-the picker asks for a server URL. Two rows may share a prefix (OpenAI itself
-and an OpenAI-compatible server); they then share the key variable too.
+"""The providers a model setting may name: one table, read by `get_model` and the app's model
+picker. Two rows may share a prefix (OpenAI and an OpenAI-compatible server), and its key.
 """
 
 from __future__ import annotations
@@ -29,7 +23,6 @@ class Provider:
         return self.prefix == OFFLINE
 
     def spec(self, name: str) -> str:
-        """The model setting for `name` on this provider (`offline` for the offline row)."""
         return OFFLINE if self.offline else f"{self.prefix}:{name.strip()}"
 
 
@@ -78,7 +71,6 @@ KEY_VARS: dict[str, str | None] = {p.prefix: p.key_var for p in PROVIDERS if not
 
 
 def prefixes() -> list[str]:
-    """The provider names a model setting may use, in table order, each once."""
     return list(dict.fromkeys(p.prefix for p in PROVIDERS if not p.offline))
 
 
@@ -88,19 +80,6 @@ def by_label(label: str) -> Provider:
 
 
 def for_prefix(prefix: str, *, base_url: bool = False) -> Provider | None:
-    """The row for a spec's provider: with a base URL set, the one that asks for it
-    (an `openai:` setting then means an OpenAI-compatible server); else the first."""
+    """The row for a spec's provider: with a base URL set, the one that asks for it."""
     rows = [p for p in PROVIDERS if p.prefix == prefix]
     return next((p for p in rows if p.needs_base_url == base_url), rows[0] if rows else None)
-
-
-__all__ = [
-    "KEY_VARS",
-    "OFFLINE",
-    "OFFLINE_PROVIDER",
-    "PROVIDERS",
-    "Provider",
-    "by_label",
-    "for_prefix",
-    "prefixes",
-]

@@ -1,11 +1,8 @@
 """Classifiers the offline model's rules name: declared cues, or a learned decision.
 
-A `Classifier` scores text against cues a workflow declares as data ("swollen
-battery" -> hardware/battery). Cues are tried in declaration order and each
-match masks its span, so a specific cue hides the text from a general one
-declared after it. Cues are for exact, unambiguous forms and for the *detail*
-that picks a reply (screen, battery, pricing); which label a message carries
-is a `LearnedClassifier`'s job (`support_agent.offline.understanding`).
+Cues are tried in declaration order and each match masks its span, so a specific cue hides
+the text from a general one after it. Cues name exact forms and the *detail* that picks a
+reply; which label a message carries is a `LearnedClassifier`'s job.
 """
 
 from __future__ import annotations
@@ -13,22 +10,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
+from pydantic import AfterValidator
+
+from support_agent.base.yaml_text import checked_pattern
 from support_agent.offline.understanding import decide
+
+Pattern = Annotated[str, AfterValidator(checked_pattern)]  # checked when read from data
 
 
 def normalise(text: str) -> str:
-    """Lower-case, straight quotes, single spaces: what cues are written against."""
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)
 class Cue:
-    """A phrase (regex) that is evidence for `label`; `detail` names a sub-kind."""
-
     label: str
-    pattern: str
+    pattern: Pattern
     weight: float = 1.0
     detail: str | None = None
 
@@ -40,14 +40,11 @@ class Verdict:
     scores: dict[str, float] = field(default_factory=dict)
     language: str = "English"
     margin: float = 0.0  # a learned decision's confidence (see understanding.bayes)
-    # Words a reader took from the message for a rule's templates ({"size": "large"}).
     words: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Classifier:
-    """Scores text against ordered cues; undecided when the top two are close."""
-
     name: str
     cues: tuple[Cue, ...]
     margin: float = 0.5
@@ -75,31 +72,20 @@ class Classifier:
         label = ranked[0][0]
         return Verdict(label, details.get(label, (0.0, None))[1], scores)
 
-    def detail_for(self, text: str, label: str) -> str | None:
-        """The most specific detail the cues find for `label`, whatever wins overall."""
-        return self._score(text)[1].get(label, (0.0, None))[1]
-
     def matches(self, text: str) -> bool:
         return bool(self._score(text)[0])
 
 
 @dataclass(frozen=True)
 class LearnedClassifier:
-    """A decision of `support_agent.offline.understanding`, with cues that name the detail."""
-
     name: str
     decision: str
     details: Classifier | None = None
-    # Words the message must contain for its label to count: a correction of a
-    # recorded fact needs the customer to talk about that fact.
+    # Words the message must contain for its label to count (a correction of a fact).
     gate: str | None = None
-    # Declared cues settle what the learned model is unsure of, when they are
-    # decisive (a clear winner with at least this score): "login" is support
-    # even in a message whose other words lean to sales.
+    # Decisive cues (a winner by this score) settle what the learned model is unsure of.
     cues_decide_at: float | None = None
     unsure_below: float = 0.1
-    # The warranty length the workflow declares, in months: a stated age is judged
-    # against it ("quit after seven months" is covered by a 12-month warranty).
     warranty_months: float | None = None
 
     def classify(self, text: str) -> Verdict:
@@ -115,5 +101,7 @@ class LearnedClassifier:
                 return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)
         if self.gate and not re.search(self.gate, normalise(text)):
             return Verdict("unclear", None, {}, reading.language)
-        detail = self.details.detail_for(text, reading.label) if self.details else None
+        # The most specific detail the cues find for the label, whatever wins among them.
+        found = self.details._score(text)[1] if self.details else {}
+        detail = found.get(reading.label, (0.0, None))[1]
         return Verdict(reading.label, detail, {}, reading.language, reading.margin)

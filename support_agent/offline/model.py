@@ -1,12 +1,7 @@
-"""The offline demo model: a real chat model that needs no key and no weights.
+"""The offline demo model: a chat model that needs no key and no weights.
 
-It honours the tool-calling protocol (`bind_tools`, tool calls that survive
-streaming), decides from the intent rules of the workflow it was built for
-(`serving`, `support_agent.offline.policy`), and writes its own deterministic
-summaries as `SummarizationMiddleware`'s `summarizer` (handed the messages,
-so no prompt text is parsed). It reads the conversation and
-the bound tools only, never the system prompt: prompt edits don't change it,
-which the app says plainly.
+It decides from the rules of the workflow it serves and reads the conversation and the
+bound tools only, never the system prompt: prompt edits don't change it (the app says so).
 """
 
 from __future__ import annotations
@@ -44,14 +39,9 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 
 class OfflineChatModel(BaseChatModel):
-    """Deterministic, rule-driven chat model; the product's default."""
-
     model_name: str = "offline"
-    # The rules of the workflow this model serves; `build_graph` sets them from the
-    # declaration (`with_rules`), so the model needs no registry of workflows.
-    rules: OfflineRules | None = None
-    # Runs in this process: a failure in it is a bug of ours, not a provider's
-    # (see middleware/provider_errors). A stand-in for a remote provider sets False.
+    rules: OfflineRules | None = None  # set from the declaration (`serving`)
+    # A failure in it is a bug of ours, not a provider's (middleware/provider_errors).
     in_process: ClassVar[bool] = True
 
     @property
@@ -62,15 +52,10 @@ class OfflineChatModel(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": self.model_name}
 
-    def with_rules(self, rules: OfflineRules) -> OfflineChatModel:
-        """This model, following `rules` (a workflow's `offline_rules`)."""
-        return self if self.rules is rules else self.model_copy(update={"rules": rules})
-
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
         specs = [convert_to_openai_tool(t) for t in tools]
         return self.bind(tools=specs, **kwargs)
 
-    # -- decisions -----------------------------------------------------------------
     def _plan(self, messages: list[BaseMessage], tools: list[dict] | None) -> Plan:
         bound = [t["function"]["name"] for t in tools or []]
         if not bound:
@@ -83,8 +68,7 @@ class OfflineChatModel(BaseChatModel):
 
     @staticmethod
     def summarize(messages: Sequence[BaseMessage]) -> str:
-        """A deterministic summary of `messages`, for `SummarizationMiddleware`'s
-        `summarizer`: it hands us the messages themselves, so no prompt is parsed."""
+        """`SummarizationMiddleware`'s `summarizer`: handed the messages, it parses no prompt."""
         summaries = [m.text for m in messages if isinstance(m, HumanMessage) and is_summary(m)]
         said = [m.text.strip() for m in messages if is_customer(m)]
         first = next((f for s in summaries if (f := _FIRST_SAID.search(s))), None)
@@ -100,8 +84,7 @@ class OfflineChatModel(BaseChatModel):
         )
 
     def _message(self, plan: Plan, messages: list[BaseMessage]) -> AIMessage:
-        # Ids must be unique in the thread (transition records are keyed by them)
-        # and the same for the same conversation: a digest of what was seen.
+        # Ids unique in the thread (records are keyed by them), the same for the same messages.
         seen = hashlib.sha256()
         for m in messages:
             seen.update(f"{m.type}\x00{m.text}\x00".encode())
@@ -114,7 +97,6 @@ class OfflineChatModel(BaseChatModel):
         ]
         return AIMessage(content=plan.text, tool_calls=calls, response_metadata={"act": plan.act})
 
-    # -- BaseChatModel -----------------------------------------------------------
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -134,27 +116,17 @@ class OfflineChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         message = self._message(self._plan(messages, kwargs.get("tools")), messages)
         for token in re.findall(r"\S+\s*|\s+", message.text):
-            # BaseChatModel reports each yielded chunk to callbacks itself.
             yield ChatGenerationChunk(message=AIMessageChunk(content=token))
         yield ChatGenerationChunk(
             message=AIMessageChunk(content="", response_metadata=message.response_metadata)
         )
-        for index, call in enumerate(message.tool_calls):
-            yield ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content="",
-                    tool_call_chunks=[
-                        tool_call_chunk(
-                            name=call["name"],
-                            args=json.dumps(call["args"]),
-                            id=call["id"],
-                            index=index,
-                        )
-                    ],
-                )
-            )
+        for i, c in enumerate(message.tool_calls):
+            chunk = tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=[chunk]))
 
 
 def serving(model: BaseChatModel, rules: OfflineRules) -> BaseChatModel:
     """`model` set up for a workflow: the offline model is given that workflow's rules."""
-    return model.with_rules(rules) if isinstance(model, OfflineChatModel) else model
+    if not isinstance(model, OfflineChatModel) or model.rules is rules:
+        return model
+    return model.model_copy(update={"rules": rules})

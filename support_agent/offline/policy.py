@@ -1,11 +1,5 @@
-"""How the offline model decides, from rules and a dialogue policy a workflow declares.
-
-The model sees what any chat model sees: the conversation and the tools bound
-for this call. Each `Rule` names a tool (or none, for a plain reply), the
-classifier that reads the customer's words, and conditions on what earlier
-tool calls recorded. A request for a person comes first; then the first rule
-that fits wins; if none does, the workflow's `Dialogue` decides what to say
-(a FAQ answer, a clarifying question, a note on language...). Same
+"""How the offline model decides from the conversation and the tools bound: a request for a
+person first, then the first `Rule` that fits, else the workflow's `Dialogue`. Same
 conversation, same answer: nothing here reads a clock or a random number.
 """
 
@@ -26,7 +20,6 @@ from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
-_INLINE_STEP = re.compile(r"(?:^|(?<=[\s:.]))(\d{1,2})\) ")
 
 
 @dataclass(frozen=True)
@@ -54,10 +47,6 @@ class Rule:
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return (self.tool,) if self.tool else self.offered
-
 
 @dataclass(frozen=True)
 class OfflineRules:
@@ -73,18 +62,7 @@ class Plan:
     act: str = d.ANSWER
 
 
-def numbered(text: str) -> str:
-    """ "Intro: 1) a 2) b" -> a Markdown numbered list that renders as one."""
-    parts = _INLINE_STEP.split(text)
-    if len(parts) < 5:
-        return text
-    intro, items = parts[0].strip(), parts[1:]
-    lines = [f"{items[i]}. {items[i + 1].strip()}" for i in range(0, len(items) - 1, 2)]
-    return (intro + "\n\n" if intro else "") + "\n".join(lines)
-
-
 def _pick(text: Text, *keys: str | None) -> str:
-    """The template for the first key present, else "default"."""
     if isinstance(text, str):
         return text
     for key in keys:
@@ -103,12 +81,11 @@ def is_summary(message: BaseMessage) -> bool:
 
 
 def is_customer(message: BaseMessage) -> bool:
-    """A message the customer wrote (a summary is a human message they did not)."""
     return isinstance(message, HumanMessage) and not is_summary(message)
 
 
 def last_customer_index(messages: Sequence[BaseMessage]) -> int:
-    """Where the customer's latest message is (-1 when there is none): this turn follows it."""
+    """-1 when there is none; this turn follows it."""
     return max((i for i, m in enumerate(messages) if is_customer(m)), default=-1)
 
 
@@ -116,7 +93,6 @@ _QUOTED = re.compile(r'^(?:- |The customer first said: )"(.+)"$', re.MULTILINE)
 
 
 def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
-    """What the customer said, oldest first; summaries contribute their quotes."""
     texts: list[str] = []
     for m in messages:
         if isinstance(m, HumanMessage):
@@ -125,22 +101,17 @@ def customer_messages(messages: Sequence[BaseMessage]) -> list[str]:
 
 
 def latest_calls(calls: Sequence[tuple[str, dict]]) -> list[tuple[str, dict]]:
-    """Each tool's most recent call, in the order those calls happened."""
     last = {name: i for i, (name, _args) in enumerate(calls)}
     return [call for i, call in enumerate(calls) if last[call[0]] == i]
 
 
 def ledger(messages: Sequence[BaseMessage]) -> list[tuple[str, dict]]:
-    """Every tool call visible in the conversation, summaries included, in order.
-
-    A call a person rejected never happened, as far as the case goes.
-    """
+    """Every tool call visible, summaries included; a call a person rejected never happened."""
     rejected = {m.tool_call_id for m in messages if d.is_rejection(m)}
     calls: list[tuple[str, dict]] = []
     for m in messages:
         if isinstance(m, HumanMessage) and is_summary(m):
-            for name, args in _LEDGER_LINE.findall(m.text):
-                calls.append((name, json.loads(args)))
+            calls.extend((name, json.loads(args)) for name, args in _LEDGER_LINE.findall(m.text))
         elif isinstance(m, AIMessage):
             calls.extend((c["name"], c["args"]) for c in m.tool_calls if c["id"] not in rejected)
     return calls
@@ -151,19 +122,13 @@ def format_ledger(calls: Sequence[tuple[str, dict]]) -> str:
 
 
 def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
-    """The tools called this turn (by name), and the calls that did not fail."""
-    called = {c["name"] for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
-    failed = {
-        m.tool_call_id for m in this_turn if isinstance(m, ToolMessage) and m.status == "error"
-    }
-    succeeded = [
-        c
-        for m in this_turn
-        if isinstance(m, AIMessage)
-        for c in m.tool_calls
-        if c["id"] not in failed
-    ]
-    return called, succeeded
+    calls = [c for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls]
+    failed = {m.tool_call_id for m in this_turn if getattr(m, "status", None) == "error"}
+    return {c["name"] for c in calls}, [c for c in calls if c["id"] not in failed]
+
+
+def _replies(messages: Sequence[BaseMessage]) -> list[AIMessage]:
+    return [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
 
 
 def act_of(message: BaseMessage) -> str | None:
@@ -171,13 +136,10 @@ def act_of(message: BaseMessage) -> str | None:
 
 
 class Policy:
-    """Applies `OfflineRules` to a conversation and the tools bound to this call."""
-
     def __init__(self, rules: OfflineRules):
         self.rules = rules
         self.dialogue = rules.dialogue
 
-    # -- what the conversation holds -------------------------------------------------
     def facts(self, messages: Sequence[BaseMessage]) -> dict[str, str]:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
         facts: dict[str, str] = {}
@@ -190,16 +152,13 @@ class Policy:
         return facts
 
     def since_last_move(self, messages: Sequence[BaseMessage]) -> list[str]:
-        """Tools called since the machine last moved (this turn's calls included)."""
         names = [name for name, _args in ledger(messages)]
         moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
         return names[moves[-1] + 1 :] if moves else names
 
     def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
-        """What the customer said in the current case: since the message that opened
-        the latest new case, or all of it. When that message only answered the agent's
-        "the same problem, or a separate one?", the case is the problem described
-        before it (the answer itself says nothing about the new case)."""
+        """What the customer said since the latest new case opened; when the opening message
+        only answered "the same problem, or a separate one?", the problem before it."""
         tool = self.dialogue.new_case_tool
         opened = [
             i
@@ -209,7 +168,7 @@ class Policy:
         said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
         if not said:
             return customer_messages(messages)
-        replies = [m for m in messages[: said[-1]] if isinstance(m, AIMessage) and not m.tool_calls]
+        replies = _replies(messages[: said[-1]])
         if len(said) > 1 and replies and act_of(replies[-1]) == d.SAME_OR_NEW:
             before = customer_messages(messages[said[-2] : said[-1]])
             return before + customer_messages(messages[said[-1] + 1 :])
@@ -226,21 +185,18 @@ class Policy:
                 return verdict
         return first
 
-    # -- the decision ------------------------------------------------------------------
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         plan = self._decide(messages, list(bound))
-        previous = next(
-            (m for m in reversed(messages) if isinstance(m, AIMessage) and not m.tool_calls), None
-        )
-        if self._block_again(plan, messages):
+        replies = _replies(messages)
+        if self._block_again(plan, replies):
             plan = self._instead_of_repeating(plan, messages, bound)
-        elif previous is not None and plan.text and plan.text == previous.text:
+        elif replies and plan.text and plan.text == replies[-1].text:
             plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
         this_turn = messages[last_customer_index(messages) + 1 :]
         plan = self._with_answers(plan, messages, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
-            plan = Plan(f"{self.dialogue.withdrawn} {plan.text}".strip(), plan.tool_calls, plan.act)
+            plan = Plan(f"{d.WITHDRAWN_SAY} {plan.text}".strip(), plan.tool_calls, plan.act)
         # One reply says each thing once, however many parts it was composed from.
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
         return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
@@ -259,12 +215,11 @@ class Policy:
         # A new case reads only what was said since it began.
         texts = self._case_texts(messages)
         text = next(reversed(customer_messages(messages)), "")
-        earlier = [m for m in messages[:start] if isinstance(m, AIMessage) and not m.tool_calls]
+        earlier = _replies(messages[:start])
         previous_act = act_of(earlier[-1]) if earlier else None
 
         if not succeeded:
-            # Small talk never gets here: the guardrails refuse it first (`small_talk`),
-            # so the badge on the message and the reply come from one verdict.
+            # Small talk never gets here: the guardrails refuse it first (`small_talk`).
             first = (
                 self._person(text, bound, called, previous_act)
                 or self._abilities(text, bound)
@@ -274,8 +229,7 @@ class Policy:
                 return first
 
         done_since_move = set(self.since_last_move(messages))
-        # A turn that ended on a rejection with no reply was withdrawn by the customer
-        # writing again (`RunContext.withdraw`): they take it back, as a person's "no".
+        # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = start > 0 and d.is_rejection(messages[start - 1])
         if (
             self.dialogue.human_tool in done_since_move
@@ -290,11 +244,9 @@ class Policy:
             if rule.faq:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
                 answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
-                answer = (
-                    None if succeeded or not answered else self._faq(text, facts, done_since_move)
-                )
-                if answer is not None:
-                    return answer
+                answers = answered and not succeeded and self._answers(text, facts, done_since_move)
+                if answers:
+                    return Plan(answers, [], d.FAQ)
                 continue
             verdict = self._verdict(rule, texts, facts)
             if verdict is not None:
@@ -309,10 +261,8 @@ class Policy:
     def _questions_first(
         self, text: str, bound: list[str], facts: Mapping[str, str], done: set[str]
     ) -> Plan | None:
-        """Questions asked before the step's own question was answered ("what's your
-        return policy? do I pay for shipping"): each is answered from the FAQ, then the
-        step's question is asked again. None when the message asks nothing the FAQ
-        knows, or the case was handed to a person (that has its own follow-ups)."""
+        """Questions asked before the step's own was answered: each answered from the FAQ,
+        then the step's question again."""
         if self.dialogue.human_tool in done or not q.questions(text):
             return None
         if self._clarify_kind(text, bound):
@@ -326,10 +276,8 @@ class Policy:
     def _with_answers(
         self, plan: Plan, messages: Sequence[BaseMessage], this_turn: Sequence[BaseMessage]
     ) -> Plan:
-        """The turn's last reply, after tools acted on the customer's message, also
-        answers the questions it asked besides ("order 1234, how long does a refund
-        take?"), from the FAQ and the facts as they now stand: before a question the
-        reply ends on, after anything else."""
+        """After tools acted, the last reply also answers the message's other questions
+        ("order 1234, how long does a refund take?"), before a question it ends on."""
         if plan.tool_calls or not _calls_of(this_turn)[1]:
             return plan
         text = next(reversed(customer_messages(messages)), "")
@@ -345,8 +293,8 @@ class Policy:
         return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
-        """Whether `rule` may act at this step, this turn, on these facts."""
-        if not any(n in bound for n in rule.names) or (rule.tool and rule.tool in called):
+        names = (rule.tool,) if rule.tool else rule.offered
+        if not any(n in bound for n in names) or (rule.tool and rule.tool in called):
             return False
         if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
             return False
@@ -357,7 +305,6 @@ class Policy:
         return all(facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
-        """The rule's reading of the customer's words, or None when it does not fire."""
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
         if rule.classifier and rule.need_label:
             if verdict.label is None or verdict.label in rule.unsure_labels:
@@ -372,7 +319,6 @@ class Policy:
         return verdict
 
     def _plan(self, rule, verdict: Verdict, facts: dict) -> Plan:
-        """What the rule says, and the tool call it makes, filled from the facts."""
         values = {
             **facts,
             **verdict.words,
@@ -392,7 +338,6 @@ class Policy:
             args[rule.arg] = values["value"]
         return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
 
-    # -- the dialogue policy ---------------------------------------------------------------
     def _person(
         self, text: str, bound: list[str], called: set[str], previous_act: str | None
     ) -> Plan | None:
@@ -408,21 +353,16 @@ class Policy:
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
 
     def _abilities(self, text: str, bound: list[str]) -> Plan | None:
-        """Answers "what can you do for me?": what this agent does, and the step's question."""
         dia = self.dialogue
-        if not dia.abilities or not dia.abilities_cue:
-            return None
-        if not re.search(dia.abilities_cue, text.lower()):
+        if not (dia.abilities and dia.abilities_cue and re.search(dia.abilities_cue, text.lower())):
             return None
         return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
 
     def _presence(
         self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
     ) -> Plan | None:
-        """Answers "hello?? are you there" (or a "hi" once the conversation is under
-        way): here, and the question the agent is waiting on (the step's, else the last
-        one it asked). A first "hello" is a greeting the step's rules answer."""
-        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls and m.text]
+        """ "hello?? are you there" (or a later "hi"): here, and the question waited on."""
+        replies = [m for m in _replies(messages) if m.text]
         greeting = d.GREETING.matches(text)
         if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
             return None
@@ -437,20 +377,13 @@ class Policy:
         streak = 0
         while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
             streak += 1
-        here = self.dialogue.presence[streak % len(self.dialogue.presence)]
+        here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
         if greeting and not streak:
-            here = self.dialogue.greeting_again
+            here = d.GREETING_AGAIN_SAY
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
-    def _faq(self, text: str, facts: Mapping[str, str], done: set[str]) -> Plan | None:
-        """The FAQ's answer to each question the message asks, in the order asked
-        (one answer per topic); None when the FAQ answers none of them."""
-        answers = self._answers(text, facts, done)
-        return Plan(answers, [], d.FAQ) if answers else None
-
     def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
-        """Each question of `text` answered from the FAQ, and the ones it can't answer
-        said plainly ("" when it answers none): one message for every question."""
+        """Each question of `text` answered from the FAQ, unknown ones said plainly."""
         escalated = self.dialogue.human_tool in done
         values = [facts.get(name) for name in self.dialogue.faq_by]
         keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
@@ -461,7 +394,7 @@ class Policy:
         for piece in pieces:
             entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
             if entry is None:
-                answer = _fill(self.dialogue.unknown_question, {"question": q.quoted(piece)})
+                answer = _fill(d.UNKNOWN_QUESTION_SAY, {"question": q.quoted(piece)})
             else:
                 known += 1
                 answer = _fill(_pick(entry.answer, *keys), facts)
@@ -486,16 +419,13 @@ class Policy:
         language = self._language(text)
         if language not in ("English", None):
             return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
-        if dia.human_tool in done and any(
-            isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages
-        ):
-            return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
         if dia.human_tool in done:
+            if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
+                return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
             answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
             reply = dia.after_escalation[answered % len(dia.after_escalation)]
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
-        replies = [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
-        # A reply that ended on the step's question (answers, then the question) asked it.
+        replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
         if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
@@ -511,25 +441,20 @@ class Policy:
         if fitting is not None:
             return Plan(fitting, [], d.CLARIFY)
         first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
-        # Asked in other words when the first wording was already used at this step,
-        # even with other replies between: the same words to a new message read as canned.
+        # In other words once the first was used at this step: the same words read as canned.
         used = any(m.text == first for m in self._since_move_replies(messages))
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
     def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
-        """The agent's plain replies since the machine last moved."""
         moved = [
             i
             for i, m in enumerate(messages)
             if isinstance(m, AIMessage)
             and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
         ]
-        start = moved[-1] + 1 if moved else 0
-        return [m for m in messages[start:] if isinstance(m, AIMessage) and not m.tool_calls]
+        return _replies(messages[moved[-1] + 1 if moved else 0 :])
 
     def _clarify_kind(self, text: str, bound: list[str]) -> bool:
-        """Whether `text` is an unclear answer of a kind this step clarifies in its own
-        words ("I don't know", "why do you need that?")."""
         return any(
             entry.matches(text) and _pick(entry.answer, *bound)
             for entry in self.dialogue.clarify_for
@@ -538,8 +463,6 @@ class Policy:
     def _clarify_for(
         self, text: str, bound: list[str], messages: Sequence[BaseMessage]
     ) -> str | None:
-        """A clarification that answers what was said ("I don't know", "what do you
-        mean?"), at this step, unless the customer already got it."""
         sent = {m.text for m in messages if isinstance(m, AIMessage)}
         for entry in self.dialogue.clarify_for:
             if entry.matches(text):
@@ -548,9 +471,8 @@ class Policy:
         return None
 
     def small_talk(self, text: str) -> bool:
-        """Small talk that none of the workflow's questions can read ("will it rain?"):
-        off the workflow's task, though not a request for a person. The guardrails ask
-        this (`core.middleware.guardrails`), so the offline model never decides it."""
+        """Small talk none of the workflow's questions reads ("will it rain?"); the
+        guardrails ask this, so the offline model never decides it."""
         if not d.OFF_TOPIC.matches(text) or len(text.split()) > d.OFF_TOPIC_MAX_WORDS:
             return False
         if d.PERSON.matches(text):
@@ -559,10 +481,8 @@ class Policy:
         return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
 
     def _language(self, text: str) -> str | None:
-        for classifier in self.rules.classifiers.values():
-            if isinstance(classifier, LearnedClassifier):
-                return classifier.classify(text).language
-        return None
+        learned = (c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier))
+        return next((c.classify(text).language for c in learned), None)
 
     def _has_ask(self, bound: Sequence[str]) -> bool:
         return any(rule.tool in bound and rule.ask for rule in self.rules.rules)
@@ -574,26 +494,20 @@ class Policy:
         first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
         return first
 
-    def _block_again(self, plan: Plan, messages: Sequence[BaseMessage]) -> bool:
-        """Whether `plan` would send again a block of steps or advice the customer
-        already got (a question asked again is the rephrasing's business)."""
+    def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
+        """Whether `plan` would send again a block of steps or advice already sent (a
+        question asked again is `_rephrase`'s business)."""
         if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
-            return False  # questions are asked again in other words (`_rephrase`)
-        if not self.dialogue.instead_of_repeating:
             return False
-        if len(d.BLOCK.findall(plan.text)) < 2:
+        if not self.dialogue.instead_of_repeating or len(d.BLOCK.findall(plan.text)) < 2:
             return False
-        return any(
-            isinstance(m, AIMessage) and not m.tool_calls and m.text == plan.text for m in messages
-        )
+        return any(m.text == plan.text for m in replies)
 
     def _instead_of_repeating(
         self, plan: Plan, messages: Sequence[BaseMessage], bound: Sequence[str]
     ) -> Plan:
-        """Acknowledge and change approach; the last way is offering a person. Counted
-        from when this block was first sent, so another block starts afresh; once a
-        person was offered for it and the customer still asks, the block comes again,
-        said as a repeat (they were understood: they want it)."""
+        """Acknowledge and change approach, counted from when this block was first sent; the
+        last way offers a person, and after that the block comes again as a repeat."""
         first = next(
             i for i, m in enumerate(messages) if isinstance(m, AIMessage) and m.text == plan.text
         )
@@ -604,11 +518,11 @@ class Policy:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
             text = next(reversed(customer_messages(messages)), "")
-            if d.STILL.matches(text) and self.dialogue.still_not_working:
+            if d.STILL.matches(text):
                 # Not asking for the block: saying it still fails. Never send it again.
                 said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
-                again = self.dialogue.still_not_working
-                return Plan(again[said % len(again)], [], d.STILL_NOT_WORKING)
+                again = d.STILL_NOT_WORKING_SAY[said % len(d.STILL_NOT_WORKING_SAY)]
+                return Plan(again, [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, bound), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
@@ -628,16 +542,8 @@ class Policy:
 
     def _after_tool(self, this_turn: Sequence[BaseMessage], facts: dict) -> Plan | None:
         result = this_turn[-1]
-        call = next(
-            (
-                c
-                for m in reversed(this_turn)
-                if isinstance(m, AIMessage)
-                for c in m.tool_calls
-                if c["id"] == result.tool_call_id
-            ),
-            None,
-        )
+        calls = {c["id"]: c for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+        call = calls.get(result.tool_call_id)
         if call is None:
             return None
         if d.is_rejection(result):

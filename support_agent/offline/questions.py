@@ -1,18 +1,10 @@
-"""A customer's message, cut into the questions it asks.
-
-"does warranty cover water damage? and how long will it take" asks two things,
-and a reply that answers only the first leaves the customer asking again. The
-policy answers each part from the workflow's FAQ (`policy.Policy._answers`), and
-the handoffs workflow routes each part to the agent it is for. Nothing here
-knows a workflow: only how English messages separate and ask.
-"""
+"""A customer's message cut into the questions it asks, so that a reply answers each."""
 
 from __future__ import annotations
 
 import re
 
-# Where a message's parts separate: a question mark, a semicolon, a line break, or a
-# word that starts another matter ("also", "by the way").
+# Where a message's parts separate, "by the way" included.
 PARTS = re.compile(
     r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
     re.IGNORECASE,
@@ -36,16 +28,13 @@ _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
 def parts(text: str, min_words: int = 2, *, sentences: bool = False) -> list[str]:
-    """The message's parts, in order, each of at least `min_words` words; with
-    `sentences`, each sentence is a part of its own too."""
     splitter = SENTENCES if sentences else PARTS
     cut = (_JOINERS.sub("", p.strip()) for p in splitter.split(text) if p and p.strip())
     return [p.strip(" ,.-") for p in cut if len(p.split()) >= min_words]
 
 
 def questions(text: str) -> list[str]:
-    """The parts of `text` that ask something: "?" after them, or a question's first
-    word ("how long will it take", said without a question mark)."""
+    """The parts followed by "?" or starting as a question does ("how long will it take")."""
     found = []
     rest = text
     for part in parts(text, sentences=True):
@@ -59,7 +48,6 @@ def questions(text: str) -> list[str]:
 
 
 def quoted(question: str) -> str:
-    """A customer's question as it may be said back: plain text, short, one line."""
     plain = " ".join(_MARKUP.sub(" ", _ADDRESS.sub("a link", question)).split())
     if len(plain) > QUOTE_CHARS:
         plain = plain[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -1,23 +1,14 @@
-"""One reply says each thing once.
-
-A turn's reply is composed from parts declared apart (what is said with a tool
-call, the answer once its result is back, a FAQ answer...), so two of them can
-say the same thing ("Good news: this is covered by your warranty." then "This
-is covered by your warranty."). `without_repeats` drops a sentence that adds no
-word to one already said in the same reply; the rest is kept as written.
-"""
+"""One reply says each thing once, though composed from parts declared apart."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-# A sentence ends at . ! or ? before a space (not inside "example.com"), or at a line
-# break; the whitespace after it is kept with it.
+# A sentence ends at . ! or ? before a space (not inside "example.com"), or a line break.
 _SENTENCE = re.compile(r".*?(?:[.!?]+(?=\s|$)|\n|$)\s*")
 _WORD = re.compile(r"[a-z0-9]+")
-# Words that say nothing on their own: a sentence made of only these and words
-# already said adds nothing.
+# Words that say nothing on their own.
 _EMPTY = (
     "a an the this that these those it its is are was were be been am i you your we our "
     "my me us they them their he she his her of to in on at for with by from and or but "
@@ -25,7 +16,6 @@ _EMPTY = (
     "all any some"
 )
 _EMPTY_WORDS = frozenset(_EMPTY.split())
-# A sentence needs this many words of its own to count as saying something twice.
 _MIN_WORDS = 2
 
 
@@ -35,26 +25,18 @@ def sentences(text: str) -> list[str]:
 
 
 def content(sentence: str) -> frozenset[str]:
-    """The words of a sentence that carry its meaning (plural "s" dropped)."""
     words = (w.removesuffix("s") if len(w) > 3 else w for w in _WORD.findall(sentence.lower()))
     return frozenset(w for w in words if w not in _EMPTY_WORDS)
 
 
-def repeats(sentence: str, said: Iterable[frozenset[str]]) -> bool:
-    """Whether `sentence` adds no word to one of the sentences already `said`."""
-    words = content(sentence)
-    return len(words) >= _MIN_WORDS and any(words <= earlier for earlier in said)
-
-
 def without_repeats(text: str, earlier: Iterable[str] = ()) -> str:
-    """`text` without the sentences that repeat one said before it in the same reply
-    (in `earlier`, or in `text` itself). Never empties a text that had words."""
+    """`text` without sentences that add no word to one said before (in `earlier` or in
+    `text`); never empties a text that had words."""
     said = [content(s) for e in earlier for s in sentences(e)]
     kept: list[str] = []
     for sentence in sentences(text):
-        if repeats(sentence, said):
-            continue
-        kept.append(sentence)
-        said.append(content(sentence))
-    result = "".join(kept).strip()
-    return result if result else text
+        words = content(sentence)
+        if len(words) < _MIN_WORDS or not any(words <= earlier for earlier in said):
+            kept.append(sentence)
+            said.append(words)
+    return "".join(kept).strip() or text

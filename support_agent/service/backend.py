@@ -61,7 +61,8 @@ class Backend(Protocol):
     on_server: bool
 
     def conversation(self, workflow: Workflow, thread_id: str, owner: str,
-                     graph: Callable[[], Any]) -> Conversation: ...  # fmt: skip
+                     graph: Callable[[], Any],
+                     lean: Callable[[], Any] | None = None) -> Conversation: ...  # fmt: skip
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot: ...
     def info(self, thread_id: str) -> dict | None: ...
     def owner_of(self, thread_id: str) -> str | None: ...
@@ -83,8 +84,8 @@ class InProcess:
     reader: Callable[[str], Any]
     on_server = False
 
-    def conversation(self, workflow, thread_id, owner, graph) -> Conversation:  # noqa: ANN001
-        return Conversation(self.store, graph(), workflow, thread_id, owner)
+    def conversation(self, workflow, thread_id, owner, graph, lean=None) -> Conversation:  # noqa: ANN001
+        return Conversation(self.store, graph(), workflow, thread_id, owner, lean and lean())
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:
         found = self.reader(workflow).get_state(thread_config(thread_id, checkpoint_id))
@@ -142,7 +143,7 @@ class OnServer:
     server: AgentServer
     on_server = True
 
-    def conversation(self, workflow, thread_id, owner, graph=None) -> Conversation:  # noqa: ANN001
+    def conversation(self, workflow, thread_id, owner, graph=None, lean=None) -> Conversation:  # noqa: ANN001
         return remote(self.store, self.server, workflow, thread_id, owner)
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:

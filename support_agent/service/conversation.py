@@ -85,7 +85,8 @@ class Conversation:
 
     `owner` is who sends from this face ("local" for the terminal and the local
     browser): a new thread becomes theirs; an operator acting in someone else's
-    thread leaves it, and its tickets, with the one who started it.
+    thread leaves it, and its tickets, with the one who started it. `lean` is `graph`
+    built without the approval review, for turns nothing can pause (`engine.run_turn`).
     """
 
     store: AppStore
@@ -93,6 +94,7 @@ class Conversation:
     workflow: Workflow
     thread_id: str
     owner: str = "local"
+    lean: Any = None
     # The saved point this turn started from (checkpoint id, turn number), when the
     # engine had it in hand: its rewind point then needs no read to find it.
     _began: tuple[str, int] | None = field(default=None, init=False, repr=False, compare=False)
@@ -169,6 +171,7 @@ class Conversation:
             lease=self.store.leases.hold(self.thread_id),
             approvals=turn.approvals,
             started=None if turn.checkpoint_id else started,
+            lean=self.lean,
         )
 
     def _decided(

@@ -1,10 +1,5 @@
-"""App records kept beside the checkpoints, in the same database.
-
-Conversation state belongs to LangGraph's checkpointers; what the app adds
-(thread titles, prompt versions, tickets) lives in a few small tables of our
-own. One SQL dialect serves SQLite and PostgreSQL: portable types, `?`
-placeholders rewritten for psycopg.
-"""
+"""The app's own small tables beside LangGraph's checkpoints, in the same database: one SQL
+dialect for SQLite and PostgreSQL (portable types, `?` rewritten for psycopg)."""
 
 from __future__ import annotations
 
@@ -68,7 +63,6 @@ class Database:
             self.execute(statement)
 
     def add_column(self, table: str, column: str, definition: str) -> None:
-        """Add `column` to a `table` made before it existed (no-op when it is there)."""
         if self.pool is not None:
             self.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {definition}")
             return
@@ -77,8 +71,6 @@ class Database:
 
 
 class Threads:
-    """Titles and workflows of conversations, for the threads page."""
-
     def __init__(self, db: Database):
         self.db = db
         db.setup(SCHEMA)
@@ -88,7 +80,6 @@ class Threads:
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
     ) -> None:
-        """Record activity on a thread; a new thread is titled by its first message."""
         title = " ".join(first_message.split())[:TITLE_CHARS] or "Untitled conversation"
         stamp = now()
         updated = self.db.execute(
@@ -116,15 +107,9 @@ class Threads:
         return rows[0] if rows else None
 
     def all(self, owner: str | None = None) -> list[dict[str, Any]]:
-        """Threads, newest activity first; only `owner`'s when given."""
-        if owner is None:
-            return self.db.query(
-                "SELECT * FROM hs_threads ORDER BY updated_at DESC, created_at DESC"
-            )
-        return self.db.query(
-            "SELECT * FROM hs_threads WHERE owner = ? ORDER BY updated_at DESC, created_at DESC",
-            (owner,),
-        )
+        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
+        order = "ORDER BY updated_at DESC, created_at DESC"
+        return self.db.query(f"SELECT * FROM hs_threads {where}{order}", params)
 
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))

@@ -1,12 +1,5 @@
-"""Checkpoints compressed on disk.
-
-A checkpoint holds the whole (summarized) conversation, about 20 kB of
-msgpack at steady state, and a thread keeps one per turn. Conversation text
-compresses about fivefold, so a 200-turn thread stays under 2 MB. This plugs
-into LangGraph's own serializer hook (`serde=`), the way its
-`EncryptedSerializer` does: the type tag gains a suffix, and data written
-before compression (no suffix) still reads.
-"""
+"""Checkpoints zlib-compressed (about fivefold), plugged into LangGraph's `serde=` hook as its
+`EncryptedSerializer` is: a suffixed type tag, so data written before still reads."""
 
 from __future__ import annotations
 
@@ -21,17 +14,14 @@ _SMALL = 256  # bytes; below this, compression costs more than it saves
 
 
 class CompressedSerializer(SerializerProtocol):
-    """LangGraph's default serializer, with zlib on every value worth compressing."""
-
-    def __init__(self, inner: SerializerProtocol | None = None, level: int = 6):
-        self.inner = inner or JsonPlusSerializer()
-        self.level = level
+    def __init__(self):
+        self.inner = JsonPlusSerializer()
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         kind, data = self.inner.dumps_typed(obj)
         if len(data) < _SMALL:
             return kind, data
-        return kind + SUFFIX, zlib.compress(data, self.level)
+        return kind + SUFFIX, zlib.compress(data)
 
     def loads_typed(self, data: tuple[str, bytes]) -> Any:
         kind, payload = data

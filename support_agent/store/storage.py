@@ -1,16 +1,5 @@
-"""Where conversations live, chosen from one setting.
-
-`HANDOFF_DB_URL` is `sqlite:///data/handoff_studio.db` (the default, created
-on first use), `postgresql://user:pass@host/db` for a shared server, or
-`memory://` for tests. Conversation state is kept by LangGraph's own
-checkpointers; nothing here invents a checkpoint format. Each is `fenced`: a
-turn whose lease was lost can't write on a thread someone else now holds
-(`support_agent.store.turn_lease`).
-
-The store knows tables, not features: threads and leases live here; tickets,
-approvals, prompt versions, experiments and turn points build their tables on
-`store.db` one layer up (`support_agent.features.app_store.AppStore`).
-"""
+"""Where conversations live, from `HANDOFF_DB_URL`: a SQLite file, PostgreSQL or `memory://`,
+each kept by LangGraph's own checkpointer, `fenced` (see `turn_lease`)."""
 
 from __future__ import annotations
 
@@ -38,7 +27,6 @@ T = TypeVar("T")
 
 
 def on_db(table: Callable[[Database], T]) -> cached_property[T]:
-    """A store's table (threads, tickets, …): built on its database when first used."""
     return cached_property(lambda store: table(store.db))
 
 
@@ -58,8 +46,6 @@ class Store:
     leases = on_db(TurnLeases)  # one writer per thread: `with store.leases.hold(thread_id): ...`
 
     def where(self, *, detail: bool = False) -> str:
-        """Where conversations are kept, in words anyone reads. With `detail` (the
-        operator's), also the `address`."""
         words = {
             "memory": "Kept only while the app runs: a restart forgets these conversations.",
             "sqlite": "Saved on this computer.",
@@ -67,17 +53,18 @@ class Store:
         return f"{words.removesuffix('.')} ({self.address()})." if detail else words
 
     def address(self) -> str:
-        """Which file or database, credentials removed: for the operator's eyes only (a
-        visitor learns no path)."""
         if self.kind == "memory":
             return "in this process's memory (memory://)"
         if self.kind == "sqlite":
             return f"SQLite file {self.url.removeprefix('sqlite:///')}"
-        place = _database_place(self.url).removeprefix(": ")
-        return f"PostgreSQL at {place}" if place else "PostgreSQL"
+        try:
+            parts = urlsplit(self.url)
+        except ValueError:
+            return "PostgreSQL"
+        place = parts.netloc.rpartition("@")[2] + parts.path
+        return f"PostgreSQL at {place}" if place.strip("/") else "PostgreSQL"
 
     def delete_thread(self, thread_id: str) -> None:
-        """Remove a conversation's checkpoints and its record (features add their rows)."""
         self.checkpointer.delete_thread(thread_id)
         self.threads.forget(thread_id)
 
@@ -86,11 +73,8 @@ class Store:
             resource.close()
 
 
-# Query parameters of a database URL whose values can be shown: connection
-# settings, never a secret or a file path. libpq's other parameters (password,
-# passfile, sslpassword, sslkey, sslcert, sslrootcert, options…) show their name
-# only; a name libpq doesn't know may be part of a secret typed with "&" in it,
-# so it is hidden whole.
+# URL parameters whose values are shown; libpq's others show their name only, and an unknown
+# name may be part of a secret typed with "&" in it, so it is hidden whole.
 _HARMLESS_PARAMS = frozenset(
     {"sslmode", "connect_timeout", "application_name", "fallback_application_name",
      "target_session_attrs", "load_balance_hosts", "channel_binding", "gssencmode",
@@ -107,14 +91,7 @@ UNREADABLE = "(a database setting that is not a URL)"
 
 
 def redact(url: str) -> str:
-    """A database URL with every credential it can carry replaced by `***`.
-
-    The password of the user part (also with an empty user, `postgresql://:pw@h`);
-    the value of every query parameter that isn't a plain connection setting
-    (`?password=`, `?sslkey=`…; an unknown name is hidden whole); a fragment. A
-    password written unencoded, with `/ ? # @` in it, still ends at the last `@`.
-    Anything that isn't a URL is never echoed.
-    """
+    """`url` with every credential replaced by `***`; what isn't a URL is never echoed."""
     scheme, sep, rest = url.strip().partition("://")
     if not sep or not scheme.replace("+", "").isalnum():
         return UNREADABLE if url.strip() else ""
@@ -140,22 +117,11 @@ def _redact_param(name: str, value: str) -> str:
     return f"{name}={HIDDEN}" if name in _VALUE_HIDDEN_PARAMS else HIDDEN
 
 
-def _database_place(url: str) -> str:
-    """ ": host:port/db" from a redacted PostgreSQL URL, for the operator; "" when unclear."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    place = parts.netloc.rpartition("@")[2] + parts.path
-    return f": {place}" if place.strip("/") else ""
-
-
 def configured_url() -> str:
     return settings().handoff_db_url.strip() or DEFAULT_DB_URL
 
 
 def open_store(url: str | None = None, store_type: type[Store] = Store) -> Store:
-    """Open the store named by `url` (default: `HANDOFF_DB_URL`) as a `store_type`."""
     url = (url or configured_url()).strip()
     if url.startswith("memory://"):
         records = sqlite3.connect(":memory:", check_same_thread=False)
@@ -182,9 +148,7 @@ def _open_sqlite(url: str, store_type: type[Store]) -> Store:
         conn = sqlite3.connect(path, check_same_thread=False)
         saver = fenced(SqliteSaver)(conn, serde=CompressedSerializer())
         saver.setup()  # switches the file to write-ahead logging
-        # In WAL mode, NORMAL commits every turn without an fsync per commit: a
-        # crashed app loses nothing committed; only a power cut can lose the
-        # last commits, never the file's consistency (sqlite.org/pragma.html).
+        # In WAL mode, a crash loses nothing committed; a power cut only the last commits.
         conn.execute("PRAGMA synchronous=NORMAL")
     except (OSError, sqlite3.Error) as exc:
         raise StoreUnavailable(f"Can't open the SQLite store at {path}: {exc}") from exc

@@ -1,30 +1,8 @@
-"""One writer per thread: a lease on the thread while a turn runs.
-
-Two tabs (or two app servers) sending on the same conversation would each run
-from the same checkpoint and each write a new one; one of the two turns would
-vanish from the thread. A lease lets exactly one turn run at a time on a
-thread, across threads, processes and servers; the other sender is told to wait.
-
-Two promises, whatever a turn does:
-
-- **A lease outlives its turn.** A background heartbeat renews it every
-  `RENEW_EVERY` seconds for as long as it is held, so a turn of any length (a
-  provider that hangs streams nothing) keeps it.
-- **A dead holder's lease goes at once, or within `TTL`.** On PostgreSQL the
-  lease is a session-level advisory lock on a connection of its own: the server
-  drops it the moment that connection dies (a killed process, a restarted
-  server). On SQLite it is a row renewed by the heartbeat: a holder that stops
-  renewing lapses after `TTL` seconds, and one that is a process on this machine
-  which no longer runs is taken over at once (its row names the process).
-
-If a lease is lost anyway (the store went away long enough for the row to
-lapse and someone else took it, or the lock's connection dropped), the turn
-must not save: LangGraph writes a turn's checkpoint when the run exits
-(`durability="exit"`), and a checkpoint written then would land on a branch the
-thread no longer shows. So a turn's config carries its lease under `FENCE`, and
-a checkpointer made with `fenced()` confirms the lease before every write and
-refuses it (`LeaseLost`) otherwise.
-"""
+"""One writer per thread: a lease while a turn runs, so two senders can't both write from one
+checkpoint (one turn would vanish). A heartbeat renews it; a dead holder's goes at once on
+PostgreSQL (a session advisory lock) or within `TTL` on SQLite (a row). A `fenced()`
+checkpointer refuses a write whose lease (under `FENCE`) was lost: it would land on a branch
+the thread no longer shows."""
 
 from __future__ import annotations
 
@@ -34,7 +12,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
@@ -62,11 +40,7 @@ class ThreadBusy(RuntimeError):
 
 
 class LeaseLost(RuntimeError):
-    """The turn's lease was lost before it finished, so what it would write is refused.
-
-    `store_down` says the store itself went away (the lock's connection died), rather
-    than another sender having taken the thread.
-    """
+    """The lease was lost mid-turn; `store_down`: the store went away, not taken by another."""
 
     def __init__(self, thread_id: str, why: str, *, store_down: bool = False):
         super().__init__(f"lease on thread {thread_id[:8]}… lost: {why}")
@@ -74,23 +48,18 @@ class LeaseLost(RuntimeError):
 
 
 class Lease:
-    """A held lease: renewed in the background (`Heartbeat`) until released.
+    """A held lease, renewed in the background (`Heartbeat`) until released; `renew` raises
+    `LeaseLost` once the thread is no longer ours."""
 
-    `check()` confirms, now, that this is still the thread's only writer (a checkpoint
-    write calls it first); `lost` is what the heartbeat last found.
-    """
-
-    def __init__(self, thread_id: str):
-        self.thread_id = thread_id
+    def __init__(self, thread_id: str, renew: Callable[[], None], let_go: Callable[[], Any]):
+        self.thread_id, self._renew, self._let_go = thread_id, renew, let_go
         self._lost: LeaseLost | None = None
         self._held = True
         self._guard = threading.Lock()  # a renewal never overlaps the release
-        # (checkpoint id, its parent's id) of the last checkpoint written under this
-        # lease: what the turn saved, known without reading it back.
+        # (checkpoint id, parent id) of the last write: what the turn saved, without a read.
         self.saved: tuple[str, str | None] | None = None
-        # The thread's latest checkpoint as last read under this lease, by namespace,
-        # until anything is written: no one else writes meanwhile, so the engine's read
-        # before the run and LangGraph's as the run starts decode it once.
+        # The latest checkpoint read under the lease, by namespace, until a write: no one
+        # else writes meanwhile, so the engine's read and LangGraph's decode it once.
         self.latest: dict[str, Any] = {}
 
     @property
@@ -98,7 +67,6 @@ class Lease:
         return self._lost is not None
 
     def check(self) -> None:
-        """Raise `LeaseLost` unless the lease is still held, confirmed with the store now."""
         if self._lost is None:
             try:
                 self._renew()
@@ -108,7 +76,6 @@ class Lease:
             raise self._lost
 
     def beat(self) -> None:
-        """One background renewal; a lease found lost stays lost."""
         with self._guard:
             if not self._held or self._lost is not None:
                 return
@@ -125,20 +92,10 @@ class Lease:
             self._held = False
             self._let_go()
 
-    def _renew(self) -> None:
-        raise NotImplementedError
-
-    def _let_go(self) -> None:
-        raise NotImplementedError
-
 
 class Heartbeat:
-    """One background thread renewing every lease a store holds, every `every` seconds.
-
-    One thread for all leases, started with the first: starting a thread for each
-    turn cost more than the rest of the lease. It ends after `IDLE_BEATS` beats with
-    nothing held, so a closed store leaves no thread behind for long.
-    """
+    """One thread renewing every lease of a store (a thread per turn cost more than the
+    rest of the lease); it ends after `IDLE_BEATS` beats with nothing held."""
 
     IDLE_BEATS = 10
 
@@ -173,56 +130,7 @@ class Heartbeat:
                 lease.beat()
 
 
-class _RowLease(Lease):
-    """A row in `hs_turn_leases`, owned while its `owner` is ours (SQLite, memory)."""
-
-    def __init__(self, db: Database, thread_id: str, owner: str, ttl: float):
-        super().__init__(thread_id)
-        self.db, self.owner, self.ttl = db, owner, ttl
-
-    def _renew(self) -> None:
-        # Still ours if no one replaced the row: even a lapsed row nobody took is safe to
-        # extend, since no one else wrote on the thread meanwhile.
-        renewed = self.db.execute(
-            "UPDATE hs_turn_leases SET expires_at = ? WHERE thread_id = ? AND owner = ?",
-            (time.time() + self.ttl, self.thread_id, self.owner),
-        )
-        if renewed != 1:
-            raise LeaseLost(self.thread_id, "another sender took the thread")
-
-    def _let_go(self) -> None:
-        self.db.execute(
-            "DELETE FROM hs_turn_leases WHERE thread_id = ? AND owner = ?",
-            (self.thread_id, self.owner),
-        )
-
-
-class _SessionLock(Lease):
-    """A PostgreSQL session-level advisory lock, on a connection of its own."""
-
-    def __init__(self, conn: Any, thread_id: str):
-        super().__init__(thread_id)
-        self.conn = conn
-
-    def _renew(self) -> None:
-        # The lock lives as long as its session: a live connection is a held lock.
-        try:
-            self.conn.execute("SELECT 1")
-        except Exception as exc:
-            raise LeaseLost(
-                self.thread_id, f"its connection closed ({type(exc).__name__})", store_down=True
-            ) from exc
-
-    def _let_go(self) -> None:
-        self.conn.close()  # ends the session, and with it the lock
-
-
 class TurnLeases:
-    """Leases on the store's threads: `with leases.hold(thread_id) as lease: ...`.
-
-    `ttl` and `renew_every` are for tests; the defaults suit turns of any length.
-    """
-
     def __init__(self, db: Database, *, ttl: float = TTL, renew_every: float = RENEW_EVERY):
         self.db, self.ttl, self.renew_every = db, ttl, renew_every
         self._heartbeat = Heartbeat(renew_every)
@@ -231,7 +139,6 @@ class TurnLeases:
 
     @contextmanager
     def hold(self, thread_id: str) -> Iterator[Lease]:
-        """Run the block as the thread's only writer, or raise `ThreadBusy`."""
         lease = self._take(thread_id)
         self._heartbeat.add(lease)
         try:
@@ -253,11 +160,20 @@ class TurnLeases:
         )
         if taken != 1 and not self._take_from_the_dead(thread_id, owner):
             raise ThreadBusy(thread_id)
-        return _RowLease(self.db, thread_id, owner, self.ttl)
+
+        def renew() -> None:  # even a lapsed row nobody took is ours: no one wrote meanwhile
+            renewed = self.db.execute(
+                "UPDATE hs_turn_leases SET expires_at = ? WHERE thread_id = ? AND owner = ?",
+                (time.time() + self.ttl, thread_id, owner),
+            )
+            if renewed != 1:
+                raise LeaseLost(thread_id, "another sender took the thread")
+
+        delete = "DELETE FROM hs_turn_leases WHERE thread_id = ? AND owner = ?"
+        return Lease(thread_id, renew, lambda: self.db.execute(delete, (thread_id, owner)))
 
     def _take_from_the_dead(self, thread_id: str, owner: str) -> bool:
-        """Take a lease whose holder was a process on this machine that has since died
-        (the app killed and restarted): waiting out its TTL would refuse every send."""
+        """Take over a dead local holder's lease: waiting out its TTL would refuse every send."""
         rows = self.db.query("SELECT owner FROM hs_turn_leases WHERE thread_id = ?", (thread_id,))
         if not rows or not _died(rows[0]["owner"].partition(" ")[2]):
             return False
@@ -290,24 +206,25 @@ class TurnLeases:
         if not got:
             conn.close()
             raise ThreadBusy(thread_id)
-        return _SessionLock(conn, thread_id)
+
+        def renew() -> None:  # the lock lives as long as its session: a live connection
+            try:
+                conn.execute("SELECT 1")
+            except Exception as exc:
+                closed = f"its connection closed ({type(exc).__name__})"
+                raise LeaseLost(thread_id, closed, store_down=True) from exc
+
+        return Lease(thread_id, renew, conn.close)  # ending the session ends the lock
 
 
 def lock_key(thread_id: str) -> int:
-    """The advisory lock's 64-bit key for a thread (PostgreSQL's bigint)."""
     digest = hashlib.blake2b(f"hs-turn:{thread_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
 @cache
 def fenced(saver_class: type) -> type:
-    """`saver_class` (a LangGraph checkpointer) refusing the writes of a lost lease.
-
-    A write whose config carries a lease under `FENCE` confirms it first; writes
-    outside a leased turn (a CLI turn, a first empty checkpoint) go through as before.
-    A read of the thread's latest checkpoint under a lease is kept on it until the
-    next write (`Lease.latest`).
-    """
+    """`saver_class` confirming the lease a write's config carries; unleased writes go through."""
 
     class Fenced(saver_class):
         def get_tuple(self, config: dict) -> Any:
@@ -345,29 +262,19 @@ def _lease_of(config: dict) -> Lease | None:
 
 
 def _confirm(config: dict) -> Lease | None:
-    """The lease a write's config carries (confirmed now), if any."""
     lease = _lease_of(config)
     if lease is not None:
         lease.check()
     return lease
 
 
-# --- Who holds a row lease: a process this machine can tell is gone ---------------------
-
-
 def _this_process() -> str:
-    """Who this process is, as `boot|pid-namespace|pid|start`; "" where /proc is missing."""
-    return _process_of(os.getpid())  # by pid: a forked child is someone else
+    return _process(os.getpid())  # by pid: a forked child is someone else
 
 
-@cache
-def _process_of(pid: int) -> str:
-    """`_process` of this process: it never changes while it runs, and reading three
-    files under /proc for every turn's lease cost more than the rest of taking it."""
-    return _process(pid)
-
-
+@cache  # reading /proc for every lease cost more than the rest of taking it
 def _process(pid: int) -> str:
+    """`boot|pid-namespace|pid|start`; "" where /proc is missing."""
     try:
         with open("/proc/sys/kernel/random/boot_id") as f:
             boot = f.read().strip()
@@ -379,7 +286,6 @@ def _process(pid: int) -> str:
 
 
 def _start_time(pid: int) -> str:
-    """The process's start (clock ticks since boot), or "" if it is gone or a zombie."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             stat = f.read()
@@ -390,11 +296,7 @@ def _start_time(pid: int) -> str:
 
 
 def _died(holder: str) -> bool:
-    """Whether `holder` (a `_this_process()`) ran on this machine and no longer runs.
-
-    Another machine's, another pid namespace's (a container), or an older row's
-    holder can't be told apart from a live one: False, and its TTL decides.
-    """
+    """Whether `holder` ran on this machine, in this pid namespace, and no longer runs."""
     parts = holder.split("|")
     mine = _this_process().split("|")
     if len(parts) != 4 or len(mine) != 4 or parts[:2] != mine[:2] or not parts[2].isdigit():

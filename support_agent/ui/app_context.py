@@ -143,12 +143,14 @@ class Context:
     def approvals(self) -> bool:
         return self.store.approvals.is_on(self.workflow)
 
-    def runner(self):
-        graph = runtime.runner_graph(self.workflow, self.model)
+    def runner(self, approvals: bool = True):
+        graph = runtime.runner_graph(self.workflow, self.model, approvals)
         return graph.with_config(metadata={"workflow": self.workflow})
 
     def conversation(self) -> Conversation:
-        return self.runs.conversation(self.flow, self.thread_id, self.owner, self.runner)
+        return self.runs.conversation(
+            self.flow, self.thread_id, self.owner, self.runner, lambda: self.runner(False)
+        )
 
     def turn_shown(self, waiting: ApprovalRequest | None) -> None:
         """After a saved turn: show the latest point, read afresh, and make the thread linkable."""

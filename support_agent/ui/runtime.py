@@ -112,7 +112,7 @@ def chat_model(choice: ModelChoice) -> BaseChatModel:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _runner(workflow: str, choice: ModelChoice, url: str):
+def _runner(workflow: str, choice: ModelChoice, url: str, approvals: bool):
     # Compiling is ~30% of an offline turn's CPU: one graph per workflow and model, shared; the
     # prompt versions are read at each model call, so it still sees every edit.
     current = _store(url)
@@ -123,6 +123,7 @@ def _runner(workflow: str, choice: ModelChoice, url: str):
         current.checkpointer,
         prompts=current.prompts.source(),
         screen_with=screening_model(model),
+        approvals=approvals,
     )
 
 
@@ -135,12 +136,14 @@ def _settled() -> bool:
     return True
 
 
-def runner_graph(workflow: str, choice: ModelChoice):
+def runner_graph(workflow: str, choice: ModelChoice, approvals: bool = True):
+    """The graph that runs turns (without `approvals`, one that can't pause).
+    Raises `ModelConfigError`."""
     if choice.problem:
         raise ModelConfigError(choice.problem)
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change
         check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call
-    graph = _runner(workflow, choice, _url())
+    graph = _runner(workflow, choice, _url(), approvals)
     _settled()
     return graph

@@ -1,9 +1,5 @@
-"""The registry of workflows the app offers: every `Workflow` declared in this package.
-
-A workflow is added by adding one module here that declares a `Workflow` at
-module level (plus its offline understanding data); the picker, the diagram,
-the prompt editor, scenarios, the CLI and LangGraph's server find it through
-`WORKFLOWS`. They are listed by their `rank`, then name.
+"""The declared workflows (one module each, with its data in `data/`) and their registry,
+`WORKFLOWS`: every `Workflow` declared at module level here, by `rank`, then name.
 """
 
 from __future__ import annotations

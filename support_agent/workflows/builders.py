@@ -1,10 +1,5 @@
-"""Building any workflow's compiled graph by name, chosen from its declaration; and
-the two seeds' graphs by their own names.
-
-Pages, scenarios, the CLI, the benchmarks and LangGraph's server all build
-through `build_graph`: a workflow declared without `handoffs` is one agent whose
-prompt and tools change with the step (`agent.build_step_agent`); one with
-`handoffs` is a graph of agents (`handoffs.build_agents_graph`).
+"""Every workflow's compiled graph, built from its declaration: one agent whose prompt and
+tools change with the step, or (with `handoffs`) a graph of agents.
 """
 
 from __future__ import annotations
@@ -29,9 +24,12 @@ def build_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
     screen_with: BaseChatModel | None = None,
+    approvals: bool = True,
 ):
     """The compiled graph of `workflow` (cheap: a few milliseconds).
 
+    `approvals=False` builds it without the approval review: it never pauses, so it
+    serves only turns with approvals off (`engine.run_turn`'s `lean`).
     `max_transfers` overrides a graph of agents' transfer limit (a scenario may
     set it); a one-agent workflow has none to override. `screen_with` is a model
     the guardrails ask as well as their rules (`screening_model(model)` picks it).
@@ -43,7 +41,9 @@ def build_graph(
     if wf.handoffs is None:
         if max_transfers is not None:
             raise ValueError(f"workflow {wf.name} has no transfer limit to set")
-        return build_step_agent(wf, model, checkpointer, prompts=prompts, screen_with=screen_with)
+        return build_step_agent(
+            wf, model, checkpointer, prompts=prompts, screen_with=screen_with, approvals=approvals
+        )
     return build_agents_graph(
         wf,
         model,
@@ -51,6 +51,7 @@ def build_graph(
         prompts=prompts,
         max_transfers=max_transfers,
         screen_with=screen_with,
+        approvals=approvals,
     )
 
 
@@ -66,7 +67,6 @@ def build_support_agent(
     *,
     prompts: PromptSource | None = None,
 ):
-    """The tutorial's support agent (`build_step_agent` of the support workflow)."""
     return build_graph(SUPPORT, model, checkpointer, prompts=prompts)
 
 
@@ -77,5 +77,4 @@ def build_handoffs_graph(
     prompts: PromptSource | None = None,
     max_transfers: int | None = None,
 ) -> CompiledStateGraph:
-    """The seed's sales <-> support graph (`build_agents_graph` of that workflow)."""
     return build_graph(HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers)

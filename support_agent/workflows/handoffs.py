@@ -1,24 +1,115 @@
 """Sales <-> support handoffs: two agents as nodes of one graph (the AgentScope seed).
 
-A sales agent and a support agent each answer the customer in turn. A transfer
-tool sets `active_agent`; when the agent's node finishes, the graph follows
-`active_agent` to the other agent, which answers the customer's question in the
-same turn. The next turn starts with whoever is active. This module is the
-workflow's only declaration (the agents' words and prompts are data, in
-`data/handoffs.yaml`); the graph builder (`support_agent.core.agent_graph`), the
-sidebar diagram, scenarios and docs all read `HANDOFFS`.
+A transfer tool sets `active_agent`, and the other agent answers in the same turn. Words,
+prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
-from support_agent.workflows.handoffs_intents import DATA, HANDOFFS_RULES
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.questions import parts
+from support_agent.offline.rule_files import workflow_data
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
+
+DATA = workflow_data("handoffs")
+
+# --- What the offline model reads --------------------------------------------------------
+
+TOPIC = LearnedClassifier(
+    "topic",
+    "routing",
+    details=Classifier("topic_details", DATA.cues["topic_details"]),
+    cues_decide_at=3.0,
+)
+# A fictional catalogue, so that the offline answers are concrete and consistent.
+PLAN_NAMES = Classifier("plan_names", DATA.cues["plan_names"])
+SEAT_COUNT = DATA.cues["seat_count"][0].pattern
+BILLING_PERIOD = Classifier("billing_period", DATA.cues["billing_period"])
+PRICES = DATA.numbers["price_per_user_month"]
+ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.2f}".removesuffix(".00")
+
+
+@dataclass(frozen=True)
+class PlanQuote:
+    """A price for a named plan and a number of users, from the catalogue; the billing
+    period, when said, is the detail. Anything less gets the general answer."""
+
+    name: str
+
+    def classify(self, text: str) -> Verdict:
+        plan = PLAN_NAMES.classify(text).label
+        seats = re.search(SEAT_COUNT, text.lower())
+        if plan is None or seats is None:
+            return Verdict(None, None)
+        count = int(seats.group("seats") or seats.group("team"))
+        if count < 1:
+            return Verdict(None, None)
+        monthly = PRICES[plan] * count
+        annual = monthly * 12 * (1 - ANNUAL_SAVING)
+        words = {
+            "plan": plan.capitalize(),
+            "seats": str(count),
+            "price": _money(PRICES[plan]),
+            "monthly_total": _money(monthly),
+            "annual_total": _money(annual),
+            "annual_monthly": _money(annual / 12),
+        }
+        period = BILLING_PERIOD.classify(text).label
+        return Verdict("quote", period, {"quote": 1.0}, words=words)
+
+
+OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
+
+
+@dataclass(frozen=True)
+class MixedMessage:
+    """A message with a question for each agent, read for the agent that answers `mine`:
+    its part's detail, and `words["also"]` saying what the other team does about the rest."""
+
+    name: str
+    mine: str
+
+    def classify(self, text: str) -> Verdict:
+        read = [(p, TOPIC.classify(p)) for p in parts(text)]
+        own = [(p, v) for p, v in read if v.label == self.mine and v.margin >= 0.05]
+        other = [(p, v) for p, v in read if v.label not in (self.mine, "closing", None, "unclear")]
+        other = [(p, v) for p, v in other if v.margin >= 0.05]
+        if not own or not other:
+            return Verdict(None, None)
+        notes = DATA.texts[OTHER_TEAM[self.mine]]
+        note = notes.get(other[0][1].detail or "", notes["default"])
+        return Verdict(self.mine, own[0][1].detail, {self.mine: 1.0}, words={"also": note})
+
+
+HANDOFFS_RULES = OfflineRules(
+    classifiers={
+        c.name: c
+        for c in (
+            TOPIC,
+            # At support: the details a delivery or billing answer asked for ("card ending
+            # 4242"), or "what do I need to send?". They stay with support.
+            Classifier("case_details", DATA.cues["case_details"]),
+            PlanQuote("plan_quote"),
+            MixedMessage("mixed_at_sales", "sales"),
+            MixedMessage("mixed_at_support", "support"),
+        )
+    },
+    dialogue=DATA.dialogue_with(),
+    rules=DATA.rules,
+)
 
 # --- State ---------------------------------------------------------------------------
 
@@ -36,8 +127,7 @@ class HandoffsState(StepState):
     handoff_limited: NotRequired[bool]
 
 
-# --- Tools ---------------------------------------------------------------------------
-# A tool's docstring is the description the model sees.
+# --- Tools (a tool's docstring is the description the model reads) --------------------
 
 
 @tool
@@ -72,10 +162,8 @@ def transfer_to_sales(reason: str, runtime: ToolRuntime[RunContext, HandoffsStat
     )
 
 
-# --- The note a receiving agent reads (the agents' prompts: data/handoffs.yaml) --------
-
-# Added by the graph to the system prompt of the agent that just received the
-# conversation: it does not see the other agent's messages of this turn.
+# Added to the system prompt of the agent that just received the conversation: it does not
+# see the other agent's messages of this turn.
 HANDOFF_NOTE = """
 
 The {source} has just handed this conversation over to you (reason: {reason}). \

@@ -19,8 +19,7 @@ def escalate_to_human(reason: str, requested: bool = False) -> str:
     return f"Escalating to human support. Reason: {reason}"
 
 
-# When a workflow's approvals are on, a person confirms the hand-over first and
-# may reword its reason (what the ticket says).
+# With approvals on, a person confirms the hand-over first and may reword its reason.
 HAND_OVER = Approval(
     "escalate_to_human",
     "Hand this case over to a person?",

@@ -1,17 +1,20 @@
-"""Returns and refunds: a third state machine, declared in this one module.
+"""Returns and refunds: order_lookup -> eligibility_check -> resolution (a refund or an
+exchange, or, outside the policy, a person), with go-back tools for a wrong order number
+and for corrected details. The words, prompts, cues, rules, FAQ and dialogue are data in
+`data/returns.yaml`.
 
-One agent whose prompt and tools change with `current_step`:
-order_lookup -> eligibility_check -> resolution (a refund or an exchange, or,
-for a return outside the policy, a person), with go-back tools for a wrong
-order number and for corrected details. The steps' words and prompts are data,
-in `data/returns.yaml`; the offline model's part is in `returns_intents`. Nothing else names this workflow: the registry
-(`support_agent.workflows`) finds `RETURNS`, and the picker, the diagram, the
-prompt editor, scenarios and the CLI read it from there.
+The returns policy: an unused item within 30 days of delivery; a faulty or wrong item up
+to a year after; an item used or damaged after delivery, not (a person may review it). A
+half answer is remembered by `note_delivery`, so "it came last week" then "never used" is
+read as one answer.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
+from datetime import date
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
@@ -27,8 +30,195 @@ from support_agent.core.declaration import (
     Workflow,
     tool_answer,
 )
+from support_agent.offline.dialogue import YES
+from support_agent.offline.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import workflow_data
+from support_agent.offline.understanding import decide
+from support_agent.offline.understanding.dates import days_ago
+from support_agent.offline.understanding.languages import read_language
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.returns_intents import DATA, RETURNS_RULES
+
+DATA = workflow_data("returns")
+
+RETURN_DAYS = 30  # an unused item, from delivery
+FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
+
+# --- What the offline model reads --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderNumber(Classifier):
+    """The label is the order number itself (digits only), for a rule to record."""
+
+    def classify(self, text: str) -> Verdict:
+        # "#00482 913": a number written in groups is one number, read whole (and
+        # refused by the patterns if it is then too long), never its first group.
+        said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
+        for cue in self.cues:
+            if match := re.search(cue.pattern, said):
+                return Verdict(match.group(1), None, {cue.label: cue.weight})
+        return Verdict(None, None)
+
+
+_UNSURE = re.compile(
+    r"\b(not sure|no idea|don't know|dont know|can't remember|cant remember|don't remember"
+    r"|do not remember|cannot remember|not certain|i forget|can't recall)\b"
+)
+
+
+def delivery_days(text: str, today: date | None = None) -> float | None:
+    """Days since the delivery the customer states (NaN: either side of the window)."""
+    return days_ago(normalise(text), RETURN_DAYS, today)
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+
+    def classify(self, text: str) -> Verdict:
+        days = delivery_days(text)
+        if days is None:
+            unsure = _UNSURE.search(normalise(text)) and re.search(
+                r"\b(when|arriv\w*|deliver\w*|came|date|got)\b", normalise(text)
+            )
+            return Verdict("unsure" if unsure else None, None)
+        if math.isnan(days):
+            return Verdict("unsure", None)
+        if days <= RETURN_DAYS:
+            return Verdict("within_30_days", None, {"days": days})
+        return Verdict("over_30_days", None, {"days": days})
+
+
+CONDITION = Classifier("condition", DATA.cues["condition"])
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The returns policy applied to the condition cues and the timing: `eligible` /
+    `not_eligible` (detail: the clause that decided), a half answer (`within_30_days`,
+    `unused`), `no_fault` (it doesn't fit: when and whether unused are unknown), `unsure`."""
+
+    name: str
+    condition: Classifier = CONDITION
+
+    def classify(self, text: str) -> Verdict:
+        found = set(self.condition.classify(text).scores)
+        days = delivery_days(text)
+        known = days is not None and not math.isnan(days)
+        if "damaged" in found:
+            return Verdict("not_eligible", "damaged")
+        if found & {"faulty", "wrong_item"}:
+            detail = "wrong_item" if "wrong_item" in found else "faulty"
+            if known and days > FAULTY_DAYS:
+                return Verdict("not_eligible", "too_old")
+            return Verdict("eligible", detail)
+        if "used" in found and "unused" not in found:
+            return Verdict("not_eligible", "used")
+        if known and days > RETURN_DAYS:
+            return Verdict("not_eligible", "late")
+        if known and "unused" in found:
+            return Verdict("eligible", "unused")
+        if known:
+            return Verdict("within_30_days", None)
+        if "unused" in found:
+            return Verdict("unused", None)
+        if "unsure" in found or days is not None:
+            return Verdict("unsure", None)
+        if "no_fault" in found:
+            return Verdict("no_fault", None)  # "it's the wrong size": when, and is it unused?
+        return Verdict(None, None)
+
+
+CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
+VARIANT = Classifier("variant", DATA.cues["variant"])
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Refund or exchange; for an exchange, the size and colour named (the detail says which:
+    `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
+
+    name: str
+    cues: Classifier = CHOICE_CUES
+    variant: Classifier = VARIANT
+
+    def classify(self, text: str) -> Verdict:
+        verdict = self.cues.classify(text)
+        if verdict.label != "exchange":
+            return verdict
+        # "Too small" says what is wrong with this one, not which one to send.
+        said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(text))
+        words = {}
+        for cue in self.variant.cues:
+            if cue.label not in words and (match := re.search(cue.pattern, said)):
+                words[cue.label] = re.sub(r"^(size|sz)\s*", "", match.group("named"))
+        if not words:
+            return verdict
+        detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
+        return Verdict("exchange", detail, verdict.scores, words=words)
+
+
+ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues["about_a_return"])
+
+
+@dataclass(frozen=True)
+class AboutTheReturn(LearnedClassifier):
+    """Whether a message is about the return at all, and its language: "rain jacket" and
+    "snow boots" are things people return, so our cues say "on topic" before the learned
+    routing decision reads it."""
+
+    cues: Classifier = ABOUT_A_RETURN
+
+    def classify(self, text: str) -> Verdict:
+        reading = decide(self.decision, text)
+        if self.cues.matches(text):
+            return Verdict("return", None, {}, reading.language, 1.0)
+        return Verdict(reading.label, None, {}, reading.language, reading.margin)
+
+
+@dataclass(frozen=True)
+class YesOrNo:
+    """The dialogue's English yes / no, then the other languages' ("sí", "nein")."""
+
+    name: str
+
+    def classify(self, text: str) -> Verdict:
+        verdict = YES.classify(text)
+        if verdict.label:
+            return verdict
+        reading = read_language(text)
+        answer = reading.answer if reading.answer in ("yes", "no") else None
+        return Verdict(answer, None, {}, reading.language)
+
+
+# Asked before choosing a refund or an exchange: answered, then the choice asked again.
+_ASKED = {f.topic: f.pattern for f in DATA.faq}
+BEFORE_CHOICE = Classifier(
+    "before_choice",
+    tuple(Cue("question", _ASKED[t], 1, t) for t in ("how_long", "cost", "label", "packaging")),
+)
+
+RETURNS_RULES = OfflineRules(
+    classifiers={
+        c.name: c
+        for c in (
+            AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
+            OrderNumber("order", DATA.cues["order_numbers"]),
+            Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
+            Eligibility("eligibility"),
+            Timing("timing"),
+            CONDITION,
+            Choice("choice"),
+            BEFORE_CHOICE,
+            Classifier("closing", DATA.cues["closing"]),
+            YesOrNo("yes"),
+        )
+    },
+    dialogue=DATA.dialogue_with(DATA.faq),
+    rules=DATA.rules,
+)
+
 
 # --- State ---------------------------------------------------------------------------
 
@@ -48,8 +238,7 @@ class ReturnsState(StepState):
     resolution_choice: NotRequired[ResolutionChoice]
 
 
-# --- Tools ---------------------------------------------------------------------------
-# A tool's docstring is the description the model reads.
+# --- Tools (a tool's docstring is the description the model reads) --------------------
 
 
 @tool
@@ -129,7 +318,6 @@ def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
 
 
 def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
-    """Record a refund or an exchange for an eligible return (a change of mind says so)."""
     refused = _not_eligible(runtime, "a refund" if choice == "refund" else "an exchange")
     if refused is not None:
         return refused

@@ -1,10 +1,8 @@
 """Customer support with handoffs: the LangChain tutorial's state machine.
 
-One agent whose prompt and tools change with `current_step`:
-warranty_collector -> issue_classifier -> resolution_specialist, with go-back
-tools for corrections. This module is the workflow's only declaration (the
-steps' words and prompts are data, in `data/support.yaml`); the middleware,
-the sidebar diagram, scenarios and docs all read `SUPPORT`.
+warranty_collector -> issue_classifier -> resolution_specialist, with go-back tools for
+corrections. The steps' words and prompts, and the offline model's cues, rules, FAQ and
+dialogue, are data in `data/support.yaml`.
 """
 
 from __future__ import annotations
@@ -15,8 +13,49 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Fact, Move, RunContext, Step, StepState, Workflow
+from support_agent.offline.intents import Classifier, LearnedClassifier
+from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import workflow_data
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.support_intents import DATA, SUPPORT_RULES
+
+DATA = workflow_data("support")
+
+# --- What the offline model reads: which label is learned; cues name the detail ----------
+
+ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
+WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
+SUPPORT_RULES = OfflineRules(
+    classifiers={
+        c.name: c
+        for c in (
+            LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MONTHS),
+            # Outside the warranty step, only a message about the warranty can correct it.
+            LearnedClassifier(
+                "warranty_correction",
+                "warranty",
+                warranty_months=WARRANTY_MONTHS,
+                gate=r"warrant|waranty|guarant|covered|coverage|receipt|bought|purchased"
+                r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new",
+            ),
+            LearnedClassifier("issue", "issue", details=ISSUE_DETAILS),
+            # A correction is a statement; a question ("what are my options?") is a follow-up.
+            LearnedClassifier(
+                "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
+            ),
+            Classifier("outcome", DATA.cues["outcome"]),
+            # A new case only when asked for ("I have another problem"), or a problem said
+            # to be an additional one ("also, my tablet's port is broken too").
+            Classifier("new_case_asked", DATA.cues["new_case_asked"]),
+            LearnedClassifier(
+                "new_case",
+                "issue",
+                gate=r"\b(also|too|as well|in addition|additionally|on top of that)\b",
+            ),
+        )
+    },
+    dialogue=DATA.dialogue_with(DATA.faq),
+    rules=DATA.rules,
+)
 
 # --- State ---------------------------------------------------------------------------
 
@@ -33,8 +72,7 @@ class SupportState(StepState):
     issue_type: NotRequired[IssueType]
 
 
-# --- Tools ---------------------------------------------------------------------------
-# A tool's docstring is the description the model reads.
+# --- Tools (a tool's docstring is the description the model reads) --------------------
 
 
 @tool

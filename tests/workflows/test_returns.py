@@ -25,8 +25,8 @@ from support_agent.features.scenarios import coverage, load_paths, run_many
 from support_agent.offline.model import OfflineChatModel, serving
 from support_agent.workflows import WORKFLOWS, get_workflow
 from support_agent.workflows.builders import build_graph
-from support_agent.workflows.returns import RETURNS
-from support_agent.workflows.returns_intents import (
+from support_agent.workflows.returns import (
+    RETURNS,
     RETURNS_RULES,
     Eligibility,
     OrderNumber,

@@ -1,10 +1,8 @@
 """`GuardrailMiddleware`: screen each customer message before the agent answers it.
 
-The verdicts are kept on the customer's message (`additional_kwargs["guardrails"]`),
-so every turn can show its badges and they survive in the checkpoint. A
-tripped guardrail answers with a polite refusal and ends the turn: no tool
-runs, no step or fact changes. Later model calls never see a refused message or
-its refusal, so a hijack attempt can't steer the conversation afterwards.
+Verdicts are kept on the customer's message, so they survive in the checkpoint. A tripped
+guardrail refuses politely and ends the turn; later model calls never see a refused message
+or its refusal, so a hijack attempt can't steer the conversation afterwards.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ KEY = "guardrails"
 
 
 def latest_unchecked(messages: list) -> HumanMessage | None:
-    """The customer's message this turn, if no guardrail has read it yet."""
     last = messages[-1] if messages else None
     if last is not None and is_customer(last) and KEY not in last.additional_kwargs:
         return last
@@ -33,7 +30,6 @@ def latest_unchecked(messages: list) -> HumanMessage | None:
 
 
 def refused(message) -> bool:
-    """A customer message a guardrail refused, or the refusal itself."""
     if isinstance(message, AIMessage):
         return bool(message.response_metadata.get("guardrail"))
     return (
@@ -48,18 +44,12 @@ def _last_reply(state: dict) -> str:
 
 
 class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
-    """Off-task and prompt-injection checks: the rules, and `screen_with` when given (the
-    app passes its real model; the offline model and test models leave the rules alone).
+    """Off-task and prompt-injection checks: the rules, and `screen_with` when given.
 
-    With `workflow`, its small talk counts as off-task (the one reading of it: the
-    offline model never steers back on its own), and an off-task message is answered
-    with the current step's steer-back words ("…is your device still under warranty?").
-
-    With `numbers_turns` (a one-agent graph, beside `StepConfigMiddleware`), the same
-    node also numbers the customer's turn, first: a turn refused here is numbered too.
-    Each middleware hook is a LangGraph node and a step of the run, so numbering in a
-    node of its own cost every turn one more step. A graph of agents numbers its turns
-    in the agent's node instead (`agent_graph`).
+    With `workflow`, its small talk counts as off-task, and the refusal steers back to the
+    step's question. With `numbers_turns` (one agent), the same node numbers the turn first,
+    since each hook is a graph node and a step of the run; a graph of agents numbers its turns
+    in the agent's node.
     """
 
     def __init__(
@@ -76,13 +66,12 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         self.policy = Policy(workflow.offline_rules) if workflow is not None else None
 
     def _refusal(self, failed: str, state: dict) -> str:
-        """The words for a refused message: off-task ones lead back to the step's question."""
         if failed != "off_task" or self.workflow is None or self.policy is None:
             return REFUSALS[failed]
         table = self.policy.dialogue.steer_back
         step = self.workflow.step(self.speaker or self.workflow.current(state))
         words = table.get(self.policy.dialogue.step_key(step.tool_names, table))
-        # Never the same words twice in a row, as the offline model never repeats itself.
+        # Never the same words twice in a row.
         return words if words and words != _last_reply(state) else REFUSALS[failed]
 
     @property
@@ -117,7 +106,6 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         return request if len(kept) == len(request.messages) else request.override(messages=kept)
 
     def _opened(self, state: dict) -> dict[str, Any] | None:
-        """The turn's number (with `numbers_turns`) and the screening's verdict."""
         screened = self._screen(state)
         if not self.numbers_turns:
             return screened
@@ -126,9 +114,4 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
     @hook_config(can_jump_to=["end"])
     def before_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
         with within(deadline_of(runtime)):  # screening spends the answer's time too
-            return self._opened(state)
-
-    @hook_config(can_jump_to=["end"])
-    async def abefore_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
-        with within(deadline_of(runtime)):
             return self._opened(state)

@@ -1,12 +1,6 @@
-"""A hand-over to a person, kept in the conversation's history.
-
-`escalate_to_human` only answers the model; this middleware, which knows the
-workflow, adds the record the diagram, the transition history and the exports
-read (`Workflow.handover_record`: the step it was raised at, the reason given),
-and marks it as standing in `hand_overs` (a correction may withdraw it later).
-It wraps the tool call, so it records only a hand-over that ran: a call a step
-refused, or that a person rejected when approvals are on, never reaches it, and
-one a person edited runs, and is recorded, with their words.
+"""A hand-over to a person, kept in the conversation's history: `escalate_to_human` only answers
+the model; this middleware adds the record and marks it standing. It wraps the tool call, so it
+records only a hand-over that ran (with a person's edit, when approvals are on).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Sync and async hook pairs written once.
-
-LangChain calls `wrap_model_call` from `invoke` and `awrap_model_call` from
-`ainvoke`/`astream`; a middleware that defines only one breaks the other path.
-These mixins define both around one plain method.
+"""Sync and async hook pairs written once: LangChain calls `wrap_*` from `invoke` and `awrap_*`
+from `ainvoke`/`astream`, so a middleware defining only one breaks the other path.
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """Model-provider failures as safe, classified errors, before anything stores them.
 
-A provider's error text is untrusted: it can echo the request (and its key),
-and LangGraph saves a failed step's exception with the checkpoint so Retry can
-resume. This middleware sits next to the model: any failure of the call
-becomes a `ProviderError` whose message says the cause and the fix in our own
-words, with nothing of the provider's body. The original is not chained, so it
-is neither stored nor shown. A server a visitor typed (`models.from_visitor`) is
-told only that it could not be used: no status, no timeout or refusal, nothing
-that says whether a port answers (`ServerUnusable`).
-
-It also retries a failed call (`SUPPORT_AGENT_MAX_RETRIES`; the clients don't),
-within the time the whole answer may take (`models.deadline`): each request gets
-only the time left, and none starts once it has run out.
-
-Example:
-    ```python
-    create_agent(model, tools, middleware=[..., ProviderErrorMiddleware()])
-    ```
+A provider's error text may echo the request (and its key), and LangGraph saves a failed
+step's exception with the checkpoint: so any failure becomes a `ProviderError` in our words,
+unchained. A server a visitor typed is told only that it could not be used (`ServerUnusable`).
+Failed calls are retried (`SUPPORT_AGENT_MAX_RETRIES`) within the answer's deadline.
 """
 
 from __future__ import annotations
@@ -54,17 +41,12 @@ _SECRET = re.compile(
 
 
 def redact(text: str) -> str:
-    """Text with anything that looks like a credential replaced by `***`."""
     return _SECRET.sub("***", text)
 
 
 class ProviderError(RuntimeError):
-    """A model call failed; `str()` is safe to show and to store.
-
-    `what` says what happened, for any reader; `advice` what someone in a conversation
-    can do (their message is kept, Retry). `str()` is both, as a chat shows it; a page
-    with no conversation (an experiment) shows `what` only.
-    """
+    """A model call failed; `str()` is safe to show and to store: `what` happened, and
+    the `advice` for someone in a conversation (a page without one shows `what` only)."""
 
     def __init__(
         self, what: str, advice: str = "", *, retryable: bool = True, kind: str = "provider"
@@ -84,17 +66,18 @@ class ServerUnusable(ProviderError):
         )
 
 
-def _status(exc: BaseException) -> object:
-    return getattr(exc, "status_code", None) or getattr(
+def http_status(exc: BaseException | None) -> int | None:
+    status = getattr(exc, "status_code", None) or getattr(
         getattr(exc, "response", None), "status_code", None
     )
+    return status if isinstance(status, int) else None
 
 
 def retryable(exc: BaseException) -> bool:
     """Worth another try: a time limit, a connection, a rate limit or a server error (the
     statuses the OpenAI SDK retries); never a refused key or an unreadable answer."""
-    status = _status(exc)
-    if isinstance(status, int):
+    status = http_status(exc)
+    if status is not None:
         return status in (408, 409, 429) or status >= 500
     name = type(exc).__name__
     return (
@@ -103,8 +86,8 @@ def retryable(exc: BaseException) -> bool:
 
 
 def told(model: object, exc: BaseException) -> ProviderError:
-    """`exc` in our words (`explain`); for a server a visitor typed, only `ServerUnusable`
-    (the explanation goes to the server's log, for the operator)."""
+    """`exc` in our words; for a server a visitor typed, only `ServerUnusable` (the
+    explanation goes to the log, for the operator)."""
     said = exc if isinstance(exc, ProviderError) else explain(exc)
     if from_visitor(model):
         logger.info("A server a visitor typed failed: %s", said)
@@ -113,9 +96,8 @@ def told(model: object, exc: BaseException) -> ProviderError:
 
 
 def explain(exc: BaseException) -> ProviderError:
-    """Our words for what went wrong with a provider call, and what to do."""
     name = type(exc).__name__
-    status = _status(exc)
+    status = http_status(exc)
     timeout, retries = limits()
     if "Timeout" in name or isinstance(exc, TimeoutError):
         return ProviderError(
@@ -144,7 +126,7 @@ def explain(exc: BaseException) -> ProviderError:
             retryable=False,
             kind="config",
         )
-    if isinstance(status, int) and status >= 500:
+    if status is not None and status >= 500:
         return ProviderError(
             f"The model provider had an internal error (HTTP {status}).",
             "Your message is kept: Retry.",
@@ -159,7 +141,7 @@ def explain(exc: BaseException) -> ProviderError:
             "The model provider sent an answer that could not be read.",
             "Your message is kept: Retry, or try another model.",
         )
-    if isinstance(status, int):
+    if status is not None:
         return ProviderError(
             f"The model provider refused the request (HTTP {status}).",
             "Your message is kept: Retry, or check the model settings.",
@@ -168,12 +150,10 @@ def explain(exc: BaseException) -> ProviderError:
 
 
 def _ours(request: ModelRequest) -> bool:
-    """A model that runs in this process (the offline one): its failures are our bugs."""
     return getattr(request.model, "in_process", False)
 
 
 def _timed(request: ModelRequest, seconds: float) -> ModelRequest:
-    """`request` limited to `seconds` (for models whose calls take a timeout)."""
     extra = timeout_kwargs(request.model, seconds)
     if not extra:
         return request
@@ -181,21 +161,21 @@ def _timed(request: ModelRequest, seconds: float) -> ModelRequest:
 
 
 @contextmanager
-def _in_our_words(request: ModelRequest) -> Iterator[None]:
-    """The call within the turn's deadline; any provider failure raised as a
-    `ProviderError` in our words (a graph's own interrupts pass through)."""
+def _in_our_words(model: object, runtime: object) -> Iterator[None]:
+    """Within the turn's deadline; any provider failure raised as a `ProviderError` (a
+    graph's own interrupts pass through)."""
     try:
-        with within(deadline_of(request.runtime)):
+        with within(deadline_of(runtime)):
             yield
     except GraphBubbleUp:
         raise
     except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-        raise told(request.model, exc) from None
+        raise told(model, exc) from None
 
 
 class ProviderErrorMiddleware(AgentMiddleware):
-    """Retry a failed model call within the answer's time, then turn any failure into a
-    `ProviderError` (innermost middleware)."""
+    """Retry a failed model call within the answer's time, then say any failure
+    in our words (innermost middleware)."""
 
     @property
     def name(self) -> str:
@@ -206,7 +186,7 @@ class ProviderErrorMiddleware(AgentMiddleware):
     ) -> ModelResponse:
         if _ours(request):
             return handler(request)  # the offline model is our code: a failure is our bug
-        with _in_our_words(request):
+        with _in_our_words(request.model, request.runtime):
             return call_with_retries(
                 lambda seconds: handler(_timed(request, seconds)),
                 retries=limits()[1],
@@ -217,8 +197,8 @@ class ProviderErrorMiddleware(AgentMiddleware):
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> ModelResponse:
         if _ours(request):
-            return await handler(request)  # the offline model is our code
-        with _in_our_words(request):
+            return await handler(request)
+        with _in_our_words(request.model, request.runtime):
             return await acall_with_retries(
                 lambda seconds: handler(_timed(request, seconds)),
                 retries=limits()[1],
@@ -227,16 +207,13 @@ class ProviderErrorMiddleware(AgentMiddleware):
 
 
 class SafeSummarization(SummarizationMiddleware):
-    """`SummarizationMiddleware` whose own model call fails the same safe way, and is
-    retried the same way, within the answer's time."""
+    """`SummarizationMiddleware` whose model call is retried and fails the same way."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - the parent's
-        # A model that writes its own summaries (the offline one) is handed the
-        # messages, not a prompt it would have to parse.
+        # The offline model writes its own summaries from the messages, not a prompt.
         kwargs.setdefault("summarizer", getattr(kwargs.get("model"), "summarize", None))
         super().__init__(*args, **kwargs)
-        # The parent retries three times with growing pauses, whatever time is left:
-        # this retries as the model call does (`call_with_retries`), within the deadline.
+        # The parent retries with growing pauses whatever time is left; this, within it.
         self._summary_model = RunnableLambda(self._summarize, afunc=self._asummarize)
 
     def _summarize(self, prompt, config: RunnableConfig):  # noqa: ANN001, ANN202
@@ -256,19 +233,9 @@ class SafeSummarization(SummarizationMiddleware):
         return await acall_with_retries(once, retries=limits()[1], retryable=retryable)
 
     def before_model(self, state, runtime):  # noqa: ANN001 - the parent's signature
-        try:
-            with within(deadline_of(runtime)):
-                return super().before_model(state, runtime)
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise told(self.model, exc) from None
+        with _in_our_words(self.model, runtime):
+            return super().before_model(state, runtime)
 
     async def abefore_model(self, state, runtime):  # noqa: ANN001
-        try:
-            with within(deadline_of(runtime)):
-                return await super().abefore_model(state, runtime)
-        except GraphBubbleUp:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every provider failure, in our words
-            raise told(self.model, exc) from None
+        with _in_our_words(self.model, runtime):
+            return await super().abefore_model(state, runtime)

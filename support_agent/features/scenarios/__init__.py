@@ -1,10 +1,6 @@
-"""Scenario tests for people who don't read code: YAML files of customer turns and expectations.
-
-- `model`: the file format (pydantic), loading with errors that name the file and field.
-- `runner`: `run_scenario` / `run_many` through the engine's `run_turn`, every failure reason.
-- `coverage`: which steps and declared transitions no scenario reached.
-- `from_thread`: a finished conversation turned into a scenario.
-- `python -m support_agent scenarios run [PATHS…]`: the command line (`support_agent.scenario_cli`, a face).
+"""Scenario tests for people who don't read code: YAML files of customer turns and
+expectations (`file_format`), run and checked (`runner`), their `coverage`, and drafts made
+from a conversation (`from_thread`). The command line is `support_agent.scenario_cli`.
 """
 
 from support_agent.features.scenarios.coverage import Coverage, coverage

@@ -1,13 +1,5 @@
-"""Coverage: which steps and declared transitions no scenario reached, per workflow.
-
-A step is reached when a scenario's run visited it (the initial step always
-is); a transition, named by (source, target, tool) as in `Workflow.edges()`,
-when a scenario's recorded history contains that move. Every scenario that
-ran counts, passed or failed: coverage says which parts of the machine the
-scenarios exercise, the result table says which of them misbehaved. A jump
-(a conversation started at a step for a walkthrough) is no move the agent
-made: it reaches nothing.
-"""
+"""Which steps and declared transitions no scenario reached, per workflow. Every scenario that
+ran counts, passed or failed; a jump (a walkthrough started at a step) reaches nothing."""
 
 from __future__ import annotations
 
@@ -22,8 +14,6 @@ from support_agent.workflows import WORKFLOWS
 
 @dataclass
 class Coverage:
-    """One workflow's coverage by a set of scenario results."""
-
     workflow: Workflow
     scenarios: int = 0
     steps_reached: set[str] = field(default_factory=set)
@@ -42,7 +32,6 @@ class Coverage:
         return not self.steps_missed and not self.edges_missed
 
     def summary(self) -> str:
-        """One line for people: what was reached, what was not."""
         steps, edges = self.workflow.steps, self.workflow.edges()
         head = (
             f"{self.workflow.title}: {len(steps) - len(self.steps_missed)}/{len(steps)} steps, "
@@ -62,7 +51,6 @@ def describe_edge(edge: Edge) -> str:
 
 
 def coverage(results: Iterable[ScenarioResult]) -> dict[str, Coverage]:
-    """Coverage per workflow name, for the workflows of `results`."""
     report: dict[str, Coverage] = {}
     for result in results:
         name = result.scenario.workflow

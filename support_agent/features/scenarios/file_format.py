@@ -1,28 +1,5 @@
-"""What a scenario file holds, and loading it with clear errors.
-
-A scenario is a YAML file: a name, the workflow it runs, the customer's turns
-and what should have happened by the end. Everything a scenario names (steps,
-tools, facts and their values, the moves along its path) is checked against
-the workflow declaration when the file is loaded, so a typo is a load error
-that names the file and the field, never a silent pass.
-
-Example (`scenarios/support-tutorial.yaml`):
-    ```yaml
-    name: Tutorial — cracked screen under warranty
-    workflow: support
-    turns:
-      - Hi, my phone screen is cracked
-      - Yes, it's still under warranty
-    expect:
-      final_step: resolution_specialist
-      facts: {warranty_status: in_warranty}
-      tools_called: [record_warranty_status]
-      path: [warranty_collector, issue_classifier, resolution_specialist]
-    ```
-
-A turn may also check itself (`Turn`): `- {say: "yes", calls: [record_warranty_status]}`.
-The conversation suite (`tests/conversations/`) is written this way.
-"""
+"""What a scenario file holds, checked against the workflow declaration on load, so a typo is
+an error naming the file and field, never a silent pass."""
 
 from __future__ import annotations
 
@@ -51,15 +28,12 @@ from support_agent.core.screening import CHECKS
 from support_agent.workflows import WORKFLOWS
 
 SUFFIXES = (".yaml", ".yml")
-# A scenario is a conversation a person could hold, not a load test (a setting).
-MAX_TURNS = (
-    settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
-)  # read at import: the schema holds it
+# A conversation a person could hold, not a load test; read at import: the schema holds it.
+MAX_TURNS = settings().checked("HANDOFF_SCENARIO_MAX_TURNS").handoff_scenario_max_turns
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def scenarios_dir() -> Path:
-    """Where scenario files live: `$HANDOFF_SCENARIOS_DIR`, else `scenarios/` of the project."""
     return settings().scenarios_dir or ROOT / "scenarios"
 
 
@@ -71,35 +45,18 @@ class ScenarioLoadError(ValueError):
         super().__init__("\n".join(problems))
 
 
-# --- The file's shape ----------------------------------------------------------------
-
-
 class Expectations(BaseModel):
     """What should be true once every turn has run. Each item is optional."""
 
     model_config = ConfigDict(extra="forbid")
 
-    final_step: str | None = Field(
-        default=None, description="The step (for handoffs: the active agent) at the end."
-    )
-    facts: dict[str, str | None] = Field(
-        default_factory=dict, description="Recorded facts; null means not recorded."
-    )
-    tools_called: list[str] = Field(
-        default_factory=list, description="Each must be called at least once."
-    )
-    tools_not_called: list[str] = Field(default_factory=list, description="None may be called.")
-    path: list[str] | None = Field(
-        default=None, description="Every step visited, in order, from the initial step."
-    )
-    handoff_limited: bool | None = Field(
-        default=None, description="Whether the last turn hit the transfer limit."
-    )
-    guardrails_tripped: list[str] | None = Field(
-        default=None,
-        description="The guardrail each refused turn tripped, in order (off_task, injection); "
-        "[] means no turn was refused.",
-    )
+    final_step: str | None = None  # for handoffs: the active agent
+    facts: dict[str, str | None] = {}  # null: not recorded
+    tools_called: list[str] = []  # each at least once
+    tools_not_called: list[str] = []
+    path: list[str] | None = None  # every step visited, from the initial step
+    handoff_limited: bool | None = None  # whether the last turn hit the transfer limit
+    guardrails_tripped: list[str] | None = None  # per refused turn, in order; []: none
 
     @model_validator(mode="after")
     def _checks_something(self) -> Expectations:
@@ -115,32 +72,18 @@ class Expectations(BaseModel):
 
 
 class Turn(BaseModel):
-    """One customer message, and what must (not) happen in the turn it starts.
-
-    A turn is written as the message alone, or as a mapping when it checks itself:
-    `{say: "it's cracked", calls: [record_issue_type], act: clarify}`.
-    """
+    """One customer message, alone or as a mapping that checks its turn:
+    `{say: "it's cracked", calls: [record_issue_type], act: clarify}`."""
 
     model_config = ConfigDict(extra="forbid")
 
     say: str
-    calls: list[str] = Field(default_factory=list, description="Each must be called this turn.")
-    not_calls: list[str] = Field(default_factory=list, description="None may be called this turn.")
-    act: str | None = Field(
-        default=None,
-        description="The kind of reply (ask, clarify, offer_person, refusal, faq, answer, ...). "
-        "The offline model and the guardrails report it; another model's replies have none.",
-    )
-    says: list[str] = Field(
-        default_factory=list, description="Patterns (regular expressions, any case) the reply has."
-    )
-    not_says: list[str] = Field(
-        default_factory=list, description="Patterns the reply must not have."
-    )
-
-    @property
-    def checks(self) -> bool:
-        return bool(self.calls or self.not_calls or self.act or self.says or self.not_says)
+    calls: list[str] = []
+    not_calls: list[str] = []
+    # The kind of reply (ask, clarify, refusal, ...): only the offline model and guardrails say.
+    act: str | None = None
+    says: list[str] = []  # regular expressions (any case) the reply matches
+    not_says: list[str] = []
 
     @field_validator("says", "not_says")
     @classmethod
@@ -149,25 +92,18 @@ class Turn(BaseModel):
 
 
 class Scenario(BaseModel):
-    """One scenario file."""
-
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     description: str = ""
     workflow: str
-    max_transfers: int | None = Field(
-        default=None, ge=0, description="Transfer limit per turn (workflows with a loop guard)."
-    )
+    max_transfers: int | None = Field(default=None, ge=0)  # per turn, with a loop guard
     turns: list[Turn] = Field(min_length=1, max_length=MAX_TURNS)
+    # A person's answer to each pause, in order; withdraw leaves it for the next message to
+    # withdraw. With any, the scenario runs with approvals on.
     decisions: list[
         Literal["approve", "reject", "withdraw"] | dict[Literal["reject", "edit"], str]
-    ] = Field(
-        default_factory=list,
-        description="A person's answer to each pause for approval, in order: approve, reject, "
-        "{reject: note} or {edit: new text}; withdraw leaves it waiting, for the next turn's "
-        "message to withdraw. With any, the scenario runs with approvals on.",
-    )
+    ] = []
     expect: Expectations
 
     _source: Path | None = PrivateAttr(default=None)
@@ -182,20 +118,18 @@ class Scenario(BaseModel):
 
     @property
     def texts(self) -> list[str]:
-        """The customer's messages, in order."""
         return [turn.say for turn in self.turns]
 
     @field_validator("turns", mode="before")
     @classmethod
     def _messages_alone(cls, turns: Any) -> Any:
-        """A turn written as its message alone checks nothing of its own."""
         if not isinstance(turns, list):
             return turns
         return [{"say": t} if isinstance(t, str) else t for t in turns]
 
     @property
     def answers(self) -> list[tuple[str, str]]:
-        """`decisions` as (decision, text) pairs, as `engine.decide` takes them."""
+        """(decision, text) pairs, as `engine.decide` takes them."""
         return [(d, "") if isinstance(d, str) else next(iter(d.items())) for d in self.decisions]
 
     @model_validator(mode="after")
@@ -206,15 +140,12 @@ class Scenario(BaseModel):
         return self
 
 
-# --- Checks against the workflow declaration -----------------------------------------
-
-
 def _choices(names: Iterable[str]) -> str:
     return ", ".join(names) or "none"
 
 
 def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
-    """The values a fact may take (from its `Literal` in the state schema), or None if open."""
+    """The values of a fact's `Literal` in the state schema; None if open."""
     hint = typing.get_type_hints(workflow.state_schema).get(key)
     if typing.get_origin(hint) is typing.Literal:
         return tuple(str(v) for v in typing.get_args(hint))
@@ -222,7 +153,6 @@ def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
 
 
 def declaration_problems(scenario: Scenario) -> list[str]:
-    """Everything the scenario names that its workflow does not declare, as `field: problem`."""
     workflow = WORKFLOWS.get(scenario.workflow)
     if workflow is None:
         return [f"workflow: unknown workflow {scenario.workflow!r}; known: {_choices(WORKFLOWS)}"]
@@ -230,7 +160,6 @@ def declaration_problems(scenario: Scenario) -> list[str]:
 
 
 def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
-    """The turns, the transfer limit and the approver's decisions."""
     where = f"workflow {workflow.name}"
     tools = {t.name for t in workflow.all_tools}
     for i, turn in enumerate(scenario.turns):
@@ -313,24 +242,18 @@ def _path_problems(workflow: Workflow, path: list[str]) -> list[str]:
     return problems
 
 
-# --- Loading -------------------------------------------------------------------------
-
-
 def _format(error: ValidationError) -> list[str]:
     lines = []
     for err in error.errors():
         loc = ".".join(
             f"[{part}]" if isinstance(part, int) else str(part) for part in err["loc"]
         ).replace(".[", "[")
-        message = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "required field is missing"
-        elif err["type"] == "extra_forbidden":
-            message = "unknown field (check the spelling)"
-        elif err["type"] == "string_type":
-            message = f"expected text, got {err['input']!r} (put it in quotes)"
-        for line in message.splitlines():
-            lines.append(f"{loc}: {line}" if loc else line)
+        message = {
+            "missing": "required field is missing",
+            "extra_forbidden": "unknown field (check the spelling)",
+            "string_type": f"expected text, got {err['input']!r} (put it in quotes)",
+        }.get(err["type"], err["msg"].removeprefix("Value error, "))
+        lines += [f"{loc}: {line}" if loc else line for line in message.splitlines()]
     return lines
 
 
@@ -339,7 +262,6 @@ def _where(source: str | Path | None) -> str:
 
 
 def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
-    """Validate already-parsed YAML data; raises `ScenarioLoadError` naming `source`."""
     if not isinstance(data, dict):
         raise ScenarioLoadError(
             [f"{_where(source)}expected a mapping with name, workflow, turns and expect"]
@@ -353,7 +275,6 @@ def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
 
 
 def parse_yaml(text: str, source: str | Path | None = None) -> Scenario:
-    """A scenario from YAML text; raises `ScenarioLoadError` naming `source` (a file)."""
     try:
         data, _ = parse_yaml_text(text)
     except YamlSyntaxError as exc:
@@ -376,7 +297,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The scenario files named by `paths`: files as given, directories' *.yaml sorted."""
+    """Files as given, directories' *.yaml sorted."""
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -387,7 +308,7 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def load_each(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[ScenarioLoadError]]:
-    """Every scenario that loads, and an error for each that doesn't (duplicate names too)."""
+    """Every scenario that loads, and an error for each that doesn't (a taken name too)."""
     scenarios: list[Scenario] = []
     errors: list[ScenarioLoadError] = []
     seen: dict[str, Path | None] = {}
@@ -410,14 +331,11 @@ def load_each(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[Scenari
 
 
 def load_paths(paths: Iterable[str | Path]) -> list[Scenario]:
-    """Every scenario under `paths`; raises one `ScenarioLoadError` listing every problem."""
+    """Every scenario under `paths`, or one `ScenarioLoadError` listing every problem."""
     scenarios, errors = load_each(paths)
     if errors:
         raise ScenarioLoadError([line for err in errors for line in err.problems])
     return scenarios
-
-
-# --- Writing -------------------------------------------------------------------------
 
 
 class _Dumper(yaml.SafeDumper):
@@ -443,5 +361,4 @@ _Dumper.add_representer(list, _list)
 
 
 def dump_yaml(data: dict) -> str:
-    """YAML as people write it: keys in order, unicode kept, block lists."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2)

@@ -1,18 +1,5 @@
-"""Turning a conversation that happened into a scenario file.
-
-The customer's messages become the turns (summaries never do), and the state
-the conversation ended in becomes the expectations: the final step, every
-fact, the tools called and the path of steps. Re-running the draft on the same
-model reproduces the conversation, so it passes; edit it to say what *should*
-happen. Nothing here writes outside the directory it is given, and a file is
-only replaced when asked to.
-
-Example:
-    ```python
-    draft = draft_from_state(SUPPORT, graph.get_state(config).values)
-    path = save_scenario_text(draft.text, scenarios_dir())
-    ```
-"""
+"""A finished conversation as a scenario whose expectations are what happened, so the draft
+passes until edited to say what *should* happen. A file is only replaced when asked to."""
 
 from __future__ import annotations
 
@@ -42,7 +29,7 @@ SLUG_CHARS = 60
 
 @dataclass
 class Draft:
-    """A scenario drafted from a conversation: YAML text to edit, and what to check by hand."""
+    """YAML text to edit, and what to check by hand."""
 
     text: str
     name: str
@@ -50,14 +37,13 @@ class Draft:
 
 
 def slugify(name: str) -> str:
-    """A file name stem from a scenario name: `Cracked screen!` -> `cracked-screen`."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:SLUG_CHARS].rstrip("-") or "scenario"
 
 
 def tools_called(state: dict) -> list[str]:
-    """Each tool the agent called in the conversation's messages, once, in first-call order."""
+    """Each tool the agent called, once, in first-call order."""
     names = [
         call["name"]
         for m in state.get("messages") or []
@@ -68,7 +54,6 @@ def tools_called(state: dict) -> list[str]:
 
 
 def decisions(state: dict) -> list:
-    """A person's decisions in `state`'s history, as a scenario's `decisions` lists them."""
     answers: list = []
     for record in state.get("transitions") or []:
         if not is_decision(record):
@@ -82,24 +67,15 @@ def decisions(state: dict) -> list:
     return answers
 
 
-def _default_name(turns: list[str]) -> str:
-    first = clip(turns[0], NAME_CHARS) if turns else "conversation"
-    return f"From the chat — {first}"
-
-
 def draft_from_state(
     workflow: Workflow,
     state: dict,
     *,
     turns: list[str] | None = None,
     name: str | None = None,
-    description: str | None = None,
 ) -> Draft:
-    """A scenario of what happened in `state` (a thread's state values).
-
-    `turns` overrides the customer's messages read from `state` (pass every
-    turn when earlier ones were summarized away; the timeline still has them).
-    """
+    """A scenario of what happened in `state`; `turns`: every customer message, when earlier
+    ones were summarized away (the timeline still has them)."""
     said = [
         str(t)
         for t in (turns if turns is not None else customer_turns(state.get("messages") or []))
@@ -114,21 +90,19 @@ def draft_from_state(
             "messages are still in it (earlier ones were summarized). The scenario replays "
             "those only, so check the path and facts before saving."
         )
-    name = name or _default_name(said)
+    name = name or f"From the chat — {clip(said[0], NAME_CHARS)}"
     expect: dict = {"final_step": workflow.current(state)}
     if facts := state_facts(workflow, state):
         expect["facts"] = facts
-    called = tools_called(state)
-    if called:
+    if called := tools_called(state):
         expect["tools_called"] = called
     expect["path"] = path_taken(workflow, state)
     if workflow.handoffs and state.get("handoff_limited"):
         expect["handoff_limited"] = True
     data: dict = {
         "name": name,
-        "description": description
-        or f"Saved from a chat conversation ({workflow.title}). Expectations are what happened "
-        "then; edit them to say what should happen.",
+        "description": f"Saved from a chat conversation ({workflow.title}). Expectations are "
+        "what happened then; edit them to say what should happen.",
         "workflow": workflow.name,
         "turns": said,
     }
@@ -140,12 +114,8 @@ def draft_from_state(
 
 
 def save_scenario_text(text: str, directory: str | Path, *, overwrite: bool = False) -> Path:
-    """Validate `text` and write it to `<directory>/<slug of its name>.yaml`.
-
-    Raises `ScenarioLoadError` when the text is not a valid scenario or its
-    name is taken by another file, `FileExistsError` when the file exists and
-    `overwrite` is False. Nothing is written in either case.
-    """
+    """Write valid `text` to `<directory>/<slug of its name>.yaml`; `ScenarioLoadError` for a
+    bad one or a name another file has, `FileExistsError` unless `overwrite`."""
     scenario = parse_yaml(text)
     directory = Path(directory)
     path = directory / f"{slugify(scenario.name)}.yaml"

@@ -1,19 +1,5 @@
-"""Running a scenario: its turns through the engine, then every expectation checked.
-
-Each scenario gets a fresh graph of its workflow on an in-memory checkpointer
-and its own thread, and is fed its turns through `run_turn`, the same event
-stream the chat page renders. A caller may run the turns elsewhere instead
-(`turns=`: the command line passes LangGraph's server when `HANDOFF_AGENT_URL`
-is set); the expectations are checked on the same events either way. Every expectation that does not hold adds one
-reason in plain words, so a failing scenario says everything that went wrong.
-
-Example:
-    ```python
-    from support_agent.features.scenarios import load_scenario, run_scenario
-
-    result = run_scenario(load_scenario("scenarios/support-tutorial.yaml"), model="offline")
-    result.passed, result.reason, result.path
-    ```
+"""Running a scenario: its turns through the engine's `run_turn` on a fresh in-memory thread
+(or elsewhere, `turns=`: the server), then every expectation checked, each failure in words.
 """
 
 from __future__ import annotations
@@ -46,8 +32,7 @@ from support_agent.workflows.builders import build_graph, screening_model
 
 @dataclass(frozen=True)
 class TurnDone:
-    """What the agent did in one turn: the tools it called, each message it wrote,
-    and the kind of its last one (`act`, when the model reports it)."""
+    """What the agent did in one turn (`act`: its last reply's kind, if the model says)."""
 
     calls: list[str]
     words: list[str]
@@ -56,7 +41,6 @@ class TurnDone:
 
     @classmethod
     def of(cls, state: dict) -> TurnDone:
-        """The turn that left `state`: everything after the customer's last message."""
         messages = state.get("messages") or []
         last = last_customer_index(messages)
         start = last + 1 if last >= 0 else len(messages)
@@ -72,16 +56,13 @@ class TurnDone:
 
 @dataclass
 class ScenarioResult:
-    """What happened when a scenario ran, and which expectations failed."""
-
     scenario: Scenario
     failures: list[str] = field(default_factory=list)
     final_state: dict[str, Any] = field(default_factory=dict)
     tools_called: list[str] = field(default_factory=list)  # in call order, repeats kept
     path: list[str] = field(default_factory=list)
-    # Per turn run, the agent's words in that turn ("" when it only called tools).
-    replies: list[str] = field(default_factory=list)
-    turns_done: list[TurnDone] = field(default_factory=list)  # per turn run: what it did
+    replies: list[str] = field(default_factory=list)  # per turn ("" when only tools were called)
+    turns_done: list[TurnDone] = field(default_factory=list)
     turns_run: int = 0
     duration: float = 0.0  # seconds
     error: Error | None = None  # the turn that could not run (a provider down, a key missing)
@@ -100,12 +81,10 @@ class ScenarioResult:
 
     @property
     def reason(self) -> str:
-        """Every failure reason in one line ("" when it passed)."""
         return "; ".join(self.failures)
 
 
 def path_taken(workflow: Workflow, state: dict) -> list[str]:
-    """The steps visited in order: the initial step, then the target of each recorded move."""
     moves = [r for r in state.get("transitions") or [] if not is_decision(r) and not is_handover(r)]
     return [workflow.initial, *(r["target"] for r in moves)]
 
@@ -122,8 +101,6 @@ class ScenarioTurns(Protocol):
 
 @dataclass
 class InProcessTurns:
-    """A scenario's turns on a fresh graph in this process (an in-memory checkpointer)."""
-
     graph: Any
     workflow: Workflow
     thread_id: str = field(default_factory=new_thread_id)
@@ -158,14 +135,7 @@ def run_scenario(
     prompts: PromptSource | None = None,
     turns: Callable[[Scenario], ScenarioTurns] | None = None,
 ) -> ScenarioResult:
-    """Run `scenario`'s turns on a fresh thread and check its expectations.
-
-    `model=None` uses the configured default (`SUPPORT_AGENT_MODEL`, else the
-    offline model); a string goes to `get_model` (which may raise
-    `ModelConfigError`). `prompts(workflow, step)` may override prompt templates,
-    as on the chat page. `turns(scenario)` runs the turns somewhere else (the
-    model and prompts are then that place's own).
-    """
+    """`model=None`: the configured default; with `turns`, that place's model and prompts."""
     workflow = scenario.spec
     result = ScenarioResult(scenario)
     started = time.perf_counter()
@@ -205,7 +175,7 @@ def run_scenario(
 
 
 def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRequest | None:
-    """Note what turn `number`'s events did; what it waits for a person to decide, if so."""
+    """Note turn `number`'s events; what it waits for a person to decide, if so."""
     for event in events:
         if isinstance(event, ToolCall):
             result.tools_called.append(event.name)
@@ -220,9 +190,6 @@ def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRe
             result.error = event
             result.failures.append(f"turn {number} failed: {event.message}")
     return None
-
-
-# --- Expectations --------------------------------------------------------------------
 
 
 def _title(workflow: Workflow, step: str) -> str:
@@ -242,7 +209,6 @@ def _tools(names: Iterable[str]) -> str:
 
 
 def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
-    """Every expectation of `scenario` that `result` does not meet, in plain words."""
     workflow, expect, state = scenario.spec, scenario.expect, result.final_state
     failures: list[str] = []
     what = "active agent" if workflow.handoffs else "final step"
@@ -301,7 +267,6 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
 
 
 def _turn_failures(scenario: Scenario, result: ScenarioResult) -> list[str]:
-    """What each turn that checks itself did not do."""
     failures = []
     for number, (turn, done) in enumerate(
         zip(scenario.turns, result.turns_done, strict=True), start=1
@@ -327,21 +292,16 @@ def _turn_failures(scenario: Scenario, result: ScenarioResult) -> list[str]:
     return failures
 
 
-# --- Many at once --------------------------------------------------------------------
-
-
 def run_many(
     scenarios: Iterable[Scenario],
     model: BaseChatModel | str | None = None,
-    prompts: PromptSource | None = None,
     on_result: Callable[[ScenarioResult], None] | None = None,
     turns: Callable[[Scenario], ScenarioTurns] | None = None,
 ) -> list[ScenarioResult]:
-    """Run each scenario with one model; `on_result` hears of each as it finishes."""
     model = resolve_model(model) if turns is None else model
     results = []
     for scenario in scenarios:
-        results.append(run_scenario(scenario, model, prompts, turns))
+        results.append(run_scenario(scenario, model, turns=turns))
         if on_result:
             on_result(results[-1])
     return results

@@ -1,165 +1,41 @@
-"""Short answers and hedges in English: closed word classes, declared as data.
-
-A learned model reads "ya", "um" or "for sure" badly: two or three characters
-are too little evidence. These forms are a small closed set, so they are
-listed: a message that is *only* a yes, a no or a hedge is read from the list;
-anything longer goes to the learned model, unless it hedges ("I think it's
-covered?" asks to be checked, not recorded).
+"""Short answers and hedges in English: closed word classes, listed because a learned
+model reads "ya", "um" or "for sure" badly (two or three characters are too little evidence).
 """
 
 from __future__ import annotations
 
 import re
 
-from support_agent.offline.understanding.featurize import fold
+from support_agent.offline.understanding.featurize import fold, words
 
-YES = frozenset(
-    [
-        "yes",
-        "y",
-        "ya",
-        "yah",
-        "yeah",
-        "yea",
-        "yeh",
-        "yh",
-        "yep",
-        "yup",
-        "ye",
-        "yess",
-        "yas",
-        "sure",
-        "for sure",
-        "of course",
-        "ofc",
-        "definitely",
-        "absolutely",
-        "correct",
-        "affirmative",
-        "indeed",
-        "certainly",
-        "totally",
-        "right",
-        "it is",
-        "yes it is",
-        "mhm",
-        "uh huh",
-        "yes please",
-        "still is",
-        "it still is",
-        "sure is",
-        "sure thing",
-        "positive",
-        "yessir",
-        "def",
-        "defo",
-        "yes indeed",
-        "yep it is",
-        "yeah it is",
-        "heck yeah",
-        "heck yes",
-        "hell yeah",
-        "hell yes",
-        "obviously",
-        "obvs",
-        "yes obviously",
-        "you bet",
-        "👍",
-        "✅",
-    ]
+
+def _phrases(listed: str) -> frozenset[str]:
+    return frozenset(p.strip() for p in listed.split(","))
+
+
+YES = _phrases(
+    "yes, y, ya, yah, yeah, yea, yeh, yh, yep, yup, ye, yess, yas, sure, for sure, "
+    "of course, ofc, definitely, absolutely, correct, affirmative, indeed, certainly, "
+    "totally, right, it is, yes it is, mhm, uh huh, yes please, still is, it still is, "
+    "sure is, sure thing, positive, yessir, def, defo, yes indeed, yep it is, yeah it is, "
+    "heck yeah, heck yes, hell yeah, hell yes, obviously, obvs, yes obviously, you bet, "
+    "👍, ✅"
 )
-NO = frozenset(
-    [
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "naw",
-        "nay",
-        "negative",
-        "not at all",
-        "no way",
-        "not anymore",
-        "no longer",
-        "nada",
-        "never",
-        "hell no",
-        "lol no",
-        "absolutely not",
-        "definitely not",
-        "certainly not",
-        "of course not",
-        "not even close",
-        "no it isn't",
-        "no it is not",
-        "no it's not",
-        "nah mate",
-        "it isn't",
-        "it's not",
-        "not covered",
-        "no more",
-        "nope it's not",
-        "nah it's not",
-        # Soft and emphatic noes are still noes: asking again would be the wrong reply.
-        "don't think so",
-        "dont think so",
-        "i don't think so",
-        "i dont think so",
-        "nah i don't think so",
-        "doubt it",
-        "i doubt it",
-        "nah nope",
-        "nope nope",
-        "no chance",
-        "not a chance",
-        "👎",
-        "❌",
-    ]
+# Soft and emphatic noes are still noes: asking again would be the wrong reply.
+NO = _phrases(
+    "no, n, nope, nah, naw, nay, negative, not at all, no way, not anymore, no longer, "
+    "nada, never, hell no, lol no, absolutely not, definitely not, certainly not, "
+    "of course not, not even close, no it isn't, no it is not, no it's not, nah mate, "
+    "it isn't, it's not, not covered, no more, nope it's not, nah it's not, "
+    "don't think so, dont think so, i don't think so, i dont think so, "
+    "nah i don't think so, doubt it, i doubt it, nah nope, nope nope, no chance, "
+    "not a chance, 👎, ❌"
 )
-UNSURE = frozenset(
-    [
-        "um",
-        "umm",
-        "hmm",
-        "hm",
-        "uh",
-        "er",
-        "erm",
-        "eh",
-        "idk",
-        "dunno",
-        "maybe",
-        "perhaps",
-        "possibly",
-        "probably",
-        "not sure",
-        "unsure",
-        "no idea",
-        "no clue",
-        "good question",
-        "who knows",
-        "kinda",
-        "sort of",
-        "i guess",
-        "i think so",
-        "i think",
-        "i believe so",
-        "i suppose so",
-        "might be",
-        "could be",
-        "not certain",
-        "depends",
-        "it depends",
-        "beats me",
-        "huh",
-        "what",
-        "ok",
-        "okay",
-        "k",
-        "blah",
-        "🤷",
-        "🤔",
-    ]
+UNSURE = _phrases(
+    "um, umm, hmm, hm, uh, er, erm, eh, idk, dunno, maybe, perhaps, possibly, probably, "
+    "not sure, unsure, no idea, no clue, good question, who knows, kinda, sort of, "
+    "i guess, i think so, i think, i believe so, i suppose so, might be, could be, "
+    "not certain, depends, it depends, beats me, huh, what, ok, okay, k, blah, 🤷, 🤔"
 )
 _HEDGE = re.compile(
     r"\b(i think|i thought|i guess|i believe|i suppose|i assume|i'd assume|probably|maybe"
@@ -183,40 +59,17 @@ _SHORTHAND = (
 
 
 def spelled_out(folded: str) -> str:
-    """Folded text with the shorthand above written out: "warr ran out b4 it broke"."""
     for pattern, word in _SHORTHAND:
         folded = pattern.sub(word, folded)
     return folded
 
 
-def _whole(text: str) -> str:
-    return re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
-
-
-_FILLER = frozenset(
-    [
-        "lol",
-        "haha",
-        "lmao",
-        "it",
-        "is",
-        "its",
-        "it's",
-        "still",
-        "mate",
-        "man",
-        "dude",
-        "sir",
-        "maam",
-        "please",
-        "pls",
-    ]
+_FILLER = _phrases(
+    "lol, haha, lmao, it, is, its, it's, still, mate, man, dude, sir, maam, please, pls"
 )
 _YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
 _NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER
-_STRONG_YES = frozenset(
-    ["yes", "yeah", "yep", "yup", "ya", "yeh", "yh", "sure", "definitely", "absolutely", "correct"]
-)
+_STRONG_YES = _phrases("yes, yeah, yep, yup, ya, yeh, yh, sure, definitely, absolutely, correct")
 _STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
 _EMPHATIC_YES = frozenset(["obviously", "obvs", "ofc", "yessir", "yess", "yas"])
 
@@ -246,8 +99,7 @@ _NEGATED = re.compile(
 
 
 def short_answer(text: str) -> str | None:
-    """ "yes", "no" or "unsure" when the whole message is one of the listed forms."""
-    whole = _whole(text)
+    whole = re.sub(r"[\s.!,;:?]+", " ", fold(text)).strip()
     if not whole:
         return "unsure"
     for kind, forms in (("no", NO), ("yes", YES), ("unsure", UNSURE)):
@@ -310,43 +162,34 @@ _ADDRESS = re.compile(
 
 
 def unaddressed(folded: str) -> str:
-    """Folded text without how it is addressed ("@brand", "Dear Support,")."""
     return _ADDRESS.sub("", folded.strip())
 
 
 def hedges(text: str) -> bool:
-    """True when the customer hedges or asks back instead of answering."""
     folded = fold(text)
     asked = unaddressed(folded)
     return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))
 
 
-# "My tablet has a problem": a fault is announced but not named. Such a message is
-# only these words, the device's own name and at least one of `_VAGUE_FAULT`; what
-# kind of fault it is cannot be read from it, so the agent asks instead of guessing.
-
-
-def _word_set(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
-_VAGUE_FAULT = _word_set(
-    "problem problems issue issues trouble troubles wrong weird strange odd acting playing"
+# "My tablet has a problem": only these words, a device's name and a `_VAGUE_FAULT`.
+_VAGUE_FAULT = frozenset(
+    words("problem problems issue issues trouble troubles wrong weird strange odd acting playing")
 )
-_VAGUE_FILLER = _word_set(
-    "hi hello hey there good morning afternoon evening dear support team please pls help "
-    "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
-    "be been has have having had got get getting gotten with something somethings some sort "
-    "kind of small little big bit slight slightly there's theres thing things stuff device "
-    "devices just can could you need needs so and um uh still keeps again new up not quite "
-    "seems seem seeming really very bit lately recently today since yesterday for me "
-    # generic names for a device, beside the lexicon's
-    "phone mobile cell computer desktop console watch speaker gadget unit machine product"
+_VAGUE_FILLER = frozenset(
+    words(
+        "hi hello hey there good morning afternoon evening dear support team please pls help "
+        "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
+        "be been has have having had got get getting gotten with something somethings some sort "
+        "kind of small little big bit slight slightly there's theres thing things stuff device "
+        "devices just can could you need needs so and um uh still keeps again new up not quite "
+        "seems seem seeming really very bit lately recently today since yesterday for me "
+        # generic names for a device, beside the lexicon's
+        "phone mobile cell computer desktop console watch speaker gadget unit machine product"
+    )
 )
 
 
 def names_no_fault(text: str, devices: frozenset[str]) -> bool:
-    """True when `text` says something is wrong with a device but not what."""
     said = re.findall(r"[a-z0-9']+", fold(text))
     if not said or not _VAGUE_FAULT.intersection(said):
         return False

@@ -1,14 +1,9 @@
 """A multinomial naive Bayes text classifier over weighted binary features.
 
-Why this and not scikit-learn: scikit-learn with SciPy adds 196 MB to the
-install and 1.8 s to import on our 2-core machine, over the limits we set for
-the offline model (150 MB, 1 s). Naive Bayes is the classic strong baseline for
-short texts (Wang & Manning, 2012, "Baselines and Bigrams"); trained by counting,
-it learns our ~1,500 training lines in a fraction of a second on first use,
-needs no stored weights, and gives the same answer for the same input.
-
-Classes get equal priors: the training files are not a sample of what
-customers say, so their label balance means nothing.
+Not scikit-learn: with SciPy it adds 196 MB and 1.8 s of import, over the offline model's
+limits (150 MB, 1 s). Naive Bayes is a strong baseline for short texts (Wang & Manning,
+2012); it trains by counting in a fraction of a second and needs no stored weights. Classes
+get equal priors: the training files' label balance is not customers'.
 """
 
 from __future__ import annotations
@@ -26,8 +21,6 @@ class Prediction:
 
 
 class NaiveBayes:
-    """Learns P(feature | label) from weighted feature maps; predicts the likeliest label."""
-
     def __init__(self, alpha: float = 0.25):
         self.alpha = alpha
         self.labels: tuple[str, ...] = ()
@@ -41,9 +34,7 @@ class NaiveBayes:
                 per_label[name] = per_label.get(name, 0.0) + weight
         vocabulary = {name for per_label in counts.values() for name in per_label}
         self.labels = tuple(sorted(counts))
-        self._log_likelihood = {}
-        for name in vocabulary:
-            self._log_likelihood[name] = {}
+        self._log_likelihood = {name: {} for name in vocabulary}
         for label, per_label in counts.items():
             total = sum(per_label.values()) + self.alpha * len(vocabulary)
             for name in vocabulary:

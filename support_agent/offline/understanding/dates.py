@@ -1,9 +1,5 @@
-"""Purchase dates and ages, judged against a reference date.
-
-"Bought it in March", "had it 3 years", "got it in 2023": whether that is
-inside a 12-month warranty depends on what today is. The reference date is a
-setting (`HANDOFF_REFERENCE_DATE`, ISO format; default: today), so tests and
-demos pin it and the same words always get the same answer.
+"""Purchase dates and ages, judged against a reference date (`HANDOFF_REFERENCE_DATE`, a
+setting; default today), so the same words always get the same answer in tests and demos.
 """
 
 from __future__ import annotations
@@ -38,11 +34,8 @@ _OCCASIONS = {"christmas": 12, "xmas": 12, "black friday": 11, "cyber monday": 1
               "new year": 1, "prime day": 7, "boxing day": 12, "my birthday": 6}  # fmt: skip
 
 # Longest first, so "eighteen" is not read as "eight".
-_COUNT = (
-    r"(\d+(?:\.\d+)?|"
-    + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
-    + r")"
-)
+_NUMBERS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+_COUNT = r"(\d+(?:\.\d+)?|" + _NUMBERS + ")"
 _SPAN = _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s*(day|week|wk|month|mo|year|yr)s?"
 # An age needs context ("3 years ago", "for about 18 months", "had it 2 yrs"), so
 # "a 2 year warranty" is not read as the device's age.
@@ -109,23 +102,13 @@ _PERIOD = re.compile(
 )
 
 
-def _spoken_years(text: str) -> str:
-    def digits(m: re.Match) -> str:
-        if m.group(1) == "nineteen":
-            return "2019"
-        return "202" + _DIGIT[m.group(2) or "zero"]
-
-    return _SPOKEN_YEAR.sub(digits, text)
-
-
 def stated_period(text: str) -> tuple[float | None, str]:
-    """The warranty length the (folded) text states, in months, and the text without it
-    (so "a 3-month warranty" is not also read as the device's age)."""
+    """The warranty length stated, in months, and the text without it (not also an age)."""
     match = _PERIOD.search(text)
     if not match:
         return None, text
     amount, unit = [g for g in match.groups() if g is not None][:2]
-    return _months_of(amount, unit), text[: match.start()] + " " + text[match.end() :]
+    return _span_of(amount, unit), text[: match.start()] + " " + text[match.end() :]
 
 
 _ROUGHLY = re.compile(r"\b(about|around|roughly|like|nearly|almost|approximately|or so|ish)\b")
@@ -134,23 +117,22 @@ _LAST_YEAR = re.compile(r"\blast year\b|\ba year ago\b")
 
 
 def reference_date() -> date:
-    """The date purchase dates are judged against: the setting, else today."""
     return settings().checked(REFERENCE_DATE_ENV).handoff_reference_date or date.today()
 
 
-def _months_of(amount: str, unit: str) -> float:
-    count = float(amount) if amount[0].isdigit() else _NUMBER_WORDS[amount]
-    return count * _UNIT_MONTHS[unit]
+def _span_of(amount: str, unit: str, per: dict[str, float] = _UNIT_MONTHS) -> float:
+    """In months, or in the units of `per`."""
+    return (float(amount) if amount[0].isdigit() else _NUMBER_WORDS[amount]) * per[unit]
 
 
 def device_age_months(text: str, today: date | None = None) -> float | None:
-    """The device's age in months if the (folded, lower-case) text states one.
-
-    Returns None when no age is stated, and NaN when the statement could fall
-    either side of a year ("bought it in 2025" in mid-2026).
-    """
+    """The device's age in months, if the folded text states one; NaN when it could fall
+    either side of a year ("bought it in 2025" in mid-2026)."""
     today = today or reference_date()
-    text = _spoken_years(text.replace("<", " less than "))
+    text = _SPOKEN_YEAR.sub(
+        lambda m: "2019" if m.group(1) == "nineteen" else "202" + _DIGIT[m.group(2) or "zero"],
+        text.replace("<", " less than "),
+    )
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
     text = _EFFORT.sub(" ", text)
 
@@ -171,11 +153,11 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
         return since(today.year - 1, month)
     if match := _LESS.search(text):
-        return min(_months_of(*match.groups()[:2]), 12.0) - 0.5
+        return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _NTH.search(text):
-        return _months_of(match.group(2), match.group(1))
+        return _span_of(match.group(2), match.group(1))
     if match := _AGE.search(text):
-        months = _months_of(*[g for g in match.groups() if g is not None][:2])
+        months = _span_of(*[g for g in match.groups() if g is not None][:2])
         if _ROUGHLY.search(text) and abs(months - 12.0) <= 2:
             return float("nan")  # "about a year": either side of the line
         return months
@@ -189,10 +171,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         years = today.year - int(match.group(1))
         return float("nan") if years == 1 else years * 12.0
     if match := _LAST.search(text):
-        unit = match.group(1)
-        if unit in _UNIT_MONTHS:
-            return _UNIT_MONTHS[unit]
-        return 6.0  # last season or last Christmas: within the year
+        return _UNIT_MONTHS.get(match.group(1), 6.0)  # last season or Christmas: within the year
     if _LAST_YEAR.search(text):
         return float("nan") if "last year" in text else 12.0
     if _FROM_NEW.search(text):
@@ -200,14 +179,11 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     return None
 
 
-# --- Days since a delivery (the returns window) -----------------------------------------
-# Finer than an age in months: "on June 2nd" counts days. Same words and months as above.
+# Days since a delivery (the returns window): finer than an age in months.
 
 _VAGUE = {"a couple of", "a couple", "couple of", "couple", "a few", "few", "several"}
 _UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30, "year": 365, "yr": 365}
-_DAYS_COUNT = (
-    r"(\d{1,3}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
-)
+_DAYS_COUNT = r"(\d{1,3}|" + _NUMBERS + ")"
 _DAYS_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
 _MONTH_RE = "(" + _MONTH_NAMES + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
@@ -250,13 +226,7 @@ _IN_YEAR = re.compile(r"\b(?:in|since|back in)\s+(20\d\d|19\d\d)\b")
 _LAST_MONTH = re.compile(r"\b(last|past) month\b|\ba month or so\b")
 
 
-def _span_days(count: str, unit: str) -> float:
-    number = float(count) if count[0].isdigit() else _NUMBER_WORDS[count]
-    return number * _UNIT_DAYS[unit]
-
-
 def _last(month: int, day: int, today: date) -> date | None:
-    """The most recent `day` of `month` on or before today."""
     for year in (today.year, today.year - 1):
         try:
             when = date(year, month, day)
@@ -268,7 +238,7 @@ def _last(month: int, day: int, today: date) -> date | None:
 
 
 def _on_a_day(said: str, today: date) -> float | None:
-    """Days since a day named by month and day ("June 2nd", "on the 2nd"), if one is."""
+    """Days since "June 2nd", "on the 2nd"..., if one is named."""
     for pattern, month_first in ((_MONTH_DAY, True), (_DAY_MONTH, False)):
         if match := pattern.search(said):
             month, day = match.groups() if month_first else reversed(match.groups())
@@ -284,11 +254,8 @@ def _on_a_day(said: str, today: date) -> float | None:
 
 
 def days_ago(said: str, window: int, today: date | None = None) -> float | None:
-    """How many days ago the (folded, lower-case) text says something happened.
-
-    None when the text says nothing about it; NaN when what it says could fall
-    either side of a `window` of days ("last month", "a few weeks ago").
-    """
+    """How many days ago the folded text says something happened; NaN when it could fall
+    either side of a `window` of days ("last month", "a few weeks ago")."""
     today = today or reference_date()
     if match := _ISO.search(said):
         try:
@@ -298,12 +265,12 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
     if (days := _on_a_day(said, today)) is not None:
         return days
     if match := _DAYS_LESS.search(said):
-        return max(_span_days(*match.groups()[-2:]) - 1, 0)
+        return max(_span_of(*match.groups()[-2:], _UNIT_DAYS) - 1, 0)
     if match := _DAYS_MORE.search(said):
-        return _span_days(*match.groups()[-2:]) + 1
+        return _span_of(*match.groups()[-2:], _UNIT_DAYS) + 1
     if match := _SPAN_AGO.search(said) or _SPAN_FOR.search(said):
         count, unit = match.group(1), match.group(2)
-        days = _span_days(count, unit)
+        days = _span_of(count, unit, _UNIT_DAYS)
         if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
             days += _UNIT_DAYS[unit] / 2
         if count in _VAGUE and days * 1.5 > window and days < window * 1.5:

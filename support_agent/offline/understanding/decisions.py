@@ -1,13 +1,5 @@
-"""The three questions the workflows ask of a customer's words, answered in layers.
-
-- `warranty`: is the device under warranty? in_warranty / out_of_warranty
-- `issue`: hardware or software?
-- `routing`: is this for sales or support (or a closing "thanks")?
-
-Each is a `Decision`: its training file, how yes / no map onto its labels,
-whether a stated age decides it, and how sure the learned model must be
-before the answer counts. Anything less sure reads as `unclear`, which the
-dialogue policy turns into a clarifying question.
+"""The questions the workflows ask of a customer's words (warranty, issue, routing), each a
+`Decision`; a reading less sure than its threshold is `unclear`, and the dialogue asks.
 """
 
 from __future__ import annotations
@@ -41,9 +33,6 @@ from support_agent.offline.understanding.dates import (
 from support_agent.offline.understanding.featurize import features, fold, words
 from support_agent.offline.understanding.languages import read_language
 
-# Training lines per decision (data/<decision>.csv) plus data/chatter.csv:
-# greetings, acknowledgements, off-topic questions and thanks, which answer
-# none of the questions.
 DATA = Path(__file__).parent / "data"
 UNCLEAR = "unclear"
 _ABOUT_WARRANTY = (
@@ -55,8 +44,7 @@ _ABOUT_A_FAULT = (
     r"|water|dropped|charg\w*|freez\w*|update)\b"
 )
 _NOTHING = r"(?!)"  # borrow every line
-# A clause that says a part or program is fine, denies a fault, or tried a fix that
-# did not help ("I reinstalled windows and the fan still screams").
+# A part said to be fine, a fault denied, a fix tried ("I reinstalled windows and...").
 _FINE = (
     r"^(?!.*\b(not|n't|never|no longer|broke\w*|crack\w*|dead|stuck|bulg\w*|swell\w*|stopp\w*"
     r"|quit|won'?t|doesn'?t|can'?t|fail\w*|error\w*)\b)"
@@ -67,8 +55,7 @@ _FINE = (
     r"|^\W*(i )?(already )?(reinstall\w*|reset|restart\w*|reboot\w*|updated|swapped|replaced"
     r"|tried)\b"
 )
-# A clause that says what the message is *not* about: "I don't need help", "not a
-# problem with my account", "I'm not buying anything".
+# What the message is *not* about: "I don't need help", "I'm not buying anything".
 _NOT_THIS = (
     r"\b(don'?t|do not|dont) need (any )?(help|support)\b|\bnot (a |an )?(problem|complaint"
     r"|support request|issue)\b|\bnot (interested in|trying to|looking to) (buy|purchas)\w*"
@@ -83,44 +70,30 @@ _ABOUT_A_PRODUCT = (
 @dataclass(frozen=True)
 class Decision:
     name: str
-    labels: tuple[str, ...]  # the definite answers
+    labels: tuple[str, ...]
     abstain_below: float  # the learned model's margin under which the answer is unclear
-    yes_no: Mapping[str, str] = field(default_factory=dict)  # "yes"/"no" -> label
-    # A stated age decides, against this many months unless the workflow declares its own.
-    warranty_months: float | None = None
+    yes_no: Mapping[str, str] = field(default_factory=dict)
+    warranty_months: float | None = None  # a stated age decides, against this many months
     # Words that state the coverage itself; then a date in the same message is context.
     coverage_stated: str | None = None
-    hedges_unclear: bool = False  # "I think so" is not an answer to record
-    # When the whole message is unclear, read it clause by clause: "the battery is
-    # swollen and I bought it 3 years ago" describes a fault in its first half.
-    by_clause: str | None = None  # ...using the clauses that match this pattern
-    # Exact forms that settle the answer whatever else is said: label -> pattern
-    # ("nothing is physically broken" is software, however hardware it sounds).
-    settled_by: Mapping[str, str] = field(default_factory=dict)
-    # Lines of other decisions' data that say nothing this decision can use:
-    # (their file, their labels to take or () for all, the label they get here,
-    # a pattern that keeps a line out because it *does* say something here).
+    hedges_unclear: bool = False
+    # An unclear message is read by its clauses matching this ("the battery is swollen and").
+    by_clause: str | None = None
+    settled_by: Mapping[str, str] = field(default_factory=dict)  # label -> an exact form
+    # Other decisions' lines that say nothing here: (file, labels or () for all, the label
+    # they get here, a pattern that keeps a line out because it does say something here).
     borrow: tuple[tuple[str, tuple[str, ...], str, str], ...] = ()
-    # Clauses that clear something rather than say what the message is about: "the
-    # app works fine", "no error messages", "I don't need help". When a message has
-    # other clauses too, the model reads only those.
+    # Clauses that clear something ("the app works fine"): the model reads the others.
     cleared: str | None = None
-    # "My tablet has a problem" announces a fault without naming it: unclear, not a guess.
-    needs_a_named_fault: bool = False
+    needs_a_named_fault: bool = False  # "my tablet has a problem" is unclear, not a guess
 
 
 @dataclass(frozen=True)
 class Reading:
-    """What a message says for one decision, and why."""
-
     label: str  # one of the decision's labels, or "unclear"
     language: str = "English"
-    source: str = "model"  # "language", "date" or "model"
+    source: str = "model"  # what decided: "language", "date", "model"...
     margin: float = 0.0
-
-    @property
-    def clear(self) -> bool:
-        return self.label != UNCLEAR
 
 
 DECISIONS: dict[str, Decision] = {
@@ -152,8 +125,7 @@ DECISIONS: dict[str, Decision] = {
                 # "Not broken, the keyboard app lost its emojis": the app says which.
                 r"|\bnot (physically )?broken( physically)?\b(?=.*\b(apps?|software|program"
                 r"|application)\b)",
-                # A swelling battery is a physical fault whatever came before it ("after the
-                # update the battery bulged"): docs/LABELS.md names swelling as hardware.
+                # Swelling is hardware whatever came before it (docs/LABELS.md).
                 "hardware": r"\bbatt(ery|eries)?\b[^.?!]{0,20}\b(bulg\w*|swell\w*|swollen|puff\w*"
                 r"|expand\w*)\b|\b(case|back cover|back panel)\b[^.?!]{0,10}\b(popped|pops|popping"
                 r"|pushed|lifting|split) (open|off|up|apart)\b"
@@ -162,10 +134,8 @@ DECISIONS: dict[str, Decision] = {
             },
             cleared=_FINE,
             needs_a_named_fault=True,
-            # Chosen by cross-validation on the training data (bench/understanding.py
-            # --cv --margins): 0.05 -> 95.5% with 6 wrong-direction readings in 554 clear
-            # answers, 0.10 -> 94.4% with 5, 0.12 -> 94.1% with 3, 0.15 -> 93.7% with 2;
-            # asking beats guessing, and 0.12 keeps wrong direction well under 1%.
+            # By cross-validation (bench/understanding.py --cv --margins): 0.05 -> 95.5% with
+            # 6 wrong-direction readings in 554, 0.12 -> 94.1% with 3: asking beats guessing.
             abstain_below=0.12,
             # Nor does a warranty answer describe the problem.
             borrow=(
@@ -176,11 +146,8 @@ DECISIONS: dict[str, Decision] = {
         Decision(
             "routing",
             ("sales", "support", "closing"),
-            # Chosen by cross-validation on the training data (bench/understanding.py
-            # --cv --margins): 0.05 -> 94.0% with 7 wrong-direction readings in 533 clear
-            # answers, 0.08 -> 92.6% with 4, 0.15 -> 91.3% with 3; the lowest margin
-            # that keeps wrong direction under 1%. The handoff rules transfer only above
-            # 0.05 anyway.
+            # By cross-validation (bench/understanding.py --cv --margins): 0.05 -> 94.0% with
+            # 7 wrong-direction readings in 533, 0.08 -> 92.6% with 4: the lowest under 1%.
             abstain_below=0.08,
             cleared=_NOT_THIS,
             settled_by={
@@ -202,8 +169,7 @@ DECISIONS: dict[str, Decision] = {
                 # "Billed for annual when I chose monthly": charged for something else.
                 r"|\b(billed|charged)\b[^.?!]{0,40}?\b(when|but|though|although)\b[^.?!]{0,20}?"
                 r"\b(chose|picked|selected|ordered|signed up for|asked for|switched to)\b"
-                # "The app says "seat limit reached"": a message the product shows, quoted.
-                # (Not inches: "the 15" laptop"; not a price: ""$12/mo billed annually"".)
+                # A message the product shows, quoted (not inches, "the 15" laptop", nor a price).
                 r'|(?<![\d])["\u201c\u201d][^"\u201c\u201d$\u20ac\xa3\d]*?\w+\W+\w+[^"\u201c\u201d$\u20ac\xa3]*?'
                 r'["\u201c\u201d]'
                 # "How do I install / set up / run ...": using the product is support.
@@ -240,12 +206,8 @@ OPPOSITE = {
 
 @cache
 def lexicon() -> dict[tuple[str, ...], str]:
-    """Device, part and application names -> their class (see data/lexicon.csv)."""
-    path = DATA / "lexicon.csv"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as f:
-        terms = {tuple(words(row["term"])): row["category"] for row in csv.DictReader(f)}
+    """Device, part and application names -> their class."""
+    terms = {tuple(words(term)): kind for term, kind in _read("lexicon", "term", "category")}
     # Customers join compound names: "spacebar", "touchpad", "powerbutton".
     joined = {("".join(term),): kind for term, kind in terms.items() if len(term) > 1}
     return {**joined, **terms}
@@ -253,19 +215,18 @@ def lexicon() -> dict[tuple[str, ...], str]:
 
 @cache
 def device_names() -> frozenset[str]:
-    """The one-word device names of the lexicon ("tablet", "laptop", "iphone")."""
+    """The one-word device names of the lexicon ("tablet", "laptop")."""
     return frozenset(
         term[0] for term, category in lexicon().items() if category == "device" and len(term) == 1
     )
 
 
-def _read(name: str) -> list[tuple[str, str]]:
+def _read(name: str, *columns: str) -> list[tuple[str, str]]:
     with (DATA / f"{name}.csv").open(encoding="utf-8") as f:
-        return [(row["text"], row["label"]) for row in csv.DictReader(f)]
+        return [tuple(row[c] for c in columns or ("text", "label")) for row in csv.DictReader(f)]
 
 
 def training_rows(name: str) -> list[tuple[str, str]]:
-    """The decision's own lines, plus the lines it borrows from other decisions."""
     rows = _read(name)
     for source, labels, as_label, keep_out in DECISIONS[name].borrow:
         rows += [
@@ -283,7 +244,7 @@ def train(rows: list[tuple[str, str]]) -> NaiveBayes:
 
 @cache
 def model(name: str) -> NaiveBayes:
-    """The decision's learned model, trained on first use (a fraction of a second)."""
+    """Trained on first use (a fraction of a second)."""
     return train(training_rows(name))
 
 
@@ -299,8 +260,7 @@ _stand_ins: dict[str, NaiveBayes] = {}
 
 @contextmanager
 def models_replaced(models: Mapping[str, NaiveBayes]) -> Iterator[None]:
-    """Within the block every decision, however it is reached (a workflow's classifier
-    included), reads with `models` instead of the shipped ones: leave-one-out runs."""
+    """Every decision, however reached, reads with `models` within the block (leave-one-out)."""
     _remembered.cache_clear()
     _stand_ins.update(models)
     try:
@@ -316,13 +276,10 @@ def decide(
     learned: NaiveBayes | None = None,
     warranty_months: float | None = None,
 ) -> Reading:
-    """Read `text` for decision `name`; `learned` replaces the shipped model (for
-    evaluation); `warranty_months` is the warranty length a workflow declares."""
     learned = learned or _stand_ins.get(name)
     if learned is not None:
         return _reading(name, text, learned, warranty_months)
-    # A turn asks about the same words several times (each model call, each look
-    # back over earlier messages): remember answers, per reference date.
+    # A turn reads the same words several times: remember answers, per reference date.
     return _remembered(name, text, reference_date(), warranty_months)
 
 
@@ -335,12 +292,10 @@ def _reading(
     name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None = None
 ) -> Reading:
     reading = _unchecked(name, text, learned, warranty_months)
-    # "Nope, bought it in May": when the customer's own opening yes or no and a reading
-    # of the rest by date or by the learned model point opposite ways, one of them was
-    # misread; asking again is safe, recording the wrong one is not. A stated coverage
-    # ("yeah it's past the warranty") says itself what the opening word agreed with.
+    # "Nope, bought it in May": an opening yes / no and a reading of the rest that disagree
+    # mean one was misread; asking again is safe, recording the wrong one is not.
     yes_no = DECISIONS[name].yes_no
-    if reading.clear and reading.source in ("date", "model", "clause") and yes_no:
+    if reading.label != UNCLEAR and reading.source in ("date", "model", "clause") and yes_no:
         opened = leading_answer(text)
         if opened is not None and yes_no[opened] != reading.label:
             return Reading(UNCLEAR, reading.language, "conflict", reading.margin)
@@ -371,49 +326,40 @@ def _unchecked(
     if label not in decision.labels:
         label = UNCLEAR
 
+    margin, stated = prediction.margin, decision.coverage_stated
     if decision.warranty_months is not None:
         folded = spelled_out(fold(text))
-        # "It only had a 3-month warranty": the customer's own warranty length is
-        # what the device's age is judged against; else the declared one.
+        # "It only had a 3-month warranty": the customer's own length wins.
         period, _ = stated_period(folded)
         limit = period or warranty_months or decision.warranty_months
-        # "My old one was out of warranty, but this one is from January": what
-        # follows the contrast is read first, then the whole message.
+        # "My old one was out of warranty, but this one is from January": after "but" first.
         after = _CONTRAST.split(folded)[-1]
         for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
-            # "The extended warranty ran out in April": the coverage itself is stated,
-            # so a date beside it says when it ended, not when it was bought.
-            if decision.coverage_stated and re.search(decision.coverage_stated, part):
-                # A hedge counts only in a sentence that states the coverage: "kinda"
-                # in "yeah it's under warranty. my tablet is kinda slow" is about the
-                # fault, not the answer.
-                stating = [
-                    c for c in _SENTENCE.split(part) if re.search(decision.coverage_stated, c)
-                ]
+            # "The extended warranty ran out in April": the date is when it ended.
+            if stated and re.search(stated, part):
+                # Only a hedge in a sentence stating the coverage counts.
+                stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
                 said = None if any(map(hedges, stating)) else coverage_statement(part)
                 if said:
-                    return Reading(
-                        decision.yes_no[said], source="coverage", margin=prediction.margin
-                    )
+                    return Reading(decision.yes_no[said], source="coverage", margin=margin)
                 continue
             age = device_age_months(stated_period(part)[1])
             if age is None:
                 continue
             if math.isnan(age):
-                return Reading(UNCLEAR, source="date", margin=prediction.margin)
+                return Reading(UNCLEAR, source="date", margin=margin)
             by_age = decision.labels[0] if age < limit else decision.labels[1]
-            return Reading(by_age, source="date", margin=prediction.margin)
+            return Reading(by_age, source="date", margin=margin)
         if period is not None and (said := trailing_answer(text)):
-            return Reading(decision.yes_no[said], source="coverage", margin=prediction.margin)
+            return Reading(decision.yes_no[said], source="coverage", margin=margin)
         if decision.hedges_unclear and hedges(text):
-            return Reading(UNCLEAR, source="hedge", margin=prediction.margin)
+            return Reading(UNCLEAR, source="hedge", margin=margin)
     if label == UNCLEAR and decision.by_clause:
-        return _by_clause(decision, text, learned) or Reading(label, margin=prediction.margin)
-    return Reading(label, margin=prediction.margin)
+        return _by_clause(decision, text, learned) or Reading(label, margin=margin)
+    return Reading(label, margin=margin)
 
 
-# Where clauses part: punctuation, joining words, and "it's the ..." ("app is fine its
-# the vol button thats broke").
+# Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
 _PARTS = re.compile(
     r"[.;!?,:]+|\s[-–]\s|\s(?:and|but|so|because|though|also|just|only)\s"
     r"|\s(?=(?:it'?s|it is) the\b)"
@@ -427,8 +373,7 @@ def _focus(decision: Decision, text: str) -> str:
     folded = unaddressed(fold(text))
     parts = [p.strip() for p in _PARTS.split(folded) if p and p.strip()]
     kept = [p for p in parts if not re.search(decision.cleared, p)]
-    focus = " , ".join(kept) if kept and len(kept) < len(parts) else folded
-    return focus
+    return " , ".join(kept) if kept and len(kept) < len(parts) else folded
 
 
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b")

@@ -1,65 +1,18 @@
-"""Turning a customer's message into the features the learned model counts.
-
-Customers write "waranty", "NOOO", "it's not under warranty" and "pas sous
-garantie". Features are chosen so that these generalise: character n-grams
-inside words survive typos, negation scope ("not" marks the next few words)
-keeps "not covered" apart from "covered", and lexicon classes let a device,
-part or application never seen in training count like the ones that were.
+"""A customer's message as the features the learned model counts: character n-grams survive
+typos, negation scope keeps "not covered" apart from "covered", and lexicon classes let an
+unseen device, part or application count like the known ones.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _CLAUSE_END = set(".,;:!?()")
-# Words that flip the meaning of the next few words.
-NEGATIONS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "nope",
-        "nah",
-        "nothing",
-        "none",
-        "neither",
-        "nor",
-        "without",
-        "cannot",
-        "isnt",
-        "isn't",
-        "wasnt",
-        "wasn't",
-        "dont",
-        "don't",
-        "doesnt",
-        "doesn't",
-        "didnt",
-        "didn't",
-        "aint",
-        "ain't",
-        "hasnt",
-        "hasn't",
-        "havent",
-        "haven't",
-        "wont",
-        "won't",
-        "cant",
-        "can't",
-        "couldnt",
-        "couldn't",
-        "arent",
-        "aren't",
-        "werent",
-        "weren't",
-    ]
-)
 _NEGATION_SCOPE = 4
-CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
 CHAR_WEIGHT = 0.35  # character n-grams: many per word, each weak evidence
 
 
@@ -79,9 +32,18 @@ def words(text: str) -> list[str]:
     return [t for t in tokens(text) if t[0].isalnum()]
 
 
+NEGATIONS = frozenset(
+    words(
+        "not no never nope nah nothing none neither nor without cannot isnt isn't wasnt wasn't "
+        "dont don't doesnt doesn't didnt didn't aint ain't hasnt hasn't havent haven't wont "
+        "won't cant can't couldnt couldn't arent aren't werent weren't"
+    )
+)
+
+
 def features(text: str, lexicon: Mapping[tuple[str, ...], str] | None = None) -> dict[str, float]:
-    """Weighted features of one message: each present once (binary counts work best
-    for short texts), word-level ones weighted above character n-grams."""
+    """Each feature present once (binary counts work best for short texts), word-level ones
+    weighted above character n-grams."""
     toks = tokens(text)
     feats: dict[str, float] = {}
 
@@ -109,23 +71,14 @@ def features(text: str, lexicon: Mapping[tuple[str, ...], str] | None = None) ->
             for i in range(len(padded) - n + 1):
                 add(f"c:{padded[i : i + n]}", CHAR_WEIGHT)
         previous = tok
-    if lexicon:
-        for kind in lexicon_kinds(toks, lexicon):
-            add(f"lex:{kind}", 2.0)
+    # Lexicon classes of the terms named, longest term first at each word.
+    seq = [t for t in toks if t[0].isalnum()]
+    longest = max((len(k) for k in lexicon or ()), default=0)
+    for i in range(len(seq)):
+        for n in range(min(longest, len(seq) - i), 0, -1):
+            if kind := lexicon.get(tuple(seq[i : i + n])):
+                add(f"lex:{kind}", 2.0)
+                break
     if not feats:
         add("empty", 1.0)
     return feats
-
-
-def lexicon_kinds(toks: Iterable[str], lexicon: Mapping[tuple[str, ...], str]) -> set[str]:
-    """Lexicon classes (device, part, application) of the terms the message names."""
-    seq = [t for t in toks if t[0].isalnum()]
-    longest = max((len(k) for k in lexicon), default=0)
-    found: set[str] = set()
-    for i in range(len(seq)):
-        for n in range(min(longest, len(seq) - i), 0, -1):
-            kind = lexicon.get(tuple(seq[i : i + n]))
-            if kind:
-                found.add(kind)
-                break
-    return found

@@ -1,9 +1,5 @@
-"""Yes and no in the languages the demo understands, and which ones it does not.
-
-The offline model speaks English. A customer who answers the warranty question
-with "sí", "non", "nein, abgelaufen" or "ainda está na garantia" is
-understood; a message in another language gets a polite note instead of a
-wrong guess. Word lists are matched on folded text (lower case, no accents).
+"""Yes and no in the languages the demo reads ("sí", "nein, abgelaufen"), and which language
+a message is in: one it does not read gets a polite note, not a wrong guess.
 """
 
 from __future__ import annotations
@@ -12,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from support_agent.offline.understanding.featurize import fold
+from support_agent.offline.understanding.featurize import fold, words
 
 # "I don't know" in each language: checked before yes / no ("no sé" is not a no).
 _UNSURE = (
@@ -55,37 +51,10 @@ _LANGUAGES: dict[str, tuple[str, str, str]] = {
     ),
 }
 _ENGLISH = set(
-    [
-        "the",
-        "a",
-        "an",
-        "is",
-        "it",
-        "my",
-        "i",
-        "me",
-        "you",
-        "yes",
-        "no",
-        "not",
-        "and",
-        "but",
-        "still",
-        "its",
-        "it's",
-        "was",
-        "has",
-        "have",
-        "under",
-        "with",
-        "for",
-        "to",
-        "of",
-        "in",
-        "on",
-        "this",
-        "that",
-    ]
+    words(
+        "the a an is it my i me you yes no not and but still its it's was has have under with "
+        "for to of in on this that"
+    )
 )
 _WORD = re.compile(r"[a-z']+")
 
@@ -105,7 +74,6 @@ def _non_latin_share(text: str) -> float:
 
 
 def read_language(text: str) -> LanguageReading:
-    """Which language the message is in, and whether it says yes or no."""
     if _non_latin_share(text) > 0.5:
         return LanguageReading("other")
     folded = fold(text)
