@@ -7,7 +7,6 @@ from support_agent.ui import app_context, machine_panel, presenter
 
 logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)
 chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
-# Beside Chat: where a presenter looks for it.
 walk = st.Page("app_pages/walkthrough.py", title="Walkthrough", icon="📽️")
 page = st.navigation(
     [
@@ -23,8 +22,7 @@ page = st.navigation(
 )
 on_chat = page.url_path == chat.url_path
 walking = page.url_path == walk.url_path
-# A sidebar wide enough for the state machine; the presenter view and the walkthrough
-# (which draw it large beside their chat) start without it.
+# The presenter view and the walkthrough draw the machine beside their chat: no sidebar.
 st.set_page_config(
     page_title="Handoff Studio",
     page_icon="🔀",

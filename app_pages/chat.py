@@ -25,11 +25,10 @@ if presenter.requested():  # the screen belongs to the machine: the chat's colum
     presenter.fit_to_screen()
     talk, machine = st.columns([1, 1.5], gap="medium")
     talk.caption(about)
-    # Each control as wide as its label, wrapping onto a second line on a small screen.
     controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
     presenting = presenter.toggle(controls)
     download = controls.empty()  # filled last, with the state this run leaves
-    # Its own line, full width: squeezed into the row, its label was cut short.
+    # Its own line: squeezed into the row, its label was cut short.
     start_new = talk.button("New conversation", icon="➕", width="stretch")
 else:
     head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
@@ -122,10 +121,8 @@ with body:
             ctx.fork()
             st.rerun()
 
-# No max_chars: the browser would cut a long message silently; the engine says
-# what the limit is instead (engine.MAX_MESSAGE_CHARS). Outside the columns, so
-# it stays pinned to the bottom of the page. Never locked by a pause: a message
-# withdraws the waiting request, and is answered.
+# No max_chars: the browser would cut a long message silently; the engine says the limit.
+# Never locked by a pause: a message withdraws the waiting request.
 typed = st.chat_input(
     "Write as the customer (this withdraws the waiting request)…"
     if waiting
@@ -147,8 +144,7 @@ with body:
         else:
             text, resume = to_send
             new_state = chat_turn.run(ctx, workflow, state, text, resume=resume)
-        # Show the kept message and Retry, the new branch, the decision's card gone or a
-        # new pause's card, the withdrawn request marked so, in place.
+        # Rerun to redraw in place: Retry, the new branch, the card gone or new.
         if (
             chat_turn.failure()
             or resend
@@ -175,7 +171,6 @@ with body:
     if not read_only:  # rewinding or saving belongs to the conversation's owner
         with travel.container():
             time_travel.panel(ctx, workflow, int(state.get("turn") or 0))
-        # Scenario files are the operator's (they change what the checks expect); a
-        # scenario replays from the first step, so a jumped conversation can't be one.
+        # Scenario files are the operator's; a jumped conversation can't replay from the first step.
         if ctx.operator and not jump.jumped(state):
             save_scenario.save_scenario_button(ctx, workflow, state)

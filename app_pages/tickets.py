@@ -7,6 +7,5 @@ from support_agent.ui.app_context import context
 
 ctx = context()
 st.title("Tickets")
-# Conversations paused for a person's decision, above the tickets.
 ticket_widgets.approval_queue(ctx)
 ticket_widgets.page(ctx)

@@ -7,7 +7,6 @@ from support_agent.ui import diagram_download, machine_panel, presenter, transcr
 from support_agent.ui.app_context import context
 
 ctx = context()
-# One screen, as in the presenter view: the machine large.
 presenter.fit_to_screen(presenter.BESIDE_REPLAY)
 talk, machine = st.columns([1, 1.5], gap="medium")
 talk.caption(
@@ -31,13 +30,12 @@ diagram_download.popover(
 if replay.problem and turn == replay.turns:
     talk.warning(f"The replay stops here: {replay.problem}", icon="⚠️")
 
-# The chat up to this turn, in its own box (it scrolls to the latest message).
 with talk.container(height=presenter.CHAT_HEIGHT, border=False, key=presenter.CHAT_KEY):
     if turn == 0:
         st.caption("Before the customer's first message. Press **Next** (or →) to start.")
     transcript.show_saved(replay.workflow, saved_transcript(frame), replay.thread_id)
 
-# What this turn recorded is marked "new this turn", as in a live conversation.
+# Marks what this turn recorded "new this turn", as in a live conversation.
 machine_panel.remember_facts(replay.workflow, replay.frames[max(turn - 1, 0)])
 machine_panel.reserve_slot(
     replay.workflow, frame, machine, wide=True, thread_id=replay.thread_id, jump_control=False

@@ -51,27 +51,22 @@ class Context:
         """May change what every visitor gets: prompt versions, scenario files."""
         return identity.is_operator(self.owner)
 
-    # -- whose conversation this is ------------------------------------------------------
     @property
     def read_only(self) -> bool:
-        """A conversation someone else started: readable by link, not writable."""
         found = self.runs.owner_of(self.thread_id)
         return found is not None and found != self.owner
 
     @property
     def runs(self) -> Backend:
-        """Where this app's conversations run and are read (this process or the server)."""
         if self.backend is None:
             self.backend = runtime.backend()
         return self.backend
 
     @property
     def model_shown(self) -> str:
-        """How pages name the model that answers."""
         return "the agent server's" if self.runs.on_server else self.model.shown
 
     def fork(self) -> str:
-        """Continue someone else's conversation as this visitor's own copy."""
         values = self.read_state()
         record = self.store.threads.get(self.thread_id) or {}
         copy = session.start_new(self.workflow)
@@ -85,21 +80,18 @@ class Context:
     def flow(self) -> Workflow:
         return WORKFLOWS[self.workflow]
 
-    # -- which point of the thread we look at ---------------------------------------
     @property
     def view(self) -> dict | None:
         return st.session_state.get(keys.TURN_VIEW)
 
     def view_point(self, checkpoint_id: str, label: str, *, ticket: str = "") -> None:
-        """Look at (and continue from) an earlier checkpoint: a rewind or another branch
-        (with `ticket`, the branch that ticket was raised on: see `follow_ticket`)."""
+        """Look at (and continue from) an earlier checkpoint; `ticket`: that ticket's branch."""
         st.session_state[keys.TURN_VIEW] = {"checkpoint_id": checkpoint_id, "label": label}
         if ticket:
             st.session_state[keys.TURN_VIEW]["ticket"] = ticket
 
     def follow_ticket(self) -> None:
-        """A ticket's branch being viewed moves on when the team replies there: show its
-        new head, or the latest once the reply made it the conversation's latest."""
+        """A viewed ticket's branch moves on when the team replies there: follow its head."""
         view = self.view
         if not view or not view.get("ticket"):
             return
@@ -120,10 +112,8 @@ class Context:
     def checkpoint_id(self) -> str | None:
         return (self.view or {}).get("checkpoint_id")
 
-    # -- graphs -----------------------------------------------------------------------
     def read_state(self) -> dict:
-        """The state at the point being viewed (read once per run: the sidebar and the
-        page both draw it)."""
+        """The state at the point being viewed (read once per run: sidebar and page share it)."""
         return dict(self._snapshot().values)
 
     def reread(self) -> None:
@@ -138,13 +128,11 @@ class Context:
         return self._read[point]
 
     def latest_id(self) -> str | None:
-        """The thread's newest checkpoint (None before its first turn)."""
         return self._snapshot(latest=True).checkpoint_id
 
     @property
     def waiting(self) -> ApprovalRequest | None:
-        """What the conversation waits for a person to decide (at its latest point only:
-        an earlier point being viewed is history)."""
+        """What waits for a person's decision (at the latest point only: earlier is history)."""
         if self.checkpoint_id:
             return None
         if self.thread_id in self._left and (self.thread_id, None) not in self._read:
@@ -153,24 +141,19 @@ class Context:
 
     @property
     def approvals(self) -> bool:
-        """Whether this workflow's gated tools wait for a person (the operator's setting)."""
         return self.store.approvals.is_on(self.workflow)
 
     def runner(self, approvals: bool = True):
         graph = runtime.runner_graph(self.workflow, self.model, approvals)
-        # Every checkpoint of this thread records its workflow, so a link reopens it right.
         return graph.with_config(metadata={"workflow": self.workflow})
 
     def conversation(self) -> Conversation:
-        """This thread as the conversation service runs it: on the session's graph, or
-        on the agent server (which brings its own model)."""
         return self.runs.conversation(
             self.flow, self.thread_id, self.owner, self.runner, lambda: self.runner(False)
         )
 
     def turn_shown(self, waiting: ApprovalRequest | None) -> None:
-        """After a turn the service saved: show the latest point, read afresh (what the
-        turn left `waiting` is known, not re-read), and make the thread linkable."""
+        """After a saved turn: show the latest point, read afresh, and make the thread linkable."""
         self.back_to_latest()
         self._read.clear()
         self._left[self.thread_id] = waiting
@@ -185,7 +168,6 @@ class Context:
 
 
 def store_down(message: str) -> None:
-    """Say the store is unreachable and stop this run; nothing saved is touched."""
     where = runtime.store().where(detail=identity.is_operator(identity.owner()))
     st.error(
         f"The conversation store is not answering. {message}\n\n"
@@ -211,10 +193,9 @@ def _workflow_picker(has_turns: bool) -> None:
         index=names.index(current),
         format_func=lambda n: WORKFLOWS[n].title,
         disabled=has_turns,
-        key=keys.workflow_pick(st.session_state.get(keys.THREAD)),
+        key=keys.WORKFLOW_PICK.format(st.session_state.get(keys.THREAD)),
     )
-    # Said on the page, not only in a tooltip. Always one caption here: a caption
-    # appearing after the first turn would shift the panel below and redraw it blank.
+    # Always one caption: one appearing after the first turn would redraw the panel blank.
     st.sidebar.caption(
         "🔒 This conversation keeps its workflow. Press **New conversation** to switch."
         if has_turns
@@ -226,12 +207,8 @@ def _workflow_picker(has_turns: bool) -> None:
 
 
 def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter view)") -> Context:
-    """Set up this run's context (call once, from app.py, before the page runs).
-
-    With `panel_in_sidebar`, the state machine is drawn in the sidebar at once;
-    otherwise the page reserves its own place for it (the presenter view, the
-    walkthrough), and the sidebar says it is beside `beside`.
-    """
+    """Set up this run's context (once, from app.py); without `panel_in_sidebar` the page
+    draws the state machine itself (presenter view, walkthrough)."""
     owner = identity.owner()  # with authentication on, this asks to log in first
     try:
         store = runtime.store()
@@ -278,7 +255,6 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
         st.session_state.pop(keys.MACHINE_SLOT, None)
         slot.caption(f"📽️ The state machine is beside {beside}.")
     st.session_state[keys.CTX] = ctx
-    # The active prompt versions (read at every model call), for pages that build their own graphs.
     st.session_state[keys.PROMPTS_SOURCE] = store.prompts.source()
     return ctx
 

@@ -1,13 +1,5 @@
-"""Human approval in the app: the per-workflow setting, and the card a paused
-conversation shows until a person decides.
-
-With approvals on, a turn that reaches a gated tool (the workflow's
-`approvals`: a hand-over, a refund, an exchange) stops before it runs. The chat
-shows what the agent wants to do and, to an operator, Approve / Edit / Reject;
-anyone else sees that the support team is deciding. The decision finishes the
-turn (`engine.decide`), is kept in the transition history and is drawn on the
-diagram. The customer may go on writing meanwhile: a new message withdraws the
-request (`engine.run_turn`), and the card goes.
+"""Human approval in the app: the per-workflow setting, and the card a paused conversation
+shows until a person decides (a new customer message withdraws the request).
 """
 
 from __future__ import annotations
@@ -34,11 +26,10 @@ def gated(workflow: Workflow) -> str:
 
 
 def setting(store: Store, workflow: str, operator: bool) -> None:
-    """The sidebar switch. Always drawn (disabled for visitors), so the sidebar's
-    elements keep their places from run to run."""
+    """The sidebar switch; always drawn (disabled for visitors) so the sidebar keeps its layout."""
     flow = WORKFLOWS[workflow]
     on = store.approvals.is_on(workflow)
-    key = keys.approvals_toggle(workflow)
+    key = keys.APPROVALS_TOGGLE.format(workflow)
     st.session_state[key] = on  # another session may have changed it
     st.sidebar.toggle(
         "✋ A person approves first",
@@ -61,8 +52,7 @@ def _changed(store: Store, workflow: str, key: str) -> None:
 
 
 def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[str, str] | None:
-    """The paused action, and (for an operator) the decision taken in this run:
-    ("approve" | "edit" | "reject", text), or None."""
+    """The paused action; an operator's decision this run: ("approve" | "edit" | "reject", text)."""
     asked = workflow.request_label(request.tool)
     with st.container(border=True, key=keys.APPROVAL_CARD):
         # A request, never a finished action: nothing has run until a person says yes.
@@ -82,14 +72,11 @@ def card(workflow: Workflow, request: ApprovalRequest, operator: bool) -> tuple[
                 "once they decide.",
                 icon="⏳",
             )
-            st.caption(WITHDRAW_HINT)
+        st.caption("A new message from the customer withdraws this request; nothing runs.")
+        if not operator:
             _watch()
             return None
-        st.caption(WITHDRAW_HINT)
         return _decision_form(request)
-
-
-WITHDRAW_HINT = "A new message from the customer withdraws this request; nothing runs."
 
 
 def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:
@@ -119,8 +106,7 @@ def _decision_form(request: ApprovalRequest) -> tuple[str, str] | None:
 
 
 def pressed_after_it_was_decided(waiting: ApprovalRequest | None) -> bool:
-    """Was Approve or Reject pressed on a card this page drew, for an action that is no
-    longer waiting (another tab or the Tickets page decided it meanwhile)?"""
+    """Was Approve or Reject pressed for an action decided meanwhile elsewhere?"""
     shown = st.session_state.get(keys.APPROVAL_SHOWN)
     if shown is None or (waiting is not None and waiting.id == shown):
         return False

@@ -1,11 +1,5 @@
-"""Running a turn from the chat page: live rendering, errors kept for Retry.
-
-The turn itself (lease, run, after-turn records) is the conversation service's
-(`support_agent.service.conversation`); this module only draws its events.
-
-Errors come from the engine as a kind, a cause and neutral words
-(`support_agent.core.errors`); `words()` says them for someone in a browser, who
-changes settings in the sidebar's Model picker.
+"""Running a turn from the chat page (the conversation service runs it): live rendering,
+errors kept for Retry and said for someone in a browser.
 """
 
 from __future__ import annotations
@@ -48,9 +42,7 @@ def run(
             resume=resume,
             checkpoint_id=ctx.checkpoint_id,
             stream_tokens=not ctx.model.offline,
-            # A paused turn is resumed with approvals on whatever the switch says now:
-            # the decision it waits for must not be skipped. (A new message withdraws
-            # the pause, then follows the switch.)
+            # A paused turn resumes with approvals on whatever the switch says: its decision stands.
             approvals=ctx.approvals or (resume and ctx.waiting is not None),
         )
 
@@ -65,7 +57,6 @@ def decide(
     decision: str,
     text: str,
 ) -> dict | None:
-    """Answer a paused action live ("approve", "edit" or "reject") and finish its turn."""
 
     def start(talk: Conversation) -> Iterator[ServiceEvent]:
         return talk.decide(request, decision, text, state=state,
@@ -84,14 +75,12 @@ def _live(
     resume: bool,
     badges: Any = None,
 ) -> dict | None:
-    """Start a turn through the conversation service and render its events live."""
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
     try:
         talk = ctx.conversation()
     except ModelConfigError as exc:
         return _failed(text, describe_failure(exc), resume=resume and text is None)
-    # The service adds the state after each move: the panel just draws it.
     events = transcript.show_live(
         workflow, start(talk), lambda now: machine_panel.show(workflow, now, live=True)
     )
@@ -103,8 +92,7 @@ def _live(
             st.session_state[REFUSED_KEY] = words(end)
             return None
         kept = any(isinstance(event, MessageKept) for event in events)
-        # LangGraph kept the message on the head: Retry resumes there. The thread is
-        # listed and owned now: linkable as after a finished turn.
+        # LangGraph kept the message on the head: Retry resumes there.
         if kept:
             ctx.back_to_latest()
             session.publish(ctx.thread_id)
@@ -113,14 +101,12 @@ def _live(
         return None
     if badges is not None:
         transcript.show_checks(latest_checks(end.state), badges)
-    # Cards for the tickets the turn opened, in the places its live bubble kept.
     opened = [t for event in events if isinstance(event, TicketsOpened) for t in event.tickets]
     transcript.show_opened(opened)
     ctx.turn_shown(end.waiting)
     return end.state
 
 
-# What to do about each cause, said to someone in the browser.
 ADVICE = {
     Cause.KEY_REJECTED: "Check the key in the sidebar's Model settings, the environment or "
     ".streamlit/secrets.toml, then Retry.",
@@ -157,8 +143,7 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
         "text": text,
         "message": words(error),
         "resume": resume,
-        # A settings problem (a key, a model name) is worth a Retry once it is fixed;
-        # a bug of ours is not the provider's, and retrying would meet it again.
+        # A settings problem is worth a Retry once fixed; a bug of ours would meet it again.
         "retryable": error.retryable or error.kind == Kind.CONFIG,
     }
 
@@ -173,7 +158,6 @@ def refused() -> str | None:
 
 
 def latest_checks(state: dict) -> list[dict]:
-    """The guardrails' verdicts on the customer's latest message."""
     for message in reversed(state.get("messages") or []):
         if message.type == "human":
             return message.additional_kwargs.get("guardrails") or []

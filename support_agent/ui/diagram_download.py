@@ -1,10 +1,4 @@
-"""Download the state machine as drawn now, as a file for a slide (SVG or PNG).
-
-A popover with two download buttons, on the chat page and in the walkthrough.
-The files are made only when a button is pressed (Streamlit calls `data` then),
-so drawing the page never waits for Graphviz; what they hold is fixed when the
-page is drawn: the state the page shows, its path and the move just made.
-"""
+"""Download the state machine as drawn now (SVG or PNG), made only when a button is pressed."""
 
 from __future__ import annotations
 
@@ -38,6 +32,6 @@ def popover(
             mime=FORMATS[fmt],
             on_click="ignore",  # a download changes nothing on the page
             icon=":material/image:" if fmt == "png" else ":material/draw:",
-            key=keys.diagram_download(page, fmt),
+            key=keys.DIAGRAM_DOWNLOAD.format(page, fmt),
             width="stretch",
         )

@@ -1,14 +1,6 @@
 """Experiments page widgets: choose two arms and scenarios, run both, compare side by side.
 
-Comparing prompt versions runs the sidebar's model on both sides, with one prompt
-set to a different version; comparing models runs the active prompts on the
-sidebar's model (A) and another (B). Results name the arms as people know them
-(`v4 · shorter greeting`, `offline demo model`). Customer and model text is shown
-through `escape_markdown` or data frames, never as Markdown or HTML of its own.
-
-Who keeps what: the operator's runs are kept (the Prompts page lists them beside
-the versions, for every visitor); another visitor's run is shown in their session
-only, since keeping it would change what everyone sees.
+Only the operator's runs are kept: kept runs are listed for every visitor beside the versions.
 """
 
 from __future__ import annotations
@@ -62,12 +54,8 @@ NOT_KEPT = (
 )
 
 
-# --- What differs --------------------------------------------------------------------------
-
-
 def choose_what(ctx: Context) -> str:
-    """Two prompt versions or two models (a real model starts on versions, the offline one
-    on models, since with it versions can't differ)."""
+    """Two prompt versions or two models (the offline model, ignoring prompts, starts on models)."""
     st.session_state.setdefault(keys.EXPERIMENTS_WHAT, MODEL if ctx.model.offline else PROMPT)
     return st.radio(
         "What differs between A and B",
@@ -85,8 +73,7 @@ def _key_title(workflow: Workflow, key: str) -> str:
 
 
 def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version | None] | None:
-    """Workflow, prompt and the A / B versions (None: the default); None when there is
-    nothing to compare yet."""
+    """Workflow, prompt and the A / B versions (None: the default); None if nothing to compare."""
     workflow, key = _pick_prompt(ctx)
     saved = ctx.store.prompts.versions(workflow.name, key)
     if not saved:
@@ -110,7 +97,7 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
     picked = []
     columns = st.columns(2)
     for column, side, start in zip(columns, "ab", (active_id, newest_other), strict=True):
-        state_key = keys.experiments_version(side, workflow.name, key)
+        state_key = keys.EXPERIMENTS_VERSION.format(side, workflow.name, key)
         if st.session_state.get(state_key) not in choices:
             st.session_state[state_key] = start
         picked.append(
@@ -124,7 +111,6 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
 
 
 def _pick_prompt(ctx: Context) -> tuple[Workflow, str]:
-    """The workflow and the prompt (a step's, or a tool's description) to compare."""
     st.session_state.setdefault(keys.EXPERIMENTS_WORKFLOW, ctx.workflow)
     left, right = st.columns(2)
     name = left.selectbox(
@@ -143,7 +129,7 @@ def _pick_prompt(ctx: Context) -> tuple[Workflow, str]:
         "Prompt",
         list(dict.fromkeys(options)),  # a tool offered at several steps is listed once
         format_func=lambda k: _key_title(workflow, k),
-        key=keys.experiments_key(name),
+        key=keys.EXPERIMENTS_KEY.format(name),
     )
     return workflow, key
 
@@ -159,12 +145,7 @@ def _default_b(ctx: Context) -> str:
 
 
 def pick_model_b(ctx: Context) -> ModelChoice:
-    """B's model: a provider, its model name and (for a server) its URL, typed as the
-    sidebar's is (`model_picker.server_url`: a visitor only when the operator allows it).
-
-    Its key is the operator's (environment or secrets.toml, sent only where the model
-    picker would send it), or the one typed in the sidebar for the same provider.
-    """
+    """B's model, typed as the sidebar's is; its key is the operator's or the one typed there."""
     st.markdown(f"**A:** {escape_markdown(ctx.model.shown)} (the sidebar's model)")
     st.session_state.setdefault(keys.EXPERIMENTS_B_PROVIDER, _default_b(ctx))
     columns = st.columns(3)
@@ -174,7 +155,10 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = keys.experiments_b("name", label), keys.experiments_b("url", label)
+    name_key, url_key = (
+        keys.EXPERIMENTS_B.format("name", label),
+        keys.EXPERIMENTS_B.format("url", label),
+    )
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
     server = Server(None)
@@ -194,12 +178,7 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     )
 
 
-# --- Running ---------------------------------------------------------------------------------
-
-
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
-    """The Scenarios page's picker with this page's own choice (one workflow's scenarios
-    when a prompt of that workflow is compared)."""
     if workflow is not None:
         scenarios = [s for s in scenarios if s.workflow == workflow.name]
     return picker(scenarios, PICKER)
@@ -209,8 +188,7 @@ Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run
 
 
 def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
-    """The A / B pickers for `what` differs: the workflow the scenarios must belong to (None:
-    any), and how to build the arms (None: nothing can run yet, and the page says why)."""
+    """The A / B pickers: the scenarios' workflow (None: any), the arms (None: can't run)."""
     if what == MODEL:
         b = pick_model_b(ctx)
         if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):
@@ -230,7 +208,6 @@ def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
 
 
 def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
-    """Run both arms on the chosen scenarios with a progress bar; keep the operator's run."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
@@ -306,8 +283,7 @@ def cannot_run(problems: list[ArmProblem]) -> str:
 def arms_for_versions(
     ctx: Context, picked: tuple[Workflow, str, Version | None, Version | None]
 ) -> tuple[Arm, Arm]:
-    """The sidebar's model on both sides, reading version A or B of one prompt.
-    Raises `ModelConfigError`."""
+    """The sidebar's model on both sides, reading version A or B. Raises `ModelConfigError`."""
     workflow, key, a, b = picked
     model = runtime.chat_model(ctx.model)
     versions = ctx.store.prompts
@@ -317,8 +293,7 @@ def arms_for_versions(
 
 
 def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
-    """The sidebar's model (A) and `b`, both reading the active prompts.
-    Raises `ModelConfigError`."""
+    """The sidebar's model (A) and `b`, on the active prompts. Raises `ModelConfigError`."""
     base = ctx.store.prompts.source()
     return (
         Arm(ctx.model.shown, ctx.model.spec, base=base, chat_model=runtime.chat_model(ctx.model)),
@@ -326,11 +301,7 @@ def arms_for_models(ctx: Context, b: ModelChoice) -> tuple[Arm, Arm]:
     )
 
 
-# --- Results ---------------------------------------------------------------------------------
-
-
 def shown_experiment(ctx: Context) -> Experiment | None:
-    """The kept experiment opened from the list, else this session's last run."""
     opened = st.session_state.get(keys.EXPERIMENTS_OPEN)
     latest = st.session_state.get(keys.EXPERIMENTS_RUN)
     if opened:
@@ -353,8 +324,7 @@ def _arm_words(arm: dict) -> str:
 
 
 def summary(ctx: Context, experiment: Experiment) -> None:
-    """The summary sentence at the top: a warning when B loses a scenario A passes, or a
-    model failed; what each side ran; whether it was kept."""
+    """The summary line (a warning when B loses what A passes or a model failed), arms, kept."""
     text = escape_markdown(experiment.summary())
     worse = experiment.regressions or experiment.problems()
     (st.warning if worse else st.success)(text, icon="⚖️")
@@ -374,7 +344,6 @@ def _mark(side: Side) -> str:
 
 
 def table(experiment: Experiment) -> None:
-    """One row per scenario: A and B side by side, and what changed."""
     rows = [
         {
             "Scenario": c.scenario,
@@ -409,7 +378,6 @@ def _side(comparison: Comparison, side: str, label: str, workflow: Workflow) -> 
 
 
 def differences(experiment: Experiment) -> None:
-    """Per scenario that differs: both paths on the diagram and the replies that differ."""
     differing = [c for c in experiment.comparisons if c.differs]
     if not differing:
         st.caption("Every scenario went the same way on A and B, reply for reply.")
@@ -452,8 +420,7 @@ def differences(experiment: Experiment) -> None:
 
 
 def _reply(text: str | None, side: Side) -> str:
-    """A model's reply as Markdown that loads nothing (its links stay links), or why there
-    is none."""
+    """A model's reply as Markdown that loads nothing, or why there is none."""
     if text:
         return inert_markdown(text)
     if text is None:
@@ -466,7 +433,6 @@ def _open(experiment_id: str | None) -> None:
 
 
 def past(ctx: Context) -> None:
-    """The latest kept experiments, each one click from being shown above."""
     kept = ctx.store.experiments.recent(PAST_SHOWN)
     if not kept:
         st.caption("No experiments kept yet.")
@@ -480,7 +446,7 @@ def past(ctx: Context) -> None:
         )
         button.button(
             "Open",
-            key=keys.experiment_open_button(experiment.id, "experiments"),
+            key=keys.EXPERIMENT_OPEN_BUTTON.format("experiments", experiment.id),
             icon="📂",
             on_click=_open,
             args=(experiment.id,),
@@ -489,7 +455,7 @@ def past(ctx: Context) -> None:
         if ctx.operator:  # kept runs are everyone's to read, the operator's to remove
             delete.button(
                 "Delete",
-                key=keys.experiment_open_button(experiment.id, "delete"),
+                key=keys.EXPERIMENT_OPEN_BUTTON.format("delete", experiment.id),
                 icon="🗑️",
                 on_click=_delete,
                 args=(ctx, experiment.id),
@@ -506,6 +472,5 @@ def _delete(ctx: Context, experiment_id: str) -> None:
 
 
 def open_on_page(experiment_id: str) -> None:
-    """Show a kept experiment on the Experiments page (from another page)."""
     st.session_state[keys.EXPERIMENTS_OPEN] = experiment_id
     st.switch_page("app_pages/experiments.py")

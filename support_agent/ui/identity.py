@@ -1,17 +1,8 @@
 """Who is using this browser session, so each visitor reaches only their own threads.
 
-Three cases, decided by the operator's setup:
-- Streamlit's built-in authentication is configured (an `[auth]` section in
-  `.streamlit/secrets.toml`): visitors log in (`st.login`) and are who the
-  identity provider says (`st.user`).
-- The server listens on this machine only (the default, `server.address =
-  "localhost"`): one person uses it; everyone is `local`, as before. That holds
-  only for requests that name this machine: a page on a foreign host name that
-  resolves to 127.0.0.1 (DNS rebinding) reaches the same socket with its own
-  `Host`, and is refused.
-- Otherwise each browser is its own visitor, known by the secret token inside
-  Streamlit's per-browser XSRF cookie (hashed; never shown), or by this session
-  when there is none.
+With Streamlit's authentication configured, who `st.user` says; on a localhost-only server,
+`local` (requests naming another host are refused: DNS rebinding); otherwise each browser by
+the hashed token in its XSRF cookie, or by this session when there is none.
 """
 
 from __future__ import annotations
@@ -64,11 +55,9 @@ def is_loopback_host(host: str | None) -> bool:
 
 
 def xsrf_token(cookie: str | None) -> bytes | None:
-    """The secret token inside Streamlit's XSRF cookie, or None if it isn't one.
+    """The secret token in Streamlit's XSRF cookie (`2|mask|masked token|time`), or None.
 
-    Streamlit's cookie is `2|mask|masked token|timestamp` and the server draws a
-    fresh mask on every page load, so the cookie's text changes on each reload
-    while the token it carries stays the browser's own.
+    The mask changes on every page load; the token stays the browser's own.
     """
     value = (cookie or "").strip("\"'")
     try:
@@ -95,8 +84,7 @@ def browser_identity(cookie: str | None) -> str | None:
 def _who() -> str:
     headers = st.context.headers
     this_machine_only = (st.get_option("server.address") or "") in _THIS_MACHINE
-    # No headers at all means no browser request (a script or AppTest run);
-    # every real connection carries them, and its Host must name this machine.
+    # No headers means no browser (a script or AppTest); a real one's Host must be this machine.
     if this_machine_only and headers and not is_loopback_host(headers.get("Host")):
         st.title("Handoff Studio")
         st.error(
@@ -120,18 +108,13 @@ def _who() -> str:
 
 
 def owner() -> str:
-    """This session's identity, decided once per session."""
     if keys.IDENTITY not in st.session_state:
         st.session_state[keys.IDENTITY] = _who()
     return st.session_state[keys.IDENTITY]
 
 
 def is_operator(who: str) -> bool:
-    """May this person change what everyone gets (prompt versions, scenario files)?
-
-    The one local user may; with login, the emails listed in `HANDOFF_OPERATORS`
-    (environment or secrets.toml); anonymous visitors of an open server never.
-    """
+    """May change what everyone gets: the local user, or a login listed in `HANDOFF_OPERATORS`."""
     if who == LOCAL:
         return True
     listed = settings().handoff_operators or secret(OPERATORS_SETTING) or ""
@@ -140,11 +123,8 @@ def is_operator(who: str) -> bool:
 
 
 def may_type_server_url(who: str) -> bool:
-    """May this person point the app at a model server of their choosing?
-
-    The operator may. Visitors only when the operator allows it
-    (`HANDOFF_ALLOW_VISITOR_BASE_URL=1`, environment or secrets.toml): otherwise
-    anyone could make this server send requests to any address.
+    """May point the app at any model server: the operator, or visitors when the operator allows
+    it (`HANDOFF_ALLOW_VISITOR_BASE_URL=1`); else anyone could make this server call any address.
     """
     if is_operator(who):
         return True

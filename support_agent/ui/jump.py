@@ -1,22 +1,8 @@
-"""Jump to a step: start a conversation at any step, its facts preset, for walkthroughs.
+"""Jump to a step: start a new conversation at any step, its facts preset, for walkthroughs.
 
-A presenter who wants to show one branch ("Resolution, out of warranty,
-hardware") picks the step and the facts it requires, and a NEW conversation
-starts there; the one on screen is never rewritten. Everything offered comes
-from the workflow declaration: the steps, what each `requires`, and each
-fact's values (the state schema's `Literal`, in the words its `Fact` gives);
-a fact without declared values is typed.
-
-The new thread is seeded with one checkpoint, as `Context.fork` seeds a copy:
-the step in the workflow's `state_key`, the facts, `turn` 0, one transition
-record marking the jump (`workflow.is_jump`: the history shows it ⤵, the
-diagram dots it, scenario coverage ignores it) and an opening note. The note
-is a summary message: a model with a key reads the facts in its step's prompt,
-but the offline model knows only what tool calls in the conversation
-recorded, and reads those from a summary's ledger too, so the note lists the
-calls that would have recorded them (found in the workflow's offline rules).
-Because the thread has a message, the chat sends turn 1 as a continuing turn:
-the seed, not an empty checkpoint, is the rewind point before turn 1.
+The seed is one checkpoint (as `Context.fork` seeds a copy) with a transition marked as a
+jump and an opening summary note; the note lists the tool calls that would have recorded the
+facts, since the offline model learns facts only from calls in a summary's ledger.
 """
 
 from __future__ import annotations
@@ -42,19 +28,14 @@ from support_agent.offline.policy import SUMMARY_SOURCE, format_ledger
 from support_agent.ui import identity, keys, runtime, session
 from support_agent.ui.safe_text import humanize
 
-# What `SummarizationMiddleware` opens a summary with; the offline model's own
-# summaries never take such a message for the customer's words.
+# What `SummarizationMiddleware` opens a summary with (never taken for the customer's words).
 SUMMARY_HEAD = "Here is a summary of the conversation to date:"
 REASON = "jumped here for a walkthrough"
 MAX_TYPED = 100  # characters of a typed fact (an order number, a reason)
 
 
-# --- What may be preset, from the declaration ----------------------------------------------
-
-
 def targets(workflow: Workflow) -> list[str]:
-    """The steps a conversation can be started at: all but the initial one
-    (starting there is what "New conversation" does)."""
+    """Every step but the initial one (starting there is "New conversation")."""
     return [s.name for s in workflow.steps if s.name != workflow.initial]
 
 
@@ -63,8 +44,7 @@ def _fact(workflow: Workflow, key: str) -> Fact | None:
 
 
 def choices(workflow: Workflow, key: str) -> tuple[str, ...] | None:
-    """The values a fact may take: its `Literal` in the state schema, else the
-    values its `Fact` words; None when it is open (typed)."""
+    """A fact's values: its state `Literal`, else its `Fact`'s words; None when typed."""
     hint = typing.get_type_hints(workflow.state_schema).get(key)
     if typing.get_origin(hint) is typing.Literal:
         return tuple(str(v) for v in typing.get_args(hint))
@@ -100,9 +80,6 @@ def _checked(workflow: Workflow, step: str, facts: Mapping[str, str]) -> dict[st
     return out
 
 
-# --- The seed -------------------------------------------------------------------------------
-
-
 def jumped(state: dict) -> bool:
     """Whether the conversation was started at a step (a scenario can't replay it)."""
     return any(is_jump(r) for r in state.get("transitions") or [])
@@ -115,8 +92,7 @@ def reason(workflow: Workflow, facts: Mapping[str, str]) -> str:
 
 
 def ledger_calls(workflow: Workflow, facts: Mapping[str, str]) -> list[tuple[str, dict]]:
-    """The tool calls that record `facts`, as the workflow's offline rules name them
-    (`Rule.tool` records `Rule.fact` from its argument `Rule.arg`)."""
+    """The tool calls that record `facts`, as the workflow's offline rules name them."""
     calls: dict[str, dict] = {}
     for key, value in facts.items():
         rule = next(
@@ -152,10 +128,8 @@ def opening_note(workflow: Workflow, step: str, facts: Mapping[str, str]) -> Hum
 def seed(
     workflow: Workflow, step: str, facts: Mapping[str, str], *, record_id: str | None = None
 ) -> dict:
-    """The state a conversation started at `step` with `facts` begins with.
-
-    Only the step's required facts are kept; each must be set, and one of its
-    declared values when it has them (ValueError otherwise).
+    """The state a conversation started at `step` with `facts` begins with (ValueError if a
+    required fact is missing or not one of its values).
     """
     facts = _checked(workflow, step, facts)
     record = TransitionRecord(
@@ -176,20 +150,15 @@ def seed(
 
 
 def title(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
-    """What the Threads page calls the new conversation until someone renames it."""
     said = [fact_words(workflow, key, value) for key, value in facts.items()]
     return " · ".join([f"Walkthrough: {workflow.step(step).title}", *said])
 
 
 def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
-    """Write the new thread's seed, then switch this session to it (and the URL).
-
-    Written before the switch: a store that fails leaves the session where it was.
-    """
+    """Write the seed, then switch this session to it (a failing store leaves it where it was)."""
     facts = _checked(workflow, step, facts)
     values = seed(workflow, step, facts)
     thread = new_thread_id()
-    # Every checkpoint records its workflow, so the link reopens it right.
     owner = identity.owner()
     runtime.backend().seed(workflow.name, thread, values, owner)
     runtime.store().threads.touch(thread, workflow.name, title(workflow, step, facts), owner)
@@ -199,16 +168,8 @@ def start(workflow: Workflow, step: str, facts: Mapping[str, str]) -> str:
     return thread
 
 
-# --- The control ------------------------------------------------------------------------------
-
-
 def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
-    """The "Jump to a step" popover, drawn below the state machine panel (or, in the
-    presenter view, in the chat's row of controls, as wide as its label).
-
-    The popover keeps its open state (a rerun when opened or closed), so a jump can
-    close it: left open, it would cover the diagram the presenter wants to show.
-    """
+    """The "Jump to a step" popover; a jump closes it so it does not cover the diagram."""
     offered = targets(workflow)
     if not offered:
         return
@@ -229,7 +190,7 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
             offered,
             index=len(offered) - 1,
             format_func=lambda name: workflow.step(name).title,
-            key=keys.jump_step(workflow.name),
+            key=keys.JUMP_STEP.format(workflow.name),
         )
         facts: dict[str, str] = {}
         for key in workflow.step(step).requires:
@@ -239,14 +200,14 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
                     fact_title(workflow, key),
                     options,
                     format_func=lambda value, key=key: fact_words(workflow, key, value),
-                    key=keys.jump_fact(workflow.name, key),
+                    key=keys.JUMP_FACT.format(workflow.name, key),
                 )
             else:
                 facts[key] = st.text_input(
                     fact_title(workflow, key),
                     max_chars=MAX_TYPED,
                     placeholder="Type it",
-                    key=keys.jump_fact(workflow.name, key),
+                    key=keys.JUMP_FACT.format(workflow.name, key),
                 )
         st.button(
             "Start here",
@@ -263,17 +224,14 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
 
 
 def _start_chosen(workflow: Workflow) -> None:
-    """ "Start here": before the run, so the whole run shows the new conversation.
-
-    The choices are read from the boxes' state, which holds what was on screen
-    when the button was pressed (a typed value included).
-    """
+    """ "Start here", before the run; the boxes' state holds what was on screen."""
     ss = st.session_state
-    step = ss.get(keys.jump_step(workflow.name))
+    step = ss.get(keys.JUMP_STEP.format(workflow.name))
     if step not in targets(workflow):
         return
     facts = {
-        key: ss.get(keys.jump_fact(workflow.name, key)) for key in workflow.step(step).requires
+        key: ss.get(keys.JUMP_FACT.format(workflow.name, key))
+        for key in workflow.step(step).requires
     }
     try:
         start(workflow, step, facts)

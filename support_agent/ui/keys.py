@@ -1,32 +1,21 @@
-"""Every `st.session_state` key the app uses, in one place.
+"""Every `st.session_state` key the app uses (widget keys too), in one place.
 
-Fixed keys are constants; keys made per item (a thread, a workflow, a scenario)
-are functions. Widgets given a `key=` are in session state too, so their keys
-are here as well. What a new conversation forgets is listed explicitly in
-`NEW_CONVERSATION_RESETS`, not found by prefix.
+Keys made per item are templates: `TICKET_PART.format("row", ticket.id)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# --- The run ------------------------------------------------------------------------------
 CTX = "app.ctx"  # this run's `app_context.Context`
 PROMPTS_SOURCE = "prompts.source"  # the active prompt versions, as a PromptSource
 IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
+WORKFLOW_PICK = "workflow.pick.{}"  # per thread: it locks once the thread has a turn
 
-
-def workflow_pick(thread_id: str | None) -> str:
-    """The sidebar's workflow box, one per thread (it locks once the thread has a turn)."""
-    return f"workflow.pick.{thread_id}"
-
-
-# --- Which conversation -------------------------------------------------------------------
 THREAD = "chat.thread_id"
 WORKFLOW = "chat.workflow"
 NOTICE = "chat.notice"  # a message for the next page drawn (e.g. a dead link)
 
-# --- The chat page ------------------------------------------------------------------------
 TURN_VIEW = "chat.turn_view"  # {"checkpoint_id", "label"}: a past point being viewed
 TURN_FAILED = "chat.turn_failed"  # {"text", "message", "resume", "retryable"}
 TURN_REFUSED = "chat.turn_refused"  # why the last send or decision changed nothing (one run)
@@ -40,146 +29,74 @@ TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to 
 TIMELINE_ALL_BUTTON = "timeline-all"
 TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live hand-over's ticket
 APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
-
-
 APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this page drew
+APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
+APPROVAL_OPEN = "approval-open-{}"  # by thread
+APPROVALS_TOGGLE = "approvals.{}"  # by workflow
 
 
 def approval(request_id: str, part: str) -> str:
-    """One part of a paused action's card: the editable argument's box (`text`), the
-    rejection note's box (`note`), the `approve` and `reject` buttons."""
+    """A paused action's card part: `text`, `note`, `approve` or `reject`."""
     return f"chat.approval.{part}.{request_id}"
 
 
-APPROVAL_QUEUE = "tickets-approvals"  # the Tickets page's list of conversations waiting
-
-
-def approval_open(thread_id: str) -> str:
-    """A waiting conversation's Open button on the Tickets page."""
-    return f"approval-open-{thread_id}"
-
-
-def approvals_toggle(workflow: str) -> str:
-    """The sidebar's "a person approves first" switch of a workflow."""
-    return f"approvals.{workflow}"
-
-
-def turn_row(part: str, checkpoint_id: str) -> str:
-    """One part of a time-travel row: its `rewind` and `edit` buttons, its `edit-text` box."""
-    return f"{part}-{checkpoint_id}"
-
-
-# What a new conversation forgets: all of it belongs to the thread being left. The
-# other chat keys hold the thread they are about (or the thread itself), so they
-# don't apply to a new one and need no clearing.
+# What a new conversation forgets; the other chat keys name the thread they are about.
 NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND, TURN_EDITING)
 
-# --- The state machine panel and the presenter view ---------------------------------------
 MACHINE_SLOT = "machine.slot"  # (placeholder, wide)
 MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark what changed
 MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
 PRESENTER = "presenter.on"
 PRESENTER_TOGGLE = "presenter.toggle"
+# Its class st-key-presenter-chat is sized to the window by the presenter stylesheet.
+PRESENTER_CHAT = "presenter-chat"
 
-# --- Jump to a step (below the panel: a new conversation started at a step) ---------------
 JUMP_OPEN = "jump.open"  # the popover (open or closed): a jump closes it
 JUMP_START = "jump.start"  # the "Start here" button
 JUMP_FAILED = "jump.failed"  # why the last "Start here" started nothing (the store was down)
+JUMP_STEP = "jump.step.{}"  # by workflow
+JUMP_FACT = "jump.fact.{}.{}"  # by workflow and fact, shared by the steps that require it
 
-
-def jump_step(workflow: str) -> str:
-    """The step box, one per workflow (each has its own steps)."""
-    return f"jump.step.{workflow}"
-
-
-def jump_fact(workflow: str, key: str) -> str:
-    """One fact's box, per workflow; shared by the steps that require it."""
-    return f"jump.fact.{workflow}.{key}"
-
-
-# --- The model picker ---------------------------------------------------------------------
 MODEL_LABEL = "model.label"
 MODEL_API_KEY = "model.api_key"  # typed in this session; never shown or stored
+MODEL_NAME = "model.name.{}"  # by provider label
+MODEL_URL = "model.url.{}"
 
-
-def model_name(label: str) -> str:
-    return f"model.name.{label}"
-
-
-def model_url(label: str) -> str:
-    return f"model.url.{label}"
-
-
-# --- The prompts page ---------------------------------------------------------------------
 PROMPTS_FLASH = "prompts.flash"  # {"where", "kind", "text"}: the outcome of the last action
 PROMPTS_WORKFLOW = "prompts.workflow"
-
-
-def prompts_step(workflow: str) -> str:
-    return f"prompts.step.{workflow}"
-
-
-def prompts_target(workflow: str, step: str) -> str:
-    return f"prompts.target.{workflow}.{step}"
+PROMPTS_STEP = "prompts.step.{}"
+PROMPTS_TARGET = "prompts.target.{}.{}"
 
 
 class PromptKeys:
-    """The prompts page's keys for one (workflow, key) being edited."""
-
     def __init__(self, workflow: str, key: str):
         self.workflow, self.key = workflow, key
         self.where = f"{workflow}/{key}"  # which editor a flash message belongs to (not a key)
         at = f"prompts.{{}}.{workflow}.{key}".format
         self.text, self.name, self.note, self.pick = at("text"), at("name"), at("note"), at("pick")
         self.diff_from, self.diff_to = at("diff_from"), at("diff_to")
-        # The text whose Save was held back (it stops naming a tool of the step), and
-        # the button that saves it all the same.
+        # A Save held back (it stops naming a step's tool), and the button that saves it anyway.
         self.unsaved, self.save_anyway = at("unsaved"), at("unsaved.anyway")
 
 
-# The presenter view's chat box: Streamlit gives it the class st-key-presenter-chat,
-# which the presenter stylesheet sizes to the window.
-PRESENTER_CHAT = "presenter-chat"
-
-# --- The threads page ---------------------------------------------------------------------
 THREADS_CONFIRM_DELETE = "threads.confirm_delete"
 THREADS_SEARCH = "threads.search"
 THREADS_PAGE = "threads.page"
 THREADS_RENAME_FAILED = "threads.rename_failed"  # (thread_id, message) of a refused rename
+# A part of a time-travel row (rewind, edit, edit-text) or of a thread's card (title, open…).
+PART = "{}-{}"  # part, checkpoint or thread id
 
-
-def thread_part(part: str, thread_id: str) -> str:
-    """One part of a thread's card: its rename box (`title`), or one of its buttons
-    (open, md, json, delete, confirm, keep)."""
-    return f"{part}-{thread_id}"
-
-
-# --- The tickets page ---------------------------------------------------------------------
 TICKETS_STATUS = "tickets.status"  # the status filter: "Open", "Resolved" or "All"
 TICKETS_SEARCH = "tickets.search"
 TICKETS_PAGE = "tickets.page"
 TICKETS_OPEN = "tickets.open"  # the id of the ticket being looked at ("T-1042")
 TICKETS_FLASH = "tickets.flash"  # {"kind", "text"}: the outcome of the last action
-
-
-def ticket_box(box: str, ticket_id: str) -> str:
-    """One of a ticket's text boxes: `reply`, or the resolution `note`."""
-    return f"tickets.{box}.{ticket_id}"
-
-
-def ticket_part(part: str, ticket_id: str) -> str:
-    """A ticket's `row` in the queue (its class `st-key-ticket-row-T-1042` finds it), or
-    one of its buttons (open, chat, back, reply, resolve)."""
-    return f"ticket-{part}-{ticket_id}"
-
-
-# --- Scenario pickers (the Scenarios and Experiments pages each keep their own choice) -----
+TICKET_BOX = "tickets.{}.{}"  # a ticket's `reply` or resolution `note` box
+TICKET_PART = "ticket-{}-{}"  # its queue `row` (class st-key-ticket-row-T-1042) or a button
 
 
 @dataclass(frozen=True)
 class PickerKeys:
-    """The keys of one page's scenario picker, under that page's prefix."""
-
     page: str
 
     @property
@@ -193,7 +110,6 @@ class PickerKeys:
         return f"{self.page}.known"
 
     def box(self, name: str) -> str:
-        """One scenario's checkbox."""
         return f"{self.chosen}.{name}"
 
     def select_all(self, workflow: str) -> str:
@@ -205,58 +121,27 @@ class PickerKeys:
 
 SCENARIOS_PICKER = PickerKeys("scenarios")
 EXPERIMENTS_PICKER = PickerKeys("experiments")
-
-# --- The scenarios page and "Save as scenario" --------------------------------------------
 SCENARIOS_RUN = "scenarios.run"
 SCENARIOS_SHOW = "scenarios.show"
-
 
 SAVE_SCENARIO = "scenarios.save"
 SAVE_OVERWRITE = f"{SAVE_SCENARIO}.overwrite"
 SAVE_RECOVER = f"{SAVE_SCENARIO}.recover"
 SAVE_BUTTON = f"{SAVE_SCENARIO}.button"
+SAVE_TEXT = f"{SAVE_SCENARIO}.text.{{}}"  # one per draft: a new draft starts a fresh box
+SAVE_TURNS = f"{SAVE_SCENARIO}.turns.{{}}.{{}}"  # messages read back, by thread and turn count
 
-
-def save_text(version: str) -> str:
-    """The YAML box, one per draft (a new draft starts a fresh box)."""
-    return f"{SAVE_SCENARIO}.text.{version}"
-
-
-def save_turns(thread_id: str, turns: int) -> str:
-    """The customer's messages read back from the history, per thread and turn count."""
-    return f"{SAVE_SCENARIO}.turns.{thread_id}.{turns}"
-
-
-# --- The experiments page ---
 EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) or "model"
 EXPERIMENTS_WORKFLOW = "experiments.workflow"
 EXPERIMENTS_RUN = "experiments.run"  # the last `experiments.Experiment` run in this session
 EXPERIMENTS_OPEN = "experiments.open"  # the id of a kept experiment being looked at
 EXPERIMENTS_B_PROVIDER = "experiments.b.provider"  # arm B's provider label (comparing models)
 EXPERIMENTS_WORDING = "experiments.wording"  # also list scenarios that differ only in words
+EXPERIMENTS_B = "experiments.b.{}.{}"  # arm B's model `name` or server `url`, by provider
+EXPERIMENTS_KEY = "experiments.key.{}"  # which prompt of a workflow is compared
+EXPERIMENTS_VERSION = "experiments.version.{}.{}.{}"  # side, workflow, prompt
+EXPERIMENT_OPEN_BUTTON = "experiments.open.{}.{}"  # page, experiment id
 
-
-def experiments_b(setting: str, label: str) -> str:
-    """Arm B's model `name` or server `url`, per provider (as in the sidebar's picker)."""
-    return f"experiments.b.{setting}.{label}"
-
-
-def experiments_key(workflow: str) -> str:
-    """Which prompt of `workflow` the two versions are of."""
-    return f"experiments.key.{workflow}"
-
-
-def experiments_version(side: str, workflow: str, key: str) -> str:
-    """Arm `side`'s ("a" or "b") version of one prompt."""
-    return f"experiments.version.{side}.{workflow}.{key}"
-
-
-def experiment_open_button(experiment_id: str, where: str) -> str:
-    """An "Open" button of a kept experiment, on the experiments or the prompts page."""
-    return f"experiments.open.{where}.{experiment_id}"
-
-
-# --- The walkthrough page (a conversation replayed turn by turn) --------------------------
 WALK_SOURCE = "walkthrough.source"  # the radio: a shipped scenario or a saved conversation
 WALK_SCENARIO = "walkthrough.scenario"  # the scenario picked (its file's path)
 WALK_THREAD = "walkthrough.thread"  # the saved conversation picked (its thread id)
@@ -264,8 +149,4 @@ WALK_REPLAY = "walkthrough.replay"  # (what was picked, its `features.replays.Re
 WALK_TURN = "walkthrough.turn"  # (what was picked, the turn shown: 0 before the first)
 WALK_BACK = "walkthrough-back"
 WALK_NEXT = "walkthrough-next"
-
-
-def diagram_download(where: str, fmt: str) -> str:
-    """A "Download diagram" button: `where` is the page ("chat", "walkthrough")."""
-    return f"{where}-diagram-{fmt}"
+DIAGRAM_DOWNLOAD = "{}-diagram-{}"  # page, format

@@ -1,11 +1,7 @@
-"""The state machine panel: diagram, recorded facts, transition history (and, below
-it, "Jump to a step").
+"""The state machine panel: diagram, recorded facts, transition history, "Jump to a step".
 
-It lives in the sidebar, or large beside the chat in the presenter view. The
-panel is drawn as soon as its place is reserved (with the state before this
-run's turn) and redrawn in place as moves happen, so it never goes blank
-while a turn runs. Everything shown is in the words the workflow declares;
-identifiers are kept for engineers in a closed "details" expander.
+Drawn as soon as its place is reserved and redrawn in place as moves happen, so it never
+goes blank while a turn runs.
 """
 
 from __future__ import annotations
@@ -33,14 +29,8 @@ def reserve_slot(
     thread_id: str | None = None,
     jump_control: bool = True,
 ) -> None:
-    """Keep a place for the panel in `where` (the sidebar, or a column) and draw it there now.
-
-    Below it, always in the same place, "Jump to a step" (`ui/jump.py`): its
-    widgets can't live in the panel, which is redrawn in place. `controls` puts it
-    elsewhere instead (the presenter view's row of controls, so the panel fits the
-    screen), as wide as its label; `jump_control=False` leaves it out (a walkthrough
-    replays a conversation: there is nothing to jump in). `thread_id` is the thread
-    whose tickets the Person node names (the chat's by default).
+    """Keep a place for the panel in `where` and draw it now; "Jump to a step" below it (its
+    widgets can't live in a panel redrawn in place), or in `controls` when given.
     """
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     st.session_state.pop(keys.MACHINE_DRAWN, None)
@@ -55,7 +45,6 @@ def reserve_slot(
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
-    """Note the facts before a turn, so the panel can highlight what the turn changed."""
     st.session_state[keys.MACHINE_FACTS_BEFORE] = facts(workflow, state)
 
 
@@ -69,19 +58,11 @@ def show(
     headline: str | None = None,
     tickets: dict[str, str] | None = None,
 ) -> None:
-    """Draw the panel into the reserved place, replacing what was there; `waiting` is
-    the action the conversation is paused at for a person's decision.
-
-    A page showing something other than the chat's conversation (a prompt's step, a
-    ticket's conversation, a scenario's path) draws that instead: `headline` says what
-    it is (in place of "Now at"), `tickets` names the hand-overs of that state."""
+    """Draw the panel into the reserved place; `headline` and `tickets` for another state."""
     slot, wide = st.session_state.get(keys.MACHINE_SLOT) or (None, False)
     if slot is None:
         return
-    # Drawn at the start of every run and again when the page is done: skip the
-    # second drawing when nothing it shows has changed (each one costs the server
-    # a dozen elements to send and the browser a Graphviz layout). Keyed on what is
-    # drawn: the facts marked new, not the facts noted before the turn.
+    # Drawn at the start and end of every run: skip the second when nothing shown changed.
     tickets = ticket_ids(state) if tickets is None else tickets
     dot = dot_source(
         workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets
@@ -103,13 +84,10 @@ def show(
             st.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
             dot,
-            # The sidebar's drawing is sized by the DOT (diagram.py); the presenter
-            # view's fills the column beside the chat, no taller than the screen allows
-            # (presenter.fit_to_screen), so its labels grow with the screen.
+            # The presenter view's drawing fills the column, no taller than the screen allows.
             width="stretch" if wide else "content",
             alt=f"State machine of {workflow.title}; the active step is {step.title}.",
         )
-        # Beside each other in the presenter view, so one screen holds the whole panel.
         left, right = st.columns(2) if wide else (st.container(), st.container())
         with left:
             _facts(workflow, state, new=shown[-1])
@@ -133,15 +111,11 @@ def _headline(
     else:
         first = ("⏳ " if live else "") + f"Now at **{step.title}**"
     small = escape_markdown(small)
-    # Beside the title in the presenter view; under it in the narrow sidebar.
     return first + (f" — :small[{small}]" if wide else f"  \n:small[{small}]")
 
 
 def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
-    """The ticket each hand-over in `state` opened, by its tool call ("T-1004"): asked of
-    the store only when the history holds a hand-over. A hand-over of the turn still
-    running has none yet (the service opens tickets as the turn ends). `thread_id`
-    defaults to the chat's thread."""
+    """The ticket each hand-over in `state` opened, by its tool call id ("T-1004")."""
     if not handovers(state):
         return {}
     if thread_id is None:
@@ -150,7 +124,6 @@ def ticket_ids(state: dict, thread_id: str | None = None) -> dict[str, str]:
 
 
 def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
-    """The facts this turn recorded or changed (marked "new this turn")."""
     before = st.session_state.get(keys.MACHINE_FACTS_BEFORE) or {}
     return tuple(
         fact.key
@@ -178,12 +151,7 @@ def _facts(workflow: Workflow, state: dict, new: tuple[str, ...]) -> None:
 def history_lines(
     workflow: Workflow, state: dict, tickets: dict[str, str] | None = None
 ) -> list[str]:
-    """Each move as Markdown, newest first: turn, from → to, and why in words.
-
-    A jump (the conversation was started at a step for a walkthrough) is marked ⤵,
-    a person's decision on a gated action ✋, a hand-over to a person 🙋 (with the
-    ticket it opened, from `tickets`: tool call id -> "T-1004").
-    """
+    """Each move as Markdown, newest first: ⤵ a jump, ✋ a decision, 🙋 a hand-over."""
     lines = []
     for record in reversed(state.get("transitions") or []):
         source = workflow.step(record["source"]).title
@@ -205,8 +173,6 @@ def history_lines(
 def _history(
     workflow: Workflow, state: dict, shown: int, tickets: dict[str, str], note: bool = True
 ) -> None:
-    """The latest `shown` moves; `note` says where the rest are (not on a projector,
-    where its line would cost the diagram height)."""
     lines = history_lines(workflow, state, tickets)
     st.markdown("**Transition history** :small[(newest first)]")
     if not lines:
@@ -220,11 +186,7 @@ def _history(
 
 
 def _details(workflow: Workflow, state: dict) -> None:
-    """The identifiers behind the words, for engineers.
-
-    Inline code in Markdown, not `st.code`: a code block would load a syntax
-    highlighter into every new browser session for a box that is usually closed.
-    """
+    """The identifiers behind the words, for engineers (not `st.code`: it loads a highlighter)."""
     with st.expander("Details for engineers", icon=":material/code:"):
         values = {workflow.state_key: workflow.current(state)}
         values |= {key: state.get(key) for key in workflow.fact_keys}

@@ -1,14 +1,4 @@
-"""Sidebar: which model answers. Keys are read, never shown.
-
-The choices are the rows of `support_agent.models.providers.PROVIDERS`, the
-table `get_model` (and so the CLI) reads too; the picker starts on the one
-`SUPPORT_AGENT_MODEL` names.
-
-A server's address (`server_url`) is typed by the operator, or by a visitor only
-when the operator allows it (`identity.may_type_server_url`); what a visitor
-types must be a public address, and its failures are told without detail
-(`ModelChoice.visitor_url`).
-"""
+"""Sidebar: which model answers (the rows of `models.providers.PROVIDERS`). Keys are never shown."""
 
 from __future__ import annotations
 
@@ -40,16 +30,13 @@ NO_SERVER = (
 
 @dataclass(frozen=True)
 class Start:
-    """Where the picker starts: the configured setting's row and model name."""
-
     provider: Provider
     name: str = ""
     problem: str | None = None  # why the configured setting can't be used, if it can't
 
 
 def configured() -> Start:
-    """The row and model name `SUPPORT_AGENT_MODEL` names; the offline row, with the
-    reason, when that setting can't be used (said on the page, never silently)."""
+    """The row and model `SUPPORT_AGENT_MODEL` names; else the offline row, with the reason."""
     try:
         provider, name = resolve_spec()
     except ModelConfigError as exc:
@@ -73,22 +60,15 @@ def _same(a: str, b: str) -> bool:
 
 @dataclass(frozen=True)
 class Server:
-    """Where a server row's requests go, as `server_url` decided."""
-
     url: str | None
     visitor_url: bool = False  # a visitor typed it (see `ModelChoice.visitor_url`)
     problem: str = ""  # why it can't be used from this session ("" when it can)
 
 
 def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Server:
-    """The server address for `provider` (a row that asks for one), drawn in `where`.
-
-    The operator types it (it starts on `SUPPORT_AGENT_BASE_URL`, else the provider's
-    usual address). A visitor types it only when the operator allows it
-    (`identity.may_type_server_url`), and anything but the operator's configured server
-    is then theirs: called only at a public address, its failures told without detail.
-    Otherwise a visitor gets no box to type in: the operator's configured server is used
-    (its address not shown), and without one this row can't be used.
+    """The server address for `provider`, drawn in `where`: typed by the operator, or by a visitor
+    when allowed (then only a public address, its failures told without detail); otherwise the
+    operator's configured server, its address not shown.
     """
     configured = settings().support_agent_base_url.strip()
     fallback = configured or provider.default_base_url or ""
@@ -107,7 +87,6 @@ def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Ser
 
 
 def model_picker() -> ModelChoice:
-    """Render the picker; return the choice for this run."""
     start = configured()
     st.session_state.setdefault(keys.MODEL_LABEL, start.provider.label)
     label = st.selectbox("Model", [p.label for p in PROVIDERS], key=keys.MODEL_LABEL)
@@ -124,10 +103,10 @@ def model_picker() -> ModelChoice:
         return ModelChoice(OFFLINE)
 
     first = start.name if provider == start.provider else provider.default_model
-    name = st.text_input("Model name", value=first, key=keys.model_name(label))
+    name = st.text_input("Model name", value=first, key=keys.MODEL_NAME.format(label))
     server = Server(None)
     if provider.needs_base_url:
-        server = server_url(provider, keys.model_url(label), "Base URL")
+        server = server_url(provider, keys.MODEL_URL.format(label), "Base URL")
     base_url = server.url
     variable = provider.key_var
     api_key = operator_key = None

@@ -1,18 +1,8 @@
 """The presenter view: the state machine large beside the chat, for a projector.
 
-On with `?view=presenter` (so it can be bookmarked) or the toggle on the chat
-page. Page switches drop query parameters, so the choice is also kept in the
-session and put back in the URL when the chat page shows again.
-
-The view is one screen, at any size from 1280x720 to 2560x1440: the chat
-scrolls in its own box as tall as the screen allows, the diagram takes the
-width of its column (so its labels grow with the screen) but never more height
-than leaves "Now at", the facts and the latest moves on screen. Nothing makes
-the page taller than the window, so it never scrolls, and Streamlit's habit of
-scrolling a page with a chat input to its bottom can't hide "Now at" after a
-reload. Heights that follow the window can't be said in Python (the server
-doesn't know the window), so `fit_to_screen` says them in a few lines of CSS:
-layout only, no text of anyone's in it. The browser test measures the result.
+On with `?view=presenter` or the chat page's toggle (kept in the session: page switches drop
+query parameters). One screen from 1280x720 to 2560x1440, never scrolling; heights that follow
+the window can't be known in Python, so `fit_to_screen` sets them in CSS (layout only).
 """
 
 from __future__ import annotations
@@ -25,22 +15,17 @@ PARAM, VALUE = "view", "presenter"
 # px: the chat's box as Streamlit draws it before the stylesheet fits it to the window.
 CHAT_HEIGHT = 400
 CHAT_KEY = keys.PRESENTER_CHAT
-# Heights in rem (16 px): the page's top margin under Streamlit's header bar; what the
-# chat column holds besides its box (caption, the row of controls, possibly wrapped
-# onto two lines, and the chat input pinned below); what the machine column holds
-# besides the drawing ("Now at", the facts and the two latest moves, the input below).
+# Heights in rem: the top margin under the header; the chat column's rows besides its box;
+# the machine column's rows besides the drawing.
 TOP = 4
 BESIDE_CHAT = 30
 BESIDE_DIAGRAM = 29
-# What the walkthrough's chat column holds besides its box (the source picker and the
-# row of controls; no chat input).
+# The walkthrough's chat column besides its box (no chat input).
 BESIDE_REPLAY = 23
 
 
 def fit_to_screen(beside_chat: float = BESIDE_CHAT) -> None:
-    """Heights that follow the window (see the module's docstring): layout only.
-    `beside_chat` rem are the chat column's other rows; the walkthrough, which has no
-    chat input, passes `BESIDE_REPLAY`."""
+    """Heights that follow the window; `beside_chat` rem are the chat column's other rows."""
     st.html(f"""<style>
 [data-testid="stMainBlockContainer"] {{ padding-top: {TOP}rem; }}
 .st-key-{CHAT_KEY}, [data-testid="stLayoutWrapper"]:has(> .st-key-{CHAT_KEY}) {{
@@ -70,7 +55,6 @@ def _switch() -> None:
 
 
 def toggle(where) -> bool:
-    """The chat page's switch; keeps the URL bookmarkable while it is on."""
     on = requested()
     if on and st.query_params.get(PARAM) != VALUE:
         st.query_params[PARAM] = VALUE

@@ -1,10 +1,4 @@
-"""Prompts page widgets: edit, version, compare and activate prompts and tool descriptions.
-
-Everything a person types here (templates, version names, notes) is shown
-through text areas, code blocks, data frames or `escape_markdown`, never as
-Markdown or HTML of its own (the side-by-side comparison too: each piece of a
-template is escaped, and only our own markers colour the changed words).
-"""
+"""Prompts page widgets: edit, version, compare and activate prompts and tool descriptions."""
 
 from __future__ import annotations
 
@@ -56,7 +50,6 @@ def _show_flash(k: PromptKeys) -> None:
 
 
 def active_label(version: Version | None) -> str:
-    """`Default`, or `v3 · name`, escaped for Markdown."""
     return "Default" if version is None else escape_markdown(version.label)
 
 
@@ -64,12 +57,10 @@ def _code_list(names: list[str]) -> str:
     return " ".join(f"`{{{n}}}`" for n in names) or "none"
 
 
-# --- Callbacks (run before the rerun, so they may set widget values) ----------------------
-
-
 def _save(versions: PromptVersions, k: PromptKeys, *, anyway: bool = False) -> None:
-    """Save the editor's text as a new version; held back once, with the reason, when a
-    step prompt stops naming one of the step's tools (`anyway` saves it regardless)."""
+    """Save the editor's text as a new version; held back once if a step prompt stops naming
+    one of its tools (`anyway` saves regardless).
+    """
     state = st.session_state
     text = state.get(k.text, "")
     workflow = WORKFLOWS[k.workflow]
@@ -158,9 +149,6 @@ def _load(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> No
     st.session_state[k.text] = version.text if version else versions.current_text(k.workflow, k.key)
 
 
-# --- Pickers --------------------------------------------------------------------------------
-
-
 def pick_workflow(current: str) -> Workflow:
     st.session_state.setdefault(keys.PROMPTS_WORKFLOW, current)
     name = st.selectbox(
@@ -179,13 +167,12 @@ def pick_step(workflow: Workflow) -> Step:
         label,
         workflow.step_names,
         format_func=lambda n: workflow.step(n).title,
-        key=keys.prompts_step(workflow.name),
+        key=keys.PROMPTS_STEP.format(workflow.name),
     )
     return workflow.step(name)
 
 
 def pick_target(workflow: Workflow, step: Step) -> str:
-    """Which template of the step to edit: its prompt or one of its tools' descriptions."""
     options = [step.name, *(tool_key(t.name) for t in step.tools)]
     return st.radio(
         "Edit",
@@ -194,15 +181,11 @@ def pick_target(workflow: Workflow, step: Step) -> str:
             f"🔧 `{tool_name(key)}` description" if is_tool_key(key) else "📝 Prompt"
         ),
         horizontal=True,
-        key=keys.prompts_target(workflow.name, step.name),
+        key=keys.PROMPTS_TARGET.format(workflow.name, step.name),
     )
 
 
-# --- Panels ---------------------------------------------------------------------------------
-
-
 def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> None:
-    """The step at a glance: what it is for, its prompt's active version, its tools."""
     with st.container(border=True):
         st.markdown(f"**{step.title}** — {step.description}")
         st.markdown(
@@ -238,8 +221,7 @@ def saved_as(versions: PromptVersions, workflow: Workflow, key: str, text: str) 
 def _editor_status(
     versions: PromptVersions, workflow: Workflow, key: str, text: str, active_text: str
 ) -> None:
-    """Say whether the editor's text is saved: compared with every saved text, not only the
-    active one, since saving makes a version without activating it."""
+    """Whether the editor's text is saved (as any version: saving does not activate)."""
     if text == active_text:
         return  # the editor shows what is in use: nothing to say
     label = saved_as(versions, workflow, key, text)
@@ -255,7 +237,6 @@ def _editor_status(
 
 
 def placeholders_help(workflow: Workflow, key: str) -> None:
-    """What a `{name}` in a step prompt is, and what each one is filled with."""
     meanings = placeholder_meanings(workflow, key)
     with st.expander(f"Placeholders it may use: {_code_list([n for n, _ in meanings])}", icon="🧩"):
         st.markdown(
@@ -267,7 +248,6 @@ def placeholders_help(workflow: Workflow, key: str) -> None:
 
 
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
-    """The text area, name and note, and Save (which validates first)."""
     k = PromptKeys(workflow.name, key)
     active = versions.active(workflow.name, key)
     current = active.text if active else defaults(workflow)[key]
@@ -316,7 +296,6 @@ def _placeholders_used(text: str, allowed: list[str]) -> None:
 
 
 def _save_row(versions: PromptVersions, k: PromptKeys, *, unchanged: bool) -> None:
-    """Name and note, then Save and Revert."""
     left, right = st.columns([1, 2])
     left.text_input("Version name", key=k.name, max_chars=80, placeholder="e.g. shorter greeting")
     right.text_input("Note", key=k.note, max_chars=500, placeholder="why this change")
@@ -341,7 +320,6 @@ def _save_row(versions: PromptVersions, k: PromptKeys, *, unchanged: bool) -> No
 
 
 def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """The saved versions, and one-click Activate / Use default."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     active = versions.active(workflow.name, key)
@@ -401,7 +379,6 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
 
 
 def _experiments_of(version: Version) -> None:
-    """The experiments kept for `version`, newest first, each one click from its results."""
     tried = runtime.store().experiments.for_version(version.id)
     label = escape_markdown(version.label)
     if not tried:
@@ -415,14 +392,13 @@ def _experiments_of(version: Version) -> None:
         line, button = st.columns([6, 1], vertical_alignment="center")
         line.caption(f"{when(experiment.created_at)} — {escape_markdown(experiment.summary())}")
         if button.button(
-            "Open", icon="⚖️", key=keys.experiment_open_button(experiment.id, "prompts")
+            "Open", icon="⚖️", key=keys.EXPERIMENT_OPEN_BUTTON.format("prompts", experiment.id)
         ):
             experiment_widgets.open_on_page(experiment.id)
 
 
 def _line_markdown(line: Line | None, colour: str) -> str:
-    """One line of a template as Markdown: every piece escaped, changed words marked in
-    `colour` (a line the other side lacks is blank, keeping the rows level)."""
+    """One template line as Markdown, every piece escaped, changed words marked in `colour`."""
     if not line:
         return "\u00a0"
     out = []
@@ -438,8 +414,6 @@ def _line_markdown(line: Line | None, colour: str) -> str:
 
 
 def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
-    """Any two of the default, each saved version and the editor, side by side, with the
-    words that changed marked."""
     k = PromptKeys(workflow.name, key)
     saved = versions.versions(workflow.name, key)
     texts = {
@@ -471,7 +445,6 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
 
 
 def studio(ctx: Context) -> None:
-    """The whole page body."""
     versions = ctx.store.prompts
     if ctx.model.offline:
         st.info(OFFLINE_NOTICE, icon="🤖")

@@ -32,8 +32,7 @@ class ModelChoice:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)  # typed in this session
     operator_key: str | None = field(default=None, repr=False)  # from secrets.toml
-    # A visitor typed `base_url`: only a public address is called, and its failures are
-    # told without detail (a status or a timeout would tell which ports answer).
+    # Typed by a visitor: only a public address is called, its failures told without detail.
     visitor_url: bool = False
     problem: str = ""  # why this choice can't be used from this session ("" when it can)
 
@@ -48,7 +47,6 @@ class ModelChoice:
 
 
 def secret(name: str) -> str | None:
-    """A value from `.streamlit/secrets.toml`, or None (also when there is no such file)."""
     try:
         value = st.secrets.get(name)
     except Exception:  # no secrets.toml: Streamlit raises rather than returning None
@@ -63,20 +61,17 @@ def _store(url: str) -> AppStore:
 
 @st.cache_resource(show_spinner=False)
 def _understanding() -> threading.Thread:
-    # The offline model learns from its data on first use (~0.4 s): do it in the
-    # background while the first page draws, not during the first customer turn.
+    # The offline model learns on first use (~0.4 s): in the background, not in the first turn.
     thread = threading.Thread(target=warm_up, name="offline-model-warm-up", daemon=True)
     thread.start()
     return thread
 
 
 def _url() -> str:
-    """`HANDOFF_DB_URL` from secrets.toml, else the environment, else the default."""
     return secret(DB_URL_ENV) or configured_url()
 
 
 def store() -> AppStore:
-    """The shared store, from `HANDOFF_DB_URL` (environment, then secrets.toml)."""
     _understanding()
     return _store(_url())
 
@@ -93,21 +88,18 @@ def reader_graph(workflow: str):
 
 @st.cache_resource(show_spinner=False)
 def _agent_server(url: str, key: str | None) -> AgentServer:
-    # One client (and its connection pool) per process, as for the store.
     return AgentServer.connect(url, key)
 
 
 def backend() -> Backend:
-    """Where this app's conversations run: LangGraph's server when `HANDOFF_AGENT_URL`
-    is set, else this process (`service.backend.choose`)."""
+    """Where conversations run: LangGraph's server when `HANDOFF_AGENT_URL` is set, else here."""
     address = server_address()
     server = _agent_server(*address) if address else None
     return choose(store(), reader_graph, server)
 
 
 def chat_model(choice: ModelChoice) -> BaseChatModel:
-    """The chat model the picker's choice names. Raises `ModelConfigError` (also for a
-    server a visitor typed that isn't a public address)."""
+    """The chat model the picker's choice names. Raises `ModelConfigError`."""
     if choice.problem:
         raise ModelConfigError(choice.problem)
     return get_model(
@@ -121,9 +113,8 @@ def chat_model(choice: ModelChoice) -> BaseChatModel:
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _runner(workflow: str, choice: ModelChoice, url: str, approvals: bool):
-    # Compiling a graph is ~30% of an offline turn's CPU: build one per workflow and
-    # model setting, shared by every session. The active prompt versions are read
-    # from the store at each model call, so a cached graph still sees every edit.
+    # Compiling is ~30% of an offline turn's CPU: one graph per workflow and model, shared; the
+    # prompt versions are read at each model call, so it still sees every edit.
     current = _store(url)
     model = chat_model(choice)
     return build_graph(
@@ -138,19 +129,16 @@ def _runner(workflow: str, choice: ModelChoice, url: str, approvals: bool):
 
 @st.cache_resource(show_spinner=False)
 def _settled() -> bool:
-    # What is alive once the first turn's graph is built (LangChain, LangGraph, the
-    # offline model, ~200k objects) lives as long as the process. Freezing it keeps
-    # Python's full collections to what sessions allocate since: unfrozen, each one
-    # walked it all (~100 ms holding the GIL, every few dozen turns: a stall for
-    # every browser in the room).
+    # Freeze what lives as long as the process (~200k objects): unfrozen, each full collection
+    # walked it all (~100 ms holding the GIL, a stall for every browser).
     gc.collect()
     gc.freeze()
     return True
 
 
 def runner_graph(workflow: str, choice: ModelChoice, approvals: bool = True):
-    """The graph that runs turns with the chosen model (without `approvals`, the one
-    that can't pause: `build_graph`). Raises `ModelConfigError`."""
+    """The graph that runs turns (without `approvals`, one that can't pause).
+    Raises `ModelConfigError`."""
     if choice.problem:
         raise ModelConfigError(choice.problem)
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change

@@ -1,15 +1,8 @@
-"""Showing other people's text safely.
+"""Showing other people's text safely: never as HTML, and loading nothing when drawn.
 
-Two ways, both never HTML (`st.markdown` shows HTML as text unless told otherwise,
-and nothing here tells it) and neither loads anything when drawn:
-
-* `escape_markdown`: text shown literally (what a customer or an operator typed,
-  names, labels). Every Markdown character is escaped except inside a bare web
-  address, which is written as an autolink (`<https://…>`) so that it stays one
-  clickable link: escaping its dots would put backslashes in the address the
-  browser opens, and in what it shows.
-* `inert_markdown`: a model's reply, as Markdown (its links stay links), with every
-  image turned into a plain link.
+`escape_markdown` shows text literally, except a bare web address, written as an autolink so
+its escaped dots don't end up in the link; `inert_markdown` keeps a model's Markdown but turns
+images into links.
 """
 
 from __future__ import annotations
@@ -48,10 +41,7 @@ _IMAGE = re.compile(r"!(?=\[)")
 def inert_markdown(text: str) -> str:
     """Model text as Markdown that loads nothing: `![alt](url)` shows as a link.
 
-    A model can be prompt-injected into writing an image whose URL carries data
-    out; rendering it would make every viewer's browser fetch it. HTML is already
-    shown as text by `st.markdown`. Links are left as written: the browser opens
-    one only when someone clicks it.
+    A prompt-injected image URL could carry data out as every viewer's browser fetched it.
     """
     return _IMAGE.sub(r"\\!", text)
 
@@ -68,12 +58,10 @@ def inert_stream(chunks):
 
 
 def humanize(key: str) -> str:
-    """`warranty_status` -> `Warranty status`."""
     return key.replace("_", " ").capitalize()
 
 
 def when(stamp: str) -> str:
-    """A stored ISO timestamp as people read it (UTC, to the second)."""
     try:
         return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:

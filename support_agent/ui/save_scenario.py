@@ -25,16 +25,13 @@ if TYPE_CHECKING:
 
 
 def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
-    """The customer's messages, including turns summarized away, once asked for.
-
-    Turns that summarization dropped live only in the saved history, and reading
-    it walks every checkpoint of the thread (seconds at 200 turns): that happens
-    when the user asks, once per turn, never on an ordinary rerun.
+    """The customer's messages, including turns summarized away, once asked for (reading the
+    history walks every checkpoint: seconds at 200 turns).
     """
     held = turn_of(state)
     if held <= len(said) or ctx.checkpoint_id:
         return said
-    cache = keys.save_turns(ctx.thread_id, held)
+    cache = keys.SAVE_TURNS.format(ctx.thread_id, held)
     if cache not in st.session_state:
         if not st.button(
             f"Include the {held - len(said)} earlier turns (reads the saved history)",
@@ -59,12 +56,6 @@ def _shown(path: Path) -> str:
 
 
 def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path | None:
-    """An expander to save this conversation as a scenario; returns the path once saved.
-
-    Shown once the conversation has a customer message. The YAML is drafted from
-    what happened and can be edited; Save validates it (errors shown, nothing
-    written) and never replaces a file unless "overwrite" is ticked.
-    """
     said = [str(t) for t in customer_turns(state.get("messages") or [])]
     if not said:
         return None
@@ -80,12 +71,11 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
         for warning in draft.warnings:
             st.warning(warning, icon="📝")
         text = st.text_area(
-            "Scenario (YAML)", value=draft.text, height=360, key=keys.save_text(version)
+            "Scenario (YAML)", value=draft.text, height=360, key=keys.SAVE_TEXT.format(version)
         )
         overwrite = st.checkbox("Overwrite an existing file", key=keys.SAVE_OVERWRITE)
         try:
-            # The draft's name is known; only an edited text is read again (on every
-            # rerun of every chat, parsing the unedited draft was a tenth of a turn's CPU).
+            # Only an edited text is parsed again (parsing every rerun cost a tenth of a turn).
             name = draft.name if text == draft.text else parse_yaml(text).name
             target = directory / f"{slugify(name)}.yaml"
         except ScenarioLoadError:

@@ -1,7 +1,6 @@
 """Scenarios page widgets: pick scenarios, run them, read the results, see coverage.
 
-One run is kept in `st.session_state` (`scenarios.*`), so choosing another
-scenario's path or reading coverage never runs anything again.
+One run is kept in session state, so choosing a path or reading coverage never reruns it.
 """
 
 from __future__ import annotations
@@ -38,8 +37,6 @@ REASON_WIDTH = (200, 360)
 
 @dataclass
 class Run:
-    """The last run on this page: its results and what it ran against."""
-
     results: list[ScenarioResult]
     model: str
     edited_prompts: bool
@@ -50,7 +47,6 @@ class Run:
 
 
 def load() -> list[Scenario]:
-    """The scenario files, with an error box for each file that can't be loaded."""
     directory = scenarios_dir()
     scenarios, errors = load_each([directory]) if directory.is_dir() else ([], [])
     prefix = f"{directory}/"
@@ -88,16 +84,13 @@ def selection_summary(chosen: list[Scenario], groups: dict[str, list[Scenario]])
 
 
 def picker(scenarios: list[Scenario], k: keys.PickerKeys = keys.SCENARIOS_PICKER) -> list[Scenario]:
-    """A checkbox per scenario, grouped by workflow in a collapsed box, under a one-line
-    summary of the selection (all of them at first); returns the chosen ones, in file order.
+    """A checkbox per scenario, grouped by workflow under a summary line; returns the chosen.
 
-    A multiselect showed the choice as chips, cut off past a dozen long names; here each name
-    is on its own line and the count is always in view. `k` names the page's own keys.
+    Not a multiselect: its chips were cut off past a dozen long names.
     """
     state = st.session_state
     known = state.get(k.known, set())
-    # The choice is kept under `k.chosen` as well as in the checkboxes: Streamlit drops a
-    # widget's state when a run doesn't draw it (another page), and the choice must survive.
+    # Kept under `k.chosen` too: Streamlit drops a widget's state on a run that doesn't draw it.
     kept = state.get(k.chosen)
     kept = set(kept) if isinstance(kept, (set, list, tuple)) else set()
     for s in scenarios:
@@ -142,7 +135,6 @@ def picker(scenarios: list[Scenario], k: keys.PickerKeys = keys.SCENARIOS_PICKER
 
 
 def prompt_source() -> PromptSource | None:
-    """The active prompt versions' source, as the app keeps it for every page."""
     source = st.session_state.get(keys.PROMPTS_SOURCE)
     return source if callable(source) else None
 
@@ -163,7 +155,6 @@ def edited_prompts(prompts: PromptSource | None) -> list[str]:
 
 
 def run_button(ctx: Context, chosen: list[Scenario]) -> None:
-    """The Run button; runs the chosen scenarios with a progress bar and keeps the results."""
     count = len(chosen)
     label = f"Run {count} scenario{'s' if count != 1 else ''}"
     model_label = ctx.model_shown
@@ -203,7 +194,6 @@ def last_run() -> Run | None:
 
 
 def results_table(run: Run) -> None:
-    """The pass/fail summary and one row per scenario, with every failure reason."""
     total, failed = len(run.results), len(run.failed)
     prompts = "edited prompts" if run.edited_prompts else "default prompts"
     if failed:
@@ -235,8 +225,7 @@ def results_table(run: Run) -> None:
 
 
 def result_columns(run: Run) -> dict:
-    """Widths sized to what the columns hold: the names whole, the short ones narrow, and a
-    Reason column only when something failed (it's empty otherwise)."""
+    """Widths sized to what the columns hold; a Reason column only when something failed."""
     longest = max((len(r.name) for r in run.results), default=0)
     columns = {
         "Scenario": st.column_config.TextColumn(width=_text_width(longest, NAME_WIDTH)),
@@ -261,7 +250,6 @@ def _text_width(chars: int, bounds: tuple[int, int]) -> int:
 
 
 def path_view(run: Run) -> None:
-    """The path one scenario took, drawn on its workflow's state machine."""
     by_name = {r.name: r for r in run.results}
     names = list(by_name)
     if not names:
@@ -272,7 +260,6 @@ def path_view(run: Run) -> None:
     name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
-    # The sidebar draws the path on screen, not the chat's conversation.
     machine_panel.show(
         workflow,
         result.final_state,
@@ -293,8 +280,6 @@ def path_view(run: Run) -> None:
 
 
 def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
-    """Before a run, the sidebar draws the chosen scenarios' workflow, idle, and says a
-    run's path goes there (the chat's conversation belongs to the Chat page)."""
     workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
     machine_panel.show(
         workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
@@ -302,31 +287,22 @@ def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
 
 
 def path_chart(workflow: Workflow, state: dict) -> None:
-    """The state machine with the path `state` took drawn on it (the Scenarios and
-    Experiments pages draw results the same way)."""
     st.graphviz_chart(dot_source(workflow, state), width="stretch")
 
 
 def path_words(workflow: Workflow, path: list[str]) -> str:
     """`Warranty verification → Issue classification` (a step no longer declared by its name)."""
-    titles = []
-    for name in path:
-        try:
-            titles.append(workflow.step(name).title)
-        except KeyError:
-            titles.append(name)
-    return " → ".join(titles)
+    known = workflow.step_names
+    return " → ".join(workflow.step(n).title if n in known else n for n in path)
 
 
 def path_notes(workflow: Workflow, path: list[str], tools: list[str]) -> None:
-    """The path in words and the tools called, beside a `path_chart`."""
     st.markdown(f"**Path:** {escape_markdown(path_words(workflow, path))}")
     called = ", ".join(dict.fromkeys(tools)) or "none"
     st.markdown(f"**Tools called:** {escape_markdown(called)}")
 
 
 def coverage_view(run: Run) -> None:
-    """Per workflow: the steps and declared transitions no scenario of the run reached."""
     for cov in coverage(run.results).values():
         title = escape_markdown(cov.workflow.title)
         if cov.complete:

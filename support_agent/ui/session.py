@@ -48,12 +48,7 @@ def current_workflow() -> str:
 
 
 def start_new(workflow: str, thread_id: str | None = None) -> str:
-    """A fresh, unguessable thread; it enters the URL once it has a turn.
-
-    `thread_id` adopts a new thread already written (a jump to a step seeds it
-    first, so a store that fails leaves this session where it was). Forgets
-    what belonged to the thread being left (`keys.NEW_CONVERSATION_RESETS`).
-    """
+    """A fresh, unguessable thread (or `thread_id`, already seeded); forgets the one left."""
     ss = st.session_state
     ss[keys.THREAD] = thread_id or new_thread_id()
     ss[keys.WORKFLOW] = workflow
@@ -65,7 +60,6 @@ def start_new(workflow: str, thread_id: str | None = None) -> str:
 
 
 def open_thread(thread_info: ThreadInfo, thread_id: str) -> None:
-    """Switch this session to a saved thread (from the threads page)."""
     info = thread_info(thread_id) or {}
     st.session_state[keys.THREAD] = thread_id
     st.session_state[keys.WORKFLOW] = info.get("workflow", DEFAULT_WORKFLOW)
@@ -73,6 +67,5 @@ def open_thread(thread_info: ThreadInfo, thread_id: str) -> None:
 
 
 def publish(thread_id: str) -> None:
-    """Put the thread in the URL so reload, share and resume work."""
     if st.query_params.get("thread") != thread_id:
         st.query_params["thread"] = thread_id

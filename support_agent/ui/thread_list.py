@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 
 
 def where_kept(ctx: Context) -> None:
-    """Where the conversations are kept, in words; which file or database only for the
-    operator, under engineer details (a visitor learns no path)."""
+    """Where conversations are kept; the file or database only for the operator."""
     if ctx.runs.on_server:
         st.caption(
             "Conversations are kept on the agent server; their titles, tickets and approvals "
@@ -47,8 +46,6 @@ def where_kept(ctx: Context) -> None:
 
 @dataclass(frozen=True)
 class Entry:
-    """One listed thread: how it is called, and what its card needs."""
-
     listed: Listed
     workflow: Workflow
     state: dict
@@ -56,7 +53,6 @@ class Entry:
 
 
 def entries(ctx: Context, records: list[dict]) -> list[Entry]:
-    """The threads of `records` (newest first), titled, no two automatic titles alike."""
     found: list[Entry] = []
     waiting = {w.thread_id for w in ctx.store.approvals.waiting()}
     for record in records:
@@ -67,8 +63,7 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
         first = first_customer_message(state)
         earlier: list[str] = []
         if first is None or record["title"] != stored_form(first):
-            # Renamed, summarized, or turn 1 edited on a branch: the recorded turn-1
-            # texts tell whether the stored title is still the first message.
+            # Renamed, summarized or turn 1 edited: the turn-1 texts tell if the title is still it.
             rows = ctx.store.turn_points.of(record["thread_id"])
             earlier = [r["text"] for r in rows if int(r["turn"]) == 1]
         listed = describe(workflow, record, state, earlier)
@@ -78,13 +73,11 @@ def entries(ctx: Context, records: list[dict]) -> list[Entry]:
 
 
 def first_page(key: str) -> None:
-    """Back to page 1 (a new search or filter starts at its first page)."""
     st.session_state[key] = 1
 
 
 def page_picker(where, key: str, total: int) -> tuple[int, int]:
-    """The page box in `where`, drawn only when `total` rows need more than one page;
-    (start, end) of the rows on the page shown. Used by the Tickets page too."""
+    """The page box (only past one page's worth); (start, end) of the rows shown."""
     count = pages(total)
     number = 1
     if count > 1:
@@ -96,7 +89,6 @@ def page_picker(where, key: str, total: int) -> tuple[int, int]:
 
 
 def search_and_page(found: list[Entry]) -> list[Entry]:
-    """The search box and page picker; returns the cards of the page shown."""
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     query = left.text_input(
         "Search",
@@ -135,11 +127,14 @@ def thread_card(ctx: Context, entry: Entry) -> None:
         top[3].caption(f"Last activity {when(listed.updated_at)}")
         actions = st.columns([2, 3, 2, 2, 2], vertical_alignment="bottom")
         if actions[0].button(
-            "Open in chat", key=keys.thread_part("open", thread_id), icon="💬", type="primary"
+            "Open in chat",
+            key=keys.PART.format("open", thread_id),
+            icon="💬",
+            type="primary",
         ):
             ctx.open_thread(thread_id)
             st.switch_page("app_pages/chat.py")
-        key = keys.thread_part("title", thread_id)
+        key = keys.PART.format("title", thread_id)
         st.session_state[key] = listed.title  # the box always shows the title as listed
         actions[1].text_input(
             "Rename",
@@ -149,20 +144,19 @@ def thread_card(ctx: Context, entry: Entry) -> None:
             help="Your title replaces the automatic one for good; press Enter to save.",
         )
         name = f"conversation-{thread_id[:8]}"
-        # Each hand-over in the history names the ticket it opened.
         handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(thread_id)}
         about = {"thread_id": thread_id, "title": listed.title, "tickets": handed}
         actions[2].download_button(
             "Markdown", as_markdown(workflow, state, **about),
             file_name=f"{name}.md", mime="text/markdown", icon="⬇️",
-            key=keys.thread_part("md", thread_id),
+            key=keys.PART.format("md", thread_id),
         )  # fmt: skip
         actions[3].download_button(
             "JSON", as_json(workflow, state, **about),
             file_name=f"{name}.json", mime="application/json", icon="⬇️",
-            key=keys.thread_part("json", thread_id),
+            key=keys.PART.format("json", thread_id),
         )  # fmt: skip
-        if actions[4].button("Delete", key=keys.thread_part("delete", thread_id), icon="🗑️"):
+        if actions[4].button("Delete", key=keys.PART.format("delete", thread_id), icon="🗑️"):
             st.session_state[keys.THREADS_CONFIRM_DELETE] = thread_id
         failed = st.session_state.get(keys.THREADS_RENAME_FAILED)
         if failed and failed[0] == thread_id:
@@ -173,7 +167,6 @@ def thread_card(ctx: Context, entry: Entry) -> None:
 
 
 def _rename(runs: Backend, thread_id: str, key: str, shown: str) -> None:
-    """Save a title typed in the rename box (on change, before the page reruns)."""
     typed = str(st.session_state.get(key) or "")
     if " ".join(typed.split()) == shown:
         return  # nothing changed: an automatic title stays automatic
@@ -190,7 +183,7 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
     yes, no = st.columns(2)
     if yes.button(
         "Delete for good",
-        key=keys.thread_part("confirm", thread_id),
+        key=keys.PART.format("confirm", thread_id),
         type="primary",
         width="stretch",
     ):
@@ -200,6 +193,6 @@ def confirm_delete(ctx: Context, thread_id: str) -> None:
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.toast("Conversation deleted")
         st.rerun()
-    if no.button("Keep it", key=keys.thread_part("keep", thread_id), width="stretch"):
+    if no.button("Keep it", key=keys.PART.format("keep", thread_id), width="stretch"):
         st.session_state.pop(keys.THREADS_CONFIRM_DELETE, None)
         st.rerun()

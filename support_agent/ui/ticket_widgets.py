@@ -1,15 +1,7 @@
 """Tickets page widgets: the queue of hand-overs to a person, and one ticket opened.
 
-Who sees what: an operator (`identity.is_operator`: the one local user, or a
-logged-in email listed in `HANDOFF_OPERATORS`) sees every ticket, reads the
-conversation behind it, replies into it and resolves it. Anyone else sees only
-the tickets of conversations they started, read-only: where each stands, and a
-link to the conversation, where the replies and the resolution appear.
-
-A ticket opens on the branch it was raised on (`tickets.branch_of`): after the
-customer rewound past it, the page says it is on an earlier version of the
-conversation, shows that version, opens it in Chat and replies there. While
-a ticket is open, the sidebar draws its conversation's state.
+An operator sees, replies to and resolves every ticket; anyone else reads only the tickets of
+their own conversations. A ticket opens on the branch it was raised on (`tickets.branch_of`).
 """
 
 from __future__ import annotations
@@ -47,7 +39,6 @@ CONVERSATION_HEIGHT = 460  # px: the conversation scrolls inside the ticket, und
 
 
 def visible(ctx: Context, ticket: Ticket) -> bool:
-    """An operator sees every ticket; anyone else only those of their own conversations."""
     return ctx.operator or ticket.owner == ctx.owner
 
 
@@ -73,11 +64,7 @@ def page(ctx: Context) -> None:
     queue(ctx)
 
 
-# --- The queue ---------------------------------------------------------------------------
-
-
 def queue(ctx: Context) -> None:
-    """Status filter, search and one page of ticket rows."""
     everyone = ctx.store.tickets.all(owner=None if ctx.operator else ctx.owner)
     if not everyone:
         st.info(
@@ -115,8 +102,7 @@ def queue(ctx: Context) -> None:
 
 
 def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
-    """The branch `ticket` lives on now; None when its conversation is gone (or its
-    workflow is no longer part of the app)."""
+    """The branch `ticket` lives on now; None when its conversation or workflow is gone."""
     if ticket.workflow not in WORKFLOWS:
         return None
     if ctx.runs.on_server:  # the server's conversation is followed on its latest branch
@@ -135,26 +121,24 @@ def _close() -> None:
     st.session_state.pop(keys.TICKETS_OPEN, None)
 
 
-def _facts_line(ticket: Ticket) -> str:
-    return " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
-
-
 def row(ctx: Context, ticket: Ticket) -> None:
-    with st.container(border=True, key=keys.ticket_part("row", ticket.id)):
+    with st.container(border=True, key=keys.TICKET_PART.format("row", ticket.id)):
         top = st.columns([3, 3, 3, 2], vertical_alignment="center")
         top[0].markdown(f"**🎫 {ticket.id}** · {transcript.badge(ticket)}")
         top[1].caption(f"{ticket.workflow_title} · {escape_markdown(ticket.step)}")
         replies = f" · {plural(ticket.replies, 'reply', 'replies')}" if ticket.replies else ""
         top[2].caption(f"Opened {when(ticket.created_at)}{replies}")
         top[3].button(
-            "Open ticket", key=keys.ticket_part("open", ticket.id), icon="📂",
+            "Open ticket", key=keys.TICKET_PART.format("open", ticket.id), icon="📂",
             on_click=_open, args=(ticket.id,), width="stretch",
         )  # fmt: skip
         st.markdown(f"**Reason:** {escape_markdown(ticket.reason)}")
         if ticket.checkpoint_id and (found := _branch(ctx, ticket)) and found.earlier:
             st.caption(f"{EARLIER}: it has since gone on from an earlier turn.")
         if ticket.facts:
-            st.caption(_facts_line(ticket))
+            st.caption(
+                " · ".join(f"{escape_markdown(t)}: {escape_markdown(w)}" for t, w in ticket.facts)
+            )
         if not ticket.is_open:
             st.markdown(f"**Resolution:** {escape_markdown(ticket.resolution)}")
         if ticket.excerpt:
@@ -165,11 +149,7 @@ def row(ctx: Context, ticket: Ticket) -> None:
             )
 
 
-# --- One ticket ----------------------------------------------------------------------------
-
-
 def detail(ctx: Context, ticket: Ticket) -> None:
-    """The ticket, the conversation behind it, and (for an operator) reply and resolve."""
     _header(ticket)
     workflow = WORKFLOWS.get(ticket.workflow)
     if workflow is None:
@@ -188,7 +168,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             ),
             icon="🕰️",
         )
-    if st.button("Open in chat", icon="💬", key=keys.ticket_part("chat", ticket.id)):
+    if st.button("Open in chat", icon="💬", key=keys.TICKET_PART.format("chat", ticket.id)):
         ctx.open_thread(ticket.thread_id)
         if branch is not None and branch.earlier:
             ctx.view_point(
@@ -213,7 +193,6 @@ def detail(ctx: Context, ticket: Ticket) -> None:
     if not values:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
-    # The sidebar draws this conversation, not the chat's.
     handed = {t.call_id: t.id for t in ctx.store.tickets.of_thread(ticket.thread_id)}
     at = workflow.step(workflow.current(values)).title
     machine_panel.show(
@@ -224,8 +203,9 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 
 def _header(ticket: Ticket) -> None:
-    """What the ticket says: where, why, the facts, and its resolution."""
-    st.button("All tickets", icon="⬅️", on_click=_close, key=keys.ticket_part("back", ticket.id))
+    st.button(
+        "All tickets", icon="⬅️", on_click=_close, key=keys.TICKET_PART.format("back", ticket.id)
+    )
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
         f"{transcript.badge(ticket)} · {escape_markdown(ticket.workflow_title)} · at "
@@ -252,30 +232,26 @@ def _actions(ctx: Context, ticket: Ticket) -> None:
                 icon="🛰️",
             )
         else:
-            _reply_box(ctx, ticket)
+            st.text_area(
+                "Reply to the customer",
+                key=keys.TICKET_BOX.format("reply", ticket.id),
+                placeholder="Written into the conversation as the support team",
+            )  # no max_chars: it would cut a paste silently; sending says what the limit is
+            st.button(
+                "Send reply", icon="✉️", type="primary", on_click=_send_reply,
+                args=(ctx, ticket.number), key=keys.TICKET_PART.format("reply", ticket.id),
+            )  # fmt: skip
     with st.container(border=True):
         st.text_input(
             "Resolution note",
-            key=keys.ticket_box("note", ticket.id),
+            key=keys.TICKET_BOX.format("note", ticket.id),
             placeholder="What was done, in a sentence the customer will read",
             max_chars=1000,
         )
         st.button(
-            "Mark resolved", icon="✅", key=keys.ticket_part("resolve", ticket.id),
+            "Mark resolved", icon="✅", key=keys.TICKET_PART.format("resolve", ticket.id),
             on_click=_resolve, args=(ctx, ticket.number),
         )  # fmt: skip
-
-
-def _reply_box(ctx: Context, ticket: Ticket) -> None:
-    st.text_area(
-        "Reply to the customer",
-        key=keys.ticket_box("reply", ticket.id),
-        placeholder="Written into the conversation as the support team",
-    )  # no max_chars: it would cut a paste silently; sending says what the limit is
-    st.button(
-        "Send reply", icon="✉️", type="primary", key=keys.ticket_part("reply", ticket.id),
-        on_click=_send_reply, args=(ctx, ticket.number),
-    )  # fmt: skip
 
 
 def _say(kind: str, text: str) -> None:
@@ -303,13 +279,12 @@ def _act(
     act: Callable[[Ticket, str], None],
     done: str,
 ) -> Ticket | None:
-    """Run `act(ticket, text of the ticket's box)` and say what happened; change nothing
-    when the ticket refuses or the store is down. The ticket, when it was done."""
+    """Run `act(ticket, its box's text)` and say what happened; the ticket, when it was done."""
     ticket = _latest(ctx, number)
     if ticket is None:
         return None
     try:
-        act(ticket, str(st.session_state.get(keys.ticket_box(box, ticket.id)) or ""))
+        act(ticket, str(st.session_state.get(keys.TICKET_BOX.format(box, ticket.id)) or ""))
     except TicketError as exc:
         _say("warning", str(exc))
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
@@ -328,20 +303,17 @@ def _send_reply(ctx: Context, number: int) -> None:
 
     done = "Reply sent: the customer sees it in the conversation ({id})."
     if sent := _act(ctx, number, "reply", send, done):
-        st.session_state[keys.ticket_box("reply", sent.id)] = ""
+        st.session_state[keys.TICKET_BOX.format("reply", sent.id)] = ""
 
 
 def _resolve(ctx: Context, number: int) -> None:
     def resolve(ticket: Ticket, note: str) -> None:
         ctx.store.tickets.resolve(ticket, note, ctx.owner)
 
-    done = "{id} is resolved: the customer sees your note in the chat."
-    _act(ctx, number, "note", resolve, done)
+    _act(ctx, number, "note", resolve, "{id} is resolved: the customer sees your note in the chat.")
 
 
 def approval_queue(ctx: Context) -> None:
-    """Conversations waiting for a decision (an operator sees all, a visitor their own),
-    each a click from the chat where the decision is taken."""
     waiting = ctx.store.approvals.waiting(owner=None if ctx.operator else ctx.owner)
     if not waiting:
         return
@@ -357,6 +329,6 @@ def approval_queue(ctx: Context) -> None:
                 f"{escape_markdown(item.question)} :small[· {escape_markdown(title)} · waiting "
                 f"since {when(item.since)}]"
             )
-            if button.button("Open", icon="💬", key=keys.approval_open(item.thread_id)):
+            if button.button("Open", icon="💬", key=keys.APPROVAL_OPEN.format(item.thread_id)):
                 ctx.open_thread(item.thread_id)
                 st.switch_page("app_pages/chat.py")

@@ -26,7 +26,7 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             "The current branch stays here in Time travel."
         )
         edited = st.text_area(
-            "Customer message", value=text, key=keys.turn_row("edit-text", checkpoint_id)
+            "Customer message", value=text, key=keys.PART.format("edit-text", checkpoint_id)
         )
         send, cancel = st.columns(2)
         if send.button("Resend", type="primary", disabled=not edited.strip(), width="stretch"):
@@ -41,10 +41,8 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
 def _timeline(
     ctx: Context, workflow: Workflow, history_allowed: bool
 ) -> Timeline | RecordedTimeline | None:
-    """The thread's timeline, read once per new checkpoint.
-
-    From the recorded turn points when they reach the latest checkpoint (instant);
-    otherwise from the history, only if `history_allowed` (costly on long threads).
+    """The thread's timeline, read once per checkpoint: from recorded turn points, else (if
+    `history_allowed`) from the costly history.
     """
     latest_id = ctx.latest_id()
     if latest_id is None:
@@ -60,7 +58,6 @@ def _timeline(
 
 
 def panel(ctx: Context, workflow: Workflow, turns_so_far: int) -> None:
-    """The time-travel expander for the open thread."""
     viewing = ctx.view
     editing = st.session_state.get(keys.TURN_EDITING) is not None
     if not turns_so_far and not viewing:
@@ -84,8 +81,7 @@ def _loaded_timeline(ctx: Context, workflow: Workflow, turns_so_far: int):
     allowed = loaded or ctx.view is not None or turns_so_far <= AUTO_LOAD_TURNS
     timeline = _timeline(ctx, workflow, history_allowed=allowed)
     if timeline is None and not allowed:
-        # A thread without recorded turn points (written by an older version):
-        # its history must be read, which takes a moment.
+        # Written by an older version without turn points: its history takes a moment.
         st.caption(f"{turns_so_far} turns: reading every checkpoint takes a moment.")
         if not st.button("Load the timeline", icon="🕰️"):
             return None
@@ -125,14 +121,14 @@ def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
     )
     if row[1].button(
         "Rewind here",
-        key=keys.turn_row("rewind", point.before_id),
+        key=keys.PART.format("rewind", point.before_id),
         help=f"Go back to before turn {point.number}",
     ):
         ctx.view_point(point.before_id, f"Rewound to before turn {point.number}")
         st.rerun()
     if row[2].button(
         "Edit",
-        key=keys.turn_row("edit", point.before_id),
+        key=keys.PART.format("edit", point.before_id),
         help="Edit this message and resend it",
     ):
         st.session_state[keys.TURN_EDITING] = point.before_id
@@ -141,7 +137,6 @@ def _turn_row(ctx: Context, workflow: Workflow, point) -> None:
 
 
 def banner(ctx: Context) -> None:
-    """Say plainly when the page shows an earlier point, and offer the way back."""
     viewing = ctx.view
     if not viewing:
         return

@@ -35,8 +35,7 @@ STOPPED = "(the turn stopped before this tool answered)"
 
 
 def show_customer(text: str, checks: list[dict] | None = None):
-    """A customer bubble; returns the place its guardrail badges go (filled later when
-    the message is being sent now)."""
+    """A customer bubble; returns the place its guardrail badges go."""
     with st.chat_message("user"):
         st.markdown(escape_markdown(text))
         badges = st.empty()
@@ -45,7 +44,6 @@ def show_customer(text: str, checks: list[dict] | None = None):
 
 
 def show_checks(checks: list[dict], where) -> None:
-    """The guardrails' verdicts on a customer message, as small badges."""
     if checks:
         where.markdown(
             " ".join(
@@ -62,8 +60,7 @@ WINDOW = 16  # chat items drawn at first: a long conversation redraws as fast as
 
 
 def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -> None:
-    """The saved transcript; with `thread_id`, each hand-over shows its ticket, and an
-    open ticket's reply or resolution appears without the customer reloading."""
+    """The saved transcript; with `thread_id`, hand-overs show their tickets, kept live."""
     tickets = thread_tickets(thread_id)
     hidden = len(items) - WINDOW
     if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
@@ -81,7 +78,6 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
             with bubble.expander("Earlier turns were summarized to keep the history short"):
                 st.text(item.text)
         elif item.role == "agent" and item.agent == HUMAN_AGENT:
-            # A person's reply, written from the Tickets page.
             with st.chat_message("assistant", avatar=HUMAN_AVATAR):
                 st.caption(HUMAN_AGENT_TITLE)
                 st.markdown(escape_markdown(item.text))
@@ -110,11 +106,7 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
         _watch_tickets(thread_id, shown)
 
 
-# --- Tickets in the chat ------------------------------------------------------------------
-
-
 def thread_tickets(thread_id: str) -> dict[str, Ticket]:
-    """The thread's tickets, by the `escalate_to_human` call that opened each."""
     if not thread_id:
         return {}
     try:
@@ -146,11 +138,7 @@ def ticket_card(ticket: Ticket) -> None:
 
 @st.fragment(run_every=TICKET_POLL_SECONDS)
 def _watch_tickets(thread_id: str, shown: tuple) -> None:
-    """Redraw the chat when a person replies or resolves (draws nothing itself).
-
-    A timed fragment run never interrupts a turn (Streamlit queues it), and costs
-    one small query while the conversation has an open ticket.
-    """
+    """Redraw the chat when a person replies or resolves (a fragment never interrupts a turn)."""
     try:
         changed = runtime.store().tickets.signature(thread_id) != shown
     except Exception as exc:  # noqa: BLE001 - a store that is down: look again later
@@ -162,15 +150,13 @@ def _watch_tickets(thread_id: str, shown: tuple) -> None:
 
 
 def _ticket_slot(call_id: str) -> None:
-    """Keep a place in the live bubble for the ticket the turn's end opens."""
     slot = st.empty()
     slot.caption("🎫 Opening a ticket…")
     st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
 
 
 def show_opened(tickets: list[Ticket]) -> None:
-    """Draw the tickets a turn just opened in the places its live bubble kept; one whose
-    hand-over ran before this run (a Retry that resumed the turn) goes where we are."""
+    """Draw the tickets a turn just opened, in the places its live bubble kept."""
     slots = st.session_state.pop(keys.TICKET_SLOTS, None) or {}
     for ticket in tickets:
         slot = slots.get(ticket.call_id)
@@ -184,9 +170,7 @@ def _agent_label(workflow: Workflow, agent: str) -> None:
 
 
 def _tool_title(workflow: Workflow, name: str, *, ran: bool = True) -> str:
-    """A tool call's box title, in the workflow's words: what a call that ran did
-    ("🔧 Warranty recorded"), or what a gated call that did not run asked for
-    ("🔧 Refund requested")."""
+    """A tool call's box title in the workflow's words ("🔧 Warranty recorded")."""
     label = workflow.tool_label(name) if ran else workflow.request_label(name)
     return f"🔧 {label[:1].upper()}{label[1:]}"
 
@@ -201,8 +185,7 @@ def _tool_details(name: str, args: dict, result: str | None) -> None:
 
 
 def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
-    # A finished call is an expander, not st.status: each st.status sleeps 50 ms
-    # on every rerun (Streamlit 1.67), which made long conversations slow to redraw.
+    # Not st.status: each sleeps 50 ms on every rerun (Streamlit 1.67).
     title = _tool_title(workflow, use.name, ran=not use.rejected and use.result is not None)
     if use.rejected:
         withdrawn = (use.decision or {}).get("decision") == WITHDRAW
@@ -217,21 +200,13 @@ def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
 
 
 def decision_line(record: dict) -> None:
-    """A person's decision on the call above it, in the history's words."""
     st.markdown(f"✋ {escape_markdown(record.get('reason', ''))}")
 
 
 def _live_tool(
     workflow: Workflow, call: ToolCall, result: ToolResult | None, *, failed: bool = False
 ) -> None:
-    """A tool call of the turn being run, drawn once its result is in, or once the
-    turn stopped without one (paused for a person's approval, or `failed`).
-
-    Not `st.status`: it sleeps 50 ms on creation and 50 ms on closing (Streamlit
-    1.67), and the tools here are local functions that finish in microseconds, so
-    a "running" box showed nothing but held every tool-calling turn's page for
-    100 ms or more per call.
-    """
+    """A tool call of the running turn (not `st.status`: it sleeps 50 ms twice, Streamlit 1.67)."""
     _saved_tool(
         workflow,
         ToolUse(
@@ -252,8 +227,7 @@ def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
 
 
 def _drew(workflow: Workflow, event: ServiceEvent, calls: dict[str, ToolCall], on_state) -> bool:
-    """Draw one event of a live turn other than words and calls; True when it ends the
-    turn (`calls` still open then: waiting for a person's approval, or cut short)."""
+    """Draw one event of a live turn other than words and calls; True when it ends the turn."""
     if isinstance(event, ToolResult):
         if (call := calls.pop(event.id, None)) is not None:
             _live_tool(workflow, call, event)
@@ -277,14 +251,7 @@ def _drew(workflow: Workflow, event: ServiceEvent, calls: dict[str, ToolCall], o
 def show_live(
     workflow: Workflow, events: Iterator[ServiceEvent], on_state=None
 ) -> list[ServiceEvent]:
-    """Render a turn as it streams; return the non-token events seen.
-
-    `on_state(state)` is called with the state after each move (the conversation
-    service's `StateChanged`), to redraw the state machine.
-
-    Text streams with `st.write_stream` until something else happens (a tool
-    call, a move, or, in a graph of agents, another agent starting to speak).
-    """
+    """Render a turn as it streams (`on_state` redraws the machine); return the events seen."""
     seen: list[ServiceEvent] = []
     calls: dict[str, ToolCall] = {}  # called, not yet answered: drawn with their result
     st.session_state.pop(keys.TICKET_SLOTS, None)  # places kept by an earlier turn

@@ -1,14 +1,6 @@
-"""The walkthrough's widgets: what to replay, and Back / Next through its turns.
+"""The walkthrough's widgets: what to replay, and Back / Next (or ← / →) through its turns.
 
-A presenter replays a shipped scenario (run with the offline model, so the
-same file tells the same story every time) or one of their saved
-conversations, one customer turn at a time. Back and Next answer the left and
-right arrow keys too (`st.button`'s `shortcut`: Streamlit listens for them on
-the page, not while a text box has the focus, so typing is never taken for a
-step).
-
-The replay is kept in the session while the same thing stays picked, so a
-step forward or back redraws the page without running or reading anything again.
+The replay is kept while the same thing stays picked, so a step redraws without rereading.
 """
 
 from __future__ import annotations
@@ -28,8 +20,7 @@ SCENARIO, THREAD = "A shipped scenario", "A saved conversation"
 FIRST_SCENARIO = "support-tutorial"  # the tutorial's story: where a talk usually starts
 
 
-# Shared by every session (a replay is only read); keyed on the file and its modification
-# time, so an edited file is run again.
+# Shared by every session; keyed on the file's modification time, so an edit reruns it.
 @st.cache_resource(show_spinner="Running the scenario with the offline model…", max_entries=64)
 def _scenario_replay(path: str, changed: float) -> replays.Replay:
     (scenario,), _errors = load_each([path])
@@ -43,15 +34,13 @@ def _names(folder: str, stamps: tuple) -> dict[str, str]:
 
 
 def _scenario_files() -> dict[str, str]:
-    """Scenario name by file path, read again only when a file changes."""
     folder = scenarios_dir()
     files = scenario_files([folder]) if folder.is_dir() else []
     return _names(str(folder), tuple((str(p), p.stat().st_mtime) for p in files))
 
 
 def pick(ctx: Context, where) -> replays.Replay | None:
-    """The source picker in `where`; the replay of what is picked (None: nothing to
-    replay, said on the page)."""
+    """The source picker in `where`; the replay picked (None: nothing, said on the page)."""
     # Buttons, not radio inputs: a focused radio would take the arrow keys for itself.
     source = where.segmented_control(
         "Replay", [SCENARIO, THREAD], default=SCENARIO, required=True, key=keys.WALK_SOURCE,
@@ -107,7 +96,6 @@ def _identity(replay: replays.Replay) -> tuple:
 
 
 def shown_turn(replay: replays.Replay) -> int:
-    """The turn on show: 0 (before the first) whenever another replay is picked."""
     kept = st.session_state.get(keys.WALK_TURN)
     if kept is None or kept[0] != _identity(replay):
         return 0
@@ -122,7 +110,6 @@ def _step(replay: replays.Replay, by: int) -> None:
 
 
 def controls(replay: replays.Replay, where) -> int:
-    """Back, where we are, Next (the arrow keys press them); the turn now shown."""
     turn = shown_turn(replay)
     where.button(
         "Back", icon=":material/arrow_back:", shortcut="Left", disabled=turn == 0,

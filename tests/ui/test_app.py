@@ -278,8 +278,8 @@ def test_turns_reuse_one_compiled_graph(monkeypatch):
         send(at, text)
     other = start()
     send(other, "My phone has been really slow since the last update")
-    # one graph to run turns and one to read state, shared by both sessions
-    assert sorted(built) == ["support", "support"]
+    # the graph that runs turns, its twin without approvals, and one to read state: shared
+    assert sorted(built) == ["support", "support", "support"]
 
 
 def test_a_long_conversation_draws_its_latest_messages_and_the_rest_on_request():

@@ -45,7 +45,7 @@ def test_a_configured_groq_model_is_the_pickers_choice_not_the_offline_one(monke
     monkeypatch.setenv("SUPPORT_AGENT_MODEL", "groq:llama-3.1-8b-instant")
     at = start()
     assert at.selectbox(key=keys.MODEL_LABEL).value == "Groq"
-    assert at.text_input(key=keys.model_name("Groq")).value == "llama-3.1-8b-instant"
+    assert at.text_input(key=keys.MODEL_NAME.format("Groq")).value == "llama-3.1-8b-instant"
     assert any("groq:llama-3.1-8b-instant" in c.value for c in at.caption)
 
     send(at, TUTORIAL[0])  # no GROQ_API_KEY: said, and the message is kept for Retry
@@ -65,9 +65,9 @@ def test_an_unusable_configured_model_is_said_not_silently_replaced(monkeypatch)
 def test_another_provider_starts_with_its_own_model_name(monkeypatch):
     monkeypatch.setenv("SUPPORT_AGENT_MODEL", "openai:gpt-4.1")
     at = start()
-    assert at.text_input(key=keys.model_name("OpenAI")).value == "gpt-4.1"
+    assert at.text_input(key=keys.MODEL_NAME.format("OpenAI")).value == "gpt-4.1"
     at.selectbox(key=keys.MODEL_LABEL).set_value("Anthropic").run()
-    assert at.text_input(key=keys.model_name("Anthropic")).value == "claude-sonnet-4-5"
+    assert at.text_input(key=keys.MODEL_NAME.format("Anthropic")).value == "claude-sonnet-4-5"
 
 
 def test_an_openai_setting_with_a_configured_server_opens_on_that_server(monkeypatch):
@@ -76,8 +76,8 @@ def test_an_openai_setting_with_a_configured_server_opens_on_that_server(monkeyp
     at = start()
     label = "OpenAI-compatible server"
     assert at.selectbox(key=keys.MODEL_LABEL).value == label
-    assert at.text_input(key=keys.model_name(label)).value == "qwen2.5"
-    assert at.text_input(key=keys.model_url(label)).value == "http://127.0.0.1:9/v1"
+    assert at.text_input(key=keys.MODEL_NAME.format(label)).value == "qwen2.5"
+    assert at.text_input(key=keys.MODEL_URL.format(label)).value == "http://127.0.0.1:9/v1"
 
 
 # --- Session-state keys -------------------------------------------------------------------
