@@ -3,7 +3,7 @@
 import streamlit as st
 
 from support_agent.base import logs
-from support_agent.ui import app_context, machine_panel, presenter
+from support_agent.ui import app_context, chat_turn, machine_panel, presenter
 
 logs.configure()  # stderr, once per process (HANDOFF_LOG_LEVEL)
 chat = st.Page("app_pages/chat.py", title="Chat", icon="💬", default=True)
@@ -34,7 +34,10 @@ st.set_page_config(
 if walking:
     ctx = app_context.init(panel_in_sidebar=False, beside="the replayed conversation")
 else:
-    ctx = app_context.init(panel_in_sidebar=not (on_chat and presenter.requested()))
+    ctx = app_context.init(
+        panel_in_sidebar=not (on_chat and presenter.requested()),
+        first=chat_turn.input_box if on_chat else None,  # a new visitor can type at once
+    )
 page.run()
 if ctx.final_state is not None:  # the page ran a turn or moved in time: show where it left us
     viewing = (ctx.view or {}).get("label")

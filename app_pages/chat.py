@@ -121,16 +121,8 @@ with body:
             ctx.fork()
             st.rerun()
 
-# No max_chars: the browser would cut a long message silently; the engine says the limit.
-# Never locked by a pause: a message withdraws the waiting request.
-typed = st.chat_input(
-    "Write as the customer (this withdraws the waiting request)…"
-    if waiting
-    else "Write as the customer…",
-    disabled=read_only,
-)
-if typed is not None:
-    to_send = (typed, False)
+if ctx.typed is not None:  # the chat input was drawn first (app.py, `chat_turn.input_box`)
+    to_send = (ctx.typed, False)
 
 with body:
     if to_send is not None or to_decide is not None:

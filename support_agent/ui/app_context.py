@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -37,7 +38,7 @@ class Context:
     store: Store
     thread_id: str
     workflow: str
-    model: ModelChoice
+    model: ModelChoice | None  # the sidebar's picker's (init draws it after the page's input)
     notice: str | None = None
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
@@ -45,6 +46,7 @@ class Context:
     _read: dict = field(default_factory=dict, repr=False)  # this run's reads, by point
     # What the turn this run saved left waiting ({} until one is saved): known, not re-read.
     _left: dict = field(default_factory=dict, repr=False)
+    typed: str | None = None  # what the chat input sent this run (the chat page's)
 
     @property
     def operator(self) -> bool:
@@ -206,9 +208,15 @@ def _workflow_picker(has_turns: bool) -> None:
         st.rerun()
 
 
-def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter view)") -> Context:
+def init(
+    *,
+    panel_in_sidebar: bool = True,
+    beside: str = "the chat (presenter view)",
+    first: Callable[[Context], str | None] | None = None,
+) -> Context:
     """Set up this run's context (once, from app.py); without `panel_in_sidebar` the page
-    draws the state machine itself (presenter view, walkthrough)."""
+    draws the state machine itself (presenter view, walkthrough). `first` draws the page's
+    input before the sidebar (its value: `Context.typed`)."""
     owner = identity.owner()  # with authentication on, this asks to log in first
     try:
         store = runtime.store()
@@ -229,6 +237,18 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
         store_down(describe_failure(exc).message)
     if saved:  # page switches drop query params; a saved thread stays linkable
         session.publish(thread_id)
+    notice = st.session_state.pop(keys.NOTICE, None)  # a message for this page (a dead link)
+    # The model is the sidebar's to pick, below: what runs before it reads no model.
+    ctx = Context(
+        store, thread_id, session.current_workflow(), None, notice, owner=owner, backend=runs,
+    )  # fmt: skip
+    try:
+        ctx.follow_ticket()
+        ctx.typed = first(ctx) if first is not None else None
+    except Exception as exc:  # noqa: BLE001
+        if not is_store_error(exc):
+            raise
+        store_down(describe_failure(exc).message)
     _workflow_picker(has_turns=saved)
     approval_card.setting(store, session.current_workflow(), identity.is_operator(owner))
     slot = st.sidebar.container()  # below the workflow, above the model
@@ -238,17 +258,7 @@ def init(*, panel_in_sidebar: bool = True, beside: str = "the chat (presenter vi
                 "Conversations are answered by the agent server with its own model. "
                 "The choice below is used by the Experiments page only."
             )
-        model = model_picker()
-    notice = st.session_state.pop(keys.NOTICE, None)  # a message for this page (a dead link)
-    ctx = Context(
-        store, thread_id, session.current_workflow(), model, notice, owner=owner, backend=runs,
-    )  # fmt: skip
-    try:
-        ctx.follow_ticket()
-    except Exception as exc:  # noqa: BLE001
-        if not is_store_error(exc):
-            raise
-        store_down(describe_failure(exc).message)
+        ctx.model = model_picker()
     if panel_in_sidebar:
         machine_panel.reserve_slot(ctx.flow, ctx.read_state(), slot, waiting=ctx.waiting)
     else:

@@ -27,6 +27,19 @@ if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
 
 
+def input_box(ctx: Context) -> str | None:
+    """The chat input, called before the sidebar is drawn: its element reaches the browser
+    first, so a new visitor can type while the machine is still being drawn."""
+    # No max_chars: the browser would cut a long message silently; the engine says the limit.
+    # Never locked by a pause: a message withdraws the waiting request.
+    return st.chat_input(
+        "Write as the customer (this withdraws the waiting request)…"
+        if ctx.waiting
+        else "Write as the customer…",
+        disabled=ctx.read_only,
+    )
+
+
 def run(
     ctx: Context, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
 ) -> dict | None:
