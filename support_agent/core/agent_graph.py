@@ -21,8 +21,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from support_agent.core.declaration import Step, Workflow, is_move, turn_of
-from support_agent.core.middleware.approval import RunContext
+from support_agent.core.declaration import RunContext, Step, Workflow, is_move, turn_of
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
 from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
 from support_agent.core.middleware.step_config import PromptSource, described_tools

@@ -44,19 +44,11 @@ def _embedded(address: IPAddress) -> IPAddress:
 
 
 def is_public(address: IPAddress) -> bool:
-    for candidate in {address, _embedded(address)}:
-        if candidate in METADATA_ADDRESSES or not candidate.is_global:
-            return False
-        if (
-            candidate.is_private
-            or candidate.is_loopback
-            or candidate.is_link_local
-            or candidate.is_multicast
-            or candidate.is_reserved
-            or candidate.is_unspecified
-        ):
-            return False
-    return True
+    # Private, loopback, link-local and unspecified addresses are never `is_global`.
+    return not any(
+        a in METADATA_ADDRESSES or not a.is_global or a.is_multicast or a.is_reserved
+        for a in (address, _embedded(address))
+    )
 
 
 def check_public_url(url: str) -> list[IPAddress]:
