@@ -53,18 +53,13 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
     return [*messages[:start], *reversed(tail)]
 
 
-def transfers_this_turn(state: dict) -> int:
+def moves_this_turn(state: dict) -> list[dict]:
     turn = turn_of(state)
-    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
+    return [t for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t)]
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
-    turn = turn_of(state)
-    received = [
-        t
-        for t in state.get("transitions") or []
-        if t["turn"] == turn and t["target"] == agent and is_move(t)
-    ]
+    received = [t for t in moves_this_turn(state) if t["target"] == agent]
     if not received:
         return ""
     last = received[-1]
@@ -118,7 +113,7 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
         context = getattr(request.runtime, "context", None)
         limit = getattr(context, "max_transfers", None)
         limit = self.max_transfers if limit is None else limit  # the run's, else the graph's
-        if transfers_this_turn(request.state or {}) < limit:
+        if len(moves_this_turn(request.state or {})) < limit:
             return None
         message = ToolMessage(
             content=f"Not transferred: this conversation has already been transferred "

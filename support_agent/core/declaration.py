@@ -282,9 +282,8 @@ class Workflow:
         )
 
     def step(self, name: str) -> Step:
-        for s in self.steps:
-            if s.name == name:
-                return s
+        if found := next((s for s in self.steps if s.name == name), None):
+            return found
         raise KeyError(f"{self.title} has no step named {name!r}")
 
     @property
@@ -323,11 +322,7 @@ class Workflow:
 
     @property
     def all_tools(self) -> list[BaseTool]:
-        seen: dict[str, BaseTool] = {}
-        for s in self.steps:
-            for t in s.tools:
-                seen.setdefault(t.name, t)
-        return list(seen.values())
+        return list({t.name: t for s in self.steps for t in s.tools}.values())
 
     def edges(self) -> list[Edge]:
         return [
@@ -341,13 +336,9 @@ class Workflow:
         return state.get(self.state_key) or self.initial
 
     def reachable_from(self, start: str) -> set[str]:
-        seen, todo = {start}, [start]
-        while todo:
-            here = todo.pop()
-            for e in self.edges():
-                if e.source == here and e.target not in seen:
-                    seen.add(e.target)
-                    todo.append(e.target)
+        seen, edges = {start}, self.edges()
+        while grown := {e.target for e in edges if e.source in seen} - seen:
+            seen |= grown
         return seen
 
     def render_prompt(self, step: str, state: dict, template: str | None = None) -> str:

@@ -105,13 +105,10 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         kept = [m for m in request.messages if not refused(m)]
         return request if len(kept) == len(request.messages) else request.override(messages=kept)
 
-    def _opened(self, state: dict) -> dict[str, Any] | None:
-        screened = self._screen(state)
-        if not self.numbers_turns:
-            return screened
-        return {"turn": turn_of(state) + 1, **(screened or {})}
-
     @hook_config(can_jump_to=["end"])
     def before_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
         with within(deadline_of(runtime)):  # screening spends the answer's time too
-            return self._opened(state)
+            screened = self._screen(state)
+        if not self.numbers_turns:
+            return screened
+        return {"turn": turn_of(state) + 1, **(screened or {})}
