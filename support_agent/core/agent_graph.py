@@ -23,7 +23,7 @@ from langgraph.types import Command
 
 from support_agent.core.declaration import RunContext, Step, Workflow, is_move, turn_of
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
-from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
+from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests, refusal
 from support_agent.core.middleware.step_config import PromptSource, described_tools
 from support_agent.core.prompting import fill_prompt
 from support_agent.core.step_agent import inner_middleware
@@ -115,13 +115,11 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
         limit = self.max_transfers if limit is None else limit  # the run's, else the graph's
         if len(moves_this_turn(request.state or {})) < limit:
             return None
-        message = ToolMessage(
-            content=f"Not transferred: this conversation has already been transferred "
-            f"{limit} time(s) in this turn, which is the limit. Do not transfer "
-            "again; answer the customer yourself as well as you can.",
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
+        message = refusal(
+            call,
+            f"Not transferred: this conversation has already been transferred {limit} time(s) "
+            "in this turn, which is the limit. Do not transfer again; answer the customer "
+            "yourself as well as you can.",
         )
         return Command(update={"messages": [message], "handoff_limited": True})
 

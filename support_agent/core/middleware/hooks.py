@@ -29,6 +29,11 @@ class ShapesModelRequests:
         return await handler(self.configure(request))
 
 
+def refusal(call: dict, text: str) -> ToolMessage:
+    """A tool call answered without running it: the model reads `text` as its failed result."""
+    return ToolMessage(content=text, tool_call_id=call["id"], name=call["name"], status="error")
+
+
 class GatesToolCalls:
     """Answer a tool call with `refuse(request)` instead of running it, when that isn't None;
     then pass the result through `answered(request, result)`."""

@@ -223,11 +223,10 @@ class SafeSummarization(SummarizationMiddleware):
 
     async def _asummarize(self, prompt, config: RunnableConfig):  # noqa: ANN001, ANN202
         model = self.model
-
-        async def once(seconds: float):  # noqa: ANN202
-            return await model.ainvoke(prompt, config=config, **timeout_kwargs(model, seconds))
-
-        return await acall_with_retries(once, **_retry())
+        return await acall_with_retries(
+            lambda seconds: model.ainvoke(prompt, config=config, **timeout_kwargs(model, seconds)),
+            **_retry(),
+        )
 
     def before_model(self, state, runtime):  # noqa: ANN001 - the parent's signature
         with _in_our_words(self.model, runtime):
