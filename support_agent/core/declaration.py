@@ -5,6 +5,7 @@ mistake fails at import with the workflow and the field named.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired, get_origin, get_type_hints
@@ -59,16 +60,9 @@ class HandOverStatus(TypedDict):
 STANDING, WITHDRAWN = "standing", "withdrawn"
 
 
-def merge_hand_overs(
-    left: dict[str, HandOverStatus] | None, right: dict[str, HandOverStatus] | None
-) -> dict[str, HandOverStatus]:
-    """By tool call id, the newer winning: a hand-over and the correction withdrawing
-    another may be written in one step."""
-    return {**(left or {}), **(right or {})}
-
-
-# By the escalation's tool call id (what its ticket is keyed by).
-HandOvers = Annotated[dict[str, HandOverStatus], merge_hand_overs]
+# By the escalation's tool call id (what its ticket is keyed by), the newer winning: a
+# hand-over and the correction withdrawing another may be written in one step.
+HandOvers = Annotated[dict[str, HandOverStatus], operator.or_]
 
 
 class StepState(AgentState):
