@@ -180,31 +180,6 @@ def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str],
     return route, [*targets, END]
 
 
-def build_agent(
-    workflow: Workflow,
-    model: BaseChatModel,
-    step: Step,
-    prompts: PromptSource | None,
-    max_transfers: int | None,
-    screen_with: BaseChatModel | None,
-    approvals: bool,
-) -> CompiledStateGraph:
-    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
-    return create_agent(
-        model,
-        tools=list(step.tools),
-        state_schema=workflow.state_schema,
-        context_schema=RunContext,
-        middleware=[
-            HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
-            GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
-            TransferLimitMiddleware(workflow, limit),
-            *inner_middleware(workflow, model, step.name, approvals),
-        ],
-        name=step.name,
-    )
-
-
 def build_agents_graph(
     workflow: Workflow,
     model: BaseChatModel | str | None = None,
@@ -218,13 +193,24 @@ def build_agents_graph(
     """The compiled graph of `workflow`'s agents (`model=None`: the configured
     default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
+    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
-    for step in workflow.steps:
-        agent = build_agent(workflow, model, step, prompts, max_transfers, screen_with, approvals)
-        node = AgentNode(agent, workflow.state_key)
-        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
     builder.add_conditional_edges(START, workflow.current, workflow.step_names)
     for step in workflow.steps:
-        route, targets = _route_after(workflow, step)
-        builder.add_conditional_edges(step.name, route, targets)
+        agent = create_agent(
+            model,
+            tools=list(step.tools),
+            state_schema=workflow.state_schema,
+            context_schema=RunContext,
+            middleware=[
+                HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
+                GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
+                TransferLimitMiddleware(workflow, limit),
+                *inner_middleware(workflow, model, step.name, approvals),
+            ],
+            name=step.name,
+        )
+        node = AgentNode(agent, workflow.state_key)
+        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
+        builder.add_conditional_edges(step.name, *_route_after(workflow, step))
     return builder.compile(checkpointer=checkpointer, name=workflow.name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -62,9 +62,6 @@ class Verdict:
     check: str  # one of CHECKS
     passed: bool
     by: str = "rules"  # "rules" or "model"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 SmallTalk = Callable[[str], bool]

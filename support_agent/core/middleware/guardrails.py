@@ -7,6 +7,7 @@ or its refusal, so a hijack attempt can't steer the conversation afterwards.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, hook_config
@@ -89,7 +90,7 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
             if self.screen_with
             else check_rules(text, small_talk)
         )
-        kwargs = {**message.additional_kwargs, KEY: [v.as_dict() for v in verdicts]}
+        kwargs = {**message.additional_kwargs, KEY: [asdict(v) for v in verdicts]}
         checked = message.model_copy(update={"additional_kwargs": kwargs})
         failed = first_failure(verdicts)
         if failed is None:
