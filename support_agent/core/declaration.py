@@ -84,8 +84,12 @@ JUMP_ID_PREFIX = "jump-"
 JUMP_LABEL = "jumped here"
 
 
+def _id(record: dict) -> str:
+    return str(record.get("id") or "")
+
+
 def is_jump(record: dict) -> bool:
-    return record.get("tool") == JUMP and str(record.get("id") or "").startswith(JUMP_ID_PREFIX)
+    return record.get("tool") == JUMP and _id(record).startswith(JUMP_ID_PREFIX)
 
 
 # A person's decision on a gated tool, kept at the step that waited (source = target). A
@@ -97,9 +101,7 @@ DECIDED = {"approve": "approved", "edit": "approved", "reject": "rejected"}
 
 
 def is_decision(record: dict) -> bool:
-    return record.get("decision") in DECISIONS and str(record.get("id") or "").startswith(
-        APPROVAL_ID_PREFIX
-    )
+    return record.get("decision") in DECISIONS and _id(record).startswith(APPROVAL_ID_PREFIX)
 
 
 # A hand-over to a person, kept at the step it was raised at; its id ends with the tool
@@ -108,11 +110,11 @@ HANDOVER_ID_PREFIX = "handover-"
 
 
 def is_handover(record: dict) -> bool:
-    return str(record.get("id") or "").startswith(HANDOVER_ID_PREFIX)
+    return _id(record).startswith(HANDOVER_ID_PREFIX)
 
 
 def handover_call(record: dict) -> str:
-    return str(record.get("id") or "").removeprefix(HANDOVER_ID_PREFIX)
+    return _id(record).removeprefix(HANDOVER_ID_PREFIX)
 
 
 def is_move(record: dict) -> bool:
