@@ -24,11 +24,13 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig, hook_config
 from langchain.agents.middleware.human_in_the_loop import (
     Action,
+    ActionRequest,
     ApproveDecision,
     Decision,
     DecisionType,
@@ -114,9 +116,9 @@ def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:
 
 
 def answers(
-    request: HITLRequest, decision: DecisionType, *, editable: str = "", text: str = ""
+    actions: Iterable[ActionRequest], decision: DecisionType, *, editable: str = "", text: str = ""
 ) -> HITLResponse:
-    """The resume payload for `decision` on every action of `request`: `edit` puts
+    """The resume payload for `decision` on every one of `actions`: `edit` puts
     `text` in the `editable` argument, `reject` passes `text` on as the note."""
 
     def decided(action: dict) -> Decision:
@@ -127,4 +129,4 @@ def answers(
             return RejectDecision(type="reject", **({"message": text} if text else {}))
         return ApproveDecision(type="approve")
 
-    return HITLResponse(decisions=[decided(a) for a in request["action_requests"]])
+    return HITLResponse(decisions=[decided(a) for a in actions])
