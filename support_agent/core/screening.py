@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -87,16 +87,12 @@ def check_with_model(
     except Exception:  # noqa: BLE001 - the rules still decide; the turn itself reports outages
         return verdicts
     said = reply.text.strip().upper()
-    tripped = {"injection"} if said.startswith("INJECTION") else set()
-    tripped |= {"off_task"} if said.startswith("OFF_TASK") else set()
+    tripped = {check for check in CHECKS if said.startswith(check.upper())}
     return [
         Verdict(v.check, False, "model") if v.passed and v.check in tripped else v for v in verdicts
     ]
 
 
 def first_failure(verdicts: list[Verdict] | list[dict]) -> str | None:
-    for v in verdicts:
-        passed, check = (v["passed"], v["check"]) if isinstance(v, dict) else (v.passed, v.check)
-        if not passed:
-            return check
-    return None
+    rows = (v if isinstance(v, dict) else asdict(v) for v in verdicts)
+    return next((v["check"] for v in rows if not v["passed"]), None)
