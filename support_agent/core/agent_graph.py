@@ -98,13 +98,11 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
     """The loop guard: past `max_transfers` in one turn a transfer doesn't run,
     the model is told to answer itself, and the state records `handoff_limited`."""
 
+    name = "TransferLimit"
+
     def __init__(self, workflow: Workflow, max_transfers: int):
         super().__init__()
         self.workflow, self.max_transfers = workflow, max_transfers
-
-    @property
-    def name(self) -> str:
-        return "TransferLimit"
 
     def refuse(self, request: ToolCallRequest) -> Command | None:
         call = request.tool_call

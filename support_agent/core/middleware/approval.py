@@ -64,6 +64,8 @@ WITHDRAWN_NOTE = "the customer withdrew this request by writing again before a p
 class ApprovalMiddleware(HumanInTheLoopMiddleware):
     """Pause before `workflow`'s gated tools while the run's `RunContext` asks for it."""
 
+    name = NAME  # names the graph node (REVIEW_NODE), whatever LangChain calls it
+
     def __init__(self, workflow: Workflow):
         super().__init__(
             interrupt_on={
@@ -99,10 +101,6 @@ class ApprovalMiddleware(HumanInTheLoopMiddleware):
         if rejected and getattr(runtime.context, "withdraw", False):
             return {**update, "jump_to": "end"}
         return update
-
-    @property
-    def name(self) -> str:  # names the graph node (REVIEW_NODE), whatever LangChain calls it
-        return NAME
 
 
 def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:

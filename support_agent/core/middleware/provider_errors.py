@@ -181,9 +181,7 @@ class ProviderErrorMiddleware(AgentMiddleware):
     """Retry a failed model call within the answer's time, then say any failure
     in our words (innermost middleware)."""
 
-    @property
-    def name(self) -> str:
-        return "ProviderErrors"
+    name = "ProviderErrors"
 
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
