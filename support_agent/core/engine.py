@@ -146,10 +146,8 @@ def new_thread_id() -> str:
 
 
 def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
-    configurable = {"thread_id": thread_id}
-    if checkpoint_id:
-        configurable["checkpoint_id"] = checkpoint_id
-    return {"configurable": configurable}
+    at = {"checkpoint_id": checkpoint_id} if checkpoint_id else {}
+    return {"configurable": {"thread_id": thread_id, **at}}
 
 
 def clean_message(text: str | None) -> str | Error:
