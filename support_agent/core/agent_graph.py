@@ -7,6 +7,7 @@ the agent named there or ends the turn.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import takewhile
 from typing import Any
 
 from langchain.agents import create_agent
@@ -42,14 +43,12 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
         if isinstance(m, AIMessage) and m.name == agent
         for c in m.tool_calls
     }
-    tail: list[AnyMessage] = []
-    for m in reversed(messages[start:]):
-        mine = (isinstance(m, AIMessage) and m.name == agent) or (
-            isinstance(m, ToolMessage) and m.tool_call_id in own_calls
-        )
-        if not mine:
-            break
-        tail.append(m)
+    def mine(m: AnyMessage) -> bool:
+        if isinstance(m, ToolMessage):
+            return m.tool_call_id in own_calls
+        return isinstance(m, AIMessage) and m.name == agent
+
+    tail = list(takewhile(mine, reversed(messages[start:])))
     return [*messages[:start], *reversed(tail)]
 
 
