@@ -43,6 +43,7 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
         if isinstance(m, AIMessage) and m.name == agent
         for c in m.tool_calls
     }
+
     def mine(m: AnyMessage) -> bool:
         if isinstance(m, ToolMessage):
             return m.tool_call_id in own_calls

@@ -75,12 +75,14 @@ def check_rules(text: str, small_talk: SmallTalk | None = None) -> list[Verdict]
 
 
 def check_with_model(
-    model: BaseChatModel, text: str, small_talk: SmallTalk | None = None
+    model: BaseChatModel | None, text: str, small_talk: SmallTalk | None = None
 ) -> list[Verdict]:
+    """The rules' verdicts, and `model`'s when there is one and time left to ask it (with
+    none left for this answer, the turn itself says so)."""
     verdicts = check_rules(text, small_talk)
     left = remaining()
-    if left is not None and left <= 0:
-        return verdicts  # no time left for this answer: the turn itself says so
+    if model is None or (left is not None and left <= 0):
+        return verdicts
     try:
         limit = timeout_kwargs(model, request_timeout())
         reply = model.invoke([SystemMessage(MODEL_CHECK), HumanMessage(text)], **limit)

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.core.middleware.hooks import ShapesModelRequests
-from support_agent.core.screening import REFUSALS, check_rules, check_with_model, first_failure
+from support_agent.core.screening import REFUSALS, check_with_model, first_failure
 from support_agent.models.deadline import deadline_of, within
 from support_agent.offline.policy import Policy, is_customer
 
@@ -83,13 +83,8 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         message = latest_unchecked(state.get("messages") or [])
         if message is None:
             return None
-        text = message.text
         small_talk = self.policy.small_talk if self.policy is not None else None
-        verdicts = (
-            check_with_model(self.screen_with, text, small_talk)
-            if self.screen_with
-            else check_rules(text, small_talk)
-        )
+        verdicts = check_with_model(self.screen_with, message.text, small_talk)
         kwargs = {**message.additional_kwargs, KEY: [asdict(v) for v in verdicts]}
         checked = message.model_copy(update={"additional_kwargs": kwargs})
         failed = first_failure(verdicts)
