@@ -76,12 +76,10 @@ def check_public_url(url: str) -> list[IPAddress]:
         )
     except (OSError, UnicodeError):
         raise RefusedAddress("That server address's host name could not be found.") from None
-    addresses = []
-    for *_rest, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])  # drop an IPv6 scope
-        if not is_public(address):
-            raise inside
-        addresses.append(address)
+    # Each address without an IPv6 scope ("%eth0").
+    addresses = [ipaddress.ip_address(str(a[-1][0]).split("%", 1)[0]) for a in found]
+    if not all(map(is_public, addresses)):
+        raise inside
     if not addresses:
         raise RefusedAddress("That server address's host name could not be found.")
     return addresses
