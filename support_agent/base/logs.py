@@ -19,18 +19,10 @@ PACKAGE = "support_agent"
 
 
 class _Stderr(logging.StreamHandler):
-    """Writes to the `sys.stderr` of the moment (a test or a host may swap it)."""
+    """Writes to the `sys.stderr` of the moment (a test or a host may swap it); what the
+    parent's `__init__` sets is ignored."""
 
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self):  # noqa: ANN201 - the parent's attribute
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:  # noqa: ANN001 - set by the parent's __init__
-        pass
+    stream = property(lambda _self: sys.stderr, lambda _self, _value: None)
 
 
 def level(value: str | None = None) -> int:

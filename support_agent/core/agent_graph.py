@@ -7,6 +7,7 @@ the agent named there or ends the turn.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import takewhile
 from typing import Any
 
 from langchain.agents import create_agent
@@ -21,10 +22,9 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from support_agent.core.declaration import Step, Workflow, is_move, turn_of
-from support_agent.core.middleware.approval import RunContext
+from support_agent.core.declaration import RunContext, Step, Workflow, is_move, turn_of
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
-from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
+from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests, refusal
 from support_agent.core.middleware.step_config import PromptSource, described_tools
 from support_agent.core.prompting import fill_prompt
 from support_agent.core.step_agent import inner_middleware
@@ -43,29 +43,23 @@ def agent_view(messages: Sequence[AnyMessage], agent: str) -> list[AnyMessage]:
         if isinstance(m, AIMessage) and m.name == agent
         for c in m.tool_calls
     }
-    tail: list[AnyMessage] = []
-    for m in reversed(messages[start:]):
-        mine = (isinstance(m, AIMessage) and m.name == agent) or (
-            isinstance(m, ToolMessage) and m.tool_call_id in own_calls
-        )
-        if not mine:
-            break
-        tail.append(m)
+
+    def mine(m: AnyMessage) -> bool:
+        if isinstance(m, ToolMessage):
+            return m.tool_call_id in own_calls
+        return isinstance(m, AIMessage) and m.name == agent
+
+    tail = list(takewhile(mine, reversed(messages[start:])))
     return [*messages[:start], *reversed(tail)]
 
 
-def transfers_this_turn(state: dict) -> int:
+def moves_this_turn(state: dict) -> list[dict]:
     turn = turn_of(state)
-    return sum(1 for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t))
+    return [t for t in state.get("transitions") or [] if t["turn"] == turn and is_move(t)]
 
 
 def handoff_note(workflow: Workflow, agent: str, state: dict) -> str:
-    turn = turn_of(state)
-    received = [
-        t
-        for t in state.get("transitions") or []
-        if t["turn"] == turn and t["target"] == agent and is_move(t)
-    ]
+    received = [t for t in moves_this_turn(state) if t["target"] == agent]
     if not received:
         return ""
     last = received[-1]
@@ -104,13 +98,11 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
     """The loop guard: past `max_transfers` in one turn a transfer doesn't run,
     the model is told to answer itself, and the state records `handoff_limited`."""
 
+    name = "TransferLimit"
+
     def __init__(self, workflow: Workflow, max_transfers: int):
         super().__init__()
         self.workflow, self.max_transfers = workflow, max_transfers
-
-    @property
-    def name(self) -> str:
-        return "TransferLimit"
 
     def refuse(self, request: ToolCallRequest) -> Command | None:
         call = request.tool_call
@@ -119,15 +111,13 @@ class TransferLimitMiddleware(GatesToolCalls, AgentMiddleware):
         context = getattr(request.runtime, "context", None)
         limit = getattr(context, "max_transfers", None)
         limit = self.max_transfers if limit is None else limit  # the run's, else the graph's
-        if transfers_this_turn(request.state or {}) < limit:
+        if len(moves_this_turn(request.state or {})) < limit:
             return None
-        message = ToolMessage(
-            content=f"Not transferred: this conversation has already been transferred "
-            f"{limit} time(s) in this turn, which is the limit. Do not transfer "
-            "again; answer the customer yourself as well as you can.",
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
+        message = refusal(
+            call,
+            f"Not transferred: this conversation has already been transferred {limit} time(s) "
+            "in this turn, which is the limit. Do not transfer again; answer the customer "
+            "yourself as well as you can.",
         )
         return Command(update={"messages": [message], "handoff_limited": True})
 
@@ -188,31 +178,6 @@ def _route_after(workflow: Workflow, step: Step) -> tuple[Callable[[dict], str],
     return route, [*targets, END]
 
 
-def build_agent(
-    workflow: Workflow,
-    model: BaseChatModel,
-    step: Step,
-    prompts: PromptSource | None,
-    max_transfers: int | None,
-    screen_with: BaseChatModel | None,
-    approvals: bool,
-) -> CompiledStateGraph:
-    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
-    return create_agent(
-        model,
-        tools=list(step.tools),
-        state_schema=workflow.state_schema,
-        context_schema=RunContext,
-        middleware=[
-            HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
-            GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
-            TransferLimitMiddleware(workflow, limit),
-            *inner_middleware(workflow, model, step.name, approvals),
-        ],
-        name=step.name,
-    )
-
-
 def build_agents_graph(
     workflow: Workflow,
     model: BaseChatModel | str | None = None,
@@ -226,13 +191,24 @@ def build_agents_graph(
     """The compiled graph of `workflow`'s agents (`model=None`: the configured
     default; `checkpointer=None`: none, as in LangGraph)."""
     model = serving(resolve_model(model), workflow.offline_rules)
+    limit = max_transfers if max_transfers is not None else workflow.handoffs.max_transfers
     builder = StateGraph(workflow.state_schema, context_schema=RunContext)
-    for step in workflow.steps:
-        agent = build_agent(workflow, model, step, prompts, max_transfers, screen_with, approvals)
-        node = AgentNode(agent, workflow.state_key)
-        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
     builder.add_conditional_edges(START, workflow.current, workflow.step_names)
     for step in workflow.steps:
-        route, targets = _route_after(workflow, step)
-        builder.add_conditional_edges(step.name, route, targets)
+        agent = create_agent(
+            model,
+            tools=list(step.tools),
+            state_schema=workflow.state_schema,
+            context_schema=RunContext,
+            middleware=[
+                HandoffAgentMiddleware(workflow, step.name, prompts=prompts),
+                GuardrailMiddleware(screen_with, speaker=step.name, workflow=workflow),
+                TransferLimitMiddleware(workflow, limit),
+                *inner_middleware(workflow, model, step.name, approvals),
+            ],
+            name=step.name,
+        )
+        node = AgentNode(agent, workflow.state_key)
+        builder.add_node(step.name, RunnableLambda(node.invoke, node.ainvoke, name=step.name))
+        builder.add_conditional_edges(step.name, *_route_after(workflow, step))
     return builder.compile(checkpointer=checkpointer, name=workflow.name)

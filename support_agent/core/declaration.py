@@ -5,6 +5,7 @@ mistake fails at import with the workflow and the field named.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NotRequired, get_origin, get_type_hints
@@ -59,16 +60,9 @@ class HandOverStatus(TypedDict):
 STANDING, WITHDRAWN = "standing", "withdrawn"
 
 
-def merge_hand_overs(
-    left: dict[str, HandOverStatus] | None, right: dict[str, HandOverStatus] | None
-) -> dict[str, HandOverStatus]:
-    """By tool call id, the newer winning: a hand-over and the correction withdrawing
-    another may be written in one step."""
-    return {**(left or {}), **(right or {})}
-
-
-# By the escalation's tool call id (what its ticket is keyed by).
-HandOvers = Annotated[dict[str, HandOverStatus], merge_hand_overs]
+# By the escalation's tool call id (what its ticket is keyed by), the newer winning: a
+# hand-over and the correction withdrawing another may be written in one step.
+HandOvers = Annotated[dict[str, HandOverStatus], operator.or_]
 
 
 class StepState(AgentState):
@@ -90,8 +84,12 @@ JUMP_ID_PREFIX = "jump-"
 JUMP_LABEL = "jumped here"
 
 
+def _id(record: dict) -> str:
+    return str(record.get("id") or "")
+
+
 def is_jump(record: dict) -> bool:
-    return record.get("tool") == JUMP and str(record.get("id") or "").startswith(JUMP_ID_PREFIX)
+    return record.get("tool") == JUMP and _id(record).startswith(JUMP_ID_PREFIX)
 
 
 # A person's decision on a gated tool, kept at the step that waited (source = target). A
@@ -103,9 +101,7 @@ DECIDED = {"approve": "approved", "edit": "approved", "reject": "rejected"}
 
 
 def is_decision(record: dict) -> bool:
-    return record.get("decision") in DECISIONS and str(record.get("id") or "").startswith(
-        APPROVAL_ID_PREFIX
-    )
+    return record.get("decision") in DECISIONS and _id(record).startswith(APPROVAL_ID_PREFIX)
 
 
 # A hand-over to a person, kept at the step it was raised at; its id ends with the tool
@@ -114,11 +110,11 @@ HANDOVER_ID_PREFIX = "handover-"
 
 
 def is_handover(record: dict) -> bool:
-    return str(record.get("id") or "").startswith(HANDOVER_ID_PREFIX)
+    return _id(record).startswith(HANDOVER_ID_PREFIX)
 
 
 def handover_call(record: dict) -> str:
-    return str(record.get("id") or "").removeprefix(HANDOVER_ID_PREFIX)
+    return _id(record).removeprefix(HANDOVER_ID_PREFIX)
 
 
 def is_move(record: dict) -> bool:
@@ -282,9 +278,8 @@ class Workflow:
         )
 
     def step(self, name: str) -> Step:
-        for s in self.steps:
-            if s.name == name:
-                return s
+        if found := next((s for s in self.steps if s.name == name), None):
+            return found
         raise KeyError(f"{self.title} has no step named {name!r}")
 
     @property
@@ -323,11 +318,7 @@ class Workflow:
 
     @property
     def all_tools(self) -> list[BaseTool]:
-        seen: dict[str, BaseTool] = {}
-        for s in self.steps:
-            for t in s.tools:
-                seen.setdefault(t.name, t)
-        return list(seen.values())
+        return list({t.name: t for s in self.steps for t in s.tools}.values())
 
     def edges(self) -> list[Edge]:
         return [
@@ -341,13 +332,9 @@ class Workflow:
         return state.get(self.state_key) or self.initial
 
     def reachable_from(self, start: str) -> set[str]:
-        seen, todo = {start}, [start]
-        while todo:
-            here = todo.pop()
-            for e in self.edges():
-                if e.source == here and e.target not in seen:
-                    seen.add(e.target)
-                    todo.append(e.target)
+        seen, edges = {start}, self.edges()
+        while grown := {e.target for e in edges if e.source in seen} - seen:
+            seen |= grown
         return seen
 
     def render_prompt(self, step: str, state: dict, template: str | None = None) -> str:

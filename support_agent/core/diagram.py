@@ -78,8 +78,7 @@ def state_machine(
     tool paused at, `tickets` maps a hand-over's tool call id to its ticket."""
     state = state or {}
     active = workflow.current(state)
-    visited, traversed = path_of(workflow, state)
-    reachable = workflow.reachable_from(active)
+    traversed = path_of(workflow, state)[1]
     just = last_move(state)
 
     dot = graphviz.Digraph(workflow.name)
@@ -91,7 +90,7 @@ def state_machine(
     dot.attr("edge", fontname="Helvetica", fontsize=FONT, color=IDLE, fontcolor="#475569",
              arrowsize="0.8")  # fmt: skip
 
-    _steps(dot, workflow, state, active, visited, reachable, wide=wide)
+    _steps(dot, workflow, state, active, wide)
     for edge in workflow.edges():
         move = (edge.source, edge.target, edge.tool)
         style = _edge_style(move in traversed, move == just)
@@ -105,16 +104,8 @@ def state_machine(
     return dot
 
 
-def _steps(
-    dot: graphviz.Digraph,
-    workflow: Workflow,
-    state: dict,
-    active: str,
-    visited: set[str],
-    reachable: set[str],
-    *,
-    wide: bool,
-) -> None:
+def _steps(dot: graphviz.Digraph, workflow: Workflow, state: dict, active: str, wide: bool):
+    visited, reachable = path_of(workflow, state)[0], workflow.reachable_from(active)
     if workflow.graph_endpoints:
         _node(dot, START, "START", shape="circle", style="filled", fillcolor="#0f172a",
                  fontcolor="white", fontsize=FONT, width="0.55", fixedsize="true")  # fmt: skip

@@ -18,8 +18,6 @@ from typing import Any
 from langchain.agents.middleware.human_in_the_loop import (
     ActionRequest,
     DecisionType,
-    HITLRequest,
-    ReviewConfig,
 )
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.graph import START
@@ -148,10 +146,8 @@ def new_thread_id() -> str:
 
 
 def thread_config(thread_id: str, checkpoint_id: str | None = None) -> dict:
-    configurable = {"thread_id": thread_id}
-    if checkpoint_id:
-        configurable["checkpoint_id"] = checkpoint_id
-    return {"configurable": configurable}
+    at = {"checkpoint_id": checkpoint_id} if checkpoint_id else {}
+    return {"configurable": {"thread_id": thread_id, **at}}
 
 
 def clean_message(text: str | None) -> str | Error:
@@ -314,7 +310,7 @@ def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | N
     actions = review["action_requests"]
     tool = actions[0]["name"]
     declared = workflow.approval(tool)
-    configs = review.get("review_configs") or [ReviewConfig(action_name=tool, allowed_decisions=[])]
+    allowed = (review.get("review_configs") or [{}])[0].get("allowed_decisions")
     return ApprovalRequest(
         id=interrupt_id,
         tool=tool,
@@ -322,7 +318,7 @@ def approval_request(workflow: Workflow, interrupts: Any) -> ApprovalRequest | N
         actions=tuple(
             ActionRequest(name=a["name"], args=dict(a.get("args") or {})) for a in actions
         ),
-        decisions=tuple(configs[0].get("allowed_decisions") or ("approve", "reject")),
+        decisions=tuple(allowed or ("approve", "reject")),
         editable=declared.editable if declared else "",
     )
 
@@ -422,11 +418,9 @@ def decision_command(
         **({"edited": edited} if edited else {}),
         **({"note": note} if note else {}),
     )
-    review = HITLRequest(action_requests=list(request.actions), review_configs=[])
     if decision == WITHDRAW:  # a rejection, with a note saying the customer moved on
-        resume = answers(review, "reject", text=WITHDRAWN_NOTE)
-    else:
-        resume = answers(review, decision, editable=request.editable, text=edited or note)
+        decision, note = "reject", WITHDRAWN_NOTE
+    resume = answers(request.actions, decision, editable=request.editable, text=edited or note)
     # One step with the answer, so a decision is never half-saved.
     return Command(resume=resume, update={"transitions": [record]}), record
 

@@ -1,6 +1,6 @@
 """Safe prompt templates: people who don't read code edit them, so a placeholder may only name
-a plain state key. `str.format` would walk attributes (`{state.__class__}`), so we parse with
-`string.Formatter` and substitute ourselves.
+a plain state key. `str.format` would walk attributes (`{state.__class__}`), so a template is
+parsed with `string.Formatter` first, and filled only once it names nothing else.
 """
 
 from __future__ import annotations
@@ -55,11 +55,6 @@ def validate_template(template: str, allowed: Iterable[str]) -> list[str]:
 
 
 def fill_prompt(template: str, values: Mapping[str, object], missing: str = "unknown") -> str:
-    placeholders(template)  # validates
-    out: list[str] = []
-    for literal, field, _spec, _conv in Formatter().parse(template):
-        out.append(literal)
-        if field is not None:
-            value = values.get(field)
-            out.append(missing if value is None else str(value))
-    return "".join(out)
+    filled = {name: values.get(name) for name in placeholders(template)}
+    # Only plain names are left, so `format_map` has no attribute or index to walk.
+    return template.format_map({k: missing if v is None else str(v) for k, v in filled.items()})

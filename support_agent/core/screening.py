@@ -63,9 +63,6 @@ class Verdict:
     passed: bool
     by: str = "rules"  # "rules" or "model"
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
 
 SmallTalk = Callable[[str], bool]
 
@@ -78,28 +75,26 @@ def check_rules(text: str, small_talk: SmallTalk | None = None) -> list[Verdict]
 
 
 def check_with_model(
-    model: BaseChatModel, text: str, small_talk: SmallTalk | None = None
+    model: BaseChatModel | None, text: str, small_talk: SmallTalk | None = None
 ) -> list[Verdict]:
+    """The rules' verdicts, and `model`'s when there is one and time left to ask it (with
+    none left for this answer, the turn itself says so)."""
     verdicts = check_rules(text, small_talk)
     left = remaining()
-    if left is not None and left <= 0:
-        return verdicts  # no time left for this answer: the turn itself says so
+    if model is None or (left is not None and left <= 0):
+        return verdicts
     try:
         limit = timeout_kwargs(model, request_timeout())
         reply = model.invoke([SystemMessage(MODEL_CHECK), HumanMessage(text)], **limit)
     except Exception:  # noqa: BLE001 - the rules still decide; the turn itself reports outages
         return verdicts
     said = reply.text.strip().upper()
-    tripped = {"injection"} if said.startswith("INJECTION") else set()
-    tripped |= {"off_task"} if said.startswith("OFF_TASK") else set()
+    tripped = {check for check in CHECKS if said.startswith(check.upper())}
     return [
         Verdict(v.check, False, "model") if v.passed and v.check in tripped else v for v in verdicts
     ]
 
 
 def first_failure(verdicts: list[Verdict] | list[dict]) -> str | None:
-    for v in verdicts:
-        passed, check = (v["passed"], v["check"]) if isinstance(v, dict) else (v.passed, v.check)
-        if not passed:
-            return check
-    return None
+    rows = (v if isinstance(v, dict) else asdict(v) for v in verdicts)
+    return next((v["check"] for v in rows if not v["passed"]), None)

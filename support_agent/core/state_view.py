@@ -59,8 +59,10 @@ def transcript(state: dict) -> list[ChatItem]:
     decided = {(r["turn"], r["tool"]): r for r in state.get("transitions") or [] if is_decision(r)}
     items: list[ChatItem] = []
     calls: dict[str, ToolUse] = {}
-    turn = _turns_before(state)
-    for message in state.get("messages") or []:
+    messages = state.get("messages") or []
+    # Turns no longer in the messages (summarized away), so numbering stays true.
+    turn = max(turn_of(state) - sum(1 for m in messages if is_customer(m)), 0)
+    for message in messages:
         if isinstance(message, HumanMessage):
             if (note := jump_note(message)) is not None:
                 items.append(ChatItem("jump", [note], turn=turn))
@@ -77,10 +79,8 @@ def transcript(state: dict) -> list[ChatItem]:
             items[-1].texts.append(message.text)
             for call in message.tool_calls:
                 use = ToolUse(call["id"], call["name"], call["args"])
-                use.transition, use.decision = (
-                    moves.get(call["id"]),
-                    decided.get((turn, call["name"])),
-                )
+                use.transition = moves.get(call["id"])
+                use.decision = decided.get((turn, call["name"]))
                 calls[call["id"]] = use
                 items[-1].tools.append(use)
         elif isinstance(message, ToolMessage) and message.tool_call_id in calls:
@@ -95,12 +95,6 @@ def jump_note(message: BaseMessage) -> str | None:
         return None
     note = message.additional_kwargs.get(JUMP_NOTE)
     return str(note) if note else None
-
-
-def _turns_before(state: dict) -> int:
-    """Turns no longer in the messages (summarized away), so numbering stays true."""
-    shown = sum(1 for m in state.get("messages") or [] if is_customer(m))
-    return max(turn_of(state) - shown, 0)
 
 
 def facts(workflow: Workflow, state: dict) -> dict[str, str | None]:

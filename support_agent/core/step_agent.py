@@ -7,13 +7,12 @@ from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from support_agent.core.declaration import Workflow
-from support_agent.core.middleware import StepConfigMiddleware
-from support_agent.core.middleware.approval import ApprovalMiddleware, RunContext
+from support_agent.core.declaration import RunContext, Workflow
+from support_agent.core.middleware.approval import ApprovalMiddleware
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
 from support_agent.core.middleware.hand_over import HandOverMiddleware
 from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
-from support_agent.core.middleware.step_config import PromptSource
+from support_agent.core.middleware.step_config import PromptSource, StepConfigMiddleware
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
 

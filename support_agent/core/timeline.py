@@ -5,7 +5,6 @@ thread there, and a branch is named by its head. `Timeline` reads the history on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +36,17 @@ class Saved:
     parent_config: dict | None
     values: dict
     created_at: str
+    text: str | None = None  # the customer's last words, when not read from `values`
 
 
 def _id(snapshot) -> str:
     return snapshot.config["configurable"]["checkpoint_id"]
 
 
-def _last_said(values: dict) -> str:
-    return "".join(customer_turns(values.get("messages") or [])[-1:])
+def _last_said(snapshot: Saved) -> str:
+    if snapshot.text is not None:
+        return snapshot.text
+    return "".join(customer_turns(snapshot.values.get("messages") or [])[-1:])
 
 
 def _parent_id(snapshot) -> str | None:
@@ -53,7 +55,9 @@ def _parent_id(snapshot) -> str | None:
 
 
 class Timeline:
-    def __init__(self, graph, thread_id: str, history: list[Saved] | None = None):
+    def __init__(
+        self, graph, thread_id: str, history: list[Saved] | None = None, latest_id: str = ""
+    ):
         # The conversation's own checkpoints (agents in a graph keep theirs in other namespaces).
         if history is None:
             config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
@@ -62,15 +66,12 @@ class Timeline:
                 for t in graph.checkpointer.list(config)
             ]
         self.snapshots = {_id(s): s for s in history}
-        self.latest_id = _id(history[0]) if history else None  # newest first
+        self.latest_id = latest_id or (_id(history[0]) if history else None)  # newest first
 
     def branches(self) -> list[Branch]:
         parents = {_parent_id(s) for s in self.snapshots.values()}
         heads = [s for s in self.snapshots.values() if _id(s) not in parents]
-        out = [
-            Branch(_id(h), turn_of(h.values), _last_said(h.values), h.created_at or "")
-            for h in heads
-        ]
+        out = [Branch(_id(h), turn_of(h.values), _last_said(h), h.created_at or "") for h in heads]
         return sorted(out, key=lambda b: b.created_at, reverse=True)
 
     def lineage(self, head_id: str | None = None) -> list:
@@ -96,48 +97,34 @@ class Timeline:
             if before is None:
                 continue  # no saved point before it (a thread written by an older version)
             after = dict(snapshot.values)
-            points.append(TurnPoint(number, _last_said(after), _id(chain[before]), after))
+            points.append(TurnPoint(number, _last_said(snapshot), _id(chain[before]), after))
         return points
 
 
-class RecordedTimeline:
-    """The same answers as `Timeline`, from the turn points the app recorded
-    (`features.rewind_points`): no checkpoint is read."""
+class RecordedTimeline(Timeline):
+    """A `Timeline` of the turn points the app recorded (`features.rewind_points`): no
+    checkpoint is read. The checkpoints before the first turns are its roots."""
 
     def __init__(self, points: list[dict[str, Any]], latest_id: str, state_key: str):
-        self.by_after = {p["after_id"]: p for p in points}
-        self.latest_id, self.state_key = latest_id, state_key
+        def config(checkpoint_id: str) -> dict:
+            return {"configurable": {"checkpoint_id": checkpoint_id}}
 
-    def branches(self) -> list[Branch]:
-        continued = {p["before_id"] for p in self.by_after.values()}
-        heads = [p for p in self.by_after.values() if p["after_id"] not in continued]
-        out = [Branch(p["after_id"], p["turn"], p["text"], p["created_at"]) for p in heads]
-        return sorted(out, key=lambda b: b.created_at, reverse=True)
-
-    def holds(self, head_id: str, checkpoint_id: str) -> bool:
-        """Whether the branch ending at `head_id` passes through `checkpoint_id` (a
-        turn's end, or the checkpoint before the first turn)."""
-        ends = (end for p in self._chain(head_id) for end in (p["after_id"], p["before_id"]))
-        return head_id == checkpoint_id or checkpoint_id in ends
-
-    def turns(self, head_id: str | None = None) -> list[TurnPoint]:
-        return [
-            TurnPoint(
-                p["turn"],
+        history = [
+            Saved(
+                config(p["after_id"]),
+                config(p["before_id"]),
+                {state_key: p["step"] or None, "turn": p["turn"]},
+                p["created_at"],
                 p["text"],
-                p["before_id"],
-                {self.state_key: p["step"] or None, "turn": p["turn"]},
             )
-            for p in reversed(list(self._chain(head_id or self.latest_id)))
+            for p in points
         ]
-
-    def _chain(self, head: str) -> Iterator[dict[str, Any]]:
-        while head in self.by_after:
-            yield self.by_after[head]
-            head = self.by_after[head]["before_id"]
+        roots = {p["before_id"] for p in points} - {p["after_id"] for p in points}
+        history += [Saved(config(root), None, {"turn": 0}, "") for root in roots]
+        super().__init__(None, "", history, latest_id)
 
 
-def branch_holding(timeline: Timeline | RecordedTimeline, checkpoint_id: str) -> Branch | None:
+def branch_holding(timeline: Timeline, checkpoint_id: str) -> Branch | None:
     """The newest branch through `checkpoint_id` (the latest branch first), or None
     when the checkpoint is gone."""
     holding = [b for b in timeline.branches() if timeline.holds(b.head_id, checkpoint_id)]
@@ -147,7 +134,7 @@ def branch_holding(timeline: Timeline | RecordedTimeline, checkpoint_id: str) ->
 
 def read(
     graph, thread_id: str, recorded: list[dict[str, Any]], latest_id: str, state_key: str
-) -> Timeline | RecordedTimeline:
+) -> Timeline:
     """From recorded turn points when they reach the latest checkpoint, else the history."""
     if any(p["after_id"] == latest_id for p in recorded):
         return RecordedTimeline(recorded, latest_id, state_key)

@@ -44,19 +44,11 @@ def _embedded(address: IPAddress) -> IPAddress:
 
 
 def is_public(address: IPAddress) -> bool:
-    for candidate in {address, _embedded(address)}:
-        if candidate in METADATA_ADDRESSES or not candidate.is_global:
-            return False
-        if (
-            candidate.is_private
-            or candidate.is_loopback
-            or candidate.is_link_local
-            or candidate.is_multicast
-            or candidate.is_reserved
-            or candidate.is_unspecified
-        ):
-            return False
-    return True
+    # Private, loopback, link-local and unspecified addresses are never `is_global`.
+    return not any(
+        a in METADATA_ADDRESSES or not a.is_global or a.is_multicast or a.is_reserved
+        for a in (address, _embedded(address))
+    )
 
 
 def check_public_url(url: str) -> list[IPAddress]:
@@ -84,12 +76,10 @@ def check_public_url(url: str) -> list[IPAddress]:
         )
     except (OSError, UnicodeError):
         raise RefusedAddress("That server address's host name could not be found.") from None
-    addresses = []
-    for *_rest, sockaddr in found:
-        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])  # drop an IPv6 scope
-        if not is_public(address):
-            raise inside
-        addresses.append(address)
+    # Each address without an IPv6 scope ("%eth0").
+    addresses = [ipaddress.ip_address(str(a[-1][0]).split("%", 1)[0]) for a in found]
+    if not all(map(is_public, addresses)):
+        raise inside
     if not addresses:
         raise RefusedAddress("That server address's host name could not be found.")
     return addresses

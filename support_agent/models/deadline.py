@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
+from itertools import count
 from typing import Any, TypeVar
 
 from support_agent.models import ModelConfigError, limits
@@ -106,15 +107,13 @@ def call_with_retries(
 ) -> T:
     """`call(seconds)`, retried up to `retries` times on a `retryable` failure, never
     starting after the deadline (`DeadlinePassed`)."""
-    attempt = 0
-    while True:
+    for attempt in count():
         try:
             return call(_started())
         except DeadlinePassed:
             raise
         except Exception as exc:  # noqa: BLE001 - retried or re-raised as it is
             time.sleep(_next_pause(attempt, retries, exc, retryable))
-            attempt += 1
 
 
 async def acall_with_retries(
@@ -123,12 +122,10 @@ async def acall_with_retries(
     retries: int,
     retryable: Callable[[BaseException], bool],
 ) -> T:
-    attempt = 0
-    while True:
+    for attempt in count():
         try:
             return await call(_started())
         except DeadlinePassed:
             raise
         except Exception as exc:  # noqa: BLE001 - retried or re-raised as it is
             await asyncio.sleep(_next_pause(attempt, retries, exc, retryable))
-            attempt += 1

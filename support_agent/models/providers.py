@@ -15,8 +15,12 @@ class Provider:
     label: str  # what the model picker shows
     key_var: str | None  # environment variable / secrets.toml entry with its key; None: none
     default_model: str = ""  # the model name the picker offers first
-    needs_base_url: bool = False  # the picker asks for the server's URL
-    default_base_url: str | None = None  # what that field starts with when nothing is set
+    # The picker asks for the server's URL, starting with this one when nothing is set.
+    default_base_url: str | None = None
+
+    @property
+    def needs_base_url(self) -> bool:
+        return self.default_base_url is not None
 
     @property
     def offline(self) -> bool:
@@ -26,6 +30,7 @@ class Provider:
         return OFFLINE if self.offline else f"{self.prefix}:{name.strip()}"
 
 
+LOCAL_SERVER = "http://localhost:8000/v1"
 PROVIDERS: tuple[Provider, ...] = (
     Provider(OFFLINE, "Offline demo model", None),
     Provider("openai", "OpenAI", "OPENAI_API_KEY", "gpt-4.1-mini"),
@@ -33,22 +38,8 @@ PROVIDERS: tuple[Provider, ...] = (
     Provider("google_genai", "Google Gemini", "GOOGLE_API_KEY", "gemini-2.5-flash"),
     Provider("mistralai", "Mistral", "MISTRAL_API_KEY", "mistral-small-latest"),
     Provider("groq", "Groq", "GROQ_API_KEY", "llama-3.1-8b-instant"),
-    Provider(
-        "ollama",
-        "Ollama (local)",
-        None,
-        "llama3.1",
-        needs_base_url=True,
-        default_base_url="http://localhost:11434",
-    ),
-    Provider(
-        "openai",
-        "OpenAI-compatible server",
-        "OPENAI_API_KEY",
-        "local-model",
-        needs_base_url=True,
-        default_base_url="http://localhost:8000/v1",
-    ),
+    Provider("ollama", "Ollama (local)", None, "llama3.1", "http://localhost:11434"),
+    Provider("openai", "OpenAI-compatible server", "OPENAI_API_KEY", "local-model", LOCAL_SERVER),
 )
 
 OFFLINE_PROVIDER = PROVIDERS[0]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from support_agent.base.oneline import clip
 from support_agent.core.declaration import Workflow
-from support_agent.core.timeline import RecordedTimeline, Timeline
+from support_agent.core.timeline import Timeline
 from support_agent.ui import keys
 from support_agent.ui.safe_text import escape_markdown
 
@@ -38,9 +38,7 @@ def _edit(number: int, text: str, checkpoint_id: str) -> None:
             st.rerun()
 
 
-def _timeline(
-    ctx: Context, workflow: Workflow, history_allowed: bool
-) -> Timeline | RecordedTimeline | None:
+def _timeline(ctx: Context, workflow: Workflow, history_allowed: bool) -> Timeline | None:
     """The thread's timeline, read once per checkpoint: from recorded turn points, else (if
     `history_allowed`) from the costly history.
     """

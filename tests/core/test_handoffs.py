@@ -15,7 +15,7 @@ from pydantic import Field
 
 import support_agent.core.agent_graph as handoffs_module
 from support_agent import build_handoffs_graph
-from support_agent.core.agent_graph import AgentNode, agent_view, transfers_this_turn
+from support_agent.core.agent_graph import AgentNode, agent_view, moves_this_turn
 from support_agent.core.declaration import Edge
 from support_agent.models import OfflineChatModel
 from support_agent.workflows import WORKFLOWS
@@ -316,7 +316,7 @@ def test_loop_guard_stops_a_model_that_always_transfers(config):
         (1, "sales_agent", "support_agent"),
         (1, "support_agent", "sales_agent"),
     ]
-    assert transfers_this_turn(state) == 2
+    assert len(moves_this_turn(state)) == 2
     assert state["handoff_limited"] is True
     # the third transfer did not move: sales is still active and answered itself
     assert state["active_agent"] == "sales_agent"
@@ -356,7 +356,7 @@ def test_offline_model_does_not_ping_pong(config):
     graph = build_handoffs_graph("offline", InMemorySaver(), max_transfers=5)
     for text in [SEED, "How much is Premium?", "My invoice is wrong, I was charged twice."]:
         state = say(graph, config, text)
-        assert transfers_this_turn(state) <= 1
+        assert len(moves_this_turn(state)) <= 1
         assert state["handoff_limited"] is False
 
 

@@ -164,7 +164,7 @@ def test_graph_endpoints_are_langgraphs_constants_not_strings():
 def test_the_step_middleware_owns_turn_and_transitions():
     from typing import get_type_hints
 
-    from support_agent.core.middleware import StepConfigMiddleware
+    from support_agent.core.middleware.step_config import StepConfigMiddleware
 
     assert {"turn", "transitions"} <= set(get_type_hints(StepConfigMiddleware.state_schema))
     for workflow in WORKFLOWS.values():  # inherited from the middleware's StepState

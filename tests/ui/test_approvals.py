@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import ToolMessage
 from streamlit.testing.v1 import AppTest
 
-from support_agent.core.agent_graph import transfers_this_turn
+from support_agent.core.agent_graph import moves_this_turn
 from support_agent.core.declaration import is_decision, is_handover
 from support_agent.core.diagram import dot_source, path_of
 from support_agent.core.engine import (
@@ -91,7 +91,7 @@ def test_a_graph_of_agents_does_not_count_a_decision_as_a_transfer():
     talk.decide("approve")
     state = talk.state
     assert [r for r in state["transitions"] if is_decision(r)][0]["turn"] == state["turn"]
-    assert transfers_this_turn(state) == 0
+    assert len(moves_this_turn(state)) == 0
 
 
 def test_an_edited_reason_is_what_the_tool_runs_with_and_what_the_ticket_says(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from support_agent.core.declaration import Edge, is_handover
-from support_agent.core.middleware import StepRequirementError
+from support_agent.core.middleware.step_config import StepRequirementError
 from support_agent.workflows.support import SUPPORT
 from tests.conftest import say, tools_called
 from tests.helpers import TUTORIAL

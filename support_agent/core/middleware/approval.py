@@ -24,11 +24,13 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from langchain.agents.middleware import HumanInTheLoopMiddleware, InterruptOnConfig, hook_config
 from langchain.agents.middleware.human_in_the_loop import (
     Action,
+    ActionRequest,
     ApproveDecision,
     Decision,
     DecisionType,
@@ -41,29 +43,12 @@ from langchain.agents.middleware.types import AgentState, ToolCallRequest
 from langchain_core.messages import ToolMessage
 from langgraph.runtime import Runtime
 
-from support_agent.core.declaration import Approval, RunContext, Workflow
-from support_agent.offline.dialogue import REJECTED, is_rejection
-
-__all__ = [
-    "REJECTED",
-    "REVIEW_NODE",
-    "ApprovalMiddleware",
-    "answers",
-    "RunContext",
-    "approvals_asked",
-    "decisions",
-    "is_rejection",
-]
-
+from support_agent.core.declaration import Workflow
+from support_agent.offline.dialogue import REJECTED
 
 NAME = "ApprovalMiddleware"
 REVIEW_NODE = f"{NAME}.after_model"  # the node where a run pauses and resumes
 _NOTE_SAID = "with reason: "  # how LangChain's middleware passes a reviewer's message on
-
-
-def rejection_note(text: str) -> str:
-    """The reviewer's note in a rejection LangChain worded ("" when there was none)."""
-    return text.partition(_NOTE_SAID)[2].strip()
 
 
 def approvals_asked(request: ToolCallRequest) -> bool:
@@ -76,19 +61,18 @@ def approvals_asked(request: ToolCallRequest) -> bool:
 WITHDRAWN_NOTE = "the customer withdrew this request by writing again before a person decided"
 
 
-def decisions(approval: Approval) -> list[DecisionType]:
-    """What the person may decide about `approval`'s tool."""
-    return ["approve", "edit", "reject"] if approval.editable else ["approve", "reject"]
-
-
 class ApprovalMiddleware(HumanInTheLoopMiddleware):
     """Pause before `workflow`'s gated tools while the run's `RunContext` asks for it."""
+
+    name = NAME  # names the graph node (REVIEW_NODE), whatever LangChain calls it
 
     def __init__(self, workflow: Workflow):
         super().__init__(
             interrupt_on={
                 a.tool: InterruptOnConfig(
-                    allowed_decisions=decisions(a), description=a.question, when=approvals_asked
+                    allowed_decisions=["approve", *(["edit"] if a.editable else []), "reject"],
+                    description=a.question,
+                    when=approvals_asked,
                 )
                 for a in workflow.approvals
             },
@@ -110,15 +94,13 @@ class ApprovalMiddleware(HumanInTheLoopMiddleware):
         for message in (update or {}).get("messages") or []:
             # In this hook, only a rejection produces a tool result (the tool never ran).
             if isinstance(message, ToolMessage) and message.status == "error":
-                message.additional_kwargs[REJECTED] = rejection_note(message.text)
+                # The reviewer's note, in the words LangChain put around it ("" if none).
+                note = message.text.partition(_NOTE_SAID)[2].strip()
+                message.additional_kwargs[REJECTED] = note
                 rejected = True
         if rejected and getattr(runtime.context, "withdraw", False):
             return {**update, "jump_to": "end"}
         return update
-
-    @property
-    def name(self) -> str:  # names the graph node (REVIEW_NODE), whatever LangChain calls it
-        return NAME
 
 
 def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:
@@ -132,23 +114,17 @@ def pending_request(interrupts: Any) -> tuple[str, HITLRequest] | None:
 
 
 def answers(
-    request: HITLRequest, decision: DecisionType, *, editable: str = "", text: str = ""
+    actions: Iterable[ActionRequest], decision: DecisionType, *, editable: str = "", text: str = ""
 ) -> HITLResponse:
-    """The resume payload for `decision` on every action of `request`: `edit` puts
+    """The resume payload for `decision` on every one of `actions`: `edit` puts
     `text` in the `editable` argument, `reject` passes `text` on as the note."""
-    made: list[Decision] = []
-    for action in request["action_requests"]:
+
+    def decided(action: dict) -> Decision:
         if decision == "edit":
             args = {**action["args"], editable: text}
-            made.append(
-                EditDecision(type="edit", edited_action=Action(name=action["name"], args=args))
-            )
-        elif decision == "reject":
-            made.append(
-                RejectDecision(type="reject", message=text)
-                if text
-                else RejectDecision(type="reject")
-            )
-        else:
-            made.append(ApproveDecision(type="approve"))
-    return HITLResponse(decisions=made)
+            return EditDecision(type="edit", edited_action=Action(name=action["name"], args=args))
+        if decision == "reject":
+            return RejectDecision(type="reject", **({"message": text} if text else {}))
+        return ApproveDecision(type="approve")
+
+    return HITLResponse(decisions=[decided(a) for a in actions])

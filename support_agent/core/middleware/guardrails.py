@@ -7,6 +7,7 @@ or its refusal, so a hijack attempt can't steer the conversation afterwards.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, hook_config
@@ -15,7 +16,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.core.middleware.hooks import ShapesModelRequests
-from support_agent.core.screening import REFUSALS, check_rules, check_with_model, first_failure
+from support_agent.core.screening import REFUSALS, check_with_model, first_failure
 from support_agent.models.deadline import deadline_of, within
 from support_agent.offline.policy import Policy, is_customer
 
@@ -82,14 +83,9 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         message = latest_unchecked(state.get("messages") or [])
         if message is None:
             return None
-        text = message.text
         small_talk = self.policy.small_talk if self.policy is not None else None
-        verdicts = (
-            check_with_model(self.screen_with, text, small_talk)
-            if self.screen_with
-            else check_rules(text, small_talk)
-        )
-        kwargs = {**message.additional_kwargs, KEY: [v.as_dict() for v in verdicts]}
+        verdicts = check_with_model(self.screen_with, message.text, small_talk)
+        kwargs = {**message.additional_kwargs, KEY: [asdict(v) for v in verdicts]}
         checked = message.model_copy(update={"additional_kwargs": kwargs})
         failed = first_failure(verdicts)
         if failed is None:
@@ -105,13 +101,10 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
         kept = [m for m in request.messages if not refused(m)]
         return request if len(kept) == len(request.messages) else request.override(messages=kept)
 
-    def _opened(self, state: dict) -> dict[str, Any] | None:
-        screened = self._screen(state)
-        if not self.numbers_turns:
-            return screened
-        return {"turn": turn_of(state) + 1, **(screened or {})}
-
     @hook_config(can_jump_to=["end"])
     def before_agent(self, state, runtime) -> dict[str, Any] | None:  # noqa: ANN001
         with within(deadline_of(runtime)):  # screening spends the answer's time too
-            return self._opened(state)
+            screened = self._screen(state)
+        if not self.numbers_turns:
+            return screened
+        return {"turn": turn_of(state) + 1, **(screened or {})}

@@ -5,17 +5,16 @@ records only a hand-over that ran (with a person's edit, when approvals are on).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from langchain.agents.middleware import AgentMiddleware
 from langchain.agents.middleware.types import ToolCallRequest
 from langchain_core.messages import ToolMessage
 from langgraph.types import Command
 
 from support_agent.core.declaration import STANDING, HandOverStatus, StepState, Workflow
+from support_agent.core.middleware.hooks import GatesToolCalls
 
 
-class HandOverMiddleware(AgentMiddleware):
+class HandOverMiddleware(GatesToolCalls, AgentMiddleware):
     """Record each hand-over that ran, at `step` (an agent's own) or the current step."""
 
     state_schema = StepState
@@ -28,7 +27,7 @@ class HandOverMiddleware(AgentMiddleware):
     def name(self) -> str:
         return f"HandOver[{self.step or self.workflow.name}]"
 
-    def recorded(self, request: ToolCallRequest, result: ToolMessage | Command):
+    def answered(self, request: ToolCallRequest, result: ToolMessage | Command):
         hand_over = self.workflow.hand_over
         call = request.tool_call
         if hand_over is None or call["name"] != hand_over.tool:
@@ -43,17 +42,3 @@ class HandOverMiddleware(AgentMiddleware):
         standing = {call["id"]: HandOverStatus(status=STANDING, because="", requested=requested)}
         update = {"messages": [result], "transitions": [record], "hand_overs": standing}
         return Command(update=update)
-
-    def wrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command],
-    ) -> ToolMessage | Command:
-        return self.recorded(request, handler(request))
-
-    async def awrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
-    ) -> ToolMessage | Command:
-        return self.recorded(request, await handler(request))

@@ -29,22 +29,33 @@ class ShapesModelRequests:
         return await handler(self.configure(request))
 
 
+def refusal(call: dict, text: str) -> ToolMessage:
+    """A tool call answered without running it: the model reads `text` as its failed result."""
+    return ToolMessage(content=text, tool_call_id=call["id"], name=call["name"], status="error")
+
+
 class GatesToolCalls:
-    """Answer a tool call with `refuse(request)` instead of running it, when that isn't None."""
+    """Answer a tool call with `refuse(request)` instead of running it, when that isn't None;
+    then pass the result through `answered(request, result)`."""
 
     def refuse(self, request: ToolCallRequest) -> ToolMessage | Command | None:
-        raise NotImplementedError
+        return None
+
+    def answered(
+        self, request: ToolCallRequest, result: ToolMessage | Command
+    ) -> ToolMessage | Command:
+        return result
 
     def wrap_tool_call(
         self,
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], ToolMessage | Command],
     ) -> ToolMessage | Command:
-        return self.refuse(request) or handler(request)
+        return self.answered(request, self.refuse(request) or handler(request))
 
     async def awrap_tool_call(
         self,
         request: ToolCallRequest,
         handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command]],
     ) -> ToolMessage | Command:
-        return self.refuse(request) or await handler(request)
+        return self.answered(request, self.refuse(request) or await handler(request))

@@ -149,6 +149,10 @@ def explain(exc: BaseException) -> ProviderError:
     return ProviderError(f"The model call failed ({name}).", "Your message is kept: Retry.")
 
 
+def _retry() -> dict:
+    return {"retries": limits()[1], "retryable": retryable}
+
+
 def _ours(request: ModelRequest) -> bool:
     return getattr(request.model, "in_process", False)
 
@@ -177,9 +181,7 @@ class ProviderErrorMiddleware(AgentMiddleware):
     """Retry a failed model call within the answer's time, then say any failure
     in our words (innermost middleware)."""
 
-    @property
-    def name(self) -> str:
-        return "ProviderErrors"
+    name = "ProviderErrors"
 
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
@@ -187,11 +189,7 @@ class ProviderErrorMiddleware(AgentMiddleware):
         if _ours(request):
             return handler(request)  # the offline model is our code: a failure is our bug
         with _in_our_words(request.model, request.runtime):
-            return call_with_retries(
-                lambda seconds: handler(_timed(request, seconds)),
-                retries=limits()[1],
-                retryable=retryable,
-            )
+            return call_with_retries(lambda seconds: handler(_timed(request, seconds)), **_retry())
 
     async def awrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
@@ -200,9 +198,7 @@ class ProviderErrorMiddleware(AgentMiddleware):
             return await handler(request)
         with _in_our_words(request.model, request.runtime):
             return await acall_with_retries(
-                lambda seconds: handler(_timed(request, seconds)),
-                retries=limits()[1],
-                retryable=retryable,
+                lambda seconds: handler(_timed(request, seconds)), **_retry()
             )
 
 
@@ -220,17 +216,15 @@ class SafeSummarization(SummarizationMiddleware):
         model = self.model
         return call_with_retries(
             lambda seconds: model.invoke(prompt, config=config, **timeout_kwargs(model, seconds)),
-            retries=limits()[1],
-            retryable=retryable,
+            **_retry(),
         )
 
     async def _asummarize(self, prompt, config: RunnableConfig):  # noqa: ANN001, ANN202
         model = self.model
-
-        async def once(seconds: float):  # noqa: ANN202
-            return await model.ainvoke(prompt, config=config, **timeout_kwargs(model, seconds))
-
-        return await acall_with_retries(once, retries=limits()[1], retryable=retryable)
+        return await acall_with_retries(
+            lambda seconds: model.ainvoke(prompt, config=config, **timeout_kwargs(model, seconds)),
+            **_retry(),
+        )
 
     def before_model(self, state, runtime):  # noqa: ANN001 - the parent's signature
         with _in_our_words(self.model, runtime):

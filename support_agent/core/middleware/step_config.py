@@ -14,7 +14,7 @@ from langchain_core.messages import SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from support_agent.core.declaration import StepState, Workflow
-from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests
+from support_agent.core.middleware.hooks import GatesToolCalls, ShapesModelRequests, refusal
 
 # (workflow, key) -> override or None; `key` is a step name, or "tool:<name>" for its description.
 PromptSource = Callable[[str, str], str | None]
@@ -81,10 +81,8 @@ class StepConfigMiddleware(ShapesModelRequests, GatesToolCalls, AgentMiddleware)
         offered = self.workflow.step(step).tool_names
         if call["name"] in offered:
             return None
-        return ToolMessage(
-            content=f"{call['name']} is not available at step {step}; nothing changed. "
+        return refusal(
+            call,
+            f"{call['name']} is not available at step {step}; nothing changed. "
             f"Tools available here: {', '.join(offered)}.",
-            tool_call_id=call["id"],
-            name=call["name"],
-            status="error",
         )
