@@ -7,13 +7,15 @@ transcript tell a clarifying question from an answer without parsing prose.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from langchain_core.messages import ToolMessage
 
 from support_agent.offline.intents import Classifier, Cue, Pattern
 
+T = TypeVar("T")
 Text = str | Mapping[str, str]  # a template, or templates by key ("default" as fallback)
 
 # Reply kinds, as reported in response_metadata["act"].
@@ -162,5 +164,6 @@ class Dialogue:
     # Said instead of a block already sent, in turn; the last one offers a person.
     instead_of_repeating: tuple[str, ...] = ()
 
-    def step_key(self, bound: list[str] | tuple[str, ...], table: Mapping[str, object]) -> str:
-        return next((t for t in bound if t in table), "default")
+    def at(self, table: Mapping[str, T], bound: Sequence[str]) -> T | None:
+        """`table`'s entry for the step whose tools are `bound`."""
+        return table.get(next((t for t in bound if t in table), "default"))
