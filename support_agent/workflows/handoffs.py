@@ -189,17 +189,9 @@ HANDOFFS = Workflow(
         ),
         "transfer_to_sales": Move("sales_agent", "buying question"),
     },
-    tool_labels={"escalate_to_human": "handed over to a person"},
-    facts=(),
+    tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,
     offline_rules=HANDOFFS_RULES,
-    starters=(
-        (
-            "Login trouble (the seed)",
-            "Hi, I'm having trouble with my account login. Can you help?",
-        ),
-        ("Pricing question", "How much does the Business plan cost for 12 users?"),
-        ("Faulty delivery", "The headphones I ordered arrived broken. Can I get a refund?"),
-    ),
+    starters=DATA.starters,
 )

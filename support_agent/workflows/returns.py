@@ -386,20 +386,8 @@ RETURNS = Workflow(
             withdraws=True,
         ),
     },
-    facts=(
-        Fact("order_id", "Order"),
-        Fact(
-            "eligibility", "Eligibility", {"eligible": "Eligible", "not_eligible": "Not eligible"}
-        ),
-        Fact("eligibility_reason", "Reason"),
-        Fact("resolution_choice", "Resolution", {"refund": "Refund", "exchange": "Exchange"}),
-    ),
-    tool_labels={
-        "note_delivery": "delivery date noted",
-        "issue_refund": "refund issued",
-        "arrange_exchange": "exchange arranged",
-        "escalate_to_human": "handed over to a person",
-    },
+    facts=tuple(Fact(**words) for words in DATA.fact_words()),
+    tool_labels=DATA.tool_labels,
     approvals=(
         Approval("issue_refund", "Refund this order?", "refund requested"),
         Approval(
@@ -412,14 +400,7 @@ RETURNS = Workflow(
     ),
     hand_over=PERSON,
     offline_rules=RETURNS_RULES,
-    starters=(
-        ("Headphones, unused (refund)", "Hi, I want to return my headphones"),
-        (
-            "Trainers too small (exchange)",
-            "The trainers from order 48213 are too small, can I swap them?",
-        ),
-        ("Jacket bought two months ago", "I'd like to return a jacket, order 55120"),
-    ),
+    starters=DATA.starters,
     state_schema=ReturnsState,
     rank=2,
 )
