@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,59 +69,46 @@ def beside(measure: str, times: list, reference: str, base: list, goal: str = ""
     row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
+@dataclass(frozen=True)
 class Variant:
-    """One way of running the tutorial's turns; `turn(thread, text)` runs one."""
+    """One way of running the tutorial's turns: the tutorial's own agent as it writes it
+    (`url` None: on `InMemorySaver`), or the chat page's path on the store at `url`."""
 
-    def __init__(self, name: str, url: str | None, page_path: bool):
-        self.name, self.url, self.page_path = name, url, page_path
-
-    def open(self) -> None:
-        if self.url is None:  # the tutorial's own agent, as it writes it
-            self.store = None
-            self.graph = tutorial_agent(InMemorySaver())
-            return
-        self.store = open_store(self.url)
-        if self.page_path:  # as the chat page: built once, shared by every session
-            model, saver = OfflineChatModel(), self.store.checkpointer
-            self.graph = build_graph("support", model, saver)
-            # As the page: approvals off (the default), its turns run without the review.
-            self.lean = build_graph("support", model, saver, approvals=False)
-        else:
-            self.graph = tutorial_agent(self.store.checkpointer)
-
-    def turn(self, thread: str, text: str) -> None:
-        if not self.page_path:
-            self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
-            return
-        # The page's path: the conversation service (lease, run, after-turn records).
-        talk = Conversation(self.store, self.graph, SUPPORT, thread, lean=self.lean)
-        events = list(
-            talk.send(
-                text,
-                state={} if text == TUTORIAL[0] else None,  # as the page knows its state
-                stream_tokens=False,  # the offline model answers at once
-            )
-        )
-        if not isinstance(events[-1], TurnEnd):
-            raise RuntimeError(f"{self.name}: {events[-1]}")
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
+    name: str
+    url: str | None
+    page_path: bool
 
 
 def per_turn(variant: Variant, threads: int) -> float:
-    variant.open()
+    store = open_store(variant.url) if variant.url else None
+    saver = store.checkpointer if store else InMemorySaver()
+    if variant.page_path:  # as the chat page: built once, shared by every session
+        graph = build_graph("support", OfflineChatModel(), saver)
+        # As the page: approvals off (the default), its turns run without the review.
+        lean = build_graph("support", OfflineChatModel(), saver, approvals=False)
+    else:
+        graph = tutorial_agent(saver)
     times = []
     try:
         for _ in range(threads):
             thread = new_thread_id()
             for text in TUTORIAL:
                 start = time.perf_counter()
-                variant.turn(thread, text)
+                if not variant.page_path:
+                    graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
+                    times.append(time.perf_counter() - start)
+                    continue
+                # The page's path: the conversation service (lease, run, after-turn records).
+                talk = Conversation(store, graph, SUPPORT, thread, lean=lean)
+                state = {} if text == TUTORIAL[0] else None  # as the page knows its state
+                # The offline model answers at once: no token streaming.
+                events = list(talk.send(text, state=state, stream_tokens=False))
                 times.append(time.perf_counter() - start)
+                if not isinstance(events[-1], TurnEnd):
+                    raise RuntimeError(f"{variant.name}: {events[-1]}")
     finally:
-        variant.close()
+        if store is not None:
+            store.close()
     return statistics.median(times)
 
 
@@ -202,17 +190,13 @@ def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
 
 
 class Recording(OfflineChatModel):
-    """The offline model, noting the largest input it was given."""
+    """The offline model, noting the largest input it was given (streamed or not)."""
 
     largest: int = 0
 
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+    def _plan(self, messages, tools):
         self.largest = max(self.largest, count_tokens_approximately(messages))
-        return super()._generate(messages, stop, run_manager, **kwargs)
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        self.largest = max(self.largest, count_tokens_approximately(messages))
-        yield from super()._stream(messages, stop, run_manager, **kwargs)
+        return super()._plan(messages, tools)
 
 
 def long_thread(rounds: int, tmp: Path) -> None:
