@@ -8,7 +8,7 @@ reply; which label a message carries is a `LearnedClassifier`'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -74,6 +74,14 @@ class Classifier:
 
     def matches(self, text: str) -> bool:
         return bool(self._score(text)[0])
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A workflow's own reading of a message, one function of its text."""
+
+    name: str
+    classify: Callable[[str], Verdict]
 
 
 @dataclass(frozen=True)

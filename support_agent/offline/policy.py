@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
-from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
 from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
@@ -50,7 +50,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier | LearnedClassifier]
+    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader]
     rules: tuple[Rule, ...]
     dialogue: Dialogue
 
