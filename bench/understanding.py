@@ -254,8 +254,7 @@ def main() -> None:
         startup()
         return
     start = time.perf_counter()
-    for name in decisions.DECISIONS:
-        decisions.model(name)
+    decisions.warm_up()
     print(f"training all three models on first use: {(time.perf_counter() - start) * 1000:.0f} ms")
     if args.cv:
         if args.margins:

@@ -154,6 +154,7 @@ def words(error: Error, model_spec: str = "") -> str:
         )
     key = _key_variable(model_spec)
     model = f"the name given with --model or {MODEL_ENV} (provider:model)"
+    internal = "The log on stderr has the details. Try again, or type /new if this keeps happening."
     advice = (
         {
             Cause.KEY_REJECTED: f"Check {key}, then start again (with --db, --thread resumes this chat).",
@@ -166,13 +167,9 @@ def words(error: Error, model_spec: str = "") -> str:
             "the Tickets page), or type /new.",
         }.get(error.cause)
         or error.advice
-        or None
+        or (internal if error.kind == Kind.INTERNAL else "")
     )
-    if advice is None and error.kind == Kind.INTERNAL:
-        advice = (
-            "The log on stderr has the details. Try again, or type /new if this keeps happening."
-        )
-    return f"{error.message} {advice or ''}".strip()
+    return f"{error.message} {advice}".strip()
 
 
 def _key_variable(spec: str) -> str:

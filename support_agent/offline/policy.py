@@ -372,9 +372,8 @@ class Policy:
             question = _fill(self.dialogue.after_escalation[0], facts)
         else:  # a step with no question of its own: the last one asked
             question = self._own_ask(bound, facts) or (asked or [self._ask(bound, facts)])[-1]
-        streak = 0
-        while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
-            streak += 1
+        earlier = (i for i, m in enumerate(reversed(replies)) if act_of(m) != d.PRESENCE)
+        streak = next(earlier, len(replies))  # presence replies in a row, just before
         here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
         if greeting and not streak:
             here = d.GREETING_AGAIN_SAY
@@ -457,6 +456,10 @@ class Policy:
         entry = next((e for e in self.dialogue.clarify_for if e.matches(text)), None)
         return _pick(entry.answer, *bound) if entry else ""
 
+    @property
+    def _learned(self) -> list[LearnedClassifier]:
+        return [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
+
     def small_talk(self, text: str) -> bool:
         """Small talk none of the workflow's questions reads ("will it rain?"); the
         guardrails ask this, so the offline model never decides it."""
@@ -464,12 +467,10 @@ class Policy:
             return False
         if d.PERSON.matches(text):
             return False
-        learned = [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
-        return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
+        return all(c.classify(text).label in ("unclear", None) for c in self._learned if not c.gate)
 
     def _language(self, text: str) -> str | None:
-        learned = (c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier))
-        return next((c.classify(text).language for c in learned), None)
+        return next((c.classify(text).language for c in self._learned), None)
 
     def _own_ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str | None:
         """The step's own question, when a rule of its tools has one."""

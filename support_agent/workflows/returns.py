@@ -290,23 +290,16 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
     )
 
 
-def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
-    state = runtime.state or {}
-    if state.get("eligibility") == "eligible":
-        return None
-    return tool_answer(
-        runtime,
-        f"Order {state.get('order_id')} is not eligible for {what}; nothing changed. "
-        "Offer escalate_to_human for a review instead.",
-        refused=True,
-    )
-
-
 def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
-    refused = _not_eligible(runtime, "a refund" if choice == "refund" else "an exchange")
-    if refused is not None:
-        return refused
     state = runtime.state or {}
+    if state.get("eligibility") != "eligible":
+        return tool_answer(
+            runtime,
+            f"Order {state.get('order_id')} is not eligible for "
+            f"{'a refund' if choice == 'refund' else 'an exchange'}; nothing changed. "
+            "Offer escalate_to_human for a review instead.",
+            refused=True,
+        )
     other = state.get("resolution_choice")
     instead = f" (instead of the {other})" if other and other != choice else ""
     said = f"{choice.capitalize()} arranged for order {state.get('order_id')}{instead}"
