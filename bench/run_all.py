@@ -398,10 +398,15 @@ def on_agent_server(tmp: Path, url: str | None = None, sessions: int = 5) -> Non
     )
 
 
-SECTIONS = ["turns", "approvals", "long", "room", "browser", "remote"]
-
-
 def main() -> None:
+    sections: dict[str, Callable[[Path], None]] = {  # each given a fresh temporary folder
+        "turns": lambda t: turn_cost(args.rounds, args.threads, postgres, t),
+        "approvals": lambda t: approval_cost(args.rounds, 10, t),
+        "long": lambda t: long_thread(args.rounds, t),
+        "room": browser_room,
+        "browser": lambda t: browser(args.rounds, t),
+        "remote": lambda t: on_agent_server(t, args.agent_url),
+    }
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=30, help="threads per turn-cost round")
@@ -409,19 +414,11 @@ def main() -> None:
         "--skip", nargs="*", default=[], choices=["browser", "postgres", "room", "remote"]
     )
     parser.add_argument("--agent-url", help="a running langgraph dev (else one is started)")
-    parser.add_argument("--only", nargs="*", default=[], choices=[*SECTIONS, "postgres"])
+    parser.add_argument("--only", nargs="*", default=[], choices=[*sections, "postgres"])
     args = parser.parse_args()
     os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
     postgres = "postgres" not in args.skip and (not args.only or "postgres" in args.only)
-    sections: list[tuple[str, Callable[[Path], None]]] = [
-        ("turns", lambda t: turn_cost(args.rounds, args.threads, postgres, t)),
-        ("approvals", lambda t: approval_cost(args.rounds, 10, t)),
-        ("long", lambda t: long_thread(args.rounds, t)),
-        ("room", browser_room),
-        ("browser", lambda t: browser(args.rounds, t)),
-        ("remote", lambda t: on_agent_server(t, args.agent_url)),
-    ]
-    for name, run in sections:
+    for name, run in sections.items():
         if name in args.skip or (args.only and name not in args.only):
             continue
         with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp:
