@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,59 +69,46 @@ def beside(measure: str, times: list, reference: str, base: list, goal: str = ""
     row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
+@dataclass(frozen=True)
 class Variant:
-    """One way of running the tutorial's turns; `turn(thread, text)` runs one."""
+    """One way of running the tutorial's turns: the tutorial's own agent as it writes it
+    (`url` None: on `InMemorySaver`), or the chat page's path on the store at `url`."""
 
-    def __init__(self, name: str, url: str | None, page_path: bool):
-        self.name, self.url, self.page_path = name, url, page_path
-
-    def open(self) -> None:
-        if self.url is None:  # the tutorial's own agent, as it writes it
-            self.store = None
-            self.graph = tutorial_agent(InMemorySaver())
-            return
-        self.store = open_store(self.url)
-        if self.page_path:  # as the chat page: built once, shared by every session
-            model, saver = OfflineChatModel(), self.store.checkpointer
-            self.graph = build_graph("support", model, saver)
-            # As the page: approvals off (the default), its turns run without the review.
-            self.lean = build_graph("support", model, saver, approvals=False)
-        else:
-            self.graph = tutorial_agent(self.store.checkpointer)
-
-    def turn(self, thread: str, text: str) -> None:
-        if not self.page_path:
-            self.graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
-            return
-        # The page's path: the conversation service (lease, run, after-turn records).
-        talk = Conversation(self.store, self.graph, SUPPORT, thread, lean=self.lean)
-        events = list(
-            talk.send(
-                text,
-                state={} if text == TUTORIAL[0] else None,  # as the page knows its state
-                stream_tokens=False,  # the offline model answers at once
-            )
-        )
-        if not isinstance(events[-1], TurnEnd):
-            raise RuntimeError(f"{self.name}: {events[-1]}")
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
+    name: str
+    url: str | None
+    page_path: bool
 
 
 def per_turn(variant: Variant, threads: int) -> float:
-    variant.open()
+    store = open_store(variant.url) if variant.url else None
+    saver = store.checkpointer if store else InMemorySaver()
+    if variant.page_path:  # as the chat page: built once, shared by every session
+        graph = build_graph("support", OfflineChatModel(), saver)
+        # As the page: approvals off (the default), its turns run without the review.
+        lean = build_graph("support", OfflineChatModel(), saver, approvals=False)
+    else:
+        graph = tutorial_agent(saver)
     times = []
     try:
         for _ in range(threads):
             thread = new_thread_id()
             for text in TUTORIAL:
                 start = time.perf_counter()
-                variant.turn(thread, text)
+                if not variant.page_path:
+                    graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
+                    times.append(time.perf_counter() - start)
+                    continue
+                # The page's path: the conversation service (lease, run, after-turn records).
+                talk = Conversation(store, graph, SUPPORT, thread, lean=lean)
+                state = {} if text == TUTORIAL[0] else None  # as the page knows its state
+                # The offline model answers at once: no token streaming.
+                events = list(talk.send(text, state=state, stream_tokens=False))
                 times.append(time.perf_counter() - start)
+                if not isinstance(events[-1], TurnEnd):
+                    raise RuntimeError(f"{variant.name}: {events[-1]}")
     finally:
-        variant.close()
+        if store is not None:
+            store.close()
     return statistics.median(times)
 
 
@@ -202,17 +190,13 @@ def approval_cost(rounds: int, threads: int, tmp: Path) -> None:
 
 
 class Recording(OfflineChatModel):
-    """The offline model, noting the largest input it was given."""
+    """The offline model, noting the largest input it was given (streamed or not)."""
 
     largest: int = 0
 
-    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+    def _plan(self, messages, tools):
         self.largest = max(self.largest, count_tokens_approximately(messages))
-        return super()._generate(messages, stop, run_manager, **kwargs)
-
-    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
-        self.largest = max(self.largest, count_tokens_approximately(messages))
-        yield from super()._stream(messages, stop, run_manager, **kwargs)
+        return super()._plan(messages, tools)
 
 
 def long_thread(rounds: int, tmp: Path) -> None:
@@ -414,10 +398,15 @@ def on_agent_server(tmp: Path, url: str | None = None, sessions: int = 5) -> Non
     )
 
 
-SECTIONS = ["turns", "approvals", "long", "room", "browser", "remote"]
-
-
 def main() -> None:
+    sections: dict[str, Callable[[Path], None]] = {  # each given a fresh temporary folder
+        "turns": lambda t: turn_cost(args.rounds, args.threads, postgres, t),
+        "approvals": lambda t: approval_cost(args.rounds, 10, t),
+        "long": lambda t: long_thread(args.rounds, t),
+        "room": browser_room,
+        "browser": lambda t: browser(args.rounds, t),
+        "remote": lambda t: on_agent_server(t, args.agent_url),
+    }
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=30, help="threads per turn-cost round")
@@ -425,19 +414,11 @@ def main() -> None:
         "--skip", nargs="*", default=[], choices=["browser", "postgres", "room", "remote"]
     )
     parser.add_argument("--agent-url", help="a running langgraph dev (else one is started)")
-    parser.add_argument("--only", nargs="*", default=[], choices=[*SECTIONS, "postgres"])
+    parser.add_argument("--only", nargs="*", default=[], choices=[*sections, "postgres"])
     args = parser.parse_args()
     os.environ.setdefault("HANDOFF_REFERENCE_DATE", "2026-06-15")
     postgres = "postgres" not in args.skip and (not args.only or "postgres" in args.only)
-    sections: list[tuple[str, Callable[[Path], None]]] = [
-        ("turns", lambda t: turn_cost(args.rounds, args.threads, postgres, t)),
-        ("approvals", lambda t: approval_cost(args.rounds, 10, t)),
-        ("long", lambda t: long_thread(args.rounds, t)),
-        ("room", browser_room),
-        ("browser", lambda t: browser(args.rounds, t)),
-        ("remote", lambda t: on_agent_server(t, args.agent_url)),
-    ]
-    for name, run in sections:
+    for name, run in sections.items():
         if name in args.skip or (args.only and name not in args.only):
             continue
         with tempfile.TemporaryDirectory(prefix="handoff-bench-") as tmp:

@@ -43,31 +43,31 @@ def read(path: Path) -> list[tuple[str, str]]:
 
 
 def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
-    confusion: Counter = Counter()
-    wrong_rows = []  # (expected, read, margin, source, text) of each wrong-direction reading
+    """Each row read as the agent reads it, or (`learned`) by that model in the decision."""
     start = time.perf_counter()
+    found = []  # (expected, read, margin, source, text)
     for text, expected in rows:
         if learned is None:
-            got = AGENT_CLASSIFIERS[name].classify(text).label
+            found.append((expected, AGENT_CLASSIFIERS[name].classify(text).label, 0.0, "", text))
         else:
             reading = decisions.decide(name, text, learned)
-            got = reading.label
-            if OPPOSITE.get(expected) == got:
-                wrong_rows.append((expected, got, reading.margin, reading.source, text))
-        confusion[expected, got] += 1
-    per_decision_ms = (time.perf_counter() - start) / max(len(rows), 1) * 1000
-    right = sum(n for (e, g), n in confusion.items() if e == g)
-    wrong_way = sum(n for (e, g), n in confusion.items() if OPPOSITE.get(e) == g)
-    asked = sum(n for (e, g), n in confusion.items() if g == decisions.UNCLEAR and e != g)
+            found.append((expected, reading.label, reading.margin, reading.source, text))
+    return tally(found, (time.perf_counter() - start) / max(len(rows), 1) * 1000)
+
+
+def tally(found: list[tuple], ms: float = 0.0) -> dict:
+    confusion = Counter((e, g) for e, g, *_ in found)
+    wrong_rows = [f for f in found if OPPOSITE.get(f[0]) == f[1]]  # the wrong-direction ones
     return {
-        "n": len(rows),
-        "clear": sum(1 for _, e in rows if e in OPPOSITE),
-        "accuracy": right / max(len(rows), 1),
-        "wrong_way": wrong_way,
-        "asked": asked,
+        "n": len(found),
+        "clear": sum(n for (e, _), n in confusion.items() if e in OPPOSITE),
+        "accuracy": sum(n for (e, g), n in confusion.items() if e == g) / max(len(found), 1),
+        "wrong_way": len(wrong_rows),
+        "asked": sum(n for (e, g), n in confusion.items() if g == decisions.UNCLEAR and e != g),
         "confusion": confusion,
-        "ms": per_decision_ms,
+        "ms": ms,
         "wrong_rows": wrong_rows,
+        "found": found,
     }
 
 
@@ -152,19 +152,12 @@ def print_registers(title: str, results: dict[str, dict[str, dict]]) -> None:
 def cross_validate(name: str, folds: int = 5) -> dict:
     rows = decisions.training_rows(name)
     own = len(decisions._read(name))  # score only the decision's own lines
-    total: dict = {"n": 0, "right": 0, "wrong_way": 0, "asked": 0, "confusion": Counter()}
-    total["wrong_rows"] = []
+    found = []
     for k in range(folds):
         test = [r for i, r in enumerate(rows[:own]) if i % folds == k]
         train = [r for i, r in enumerate(rows) if not (i < own and i % folds == k)]
-        result = score(name, test, decisions.train(train))
-        total["right"] += round(result["accuracy"] * result["n"])
-        for key in ("n", "wrong_way", "asked", "confusion", "wrong_rows"):
-            total[key] += result[key]
-    total["accuracy"] = total["right"] / total["n"]
-    total["ms"] = 0.0
-    total["clear"] = sum(n for (e, _), n in total["confusion"].items() if e in OPPOSITE)
-    return total
+        found += score(name, test, decisions.train(train))["found"]
+    return tally(found)
 
 
 def print_wrong_rows(results: dict[str, dict]) -> None:
@@ -261,8 +254,7 @@ def main() -> None:
         startup()
         return
     start = time.perf_counter()
-    for name in decisions.DECISIONS:
-        decisions.model(name)
+    decisions.warm_up()
     print(f"training all three models on first use: {(time.perf_counter() - start) * 1000:.0f} ms")
     if args.cv:
         if args.margins:

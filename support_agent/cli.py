@@ -128,7 +128,8 @@ class Printer:
             case engine.ToolCall():
                 self.note(f"  → {event.name}({format_args(event.args)})")
             case engine.ToolResult(ok=False):
-                self.note(f"  ✗ {event.name or 'tool'} failed: {one_line(event.content)}")
+                failed = clip(terminal_safe(str(event.content)), 200)
+                self.note(f"  ✗ {event.name or 'tool'} failed: {failed}")
             case engine.Transition() if is_handover(event.record):
                 self.note(f"  ⇢ handed over to a person at {event.source_title}")
             case engine.Transition():
@@ -152,8 +153,10 @@ def words(error: Error, model_spec: str = "") -> str:
             f"No API key for {error.facts.get('provider')}: set {error.facts.get('variable')} "
             "in the environment, or choose another model with --model (offline needs no key)."
         )
-    key = _key_variable(model_spec)
+    variable = KEY_VARS.get(model_spec.partition(":")[0].strip().lower())
+    key = f"the key in {variable}" if variable else "the provider's API key variable"
     model = f"the name given with --model or {MODEL_ENV} (provider:model)"
+    internal = "The log on stderr has the details. Try again, or type /new if this keeps happening."
     advice = (
         {
             Cause.KEY_REJECTED: f"Check {key}, then start again (with --db, --thread resumes this chat).",
@@ -166,28 +169,14 @@ def words(error: Error, model_spec: str = "") -> str:
             "the Tickets page), or type /new.",
         }.get(error.cause)
         or error.advice
-        or None
+        or (internal if error.kind == Kind.INTERNAL else "")
     )
-    if advice is None and error.kind == Kind.INTERNAL:
-        advice = (
-            "The log on stderr has the details. Try again, or type /new if this keeps happening."
-        )
-    return f"{error.message} {advice or ''}".strip()
-
-
-def _key_variable(spec: str) -> str:
-    provider = spec.partition(":")[0].strip().lower()
-    variable = KEY_VARS.get(provider)
-    return f"the key in {variable}" if variable else "the provider's API key variable"
+    return f"{error.message} {advice}".strip()
 
 
 def terminal_safe(text: str) -> str:
     """Text without control characters (escape sequences could drive the terminal)."""
     return _CONTROL.sub("", text)
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    return clip(terminal_safe(str(text)), limit)
 
 
 def format_args(args: dict[str, Any]) -> str:

@@ -103,12 +103,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     where = ", ".join(_shown(Path(p)) for p in paths)
     count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
-    if server:
-        # The server's graphs run with the server's own model (its SUPPORT_AGENT_MODEL).
-        print(f"Running {count} from {where} on the agent server {server.url}", file=out)
-    else:
-        print(f"Running {count} from {where} with model {spec}", file=out)
-    print(file=out)
+    # The server's graphs run with the server's own model (its SUPPORT_AGENT_MODEL).
+    on = f"on the agent server {server.url}" if server else f"with model {spec}"
+    print(f"Running {count} from {where} {on}\n", file=out)
     started = time.perf_counter()
     done: list[ScenarioResult] = []
 
@@ -119,13 +116,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     results = run_many(scenarios, model, on_result=progress, turns=turns)
     elapsed = time.perf_counter() - started
-    for line in table(results):
-        print(line, file=out)
     failed = sum(not r.passed for r in results)
-    print(file=out)
-    print(f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f}s", file=out)
-    print(file=out)
-    print("Coverage:", file=out)
+    summary = f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f}s"
+    print(*table(results), "", summary, "", "Coverage:", sep="\n", file=out)
     for cov in coverage(results).values():
         print(f"  {cov.summary()}", file=out)
     return 1 if failed else 0

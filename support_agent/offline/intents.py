@@ -8,7 +8,7 @@ reply; which label a message carries is a `LearnedClassifier`'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -77,6 +77,14 @@ class Classifier:
 
 
 @dataclass(frozen=True)
+class Reader:
+    """A workflow's own reading of a message, one function of its text."""
+
+    name: str
+    classify: Callable[[str], Verdict]
+
+
+@dataclass(frozen=True)
 class LearnedClassifier:
     name: str
     decision: str
@@ -90,8 +98,9 @@ class LearnedClassifier:
 
     def classify(self, text: str) -> Verdict:
         reading = decide(self.decision, text, warranty_months=self.warranty_months)
-        if self.cues_decide_at is not None and self.details is not None:
-            scores, details = self.details._score(text)
+        # The most specific detail the cues find for a label, whatever wins among them.
+        scores, details = self.details._score(text) if self.details else ({}, {})
+        if self.cues_decide_at is not None and scores:
             ranked = sorted(scores.values(), reverse=True) + [0.0]
             decisive = (
                 ranked[0] >= self.cues_decide_at and ranked[0] - ranked[1] >= self.cues_decide_at
@@ -101,7 +110,5 @@ class LearnedClassifier:
                 return Verdict(label, details.get(label, (0.0, None))[1], scores, "English", 1.0)
         if self.gate and not re.search(self.gate, normalise(text)):
             return Verdict("unclear", None, {}, reading.language)
-        # The most specific detail the cues find for the label, whatever wins among them.
-        found = self.details._score(text)[1] if self.details else {}
-        detail = found.get(reading.label, (0.0, None))[1]
+        detail = details.get(reading.label, (0.0, None))[1]
         return Verdict(reading.label, detail, {}, reading.language, reading.margin)

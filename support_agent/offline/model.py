@@ -53,8 +53,7 @@ class OfflineChatModel(BaseChatModel):
         return {"model_name": self.model_name}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: str | None = None, **kwargs: Any):
-        specs = [convert_to_openai_tool(t) for t in tools]
-        return self.bind(tools=specs, **kwargs)
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
 
     def _plan(self, messages: list[BaseMessage], tools: list[dict] | None) -> Plan:
         bound = [t["function"]["name"] for t in tools or []]

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
-from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
 from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
@@ -50,7 +50,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier | LearnedClassifier]
+    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader]
     rules: tuple[Rule, ...]
     dialogue: Dialogue
 
@@ -265,12 +265,12 @@ class Policy:
         then the step's question again."""
         if self.dialogue.human_tool in done or not q.questions(text):
             return None
-        if self._clarify_kind(text, bound):
+        if self._clarification(text, bound):
             return None  # "where do I find that?" is about the step's question: clarified
         answers = self._answers(text, facts, done)
         if not answers:
             return None
-        ask = self._ask(bound, facts) if self._has_ask(bound) else ""
+        ask = self._own_ask(bound, facts) or ""
         return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
 
     def _with_answers(
@@ -356,7 +356,7 @@ class Policy:
         dia = self.dialogue
         if not (dia.abilities and dia.abilities_cue and re.search(dia.abilities_cue, text.lower())):
             return None
-        return Plan(dia.abilities[dia.step_key(bound, dia.abilities)], [], d.ABILITIES)
+        return Plan(dia.at(dia.abilities, bound), [], d.ABILITIES)
 
     def _presence(
         self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
@@ -370,13 +370,10 @@ class Policy:
         if self.dialogue.human_tool in self.since_last_move(messages):
             # Handed over: what the agent waits on is the person, so say where that stands.
             question = _fill(self.dialogue.after_escalation[0], facts)
-        elif self._has_ask(bound) or not asked:
-            question = self._ask(bound, facts)
-        else:
-            question = asked[-1]  # a step with no question of its own: the last one asked
-        streak = 0
-        while streak < len(replies) and act_of(replies[-1 - streak]) == d.PRESENCE:
-            streak += 1
+        else:  # a step with no question of its own: the last one asked
+            question = self._own_ask(bound, facts) or (asked or [self._ask(bound, facts)])[-1]
+        earlier = (i for i, m in enumerate(reversed(replies)) if act_of(m) != d.PRESENCE)
+        streak = next(earlier, len(replies))  # presence replies in a row, just before
         here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
         if greeting and not streak:
             here = d.GREETING_AGAIN_SAY
@@ -427,7 +424,7 @@ class Policy:
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
         replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
-        if previous_act not in d.UNCLEAR_ACTS and self._has_ask(bound) and not just_asked:
+        if previous_act not in d.UNCLEAR_ACTS and self._own_ask(bound, facts) and not just_asked:
             return Plan(self._ask(bound, facts), [], d.ASK)
         streak = 0
         for m in reversed(messages):
@@ -437,10 +434,10 @@ class Policy:
                 streak += 1
         if streak >= 2:
             return Plan(dia.offer_person, [], d.OFFER_PERSON)
-        fitting = self._clarify_for(text, bound, messages)
-        if fitting is not None:
+        fitting = self._clarification(text, bound)
+        if fitting and fitting not in {m.text for m in messages if isinstance(m, AIMessage)}:
             return Plan(fitting, [], d.CLARIFY)
-        first, second = dia.clarify[dia.step_key(bound, dia.clarify)]
+        first, second = dia.at(dia.clarify, bound)
         # In other words once the first was used at this step: the same words read as canned.
         used = any(m.text == first for m in self._since_move_replies(messages))
         return Plan(second if streak or used else first, [], d.CLARIFY)
@@ -454,21 +451,14 @@ class Policy:
         ]
         return _replies(messages[moved[-1] + 1 if moved else 0 :])
 
-    def _clarify_kind(self, text: str, bound: list[str]) -> bool:
-        return any(
-            entry.matches(text) and _pick(entry.answer, *bound)
-            for entry in self.dialogue.clarify_for
-        )
+    def _clarification(self, text: str, bound: list[str]) -> str:
+        """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
+        entry = next((e for e in self.dialogue.clarify_for if e.matches(text)), None)
+        return _pick(entry.answer, *bound) if entry else ""
 
-    def _clarify_for(
-        self, text: str, bound: list[str], messages: Sequence[BaseMessage]
-    ) -> str | None:
-        sent = {m.text for m in messages if isinstance(m, AIMessage)}
-        for entry in self.dialogue.clarify_for:
-            if entry.matches(text):
-                said = _pick(entry.answer, *bound)
-                return said if said and said not in sent else None
-        return None
+    @property
+    def _learned(self) -> list[LearnedClassifier]:
+        return [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
 
     def small_talk(self, text: str) -> bool:
         """Small talk none of the workflow's questions reads ("will it rain?"); the
@@ -477,22 +467,18 @@ class Policy:
             return False
         if d.PERSON.matches(text):
             return False
-        learned = [c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier)]
-        return all(c.classify(text).label in ("unclear", None) for c in learned if not c.gate)
+        return all(c.classify(text).label in ("unclear", None) for c in self._learned if not c.gate)
 
     def _language(self, text: str) -> str | None:
-        learned = (c for c in self.rules.classifiers.values() if isinstance(c, LearnedClassifier))
-        return next((c.classify(text).language for c in learned), None)
+        return next((c.classify(text).language for c in self._learned), None)
 
-    def _has_ask(self, bound: Sequence[str]) -> bool:
-        return any(rule.tool in bound and rule.ask for rule in self.rules.rules)
+    def _own_ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str | None:
+        """The step's own question, when a rule of its tools has one."""
+        rule = next((r for r in self.rules.rules if r.tool in bound and r.ask), None)
+        return _fill(_pick(rule.ask, *facts.values()), facts) if rule else None
 
     def _ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str:
-        for rule in self.rules.rules:
-            if rule.tool in bound and rule.ask:
-                return _fill(_pick(rule.ask, *facts.values()), facts)
-        first, _second = self.dialogue.clarify[self.dialogue.step_key(bound, self.dialogue.clarify)]
-        return first
+        return self._own_ask(bound, facts) or self.dialogue.at(self.dialogue.clarify, bound)[0]
 
     def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
@@ -529,7 +515,7 @@ class Policy:
     def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
         dia = self.dialogue
         if plan.act == d.ASK:
-            return dia.clarify[dia.step_key(bound, dia.clarify)][1]
+            return dia.at(dia.clarify, bound)[1]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (

@@ -30,12 +30,24 @@ class StepData(BaseModel):
     prompt: str
 
 
+class FactData(BaseModel):
+    """A recorded fact's words: `core.declaration.Fact` without its key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    values: dict[str, str] = {}  # stored value -> words
+
+
 class WorkflowData(BaseModel):
     """One workflow's data file; the dataclasses within are checked with its config."""
 
     model_config = ConfigDict(extra="forbid")
 
     steps: dict[str, StepData] = {}
+    facts: dict[str, FactData] = {}
+    tool_labels: dict[str, str] = {}  # what the tools that don't move the machine did
+    starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     cues: dict[str, tuple[Cue, ...]] = {}
     numbers: dict[str, dict[str, float]] = {}  # figures readers compute with (prices)
     texts: dict[str, dict[str, str]] = {}  # words readers hand to the rules
@@ -48,6 +60,10 @@ class WorkflowData(BaseModel):
         if step not in self.steps:
             raise KeyError(f"the data file has no step {step!r} under steps:")
         return {"name": step, **self.steps[step].model_dump()}
+
+    def fact_words(self) -> list[dict]:
+        """Each fact's key, title and values, as `Fact` takes them."""
+        return [{"key": key, **fact.model_dump()} for key, fact in self.facts.items()]
 
     def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
         if self.dialogue is None:

@@ -4,9 +4,10 @@ tools change with the step, or (with `handoffs`) a graph of agents.
 
 from __future__ import annotations
 
+from functools import partial
+
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph.state import CompiledStateGraph
 
 from support_agent.core.agent_graph import build_agents_graph
 from support_agent.core.declaration import Workflow
@@ -38,21 +39,12 @@ def build_graph(
     from support_agent.workflows import get_workflow
 
     wf = get_workflow(workflow) if isinstance(workflow, str) else workflow
-    if wf.handoffs is None:
-        if max_transfers is not None:
-            raise ValueError(f"workflow {wf.name} has no transfer limit to set")
-        return build_step_agent(
-            wf, model, checkpointer, prompts=prompts, screen_with=screen_with, approvals=approvals
-        )
-    return build_agents_graph(
-        wf,
-        model,
-        checkpointer,
-        prompts=prompts,
-        max_transfers=max_transfers,
-        screen_with=screen_with,
-        approvals=approvals,
-    )
+    if wf.handoffs is None and max_transfers is not None:
+        raise ValueError(f"workflow {wf.name} has no transfer limit to set")
+    make = build_step_agent if wf.handoffs is None else build_agents_graph
+    limit = {} if wf.handoffs is None else {"max_transfers": max_transfers}
+    kwargs = {"prompts": prompts, "screen_with": screen_with, "approvals": approvals, **limit}
+    return make(wf, model, checkpointer, **kwargs)
 
 
 def screening_model(model: BaseChatModel) -> BaseChatModel | None:
@@ -61,20 +53,7 @@ def screening_model(model: BaseChatModel) -> BaseChatModel | None:
     return None if getattr(model, "in_process", False) else model
 
 
-def build_support_agent(
-    model: BaseChatModel | str | None = None,
-    checkpointer: BaseCheckpointSaver | None = None,
-    *,
-    prompts: PromptSource | None = None,
-):
-    return build_graph(SUPPORT, model, checkpointer, prompts=prompts)
-
-
-def build_handoffs_graph(
-    model: BaseChatModel | str | None = None,
-    checkpointer: BaseCheckpointSaver | None = None,
-    *,
-    prompts: PromptSource | None = None,
-    max_transfers: int | None = None,
-) -> CompiledStateGraph:
-    return build_graph(HANDOFFS, model, checkpointer, prompts=prompts, max_transfers=max_transfers)
+# The two seeds' graphs: `build_support_agent(model, checkpointer, prompts=)`, and
+# `build_handoffs_graph(...)`, which also takes `max_transfers=`.
+build_support_agent = partial(build_graph, SUPPORT)
+build_handoffs_graph = partial(build_graph, HANDOFFS)

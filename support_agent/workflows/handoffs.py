@@ -7,14 +7,14 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import partial
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
-from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
+from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
@@ -42,56 +42,45 @@ def _money(amount: float) -> str:
     return f"{amount:,.2f}".removesuffix(".00")
 
 
-@dataclass(frozen=True)
-class PlanQuote:
+def plan_quote(text: str) -> Verdict:
     """A price for a named plan and a number of users, from the catalogue; the billing
     period, when said, is the detail. Anything less gets the general answer."""
-
-    name: str
-
-    def classify(self, text: str) -> Verdict:
-        plan = PLAN_NAMES.classify(text).label
-        seats = re.search(SEAT_COUNT, text.lower())
-        if plan is None or seats is None:
-            return Verdict(None, None)
-        count = int(seats.group("seats") or seats.group("team"))
-        if count < 1:
-            return Verdict(None, None)
-        monthly = PRICES[plan] * count
-        annual = monthly * 12 * (1 - ANNUAL_SAVING)
-        words = {
-            "plan": plan.capitalize(),
-            "seats": str(count),
-            "price": _money(PRICES[plan]),
-            "monthly_total": _money(monthly),
-            "annual_total": _money(annual),
-            "annual_monthly": _money(annual / 12),
-        }
-        period = BILLING_PERIOD.classify(text).label
-        return Verdict("quote", period, {"quote": 1.0}, words=words)
+    plan = PLAN_NAMES.classify(text).label
+    seats = re.search(SEAT_COUNT, text.lower())
+    if plan is None or seats is None:
+        return Verdict(None, None)
+    count = int(seats.group("seats") or seats.group("team"))
+    if count < 1:
+        return Verdict(None, None)
+    monthly = PRICES[plan] * count
+    annual = monthly * 12 * (1 - ANNUAL_SAVING)
+    words = {
+        "plan": plan.capitalize(),
+        "seats": str(count),
+        "price": _money(PRICES[plan]),
+        "monthly_total": _money(monthly),
+        "annual_total": _money(annual),
+        "annual_monthly": _money(annual / 12),
+    }
+    period = BILLING_PERIOD.classify(text).label
+    return Verdict("quote", period, {"quote": 1.0}, words=words)
 
 
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
-@dataclass(frozen=True)
-class MixedMessage:
+def mixed_message(mine: str, text: str) -> Verdict:
     """A message with a question for each agent, read for the agent that answers `mine`:
     its part's detail, and `words["also"]` saying what the other team does about the rest."""
-
-    name: str
-    mine: str
-
-    def classify(self, text: str) -> Verdict:
-        read = [(p, TOPIC.classify(p)) for p in parts(text)]
-        own = [(p, v) for p, v in read if v.label == self.mine and v.margin >= 0.05]
-        other = [(p, v) for p, v in read if v.label not in (self.mine, "closing", None, "unclear")]
-        other = [(p, v) for p, v in other if v.margin >= 0.05]
-        if not own or not other:
-            return Verdict(None, None)
-        notes = DATA.texts[OTHER_TEAM[self.mine]]
-        note = notes.get(other[0][1].detail or "", notes["default"])
-        return Verdict(self.mine, own[0][1].detail, {self.mine: 1.0}, words={"also": note})
+    read = [TOPIC.classify(p) for p in parts(text)]
+    own = [v for v in read if v.label == mine and v.margin >= 0.05]
+    other = [v for v in read if v.label not in (mine, "closing", None, "unclear")]
+    other = [v for v in other if v.margin >= 0.05]
+    if not own or not other:
+        return Verdict(None, None)
+    notes = DATA.texts[OTHER_TEAM[mine]]
+    note = notes.get(other[0].detail or "", notes["default"])
+    return Verdict(mine, own[0].detail, {mine: 1.0}, words={"also": note})
 
 
 HANDOFFS_RULES = OfflineRules(
@@ -102,9 +91,9 @@ HANDOFFS_RULES = OfflineRules(
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
             Classifier("case_details", DATA.cues["case_details"]),
-            PlanQuote("plan_quote"),
-            MixedMessage("mixed_at_sales", "sales"),
-            MixedMessage("mixed_at_support", "support"),
+            Reader("plan_quote", plan_quote),
+            Reader("mixed_at_sales", partial(mixed_message, "sales")),
+            Reader("mixed_at_support", partial(mixed_message, "support")),
         )
     },
     dialogue=DATA.dialogue_with(),
@@ -189,17 +178,9 @@ HANDOFFS = Workflow(
         ),
         "transfer_to_sales": Move("sales_agent", "buying question"),
     },
-    tool_labels={"escalate_to_human": "handed over to a person"},
-    facts=(),
+    tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,
     offline_rules=HANDOFFS_RULES,
-    starters=(
-        (
-            "Login trouble (the seed)",
-            "Hi, I'm having trouble with my account login. Can you help?",
-        ),
-        ("Pricing question", "How much does the Business plan cost for 12 users?"),
-        ("Faulty delivery", "The headphones I ordered arrived broken. Can I get a refund?"),
-    ),
+    starters=DATA.starters,
 )

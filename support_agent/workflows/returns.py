@@ -31,7 +31,14 @@ from support_agent.core.declaration import (
     tool_answer,
 )
 from support_agent.offline.dialogue import YES
-from support_agent.offline.intents import Classifier, Cue, LearnedClassifier, Verdict, normalise
+from support_agent.offline.intents import (
+    Classifier,
+    Cue,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+    normalise,
+)
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.rule_files import workflow_data
 from support_agent.offline.understanding import decide
@@ -72,91 +79,74 @@ def delivery_days(text: str, today: date | None = None) -> float | None:
     return days_ago(normalise(text), RETURN_DAYS, today)
 
 
-@dataclass(frozen=True)
-class Timing:
-    name: str
-
-    def classify(self, text: str) -> Verdict:
-        days = delivery_days(text)
-        if days is None:
-            unsure = _UNSURE.search(normalise(text)) and re.search(
-                r"\b(when|arriv\w*|deliver\w*|came|date|got)\b", normalise(text)
-            )
-            return Verdict("unsure" if unsure else None, None)
-        if math.isnan(days):
-            return Verdict("unsure", None)
-        if days <= RETURN_DAYS:
-            return Verdict("within_30_days", None, {"days": days})
-        return Verdict("over_30_days", None, {"days": days})
+def timing(text: str) -> Verdict:
+    days = delivery_days(text)
+    if days is None:
+        unsure = _UNSURE.search(normalise(text)) and re.search(
+            r"\b(when|arriv\w*|deliver\w*|came|date|got)\b", normalise(text)
+        )
+        return Verdict("unsure" if unsure else None, None)
+    if math.isnan(days):
+        return Verdict("unsure", None)
+    if days <= RETURN_DAYS:
+        return Verdict("within_30_days", None, {"days": days})
+    return Verdict("over_30_days", None, {"days": days})
 
 
 CONDITION = Classifier("condition", DATA.cues["condition"])
 
 
-@dataclass(frozen=True)
-class Eligibility:
+def eligibility(text: str) -> Verdict:
     """The returns policy applied to the condition cues and the timing: `eligible` /
     `not_eligible` (detail: the clause that decided), a half answer (`within_30_days`,
     `unused`), `no_fault` (it doesn't fit: when and whether unused are unknown), `unsure`."""
-
-    name: str
-    condition: Classifier = CONDITION
-
-    def classify(self, text: str) -> Verdict:
-        found = set(self.condition.classify(text).scores)
-        days = delivery_days(text)
-        known = days is not None and not math.isnan(days)
-        if "damaged" in found:
-            return Verdict("not_eligible", "damaged")
-        if found & {"faulty", "wrong_item"}:
-            detail = "wrong_item" if "wrong_item" in found else "faulty"
-            if known and days > FAULTY_DAYS:
-                return Verdict("not_eligible", "too_old")
-            return Verdict("eligible", detail)
-        if "used" in found and "unused" not in found:
-            return Verdict("not_eligible", "used")
-        if known and days > RETURN_DAYS:
-            return Verdict("not_eligible", "late")
-        if known and "unused" in found:
-            return Verdict("eligible", "unused")
-        if known:
-            return Verdict("within_30_days", None)
-        if "unused" in found:
-            return Verdict("unused", None)
-        if "unsure" in found or days is not None:
-            return Verdict("unsure", None)
-        if "no_fault" in found:
-            return Verdict("no_fault", None)  # "it's the wrong size": when, and is it unused?
-        return Verdict(None, None)
+    found = set(CONDITION.classify(text).scores)
+    days = delivery_days(text)
+    known = days is not None and not math.isnan(days)
+    if "damaged" in found:
+        return Verdict("not_eligible", "damaged")
+    if found & {"faulty", "wrong_item"}:
+        detail = "wrong_item" if "wrong_item" in found else "faulty"
+        if known and days > FAULTY_DAYS:
+            return Verdict("not_eligible", "too_old")
+        return Verdict("eligible", detail)
+    if "used" in found and "unused" not in found:
+        return Verdict("not_eligible", "used")
+    if known and days > RETURN_DAYS:
+        return Verdict("not_eligible", "late")
+    if known and "unused" in found:
+        return Verdict("eligible", "unused")
+    if known:
+        return Verdict("within_30_days", None)
+    if "unused" in found:
+        return Verdict("unused", None)
+    if "unsure" in found or days is not None:
+        return Verdict("unsure", None)
+    if "no_fault" in found:
+        return Verdict("no_fault", None)  # "it's the wrong size": when, and is it unused?
+    return Verdict(None, None)
 
 
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
 VARIANT = Classifier("variant", DATA.cues["variant"])
 
 
-@dataclass(frozen=True)
-class Choice:
+def choice(text: str) -> Verdict:
     """Refund or exchange; for an exchange, the size and colour named (the detail says which:
     `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
-
-    name: str
-    cues: Classifier = CHOICE_CUES
-    variant: Classifier = VARIANT
-
-    def classify(self, text: str) -> Verdict:
-        verdict = self.cues.classify(text)
-        if verdict.label != "exchange":
-            return verdict
-        # "Too small" says what is wrong with this one, not which one to send.
-        said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(text))
-        words = {}
-        for cue in self.variant.cues:
-            if cue.label not in words and (match := re.search(cue.pattern, said)):
-                words[cue.label] = re.sub(r"^(size|sz)\s*", "", match.group("named"))
-        if not words:
-            return verdict
-        detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
-        return Verdict("exchange", detail, verdict.scores, words=words)
+    verdict = CHOICE_CUES.classify(text)
+    if verdict.label != "exchange":
+        return verdict
+    # "Too small" says what is wrong with this one, not which one to send.
+    said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(text))
+    words = {}
+    for cue in VARIANT.cues:
+        if cue.label not in words and (match := re.search(cue.pattern, said)):
+            words[cue.label] = re.sub(r"^(size|sz)\s*", "", match.group("named"))
+    if not words:
+        return verdict
+    detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
+    return Verdict("exchange", detail, verdict.scores, words=words)
 
 
 ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues["about_a_return"])
@@ -177,19 +167,14 @@ class AboutTheReturn(LearnedClassifier):
         return Verdict(reading.label, None, {}, reading.language, reading.margin)
 
 
-@dataclass(frozen=True)
-class YesOrNo:
+def yes_or_no(text: str) -> Verdict:
     """The dialogue's English yes / no, then the other languages' ("sí", "nein")."""
-
-    name: str
-
-    def classify(self, text: str) -> Verdict:
-        verdict = YES.classify(text)
-        if verdict.label:
-            return verdict
-        reading = read_language(text)
-        answer = reading.answer if reading.answer in ("yes", "no") else None
-        return Verdict(answer, None, {}, reading.language)
+    verdict = YES.classify(text)
+    if verdict.label:
+        return verdict
+    reading = read_language(text)
+    answer = reading.answer if reading.answer in ("yes", "no") else None
+    return Verdict(answer, None, {}, reading.language)
 
 
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
@@ -206,13 +191,13 @@ RETURNS_RULES = OfflineRules(
             AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
-            Eligibility("eligibility"),
-            Timing("timing"),
+            Reader("eligibility", eligibility),
+            Reader("timing", timing),
             CONDITION,
-            Choice("choice"),
+            Reader("choice", choice),
             BEFORE_CHOICE,
             Classifier("closing", DATA.cues["closing"]),
-            YesOrNo("yes"),
+            Reader("yes", yes_or_no),
         )
     },
     dialogue=DATA.dialogue_with(DATA.faq),
@@ -305,23 +290,16 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
     )
 
 
-def _not_eligible(runtime: ToolRuntime, what: str) -> Command | None:
-    state = runtime.state or {}
-    if state.get("eligibility") == "eligible":
-        return None
-    return tool_answer(
-        runtime,
-        f"Order {state.get('order_id')} is not eligible for {what}; nothing changed. "
-        "Offer escalate_to_human for a review instead.",
-        refused=True,
-    )
-
-
 def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
-    refused = _not_eligible(runtime, "a refund" if choice == "refund" else "an exchange")
-    if refused is not None:
-        return refused
     state = runtime.state or {}
+    if state.get("eligibility") != "eligible":
+        return tool_answer(
+            runtime,
+            f"Order {state.get('order_id')} is not eligible for "
+            f"{'a refund' if choice == 'refund' else 'an exchange'}; nothing changed. "
+            "Offer escalate_to_human for a review instead.",
+            refused=True,
+        )
     other = state.get("resolution_choice")
     instead = f" (instead of the {other})" if other and other != choice else ""
     said = f"{choice.capitalize()} arranged for order {state.get('order_id')}{instead}"
@@ -386,20 +364,8 @@ RETURNS = Workflow(
             withdraws=True,
         ),
     },
-    facts=(
-        Fact("order_id", "Order"),
-        Fact(
-            "eligibility", "Eligibility", {"eligible": "Eligible", "not_eligible": "Not eligible"}
-        ),
-        Fact("eligibility_reason", "Reason"),
-        Fact("resolution_choice", "Resolution", {"refund": "Refund", "exchange": "Exchange"}),
-    ),
-    tool_labels={
-        "note_delivery": "delivery date noted",
-        "issue_refund": "refund issued",
-        "arrange_exchange": "exchange arranged",
-        "escalate_to_human": "handed over to a person",
-    },
+    facts=tuple(Fact(**words) for words in DATA.fact_words()),
+    tool_labels=DATA.tool_labels,
     approvals=(
         Approval("issue_refund", "Refund this order?", "refund requested"),
         Approval(
@@ -412,14 +378,7 @@ RETURNS = Workflow(
     ),
     hand_over=PERSON,
     offline_rules=RETURNS_RULES,
-    starters=(
-        ("Headphones, unused (refund)", "Hi, I want to return my headphones"),
-        (
-            "Trainers too small (exchange)",
-            "The trainers from order 48213 are too small, can I swap them?",
-        ),
-        ("Jacket bought two months ago", "I'd like to return a jacket, order 55120"),
-    ),
+    starters=DATA.starters,
     state_schema=ReturnsState,
     rank=2,
 )

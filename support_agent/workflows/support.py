@@ -183,29 +183,12 @@ SUPPORT = Workflow(
             "warranty_collector", "new problem", "the customer raised a new problem"
         ),
     },
-    facts=(
-        Fact(
-            "warranty_status",
-            "Warranty",
-            {"in_warranty": "In warranty", "out_of_warranty": "Out of warranty"},
-        ),
-        Fact("issue_type", "Issue type", {"hardware": "Hardware", "software": "Software"}),
-    ),
-    tool_labels={
-        "provide_solution": "solution given",
-        "escalate_to_human": "handed over to a person",
-    },
+    facts=tuple(Fact(**words) for words in DATA.fact_words()),
+    tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,
     offline_rules=SUPPORT_RULES,
-    starters=(
-        ("Cracked screen (the tutorial)", "Hi, my phone screen is cracked"),
-        (
-            "Old laptop, swollen battery",
-            "My laptop's battery is swollen and I bought it 3 years ago",
-        ),
-        ("Slow after an update", "My phone has been really slow since the last update"),
-    ),
+    starters=DATA.starters,
     state_schema=SupportState,
     rank=0,  # the tutorial comes first
 )

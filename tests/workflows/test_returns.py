@@ -28,10 +28,10 @@ from support_agent.workflows.builders import build_graph
 from support_agent.workflows.returns import (
     RETURNS,
     RETURNS_RULES,
-    Eligibility,
     OrderNumber,
-    Timing,
     delivery_days,
+    eligibility,
+    timing,
 )
 from tests.helpers import SETTINGS, ScriptedModel, call, drive
 
@@ -506,13 +506,12 @@ def test_delivery_days(text, days):
     ],
 )
 def test_eligibility_reader(text, label, detail):
-    verdict = Eligibility("eligibility").classify(text)
+    verdict = eligibility(text)
     assert (verdict.label, verdict.detail) == (label, detail)
 
 
 def test_timing_reader_labels():
-    timing = Timing("timing")
-    assert timing.classify("last week").label == "within_30_days"
-    assert timing.classify("three months ago").label == "over_30_days"
-    assert timing.classify("I don't remember when it arrived").label == "unsure"
-    assert timing.classify("refund please").label is None
+    assert timing("last week").label == "within_30_days"
+    assert timing("three months ago").label == "over_30_days"
+    assert timing("I don't remember when it arrived").label == "unsure"
+    assert timing("refund please").label is None

@@ -69,9 +69,8 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
     def _refusal(self, failed: str, state: dict) -> str:
         if failed != "off_task" or self.workflow is None or self.policy is None:
             return REFUSALS[failed]
-        table = self.policy.dialogue.steer_back
         step = self.workflow.step(self.speaker or self.workflow.current(state))
-        words = table.get(self.policy.dialogue.step_key(step.tool_names, table))
+        words = self.policy.dialogue.at(self.policy.dialogue.steer_back, step.tool_names)
         # Never the same words twice in a row.
         return words if words and words != _last_reply(state) else REFUSALS[failed]
 

@@ -5,6 +5,9 @@ model reads "ya", "um" or "for sure" badly (two or three characters are too litt
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
 
 from support_agent.offline.understanding.featurize import fold, words
 
@@ -13,30 +16,8 @@ def _phrases(listed: str) -> frozenset[str]:
     return frozenset(p.strip() for p in listed.split(","))
 
 
-YES = _phrases(
-    "yes, y, ya, yah, yeah, yea, yeh, yh, yep, yup, ye, yess, yas, sure, for sure, "
-    "of course, ofc, definitely, absolutely, correct, affirmative, indeed, certainly, "
-    "totally, right, it is, yes it is, mhm, uh huh, yes please, still is, it still is, "
-    "sure is, sure thing, positive, yessir, def, defo, yes indeed, yep it is, yeah it is, "
-    "heck yeah, heck yes, hell yeah, hell yes, obviously, obvs, yes obviously, you bet, "
-    "👍, ✅"
-)
-# Soft and emphatic noes are still noes: asking again would be the wrong reply.
-NO = _phrases(
-    "no, n, nope, nah, naw, nay, negative, not at all, no way, not anymore, no longer, "
-    "nada, never, hell no, lol no, absolutely not, definitely not, certainly not, "
-    "of course not, not even close, no it isn't, no it is not, no it's not, nah mate, "
-    "it isn't, it's not, not covered, no more, nope it's not, nah it's not, "
-    "don't think so, dont think so, i don't think so, i dont think so, "
-    "nah i don't think so, doubt it, i doubt it, nah nope, nope nope, no chance, "
-    "not a chance, 👎, ❌"
-)
-UNSURE = _phrases(
-    "um, umm, hmm, hm, uh, er, erm, eh, idk, dunno, maybe, perhaps, possibly, probably, "
-    "not sure, unsure, no idea, no clue, good question, who knows, kinda, sort of, "
-    "i guess, i think so, i think, i believe so, i suppose so, might be, could be, "
-    "not certain, depends, it depends, beats me, huh, what, ok, okay, k, blah, 🤷, 🤔"
-)
+_WORDS = yaml.safe_load((Path(__file__).parent / "data" / "answers.yaml").read_text("utf-8"))
+YES, NO, UNSURE = (_phrases(_WORDS[kind]) for kind in ("yes", "no", "unsure"))
 _HEDGE = re.compile(
     r"\b(i think|i thought|i guess|i believe|i suppose|i assume|i'd assume|probably|maybe"
     r"|perhaps|possibly|might|should be|not sure|unsure|no idea|no clue|idk|dunno|can't remember"
@@ -64,14 +45,12 @@ def spelled_out(folded: str) -> str:
     return folded
 
 
-_FILLER = _phrases(
-    "lol, haha, lmao, it, is, its, it's, still, mate, man, dude, sir, maam, please, pls"
-)
+_FILLER = _phrases(_WORDS["filler"])
 _YES_WORDS = frozenset(w for form in YES for w in form.split()) | _FILLER
 _NO_WORDS = frozenset(w for form in NO for w in form.split()) | _FILLER
-_STRONG_YES = _phrases("yes, yeah, yep, yup, ya, yeh, yh, sure, definitely, absolutely, correct")
-_STRONG_NO = frozenset(["no", "nope", "nah", "naw", "never", "negative"])
-_EMPHATIC_YES = frozenset(["obviously", "obvs", "ofc", "yessir", "yess", "yas"])
+_STRONG_YES, _STRONG_NO, _EMPHATIC_YES = (
+    _phrases(_WORDS[kind]) for kind in ("strong_yes", "strong_no", "emphatic_yes")
+)
 
 # Statements about the coverage itself, with their polarity flipped by a
 # negation before them ("hasn't expired", "not out of warranty").
@@ -171,22 +150,8 @@ def hedges(text: str) -> bool:
     return bool(_HEDGE.search(folded) or _QUESTION_BACK.search(asked))
 
 
-# "My tablet has a problem": only these words, a device's name and a `_VAGUE_FAULT`.
-_VAGUE_FAULT = frozenset(
-    words("problem problems issue issues trouble troubles wrong weird strange odd acting playing")
-)
-_VAGUE_FILLER = frozenset(
-    words(
-        "hi hello hey there good morning afternoon evening dear support team please pls help "
-        "i i'm im i've ive we we've my our your the a an this that it its it's is are was were "
-        "be been has have having had got get getting gotten with something somethings some sort "
-        "kind of small little big bit slight slightly there's theres thing things stuff device "
-        "devices just can could you need needs so and um uh still keeps again new up not quite "
-        "seems seem seeming really very bit lately recently today since yesterday for me "
-        # generic names for a device, beside the lexicon's
-        "phone mobile cell computer desktop console watch speaker gadget unit machine product"
-    )
-)
+# "My tablet has a problem": only these words, a device's name and a vague fault.
+_VAGUE_FAULT, _VAGUE_FILLER = (frozenset(words(_WORDS[k])) for k in ("vague_fault", "vague_filler"))
 
 
 def names_no_fault(text: str, devices: frozenset[str]) -> bool:

@@ -9,6 +9,7 @@ get equal priors: the training files' label balance is not customers'.
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -27,11 +28,9 @@ class NaiveBayes:
         self._log_likelihood: dict[str, dict[str, float]] = {}
 
     def fit(self, rows: Iterable[tuple[Mapping[str, float], str]]) -> NaiveBayes:
-        counts: dict[str, dict[str, float]] = {}
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
         for feats, label in rows:
-            per_label = counts.setdefault(label, {})
-            for name, weight in feats.items():
-                per_label[name] = per_label.get(name, 0.0) + weight
+            counts[label].update(feats)  # adds each feature's weight
         vocabulary = {name for per_label in counts.values() for name in per_label}
         self.labels = tuple(sorted(counts))
         self._log_likelihood = {name: {} for name in vocabulary}

@@ -7,20 +7,17 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from pathlib import Path
+
+import yaml
 
 from support_agent.base.settings import settings
 
 REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
 
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2, "a few": 3, "few": 3,
-    "several": 4, "half a": 0.5,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "ninety": 90,
-}  # fmt: skip
+# Numbers in words, purchase occasions, phrases that say a day: data/dates.yaml.
+_WORDS = yaml.safe_load((Path(__file__).parent / "data" / "dates.yaml").read_text("utf-8"))
+_NUMBER_WORDS: dict[str, float] = _WORDS["numbers"]
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
                 "year": 12.0, "yr": 12.0}  # fmt: skip
 _MONTHS = {m: i + 1 for i, m in enumerate(
@@ -28,10 +25,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
 _MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items()) if m != "may"})
 _MONTHS.pop("mar", None)  # "mar" is rarely March in chat; "sept" is
 _MONTHS["sept"] = 9
-# Dates people buy things on, by month.
-_OCCASIONS = {"christmas": 12, "xmas": 12, "black friday": 11, "cyber monday": 11,
-              "summer": 7, "winter": 1, "spring": 4, "fall": 10, "autumn": 10, "easter": 4,
-              "new year": 1, "prime day": 7, "boxing day": 12, "my birthday": 6}  # fmt: skip
+_OCCASIONS: dict[str, int] = _WORDS["occasions"]  # dates people buy things on, by month
 
 # Longest first, so "eighteen" is not read as "eight".
 _NUMBERS = "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
@@ -187,21 +181,8 @@ _DAYS_COUNT = r"(\d{1,3}|" + _NUMBERS + ")"
 _DAYS_UNIT = r"(day|week|wk|fortnight|month|year|yr)s?"
 _MONTH_RE = "(" + _MONTH_NAMES + r")\.?"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
-_WEEKDAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun)"
-
 # (pattern, days since delivery): phrases that say it outright
-_SAID = (
-    (r"\b(today|this morning|this afternoon|this evening|earlier today|just now|an hour ago"
-     r"|hours ago|just (arrived|came|got here|been delivered))\b", 0),
-    (r"\b(the )?day before yesterday\b", 2),
-    (r"\b(yesterday|last night)\b", 1),
-    (r"\b(the other day|a few days ago|few days back|earlier this week|this week"
-     r"|over the weekend|at the weekend|last weekend|this weekend)\b", 4),
-    (r"\b(on|last|this past) " + _WEEKDAYS + r"\b", 5),
-    (r"\b(last|past) week\b|\ba week or so\b", 8),
-    (r"\bmonths ago\b|\blast (spring|summer|autumn|fall|winter|christmas|xmas)\b", 120),
-    (r"\bages ago\b|\blast year\b|\byears ago\b", 400),
-)  # fmt: skip
+_SAID: list[tuple[str, int]] = [tuple(said) for said in _WORDS["days_said"]]
 _SPAN_AGO = re.compile(
     r"\b" + _DAYS_COUNT + r"\s*" + _DAYS_UNIT + r"(?: and a half)?\s+(?:ago|back|old)\b"
 )

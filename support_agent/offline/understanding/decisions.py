@@ -14,6 +14,9 @@ from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 
+import yaml
+from pydantic import TypeAdapter
+
 from support_agent.offline.understanding.answers import (
     coverage_statement,
     hedges,
@@ -35,36 +38,6 @@ from support_agent.offline.understanding.languages import read_language
 
 DATA = Path(__file__).parent / "data"
 UNCLEAR = "unclear"
-_ABOUT_WARRANTY = (
-    r"\b(warrant\w*|waranty|guarant\w*|covered|coverage|receipt|bought|purchased|got it|expired"
-    r"|years?|months?|weeks?|days?|new|old|yes|no|yeah|nope|nah|still|care|plan|insurance)\b"
-)
-_ABOUT_A_FAULT = (
-    r"\b(broke\w*|crack\w*|screen|battery|app|crash\w*|slow|won'?t|doesn'?t|not working|error"
-    r"|water|dropped|charg\w*|freez\w*|update)\b"
-)
-_NOTHING = r"(?!)"  # borrow every line
-# A part said to be fine, a fault denied, a fix tried ("I reinstalled windows and...").
-_FINE = (
-    r"^(?!.*\b(not|n't|never|no longer|broke\w*|crack\w*|dead|stuck|bulg\w*|swell\w*|stopp\w*"
-    r"|quit|won'?t|doesn'?t|can'?t|fail\w*|error\w*)\b)"
-    r".*\b(works?|working|fine|ok|okay|good|perfect|solid|undamaged|normal|great)\b"
-    r"|^\W*(there (is|are|'s) )?(no|not|nothing|nothin|is not|isn't|it's not|its not|it is not)"
-    r" (a |an |any |the )?(\w+ ){0,2}?(errors?|error msg|problem|issue|broken|broke|damage\w*"
-    r"|crack\w*|physical\w*|software|hardware|app|bug|thing)\b"
-    r"|^\W*(i )?(already )?(reinstall\w*|reset|restart\w*|reboot\w*|updated|swapped|replaced"
-    r"|tried)\b"
-)
-# What the message is *not* about: "I don't need help", "I'm not buying anything".
-_NOT_THIS = (
-    r"\b(don'?t|do not|dont) need (any )?(help|support)\b|\bnot (a |an )?(problem|complaint"
-    r"|support request|issue)\b|\bnot (interested in|trying to|looking to) (buy|purchas)\w*"
-    r"|\bnot buy\w*|\bnot about\b|\b(support|service) (is|was|'s) (great|gr8|good|very good)\b"
-    r"|\bhappy with (support|the product|it)\b|\bloving\b|\bloves?\b"
-)
-_ABOUT_A_PRODUCT = (
-    r"\b(price|plan|buy|order|discount|log ?in|password|error|crash\w*|broken|refund)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -96,103 +69,14 @@ class Reading:
     margin: float = 0.0
 
 
-DECISIONS: dict[str, Decision] = {
-    d.name: d
-    for d in (
-        Decision(
-            "warranty",
-            ("in_warranty", "out_of_warranty"),
-            abstain_below=0.05,
-            yes_no={"yes": "in_warranty", "no": "out_of_warranty"},
-            warranty_months=12.0,
-            coverage_stated=r"\b(expir\w*|ran out|run out|runs out|ended|ends|lapsed|extended|until"
-            r"|was up|were up|finish|not covered|no longer|not anymore|now not|not now"
-            r"|care ?plan|protection plan|applecare|care\+|renewed|cancel\w*|valid until"
-            r"|good until|covered until|still covered|out of warranty|outta warranty|is over"
-            r"|are up|is up|past the|finished|under warranty|in warranty|within|inside)\b",
-            hedges_unclear=True,
-            # A problem description answers nothing about the warranty.
-            borrow=(("issue", (), UNCLEAR, _ABOUT_WARRANTY), ("chatter", (), UNCLEAR, _NOTHING)),
-        ),
-        Decision(
-            "issue",
-            ("hardware", "software"),
-            by_clause=_ABOUT_A_FAULT,
-            settled_by={
-                "software": r"\b(hardware (is|seems|looks) (fine|ok|okay|good)|nothin(g|')?('s| is)?"
-                r" (physically )?(broken|broke|damaged)|not (a |an )?(hardware|physical) (issue|problem)"
-                r"|no physical damage|(isn't|is not|not) physically (broken|damaged))\b"
-                # "Not broken, the keyboard app lost its emojis": the app says which.
-                r"|\bnot (physically )?broken( physically)?\b(?=.*\b(apps?|software|program"
-                r"|application)\b)",
-                # Swelling is hardware whatever came before it (docs/LABELS.md).
-                "hardware": r"\bbatt(ery|eries)?\b[^.?!]{0,20}\b(bulg\w*|swell\w*|swollen|puff\w*"
-                r"|expand\w*)\b|\b(case|back cover|back panel)\b[^.?!]{0,10}\b(popped|pops|popping"
-                r"|pushed|lifting|split) (open|off|up|apart)\b"
-                r"|\b(not (a |an )?software (issue|problem)|software (is|seems) fine"
-                r"|(isn't|is not|not) (a |an )?(software|app) (thing|issue|problem))\b",
-            },
-            cleared=_FINE,
-            needs_a_named_fault=True,
-            # By cross-validation (bench/understanding.py --cv --margins): 0.05 -> 95.5% with
-            # 6 wrong-direction readings in 554, 0.12 -> 94.1% with 3: asking beats guessing.
-            abstain_below=0.12,
-            # Nor does a warranty answer describe the problem.
-            borrow=(
-                ("warranty", ("in_warranty", "out_of_warranty"), UNCLEAR, _ABOUT_A_FAULT),
-                ("chatter", (), UNCLEAR, _NOTHING),
-            ),
-        ),
-        Decision(
-            "routing",
-            ("sales", "support", "closing"),
-            # By cross-validation (bench/understanding.py --cv --margins): 0.05 -> 94.0% with
-            # 7 wrong-direction readings in 533, 0.08 -> 92.6% with 4: the lowest under 1%.
-            abstain_below=0.08,
-            cleared=_NOT_THIS,
-            settled_by={
-                # "Put me through to your sales team": the customer names the team.
-                "sales": r"\b(put|transfer|connect|pass|talk|speak|get)\b[^.?!]{0,20}?\b(to|2|with)"
-                r" (your |the |a |someone (in|from) |somebody (in|from) |the people of )?sales\b"
-                # The team named on its own, as the agent asked: "sales", "yes, sales please".
-                r"|^\W*(yes,? |ok,? )?(please,? )?(the )?sales( team| please)*\W*$",
-                # Billing mistakes: "charged twice", "still billed after I cancelled".
-                "support": r"^\W*(yes,? |ok,? )?(please,? )?(the )?(tech(nical)? )?support( team| please)*\W*$"
-                r"|\b(charged|billed|debited|paid|took|take|taken)\b[^.?!]{0,25}?"
-                r"\b(twice|two times|2 times|double|x2)\b|\bdouble[- ]?(charged|billed|charge)"
-                r"|\b(invoice|bill)\b[^.?!]{0,40}?\b(higher|more) than\b"
-                r"|\bstill (being |getting )?(charged|billed)\b|\b(wrong|incorrect) (amount|charge)\b"
-                # "Billed $99 again", "another $120 charge", "billed for a product I returned".
-                r"|(?<!\bbe )\b(charged|billed|debited)\b[^.?!]{0,40}?\b(again|(i|we)( have|'ve| had)?"
-                r" (already )?(returned|cancell?ed|sent back|never (ordered|bought|received)))\b"
-                r"|\banother\b[^.?!]{0,12}\b(charge|payment|debit)\b"
-                # "Billed for annual when I chose monthly": charged for something else.
-                r"|\b(billed|charged)\b[^.?!]{0,40}?\b(when|but|though|although)\b[^.?!]{0,20}?"
-                r"\b(chose|picked|selected|ordered|signed up for|asked for|switched to)\b"
-                # A message the product shows, quoted (not inches, "the 15" laptop", nor a price).
-                r'|(?<![\d])["\u201c\u201d][^"\u201c\u201d$\u20ac\xa3\d]*?\w+\W+\w+[^"\u201c\u201d$\u20ac\xa3]*?'
-                r'["\u201c\u201d]'
-                # "How do I install / set up / run ...": using the product is support.
-                r"|\b(how (do|can|would|should) (i|we|you)|how to)\b[^?.!]{0,30}?"
-                r"\b(install|uninstall|reinstall|set ?up|setup|configure|enable|disable|run"
-                r"|connect|reset|restore|sync|pair|activate|log ?in|sign ?in|recover)\b"
-                # "Paid for it but it still doesn't show": a purchase that isn't working.
-                r"|\b(paid|purchased|bought|upgraded|renewed)\b[^.?!]{0,60}\bbut\b[^.?!]{0,60}"
-                r"\b(still|missing|not|doesn't|isn't|won't|can't|shows)\b"
-                r"|\b(paid|purchased|bought|upgraded|renewed)\b[^.?!]{0,60}\band (i |it )?still"
-                r"\b(?! (want|need|like|interested))"
-                # "The order I already paid for": an order that exists, not one to place.
-                r"|\b(the|my|our) (order|package|parcel|item|delivery)s? (i|we)( have|'ve)? already"
-                r" (paid for|ordered|bought)\b",
-            },
-            borrow=(
-                ("warranty", (UNCLEAR,), UNCLEAR, _ABOUT_A_PRODUCT),
-                ("chatter", ("greeting", "ack", "offtopic"), UNCLEAR, _NOTHING),
-                ("chatter", ("thanks",), "closing", _NOTHING),
-            ),
-        ),
-    )
-}
+def _decisions() -> dict[str, Decision]:
+    """The decisions declared in data/decisions.yaml, checked against `Decision`."""
+    declared = yaml.safe_load((DATA / "decisions.yaml").read_text(encoding="utf-8"))
+    read = TypeAdapter(Decision).validate_python
+    return {name: read({"name": name, **d}) for name, d in declared["decisions"].items()}
+
+
+DECISIONS: dict[str, Decision] = _decisions()
 
 
 # Each definite answer's opposite ("hardware" <-> "software"): reading one as the

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 _REPEAT = re.compile(r"(.)\1{2,}")
@@ -32,13 +35,9 @@ def words(text: str) -> list[str]:
     return [t for t in tokens(text) if t[0].isalnum()]
 
 
-NEGATIONS = frozenset(
-    words(
-        "not no never nope nah nothing none neither nor without cannot isnt isn't wasnt wasn't "
-        "dont don't doesnt doesn't didnt didn't aint ain't hasnt hasn't havent haven't wont "
-        "won't cant can't couldnt couldn't arent aren't werent weren't"
-    )
-)
+# Words after which the next few are negated (data/answers.yaml).
+_DATA = Path(__file__).parent / "data" / "answers.yaml"
+NEGATIONS = frozenset(words(yaml.safe_load(_DATA.read_text("utf-8"))["negations"]))
 
 
 def features(text: str, lexicon: Mapping[tuple[str, ...], str] | None = None) -> dict[str, float]:
