@@ -29,7 +29,7 @@ from support_agent.features.scenarios import Scenario
 from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.ui import keys, runtime
-from support_agent.ui.model_picker import ModelChoice, Server, configured, server_url
+from support_agent.ui.model_picker import ModelChoice, choice, configured, server_url
 from support_agent.ui.safe_text import escape_markdown, inert_markdown, when
 from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
 from support_agent.workflows import WORKFLOWS
@@ -155,27 +155,16 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = (
-        keys.EXPERIMENTS_B.format("name", label),
-        keys.EXPERIMENTS_B.format("url", label),
-    )
+    name_key = keys.EXPERIMENTS_B.format("name", label)
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
-    server = Server(None)
-    if provider.needs_base_url:
-        server = server_url(provider, url_key, "B: base URL", columns[2])
+    url_key = keys.EXPERIMENTS_B.format("url", label)
+    server = server_url(provider, url_key, "B: base URL", columns[2])
     sidebar = by_label(st.session_state.get(keys.MODEL_LABEL, ""))
     typed = (
         st.session_state.get(keys.MODEL_API_KEY) if sidebar.key_var == provider.key_var else None
     )
-    return ModelChoice(
-        provider.spec(name or provider.default_model),
-        base_url=server.url,
-        api_key=typed or None,
-        operator_key=runtime.secret(provider.key_var) if provider.key_var else None,
-        visitor_url=server.visitor_url,
-        problem=server.problem,
-    )
+    return choice(provider, name or provider.default_model, server, typed)
 
 
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
