@@ -26,6 +26,7 @@ from support_agent.features.experiments import (
 )
 from support_agent.features.prompt_versions import Version, is_tool_key, tool_name
 from support_agent.features.scenarios import Scenario
+from support_agent.features.thread_titles import plural
 from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.ui import keys, runtime
@@ -198,7 +199,7 @@ def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
 
 def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
     count = len(chosen)
-    label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
+    label = f"Run {plural(count, 'scenario')} on A and B"
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
         return
     assert arms is not None  # the button is disabled without them

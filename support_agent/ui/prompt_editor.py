@@ -21,6 +21,7 @@ from support_agent.features.prompt_versions import (
     tool_name,
     validate,
 )
+from support_agent.features.thread_titles import plural
 from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
 from support_agent.ui.safe_text import escape_markdown, when
@@ -429,8 +430,7 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
     )
     for block in blocks:
         if block.unchanged:
-            many = "line" if block.unchanged == 1 else "lines"
-            st.caption(f"⋯ {block.unchanged} unchanged {many}")
+            st.caption(f"⋯ {plural(block.unchanged, 'unchanged line')}")
             continue
         old, new = st.columns(2, border=True)
         old.markdown("  \n".join(_line_markdown(r.left, "red") for r in block.rows))
