@@ -28,17 +28,15 @@ if presenter.requested():  # the screen belongs to the machine: the chat's colum
     controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
     presenting = presenter.toggle(controls)
     download = controls.empty()  # filled last, with the state this run leaves
-    # Its own line: squeezed into the row, its label was cut short.
-    start_new = talk.button("New conversation", icon="➕", width="stretch")
+    new = talk  # its own line: squeezed into the row, its label was cut short
 else:
     head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
     presenting = presenter.toggle(show)
-    start_new = new.button("New conversation", icon="➕", width="stretch")
     head.title("Chat")
     said, download = st.columns([3, 1.3], vertical_alignment="center")
     said.caption(about)
     download = download.empty()  # filled last, with the state this run leaves
-if start_new:
+if new.button("New conversation", icon="➕", width="stretch"):
     ctx.new_conversation()
     st.rerun()
 if presenting:  # the machine large beside the chat, drawn before the turn runs

@@ -386,7 +386,6 @@ def differences(experiment: Experiment) -> None:
         key=keys.EXPERIMENTS_WORDING,
     ):
         shown = outcome + wording
-    a_label, b_label = experiment.labels
     for comparison in shown:
         workflow = comparison.flow
         title = f"{comparison.scenario} — {comparison.change()}"
@@ -394,11 +393,9 @@ def differences(experiment: Experiment) -> None:
             if workflow is None:
                 st.warning(f"The workflow {comparison.workflow} is no longer part of the app.")
                 continue
-            left, right = st.columns(2)
-            with left:
-                _side(comparison, "a", a_label, workflow)
-            with right:
-                _side(comparison, "b", b_label, workflow)
+            for column, side, label in zip(st.columns(2), "ab", experiment.labels, strict=True):
+                with column:
+                    _side(comparison, side, label, workflow)
             replies = comparison.differing_replies()
             if replies:
                 st.markdown("**Replies that differ**")

@@ -252,13 +252,11 @@ def _text_width(chars: int, bounds: tuple[int, int]) -> int:
 
 def path_view(run: Run) -> None:
     by_name = {r.name: r for r in run.results}
-    names = list(by_name)
-    if not names:
+    if not by_name:
         return
-    first = run.failed[0].name if run.failed else names[0]
-    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:
-        st.session_state[keys.SCENARIOS_SHOW] = first
-    name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
+    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:  # the first failure, if any
+        st.session_state[keys.SCENARIOS_SHOW] = (run.failed or run.results)[0].name
+    name = st.selectbox("Show the path of", list(by_name), key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
     machine_panel.show(

@@ -43,16 +43,13 @@ def visible(ctx: Context, ticket: Ticket) -> bool:
 
 
 def page(ctx: Context) -> None:
-    if ctx.operator:
-        st.caption(
-            "The support team's queue: every hand-over to a person, from every conversation. "
-            "Open a ticket to read the conversation, reply in it, and resolve it."
-        )
-    else:
-        st.caption(
-            "Your requests to speak to a person. The support team replies in the conversation "
-            "itself; here you see where each request stands."
-        )
+    st.caption(
+        "The support team's queue: every hand-over to a person, from every conversation. "
+        "Open a ticket to read the conversation, reply in it, and resolve it."
+        if ctx.operator
+        else "Your requests to speak to a person. The support team replies in the conversation "
+        "itself; here you see where each request stands."
+    )
     _flash()
     opened = st.session_state.get(keys.TICKETS_OPEN)
     if opened:
@@ -186,10 +183,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             icon="💬",
         )
     st.markdown("#### Conversation")
-    if branch is None:
-        st.info("This conversation has been deleted.", icon="🗑️")
-        return
-    values = ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
+    values = branch and ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
     if not values:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
