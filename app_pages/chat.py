@@ -77,9 +77,8 @@ with body:
     elif approval_card.pressed_after_it_was_decided(waiting):
         st.warning(approval_card.ALREADY_DECIDED)
 
-    failure_box = None
+    failure_box = st.empty()  # the last send's failure: a new send replaces it
     if failed := chat_turn.failure():
-        failure_box = st.empty()
         with failure_box.container():
             if not failed["resume"] and failed["text"]:
                 transcript.show_customer(failed["text"])
@@ -125,8 +124,7 @@ if ctx.typed is not None:  # the chat input was drawn first (app.py, `chat_turn.
 with body:
     if to_send is not None or to_decide is not None:
         starters.empty()
-        if failure_box is not None:  # the last send's failure: this send replaces it
-            failure_box.empty()
+        failure_box.empty()
         if to_send is not None:  # a new message withdraws what waits: its card goes
             card.empty()
         if to_decide is not None:

@@ -110,12 +110,8 @@ def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
 EARLIER = f"🕰️ {EARLIER_WORDS[:1].upper()}{EARLIER_WORDS[1:]}"
 
 
-def _open(ticket_id: str) -> None:
-    st.session_state[keys.TICKETS_OPEN] = ticket_id
-
-
-def _close() -> None:
-    st.session_state.pop(keys.TICKETS_OPEN, None)
+def _open(ticket_id: str | None) -> None:
+    st.session_state[keys.TICKETS_OPEN] = ticket_id  # None: back to the queue
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
@@ -198,7 +194,11 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 def _header(ticket: Ticket) -> None:
     st.button(
-        "All tickets", icon="⬅️", on_click=_close, key=keys.TICKET_PART.format("back", ticket.id)
+        "All tickets",
+        icon="⬅️",
+        on_click=_open,
+        args=(None,),
+        key=keys.TICKET_PART.format("back", ticket.id),
     )
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(
