@@ -85,29 +85,29 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
         )
         return None
     active = ctx.store.prompts.active(workflow.name, key)
-    by_id = {v.id: v for v in saved}
-    choices = [DEFAULT, *(v.id for v in reversed(saved))]
+    by_id = {DEFAULT: None} | {v.id: v for v in reversed(saved)}  # None: the default
     # A starts on the active version (or the default), B on the newest other one.
     active_id = active.id if active else DEFAULT
     newest_other = next((v.id for v in reversed(saved) if v.id != active_id), DEFAULT)
 
     def shown(option: str) -> str:
-        label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
+        label = version.label if (version := by_id[option]) else DEFAULT_LABEL
         return f"{label} (active)" if option == active_id else label
 
     picked = []
-    columns = st.columns(2)
-    for column, side, start in zip(columns, "ab", (active_id, newest_other), strict=True):
+    for column, side, start in zip(st.columns(2), "ab", (active_id, newest_other), strict=True):
         state_key = keys.EXPERIMENTS_VERSION.format(side, workflow.name, key)
-        if st.session_state.get(state_key) not in choices:
+        if st.session_state.get(state_key) not in by_id:
             st.session_state[state_key] = start
         picked.append(
-            column.selectbox(f"{side.upper()}: version", choices, format_func=shown, key=state_key)
+            column.selectbox(
+                f"{side.upper()}: version", list(by_id), format_func=shown, key=state_key
+            )
         )
     if picked[0] == picked[1]:
         st.warning("A and B are the same version: pick two different ones.", icon="⚖️")
         return None
-    a, b = (None if p == DEFAULT else by_id[p] for p in picked)
+    a, b = (by_id[p] for p in picked)
     return workflow, key, a, b
 
 
