@@ -216,15 +216,14 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
     try:
         arm_a, arm_b = arms()
         if problems := check_arms(arm_a, arm_b):
-            bar.empty()
             st.error(cannot_run(problems), icon="🔌")
             return
         experiment = run_experiment(chosen, arm_a, arm_b, on_start=started)
     except ModelConfigError as exc:
-        bar.empty()
         st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
         return
-    bar.empty()
+    finally:
+        bar.empty()
     st.session_state.pop(keys.EXPERIMENTS_OPEN, None)
     if ctx.operator:
         try:
