@@ -28,17 +28,15 @@ if presenter.requested():  # the screen belongs to the machine: the chat's colum
     controls = talk.container(horizontal=True, vertical_alignment="center", gap="small")
     presenting = presenter.toggle(controls)
     download = controls.empty()  # filled last, with the state this run leaves
-    # Its own line: squeezed into the row, its label was cut short.
-    start_new = talk.button("New conversation", icon="➕", width="stretch")
+    new = talk  # its own line: squeezed into the row, its label was cut short
 else:
     head, show, new = st.columns([3, 1.5, 1.8], vertical_alignment="bottom")
     presenting = presenter.toggle(show)
-    start_new = new.button("New conversation", icon="➕", width="stretch")
     head.title("Chat")
     said, download = st.columns([3, 1.3], vertical_alignment="center")
     said.caption(about)
     download = download.empty()  # filled last, with the state this run leaves
-if start_new:
+if new.button("New conversation", icon="➕", width="stretch"):
     ctx.new_conversation()
     st.rerun()
 if presenting:  # the machine large beside the chat, drawn before the turn runs
@@ -79,9 +77,8 @@ with body:
     elif approval_card.pressed_after_it_was_decided(waiting):
         st.warning(approval_card.ALREADY_DECIDED)
 
-    failure_box = None
+    failure_box = st.empty()  # the last send's failure: a new send replaces it
     if failed := chat_turn.failure():
-        failure_box = st.empty()
         with failure_box.container():
             if not failed["resume"] and failed["text"]:
                 transcript.show_customer(failed["text"])
@@ -127,8 +124,7 @@ if ctx.typed is not None:  # the chat input was drawn first (app.py, `chat_turn.
 with body:
     if to_send is not None or to_decide is not None:
         starters.empty()
-        if failure_box is not None:  # the last send's failure: this send replaces it
-            failure_box.empty()
+        failure_box.empty()
         if to_send is not None:  # a new message withdraws what waits: its card goes
             card.empty()
         if to_decide is not None:

@@ -88,9 +88,8 @@ class Context:
 
     def view_point(self, checkpoint_id: str, label: str, *, ticket: str = "") -> None:
         """Look at (and continue from) an earlier checkpoint; `ticket`: that ticket's branch."""
-        st.session_state[keys.TURN_VIEW] = {"checkpoint_id": checkpoint_id, "label": label}
-        if ticket:
-            st.session_state[keys.TURN_VIEW]["ticket"] = ticket
+        view = {"checkpoint_id": checkpoint_id, "label": label}
+        st.session_state[keys.TURN_VIEW] = view | ({"ticket": ticket} if ticket else {})
 
     def follow_ticket(self) -> None:
         """A viewed ticket's branch moves on when the team replies there: follow its head."""

@@ -26,10 +26,11 @@ from support_agent.features.experiments import (
 )
 from support_agent.features.prompt_versions import Version, is_tool_key, tool_name
 from support_agent.features.scenarios import Scenario
+from support_agent.features.thread_titles import plural
 from support_agent.models import PROVIDERS, ModelConfigError
 from support_agent.models.providers import OFFLINE_PROVIDER, by_label
 from support_agent.ui import keys, runtime
-from support_agent.ui.model_picker import ModelChoice, Server, configured, server_url
+from support_agent.ui.model_picker import ModelChoice, choice, configured, server_url
 from support_agent.ui.safe_text import escape_markdown, inert_markdown, when
 from support_agent.ui.scenario_widgets import path_chart, path_notes, picker
 from support_agent.workflows import WORKFLOWS
@@ -84,29 +85,29 @@ def pick_versions(ctx: Context) -> tuple[Workflow, str, Version | None, Version 
         )
         return None
     active = ctx.store.prompts.active(workflow.name, key)
-    by_id = {v.id: v for v in saved}
-    choices = [DEFAULT, *(v.id for v in reversed(saved))]
+    by_id = {DEFAULT: None} | {v.id: v for v in reversed(saved)}  # None: the default
     # A starts on the active version (or the default), B on the newest other one.
     active_id = active.id if active else DEFAULT
     newest_other = next((v.id for v in reversed(saved) if v.id != active_id), DEFAULT)
 
     def shown(option: str) -> str:
-        label = DEFAULT_LABEL if option == DEFAULT else by_id[option].label
+        label = version.label if (version := by_id[option]) else DEFAULT_LABEL
         return f"{label} (active)" if option == active_id else label
 
     picked = []
-    columns = st.columns(2)
-    for column, side, start in zip(columns, "ab", (active_id, newest_other), strict=True):
+    for column, side, start in zip(st.columns(2), "ab", (active_id, newest_other), strict=True):
         state_key = keys.EXPERIMENTS_VERSION.format(side, workflow.name, key)
-        if st.session_state.get(state_key) not in choices:
+        if st.session_state.get(state_key) not in by_id:
             st.session_state[state_key] = start
         picked.append(
-            column.selectbox(f"{side.upper()}: version", choices, format_func=shown, key=state_key)
+            column.selectbox(
+                f"{side.upper()}: version", list(by_id), format_func=shown, key=state_key
+            )
         )
     if picked[0] == picked[1]:
         st.warning("A and B are the same version: pick two different ones.", icon="⚖️")
         return None
-    a, b = (None if p == DEFAULT else by_id[p] for p in picked)
+    a, b = (by_id[p] for p in picked)
     return workflow, key, a, b
 
 
@@ -155,27 +156,16 @@ def pick_model_b(ctx: Context) -> ModelChoice:
     provider = by_label(label)
     if provider.offline:
         return ModelChoice(provider.spec(""))
-    name_key, url_key = (
-        keys.EXPERIMENTS_B.format("name", label),
-        keys.EXPERIMENTS_B.format("url", label),
-    )
+    name_key = keys.EXPERIMENTS_B.format("name", label)
     st.session_state.setdefault(name_key, provider.default_model)
     name = columns[1].text_input("B: model name", key=name_key)
-    server = Server(None)
-    if provider.needs_base_url:
-        server = server_url(provider, url_key, "B: base URL", columns[2])
+    url_key = keys.EXPERIMENTS_B.format("url", label)
+    server = server_url(provider, url_key, "B: base URL", columns[2])
     sidebar = by_label(st.session_state.get(keys.MODEL_LABEL, ""))
     typed = (
         st.session_state.get(keys.MODEL_API_KEY) if sidebar.key_var == provider.key_var else None
     )
-    return ModelChoice(
-        provider.spec(name or provider.default_model),
-        base_url=server.url,
-        api_key=typed or None,
-        operator_key=runtime.secret(provider.key_var) if provider.key_var else None,
-        visitor_url=server.visitor_url,
-        problem=server.problem,
-    )
+    return choice(provider, name or provider.default_model, server, typed)
 
 
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
@@ -209,7 +199,7 @@ def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
 
 def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
     count = len(chosen)
-    label = f"Run {count} scenario{'s' if count != 1 else ''} on A and B"
+    label = f"Run {plural(count, 'scenario')} on A and B"
     if not st.button(label, type="primary", icon="▶️", disabled=not chosen or arms is None):
         return
     assert arms is not None  # the button is disabled without them
@@ -226,15 +216,14 @@ def run_button(ctx: Context, chosen: list[Scenario], arms: Arms | None) -> None:
     try:
         arm_a, arm_b = arms()
         if problems := check_arms(arm_a, arm_b):
-            bar.empty()
             st.error(cannot_run(problems), icon="🔌")
             return
         experiment = run_experiment(chosen, arm_a, arm_b, on_start=started)
     except ModelConfigError as exc:
-        bar.empty()
         st.error(f"Nothing was run. {escape_markdown(str(exc))}", icon="🔑")
         return
-    bar.empty()
+    finally:
+        bar.empty()
     st.session_state.pop(keys.EXPERIMENTS_OPEN, None)
     if ctx.operator:
         try:
@@ -396,7 +385,6 @@ def differences(experiment: Experiment) -> None:
         key=keys.EXPERIMENTS_WORDING,
     ):
         shown = outcome + wording
-    a_label, b_label = experiment.labels
     for comparison in shown:
         workflow = comparison.flow
         title = f"{comparison.scenario} — {comparison.change()}"
@@ -404,11 +392,9 @@ def differences(experiment: Experiment) -> None:
             if workflow is None:
                 st.warning(f"The workflow {comparison.workflow} is no longer part of the app.")
                 continue
-            left, right = st.columns(2)
-            with left:
-                _side(comparison, "a", a_label, workflow)
-            with right:
-                _side(comparison, "b", b_label, workflow)
+            for column, side, label in zip(st.columns(2), "ab", experiment.labels, strict=True):
+                with column:
+                    _side(comparison, side, label, workflow)
             replies = comparison.differing_replies()
             if replies:
                 st.markdown("**Replies that differ**")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import typing
 from collections.abc import Mapping
+from functools import partial
 
 import streamlit as st
 from langchain_core.messages import HumanMessage
@@ -194,20 +195,14 @@ def control(workflow: Workflow, where, *, width: str = "stretch") -> None:
         )
         facts: dict[str, str] = {}
         for key in workflow.step(step).requires:
-            options = choices(workflow, key)
-            if options is not None:
+            label, box = fact_title(workflow, key), keys.JUMP_FACT.format(workflow.name, key)
+            if (options := choices(workflow, key)) is not None:
                 facts[key] = st.selectbox(
-                    fact_title(workflow, key),
-                    options,
-                    format_func=lambda value, key=key: fact_words(workflow, key, value),
-                    key=keys.JUMP_FACT.format(workflow.name, key),
+                    label, options, format_func=partial(fact_words, workflow, key), key=box
                 )
             else:
                 facts[key] = st.text_input(
-                    fact_title(workflow, key),
-                    max_chars=MAX_TYPED,
-                    placeholder="Type it",
-                    key=keys.JUMP_FACT.format(workflow.name, key),
+                    label, max_chars=MAX_TYPED, placeholder="Type it", key=box
                 )
         st.button(
             "Start here",

@@ -5,8 +5,6 @@ Keys made per item are templates: `TICKET_PART.format("row", ticket.id)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 CTX = "app.ctx"  # this run's `app_context.Context`
 PROMPTS_SOURCE = "prompts.source"  # the active prompt versions, as a PromptSource
 IDENTITY = "identity.owner"  # who this browser session is (ui/identity.py)
@@ -95,28 +93,13 @@ TICKET_BOX = "tickets.{}.{}"  # a ticket's `reply` or resolution `note` box
 TICKET_PART = "ticket-{}-{}"  # its queue `row` (class st-key-ticket-row-T-1042) or a button
 
 
-@dataclass(frozen=True)
 class PickerKeys:
-    page: str
-
-    @property
-    def chosen(self) -> str:
-        """The chosen names (and each checkbox's key prefix), kept apart from the boxes."""
-        return f"{self.page}.pick"
-
-    @property
-    def known(self) -> str:
-        """The names offered last time, so new files start chosen."""
-        return f"{self.page}.known"
-
-    def box(self, name: str) -> str:
-        return f"{self.chosen}.{name}"
-
-    def select_all(self, workflow: str) -> str:
-        return f"{self.page}.all.{workflow}"
-
-    def clear(self, workflow: str) -> str:
-        return f"{self.page}.none.{workflow}"
+    def __init__(self, page: str):
+        # The chosen names (and each checkbox's key prefix), kept apart from the boxes; the
+        # names offered last time, so new files start chosen; a workflow's Select all / Clear.
+        self.chosen, self.known = f"{page}.pick", f"{page}.known"
+        self.box = f"{page}.pick.{{}}".format
+        self.select_all, self.clear = f"{page}.all.{{}}".format, f"{page}.none.{{}}".format
 
 
 SCENARIOS_PICKER = PickerKeys("scenarios")

@@ -33,15 +33,12 @@ def reserve_slot(
     widgets can't live in a panel redrawn in place), or in `controls` when given.
     """
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
+    width = "stretch" if controls is None else "content"  # in the sidebar, or in a row
     st.session_state.pop(keys.MACHINE_DRAWN, None)
     tickets = None if thread_id is None else ticket_ids(state, thread_id)
     show(workflow, state, waiting=waiting, tickets=tickets)
-    if not jump_control:
-        return
-    if controls is not None:
-        jump.control(workflow, controls, width="content")
-    else:
-        jump.control(workflow, where)
+    if jump_control:
+        jump.control(workflow, where if controls is None else controls, width=width)
 
 
 def remember_facts(workflow: Workflow, state: dict) -> None:
@@ -137,14 +134,13 @@ def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
 def _facts(workflow: Workflow, state: dict, new: tuple[str, ...]) -> None:
     if not workflow.facts:
         return
-    lines = []
-    for fact in workflow.facts:
-        value = state.get(fact.key)
-        shown = escape_markdown(fact.words(value)) if value is not None else "_not yet known_"
-        changed = fact.key in new
-        lines.append(
-            f"- **{fact.title}**: {shown}" + (" :green-badge[new this turn]" if changed else "")
-        )
+    lines = [
+        f"- **{fact.title}**: "
+        + ("_not yet known_" if value is None else escape_markdown(fact.words(value)))
+        + (" :green-badge[new this turn]" if fact.key in new else "")
+        for fact in workflow.facts
+        for value in [state.get(fact.key)]
+    ]
     st.markdown("**Recorded facts**\n" + "\n".join(lines))
 
 

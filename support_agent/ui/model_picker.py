@@ -70,6 +70,8 @@ def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Ser
     when allowed (then only a public address, its failures told without detail); otherwise the
     operator's configured server, its address not shown.
     """
+    if not provider.needs_base_url:
+        return Server(None)
     configured = settings().support_agent_base_url.strip()
     fallback = configured or provider.default_base_url or ""
     who = identity.owner()
@@ -84,6 +86,19 @@ def server_url(provider: Provider, key: str, label: str, where: Any = st) -> Ser
     url = (where.text_input(label, key=key) or "").strip()
     typed = not identity.is_operator(who) and not (configured and _same(url, configured))
     return Server(url or None, visitor_url=typed)
+
+
+def choice(provider: Provider, name: str, server: Server, typed: str | None) -> ModelChoice:
+    """A picked row as graphs are built from it: a key typed in this session, else the
+    operator's (never shown)."""
+    return ModelChoice(
+        provider.spec(name),
+        base_url=server.url,
+        api_key=typed or None,
+        operator_key=secret(provider.key_var) if provider.key_var else None,
+        visitor_url=server.visitor_url,
+        problem=server.problem,
+    )
 
 
 def model_picker() -> ModelChoice:
@@ -104,12 +119,9 @@ def model_picker() -> ModelChoice:
 
     first = start.name if provider == start.provider else provider.default_model
     name = st.text_input("Model name", value=first, key=keys.MODEL_NAME.format(label))
-    server = Server(None)
-    if provider.needs_base_url:
-        server = server_url(provider, keys.MODEL_URL.format(label), "Base URL")
-    base_url = server.url
+    server = server_url(provider, keys.MODEL_URL.format(label), "Base URL")
     variable = provider.key_var
-    api_key = operator_key = None
+    typed = None
     if variable:
         typed = st.text_input(
             f"{variable} (kept in this browser session only)",
@@ -124,19 +136,15 @@ def model_picker() -> ModelChoice:
             st.caption(
                 f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above."
             )
-        api_key = typed or None
-        operator_key = secret(variable) or None
         server_set = settings().support_agent_base_url
-        if provider.needs_base_url and base_url and not typed and not _same(base_url, server_set):
+        if (
+            server.url
+            and provider.needs_base_url
+            and not typed
+            and not _same(server.url, server_set)
+        ):
             st.caption(
                 f"The operator's {variable} is only sent to the provider or the server "
                 "the operator configured; type a key if this server needs one."
             )
-    return ModelChoice(
-        provider.spec(name),
-        base_url=base_url,
-        api_key=api_key,
-        operator_key=operator_key,
-        visitor_url=server.visitor_url,
-        problem=server.problem,
-    )
+    return choice(provider, name, server, typed)

@@ -21,6 +21,7 @@ from support_agent.features.prompt_versions import (
     tool_name,
     validate,
 )
+from support_agent.features.thread_titles import plural
 from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
 from support_agent.ui.safe_text import escape_markdown, when
@@ -124,7 +125,7 @@ def _hold_back(versions: PromptVersions, k: PromptKeys, step: Step, text: str) -
     )
 
 
-def _activate(versions: PromptVersions, k: PromptKeys, version_id: str) -> None:
+def _activate(versions: PromptVersions, k: PromptKeys, version_id: str | None) -> None:
     try:
         version = versions.activate(k.workflow, k.key, version_id)
     except KeyError:
@@ -349,31 +350,26 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
         "Version", list(by_label), key=k.pick, disabled=not saved, placeholder="no versions yet"
     )
     chosen = by_label.get(label)
-    cols[1].button(
-        "Activate",
-        icon="🚀",
-        type="primary",
-        on_click=_activate,
-        args=(versions, k, chosen.id if chosen else ""),
-        disabled=chosen is None or (active is not None and chosen.id == active.id),
-        width="stretch",
-    )
-    cols[2].button(
-        "Load into editor",
-        icon="📥",
-        on_click=_load,
-        args=(versions, k, chosen.id if chosen else None),
-        disabled=chosen is None,
-        width="stretch",
-    )
-    cols[3].button(
-        "Use default",
-        icon="🏠",
-        on_click=_use_default,
-        args=(versions, k),
-        disabled=active is None,
-        width="stretch",
-    )
+    picked = chosen.id if chosen else None
+    for column, (text, icon, act, args, off) in zip(
+        cols[1:],
+        [
+            ("Activate", "🚀", _activate, (picked,), picked in (None, active and active.id)),
+            ("Load into editor", "📥", _load, (picked,), picked is None),
+            ("Use default", "🏠", _use_default, (), active is None),
+        ],
+        strict=True,
+    ):
+        primary = "primary" if act is _activate else "secondary"
+        column.button(
+            text,
+            icon=icon,
+            type=primary,
+            on_click=act,
+            args=(versions, k, *args),
+            disabled=off,
+            width="stretch",
+        )
     if chosen is not None:
         _experiments_of(chosen)
 
@@ -401,14 +397,12 @@ def _line_markdown(line: Line | None, colour: str) -> str:
     """One template line as Markdown, every piece escaped, changed words marked in `colour`."""
     if not line:
         return "\u00a0"
-    out = []
-    for piece in line:
-        text = escape_markdown(piece.text)
-        if piece.changed and piece.text.strip():
-            out.append(f":{colour}-background[{text}]")
-        else:
-            out.append(text)
-    shown = "".join(out)
+    shown = "".join(
+        f":{colour}-background[{escape_markdown(p.text)}]"
+        if p.changed and p.text.strip()
+        else escape_markdown(p.text)
+        for p in line
+    )
     indent = len(shown) - len(shown.lstrip(" "))  # Markdown drops leading spaces
     return "\u00a0" * indent + shown.lstrip(" ")
 
@@ -436,8 +430,7 @@ def diff_panel(versions: PromptVersions, workflow: Workflow, key: str) -> None:
     )
     for block in blocks:
         if block.unchanged:
-            many = "line" if block.unchanged == 1 else "lines"
-            st.caption(f"⋯ {block.unchanged} unchanged {many}")
+            st.caption(f"⋯ {plural(block.unchanged, 'unchanged line')}")
             continue
         old, new = st.columns(2, border=True)
         old.markdown("  \n".join(_line_markdown(r.left, "red") for r in block.rows))

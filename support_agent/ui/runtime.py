@@ -138,9 +138,7 @@ def _settled() -> bool:
 
 def runner_graph(workflow: str, choice: ModelChoice, approvals: bool = True):
     """The graph that runs turns (without `approvals`, one that can't pause).
-    Raises `ModelConfigError`."""
-    if choice.problem:
-        raise ModelConfigError(choice.problem)
+    Raises `ModelConfigError` (from `chat_model`, for a choice with a problem)."""
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change
         check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call

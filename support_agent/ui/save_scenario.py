@@ -88,20 +88,18 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
         try:
             path = save_scenario_text(text, directory, overwrite=overwrite)
         except ScenarioLoadError as exc:
-            st.error(
-                "**Not saved** — fix these first:\n\n"
-                + "\n".join(f"- {escape_markdown(p)}" for p in exc.problems),
-                icon="🚫",
+            why = " — fix these first:\n\n" + "\n".join(
+                f"- {escape_markdown(p)}" for p in exc.problems
             )
         except FileExistsError:
-            st.error(
-                f"**Not saved**: `{_shown(target or directory)}` already exists. Tick "
-                "*Overwrite an existing file* to replace it, or change the name.",
-                icon="🚫",
+            why = (
+                f": `{_shown(target or directory)}` already exists. Tick "
+                "*Overwrite an existing file* to replace it, or change the name."
             )
         except OSError as exc:
-            st.error(f"**Not saved**: can't write the file ({exc.strerror or exc}).", icon="🚫")
+            why = f": can't write the file ({exc.strerror or exc})."
         else:
             st.success(f"Saved `{_shown(path)}`.", icon="✅")
             return path
+        st.error(f"**Not saved**{why}", icon="🚫")
     return None

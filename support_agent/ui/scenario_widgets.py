@@ -23,6 +23,7 @@ from support_agent.features.scenarios import (
     scenarios_dir,
 )
 from support_agent.features.scenarios.coverage import describe_edge
+from support_agent.features.thread_titles import plural
 from support_agent.models import ModelConfigError
 from support_agent.ui import keys, machine_panel, runtime
 from support_agent.ui.safe_text import escape_markdown
@@ -74,7 +75,7 @@ def selection_summary(chosen: list[Scenario], groups: dict[str, list[Scenario]])
     if len(chosen) == total:
         head = f"**All {total} scenarios selected**" if total != 1 else "**1 scenario, selected**"
     else:
-        head = f"**{len(chosen)} of {total} scenario{'s' if total != 1 else ''} selected**"
+        head = f"**{len(chosen)} of {plural(total, 'scenario')} selected**"
     parts = [
         f"{escape_markdown(WORKFLOWS[name].title)}: "
         f"{sum(s.workflow == name for s in chosen)} of {len(of_it)}"
@@ -156,7 +157,7 @@ def edited_prompts(prompts: PromptSource | None) -> list[str]:
 
 def run_button(ctx: Context, chosen: list[Scenario]) -> None:
     count = len(chosen)
-    label = f"Run {count} scenario{'s' if count != 1 else ''}"
+    label = f"Run {plural(count, 'scenario')}"
     model_label = ctx.model_shown
     prompts = prompt_source()
     edited = edited_prompts(prompts)
@@ -251,13 +252,11 @@ def _text_width(chars: int, bounds: tuple[int, int]) -> int:
 
 def path_view(run: Run) -> None:
     by_name = {r.name: r for r in run.results}
-    names = list(by_name)
-    if not names:
+    if not by_name:
         return
-    first = run.failed[0].name if run.failed else names[0]
-    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:
-        st.session_state[keys.SCENARIOS_SHOW] = first
-    name = st.selectbox("Show the path of", names, key=keys.SCENARIOS_SHOW)
+    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:  # the first failure, if any
+        st.session_state[keys.SCENARIOS_SHOW] = (run.failed or run.results)[0].name
+    name = st.selectbox("Show the path of", list(by_name), key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
     machine_panel.show(

@@ -43,16 +43,13 @@ def visible(ctx: Context, ticket: Ticket) -> bool:
 
 
 def page(ctx: Context) -> None:
-    if ctx.operator:
-        st.caption(
-            "The support team's queue: every hand-over to a person, from every conversation. "
-            "Open a ticket to read the conversation, reply in it, and resolve it."
-        )
-    else:
-        st.caption(
-            "Your requests to speak to a person. The support team replies in the conversation "
-            "itself; here you see where each request stands."
-        )
+    st.caption(
+        "The support team's queue: every hand-over to a person, from every conversation. "
+        "Open a ticket to read the conversation, reply in it, and resolve it."
+        if ctx.operator
+        else "Your requests to speak to a person. The support team replies in the conversation "
+        "itself; here you see where each request stands."
+    )
     _flash()
     opened = st.session_state.get(keys.TICKETS_OPEN)
     if opened:
@@ -113,12 +110,8 @@ def _branch(ctx: Context, ticket: Ticket) -> TicketBranch | None:
 EARLIER = f"🕰️ {EARLIER_WORDS[:1].upper()}{EARLIER_WORDS[1:]}"
 
 
-def _open(ticket_id: str) -> None:
-    st.session_state[keys.TICKETS_OPEN] = ticket_id
-
-
-def _close() -> None:
-    st.session_state.pop(keys.TICKETS_OPEN, None)
+def _open(ticket_id: str | None) -> None:
+    st.session_state[keys.TICKETS_OPEN] = ticket_id  # None: back to the queue
 
 
 def row(ctx: Context, ticket: Ticket) -> None:
@@ -186,10 +179,7 @@ def detail(ctx: Context, ticket: Ticket) -> None:
             icon="💬",
         )
     st.markdown("#### Conversation")
-    if branch is None:
-        st.info("This conversation has been deleted.", icon="🗑️")
-        return
-    values = ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
+    values = branch and ctx.runs.read(workflow.name, ticket.thread_id, branch.checkpoint_id).values
     if not values:
         st.info("This conversation has been deleted.", icon="🗑️")
         return
@@ -204,7 +194,11 @@ def detail(ctx: Context, ticket: Ticket) -> None:
 
 def _header(ticket: Ticket) -> None:
     st.button(
-        "All tickets", icon="⬅️", on_click=_close, key=keys.TICKET_PART.format("back", ticket.id)
+        "All tickets",
+        icon="⬅️",
+        on_click=_open,
+        args=(None,),
+        key=keys.TICKET_PART.format("back", ticket.id),
     )
     st.subheader(f"🎫 {ticket.id}")
     st.markdown(

@@ -67,7 +67,7 @@ def pick(ctx: Context, where) -> replays.Replay | None:
     thread_id = where.selectbox(
         "Conversation", ids, index=current, format_func=titles.get, key=keys.WALK_THREAD
     )
-    record = next(r for r in records if r["thread_id"] == thread_id)
+    record = records[ids.index(thread_id)]
     workflow = WORKFLOWS.get(record["workflow"])
     if workflow is None:
         where.warning("This conversation's workflow no longer exists.", icon="⚠️")
