@@ -41,27 +41,18 @@ class Approvals:
         db.setup(SCHEMA)
 
     def is_on(self, workflow: str) -> bool:
-        rows = self.db.query(
-            "SELECT approvals FROM hs_approval_settings WHERE workflow = ?", (workflow,)
-        )
-        return bool(rows and rows[0]["approvals"])
+        sql = "SELECT approvals FROM hs_approval_settings WHERE workflow = ?"
+        return bool((self.db.one(sql, (workflow,)) or {}).get("approvals"))
 
     def set(self, workflow: str, on: bool, by: str) -> None:
-        self.db.execute(
-            "INSERT INTO hs_approval_settings (workflow, approvals, changed_by, changed_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (workflow) DO UPDATE SET "
-            "approvals = excluded.approvals, changed_by = excluded.changed_by, "
-            "changed_at = excluded.changed_at",
-            (workflow, int(on), by, now()),
-        )
+        row = dict(workflow=workflow, approvals=int(on), changed_by=by, changed_at=now())
+        self.db.insert("hs_approval_settings", row, "workflow", list(row)[1:])
 
     def paused(self, thread_id: str, request_id: str, workflow: str, question: str, owner: str):
-        self.db.execute(
-            "INSERT INTO hs_approvals_waiting (thread_id, request_id, workflow, question, owner, "
-            "since) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO UPDATE SET "
-            "request_id = excluded.request_id, question = excluded.question, "
-            "since = excluded.since",
-            (thread_id, request_id, workflow, question, owner, now()),
+        row = dict(thread_id=thread_id, request_id=request_id, workflow=workflow)
+        row |= dict(question=question, owner=owner, since=now())
+        self.db.insert(
+            "hs_approvals_waiting", row, "thread_id", ("request_id", "question", "since")
         )
 
     def decided(self, thread_id: str) -> None:

@@ -305,21 +305,12 @@ class Experiments:
     def save(self, experiment: Experiment, owner: str) -> Experiment:
         kept = replace(experiment, id=uuid.uuid4().hex, created_at=now(), owner=owner)
         a_version, b_version = kept.version_ids
-        self.db.execute(
-            "INSERT INTO hs_experiments (id, created_at, owner, a_version, b_version, a_model, "
-            "b_model, summary, arms, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                kept.id,
-                kept.created_at,
-                owner,
-                a_version,
-                b_version,
-                kept.a["model"],
-                kept.b["model"],
-                kept.summary(),
-                json.dumps({"a": kept.a, "b": kept.b}),
-                json.dumps([asdict(c) for c in kept.comparisons]),
-            ),
+        row = dict(id=kept.id, created_at=kept.created_at, owner=owner, a_version=a_version)
+        row |= dict(b_version=b_version, a_model=kept.a["model"], b_model=kept.b["model"])
+        arms = json.dumps({"a": kept.a, "b": kept.b})
+        results = json.dumps([asdict(c) for c in kept.comparisons])
+        self.db.insert(
+            "hs_experiments", row | dict(summary=kept.summary(), arms=arms, results=results)
         )
         return kept
 
@@ -328,8 +319,7 @@ class Experiments:
         return [_experiment(row) for row in rows]
 
     def get(self, experiment_id: str) -> Experiment | None:
-        found = self._select("WHERE id = ?", (experiment_id,))
-        return found[0] if found else None
+        return next(iter(self._select("WHERE id = ?", (experiment_id,))), None)
 
     def recent(self, limit: int = 20) -> list[Experiment]:
         return self._select("ORDER BY created_at DESC LIMIT ?", (limit,))

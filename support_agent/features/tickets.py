@@ -217,43 +217,32 @@ class Tickets:
         edited = edited_reason(state)
         facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
+        row = dict(owner=owner, workflow=workflow.name, step=step, facts=facts, excerpt=lines)
         opened = []
         for call in calls:  # a call already recorded keeps its ticket
             said = edited or str((call.get("args") or {}).get("reason") or "")
+            reason = clip(said, REASON_CHARS) or "No reason given"
             stamp = now()
-            self.db.execute(
-                "INSERT INTO hs_tickets (thread_id, call_id, owner, workflow, step, reason, "
-                "facts, excerpt, status, created_at, updated_at, checkpoint_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (thread_id, call_id) DO NOTHING",
-                (
-                    thread_id,
-                    call["id"],
-                    owner,
-                    workflow.name,
-                    step,
-                    clip(said, REASON_CHARS) or "No reason given",
-                    facts,
-                    lines,
-                    OPEN,
-                    stamp,
-                    stamp,
-                    raised_at,
-                ),
+            self.db.insert(
+                "hs_tickets",
+                row
+                | dict(thread_id=thread_id, call_id=call["id"], reason=reason, status=OPEN)
+                | dict(created_at=stamp, updated_at=stamp, checkpoint_id=raised_at),
+                "thread_id, call_id",
             )
-            opened += self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call["id"]))
+            opened.append(self.for_call(thread_id, call["id"]))
         return opened
 
     def for_call(self, thread_id: str, call_id: str) -> Ticket | None:
-        found = self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call_id))
-        return found[0] if found else None
+        return next(
+            iter(self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call_id))), None
+        )
 
     def get(self, ticket_id: str | int) -> Ticket | None:
         number = ticket_id if isinstance(ticket_id, int) else number_of(ticket_id)
         if number is None:
             return None
-        found = self._where("WHERE number = ?", (number,))
-        return found[0] if found else None
+        return next(iter(self._where("WHERE number = ?", (number,))), None)
 
     def of_thread(self, thread_id: str) -> list[Ticket]:
         return self._where("WHERE thread_id = ? ORDER BY number", (thread_id,))

@@ -58,6 +58,18 @@ class Database:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def insert(self, table: str, row: dict[str, Any], key: str = "", update: Sequence[str] = ()):
+        """Insert `row`; one already under `key` (columns) is kept, or has `update` rewritten."""
+        sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+        if key:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in update)
+            sql += f" ON CONFLICT ({key}) DO {f'UPDATE SET {sets}' if update else 'NOTHING'}"
+        return self.execute(sql, tuple(row.values()))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
     def setup(self, statements: Sequence[str]) -> None:
         for statement in statements:
             self.execute(statement)
@@ -86,10 +98,9 @@ class Threads:
             "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
         )
         if not updated:
-            self.db.execute(
-                "INSERT INTO hs_threads (thread_id, workflow, title, created_at, updated_at, "
-                "owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
-                (thread_id, workflow, title, stamp, stamp, owner),
+            row = dict(thread_id=thread_id, workflow=workflow, title=title, owner=owner)
+            self.db.insert(
+                "hs_threads", row | {"created_at": stamp, "updated_at": stamp}, "thread_id"
             )
 
     def owner_of(self, thread_id: str) -> str | None:
@@ -103,8 +114,7 @@ class Threads:
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))
 
     def get(self, thread_id: str) -> dict[str, Any] | None:
-        rows = self.db.query("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
-        return rows[0] if rows else None
+        return self.db.one("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
 
     def all(self, owner: str | None = None) -> list[dict[str, Any]]:
         where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
