@@ -92,9 +92,11 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
 class ScenarioTurns(Protocol):
     """Where one scenario's turns run: its own fresh thread, told as the engine's events."""
 
-    def send(self, text: str, approvals: bool) -> Iterable[Any]: ...
+    def send(self, text: str, *, approvals: bool, stream_tokens: bool) -> Iterable[Any]: ...
 
-    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]: ...
+    def decide(
+        self, request: ApprovalRequest, decision: str, text: str, *, stream_tokens: bool
+    ) -> Iterable[Any]: ...
 
     def close(self) -> None: ...
 
@@ -119,11 +121,11 @@ class InProcessTurns:
         )
         return cls(graph, scenario.spec)
 
-    def send(self, text: str, approvals: bool) -> Iterable[Any]:
-        return run_turn(self.graph, self.workflow, self.thread_id, text, approvals=approvals)
+    def send(self, text: str, **options: Any) -> Iterable[Any]:
+        return run_turn(self.graph, self.workflow, self.thread_id, text, **options)
 
-    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]:
-        return decide(self.graph, self.workflow, self.thread_id, request, decision, text)
+    def decide(self, request: ApprovalRequest, decision: str, text: str, **options: Any):
+        return decide(self.graph, self.workflow, self.thread_id, request, decision, text, **options)
 
     def close(self) -> None:
         """Nothing to clear: the checkpointer goes with the graph."""
@@ -146,7 +148,7 @@ def run_scenario(
     answers = scenario.answers  # a person's decisions, taken in order at each pause
     try:
         for number, text in enumerate(scenario.texts, start=1):
-            events = talk.send(text, bool(scenario.decisions))
+            events = talk.send(text, approvals=bool(scenario.decisions), stream_tokens=False)
             while (waiting := _follow(result, number, events)) is not None:
                 if not answers:
                     result.failures.append(
@@ -157,7 +159,7 @@ def run_scenario(
                 decision, said = answers.pop(0)
                 if decision == WITHDRAW:  # left waiting: the next turn's message withdraws it
                     break
-                events = talk.decide(waiting, decision, said)
+                events = talk.decide(waiting, decision, said, stream_tokens=False)
             if result.failures:
                 break
             result.turns_run = number
