@@ -147,24 +147,23 @@ class PromptVersions:
         return [_version(row) for row in rows]
 
     def get(self, version_id: str) -> Version | None:
-        rows = self.db.query("SELECT * FROM hs_prompt_versions WHERE id = ?", (version_id,))
-        return _version(rows[0]) if rows else None
+        return _version(self.db.one("SELECT * FROM hs_prompt_versions WHERE id = ?", (version_id,)))
 
     def active(self, workflow: str, key: str) -> Version | None:
-        rows = self.db.query(
-            "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v ON v.id = a.version_id "
-            "WHERE a.workflow = ? AND a.prompt_key = ?",
-            (workflow, key),
+        return _version(
+            self.db.one(
+                "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v "
+                "ON v.id = a.version_id WHERE a.workflow = ? AND a.prompt_key = ?",
+                (workflow, key),
+            )
         )
-        return _version(rows[0]) if rows else None
 
     def active_text(self, workflow: str, key: str) -> str | None:
-        version = self.active(workflow, key)
-        return version.text if version else None
+        return getattr(self.active(workflow, key), "text", None)
 
     def current_text(self, workflow: str, key: str) -> str:
         text = self.active_text(workflow, key)
-        return text if text is not None else defaults(workflow)[key]
+        return defaults(workflow)[key] if text is None else text
 
     def save(self, workflow: str, key: str, text: str, name: str = "", note: str = "") -> Version:
         """Store `text` as the next version of `key` (not activated) if it validates."""
@@ -226,5 +225,5 @@ def as_read(key: str, text: str) -> str:
         return text
 
 
-def _version(row: dict[str, Any]) -> Version:
-    return Version(**{_FIELD.get(column, column): value for column, value in row.items()})
+def _version(row: dict[str, Any] | None) -> Version | None:
+    return Version(**{_FIELD.get(c, c): v for c, v in row.items()}) if row else None
