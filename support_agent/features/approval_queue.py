@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from support_agent.store.records import Database, now
+from support_agent.store.records import Database, now, table
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hs_approval_settings (
@@ -13,14 +13,6 @@ SCHEMA = (
         approvals INTEGER NOT NULL,
         changed_by TEXT NOT NULL,
         changed_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS hs_approvals_waiting (
-        thread_id TEXT PRIMARY KEY,
-        request_id TEXT NOT NULL,
-        workflow TEXT NOT NULL,
-        question TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        since TEXT NOT NULL
     )""",
 )
 
@@ -38,7 +30,7 @@ class Waiting:
 class Approvals:
     def __init__(self, db: Database):
         self.db = db
-        db.setup(SCHEMA)
+        db.setup([*SCHEMA, table("hs_approvals_waiting", Waiting, thread_id="TEXT PRIMARY KEY")])
 
     def is_on(self, workflow: str) -> bool:
         sql = "SELECT approvals FROM hs_approval_settings WHERE workflow = ?"

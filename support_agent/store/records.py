@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,17 @@ TITLE_CHARS = 80
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def table(name: str, row_type: type, *constraints: str, **columns: str) -> str:
+    """The table the dataclass `row_type` reads its rows from: an `int` field is an INTEGER,
+    the rest TEXT, NOT NULL unless it may be None, with its default; `columns` override."""
+    made = []
+    for f in fields(row_type):
+        sql = f"{'INTEGER' if f.type == 'int' else 'TEXT'}{'' if 'None' in f.type else ' NOT NULL'}"
+        sql += "" if f.default in (MISSING, None) else f" DEFAULT {f.default!r}"
+        made.append(f"{f.name} {columns.get(f.name, sql)}")
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join([*made, *constraints])})"
 
 
 class Database:
