@@ -67,25 +67,26 @@ class Lease:
         return self._lost is not None
 
     def check(self) -> None:
-        if self._lost is None:
-            try:
-                self._renew()
-            except LeaseLost as lost:
-                self._lost = lost
+        self._renewed()
         if self._lost is not None:
             raise self._lost
 
     def beat(self) -> None:
         with self._guard:
-            if not self._held or self._lost is not None:
+            if not self._held:
                 return
+            try:
+                self._renewed()
+            except Exception as exc:  # noqa: BLE001 - a store that blinks: try again next beat
+                logger.warning("Couldn't renew a turn lease: %s", type(exc).__name__)
+
+    def _renewed(self) -> None:
+        if self._lost is None:
             try:
                 self._renew()
             except LeaseLost as lost:
                 self._lost = lost
                 logger.warning("Turn lease lost mid-turn: %s", lost)
-            except Exception as exc:  # noqa: BLE001 - a store that blinks: try again next beat
-                logger.warning("Couldn't renew a turn lease: %s", type(exc).__name__)
 
     def release(self) -> None:
         with self._guard:
