@@ -214,57 +214,48 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
     workflow, expect, state = scenario.spec, scenario.expect, result.final_state
     failures: list[str] = []
     what = "active agent" if workflow.handoffs else "final step"
-
-    if expect.final_step is not None:
-        actual = workflow.current(state)
-        if actual != expect.final_step:
-            failures.append(
-                f"expected {what} {_title(workflow, expect.final_step)}, "
-                f"got {_title(workflow, actual)}"
-            )
+    step, called = workflow.current(state), result.tools_called
+    if expect.final_step not in (None, step):
+        wanted = _title(workflow, expect.final_step)
+        failures.append(f"expected {what} {wanted}, got {_title(workflow, step)}")
     for key, wanted in expect.facts.items():
-        actual = state.get(key)
-        if actual != wanted:
+        if (actual := state.get(key)) != wanted:
             failures.append(
                 f"expected {key} = {wanted if wanted is not None else 'not recorded'}, "
                 f"got {actual if actual is not None else 'nothing recorded'}"
             )
-    for name in expect.tools_called:
-        if name not in result.tools_called:
-            failures.append(
-                f"expected {name} to be called; tools called: {_tools(result.tools_called)}"
-            )
+    failures += [
+        f"expected {name} to be called; tools called: {_tools(called)}"
+        for name in expect.tools_called
+        if name not in called
+    ]
     for name in expect.tools_not_called:
-        times = result.tools_called.count(name)
-        if times:
+        if times := called.count(name):
             failures.append(
                 f"expected {name} not to be called, but it was called "
                 f"{'once' if times == 1 else f'{times} times'}"
             )
-    if expect.path is not None and result.path != expect.path:
+    if expect.path not in (None, result.path):
         failures.append(
             f"expected path {_steps(workflow, expect.path)}, got {_steps(workflow, result.path)}"
         )
     failures += _turn_failures(scenario, result)
-    if expect.handoff_limited is not None:
-        actual = bool(state.get("handoff_limited"))
-        if actual != expect.handoff_limited:
-            failures.append(
-                "expected the transfer limit to be reached in the last turn, but it was not"
-                if expect.handoff_limited
-                else "expected no transfer to be refused by the limit, but one was"
-            )
-    if expect.guardrails_tripped is not None:
-        tripped = [
-            m.response_metadata["guardrail"]
-            for m in state.get("messages") or []
-            if m.type == "ai" and m.response_metadata.get("guardrail")
-        ]
-        if tripped != expect.guardrails_tripped:
-            failures.append(
-                f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
-                f"got {tripped or 'none'}"
-            )
+    if expect.handoff_limited not in (None, bool(state.get("handoff_limited"))):
+        failures.append(
+            "expected the transfer limit to be reached in the last turn, but it was not"
+            if expect.handoff_limited
+            else "expected no transfer to be refused by the limit, but one was"
+        )
+    tripped = [
+        m.response_metadata["guardrail"]
+        for m in state.get("messages") or []
+        if m.type == "ai" and m.response_metadata.get("guardrail")
+    ]
+    if expect.guardrails_tripped not in (None, tripped):
+        failures.append(
+            f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
+            f"got {tripped or 'none'}"
+        )
     return failures
 
 
