@@ -12,12 +12,11 @@ from langchain_core.messages import HumanMessage
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.offline.policy import is_summary
-from support_agent.store.records import TITLE_CHARS
+from support_agent.store.records import UNTITLED, stored_form
 
 SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
 PAGE_SIZE = 10
-UNTITLED = "Untitled conversation"  # what `Threads.touch` stores for an empty message
 
 _END = r"(?:[\s,!.;:?]+|$)"  # what may follow a stripped word (not "-": "well-being")
 _OPENERS = re.compile(
@@ -92,10 +91,6 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(_TRIM) + "…"
 
 
-def stored_form(first_message: str) -> str:
-    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED  # as `Threads.touch` does
-
-
 def first_customer_message(state: dict) -> str | None:
     """None if a summary has replaced it."""
     for message in state.get("messages") or []:
@@ -135,9 +130,13 @@ class Listed:
     auto_title: str = ""  # the automatic title, also for a renamed thread (when known)
 
     def matches(self, query: str) -> bool:
-        wanted = " ".join(query.split()).casefold()
-        fields = (self.title, self.auto_title, *self.facts, self.step)
-        return any(wanted in field.casefold() for field in fields)
+        return matches(query, self.title, self.auto_title, *self.facts, self.step)
+
+
+def matches(query: str, *fields: str) -> bool:
+    """Whether `query` is in one of `fields`, whatever the case and runs of whitespace."""
+    wanted = " ".join(query.split()).casefold()
+    return any(wanted in " ".join(field.split()).casefold() for field in fields)
 
 
 def describe(

@@ -18,6 +18,7 @@ from support_agent.core.errors import Error
 from support_agent.core.middleware.approval import REVIEW_NODE
 from support_agent.core.timeline import branch_holding, read
 from support_agent.features.rewind_points import TurnPoints
+from support_agent.features.thread_titles import matches
 from support_agent.offline import dialogue as d
 from support_agent.offline.policy import is_summary, last_customer_index
 from support_agent.store.records import Database, now, table
@@ -86,8 +87,8 @@ class Ticket:
         return found.title if found else self.workflow
 
     def matches(self, query: str) -> bool:
-        wanted = " ".join(query.split()).casefold()
-        fields = (
+        return matches(
+            query,
             self.id,
             self.reason,
             self.step,
@@ -96,7 +97,6 @@ class Ticket:
             *(f"{title}: {words}" for title, words in self.facts),
             *(text for _who, text in self.excerpt),
         )
-        return any(wanted in " ".join(f.split()).casefold() for f in fields)
 
 
 def number_of(ticket_id: str) -> int | None:

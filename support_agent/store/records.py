@@ -22,6 +22,12 @@ SCHEMA = (
 )
 LOCAL_OWNER = "local"
 TITLE_CHARS = 80
+UNTITLED = "Untitled conversation"  # the title of a thread whose first message is empty
+
+
+def stored_form(first_message: str) -> str:
+    """The title `Threads.touch` gives a new thread."""
+    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED
 
 
 def now() -> str:
@@ -104,8 +110,7 @@ class Threads:
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
     ) -> None:
-        title = " ".join(first_message.split())[:TITLE_CHARS] or "Untitled conversation"
-        stamp = now()
+        title, stamp = stored_form(first_message), now()
         updated = self.db.execute(
             "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
         )
