@@ -67,10 +67,9 @@ class Arm:
         model: str = OFFLINE,
         chat_model: BaseChatModel | None = None,
     ) -> Arm:
-        found = (
+        label, version_id, text = (
             (version.label, version.id, version.text) if version else (DEFAULT_LABEL, None, None)
         )
-        label, version_id, text = found
         return cls(label, model, workflow, key, version_id, text, versions.source(), chat_model)
 
     def prompts(self) -> PromptSource:
@@ -105,9 +104,7 @@ class Side:
 
     @property
     def verdict(self) -> str:
-        if self.error:
-            return "error"
-        return "passes" if self.passed else "fails"
+        return "error" if self.error else "passes" if self.passed else "fails"
 
     @classmethod
     def of(cls, result: ScenarioResult) -> Side:

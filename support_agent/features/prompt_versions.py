@@ -104,23 +104,21 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
         raise TemplateError(
             f"{what} can be at most {limit:,} characters; this one has {len(text):,}.{keep}"
         )
-    if tool:
-        try:
-            parsed = list(Formatter().parse(text))
-        except ValueError:
-            placeholders(text)  # raises the stray-brace message
-            raise
-        for _literal, field, spec, conversion in parsed:
-            if field is not None:
-                shown = (
-                    field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-                )
-                raise TemplateError(
-                    f"A tool description can't have placeholders, but this one has {{{shown}}}. "
-                    "The model reads it as it is: write {{ and }} for a literal brace."
-                )
-        return []
-    return validate_template(text, wf.prompt_keys)
+    if not tool:
+        return validate_template(text, wf.prompt_keys)
+    try:
+        found = [(f, c, spec) for _text, f, spec, c in Formatter().parse(text) if f is not None]
+    except ValueError:
+        placeholders(text)  # raises the stray-brace message
+        raise
+    if found:
+        field, conversion, spec = found[0]
+        shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        raise TemplateError(
+            f"A tool description can't have placeholders, but this one has {{{shown}}}. "
+            "The model reads it as it is: write {{ and }} for a literal brace."
+        )
+    return []
 
 
 def _check_key(wf: Workflow, key: str) -> None:

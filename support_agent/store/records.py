@@ -121,8 +121,7 @@ class Threads:
             )
 
     def owner_of(self, thread_id: str) -> str | None:
-        record = self.get(thread_id)
-        return record["owner"] if record else None
+        return (self.get(thread_id) or {}).get("owner")
 
     def rename(self, thread_id: str, title: str) -> None:
         title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
