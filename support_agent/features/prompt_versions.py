@@ -11,21 +11,10 @@ from typing import Any
 from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.step_config import PromptSource, tool_key
 from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
-from support_agent.store.records import Database, now
+from support_agent.store.records import Database, now, table
 from support_agent.workflows import get_workflow
 
 SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS hs_prompt_versions (
-        id TEXT PRIMARY KEY,
-        workflow TEXT NOT NULL,
-        prompt_key TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        note TEXT NOT NULL,
-        text TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (workflow, prompt_key, version)
-    )""",
     """CREATE TABLE IF NOT EXISTS hs_prompt_active (
         workflow TEXT NOT NULL,
         prompt_key TEXT NOT NULL,
@@ -40,7 +29,7 @@ TOOL_DESCRIPTION_CHARS = 1_000
 PROMPT_CHARS = 20_000  # far above any real prompt; stops a pasted book, not a long prompt
 NAME_CHARS = 80
 NOTE_CHARS = 500
-_FIELD = {"prompt_key": "key", "version": "number"}  # columns named otherwise on a Version
+_COLUMN = {"key": "prompt_key", "number": "version"}  # a Version's fields named otherwise there
 _SAVE_ATTEMPTS = 5  # concurrent saves of one key race for the next number; retry the loser
 
 
@@ -134,7 +123,11 @@ def _one_line(text: str, limit: int) -> str:
 class PromptVersions:
     def __init__(self, db: Database):
         self.db = db
-        db.setup(SCHEMA)
+        unique = "UNIQUE (workflow, prompt_key, version)"
+        versions = table(
+            "hs_prompt_versions", Version, unique, named=_COLUMN, id="TEXT PRIMARY KEY"
+        )
+        db.setup([versions, *SCHEMA])
 
     def versions(self, workflow: str, key: str) -> list[Version]:
         rows = self.db.query(
@@ -224,4 +217,5 @@ def as_read(key: str, text: str) -> str:
 
 
 def _version(row: dict[str, Any] | None) -> Version | None:
-    return Version(**{_FIELD.get(c, c): v for c, v in row.items()}) if row else None
+    fields = {column: field for field, column in _COLUMN.items()}
+    return Version(**{fields.get(c, c): v for c, v in row.items()}) if row else None

@@ -34,14 +34,21 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def table(name: str, row_type: type, *constraints: str, **columns: str) -> str:
+def table(
+    name: str,
+    row_type: type,
+    *constraints: str,
+    named: dict[str, str] | None = None,
+    **columns: str,
+) -> str:
     """The table the dataclass `row_type` reads its rows from: an `int` field is an INTEGER,
-    the rest TEXT, NOT NULL unless it may be None, with its default; `columns` override."""
+    the rest TEXT, NOT NULL unless it may be None, with its default; `columns` override,
+    `named` maps a field to its column's name."""
     made = []
     for f in fields(row_type):
         sql = f"{'INTEGER' if f.type == 'int' else 'TEXT'}{'' if 'None' in f.type else ' NOT NULL'}"
         sql += "" if f.default in (MISSING, None) else f" DEFAULT {f.default!r}"
-        made.append(f"{f.name} {columns.get(f.name, sql)}")
+        made.append(f"{(named or {}).get(f.name, f.name)} {columns.get(f.name, sql)}")
     return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join([*made, *constraints])})"
 
 
