@@ -19,8 +19,8 @@ TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
 PAGE_SIZE = 10
 
 _END = r"(?:[\s,!.;:?]+|$)"  # what may follow a stripped word (not "-": "well-being")
-_OPENERS = re.compile(
-    r"^(?:"
+_OPENERS = re.compile(  # every opener in a row: "Hi there, so, my ..."
+    r"^(?:(?:"
     # greetings
     r"(?:hi|hello|hey|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening|day)"
     r"|dear\s+(?:support|team|sir|madam)|bonjour|salut|hola|buenos\s+d[ií]as|hallo"
@@ -38,7 +38,7 @@ _OPENERS = re.compile(
     r"|i\s+need\s+(?:some\s+)?help\s+with|(?:can|could|would)\s+you\s+(?:please\s+)?help"
     r"(?:\s+me)?\s+with|i(?:'d|’d|\s+would)\s+like\s+to\s+(?:ask|know)\s+about"
     r"|my|our"
-    rf"){_END}",
+    rf"){_END})+",
     re.IGNORECASE,
 )
 _CLOSERS = re.compile(
@@ -62,13 +62,7 @@ def topic(message: str, limit: int = TOPIC_CHARS) -> str:
     text = _one_line(message)
     if not text:
         return UNTITLED
-    rest = text
-    for _ in range(12):  # each pass drops one opener: "Hi there, so, my ..."
-        stripped = _OPENERS.sub("", rest, count=1)
-        if stripped == rest:
-            break
-        rest = stripped
-    sentences = [s.strip(_TRIM) for s in _SENTENCE_END.split(rest)]
+    sentences = [s.strip(_TRIM) for s in _SENTENCE_END.split(_OPENERS.sub("", text, count=1))]
     rest = next((s for s in sentences if s), "")
     rest = _CLOSERS.sub("", rest).strip(_TRIM)
     if not rest:  # only a greeting ("Hello!"): that is what they said
