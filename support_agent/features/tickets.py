@@ -142,9 +142,7 @@ def excerpt(workflow: Workflow, messages: Sequence[BaseMessage]) -> list[tuple[s
     """The last lines as (who, text), one per bubble: an agent's run of messages joined."""
     lines: list[tuple[str, str]] = []
     for m in messages:
-        if isinstance(m, HumanMessage) and is_summary(m):
-            continue
-        if not isinstance(m, HumanMessage | AIMessage) or not m.text.strip():
+        if not isinstance(m, HumanMessage | AIMessage) or not m.text.strip() or is_summary(m):
             continue
         who = speaker(workflow, m)
         if lines and who == lines[-1][0] and who != "Customer":
