@@ -33,8 +33,7 @@ class Approvals:
         db.setup([*SCHEMA, table("hs_approvals_waiting", Waiting, thread_id="TEXT PRIMARY KEY")])
 
     def is_on(self, workflow: str) -> bool:
-        sql = "SELECT approvals FROM hs_approval_settings WHERE workflow = ?"
-        return bool((self.db.one(sql, (workflow,)) or {}).get("approvals"))
+        return bool((self.db.one("hs_approval_settings", workflow=workflow) or {}).get("approvals"))
 
     def set(self, workflow: str, on: bool, by: str) -> None:
         row = dict(workflow=workflow, approvals=int(on), changed_by=by, changed_at=now())
@@ -51,6 +50,4 @@ class Approvals:
         self.db.execute("DELETE FROM hs_approvals_waiting WHERE thread_id = ?", (thread_id,))
 
     def waiting(self, owner: str | None = None) -> list[Waiting]:
-        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
-        rows = self.db.query(f"SELECT * FROM hs_approvals_waiting {where}ORDER BY since", params)
-        return [Waiting(**row) for row in rows]
+        return [Waiting(**r) for r in self.db.select("hs_approvals_waiting", "since", owner=owner)]

@@ -130,24 +130,19 @@ class PromptVersions:
         db.setup([versions, *SCHEMA])
 
     def versions(self, workflow: str, key: str) -> list[Version]:
-        rows = self.db.query(
-            "SELECT * FROM hs_prompt_versions WHERE workflow = ? AND prompt_key = ? "
-            "ORDER BY version",
-            (workflow, key),
-        )
+        rows = self.db.select("hs_prompt_versions", "version", workflow=workflow, prompt_key=key)
         return [_version(row) for row in rows]
 
     def get(self, version_id: str) -> Version | None:
-        return _version(self.db.one("SELECT * FROM hs_prompt_versions WHERE id = ?", (version_id,)))
+        return _version(self.db.one("hs_prompt_versions", id=version_id))
 
     def active(self, workflow: str, key: str) -> Version | None:
-        return _version(
-            self.db.one(
-                "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v "
-                "ON v.id = a.version_id WHERE a.workflow = ? AND a.prompt_key = ?",
-                (workflow, key),
-            )
+        rows = self.db.query(
+            "SELECT v.* FROM hs_prompt_active a JOIN hs_prompt_versions v ON v.id = a.version_id "
+            "WHERE a.workflow = ? AND a.prompt_key = ?",
+            (workflow, key),
         )
+        return _version(rows[0] if rows else None)
 
     def active_text(self, workflow: str, key: str) -> str | None:
         return getattr(self.active(workflow, key), "text", None)

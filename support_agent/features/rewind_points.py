@@ -90,9 +90,7 @@ class TurnPoints:
         self.db.insert("hs_turn_points", row, "thread_id, after_id")
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:
-        return self.db.query(
-            "SELECT * FROM hs_turn_points WHERE thread_id = ? ORDER BY created_at", (thread_id,)
-        )
+        return self.db.select("hs_turn_points", "created_at", thread_id=thread_id)
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
         """A reply moved the turn's end to `after_id`; its time moves too, as branches are

@@ -152,6 +152,12 @@ def excerpt(workflow: Workflow, messages: Sequence[BaseMessage]) -> list[tuple[s
     return [(who, clip(text, EXCERPT_CHARS)) for who, text in lines[-EXCERPT_LINES:]]
 
 
+def _ticket(row: dict[str, Any] | None) -> Ticket | None:
+    if row is None:
+        return None
+    return Ticket(**row | {k: tuple(map(tuple, json.loads(row[k]))) for k in ("facts", "excerpt")})
+
+
 def facts_in_words(workflow: Workflow, state: dict) -> list[tuple[str, str]]:
     return [(f.title, f.words(state.get(f.key))) for f in workflow.facts]
 
@@ -164,12 +170,8 @@ class Tickets:
         db.setup([schema, "CREATE INDEX IF NOT EXISTS hs_tickets_thread ON hs_tickets (thread_id)"])
         db.add_column("hs_tickets", "checkpoint_id", "TEXT NOT NULL DEFAULT ''")
 
-    def _where(self, sql: str, params: Sequence[Any] = ()) -> list[Ticket]:
-        rows = self.db.query(f"SELECT * FROM hs_tickets {sql}", params)
-        return [
-            Ticket(**r | {k: tuple(map(tuple, json.loads(r[k]))) for k in ("facts", "excerpt")})
-            for r in rows
-        ]
+    def _select(self, order: str = "number", **equal: Any) -> list[Ticket]:
+        return [_ticket(row) for row in self.db.select("hs_tickets", order, **equal)]
 
     def open_for_turn(
         self,
@@ -209,24 +211,18 @@ class Tickets:
         return opened
 
     def for_call(self, thread_id: str, call_id: str) -> Ticket | None:
-        return next(
-            iter(self._where("WHERE thread_id = ? AND call_id = ?", (thread_id, call_id))), None
-        )
+        return _ticket(self.db.one("hs_tickets", thread_id=thread_id, call_id=call_id))
 
     def get(self, ticket_id: str | int) -> Ticket | None:
         number = ticket_id if isinstance(ticket_id, int) else number_of(ticket_id)
-        if number is None:
-            return None
-        return next(iter(self._where("WHERE number = ?", (number,))), None)
+        return _ticket(self.db.one("hs_tickets", number=number))
 
     def of_thread(self, thread_id: str) -> list[Ticket]:
-        return self._where("WHERE thread_id = ? ORDER BY number", (thread_id,))
+        return self._select(thread_id=thread_id)
 
     def all(self, owner: str | None = None, status: str | None = None) -> list[Ticket]:
         """Newest first; only `owner`'s and only of `status` when given."""
-        given = {k: v for k, v in {"owner": owner, "status": status}.items() if v is not None}
-        where = " AND ".join(f"{k} = ?" for k in given)
-        return self._where(f"WHERE {where or 'TRUE'} ORDER BY number DESC", list(given.values()))
+        return self._select("number DESC", owner=owner, status=status)
 
     def signature(self, thread_id: str) -> tuple:
         """What the chat's ticket cards show of `thread_id`, to notice a change cheaply."""

@@ -91,8 +91,16 @@ class Database:
             sql += f" ON CONFLICT ({key}) DO {f'UPDATE SET {sets}' if update else 'NOTHING'}"
         return self.execute(sql, tuple(row.values()))
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
-        rows = self.query(sql, params)
+    def select(self, table: str, order: str = "", **equal: Any) -> list[dict[str, Any]]:
+        """`table`'s rows whose columns equal `equal` (None: any value), in `order`."""
+        given = {column: value for column, value in equal.items() if value is not None}
+        where = " AND ".join(f"{column} = ?" for column in given) or "TRUE"
+        order = f" ORDER BY {order}" if order else ""
+        return self.query(f"SELECT * FROM {table} WHERE {where}{order}", tuple(given.values()))
+
+    def one(self, table: str, **equal: Any) -> dict[str, Any] | None:
+        """The row whose columns equal `equal`; None when there is none (or a value is None)."""
+        rows = [] if None in equal.values() else self.select(table, **equal)
         return rows[0] if rows else None
 
     def setup(self, statements: Sequence[str]) -> None:
@@ -137,12 +145,10 @@ class Threads:
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))
 
     def get(self, thread_id: str) -> dict[str, Any] | None:
-        return self.db.one("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
+        return self.db.one("hs_threads", thread_id=thread_id)
 
     def all(self, owner: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
-        order = "ORDER BY updated_at DESC, created_at DESC"
-        return self.db.query(f"SELECT * FROM hs_threads {where}{order}", params)
+        return self.db.select("hs_threads", "updated_at DESC, created_at DESC", owner=owner)
 
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))
