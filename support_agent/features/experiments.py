@@ -145,12 +145,9 @@ class Comparison:
 
     def differing_replies(self) -> list[tuple[int, str, str | None, str | None]]:
         """(turn, customer's message, A's reply, B's reply) where they differ; None: not reached."""
-        rows = []
-        for index, (a, b) in enumerate(zip_longest(self.a.replies, self.b.replies)):
-            if a != b:
-                said = self.turns[index] if index < len(self.turns) else ""
-                rows.append((index + 1, said, a, b))
-        return rows
+        said = dict(enumerate(self.turns))
+        pairs = enumerate(zip_longest(self.a.replies, self.b.replies))
+        return [(index + 1, said.get(index, ""), a, b) for index, (a, b) in pairs if a != b]
 
     @property
     def differs(self) -> bool:

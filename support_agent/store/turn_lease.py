@@ -175,12 +175,12 @@ class TurnLeases:
 
     def _take_from_the_dead(self, thread_id: str, owner: str) -> bool:
         """Take over a dead local holder's lease: waiting out its TTL would refuse every send."""
-        rows = self.db.query("SELECT owner FROM hs_turn_leases WHERE thread_id = ?", (thread_id,))
-        if not rows or not _died(rows[0]["owner"].partition(" ")[2]):
+        held = (self.db.one("hs_turn_leases", thread_id=thread_id) or {}).get("owner", "")
+        if not _died(held.partition(" ")[2]):
             return False
         taken = self.db.execute(  # only if it is still the dead holder's row
             "UPDATE hs_turn_leases SET owner = ?, expires_at = ? WHERE thread_id = ? AND owner = ?",
-            (owner, time.time() + self.ttl, thread_id, rows[0]["owner"]),
+            (owner, time.time() + self.ttl, thread_id, held),
         )
         return taken == 1
 
