@@ -81,8 +81,7 @@ def _shorten(text: str, limit: int) -> str:
         head = text[: match.start()].strip(_TRIM)
         if len(head.split()) >= 2 and len(head) <= limit:
             return head
-    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
-    return cut.rstrip(_TRIM) + "…"
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(_TRIM) + "…"
 
 
 def first_customer_message(state: dict) -> str | None:

@@ -56,9 +56,7 @@ def tools_called(state: dict) -> list[str]:
 
 def decisions(state: dict) -> list:
     answers: list = []
-    for record in state.get("transitions") or []:
-        if not is_decision(record):
-            continue
+    for record in filter(is_decision, state.get("transitions") or []):
         if record["decision"] == "edit":
             answers.append({"edit": record.get("edited", "")})
         elif record["decision"] == "reject" and record.get("note"):
