@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from support_agent.store.records import Database, now
+from support_agent.store.records import Database, now, table
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hs_approval_settings (
@@ -13,14 +13,6 @@ SCHEMA = (
         approvals INTEGER NOT NULL,
         changed_by TEXT NOT NULL,
         changed_at TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS hs_approvals_waiting (
-        thread_id TEXT PRIMARY KEY,
-        request_id TEXT NOT NULL,
-        workflow TEXT NOT NULL,
-        question TEXT NOT NULL,
-        owner TEXT NOT NULL,
-        since TEXT NOT NULL
     )""",
 )
 
@@ -38,36 +30,24 @@ class Waiting:
 class Approvals:
     def __init__(self, db: Database):
         self.db = db
-        db.setup(SCHEMA)
+        db.setup([*SCHEMA, table("hs_approvals_waiting", Waiting, thread_id="TEXT PRIMARY KEY")])
 
     def is_on(self, workflow: str) -> bool:
-        rows = self.db.query(
-            "SELECT approvals FROM hs_approval_settings WHERE workflow = ?", (workflow,)
-        )
-        return bool(rows and rows[0]["approvals"])
+        return bool((self.db.one("hs_approval_settings", workflow=workflow) or {}).get("approvals"))
 
     def set(self, workflow: str, on: bool, by: str) -> None:
-        self.db.execute(
-            "INSERT INTO hs_approval_settings (workflow, approvals, changed_by, changed_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (workflow) DO UPDATE SET "
-            "approvals = excluded.approvals, changed_by = excluded.changed_by, "
-            "changed_at = excluded.changed_at",
-            (workflow, int(on), by, now()),
-        )
+        row = dict(workflow=workflow, approvals=int(on), changed_by=by, changed_at=now())
+        self.db.insert("hs_approval_settings", row, "workflow", list(row)[1:])
 
     def paused(self, thread_id: str, request_id: str, workflow: str, question: str, owner: str):
-        self.db.execute(
-            "INSERT INTO hs_approvals_waiting (thread_id, request_id, workflow, question, owner, "
-            "since) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO UPDATE SET "
-            "request_id = excluded.request_id, question = excluded.question, "
-            "since = excluded.since",
-            (thread_id, request_id, workflow, question, owner, now()),
+        row = dict(thread_id=thread_id, request_id=request_id, workflow=workflow)
+        row |= dict(question=question, owner=owner, since=now())
+        self.db.insert(
+            "hs_approvals_waiting", row, "thread_id", ("request_id", "question", "since")
         )
 
     def decided(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_approvals_waiting WHERE thread_id = ?", (thread_id,))
 
     def waiting(self, owner: str | None = None) -> list[Waiting]:
-        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
-        rows = self.db.query(f"SELECT * FROM hs_approvals_waiting {where}ORDER BY since", params)
-        return [Waiting(**row) for row in rows]
+        return [Waiting(**r) for r in self.db.select("hs_approvals_waiting", "since", owner=owner)]

@@ -67,10 +67,9 @@ class Arm:
         model: str = OFFLINE,
         chat_model: BaseChatModel | None = None,
     ) -> Arm:
-        found = (
+        label, version_id, text = (
             (version.label, version.id, version.text) if version else (DEFAULT_LABEL, None, None)
         )
-        label, version_id, text = found
         return cls(label, model, workflow, key, version_id, text, versions.source(), chat_model)
 
     def prompts(self) -> PromptSource:
@@ -105,9 +104,7 @@ class Side:
 
     @property
     def verdict(self) -> str:
-        if self.error:
-            return "error"
-        return "passes" if self.passed else "fails"
+        return "error" if self.error else "passes" if self.passed else "fails"
 
     @classmethod
     def of(cls, result: ScenarioResult) -> Side:
@@ -148,12 +145,9 @@ class Comparison:
 
     def differing_replies(self) -> list[tuple[int, str, str | None, str | None]]:
         """(turn, customer's message, A's reply, B's reply) where they differ; None: not reached."""
-        rows = []
-        for index, (a, b) in enumerate(zip_longest(self.a.replies, self.b.replies)):
-            if a != b:
-                said = self.turns[index] if index < len(self.turns) else ""
-                rows.append((index + 1, said, a, b))
-        return rows
+        said = dict(enumerate(self.turns))
+        pairs = enumerate(zip_longest(self.a.replies, self.b.replies))
+        return [(index + 1, said.get(index, ""), a, b) for index, (a, b) in pairs if a != b]
 
     @property
     def differs(self) -> bool:
@@ -305,21 +299,12 @@ class Experiments:
     def save(self, experiment: Experiment, owner: str) -> Experiment:
         kept = replace(experiment, id=uuid.uuid4().hex, created_at=now(), owner=owner)
         a_version, b_version = kept.version_ids
-        self.db.execute(
-            "INSERT INTO hs_experiments (id, created_at, owner, a_version, b_version, a_model, "
-            "b_model, summary, arms, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                kept.id,
-                kept.created_at,
-                owner,
-                a_version,
-                b_version,
-                kept.a["model"],
-                kept.b["model"],
-                kept.summary(),
-                json.dumps({"a": kept.a, "b": kept.b}),
-                json.dumps([asdict(c) for c in kept.comparisons]),
-            ),
+        row = dict(id=kept.id, created_at=kept.created_at, owner=owner, a_version=a_version)
+        row |= dict(b_version=b_version, a_model=kept.a["model"], b_model=kept.b["model"])
+        arms = json.dumps({"a": kept.a, "b": kept.b})
+        results = json.dumps([asdict(c) for c in kept.comparisons])
+        self.db.insert(
+            "hs_experiments", row | dict(summary=kept.summary(), arms=arms, results=results)
         )
         return kept
 
@@ -328,8 +313,7 @@ class Experiments:
         return [_experiment(row) for row in rows]
 
     def get(self, experiment_id: str) -> Experiment | None:
-        found = self._select("WHERE id = ?", (experiment_id,))
-        return found[0] if found else None
+        return next(iter(self._select("WHERE id = ?", (experiment_id,))), None)
 
     def recent(self, limit: int = 20) -> list[Experiment]:
         return self._select("ORDER BY created_at DESC LIMIT ?", (limit,))

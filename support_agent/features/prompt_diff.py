@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from itertools import groupby, zip_longest
 
 CONTEXT = 1  # unchanged lines shown on each side of a change
 SIMILAR = 0.4  # below this share of words in common, a pair of lines is marked whole
@@ -38,13 +38,8 @@ class Block:
 
 
 def _merge(pieces: list[Piece]) -> Line:
-    out: list[Piece] = []
-    for piece in pieces:
-        if out and out[-1].changed == piece.changed:
-            out[-1] = Piece(out[-1].text + piece.text, piece.changed)
-        else:
-            out.append(piece)
-    return out
+    runs = groupby(pieces, key=lambda piece: piece.changed)
+    return [Piece("".join(p.text for p in run), changed) for changed, run in runs]
 
 
 def word_diff(old: str, new: str) -> tuple[Line, Line]:

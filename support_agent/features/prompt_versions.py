@@ -11,21 +11,10 @@ from typing import Any
 from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.step_config import PromptSource, tool_key
 from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
-from support_agent.store.records import Database, now
+from support_agent.store.records import Database, now, table
 from support_agent.workflows import get_workflow
 
 SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS hs_prompt_versions (
-        id TEXT PRIMARY KEY,
-        workflow TEXT NOT NULL,
-        prompt_key TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        note TEXT NOT NULL,
-        text TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (workflow, prompt_key, version)
-    )""",
     """CREATE TABLE IF NOT EXISTS hs_prompt_active (
         workflow TEXT NOT NULL,
         prompt_key TEXT NOT NULL,
@@ -40,7 +29,7 @@ TOOL_DESCRIPTION_CHARS = 1_000
 PROMPT_CHARS = 20_000  # far above any real prompt; stops a pasted book, not a long prompt
 NAME_CHARS = 80
 NOTE_CHARS = 500
-_FIELD = {"prompt_key": "key", "version": "number"}  # columns named otherwise on a Version
+_COLUMN = {"key": "prompt_key", "number": "version"}  # a Version's fields named otherwise there
 _SAVE_ATTEMPTS = 5  # concurrent saves of one key race for the next number; retry the loser
 
 
@@ -104,23 +93,21 @@ def validate(workflow: str | Workflow, key: str, text: str) -> list[str]:
         raise TemplateError(
             f"{what} can be at most {limit:,} characters; this one has {len(text):,}.{keep}"
         )
-    if tool:
-        try:
-            parsed = list(Formatter().parse(text))
-        except ValueError:
-            placeholders(text)  # raises the stray-brace message
-            raise
-        for _literal, field, spec, conversion in parsed:
-            if field is not None:
-                shown = (
-                    field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-                )
-                raise TemplateError(
-                    f"A tool description can't have placeholders, but this one has {{{shown}}}. "
-                    "The model reads it as it is: write {{ and }} for a literal brace."
-                )
-        return []
-    return validate_template(text, wf.prompt_keys)
+    if not tool:
+        return validate_template(text, wf.prompt_keys)
+    try:
+        found = [(f, c, spec) for _text, f, spec, c in Formatter().parse(text) if f is not None]
+    except ValueError:
+        placeholders(text)  # raises the stray-brace message
+        raise
+    if found:
+        field, conversion, spec = found[0]
+        shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        raise TemplateError(
+            f"A tool description can't have placeholders, but this one has {{{shown}}}. "
+            "The model reads it as it is: write {{ and }} for a literal brace."
+        )
+    return []
 
 
 def _check_key(wf: Workflow, key: str) -> None:
@@ -136,19 +123,18 @@ def _one_line(text: str, limit: int) -> str:
 class PromptVersions:
     def __init__(self, db: Database):
         self.db = db
-        db.setup(SCHEMA)
+        unique = "UNIQUE (workflow, prompt_key, version)"
+        versions = table(
+            "hs_prompt_versions", Version, unique, named=_COLUMN, id="TEXT PRIMARY KEY"
+        )
+        db.setup([versions, *SCHEMA])
 
     def versions(self, workflow: str, key: str) -> list[Version]:
-        rows = self.db.query(
-            "SELECT * FROM hs_prompt_versions WHERE workflow = ? AND prompt_key = ? "
-            "ORDER BY version",
-            (workflow, key),
-        )
+        rows = self.db.select("hs_prompt_versions", "version", workflow=workflow, prompt_key=key)
         return [_version(row) for row in rows]
 
     def get(self, version_id: str) -> Version | None:
-        rows = self.db.query("SELECT * FROM hs_prompt_versions WHERE id = ?", (version_id,))
-        return _version(rows[0]) if rows else None
+        return _version(self.db.one("hs_prompt_versions", id=version_id))
 
     def active(self, workflow: str, key: str) -> Version | None:
         rows = self.db.query(
@@ -156,15 +142,14 @@ class PromptVersions:
             "WHERE a.workflow = ? AND a.prompt_key = ?",
             (workflow, key),
         )
-        return _version(rows[0]) if rows else None
+        return _version(rows[0] if rows else None)
 
     def active_text(self, workflow: str, key: str) -> str | None:
-        version = self.active(workflow, key)
-        return version.text if version else None
+        return getattr(self.active(workflow, key), "text", None)
 
     def current_text(self, workflow: str, key: str) -> str:
         text = self.active_text(workflow, key)
-        return text if text is not None else defaults(workflow)[key]
+        return defaults(workflow)[key] if text is None else text
 
     def save(self, workflow: str, key: str, text: str, name: str = "", note: str = "") -> Version:
         """Store `text` as the next version of `key` (not activated) if it validates."""
@@ -226,5 +211,6 @@ def as_read(key: str, text: str) -> str:
         return text
 
 
-def _version(row: dict[str, Any]) -> Version:
-    return Version(**{_FIELD.get(column, column): value for column, value in row.items()})
+def _version(row: dict[str, Any] | None) -> Version | None:
+    fields = {column: field for field, column in _COLUMN.items()}
+    return Version(**{fields.get(c, c): v for c, v in row.items()}) if row else None

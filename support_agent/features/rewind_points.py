@@ -85,17 +85,12 @@ class TurnPoints:
     ) -> None:
         said = customer_turns(values.get("messages") or [])
         text, step = said[-1] if said else "", str(values.get(state_key) or "")
-        self.db.execute(
-            "INSERT INTO hs_turn_points (thread_id, after_id, before_id, turn, text, step, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (thread_id, after_id) DO NOTHING",
-            (thread_id, after_id, before_id, turn_of(values), text, step, now()),
-        )
+        row = dict(thread_id=thread_id, after_id=after_id, before_id=before_id, text=text)
+        row |= dict(turn=turn_of(values), step=step, created_at=now())
+        self.db.insert("hs_turn_points", row, "thread_id, after_id")
 
     def of(self, thread_id: str) -> list[dict[str, Any]]:
-        return self.db.query(
-            "SELECT * FROM hs_turn_points WHERE thread_id = ? ORDER BY created_at", (thread_id,)
-        )
+        return self.db.select("hs_turn_points", "created_at", thread_id=thread_id)
 
     def moved(self, thread_id: str, before_id: str, after_id: str) -> None:
         """A reply moved the turn's end to `after_id`; its time moves too, as branches are

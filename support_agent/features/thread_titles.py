@@ -12,16 +12,15 @@ from langchain_core.messages import HumanMessage
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.offline.policy import is_summary
-from support_agent.store.records import TITLE_CHARS
+from support_agent.store.records import UNTITLED, stored_form
 
 SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
 PAGE_SIZE = 10
-UNTITLED = "Untitled conversation"  # what `Threads.touch` stores for an empty message
 
 _END = r"(?:[\s,!.;:?]+|$)"  # what may follow a stripped word (not "-": "well-being")
-_OPENERS = re.compile(
-    r"^(?:"
+_OPENERS = re.compile(  # every opener in a row: "Hi there, so, my ..."
+    r"^(?:(?:"
     # greetings
     r"(?:hi|hello|hey|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening|day)"
     r"|dear\s+(?:support|team|sir|madam)|bonjour|salut|hola|buenos\s+d[ií]as|hallo"
@@ -39,7 +38,7 @@ _OPENERS = re.compile(
     r"|i\s+need\s+(?:some\s+)?help\s+with|(?:can|could|would)\s+you\s+(?:please\s+)?help"
     r"(?:\s+me)?\s+with|i(?:'d|’d|\s+would)\s+like\s+to\s+(?:ask|know)\s+about"
     r"|my|our"
-    rf"){_END}",
+    rf"){_END})+",
     re.IGNORECASE,
 )
 _CLOSERS = re.compile(
@@ -63,13 +62,7 @@ def topic(message: str, limit: int = TOPIC_CHARS) -> str:
     text = _one_line(message)
     if not text:
         return UNTITLED
-    rest = text
-    for _ in range(12):  # each pass drops one opener: "Hi there, so, my ..."
-        stripped = _OPENERS.sub("", rest, count=1)
-        if stripped == rest:
-            break
-        rest = stripped
-    sentences = [s.strip(_TRIM) for s in _SENTENCE_END.split(rest)]
+    sentences = [s.strip(_TRIM) for s in _SENTENCE_END.split(_OPENERS.sub("", text, count=1))]
     rest = next((s for s in sentences if s), "")
     rest = _CLOSERS.sub("", rest).strip(_TRIM)
     if not rest:  # only a greeting ("Hello!"): that is what they said
@@ -88,12 +81,7 @@ def _shorten(text: str, limit: int) -> str:
         head = text[: match.start()].strip(_TRIM)
         if len(head.split()) >= 2 and len(head) <= limit:
             return head
-    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
-    return cut.rstrip(_TRIM) + "…"
-
-
-def stored_form(first_message: str) -> str:
-    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED  # as `Threads.touch` does
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(_TRIM) + "…"
 
 
 def first_customer_message(state: dict) -> str | None:
@@ -135,9 +123,13 @@ class Listed:
     auto_title: str = ""  # the automatic title, also for a renamed thread (when known)
 
     def matches(self, query: str) -> bool:
-        wanted = " ".join(query.split()).casefold()
-        fields = (self.title, self.auto_title, *self.facts, self.step)
-        return any(wanted in field.casefold() for field in fields)
+        return matches(query, self.title, self.auto_title, *self.facts, self.step)
+
+
+def matches(query: str, *fields: str) -> bool:
+    """Whether `query` is in one of `fields`, whatever the case and runs of whitespace."""
+    wanted = " ".join(query.split()).casefold()
+    return any(wanted in " ".join(field.split()).casefold() for field in fields)
 
 
 def describe(

@@ -44,7 +44,7 @@ from support_agent.core.engine import (
 from support_agent.core.errors import Cause, Kind
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
-from support_agent.service.conversation import Conversation, ServiceEvent, TurnRequest
+from support_agent.service.conversation import Conversation, TurnRequest
 
 # Our own key: some servers of the same API (Aegra) overwrite "owner" with their user.
 OWNER_KEY = "handoff_owner"
@@ -69,6 +69,8 @@ _SAID = {  # the agent server's trouble, in our words
     "server. Check the address (for `langgraph dev`, http://127.0.0.1:2024).",
     Cause.AGENT_SERVER_SLOW: "The agent server did not finish this reply within {seconds:g} "
     "seconds, so it was stopped. Earlier turns are safe; try again in a moment.",
+    Cause.THREAD_GONE: "This conversation is no longer on the agent server (it was deleted "
+    "there), so it can't continue. Start a new conversation; its tickets here are kept.",
 }
 _RETRYABLE = {Cause.AGENT_SERVER_FAILED, Cause.AGENT_SERVER_DOWN, Cause.AGENT_SERVER_SLOW}
 _RUN_FAILED = (
@@ -240,7 +242,7 @@ class RemoteConversation(Conversation):
             if status_of(exc) != 404:
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
-            return _thread_gone()
+            return _agent_error(Cause.THREAD_GONE)
         metadata = {OWNER_KEY: self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
         try:
             created = threads.create(
@@ -325,7 +327,7 @@ class RemoteConversation(Conversation):
             self.server.client.threads.get(self._thread)
         except APIStatusError as exc:
             if status_of(exc) == 404:
-                return _thread_gone()
+                return _agent_error(Cause.THREAD_GONE)
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
         return _agent_error(Cause.GRAPH_MISSING, graph=self.server.graph_id(self.workflow))
@@ -394,24 +396,16 @@ def status_of(exc: BaseException) -> int | None:
     return getattr(getattr(exc, "response", None), "status_code", None)
 
 
-def _agent_error(cause: Cause, **facts: Any) -> Error:
-    text, retryable = _SAID[cause].format(**facts), cause in _RETRYABLE
-    return Error(Kind.AGENT, text, retryable=retryable, cause=cause, facts=facts)
-
-
-def _thread_gone() -> Error:
-    return Error(
-        Kind.STATE,
-        "This conversation is no longer on the agent server (it was deleted there), so it "
-        "can't continue. Start a new conversation; its tickets here are kept.",
-        cause=Cause.THREAD_GONE,
-    )
+def _agent_error(cause: Cause, said: str = "", **facts: Any) -> Error:
+    kind = Kind.STATE if cause == Cause.THREAD_GONE else Kind.AGENT
+    text = said or _SAID[cause].format(**facts)
+    return Error(kind, text, retryable=cause in _RETRYABLE, cause=cause, facts=facts)
 
 
 def _run_failed(data: Any) -> Error:
     """A run the server started but could not finish (its own text is not shown)."""
     logger.warning("Run failed on the agent server: %s", (data or {}).get("error", "unknown"))
-    return Error(Kind.AGENT, _RUN_FAILED, retryable=True, cause=Cause.AGENT_SERVER_FAILED)
+    return _agent_error(Cause.AGENT_SERVER_FAILED, _RUN_FAILED)
 
 
 class _RunReader(ChunkReader):
@@ -446,33 +440,24 @@ class _RunReader(ChunkReader):
         return not self.stream_tokens and node == "model"
 
 
-@dataclass
-class ServerScenarioTurns:
+class ServerScenarioTurns(RemoteConversation):
     """One scenario's turns on a fresh thread there (owner "scenarios"), deleted at the end;
     records go to a throwaway store, so a test run lists no thread and opens no ticket."""
 
-    talk: RemoteConversation
-
-    def send(self, text: str, approvals: bool) -> Iterator[ServiceEvent]:
-        return self.talk.send(text, approvals=approvals, stream_tokens=False)
-
-    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterator[ServiceEvent]:
-        return self.talk.decide(request, decision, text, stream_tokens=False)
-
     def close(self) -> None:
         try:
-            self.talk.server.client.threads.delete(self.talk._thread)
+            self.server.client.threads.delete(self._thread)
         except Exception as exc:  # noqa: BLE001 - never created, or the server is down
             logger.info("Scenario thread not deleted on the agent server: %s", type(exc).__name__)
-        self.talk.store.close()
+        self.store.close()
 
 
 def scenario_turns(server: AgentServer) -> Callable[[Any], ServerScenarioTurns]:
-
     def start(scenario: Any) -> ServerScenarioTurns:
-        talk = remote(open_store("memory://"), server, scenario.spec, new_thread_id(), "scenarios")
+        store, thread = open_store("memory://"), new_thread_id()
+        talk = ServerScenarioTurns(store, None, scenario.spec, thread, "scenarios", server=server)
         if scenario.max_transfers is not None:
             talk.run_context["max_transfers"] = scenario.max_transfers
-        return ServerScenarioTurns(talk)
+        return talk
 
     return start

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Sequence
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,10 +22,34 @@ SCHEMA = (
 )
 LOCAL_OWNER = "local"
 TITLE_CHARS = 80
+UNTITLED = "Untitled conversation"  # the title of a thread whose first message is empty
+
+
+def stored_form(first_message: str) -> str:
+    """The title `Threads.touch` gives a new thread."""
+    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED
 
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def table(
+    name: str,
+    row_type: type,
+    *constraints: str,
+    named: dict[str, str] | None = None,
+    **columns: str,
+) -> str:
+    """The table the dataclass `row_type` reads its rows from: an `int` field is an INTEGER,
+    the rest TEXT, NOT NULL unless it may be None, with its default; `columns` override,
+    `named` maps a field to its column's name."""
+    made = []
+    for f in fields(row_type):
+        sql = f"{'INTEGER' if f.type == 'int' else 'TEXT'}{'' if 'None' in f.type else ' NOT NULL'}"
+        sql += "" if f.default in (MISSING, None) else f" DEFAULT {f.default!r}"
+        made.append(f"{(named or {}).get(f.name, f.name)} {columns.get(f.name, sql)}")
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join([*made, *constraints])})"
 
 
 class Database:
@@ -58,6 +83,26 @@ class Database:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    def insert(self, table: str, row: dict[str, Any], key: str = "", update: Sequence[str] = ()):
+        """Insert `row`; one already under `key` (columns) is kept, or has `update` rewritten."""
+        sql = f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
+        if key:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in update)
+            sql += f" ON CONFLICT ({key}) DO {f'UPDATE SET {sets}' if update else 'NOTHING'}"
+        return self.execute(sql, tuple(row.values()))
+
+    def select(self, table: str, order: str = "", **equal: Any) -> list[dict[str, Any]]:
+        """`table`'s rows whose columns equal `equal` (None: any value), in `order`."""
+        given = {column: value for column, value in equal.items() if value is not None}
+        where = " AND ".join(f"{column} = ?" for column in given) or "TRUE"
+        order = f" ORDER BY {order}" if order else ""
+        return self.query(f"SELECT * FROM {table} WHERE {where}{order}", tuple(given.values()))
+
+    def one(self, table: str, **equal: Any) -> dict[str, Any] | None:
+        """The row whose columns equal `equal`; None when there is none (or a value is None)."""
+        rows = [] if None in equal.values() else self.select(table, **equal)
+        return rows[0] if rows else None
+
     def setup(self, statements: Sequence[str]) -> None:
         for statement in statements:
             self.execute(statement)
@@ -80,21 +125,18 @@ class Threads:
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
     ) -> None:
-        title = " ".join(first_message.split())[:TITLE_CHARS] or "Untitled conversation"
-        stamp = now()
+        title, stamp = stored_form(first_message), now()
         updated = self.db.execute(
             "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
         )
         if not updated:
-            self.db.execute(
-                "INSERT INTO hs_threads (thread_id, workflow, title, created_at, updated_at, "
-                "owner) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (thread_id) DO NOTHING",
-                (thread_id, workflow, title, stamp, stamp, owner),
+            row = dict(thread_id=thread_id, workflow=workflow, title=title, owner=owner)
+            self.db.insert(
+                "hs_threads", row | {"created_at": stamp, "updated_at": stamp}, "thread_id"
             )
 
     def owner_of(self, thread_id: str) -> str | None:
-        record = self.get(thread_id)
-        return record["owner"] if record else None
+        return (self.get(thread_id) or {}).get("owner")
 
     def rename(self, thread_id: str, title: str) -> None:
         title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
@@ -103,13 +145,10 @@ class Threads:
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))
 
     def get(self, thread_id: str) -> dict[str, Any] | None:
-        rows = self.db.query("SELECT * FROM hs_threads WHERE thread_id = ?", (thread_id,))
-        return rows[0] if rows else None
+        return self.db.one("hs_threads", thread_id=thread_id)
 
     def all(self, owner: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("", ()) if owner is None else ("WHERE owner = ? ", (owner,))
-        order = "ORDER BY updated_at DESC, created_at DESC"
-        return self.db.query(f"SELECT * FROM hs_threads {where}{order}", params)
+        return self.db.select("hs_threads", "updated_at DESC, created_at DESC", owner=owner)
 
     def forget(self, thread_id: str) -> None:
         self.db.execute("DELETE FROM hs_threads WHERE thread_id = ?", (thread_id,))

@@ -67,25 +67,26 @@ class Lease:
         return self._lost is not None
 
     def check(self) -> None:
-        if self._lost is None:
-            try:
-                self._renew()
-            except LeaseLost as lost:
-                self._lost = lost
+        self._renewed()
         if self._lost is not None:
             raise self._lost
 
     def beat(self) -> None:
         with self._guard:
-            if not self._held or self._lost is not None:
+            if not self._held:
                 return
+            try:
+                self._renewed()
+            except Exception as exc:  # noqa: BLE001 - a store that blinks: try again next beat
+                logger.warning("Couldn't renew a turn lease: %s", type(exc).__name__)
+
+    def _renewed(self) -> None:
+        if self._lost is None:
             try:
                 self._renew()
             except LeaseLost as lost:
                 self._lost = lost
                 logger.warning("Turn lease lost mid-turn: %s", lost)
-            except Exception as exc:  # noqa: BLE001 - a store that blinks: try again next beat
-                logger.warning("Couldn't renew a turn lease: %s", type(exc).__name__)
 
     def release(self) -> None:
         with self._guard:
@@ -174,12 +175,12 @@ class TurnLeases:
 
     def _take_from_the_dead(self, thread_id: str, owner: str) -> bool:
         """Take over a dead local holder's lease: waiting out its TTL would refuse every send."""
-        rows = self.db.query("SELECT owner FROM hs_turn_leases WHERE thread_id = ?", (thread_id,))
-        if not rows or not _died(rows[0]["owner"].partition(" ")[2]):
+        held = (self.db.one("hs_turn_leases", thread_id=thread_id) or {}).get("owner", "")
+        if not _died(held.partition(" ")[2]):
             return False
         taken = self.db.execute(  # only if it is still the dead holder's row
             "UPDATE hs_turn_leases SET owner = ?, expires_at = ? WHERE thread_id = ? AND owner = ?",
-            (owner, time.time() + self.ttl, thread_id, rows[0]["owner"]),
+            (owner, time.time() + self.ttl, thread_id, held),
         )
         return taken == 1
 

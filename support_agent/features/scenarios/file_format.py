@@ -60,14 +60,9 @@ class Expectations(BaseModel):
 
     @model_validator(mode="after")
     def _checks_something(self) -> Expectations:
-        checks = (self.final_step, self.path, self.handoff_limited, self.guardrails_tripped)
-        if all(c is None for c in checks) and not (
-            self.facts or self.tools_called or self.tools_not_called
-        ):
-            raise ValueError(
-                "expect checks nothing: name at least one of final_step, facts, "
-                "tools_called, tools_not_called, path, handoff_limited, guardrails_tripped"
-            )
+        fields = type(self).model_fields
+        if all(getattr(self, name) == f.default for name, f in fields.items()):
+            raise ValueError(f"expect checks nothing: name at least one of {', '.join(fields)}")
         return self
 
 
@@ -144,6 +139,10 @@ def _choices(names: Iterable[str]) -> str:
     return ", ".join(names) or "none"
 
 
+def _not_one(field: str, name: str, kind: str, known: Iterable[str], where: str) -> str:
+    return f"{field}: {name!r} is not a {kind} of {where} ({kind}s: {_choices(known)})"
+
+
 def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
     """The values of a fact's `Literal` in the state schema; None if open."""
     hint = typing.get_type_hints(workflow.state_schema).get(key)
@@ -166,7 +165,7 @@ def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
         text = turn.say
         for name in [*turn.calls, *turn.not_calls]:
             if name not in tools:
-                yield f"turns[{i}]: {name!r} is not a tool of {where} (tools: {_choices(tools)})"
+                yield _not_one(f"turns[{i}]", name, "tool", tools, where)
         if not text.strip():
             yield f"turns[{i}]: empty message"
         elif len(text) > MAX_MESSAGE_CHARS:
@@ -186,10 +185,7 @@ def _expect_problems(expect, workflow) -> Iterator[str]:
     steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
     where = f"workflow {workflow.name}"
     if expect.final_step is not None and expect.final_step not in steps:
-        yield (
-            f"expect.final_step: {expect.final_step!r} is not a step of {where} "
-            f"(steps: {_choices(steps)})"
-        )
+        yield _not_one("expect.final_step", expect.final_step, "step", steps, where)
     for key, value in expect.facts.items():
         allowed = fact_values(workflow, key) if key in workflow.fact_keys else None
         if key not in workflow.fact_keys:
@@ -202,7 +198,7 @@ def _expect_problems(expect, workflow) -> Iterator[str]:
     for field in ("tools_called", "tools_not_called"):
         for i, name in enumerate(getattr(expect, field)):
             if name not in tools:
-                yield f"expect.{field}[{i}]: {name!r} is not a tool of {where} (tools: {_choices(tools)})"
+                yield _not_one(f"expect.{field}[{i}]", name, "tool", tools, where)
     both = sorted(set(expect.tools_called) & set(expect.tools_not_called))
     if both:
         yield f"expect.tools_not_called: {_choices(both)} also listed in tools_called"
@@ -222,9 +218,9 @@ def _path_problems(workflow: Workflow, path: list[str]) -> list[str]:
     steps = workflow.step_names
     if not path:
         return [f"expect.path: empty; a path starts at the initial step {workflow.initial!r}"]
+    where = f"workflow {workflow.name}"
     problems = [
-        f"expect.path[{i}]: {name!r} is not a step of workflow {workflow.name} "
-        f"(steps: {_choices(steps)})"
+        _not_one(f"expect.path[{i}]", name, "step", steps, where)
         for i, name in enumerate(path)
         if name not in steps
     ]

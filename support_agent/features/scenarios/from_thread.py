@@ -15,6 +15,7 @@ from support_agent.core.declaration import Workflow, is_decision, turn_of
 from support_agent.core.state_view import customer_turns
 from support_agent.core.state_view import facts as state_facts
 from support_agent.features.scenarios.file_format import (
+    Expectations,
     ScenarioLoadError,
     dump_yaml,
     load_each,
@@ -55,9 +56,7 @@ def tools_called(state: dict) -> list[str]:
 
 def decisions(state: dict) -> list:
     answers: list = []
-    for record in state.get("transitions") or []:
-        if not is_decision(record):
-            continue
+    for record in filter(is_decision, state.get("transitions") or []):
         if record["decision"] == "edit":
             answers.append({"edit": record.get("edited", "")})
         elif record["decision"] == "reject" and record.get("note"):
@@ -91,14 +90,13 @@ def draft_from_state(
             "those only, so check the path and facts before saving."
         )
     name = name or f"From the chat — {clip(said[0], NAME_CHARS)}"
-    expect: dict = {"final_step": workflow.current(state)}
-    if facts := state_facts(workflow, state):
-        expect["facts"] = facts
-    if called := tools_called(state):
-        expect["tools_called"] = called
-    expect["path"] = path_taken(workflow, state)
-    if workflow.handoffs and state.get("handoff_limited"):
-        expect["handoff_limited"] = True
+    expect = Expectations(
+        final_step=workflow.current(state),
+        facts=state_facts(workflow, state),
+        tools_called=tools_called(state),
+        path=path_taken(workflow, state),
+        handoff_limited=True if workflow.handoffs and state.get("handoff_limited") else None,
+    )
     data: dict = {
         "name": name,
         "description": f"Saved from a chat conversation ({workflow.title}). Expectations are "
@@ -108,7 +106,7 @@ def draft_from_state(
     }
     if answers := decisions(state):  # the person's decisions, replayed at each pause
         data["decisions"] = answers
-    data["expect"] = expect
+    data["expect"] = expect.model_dump(exclude_defaults=True)
     parse_scenario(data)  # a draft is always a valid scenario
     return Draft(dump_yaml(data), name, warnings)
 

@@ -92,9 +92,11 @@ def path_taken(workflow: Workflow, state: dict) -> list[str]:
 class ScenarioTurns(Protocol):
     """Where one scenario's turns run: its own fresh thread, told as the engine's events."""
 
-    def send(self, text: str, approvals: bool) -> Iterable[Any]: ...
+    def send(self, text: str, *, approvals: bool, stream_tokens: bool) -> Iterable[Any]: ...
 
-    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]: ...
+    def decide(
+        self, request: ApprovalRequest, decision: str, text: str, *, stream_tokens: bool
+    ) -> Iterable[Any]: ...
 
     def close(self) -> None: ...
 
@@ -119,11 +121,11 @@ class InProcessTurns:
         )
         return cls(graph, scenario.spec)
 
-    def send(self, text: str, approvals: bool) -> Iterable[Any]:
-        return run_turn(self.graph, self.workflow, self.thread_id, text, approvals=approvals)
+    def send(self, text: str, **options: Any) -> Iterable[Any]:
+        return run_turn(self.graph, self.workflow, self.thread_id, text, **options)
 
-    def decide(self, request: ApprovalRequest, decision: str, text: str) -> Iterable[Any]:
-        return decide(self.graph, self.workflow, self.thread_id, request, decision, text)
+    def decide(self, request: ApprovalRequest, decision: str, text: str, **options: Any):
+        return decide(self.graph, self.workflow, self.thread_id, request, decision, text, **options)
 
     def close(self) -> None:
         """Nothing to clear: the checkpointer goes with the graph."""
@@ -146,7 +148,7 @@ def run_scenario(
     answers = scenario.answers  # a person's decisions, taken in order at each pause
     try:
         for number, text in enumerate(scenario.texts, start=1):
-            events = talk.send(text, bool(scenario.decisions))
+            events = talk.send(text, approvals=bool(scenario.decisions), stream_tokens=False)
             while (waiting := _follow(result, number, events)) is not None:
                 if not answers:
                     result.failures.append(
@@ -157,7 +159,7 @@ def run_scenario(
                 decision, said = answers.pop(0)
                 if decision == WITHDRAW:  # left waiting: the next turn's message withdraws it
                     break
-                events = talk.decide(waiting, decision, said)
+                events = talk.decide(waiting, decision, said, stream_tokens=False)
             if result.failures:
                 break
             result.turns_run = number
@@ -212,57 +214,48 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
     workflow, expect, state = scenario.spec, scenario.expect, result.final_state
     failures: list[str] = []
     what = "active agent" if workflow.handoffs else "final step"
-
-    if expect.final_step is not None:
-        actual = workflow.current(state)
-        if actual != expect.final_step:
-            failures.append(
-                f"expected {what} {_title(workflow, expect.final_step)}, "
-                f"got {_title(workflow, actual)}"
-            )
+    step, called = workflow.current(state), result.tools_called
+    if expect.final_step not in (None, step):
+        wanted = _title(workflow, expect.final_step)
+        failures.append(f"expected {what} {wanted}, got {_title(workflow, step)}")
     for key, wanted in expect.facts.items():
-        actual = state.get(key)
-        if actual != wanted:
+        if (actual := state.get(key)) != wanted:
             failures.append(
                 f"expected {key} = {wanted if wanted is not None else 'not recorded'}, "
                 f"got {actual if actual is not None else 'nothing recorded'}"
             )
-    for name in expect.tools_called:
-        if name not in result.tools_called:
-            failures.append(
-                f"expected {name} to be called; tools called: {_tools(result.tools_called)}"
-            )
+    failures += [
+        f"expected {name} to be called; tools called: {_tools(called)}"
+        for name in expect.tools_called
+        if name not in called
+    ]
     for name in expect.tools_not_called:
-        times = result.tools_called.count(name)
-        if times:
+        if times := called.count(name):
             failures.append(
                 f"expected {name} not to be called, but it was called "
                 f"{'once' if times == 1 else f'{times} times'}"
             )
-    if expect.path is not None and result.path != expect.path:
+    if expect.path not in (None, result.path):
         failures.append(
             f"expected path {_steps(workflow, expect.path)}, got {_steps(workflow, result.path)}"
         )
     failures += _turn_failures(scenario, result)
-    if expect.handoff_limited is not None:
-        actual = bool(state.get("handoff_limited"))
-        if actual != expect.handoff_limited:
-            failures.append(
-                "expected the transfer limit to be reached in the last turn, but it was not"
-                if expect.handoff_limited
-                else "expected no transfer to be refused by the limit, but one was"
-            )
-    if expect.guardrails_tripped is not None:
-        tripped = [
-            m.response_metadata["guardrail"]
-            for m in state.get("messages") or []
-            if m.type == "ai" and m.response_metadata.get("guardrail")
-        ]
-        if tripped != expect.guardrails_tripped:
-            failures.append(
-                f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
-                f"got {tripped or 'none'}"
-            )
+    if expect.handoff_limited not in (None, bool(state.get("handoff_limited"))):
+        failures.append(
+            "expected the transfer limit to be reached in the last turn, but it was not"
+            if expect.handoff_limited
+            else "expected no transfer to be refused by the limit, but one was"
+        )
+    tripped = [
+        m.response_metadata["guardrail"]
+        for m in state.get("messages") or []
+        if m.type == "ai" and m.response_metadata.get("guardrail")
+    ]
+    if expect.guardrails_tripped not in (None, tripped):
+        failures.append(
+            f"expected guardrails tripped {expect.guardrails_tripped or 'by no turn'}, "
+            f"got {tripped or 'none'}"
+        )
     return failures
 
 
