@@ -281,6 +281,20 @@ def _graph(workflow: Workflow, model: BaseChatModel, records: AppStore, approval
     return graph.with_config(metadata={"workflow": workflow.name})
 
 
+def _opening(out: Printer, workflow: Workflow, thread: str, saved: Snapshot) -> None:
+    if saved.values.get("messages"):
+        step = workflow.step(workflow.current(saved.values)).title
+        out.line(
+            f"Resuming thread {thread}: step {step}, "
+            f"{len(saved.values['messages'])} messages so far."
+        )
+        if saved.next:  # its last turn failed part-way
+            out.line("Its last turn did not finish: type /retry to complete it.")
+    else:
+        out.line(f"Thread {thread}")
+    out.line("Type a message, or /help for commands.")
+
+
 def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
     workflow = WORKFLOWS[args.workflow]
     server = configured_server()  # HANDOFF_AGENT_URL: the agents answer there, not here
@@ -328,17 +342,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
                 f"Can't start: {words(runs.conversation(workflow, thread, '').failure(exc), spec)}"
             )
             return 2
-        if saved.values.get("messages"):
-            step = workflow.step(workflow.current(saved.values)).title
-            out.line(
-                f"Resuming thread {thread}: step {step}, "
-                f"{len(saved.values['messages'])} messages so far."
-            )
-            if saved.next:  # its last turn failed part-way
-                out.line("Its last turn did not finish: type /retry to complete it.")
-        else:
-            out.line(f"Thread {thread}")
-        out.line("Type a message, or /help for commands.")
+        _opening(out, workflow, thread, saved)
         session.loop(stdin, echo=not _isatty(stdin))
         if args.db:
             out.line(
