@@ -48,6 +48,16 @@ def postgres_admin_url():
         yield url
 
 
+@pytest.fixture
+def store(tmp_path):
+    """The app's store on a SQLite file of the test's own."""
+    from support_agent.features.app_store import open_store
+
+    opened = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield opened
+    opened.close()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_url(request, tmp_path):
     """A fresh store of each kind: the persistence suite runs once per back end."""

@@ -13,7 +13,6 @@ from support_agent.core.declaration import HandOver, WorkflowError, is_handover,
 from support_agent.core.diagram import PERSON, dot_source
 from support_agent.core.engine import TurnEnd, new_thread_id, run_turn
 from support_agent.core.state_view import history_rows
-from support_agent.features.app_store import open_store
 from support_agent.features.exports import as_json, as_markdown
 from support_agent.features.scenarios.runner import path_taken
 from support_agent.ui.machine_panel import history_lines
@@ -23,13 +22,6 @@ from support_agent.workflows.support import SUPPORT
 from tests.helpers import dot, jump_to, send, shown_history, start
 
 ASKS_FOR_A_PERSON = "I want to talk to a real person please"
-
-
-@pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'handovers.db'}")
-    yield opened
-    opened.close()
 
 
 def hand_over(store, workflow: str, *texts: str):

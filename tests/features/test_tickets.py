@@ -77,13 +77,6 @@ class Conversation:
         return self.graph.get_state(thread_config(self.thread_id)).values["messages"]
 
 
-@pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'tickets.db'}")
-    yield opened
-    opened.close()
-
-
 @pytest.mark.parametrize("workflow", list(WORKFLOWS))
 def test_every_workflow_that_offers_a_person_opens_one_ticket_per_hand_over(store, workflow):
     talk = Conversation(store, workflow)

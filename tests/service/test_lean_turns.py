@@ -7,19 +7,11 @@ import pytest
 from support_agent.core.engine import Error, TurnEnd, new_thread_id, thread_config
 from support_agent.core.middleware.approval import NAME as REVIEW
 from support_agent.core.middleware.approval import REVIEW_NODE
-from support_agent.features.app_store import open_store
 from support_agent.service.conversation import Conversation, TicketsOpened
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.builders import build_graph
 
 PERSON = "I want to talk to a real person please"
-
-
-@pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'lean.db'}")
-    yield opened
-    opened.close()
 
 
 def talk(store, workflow: str = "support") -> Conversation:

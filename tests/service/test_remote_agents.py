@@ -46,13 +46,6 @@ PERSON = "I want to talk to a person"
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'studio.db'}")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def server(agent_server, monkeypatch):
     """The session's `langgraph dev`, as the studio reaches it through the setting."""
     monkeypatch.setenv("HANDOFF_AGENT_URL", agent_server)

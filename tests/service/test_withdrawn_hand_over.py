@@ -1,11 +1,8 @@
 """A correction withdraws the hand-over that rested on what it corrected: the ticket
 that hand-over opened is closed after the turn, with a note that says why."""
 
-import pytest
-
 from support_agent.core.declaration import STANDING, WITHDRAWN
 from support_agent.core.engine import TurnEnd, new_thread_id
-from support_agent.features.app_store import open_store
 from support_agent.features.tickets import OPEN, RESOLVED, WITHDRAWN_BY
 from support_agent.service.conversation import Conversation, TicketsOpened
 from support_agent.workflows import WORKFLOWS
@@ -17,13 +14,6 @@ SOFTWARE_AFTER_ALL = (
     "so it's a software problem"
 )
 PERSON = "I want to talk to a real person please"
-
-
-@pytest.fixture
-def store(tmp_path):
-    opened = open_store(f"sqlite:///{tmp_path / 'withdrawn.db'}")
-    yield opened
-    opened.close()
 
 
 def conversation(store, workflow: str = "support") -> Conversation:
