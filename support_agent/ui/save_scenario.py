@@ -48,6 +48,19 @@ def _every_turn(ctx: Context, state: dict, said: list[str]) -> list[str]:
     return texts if len(texts) == held and texts[-len(said) :] == said else said
 
 
+def _draft(workflow: Workflow, state: dict, turns: list[str]):
+    """The draft of this conversation, made again only when it has moved on: every rerun
+    draws the closed expander, and writing the YAML cost a tenth of a page."""
+    messages = state.get("messages") or []
+    last = messages[-1].id if messages else None
+    made_from = (workflow.name, len(messages), last, turn_of(state), tuple(turns))
+    kept = st.session_state.get(keys.SAVE_DRAFT)
+    if kept is None or kept[0] != made_from:
+        kept = (made_from, draft_from_state(workflow, state, turns=turns))
+        st.session_state[keys.SAVE_DRAFT] = kept
+    return kept[1]
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(ROOT))
@@ -66,7 +79,7 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
             "step, facts, tools called and path. Edit it to say what *should* happen, then "
             "run it on the Scenarios page."
         )
-        draft = draft_from_state(workflow, state, turns=_every_turn(ctx, state, said))
+        draft = _draft(workflow, state, _every_turn(ctx, state, said))
         version = hashlib.sha1(draft.text.encode()).hexdigest()[:12]
         for warning in draft.warnings:
             st.warning(warning, icon="📝")
