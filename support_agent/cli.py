@@ -323,7 +323,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         runs = choose(records, lambda _name: graph, server)
         thread = args.thread or new_thread_id()
         session = Chat(
-            runs.conversation(workflow, thread, "local", lambda: graph, lambda: lean), out, runs
+            runs.conversation(workflow, thread, "local", lambda: (graph, lean)), out, runs
         )
         store = f"SQLite {args.db}" if args.db else "memory (lost on exit; use --db to keep it)"
         where = f" · agents on {server.url}" if server else ""

@@ -54,8 +54,10 @@ class InProcess:
     reader: Callable[[str], Any]
     on_server = False
 
-    def conversation(self, workflow, thread_id, owner, graph, lean=None) -> Conversation:  # noqa: ANN001
-        return Conversation(self.store, graph(), workflow, thread_id, owner, lean and lean())
+    def conversation(self, workflow, thread_id, owner, graphs) -> Conversation:  # noqa: ANN001
+        """`graphs()`: the graph that runs turns and its lean twin (or None)."""
+        graph, lean = graphs()
+        return Conversation(self.store, graph, workflow, thread_id, owner, lean)
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:
         found = self.reader(workflow).get_state(thread_config(thread_id, checkpoint_id))
@@ -111,7 +113,7 @@ class OnServer:
     server: AgentServer
     on_server = True
 
-    def conversation(self, workflow, thread_id, owner, graph=None, lean=None) -> Conversation:  # noqa: ANN001
+    def conversation(self, workflow, thread_id, owner, graphs=None) -> Conversation:  # noqa: ANN001
         return remote(self.store, self.server, workflow, thread_id, owner)
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:

@@ -8,7 +8,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
 from datetime import UTC, datetime
-from typing import Any
+from types import NoneType
+from typing import Any, get_args, get_type_hints
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hs_threads (
@@ -44,9 +45,10 @@ def table(
     """The table the dataclass `row_type` reads its rows from: an `int` field is an INTEGER,
     the rest TEXT, NOT NULL unless it may be None, with its default; `columns` override,
     `named` maps a field to its column's name."""
-    made = []
+    made, types = [], get_type_hints(row_type)
     for f in fields(row_type):
-        sql = f"{'INTEGER' if f.type == 'int' else 'TEXT'}{'' if 'None' in f.type else ' NOT NULL'}"
+        kind = types[f.name]
+        sql = f"{'INTEGER' if kind is int else 'TEXT'}{'' if NoneType in get_args(kind) else ' NOT NULL'}"
         sql += "" if f.default in (MISSING, None) else f" DEFAULT {f.default!r}"
         made.append(f"{(named or {}).get(f.name, f.name)} {columns.get(f.name, sql)}")
     return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join([*made, *constraints])})"

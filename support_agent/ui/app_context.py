@@ -43,7 +43,7 @@ class Context:
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
     backend: Backend | None = field(default=None, repr=False)  # set by init(); tests may omit
-    _read: dict = field(default_factory=dict, repr=False)  # this run's reads, by point
+    _read: dict = field(default_factory=dict, repr=False)  # this run's reads: points, the owner
     # What the turn this run saved left waiting ({} until one is saved): known, not re-read.
     _left: dict = field(default_factory=dict, repr=False)
     typed: str | None = None  # what the chat input sent this run (the chat page's)
@@ -55,8 +55,10 @@ class Context:
 
     @property
     def read_only(self) -> bool:
-        found = self.runs.owner_of(self.thread_id)
-        return found is not None and found != self.owner
+        key = ("owner", self.thread_id)  # asked by the chat input and the page: read once
+        if key not in self._read:
+            self._read[key] = self.runs.owner_of(self.thread_id)
+        return self._read[key] is not None and self._read[key] != self.owner
 
     @property
     def runs(self) -> Backend:
@@ -144,14 +146,14 @@ class Context:
     def approvals(self) -> bool:
         return self.store.approvals.is_on(self.workflow)
 
-    def runner(self, approvals: bool = True):
-        graph = runtime.runner_graph(self.workflow, self.model, approvals)
-        return graph.with_config(metadata={"workflow": self.workflow})
+    def runners(self) -> tuple:
+        # Every checkpoint of this thread records its workflow, so a link reopens it right.
+        meta = {"workflow": self.workflow}
+        graphs = runtime.runner_graphs(self.workflow, self.model)
+        return tuple(g.with_config(metadata=meta) for g in graphs)
 
     def conversation(self) -> Conversation:
-        return self.runs.conversation(
-            self.flow, self.thread_id, self.owner, self.runner, lambda: self.runner(False)
-        )
+        return self.runs.conversation(self.flow, self.thread_id, self.owner, self.runners)
 
     def turn_shown(self, waiting: ApprovalRequest | None) -> None:
         """After a saved turn: show the latest point, read afresh, and make the thread linkable."""

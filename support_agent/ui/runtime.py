@@ -136,12 +136,12 @@ def _settled() -> bool:
     return True
 
 
-def runner_graph(workflow: str, choice: ModelChoice, approvals: bool = True):
-    """The graph that runs turns (without `approvals`, one that can't pause).
-    Raises `ModelConfigError` (from `chat_model`, for a choice with a problem)."""
+def runner_graphs(workflow: str, choice: ModelChoice) -> tuple:
+    """The graph that runs turns, and its twin without the approval review (it can't pause,
+    and runs the turns that need none). Raises `ModelConfigError` (from `chat_model`)."""
     if choice.visitor_url:  # checked at every turn: what a name resolves to may change
         check_server(choice.base_url)
     store()  # opens the store (and warms the offline model) if this is the first call
-    graph = _runner(workflow, choice, _url(), approvals)
+    graphs = _runner(workflow, choice, _url(), True), _runner(workflow, choice, _url(), False)
     _settled()
-    return graph
+    return graphs
