@@ -44,6 +44,7 @@ NEW_CONVERSATION_RESETS: tuple[str, ...] = (TURN_VIEW, TURN_FAILED, TURN_RESEND,
 MACHINE_SLOT = "machine.slot"  # (placeholder, wide)
 MACHINE_FACTS_BEFORE = "machine.facts_before"  # facts before this turn, to mark what changed
 MACHINE_DRAWN = "machine.drawn"  # what the panel shows now, to skip redrawing the same
+MACHINE_DOT = "machine.dot"  # the diagram last made, with what it was made of
 PRESENTER = "presenter.on"
 PRESENTER_TOGGLE = "presenter.toggle"
 # Its class st-key-presenter-chat is sized to the window by the presenter stylesheet.

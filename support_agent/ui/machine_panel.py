@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from support_agent.core.declaration import Step, Workflow, is_decision, is_handover, is_jump
+from support_agent.core.declaration import (
+    Step,
+    Workflow,
+    is_decision,
+    is_handover,
+    is_jump,
+    turn_of,
+)
 from support_agent.core.diagram import dot_source, handovers
 from support_agent.core.engine import ApprovalRequest
-from support_agent.core.state_view import facts, handed_to
+from support_agent.core.state_view import customer_turns, facts, handed_to
 from support_agent.ui import jump, keys, transcript
 from support_agent.ui.safe_text import escape_markdown
 
@@ -41,6 +48,24 @@ def reserve_slot(
         jump.control(workflow, where if controls is None else controls, width=width)
 
 
+def _dot(workflow: Workflow, state: dict, *, wide: bool, waiting: str, tickets: dict) -> str:
+    """The diagram's DOT, made again only when what it is made of changed (a run asks twice)."""
+    made_of = (
+        wide, waiting, tuple(tickets.items()), workflow.current(state), turn_of(state),
+        bool(customer_turns(state.get("messages") or [])), repr(state.get("transitions") or []),
+    )  # fmt: skip
+    memo = st.session_state.get(keys.MACHINE_DOT)
+    # The workflow itself, not its name: a prompt version may retitle a step.
+    if memo is None or memo[0] is not workflow or memo[1] != made_of:
+        memo = (
+            workflow,
+            made_of,
+            dot_source(workflow, state, wide=wide, waiting=waiting, tickets=tickets),
+        )
+        st.session_state[keys.MACHINE_DOT] = memo
+    return memo[2]
+
+
 def remember_facts(workflow: Workflow, state: dict) -> None:
     st.session_state[keys.MACHINE_FACTS_BEFORE] = facts(workflow, state)
 
@@ -61,9 +86,7 @@ def show(
         return
     # Drawn at the start and end of every run: skip the second when nothing shown changed.
     tickets = ticket_ids(state) if tickets is None else tickets
-    dot = dot_source(
-        workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets
-    )
+    dot = _dot(workflow, state, wide=wide, waiting=waiting.tool if waiting else "", tickets=tickets)
     shown = (
         workflow.name, workflow.current(state), live, viewing, dot, headline,
         waiting.id if waiting else None,
