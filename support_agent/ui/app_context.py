@@ -140,7 +140,10 @@ class Context:
             return None
         if self.thread_id in self._left and (self.thread_id, None) not in self._read:
             return self._left[self.thread_id]
-        return approval_request(self.flow, self._snapshot().interrupts)
+        key = ("waiting", self.thread_id)  # asked five times a run
+        if key not in self._read:
+            self._read[key] = approval_request(self.flow, self._snapshot().interrupts)
+        return self._read[key]
 
     @property
     def approvals(self) -> bool:
