@@ -26,6 +26,7 @@ from support_agent.core.engine import (
 )
 from support_agent.features.app_store import open_store
 from support_agent.offline.model import OfflineChatModel
+from support_agent.ui import keys
 from support_agent.ui.jump import choices
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.builders import build_graph
@@ -91,6 +92,12 @@ def shown_history(at: AppTest, where=None) -> list[str]:
 
 def customer_bubbles(at: AppTest) -> list[str]:
     return [m.markdown[0].value for m in at.chat_message if m.name == "user"]
+
+
+def open_time_travel(at: AppTest) -> AppTest:
+    """Open the chat's Time travel panel, as a click on it does (its rows are drawn only open)."""
+    at.session_state[keys.TIMELINE_OPEN] = True
+    return at.run()
 
 
 def click(at: AppTest, label: str, nth: int = 0) -> AppTest:

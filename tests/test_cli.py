@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from support_agent.cli import Printer, format_args, main
 from support_agent.core.engine import Token, ToolCall, TurnEnd
 from support_agent.features.app_store import open_store
-from tests.helpers import TUTORIAL
+from tests.helpers import TUTORIAL, open_time_travel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -330,6 +330,7 @@ def test_a_terminal_chat_kept_with_db_is_on_the_threads_page_with_rewinds_and_ti
     assert not at.exception, at.exception
     assert at.query_params["thread"] == "from-the-terminal"
     # Each turn recorded its rewind point: the timeline is drawn without a full read.
+    open_time_travel(at)
     assert not [b for b in at.button if b.label == "Load the timeline"]
     assert len([b for b in at.button if b.label == "Rewind here"]) == len(said)
 

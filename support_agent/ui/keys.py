@@ -25,6 +25,7 @@ TIMELINE = "chat.timeline"  # ((thread, latest checkpoint), Timeline)
 TIMELINE_LOADED = "chat.timeline_loaded"  # thread whose long timeline the user asked for
 TIMELINE_ALL = "chat.timeline_all"  # thread whose every turn the user asked to see
 TIMELINE_ALL_BUTTON = "timeline-all"
+TIMELINE_OPEN = "chat.timeline_open"  # the Time travel expander: its rows are drawn only open
 TICKET_SLOTS = "chat.ticket_slots"  # {call id: placeholder} kept for a live hand-over's ticket
 APPROVAL_CARD = "chat-approval"  # the paused action's card (a keyed container)
 APPROVAL_SHOWN = "chat.approval.shown"  # the paused action whose buttons this page drew

@@ -60,7 +60,13 @@ def panel(ctx: Context, workflow: Workflow, turns_so_far: int) -> None:
     editing = st.session_state.get(keys.TURN_EDITING) is not None
     if not turns_so_far and not viewing:
         return
-    with st.expander("🕰️ Time travel", expanded=viewing is not None or editing):
+    if (viewing or editing) and keys.TIMELINE_OPEN not in st.session_state:
+        st.session_state[keys.TIMELINE_OPEN] = True  # open on what is being looked at
+    # Its rows only when open: a closed panel costs a rerun nothing.
+    box = st.expander("🕰️ Time travel", key=keys.TIMELINE_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
         timeline = _loaded_timeline(ctx, workflow, turns_so_far)
         if timeline is None:
             return

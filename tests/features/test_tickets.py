@@ -32,6 +32,7 @@ from tests.helpers import (
     cards,
     click,
     customer_bubbles,
+    open_time_travel,
     send,
     start,
     tickets_in,
@@ -470,7 +471,7 @@ def test_an_operator_replies_and_resolves_and_the_customer_sees_both(app_url):
     )
     assert "Sam" not in last.markdown[0].value
     assert len(tickets_in(app_url)) == 1
-    customer.run()
+    open_time_travel(customer)
     assert len([b for b in customer.button if b.label == "Rewind here"]) == 3  # 3 turns
     assert not [s for s in customer.selectbox if s.label == "Branch"]  # still one branch
     assert customer.query_params["thread"] == thread

@@ -12,6 +12,7 @@ from tests.helpers import (
     dot,
     engineer_details,
     history,
+    open_time_travel,
     send,
     shown_history,
     start,
@@ -69,6 +70,7 @@ def test_rewind_continues_as_a_new_branch_and_keeps_the_old_one():
     at = start()
     for text in TUTORIAL[:3]:
         send(at, text)
+    open_time_travel(at)
     rewind = [b for b in at.button if b.label == "Rewind here"]
     assert len(rewind) == 3
     rewind[1].click().run()  # before turn 2
@@ -93,6 +95,7 @@ def test_edit_and_resend_makes_a_branch():
     at = start()
     send(at, TUTORIAL[0])
     send(at, TUTORIAL[1])
+    open_time_travel(at)
     edit = [b for b in at.button if b.label == "Edit"]
     edit[1].click().run()
     at.text_area[0].set_value("No, it's out of warranty").run()
@@ -136,6 +139,7 @@ def test_a_long_timeline_opens_at_once_from_the_recorded_turn_points():
     at = start()
     for _ in range(31):
         send(at, "What should I do?")
+    open_time_travel(at)
     # every turn recorded its rewind point: no need to read the whole history
     assert not [b for b in at.button if b.label == "Load the timeline"]
     # the latest turns are drawn; the rest are one click away

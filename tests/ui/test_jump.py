@@ -32,6 +32,7 @@ from tests.helpers import (
     dot,
     engineer_details,
     jump_to,
+    open_time_travel,
     send,
     shown_history,
     start,
@@ -314,6 +315,7 @@ def test_a_jump_starts_a_new_conversation_and_the_next_message_continues_there()
     ]
     workflow_box = next(s for s in at.sidebar.selectbox if s.label == "Workflow")
     assert workflow_box.disabled  # the conversation has its workflow
+    open_time_travel(at)
     assert not [b for b in at.button if b.label == "Rewind here"]  # nothing to rewind yet
 
     send(at, "My screen is cracked")
@@ -328,7 +330,7 @@ def test_a_jump_starts_a_new_conversation_and_the_next_message_continues_there()
     assert engineer_details(again)["transitions"] == []
 
     # Rewinding turn 1 lands on the jumped state, not an empty conversation.
-    click(at, "Rewind here")
+    click(open_time_travel(at), "Rewind here")
     assert customer_bubbles(at) == []
     assert re.search(r"^\s*resolution_specialist \[.*penwidth=3", dot(at), re.M)
     assert "**Warranty**: Out of warranty" in at.sidebar.markdown[1].value
