@@ -116,6 +116,7 @@ SAVE_BUTTON = f"{SAVE_SCENARIO}.button"
 SAVE_TEXT = f"{SAVE_SCENARIO}.text.{{}}"  # one per draft: a new draft starts a fresh box
 SAVE_TURNS = f"{SAVE_SCENARIO}.turns.{{}}.{{}}"  # messages read back, by thread and turn count
 SAVE_DRAFT = f"{SAVE_SCENARIO}.draft"  # (what it was made from, the draft): one per conversation
+SAVE_OPEN = f"{SAVE_SCENARIO}.open"  # the expander: its draft is made only while open
 
 EXPERIMENTS_WHAT = "experiments.what"  # what differs: "prompt" (two versions) or "model"
 EXPERIMENTS_WORKFLOW = "experiments.workflow"

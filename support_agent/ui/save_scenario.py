@@ -73,7 +73,11 @@ def save_scenario_button(ctx: Context, workflow: Workflow, state: dict) -> Path 
     if not said:
         return None
     directory = scenarios_dir()
-    with st.expander("Save as scenario", icon="🧪"):
+    # Its draft only when open: a closed box costs a rerun nothing.
+    box = st.expander("Save as scenario", icon="🧪", key=keys.SAVE_OPEN, on_change="rerun")
+    if not box.open:
+        return None
+    with box:
         st.caption(
             "Replays the customer's messages and expects what happened this time: final "
             "step, facts, tools called and path. Edit it to say what *should* happen, then "

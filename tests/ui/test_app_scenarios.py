@@ -9,6 +9,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from support_agent.features.scenarios import load_scenario
+from support_agent.ui import keys
 from support_agent.workflows import WORKFLOWS
 from tests.helpers import traversed
 
@@ -215,6 +216,9 @@ def test_a_model_that_cannot_be_used_is_an_error_not_a_crash():
 
 def save_box(at: AppTest):
     areas = [t for t in at.text_area if t.label == "Scenario (YAML)"]
+    if not areas:  # open it, as a click on it does: its draft is drawn only open
+        at.session_state[keys.SAVE_OPEN] = True
+        areas = [t for t in at.run().text_area if t.label == "Scenario (YAML)"]
     assert len(areas) == 1
     return areas[0]
 
