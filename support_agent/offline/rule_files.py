@@ -28,6 +28,7 @@ class StepData(BaseModel):
     title: str
     description: str = ""
     prompt: str
+    requires: tuple[str, ...] = ()  # the facts recorded before the step opens
 
 
 class FactData(BaseModel):
@@ -39,6 +40,27 @@ class FactData(BaseModel):
     values: dict[str, str] = {}  # stored value -> words
 
 
+class MoveData(BaseModel):
+    """Where calling a tool takes the machine: `core.declaration.Move`'s fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target: str
+    label: str
+    because: str = ""
+    withdraws: bool = False
+
+
+class ApprovalData(BaseModel):
+    """A tool that waits for a person: `core.declaration.Approval` without its tool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    request: str
+    editable: str = ""
+
+
 class WorkflowData(BaseModel):
     """One workflow's data file; the dataclasses within are checked with its config."""
 
@@ -46,6 +68,8 @@ class WorkflowData(BaseModel):
 
     steps: dict[str, StepData] = {}
     facts: dict[str, FactData] = {}
+    moves: dict[str, MoveData] = {}  # by the tool that moves the machine
+    approvals: dict[str, ApprovalData] = {}  # by tool, besides the hand-over's
     tool_labels: dict[str, str] = {}  # what the tools that don't move the machine did
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     cues: dict[str, tuple[Cue, ...]] = {}
@@ -56,7 +80,8 @@ class WorkflowData(BaseModel):
     rules: tuple[Rule, ...] = ()
 
     def step_words(self, step: str) -> dict[str, str]:
-        """The name, title, description and prompt of `step`, as `Step` takes them."""
+        """The name, title, description, prompt and requirements of `step`, as `Step` takes
+        them."""
         if step not in self.steps:
             raise KeyError(f"the data file has no step {step!r} under steps:")
         return {"name": step, **self.steps[step].model_dump()}

@@ -328,12 +328,11 @@ RETURNS = Workflow(
     title="Returns and refunds (state machine)",
     state_key="current_step",
     initial="order_lookup",
-    steps=(  # their titles, descriptions and prompts: data/returns.yaml
+    steps=(  # their titles, descriptions, prompts and requirements: data/returns.yaml
         Step(**DATA.step_words("order_lookup"), tools=(record_order, escalate_to_human)),
         Step(
             **DATA.step_words("eligibility_check"),
             tools=(record_eligibility, note_delivery, go_back_to_order, escalate_to_human),
-            requires=("order_id",),
         ),
         Step(
             **DATA.step_words("resolution"),
@@ -344,36 +343,13 @@ RETURNS = Workflow(
                 go_back_to_eligibility,
                 go_back_to_order,
             ),
-            requires=("order_id", "eligibility"),
         ),
     ),
-    moves={
-        "record_order": Move(
-            "eligibility_check", "order found", "the customer gave order {order_id}"
-        ),
-        "record_eligibility": Move(
-            "resolution", "eligibility checked", "the return is {eligibility}: {eligibility_reason}"
-        ),
-        "go_back_to_order": Move(
-            "order_lookup", "wrong order", "the customer corrected the order number", withdraws=True
-        ),
-        "go_back_to_eligibility": Move(
-            "eligibility_check",
-            "details corrected",
-            "the customer corrected when it arrived or its condition",
-            withdraws=True,
-        ),
-    },
+    moves={tool: Move(**move.model_dump()) for tool, move in DATA.moves.items()},
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(
-        Approval("issue_refund", "Refund this order?", "refund requested"),
-        Approval(
-            "arrange_exchange",
-            "Send this replacement?",
-            "replacement requested",
-            editable="replacement",
-        ),
+        *(Approval(tool, **words.model_dump()) for tool, words in DATA.approvals.items()),
         HAND_OVER,
     ),
     hand_over=PERSON,
