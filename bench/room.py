@@ -1,4 +1,5 @@
-"""A room of browsers: N sessions typing into the running app, as browsers do (bench/README.md).
+"""A room of browsers: N sessions typing into the running app, as browsers do; its rows are
+`bench/run_all.py --only room` (bench/README.md).
 
 Each session speaks Streamlit's browser protocol over the server's websocket and draws nothing,
 so the times are the server's share, on the app and on `bench/bare_chat_page.py` alike.
@@ -6,12 +7,10 @@ so the times are the server's share, on the app and on `bench/bare_chat_page.py`
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import re
 import sys
-import tempfile
 import time
 import urllib.request
 from contextlib import ExitStack
@@ -313,30 +312,3 @@ def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None
                 flush=True,
             )
     return found
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 20, 30])
-    parser.add_argument("--think", type=float, default=5.0, help="mean seconds between turns")
-    parser.add_argument("--stress", type=int, default=30, help="sessions with no pause (0: none)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="handoff-room-") as tmp:
-        found = compare(Path(tmp), args.sessions, args.think, args.stress or None)
-    print(
-        "\n| sessions | pause | app p50 / p95 reply | bare p50 / p95 reply | ratio of p95 "
-        "| app p95 page done | errors | lost turns |"
-    )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for c in found:
-        a, b = c.app.times(), c.bare.times()
-        print(
-            f"| {c.sessions} | {c.think:.0f} s | {p(a, 0.5) * 1000:.0f} / {p(a, 0.95) * 1000:.0f}"
-            f" ms | {p(b, 0.5) * 1000:.0f} / {p(b, 0.95) * 1000:.0f} ms | {c.ratio:.2f}× | "
-            f"{p(c.app.times('done'), 0.95) * 1000:.0f} ms | {c.app.errors} / {c.bare.errors} "
-            f"| {c.lost} |"
-        )
-
-
-if __name__ == "__main__":
-    main()

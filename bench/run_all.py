@@ -14,7 +14,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,20 +68,12 @@ def beside(measure: str, times: list, reference: str, base: list, goal: str = ""
     row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
-@dataclass(frozen=True)
-class Variant:
-    """One way of running the tutorial's turns: the tutorial's own agent as it writes it
-    (`url` None: on `InMemorySaver`), or the chat page's path on the store at `url`."""
-
-    name: str
-    url: str | None
-    page_path: bool
-
-
-def per_turn(variant: Variant, threads: int) -> float:
-    store = open_store(variant.url) if variant.url else None
+def per_turn(name: str, url: str | None, page_path: bool, threads: int) -> float:
+    """The tutorial's turns, by its own agent as it writes it (`url` None: on
+    `InMemorySaver`) or (`page_path`) by the chat page's path, on the store at `url`."""
+    store = open_store(url) if url else None
     saver = store.checkpointer if store else InMemorySaver()
-    if variant.page_path:  # as the chat page: built once, shared by every session
+    if page_path:  # as the chat page: built once, shared by every session
         graph = build_graph("support", OfflineChatModel(), saver)
         # As the page: approvals off (the default), its turns run without the review.
         lean = build_graph("support", OfflineChatModel(), saver, approvals=False)
@@ -94,7 +85,7 @@ def per_turn(variant: Variant, threads: int) -> float:
             thread = new_thread_id()
             for text in TUTORIAL:
                 start = time.perf_counter()
-                if not variant.page_path:
+                if not page_path:
                     graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
                     times.append(time.perf_counter() - start)
                     continue
@@ -105,7 +96,7 @@ def per_turn(variant: Variant, threads: int) -> float:
                 events = list(talk.send(text, state=state, stream_tokens=False))
                 times.append(time.perf_counter() - start)
                 if not isinstance(events[-1], TurnEnd):
-                    raise RuntimeError(f"{variant.name}: {events[-1]}")
+                    raise RuntimeError(f"{name}: {events[-1]}")
     finally:
         if store is not None:
             store.close()
@@ -115,11 +106,11 @@ def per_turn(variant: Variant, threads: int) -> float:
 def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None:
     print("turn cost", flush=True)
     sqlite = f"sqlite:///{tmp / 'turns.db'}"
-    variants = {
-        "reference": Variant("tutorial agent, InMemorySaver, invoke", None, page_path=False),
-        "page_sqlite": Variant("chat page path, SQLite on disk", sqlite, page_path=True),
-        "page_memory": Variant("chat page path, memory", "memory://", page_path=True),
-        "bare_sqlite": Variant("tutorial agent, SQLite on disk, invoke", sqlite, page_path=False),
+    variants = {  # (name, store, the chat page's path or the tutorial agent)
+        "reference": ("tutorial agent, InMemorySaver, invoke", None, False),
+        "page_sqlite": ("chat page path, SQLite on disk", sqlite, True),
+        "page_memory": ("chat page path, memory", "memory://", True),
+        "bare_sqlite": ("tutorial agent, SQLite on disk, invoke", sqlite, False),
     }
     postgres = None
     if with_postgres:
@@ -127,23 +118,23 @@ def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None
 
         postgres = postgres_server()
         admin = postgres.__enter__()
-        variants["page_postgres"] = Variant(
-            "chat page path, PostgreSQL", fresh_database(admin), page_path=True
-        )
-        variants["bare_postgres"] = Variant(
-            "tutorial agent, PostgreSQL, invoke", fresh_database(admin), page_path=False
+        variants["page_postgres"] = ("chat page path, PostgreSQL", fresh_database(admin), True)
+        variants["bare_postgres"] = (
+            "tutorial agent, PostgreSQL, invoke",
+            fresh_database(admin),
+            False,
         )
     try:
         results: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(rounds):  # interleaved: every variant once per round
             for name, variant in variants.items():
-                results[name].append(per_turn(variant, threads))
+                results[name].append(per_turn(*variant, threads))
     finally:
         if postgres is not None:
             postgres.__exit__(None, None, None)
 
     def compare(name: str, reference: str, goal: str = "") -> None:
-        names = variants[name].name, variants[reference].name
+        names = variants[name][0], variants[reference][0]
         beside(f"turn: {names[0]}", results[name], names[1], results[reference], goal)
 
     compare("page_sqlite", "reference", " (goal ≤ 1.0×)")
@@ -201,12 +192,6 @@ class Recording(OfflineChatModel):
 
 def long_thread(rounds: int, tmp: Path) -> None:
     print("long threads", flush=True)
-    page_reruns(rounds, tmp)
-    time_travel_and_storage(rounds, tmp)
-    largest_model_input()
-
-
-def page_reruns(rounds: int, tmp: Path) -> None:
     reruns: dict[int, list[float]] = {}
     for turns in (4, 50, 200):
         path = tmp / f"long-{turns}.db"
@@ -217,6 +202,8 @@ def page_reruns(rounds: int, tmp: Path) -> None:
     for turns, times in reruns.items():
         label = f"page rerun at {turns} turns (AppTest, SQLite)"
         beside(label, times, "4 turns", reruns[4], " (goal ≤ 150 ms, flat)", span(times))
+    time_travel_and_storage(rounds, tmp)
+    largest_model_input()
 
 
 def time_travel_and_storage(rounds: int, tmp: Path) -> None:
