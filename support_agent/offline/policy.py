@@ -135,6 +135,11 @@ def act_of(message: BaseMessage) -> str | None:
     return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
 
 
+def _in_turn(sayings: Sequence[str], act: str, messages: Sequence[BaseMessage]) -> str:
+    """The next of `sayings`, said in turn: by how many replies of `act` came before."""
+    return sayings[sum(1 for m in messages if act_of(m) == act) % len(sayings)]
+
+
 class Policy:
     def __init__(self, rules: OfflineRules):
         self.rules = rules
@@ -293,16 +298,13 @@ class Policy:
         return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
 
     def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
-        names = (rule.tool,) if rule.tool else rule.offered
-        if not any(n in bound for n in names) or (rule.tool and rule.tool in called):
-            return False
-        if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
-            return False
-        if rule.tool is None and succeeded:
-            return False  # a plain reply answers the customer's words, not a tool's result
-        if rule.once and rule.tool in done_since_move:
-            return False
-        return all(facts.get(k) == v for k, v in rule.when.items())
+        offered = any(n in bound for n in rule.offered)
+        if rule.tool is None:  # a plain reply answers the customer's words, not a tool's result
+            ready = offered and not succeeded
+        else:
+            ready = rule.tool in bound and rule.tool not in called and (offered or not rule.offered)
+            ready = ready and not (rule.once and rule.tool in done_since_move)
+        return ready and all(facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
@@ -419,8 +421,7 @@ class Policy:
         if dia.human_tool in done:
             if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
                 return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
-            answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
-            reply = dia.after_escalation[answered % len(dia.after_escalation)]
+            reply = _in_turn(dia.after_escalation, d.AFTER_ESCALATION, messages)
             return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
         replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
@@ -506,8 +507,7 @@ class Policy:
             text = next(reversed(customer_messages(messages)), "")
             if d.STILL.matches(text):
                 # Not asking for the block: saying it still fails. Never send it again.
-                said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
-                again = d.STILL_NOT_WORKING_SAY[said % len(d.STILL_NOT_WORKING_SAY)]
+                again = _in_turn(d.STILL_NOT_WORKING_SAY, d.STILL_NOT_WORKING, since)
                 return Plan(again, [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, bound), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
