@@ -275,40 +275,18 @@ def lost_turns(url: str, sessions: list[Session]) -> int:
     return lost
 
 
-@dataclass
-class Compared:
-    sessions: int
-    think: float
-    app: Room
-    bare: Room
-    lost: int  # turns answered in the app that its store on disk does not hold
-
-    @property
-    def ratio(self) -> float:
-        return p(self.app.times(), 0.95) / p(self.bare.times(), 0.95)
-
-
-def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None) -> list[Compared]:
+def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None):
+    """Each room size on the app and on the bare page: (sessions, pause, app, bare, turns
+    answered in the app that its store on disk does not hold), as each is measured."""
     from tests.browser import streamlit_server
 
     url = f"sqlite:///{tmp / 'room.db'}"
     env = {"HANDOFF_DB_URL": url, "SUPPORT_AGENT_MODEL": "offline"}
-    found = []
     with ExitStack() as stack:
         app = stack.enter_context(streamlit_server(env))
         bare = stack.enter_context(streamlit_server({}, script=BARE_PAGE))
         room(app, 1, TURNS[:1])  # the first visitor opens the store and builds the graphs
         room(bare, 1, TURNS[:1])
-        runs = [(n, think) for n in sizes] + ([(stress, 0.0)] if stress else [])
-        for n, pause in runs:
-            on_app = room(app, n, think=pause)
-            on_bare = room(bare, n, think=pause)
-            lost = lost_turns(url, on_app.sessions)
-            found.append(Compared(n, pause, on_app, on_bare, lost))
-            print(
-                f"  {n} sessions, think {pause:.0f} s: app p95 {p(on_app.times(), 0.95) * 1000:.0f}"
-                f" ms, bare p95 {p(on_bare.times(), 0.95) * 1000:.0f} ms, errors "
-                f"{on_app.errors}/{on_bare.errors}, lost {lost}",
-                flush=True,
-            )
-    return found
+        for n, pause in [(n, think) for n in sizes] + ([(stress, 0.0)] if stress else []):
+            on_app, on_bare = room(app, n, think=pause), room(bare, n, think=pause)
+            yield n, pause, on_app, on_bare, lost_turns(url, on_app.sessions)

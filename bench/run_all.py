@@ -258,17 +258,18 @@ def largest_model_input() -> None:
 
 def browser_room(tmp: Path, think: float = 5.0) -> None:
     print("room of browsers", flush=True)
-    for c in room.compare(tmp, [10, 20, 30], think, stress=30):
-        app, bare = c.app.times(), c.bare.times()
-        pace = f"{c.think:.0f} s between turns" if c.think else "no pause between turns"
-        goal = " (goal ≤ 1.5×)" if c.sessions == 30 and c.think else ""
+    for sessions, pause, on_app, on_bare, lost in room.compare(tmp, [10, 20, 30], think, 30):
+        app, bare = on_app.times(), on_bare.times()
+        pace = f"{pause:.0f} s between turns" if pause else "no pause between turns"
+        goal = " (goal ≤ 1.5×)" if sessions == 30 and pause else ""
         row(
-            f"{c.sessions} browsers × 5 turns, send to reply shown ({pace})",
+            f"{sessions} browsers × 5 turns, send to reply shown ({pace})",
             f"p95 {ms(room.p(app, 0.95))}",
             f"bare chat page: p95 {ms(room.p(bare, 0.95))}",
-            f"{c.ratio:.2f}×{goal}; {c.app.errors} errors, {c.lost} lost turns",
+            f"{room.p(app, 0.95) / room.p(bare, 0.95):.2f}×{goal}; {on_app.errors} errors, "
+            f"{lost} lost turns",
             f"p50 {ms(room.p(app, 0.5))} / {ms(room.p(bare, 0.5))}; "
-            f"page done p95 {ms(room.p(c.app.times('done'), 0.95))}",
+            f"page done p95 {ms(room.p(on_app.times('done'), 0.95))}",
         )
 
 

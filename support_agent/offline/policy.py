@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -127,6 +127,18 @@ def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
     return {c["name"] for c in calls}, [c for c in calls if c["id"] not in failed]
 
 
+def _last_call(messages: Sequence[BaseMessage], names: Collection[str | None]) -> int:
+    """The index of the latest message that calls one of the tools `names` (-1: none)."""
+    return max(
+        (
+            i
+            for i, m in enumerate(messages)
+            if isinstance(m, AIMessage) and any(c["name"] in names for c in m.tool_calls)
+        ),
+        default=-1,
+    )
+
+
 def _replies(messages: Sequence[BaseMessage]) -> list[AIMessage]:
     return [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
 
@@ -164,13 +176,8 @@ class Policy:
     def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
         """What the customer said since the latest new case opened; when the opening message
         only answered "the same problem, or a separate one?", the problem before it."""
-        tool = self.dialogue.new_case_tool
-        opened = [
-            i
-            for i, m in enumerate(messages)
-            if tool and isinstance(m, AIMessage) and any(c["name"] == tool for c in m.tool_calls)
-        ]
-        said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
+        opened = _last_call(messages, {self.dialogue.new_case_tool} - {None})
+        said = [i for i in range(opened) if is_customer(messages[i])]
         if not said:
             return customer_messages(messages)
         replies = _replies(messages[: said[-1]])
@@ -440,17 +447,9 @@ class Policy:
             return Plan(fitting, [], d.CLARIFY)
         first, second = dia.at(dia.clarify, bound)
         # In other words once the first was used at this step: the same words read as canned.
-        used = any(m.text == first for m in self._since_move_replies(messages))
+        since_move = messages[_last_call(messages, self.dialogue.moves) + 1 :]
+        used = any(m.text == first for m in _replies(since_move))
         return Plan(second if streak or used else first, [], d.CLARIFY)
-
-    def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
-        moved = [
-            i
-            for i, m in enumerate(messages)
-            if isinstance(m, AIMessage)
-            and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
-        ]
-        return _replies(messages[moved[-1] + 1 if moved else 0 :])
 
     def _clarification(self, text: str, bound: list[str]) -> str:
         """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
