@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,26 +113,20 @@ def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None
         "page_memory": ("chat page path, memory", "memory://", True),
         "bare_sqlite": ("tutorial agent, SQLite on disk, invoke", sqlite, False),
     }
-    postgres = None
-    if with_postgres:
-        from tests.pg import fresh_database, postgres_server
+    results: dict[str, list[float]] = {}
+    with ExitStack() as stack:
+        if with_postgres:
+            from tests.pg import fresh_database, postgres_server
 
-        postgres = postgres_server()
-        admin = postgres.__enter__()
-        variants["page_postgres"] = ("chat page path, PostgreSQL", fresh_database(admin), True)
-        variants["bare_postgres"] = (
-            "tutorial agent, PostgreSQL, invoke",
-            fresh_database(admin),
-            False,
-        )
-    try:
-        results: dict[str, list[float]] = {name: [] for name in variants}
+            admin = stack.enter_context(postgres_server())
+            for name, page in (("page_postgres", True), ("bare_postgres", False)):
+                label = (
+                    "chat page path, PostgreSQL" if page else "tutorial agent, PostgreSQL, invoke"
+                )
+                variants[name] = (label, fresh_database(admin), page)
         for _ in range(rounds):  # interleaved: every variant once per round
             for name, variant in variants.items():
-                results[name].append(per_turn(*variant, threads))
-    finally:
-        if postgres is not None:
-            postgres.__exit__(None, None, None)
+                results.setdefault(name, []).append(per_turn(*variant, threads))
 
     def compare(name: str, reference: str, goal: str = "") -> None:
         names = variants[name][0], variants[reference][0]
