@@ -228,7 +228,7 @@ class Policy:
         plan = self._with_answers(plan, t, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
-            plan = replace(plan, text=f"{d.WITHDRAWN_SAY} {plan.text}".strip())
+            plan = replace(plan, text=f"{d.SAY['withdrawn']} {plan.text}".strip())
         # One reply says each thing once, however many parts it was composed from.
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
         return replace(plan, text=without_repeats(plan.text, said))
@@ -374,9 +374,9 @@ class Policy:
             question = self._own_ask(t) or (asked or [self._ask(t)])[-1]
         earlier = (i for i, m in enumerate(reversed(replies)) if act_of(m) != d.PRESENCE)
         streak = next(earlier, len(replies))  # presence replies in a row, just before
-        here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
+        here = d.SAY["presence"][streak % len(d.SAY["presence"])]
         if greeting and not streak:
-            here = d.GREETING_AGAIN_SAY
+            here = d.SAY["greeting_again"]
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
     def _answers(self, t: _Turn) -> str:
@@ -391,7 +391,7 @@ class Policy:
         for piece in asked if len(asked) > 1 else [t.text]:
             entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
             if entry is None:
-                answer = _fill(d.UNKNOWN_QUESTION_SAY, {"question": q.quoted(piece)})
+                answer = _fill(d.SAY["unknown_question"], {"question": q.quoted(piece)})
             else:
                 known += 1
                 answer = _fill(_pick(entry.answer, *keys), t.facts)
@@ -410,7 +410,7 @@ class Policy:
             return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
         if dia.human_tool in t.done:
             if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
-                return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
+                return Plan(d.SAY["after_human_reply"], [], d.AFTER_HUMAN_REPLY)
             reply = _in_turn(dia.after_escalation, d.AFTER_ESCALATION, messages)
             return Plan(_fill(reply, t.facts), [], d.AFTER_ESCALATION)
         replies = _replies(messages)
@@ -486,7 +486,7 @@ class Policy:
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
             if d.STILL.matches(t.text):
                 # Not asking for the block: saying it still fails. Never send it again.
-                again = _in_turn(d.STILL_NOT_WORKING_SAY, d.STILL_NOT_WORKING, since)
+                again = _in_turn(d.SAY["still_not_working"], d.STILL_NOT_WORKING, since)
                 return Plan(again, [], d.STILL_NOT_WORKING)
             return Plan(self._rephrase(plan, t), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
@@ -513,7 +513,7 @@ class Policy:
             return None
         if d.is_rejection(result):
             note = result.additional_kwargs[d.REJECTED]
-            said = d.AFTER_REJECTION_SAY.format(note=f" ({note})" if note else "")
+            said = d.SAY["after_rejection"].format(note=f" ({note})" if note else "")
             return Plan(said, [], d.AFTER_REJECTION)
         if result.status == "error":
             return None  # the tool refused: decide again without it (it counts as called)
