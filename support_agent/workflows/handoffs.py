@@ -7,6 +7,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -172,7 +173,7 @@ HANDOFFS = Workflow(
         Step(**DATA.step_words("sales_agent"), tools=(transfer_to_support, escalate_to_human)),
         Step(**DATA.step_words("support_agent"), tools=(transfer_to_sales, escalate_to_human)),
     ),
-    moves={tool: Move(**move.model_dump()) for tool, move in DATA.moves.items()},
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal, NotRequired
 
@@ -345,11 +345,11 @@ RETURNS = Workflow(
             ),
         ),
     ),
-    moves={tool: Move(**move.model_dump()) for tool, move in DATA.moves.items()},
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(
-        *(Approval(tool, **words.model_dump()) for tool, words in DATA.approvals.items()),
+        *(Approval(tool, **asdict(words)) for tool, words in DATA.approvals.items()),
         HAND_OVER,
     ),
     hand_over=PERSON,

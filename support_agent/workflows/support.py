@@ -7,6 +7,7 @@ dialogue, are data in `data/support.yaml`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
@@ -158,7 +159,7 @@ SUPPORT = Workflow(
             ),
         ),
     ),
-    moves={tool: Move(**move.model_dump()) for tool, move in DATA.moves.items()},
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
