@@ -517,17 +517,13 @@ class Policy:
             return Plan(said, [], d.AFTER_REJECTION)
         if result.status == "error":
             return None  # the tool refused: decide again without it (it counts as called)
-        if call["name"] == self.dialogue.human_tool and call["args"].get("reason", "").startswith(
-            "Customer asked"
-        ):
+        asked = call["args"].get("reason", "").startswith("Customer asked")
+        if call["name"] == self.dialogue.human_tool and asked:
             return Plan(_fill(self.dialogue.human_reply_after, facts), [], d.ANSWER)
         # The most specific rule wins: the one whose recorded-fact conditions hold.
-        for rule in sorted(self.rules.rules, key=lambda r: -len(r.when)):
-            if (
-                rule.tool == call["name"]
-                and rule.reply_after is not None
-                and all(facts.get(k) == v for k, v in rule.when.items())
-            ):
+        fits = [r for r in self.rules.rules if r.tool == call["name"] and r.reply_after is not None]
+        for rule in sorted(fits, key=lambda r: -len(r.when)):
+            if all(facts.get(k) == v for k, v in rule.when.items()):
                 detail = call["args"].get("detail")
                 values = {**facts, **call["args"], "result": result.text}
                 return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
