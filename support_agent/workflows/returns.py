@@ -68,10 +68,7 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
-_UNSURE = re.compile(
-    r"\b(not sure|no idea|don't know|dont know|can't remember|cant remember|don't remember"
-    r"|do not remember|cannot remember|not certain|i forget|can't recall)\b"
-)
+UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 
 
 def delivery_days(text: str, today: date | None = None) -> float | None:
@@ -82,10 +79,7 @@ def delivery_days(text: str, today: date | None = None) -> float | None:
 def timing(text: str) -> Verdict:
     days = delivery_days(text)
     if days is None:
-        unsure = _UNSURE.search(normalise(text)) and re.search(
-            r"\b(when|arriv\w*|deliver\w*|came|date|got)\b", normalise(text)
-        )
-        return Verdict("unsure" if unsure else None, None)
+        return Verdict("unsure" if UNSURE_WHEN.matches(text) else None, None)
     if math.isnan(days):
         return Verdict("unsure", None)
     if days <= RETURN_DAYS:
