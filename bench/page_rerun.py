@@ -1,16 +1,12 @@
 """How long the chat page takes to rerun on a saved conversation, by its length.
 
 A rerun happens on every click and submit (AppTest, `?thread=`, SQLite on disk, no browser):
-the floor of how responsive the page feels.
+the floor of how responsive the page feels. Its rows: `bench/run_all.py --only long`.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -54,25 +50,3 @@ def rerun_times(thread_id: str, rounds: int) -> list[float]:
         times.append(time.perf_counter() - start)
     assert not at.exception, at.exception
     return times
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, nargs="+", default=[4, 50, 200])
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
-    print("| turns | median ms / rerun | min–max ms |")
-    print("|---:|---:|---:|")
-    for turns in args.turns:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            os.environ["HANDOFF_DB_URL"] = url
-            write_thread(url, f"bench-{turns}", turns)
-            times = [t * 1000 for t in rerun_times(f"bench-{turns}", args.rounds)]
-            print(
-                f"| {turns} | {statistics.median(times):.0f} | {min(times):.0f}–{max(times):.0f} |"
-            )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,13 +1,10 @@
-"""Turn cost on LangGraph's server beside in process, and 20 sessions at once.
-
-    .venv/bin/python bench/remote_turns.py --url http://127.0.0.1:2024
-
-Needs a running `langgraph dev` of this repository's langgraph.json with the offline model.
+"""Turn cost on LangGraph's server beside in process, and 20 sessions at once: the rows of
+`bench/run_all.py --only remote` (`--agent-url` for a running `langgraph dev` of this
+repository's langgraph.json with the offline model; else one is started).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -76,18 +73,3 @@ def both(url: str, sessions: int = 5, together: int = 20) -> dict[str, Measured]
     finally:
         server.close()
         store.close()
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True, help="the agent server (langgraph dev)")
-    parser.add_argument("--sessions", type=int, default=5)
-    parser.add_argument("--together", type=int, default=20)
-    args = parser.parse_args()
-    for name, m in both(args.url, args.sessions, args.together).items():
-        print(f"{name:<12} turn {m.median * 1000:7.1f} ms (median)   {args.together} at once: "
-              f"p95 {m.p95 * 1000:7.1f} ms/turn, {m.errors} errors of {m.turns} turns")  # fmt: skip
-
-
-if __name__ == "__main__":
-    main()

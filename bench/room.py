@@ -1,4 +1,5 @@
-"""A room of browsers: N sessions typing into the running app, as browsers do (bench/README.md).
+"""A room of browsers: N sessions typing into the running app, as browsers do; its rows are
+`bench/run_all.py --only room` (bench/README.md).
 
 Each session speaks Streamlit's browser protocol over the server's websocket and draws nothing,
 so the times are the server's share, on the app and on `bench/bare_chat_page.py` alike.
@@ -6,12 +7,10 @@ so the times are the server's share, on the app and on `bench/bare_chat_page.py`
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import re
 import sys
-import tempfile
 import time
 import urllib.request
 from contextlib import ExitStack
@@ -276,67 +275,18 @@ def lost_turns(url: str, sessions: list[Session]) -> int:
     return lost
 
 
-@dataclass
-class Compared:
-    sessions: int
-    think: float
-    app: Room
-    bare: Room
-    lost: int  # turns answered in the app that its store on disk does not hold
-
-    @property
-    def ratio(self) -> float:
-        return p(self.app.times(), 0.95) / p(self.bare.times(), 0.95)
-
-
-def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None) -> list[Compared]:
+def compare(tmp: Path, sizes: list[int], think: float, stress: int | None = None):
+    """Each room size on the app and on the bare page: (sessions, pause, app, bare, turns
+    answered in the app that its store on disk does not hold), as each is measured."""
     from tests.browser import streamlit_server
 
     url = f"sqlite:///{tmp / 'room.db'}"
     env = {"HANDOFF_DB_URL": url, "SUPPORT_AGENT_MODEL": "offline"}
-    found = []
     with ExitStack() as stack:
         app = stack.enter_context(streamlit_server(env))
         bare = stack.enter_context(streamlit_server({}, script=BARE_PAGE))
         room(app, 1, TURNS[:1])  # the first visitor opens the store and builds the graphs
         room(bare, 1, TURNS[:1])
-        runs = [(n, think) for n in sizes] + ([(stress, 0.0)] if stress else [])
-        for n, pause in runs:
-            on_app = room(app, n, think=pause)
-            on_bare = room(bare, n, think=pause)
-            lost = lost_turns(url, on_app.sessions)
-            found.append(Compared(n, pause, on_app, on_bare, lost))
-            print(
-                f"  {n} sessions, think {pause:.0f} s: app p95 {p(on_app.times(), 0.95) * 1000:.0f}"
-                f" ms, bare p95 {p(on_bare.times(), 0.95) * 1000:.0f} ms, errors "
-                f"{on_app.errors}/{on_bare.errors}, lost {lost}",
-                flush=True,
-            )
-    return found
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 20, 30])
-    parser.add_argument("--think", type=float, default=5.0, help="mean seconds between turns")
-    parser.add_argument("--stress", type=int, default=30, help="sessions with no pause (0: none)")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="handoff-room-") as tmp:
-        found = compare(Path(tmp), args.sessions, args.think, args.stress or None)
-    print(
-        "\n| sessions | pause | app p50 / p95 reply | bare p50 / p95 reply | ratio of p95 "
-        "| app p95 page done | errors | lost turns |"
-    )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for c in found:
-        a, b = c.app.times(), c.bare.times()
-        print(
-            f"| {c.sessions} | {c.think:.0f} s | {p(a, 0.5) * 1000:.0f} / {p(a, 0.95) * 1000:.0f}"
-            f" ms | {p(b, 0.5) * 1000:.0f} / {p(b, 0.95) * 1000:.0f} ms | {c.ratio:.2f}× | "
-            f"{p(c.app.times('done'), 0.95) * 1000:.0f} ms | {c.app.errors} / {c.bare.errors} "
-            f"| {c.lost} |"
-        )
-
-
-if __name__ == "__main__":
-    main()
+        for n, pause in [(n, think) for n in sizes] + ([(stress, 0.0)] if stress else []):
+            on_app, on_bare = room(app, n, think=pause), room(bare, n, think=pause)
+            yield n, pause, on_app, on_bare, lost_turns(url, on_app.sessions)

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,20 +69,12 @@ def beside(measure: str, times: list, reference: str, base: list, goal: str = ""
     row(measure, ms(ours), f"{reference}: {ms(theirs)}", f"{ours / theirs:.2f}×{goal}", spread)
 
 
-@dataclass(frozen=True)
-class Variant:
-    """One way of running the tutorial's turns: the tutorial's own agent as it writes it
-    (`url` None: on `InMemorySaver`), or the chat page's path on the store at `url`."""
-
-    name: str
-    url: str | None
-    page_path: bool
-
-
-def per_turn(variant: Variant, threads: int) -> float:
-    store = open_store(variant.url) if variant.url else None
+def per_turn(name: str, url: str | None, page_path: bool, threads: int) -> float:
+    """The tutorial's turns, by its own agent as it writes it (`url` None: on
+    `InMemorySaver`) or (`page_path`) by the chat page's path, on the store at `url`."""
+    store = open_store(url) if url else None
     saver = store.checkpointer if store else InMemorySaver()
-    if variant.page_path:  # as the chat page: built once, shared by every session
+    if page_path:  # as the chat page: built once, shared by every session
         graph = build_graph("support", OfflineChatModel(), saver)
         # As the page: approvals off (the default), its turns run without the review.
         lean = build_graph("support", OfflineChatModel(), saver, approvals=False)
@@ -94,7 +86,7 @@ def per_turn(variant: Variant, threads: int) -> float:
             thread = new_thread_id()
             for text in TUTORIAL:
                 start = time.perf_counter()
-                if not variant.page_path:
+                if not page_path:
                     graph.invoke({"messages": [HumanMessage(text)]}, thread_config(thread))
                     times.append(time.perf_counter() - start)
                     continue
@@ -105,7 +97,7 @@ def per_turn(variant: Variant, threads: int) -> float:
                 events = list(talk.send(text, state=state, stream_tokens=False))
                 times.append(time.perf_counter() - start)
                 if not isinstance(events[-1], TurnEnd):
-                    raise RuntimeError(f"{variant.name}: {events[-1]}")
+                    raise RuntimeError(f"{name}: {events[-1]}")
     finally:
         if store is not None:
             store.close()
@@ -115,35 +107,29 @@ def per_turn(variant: Variant, threads: int) -> float:
 def turn_cost(rounds: int, threads: int, with_postgres: bool, tmp: Path) -> None:
     print("turn cost", flush=True)
     sqlite = f"sqlite:///{tmp / 'turns.db'}"
-    variants = {
-        "reference": Variant("tutorial agent, InMemorySaver, invoke", None, page_path=False),
-        "page_sqlite": Variant("chat page path, SQLite on disk", sqlite, page_path=True),
-        "page_memory": Variant("chat page path, memory", "memory://", page_path=True),
-        "bare_sqlite": Variant("tutorial agent, SQLite on disk, invoke", sqlite, page_path=False),
+    variants = {  # (name, store, the chat page's path or the tutorial agent)
+        "reference": ("tutorial agent, InMemorySaver, invoke", None, False),
+        "page_sqlite": ("chat page path, SQLite on disk", sqlite, True),
+        "page_memory": ("chat page path, memory", "memory://", True),
+        "bare_sqlite": ("tutorial agent, SQLite on disk, invoke", sqlite, False),
     }
-    postgres = None
-    if with_postgres:
-        from tests.pg import fresh_database, postgres_server
+    results: dict[str, list[float]] = {}
+    with ExitStack() as stack:
+        if with_postgres:
+            from tests.pg import fresh_database, postgres_server
 
-        postgres = postgres_server()
-        admin = postgres.__enter__()
-        variants["page_postgres"] = Variant(
-            "chat page path, PostgreSQL", fresh_database(admin), page_path=True
-        )
-        variants["bare_postgres"] = Variant(
-            "tutorial agent, PostgreSQL, invoke", fresh_database(admin), page_path=False
-        )
-    try:
-        results: dict[str, list[float]] = {name: [] for name in variants}
+            admin = stack.enter_context(postgres_server())
+            for name, page in (("page_postgres", True), ("bare_postgres", False)):
+                label = (
+                    "chat page path, PostgreSQL" if page else "tutorial agent, PostgreSQL, invoke"
+                )
+                variants[name] = (label, fresh_database(admin), page)
         for _ in range(rounds):  # interleaved: every variant once per round
             for name, variant in variants.items():
-                results[name].append(per_turn(variant, threads))
-    finally:
-        if postgres is not None:
-            postgres.__exit__(None, None, None)
+                results.setdefault(name, []).append(per_turn(*variant, threads))
 
     def compare(name: str, reference: str, goal: str = "") -> None:
-        names = variants[name].name, variants[reference].name
+        names = variants[name][0], variants[reference][0]
         beside(f"turn: {names[0]}", results[name], names[1], results[reference], goal)
 
     compare("page_sqlite", "reference", " (goal ≤ 1.0×)")
@@ -201,12 +187,6 @@ class Recording(OfflineChatModel):
 
 def long_thread(rounds: int, tmp: Path) -> None:
     print("long threads", flush=True)
-    page_reruns(rounds, tmp)
-    time_travel_and_storage(rounds, tmp)
-    largest_model_input()
-
-
-def page_reruns(rounds: int, tmp: Path) -> None:
     reruns: dict[int, list[float]] = {}
     for turns in (4, 50, 200):
         path = tmp / f"long-{turns}.db"
@@ -217,6 +197,8 @@ def page_reruns(rounds: int, tmp: Path) -> None:
     for turns, times in reruns.items():
         label = f"page rerun at {turns} turns (AppTest, SQLite)"
         beside(label, times, "4 turns", reruns[4], " (goal ≤ 150 ms, flat)", span(times))
+    time_travel_and_storage(rounds, tmp)
+    largest_model_input()
 
 
 def time_travel_and_storage(rounds: int, tmp: Path) -> None:
@@ -271,17 +253,18 @@ def largest_model_input() -> None:
 
 def browser_room(tmp: Path, think: float = 5.0) -> None:
     print("room of browsers", flush=True)
-    for c in room.compare(tmp, [10, 20, 30], think, stress=30):
-        app, bare = c.app.times(), c.bare.times()
-        pace = f"{c.think:.0f} s between turns" if c.think else "no pause between turns"
-        goal = " (goal ≤ 1.5×)" if c.sessions == 30 and c.think else ""
+    for sessions, pause, on_app, on_bare, lost in room.compare(tmp, [10, 20, 30], think, 30):
+        app, bare = on_app.times(), on_bare.times()
+        pace = f"{pause:.0f} s between turns" if pause else "no pause between turns"
+        goal = " (goal ≤ 1.5×)" if sessions == 30 and pause else ""
         row(
-            f"{c.sessions} browsers × 5 turns, send to reply shown ({pace})",
+            f"{sessions} browsers × 5 turns, send to reply shown ({pace})",
             f"p95 {ms(room.p(app, 0.95))}",
             f"bare chat page: p95 {ms(room.p(bare, 0.95))}",
-            f"{c.ratio:.2f}×{goal}; {c.app.errors} errors, {c.lost} lost turns",
+            f"{room.p(app, 0.95) / room.p(bare, 0.95):.2f}×{goal}; {on_app.errors} errors, "
+            f"{lost} lost turns",
             f"p50 {ms(room.p(app, 0.5))} / {ms(room.p(bare, 0.5))}; "
-            f"page done p95 {ms(room.p(c.app.times('done'), 0.95))}",
+            f"page done p95 {ms(room.p(on_app.times('done'), 0.95))}",
         )
 
 

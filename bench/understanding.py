@@ -37,11 +37,6 @@ REGISTERS = HELDOUT.parent / "registers"
 GOAL = 0.01  # wrong-direction readings, as a share of clear answers, in every report
 
 
-def read(path: Path) -> list[tuple[str, str]]:
-    with path.open(encoding="utf-8") as f:
-        return [(row["text"], row["label"]) for row in csv.DictReader(f)]
-
-
 def score(name: str, rows: list[tuple[str, str]], learned=None) -> dict:
     """Each row read as the agent reads it, or (`learned`) by that model in the decision."""
     start = time.perf_counter()
@@ -71,14 +66,18 @@ def tally(found: list[tuple], ms: float = 0.0) -> dict:
     }
 
 
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def registers() -> dict[str, dict[str, list[tuple[str, str]]]]:
     """register -> decision -> rows, from tests/data/registers/<register>.csv."""
     found: dict[str, dict[str, list[tuple[str, str]]]] = {}
     for path in sorted(REGISTERS.glob("*.csv")):
-        with path.open(encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                by_decision = found.setdefault(path.stem, {})
-                by_decision.setdefault(row["decision"], []).append((row["text"], row["label"]))
+        for row in read(path):
+            found.setdefault(path.stem, {}).setdefault(row["decision"], [])
+            found[path.stem][row["decision"]].append((row["text"], row["label"]))
     return found
 
 
@@ -105,11 +104,13 @@ def _wrong(wrong: int, clear: int) -> str:
     return f"{wrong} / {clear} ({share:.1%}{'' if share <= GOAL else ' > 1%'})"
 
 
-def _totals(per_register: dict[str, dict]) -> tuple[str, int, int, float]:
+def _totals(per_register: dict[str, dict]) -> tuple[str, str, str]:
+    """The worst register's accuracy, the wrong-direction share of all, and the mean cost."""
     worst = min(per_register, key=lambda reg: per_register[reg]["accuracy"])
     wrong = sum(r["wrong_way"] for r in per_register.values())
     clear = sum(r["clear"] for r in per_register.values())
-    return worst, wrong, clear, statistics.mean(r["ms"] for r in per_register.values())
+    ms = statistics.mean(r["ms"] for r in per_register.values())
+    return f"{per_register[worst]['accuracy']:.1%} ({worst})", _wrong(wrong, clear), f"{ms:.2f}"
 
 
 def markdown(title: str, header: str, rows: list[list]) -> None:
@@ -124,11 +125,9 @@ def markdown(title: str, header: str, rows: list[list]) -> None:
 def print_summary(heldout: dict[str, dict], left_out: dict[str, dict[str, dict]]) -> None:
     rows = []
     for name, per_register in left_out.items():
-        worst, wrong, clear, ms = _totals(per_register)
+        worst, wrong, ms = _totals(per_register)
         held = heldout.get(name)
-        held_cell = _wrong(held["wrong_way"], held["clear"]) if held else "-"
-        best = f"{per_register[worst]['accuracy']:.1%} ({worst})"
-        rows.append([name, best, _wrong(wrong, clear), held_cell, f"{ms:.2f}"])
+        rows.append([name, worst, wrong, _wrong(held["wrong_way"], held["clear"]), ms])
     markdown(
         "Summary: worst left-out register, wrong direction in every report (goal <= 1%)",
         "decision | worst register (LOO) | wrong direction, registers (LOO) "
@@ -141,10 +140,8 @@ def print_registers(title: str, results: dict[str, dict[str, dict]]) -> None:
     names = list(next(iter(results.values())))
     rows = []
     for name, per_register in results.items():
-        worst, wrong, clear, ms = _totals(per_register)
         cells = [f"{per_register[reg]['accuracy']:.1%}" for reg in names]
-        best = f"{per_register[worst]['accuracy']:.1%} ({worst})"
-        rows.append([name, *cells, best, _wrong(wrong, clear), f"{ms:.2f}"])
+        rows.append([name, *cells, *_totals(per_register)])
     columns = " | ".join(names)
     markdown(title, f"decision | {columns} | worst | wrong direction | ms / decision", rows)
 
@@ -231,10 +228,12 @@ def startup(rounds: int = 5) -> None:
         ).stdout.split()
         runs.append([float(x) for x in out])
     imported, first, each = (statistics.median(col) for col in zip(*runs, strict=True))
-    markdown(f"Start-up, median of {rounds} fresh interpreters", "what | time | limit", [])
-    print(f"| import support_agent (reference) | {imported:.2f} s | |")
-    print(f"| first decision of each kind: trains all three models | {first:.2f} s | 1 s |")
-    print(f"| one decision afterwards | {each * 1000:.2f} ms | 20 ms |")
+    rows = [
+        ["import support_agent (reference)", f"{imported:.2f} s", ""],
+        ["first decision of each kind: trains all three models", f"{first:.2f} s", "1 s"],
+        ["one decision afterwards", f"{each * 1000:.2f} ms", "20 ms"],
+    ]
+    markdown(f"Start-up, median of {rounds} fresh interpreters", "what | time | limit", rows)
     data = root / "support_agent" / "offline" / "understanding" / "data"
     size = sum(p.stat().st_size for p in data.iterdir()) / 1e6
     print(f"\nAdded to the install: {size:.2f} MB of training data, no new package (limit 150 MB).")
@@ -268,7 +267,7 @@ def main() -> None:
     for name in decisions.DECISIONS:
         path = HELDOUT / args.split / f"{name}.csv"
         if path.exists():
-            results[name] = score(name, read(path))
+            results[name] = score(name, [(row["text"], row["label"]) for row in read(path)])
     print_table(f"Held-out {args.split} split ({HELDOUT / args.split})", results)
     data = registers()
     if args.split == "test" and data:

@@ -39,14 +39,7 @@ WITHDREW_HAND_OVERS = "hand_overs_withdrawn"
 
 # What is said and read whatever the workflow: data/dialogue.yaml.
 _DATA = yaml.safe_load((Path(__file__).parent / "data" / "dialogue.yaml").read_text("utf-8"))
-_SAY = _DATA["say"]
-AFTER_HUMAN_REPLY_SAY = _SAY["after_human_reply"]
-AFTER_REJECTION_SAY = _SAY["after_rejection"]
-WITHDRAWN_SAY = _SAY["withdrawn"]
-GREETING_AGAIN_SAY = _SAY["greeting_again"]
-PRESENCE_SAY = tuple(_SAY["presence"])
-STILL_NOT_WORKING_SAY = tuple(_SAY["still_not_working"])
-UNKNOWN_QUESTION_SAY = _SAY["unknown_question"]
+SAY: dict[str, str | list[str]] = _DATA["say"]  # by what the words are for
 
 
 def withdrew_hand_overs(message: object) -> bool:

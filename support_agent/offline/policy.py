@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 
@@ -127,6 +127,18 @@ def _calls_of(this_turn: Sequence[BaseMessage]) -> tuple[set[str], list[dict]]:
     return {c["name"] for c in calls}, [c for c in calls if c["id"] not in failed]
 
 
+def _last_call(messages: Sequence[BaseMessage], names: Collection[str | None]) -> int:
+    """The index of the latest message that calls one of the tools `names` (-1: none)."""
+    return max(
+        (
+            i
+            for i, m in enumerate(messages)
+            if isinstance(m, AIMessage) and any(c["name"] in names for c in m.tool_calls)
+        ),
+        default=-1,
+    )
+
+
 def _replies(messages: Sequence[BaseMessage]) -> list[AIMessage]:
     return [m for m in messages if isinstance(m, AIMessage) and not m.tool_calls]
 
@@ -135,37 +147,56 @@ def act_of(message: BaseMessage) -> str | None:
     return (message.response_metadata or {}).get("act") if isinstance(message, AIMessage) else None
 
 
+def _in_turn(sayings: Sequence[str], act: str, messages: Sequence[BaseMessage]) -> str:
+    """The next of `sayings`, said in turn: by how many replies of `act` came before."""
+    return sayings[sum(1 for m in messages if act_of(m) == act) % len(sayings)]
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """What every part of one decision reads, worked out once."""
+
+    messages: Sequence[BaseMessage]
+    bound: list[str]
+    facts: dict[str, str]
+    text: str  # the customer's latest words
+    done: set[str]  # the tools called since the machine last moved
+    start: int  # the customer's latest message (0 when none)
+    previous_act: str | None  # of the agent's last reply before it
+
+    @property
+    def this_turn(self) -> Sequence[BaseMessage]:
+        return self.messages[self.start + 1 :]
+
+
 class Policy:
     def __init__(self, rules: OfflineRules):
         self.rules = rules
         self.dialogue = rules.dialogue
 
-    def facts(self, messages: Sequence[BaseMessage]) -> dict[str, str]:
+    def _read(self, messages: Sequence[BaseMessage], bound: list[str]) -> _Turn:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
         facts: dict[str, str] = {}
-        for name, args in ledger(messages):
+        calls = ledger(messages)
+        for name, args in calls:
             if name == self.dialogue.new_case_tool:
                 facts.clear()
             rule = by_tool.get(name)
             if rule and rule.arg in args:
                 facts[rule.fact] = args[rule.arg]
-        return facts
-
-    def since_last_move(self, messages: Sequence[BaseMessage]) -> list[str]:
-        names = [name for name, _args in ledger(messages)]
-        moves = [i for i, n in enumerate(names) if n in self.dialogue.moves]
-        return names[moves[-1] + 1 :] if moves else names
+        names = [name for name, _args in calls]
+        moved = max((i for i, n in enumerate(names) if n in self.dialogue.moves), default=-1)
+        start = max(last_customer_index(messages), 0)
+        earlier = _replies(messages[:start])
+        text = next(reversed(customer_messages(messages)), "")
+        act = act_of(earlier[-1]) if earlier else None
+        return _Turn(messages, bound, facts, text, set(names[moved + 1 :]), start, act)
 
     def _case_texts(self, messages: Sequence[BaseMessage]) -> list[str]:
         """What the customer said since the latest new case opened; when the opening message
         only answered "the same problem, or a separate one?", the problem before it."""
-        tool = self.dialogue.new_case_tool
-        opened = [
-            i
-            for i, m in enumerate(messages)
-            if tool and isinstance(m, AIMessage) and any(c["name"] == tool for c in m.tool_calls)
-        ]
-        said = [i for i in range(opened[-1]) if is_customer(messages[i])] if opened else []
+        opened = _last_call(messages, {self.dialogue.new_case_tool} - {None})
+        said = [i for i in range(opened) if is_customer(messages[i])]
         if not said:
             return customer_messages(messages)
         replies = _replies(messages[: said[-1]])
@@ -186,123 +217,94 @@ class Policy:
         return first
 
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
-        plan = self._decide(messages, list(bound))
+        t = self._read(messages, list(bound))
+        plan = self._decide(t)
         replies = _replies(messages)
         if self._block_again(plan, replies):
-            plan = self._instead_of_repeating(plan, messages, bound)
+            plan = self._instead_of_repeating(plan, t)
         elif replies and plan.text and plan.text == replies[-1].text:
-            plan = Plan(self._rephrase(plan, bound), plan.tool_calls, plan.act)
+            plan = replace(plan, text=self._rephrase(plan, t))
         this_turn = messages[last_customer_index(messages) + 1 :]
-        plan = self._with_answers(plan, messages, this_turn)
+        plan = self._with_answers(plan, t, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
-            plan = Plan(f"{d.WITHDRAWN_SAY} {plan.text}".strip(), plan.tool_calls, plan.act)
+            plan = replace(plan, text=f"{d.SAY['withdrawn']} {plan.text}".strip())
         # One reply says each thing once, however many parts it was composed from.
         said = [m.text for m in this_turn if isinstance(m, AIMessage) and m.text]
-        return Plan(without_repeats(plan.text, said), plan.tool_calls, plan.act)
+        return replace(plan, text=without_repeats(plan.text, said))
 
-    def _decide(self, messages: Sequence[BaseMessage], bound: list[str]) -> Plan:
-        start = max(last_customer_index(messages), 0)
-        this_turn = messages[start + 1 :]
-        facts = self.facts(messages)
-
-        if this_turn and isinstance(this_turn[-1], ToolMessage):
-            done = self._after_tool(this_turn, facts)
+    def _decide(self, t: _Turn) -> Plan:
+        if t.this_turn and isinstance(t.this_turn[-1], ToolMessage):
+            done = self._after_tool(t)
             if done is not None:
                 return done
 
-        called, succeeded = _calls_of(this_turn)
-        # A new case reads only what was said since it began.
-        texts = self._case_texts(messages)
-        text = next(reversed(customer_messages(messages)), "")
-        earlier = _replies(messages[:start])
-        previous_act = act_of(earlier[-1]) if earlier else None
-
+        called, succeeded = _calls_of(t.this_turn)
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`).
-            first = (
-                self._person(text, bound, called, previous_act)
-                or self._abilities(text, bound)
-                or self._presence(messages, text, bound, facts)
-            )
+            first = self._person(t, called) or self._abilities(t) or self._presence(t)
             if first is not None:
                 return first
 
-        done_since_move = set(self.since_last_move(messages))
+        # A new case reads only what was said since it began.
+        texts = self._case_texts(t.messages)
         # A turn left on a rejection was withdrawn by the customer writing again: a "no".
-        withdrawn = start > 0 and d.is_rejection(messages[start - 1])
-        if (
-            self.dialogue.human_tool in done_since_move
-            or previous_act == d.AFTER_REJECTION
-            or withdrawn
-        ):
+        withdrawn = t.start > 0 and d.is_rejection(t.messages[t.start - 1])
+        if self.dialogue.human_tool in t.done or t.previous_act == d.AFTER_REJECTION or withdrawn:
             # After a hand-over, or a person's "no", earlier words don't start anything new.
             texts = texts[-1:]
         for rule in self.rules.rules:
-            if not self._in_play(rule, bound, called, succeeded, done_since_move, facts):
+            if not self._in_play(rule, t, called, succeeded):
                 continue
             if rule.faq:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
-                answered = any(r.once and r.tool in done_since_move for r in self.rules.rules)
-                answers = answered and not succeeded and self._answers(text, facts, done_since_move)
+                answered = any(r.once and r.tool in t.done for r in self.rules.rules)
+                answers = answered and not succeeded and self._answers(t)
                 if answers:
                     return Plan(answers, [], d.FAQ)
                 continue
-            verdict = self._verdict(rule, texts, facts)
+            verdict = self._verdict(rule, texts, t.facts)
             if verdict is not None:
-                return self._plan(rule, verdict, facts)
+                return self._plan(rule, verdict, t.facts)
         if succeeded:
-            return Plan(self._ask(bound, facts), [], d.ASK)
-        asked = self._questions_first(text, bound, facts, done_since_move)
-        if asked is not None:
-            return asked
-        return self._unclear(messages, text, bound, facts, done_since_move, previous_act)
+            return Plan(self._ask(t), [], d.ASK)
+        return self._questions_first(t) or self._unclear(t)
 
-    def _questions_first(
-        self, text: str, bound: list[str], facts: Mapping[str, str], done: set[str]
-    ) -> Plan | None:
+    def _questions_first(self, t: _Turn) -> Plan | None:
         """Questions asked before the step's own was answered: each answered from the FAQ,
         then the step's question again."""
-        if self.dialogue.human_tool in done or not q.questions(text):
+        if self.dialogue.human_tool in t.done or not q.questions(t.text):
             return None
-        if self._clarification(text, bound):
+        if self._clarification(t):
             return None  # "where do I find that?" is about the step's question: clarified
-        answers = self._answers(text, facts, done)
+        answers = self._answers(t)
         if not answers:
             return None
-        ask = self._own_ask(bound, facts) or ""
-        return Plan(f"{answers}\n\n{ask}".strip(), [], d.FAQ)
+        return Plan(f"{answers}\n\n{self._own_ask(t) or ''}".strip(), [], d.FAQ)
 
-    def _with_answers(
-        self, plan: Plan, messages: Sequence[BaseMessage], this_turn: Sequence[BaseMessage]
-    ) -> Plan:
+    def _with_answers(self, plan: Plan, t: _Turn, this_turn: Sequence[BaseMessage]) -> Plan:
         """After tools acted, the last reply also answers the message's other questions
         ("order 1234, how long does a refund take?"), before a question it ends on."""
         if plan.tool_calls or not _calls_of(this_turn)[1]:
             return plan
-        text = next(reversed(customer_messages(messages)), "")
-        facts = self.facts(messages)
-        done = set(self.since_last_move(messages))
-        if self.dialogue.human_tool in done or not q.questions(text):
+        if self.dialogue.human_tool in t.done or not q.questions(t.text):
             return plan
-        answers = self._answers(text, facts, done)
+        answers = self._answers(t)
         said = [m.text for m in this_turn if isinstance(m, AIMessage)] + [plan.text]
         if not answers or any(answers in s for s in said):
             return plan
         parts = [answers, plan.text] if plan.act == d.ASK else [plan.text, answers]
-        return Plan("\n\n".join(p for p in parts if p), plan.tool_calls, plan.act)
+        return replace(plan, text="\n\n".join(p for p in parts if p))
 
-    def _in_play(self, rule, bound, called, succeeded, done_since_move, facts) -> bool:
-        names = (rule.tool,) if rule.tool else rule.offered
-        if not any(n in bound for n in names) or (rule.tool and rule.tool in called):
-            return False
-        if rule.tool and rule.offered and not any(n in bound for n in rule.offered):
-            return False
-        if rule.tool is None and succeeded:
-            return False  # a plain reply answers the customer's words, not a tool's result
-        if rule.once and rule.tool in done_since_move:
-            return False
-        return all(facts.get(k) == v for k, v in rule.when.items())
+    def _in_play(self, rule: Rule, t: _Turn, called: set[str], succeeded: list) -> bool:
+        offered = any(n in t.bound for n in rule.offered)
+        if rule.tool is None:  # a plain reply answers the customer's words, not a tool's result
+            ready = offered and not succeeded
+        else:
+            ready = rule.tool in t.bound and rule.tool not in called
+            ready = ready and (offered or not rule.offered)
+            ready = ready and not (rule.once and rule.tool in t.done)
+        return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
@@ -338,94 +340,83 @@ class Policy:
             args[rule.arg] = values["value"]
         return Plan(said, [{"name": rule.tool, "args": args}], d.ANSWER)
 
-    def _person(
-        self, text: str, bound: list[str], called: set[str], previous_act: str | None
-    ) -> Plan | None:
+    def _person(self, t: _Turn, called: set[str]) -> Plan | None:
         tool = self.dialogue.human_tool
-        if tool not in bound or tool in called:
+        if tool not in t.bound or tool in called:
             return None
-        asked = d.PERSON.matches(text)
-        accepted = previous_act == d.OFFER_PERSON and d.YES.classify(text).label == "yes"
+        asked = d.PERSON.matches(t.text)
+        accepted = t.previous_act == d.OFFER_PERSON and d.YES.classify(t.text).label == "yes"
         if not (asked or accepted):
             return None
         reason = "Customer asked to speak to a person"
         call = {"name": tool, "args": {"reason": reason, "requested": True}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
 
-    def _abilities(self, text: str, bound: list[str]) -> Plan | None:
+    def _abilities(self, t: _Turn) -> Plan | None:
         dia = self.dialogue
-        if not (dia.abilities and dia.abilities_cue and re.search(dia.abilities_cue, text.lower())):
+        if not (
+            dia.abilities and dia.abilities_cue and re.search(dia.abilities_cue, t.text.lower())
+        ):
             return None
-        return Plan(dia.at(dia.abilities, bound), [], d.ABILITIES)
+        return Plan(dia.at(dia.abilities, t.bound), [], d.ABILITIES)
 
-    def _presence(
-        self, messages: Sequence[BaseMessage], text: str, bound: list[str], facts: dict
-    ) -> Plan | None:
+    def _presence(self, t: _Turn) -> Plan | None:
         """ "hello?? are you there" (or a later "hi"): here, and the question waited on."""
-        replies = [m for m in _replies(messages) if m.text]
-        greeting = d.GREETING.matches(text)
-        if not replies or not (greeting or d.PRESENCE_CHECK.matches(text)):
+        replies = [m for m in _replies(t.messages) if m.text]
+        greeting = d.GREETING.matches(t.text)
+        if not replies or not (greeting or d.PRESENCE_CHECK.matches(t.text)):
             return None
         asked = [s.strip() for s in sentences(replies[-1].text) if s.strip().endswith("?")]
-        if self.dialogue.human_tool in self.since_last_move(messages):
+        if self.dialogue.human_tool in t.done:
             # Handed over: what the agent waits on is the person, so say where that stands.
-            question = _fill(self.dialogue.after_escalation[0], facts)
+            question = _fill(self.dialogue.after_escalation[0], t.facts)
         else:  # a step with no question of its own: the last one asked
-            question = self._own_ask(bound, facts) or (asked or [self._ask(bound, facts)])[-1]
+            question = self._own_ask(t) or (asked or [self._ask(t)])[-1]
         earlier = (i for i, m in enumerate(reversed(replies)) if act_of(m) != d.PRESENCE)
         streak = next(earlier, len(replies))  # presence replies in a row, just before
-        here = d.PRESENCE_SAY[streak % len(d.PRESENCE_SAY)]
+        here = d.SAY["presence"][streak % len(d.SAY["presence"])]
         if greeting and not streak:
-            here = d.GREETING_AGAIN_SAY
+            here = d.SAY["greeting_again"]
         return Plan(f"{here} {question}", [], d.PRESENCE)
 
-    def _answers(self, text: str, facts: Mapping[str, str], done: set[str]) -> str:
-        """Each question of `text` answered from the FAQ, unknown ones said plainly."""
-        escalated = self.dialogue.human_tool in done
-        values = [facts.get(name) for name in self.dialogue.faq_by]
+    def _answers(self, t: _Turn) -> str:
+        """Each question of the customer's words answered from the FAQ, unknown ones said
+        plainly."""
+        escalated = self.dialogue.human_tool in t.done
+        values = [t.facts.get(name) for name in self.dialogue.faq_by]
         keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
-        asked = q.questions(text)
-        pieces = asked if len(asked) > 1 else [text]
+        asked = q.questions(t.text)
         said: list[str] = []
         known = 0
-        for piece in pieces:
+        for piece in asked if len(asked) > 1 else [t.text]:
             entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
             if entry is None:
-                answer = _fill(d.UNKNOWN_QUESTION_SAY, {"question": q.quoted(piece)})
+                answer = _fill(d.SAY["unknown_question"], {"question": q.quoted(piece)})
             else:
                 known += 1
-                answer = _fill(_pick(entry.answer, *keys), facts)
+                answer = _fill(_pick(entry.answer, *keys), t.facts)
             if answer not in said:
                 said.append(answer)
         if not known:
             # The message as a whole may name a topic no single part does.
-            whole = next((e for e in self.dialogue.faq if e.matches(text)), None)
-            return _fill(_pick(whole.answer, *keys), facts) if whole else ""
+            whole = next((e for e in self.dialogue.faq if e.matches(t.text)), None)
+            return _fill(_pick(whole.answer, *keys), t.facts) if whole else ""
         return "\n\n".join(said)
 
-    def _unclear(
-        self,
-        messages: Sequence[BaseMessage],
-        text: str,
-        bound: list[str],
-        facts: Mapping[str, str],
-        done: set[str],
-        previous_act: str | None,
-    ) -> Plan:
-        dia = self.dialogue
-        language = self._language(text)
+    def _unclear(self, t: _Turn) -> Plan:
+        dia, messages = self.dialogue, t.messages
+        language = self._language(t.text)
         if language not in ("English", None):
             return Plan(dia.language_note, [], d.LANGUAGE_NOTE)
-        if dia.human_tool in done:
+        if dia.human_tool in t.done:
             if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
-                return Plan(d.AFTER_HUMAN_REPLY_SAY, [], d.AFTER_HUMAN_REPLY)
-            answered = sum(1 for m in messages if act_of(m) == d.AFTER_ESCALATION)
-            reply = dia.after_escalation[answered % len(dia.after_escalation)]
-            return Plan(_fill(reply, facts), [], d.AFTER_ESCALATION)
+                return Plan(d.SAY["after_human_reply"], [], d.AFTER_HUMAN_REPLY)
+            reply = _in_turn(dia.after_escalation, d.AFTER_ESCALATION, messages)
+            return Plan(_fill(reply, t.facts), [], d.AFTER_ESCALATION)
         replies = _replies(messages)
-        just_asked = bool(replies) and replies[-1].text.endswith(self._ask(bound, facts))
-        if previous_act not in d.UNCLEAR_ACTS and self._own_ask(bound, facts) and not just_asked:
-            return Plan(self._ask(bound, facts), [], d.ASK)
+        just_asked = bool(replies) and replies[-1].text.endswith(self._ask(t))
+        if t.previous_act not in d.UNCLEAR_ACTS and self._own_ask(t) and not just_asked:
+            return Plan(self._ask(t), [], d.ASK)
         streak = 0
         for m in reversed(messages):
             if isinstance(m, AIMessage) and (m.tool_calls or act_of(m) not in d.UNCLEAR_ACTS):
@@ -434,27 +425,19 @@ class Policy:
                 streak += 1
         if streak >= 2:
             return Plan(dia.offer_person, [], d.OFFER_PERSON)
-        fitting = self._clarification(text, bound)
+        fitting = self._clarification(t)
         if fitting and fitting not in {m.text for m in messages if isinstance(m, AIMessage)}:
             return Plan(fitting, [], d.CLARIFY)
-        first, second = dia.at(dia.clarify, bound)
+        first, second = dia.at(dia.clarify, t.bound)
         # In other words once the first was used at this step: the same words read as canned.
-        used = any(m.text == first for m in self._since_move_replies(messages))
+        since_move = messages[_last_call(messages, dia.moves) + 1 :]
+        used = any(m.text == first for m in _replies(since_move))
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
-    def _since_move_replies(self, messages: Sequence[BaseMessage]) -> list[AIMessage]:
-        moved = [
-            i
-            for i, m in enumerate(messages)
-            if isinstance(m, AIMessage)
-            and any(c["name"] in self.dialogue.moves for c in m.tool_calls)
-        ]
-        return _replies(messages[moved[-1] + 1 if moved else 0 :])
-
-    def _clarification(self, text: str, bound: list[str]) -> str:
+    def _clarification(self, t: _Turn) -> str:
         """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
-        entry = next((e for e in self.dialogue.clarify_for if e.matches(text)), None)
-        return _pick(entry.answer, *bound) if entry else ""
+        entry = next((e for e in self.dialogue.clarify_for if e.matches(t.text)), None)
+        return _pick(entry.answer, *t.bound) if entry else ""
 
     @property
     def _learned(self) -> list[LearnedClassifier]:
@@ -472,13 +455,13 @@ class Policy:
     def _language(self, text: str) -> str | None:
         return next((c.classify(text).language for c in self._learned), None)
 
-    def _own_ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str | None:
+    def _own_ask(self, t: _Turn) -> str | None:
         """The step's own question, when a rule of its tools has one."""
-        rule = next((r for r in self.rules.rules if r.tool in bound and r.ask), None)
-        return _fill(_pick(rule.ask, *facts.values()), facts) if rule else None
+        rule = next((r for r in self.rules.rules if r.tool in t.bound and r.ask), None)
+        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule else None
 
-    def _ask(self, bound: Sequence[str], facts: Mapping[str, str]) -> str:
-        return self._own_ask(bound, facts) or self.dialogue.at(self.dialogue.clarify, bound)[0]
+    def _ask(self, t: _Turn) -> str:
+        return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
 
     def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
@@ -489,33 +472,29 @@ class Policy:
             return False
         return any(m.text == plan.text for m in replies)
 
-    def _instead_of_repeating(
-        self, plan: Plan, messages: Sequence[BaseMessage], bound: Sequence[str]
-    ) -> Plan:
+    def _instead_of_repeating(self, plan: Plan, t: _Turn) -> Plan:
         """Acknowledge and change approach, counted from when this block was first sent; the
         last way offers a person, and after that the block comes again as a repeat."""
         first = next(
-            i for i, m in enumerate(messages) if isinstance(m, AIMessage) and m.text == plan.text
+            i for i, m in enumerate(t.messages) if isinstance(m, AIMessage) and m.text == plan.text
         )
-        since = messages[first:]
+        since = t.messages[first:]
         ways = self.dialogue.instead_of_repeating
         tried = sum(1 for m in since if act_of(m) == d.INSTEAD_OF_REPEATING)
         if tried < len(ways) - 1:
             return Plan(ways[tried], [], d.INSTEAD_OF_REPEATING)
         if any(act_of(m) == d.OFFER_PERSON and m.text == ways[-1] for m in since):
-            text = next(reversed(customer_messages(messages)), "")
-            if d.STILL.matches(text):
+            if d.STILL.matches(t.text):
                 # Not asking for the block: saying it still fails. Never send it again.
-                said = sum(1 for m in since if act_of(m) == d.STILL_NOT_WORKING)
-                again = d.STILL_NOT_WORKING_SAY[said % len(d.STILL_NOT_WORKING_SAY)]
+                again = _in_turn(d.SAY["still_not_working"], d.STILL_NOT_WORKING, since)
                 return Plan(again, [], d.STILL_NOT_WORKING)
-            return Plan(self._rephrase(plan, bound), [], plan.act)
+            return Plan(self._rephrase(plan, t), [], plan.act)
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
-    def _rephrase(self, plan: Plan, bound: Sequence[str]) -> str:
+    def _rephrase(self, plan: Plan, t: _Turn) -> str:
         dia = self.dialogue
         if plan.act == d.ASK:
-            return dia.at(dia.clarify, bound)[1]
+            return dia.at(dia.clarify, t.bound)[1]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (
@@ -526,29 +505,25 @@ class Policy:
     def _value(rule: Rule, verdict: Verdict) -> str | None:
         return rule.values.get(verdict.label, verdict.label) if verdict.label else None
 
-    def _after_tool(self, this_turn: Sequence[BaseMessage], facts: dict) -> Plan | None:
-        result = this_turn[-1]
-        calls = {c["id"]: c for m in this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
+    def _after_tool(self, t: _Turn) -> Plan | None:
+        result, facts = t.this_turn[-1], t.facts
+        calls = {c["id"]: c for m in t.this_turn if isinstance(m, AIMessage) for c in m.tool_calls}
         call = calls.get(result.tool_call_id)
         if call is None:
             return None
         if d.is_rejection(result):
             note = result.additional_kwargs[d.REJECTED]
-            said = d.AFTER_REJECTION_SAY.format(note=f" ({note})" if note else "")
+            said = d.SAY["after_rejection"].format(note=f" ({note})" if note else "")
             return Plan(said, [], d.AFTER_REJECTION)
         if result.status == "error":
             return None  # the tool refused: decide again without it (it counts as called)
-        if call["name"] == self.dialogue.human_tool and call["args"].get("reason", "").startswith(
-            "Customer asked"
-        ):
+        asked = call["args"].get("reason", "").startswith("Customer asked")
+        if call["name"] == self.dialogue.human_tool and asked:
             return Plan(_fill(self.dialogue.human_reply_after, facts), [], d.ANSWER)
         # The most specific rule wins: the one whose recorded-fact conditions hold.
-        for rule in sorted(self.rules.rules, key=lambda r: -len(r.when)):
-            if (
-                rule.tool == call["name"]
-                and rule.reply_after is not None
-                and all(facts.get(k) == v for k, v in rule.when.items())
-            ):
+        fits = [r for r in self.rules.rules if r.tool == call["name"] and r.reply_after is not None]
+        for rule in sorted(fits, key=lambda r: -len(r.when)):
+            if all(facts.get(k) == v for k, v in rule.when.items()):
                 detail = call["args"].get("detail")
                 values = {**facts, **call["args"], "result": result.text}
                 return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)

@@ -5,7 +5,7 @@ import with an error naming the file and the line.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -20,23 +20,41 @@ class DataError(ValueError):
     """A data file that cannot be used; the message starts with `file:line`."""
 
 
-class StepData(BaseModel):
-    """A step's words: `core.declaration.Step` without its tools and requirements."""
-
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True)
+class StepData:
+    """A step's words: `core.declaration.Step` without its tools."""
 
     title: str
-    description: str = ""
     prompt: str
+    description: str = ""
+    requires: tuple[str, ...] = ()  # the facts recorded before the step opens
 
 
-class FactData(BaseModel):
+@dataclass(frozen=True)
+class FactData:
     """A recorded fact's words: `core.declaration.Fact` without its key."""
 
-    model_config = ConfigDict(extra="forbid")
-
     title: str
-    values: dict[str, str] = {}  # stored value -> words
+    values: dict[str, str] = field(default_factory=dict)  # stored value -> words
+
+
+@dataclass(frozen=True)
+class MoveData:
+    """Where calling a tool takes the machine: `core.declaration.Move`'s fields."""
+
+    target: str
+    label: str
+    because: str = ""
+    withdraws: bool = False
+
+
+@dataclass(frozen=True)
+class ApprovalData:
+    """A tool that waits for a person: `core.declaration.Approval` without its tool."""
+
+    question: str
+    request: str
+    editable: str = ""
 
 
 class WorkflowData(BaseModel):
@@ -46,6 +64,8 @@ class WorkflowData(BaseModel):
 
     steps: dict[str, StepData] = {}
     facts: dict[str, FactData] = {}
+    moves: dict[str, MoveData] = {}  # by the tool that moves the machine
+    approvals: dict[str, ApprovalData] = {}  # by tool, besides the hand-over's
     tool_labels: dict[str, str] = {}  # what the tools that don't move the machine did
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)
     cues: dict[str, tuple[Cue, ...]] = {}
@@ -56,14 +76,15 @@ class WorkflowData(BaseModel):
     rules: tuple[Rule, ...] = ()
 
     def step_words(self, step: str) -> dict[str, str]:
-        """The name, title, description and prompt of `step`, as `Step` takes them."""
+        """The name, title, description, prompt and requirements of `step`, as `Step` takes
+        them."""
         if step not in self.steps:
             raise KeyError(f"the data file has no step {step!r} under steps:")
-        return {"name": step, **self.steps[step].model_dump()}
+        return {"name": step, **asdict(self.steps[step])}
 
     def fact_words(self) -> list[dict]:
         """Each fact's key, title and values, as `Fact` takes them."""
-        return [{"key": key, **fact.model_dump()} for key, fact in self.facts.items()]
+        return [{"key": key, **asdict(fact)} for key, fact in self.facts.items()]
 
     def dialogue_with(self, faq: tuple[Faq, ...] = ()) -> Dialogue:
         if self.dialogue is None:

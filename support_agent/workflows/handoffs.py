@@ -7,6 +7,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -172,12 +173,7 @@ HANDOFFS = Workflow(
         Step(**DATA.step_words("sales_agent"), tools=(transfer_to_support, escalate_to_human)),
         Step(**DATA.step_words("support_agent"), tools=(transfer_to_sales, escalate_to_human)),
     ),
-    moves={
-        "transfer_to_support": Move(
-            "support_agent", "needs technical help", "the customer needs technical or account help"
-        ),
-        "transfer_to_sales": Move("sales_agent", "buying question"),
-    },
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal, NotRequired
 
@@ -68,10 +68,7 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
-_UNSURE = re.compile(
-    r"\b(not sure|no idea|don't know|dont know|can't remember|cant remember|don't remember"
-    r"|do not remember|cannot remember|not certain|i forget|can't recall)\b"
-)
+UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 
 
 def delivery_days(text: str, today: date | None = None) -> float | None:
@@ -82,10 +79,7 @@ def delivery_days(text: str, today: date | None = None) -> float | None:
 def timing(text: str) -> Verdict:
     days = delivery_days(text)
     if days is None:
-        unsure = _UNSURE.search(normalise(text)) and re.search(
-            r"\b(when|arriv\w*|deliver\w*|came|date|got)\b", normalise(text)
-        )
-        return Verdict("unsure" if unsure else None, None)
+        return Verdict("unsure" if UNSURE_WHEN.matches(text) else None, None)
     if math.isnan(days):
         return Verdict("unsure", None)
     if days <= RETURN_DAYS:
@@ -328,12 +322,11 @@ RETURNS = Workflow(
     title="Returns and refunds (state machine)",
     state_key="current_step",
     initial="order_lookup",
-    steps=(  # their titles, descriptions and prompts: data/returns.yaml
+    steps=(  # their titles, descriptions, prompts and requirements: data/returns.yaml
         Step(**DATA.step_words("order_lookup"), tools=(record_order, escalate_to_human)),
         Step(
             **DATA.step_words("eligibility_check"),
             tools=(record_eligibility, note_delivery, go_back_to_order, escalate_to_human),
-            requires=("order_id",),
         ),
         Step(
             **DATA.step_words("resolution"),
@@ -344,36 +337,13 @@ RETURNS = Workflow(
                 go_back_to_eligibility,
                 go_back_to_order,
             ),
-            requires=("order_id", "eligibility"),
         ),
     ),
-    moves={
-        "record_order": Move(
-            "eligibility_check", "order found", "the customer gave order {order_id}"
-        ),
-        "record_eligibility": Move(
-            "resolution", "eligibility checked", "the return is {eligibility}: {eligibility_reason}"
-        ),
-        "go_back_to_order": Move(
-            "order_lookup", "wrong order", "the customer corrected the order number", withdraws=True
-        ),
-        "go_back_to_eligibility": Move(
-            "eligibility_check",
-            "details corrected",
-            "the customer corrected when it arrived or its condition",
-            withdraws=True,
-        ),
-    },
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(
-        Approval("issue_refund", "Refund this order?", "refund requested"),
-        Approval(
-            "arrange_exchange",
-            "Send this replacement?",
-            "replacement requested",
-            editable="replacement",
-        ),
+        *(Approval(tool, **asdict(words)) for tool, words in DATA.approvals.items()),
         HAND_OVER,
     ),
     hand_over=PERSON,

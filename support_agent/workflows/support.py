@@ -7,6 +7,7 @@ dialogue, are data in `data/support.yaml`.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
@@ -138,7 +139,7 @@ SUPPORT = Workflow(
     title="Customer support (state machine)",
     state_key="current_step",
     initial="warranty_collector",
-    steps=(  # their titles, descriptions and prompts: data/support.yaml
+    steps=(  # their titles, descriptions, prompts and requirements: data/support.yaml
         Step(
             **DATA.step_words("warranty_collector"),
             tools=(record_warranty_status, escalate_to_human),
@@ -146,7 +147,6 @@ SUPPORT = Workflow(
         Step(
             **DATA.step_words("issue_classifier"),
             tools=(record_issue_type, go_back_to_warranty, escalate_to_human),
-            requires=("warranty_status",),
         ),
         Step(
             **DATA.step_words("resolution_specialist"),
@@ -157,32 +157,9 @@ SUPPORT = Workflow(
                 go_back_to_classification,
                 start_new_case,
             ),
-            requires=("warranty_status", "issue_type"),
         ),
     ),
-    moves={
-        "record_warranty_status": Move(
-            "issue_classifier", "warranty recorded", "the device is {warranty_status}"
-        ),
-        "record_issue_type": Move(
-            "resolution_specialist", "issue classified", "the issue was classified as {issue_type}"
-        ),
-        "go_back_to_warranty": Move(
-            "warranty_collector",
-            "warranty corrected",
-            "the customer corrected the warranty status",
-            withdraws=True,
-        ),
-        "go_back_to_classification": Move(
-            "issue_classifier",
-            "issue corrected",
-            "the customer corrected the issue type",
-            withdraws=True,
-        ),
-        "start_new_case": Move(
-            "warranty_collector", "new problem", "the customer raised a new problem"
-        ),
-    },
+    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),

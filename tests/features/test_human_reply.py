@@ -23,5 +23,5 @@ def test_the_agent_defers_to_the_person_who_answered():
     graph.update_state(config, {"messages": [person]}, as_node="model")
     after = say(graph, config, "ok, and then what?")
     assert after.response_metadata["act"] == d.AFTER_HUMAN_REPLY
-    assert after.text == d.AFTER_HUMAN_REPLY_SAY
+    assert after.text == d.SAY["after_human_reply"]
     assert not after.tool_calls  # no second hand-over

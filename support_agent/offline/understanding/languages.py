@@ -58,10 +58,5 @@ def read_language(text: str) -> LanguageReading:
 
 
 def _answer(folded: str, yes: str, no: str) -> str | None:
-    if re.search(rf"(^|\W)({_UNSURE})(\W|$)", folded):
-        return "unsure"
-    if re.search(rf"(^|\W)({no})(\W|$)", folded):
-        return "no"
-    if re.search(rf"(^|\W)({yes})(\W|$)", folded):
-        return "yes"
-    return None
+    said = (("unsure", _UNSURE), ("no", no), ("yes", yes))  # the first found, in this order
+    return next((a for a, words in said if re.search(rf"(^|\W)({words})(\W|$)", folded)), None)
