@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import typing
 from collections.abc import Mapping
-from functools import partial
+from functools import cache, partial
 
 import streamlit as st
 from langchain_core.messages import HumanMessage
@@ -44,9 +44,14 @@ def _fact(workflow: Workflow, key: str) -> Fact | None:
     return next((f for f in workflow.facts if f.key == key), None)
 
 
+@cache  # read on every rerun by the sidebar's boxes; a schema never changes
+def _hints(schema: type) -> dict:
+    return typing.get_type_hints(schema)
+
+
 def choices(workflow: Workflow, key: str) -> tuple[str, ...] | None:
     """A fact's values: its state `Literal`, else its `Fact`'s words; None when typed."""
-    hint = typing.get_type_hints(workflow.state_schema).get(key)
+    hint = _hints(workflow.state_schema).get(key)
     if typing.get_origin(hint) is typing.Literal:
         return tuple(str(v) for v in typing.get_args(hint))
     fact = _fact(workflow, key)
