@@ -56,9 +56,10 @@ HELP = """Commands:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser, commands = scenario_cli.parser_of_commands(
-        "python -m support_agent", "Handoff Studio from the terminal."
+    parser = argparse.ArgumentParser(
+        prog="python -m support_agent", description="Handoff Studio from the terminal."
     )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
         help="chat with a workflow (support state machine, or sales/support handoffs)",
@@ -77,12 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite file that keeps conversations, so --thread can resume one later",
     )
-    scenarios = commands.add_parser(  # its own parser: `scenario_cli`
-        "scenarios",
-        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
-        add_help=False,
-    )
-    scenarios.add_argument("rest", nargs=argparse.REMAINDER)
+    scenario_cli.add_to(commands)
     return parser
 
 
@@ -366,10 +362,8 @@ def main(
 ) -> int:
     logs.configure()
     args = build_parser().parse_args(argv)
-    if stdout is None:
-        stdout = sys.stdout
-        if hasattr(stdout, "reconfigure"):
-            stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
+    scenario_cli.utf8_safe(stdout := stdout or sys.stdout)
     if args.command == "scenarios":
-        return scenario_cli.main(args.rest, stdout)
+        scenario_cli.utf8_safe(sys.stderr)
+        return scenario_cli.run(args, stdout, sys.stderr)
     return chat(args, stdin if stdin is not None else sys.stdin, Printer(stdout))

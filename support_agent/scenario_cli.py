@@ -26,18 +26,14 @@ from support_agent.service.remote import configured_server, scenario_turns
 NAME_WIDTH = 60
 
 
-def parser_of_commands(prog: str, description: str) -> tuple[argparse.ArgumentParser, Any]:
-    """A parser whose first word names a command, and the object to add commands to."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser, commands = parser_of_commands(
-        "python -m support_agent scenarios",
-        "Run scenario files (YAML) against a workflow and a model.",
+def add_to(commands: Any) -> None:
+    """`scenarios run`, a command of `python -m support_agent` (`commands`: its subparsers)."""
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
+        description="Run scenario files (YAML) against a workflow and a model.",
     )
-    run = commands.add_parser(
+    run = scenarios.add_subparsers(required=True, metavar="COMMAND").add_parser(
         "run",
         help="run scenarios and print a pass/fail table with coverage",
         description="Run scenarios; exit 1 if any fails, 2 if a file can't be loaded.",
@@ -50,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
         "or $HANDOFF_SCENARIOS_DIR)",
     )
     run.add_argument("--model", help=MODEL_SPEC_HELP)
-    return parser
+
+
+def utf8_safe(*streams: TextIO) -> None:
+    for stream in streams:
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
 
 
 def _cell(text: str, width: int) -> str:
@@ -127,10 +128,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def main(
     argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    args = build_parser().parse_args(argv)
-    out = out or sys.stdout
-    err = err or sys.stderr
-    for stream in (out, err):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
-    return run(args, out, err)  # the only command
+    """`scenarios` `argv`: `run` is the only command."""
+    top = argparse.ArgumentParser(prog="python -m support_agent")
+    add_to(top.add_subparsers())
+    args = top.parse_args(["scenarios", *(sys.argv[1:] if argv is None else argv)])
+    utf8_safe(out := out or sys.stdout, err := err or sys.stderr)
+    return run(args, out, err)
