@@ -22,7 +22,7 @@ from support_agent.features.rewind_points import TurnPoints
 from support_agent.features.thread_titles import matches
 from support_agent.offline import dialogue as d
 from support_agent.offline.policy import last_customer_index
-from support_agent.store.records import Database, now, table
+from support_agent.store.records import Database, now, one_line, table
 from support_agent.store.turn_lease import ThreadBusy
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
@@ -222,7 +222,7 @@ class Tickets:
 
     def resolve(self, ticket: Ticket, note: str, by: str) -> Ticket:
         """Close `ticket` with `note`; one conditional update refuses it if already closed."""
-        note = " ".join(str(note or "").replace("\x00", "").split())
+        note = one_line(note)
         if not note:
             raise TicketError("Write a short resolution note first: the customer sees it.")
         stamp = now()

@@ -26,9 +26,14 @@ TITLE_CHARS = 80
 UNTITLED = "Untitled conversation"  # the title of a thread whose first message is empty
 
 
+def one_line(text: str | None, limit: int | None = None) -> str:
+    """`text` on one line, without NUL characters (often from a paste), cut to `limit`."""
+    return " ".join(str(text or "").replace("\x00", "").split())[:limit]
+
+
 def stored_form(first_message: str) -> str:
     """The title `Threads.touch` gives a new thread."""
-    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED
+    return one_line(first_message, TITLE_CHARS) or UNTITLED
 
 
 def now() -> str:
@@ -141,7 +146,7 @@ class Threads:
         return (self.get(thread_id) or {}).get("owner")
 
     def rename(self, thread_id: str, title: str) -> None:
-        title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
+        title = one_line(title, TITLE_CHARS)
         if not title:
             raise ValueError("A title can't be empty.")
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))
