@@ -40,9 +40,9 @@ def scenarios_dir() -> Path:
 class ScenarioLoadError(ValueError):
     """A scenario file can't be used; `problems` are `file: field: what is wrong` lines."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str], source: str | Path | None = None):
+        self.problems = [f"{source}: {problem}" if source else problem for problem in problems]
+        super().__init__("\n".join(self.problems))
 
 
 class Expectations(BaseModel):
@@ -238,19 +238,15 @@ def _format(error: ValidationError) -> list[str]:
     return lines
 
 
-def _where(source: str | Path | None) -> str:
-    return f"{source}: " if source else ""
-
-
 def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioLoadError(
-            [f"{_where(source)}expected a mapping with name, workflow, turns and expect"]
+            ["expected a mapping with name, workflow, turns and expect"], source
         )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioLoadError([_where(source) + line for line in _format(exc)]) from None
+        raise ScenarioLoadError(_format(exc), source) from None
     scenario._source = Path(source) if source else None
     return scenario
 
@@ -260,7 +256,7 @@ def parse_yaml(text: str, source: str | Path | None = None) -> Scenario:
         data, _ = parse_yaml_text(text)
     except YamlSyntaxError as exc:
         at = f" (line {exc.line}, column {exc.column})" if exc.line else ""
-        raise ScenarioLoadError([f"{_where(source)}not valid YAML{at}: {exc.problem}"]) from None
+        raise ScenarioLoadError([f"not valid YAML{at}: {exc.problem}"], source) from None
     return parse_scenario(data, source)
 
 
@@ -269,10 +265,10 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioLoadError([f"{path}: can't read it ({exc.strerror or exc})"]) from None
+        raise ScenarioLoadError([f"can't read it ({exc.strerror or exc})"], path) from None
     except UnicodeDecodeError:
         raise ScenarioLoadError(
-            [f"{path}: is not UTF-8 text; save it as UTF-8 and try again"]
+            ["is not UTF-8 text; save it as UTF-8 and try again"], path
         ) from None
     return parse_yaml(text, path)
 
@@ -292,19 +288,16 @@ def load_each(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[Scenari
     """Every scenario that loads, and an error for each that doesn't (a taken name too)."""
     scenarios: list[Scenario] = []
     errors: list[ScenarioLoadError] = []
-    seen: dict[str, Path | None] = {}
+    seen: dict[str, Path] = {}
     for path in scenario_files(paths):
         try:
             scenario = load_scenario(path)
+            if (other := seen.get(scenario.name)) is not None:
+                raise ScenarioLoadError(
+                    [f"name: {scenario.name!r} is already used by {other}"], path
+                )
         except ScenarioLoadError as exc:
             errors.append(exc)
-            continue
-        if scenario.name in seen:
-            errors.append(
-                ScenarioLoadError(
-                    [f"{path}: name: {scenario.name!r} is already used by {seen[scenario.name]}"]
-                )
-            )
             continue
         seen[scenario.name] = path
         scenarios.append(scenario)
