@@ -20,6 +20,7 @@ from support_agent.features.scenarios.file_format import (
     scenarios_dir,
 )
 from support_agent.features.scenarios.runner import ScenarioResult, run_many
+from support_agent.features.thread_titles import plural
 from support_agent.models import MODEL_SPEC_HELP, ModelConfigError, default_model_spec, get_model
 from support_agent.service.remote import configured_server, scenario_turns
 
@@ -86,9 +87,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         scenarios = load_paths(paths)
     except ScenarioLoadError as exc:
-        print("Can't load the scenarios:", file=err)
-        for problem in exc.problems:
-            print(f"  {problem}", file=err)
+        print("Can't load the scenarios:", *(f"  {p}" for p in exc.problems), sep="\n", file=err)
         return 2
     if not scenarios:
         print(f"No scenario files (*.yaml) in {', '.join(map(str, paths))}.", file=err)
@@ -103,10 +102,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     turns = scenario_turns(server) if server else None
 
     where = ", ".join(_shown(Path(p)) for p in paths)
-    count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
     # The server's graphs run with the server's own model (its SUPPORT_AGENT_MODEL).
     on = f"on the agent server {server.url}" if server else f"with model {spec}"
-    print(f"Running {count} from {where} {on}\n", file=out)
+    print(f"Running {plural(len(scenarios), 'scenario')} from {where} {on}\n", file=out)
     started = time.perf_counter()
     done: list[ScenarioResult] = []
 
@@ -119,9 +117,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elapsed = time.perf_counter() - started
     failed = sum(not r.passed for r in results)
     summary = f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f}s"
-    print(*table(results), "", summary, "", "Coverage:", sep="\n", file=out)
-    for cov in coverage(results).values():
-        print(f"  {cov.summary()}", file=out)
+    covered = [f"  {cov.summary()}" for cov in coverage(results).values()]
+    print(*table(results), "", summary, "", "Coverage:", *covered, sep="\n", file=out)
     return 1 if failed else 0
 
 
