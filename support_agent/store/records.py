@@ -132,15 +132,10 @@ class Threads:
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
     ) -> None:
-        title, stamp = stored_form(first_message), now()
-        updated = self.db.execute(
-            "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
-        )
-        if not updated:
-            row = dict(thread_id=thread_id, workflow=workflow, title=title, owner=owner)
-            self.db.insert(
-                "hs_threads", row | {"created_at": stamp, "updated_at": stamp}, "thread_id"
-            )
+        """Record the thread's last activity; a new one gets its title and owner."""
+        row = dict(thread_id=thread_id, workflow=workflow, title=stored_form(first_message))
+        row |= dict(owner=owner, created_at=(stamp := now()), updated_at=stamp)
+        self.db.insert("hs_threads", row, "thread_id", ["updated_at"])
 
     def owner_of(self, thread_id: str) -> str | None:
         return (self.get(thread_id) or {}).get("owner")
