@@ -314,13 +314,11 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
     try:
         with store.leases.hold(ticket.thread_id):
             branch = branch_of(store, graph, ticket)
-            if branch is None:
-                raise TicketError(f"The conversation of {ticket.id} has been deleted.")
-            config = thread_config(ticket.thread_id, branch.checkpoint_id)
+            config = thread_config(ticket.thread_id, branch and branch.checkpoint_id)
             # Writing from a named checkpoint: the saver wants its namespace too.
             config["configurable"].setdefault("checkpoint_ns", "")
-            snapshot = graph.get_state(config)
-            if not snapshot.values:
+            snapshot = graph.get_state(config) if branch else None
+            if snapshot is None or not snapshot.values:
                 raise TicketError(f"The conversation of {ticket.id} has been deleted.")
             if snapshot.next:  # a failed turn waiting for Retry: don't write into it
                 raise TicketError(
