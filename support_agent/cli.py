@@ -25,6 +25,7 @@ from support_agent.core import engine
 from support_agent.core.declaration import Workflow, is_handover
 from support_agent.core.engine import Error, describe_failure, new_thread_id
 from support_agent.core.errors import Cause, Kind
+from support_agent.core.state_view import facts
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models import (
     KEY_VARS,
@@ -56,9 +57,10 @@ HELP = """Commands:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser, commands = scenario_cli.parser_of_commands(
-        "python -m support_agent", "Handoff Studio from the terminal."
+    parser = argparse.ArgumentParser(
+        prog="python -m support_agent", description="Handoff Studio from the terminal."
     )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chat = commands.add_parser(
         "chat",
         help="chat with a workflow (support state machine, or sales/support handoffs)",
@@ -77,12 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="SQLite file that keeps conversations, so --thread can resume one later",
     )
-    scenarios = commands.add_parser(  # its own parser: `scenario_cli`
-        "scenarios",
-        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
-        add_help=False,
-    )
-    scenarios.add_argument("rest", nargs=argparse.REMAINDER)
+    scenario_cli.add_to(commands)
     return parser
 
 
@@ -192,11 +189,11 @@ def format_args(args: dict[str, Any]) -> str:
 def describe_state(workflow: Workflow, values: dict[str, Any]) -> list[str]:
     step = workflow.current(values)
     lines = [f"Step: {workflow.step(step).title} ({step})"]
-    if workflow.fact_keys:
-        lines.append("Facts:")
-    for fact in workflow.fact_keys:
-        value = values.get(fact)
-        lines.append(f"  {fact}: {value if value is not None else '(not recorded)'}")
+    lines += ["Facts:"] if workflow.fact_keys else []
+    lines += [
+        f"  {fact}: {'(not recorded)' if v is None else v}"
+        for fact, v in facts(workflow, values).items()
+    ]
     history = values.get("transitions") or []
     lines.append("Transitions:" if history else "Transitions: none yet")
     for record in history:
@@ -315,11 +312,13 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         except StoreUnavailable as exc:
             out.line(f"Can't open the conversation store {args.db!r}: {exc}")
             return 2
-        graph = None if server else _graph(workflow, model, records, approvals=True)
-        # The terminal's turns ask no person: they run on the graph without the review.
-        lean = None if server else _graph(workflow, model, records, approvals=False)
         if server:
+            graph = lean = None
             stack.callback(server.close)
+        else:  # the terminal's turns ask no person: they run on the graph without the review
+            graph, lean = (
+                _graph(workflow, model, records, approvals) for approvals in (True, False)
+            )
         runs = choose(records, lambda _name: graph, server)
         thread = args.thread or new_thread_id()
         session = Chat(
@@ -343,20 +342,13 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
             )
             return 2
         _opening(out, workflow, thread, saved)
-        session.loop(stdin, echo=not _isatty(stdin))
+        session.loop(stdin, echo=not stdin.isatty())
         if args.db:
             out.line(
                 f"Resume with: python -m support_agent chat --db {args.db} "
                 f"--thread {session.talk.thread_id}"
             )
     return 0
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def main(
@@ -366,10 +358,8 @@ def main(
 ) -> int:
     logs.configure()
     args = build_parser().parse_args(argv)
-    if stdout is None:
-        stdout = sys.stdout
-        if hasattr(stdout, "reconfigure"):
-            stdout.reconfigure(errors="replace")  # arrows on a non-UTF-8 terminal
+    scenario_cli.utf8_safe(stdout := stdout or sys.stdout)
     if args.command == "scenarios":
-        return scenario_cli.main(args.rest, stdout)
+        scenario_cli.utf8_safe(sys.stderr)
+        return scenario_cli.run(args, stdout, sys.stderr)
     return chat(args, stdin if stdin is not None else sys.stdin, Printer(stdout))

@@ -20,24 +20,21 @@ from support_agent.features.scenarios.file_format import (
     scenarios_dir,
 )
 from support_agent.features.scenarios.runner import ScenarioResult, run_many
+from support_agent.features.thread_titles import plural
 from support_agent.models import MODEL_SPEC_HELP, ModelConfigError, default_model_spec, get_model
 from support_agent.service.remote import configured_server, scenario_turns
 
 NAME_WIDTH = 60
 
 
-def parser_of_commands(prog: str, description: str) -> tuple[argparse.ArgumentParser, Any]:
-    """A parser whose first word names a command, and the object to add commands to."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    return parser, parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser, commands = parser_of_commands(
-        "python -m support_agent scenarios",
-        "Run scenario files (YAML) against a workflow and a model.",
+def add_to(commands: Any) -> None:
+    """`scenarios run`, a command of `python -m support_agent` (`commands`: its subparsers)."""
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="run scenario files: scenarios run [PATHS…] [--model SPEC]",
+        description="Run scenario files (YAML) against a workflow and a model.",
     )
-    run = commands.add_parser(
+    run = scenarios.add_subparsers(required=True, metavar="COMMAND").add_parser(
         "run",
         help="run scenarios and print a pass/fail table with coverage",
         description="Run scenarios; exit 1 if any fails, 2 if a file can't be loaded.",
@@ -50,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "or $HANDOFF_SCENARIOS_DIR)",
     )
     run.add_argument("--model", help=MODEL_SPEC_HELP)
-    return parser
+
+
+def utf8_safe(*streams: TextIO) -> None:
+    for stream in streams:
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
 
 
 def _cell(text: str, width: int) -> str:
@@ -85,9 +87,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         scenarios = load_paths(paths)
     except ScenarioLoadError as exc:
-        print("Can't load the scenarios:", file=err)
-        for problem in exc.problems:
-            print(f"  {problem}", file=err)
+        print("Can't load the scenarios:", *(f"  {p}" for p in exc.problems), sep="\n", file=err)
         return 2
     if not scenarios:
         print(f"No scenario files (*.yaml) in {', '.join(map(str, paths))}.", file=err)
@@ -102,10 +102,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     turns = scenario_turns(server) if server else None
 
     where = ", ".join(_shown(Path(p)) for p in paths)
-    count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
     # The server's graphs run with the server's own model (its SUPPORT_AGENT_MODEL).
     on = f"on the agent server {server.url}" if server else f"with model {spec}"
-    print(f"Running {count} from {where} {on}\n", file=out)
+    print(f"Running {plural(len(scenarios), 'scenario')} from {where} {on}\n", file=out)
     started = time.perf_counter()
     done: list[ScenarioResult] = []
 
@@ -118,19 +117,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     elapsed = time.perf_counter() - started
     failed = sum(not r.passed for r in results)
     summary = f"{len(results) - failed} passed, {failed} failed in {elapsed:.1f}s"
-    print(*table(results), "", summary, "", "Coverage:", sep="\n", file=out)
-    for cov in coverage(results).values():
-        print(f"  {cov.summary()}", file=out)
+    covered = [f"  {cov.summary()}" for cov in coverage(results).values()]
+    print(*table(results), "", summary, "", "Coverage:", *covered, sep="\n", file=out)
     return 1 if failed else 0
 
 
 def main(
     argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    args = build_parser().parse_args(argv)
-    out = out or sys.stdout
-    err = err or sys.stderr
-    for stream in (out, err):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")  # arrows and dashes on a non-UTF-8 terminal
-    return run(args, out, err)  # the only command
+    """`scenarios` `argv`: `run` is the only command."""
+    top = argparse.ArgumentParser(prog="python -m support_agent")
+    add_to(top.add_subparsers())
+    args = top.parse_args(["scenarios", *(sys.argv[1:] if argv is None else argv)])
+    utf8_safe(out := out or sys.stdout, err := err or sys.stderr)
+    return run(args, out, err)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from itertools import zip_longest
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage
+from pydantic import TypeAdapter
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.errors import Error, describe
@@ -189,6 +190,10 @@ class Experiment:
     def passes(self, side: str) -> int:
         return sum(getattr(c, side).passed for c in self.comparisons)
 
+    def errors(self, side: str) -> list[str]:
+        """The failures that stopped `side`'s scenarios, in order."""
+        return [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
+
     @property
     def labels(self) -> tuple[str, str]:
         a, b = self.a["label"], self.b["label"]
@@ -197,9 +202,6 @@ class Experiment:
     @property
     def regressions(self) -> list[Comparison]:
         return [c for c in self.comparisons if c.result_differs and c.a.passed]
-
-    def errors(self, side: str) -> int:
-        return sum(bool(getattr(c, side).error) for c in self.comparisons)
 
     def summary(self) -> str:
         a, b = self.labels
@@ -210,23 +212,23 @@ class Experiment:
 
     def _side_words(self, side: str, label: str) -> str:
         said = f"{label} passes {self.passes(side)} of {self.total}"
-        stopped = self.errors(side)
+        stopped = len(self.errors(side))
         return f"{said}, {stopped} stopped by an error" if stopped else said
 
     def problems(self) -> list[str]:
         """Per arm whose model (or store) stopped scenarios: how many, and the first reason."""
-        out = []
-        for side, label in zip(("a", "b"), self.labels, strict=True):
-            failed = [getattr(c, side).error for c in self.comparisons if getattr(c, side).error]
-            if failed:
-                out.append(
-                    f"{label} could not finish {plural(len(failed), 'scenario')}: {failed[0]}"
-                )
-        return out
+        return [
+            f"{label} could not finish {plural(len(failed), 'scenario')}: {failed[0]}"
+            for side, label in zip("ab", self.labels, strict=True)
+            if (failed := self.errors(side))
+        ]
 
     @property
     def version_ids(self) -> tuple[str | None, str | None]:
         return self.a.get("version_id"), self.b.get("version_id")
+
+
+_COMPARISONS = TypeAdapter(list[Comparison])  # kept as JSON, read back as the dataclasses
 
 
 def _model(arm: Arm) -> BaseChatModel:
@@ -286,8 +288,7 @@ def run_experiment(
 
 
 def _experiment(row: dict[str, Any]) -> Experiment:
-    arms, results = json.loads(row["arms"]), json.loads(row["results"])
-    compared = [Comparison(**c | {side: Side(**c[side]) for side in "ab"}) for c in results]
+    arms, compared = json.loads(row["arms"]), _COMPARISONS.validate_json(row["results"])
     return Experiment(arms["a"], arms["b"], compared, row["id"], row["created_at"], row["owner"])
 
 
@@ -302,27 +303,26 @@ class Experiments:
         row = dict(id=kept.id, created_at=kept.created_at, owner=owner, a_version=a_version)
         row |= dict(b_version=b_version, a_model=kept.a["model"], b_model=kept.b["model"])
         arms = json.dumps({"a": kept.a, "b": kept.b})
-        results = json.dumps([asdict(c) for c in kept.comparisons])
+        results = _COMPARISONS.dump_json(kept.comparisons).decode()
         self.db.insert(
             "hs_experiments", row | dict(summary=kept.summary(), arms=arms, results=results)
         )
         return kept
 
-    def _select(self, where: str, params: tuple) -> list[Experiment]:
-        rows = self.db.query(f"SELECT * FROM hs_experiments {where}", params)
-        return [_experiment(row) for row in rows]
+    def _select(self, where: str, *params: Any) -> list[Experiment]:
+        return [
+            _experiment(r) for r in self.db.query(f"SELECT * FROM hs_experiments {where}", params)
+        ]
 
     def get(self, experiment_id: str) -> Experiment | None:
-        return next(iter(self._select("WHERE id = ?", (experiment_id,))), None)
+        return next(iter(self._select("WHERE id = ?", experiment_id)), None)
 
     def recent(self, limit: int = 20) -> list[Experiment]:
-        return self._select("ORDER BY created_at DESC LIMIT ?", (limit,))
+        return self._select("ORDER BY created_at DESC LIMIT ?", limit)
 
     def delete(self, experiment_id: str) -> None:
         self.db.execute("DELETE FROM hs_experiments WHERE id = ?", (experiment_id,))
 
     def for_version(self, version_id: str) -> list[Experiment]:
-        return self._select(
-            "WHERE a_version = ? OR b_version = ? ORDER BY created_at DESC",
-            (version_id, version_id),
-        )
+        where = "WHERE a_version = ? OR b_version = ? ORDER BY created_at DESC"
+        return self._select(where, version_id, version_id)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from support_agent.core.declaration import Workflow, turn_of
-from support_agent.core.state_view import facts, history_rows, transcript
+from support_agent.core.state_view import ChatItem, facts, history_rows, transcript
 from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE
 
 
@@ -23,16 +23,6 @@ def as_data(
     tickets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """`tickets` (tool call id -> "T-1004") names each hand-over's ticket."""
-    items = []
-    for item in transcript(state):
-        entry: dict[str, Any] = {"role": item.role, "text": item.text}
-        if item.agent:
-            entry["agent"] = item.agent
-        if item.tools:
-            entry["tools"] = [
-                {"name": t.name, "args": t.args, "result": t.result, "ok": t.ok} for t in item.tools
-            ]
-        items.append(entry)
     return {
         "thread_id": thread_id,
         "title": title,
@@ -41,8 +31,15 @@ def as_data(
         "facts": facts(workflow, state),
         "turns": turn_of(state),
         "transitions": history_rows(workflow, state, tickets),
-        "messages": items,
+        "messages": [_entry(item) for item in transcript(state)],
     }
+
+
+def _entry(item: ChatItem) -> dict[str, Any]:
+    """A bubble: its role and text, its agent and tool uses when it has them."""
+    tools = [{"name": t.name, "args": t.args, "result": t.result, "ok": t.ok} for t in item.tools]
+    shown = {"agent": item.agent, "tools": tools}
+    return {"role": item.role, "text": item.text} | {k: v for k, v in shown.items() if v}
 
 
 def as_json(workflow: Workflow, state: dict, **about: Any) -> str:

@@ -55,8 +55,8 @@ def word_diff(old: str, new: str) -> tuple[Line, Line]:
     return _merge(left), _merge(right)
 
 
-def _same(line: str) -> Line:
-    return [Piece(line, False)]
+def _unchanged(lines: list[str]) -> list[Row]:
+    return [Row([Piece(s, False)], [Piece(s, False)]) for s in lines]
 
 
 def _whole(line: str) -> Line:
@@ -87,13 +87,13 @@ def side_by_side(old: str, new: str, context: int = CONTEXT) -> list[Block]:
         head = context if number > 0 else 0  # after a change
         tail = context if number < len(opcodes) - 1 else 0  # before the next one
         if len(same) <= head + tail + 1:  # one hidden line would cost as much as shown
-            rows += [Row(_same(s), _same(s)) for s in same]
+            rows += _unchanged(same)
             continue
-        rows += [Row(_same(s), _same(s)) for s in same[:head]]
+        rows += _unchanged(same[:head])
         if rows:
             blocks.append(Block(rows))
         blocks.append(Block(unchanged=len(same) - head - tail))
-        rows = [Row(_same(s), _same(s)) for s in same[len(same) - tail :]]
+        rows = _unchanged(same[len(same) - tail :])
     if rows:
         blocks.append(Block(rows))
     return blocks

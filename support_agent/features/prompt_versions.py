@@ -11,7 +11,7 @@ from typing import Any
 from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.step_config import PromptSource, tool_key
 from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
-from support_agent.store.records import Database, now, table
+from support_agent.store.records import Database, now, one_line, table
 from support_agent.workflows import get_workflow
 
 SCHEMA = (
@@ -116,10 +116,6 @@ def _check_key(wf: Workflow, key: str) -> None:
         raise KeyError(f"{wf.title} has no step or tool {key!r}; editable: {', '.join(editable)}")
 
 
-def _one_line(text: str, limit: int) -> str:
-    return " ".join((text or "").split())[:limit]
-
-
 class PromptVersions:
     def __init__(self, db: Database):
         self.db = db
@@ -154,7 +150,7 @@ class PromptVersions:
     def save(self, workflow: str, key: str, text: str, name: str = "", note: str = "") -> Version:
         """Store `text` as the next version of `key` (not activated) if it validates."""
         validate(workflow, key, text)
-        name, note = _one_line(name, NAME_CHARS), (note or "").strip()[:NOTE_CHARS]
+        name, note = one_line(name, NAME_CHARS), (note or "").strip()[:NOTE_CHARS]
         for _attempt in range(_SAVE_ATTEMPTS):
             version_id = uuid.uuid4().hex
             # The number is taken as the row is written; UNIQUE turns a lost race into no row.

@@ -43,14 +43,8 @@ def of_thread(graph, workflow: Workflow, thread_id: str, title: str) -> Replay:
 
 def of_scenario(scenario: Scenario) -> Replay:
     """`scenario` run with the offline model on a throwaway thread: the same every time."""
-    kept: list[InProcessTurns] = []
-    model = resolve_model(OFFLINE)
-
-    def in_memory(s: Scenario) -> InProcessTurns:
-        kept.append(InProcessTurns.fresh(s, model))
-        return kept[-1]
-
-    result = run_scenario(scenario, turns=in_memory)
-    frames, said = _frames(kept[0].graph, kept[0].thread_id)
+    talk = InProcessTurns.fresh(scenario, resolve_model(OFFLINE))
+    result = run_scenario(scenario, turns=lambda _scenario: talk)
+    frames, said = _frames(talk.graph, talk.thread_id)
     problem = result.error.message if result.error is not None else ""
     return Replay(scenario.spec, scenario.name, frames, problem=problem, said=said)

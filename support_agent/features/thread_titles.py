@@ -12,7 +12,7 @@ from langchain_core.messages import HumanMessage
 
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.offline.policy import is_summary
-from support_agent.store.records import UNTITLED, stored_form
+from support_agent.store.records import UNTITLED, one_line, stored_form
 
 SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word
@@ -52,14 +52,10 @@ _CLAUSE = re.compile(r",\s+|;\s+|\s+(?:and|but|because|since|so|which|after|when
 _TRIM = " \t.,;:!?-–—'\"“”‘’"
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.replace("\x00", "").split())
-
-
 def topic(message: str, limit: int = TOPIC_CHARS) -> str:
     """A first message's first sentence without greetings, lead-ins and closers: "Hi, my
     phone screen is cracked" -> "Phone screen is cracked". A bare greeting is kept."""
-    text = _one_line(message)
+    text = one_line(message)
     if not text:
         return UNTITLED
     sentences = [s.strip(_TRIM) for s in _SENTENCE_END.split(_OPENERS.sub("", text, count=1))]

@@ -9,19 +9,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from support_agent.base.oneline import clip
 from support_agent.core.declaration import WITHDRAWN, Workflow, is_decision, turn_of
 from support_agent.core.engine import clean_message, thread_config
 from support_agent.core.errors import Error
 from support_agent.core.middleware.approval import REVIEW_NODE
+from support_agent.core.state_view import transcript
 from support_agent.core.timeline import branch_holding, read
 from support_agent.features.rewind_points import TurnPoints
 from support_agent.features.thread_titles import matches
 from support_agent.offline import dialogue as d
-from support_agent.offline.policy import is_summary, last_customer_index
-from support_agent.store.records import Database, now, table
+from support_agent.offline.policy import last_customer_index
+from support_agent.store.records import Database, now, one_line, table
 from support_agent.store.turn_lease import ThreadBusy
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
@@ -128,38 +129,28 @@ def edited_reason(state: dict) -> str:
     return ""
 
 
-def speaker(workflow: Workflow, message: BaseMessage) -> str:
-    if isinstance(message, HumanMessage):
-        return "Customer"
-    if message.name == HUMAN_AGENT:
-        return HUMAN_AGENT_TITLE
-    if workflow.graph_endpoints and message.name in workflow.step_names:
-        return workflow.step(message.name).title
-    return "Agent"
-
-
 def excerpt(workflow: Workflow, messages: Sequence[BaseMessage]) -> list[tuple[str, str]]:
-    """The last lines as (who, text), one per bubble: an agent's run of messages joined."""
-    lines: list[tuple[str, str]] = []
-    for m in messages:
-        if not isinstance(m, HumanMessage | AIMessage) or not m.text.strip() or is_summary(m):
-            continue
-        who = speaker(workflow, m)
-        if lines and who == lines[-1][0] and who != "Customer":
-            lines[-1] = (who, f"{lines[-1][1]} {m.text}")
-        else:
-            lines.append((who, m.text))
+    """The last lines as (who, text), one per bubble of the chat's transcript."""
+    lines = [
+        (_speaker(workflow, item.agent) if item.role == "agent" else "Customer", item.text)
+        for item in transcript({"messages": messages})
+        if item.role in ("customer", "agent") and item.text.strip()
+    ]
     return [(who, clip(text, EXCERPT_CHARS)) for who, text in lines[-EXCERPT_LINES:]]
+
+
+def _speaker(workflow: Workflow, agent: str) -> str:
+    if agent == HUMAN_AGENT:
+        return HUMAN_AGENT_TITLE
+    if workflow.graph_endpoints and agent in workflow.step_names:
+        return workflow.step(agent).title
+    return "Agent"
 
 
 def _ticket(row: dict[str, Any] | None) -> Ticket | None:
     if row is None:
         return None
     return Ticket(**row | {k: tuple(map(tuple, json.loads(row[k]))) for k in ("facts", "excerpt")})
-
-
-def facts_in_words(workflow: Workflow, state: dict) -> list[tuple[str, str]]:
-    return [(f.title, f.words(state.get(f.key))) for f in workflow.facts]
 
 
 class Tickets:
@@ -192,7 +183,8 @@ class Tickets:
         raised_at = saved.config["configurable"]["checkpoint_id"] if saved else ""
         step = workflow.step(workflow.current(state)).title
         edited = edited_reason(state)
-        facts = json.dumps(facts_in_words(workflow, state), ensure_ascii=False)
+        facts = [(f.title, f.words(state.get(f.key))) for f in workflow.facts]
+        facts = json.dumps(facts, ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
         row = dict(owner=owner, workflow=workflow.name, step=step, facts=facts, excerpt=lines)
         opened = []
@@ -230,7 +222,7 @@ class Tickets:
 
     def resolve(self, ticket: Ticket, note: str, by: str) -> Ticket:
         """Close `ticket` with `note`; one conditional update refuses it if already closed."""
-        note = " ".join(str(note or "").replace("\x00", "").split())
+        note = one_line(note)
         if not note:
             raise TicketError("Write a short resolution note first: the customer sees it.")
         stamp = now()
@@ -322,13 +314,11 @@ def reply(store: Store, graph: Any, ticket: Ticket, text: str, by: str) -> str:
     try:
         with store.leases.hold(ticket.thread_id):
             branch = branch_of(store, graph, ticket)
-            if branch is None:
-                raise TicketError(f"The conversation of {ticket.id} has been deleted.")
-            config = thread_config(ticket.thread_id, branch.checkpoint_id)
+            config = thread_config(ticket.thread_id, branch and branch.checkpoint_id)
             # Writing from a named checkpoint: the saver wants its namespace too.
             config["configurable"].setdefault("checkpoint_ns", "")
-            snapshot = graph.get_state(config)
-            if not snapshot.values:
+            snapshot = graph.get_state(config) if branch else None
+            if snapshot is None or not snapshot.values:
                 raise TicketError(f"The conversation of {ticket.id} has been deleted.")
             if snapshot.next:  # a failed turn waiting for Retry: don't write into it
                 raise TicketError(

@@ -26,9 +26,14 @@ TITLE_CHARS = 80
 UNTITLED = "Untitled conversation"  # the title of a thread whose first message is empty
 
 
+def one_line(text: str | None, limit: int | None = None) -> str:
+    """`text` on one line, without NUL characters (often from a paste), cut to `limit`."""
+    return " ".join(str(text or "").replace("\x00", "").split())[:limit]
+
+
 def stored_form(first_message: str) -> str:
     """The title `Threads.touch` gives a new thread."""
-    return " ".join(first_message.split())[:TITLE_CHARS] or UNTITLED
+    return one_line(first_message, TITLE_CHARS) or UNTITLED
 
 
 def now() -> str:
@@ -127,21 +132,16 @@ class Threads:
     def touch(
         self, thread_id: str, workflow: str, first_message: str, owner: str = LOCAL_OWNER
     ) -> None:
-        title, stamp = stored_form(first_message), now()
-        updated = self.db.execute(
-            "UPDATE hs_threads SET updated_at = ? WHERE thread_id = ?", (stamp, thread_id)
-        )
-        if not updated:
-            row = dict(thread_id=thread_id, workflow=workflow, title=title, owner=owner)
-            self.db.insert(
-                "hs_threads", row | {"created_at": stamp, "updated_at": stamp}, "thread_id"
-            )
+        """Record the thread's last activity; a new one gets its title and owner."""
+        row = dict(thread_id=thread_id, workflow=workflow, title=stored_form(first_message))
+        row |= dict(owner=owner, created_at=(stamp := now()), updated_at=stamp)
+        self.db.insert("hs_threads", row, "thread_id", ["updated_at"])
 
     def owner_of(self, thread_id: str) -> str | None:
         return (self.get(thread_id) or {}).get("owner")
 
     def rename(self, thread_id: str, title: str) -> None:
-        title = " ".join(title.replace("\x00", "").split())[:TITLE_CHARS]
+        title = one_line(title, TITLE_CHARS)
         if not title:
             raise ValueError("A title can't be empty.")
         self.db.execute("UPDATE hs_threads SET title = ? WHERE thread_id = ?", (title, thread_id))

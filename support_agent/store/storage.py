@@ -57,10 +57,7 @@ class Store:
             return "in this process's memory (memory://)"
         if self.kind == "sqlite":
             return f"SQLite file {self.url.removeprefix('sqlite:///')}"
-        try:
-            parts = urlsplit(self.url)
-        except ValueError:
-            return "PostgreSQL"
+        parts = urlsplit(self.url)  # `redact` made it, from parts that split
         place = parts.netloc.rpartition("@")[2] + parts.path
         return f"PostgreSQL at {place}" if place.strip("/") else "PostgreSQL"
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from support_agent.core.declaration import Edge, Workflow
 from support_agent.core.diagram import path_of
 from support_agent.features.scenarios.runner import ScenarioResult
+from support_agent.features.thread_titles import plural
 from support_agent.workflows import WORKFLOWS
 
 
@@ -36,14 +37,12 @@ class Coverage:
         head = (
             f"{self.workflow.title}: {len(steps) - len(self.steps_missed)}/{len(steps)} steps, "
             f"{len(edges) - len(self.edges_missed)}/{len(edges)} transitions reached "
-            f"by {self.scenarios} scenario{'s' if self.scenarios != 1 else ''}"
+            f"by {plural(self.scenarios, 'scenario')}"
         )
-        if self.complete:
-            return head + " (complete)"
-        missed = [f"step {s}" for s in self.steps_missed] + [
-            describe_edge(e) for e in self.edges_missed
-        ]
-        return head + "; not reached: " + ", ".join(missed)
+        missed = [f"step {s}" for s in self.steps_missed] + list(
+            map(describe_edge, self.edges_missed)
+        )
+        return f"{head}; not reached: {', '.join(missed)}" if missed else f"{head} (complete)"
 
 
 def describe_edge(edge: Edge) -> str:

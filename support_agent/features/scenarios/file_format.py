@@ -40,9 +40,9 @@ def scenarios_dir() -> Path:
 class ScenarioLoadError(ValueError):
     """A scenario file can't be used; `problems` are `file: field: what is wrong` lines."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str], source: str | Path | None = None):
+        self.problems = [f"{source}: {problem}" if source else problem for problem in problems]
+        super().__init__("\n".join(self.problems))
 
 
 class Expectations(BaseModel):
@@ -129,8 +129,11 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _matches_the_workflow(self) -> Scenario:
-        problems = declaration_problems(self)
-        if problems:
+        workflow = WORKFLOWS.get(self.workflow)
+        if workflow is None:
+            known = _choices(WORKFLOWS)
+            raise ValueError(f"workflow: unknown workflow {self.workflow!r}; known: {known}")
+        if problems := [*_input_problems(self, workflow), *_expect_problems(self.expect, workflow)]:
             raise ValueError("\n".join(problems))
         return self
 
@@ -139,8 +142,14 @@ def _choices(names: Iterable[str]) -> str:
     return ", ".join(names) or "none"
 
 
-def _not_one(field: str, name: str, kind: str, known: Iterable[str], where: str) -> str:
-    return f"{field}: {name!r} is not a {kind} of {where} ({kind}s: {_choices(known)})"
+def _unknown(field: str, names: Iterable[str], kind: str, workflow: Workflow) -> Iterator[str]:
+    """A line for each of `names` that is not a `kind` (step or tool) of `workflow`; `field`
+    may hold `{i}`, the name's index."""
+    known = workflow.step_names if kind == "step" else [t.name for t in workflow.all_tools]
+    for i, name in enumerate(names):
+        if name not in known:
+            where = f"{kind} of workflow {workflow.name} ({kind}s: {_choices(known)})"
+            yield f"{field.format(i=i)}: {name!r} is not a {where}"
 
 
 def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
@@ -151,25 +160,14 @@ def fact_values(workflow: Workflow, key: str) -> tuple[str, ...] | None:
     return None
 
 
-def declaration_problems(scenario: Scenario) -> list[str]:
-    workflow = WORKFLOWS.get(scenario.workflow)
-    if workflow is None:
-        return [f"workflow: unknown workflow {scenario.workflow!r}; known: {_choices(WORKFLOWS)}"]
-    return [*_input_problems(scenario, workflow), *_expect_problems(scenario.expect, workflow)]
-
-
-def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
+def _input_problems(scenario: Scenario, workflow: Workflow) -> Iterator[str]:
     where = f"workflow {workflow.name}"
-    tools = {t.name for t in workflow.all_tools}
     for i, turn in enumerate(scenario.turns):
-        text = turn.say
-        for name in [*turn.calls, *turn.not_calls]:
-            if name not in tools:
-                yield _not_one(f"turns[{i}]", name, "tool", tools, where)
-        if not text.strip():
+        yield from _unknown(f"turns[{i}]", [*turn.calls, *turn.not_calls], "tool", workflow)
+        if not turn.say.strip():
             yield f"turns[{i}]: empty message"
-        elif len(text) > MAX_MESSAGE_CHARS:
-            yield f"turns[{i}]: {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}"
+        elif len(turn.say) > MAX_MESSAGE_CHARS:
+            yield f"turns[{i}]: {len(turn.say):,} characters; the limit is {MAX_MESSAGE_CHARS:,}"
     if scenario.max_transfers is not None and workflow.handoffs is None:
         yield f"max_transfers: {where} has no transfer limit"
     if scenario.decisions and not workflow.approvals:
@@ -181,11 +179,10 @@ def _input_problems(scenario: Scenario, workflow) -> Iterator[str]:
             yield f"decisions[{i}]: edit needs the new text"
 
 
-def _expect_problems(expect, workflow) -> Iterator[str]:
-    steps, tools = workflow.step_names, [t.name for t in workflow.all_tools]
-    where = f"workflow {workflow.name}"
-    if expect.final_step is not None and expect.final_step not in steps:
-        yield _not_one("expect.final_step", expect.final_step, "step", steps, where)
+def _expect_problems(expect: Expectations, workflow: Workflow) -> Iterator[str]:
+    where, steps = f"workflow {workflow.name}", workflow.step_names
+    if expect.final_step is not None:
+        yield from _unknown("expect.final_step", [expect.final_step], "step", workflow)
     for key, value in expect.facts.items():
         allowed = fact_values(workflow, key) if key in workflow.fact_keys else None
         if key not in workflow.fact_keys:
@@ -196,11 +193,8 @@ def _expect_problems(expect, workflow) -> Iterator[str]:
                 f"(values: {_choices(allowed)}, or null for not recorded)"
             )
     for field in ("tools_called", "tools_not_called"):
-        for i, name in enumerate(getattr(expect, field)):
-            if name not in tools:
-                yield _not_one(f"expect.{field}[{i}]", name, "tool", tools, where)
-    both = sorted(set(expect.tools_called) & set(expect.tools_not_called))
-    if both:
+        yield from _unknown(f"expect.{field}[{{i}}]", getattr(expect, field), "tool", workflow)
+    if both := sorted(set(expect.tools_called) & set(expect.tools_not_called)):
         yield f"expect.tools_not_called: {_choices(both)} also listed in tools_called"
     if expect.path is not None:
         yield from _path_problems(workflow, expect.path)
@@ -215,22 +209,13 @@ def _expect_problems(expect, workflow) -> Iterator[str]:
 
 
 def _path_problems(workflow: Workflow, path: list[str]) -> list[str]:
-    steps = workflow.step_names
+    start = f"a path starts at the initial step {workflow.initial!r}"
     if not path:
-        return [f"expect.path: empty; a path starts at the initial step {workflow.initial!r}"]
-    where = f"workflow {workflow.name}"
-    problems = [
-        _not_one(f"expect.path[{i}]", name, "step", steps, where)
-        for i, name in enumerate(path)
-        if name not in steps
-    ]
-    if problems:
+        return [f"expect.path: empty; {start}"]
+    if problems := list(_unknown("expect.path[{i}]", path, "step", workflow)):
         return problems
     if path[0] != workflow.initial:
-        problems.append(
-            f"expect.path[0]: a path starts at the initial step {workflow.initial!r}, "
-            f"not {path[0]!r}"
-        )
+        problems.append(f"expect.path[0]: {start}, not {path[0]!r}")
     moves = {(e.source, e.target) for e in workflow.edges()}
     for i, (a, b) in enumerate(zip(path, path[1:], strict=False), start=1):
         if (a, b) not in moves:
@@ -253,19 +238,15 @@ def _format(error: ValidationError) -> list[str]:
     return lines
 
 
-def _where(source: str | Path | None) -> str:
-    return f"{source}: " if source else ""
-
-
 def parse_scenario(data: Any, source: str | Path | None = None) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioLoadError(
-            [f"{_where(source)}expected a mapping with name, workflow, turns and expect"]
+            ["expected a mapping with name, workflow, turns and expect"], source
         )
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioLoadError([_where(source) + line for line in _format(exc)]) from None
+        raise ScenarioLoadError(_format(exc), source) from None
     scenario._source = Path(source) if source else None
     return scenario
 
@@ -275,7 +256,7 @@ def parse_yaml(text: str, source: str | Path | None = None) -> Scenario:
         data, _ = parse_yaml_text(text)
     except YamlSyntaxError as exc:
         at = f" (line {exc.line}, column {exc.column})" if exc.line else ""
-        raise ScenarioLoadError([f"{_where(source)}not valid YAML{at}: {exc.problem}"]) from None
+        raise ScenarioLoadError([f"not valid YAML{at}: {exc.problem}"], source) from None
     return parse_scenario(data, source)
 
 
@@ -284,10 +265,10 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioLoadError([f"{path}: can't read it ({exc.strerror or exc})"]) from None
+        raise ScenarioLoadError([f"can't read it ({exc.strerror or exc})"], path) from None
     except UnicodeDecodeError:
         raise ScenarioLoadError(
-            [f"{path}: is not UTF-8 text; save it as UTF-8 and try again"]
+            ["is not UTF-8 text; save it as UTF-8 and try again"], path
         ) from None
     return parse_yaml(text, path)
 
@@ -307,19 +288,16 @@ def load_each(paths: Iterable[str | Path]) -> tuple[list[Scenario], list[Scenari
     """Every scenario that loads, and an error for each that doesn't (a taken name too)."""
     scenarios: list[Scenario] = []
     errors: list[ScenarioLoadError] = []
-    seen: dict[str, Path | None] = {}
+    seen: dict[str, Path] = {}
     for path in scenario_files(paths):
         try:
             scenario = load_scenario(path)
+            if (other := seen.get(scenario.name)) is not None:
+                raise ScenarioLoadError(
+                    [f"name: {scenario.name!r} is already used by {other}"], path
+                )
         except ScenarioLoadError as exc:
             errors.append(exc)
-            continue
-        if scenario.name in seen:
-            errors.append(
-                ScenarioLoadError(
-                    [f"{path}: name: {scenario.name!r} is already used by {seen[scenario.name]}"]
-                )
-            )
             continue
         seen[scenario.name] = path
         scenarios.append(scenario)

@@ -194,15 +194,9 @@ def _follow(result: ScenarioResult, number: int, events: Iterable) -> ApprovalRe
     return None
 
 
-def _title(workflow: Workflow, step: str) -> str:
-    try:
-        return workflow.step(step).title
-    except KeyError:
-        return step
-
-
 def _steps(workflow: Workflow, steps: list[str]) -> str:
-    return " → ".join(_title(workflow, s) for s in steps)
+    """Steps by title: every name here passed the scenario's checks or was taken."""
+    return " → ".join(workflow.step(s).title for s in steps)
 
 
 def _tools(names: Iterable[str]) -> str:
@@ -216,8 +210,8 @@ def check(scenario: Scenario, result: ScenarioResult) -> list[str]:
     what = "active agent" if workflow.handoffs else "final step"
     step, called = workflow.current(state), result.tools_called
     if expect.final_step not in (None, step):
-        wanted = _title(workflow, expect.final_step)
-        failures.append(f"expected {what} {wanted}, got {_title(workflow, step)}")
+        wanted, got = (workflow.step(s).title for s in (expect.final_step, step))
+        failures.append(f"expected {what} {wanted}, got {got}")
     for key, wanted in expect.facts.items():
         if (actual := state.get(key)) != wanted:
             failures.append(
