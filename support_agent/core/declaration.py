@@ -22,6 +22,7 @@ from support_agent.core.declaration_checks import check
 from support_agent.core.prompting import fill_prompt
 from support_agent.offline.dialogue import WITHDREW_HAND_OVERS
 from support_agent.offline.policy import OfflineRules
+from support_agent.offline.rule_files import Move as Move
 
 
 class TransitionRecord(TypedDict):
@@ -134,18 +135,6 @@ class Step:
     @property
     def tool_names(self) -> list[str]:
         return [t.name for t in self.tools]
-
-
-@dataclass(frozen=True)
-class Move:
-    """Where calling a tool takes the machine: `label` names the diagram's edge, `because`
-    (filled with the move's facts in words) is the reason kept in the history."""
-
-    target: str
-    label: str
-    because: str = ""
-    # A correction: withdraws the hand-overs raised since the machine last left `target`.
-    withdraws: bool = False
 
 
 @dataclass(frozen=True)

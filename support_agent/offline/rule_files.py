@@ -39,12 +39,15 @@ class FactData:
 
 
 @dataclass(frozen=True)
-class MoveData:
-    """Where calling a tool takes the machine: `core.declaration.Move`'s fields."""
+class Move:
+    """Where calling a tool takes the machine: `label` names the diagram's edge, `because`
+    (filled with the move's facts in words) is the reason kept in the history. Declared
+    here, beside the data files that hold the moves; `core.declaration` exports it."""
 
     target: str
     label: str
     because: str = ""
+    # A correction: withdraws the hand-overs raised since the machine last left `target`.
     withdraws: bool = False
 
 
@@ -64,7 +67,7 @@ class WorkflowData(BaseModel):
 
     steps: dict[str, StepData] = {}
     facts: dict[str, FactData] = {}
-    moves: dict[str, MoveData] = {}  # by the tool that moves the machine
+    moves: dict[str, Move] = {}  # by the tool that moves the machine
     approvals: dict[str, ApprovalData] = {}  # by tool, besides the hand-over's
     tool_labels: dict[str, str] = {}  # what the tools that don't move the machine did
     starters: tuple[tuple[str, str], ...] = ()  # (label, customer text)

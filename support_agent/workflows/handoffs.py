@@ -7,14 +7,13 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from functools import partial
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.core.declaration import Handoffs, Move, RunContext, Step, StepState, Workflow
+from support_agent.core.declaration import Handoffs, RunContext, Step, StepState, Workflow
 from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
@@ -173,7 +172,7 @@ HANDOFFS = Workflow(
         Step(**DATA.step_words("sales_agent"), tools=(transfer_to_support, escalate_to_human)),
         Step(**DATA.step_words("support_agent"), tools=(transfer_to_sales, escalate_to_human)),
     ),
-    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
+    moves=DATA.moves,
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
     hand_over=PERSON,

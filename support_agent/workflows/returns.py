@@ -23,7 +23,6 @@ from langgraph.types import Command
 from support_agent.core.declaration import (
     Approval,
     Fact,
-    Move,
     RunContext,
     Step,
     StepState,
@@ -339,7 +338,7 @@ RETURNS = Workflow(
             ),
         ),
     ),
-    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
+    moves=DATA.moves,
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(

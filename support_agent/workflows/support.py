@@ -7,13 +7,12 @@ dialogue, are data in `data/support.yaml`.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
-from support_agent.core.declaration import Fact, Move, RunContext, Step, StepState, Workflow
+from support_agent.core.declaration import Fact, RunContext, Step, StepState, Workflow
 from support_agent.offline.intents import Classifier, LearnedClassifier
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.rule_files import workflow_data
@@ -159,7 +158,7 @@ SUPPORT = Workflow(
             ),
         ),
     ),
-    moves={tool: Move(**asdict(move)) for tool, move in DATA.moves.items()},
+    moves=DATA.moves,
     facts=tuple(Fact(**words) for words in DATA.fact_words()),
     tool_labels=DATA.tool_labels,
     approvals=(HAND_OVER,),
