@@ -162,11 +162,8 @@ class RemoteConversation(Conversation):
         return state if state is not None else {}
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
-        self.stream_tokens, self._checkpoint, self._fill = (
-            turn.stream_tokens,
-            turn.checkpoint_id,
-            start,
-        )
+        self.stream_tokens, self._checkpoint = turn.stream_tokens, turn.checkpoint_id
+        self._fill = start
         fresh = not turn.resume and not turn.checkpoint_id
         yield from converse(
             self, turn.text, resume=turn.resume, at_head=fresh, approvals=turn.approvals
@@ -234,11 +231,7 @@ class RemoteConversation(Conversation):
         else:
             message = [{"role": "user", "content": payload}] if payload is not None else None
             # A rewind's start as the `checkpoint` object: Aegra reads only that.
-            at = (
-                {"checkpoint_id": self._checkpoint, "checkpoint_ns": ""}
-                if self._checkpoint
-                else None
-            )
+            at = self._checkpoint and {"checkpoint_id": self._checkpoint, "checkpoint_ns": ""}
             run = {"input": message and {"messages": message}, "checkpoint": at}
         stream_tokens, seconds = self.stream_tokens, self.server.seconds
         deadline = time.monotonic() + seconds
