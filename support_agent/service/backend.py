@@ -175,17 +175,9 @@ class OnServer:
         )
 
     def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None:
-        """A new thread there whose first checkpoint holds `values`, as in process."""
-        sent = {
-            key: [m.model_dump() for m in value] if key == "messages" else value
-            for key, value in values.items()
-        }
-        self.server.client.threads.create(
-            thread_id=server_thread_id(thread_id),
-            metadata={OWNER_KEY: owner, "workflow": workflow, "thread": thread_id},
-            graph_id=self.server.graph_id(WORKFLOWS[workflow]),
-            supersteps=[{"updates": [{"values": sent, "as_node": START}]}],
-        )
+        """A new thread there whose first checkpoint holds `values`, as in process (the
+        client sends messages as their `model_dump`)."""
+        self.server.create(thread_id, WORKFLOWS[workflow], owner, values)
 
     def offers(self, feature: str) -> bool:
         return feature != TICKET_REPLY

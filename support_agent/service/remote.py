@@ -109,6 +109,18 @@ class AgentServer:
     def graph_id(self, workflow: Workflow) -> str:
         return self.graphs.get(workflow.name, workflow.name)
 
+    def create(
+        self, thread_id: str, workflow: Workflow, owner: str, values: dict, **how: Any
+    ) -> dict:
+        """The studio's thread there, whose first checkpoint holds `values` (as in process)."""
+        return self.client.threads.create(
+            thread_id=server_thread_id(thread_id),
+            metadata={OWNER_KEY: owner, "workflow": workflow.name, "thread": thread_id},
+            graph_id=self.graph_id(workflow),
+            supersteps=[{"updates": [{"values": values, "as_node": START}]}],
+            **how,
+        )
+
     def threads_of(self, owner: str) -> list[dict]:
         """`owner`'s threads there, newest first, by the studio's ids."""
         found = self.client.threads.search(
@@ -206,15 +218,9 @@ class RemoteConversation(Conversation):
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _agent_error(Cause.THREAD_GONE)
-        metadata = {OWNER_KEY: self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
-        try:
-            created = threads.create(
-                thread_id=self._thread,
-                metadata=metadata,
-                if_exists="do_nothing",
-                graph_id=self.server.graph_id(self.workflow),
-                # An empty first checkpoint, as in process: the rewind point before turn 1.
-                supersteps=[{"updates": [{"values": {"turn": 0}, "as_node": START}]}],
+        try:  # an empty first checkpoint, as in process: the rewind point before turn 1
+            created = self.server.create(
+                self.thread_id, self.workflow, self.owner, {"turn": 0}, if_exists="do_nothing"
             )
         except APIStatusError as exc:
             if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
