@@ -285,7 +285,27 @@ class _Local:
         if isinstance(payload, str):
             payload = {"messages": [HumanMessage(payload)]}
         graph = self.graph if may_pause or self.lean is None else self.lean
-        yield from _stream(graph, self.workflow, self.config, payload, self.stream_tokens, context)
+        # Asking a single agent for subgraphs costs a third of a turn.
+        nested, tokens = self.workflow.graph_endpoints, self.stream_tokens
+        reader = ChunkReader(self.workflow, tokens)
+        try:
+            for item in graph.stream(
+                payload,
+                self.config,
+                stream_mode=["updates", "values", *(["messages"] if tokens else [])],
+                subgraphs=nested,
+                durability="exit",
+                context=context,
+            ):
+                namespace, mode, chunk = item if nested else ((), *item)
+                yield from reader.read(namespace, mode, chunk)
+            final = reader.final
+            if final is None:  # nothing ran (a resume with nothing left to do)
+                final = self.paused()[1]
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
+            yield describe_failure(exc)
+            return
+        yield TurnEnd(dict(final), reader.waiting)
 
 
 def run_turn(
@@ -470,37 +490,6 @@ def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
     if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
         turn += 1
     return turn, workflow.current(values)
-
-
-def _stream(
-    graph: Any,
-    workflow: Workflow,
-    config: dict,
-    payload: Any,
-    stream_tokens: bool,
-    context: RunContext,
-) -> Iterator[Event]:
-    # Asking a single agent for subgraphs costs a third of a turn.
-    nested = workflow.graph_endpoints
-    reader = ChunkReader(workflow, stream_tokens)
-    try:
-        for item in graph.stream(
-            payload,
-            config,
-            stream_mode=["updates", "values", *(["messages"] if stream_tokens else [])],
-            subgraphs=nested,
-            durability="exit",
-            context=context,
-        ):
-            namespace, mode, chunk = item if nested else ((), *item)
-            yield from reader.read(namespace, mode, chunk)
-        final = reader.final
-        if final is None:  # nothing ran (a resume with nothing left to do)
-            final = graph.get_state(thread_config(config["configurable"]["thread_id"])).values
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
-        yield describe_failure(exc)
-        return
-    yield TurnEnd(dict(final), reader.waiting)
 
 
 class ChunkReader:
