@@ -39,6 +39,7 @@ from support_agent.core.engine import (
     settle,
 )
 from support_agent.core.errors import Cause, Kind
+from support_agent.core.middleware.provider_errors import http_status
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
 from support_agent.service.conversation import Conversation, TurnRequest
@@ -214,7 +215,7 @@ class RemoteConversation(Conversation):
         try:
             return threads.get(self._thread)
         except APIStatusError as exc:
-            if status_of(exc) != 404:
+            if http_status(exc) != 404:
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _agent_error(Cause.THREAD_GONE)
@@ -223,7 +224,7 @@ class RemoteConversation(Conversation):
                 self.thread_id, self.workflow, self.owner, {"turn": 0}, if_exists="do_nothing"
             )
         except APIStatusError as exc:
-            if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
+            if http_status(exc) in (404, 405):  # no threads here: not LangGraph's API
                 return _agent_error(Cause.AGENT_SERVER_URL)
             raise
         self._created = True
@@ -286,7 +287,7 @@ class RemoteConversation(Conversation):
     def failure(self, exc: BaseException) -> Error:
         """A failed request in our words (never the server's text: it may echo a key)."""
         if isinstance(exc, APIStatusError):
-            status = status_of(exc)
+            status = http_status(exc)
             if status in (401, 403):
                 return _agent_error(Cause.AGENT_SERVER_KEY, status=status)
             if status == 409:
@@ -305,7 +306,7 @@ class RemoteConversation(Conversation):
         try:
             self.server.client.threads.get(self._thread)
         except APIStatusError as exc:
-            if status_of(exc) == 404:
+            if http_status(exc) == 404:
                 return _agent_error(Cause.THREAD_GONE)
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
@@ -369,10 +370,6 @@ def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
         for i in raw or ()
         if isinstance(i, dict)
     )
-
-
-def status_of(exc: BaseException) -> int | None:
-    return getattr(getattr(exc, "response", None), "status_code", None)
 
 
 def _agent_error(cause: Cause, said: str = "", **facts: Any) -> Error:
