@@ -175,6 +175,139 @@ is_store_error = errors.is_store_error
 describe_failure = errors.describe
 
 
+def converse(
+    runner: Any, text: str | None, *, resume: bool, at_head: bool, approvals: bool
+) -> Iterator[Event]:
+    """A customer's turn, wherever it runs: a message written into a pause first withdraws
+    the waiting action. The `runner` (`_Local` here, `service.remote`'s on LangGraph's server)
+    has `workflow`, `stream_tokens`, `failure(exc)`, `opening(at_head)` (at the head, the
+    pause written into and its values, or an `Error` for one no decision answers), `paused()`
+    (the pause of ours and its values) and `run(payload, context, may_pause)` (payload: the
+    cleaned text, a decision's `Command`, or None to resume)."""
+    payload = None
+    if not resume:
+        payload = clean_message(text)
+        if isinstance(payload, Error):
+            yield payload
+            return
+    try:
+        waiting = runner.opening(at_head)
+    except Exception as exc:  # noqa: BLE001 - a store or server that is down: say so, change nothing
+        waiting = runner.failure(exc)
+    if isinstance(waiting, Error):
+        yield waiting
+        return
+    if waiting is not None:
+        for event in _answer(runner, *waiting, (WITHDRAW, "")):
+            if isinstance(event, TurnEnd):
+                break  # the new message runs next
+            yield event
+            if isinstance(event, Error):
+                return  # nothing withdrawn, the message not sent: the pause stands
+    context = RunContext(approvals=approvals, deadline=turn_deadline())
+    # A Retry or a branch may stop at the review node: only the whole graph has it.
+    may_pause = not at_head or waiting is not None or approvals
+    yield from runner.run(payload, context, may_pause)
+
+
+def settle(runner: Any, request: ApprovalRequest, decision: str, text: str) -> Iterator[Event]:
+    """A person's decision on `request`, and the rest of the paused turn."""
+    checked = checked_decision(request, decision, text)
+    if isinstance(checked, Error):
+        yield checked
+        return
+    try:
+        found, values = runner.paused()
+    except Exception as exc:  # noqa: BLE001 - a store or server that is down: say so, change nothing
+        yield runner.failure(exc)
+        return
+    if found != request:
+        yield decided_already()
+        return
+    yield from _answer(runner, request, values, checked)
+
+
+def _answer(
+    runner: Any, request: ApprovalRequest, values: dict, checked: tuple[str, str]
+) -> Iterator[Event]:
+    """Answer the pause with a checked decision and finish the run. A withdrawal (the
+    customer wrote again) ends the run right after the rejection, so the model answers
+    the new message."""
+    command, record = decision_command(runner.workflow, request, *checked, values)
+    yield transition_event(runner.workflow, record)
+    withdraw = checked[0] == WITHDRAW
+    context = RunContext(approvals=True, withdraw=withdraw, deadline=turn_deadline())
+    yield from runner.run(command, context)
+
+
+@dataclass
+class _Local:
+    """A turn on a compiled graph in this process; `lean` is it without the approval review."""
+
+    graph: Any
+    lean: Any
+    workflow: Workflow
+    config: dict  # the thread's, with the lease's fence
+    stream_tokens: bool = True
+    first_turn: bool | None = None
+    started: Callable[[str, dict], None] | None = None
+
+    failure = staticmethod(describe_failure)
+
+    def opening(self, at_head: bool) -> tuple[ApprovalRequest, dict] | Error | None:
+        """At the head: a new thread first gets an empty checkpoint, the rewind point
+        before turn 1."""
+        if not at_head:
+            return None
+        graph, head = self.graph, thread_config(self.config["configurable"]["thread_id"])
+        new = self.first_turn
+        if not new and graph.checkpointer is not None:
+            # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
+            latest = graph.checkpointer.get_tuple(self.config)
+            new = latest is None
+            if _paused(latest):  # the customer wrote while an action waits for a person
+                request, values = self.paused()
+                return (request, values) if request else errors.awaiting_approval()
+            if latest is not None and self.started is not None:
+                self.started(latest.config["configurable"]["checkpoint_id"],
+                             latest.checkpoint["channel_values"])  # fmt: skip
+        if new:
+            empty = graph.update_state(head, {"turn": 0}, as_node=START)
+            if self.started is not None:
+                self.started(empty["configurable"]["checkpoint_id"], {"turn": 0})
+        return None
+
+    def paused(self) -> tuple[ApprovalRequest | None, dict]:
+        found = self.graph.get_state(thread_config(self.config["configurable"]["thread_id"]))
+        return approval_request(self.workflow, found.interrupts), found.values
+
+    def run(self, payload: Any, context: RunContext, may_pause: bool = True) -> Iterator[Event]:
+        if isinstance(payload, str):
+            payload = {"messages": [HumanMessage(payload)]}
+        graph = self.graph if may_pause or self.lean is None else self.lean
+        # Asking a single agent for subgraphs costs a third of a turn.
+        nested, tokens = self.workflow.graph_endpoints, self.stream_tokens
+        reader = ChunkReader(self.workflow, tokens)
+        try:
+            for item in graph.stream(
+                payload,
+                self.config,
+                stream_mode=["updates", "values", *(["messages"] if tokens else [])],
+                subgraphs=nested,
+                durability="exit",
+                context=context,
+            ):
+                namespace, mode, chunk = item if nested else ((), *item)
+                yield from reader.read(namespace, mode, chunk)
+            final = reader.final
+            if final is None:  # nothing ran (a resume with nothing left to do)
+                final = self.paused()[1]
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
+            yield describe_failure(exc)
+            return
+        yield TurnEnd(dict(final), reader.waiting)
+
+
 def run_turn(
     graph: Any,
     workflow: Workflow,
@@ -201,68 +334,12 @@ def run_turn(
     """
 
     def turn(fence: dict) -> Iterator[Event]:
-        context = RunContext(approvals=approvals, deadline=turn_deadline())
-        payload = None
-        if not resume:
-            cleaned = clean_message(text)
-            if isinstance(cleaned, Error):
-                yield cleaned
-                return
-            payload = {"messages": [HumanMessage(cleaned)]}
         config = _turn_config(thread_config(thread_id, checkpoint_id), fence)
+        runner = _Local(graph, lean, workflow, config, stream_tokens, first_turn, started)
         at_head = not checkpoint_id and not resume
-        try:
-            waiting = _at_head(graph, workflow, config, first_turn, started) if at_head else None
-        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-            yield describe_failure(exc)
-            return
-        if isinstance(waiting, Error):
-            yield waiting
-            return
-        if waiting is not None:
-            values = graph.get_state(thread_config(thread_id)).values
-            withdrawn = (WITHDRAW, "")
-            for event in _answer(
-                graph, workflow, config, waiting, withdrawn, values, stream_tokens
-            ):
-                if isinstance(event, TurnEnd):
-                    break
-                yield event
-                if isinstance(event, Error):
-                    return  # nothing withdrawn, the message not sent: the pause stands
-        # A Retry or a branch may stop at the review node: only the whole graph has it.
-        run = lean if lean is not None and at_head and waiting is None and not approvals else graph
-        yield from _stream(run, workflow, config, payload, stream_tokens, context)
+        yield from converse(runner, text, resume=resume, at_head=at_head, approvals=approvals)
 
     yield from _leased(lease, turn)
-
-
-def _at_head(
-    graph: Any,
-    workflow: Workflow,
-    config: dict,
-    first_turn: bool | None,
-    started: Callable[[str, dict], None] | None,
-) -> ApprovalRequest | Error | None:
-    """Before a turn at the thread's head: the pause the customer wrote into, if any (an
-    `Error` for one no decision of ours answers). A new thread first gets an empty
-    checkpoint: the rewind point before turn 1."""
-    thread_id = config["configurable"]["thread_id"]
-    new = first_turn
-    if not first_turn and graph.checkpointer is not None:
-        # Read under the lease, LangGraph's own read reuses it (`turn_lease.fenced`).
-        latest = graph.checkpointer.get_tuple(config)
-        new = latest is None
-        if _paused(latest):  # the customer wrote while an action waits for a person
-            return waiting_approval(graph, workflow, thread_id) or errors.awaiting_approval()
-        if latest is not None and started is not None:
-            started(latest.config["configurable"]["checkpoint_id"],
-                    latest.checkpoint["channel_values"])  # fmt: skip
-    if new:
-        empty = graph.update_state(thread_config(thread_id), {"turn": 0}, as_node=START)
-        if started is not None:
-            started(empty["configurable"]["checkpoint_id"], {"turn": 0})
-    return None
 
 
 def decide(
@@ -280,20 +357,10 @@ def decide(
     note) and finish the paused turn; the decision is recorded in the transition history."""
 
     def answer(fence: dict) -> Iterator[Event]:
-        checked = checked_decision(request, decision, text)
-        if isinstance(checked, Error):
-            yield checked
-            return
         config = _turn_config(thread_config(thread_id), fence)
-        try:
-            paused = graph.get_state(thread_config(thread_id))
-            if approval_request(workflow, paused.interrupts) != request:
-                yield decided_already()
-                return
-        except Exception as exc:  # noqa: BLE001 - a store that is down: say so, change nothing
-            yield describe_failure(exc)
-            return
-        yield from _answer(graph, workflow, config, request, checked, paused.values, stream_tokens)
+        yield from settle(
+            _Local(graph, None, workflow, config, stream_tokens), request, decision, text
+        )
 
     yield from _leased(lease, answer)
 
@@ -354,25 +421,6 @@ def _leased(
         failure = describe_failure(exc)
         if not ended:  # a release that fails after the turn ended changes nothing it said
             yield failure
-
-
-def _answer(
-    graph: Any,
-    workflow: Workflow,
-    config: dict,
-    request: ApprovalRequest,
-    checked: tuple[str, str],
-    values: dict,
-    stream_tokens: bool,
-) -> Iterator[Event]:
-    """Answer the pause with a checked decision and finish the run. A withdrawal (the
-    customer wrote again) ends the run right after the rejection, so the model answers
-    the new message."""
-    payload, record = decision_command(workflow, request, *checked, values)
-    yield transition_event(workflow, record)
-    withdraw = checked[0] == WITHDRAW
-    context = RunContext(approvals=True, withdraw=withdraw, deadline=turn_deadline())
-    yield from _stream(graph, workflow, config, payload, stream_tokens, context)
 
 
 def checked_decision(request: ApprovalRequest, decision: str, text: str) -> tuple[str, str] | Error:
@@ -442,37 +490,6 @@ def _paused_at(workflow: Workflow, values: dict) -> tuple[int, str]:
     if workflow.handoffs and messages and isinstance(messages[-1], HumanMessage):
         turn += 1
     return turn, workflow.current(values)
-
-
-def _stream(
-    graph: Any,
-    workflow: Workflow,
-    config: dict,
-    payload: Any,
-    stream_tokens: bool,
-    context: RunContext,
-) -> Iterator[Event]:
-    # Asking a single agent for subgraphs costs a third of a turn.
-    nested = workflow.graph_endpoints
-    reader = ChunkReader(workflow, stream_tokens)
-    try:
-        for item in graph.stream(
-            payload,
-            config,
-            stream_mode=["updates", "values", *(["messages"] if stream_tokens else [])],
-            subgraphs=nested,
-            durability="exit",
-            context=context,
-        ):
-            namespace, mode, chunk = item if nested else ((), *item)
-            yield from reader.read(namespace, mode, chunk)
-        final = reader.final
-        if final is None:  # nothing ran (a resume with nothing left to do)
-            final = graph.get_state(thread_config(config["configurable"]["thread_id"])).values
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an Error of its kind
-        yield describe_failure(exc)
-        return
-    yield TurnEnd(dict(final), reader.waiting)
 
 
 class ChunkReader:

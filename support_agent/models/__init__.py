@@ -19,7 +19,6 @@ MODEL_ENV = "SUPPORT_AGENT_MODEL"
 MODEL_SPEC_HELP = (
     "'offline' or provider:model, e.g. openai:gpt-4.1 (default: $SUPPORT_AGENT_MODEL, else offline)"
 )
-BASE_URL_ENV = "SUPPORT_AGENT_BASE_URL"
 TIMEOUT_ENV = "SUPPORT_AGENT_TIMEOUT"  # seconds one answer may take, retries included (default 60)
 RETRIES_ENV = "SUPPORT_AGENT_MAX_RETRIES"  # retries of a failed request (default 2)
 # Marks a model whose server a visitor typed (`metadata`): its failures are told without detail.

@@ -79,10 +79,6 @@ def _pause(attempt: int, exc: BaseException) -> float:
     return min(0.5 * 2**attempt, MAX_PAUSE)
 
 
-def retries_made(exc: BaseException, default: int) -> int:
-    return getattr(exc, RETRIES_MADE, default)
-
-
 def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable) -> float:
     """The pause before the next try, or re-raise `exc` (counting the retries made): none
     left, not worth it, or one that could only start after the deadline."""

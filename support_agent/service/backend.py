@@ -14,6 +14,7 @@ from langgraph.graph import START
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import thread_config
+from support_agent.core.middleware.provider_errors import http_status
 from support_agent.core.timeline import Saved, Timeline
 from support_agent.core.timeline import read as read_timeline
 from support_agent.features.app_store import AppStore
@@ -26,7 +27,6 @@ from support_agent.service.remote import (
     scenario_turns,
     server_thread_id,
     state_values,
-    status_of,
     turn_ended,
 )
 from support_agent.workflows import WORKFLOWS
@@ -175,17 +175,9 @@ class OnServer:
         )
 
     def seed(self, workflow: str, thread_id: str, values: dict, owner: str) -> None:
-        """A new thread there whose first checkpoint holds `values`, as in process."""
-        sent = {
-            key: [m.model_dump() for m in value] if key == "messages" else value
-            for key, value in values.items()
-        }
-        self.server.client.threads.create(
-            thread_id=server_thread_id(thread_id),
-            metadata={OWNER_KEY: owner, "workflow": workflow, "thread": thread_id},
-            graph_id=self.server.graph_id(WORKFLOWS[workflow]),
-            supersteps=[{"updates": [{"values": sent, "as_node": START}]}],
-        )
+        """A new thread there whose first checkpoint holds `values`, as in process (the
+        client sends messages as their `model_dump`)."""
+        self.server.create(thread_id, WORKFLOWS[workflow], owner, values)
 
     def offers(self, feature: str) -> bool:
         return feature != TICKET_REPLY
@@ -195,7 +187,7 @@ class OnServer:
         try:
             return getattr(self.server.client.threads, call)(server_thread_id(thread_id), **options)
         except Exception as exc:
-            if status_of(exc) != 404:
+            if http_status(exc) != 404:
                 raise
             return None
 

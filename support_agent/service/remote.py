@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 import httpx
 from langchain_core.messages import AIMessage, messages_from_dict
 from langgraph.graph import START
-from langgraph.types import Interrupt
+from langgraph.types import Command, Interrupt
 from langgraph_sdk.client import SyncLangGraphClient
 from langgraph_sdk.errors import APIStatusError
 
 from support_agent.base.settings import settings
 from support_agent.core import errors
-from support_agent.core.declaration import WITHDRAW, Workflow
+from support_agent.core.declaration import RunContext, Workflow
 from support_agent.core.engine import (
     MAX_TURN_STEPS,
     ApprovalRequest,
@@ -34,14 +34,12 @@ from support_agent.core.engine import (
     Event,
     TurnEnd,
     approval_request,
-    checked_decision,
-    clean_message,
-    decided_already,
-    decision_command,
+    converse,
     new_thread_id,
-    transition_event,
+    settle,
 )
 from support_agent.core.errors import Cause, Kind
+from support_agent.core.middleware.provider_errors import http_status
 from support_agent.features.app_store import AppStore, open_store
 from support_agent.models.deadline import limits
 from support_agent.service.conversation import Conversation, TurnRequest
@@ -112,6 +110,18 @@ class AgentServer:
     def graph_id(self, workflow: Workflow) -> str:
         return self.graphs.get(workflow.name, workflow.name)
 
+    def create(
+        self, thread_id: str, workflow: Workflow, owner: str, values: dict, **how: Any
+    ) -> dict:
+        """The studio's thread there, whose first checkpoint holds `values` (as in process)."""
+        return self.client.threads.create(
+            thread_id=server_thread_id(thread_id),
+            metadata={OWNER_KEY: owner, "workflow": workflow.name, "thread": thread_id},
+            graph_id=self.graph_id(workflow),
+            supersteps=[{"updates": [{"values": values, "as_node": START}]}],
+            **how,
+        )
+
     def threads_of(self, owner: str) -> list[dict]:
         """`owner`'s threads there, newest first, by the studio's ids."""
         found = self.client.threads.search(
@@ -151,6 +161,10 @@ class RemoteConversation(Conversation):
     server: AgentServer | None = None
     run_context: dict = field(default_factory=dict)  # added to every run's context
     _created: bool = field(default=False, init=False, repr=False)
+    # This turn's: how replies stream, the rewind it starts from, the start state to fill.
+    stream_tokens: bool = field(default=True, init=False, repr=False)
+    _checkpoint: str | None = field(default=None, init=False, repr=False)
+    _fill: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def _thread(self) -> str:
@@ -161,76 +175,38 @@ class RemoteConversation(Conversation):
         return state if state is not None else {}
 
     def _sent(self, turn: TurnRequest, start: dict) -> Iterator[Event]:
-        payload = None
-        if not turn.resume:
-            cleaned = clean_message(turn.text)
-            if isinstance(cleaned, Error):
-                yield cleaned
-                return
-            payload = {"messages": [{"role": "user", "content": cleaned}]}
+        self.stream_tokens, self._checkpoint = turn.stream_tokens, turn.checkpoint_id
+        self._fill = start
         fresh = not turn.resume and not turn.checkpoint_id
-        try:
-            thread = self._thread_for_turn(create=fresh)
-        except Exception as exc:  # noqa: BLE001 - told in our words, nothing changed
-            thread = self.failure(exc)
-        if isinstance(thread, Error):
-            yield thread
-            return
-        if not start:
-            start.update(state_values(thread.get("values")))
-        paused = [i for found in (thread.get("interrupts") or {}).values() for i in found]
-        if paused and fresh:  # the customer wrote while an action waits: withdraw it first
-            for event in self._withdrawn(paused, thread, turn.stream_tokens):
-                yield event
-                if isinstance(event, Error):
-                    return
-        yield from self._run(
-            turn.stream_tokens,
-            input=payload,
-            # A rewind's start as the `checkpoint` object: Aegra reads only that.
-            checkpoint={"checkpoint_id": turn.checkpoint_id, "checkpoint_ns": ""}
-            if turn.checkpoint_id
-            else None,
-            context={**self.run_context, "approvals": turn.approvals},
+        yield from converse(
+            self, turn.text, resume=turn.resume, at_head=fresh, approvals=turn.approvals
         )
-
-    def _withdrawn(self, paused: list, thread: dict, stream_tokens: bool) -> Iterator[Event]:
-        """Answer the pause with the customer's withdrawal (as the engine does in process);
-        the run's end is not told: the new message runs next."""
-        request = approval_request(self.workflow, interrupts_of(paused))
-        if request is None:  # paused for something no decision of ours answers
-            yield errors.awaiting_approval()
-            return
-        values = state_values(thread.get("values"))
-        for event in self._answer(request, (WITHDRAW, ""), values, stream_tokens, withdraw=True):
-            if not isinstance(event, TurnEnd):
-                yield event
 
     def _decided(
         self, request: ApprovalRequest, decision: str, text: str, start: dict, stream_tokens: bool
     ) -> Iterator[Event]:
-        checked = checked_decision(request, decision, text)
-        if isinstance(checked, Error):
-            yield checked
-            return
-        try:
-            paused = self.server.client.threads.get_state(self._thread)
-        except Exception as exc:  # noqa: BLE001 - a thread gone there is told as such
-            yield self.failure(exc)
-            return
-        values = state_values(paused.get("values"))
-        start.update(values)
-        if approval_request(self.workflow, interrupts_of(paused.get("interrupts"))) != request:
-            yield decided_already()
-            return
-        yield from self._answer(request, checked, values, stream_tokens)
+        self.stream_tokens, self._checkpoint, self._fill = stream_tokens, None, start
+        yield from settle(self, request, decision, text)
 
-    def _answer(self, request, checked, values, stream_tokens, **context) -> Iterator[Event]:  # noqa: ANN001
-        command, record = decision_command(self.workflow, request, *checked, values)
-        yield transition_event(self.workflow, record)
-        resume = {"resume": command.resume, "update": command.update}
-        context = {**self.run_context, "approvals": True, **context}
-        yield from self._run(stream_tokens, command=resume, context=context)
+    def opening(self, at_head: bool) -> tuple[ApprovalRequest, dict] | Error | None:
+        """The server's thread (created for a new conversation), its values the turn's start."""
+        thread = self._thread_for_turn(create=at_head)
+        if isinstance(thread, Error):
+            return thread
+        values = state_values(thread.get("values"))
+        if not self._fill:
+            self._fill.update(values)
+        paused = [i for found in (thread.get("interrupts") or {}).values() for i in found]
+        if not (paused and at_head):
+            return None
+        request = approval_request(self.workflow, interrupts_of(paused))
+        return (request, values) if request else errors.awaiting_approval()
+
+    def paused(self) -> tuple[ApprovalRequest | None, dict]:
+        found = self.server.client.threads.get_state(self._thread)
+        values = state_values(found.get("values"))
+        self._fill.update(values)
+        return approval_request(self.workflow, interrupts_of(found.get("interrupts"))), values
 
     def _thread_for_turn(self, *, create: bool) -> dict | Error:
         """The server's thread, created for a new conversation; an `Error` when the studio
@@ -239,29 +215,32 @@ class RemoteConversation(Conversation):
         try:
             return threads.get(self._thread)
         except APIStatusError as exc:
-            if status_of(exc) != 404:
+            if http_status(exc) != 404:
                 raise
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _agent_error(Cause.THREAD_GONE)
-        metadata = {OWNER_KEY: self.owner, "workflow": self.workflow.name, "thread": self.thread_id}
-        try:
-            created = threads.create(
-                thread_id=self._thread,
-                metadata=metadata,
-                if_exists="do_nothing",
-                graph_id=self.server.graph_id(self.workflow),
-                # An empty first checkpoint, as in process: the rewind point before turn 1.
-                supersteps=[{"updates": [{"values": {"turn": 0}, "as_node": START}]}],
+        try:  # an empty first checkpoint, as in process: the rewind point before turn 1
+            created = self.server.create(
+                self.thread_id, self.workflow, self.owner, {"turn": 0}, if_exists="do_nothing"
             )
         except APIStatusError as exc:
-            if status_of(exc) in (404, 405):  # no threads here: not LangGraph's API
+            if http_status(exc) in (404, 405):  # no threads here: not LangGraph's API
                 return _agent_error(Cause.AGENT_SERVER_URL)
             raise
         self._created = True
         return created
 
-    def _run(self, stream_tokens: bool, **run: Any) -> Iterator[Event]:
-        seconds = self.server.seconds
+    def run(self, payload: Any, context: RunContext, may_pause: bool = True) -> Iterator[Event]:
+        said = {**self.run_context, "approvals": context.approvals}
+        said |= {"withdraw": True} if context.withdraw else {}
+        if isinstance(payload, Command):
+            run: dict = {"command": {"resume": payload.resume, "update": payload.update}}
+        else:
+            message = [{"role": "user", "content": payload}] if payload is not None else None
+            # A rewind's start as the `checkpoint` object: Aegra reads only that.
+            at = self._checkpoint and {"checkpoint_id": self._checkpoint, "checkpoint_ns": ""}
+            run = {"input": message and {"messages": message}, "checkpoint": at}
+        stream_tokens, seconds = self.stream_tokens, self.server.seconds
         deadline = time.monotonic() + seconds
         told = _RunReader(self.workflow, stream_tokens)
         try:
@@ -274,6 +253,7 @@ class RemoteConversation(Conversation):
                 durability="exit",
                 multitask_strategy="reject",
                 on_disconnect="cancel",  # a reader who leaves stops the run there too
+                context=said,
                 **run,
             ):
                 if time.monotonic() > deadline:
@@ -307,7 +287,7 @@ class RemoteConversation(Conversation):
     def failure(self, exc: BaseException) -> Error:
         """A failed request in our words (never the server's text: it may echo a key)."""
         if isinstance(exc, APIStatusError):
-            status = status_of(exc)
+            status = http_status(exc)
             if status in (401, 403):
                 return _agent_error(Cause.AGENT_SERVER_KEY, status=status)
             if status == 409:
@@ -326,7 +306,7 @@ class RemoteConversation(Conversation):
         try:
             self.server.client.threads.get(self._thread)
         except APIStatusError as exc:
-            if status_of(exc) == 404:
+            if http_status(exc) == 404:
                 return _agent_error(Cause.THREAD_GONE)
         except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
             pass
@@ -390,10 +370,6 @@ def interrupts_of(raw: Any) -> tuple[Interrupt, ...]:
         for i in raw or ()
         if isinstance(i, dict)
     )
-
-
-def status_of(exc: BaseException) -> int | None:
-    return getattr(getattr(exc, "response", None), "status_code", None)
 
 
 def _agent_error(cause: Cause, said: str = "", **facts: Any) -> Error:

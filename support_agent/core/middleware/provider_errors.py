@@ -24,10 +24,10 @@ from langgraph.errors import GraphBubbleUp
 
 from support_agent.models import RETRIES_ENV, TIMEOUT_ENV, from_visitor, limits
 from support_agent.models.deadline import (
+    RETRIES_MADE,
     acall_with_retries,
     call_with_retries,
     deadline_of,
-    retries_made,
     timeout_kwargs,
     within,
 )
@@ -106,7 +106,7 @@ def explain(exc: BaseException) -> ProviderError:
             "Your message is kept: Retry, or try again later.",
         )
     if status == 429 or "RateLimit" in name:
-        retries = retries_made(exc, retries)  # fewer when the answer's time ran out first
+        retries = getattr(exc, RETRIES_MADE, retries)  # fewer when the answer's time ran out
         return ProviderError(
             f"The model provider is rate-limiting requests (still refused after {retries} "
             f"retries, {RETRIES_ENV}).",
