@@ -42,6 +42,7 @@ class Rule:
     reply_after: Text | None = None  # the answer once this tool's result is back
     ask: Text | None = None  # the step's question when no rule fits
     once: bool = False  # at most once between two moves of the machine
+    after: tuple[str, ...] = ()  # fire only once one of these tools ran since the last move
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
@@ -304,6 +305,7 @@ class Policy:
             ready = rule.tool in t.bound and rule.tool not in called
             ready = ready and (offered or not rule.offered)
             ready = ready and not (rule.once and rule.tool in t.done)
+            ready = ready and (not rule.after or not t.done.isdisjoint(rule.after))
         return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
