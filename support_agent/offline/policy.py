@@ -305,7 +305,8 @@ class Policy:
             ready = rule.tool in t.bound and rule.tool not in called
             ready = ready and (offered or not rule.offered)
             ready = ready and not (rule.once and rule.tool in t.done)
-            ready = ready and (not rule.after or not t.done.isdisjoint(rule.after))
+        # a plain reply too: "ok" after a hand-over is no promise to try the steps
+        ready = ready and (not rule.after or not t.done.isdisjoint(rule.after))
         return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
