@@ -91,6 +91,8 @@ HANDOFFS_RULES = OfflineRules(
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
             Classifier("case_details", DATA.cues["case_details"]),
+            # "ok", "I'll try that": an answer taken in, not a new topic to route.
+            Classifier("acknowledgement", DATA.cues["acknowledgement"]),
             Reader("plan_quote", plan_quote),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
             Reader("mixed_at_support", partial(mixed_message, "support")),
