@@ -135,7 +135,9 @@ def choice(text: str) -> Verdict:
     words = {}
     for cue in VARIANT.cues:
         if cue.label not in words and (match := re.search(cue.pattern, said)):
-            words[cue.label] = re.sub(r"^(size|sz)\s*", "", match.group("named"))
+            named = re.sub(r"^(size|sz)\s*", "", match.group("named"))
+            # letter sizes are written in capitals: "M", "XL" (the text was lower-cased)
+            words[cue.label] = named.upper() if re.fullmatch(r"x*[sml]", named) else named
     if not words:
         return verdict
     detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
