@@ -99,9 +99,12 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _P["nth"].search(text):
         return _span_of(match.group(2), match.group(1))
     if match := _P["age"].search(text):
-        months = _span_of(*[g for g in match.groups() if g is not None][:2])
-        if _P["roughly"].search(text) and abs(months - 12.0) <= 2:
-            return float("nan")  # "about a year": either side of the line
+        count, unit = [g for g in match.groups() if g is not None][:2]
+        months = _span_of(count, unit)
+        # "about a year" may be 10 to 14 months; "about 14 months" is 13 to 15
+        slack = 1.0 if unit.startswith("m") else 2.0
+        if _P["roughly"].search(text) and abs(months - 12.0) <= slack:
+            return float("nan")  # either side of the line
         return months
     if match := _P["month"].search(text):
         month, year = _MONTHS[match.group(1)], match.group(2)
