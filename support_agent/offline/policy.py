@@ -469,9 +469,14 @@ class Policy:
     def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
         question asked again is `_rephrase`'s business)."""
-        if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ):
+        if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ, d.INSTEAD_OF_REPEATING):
             return False
-        if not self.dialogue.instead_of_repeating or len(d.BLOCK.findall(plan.text)) < 2:
+        # A rule's own "that didn't help" reply (act instead_of_repeating) counts as the
+        # first other way: said again, the next way comes instead.
+        own_way = plan.act == d.INSTEAD_OF_REPEATING
+        if not self.dialogue.instead_of_repeating:
+            return False
+        if len(d.BLOCK.findall(plan.text)) < 2 and not own_way:
             return False
         return any(m.text == plan.text for m in replies)
 
