@@ -226,7 +226,10 @@ def _unchecked(
                 said = None if any(map(hedges, stating)) else coverage_statement(part)
                 if said:
                     return Reading(decision.yes_no[said], source="coverage", margin=margin)
-                continue
+                # "Purchased last spring, so I believe it's covered": a guess about the
+                # coverage, but a purchase date that settles it (read below).
+                if not (any(map(hedges, stating)) and _PURCHASED.search(part)):
+                    continue
             age = device_age_months(stated_period(part)[1])
             if age is None:
                 continue
@@ -242,6 +245,9 @@ def _unchecked(
         return _by_clause(decision, text, learned) or Reading(label, margin=margin)
     return Reading(label, margin=margin)
 
+
+# A purchase named, so a date near it is the device's age, not when a warranty ended.
+_PURCHASED = re.compile(r"\b(bought|purchased|got (it|this|them|one)|ordered (it|this|them))\b")
 
 # Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
 _PARTS = re.compile(
@@ -262,7 +268,7 @@ def _focus(decision: Decision, text: str) -> str:
 
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|whereas)\b")
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")  # keeps each sentence's own "?"
-_CLAUSE = re.compile(r"[.;!?,]+|\s(?:and|but|so|because|though|also)\s", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.;:!?,]+|\s(?:and|but|so|because|though|also)\s", re.IGNORECASE)
 
 
 def _by_clause(decision: Decision, text: str, learned: NaiveBayes | None) -> Reading | None:
