@@ -221,11 +221,14 @@ class Policy:
         t = self._read(messages, list(bound))
         plan = self._decide(t)
         replies = _replies(messages)
+        this_turn = messages[last_customer_index(messages) + 1 :]
+        # A question asked again after this turn's tools changed the case (a corrected
+        # order number) is asked in the same words, not as "I didn't quite get that".
+        moved = any(isinstance(m, ToolMessage) for m in this_turn)
         if self._block_again(plan, replies):
             plan = self._instead_of_repeating(plan, t)
-        elif replies and plan.text and plan.text == replies[-1].text:
+        elif replies and plan.text and plan.text == replies[-1].text and not moved:
             plan = replace(plan, text=self._rephrase(plan, t))
-        this_turn = messages[last_customer_index(messages) + 1 :]
         plan = self._with_answers(plan, t, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
