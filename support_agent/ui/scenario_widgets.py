@@ -279,7 +279,11 @@ def path_view(run: Run) -> None:
 
 
 def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
-    workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
+    # The sidebar's workflow when a chosen scenario runs it: the first chosen file may be
+    # another workflow's (the handoffs ones sort first), drawn under "Customer support".
+    names = [s.workflow for s in chosen]
+    name = ctx.flow.name if ctx.flow.name in names else (names or [ctx.flow.name])[0]
+    workflow = WORKFLOWS.get(name, ctx.flow)
     machine_panel.show(
         workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
     )

@@ -295,3 +295,12 @@ def test_the_page_lists_a_saved_scenario_and_chooses_it(tmp_path, monkeypatch):
     at.run()
     assert len(boxes(at)) == 3
     assert chosen(at) == ["Added while the page was open"]  # new files start chosen
+
+
+def test_before_a_run_the_sidebar_draws_the_sidebar_s_workflow():
+    """All scenarios chosen (the handoffs files sort first): the panel draws the workflow the
+    sidebar names, not the first file's."""
+    at = scenarios_page()
+    workflow, _, dot = at.session_state[keys.MACHINE_DOT]
+    assert workflow.name == "support", workflow.name
+    assert dot.startswith("digraph support") and "Sales" not in dot
