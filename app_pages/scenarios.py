@@ -22,6 +22,6 @@ else:
     st.subheader("Results")
     scenario_widgets.results_table(run)
     st.subheader("Path on the state machine")
-    scenario_widgets.path_view(run)
+    scenario_widgets.path_view(run, prefer=ctx.flow.name)
     st.subheader("Coverage")
     scenario_widgets.coverage_view(run)

@@ -7,7 +7,7 @@ from support_agent.ui import diagram_download, machine_panel, presenter, transcr
 from support_agent.ui.app_context import context
 
 ctx = context()
-presenter.fit_to_screen(presenter.BESIDE_REPLAY)
+presenter.fit_to_screen(presenter.BESIDE_REPLAY, wide=None)
 talk, machine = st.columns([1, 1.5], gap="medium")
 talk.caption(
     "Replay a conversation one turn at a time: **Next** and **Back**, or the → and ← keys "

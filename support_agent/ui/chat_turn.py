@@ -5,7 +5,7 @@ errors kept for Retry and said for someone in a browser.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -44,9 +44,6 @@ def run(
     ctx: Context, workflow: Workflow, state: dict, text: str | None, *, resume: bool = False
 ) -> dict | None:
     """Run one turn live; returns the new state, or None if it failed (kept for Retry)."""
-    badges = None
-    if not resume and text is not None:
-        badges = transcript.show_customer(text)
 
     def start(talk: Conversation) -> Iterator[ServiceEvent]:
         return talk.send(
@@ -59,7 +56,8 @@ def run(
             approvals=ctx.approvals or (resume and ctx.waiting is not None),
         )
 
-    return _live(ctx, workflow, state, start, text, resume=resume, badges=badges)
+    customer = text if not resume and text is not None else None
+    return _live(ctx, workflow, state, start, text, resume=resume, customer=customer)
 
 
 def decide(
@@ -86,20 +84,27 @@ def _live(
     text: str | None,
     *,
     resume: bool,
-    badges: Any = None,
+    customer: str | None = None,
 ) -> dict | None:
     st.session_state.pop(FAILED_KEY, None)
     machine_panel.remember_facts(workflow, state)
-    try:
-        talk = ctx.conversation()
-    except ModelConfigError as exc:
-        return _failed(text, describe_failure(exc), resume=resume and text is None)
-    events = transcript.show_live(
-        workflow, start(talk), lambda now: machine_panel.show(workflow, now, live=True)
-    )
+    # The turn's bubbles in one place: a message refused before it ran (empty, too long, sent
+    # while a decision was pending) takes them away again, else they stood there, the
+    # agent's empty, above the reason.
+    turn = st.empty()
+    with turn.container():
+        badges = None if customer is None else transcript.show_customer(customer)
+        try:
+            talk = ctx.conversation()
+        except ModelConfigError as exc:
+            return _failed(text, describe_failure(exc), resume=resume and text is None)
+        events = transcript.show_live(
+            workflow, start(talk), lambda now: machine_panel.show(workflow, now, live=True)
+        )
     end = events[-1] if events else None
     if isinstance(end, Error):
         if end.kind == Kind.INPUT or end.cause == Cause.AWAITING_APPROVAL:
+            turn.empty()
             st.warning(words(end))
             # The page reruns after a decision to draw what was decided: say it there too.
             st.session_state[REFUSED_KEY] = words(end)

@@ -97,11 +97,15 @@ def show(
     if st.session_state.get(keys.MACHINE_DRAWN) == shown:
         return
     st.session_state[keys.MACHINE_DRAWN] = shown
+    # Every draw puts its elements in the same places (a line that may be absent keeps an
+    # `st.empty` place): redrawn within one run, a container keeps the elements of the first
+    # draw that the second leaves unused, so after a rewind the history showed twice.
     with slot.container():
         step = workflow.step(workflow.current(state))
         st.markdown(_headline(step, headline, waiting, live=live, wide=wide))
+        rewound = st.empty()
         if viewing:
-            st.caption(f"🕰️ Showing: {viewing}")
+            rewound.caption(f"🕰️ Showing: {viewing}")
         st.graphviz_chart(
             dot,
             # The presenter view's drawing fills the column, no taller than the screen allows.
@@ -194,12 +198,13 @@ def _history(
 ) -> None:
     lines = history_lines(workflow, state, tickets)
     st.markdown("**Transition history** :small[(newest first)]")
+    moves, more = st.empty(), st.empty()  # the same places, moves or not (see `show`)
     if not lines:
-        st.caption("No moves yet.")
+        moves.caption("No moves yet.")
         return
-    st.markdown("\n\n".join(lines[:shown]))
+    moves.markdown("\n\n".join(lines[:shown]))
     if note and len(lines) > shown:
-        st.caption(
+        more.caption(
             f"The latest {shown} of {len(lines)} moves. The Threads page exports the whole history."
         )
 

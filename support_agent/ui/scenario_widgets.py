@@ -250,12 +250,16 @@ def _text_width(chars: int, bounds: tuple[int, int]) -> int:
     return max(low, min(high, 24 + round(chars * 6.8)))
 
 
-def path_view(run: Run) -> None:
+def path_view(run: Run, prefer: str = "") -> None:
+    """Pick a result and draw its path; `prefer` is the sidebar's workflow's name."""
     by_name = {r.name: r for r in run.results}
     if not by_name:
         return
-    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:  # the first failure, if any
-        st.session_state[keys.SCENARIOS_SHOW] = (run.failed or run.results)[0].name
+    if st.session_state.get(keys.SCENARIOS_SHOW) not in by_name:
+        # The first failure, if any; else the first of the sidebar's workflow (not the
+        # handoffs files, which sort first, under "Customer support").
+        ours = [r for r in run.results if r.workflow.name == prefer]
+        st.session_state[keys.SCENARIOS_SHOW] = (run.failed or ours or run.results)[0].name
     name = st.selectbox("Show the path of", list(by_name), key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
@@ -279,7 +283,11 @@ def path_view(run: Run) -> None:
 
 
 def sidebar_before_a_run(ctx: Context, chosen: list[Scenario]) -> None:
-    workflow = WORKFLOWS.get(chosen[0].workflow, ctx.flow) if chosen else ctx.flow
+    # The sidebar's workflow when a chosen scenario runs it: the first chosen file may be
+    # another workflow's (the handoffs ones sort first), drawn under "Customer support".
+    names = [s.workflow for s in chosen]
+    name = ctx.flow.name if ctx.flow.name in names else (names or [ctx.flow.name])[0]
+    workflow = WORKFLOWS.get(name, ctx.flow)
     machine_panel.show(
         workflow, {}, headline="🧪 No scenario run yet: the path you pick is drawn here", tickets={}
     )

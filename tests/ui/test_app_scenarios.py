@@ -295,3 +295,20 @@ def test_the_page_lists_a_saved_scenario_and_chooses_it(tmp_path, monkeypatch):
     at.run()
     assert len(boxes(at)) == 3
     assert chosen(at) == ["Added while the page was open"]  # new files start chosen
+
+
+def test_the_sidebar_draws_the_sidebar_s_workflow_before_and_after_a_run():
+    """All scenarios chosen (the handoffs files sort first): the panel draws the workflow the
+    sidebar names, not the first file's, before a run and after it."""
+    at = scenarios_page()
+    workflow, _, dot = at.session_state[keys.MACHINE_DOT]
+    assert workflow.name == "support", workflow.name
+    assert dot.startswith("digraph support") and "Sales" not in dot
+
+    # After a run with nothing failed, the path shown first is one of that workflow's too.
+    click(at, f"Run {len(SHIPPED)} scenarios")
+    shown = at.selectbox(key="scenarios.show").value
+    assert load_scenario(next(p for p in SHIPPED if load_scenario(p).name == shown)).workflow == (
+        "support"
+    ), shown
+    assert at.session_state[keys.MACHINE_DOT][0].name == "support"

@@ -74,7 +74,7 @@ def test_prompts_and_scenarios_pages_draw_what_they_show(browser, tmp_path):  # 
             timeout=60_000
         )
         idle(page)
-        pick(page, "Show the path of", "Hardware under warranty gets a free repair")
+        # Shown first: nothing failed, so the first of the sidebar's workflow (Customer support).
         expect(sidebar).to_contain_text("Path of Hardware under warranty gets a free repair")
         expect(active(page)).to_have_text("resolution_specialist")
         taken = sidebar.get_by_test_id("stGraphVizChart").locator("g.edge.taken")

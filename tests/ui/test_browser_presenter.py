@@ -52,6 +52,7 @@ LAYOUT_JS = """
                         && column.contains(e)),
     chart: box(chart.querySelector('svg')),
     column: box(column),
+    chatBox: box(document.querySelector('.st-key-presenter-chat')),
     cut, scrolled,
     pageScrolls: page.scrollHeight > page.clientHeight + 1,
   };
@@ -98,6 +99,9 @@ def test_the_presenter_view_fills_the_screen_and_shows_the_hand_over(
         # The latest moves, the hand-over first, are there to read.
         moves = chart.page.get_by_test_id("stMainBlockContainer").get_by_text("🙋")
         playwright.expect(moves.first).to_be_visible()
+        # The chat's box reaches down to the message box: no blank band between them.
+        gap = laid["input"] - laid["chatBox"]["bottom"]
+        assert 0 <= gap <= 48, f"{gap:.0f} px between the chat and its input: {seen}"
         # No control's label is cut short ("Rewi…", "Open tic…").
         assert laid["cut"] == [], seen
         page.screenshot(path=str(tmp_path / f"presenter-{width}.png"))

@@ -112,3 +112,30 @@ def test_a_message_sent_while_a_refund_waits_withdraws_it_and_is_answered(browse
         main = page.get_by_test_id("stMain")
         expect(main).not_to_contain_text("Refund this order?")
         page.close()
+
+
+def test_a_message_refused_before_it_runs_leaves_no_empty_bubbles(browser, tmp_path):  # noqa: F811
+    """Too long, or nothing to read: the reason is on screen, and no bubble is left (the
+    agent's stood empty above the reason, the customer's showed a message never sent)."""
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'r.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_chat(page, url)
+        say(page, "Hi, my phone screen is cracked", 1)
+        bubbles = page.get_by_test_id("stChatMessage")
+        for text, reason in [
+            ("x" * 4_500, "That message is 4,500 characters; the limit is 4,000"),
+            ("\u3164", "Type a message first"),  # a Hangul filler draws nothing
+        ]:
+            idle(page)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(text)
+            box.press("Enter")
+            expect(page.get_by_test_id("stAlert").filter(has_text=reason)).to_be_visible(
+                timeout=30_000
+            )
+            idle(page)
+            expect(bubbles).to_have_count(2)
+            for n in range(2):  # each bubble left says something
+                expect(bubble(page, n)).not_to_have_text("")
+        say(page, "Yes, it's still under warranty", 2)  # and the conversation carries on
