@@ -43,6 +43,7 @@ class Rule:
     ask: Text | None = None  # the step's question when no rule fits
     once: bool = False  # at most once between two moves of the machine
     after: tuple[str, ...] = ()  # fire only once one of these tools ran since the last move
+    same_detail: bool = False  # fire only when an earlier message of the case named this detail
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
@@ -217,6 +218,13 @@ class Policy:
                 return verdict
         return first
 
+    def _named_before(self, rule: Rule, texts: list[str], detail: str | None) -> bool:
+        """Whether an earlier message of the case named `detail` ("screen", "battery")."""
+        classifier = self.rules.classifiers[rule.classifier]
+        return detail is not None and any(
+            classifier.classify(text).detail == detail for text in texts[:-1]
+        )
+
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         t = self._read(messages, list(bound))
         plan = self._decide(t)
@@ -314,6 +322,8 @@ class Policy:
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
+        if rule.same_detail and not self._named_before(rule, texts, verdict.detail):
+            return None
         if rule.classifier and rule.need_label:
             if verdict.label is None or verdict.label in rule.unsure_labels:
                 return None
