@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -63,6 +63,10 @@ class Verdict:
     passed: bool
     by: str = "rules"  # "rules" or "model"
 
+    def row(self) -> dict[str, str | bool]:
+        """As stored on the message; every turn asks (`dataclasses.asdict` deep-copies)."""
+        return {"check": self.check, "passed": self.passed, "by": self.by}
+
 
 SmallTalk = Callable[[str], bool]
 
@@ -96,5 +100,5 @@ def check_with_model(
 
 
 def first_failure(verdicts: list[Verdict] | list[dict]) -> str | None:
-    rows = (v if isinstance(v, dict) else asdict(v) for v in verdicts)
+    rows = (v if isinstance(v, dict) else v.row() for v in verdicts)
     return next((v["check"] for v in rows if not v["passed"]), None)

@@ -7,7 +7,6 @@ or its refusal, so a hijack attempt can't steer the conversation afterwards.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, hook_config
@@ -84,7 +83,7 @@ class GuardrailMiddleware(ShapesModelRequests, AgentMiddleware):
             return None
         small_talk = self.policy.small_talk if self.policy is not None else None
         verdicts = check_with_model(self.screen_with, message.text, small_talk)
-        kwargs = {**message.additional_kwargs, KEY: [asdict(v) for v in verdicts]}
+        kwargs = {**message.additional_kwargs, KEY: [v.row() for v in verdicts]}
         checked = message.model_copy(update={"additional_kwargs": kwargs})
         failed = first_failure(verdicts)
         if failed is None:
