@@ -66,7 +66,9 @@ def test_a_message_sent_while_a_refund_waits_withdraws_it_and_is_answered(browse
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_chat(page, url)
         pick_workflow(page, "Returns and refunds (state machine)")
-        page.get_by_test_id("stSidebar").get_by_text("A person approves first").click()
+        switch = page.get_by_test_id("stSidebar").get_by_text("A person approves first")
+        expect(switch).to_have_count(1)  # the run that switched workflow has drawn its sidebar
+        switch.click()
         idle(page)
         for number, text in enumerate(
             ["I want to return order 123456", "It arrived last week and is unused"], start=1
