@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from string import Formatter
 from typing import Any
 
+from support_agent.base.oneline import one_line
 from support_agent.core.declaration import Workflow
 from support_agent.core.middleware.step_config import PromptSource, tool_key
 from support_agent.core.prompting import TemplateError, fill_prompt, placeholders, validate_template
-from support_agent.store.records import Database, now, one_line, table
+from support_agent.store.records import Database, now, table
 from support_agent.workflows import get_workflow
 
 SCHEMA = (

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from langchain_core.messages import HumanMessage
 
+from support_agent.base.oneline import one_line
 from support_agent.core.declaration import Workflow, turn_of
 from support_agent.offline.policy import is_summary
-from support_agent.store.records import UNTITLED, one_line, stored_form
+from support_agent.store.records import UNTITLED, stored_form
 
 SEPARATOR = " · "
 TOPIC_CHARS = 56  # a topic longer than this is cut at a clause, else at a word

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from support_agent.base.oneline import clip
+from support_agent.base.oneline import clip, one_line
 from support_agent.core.declaration import WITHDRAWN, Workflow, is_decision, turn_of
 from support_agent.core.engine import clean_message, thread_config
 from support_agent.core.errors import Error
@@ -22,7 +22,7 @@ from support_agent.features.rewind_points import TurnPoints
 from support_agent.features.thread_titles import matches
 from support_agent.offline import dialogue as d
 from support_agent.offline.policy import last_customer_index
-from support_agent.store.records import Database, now, one_line, table
+from support_agent.store.records import Database, now, table
 from support_agent.store.turn_lease import ThreadBusy
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from types import NoneType
 from typing import Any, get_args, get_type_hints
 
+from support_agent.base.oneline import one_line
+
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS hs_threads (
         thread_id TEXT PRIMARY KEY,
@@ -24,11 +26,6 @@ SCHEMA = (
 LOCAL_OWNER = "local"
 TITLE_CHARS = 80
 UNTITLED = "Untitled conversation"  # the title of a thread whose first message is empty
-
-
-def one_line(text: str | None, limit: int | None = None) -> str:
-    """`text` on one line, without NUL characters (often from a paste), cut to `limit`."""
-    return " ".join(str(text or "").replace("\x00", "").split())[:limit]
 
 
 def stored_form(first_message: str) -> str:
