@@ -28,6 +28,7 @@ BLOCK = re.compile(r"[.!?](?:\s|$)|\n\d+\. ")  # two sentences or list items
 LANGUAGE_NOTE, FAQ, AFTER_ESCALATION = "language_note", "faq", "after_escalation"
 THANKS, ANSWER, AFTER_HUMAN_REPLY = "thanks", "answer", "after_human_reply"
 SAME_OR_NEW = "same_or_new"  # "Is that the same problem or a separate one?"
+WITH_PERSON = "with_person"  # asked for a person while one already has the case
 UNCLEAR_ACTS = (ASK, CLARIFY, OFFER_PERSON, STEER_BACK, LANGUAGE_NOTE, SAME_OR_NEW, PRESENCE)
 
 HUMAN_AGENT = "human_agent"  # the name on a person's messages (a ticket's reply)

@@ -364,6 +364,10 @@ class Policy:
         accepted = t.previous_act == d.OFFER_PERSON and d.YES.classify(t.text).label == "yes"
         if not (asked or accepted):
             return None
+        if tool in t.done and t.previous_act != d.WITH_PERSON:
+            # A second ticket would split the case between two people; asked once more, it opens.
+            replied = any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in t.messages)
+            return Plan(d.SAY["after_human_reply" if replied else "with_person"], [], d.WITH_PERSON)
         reason = "Customer asked to speak to a person"
         call = {"name": tool, "args": {"reason": reason, "requested": True}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
