@@ -44,6 +44,7 @@ class Rule:
     once: bool = False  # at most once between two moves of the machine
     after: tuple[str, ...] = ()  # fire only once one of these tools ran since the last move
     same_detail: bool = False  # fire only when an earlier message of the case named this detail
+    after_act: tuple[str, ...] = ()  # fire only when the agent's last reply was of these kinds
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
@@ -318,6 +319,7 @@ class Policy:
             ready = ready and not (rule.once and rule.tool in t.done)
         # a plain reply too: "ok" after a hand-over is no promise to try the steps
         ready = ready and (not rule.after or not t.done.isdisjoint(rule.after))
+        ready = ready and (not rule.after_act or t.previous_act in rule.after_act)
         return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
