@@ -86,7 +86,7 @@ def timing(text: str) -> Verdict:
     return Verdict("over_30_days", None, {"days": days})
 
 
-CONDITION = Classifier("condition", DATA.cues["condition"])
+CONDITION = Classifier("condition", DATA.cues["condition"], mend_spelling=True)
 
 
 def eligibility(text: str) -> Verdict:
