@@ -56,6 +56,8 @@ PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
     for name in ("person", "presence", "greeting", "still", "off_topic")
 )
+# Read on the reply as written: its line breaks say where a numbered step begins.
+ADVICE = re.compile(_DATA["matchers"]["advice"], re.IGNORECASE)
 YES = Classifier("yes", tuple(Cue(**cue) for cue in _DATA["yes_or_no"]))
 
 # A long message that mentions the weather is a story about the problem, not small talk.

@@ -45,6 +45,9 @@ class Rule:
     after: tuple[str, ...] = ()  # fire only once one of these tools ran since the last move
     same_detail: bool = False  # fire only when an earlier message of the case named this detail
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
+    # A follow-up ("do you do monthly too?"): fire only when this classifier reads the latest
+    # message, whose label then is the detail of what `classifier` found looking back.
+    follow_up: str | None = None
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
@@ -235,7 +238,7 @@ class Policy:
         moved = any(isinstance(m, ToolMessage) for m in this_turn)
         if self._block_again(plan, replies):
             plan = self._instead_of_repeating(plan, t)
-        elif replies and plan.text and plan.text == replies[-1].text and not moved:
+        elif replies and plan.text and not moved and self._said_before(plan, replies):
             plan = replace(plan, text=self._rephrase(plan, t))
         plan = self._with_answers(plan, t, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
@@ -322,6 +325,11 @@ class Policy:
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
+        if rule.follow_up:
+            asked = self.rules.classifiers[rule.follow_up].classify(texts[-1] if texts else "")
+            if asked.label is None or verdict.label is None:
+                return None
+            verdict = replace(verdict, detail=asked.label)
         if rule.same_detail and not self._named_before(rule, texts, verdict.detail):
             return None
         if rule.classifier and rule.need_label:
@@ -479,9 +487,18 @@ class Policy:
     def _ask(self, t: _Turn) -> str:
         return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
 
+    @staticmethod
+    def _said_before(plan: Plan, replies: Sequence[AIMessage]) -> bool:
+        """Whether `plan` repeats the last reply, or an answer given earlier ("how much is
+        it?" asked again after something else)."""
+        if plan.text == replies[-1].text:
+            return True
+        answer = not plan.tool_calls and plan.act in (d.ANSWER, d.FAQ)
+        return answer and any(m.text == plan.text for m in replies)
+
     def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
-        question asked again is `_rephrase`'s business)."""
+        question asked again, a price or a policy, is `_rephrase`'s business)."""
         if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ, d.INSTEAD_OF_REPEATING):
             return False
         # A rule's own "that didn't help" reply (act instead_of_repeating) counts as the
@@ -489,7 +506,8 @@ class Policy:
         own_way = plan.act == d.INSTEAD_OF_REPEATING
         if not self.dialogue.instead_of_repeating:
             return False
-        if len(d.BLOCK.findall(plan.text)) < 2 and not own_way:
+        advice = len(d.BLOCK.findall(plan.text)) >= 2 and bool(d.ADVICE.search(plan.text))
+        if not (advice or own_way):
             return False
         return any(m.text == plan.text for m in replies)
 

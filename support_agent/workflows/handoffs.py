@@ -94,6 +94,8 @@ HANDOFFS_RULES = OfflineRules(
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             Classifier("acknowledgement", DATA.cues["acknowledgement"]),
             Reader("plan_quote", plan_quote),
+            # "do you do monthly too?": the billing period asked about, after a price.
+            Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
             Reader("mixed_at_support", partial(mixed_message, "support")),
         )
