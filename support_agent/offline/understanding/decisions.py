@@ -174,15 +174,18 @@ def _remembered(name: str, text: str, _today: date, warranty_months: float | Non
     return _reading(name, text, None, warranty_months)
 
 
-def as_read(name: str, text: str) -> str:
-    """`text` as decision `name` reads it: with its mistyped fault words mended, if it says so."""
-    return mended(text) if DECISIONS[name].mend_spelling else text
+def as_read(name: str, text: str, apostrophes: bool = True) -> str:
+    """`text` as decision `name` and its cues read it: with its mistyped fault words mended,
+    if it says so."""
+    return mended(text, apostrophes) if DECISIONS[name].mend_spelling else text
 
 
 def _reading(
     name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None = None
 ) -> Reading:
-    text = as_read(name, text)
+    # The learned model knows "wont" and "won't" alike from its training lines; only the
+    # cues, which name exact forms, need the apostrophe back.
+    text = as_read(name, text, apostrophes=False)
     reading = _unchecked(name, text, learned, warranty_months)
     # "Nope, bought it in May": an opening yes / no and a reading of the rest that disagree
     # mean one was misread; asking again is safe, recording the wrong one is not.

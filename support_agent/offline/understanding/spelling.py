@@ -42,23 +42,38 @@ def one_slip(a: str, b: str) -> bool:
     return short[same:] == long[same + 1 :]
 
 
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Words one slip apart share a form with one letter (or none) deleted: an index of those
+# forms finds the few candidates without trying every word of the vocabulary.
+_BY_DELETION: dict[str, set[str]] = {}
+for _word in VOCABULARY:
+    if "'" not in _word and len(_word) >= SHORTEST:
+        for _key in _deletions(_word):
+            _BY_DELETION.setdefault(_key, set()).add(_word)
+
+
 @lru_cache(maxsize=8192)
-def meant(word: str) -> str:
-    """The vocabulary word `word` (folded) was meant as, or `word` itself."""
+def meant(word: str, apostrophes: bool = True) -> str:
+    """The vocabulary word `word` (folded) was meant as, or `word` itself; with
+    `apostrophes`, a contraction typed without one gets it back."""
     if word in _BARE:
-        return _BARE[word]
+        return _BARE[word] if apostrophes else word
     if word in VOCABULARY or word in REAL_WORDS or len(word) < SHORTEST:
         return word
-    near = [v for v in VOCABULARY if "'" not in v and len(v) >= SHORTEST and one_slip(word, v)]
+    near = {v for key in _deletions(word) for v in _BY_DELETION.get(key, ())}
+    near = [v for v in near if one_slip(word, v)]
     return near[0] if len(near) == 1 else word
 
 
-def mended(text: str) -> str:
+def mended(text: str, apostrophes: bool = True) -> str:
     """`text` with each mistyped fault word replaced by the word meant; the rest as typed."""
 
     def mend(match: re.Match[str]) -> str:
         typed = match.group()
-        word = meant(fold(typed))
+        word = meant(fold(typed), apostrophes)
         return typed if word == fold(typed) else word
 
     return _WORD.sub(mend, text)
