@@ -70,6 +70,9 @@ class Faq:
     pattern: Pattern  # on lower-case text
     # keys: "escalated", the `Dialogue.faq_by` facts' values joined by "_", each value, "default"
     answer: Text
+    # A clarification said even before the step's question was asked ("I don't have the
+    # order number" as the first message answers the question coming).
+    before_asking: bool = False
 
     def matches(self, text: str) -> bool:
         return re.search(self.pattern, text.lower()) is not None

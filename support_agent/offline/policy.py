@@ -440,7 +440,8 @@ class Policy:
         replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(t))
         if t.previous_act not in d.UNCLEAR_ACTS and self._own_ask(t) and not just_asked:
-            return Plan(self._ask(t), [], d.ASK)
+            early = self._clarification(t, before_asking=True)
+            return Plan(early, [], d.CLARIFY) if early else Plan(self._ask(t), [], d.ASK)
         streak = 0
         for m in reversed(messages):
             if isinstance(m, AIMessage) and (m.tool_calls or act_of(m) not in d.UNCLEAR_ACTS):
@@ -458,9 +459,10 @@ class Policy:
         used = any(m.text == first for m in _replies(since_move))
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
-    def _clarification(self, t: _Turn) -> str:
+    def _clarification(self, t: _Turn, before_asking: bool = False) -> str:
         """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
-        entry = next((e for e in self.dialogue.clarify_for if e.matches(t.text)), None)
+        entries = (e for e in self.dialogue.clarify_for if e.before_asking or not before_asking)
+        entry = next((e for e in entries if e.matches(t.text)), None)
         return _pick(entry.answer, *t.bound) if entry else ""
 
     @property
@@ -482,7 +484,9 @@ class Policy:
     def _own_ask(self, t: _Turn) -> str | None:
         """The step's own question, when a rule of its tools has one."""
         rule = next((r for r in self.rules.rules if r.tool in t.bound and r.ask), None)
-        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule else None
+        # Once the step's one-time action is done ("refund arranged"), its question is answered.
+        done = any(r.once and r.tool in t.done and r.tool in t.bound for r in self.rules.rules)
+        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
 
     def _ask(self, t: _Turn) -> str:
         return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
@@ -509,13 +513,17 @@ class Policy:
         advice = len(d.BLOCK.findall(plan.text)) >= 2 and bool(d.ADVICE.search(plan.text))
         if not (advice or own_way):
             return False
-        return any(m.text == plan.text for m in replies)
+        # Said in other words already ("I won't send the same steps again"), it counts too.
+        return any(m.text == plan.text or (own_way and _other_way(m)) for m in replies)
 
     def _instead_of_repeating(self, plan: Plan, t: _Turn) -> Plan:
         """Acknowledge and change approach, counted from when this block was first sent; the
         last way offers a person, and after that the block comes again as a repeat."""
+        own_way = plan.act == d.INSTEAD_OF_REPEATING
         first = next(
-            i for i, m in enumerate(t.messages) if isinstance(m, AIMessage) and m.text == plan.text
+            i
+            for i, m in enumerate(t.messages)
+            if isinstance(m, AIMessage) and (m.text == plan.text or (own_way and _other_way(m)))
         )
         since = t.messages[first:]
         ways = self.dialogue.instead_of_repeating
@@ -567,3 +575,8 @@ class Policy:
                 values = {**facts, **call["args"], "result": result.text}
                 return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
         return None
+
+
+def _other_way(message: BaseMessage) -> bool:
+    """A reply that changed approach instead of sending a block again."""
+    return isinstance(message, AIMessage) and act_of(message) == d.INSTEAD_OF_REPEATING
