@@ -57,6 +57,8 @@ PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
     for name in ("person", "presence", "greeting", "still", "off_topic")
 )
+# Read on the reply as written: its line breaks say where a numbered step begins.
+ADVICE = re.compile(_DATA["matchers"]["advice"], re.IGNORECASE)
 YES = Classifier("yes", tuple(Cue(**cue) for cue in _DATA["yes_or_no"]))
 
 # A long message that mentions the weather is a story about the problem, not small talk.
@@ -69,6 +71,9 @@ class Faq:
     pattern: Pattern  # on lower-case text
     # keys: "escalated", the `Dialogue.faq_by` facts' values joined by "_", each value, "default"
     answer: Text
+    # A clarification said even before the step's question was asked ("I don't have the
+    # order number" as the first message answers the question coming).
+    before_asking: bool = False
 
     def matches(self, text: str) -> bool:
         return re.search(self.pattern, text.lower()) is not None

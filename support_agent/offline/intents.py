@@ -15,7 +15,8 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 from support_agent.base.yaml_text import checked_pattern
-from support_agent.offline.understanding import decide
+from support_agent.offline.understanding import as_read, decide
+from support_agent.offline.understanding.spelling import mended
 
 Pattern = Annotated[str, AfterValidator(checked_pattern)]  # checked when read from data
 
@@ -48,9 +49,10 @@ class Classifier:
     name: str
     cues: tuple[Cue, ...]
     margin: float = 0.5
+    mend_spelling: bool = False  # "they wont turn on" meets the cue for "won't turn on"
 
     def _score(self, text: str) -> tuple[dict[str, float], dict[str, tuple[float, str]]]:
-        masked = normalise(text)
+        masked = normalise(mended(text) if self.mend_spelling else text)
         scores: dict[str, float] = {}
         details: dict[str, tuple[float, str]] = {}
         for cue in self.cues:
@@ -99,7 +101,9 @@ class LearnedClassifier:
     def classify(self, text: str) -> Verdict:
         reading = decide(self.decision, text, warranty_months=self.warranty_months)
         # The most specific detail the cues find for a label, whatever wins among them.
-        scores, details = self.details._score(text) if self.details else ({}, {})
+        # The cues read the words as the decision does ("scren" names the screen).
+        seen = as_read(self.decision, text)
+        scores, details = self.details._score(seen) if self.details else ({}, {})
         if self.cues_decide_at is not None and scores:
             ranked = sorted(scores.values(), reverse=True) + [0.0]
             decisive = (

@@ -46,6 +46,9 @@ class Rule:
     same_detail: bool = False  # fire only when an earlier message of the case named this detail
     after_act: tuple[str, ...] = ()  # fire only when the agent's last reply was of these kinds
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
+    # A follow-up ("do you do monthly too?"): fire only when this classifier reads the latest
+    # message, whose label then is the detail of what `classifier` found looking back.
+    follow_up: str | None = None
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
@@ -236,7 +239,7 @@ class Policy:
         moved = any(isinstance(m, ToolMessage) for m in this_turn)
         if self._block_again(plan, replies):
             plan = self._instead_of_repeating(plan, t)
-        elif replies and plan.text and plan.text == replies[-1].text and not moved:
+        elif replies and plan.text and not moved and self._said_before(plan, replies):
             plan = replace(plan, text=self._rephrase(plan, t))
         plan = self._with_answers(plan, t, this_turn)
         if messages and d.withdrew_hand_overs(messages[-1]):
@@ -324,6 +327,11 @@ class Policy:
 
     def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
+        if rule.follow_up:
+            asked = self.rules.classifiers[rule.follow_up].classify(texts[-1] if texts else "")
+            if asked.label is None or verdict.label is None:
+                return None
+            verdict = replace(verdict, detail=asked.label)
         if rule.same_detail and not self._named_before(rule, texts, verdict.detail):
             return None
         if rule.classifier and rule.need_label:
@@ -438,7 +446,8 @@ class Policy:
         replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(t))
         if t.previous_act not in d.UNCLEAR_ACTS and self._own_ask(t) and not just_asked:
-            return Plan(self._ask(t), [], d.ASK)
+            early = self._clarification(t, before_asking=True)
+            return Plan(early, [], d.CLARIFY) if early else Plan(self._ask(t), [], d.ASK)
         streak = 0
         for m in reversed(messages):
             if isinstance(m, AIMessage) and (m.tool_calls or act_of(m) not in d.UNCLEAR_ACTS):
@@ -456,9 +465,10 @@ class Policy:
         used = any(m.text == first for m in _replies(since_move))
         return Plan(second if streak or used else first, [], d.CLARIFY)
 
-    def _clarification(self, t: _Turn) -> str:
+    def _clarification(self, t: _Turn, before_asking: bool = False) -> str:
         """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
-        entry = next((e for e in self.dialogue.clarify_for if e.matches(t.text)), None)
+        entries = (e for e in self.dialogue.clarify_for if e.before_asking or not before_asking)
+        entry = next((e for e in entries if e.matches(t.text)), None)
         return _pick(entry.answer, *t.bound) if entry else ""
 
     @property
@@ -480,14 +490,25 @@ class Policy:
     def _own_ask(self, t: _Turn) -> str | None:
         """The step's own question, when a rule of its tools has one."""
         rule = next((r for r in self.rules.rules if r.tool in t.bound and r.ask), None)
-        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule else None
+        # Once the step's one-time action is done ("refund arranged"), its question is answered.
+        done = any(r.once and r.tool in t.done and r.tool in t.bound for r in self.rules.rules)
+        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
 
     def _ask(self, t: _Turn) -> str:
         return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
 
+    @staticmethod
+    def _said_before(plan: Plan, replies: Sequence[AIMessage]) -> bool:
+        """Whether `plan` repeats the last reply, or an answer given earlier ("how much is
+        it?" asked again after something else)."""
+        if plan.text == replies[-1].text:
+            return True
+        answer = not plan.tool_calls and plan.act in (d.ANSWER, d.FAQ)
+        return answer and any(m.text == plan.text for m in replies)
+
     def _block_again(self, plan: Plan, replies: Sequence[AIMessage]) -> bool:
         """Whether `plan` would send again a block of steps or advice already sent (a
-        question asked again is `_rephrase`'s business)."""
+        question asked again, a price or a policy, is `_rephrase`'s business)."""
         if plan.tool_calls or plan.act not in (d.ANSWER, d.FAQ, d.INSTEAD_OF_REPEATING):
             return False
         # A rule's own "that didn't help" reply (act instead_of_repeating) counts as the
@@ -495,15 +516,20 @@ class Policy:
         own_way = plan.act == d.INSTEAD_OF_REPEATING
         if not self.dialogue.instead_of_repeating:
             return False
-        if len(d.BLOCK.findall(plan.text)) < 2 and not own_way:
+        advice = len(d.BLOCK.findall(plan.text)) >= 2 and bool(d.ADVICE.search(plan.text))
+        if not (advice or own_way):
             return False
-        return any(m.text == plan.text for m in replies)
+        # Said in other words already ("I won't send the same steps again"), it counts too.
+        return any(m.text == plan.text or (own_way and _other_way(m)) for m in replies)
 
     def _instead_of_repeating(self, plan: Plan, t: _Turn) -> Plan:
         """Acknowledge and change approach, counted from when this block was first sent; the
         last way offers a person, and after that the block comes again as a repeat."""
+        own_way = plan.act == d.INSTEAD_OF_REPEATING
         first = next(
-            i for i, m in enumerate(t.messages) if isinstance(m, AIMessage) and m.text == plan.text
+            i
+            for i, m in enumerate(t.messages)
+            if isinstance(m, AIMessage) and (m.text == plan.text or (own_way and _other_way(m)))
         )
         since = t.messages[first:]
         ways = self.dialogue.instead_of_repeating
@@ -555,3 +581,8 @@ class Policy:
                 values = {**facts, **call["args"], "result": result.text}
                 return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
         return None
+
+
+def _other_way(message: BaseMessage) -> bool:
+    """A reply that changed approach instead of sending a block again."""
+    return isinstance(message, AIMessage) and act_of(message) == d.INSTEAD_OF_REPEATING

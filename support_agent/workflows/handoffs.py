@@ -66,6 +66,18 @@ def plan_quote(text: str) -> Verdict:
     return Verdict("quote", period, {"quote": 1.0}, words=words)
 
 
+ACKNOWLEDGEMENT = Classifier("acknowledgement", DATA.cues["acknowledgement"])
+
+
+def failed_fix(text: str) -> Verdict:
+    """ "still nothing", "no luck": a fix that failed, when the message names no problem of
+    its own ("delivered but nothing arrived" does: a delivery)."""
+    said = ACKNOWLEDGEMENT.classify(text)
+    if said.label != "not_fixed" or TOPIC.classify(text).detail:
+        return Verdict(None, None)
+    return said
+
+
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
@@ -92,8 +104,11 @@ HANDOFFS_RULES = OfflineRules(
             # 4242"), or "what do I need to send?". They stay with support.
             Classifier("case_details", DATA.cues["case_details"]),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
-            Classifier("acknowledgement", DATA.cues["acknowledgement"]),
+            ACKNOWLEDGEMENT,
+            Reader("failed_fix", failed_fix),
             Reader("plan_quote", plan_quote),
+            # "do you do monthly too?": the billing period asked about, after a price.
+            Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
             Reader("mixed_at_support", partial(mixed_message, "support")),
         )

@@ -86,7 +86,7 @@ def timing(text: str) -> Verdict:
     return Verdict("over_30_days", None, {"days": days})
 
 
-CONDITION = Classifier("condition", DATA.cues["condition"])
+CONDITION = Classifier("condition", DATA.cues["condition"], mend_spelling=True)
 
 
 def eligibility(text: str) -> Verdict:
@@ -122,6 +122,7 @@ def eligibility(text: str) -> Verdict:
 
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
 VARIANT = Classifier("variant", DATA.cues["variant"])
+EMAIL_LINE = Classifier("order_email_line", DATA.cues["order_email_line"])
 
 
 def choice(text: str) -> Verdict:
@@ -130,8 +131,10 @@ def choice(text: str) -> Verdict:
     verdict = CHOICE_CUES.classify(text)
     if verdict.label != "exchange":
         return verdict
+    # A pasted order email's lines say what was bought, not what to send instead.
+    own = " ".join(line for line in text.splitlines() if not EMAIL_LINE.matches(line))
     # "Too small" says what is wrong with this one, not which one to send.
-    said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(text))
+    said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(own))
     words = {}
     for cue in VARIANT.cues:
         if cue.label not in words and (match := re.search(cue.pattern, said)):

@@ -3,6 +3,6 @@
 `data/`, and abstention (`unclear`) when unsure; `decisions` puts them together.
 """
 
-from support_agent.offline.understanding.decisions import decide, warm_up
+from support_agent.offline.understanding.decisions import as_read, decide, warm_up
 
-__all__ = ["decide", "warm_up"]
+__all__ = ["as_read", "decide", "warm_up"]

@@ -104,6 +104,8 @@ def leading_answer(text: str) -> str | None:
         break
     rest = said[len(opening) :]
     words = {w for w in opening if w[0].isalnum()}
+    if _HEDGE.search(" ".join(opening)):  # "not sure, maybe 14 months ago": no yes
+        return None
     yes, no = words & (_STRONG_YES | _EMPHATIC_YES), words & _STRONG_NO
     if not rest or bool(yes) == bool(no):
         return None

@@ -101,6 +101,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _P["age"].search(text):
         count, unit = [g for g in match.groups() if g is not None][:2]
         months = _span_of(count, unit)
+        if text[match.end() :].startswith(" and a half"):  # "a year and a half": 18 months
+            months += _UNIT_MONTHS[unit] / 2
         # "about a year" may be 10 to 14 months; "about 14 months" is 13 to 15
         slack = 1.0 if unit.startswith("m") else 2.0
         if _P["roughly"].search(text) and abs(months - 12.0) <= slack:

@@ -35,6 +35,7 @@ from support_agent.offline.understanding.dates import (
 )
 from support_agent.offline.understanding.featurize import features, fold, words
 from support_agent.offline.understanding.languages import read_language
+from support_agent.offline.understanding.spelling import mended
 
 DATA = Path(__file__).parent / "data"
 UNCLEAR = "unclear"
@@ -59,6 +60,7 @@ class Decision:
     # Clauses that clear something ("the app works fine"): the model reads the others.
     cleared: str | None = None
     needs_a_named_fault: bool = False  # "my tablet has a problem" is unclear, not a guess
+    mend_spelling: bool = False  # "batery swolen" is read as "battery swollen" (spelling.py)
 
 
 @dataclass(frozen=True)
@@ -172,9 +174,18 @@ def _remembered(name: str, text: str, _today: date, warranty_months: float | Non
     return _reading(name, text, None, warranty_months)
 
 
+def as_read(name: str, text: str, apostrophes: bool = True) -> str:
+    """`text` as decision `name` and its cues read it: with its mistyped fault words mended,
+    if it says so."""
+    return mended(text, apostrophes) if DECISIONS[name].mend_spelling else text
+
+
 def _reading(
     name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None = None
 ) -> Reading:
+    # The learned model knows "wont" and "won't" alike from its training lines; only the
+    # cues, which name exact forms, need the apostrophe back.
+    text = as_read(name, text, apostrophes=False)
     reading = _unchecked(name, text, learned, warranty_months)
     # "Nope, bought it in May": an opening yes / no and a reading of the rest that disagree
     # mean one was misread; asking again is safe, recording the wrong one is not.
