@@ -195,6 +195,7 @@ RETURNS_RULES = OfflineRules(
             Reader("choice", choice),
             BEFORE_CHOICE,
             Classifier("closing", DATA.cues["closing"]),
+            Classifier("upset", DATA.cues["upset"]),
             Reader("yes", yes_or_no),
         )
     },
