@@ -129,6 +129,17 @@ def pick_workflow(page, title: str) -> None:
     idle(page)
 
 
+def approval_switch(page, workflow: str):
+    """The sidebar's approval switch for one workflow.
+
+    Found by its key, so the previous workflow's switch, still on screen while a rerun
+    replaces it, is not matched too.
+    """
+    switch = page.locator(f".st-key-approvals-{workflow}").get_by_text("A person approves first")
+    expect(switch).to_have_count(1, timeout=30_000)
+    return switch
+
+
 def open_chat(page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=60_000)

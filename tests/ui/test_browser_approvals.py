@@ -5,7 +5,14 @@ import shutil
 import pytest
 from playwright import sync_api as playwright
 
-from tests.browser import ROOT, idle, open_chat, refresh_screenshot, streamlit_server
+from tests.browser import (
+    ROOT,
+    approval_switch,
+    idle,
+    open_chat,
+    refresh_screenshot,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 expect = playwright.expect
@@ -17,7 +24,7 @@ def test_a_hand_over_waits_for_approval_and_the_decision_is_drawn(browser, tmp_p
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_chat(page, url)
         sidebar = page.get_by_test_id("stSidebar")
-        sidebar.get_by_text("A person approves first").click()
+        approval_switch(page, "support").click()
         idle(page)
 
         box = page.get_by_test_id("stChatInputTextArea")
@@ -61,7 +68,7 @@ def test_a_stale_tab_is_told_and_an_emptied_reason_is_refused_on_screen(browser,
     with streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_chat(page, url)
-        page.get_by_test_id("stSidebar").get_by_text("A person approves first").click()
+        approval_switch(page, "support").click()
         idle(page)
         box = page.get_by_test_id("stChatInputTextArea")
         box.fill("I want to talk to a real person please")

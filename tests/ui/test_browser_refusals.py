@@ -6,7 +6,7 @@ from playwright import sync_api as playwright
 
 from support_agent.core.screening import REFUSALS
 from support_agent.workflows import WORKFLOWS
-from tests.browser import idle, open_chat, pick_workflow, say, streamlit_server
+from tests.browser import approval_switch, idle, open_chat, pick_workflow, say, streamlit_server
 
 pytestmark = pytest.mark.browser
 expect = playwright.expect
@@ -66,9 +66,7 @@ def test_a_message_sent_while_a_refund_waits_withdraws_it_and_is_answered(browse
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         open_chat(page, url)
         pick_workflow(page, "Returns and refunds (state machine)")
-        switch = page.get_by_test_id("stSidebar").get_by_text("A person approves first")
-        expect(switch).to_have_count(1)  # the run that switched workflow has drawn its sidebar
-        switch.click()
+        approval_switch(page, "returns").click()
         idle(page)
         for number, text in enumerate(
             ["I want to return order 123456", "It arrived last week and is unused"], start=1

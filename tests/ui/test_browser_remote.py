@@ -12,7 +12,15 @@ import pytest
 from playwright import sync_api as playwright
 
 from support_agent.service.remote import AgentServer, server_thread_id
-from tests.browser import active_svg_node, customer_texts, idle, open_chat, say, streamlit_server
+from tests.browser import (
+    active_svg_node,
+    approval_switch,
+    customer_texts,
+    idle,
+    open_chat,
+    say,
+    streamlit_server,
+)
 from tests.helpers import TUTORIAL
 
 pytestmark = pytest.mark.browser
@@ -86,7 +94,7 @@ def test_the_tutorial_runs_on_the_agent_server_from_the_browser(browser, agent_s
         # An approval: the hand-over waits on the server's interrupt, a person approves.
         page.get_by_role("button", name="New conversation").click()
         idle(page)
-        sidebar.get_by_text("A person approves first").click()
+        approval_switch(page, "support").click()
         idle(page)
         box = page.get_by_test_id("stChatInputTextArea")
         box.fill("I want to talk to a real person please")
