@@ -120,7 +120,7 @@ def _live(
     if badges is not None:
         transcript.show_checks(latest_checks(end.state), badges)
     opened = [t for event in events if isinstance(event, TicketsOpened) for t in event.tickets]
-    transcript.show_opened(opened)
+    transcript.show_opened(opened, ctx.thread_id)
     ctx.turn_shown(end.waiting)
     return end.state
 

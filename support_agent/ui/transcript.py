@@ -101,9 +101,7 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                 for text in texts:
                     if text:
                         st.markdown(inert_markdown(text))
-    if any(t.is_open for t in tickets.values()):
-        shown = tuple((t.number, t.status, t.replies) for t in tickets.values())
-        _watch_tickets(thread_id, shown)
+    _watch(thread_id, tickets)
 
 
 def thread_tickets(thread_id: str) -> dict[str, Ticket]:
@@ -136,6 +134,12 @@ def ticket_card(ticket: Ticket) -> None:
             st.caption(f"Resolved {when(ticket.resolved_at or '')}")
 
 
+def _watch(thread_id: str, tickets: dict[str, Ticket]) -> None:
+    """Keep the chat live while any of its tickets is open (`tickets`: as the page shows them)."""
+    if any(t.is_open for t in tickets.values()):
+        _watch_tickets(thread_id, tuple((t.number, t.status, t.replies) for t in tickets.values()))
+
+
 @st.fragment(run_every=TICKET_POLL_SECONDS)
 def _watch_tickets(thread_id: str, shown: tuple) -> None:
     """Redraw the chat when a person replies or resolves (a fragment never interrupts a turn)."""
@@ -155,13 +159,17 @@ def _ticket_slot(call_id: str) -> None:
     st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
 
 
-def show_opened(tickets: list[Ticket]) -> None:
-    """Draw the tickets a turn just opened, in the places its live bubble kept."""
+def show_opened(tickets: list[Ticket], thread_id: str) -> None:
+    """Draw the tickets a turn just opened, in the places its live bubble kept, and watch
+    them: the page is not redrawn after a turn, so without this the customer who was just
+    handed over would see the team's reply only once they did something else."""
     slots = st.session_state.pop(keys.TICKET_SLOTS, None) or {}
     for ticket in tickets:
         slot = slots.get(ticket.call_id)
         with slot.container() if slot is not None else st.container():
             ticket_card(ticket)
+    if any(t.is_open for t in tickets):
+        _watch(thread_id, thread_tickets(thread_id))
 
 
 def _agent_label(workflow: Workflow, agent: str) -> None:
