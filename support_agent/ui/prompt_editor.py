@@ -24,7 +24,7 @@ from support_agent.features.prompt_versions import (
 from support_agent.features.thread_titles import plural
 from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
-from support_agent.ui.safe_text import escape_markdown, when
+from support_agent.ui.safe_text import escape_lines, escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
@@ -194,20 +194,18 @@ def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> N
             f"Tools: {' '.join(f'`{n}`' for n in step.tool_names) or 'none'}"
         )
         st.markdown("**Tool descriptions** (what the model reads about each tool)")
-        st.dataframe(
+        # A static table, not a data grid: the grid cuts a cell at its first line, and a
+        # tuner must read every word the model is given, wrapped to the page.
+        st.table(
             [
                 {
-                    "Tool": tool.name,
-                    "Active": (
-                        v.label if (v := versions.active(workflow.name, key)) else "Default"
-                    ),
-                    "Description": versions.current_text(workflow.name, key),
+                    "Tool": f"`{tool.name}`",
+                    "Active": active_label(versions.active(workflow.name, key)),
+                    "Description": escape_lines(versions.current_text(workflow.name, key)),
                 }
                 for tool in step.tools
                 for key in [tool_key(tool.name)]
             ],
-            hide_index=True,
-            width="stretch",
         )
 
 

@@ -35,6 +35,16 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
+def escape_lines(text: str) -> str:
+    """`escape_markdown` line by line, keeping each line break and indent as written
+    (Markdown would join the lines and drop leading spaces)."""
+    shown = []
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        shown.append("\u00a0" * (len(line) - len(body)) + escape_markdown(body))
+    return "  \n".join(shown)
+
+
 _IMAGE = re.compile(r"!(?=\[)")
 
 
