@@ -246,6 +246,15 @@ def placeholders_help(workflow: Workflow, key: str) -> None:
         st.markdown("\n".join(f"- `{{{name}}}`: {meaning}" for name, meaning in meanings))
 
 
+def prompt_view(versions: PromptVersions, workflow: Workflow, step: Step) -> None:
+    """The step's prompt in use, to read (a visitor's view): line by line, escaped."""
+    st.subheader(f"Prompt of {step.title}")
+    st.markdown(f"Active: **{active_label(versions.active(workflow.name, step.name))}**")
+    placeholders_help(workflow, step.name)
+    with st.container(border=True):
+        st.markdown(escape_lines(versions.current_text(workflow.name, step.name)))
+
+
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
     k = PromptKeys(workflow.name, key)
     active = versions.active(workflow.name, key)
@@ -449,7 +458,11 @@ def studio(ctx: Context) -> None:
     machine_panel.show(
         workflow,
         {workflow.state_key: step.name},
-        headline=f"✏️ Editing the {noun} **{step.title}**",
+        headline=(
+            f"✏️ Editing the {noun} **{step.title}**"
+            if ctx.operator
+            else f"📖 Reading the {noun} **{step.title}**"  # a visitor can't edit here
+        ),
         tickets={},
     )
     step_overview(versions, workflow, step)
@@ -459,6 +472,7 @@ def studio(ctx: Context) -> None:
             "would use them. You can read them here.",
             icon="🔒",
         )
+        prompt_view(versions, workflow, step)
         return
     key = pick_target(workflow, step)
     editor(versions, workflow, step, key)

@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
 from tests.browser import idle, streamlit_server
 
@@ -46,3 +47,28 @@ def test_a_long_tool_description_is_shown_whole_and_wrapped(browser, tmp_path):
         summary = row.get_by_text("Escalate the case to a human specialist", exact=False)
         assert last.bounding_box()["y"] > summary.bounding_box()["y"]
         page.screenshot(path=str(tmp_path / "tools.png"), full_page=True)
+
+
+def test_a_visitor_reads_the_prompt_in_use_but_cannot_change_it(browser, tmp_path):
+    """The page tells a visitor "you can read them here": the step's prompt is on screen,
+    line by line, with nothing to edit or save."""
+    prompt = WORKFLOWS["support"].step("warranty_collector").prompt
+    with streamlit_server(offline_env(tmp_path), address="0.0.0.0") as url:
+        page, main = open_prompts(browser, url)
+        expect(main.get_by_text("You can read them here")).to_be_visible()
+        expect(main.get_by_role("heading", name="Prompt of Warranty verification")).to_be_visible()
+        shown = main.get_by_test_id("stMarkdownContainer").filter(
+            has_text="CURRENT STEP: Warranty verification"
+        )
+        expect(shown).to_have_count(1)
+        for line in prompt.splitlines():
+            if line.strip():
+                expect(shown).to_contain_text(line.strip())
+        drawn = [line.strip() for line in shown.inner_text().splitlines() if line.strip()]
+        assert drawn == [line.strip() for line in prompt.splitlines() if line.strip()]
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("Reading the step Warranty verification")
+        expect(sidebar).not_to_contain_text("Editing")
+        expect(main.get_by_role("textbox", name="Template")).to_have_count(0)
+        expect(main.get_by_role("button", name="Save as new version")).to_have_count(0)
+        page.screenshot(path=str(tmp_path / "visitor.png"), full_page=True)
