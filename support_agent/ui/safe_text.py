@@ -41,7 +41,9 @@ def escape_lines(text: str) -> str:
     shown = []
     for line in text.splitlines():
         body = line.lstrip(" ")
-        shown.append("\u00a0" * (len(line) - len(body)) + escape_markdown(body))
+        # A blank line stays one (a no-break space), where a table cell would drop it.
+        indent = "\u00a0" * max(len(line) - len(body), not body)
+        shown.append(indent + escape_markdown(body))
     return "  \n".join(shown)
 
 

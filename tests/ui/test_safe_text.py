@@ -45,9 +45,10 @@ def test_streamlit_is_never_asked_for_html():
 
 
 def test_escape_lines_keeps_each_line_and_its_indent_and_escapes_every_one():
-    shown = escape_lines("Do it.\n    Args:\n        reason: <b>why</b>")
+    shown = escape_lines("Do it.\n\n    Args:\n        reason: <b>why</b>")
     assert shown.split("  \n") == [
         "Do it\\.",
+        "\u00a0",
         "\u00a0" * 4 + "Args:",
         "\u00a0" * 8 + "reason: \\<b\\>why\\</b\\>",
     ]
