@@ -184,6 +184,8 @@ def setup(ctx: Context, what: str) -> tuple[Workflow | None, Arms | None]:
         if b.spec == ctx.model.spec and (b.base_url or None) == (ctx.model.base_url or None):
             st.warning("A and B are the same model: pick another one for B.", icon="⚖️")
             return None, None
+        if b.problem:  # said under B's server; a Run would only say it again
+            return None, None
         st.caption("Both sides read the active prompt versions.")
         return None, lambda: arms_for_models(ctx, b)
     if ctx.model.offline:

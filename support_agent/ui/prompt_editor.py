@@ -24,7 +24,7 @@ from support_agent.features.prompt_versions import (
 from support_agent.features.thread_titles import plural
 from support_agent.ui import experiment_widgets, keys, machine_panel, runtime
 from support_agent.ui.keys import PromptKeys
-from support_agent.ui.safe_text import escape_markdown, when
+from support_agent.ui.safe_text import escape_lines, escape_markdown, when
 from support_agent.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
@@ -194,20 +194,18 @@ def step_overview(versions: PromptVersions, workflow: Workflow, step: Step) -> N
             f"Tools: {' '.join(f'`{n}`' for n in step.tool_names) or 'none'}"
         )
         st.markdown("**Tool descriptions** (what the model reads about each tool)")
-        st.dataframe(
+        # A static table, not a data grid: the grid cuts a cell at its first line, and a
+        # tuner must read every word the model is given, wrapped to the page.
+        st.table(
             [
                 {
-                    "Tool": tool.name,
-                    "Active": (
-                        v.label if (v := versions.active(workflow.name, key)) else "Default"
-                    ),
-                    "Description": versions.current_text(workflow.name, key),
+                    "Tool": f"`{tool.name}`",
+                    "Active": active_label(versions.active(workflow.name, key)),
+                    "Description": escape_lines(versions.current_text(workflow.name, key)),
                 }
                 for tool in step.tools
                 for key in [tool_key(tool.name)]
             ],
-            hide_index=True,
-            width="stretch",
         )
 
 
@@ -246,6 +244,15 @@ def placeholders_help(workflow: Workflow, key: str) -> None:
             "customer. Write `{{` or `}}` for a literal brace."
         )
         st.markdown("\n".join(f"- `{{{name}}}`: {meaning}" for name, meaning in meanings))
+
+
+def prompt_view(versions: PromptVersions, workflow: Workflow, step: Step) -> None:
+    """The step's prompt in use, to read (a visitor's view): line by line, escaped."""
+    st.subheader(f"Prompt of {step.title}")
+    st.markdown(f"Active: **{active_label(versions.active(workflow.name, step.name))}**")
+    placeholders_help(workflow, step.name)
+    with st.container(border=True):
+        st.markdown(escape_lines(versions.current_text(workflow.name, step.name)))
 
 
 def editor(versions: PromptVersions, workflow: Workflow, step: Step, key: str) -> None:
@@ -451,7 +458,11 @@ def studio(ctx: Context) -> None:
     machine_panel.show(
         workflow,
         {workflow.state_key: step.name},
-        headline=f"✏️ Editing the {noun} **{step.title}**",
+        headline=(
+            f"✏️ Editing the {noun} **{step.title}**"
+            if ctx.operator
+            else f"📖 Reading the {noun} **{step.title}**"  # a visitor can't edit here
+        ),
         tickets={},
     )
     step_overview(versions, workflow, step)
@@ -461,6 +472,7 @@ def studio(ctx: Context) -> None:
             "would use them. You can read them here.",
             icon="🔒",
         )
+        prompt_view(versions, workflow, step)
         return
     key = pick_target(workflow, step)
     editor(versions, workflow, step, key)

@@ -35,6 +35,18 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
+def escape_lines(text: str) -> str:
+    """`escape_markdown` line by line, keeping each line break and indent as written
+    (Markdown would join the lines and drop leading spaces)."""
+    shown = []
+    for line in text.splitlines():
+        body = line.lstrip(" ")
+        # A blank line stays one (a no-break space), where a table cell would drop it.
+        indent = "\u00a0" * max(len(line) - len(body), not body)
+        shown.append(indent + escape_markdown(body))
+    return "  \n".join(shown)
+
+
 _IMAGE = re.compile(r"!(?=\[)")
 
 

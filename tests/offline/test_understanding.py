@@ -272,3 +272,31 @@ def test_cross_validated_wrong_direction_stays_under_one_percent(name):
                 clear += 1
                 wrong += decisions.decide(name, text, learned).label == opposite[expected]
     assert wrong <= 0.01 * clear
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>hi</b> **bold**",
+        "<script>alert('covered')</script>",
+        "<script>alert(1)</script> <b>hi</b> **bold**",
+        "<b></b>",
+        "<img src=x onerror=alert(1)>",
+        "`**`",
+    ],
+)
+@pytest.mark.parametrize("name", ["warranty", "issue", "routing"])
+def test_markup_with_no_words_of_an_answer_is_asked_about_not_decided(name, text):
+    assert AGENT[name].classify(text).label == "unclear"
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("<b>it's still under warranty</b>", "in_warranty"),
+        ("**it's still under warranty**", "in_warranty"),
+        ("<p>My warranty <i>expired</i> last year</p>", "out_of_warranty"),
+    ],
+)
+def test_words_wrapped_in_markup_are_read_as_the_words(text, label):
+    assert AGENT["warranty"].classify(text).label == label

@@ -103,8 +103,8 @@ def test_page_shows_the_template_its_placeholders_tools_and_the_offline_notice(d
     ) in said
     assert "Placeholders it uses: none" in markdown
     assert any("Tools: `record_warranty_status`" in m for m in markdown)
-    tools = at.main.dataframe[0].value
-    assert list(tools["Tool"]) == ["record_warranty_status", "escalate_to_human"]
+    tools = at.main.table[0].value
+    assert list(tools["Tool"]) == ["`record_warranty_status`", "`escalate_to_human`"]
     assert list(tools["Active"]) == ["Default", "Default"]
     assert at.caption and any("No saved versions yet" in c.value for c in at.caption)
 
@@ -234,7 +234,7 @@ def test_tool_descriptions_are_edited_the_same_way(db_url):
 
     save(at, 'Record the status, e.g. {{"status": "in_warranty"}}.', "braces", key=key)
     click(at, "Activate")
-    active_tools = at.main.dataframe[0].value["Active"].tolist()
+    active_tools = at.main.table[0].value["Active"].tolist()
     assert active_tools == ["v1 · braces", "Default"]  # the step's tools
     source = at.session_state["prompts.source"]
     assert source("support", key) == 'Record the status, e.g. {"status": "in_warranty"}.'

@@ -142,3 +142,23 @@ def test_a_server_that_is_not_running_stops_the_run_in_plain_words(browser, tmp_
         idle(page)
         expect(main.get_by_role("heading", name="Results")).to_have_count(0)
         expect(main.get_by_text("No experiments kept yet.")).to_be_visible()
+
+
+def test_a_visitor_is_not_offered_a_run_on_a_server_they_cannot_use(browser, tmp_path):
+    """No server is set up and visitors may not type one: B's server says so, and Run is
+    not offered until B is a model the visitor can use."""
+    env = {
+        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'visitor.db'}",
+        "SUPPORT_AGENT_MODEL": "offline",
+        "SUPPORT_AGENT_BASE_URL": "",
+        "OPENAI_API_KEY": "",
+    }
+    expect = playwright.expect
+    with streamlit_server(env, address="0.0.0.0") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/experiments")
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_text("nor allowed visitors to choose one")).to_be_visible(timeout=60_000)
+        idle(page)
+        expect(run_button(page, len(SCENARIOS))).to_be_disabled()
+        expect(main.get_by_test_id("stAlert")).to_have_count(0)  # nothing run, nothing failed

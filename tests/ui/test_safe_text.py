@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from support_agent.ui.safe_text import escape_markdown, inert_markdown
+from support_agent.ui.safe_text import escape_lines, escape_markdown, inert_markdown
 
 LINK = "[support.example.com/repair](https://support.example.com/repair)"
 
@@ -42,3 +42,13 @@ def test_streamlit_is_never_asked_for_html():
     at = AppTest.from_function(_page, args=("<b>hi</b> https://a.example/x",)).run()
     (shown,) = at.markdown
     assert not shown.allow_html and "<https://a.example/x>" in shown.value
+
+
+def test_escape_lines_keeps_each_line_and_its_indent_and_escapes_every_one():
+    shown = escape_lines("Do it.\n\n    Args:\n        reason: <b>why</b>")
+    assert shown.split("  \n") == [
+        "Do it\\.",
+        "\u00a0",
+        "\u00a0" * 4 + "Args:",
+        "\u00a0" * 8 + "reason: \\<b\\>why\\</b\\>",
+    ]

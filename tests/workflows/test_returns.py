@@ -166,12 +166,12 @@ def test_the_prompt_editor_lists_its_steps_prompts_and_tools(app_db):
     steps.set_value("eligibility_check").run()
     markdown = [m.value for m in at.main.markdown]
     assert "Placeholders it uses: `{order_id}`" in markdown
-    tools = at.main.dataframe[0].value
+    tools = at.main.table[0].value
     assert list(tools["Tool"]) == [
-        "record_eligibility",
-        "note_delivery",
-        "go_back_to_order",
-        "escalate_to_human",
+        "`record_eligibility`",
+        "`note_delivery`",
+        "`go_back_to_order`",
+        "`escalate_to_human`",
     ]
 
 

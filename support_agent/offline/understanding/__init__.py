@@ -1,4 +1,5 @@
-"""How the offline model understands customers' words, in layers: `languages`, `dates`,
+"""How the offline model understands customers' words, in layers: `markup` (dropped, so
+only words count), `languages`, `dates`,
 `answers` (short answers, hedges), a naive Bayes model (`bayes`, `featurize`) learned from
 `data/`, and abstention (`unclear`) when unsure; `decisions` puts them together.
 """

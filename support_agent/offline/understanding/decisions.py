@@ -35,6 +35,7 @@ from support_agent.offline.understanding.dates import (
 )
 from support_agent.offline.understanding.featurize import features, fold, words
 from support_agent.offline.understanding.languages import read_language
+from support_agent.offline.understanding.markup import without_markup
 from support_agent.offline.understanding.spelling import mended
 
 DATA = Path(__file__).parent / "data"
@@ -201,6 +202,12 @@ def _unchecked(
     name: str, text: str, learned: NaiveBayes | None, warranty_months: float | None
 ) -> Reading:
     decision = DECISIONS[name]
+    plain = without_markup(text)
+    if plain != text:
+        # Markup only ("<b></b>", "**", a script): no words to decide on, so the step asks.
+        if not words(plain):
+            return Reading(UNCLEAR, source="markup only")
+        text = plain
     language = read_language(text)
     if language.language != "English":
         label = decision.yes_no.get(language.answer or "", UNCLEAR) if decision.yes_no else UNCLEAR
