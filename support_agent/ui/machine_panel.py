@@ -160,6 +160,7 @@ def _changed(workflow: Workflow, state: dict) -> tuple[str, ...]:
 
 def _facts(workflow: Workflow, state: dict, new: tuple[str, ...]) -> None:
     if not workflow.facts:
+        st.empty()  # holds the place, so another workflow's facts drawn earlier go (see `show`)
         return
     lines = [
         f"- **{fact.title}**: "

@@ -256,6 +256,16 @@ def test_handoffs_agents_and_a_version_name_shown_literally(db_url):
     assert saved_versions(db_url, "sales_agent", "handoffs") == [f"v1 · {tricky}"]
 
 
+def test_the_sidebar_draws_only_the_facts_of_the_workflow_on_screen(db_url):
+    at = prompts_page()
+    sidebar = lambda: " ".join(m.value for m in at.sidebar.markdown)  # noqa: E731
+    assert "**Warranty**: _not yet known_" in sidebar()
+    at.selectbox(key="prompts.workflow").set_value("handoffs").run()
+    # The handoffs graph records no facts: the chat's support facts must not stay behind.
+    assert "Recorded facts" not in sidebar() and "Warranty" not in sidebar()
+    assert "Editing the agent **Sales agent**" in sidebar()
+
+
 def _subheaders(at: AppTest) -> list[str]:
     return [h.value for h in at.subheader]
 
