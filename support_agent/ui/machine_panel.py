@@ -17,9 +17,9 @@ from support_agent.core.declaration import (
     turn_of,
 )
 from support_agent.core.diagram import dot_source, handovers
-from support_agent.core.engine import ApprovalRequest
+from support_agent.core.engine import ApprovalRequest, is_store_error
 from support_agent.core.state_view import customer_turns, facts, handed_to
-from support_agent.ui import jump, keys, transcript
+from support_agent.ui import jump, keys, runtime, transcript
 from support_agent.ui.safe_text import escape_markdown
 
 SHOWN_MOVES = 8  # the panel stays short however long the conversation; exports hold them all
@@ -103,9 +103,12 @@ def show(
     with slot.container():
         step = workflow.step(workflow.current(state))
         st.markdown(_headline(step, headline, waiting, live=live, wide=wide))
-        rewound = st.empty()
+        rewound, tuned = st.empty(), st.empty()
         if viewing:
             rewound.caption(f"🕰️ Showing: {viewing}")
+        version = _tuned_prompt(workflow, step) if headline is None else ""
+        if version:
+            tuned.caption(f"📝 Prompt for {step.title}: **{version}**")
         st.graphviz_chart(
             dot,
             # The presenter view's drawing fills the column, no taller than the screen allows.
@@ -121,6 +124,18 @@ def show(
             )
         with left if wide else right:
             _details(workflow, state)
+
+
+def _tuned_prompt(workflow: Workflow, step: Step) -> str:
+    """The label of the saved prompt version the step uses ("v2 · shorter"); "" for the
+    default, so a demo on the shipped prompts shows no line."""
+    try:
+        version = runtime.store().prompts.active(workflow.name, step.name)
+    except Exception as exc:  # noqa: BLE001 - a store that is down: the panel still draws
+        if not is_store_error(exc):
+            raise
+        return ""
+    return "" if version is None else escape_markdown(version.label)
 
 
 def _headline(

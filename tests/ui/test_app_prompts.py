@@ -140,6 +140,8 @@ def test_save_activate_and_the_next_chat_turn_uses_it(db_url, monkeypatch):
     assert source("support", WARRANTY) == "EDITED: greet, then ask about the warranty. Turn {turn}."
 
     at.switch_page(CHAT).run()
+    in_use = "📝 Prompt for Warranty verification: **v1 · shorter**"
+    assert in_use in [c.value for c in at.sidebar.caption]  # the tuner sees which one talks
     at.chat_input[0].set_value(TUTORIAL[0]).run()
     assert not at.exception, at.exception
     assert customer_bubbles(at) == [TUTORIAL[0]]
@@ -152,6 +154,7 @@ def test_save_activate_and_the_next_chat_turn_uses_it(db_url, monkeypatch):
     at.switch_page(CHAT).run()
     at.chat_input[0].set_value("Hello?").run()
     assert spy.seen[-1]["system"] == WARRANTY_COLLECTOR_PROMPT
+    assert not [c.value for c in at.sidebar.caption if "📝 Prompt for" in c.value]
 
 
 @pytest.mark.parametrize(
