@@ -77,6 +77,11 @@ class Classifier:
     def matches(self, text: str) -> bool:
         return bool(self._score(text)[0])
 
+    def named(self, text: str) -> frozenset[str]:
+        """Every detail the message names, whichever label wins ("the battery drains since
+        the update" is software, and names the battery)."""
+        return frozenset(detail for _weight, detail in self._score(text)[1].values())
+
 
 @dataclass(frozen=True)
 class Reader:
@@ -116,3 +121,6 @@ class LearnedClassifier:
             return Verdict("unclear", None, {}, reading.language)
         detail = details.get(reading.label, (0.0, None))[1]
         return Verdict(reading.label, detail, {}, reading.language, reading.margin)
+
+    def named(self, text: str) -> frozenset[str]:
+        return self.details.named(as_read(self.decision, text)) if self.details else frozenset()

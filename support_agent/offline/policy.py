@@ -225,9 +225,10 @@ class Policy:
     def _named_before(self, rule: Rule, texts: list[str], detail: str | None) -> bool:
         """Whether an earlier message of the case named `detail` ("screen", "battery")."""
         classifier = self.rules.classifiers[rule.classifier]
-        return detail is not None and any(
-            classifier.classify(text).detail == detail for text in texts[:-1]
+        named = getattr(classifier, "named", None) or (
+            lambda text: {classifier.classify(text).detail}
         )
+        return detail is not None and any(detail in named(text) for text in texts[:-1])
 
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         t = self._read(messages, list(bound))
@@ -263,7 +264,7 @@ class Policy:
                 return first
 
         # A new case reads only what was said since it began.
-        texts = self._case_texts(t.messages)
+        texts = case = self._case_texts(t.messages)
         # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = t.start > 0 and d.is_rejection(t.messages[t.start - 1])
         if self.dialogue.human_tool in t.done or t.previous_act == d.AFTER_REJECTION or withdrawn:
@@ -279,7 +280,7 @@ class Policy:
                 if answers:
                     return Plan(answers, [], d.FAQ)
                 continue
-            verdict = self._verdict(rule, texts, t.facts)
+            verdict = self._verdict(rule, texts, t.facts, case)
             if verdict is not None:
                 return self._plan(rule, verdict, t.facts)
         if succeeded:
@@ -325,14 +326,15 @@ class Policy:
         ready = ready and (not rule.after_act or t.previous_act in rule.after_act)
         return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
-    def _verdict(self, rule, texts: list[str], facts: dict) -> Verdict | None:
+    def _verdict(self, rule, texts: list[str], facts: dict, case: list[str]) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
         if rule.follow_up:
             asked = self.rules.classifiers[rule.follow_up].classify(texts[-1] if texts else "")
             if asked.label is None or verdict.label is None:
                 return None
             verdict = replace(verdict, detail=asked.label)
-        if rule.same_detail and not self._named_before(rule, texts, verdict.detail):
+        # The whole case: after a hand-over too, "a replacement battery?" is about the battery.
+        if rule.same_detail and not self._named_before(rule, case, verdict.detail):
             return None
         if rule.classifier and rule.need_label:
             if verdict.label is None or verdict.label in rule.unsure_labels:
