@@ -323,6 +323,10 @@ class Policy:
             ready = ready and not (rule.once and rule.tool in t.done)
         # a plain reply too: "ok" after a hand-over is no promise to try the steps
         ready = ready and (not rule.after or not t.done.isdisjoint(rule.after))
+        # Once a person has the case, a reply to what came before (a repair to book, steps to
+        # try) is out of date: "k" after a hand-over is no promise to book the repair.
+        human = self.dialogue.human_tool
+        ready = ready and not (rule.after and human in t.done and human not in rule.after)
         ready = ready and (not rule.after_act or t.previous_act in rule.after_act)
         return ready and all(t.facts.get(k) == v for k, v in rule.when.items())
 
