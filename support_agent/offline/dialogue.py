@@ -53,9 +53,9 @@ def is_rejection(message: object) -> bool:
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
 
 
-PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC = (
+PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
-    for name in ("person", "presence", "greeting", "still", "off_topic")
+    for name in ("person", "presence", "greeting", "still", "off_topic", "decline")
 )
 # Read on the reply as written: its line breaks say where a numbered step begins.
 ADVICE = re.compile(_DATA["matchers"]["advice"], re.IGNORECASE)

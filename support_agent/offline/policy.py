@@ -259,7 +259,12 @@ class Policy:
         called, succeeded = _calls_of(t.this_turn)
         if not succeeded:
             # Small talk never gets here: the guardrails refuse it first (`small_talk`).
-            first = self._person(t, called) or self._abilities(t) or self._presence(t)
+            first = (
+                self._declined(t)
+                or self._person(t, called)
+                or self._abilities(t)
+                or self._presence(t)
+            )
             if first is not None:
                 return first
 
@@ -387,6 +392,13 @@ class Policy:
         reason = "Customer asked to speak to a person"
         call = {"name": tool, "args": {"reason": reason, "requested": True}}
         return Plan(self.dialogue.human_say, [call], d.ANSWER)
+
+    def _declined(self, t: _Turn) -> Plan | None:
+        """ "no thanks" or "ok, bye" to the offer of a person: taken as said. "No, it's the
+        speaker" is another try at describing it, read as one."""
+        if t.previous_act != d.OFFER_PERSON or not d.DECLINE.matches(t.text.lower()):
+            return None
+        return Plan(d.SAY["offer_declined"], [], d.THANKS)
 
     def _abilities(self, t: _Turn) -> Plan | None:
         dia = self.dialogue
@@ -554,6 +566,8 @@ class Policy:
         dia = self.dialogue
         if plan.act == d.ASK:
             return dia.at(dia.clarify, t.bound)[1]
+        if plan.act == d.OFFER_PERSON:
+            return d.SAY["offer_person_again"]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (
