@@ -74,6 +74,9 @@ class Faq:
     # A clarification said even before the step's question was asked ("I don't have the
     # order number" as the first message answers the question coming).
     before_asking: bool = False
+    # Also read by this classifier as one of its labels ("my phone fell in the toilet", said
+    # to the warranty question, names a fault: noted, then the question again).
+    classifier: str = ""
 
     def matches(self, text: str) -> bool:
         return re.search(self.pattern, text.lower()) is not None

@@ -19,6 +19,7 @@ from support_agent.offline.intents import Classifier, LearnedClassifier, Reader,
 from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
+UNREAD = (None, "unclear", "unsure")
 _LEDGER_LINE = re.compile(r"^- ([a-z_]+) (\{.*\})$", re.MULTILINE)
 
 
@@ -486,8 +487,13 @@ class Policy:
     def _clarification(self, t: _Turn, before_asking: bool = False) -> str:
         """What `clarify_for` says at this step to "I don't know" or "what do you mean?"."""
         entries = (e for e in self.dialogue.clarify_for if e.before_asking or not before_asking)
-        entry = next((e for e in entries if e.matches(t.text)), None)
+        entry = next((e for e in entries if e.matches(t.text) and self._reads(e, t.text)), None)
         return _pick(entry.answer, *t.bound) if entry else ""
+
+    def _reads(self, entry, text: str) -> bool:
+        if not entry.classifier:
+            return True
+        return self.rules.classifiers[entry.classifier].classify(text).label not in UNREAD
 
     @property
     def _learned(self) -> list[LearnedClassifier]:
