@@ -35,7 +35,8 @@ SUPPORT_RULES = OfflineRules(
                 "warranty",
                 warranty_months=WARRANTY_MONTHS,
                 gate=r"warrant|waranty|guarant|covered|coverage|receipt|bought|purchased"
-                r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new",
+                r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new|last year"
+                r"|christmas|xmas|boxing day|black friday|birthday",
             ),
             LearnedClassifier("issue", "issue", details=ISSUE_DETAILS),
             # A correction is a statement; a question ("what are my options?") is a follow-up.

@@ -105,6 +105,27 @@ def test_the_same_words_get_the_same_verdict_on_any_day():
     assert device_age_months(text, date(2026, 6, 15)) == 15.0
 
 
+@pytest.mark.parametrize(
+    ("text", "today", "months"),
+    [
+        # Christmas falls on the 25th: 7 December 2026 is 11.4 months after Christmas 2025.
+        ("we got it for christmas", date(2026, 12, 7), 11.4),
+        ("christmas 2025", date(2026, 12, 7), 11.4),
+        ("got it last christmas", date(2027, 1, 10), 0.5),
+        ("the christmas before last", date(2026, 12, 7), 23.4),
+        ("xmas last year", date(2026, 6, 15), 5.7),
+    ],
+)
+def test_an_occasion_with_a_day_is_dated_from_that_day(text, today, months):
+    assert device_age_months(text, today) == pytest.approx(months, abs=0.05)
+
+
+def test_a_christmas_present_is_covered_until_the_next_christmas(monkeypatch):
+    monkeypatch.setenv(REFERENCE_DATE_ENV, "2026-12-07")
+    assert decide("warranty", "we got it for christmas").label == "in_warranty"
+    assert decide("warranty", "no, the christmas before last").label == "out_of_warranty"
+
+
 # Patterns outside text was misread on (issue 21), each as the agent reads it.
 @pytest.mark.parametrize(
     "text",

@@ -22,6 +22,8 @@ _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0
                 "year": 12.0, "yr": 12.0}  # fmt: skip
 _MONTHS: dict[str, int] = _WORDS["months"]
 _OCCASIONS: dict[str, int] = _WORDS["occasions"]  # dates people buy things on, by month
+_OCCASION_DAYS: dict[str, int] = _WORDS["occasion_days"]  # those that fall on one day
+_MONTH_DAYS = 365.25 / 12
 
 
 def _longest_first(names) -> str:
@@ -34,7 +36,8 @@ _PLACES = {  # what the patterns' <names> stand for
     "span": _COUNT + r"(?:\s+or\s+\w+|\s*-\s*\d+)?\s*(day|week|wk|month|mo|year|yr)s?",
     "count": _COUNT,
     "months": _longest_first(_MONTHS),
-    "occasions": "|".join(_OCCASIONS),
+    "occasions": _longest_first(_OCCASIONS),
+    "fixed_occasions": _longest_first(_OCCASION_DAYS),
     "day_span": r"(\d{1,3}|" + _longest_first(_NUMBER_WORDS) + r")\s*"
     r"(day|week|wk|fortnight|month|year|yr)s?",
     "day": r"(\d{1,2})(?:st|nd|rd|th)?",
@@ -81,19 +84,27 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month
 
+    def since_occasion(year: int, name: str) -> float:
+        """From the occasion's own day when it has one: the month alone is a month out."""
+        if name not in _OCCASION_DAYS:
+            return since(year, _OCCASIONS[name])
+        return (today - date(year, _OCCASIONS[name], _OCCASION_DAYS[name])).days / _MONTH_DAYS
+
     # (pattern, how to read its match as (year, month)), most specific first
     dated = (
         (_P["iso"], lambda m: (int(m.group(1)), int(m.group(2)))),
         (_P["month_year"], lambda m: (int(m.group(2)), _MONTHS[m.group(1)])),
         (_P["slashed"], lambda m: (int(m.group(2)), int(m.group(1)))),
-        (_P["occasion_year"], lambda m: (int(m.group(2)), _OCCASIONS[m.group(1)])),
     )
     for pattern, read in dated:
         if (match := pattern.search(text)) and 1 <= read(match)[1] <= 12:
             return since(*read(match))
+    if match := _P["occasion_year"].search(text):
+        return since_occasion(int(match.group(2)), match.group(1))
     if match := _P["month_last_year"].search(text):
-        month = _MONTHS.get(match.group(1)) or _OCCASIONS[match.group(1)]
-        return since(today.year - 1, month)
+        if match.group(1) in _MONTHS:
+            return since(today.year - 1, _MONTHS[match.group(1)])
+        return since_occasion(today.year - 1, match.group(1))
     if match := _P["less"].search(text):
         return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _P["nth"].search(text):
@@ -117,8 +128,14 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _P["year"].search(text) or _P["bare_year"].search(text):
         years = today.year - int(match.group(1))
         return float("nan") if years == 1 else years * 12.0
+    if match := _P["occasion_recent"].search(text):
+        name = match.group(1)
+        when = _last(_OCCASIONS[name], _OCCASION_DAYS[name], today)
+        if when is not None:
+            back = 12.0 if match.group(2) else 0.0  # "the christmas before last"
+            return (today - when).days / _MONTH_DAYS + back
     if match := _P["last"].search(text):
-        return _UNIT_MONTHS.get(match.group(1), 6.0)  # last season or Christmas: within the year
+        return _UNIT_MONTHS.get(match.group(1), 6.0)  # last season: within the year
     if _P["last_year"].search(text):
         return float("nan") if "last year" in text else 12.0
     if _P["from_new"].search(text):
