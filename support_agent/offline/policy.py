@@ -282,7 +282,9 @@ class Policy:
             if rule.faq:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
                 answered = any(r.once and r.tool in t.done for r in self.rules.rules)
-                answers = answered and not succeeded and self._answers(t)
+                # "I changed the cable also, not working" reports, it asks nothing about cables.
+                reports = not q.questions(t.text) and d.STILL.matches(t.text.lower())
+                answers = answered and not succeeded and not reports and self._answers(t)
                 if answers:
                     return Plan(answers, [], d.FAQ)
                 continue

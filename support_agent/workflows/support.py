@@ -50,7 +50,9 @@ SUPPORT_RULES = OfflineRules(
             LearnedClassifier(
                 "new_case",
                 "issue",
-                gate=r"\b(also|too|as well|in addition|additionally|on top of that)\b",
+                # "I already changed the cable also" adds what was tried, not a problem.
+                gate=r"^(?!.*\b(already|tried|i('ve| have)? (changed|replaced|swapped|restarted)))"
+                r".*\b(also|too|as well|in addition|additionally|on top of that)\b",
             ),
         )
     },
