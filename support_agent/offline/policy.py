@@ -467,7 +467,7 @@ class Policy:
         fitting = self._clarification(t)
         if fitting and fitting not in {m.text for m in messages if isinstance(m, AIMessage)}:
             return Plan(fitting, [], d.CLARIFY)
-        first, second = dia.at(dia.clarify, t.bound)
+        first, second = self._clarify(t)
         # In other words once the first was used at this step: the same words read as canned.
         since_move = messages[_last_call(messages, dia.moves) + 1 :]
         used = any(m.text == first for m in _replies(since_move))
@@ -503,7 +503,14 @@ class Policy:
         return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
 
     def _ask(self, t: _Turn) -> str:
-        return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
+        return self._own_ask(t) or self._clarify(t)[0]
+
+    def _clarify(self, t: _Turn) -> tuple[str, str]:
+        """How to ask at this step, twice in other words; once its one-time action is done
+        (a refund arranged), the words for after it, where the workflow has them."""
+        dia = self.dialogue
+        done = (dia.clarify_after[n] for n in dia.clarify_after if n in t.done and n in t.bound)
+        return next(done, None) or dia.at(dia.clarify, t.bound)
 
     @staticmethod
     def _said_before(plan: Plan, replies: Sequence[AIMessage]) -> bool:
@@ -553,9 +560,8 @@ class Policy:
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
     def _rephrase(self, plan: Plan, t: _Turn) -> str:
-        dia = self.dialogue
         if plan.act == d.ASK:
-            return dia.at(dia.clarify, t.bound)[1]
+            return self._clarify(t)[1]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (

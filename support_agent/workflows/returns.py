@@ -175,6 +175,17 @@ def choice(text: str) -> Verdict:
     return Verdict("exchange", detail, verdict.scores, words=words)
 
 
+ADDED_DETAIL = Classifier("added_detail_cues", DATA.cues["added_detail"])
+
+
+def added_detail(text: str) -> Verdict:
+    """More said about the return once it is arranged: a date ("it was last tuesday"), or
+    what was bought and for whom ("I want the kettle I ordered", "it was a present")."""
+    if delivery_days(text) is not None:
+        return Verdict("detail", "date")
+    return ADDED_DETAIL.classify(text)
+
+
 ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues["about_a_return"])
 
 
@@ -224,6 +235,7 @@ RETURNS_RULES = OfflineRules(
             Reader("choice", choice),
             BEFORE_CHOICE,
             Classifier("closing", DATA.cues["closing"]),
+            Reader("added_detail", added_detail),
             Classifier("upset", DATA.cues["upset"]),
             Reader("yes", yes_or_no),
         )
