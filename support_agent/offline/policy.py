@@ -498,8 +498,12 @@ class Policy:
     def _own_ask(self, t: _Turn) -> str | None:
         """The step's own question, when a rule of its tools has one."""
         rule = next((r for r in self.rules.rules if r.tool in t.bound and r.ask), None)
-        # Once the step's one-time action is done ("refund arranged"), its question is answered.
-        done = any(r.once and r.tool in t.done and r.tool in t.bound for r in self.rules.rules)
+        # Once the step's one-time action is done ("refund arranged"), its question is answered;
+        # a one-time note of a fact (half an answer: "it came last week") answers only half.
+        done = any(
+            r.once and not r.fact and r.tool in t.done and r.tool in t.bound
+            for r in self.rules.rules
+        )
         return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
 
     def _ask(self, t: _Turn) -> str:
