@@ -236,6 +236,7 @@ RETURNS_RULES = OfflineRules(
             BEFORE_CHOICE,
             Classifier("closing", DATA.cues["closing"]),
             Reader("added_detail", added_detail),
+            Classifier("keep_it", DATA.cues["keep_it"]),
             Classifier("upset", DATA.cues["upset"]),
             Reader("yes", yes_or_no),
         )
