@@ -234,6 +234,7 @@ RETURNS_RULES = OfflineRules(
             CONDITION,
             Reader("choice", choice),
             BEFORE_CHOICE,
+            Classifier("why_not", DATA.cues["why_not"]),
             Classifier("closing", DATA.cues["closing"]),
             Reader("added_detail", added_detail),
             Classifier("keep_it", DATA.cues["keep_it"]),
