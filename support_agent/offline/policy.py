@@ -230,6 +230,10 @@ class Policy:
                 return verdict
         return first
 
+    def _reads_case(self, rule: Rule) -> bool:
+        classifier = self.rules.classifiers.get(rule.classifier or "")
+        return rule.look_back and isinstance(classifier, CaseReader)
+
     def _named_before(self, rule: Rule, texts: list[str], detail: str | None) -> bool:
         """Whether an earlier message of the case named `detail` ("screen", "battery")."""
         classifier = self.rules.classifiers[rule.classifier]
@@ -271,7 +275,7 @@ class Policy:
                 return first
 
         # A new case reads only what was said since it began.
-        texts = self._case_texts(t.messages)
+        case = texts = self._case_texts(t.messages)
         # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = t.start > 0 and d.is_rejection(t.messages[t.start - 1])
         if self.dialogue.human_tool in t.done or t.previous_act == d.AFTER_REJECTION or withdrawn:
@@ -287,7 +291,10 @@ class Policy:
                 if answers:
                     return Plan(answers, [], d.FAQ)
                 continue
-            verdict = self._verdict(rule, texts, t.facts)
+            # A case reader acts only on what the latest message says, and reads the earlier
+            # ones beside it ("actually it's unused" with "it came last week"), hand-over or not.
+            reads = case if self._reads_case(rule) else texts
+            verdict = self._verdict(rule, reads, t.facts)
             if verdict is not None:
                 return self._plan(rule, verdict, t.facts)
         if succeeded:
