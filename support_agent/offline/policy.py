@@ -41,6 +41,8 @@ class Rule:
     look_back: bool = False  # also read the customer's earlier messages
     need_label: bool = True
     fact: str | None = None  # the fact this tool's `arg` records
+    # facts a call of this tool records whatever its arguments (a refund: the choice made)
+    records: Mapping[str, str] = field(default_factory=dict)
     contradicts: str | None = None  # fire only when the label differs from this recorded fact
     when: Mapping[str, str] = field(default_factory=dict)  # recorded facts that must hold
     args: Mapping[str, Text] = field(default_factory=dict)
@@ -188,6 +190,7 @@ class Policy:
 
     def _read(self, messages: Sequence[BaseMessage], bound: list[str]) -> _Turn:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
+        recorded = {r.tool: r.records for r in self.rules.rules if r.tool and r.records}
         facts: dict[str, str] = {}
         calls = ledger(messages)
         for name, args in calls:
@@ -196,6 +199,7 @@ class Policy:
             rule = by_tool.get(name)
             if rule and rule.arg in args:
                 facts[rule.fact] = args[rule.arg]
+            facts.update(recorded.get(name, {}))
         names = [name for name, _args in calls]
         moved = max((i for i, n in enumerate(names) if n in self.dialogue.moves), default=-1)
         start = max(last_customer_index(messages), 0)
@@ -520,8 +524,11 @@ class Policy:
         """How to ask at this step, twice in other words; once its one-time action is done
         (a refund arranged), the words for after it, where the workflow has them."""
         dia = self.dialogue
-        done = (dia.clarify_after[n] for n in dia.clarify_after if n in t.done and n in t.bound)
-        return next(done, None) or dia.at(dia.clarify, t.bound)
+        names = [name for name, _args in ledger(t.messages)]
+        latest = next((n for n in reversed(names) if n in dia.clarify_after), None)
+        if latest in t.done and latest in t.bound:
+            return dia.clarify_after[latest]
+        return dia.at(dia.clarify, t.bound)
 
     @staticmethod
     def _said_before(plan: Plan, replies: Sequence[AIMessage]) -> bool:
