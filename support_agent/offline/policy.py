@@ -580,6 +580,8 @@ class Policy:
     def _rephrase(self, plan: Plan, t: _Turn) -> str:
         if plan.act == d.ASK:
             return self._clarify(t)[1]
+        if plan.act == d.THANKS:
+            return d.SAY["thanks_again"]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (
