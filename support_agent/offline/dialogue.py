@@ -104,6 +104,9 @@ class Dialogue:
     clarify_for: tuple[Faq, ...] = ()  # "I don't know", "what do you mean?"
     # Said instead of a block already sent, in turn; the last one offers a person.
     instead_of_repeating: tuple[str, ...] = ()
+    # How to ask once the step's one-time action (the key: a tool) is done, twice in other
+    # words: "choose a refund or an exchange" would ask again for a choice already made.
+    clarify_after: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def at(self, table: Mapping[str, T], bound: Sequence[str]) -> T | None:
         """`table`'s entry for the step whose tools are `bound`."""

@@ -8,7 +8,7 @@ reply; which label a message carries is a `LearnedClassifier`'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -89,6 +89,19 @@ class Reader:
 
     name: str
     classify: Callable[[str], Verdict]
+
+
+@dataclass(frozen=True)
+class CaseReader:
+    """A workflow's reading of the customer's messages together, newest last: what a rule
+    that looks back gets, where one message may correct half of what an earlier one said
+    ("actually it's unused" beside "it came last week")."""
+
+    name: str
+    read: Callable[[Sequence[str]], Verdict]
+
+    def classify(self, text: str) -> Verdict:
+        return self.read([text])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
-from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
+from support_agent.offline.intents import (
+    CaseReader,
+    Classifier,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+)
 from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
@@ -36,6 +42,8 @@ class Rule:
     look_back: bool = False  # also read the customer's earlier messages
     need_label: bool = True
     fact: str | None = None  # the fact this tool's `arg` records
+    # facts a call of this tool records whatever its arguments (a refund: the choice made)
+    records: Mapping[str, str] = field(default_factory=dict)
     contradicts: str | None = None  # fire only when the label differs from this recorded fact
     when: Mapping[str, str] = field(default_factory=dict)  # recorded facts that must hold
     args: Mapping[str, Text] = field(default_factory=dict)
@@ -57,7 +65,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader]
+    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader | CaseReader]
     rules: tuple[Rule, ...]
     dialogue: Dialogue
 
@@ -183,6 +191,7 @@ class Policy:
 
     def _read(self, messages: Sequence[BaseMessage], bound: list[str]) -> _Turn:
         by_tool = {r.tool: r for r in self.rules.rules if r.tool and r.fact and r.arg}
+        recorded = {r.tool: r.records for r in self.rules.rules if r.tool and r.records}
         facts: dict[str, str] = {}
         calls = ledger(messages)
         for name, args in calls:
@@ -191,6 +200,7 @@ class Policy:
             rule = by_tool.get(name)
             if rule and rule.arg in args:
                 facts[rule.fact] = args[rule.arg]
+            facts.update(recorded.get(name, {}))
         names = [name for name, _args in calls]
         moved = max((i for i, n in enumerate(names) if n in self.dialogue.moves), default=-1)
         start = max(last_customer_index(messages), 0)
@@ -214,6 +224,8 @@ class Policy:
 
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
+        if rule.look_back and isinstance(classifier, CaseReader):
+            return classifier.read(texts) if texts else Verdict(None, None)
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
         if (first.label and first.label not in rule.unsure_labels) or not rule.look_back:
             return first
@@ -222,6 +234,10 @@ class Policy:
             if verdict.label and verdict.label not in rule.unsure_labels:
                 return verdict
         return first
+
+    def _reads_case(self, rule: Rule) -> bool:
+        classifier = self.rules.classifiers.get(rule.classifier or "")
+        return rule.look_back and isinstance(classifier, CaseReader)
 
     def _named_before(self, rule: Rule, texts: list[str], detail: str | None) -> bool:
         """Whether an earlier message of the case named `detail` ("screen", "battery")."""
@@ -270,7 +286,7 @@ class Policy:
                 return first
 
         # A new case reads only what was said since it began.
-        texts = case = self._case_texts(t.messages)
+        case = texts = self._case_texts(t.messages)
         # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = t.start > 0 and d.is_rejection(t.messages[t.start - 1])
         if self.dialogue.human_tool in t.done or t.previous_act == d.AFTER_REJECTION or withdrawn:
@@ -288,7 +304,10 @@ class Policy:
                 if answers:
                     return Plan(answers, [], d.FAQ)
                 continue
-            verdict = self._verdict(rule, texts, t.facts, case)
+            # A case reader acts only on what the latest message says, and reads the earlier
+            # ones beside it ("actually it's unused" with "it came last week"), hand-over or not.
+            reads = case if self._reads_case(rule) else texts
+            verdict = self._verdict(rule, reads, t.facts, case)
             if verdict is not None:
                 return self._plan(rule, verdict, t.facts)
         if succeeded:
@@ -480,7 +499,7 @@ class Policy:
         fitting = self._clarification(t)
         if fitting and fitting not in {m.text for m in messages if isinstance(m, AIMessage)}:
             return Plan(fitting, [], d.CLARIFY)
-        first, second = dia.at(dia.clarify, t.bound)
+        first, second = self._clarify(t)
         # In other words once the first was used at this step: the same words read as canned.
         since_move = messages[_last_call(messages, dia.moves) + 1 :]
         used = any(m.text == first for m in _replies(since_move))
@@ -516,12 +535,26 @@ class Policy:
     def _own_ask(self, t: _Turn) -> str | None:
         """The step's own question, when a rule of its tools has one."""
         rule = next((r for r in self.rules.rules if r.tool in t.bound and r.ask), None)
-        # Once the step's one-time action is done ("refund arranged"), its question is answered.
-        done = any(r.once and r.tool in t.done and r.tool in t.bound for r in self.rules.rules)
+        # Once the step's one-time action is done ("refund arranged"), its question is answered;
+        # a one-time note of a fact (half an answer: "it came last week") answers only half.
+        done = any(
+            r.once and not r.fact and r.tool in t.done and r.tool in t.bound
+            for r in self.rules.rules
+        )
         return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
 
     def _ask(self, t: _Turn) -> str:
-        return self._own_ask(t) or self.dialogue.at(self.dialogue.clarify, t.bound)[0]
+        return self._own_ask(t) or self._clarify(t)[0]
+
+    def _clarify(self, t: _Turn) -> tuple[str, str]:
+        """How to ask at this step, twice in other words; once its one-time action is done
+        (a refund arranged), the words for after it, where the workflow has them."""
+        dia = self.dialogue
+        names = [name for name, _args in ledger(t.messages)]
+        latest = next((n for n in reversed(names) if n in dia.clarify_after), None)
+        if latest in t.done and latest in t.bound:
+            return dia.clarify_after[latest]
+        return dia.at(dia.clarify, t.bound)
 
     @staticmethod
     def _said_before(plan: Plan, replies: Sequence[AIMessage]) -> bool:
@@ -571,11 +604,12 @@ class Policy:
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
     def _rephrase(self, plan: Plan, t: _Turn) -> str:
-        dia = self.dialogue
         if plan.act == d.ASK:
-            return dia.at(dia.clarify, t.bound)[1]
+            return self._clarify(t)[1]
         if plan.act == d.OFFER_PERSON:
             return d.SAY["offer_person_again"]
+        if plan.act == d.THANKS:
+            return d.SAY["thanks_again"]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
         return "To repeat what I said: " + (

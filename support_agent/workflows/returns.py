@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal, NotRequired
@@ -31,6 +32,7 @@ from support_agent.core.declaration import (
 )
 from support_agent.offline.dialogue import YES
 from support_agent.offline.intents import (
+    CaseReader,
     Classifier,
     Cue,
     LearnedClassifier,
@@ -93,8 +95,10 @@ def eligibility(text: str) -> Verdict:
     """The returns policy applied to the condition cues and the timing: `eligible` /
     `not_eligible` (detail: the clause that decided), a half answer (`within_30_days`,
     `unused`), `no_fault` (it doesn't fit: when and whether unused are unknown), `unsure`."""
-    found = set(CONDITION.classify(text).scores)
-    days = delivery_days(text)
+    return _policy(set(CONDITION.classify(text).scores), delivery_days(text))
+
+
+def _policy(found: set[str], days: float | None) -> Verdict:
     known = days is not None and not math.isnan(days)
     if "damaged" in found:
         return Verdict("not_eligible", "damaged")
@@ -118,6 +122,30 @@ def eligibility(text: str) -> Verdict:
     if "no_fault" in found:
         return Verdict("no_fault", None)  # "it's the wrong size": when, and is it unused?
     return Verdict(None, None)
+
+
+# The halves of an answer a later message may correct on their own: how much it was used,
+# and what is wrong with it (when it came is the third).
+_HALVES = ({"used", "unused"}, {"damaged", "faulty", "wrong_item", "no_fault"})
+
+
+def corrected_eligibility(texts: Sequence[str]) -> Verdict:
+    """The returns policy applied to the whole case, once the latest message speaks of the
+    item: each half (when it came, how used, what is wrong) from the newest message that
+    says it. So "actually it's unused" is checked with the "it came last week" said before,
+    and "it came 2 months ago" leaves a fault said before standing."""
+    if not texts or eligibility(texts[-1]).label is None:
+        return Verdict(None, None)
+    found: set[str] = set()
+    days: float | None = None
+    for text in reversed(texts):
+        said = set(CONDITION.classify(text).scores)
+        for half in _HALVES:
+            if said & half and not found & half:
+                found |= said & half
+        if days is None:
+            days = delivery_days(text)
+    return _policy(found, days)
 
 
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
@@ -145,6 +173,17 @@ def choice(text: str) -> Verdict:
         return verdict
     detail = "_".join(k for k in ("size", "colour") if k in words) + "_named"
     return Verdict("exchange", detail, verdict.scores, words=words)
+
+
+ADDED_DETAIL = Classifier("added_detail_cues", DATA.cues["added_detail"])
+
+
+def added_detail(text: str) -> Verdict:
+    """More said about the return once it is arranged: a date ("it was last tuesday"), or
+    what was bought and for whom ("I want the kettle I ordered", "it was a present")."""
+    if delivery_days(text) is not None:
+        return Verdict("detail", "date")
+    return ADDED_DETAIL.classify(text)
 
 
 ABOUT_A_RETURN = Classifier("about_a_return", DATA.cues["about_a_return"])
@@ -190,11 +229,15 @@ RETURNS_RULES = OfflineRules(
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
             Reader("eligibility", eligibility),
+            CaseReader("corrected_eligibility", corrected_eligibility),
             Reader("timing", timing),
             CONDITION,
             Reader("choice", choice),
             BEFORE_CHOICE,
+            Classifier("why_not", DATA.cues["why_not"]),
             Classifier("closing", DATA.cues["closing"]),
+            Reader("added_detail", added_detail),
+            Classifier("keep_it", DATA.cues["keep_it"]),
             Classifier("upset", DATA.cues["upset"]),
             Reader("yes", yes_or_no),
         )

@@ -464,6 +464,7 @@ def test_order_numbers(text, number):
         ("3 days ago", 3),
         ("it arrived on June 2nd", 13),  # the reference date is 2026-06-15
         ("on the 10th", 5),
+        ("on the 20th", 26),  # a day still to come this month: last month's
         ("delivered 2 May", 44),
         ("over a month ago", 31),
         ("less than a week ago", 6),

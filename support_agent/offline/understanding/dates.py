@@ -171,10 +171,17 @@ def _on_a_day(said: str, today: date) -> float | None:
             if when is not None:
                 return float((today - when).days)
     if match := _P["the_day"].search(said):
+        # "on the 20th" is this month's 20th if that has come, else last month's (never a
+        # year ago: `_last` alone would step back a whole year).
         day = int(match.group(1))
-        when = _last(today.month, day, today) or _last((today.month - 2) % 12 + 1, day, today)
-        if when is not None:
-            return float((today - when).days)
+        for back in (0, 1, 2):  # two: "the 31st" after a 30-day month
+            year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+            try:
+                when = date(year, month + 1, day)
+            except ValueError:  # "the 31st" in a shorter month
+                continue
+            if when <= today:
+                return float((today - when).days)
     return None
 
 
