@@ -87,6 +87,15 @@ class Reader:
 
 
 @dataclass(frozen=True)
+class ConversationReader:
+    """A workflow's reading of everything the customer said so far (oldest first), for
+    what builds up over several messages: "12 users", then "what about Premium?"."""
+
+    name: str
+    classify: Callable[[list[str]], Verdict]
+
+
+@dataclass(frozen=True)
 class LearnedClassifier:
     name: str
     decision: str

@@ -15,7 +15,13 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
 from support_agent.offline.dialogue import Dialogue, Text
-from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
+from support_agent.offline.intents import (
+    Classifier,
+    ConversationReader,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+)
 from support_agent.offline.sentences import sentences, without_repeats
 
 SUMMARY_SOURCE = "summarization"
@@ -56,7 +62,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader]
+    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader | ConversationReader]
     rules: tuple[Rule, ...]
     dialogue: Dialogue
 
@@ -213,6 +219,8 @@ class Policy:
 
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
+        if isinstance(classifier, ConversationReader):
+            return classifier.classify(texts)  # it weighs the earlier messages itself
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
         if (first.label and first.label not in rule.unsure_labels) or not rule.look_back:
             return first

@@ -14,7 +14,13 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, RunContext, Step, StepState, Workflow
-from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
+from support_agent.offline.intents import (
+    Classifier,
+    ConversationReader,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+)
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
@@ -42,19 +48,10 @@ def _money(amount: float) -> str:
     return f"{amount:,.2f}".removesuffix(".00")
 
 
-def plan_quote(text: str) -> Verdict:
-    """A price for a named plan and a number of users, from the catalogue; the billing
-    period, when said, is the detail. Anything less gets the general answer."""
-    plan = PLAN_NAMES.classify(text).label
-    seats = re.search(SEAT_COUNT, text.lower())
-    if plan is None or seats is None:
-        return Verdict(None, None)
-    count = int(seats.group("seats") or seats.group("team"))
-    if count < 1:
-        return Verdict(None, None)
+def _price_words(plan: str, count: int) -> dict[str, str]:
     monthly = PRICES[plan] * count
     annual = monthly * 12 * (1 - ANNUAL_SAVING)
-    words = {
+    return {
         "plan": plan.capitalize(),
         "seats": str(count),
         "price": _money(PRICES[plan]),
@@ -62,8 +59,112 @@ def plan_quote(text: str) -> Verdict:
         "annual_total": _money(annual),
         "annual_monthly": _money(annual / 12),
     }
+
+
+def _seats(text: str) -> int | None:
+    found = re.search(SEAT_COUNT, text.lower())
+    count = int(found.group("seats") or found.group("team")) if found else 0
+    return count or None
+
+
+def plan_quote(text: str) -> Verdict:
+    """A price for a named plan and a number of users, from the catalogue; the billing
+    period, when said, is the detail. Anything less gets the general answer."""
+    plan = PLAN_NAMES.classify(text).label
+    count = _seats(text)
+    if plan is None or count is None:
+        return Verdict(None, None)
     period = BILLING_PERIOD.classify(text).label
-    return Verdict("quote", period, {"quote": 1.0}, words=words)
+    return Verdict("quote", period, {"quote": 1.0}, words=_price_words(plan, count))
+
+
+# A quote builds up over messages: "send me a quote", "Acme Ltd, 25 seats, annual", "Business".
+QUOTE_ASKED = Classifier("quote_asked", DATA.cues["quote_asked"])
+QUOTE_DETAILS = DATA.cues["quote_details"]  # the company and the billing address, as given
+# "what does Premium include?": a question about a plan that asks for no price
+NOT_A_PRICE = Classifier("not_a_price", DATA.cues["not_a_price"])
+PRICE_TOPICS = (None, "pricing", "plans", "quote")  # TOPIC details a price follow-up may carry
+# What a formal quote needs, asked one at a time in this order.
+QUOTE_NEEDS = ("plan", "seats", "period", "address")
+NOTED = DATA.texts["quote_noted"]
+
+
+def _toward_quote(text: str) -> dict[str, str]:
+    """What one message says toward a price or a quote: plan, seats, billing period, the
+    company and the billing address (these two in the customer's own spelling)."""
+    said = {
+        "plan": PLAN_NAMES.classify(text).label,
+        "seats": str(_seats(text) or "") or None,
+        "period": BILLING_PERIOD.classify(text).label,
+    }
+    for cue in QUOTE_DETAILS:
+        found = re.search(cue.pattern, text, re.IGNORECASE)
+        if found and cue.label not in said:
+            said[cue.label] = found.group("value").strip(" ,.;:")
+    return {k: v for k, v in said.items() if v}
+
+
+def _noted(known: dict[str, str], words: dict[str, str]) -> str:
+    """What a formal quote has so far, in the reply's words."""
+    period = known.get("period")
+    parts = [
+        NOTED["company"] if "company" in known else "",
+        NOTED["plan"] if "plan" in known else "",
+        NOTED["seats"] if "seats" in known else "",
+        NOTED[f"{period}_priced" if words.get("monthly_total") else period] if period else "",
+        NOTED["address"] if "address" in known else "",
+    ]
+    return ", ".join(_fill_words(p, {**known, **words}) for p in parts if p)
+
+
+def _fill_words(template: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _asks_quote(texts: list[str]) -> bool:
+    """Whether the last of `texts` asks for a formal quote: "send me a quote", or "yes
+    please" right after a message that made a price (the price's reply offers a quote)."""
+    asked = QUOTE_ASKED.classify(texts[-1]).label
+    if asked != "yes":
+        return asked == "quote"
+    earlier = texts[:-1]
+    before = {k: v for text in earlier for k, v in _toward_quote(text).items()}
+    return bool(earlier and _toward_quote(earlier[-1])) and {"plan", "seats"} <= before.keys()
+
+
+def quote_so_far(texts: list[str]) -> Verdict:
+    """The price or the formal quote the conversation has built, when the latest message
+    adds to it: the newest plan, number of users and billing period said win ("what about
+    Premium?" after a price for 12 users is Premium for 12). Label `formal` once a quote was
+    asked for in the run of messages that led here, with the detail `needs_<what>` (the
+    first thing missing) or `ready`; else `quote`, a price, its billing period the detail."""
+    if not texts:
+        return Verdict(None, None)
+    latest = texts[-1]
+    now = _toward_quote(latest)
+    if not now and not _asks_quote(texts):
+        return Verdict(None, None)
+    if NOT_A_PRICE.matches(latest) or TOPIC.classify(latest).detail not in PRICE_TOPICS:
+        return Verdict(None, None)  # "is there a discount on annual?": its own answer
+    known: dict[str, str] = {}
+    formal, run = False, True
+    for end in range(len(texts), 0, -1):
+        said = _toward_quote(texts[end - 1])
+        for key, value in said.items():
+            known.setdefault(key, value)  # the newest wins
+        if run:  # the messages that led here without a break: was a quote asked for?
+            asks = _asks_quote(texts[:end])
+            formal = formal or asks or "company" in said or "address" in said
+            run = bool(said) or asks
+    priced = {"plan", "seats"} <= known.keys()
+    words = _price_words(known["plan"], int(known["seats"])) if priced else {}
+    if formal and known:
+        missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
+        noted = {**words, "noted": _noted(known, words)}
+        return Verdict("formal", missing, {"formal": 1.0}, words=noted)
+    if not words:
+        return Verdict(None, None)
+    return Verdict("quote", known.get("period"), {"quote": 1.0}, words=words)
 
 
 ACKNOWLEDGEMENT = Classifier("acknowledgement", DATA.cues["acknowledgement"])
@@ -107,6 +208,7 @@ HANDOFFS_RULES = OfflineRules(
             ACKNOWLEDGEMENT,
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", plan_quote),
+            ConversationReader("quote_so_far", quote_so_far),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
