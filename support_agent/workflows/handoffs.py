@@ -144,8 +144,11 @@ def quote_so_far(texts: list[str]) -> Verdict:
     now = _toward_quote(latest)
     if not now and not _asks_quote(texts):
         return Verdict(None, None)
+    # "is there a discount on annual?", "premium users can't log in": their own answers. A
+    # line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street") names
+    # none, and carries on a quote under way.
     if NOT_A_PRICE.matches(latest) or TOPIC.classify(latest).detail not in PRICE_TOPICS:
-        return Verdict(None, None)  # "is there a discount on annual?": its own answer
+        return Verdict(None, None)
     known: dict[str, str] = {}
     formal, run = False, True
     for end in range(len(texts), 0, -1):
