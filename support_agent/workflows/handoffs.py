@@ -38,7 +38,7 @@ TOPIC = LearnedClassifier(
 )
 # A fictional catalogue, so that the offline answers are concrete and consistent.
 PLAN_NAMES = Classifier("plan_names", DATA.cues["plan_names"])
-SEAT_COUNT = DATA.cues["seat_count"][0].pattern
+SEAT_COUNTS = [cue.pattern for cue in DATA.cues["seat_count"]]
 BILLING_PERIOD = Classifier("billing_period", DATA.cues["billing_period"])
 PRICES = DATA.numbers["price_per_user_month"]
 ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
@@ -62,9 +62,12 @@ def _price_words(plan: str, count: int) -> dict[str, str]:
 
 
 def _seats(text: str) -> int | None:
-    found = re.search(SEAT_COUNT, text.lower())
-    count = int(found.group("seats") or found.group("team")) if found else 0
-    return count or None
+    """The number of users a message names ("12 users", "a team of 30", "make it 15")."""
+    for pattern in SEAT_COUNTS:
+        found = re.search(pattern, text.lower())
+        if found:
+            return int(next(n for n in found.groupdict().values() if n)) or None
+    return None
 
 
 def plan_quote(text: str) -> Verdict:
