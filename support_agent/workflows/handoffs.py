@@ -40,7 +40,8 @@ TOPIC = LearnedClassifier(
 PLAN_NAMES = Classifier("plan_names", DATA.cues["plan_names"])
 SEAT_COUNTS = [cue.pattern for cue in DATA.cues["seat_count"]]
 BILLING_PERIOD = Classifier("billing_period", DATA.cues["billing_period"])
-PRICES = DATA.numbers["price_per_user_month"]
+PRICES = DATA.numbers["price_per_user_month"]  # smallest plan first
+MAX_USERS = DATA.numbers["max_users"]  # plans that take only so many users
 ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
 
 
@@ -48,7 +49,16 @@ def _money(amount: float) -> str:
     return f"{amount:,.2f}".removesuffix(".00")
 
 
-def _price_words(plan: str, count: int) -> dict[str, str]:
+def _fitting(plan: str, count: int) -> str:
+    """`plan`, or the next one up when it takes fewer than `count` users."""
+    larger = list(PRICES)[list(PRICES).index(plan) :]
+    return next((p for p in larger if count <= MAX_USERS.get(p, count)), larger[-1])
+
+
+def _price_words(asked: str, count: int) -> dict[str, str]:
+    """The figures of a price; for a plan too small for `count` users ("Starter for 25"),
+    those of the plan that fits, and `asked` and its limit besides."""
+    plan = _fitting(asked, count)
     monthly = PRICES[plan] * count
     annual = monthly * 12 * (1 - ANNUAL_SAVING)
     return {
@@ -58,7 +68,20 @@ def _price_words(plan: str, count: int) -> dict[str, str]:
         "monthly_total": _money(monthly),
         "annual_total": _money(annual),
         "annual_monthly": _money(annual / 12),
+        **(
+            {"asked": asked.capitalize(), "limit": _money(MAX_USERS[asked])}
+            if plan != asked
+            else {}
+        ),
     }
+
+
+def _price(words: dict[str, str], period: str | None) -> Verdict:
+    """A price, its billing period the detail; `too_small` when the plan asked for takes
+    fewer users."""
+    return Verdict(
+        "quote", "too_small" if "asked" in words else period, {"quote": 1.0}, words=words
+    )
 
 
 def _seats(text: str) -> int | None:
@@ -77,8 +100,7 @@ def plan_quote(text: str) -> Verdict:
     count = _seats(text)
     if plan is None or count is None:
         return Verdict(None, None)
-    period = BILLING_PERIOD.classify(text).label
-    return Verdict("quote", period, {"quote": 1.0}, words=_price_words(plan, count))
+    return _price(_price_words(plan, count), BILLING_PERIOD.classify(text).label)
 
 
 # A quote builds up over messages: "send me a quote", "Acme Ltd, 25 seats, annual", "Business".
@@ -110,14 +132,16 @@ def _toward_quote(text: str) -> dict[str, str]:
 def _noted(known: dict[str, str], words: dict[str, str]) -> str:
     """What a formal quote has so far, in the reply's words."""
     period = known.get("period")
+    plan = "too_small" if "asked" in words else "plan"
     parts = [
         NOTED["company"] if "company" in known else "",
-        NOTED["plan"] if "plan" in known else "",
+        NOTED[plan] if "plan" in known else "",
         NOTED["seats"] if "seats" in known else "",
         NOTED[f"{period}_priced" if words.get("monthly_total") else period] if period else "",
         NOTED["address"] if "address" in known else "",
     ]
-    return ", ".join(_fill_words(p, {**known, **words}) for p in parts if p)
+    values = {**known, "plan": known.get("plan", "").capitalize(), **words}
+    return ", ".join(_fill_words(p, values) for p in parts if p)
 
 
 def _fill_words(template: str, values: dict[str, str]) -> str:
@@ -170,7 +194,7 @@ def quote_so_far(texts: list[str]) -> Verdict:
         return Verdict("formal", missing, {"formal": 1.0}, words=noted)
     if not words:
         return Verdict(None, None)
-    return Verdict("quote", known.get("period"), {"quote": 1.0}, words=words)
+    return _price(words, known.get("period"))
 
 
 ACKNOWLEDGEMENT = Classifier("acknowledgement", DATA.cues["acknowledgement"])
