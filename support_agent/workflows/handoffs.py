@@ -112,6 +112,7 @@ PRICE_TOPICS = (None, "pricing", "plans", "quote")  # TOPIC details a price foll
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
 NOTED = DATA.texts["quote_noted"]
+READY = ("ready", "going_ahead")  # a quote with all it needs
 
 
 def _toward_quote(text: str) -> dict[str, str]:
@@ -190,6 +191,8 @@ def quote_so_far(texts: list[str]) -> Verdict:
     words = _price_words(known["plan"], int(known["seats"])) if priced else {}
     if formal and known:
         missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
+        if missing == "ready" and not now and quote_so_far(texts[:-1]).detail in READY:
+            missing = "going_ahead"  # "great, go ahead" to the complete quote
         noted = {**words, "noted": _noted(known, words)}
         return Verdict("formal", missing, {"formal": 1.0}, words=noted)
     if not words:
