@@ -68,6 +68,8 @@ def _price_words(asked: str, count: int) -> dict[str, str]:
         "monthly_total": _money(monthly),
         "annual_total": _money(annual),
         "annual_monthly": _money(annual / 12),
+        "monthly_for_a_year": _money(monthly * 12),
+        "annual_saving": _money(monthly * 12 - annual),
         **(
             {"asked": asked.capitalize(), "limit": _money(MAX_USERS[asked])}
             if plan != asked
@@ -76,12 +78,13 @@ def _price_words(asked: str, count: int) -> dict[str, str]:
     }
 
 
-def _price(words: dict[str, str], period: str | None) -> Verdict:
+def _price(words: dict[str, str], period: str | None, text: str) -> Verdict:
     """A price, its billing period the detail; `too_small` when the plan asked for takes
-    fewer users."""
-    return Verdict(
-        "quote", "too_small" if "asked" in words else period, {"quote": 1.0}, words=words
-    )
+    fewer users, `saving` when `text` asks what paying yearly saves."""
+    if SAVING_ASKED.matches(text):
+        period = "saving"
+    detail = "too_small" if "asked" in words else period
+    return Verdict("quote", detail, {"quote": 1.0}, words=words)
 
 
 def _seats(text: str) -> int | None:
@@ -100,7 +103,7 @@ def plan_quote(text: str) -> Verdict:
     count = _seats(text)
     if plan is None or count is None:
         return Verdict(None, None)
-    return _price(_price_words(plan, count), BILLING_PERIOD.classify(text).label)
+    return _price(_price_words(plan, count), BILLING_PERIOD.classify(text).label, text)
 
 
 # A quote builds up over messages: "send me a quote", "Acme Ltd, 25 seats, annual", "Business".
@@ -109,6 +112,7 @@ QUOTE_DETAILS = DATA.cues["quote_details"]  # the company and the billing addres
 # "what does Premium include?": a question about a plan that asks for no price
 NOT_A_PRICE = Classifier("not_a_price", DATA.cues["not_a_price"])
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # TOPIC details a price follow-up may carry
+SAVING_ASKED = Classifier("saving_asked", DATA.cues["saving_asked"])
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
 NOTED = DATA.texts["quote_noted"]
@@ -175,7 +179,9 @@ def quote_so_far(texts: list[str]) -> Verdict:
     # "is there a discount on annual?", "premium users can't log in": their own answers. A
     # line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street") names
     # none, and carries on a quote under way.
-    if NOT_A_PRICE.matches(latest) or TOPIC.classify(latest).detail not in PRICE_TOPICS:
+    # "what would we save compared to monthly?" compares, and asks for a price all the same
+    other = NOT_A_PRICE.matches(latest) and not SAVING_ASKED.matches(latest)
+    if other or TOPIC.classify(latest).detail not in PRICE_TOPICS:
         return Verdict(None, None)
     known: dict[str, str] = {}
     formal, run = False, True
@@ -197,7 +203,7 @@ def quote_so_far(texts: list[str]) -> Verdict:
         return Verdict("formal", missing, {"formal": 1.0}, words=noted)
     if not words:
         return Verdict(None, None)
-    return _price(words, known.get("period"))
+    return _price(words, known.get("period"), latest)
 
 
 ACKNOWLEDGEMENT = Classifier("acknowledgement", DATA.cues["acknowledgement"])
