@@ -20,6 +20,7 @@ from support_agent.offline.intents import (
     LearnedClassifier,
     Reader,
     Verdict,
+    normalise,
 )
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
@@ -113,6 +114,7 @@ QUOTE_DETAILS = DATA.cues["quote_details"]  # the company and the billing addres
 NOT_A_PRICE = Classifier("not_a_price", DATA.cues["not_a_price"])
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # TOPIC details a price follow-up may carry
 SAVING_ASKED = Classifier("saving_asked", DATA.cues["saving_asked"])
+PRICE_ASKED = Classifier("price_asked", DATA.cues["price_asked"])  # "how much", "the price"
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
 NOTED = DATA.texts["quote_noted"]
@@ -153,6 +155,25 @@ def _fill_words(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
+def _plans_named(text: str) -> list[str]:
+    """Every plan a message names, smallest first ("premium and business": both)."""
+    return [c.label for c in PLAN_NAMES.cues if re.search(c.pattern, normalise(text))]
+
+
+def _side_by_side(plans: list[str], count: int, text: str) -> Verdict:
+    """Two plans' prices for `count` users; when the smaller takes fewer users, the price
+    of the plan that fits it instead."""
+    small, large = (_price_words(plan, count) for plan in plans)
+    if "asked" in small:
+        return _price(small, None, text)
+    words = {f"small_{k}": v for k, v in small.items()} | {
+        f"large_{k}": v for k, v in large.items()
+    }
+    more = PRICES[plans[1]] * count - PRICES[plans[0]] * count
+    words |= {"seats": str(count), "difference": _money(more)}
+    return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
+
+
 def _asks_quote(texts: list[str]) -> bool:
     """Whether the last of `texts` asks for a formal quote: "send me a quote", or "yes
     please" right after a message that made a price (the price's reply offers a quote)."""
@@ -174,14 +195,17 @@ def quote_so_far(texts: list[str]) -> Verdict:
         return Verdict(None, None)
     latest = texts[-1]
     now = _toward_quote(latest)
-    if not now and not _asks_quote(texts):
+    both = _plans_named(latest)[:2] if len(_plans_named(latest)) > 1 else []
+    if not now and not both and not _asks_quote(texts):
         return Verdict(None, None)
     # "is there a discount on annual?", "premium users can't log in": their own answers. A
     # line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street") names
-    # none, and carries on a quote under way.
-    # "what would we save compared to monthly?" compares, and asks for a price all the same
-    other = NOT_A_PRICE.matches(latest) and not SAVING_ASKED.matches(latest)
-    if other or TOPIC.classify(latest).detail not in PRICE_TOPICS:
+    # none, and carries on a quote under way. "What would we save compared to monthly?" and
+    # "the difference in price" compare, and ask for a price all the same.
+    priced = SAVING_ASKED.matches(latest) or (both and PRICE_ASKED.matches(latest))
+    if NOT_A_PRICE.matches(latest) and not priced:
+        return Verdict(None, None)
+    if TOPIC.classify(latest).detail not in PRICE_TOPICS:
         return Verdict(None, None)
     known: dict[str, str] = {}
     formal, run = False, True
@@ -193,8 +217,10 @@ def quote_so_far(texts: list[str]) -> Verdict:
             asks = _asks_quote(texts[:end])
             formal = formal or asks or "company" in said or "address" in said
             run = bool(said) or asks
-    priced = {"plan", "seats"} <= known.keys()
-    words = _price_words(known["plan"], int(known["seats"])) if priced else {}
+    if both and "seats" in known and not formal:
+        return _side_by_side(both, int(known["seats"]), latest)
+    complete = {"plan", "seats"} <= known.keys()
+    words = _price_words(known["plan"], int(known["seats"])) if complete else {}
     if formal and known:
         missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
         if missing == "ready" and not now and quote_so_far(texts[:-1]).detail in READY:
