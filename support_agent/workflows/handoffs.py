@@ -174,6 +174,17 @@ def _side_by_side(plans: list[str], count: int, text: str) -> Verdict:
     return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
 
 
+def _every_plan(count: int) -> Verdict:
+    """Each plan that takes `count` users, priced for them (no plan named yet)."""
+    fits = [plan for plan in PRICES if count <= MAX_USERS.get(plan, count)]
+    each = [_fill_words(NOTED["each_plan"], _price_words(plan, count)) for plan in fits]
+    words = {"seats": str(count), "prices": ", ".join(each[:-1]) + NOTED["and"] + each[-1]}
+    small = [plan for plan in PRICES if plan not in fits]
+    if small:
+        words |= {"small": small[-1].capitalize(), "limit": _money(MAX_USERS[small[-1]])}
+    return Verdict("quote", "every_plan_but_small" if small else "every_plan", words=words)
+
+
 def _asks_quote(texts: list[str]) -> bool:
     """Whether the last of `texts` asks for a formal quote: "send me a quote", or "yes
     please" right after a message that made a price (the price's reply offers a quote)."""
@@ -227,6 +238,8 @@ def quote_so_far(texts: list[str]) -> Verdict:
             missing = "going_ahead"  # "great, go ahead" to the complete quote
         noted = {**words, "noted": _noted(known, words)}
         return Verdict("formal", missing, {"formal": 1.0}, words=noted)
+    if not words and "seats" in now and "plan" not in known:
+        return _every_plan(int(known["seats"]))  # "price for my team of 6"
     if not words:
         return Verdict(None, None)
     return _price(words, known.get("period"), latest)
