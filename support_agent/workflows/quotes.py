@@ -43,6 +43,7 @@ class Quotes:
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
         self.max_users = data.numbers["max_users"]  # plans that take only so many users
         self.annual_saving = data.numbers["billing"]["annual_saving"]
+        self.enterprise_from = data.numbers["enterprise"]["from_users"]
         # "send me a quote", "yes please"; the company and billing address, as typed
         self.quote_asked = Classifier("quote_asked", data.cues["quote_asked"])
         self.details = data.cues["quote_details"]
@@ -162,6 +163,17 @@ class Quotes:
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(_fill(p, values) for p in parts if p)
 
+    def _enterprise(self, texts: list[str]) -> Verdict:
+        """Enterprise asked about once a number of users was given: where it starts, and
+        for fewer users the largest plan's price (none given: the general answer asks)."""
+        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        if count is None:
+            return Verdict(None, None)
+        largest = self._price_words(list(self.prices)[-1], count)
+        words = {**largest, "from_users": _money(self.enterprise_from)}
+        fits = count >= self.enterprise_from
+        return Verdict("quote", "enterprise" if fits else "enterprise_small", words=words)
+
     # --- the conversation -------------------------------------------------------------
 
     def _asks_quote(self, texts: list[str]) -> bool:
@@ -171,6 +183,8 @@ class Quotes:
         if asked != "yes":
             return asked == "quote"
         earlier = texts[:-1]
+        if earlier and self.topic.classify(earlier[-1]).detail == "enterprise":
+            return False  # a yes to Enterprise is no quote for the plan priced before
         before = {k: v for text in earlier for k, v in self._toward_quote(text).items()}
         priced = {"plan", "seats"} <= before.keys()
         return bool(earlier and self._toward_quote(earlier[-1])) and priced
@@ -185,6 +199,8 @@ class Quotes:
         if not texts:
             return Verdict(None, None)
         latest = texts[-1]
+        if self.topic.classify(latest).detail == "enterprise":
+            return self._enterprise(texts)
         now = self._toward_quote(latest)
         named = self._plans_named(latest)
         both = named[:2] if len(named) > 1 else []
