@@ -18,7 +18,7 @@ from support_agent.offline.rule_files import WorkflowData
 
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
-READY = ("ready", "going_ahead")  # a formal quote with all it needs
+READY = ("ready", "going_ahead", "updated")  # a formal quote with all it needs
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price follow-up may carry
 
 
@@ -194,7 +194,8 @@ class Quotes:
         adds to it: the newest plan, number of users and billing period said win ("what
         about Premium?" after a price for 12 users is Premium for 12). Label `formal` once a
         quote was asked for in the run of messages that led here, with the detail
-        `needs_<what>` (the first thing missing), `ready` or `going_ahead`; else `quote`, a
+        `needs_<what>` (the first thing missing), `ready`, `updated` or `going_ahead`; else
+        `quote`, a
         price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
         if not texts:
             return Verdict(None, None)
@@ -231,8 +232,9 @@ class Quotes:
         words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
         if formal and known:
             missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
-            if missing == "ready" and not now and self.so_far(texts[:-1]).detail in READY:
-                missing = "going_ahead"  # "great, go ahead" to the complete quote
+            if missing == "ready" and self.so_far(texts[:-1]).detail in READY:
+                # "great, go ahead" to the complete quote, or a change to it ("30 seats")
+                missing = "updated" if now else "going_ahead"
             listed = {**words, "noted": self._listed(known, words)}
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
         if not words and "seats" in now and "plan" not in known:
