@@ -138,10 +138,12 @@ class Quotes:
         words |= {"seats": str(count), "difference": _money(more)}
         return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
 
-    def _every_plan(self, count: int) -> Verdict:
-        """Each plan that takes `count` users, priced for them (no plan named yet)."""
+    def _every_plan(self, count: int, period: str | None = None) -> Verdict:
+        """Each plan that takes `count` users, priced for them (no plan named yet): a year's
+        price when billed annually, else a month's."""
         fits = [plan for plan in self.prices if count <= self.max_users.get(plan, count)]
-        each = [_fill(self.noted["each_plan"], self._price_words(p, count)) for p in fits]
+        item = self.noted["each_plan_annual" if period == "annual" else "each_plan"]
+        each = [_fill(item, self._price_words(p, count)) for p in fits]
         listed = ", ".join(each[:-1]) + self.noted["and"] + each[-1]
         words = {"seats": str(count), "prices": listed}
         small = [plan for plan in self.prices if plan not in fits]
@@ -236,6 +238,10 @@ class Quotes:
                 # "great, go ahead" to the complete quote, or a change to it ("30 seats")
                 missing = "updated" if now else "going_ahead"
             listed = {**words, "noted": self._listed(known, words)}
+            if missing == "needs_plan" and "seats" in known:
+                # the plans that take that many users, priced for them
+                missing = "needs_plan_for_seats"
+                listed |= self._every_plan(int(known["seats"]), known.get("period")).words
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
         if not words and "seats" in now and "plan" not in known:
             return self._every_plan(int(known["seats"]))  # "price for my team of 6"
