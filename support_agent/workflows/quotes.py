@@ -227,7 +227,8 @@ class Quotes:
             if run:  # the messages that led here without a break: was a quote asked for?
                 asks = self._asks_quote(texts[:end])
                 formal = formal or asks or "company" in said or "address" in said
-                run = bool(said) or asks
+                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
+                run = bool(said) or asks or yes  # "yes please" twice breaks no run
         if both and "seats" in known and not formal:
             return self._side_by_side(both, int(known["seats"]), latest)
         complete = {"plan", "seats"} <= known.keys()
