@@ -93,9 +93,9 @@ class Reader:
 
 @dataclass(frozen=True)
 class CaseReader:
-    """A workflow's reading of the customer's messages together, newest last: what a rule
-    that looks back gets, where one message may correct half of what an earlier one said
-    ("actually it's unused" beside "it came last week")."""
+    """A workflow's reading of the customer's messages together, oldest first: for what one
+    message corrects half of ("actually it's unused" beside "it came last week") or builds up
+    over several ("12 users", then "what about Premium?")."""
 
     name: str
     read: Callable[[Sequence[str]], Verdict]

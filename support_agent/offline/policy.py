@@ -55,9 +55,6 @@ class Rule:
     same_detail: bool = False  # fire only when an earlier message of the case named this detail
     after_act: tuple[str, ...] = ()  # fire only when the agent's last reply was of these kinds
     min_margin: float = 0.0  # how sure a learned classifier must be for this rule
-    # A follow-up ("do you do monthly too?"): fire only when this classifier reads the latest
-    # message, whose label then is the detail of what `classifier` found looking back.
-    follow_up: str | None = None
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
@@ -224,7 +221,7 @@ class Policy:
 
     def classify(self, rule: Rule, texts: list[str]) -> Verdict:
         classifier = self.rules.classifiers[rule.classifier]
-        if rule.look_back and isinstance(classifier, CaseReader):
+        if isinstance(classifier, CaseReader):  # it weighs the earlier messages itself
             return classifier.read(texts) if texts else Verdict(None, None)
         first = classifier.classify(texts[-1]) if texts else Verdict(None, None)
         if (first.label and first.label not in rule.unsure_labels) or not rule.look_back:
@@ -359,11 +356,6 @@ class Policy:
 
     def _verdict(self, rule, texts: list[str], facts: dict, case: list[str]) -> Verdict | None:
         verdict = self.classify(rule, texts) if rule.classifier else Verdict(None, None)
-        if rule.follow_up:
-            asked = self.rules.classifiers[rule.follow_up].classify(texts[-1] if texts else "")
-            if asked.label is None or verdict.label is None:
-                return None
-            verdict = replace(verdict, detail=asked.label)
         # The whole case: after a hand-over too, "a replacement battery?" is about the battery.
         if rule.same_detail and not self._named_before(rule, case, verdict.detail):
             return None

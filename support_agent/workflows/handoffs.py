@@ -6,7 +6,6 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -14,11 +13,18 @@ from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Handoffs, RunContext, Step, StepState, Workflow
-from support_agent.offline.intents import Classifier, LearnedClassifier, Reader, Verdict
+from support_agent.offline.intents import (
+    CaseReader,
+    Classifier,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+)
 from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
+from support_agent.workflows.quotes import Quotes
 
 DATA = workflow_data("handoffs")
 
@@ -30,41 +36,8 @@ TOPIC = LearnedClassifier(
     details=Classifier("topic_details", DATA.cues["topic_details"]),
     cues_decide_at=3.0,
 )
-# A fictional catalogue, so that the offline answers are concrete and consistent.
-PLAN_NAMES = Classifier("plan_names", DATA.cues["plan_names"])
-SEAT_COUNT = DATA.cues["seat_count"][0].pattern
-BILLING_PERIOD = Classifier("billing_period", DATA.cues["billing_period"])
-PRICES = DATA.numbers["price_per_user_month"]
-ANNUAL_SAVING = DATA.numbers["billing"]["annual_saving"]
-
-
-def _money(amount: float) -> str:
-    return f"{amount:,.2f}".removesuffix(".00")
-
-
-def plan_quote(text: str) -> Verdict:
-    """A price for a named plan and a number of users, from the catalogue; the billing
-    period, when said, is the detail. Anything less gets the general answer."""
-    plan = PLAN_NAMES.classify(text).label
-    seats = re.search(SEAT_COUNT, text.lower())
-    if plan is None or seats is None:
-        return Verdict(None, None)
-    count = int(seats.group("seats") or seats.group("team"))
-    if count < 1:
-        return Verdict(None, None)
-    monthly = PRICES[plan] * count
-    annual = monthly * 12 * (1 - ANNUAL_SAVING)
-    words = {
-        "plan": plan.capitalize(),
-        "seats": str(count),
-        "price": _money(PRICES[plan]),
-        "monthly_total": _money(monthly),
-        "annual_total": _money(annual),
-        "annual_monthly": _money(annual / 12),
-    }
-    period = BILLING_PERIOD.classify(text).label
-    return Verdict("quote", period, {"quote": 1.0}, words=words)
-
+# Prices and quotes, worked out over the conversation from a fictional catalogue.
+QUOTES = Quotes(DATA, TOPIC)
 
 ACKNOWLEDGEMENT = Classifier("acknowledgement", DATA.cues["acknowledgement"])
 
@@ -106,7 +79,8 @@ HANDOFFS_RULES = OfflineRules(
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
             Reader("failed_fix", failed_fix),
-            Reader("plan_quote", plan_quote),
+            Reader("plan_quote", QUOTES.plan_quote),
+            CaseReader("quote_so_far", QUOTES.so_far),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),

@@ -1,0 +1,251 @@
+"""The sales agent's prices and quotes, worked out over the conversation (handoffs workflow).
+
+A price or a quote builds up over messages: "how much is Business for 12 users?", then
+"what about Premium?" (Premium for 12), "make it 15", "do you do monthly too?"; or "send me
+a quote", then "Acme Ltd, 25 seats, annual, 1 Main St London", then "Business". What the
+newest message says wins, the rest stays. The catalogue (plans, prices per user, limits),
+the cues and the words of the lists are the workflow's data (`data/handoffs.yaml`); the
+rules there choose the reply by the verdict's label and detail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict, normalise
+from support_agent.offline.rule_files import WorkflowData
+
+# What a formal quote needs, asked one at a time in this order.
+QUOTE_NEEDS = ("plan", "seats", "period", "address")
+READY = ("ready", "going_ahead", "updated")  # a formal quote with all it needs
+PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price follow-up may carry
+
+
+def _money(amount: float) -> str:
+    return f"{amount:,.2f}".removesuffix(".00")
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+class Quotes:
+    """Reads prices and quotes for the rules: `plan_quote` one message, `so_far` the
+    conversation. `topic` is the workflow's routing classifier: a message on another sales
+    topic ("is there a discount on annual?") or a problem is left to its own rule."""
+
+    def __init__(self, data: WorkflowData, topic: LearnedClassifier):
+        self.topic = topic
+        self.plans = Classifier("plan_names", data.cues["plan_names"])
+        self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
+        self.billing_period = Classifier("billing_period", data.cues["billing_period"])
+        self.prices = data.numbers["price_per_user_month"]  # smallest plan first
+        self.max_users = data.numbers["max_users"]  # plans that take only so many users
+        self.annual_saving = data.numbers["billing"]["annual_saving"]
+        self.enterprise_from = data.numbers["enterprise"]["from_users"]
+        # "send me a quote", "yes please"; the company and billing address, as typed
+        self.quote_asked = Classifier("quote_asked", data.cues["quote_asked"])
+        self.details = data.cues["quote_details"]
+        # "what does Premium include?": a question about a plan that asks for no price
+        self.not_a_price = Classifier("not_a_price", data.cues["not_a_price"])
+        self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
+        self.price_asked = Classifier("price_asked", data.cues["price_asked"])
+        self.noted = data.texts["quote_noted"]
+
+    # --- one message ------------------------------------------------------------------
+
+    def plan_quote(self, text: str) -> Verdict:
+        """A price for a named plan and a number of users, from the catalogue; the billing
+        period, when said, is the detail. Anything less gets the general answer."""
+        plan = self.plans.classify(text).label
+        count = self._seats(text)
+        if plan is None or count is None:
+            return Verdict(None, None)
+        period = self.billing_period.classify(text).label
+        return self._price(self._price_words(plan, count), period, text)
+
+    def _seats(self, text: str) -> int | None:
+        """The number of users a message names ("12 users", "a team of 30", "make it 15")."""
+        for pattern in self.seat_counts:
+            found = re.search(pattern, text.lower())
+            if found:
+                return int(next(n for n in found.groupdict().values() if n)) or None
+        return None
+
+    def _plans_named(self, text: str) -> list[str]:
+        """Every plan a message names, smallest first ("premium and business": both)."""
+        return [c.label for c in self.plans.cues if re.search(c.pattern, normalise(text))]
+
+    def _toward_quote(self, text: str) -> dict[str, str]:
+        """What one message says toward a price or a quote: plan, seats, billing period, the
+        company and the billing address (these two in the customer's own spelling)."""
+        said = {
+            "plan": self.plans.classify(text).label,
+            "seats": str(self._seats(text) or "") or None,
+            "period": self.billing_period.classify(text).label,
+        }
+        for cue in self.details:
+            found = re.search(cue.pattern, text, re.IGNORECASE)
+            if found and cue.label not in said:
+                said[cue.label] = found.group("value").strip(" ,.;:")
+        return {k: v for k, v in said.items() if v}
+
+    # --- figures --------------------------------------------------------------------------
+
+    def _fitting(self, plan: str, count: int) -> str:
+        """`plan`, or the next one up when it takes fewer than `count` users."""
+        larger = list(self.prices)[list(self.prices).index(plan) :]
+        return next((p for p in larger if count <= self.max_users.get(p, count)), larger[-1])
+
+    def _price_words(self, asked: str, count: int) -> dict[str, str]:
+        """The figures of a price; for a plan too small for `count` users ("Starter for
+        25"), those of the plan that fits, and `asked` and its limit besides."""
+        plan = self._fitting(asked, count)
+        monthly = self.prices[plan] * count
+        annual = monthly * 12 * (1 - self.annual_saving)
+        words = {
+            "plan": plan.capitalize(),
+            "seats": str(count),
+            "price": _money(self.prices[plan]),
+            "monthly_total": _money(monthly),
+            "annual_total": _money(annual),
+            "annual_monthly": _money(annual / 12),
+            "monthly_for_a_year": _money(monthly * 12),
+            "annual_saving": _money(monthly * 12 - annual),
+        }
+        if plan != asked:
+            words |= {"asked": asked.capitalize(), "limit": _money(self.max_users[asked])}
+        return words
+
+    def _price(self, words: dict[str, str], period: str | None, text: str) -> Verdict:
+        """A price, its billing period the detail; `too_small` when the plan asked for
+        takes fewer users, `saving` when `text` asks what paying yearly saves."""
+        if self.saving_asked.matches(text):
+            period = "saving"
+        detail = "too_small" if "asked" in words else period
+        return Verdict("quote", detail, {"quote": 1.0}, words=words)
+
+    def _side_by_side(self, plans: list[str], count: int, text: str) -> Verdict:
+        """Two plans' prices for `count` users; when the smaller takes fewer users, the
+        price of the plan that fits it instead."""
+        small, large = (self._price_words(plan, count) for plan in plans)
+        if "asked" in small:
+            return self._price(small, None, text)
+        words = {f"small_{k}": v for k, v in small.items()}
+        words |= {f"large_{k}": v for k, v in large.items()}
+        more = (self.prices[plans[1]] - self.prices[plans[0]]) * count
+        words |= {"seats": str(count), "difference": _money(more)}
+        return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
+
+    def _every_plan(self, count: int, period: str | None = None) -> Verdict:
+        """Each plan that takes `count` users, priced for them (no plan named yet): a year's
+        price when billed annually, else a month's."""
+        fits = [plan for plan in self.prices if count <= self.max_users.get(plan, count)]
+        item = self.noted["each_plan_annual" if period == "annual" else "each_plan"]
+        each = [_fill(item, self._price_words(p, count)) for p in fits]
+        listed = ", ".join(each[:-1]) + self.noted["and"] + each[-1]
+        words = {"seats": str(count), "prices": listed}
+        small = [plan for plan in self.prices if plan not in fits]
+        if small:
+            words |= {"small": small[-1].capitalize(), "limit": _money(self.max_users[small[-1]])}
+        return Verdict("quote", "every_plan_but_small" if small else "every_plan", words=words)
+
+    def _listed(self, known: dict[str, str], words: dict[str, str]) -> str:
+        """What a formal quote has so far, in the reply's words."""
+        period = known.get("period")
+        plan = "too_small" if "asked" in words else "plan"
+        parts = [
+            self.noted["company"] if "company" in known else "",
+            self.noted[plan] if "plan" in known else "",
+            self.noted["seats"] if "seats" in known else "",
+            self.noted[f"{period}_priced" if words else period] if period else "",
+            self.noted["address"] if "address" in known else "",
+        ]
+        values = {**known, "plan": known.get("plan", "").capitalize(), **words}
+        return ", ".join(_fill(p, values) for p in parts if p)
+
+    def _enterprise(self, texts: list[str]) -> Verdict:
+        """Enterprise asked about once a number of users was given: where it starts, and
+        for fewer users the largest plan's price (none given: the general answer asks)."""
+        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        if count is None:
+            return Verdict(None, None)
+        largest = self._price_words(list(self.prices)[-1], count)
+        words = {**largest, "from_users": _money(self.enterprise_from)}
+        fits = count >= self.enterprise_from
+        return Verdict("quote", "enterprise" if fits else "enterprise_small", words=words)
+
+    # --- the conversation -------------------------------------------------------------
+
+    def _asks_quote(self, texts: list[str]) -> bool:
+        """Whether the last of `texts` asks for a formal quote: "send me a quote", or "yes
+        please" right after a message that made a price (the price's reply offers a quote)."""
+        asked = self.quote_asked.classify(texts[-1]).label
+        if asked != "yes":
+            return asked == "quote"
+        earlier = texts[:-1]
+        if earlier and self.topic.classify(earlier[-1]).detail == "enterprise":
+            return False  # a yes to Enterprise is no quote for the plan priced before
+        before = {k: v for text in earlier for k, v in self._toward_quote(text).items()}
+        priced = {"plan", "seats"} <= before.keys()
+        return bool(earlier and self._toward_quote(earlier[-1])) and priced
+
+    def so_far(self, texts: list[str]) -> Verdict:
+        """The price or the formal quote the conversation has built, when the latest message
+        adds to it: the newest plan, number of users and billing period said win ("what
+        about Premium?" after a price for 12 users is Premium for 12). Label `formal` once a
+        quote was asked for in the run of messages that led here, with the detail
+        `needs_<what>` (the first thing missing), `ready`, `updated` or `going_ahead`; else
+        `quote`, a
+        price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
+        if not texts:
+            return Verdict(None, None)
+        latest = texts[-1]
+        if self.topic.classify(latest).detail == "enterprise":
+            return self._enterprise(texts)
+        now = self._toward_quote(latest)
+        named = self._plans_named(latest)
+        both = named[:2] if len(named) > 1 else []
+        if not now and not both and not self._asks_quote(texts):
+            return Verdict(None, None)
+        # "is there a discount on annual?", "premium users can't log in": their own answers.
+        # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
+        # names none, and carries on a quote under way. "What would we save compared to
+        # monthly?" and "the difference in price" compare, and ask for a price all the same.
+        priced = self.saving_asked.matches(latest) or (both and self.price_asked.matches(latest))
+        if self.not_a_price.matches(latest) and not priced:
+            return Verdict(None, None)
+        if self.topic.classify(latest).detail not in PRICE_TOPICS:
+            return Verdict(None, None)
+        known: dict[str, str] = {}
+        formal, run = False, True
+        for end in range(len(texts), 0, -1):
+            said = self._toward_quote(texts[end - 1])
+            for key, value in said.items():
+                known.setdefault(key, value)  # the newest wins
+            if run:  # the messages that led here without a break: was a quote asked for?
+                asks = self._asks_quote(texts[:end])
+                formal = formal or asks or "company" in said or "address" in said
+                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
+                run = bool(said) or asks or yes  # "yes please" twice breaks no run
+        if both and "seats" in known and not formal:
+            return self._side_by_side(both, int(known["seats"]), latest)
+        complete = {"plan", "seats"} <= known.keys()
+        words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
+        if formal and known:
+            missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
+            if missing == "ready" and self.so_far(texts[:-1]).detail in READY:
+                # "great, go ahead" to the complete quote, or a change to it ("30 seats")
+                missing = "updated" if now else "going_ahead"
+            listed = {**words, "noted": self._listed(known, words)}
+            if missing == "needs_plan" and "seats" in known:
+                # the plans that take that many users, priced for them
+                missing = "needs_plan_for_seats"
+                listed |= self._every_plan(int(known["seats"]), known.get("period")).words
+            return Verdict("formal", missing, {"formal": 1.0}, words=listed)
+        if not words and "seats" in now and "plan" not in known:
+            return self._every_plan(int(known["seats"]))  # "price for my team of 6"
+        if not words:
+            return Verdict(None, None)
+        return self._price(words, known.get("period"), latest)
