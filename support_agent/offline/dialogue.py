@@ -69,7 +69,8 @@ OFF_TOPIC_MAX_WORDS = 15
 class Faq:
     topic: str
     pattern: Pattern  # on lower-case text
-    # keys: "escalated", the `Dialogue.faq_by` facts' values joined by "_", each value, "default"
+    # keys: "escalated_" + the case ("escalated_hardware_in_warranty"), "escalated", the
+    # `Dialogue.faq_by` facts' values joined by "_", each value, "default"
     answer: Text
     # A clarification said even before the step's question was asked ("I don't have the
     # order number" as the first message answers the question coming).

@@ -446,7 +446,11 @@ class Policy:
         plainly."""
         escalated = self.dialogue.human_tool in t.done
         values = [t.facts.get(name) for name in self.dialogue.faq_by]
-        keys = ("escalated" if escalated else None, "_".join(map(str, values)), *values)
+        case = "_".join(map(str, values))
+        # "escalated_hardware_in_warranty" before "escalated": a warranty repair a person
+        # took over is still free
+        keys = (f"escalated_{case}" if escalated else None, "escalated" if escalated else None)
+        keys += (case, *values)
         asked = q.questions(t.text)
         said: list[str] = []
         known = 0
