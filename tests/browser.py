@@ -129,6 +129,18 @@ def pick_workflow(page, title: str) -> None:
     idle(page)
 
 
+def offline_env(tmp_path, **more: str) -> dict[str, str]:
+    """A server on the offline model with a store of its own, whatever the machine's own
+    model settings say."""
+    return {
+        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
+        "SUPPORT_AGENT_MODEL": "offline",
+        "SUPPORT_AGENT_BASE_URL": "",
+        "OPENAI_API_KEY": "",
+        **more,
+    }
+
+
 def approval_switch(page, workflow: str):
     """The sidebar's approval switch for one workflow.
 

@@ -9,7 +9,7 @@ from playwright import sync_api as playwright
 
 from support_agent.features.scenarios import load_paths
 from support_agent.workflows import WORKFLOWS
-from tests.browser import ROOT, free_port, idle, streamlit_server
+from tests.browser import ROOT, free_port, idle, offline_env, streamlit_server
 from tests.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.browser
@@ -26,13 +26,7 @@ def run_button(page, count: int):
 
 
 def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):  # noqa: F811
-    env = {
-        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "SUPPORT_AGENT_MODEL": "offline",
-        "SUPPORT_AGENT_MAX_RETRIES": "0",
-        "SUPPORT_AGENT_BASE_URL": "",
-        "OPENAI_API_KEY": "",
-    }
+    env = offline_env(tmp_path, SUPPORT_AGENT_MAX_RETRIES="0")
     expect = playwright.expect
     with OpenAIStub("prompted") as stub, streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -109,13 +103,7 @@ def test_offline_against_a_server_in_a_real_browser(browser, tmp_path):  # noqa:
 
 
 def test_a_server_that_is_not_running_stops_the_run_in_plain_words(browser, tmp_path):
-    env = {
-        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "SUPPORT_AGENT_MODEL": "offline",
-        "SUPPORT_AGENT_MAX_RETRIES": "0",
-        "SUPPORT_AGENT_BASE_URL": "",
-        "OPENAI_API_KEY": "",
-    }
+    env = offline_env(tmp_path, SUPPORT_AGENT_MAX_RETRIES="0")
     expect = playwright.expect
     with streamlit_server(env) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
@@ -147,12 +135,7 @@ def test_a_server_that_is_not_running_stops_the_run_in_plain_words(browser, tmp_
 def test_a_visitor_is_not_offered_a_run_on_a_server_they_cannot_use(browser, tmp_path):
     """No server is set up and visitors may not type one: B's server says so, and Run is
     not offered until B is a model the visitor can use."""
-    env = {
-        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'visitor.db'}",
-        "SUPPORT_AGENT_MODEL": "offline",
-        "SUPPORT_AGENT_BASE_URL": "",
-        "OPENAI_API_KEY": "",
-    }
+    env = offline_env(tmp_path)
     expect = playwright.expect
     with streamlit_server(env, address="0.0.0.0") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

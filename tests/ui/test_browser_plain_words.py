@@ -6,7 +6,7 @@ import pytest
 from playwright import sync_api as playwright
 
 from support_agent.workflows.support import SUPPORT
-from tests.browser import idle, streamlit_server
+from tests.browser import idle, offline_env, streamlit_server
 
 WARRANTY_COLLECTOR_PROMPT = SUPPORT.step("warranty_collector").prompt
 
@@ -28,17 +28,8 @@ BACKGROUND_JS = """
 """
 
 
-def env(tmp_path) -> dict[str, str]:
-    return {
-        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'e2e.db'}",
-        "SUPPORT_AGENT_MODEL": "offline",
-        "SUPPORT_AGENT_BASE_URL": "",
-        "OPENAI_API_KEY": "",
-    }
-
-
 def test_prompts_page_speaks_plainly(browser, tmp_path):
-    with streamlit_server(env(tmp_path)) as url:
+    with streamlit_server(offline_env(tmp_path)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(f"{url}/prompts")
         main = page.get_by_test_id("stMain")
@@ -82,7 +73,7 @@ def test_prompts_page_speaks_plainly(browser, tmp_path):
 
 
 def test_threads_page_says_where_in_words(browser, tmp_path):
-    with streamlit_server(env(tmp_path)) as url:
+    with streamlit_server(offline_env(tmp_path)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(f"{url}/threads")
         main = page.get_by_test_id("stMain")

@@ -5,18 +5,9 @@ from playwright.sync_api import expect
 
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
-from tests.browser import idle, streamlit_server
+from tests.browser import idle, offline_env, streamlit_server
 
 pytestmark = pytest.mark.browser
-
-
-def offline_env(tmp_path) -> dict[str, str]:
-    return {
-        "HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'prompts.db'}",
-        "SUPPORT_AGENT_MODEL": "offline",
-        "SUPPORT_AGENT_BASE_URL": "",
-        "OPENAI_API_KEY": "",
-    }
 
 
 def open_prompts(browser, url: str):
