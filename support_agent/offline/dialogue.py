@@ -53,9 +53,9 @@ def is_rejection(message: object) -> bool:
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
 
 
-PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE = (
+PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE, THANKS_ONLY = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
-    for name in ("person", "presence", "greeting", "still", "off_topic", "decline")
+    for name in ("person", "presence", "greeting", "still", "off_topic", "decline", "thanks_only")
 )
 # Read on the reply as written: its line breaks say where a numbered step begins.
 ADVICE = re.compile(_DATA["matchers"]["advice"], re.IGNORECASE)

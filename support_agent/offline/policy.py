@@ -278,6 +278,7 @@ class Policy:
                 or self._person(t, called)
                 or self._abilities(t)
                 or self._presence(t)
+                or self._welcome(t)
             )
             if first is not None:
                 return first
@@ -440,6 +441,16 @@ class Policy:
         if greeting and not streak:
             here = d.SAY["greeting_again"]
         return Plan(f"{here} {question}", [], d.PRESENCE)
+
+    def _welcome(self, t: _Turn) -> Plan | None:
+        """ "Many thanks for your help." while the step's question waits: taken, and the
+        question again (not "I didn't get that")."""
+        ask = self._own_ask(t)
+        if not ask or self.dialogue.human_tool in t.done:
+            return None
+        if not d.THANKS_ONLY.matches(t.text.lower()):
+            return None
+        return Plan(f"{d.SAY['welcome']} {ask}", [], d.ASK)
 
     def _answers(self, t: _Turn) -> str:
         """Each question of the customer's words answered from the FAQ, unknown ones said
