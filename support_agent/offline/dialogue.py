@@ -53,10 +53,21 @@ def is_rejection(message: object) -> bool:
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
 
 
-PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE, THANKS_ONLY = (
+PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE, THANKS_ONLY, UPSET_WORDS = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
-    for name in ("person", "presence", "greeting", "still", "off_topic", "decline", "thanks_only")
-)
+    for name in (
+        "person", "presence", "greeting", "still", "off_topic", "decline", "thanks_only", "upset"
+    )
+)  # fmt: skip
+SHOUTED_WORDS = 3  # words in capitals that make a message shouted ("MY LAPTOP IS DEAD")
+
+
+def upset(text: str) -> bool:
+    """Whether a message is written upset: its words, or shouted."""
+    shouted = sum(len(w) > 1 and w.isalpha() and w.isupper() for w in text.split())
+    return shouted >= SHOUTED_WORDS or UPSET_WORDS.matches(text.lower())
+
+
 # Read on the reply as written: its line breaks say where a numbered step begins.
 ADVICE = re.compile(_DATA["matchers"]["advice"], re.IGNORECASE)
 YES = Classifier("yes", tuple(Cue(**cue) for cue in _DATA["yes_or_no"]))

@@ -257,6 +257,12 @@ class Policy:
         elif replies and plan.text and not moved and self._said_before(plan, replies):
             plan = replace(plan, text=self._rephrase(plan, t))
         plan = self._with_answers(plan, t, this_turn)
+        said_anything = any(isinstance(m, AIMessage) and m.text for m in messages)
+        asks = plan.act in (d.ASK, d.CLARIFY) and not plan.tool_calls
+        if asks and not said_anything and d.upset(t.text):
+            # The first reply to an upset customer says sorry before it asks anything (an
+            # answer or a hand-over already meets them: it needs no preamble).
+            plan = replace(plan, text=f"{d.SAY['sorry_upset']} {plan.text}")
         if messages and d.withdrew_hand_overs(messages[-1]):
             # A correction withdrew an earlier hand-over: the customer hears it first.
             plan = replace(plan, text=f"{d.SAY['withdrawn']} {plan.text}".strip())
