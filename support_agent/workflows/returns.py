@@ -30,7 +30,7 @@ from support_agent.core.declaration import (
     Workflow,
     tool_answer,
 )
-from support_agent.offline.dialogue import YES
+from support_agent.offline.dialogue import UPSET_WORDS, YES
 from support_agent.offline.intents import (
     CaseReader,
     Classifier,
@@ -238,7 +238,7 @@ RETURNS_RULES = OfflineRules(
             Classifier("closing", DATA.cues["closing"]),
             Reader("added_detail", added_detail),
             Classifier("keep_it", DATA.cues["keep_it"]),
-            Classifier("upset", DATA.cues["upset"]),
+            Classifier("upset", UPSET_WORDS.cues + DATA.cues["upset"]),
             Reader("yes", yes_or_no),
         )
     },
