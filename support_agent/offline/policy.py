@@ -83,7 +83,8 @@ def _pick(text: Text, *keys: str | None) -> str:
     return text.get("default", "")
 
 
-def _fill(template: str, values: Mapping[str, object]) -> str:
+def fill_template(template: str, values: Mapping[str, object]) -> str:
+    """A declared reply template with its {names} filled; unknown names stay as written."""
     # Only our own declared templates reach here; still, no attribute access.
     return re.sub(r"\{([a-z_]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
 
@@ -386,13 +387,14 @@ class Policy:
             "detail": verdict.detail or "unspecified",
         }
         values["value"] = self._value(rule, verdict)
-        said = _fill(_pick(rule.say, verdict.detail, verdict.label), values)
+        said = fill_template(_pick(rule.say, verdict.detail, verdict.label), values)
         if verdict.words.get("also"):  # a reader's note on the rest of the message
             said = f"{said}\n\n{verdict.words['also']}"
         if rule.tool is None:
             return Plan(said, [], rule.act)
         args = {
-            k: _fill(_pick(v, verdict.detail, verdict.label), values) for k, v in rule.args.items()
+            k: fill_template(_pick(v, verdict.detail, verdict.label), values)
+            for k, v in rule.args.items()
         }
         if rule.arg:
             args[rule.arg] = values["value"]
@@ -438,7 +440,7 @@ class Policy:
         asked = [s.strip() for s in sentences(replies[-1].text) if s.strip().endswith("?")]
         if self.dialogue.human_tool in t.done:
             # Handed over: what the agent waits on is the person, so say where that stands.
-            question = _fill(self.dialogue.after_escalation[0], t.facts)
+            question = fill_template(self.dialogue.after_escalation[0], t.facts)
         else:  # a step with no question of its own: the last one asked
             question = self._own_ask(t) or (asked or [self._ask(t)])[-1]
         earlier = (i for i, m in enumerate(reversed(replies)) if act_of(m) != d.PRESENCE)
@@ -474,16 +476,16 @@ class Policy:
         for piece in asked if len(asked) > 1 else [t.text]:
             entry = next((e for e in self.dialogue.faq if e.matches(piece)), None)
             if entry is None:
-                answer = _fill(d.SAY["unknown_question"], {"question": q.quoted(piece)})
+                answer = fill_template(d.SAY["unknown_question"], {"question": q.quoted(piece)})
             else:
                 known += 1
-                answer = _fill(_pick(entry.answer, *keys), t.facts)
+                answer = fill_template(_pick(entry.answer, *keys), t.facts)
             if answer not in said:
                 said.append(answer)
         if not known:
             # The message as a whole may name a topic no single part does.
             whole = next((e for e in self.dialogue.faq if e.matches(t.text)), None)
-            return _fill(_pick(whole.answer, *keys), t.facts) if whole else ""
+            return fill_template(_pick(whole.answer, *keys), t.facts) if whole else ""
         return "\n\n".join(said)
 
     def _unclear(self, t: _Turn) -> Plan:
@@ -495,7 +497,7 @@ class Policy:
             if any(isinstance(m, AIMessage) and m.name == d.HUMAN_AGENT for m in messages):
                 return Plan(d.SAY["after_human_reply"], [], d.AFTER_HUMAN_REPLY)
             reply = _in_turn(dia.after_escalation, d.AFTER_ESCALATION, messages)
-            return Plan(_fill(reply, t.facts), [], d.AFTER_ESCALATION)
+            return Plan(fill_template(reply, t.facts), [], d.AFTER_ESCALATION)
         replies = _replies(messages)
         just_asked = bool(replies) and replies[-1].text.endswith(self._ask(t))
         if t.previous_act not in d.UNCLEAR_ACTS and self._own_ask(t) and not just_asked:
@@ -554,7 +556,11 @@ class Policy:
             r.once and not r.fact and r.tool in t.done and r.tool in t.bound
             for r in self.rules.rules
         )
-        return _fill(_pick(rule.ask, *t.facts.values()), t.facts) if rule and not done else None
+        return (
+            fill_template(_pick(rule.ask, *t.facts.values()), t.facts)
+            if rule and not done
+            else None
+        )
 
     def _ask(self, t: _Turn) -> str:
         return self._own_ask(t) or self._clarify(t)[0]
@@ -647,14 +653,14 @@ class Policy:
             return None  # the tool refused: decide again without it (it counts as called)
         asked = call["args"].get("reason", "").startswith("Customer asked")
         if call["name"] == self.dialogue.human_tool and asked:
-            return Plan(_fill(self.dialogue.human_reply_after, facts), [], d.ANSWER)
+            return Plan(fill_template(self.dialogue.human_reply_after, facts), [], d.ANSWER)
         # The most specific rule wins: the one whose recorded-fact conditions hold.
         fits = [r for r in self.rules.rules if r.tool == call["name"] and r.reply_after is not None]
         for rule in sorted(fits, key=lambda r: -len(r.when)):
             if all(facts.get(k) == v for k, v in rule.when.items()):
                 detail = call["args"].get("detail")
                 values = {**facts, **call["args"], "result": result.text}
-                return Plan(_fill(_pick(rule.reply_after, detail), values), [], d.ANSWER)
+                return Plan(fill_template(_pick(rule.reply_after, detail), values), [], d.ANSWER)
         return None
 
 

@@ -11,9 +11,9 @@ rules there choose the reply by the verdict's label and detail.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict, normalise
+from support_agent.offline.policy import fill_template
 from support_agent.offline.rule_files import WorkflowData
 
 # What a formal quote needs, asked one at a time in this order.
@@ -24,10 +24,6 @@ PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price foll
 
 def _money(amount: float) -> str:
     return f"{amount:,.2f}".removesuffix(".00")
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 class Quotes:
@@ -143,7 +139,7 @@ class Quotes:
         price when billed annually, else a month's."""
         fits = [plan for plan in self.prices if count <= self.max_users.get(plan, count)]
         item = self.noted["each_plan_annual" if period == "annual" else "each_plan"]
-        each = [_fill(item, self._price_words(p, count)) for p in fits]
+        each = [fill_template(item, self._price_words(p, count)) for p in fits]
         listed = ", ".join(each[:-1]) + self.noted["and"] + each[-1]
         words = {"seats": str(count), "prices": listed}
         small = [plan for plan in self.prices if plan not in fits]
@@ -163,7 +159,7 @@ class Quotes:
             self.noted["address"] if "address" in known else "",
         ]
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
-        return ", ".join(_fill(p, values) for p in parts if p)
+        return ", ".join(fill_template(p, values) for p in parts if p)
 
     def _enterprise(self, texts: list[str]) -> Verdict:
         """Enterprise asked about once a number of users was given: where it starts, and
