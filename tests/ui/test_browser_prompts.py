@@ -3,9 +3,10 @@
 import pytest
 from playwright.sync_api import expect
 
+from support_agent.features.app_store import open_store
 from support_agent.workflows import WORKFLOWS
 from support_agent.workflows.human import escalate_to_human
-from tests.browser import idle, offline_env, streamlit_server
+from tests.browser import idle, offline_env, open_chat, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -63,3 +64,30 @@ def test_a_visitor_reads_the_prompt_in_use_but_cannot_change_it(browser, tmp_pat
         expect(main.get_by_role("textbox", name="Template")).to_have_count(0)
         expect(main.get_by_role("button", name="Save as new version")).to_have_count(0)
         page.screenshot(path=str(tmp_path / "visitor.png"), full_page=True)
+
+
+def test_the_chat_names_the_saved_prompt_its_step_answers_with(browser, tmp_path):
+    """A tuner activates a version, opens the chat: the sidebar says which prompt is in use;
+    on the Prompts page, the handoffs graph shows none of the chat's support facts."""
+    env = offline_env(tmp_path)
+    store = open_store(env["HANDOFF_DB_URL"])
+    text = WORKFLOWS["support"].step("warranty_collector").prompt + "\nKeep it short."
+    saved = store.prompts.save("support", "warranty_collector", text, name="shorter")
+    store.prompts.activate("support", "warranty_collector", saved.id)
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        open_chat(page, url)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("Prompt for Warranty verification: v1 · shorter")
+
+        page.get_by_role("link", name="Prompts").click()
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="Prompts", exact=True)).to_be_visible()
+        idle(page)
+        expect(sidebar).to_contain_text("Recorded facts")  # the support steps have facts
+        main.get_by_test_id("stSelectbox").filter(has_text="Workflow to edit").click()
+        page.get_by_role("option", name="Sales ↔ support handoffs").click()
+        idle(page)
+        expect(sidebar).to_contain_text("Editing the agent Sales agent")
+        expect(sidebar).not_to_contain_text("Recorded facts")
+        expect(sidebar).not_to_contain_text("Warranty")
