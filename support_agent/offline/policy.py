@@ -58,6 +58,9 @@ class Rule:
     faq: bool = False  # answer a follow-up from the FAQ, once a `once` rule has answered
     act: str = d.ANSWER  # the kind of a plain reply
     unsure_labels: tuple[str, ...] = ("unsure", "unclear")
+    # a plain reply also said in the turn the machine moved (half an answer given with the
+    # order number): the step's question without the half already said
+    with_move: bool = False
 
 
 @dataclass(frozen=True)
@@ -348,7 +351,7 @@ class Policy:
     def _in_play(self, rule: Rule, t: _Turn, called: set[str], succeeded: list) -> bool:
         offered = any(n in t.bound for n in rule.offered)
         if rule.tool is None:  # a plain reply answers the customer's words, not a tool's result
-            ready = offered and not succeeded
+            ready = offered and (not succeeded or rule.with_move)
         else:
             ready = rule.tool in t.bound and rule.tool not in called
             ready = ready and (offered or not rule.offered)

@@ -151,11 +151,28 @@ def corrected_eligibility(texts: Sequence[str]) -> Verdict:
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
 VARIANT = Classifier("variant", DATA.cues["variant"])
 EMAIL_LINE = Classifier("order_email_line", DATA.cues["order_email_line"])
+ABOUT_THE_REFUND = Classifier("about_the_refund", DATA.cues["about_the_refund"])
+PART_OF_ORDER = Classifier("part_of_order", DATA.cues["part_of_order"])
+WHICH_ITEM = Classifier("which_item", DATA.cues["which_item"])
+
+
+def _which_item_unsaid(text: str) -> str:
+    """`text` without the size or colour that says which item of the order goes back
+    ("one of the three shirts, the blue one"): that one is no exchange asked for."""
+    said = normalise(text)
+    if not PART_OF_ORDER.matches(said):
+        return text
+    for cue in WHICH_ITEM.cues:
+        said = re.sub(cue.pattern, " ", said)
+    return said
 
 
 def choice(text: str) -> Verdict:
     """Refund or exchange; for an exchange, the size and colour named (the detail says which:
     `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
+    text = _which_item_unsaid(text)
+    if "?" in text and ABOUT_THE_REFUND.matches(text):
+        return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
     if verdict.label != "exchange":
         return verdict

@@ -475,6 +475,17 @@ def test_order_numbers(text, number):
         ("a few weeks ago", math.nan),
         ("I bought it last year", 400),
         ("the box is blue", None),
+        ("i buy it 3 week before", 21),  # non-native "before": ago
+        ("2 weeks before it broke", None),
+        ("delivered the 3rd", 12),
+        ("it came 3rd", 12),
+        ("came 3 days ago", 3),
+        ("came monday", 5),
+        ("it came end of may", 18),
+        ("got it at the start of the month", 12),
+        ("beginning of april", 73),
+        ("mid-may", math.nan),  # 31 days: either side of the window
+        ("the end may be near", None),
     ],
 )
 def test_delivery_days(text, days):

@@ -23,6 +23,7 @@ _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0
 _MONTHS: dict[str, int] = _WORDS["months"]
 _OCCASIONS: dict[str, int] = _WORDS["occasions"]  # dates people buy things on, by month
 _OCCASION_DAYS: dict[str, int] = _WORDS["occasion_days"]  # those that fall on one day
+_MONTH_PARTS: dict[str, int] = _WORDS["month_parts"]  # "the end of may": its 28th
 _MONTH_DAYS = 365.25 / 12
 
 
@@ -173,7 +174,7 @@ def _on_a_day(said: str, today: date) -> float | None:
     if match := _P["the_day"].search(said):
         # "on the 20th" is this month's 20th if that has come, else last month's (never a
         # year ago: `_last` alone would step back a whole year).
-        day = int(match.group(1))
+        day = int(next(g for g in match.groups() if g))
         for back in (0, 1, 2):  # two: "the 31st" after a 30-day month
             year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
             try:
@@ -183,6 +184,23 @@ def _on_a_day(said: str, today: date) -> float | None:
             if when <= today:
                 return float((today - when).days)
     return None
+
+
+def _in_a_month(said: str, window: int, today: date) -> float | None:
+    """Days since "the end of may", "start of the month", "mid last month"; NaN when that
+    falls within a few days of the `window`'s edge, None when it is still to come."""
+    if not (match := _P["month_part"].search(said)):
+        return None
+    part, named = match.group(1) or match.group(2), match.group(3)
+    back = {"month": 0, "last month": 1}.get(named)
+    if back is None:  # a month's name: the latest one of that name
+        back = (today.month - _MONTHS[named]) % 12
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    when = date(year, month + 1, _MONTH_PARTS[part])
+    if when > today:
+        return None
+    days = float((today - when).days)
+    return math.nan if abs(days - window) <= 5 else days
 
 
 def days_ago(said: str, window: int, today: date | None = None) -> float | None:
@@ -195,6 +213,8 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
         except ValueError:
             return None
     if (days := _on_a_day(said, today)) is not None:
+        return days
+    if (days := _in_a_month(said, window, today)) is not None:
         return days
     if match := _P["days_less"].search(said):
         return max(_span_of(*match.groups()[-2:], _UNIT_DAYS) - 1, 0)
