@@ -38,7 +38,8 @@ SUPPORT_RULES = OfflineRules(
                 r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new|last year"
                 r"|christmas|xmas|boxing day|black friday|birthday",
             ),
-            LearnedClassifier("issue", "issue", details=ISSUE_DETAILS),
+            # A strong cue settles what the learned model is unsure of ("so hot all the time").
+            LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0),
             # A correction is a statement; a question ("what are my options?") is a follow-up.
             LearnedClassifier(
                 "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
