@@ -34,6 +34,7 @@ class Quotes:
     def __init__(self, data: WorkflowData, topic: LearnedClassifier):
         self.topic = topic
         self.plans = Classifier("plan_names", data.cues["plan_names"])
+        self.unknown_plans = data.cues["unknown_plan"]  # "how much is Pro?": no plan of ours
         self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
         self.billing_period = Classifier("billing_period", data.cues["billing_period"])
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
@@ -72,6 +73,14 @@ class Quotes:
     def _plans_named(self, text: str) -> list[str]:
         """Every plan a message names, smallest first ("premium and business": both)."""
         return [c.label for c in self.plans.cues if re.search(c.pattern, normalise(text))]
+
+    def _unknown_plan(self, text: str) -> str | None:
+        """The name of a plan we don't have, when a message asks about one ("Pro")."""
+        for cue in self.unknown_plans:
+            found = re.search(cue.pattern, normalise(text))
+            if found:
+                return found.group("name").title()
+        return None
 
     def _toward_quote(self, text: str) -> dict[str, str]:
         """What one message says toward a price or a quote: plan, seats, billing period, the
@@ -161,6 +170,16 @@ class Quotes:
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(fill_template(p, values) for p in parts if p)
 
+    def _no_such_plan(self, asked: str, texts: list[str]) -> Verdict:
+        """A plan we don't have: said so, with the plans we do have (priced for the users
+        given earlier, if any)."""
+        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        if count is None:
+            return Verdict("quote", "unknown_plan", {"quote": 1.0}, words={"asked": asked})
+        listed = self._every_plan(count)
+        words = {**listed.words, "asked": asked}
+        return Verdict("quote", f"unknown_plan_{listed.detail}", {"quote": 1.0}, words=words)
+
     def _enterprise(self, texts: list[str]) -> Verdict:
         """Enterprise asked about once a number of users was given: where it starts, and
         for fewer users the largest plan's price (none given: the general answer asks)."""
@@ -200,6 +219,9 @@ class Quotes:
         latest = texts[-1]
         if self.topic.classify(latest).detail == "enterprise":
             return self._enterprise(texts)
+        asked = self._unknown_plan(latest)
+        if asked:
+            return self._no_such_plan(asked, texts)
         now = self._toward_quote(latest)
         named = self._plans_named(latest)
         both = named[:2] if len(named) > 1 else []
@@ -224,7 +246,8 @@ class Quotes:
                 asks = self._asks_quote(texts[:end])
                 formal = formal or asks or "company" in said or "address" in said
                 yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
-                run = bool(said) or asks or yes  # "yes please" twice breaks no run
+                # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
+                run = bool(said) or asks or yes or bool(self._unknown_plan(texts[end - 1]))
         if both and "seats" in known and not formal:
             return self._side_by_side(both, int(known["seats"]), latest)
         complete = {"plan", "seats"} <= known.keys()
