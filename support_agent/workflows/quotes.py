@@ -49,6 +49,12 @@ class Quotes:
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
         self.noted = data.texts["quote_noted"]
+        # a company named alone in a formal quote: what is never one ("yes", "thanks"), the
+        # sign-off a person's name follows, words before a name ("for", "we are")
+        self.not_a_name = Classifier("not_a_name", data.cues["not_a_company"])
+        self.sign_off = Classifier("sign_off", data.cues["sign_off"])
+        self.name_lead = data.cues["company_lead"][0].pattern
+        self.bare_name_words = int(data.numbers["quote"]["company_words"])
 
     # --- one message ------------------------------------------------------------------
 
@@ -206,6 +212,55 @@ class Quotes:
         priced = {"plan", "seats"} <= before.keys()
         return bool(earlier and self._toward_quote(earlier[-1])) and priced
 
+    def _gathered(self, texts: list[str]) -> tuple[dict[str, str], bool]:
+        """What the conversation says toward a price or a quote (the newest wins), and
+        whether a formal quote was asked for in the run of messages that led here. A company
+        named alone ("Initech, annual") counts only in a formal quote."""
+        known: dict[str, str] = {}
+        names: list[tuple[int, str, bool]] = []  # (where, name, said alone)
+        formal, run, asked = False, True, 0
+        for end in range(len(texts), 0, -1):
+            said = self._toward_quote(texts[end - 1])
+            for key, value in said.items():
+                known.setdefault(key, value)  # the newest wins
+            if run:  # the messages that led here without a break: was a quote asked for?
+                asks = self._asks_quote(texts[:end])
+                asked = asked or (end if asks else 0)
+                formal = formal or asks or "company" in said or "address" in said
+                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
+                name = self._bare_company(texts[end - 1])
+                names += [(end, name, not said)] if name else []
+                # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
+                unknown = bool(self._unknown_plan(texts[end - 1]))
+                run = bool(said) or asks or yes or unknown or bool(name)
+        # a name alone counts once the quote was asked for ("Sarah" before it may be a person)
+        names = [(end, name, alone) for end, name, alone in names if not alone or end > asked]
+        if formal and names:
+            known.setdefault("company", names[0][1])
+        return known, formal
+
+    def _bare_company(self, text: str) -> str | None:
+        """A company name typed alone or beside other details ("Initech", "Initech, annual"):
+        a short part of the message that says nothing else toward a quote and is no common
+        word ("yes", "thanks"); none after a sign-off ("Regards, Anna" names a person)."""
+        if len(text.split()) > self.bare_name_words * 4:
+            return None
+        for cue in self.details:  # "22 Baker Street, London": the address, whole
+            text = re.sub(cue.pattern, ",", text, flags=re.IGNORECASE)
+        for part in re.split(r"[,;\n]+|\s[-–]\s", text):
+            part = part.strip(" .!?:")
+            if self.sign_off.matches(part):
+                return None
+            if not part or self.not_a_name.matches(part) or self._toward_quote(part):
+                continue
+            if self._unknown_plan(part) or self.quote_asked.matches(part):
+                continue
+            name = re.sub(self.name_lead, "", part, flags=re.IGNORECASE).strip()
+            looks = name[:1].isupper() or text == text.lower()
+            if looks and 0 < len(name.split()) <= self.bare_name_words:
+                return name
+        return None
+
     def so_far(self, texts: list[str]) -> Verdict:
         """The price or the formal quote the conversation has built, when the latest message
         adds to it: the newest plan, number of users and billing period said win ("what
@@ -225,7 +280,8 @@ class Quotes:
         now = self._toward_quote(latest)
         named = self._plans_named(latest)
         both = named[:2] if len(named) > 1 else []
-        if not now and not both and not self._asks_quote(texts):
+        bare = self._bare_company(latest)
+        if not now and not both and not bare and not self._asks_quote(texts):
             return Verdict(None, None)
         # "is there a discount on annual?", "premium users can't log in": their own answers.
         # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
@@ -236,18 +292,9 @@ class Quotes:
             return Verdict(None, None)
         if self.topic.classify(latest).detail not in PRICE_TOPICS:
             return Verdict(None, None)
-        known: dict[str, str] = {}
-        formal, run = False, True
-        for end in range(len(texts), 0, -1):
-            said = self._toward_quote(texts[end - 1])
-            for key, value in said.items():
-                known.setdefault(key, value)  # the newest wins
-            if run:  # the messages that led here without a break: was a quote asked for?
-                asks = self._asks_quote(texts[:end])
-                formal = formal or asks or "company" in said or "address" in said
-                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
-                # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
-                run = bool(said) or asks or yes or bool(self._unknown_plan(texts[end - 1]))
+        known, formal = self._gathered(texts)
+        if not (now or both or formal):
+            return Verdict(None, None)  # a name alone ("Initech") adds only to a quote
         if both and "seats" in known and not formal:
             return self._side_by_side(both, int(known["seats"]), latest)
         complete = {"plan", "seats"} <= known.keys()
