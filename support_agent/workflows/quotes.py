@@ -36,6 +36,11 @@ class Quotes:
         self.plans = Classifier("plan_names", data.cues["plan_names"])
         self.unknown_plans = data.cues["unknown_plan"]  # "how much is Pro?": no plan of ours
         self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
+        self.number_words = data.numbers["number_words"]  # "twelve": 12, "dozen": 12
+        units = "|".join(w for w, n in self.number_words.items() if n < 10)
+        tens = "|".join(w for w, n in self.number_words.items() if n >= 20 and n % 10 == 0)
+        words = "|".join(sorted(self.number_words, key=len, reverse=True))
+        self.spelled = rf"\b(?:(?P<tens>{tens})[- ](?P<units>{units})|(?P<word>{words}))\b"
         self.billing_period = Classifier("billing_period", data.cues["billing_period"])
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
         self.max_users = data.numbers["max_users"]  # plans that take only so many users
@@ -68,10 +73,22 @@ class Quotes:
         period = self.billing_period.classify(text).label
         return self._price(self._price_words(plan, count), period, text)
 
+    def _in_digits(self, text: str) -> str:
+        """Numbers written in words as digits: "twelve people" -> "12 people", "twenty-five"
+        -> "25", "a dozen" -> "12"."""
+
+        def joined(found: re.Match) -> str:
+            said = [w for w in found.group("tens", "units", "word") if w]
+            return str(int(sum(self.number_words[w] for w in said)))
+
+        return re.sub(self.spelled, joined, text.lower())
+
     def _seats(self, text: str) -> int | None:
-        """The number of users a message names ("12 users", "a team of 30", "make it 15")."""
+        """The number of users a message names ("12 users", "a team of 30", "make it 15",
+        "twelve people")."""
+        text = self._in_digits(text)
         for pattern in self.seat_counts:
-            found = re.search(pattern, text.lower())
+            found = re.search(pattern, text)
             if found:
                 return int(next(n for n in found.groupdict().values() if n)) or None
         return None
