@@ -81,6 +81,7 @@ HANDOFFS_RULES = OfflineRules(
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", QUOTES.plan_quote),
             CaseReader("quote_so_far", QUOTES.so_far),
+            CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),

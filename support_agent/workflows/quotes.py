@@ -54,6 +54,7 @@ class Quotes:
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
         self.noted = data.texts["quote_noted"]
+        self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
         # a company named alone in a formal quote: what is never one ("yes", "thanks"), the
         # sign-off a person's name follows, words before a name ("for", "we are")
         self.not_a_name = Classifier("not_a_name", data.cues["not_a_company"])
@@ -148,10 +149,12 @@ class Quotes:
 
     def _price(self, words: dict[str, str], period: str | None, text: str) -> Verdict:
         """A price, its billing period the detail; `too_small` when the plan asked for
-        takes fewer users, `saving` when `text` asks what paying yearly saves."""
+        takes fewer users (unless `text` only picks the billing: "k annual" after it is the
+        larger plan billed annually), `saving` when `text` asks what paying yearly saves."""
         if self.saving_asked.matches(text):
             period = "saving"
-        detail = "too_small" if "asked" in words else period
+        billing_only = period and not self._plans_named(text) and not self._seats(text)
+        detail = "too_small" if "asked" in words and not billing_only else period
         return Verdict("quote", detail, {"quote": 1.0}, words=words)
 
     def _side_by_side(self, plans: list[str], count: int, text: str) -> Verdict:
@@ -277,6 +280,19 @@ class Quotes:
             if looks and 0 < len(name.split()) <= self.bare_name_words:
                 return name
         return None
+
+    def details_only(self, texts: list[str]) -> Verdict:
+        """`so_far`, when the latest message says nothing but the details of a price ("10
+        ppl", "7 workers", "premium, yearly pls"): an answer to the sales agent's question,
+        whatever the routing model makes of so few words."""
+        left = self._in_digits(texts[-1]) if texts else ""
+        for pattern in [*self.seat_counts, *(c.pattern for c in self.plans.cues)]:
+            left = re.sub(pattern, " ", left)
+        for cue in (*self.billing_period.cues, *self.filler):
+            left = re.sub(cue.pattern, " ", left)
+        if not texts or len(re.findall(r"\w+", left)) > 1:
+            return Verdict(None, None)
+        return self.so_far(texts)
 
     def so_far(self, texts: list[str]) -> Verdict:
         """The price or the formal quote the conversation has built, when the latest message
