@@ -6,6 +6,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -51,6 +52,26 @@ def failed_fix(text: str) -> Verdict:
     return said
 
 
+TIMING = Classifier("timing_question", DATA.cues["timing_question"])
+CASE_KINDS = tuple(DATA.texts["case_kinds"])  # the support answers that promise a timeline
+
+
+def case_timing(texts: Sequence[str]) -> Verdict:
+    """ "how long will it take?", "when do I get my money back?" at support: when the case
+    answered earlier (a charge, a delivery, a refund) moves on, its kind the detail. A
+    question naming a sales topic of its own ("when is Premium available?") is not one."""
+    if not texts or not TIMING.matches(texts[-1]):
+        return Verdict(None, None)
+    own = TOPIC.details.classify(texts[-1]) if TOPIC.details else Verdict(None, None)
+    if own.label == "sales" and own.detail not in (None, "shipping", "pricing"):
+        return Verdict(None, None)
+    for text in reversed(texts):
+        read = TOPIC.classify(text)
+        if read.label == "support" and read.detail in CASE_KINDS:
+            return Verdict("when", read.detail, {"when": 1.0})
+    return Verdict(None, None)
+
+
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
@@ -76,6 +97,8 @@ HANDOFFS_RULES = OfflineRules(
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
             Classifier("case_details", DATA.cues["case_details"]),
+            # "how long will it take?" after a charge or a delivery answer: its timeline
+            CaseReader("case_timing", case_timing),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
             Reader("failed_fix", failed_fix),
