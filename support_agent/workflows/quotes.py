@@ -61,6 +61,8 @@ class Quotes:
         self.sign_off = Classifier("sign_off", data.cues["sign_off"])
         self.name_lead = data.cues["company_lead"][0].pattern
         self.bare_name_words = int(data.numbers["quote"]["company_words"])
+        self.address_lead = data.cues["address_lead"][0].pattern  # "it's", "send it to"
+        self._asked: dict[tuple[str, ...], str | None] = {}
 
     # --- one message ------------------------------------------------------------------
 
@@ -192,6 +194,7 @@ class Quotes:
             self.noted["seats"] if "seats" in known else "",
             self.noted[f"{period}_priced" if words else period] if period else "",
             self.noted["address"] if "address" in known else "",
+            self.noted["vat"] if "vat" in known else "",
         ]
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(fill_template(p, values) for p in parts if p)
@@ -230,7 +233,7 @@ class Quotes:
             return False  # a yes to Enterprise is no quote for the plan priced before
         before = {k: v for text in earlier for k, v in self._toward_quote(text).items()}
         priced = {"plan", "seats"} <= before.keys()
-        return bool(earlier and self._toward_quote(earlier[-1])) and priced
+        return bool(earlier and self._said(earlier)) and priced
 
     def _gathered(self, texts: list[str]) -> tuple[dict[str, str], bool]:
         """What the conversation says toward a price or a quote (the newest wins), and
@@ -240,15 +243,15 @@ class Quotes:
         names: list[tuple[int, str, bool]] = []  # (where, name, said alone)
         formal, run, asked = False, True, 0
         for end in range(len(texts), 0, -1):
-            said = self._toward_quote(texts[end - 1])
+            said = self._said(texts[:end])
             for key, value in said.items():
                 known.setdefault(key, value)  # the newest wins
             if run:  # the messages that led here without a break: was a quote asked for?
                 asks = self._asks_quote(texts[:end])
                 asked = asked or (end if asks else 0)
-                formal = formal or asks or "company" in said or "address" in said
+                formal = formal or asks or bool({"company", "address", "vat"} & said.keys())
                 yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
-                name = self._bare_company(texts[end - 1])
+                name = None if "address" in said else self._bare_company(texts[end - 1])
                 names += [(end, name, not said)] if name else []
                 # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
                 unknown = bool(self._unknown_plan(texts[end - 1]))
@@ -258,6 +261,37 @@ class Quotes:
         if formal and names:
             known.setdefault("company", names[0][1])
         return known, formal
+
+    def _asked_for(self, texts: list[str]) -> str | None:
+        """What the reply to `texts` asked for ("needs_address"), remembered: each turn
+        reads the earlier ones again."""
+        key = tuple(texts)
+        if key not in self._asked:
+            if len(self._asked) > 512:
+                self._asked.clear()
+            self._asked[key] = self.so_far(texts).detail if texts else None
+        return self._asked[key]
+
+    def _said(self, texts: list[str]) -> dict[str, str]:
+        """What the last of `texts` says toward a quote, an address given as asked included."""
+        said = self._toward_quote(texts[-1])
+        return said | self._address_answer(texts, said)
+
+    def _address_answer(self, texts: list[str], said: dict[str, str]) -> dict[str, str]:
+        """The last of `texts` as the billing address when the reply before it asked for one
+        and it has none the cues know ("ul. Prosta 20, Warszawa"): what is left of it once
+        its other details are taken out, when that has a number in it and asks nothing."""
+        latest = texts[-1]
+        if "address" in said or "?" in latest or not re.search(r"\d", latest):
+            return {}
+        if self._asked_for(texts[:-1]) != "needs_address":
+            return {}
+        left = latest
+        for value in said.values():
+            left = left.replace(value, " ")
+        left = re.sub(self.address_lead, "", left.strip(" ,.;:"), flags=re.IGNORECASE)
+        left = left.strip(" ,.;:")
+        return {"address": left} if re.search(r"\d", left) and len(left) <= 120 else {}
 
     def _bare_company(self, text: str) -> str | None:
         """A company name typed alone or beside other details ("Initech", "Initech, annual"):
@@ -323,7 +357,10 @@ class Quotes:
         priced = self.saving_asked.matches(latest) or (both and self.price_asked.matches(latest))
         if self.not_a_price.matches(latest) and not priced:
             return Verdict(None, None)
-        if self.topic.classify(latest).detail not in PRICE_TOPICS:
+        read = self.topic.classify(latest)
+        # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
+        line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
+        if read.detail not in PRICE_TOPICS and not line:
             return Verdict(None, None)
         known, formal = self._gathered(texts)
         if not (now or both or formal):
