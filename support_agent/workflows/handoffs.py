@@ -101,6 +101,8 @@ HANDOFFS_RULES = OfflineRules(
             CaseReader("case_timing", case_timing),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
+            # "yes please" to the offer of a person that ends the failed fix's reply
+            Classifier("plain_yes", DATA.cues["plain_yes"]),
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", QUOTES.plan_quote),
             CaseReader("quote_so_far", QUOTES.so_far),
