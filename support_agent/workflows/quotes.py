@@ -54,6 +54,7 @@ class Quotes:
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
         self.noted = data.texts["quote_noted"]
+        self.features = data.texts["plan_features"]  # what each plan offers, in a phrase
         self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
         # a company named alone in a formal quote: what is never one ("yes", "thanks"), the
         # sign-off a person's name follows, words before a name ("for", "we are")
@@ -371,7 +372,7 @@ class Quotes:
         words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
         if formal and known:
             missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
-            if missing == "ready" and self.so_far(texts[:-1]).detail in READY:
+            if missing == "ready" and self._asked_for(texts[:-1]) in READY:
                 # "great, go ahead" to the complete quote, or a change to it ("30 seats")
                 missing = "updated" if now else "going_ahead"
             listed = {**words, "noted": self._listed(known, words)}
@@ -382,6 +383,20 @@ class Quotes:
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
         if not words and "seats" in now and "plan" not in known:
             return self._every_plan(int(known["seats"]))  # "price for my team of 6"
+        if not words and len(named) == 1 and "plan" in now:
+            return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
             return Verdict(None, None)
         return self._price(words, known.get("period"), latest)
+
+    def _one_plan(self, plan: str) -> Verdict:
+        """A plan named with no number of users yet: its price per user, billed monthly and
+        annually, and what it offers (the reply asks how many users)."""
+        price = self.prices[plan]
+        words = {
+            "plan": plan.capitalize(),
+            "price": _money(price),
+            "annual_price": _money(price * (1 - self.annual_saving)),
+            "features": self.features[plan],
+        }
+        return Verdict("quote", "one_plan", {"quote": 1.0}, words=words)
