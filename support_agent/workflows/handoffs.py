@@ -52,6 +52,20 @@ def failed_fix(text: str) -> Verdict:
     return said
 
 
+DEVICE_INFO = Classifier("device_info", DATA.cues["device_info"])
+
+
+def device_info(text: str) -> Verdict:
+    """ "its the iphone app version 3.2": the device or version support asked about, with no
+    problem of its own ("the app crashes on my iphone" has one: a crash), nor says the steps
+    failed ("tried on android too, no luck")."""
+    if ACKNOWLEDGEMENT.classify(text).label == "not_fixed":
+        return Verdict(None, None)
+    if TOPIC.classify(text).detail or len(text) > 120:
+        return Verdict(None, None)
+    return DEVICE_INFO.classify(text)
+
+
 TIMING = Classifier("timing_question", DATA.cues["timing_question"])
 CASE_KINDS = tuple(DATA.texts["case_kinds"])  # the support answers that promise a timeline
 
@@ -99,6 +113,7 @@ HANDOFFS_RULES = OfflineRules(
             Classifier("case_details", DATA.cues["case_details"]),
             # "how long will it take?" after a charge or a delivery answer: its timeline
             CaseReader("case_timing", case_timing),
+            Reader("device_info", device_info),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
             # "yes please" to the offer of a person that ends the failed fix's reply
