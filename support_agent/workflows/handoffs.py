@@ -86,6 +86,22 @@ def case_timing(texts: Sequence[str]) -> Verdict:
     return Verdict(None, None)
 
 
+TEAM_ASKED = Classifier("team_asked", DATA.cues["team_asked"])
+
+
+def problem_asked_for(texts: Sequence[str]) -> Verdict:
+    """ "support please", as the sales agent invited about a problem mentioned beside a
+    price: that earlier problem, for support to answer."""
+    if not texts or TEAM_ASKED.classify(texts[-1]).label != "support":
+        return Verdict(None, None)
+    for text in reversed(texts[:-1]):
+        for part in parts(text):
+            read = TOPIC.classify(part)
+            if read.label == "support" and read.detail:
+                return Verdict("support", read.detail, {"support": 1.0})
+    return Verdict(None, None)
+
+
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
@@ -103,6 +119,18 @@ def mixed_message(mine: str, text: str) -> Verdict:
     return Verdict(mine, own[0].detail, {mine: 1.0}, words={"also": note})
 
 
+def mixed_priced(text: str) -> Verdict:
+    """A message with a problem and a price for a plan and users ("the app crashes. also how
+    much is premium for 4 users?"): the price worked out, and the note on the problem."""
+    mixed = mixed_message("sales", text)
+    if mixed.label is None:
+        return mixed
+    priced = next((v for v in map(QUOTES.plan_quote, parts(text)) if v.label), None)
+    if priced is None:
+        return Verdict(None, None)
+    return Verdict("quote", priced.detail, {"quote": 1.0}, words={**priced.words, **mixed.words})
+
+
 HANDOFFS_RULES = OfflineRules(
     classifiers={
         c.name: c
@@ -114,6 +142,7 @@ HANDOFFS_RULES = OfflineRules(
             # "how long will it take?" after a charge or a delivery answer: its timeline
             CaseReader("case_timing", case_timing),
             Reader("device_info", device_info),
+            CaseReader("problem_asked_for", problem_asked_for),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
             # "yes please" to the offer of a person that ends the failed fix's reply
@@ -124,6 +153,7 @@ HANDOFFS_RULES = OfflineRules(
             CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
+            Reader("mixed_priced_at_sales", mixed_priced),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
             Reader("mixed_at_support", partial(mixed_message, "support")),
         )
