@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict, normalise
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import fill_template
 from support_agent.offline.rule_files import WorkflowData
+from support_agent.workflows.quote_words import QuoteWords
 
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
@@ -33,22 +34,13 @@ class Quotes:
 
     def __init__(self, data: WorkflowData, topic: LearnedClassifier):
         self.topic = topic
-        self.plans = Classifier("plan_names", data.cues["plan_names"])
-        self.unknown_plans = data.cues["unknown_plan"]  # "how much is Pro?": no plan of ours
-        self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
-        self.number_words = data.numbers["number_words"]  # "twelve": 12, "dozen": 12
-        units = "|".join(w for w, n in self.number_words.items() if n < 10)
-        tens = "|".join(w for w, n in self.number_words.items() if n >= 20 and n % 10 == 0)
-        words = "|".join(sorted(self.number_words, key=len, reverse=True))
-        self.spelled = rf"\b(?:(?P<tens>{tens})[- ](?P<units>{units})|(?P<word>{words}))\b"
-        self.billing_period = Classifier("billing_period", data.cues["billing_period"])
+        self.words = QuoteWords(data)  # what one message says: plan, users, company...
+        w = self.words
+        self.plans, self.billing_period, self.quote_asked = w.plans, w.billing_period, w.asked
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
         self.max_users = data.numbers["max_users"]  # plans that take only so many users
         self.annual_saving = data.numbers["billing"]["annual_saving"]
         self.enterprise_from = data.numbers["enterprise"]["from_users"]
-        # "send me a quote", "yes please"; the company and billing address, as typed
-        self.quote_asked = Classifier("quote_asked", data.cues["quote_asked"])
-        self.details = data.cues["quote_details"]
         # "what does Premium include?": a question about a plan that asks for no price
         self.not_a_price = Classifier("not_a_price", data.cues["not_a_price"])
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
@@ -56,13 +48,6 @@ class Quotes:
         self.noted = data.texts["quote_noted"]
         self.features = data.texts["plan_features"]  # what each plan offers, in a phrase
         self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
-        # a company named alone in a formal quote: what is never one ("yes", "thanks"), the
-        # sign-off a person's name follows, words before a name ("for", "we are")
-        self.not_a_name = Classifier("not_a_name", data.cues["not_a_company"])
-        self.sign_off = Classifier("sign_off", data.cues["sign_off"])
-        self.name_lead = data.cues["company_lead"][0].pattern
-        self.bare_name_words = int(data.numbers["quote"]["company_words"])
-        self.address_lead = data.cues["address_lead"][0].pattern  # "it's", "send it to"
         self._asked: dict[tuple[str, ...], str | None] = {}
 
     # --- one message ------------------------------------------------------------------
@@ -71,57 +56,11 @@ class Quotes:
         """A price for a named plan and a number of users, from the catalogue; the billing
         period, when said, is the detail. Anything less gets the general answer."""
         plan = self.plans.classify(text).label
-        count = self._seats(text)
+        count = self.words.seats(text)
         if plan is None or count is None:
             return Verdict(None, None)
         period = self.billing_period.classify(text).label
         return self._price(self._price_words(plan, count), period, text)
-
-    def _in_digits(self, text: str) -> str:
-        """Numbers written in words as digits: "twelve people" -> "12 people", "twenty-five"
-        -> "25", "a dozen" -> "12"."""
-
-        def joined(found: re.Match) -> str:
-            said = [w for w in found.group("tens", "units", "word") if w]
-            return str(int(sum(self.number_words[w] for w in said)))
-
-        return re.sub(self.spelled, joined, text.lower())
-
-    def _seats(self, text: str) -> int | None:
-        """The number of users a message names ("12 users", "a team of 30", "make it 15",
-        "twelve people")."""
-        text = self._in_digits(text)
-        for pattern in self.seat_counts:
-            found = re.search(pattern, text)
-            if found:
-                return int(next(n for n in found.groupdict().values() if n)) or None
-        return None
-
-    def _plans_named(self, text: str) -> list[str]:
-        """Every plan a message names, smallest first ("premium and business": both)."""
-        return [c.label for c in self.plans.cues if re.search(c.pattern, normalise(text))]
-
-    def _unknown_plan(self, text: str) -> str | None:
-        """The name of a plan we don't have, when a message asks about one ("Pro")."""
-        for cue in self.unknown_plans:
-            found = re.search(cue.pattern, normalise(text))
-            if found:
-                return found.group("name").title()
-        return None
-
-    def _toward_quote(self, text: str) -> dict[str, str]:
-        """What one message says toward a price or a quote: plan, seats, billing period, the
-        company and the billing address (these two in the customer's own spelling)."""
-        said = {
-            "plan": self.plans.classify(text).label,
-            "seats": str(self._seats(text) or "") or None,
-            "period": self.billing_period.classify(text).label,
-        }
-        for cue in self.details:
-            found = re.search(cue.pattern, text, re.IGNORECASE)
-            if found and cue.label not in said:
-                said[cue.label] = found.group("value").strip(" ,.;:")
-        return {k: v for k, v in said.items() if v}
 
     # --- figures --------------------------------------------------------------------------
 
@@ -156,7 +95,7 @@ class Quotes:
         larger plan billed annually), `saving` when `text` asks what paying yearly saves."""
         if self.saving_asked.matches(text):
             period = "saving"
-        billing_only = period and not self._plans_named(text) and not self._seats(text)
+        billing_only = period and not self.words.plans_named(text) and not self.words.seats(text)
         detail = "too_small" if "asked" in words and not billing_only else period
         return Verdict("quote", detail, {"quote": 1.0}, words=words)
 
@@ -203,7 +142,7 @@ class Quotes:
     def _no_such_plan(self, asked: str, texts: list[str]) -> Verdict:
         """A plan we don't have: said so, with the plans we do have (priced for the users
         given earlier, if any)."""
-        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
         if count is None:
             return Verdict("quote", "unknown_plan", {"quote": 1.0}, words={"asked": asked})
         listed = self._every_plan(count)
@@ -213,7 +152,7 @@ class Quotes:
     def _enterprise(self, texts: list[str]) -> Verdict:
         """Enterprise asked about once a number of users was given: where it starts, and
         for fewer users the largest plan's price (none given: the general answer asks)."""
-        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
         if count is None:
             return Verdict(None, None)
         largest = self._price_words(list(self.prices)[-1], count)
@@ -232,7 +171,7 @@ class Quotes:
         earlier = texts[:-1]
         if earlier and self.topic.classify(earlier[-1]).detail == "enterprise":
             return False  # a yes to Enterprise is no quote for the plan priced before
-        before = {k: v for text in earlier for k, v in self._toward_quote(text).items()}
+        before = {k: v for text in earlier for k, v in self.words.toward_quote(text).items()}
         priced = {"plan", "seats"} <= before.keys()
         return bool(earlier and self._said(earlier)) and priced
 
@@ -252,10 +191,10 @@ class Quotes:
                 asked = asked or (end if asks else 0)
                 formal = formal or asks or bool({"company", "address", "vat"} & said.keys())
                 yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
-                name = None if "address" in said else self._bare_company(texts[end - 1])
+                name = None if "address" in said else self.words.bare_company(texts[end - 1])
                 names += [(end, name, not said)] if name else []
                 # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
-                unknown = bool(self._unknown_plan(texts[end - 1]))
+                unknown = bool(self.words.unknown_plan(texts[end - 1]))
                 run = bool(said) or asks or yes or unknown or bool(name)
         # a name alone counts once the quote was asked for ("Sarah" before it may be a person)
         names = [(end, name, alone) for end, name, alone in names if not alone or end > asked]
@@ -275,7 +214,7 @@ class Quotes:
 
     def _said(self, texts: list[str]) -> dict[str, str]:
         """What the last of `texts` says toward a quote, an address given as asked included."""
-        said = self._toward_quote(texts[-1])
+        said = self.words.toward_quote(texts[-1])
         return said | self._address_answer(texts, said)
 
     def _address_answer(self, texts: list[str], said: dict[str, str]) -> dict[str, str]:
@@ -287,41 +226,15 @@ class Quotes:
             return {}
         if self._asked_for(texts[:-1]) != "needs_address":
             return {}
-        left = latest
-        for value in said.values():
-            left = left.replace(value, " ")
-        left = re.sub(self.address_lead, "", left.strip(" ,.;:"), flags=re.IGNORECASE)
-        left = left.strip(" ,.;:")
-        return {"address": left} if re.search(r"\d", left) and len(left) <= 120 else {}
-
-    def _bare_company(self, text: str) -> str | None:
-        """A company name typed alone or beside other details ("Initech", "Initech, annual"):
-        a short part of the message that says nothing else toward a quote and is no common
-        word ("yes", "thanks"); none after a sign-off ("Regards, Anna" names a person)."""
-        if len(text.split()) > self.bare_name_words * 4:
-            return None
-        for cue in self.details:  # "22 Baker Street, London": the address, whole
-            text = re.sub(cue.pattern, ",", text, flags=re.IGNORECASE)
-        for part in re.split(r"[,;\n]+|\s[-–]\s", text):
-            part = part.strip(" .!?:")
-            if self.sign_off.matches(part):
-                return None
-            if not part or self.not_a_name.matches(part) or self._toward_quote(part):
-                continue
-            if self._unknown_plan(part) or self.quote_asked.matches(part):
-                continue
-            name = re.sub(self.name_lead, "", part, flags=re.IGNORECASE).strip()
-            looks = name[:1].isupper() or text == text.lower()
-            if looks and 0 < len(name.split()) <= self.bare_name_words:
-                return name
-        return None
+        left = self.words.address_left(latest, said)
+        return {"address": left} if left else {}
 
     def details_only(self, texts: list[str]) -> Verdict:
         """`so_far`, when the latest message says nothing but the details of a price ("10
         ppl", "7 workers", "premium, yearly pls"): an answer to the sales agent's question,
         whatever the routing model makes of so few words."""
-        left = self._in_digits(texts[-1]) if texts else ""
-        for pattern in [*self.seat_counts, *(c.pattern for c in self.plans.cues)]:
+        left = self.words.in_digits(texts[-1]) if texts else ""
+        for pattern in [*self.words.seat_counts, *(c.pattern for c in self.plans.cues)]:
             left = re.sub(pattern, " ", left)
         for cue in (*self.billing_period.cues, *self.filler):
             left = re.sub(cue.pattern, " ", left)
@@ -342,13 +255,13 @@ class Quotes:
         latest = texts[-1]
         if self.topic.classify(latest).detail == "enterprise":
             return self._enterprise(texts)
-        asked = self._unknown_plan(latest)
+        asked = self.words.unknown_plan(latest)
         if asked:
             return self._no_such_plan(asked, texts)
-        now = self._toward_quote(latest)
-        named = self._plans_named(latest)
+        now = self.words.toward_quote(latest)
+        named = self.words.plans_named(latest)
         both = named[:2] if len(named) > 1 else []
-        bare = self._bare_company(latest)
+        bare = self.words.bare_company(latest)
         if not now and not both and not bare and not self._asks_quote(texts):
             return Verdict(None, None)
         # "is there a discount on annual?", "premium users can't log in": their own answers.
