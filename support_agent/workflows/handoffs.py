@@ -66,6 +66,42 @@ def device_info(text: str) -> Verdict:
     return DEVICE_INFO.classify(text)
 
 
+CLEAR_PROBLEMS = tuple(DATA.texts["clear_problems"])
+
+
+def clear_problem(text: str) -> Verdict:
+    """A problem its own words settle, however the routing model leans ("the invoice lists
+    20 licences while we only purchased 12" sounds like buying): support's, with its detail."""
+    read = TOPIC.details.classify(text) if TOPIC.details else Verdict(None, None)
+    if read.label == "support" and read.detail in CLEAR_PROBLEMS:
+        return Verdict("support", read.detail, {"support": 1.0})
+    return Verdict(None, None)
+
+
+def support_detail(text: str) -> str | None:
+    """The support problem a message names: settled by its words, else as routed."""
+    clear = clear_problem(text)
+    if clear.label:
+        return clear.detail
+    read = TOPIC.classify(text)
+    return read.detail if read.label == "support" else None
+
+
+CASE_DETAILS = Classifier("case_details", DATA.cues["case_details"])
+# the answers that ask for an order number, a date, an amount or a card
+ASKS_DETAILS = tuple(DATA.texts["asks_details"])
+
+
+def case_details(text: str) -> Verdict:
+    """What a delivery or billing answer asked for ("card ending 4242", "order 77812345"),
+    unless the message names another problem of its own ("the invoice INV-20931 lists 20
+    licences while we only purchased 12": seats billed, not an order number)."""
+    detail = support_detail(text)
+    if detail and detail not in ASKS_DETAILS:
+        return Verdict(None, None)
+    return CASE_DETAILS.classify(text)
+
+
 TIMING = Classifier("timing_question", DATA.cues["timing_question"])
 CASE_KINDS = tuple(DATA.texts["case_kinds"])  # the support answers that promise a timeline
 
@@ -80,9 +116,9 @@ def case_timing(texts: Sequence[str]) -> Verdict:
     if own.label == "sales" and own.detail not in (None, "shipping", "pricing"):
         return Verdict(None, None)
     for text in reversed(texts):
-        read = TOPIC.classify(text)
-        if read.label == "support" and read.detail in CASE_KINDS:
-            return Verdict("when", read.detail, {"when": 1.0})
+        detail = support_detail(text)
+        if detail in CASE_KINDS:
+            return Verdict("when", detail, {"when": 1.0})
     return Verdict(None, None)
 
 
@@ -138,10 +174,11 @@ HANDOFFS_RULES = OfflineRules(
             TOPIC,
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
-            Classifier("case_details", DATA.cues["case_details"]),
+            Reader("case_details", case_details),
             # "how long will it take?" after a charge or a delivery answer: its timeline
             CaseReader("case_timing", case_timing),
             Reader("device_info", device_info),
+            Reader("clear_problem", clear_problem),
             CaseReader("problem_asked_for", problem_asked_for),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
