@@ -248,8 +248,7 @@ class Quotes:
         about Premium?" after a price for 12 users is Premium for 12). Label `formal` once a
         quote was asked for in the run of messages that led here, with the detail
         `needs_<what>` (the first thing missing), `ready`, `updated` or `going_ahead`; else
-        `quote`, a
-        price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
+        `quote`, a price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
         if not texts:
             return Verdict(None, None)
         latest = texts[-1]
