@@ -6,6 +6,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -51,6 +52,92 @@ def failed_fix(text: str) -> Verdict:
     return said
 
 
+DEVICE_INFO = Classifier("device_info", DATA.cues["device_info"])
+
+
+def device_info(text: str) -> Verdict:
+    """ "its the iphone app version 3.2": the device or version support asked about, with no
+    problem of its own ("the app crashes on my iphone" has one: a crash), nor says the steps
+    failed ("tried on android too, no luck")."""
+    if ACKNOWLEDGEMENT.classify(text).label == "not_fixed":
+        return Verdict(None, None)
+    if TOPIC.classify(text).detail or len(text) > 120:
+        return Verdict(None, None)
+    return DEVICE_INFO.classify(text)
+
+
+CLEAR_PROBLEMS = tuple(DATA.texts["clear_problems"])
+
+
+def clear_problem(text: str) -> Verdict:
+    """A problem its own words settle, however the routing model leans ("the invoice lists
+    20 licences while we only purchased 12" sounds like buying): support's, with its detail."""
+    read = TOPIC.details.classify(text) if TOPIC.details else Verdict(None, None)
+    if read.label == "support" and read.detail in CLEAR_PROBLEMS:
+        return Verdict("support", read.detail, {"support": 1.0})
+    return Verdict(None, None)
+
+
+def support_detail(text: str) -> str | None:
+    """The support problem a message names: settled by its words, else as routed."""
+    clear = clear_problem(text)
+    if clear.label:
+        return clear.detail
+    read = TOPIC.classify(text)
+    return read.detail if read.label == "support" else None
+
+
+CASE_DETAILS = Classifier("case_details", DATA.cues["case_details"])
+# the answers that ask for an order number, a date, an amount or a card
+ASKS_DETAILS = tuple(DATA.texts["asks_details"])
+
+
+def case_details(text: str) -> Verdict:
+    """What a delivery or billing answer asked for ("card ending 4242", "order 77812345"),
+    unless the message names another problem of its own ("the invoice INV-20931 lists 20
+    licences while we only purchased 12": seats billed, not an order number)."""
+    detail = support_detail(text)
+    if detail and detail not in ASKS_DETAILS:
+        return Verdict(None, None)
+    return CASE_DETAILS.classify(text)
+
+
+TIMING = Classifier("timing_question", DATA.cues["timing_question"])
+CASE_KINDS = tuple(DATA.texts["case_kinds"])  # the support answers that promise a timeline
+
+
+def case_timing(texts: Sequence[str]) -> Verdict:
+    """ "how long will it take?", "when do I get my money back?" at support: when the case
+    answered earlier (a charge, a delivery, a refund) moves on, its kind the detail. A
+    question naming a sales topic of its own ("when is Premium available?") is not one."""
+    if not texts or not TIMING.matches(texts[-1]):
+        return Verdict(None, None)
+    own = TOPIC.details.classify(texts[-1]) if TOPIC.details else Verdict(None, None)
+    if own.label == "sales" and own.detail not in (None, "shipping", "pricing"):
+        return Verdict(None, None)
+    for text in reversed(texts):
+        detail = support_detail(text)
+        if detail in CASE_KINDS:
+            return Verdict("when", detail, {"when": 1.0})
+    return Verdict(None, None)
+
+
+TEAM_ASKED = Classifier("team_asked", DATA.cues["team_asked"])
+
+
+def problem_asked_for(texts: Sequence[str]) -> Verdict:
+    """ "support please", as the sales agent invited about a problem mentioned beside a
+    price: that earlier problem, for support to answer."""
+    if not texts or TEAM_ASKED.classify(texts[-1]).label != "support":
+        return Verdict(None, None)
+    for text in reversed(texts[:-1]):
+        for part in parts(text):
+            read = TOPIC.classify(part)
+            if read.label == "support" and read.detail:
+                return Verdict("support", read.detail, {"support": 1.0})
+    return Verdict(None, None)
+
+
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
@@ -68,6 +155,18 @@ def mixed_message(mine: str, text: str) -> Verdict:
     return Verdict(mine, own[0].detail, {mine: 1.0}, words={"also": note})
 
 
+def mixed_priced(text: str) -> Verdict:
+    """A message with a problem and a price for a plan and users ("the app crashes. also how
+    much is premium for 4 users?"): the price worked out, and the note on the problem."""
+    mixed = mixed_message("sales", text)
+    if mixed.label is None:
+        return mixed
+    priced = next((v for v in map(QUOTES.plan_quote, parts(text)) if v.label), None)
+    if priced is None:
+        return Verdict(None, None)
+    return Verdict("quote", priced.detail, {"quote": 1.0}, words={**priced.words, **mixed.words})
+
+
 HANDOFFS_RULES = OfflineRules(
     classifiers={
         c.name: c
@@ -75,14 +174,23 @@ HANDOFFS_RULES = OfflineRules(
             TOPIC,
             # At support: the details a delivery or billing answer asked for ("card ending
             # 4242"), or "what do I need to send?". They stay with support.
-            Classifier("case_details", DATA.cues["case_details"]),
+            Reader("case_details", case_details),
+            # "how long will it take?" after a charge or a delivery answer: its timeline
+            CaseReader("case_timing", case_timing),
+            Reader("device_info", device_info),
+            Reader("clear_problem", clear_problem),
+            CaseReader("problem_asked_for", problem_asked_for),
             # "ok", "I'll try that": an answer taken in, not a new topic to route.
             ACKNOWLEDGEMENT,
+            # "yes please" to the offer of a person that ends the failed fix's reply
+            Classifier("plain_yes", DATA.cues["plain_yes"]),
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", QUOTES.plan_quote),
             CaseReader("quote_so_far", QUOTES.so_far),
+            CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
+            Reader("mixed_priced_at_sales", mixed_priced),
             Reader("mixed_at_sales", partial(mixed_message, "sales")),
             Reader("mixed_at_support", partial(mixed_message, "support")),
         )

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict, normalise
+from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import fill_template
 from support_agent.offline.rule_files import WorkflowData
+from support_agent.workflows.quote_words import QuoteWords
 
 # What a formal quote needs, asked one at a time in this order.
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
@@ -33,21 +34,21 @@ class Quotes:
 
     def __init__(self, data: WorkflowData, topic: LearnedClassifier):
         self.topic = topic
-        self.plans = Classifier("plan_names", data.cues["plan_names"])
-        self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
-        self.billing_period = Classifier("billing_period", data.cues["billing_period"])
+        self.words = QuoteWords(data)  # what one message says: plan, users, company...
+        w = self.words
+        self.plans, self.billing_period, self.quote_asked = w.plans, w.billing_period, w.asked
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
         self.max_users = data.numbers["max_users"]  # plans that take only so many users
         self.annual_saving = data.numbers["billing"]["annual_saving"]
         self.enterprise_from = data.numbers["enterprise"]["from_users"]
-        # "send me a quote", "yes please"; the company and billing address, as typed
-        self.quote_asked = Classifier("quote_asked", data.cues["quote_asked"])
-        self.details = data.cues["quote_details"]
         # "what does Premium include?": a question about a plan that asks for no price
         self.not_a_price = Classifier("not_a_price", data.cues["not_a_price"])
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
         self.noted = data.texts["quote_noted"]
+        self.features = data.texts["plan_features"]  # what each plan offers, in a phrase
+        self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
+        self._asked: dict[tuple[str, ...], str | None] = {}
 
     # --- one message ------------------------------------------------------------------
 
@@ -55,37 +56,11 @@ class Quotes:
         """A price for a named plan and a number of users, from the catalogue; the billing
         period, when said, is the detail. Anything less gets the general answer."""
         plan = self.plans.classify(text).label
-        count = self._seats(text)
+        count = self.words.seats(text)
         if plan is None or count is None:
             return Verdict(None, None)
         period = self.billing_period.classify(text).label
         return self._price(self._price_words(plan, count), period, text)
-
-    def _seats(self, text: str) -> int | None:
-        """The number of users a message names ("12 users", "a team of 30", "make it 15")."""
-        for pattern in self.seat_counts:
-            found = re.search(pattern, text.lower())
-            if found:
-                return int(next(n for n in found.groupdict().values() if n)) or None
-        return None
-
-    def _plans_named(self, text: str) -> list[str]:
-        """Every plan a message names, smallest first ("premium and business": both)."""
-        return [c.label for c in self.plans.cues if re.search(c.pattern, normalise(text))]
-
-    def _toward_quote(self, text: str) -> dict[str, str]:
-        """What one message says toward a price or a quote: plan, seats, billing period, the
-        company and the billing address (these two in the customer's own spelling)."""
-        said = {
-            "plan": self.plans.classify(text).label,
-            "seats": str(self._seats(text) or "") or None,
-            "period": self.billing_period.classify(text).label,
-        }
-        for cue in self.details:
-            found = re.search(cue.pattern, text, re.IGNORECASE)
-            if found and cue.label not in said:
-                said[cue.label] = found.group("value").strip(" ,.;:")
-        return {k: v for k, v in said.items() if v}
 
     # --- figures --------------------------------------------------------------------------
 
@@ -116,10 +91,12 @@ class Quotes:
 
     def _price(self, words: dict[str, str], period: str | None, text: str) -> Verdict:
         """A price, its billing period the detail; `too_small` when the plan asked for
-        takes fewer users, `saving` when `text` asks what paying yearly saves."""
+        takes fewer users (unless `text` only picks the billing: "k annual" after it is the
+        larger plan billed annually), `saving` when `text` asks what paying yearly saves."""
         if self.saving_asked.matches(text):
             period = "saving"
-        detail = "too_small" if "asked" in words else period
+        billing_only = period and not self.words.plans_named(text) and not self.words.seats(text)
+        detail = "too_small" if "asked" in words and not billing_only else period
         return Verdict("quote", detail, {"quote": 1.0}, words=words)
 
     def _side_by_side(self, plans: list[str], count: int, text: str) -> Verdict:
@@ -157,14 +134,25 @@ class Quotes:
             self.noted["seats"] if "seats" in known else "",
             self.noted[f"{period}_priced" if words else period] if period else "",
             self.noted["address"] if "address" in known else "",
+            self.noted["vat"] if "vat" in known else "",
         ]
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(fill_template(p, values) for p in parts if p)
 
+    def _no_such_plan(self, asked: str, texts: list[str]) -> Verdict:
+        """A plan we don't have: said so, with the plans we do have (priced for the users
+        given earlier, if any)."""
+        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
+        if count is None:
+            return Verdict("quote", "unknown_plan", {"quote": 1.0}, words={"asked": asked})
+        listed = self._every_plan(count)
+        words = {**listed.words, "asked": asked}
+        return Verdict("quote", f"unknown_plan_{listed.detail}", {"quote": 1.0}, words=words)
+
     def _enterprise(self, texts: list[str]) -> Verdict:
         """Enterprise asked about once a number of users was given: where it starts, and
         for fewer users the largest plan's price (none given: the general answer asks)."""
-        count = next((n for n in map(self._seats, reversed(texts)) if n), None)
+        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
         if count is None:
             return Verdict(None, None)
         largest = self._price_words(list(self.prices)[-1], count)
@@ -183,9 +171,76 @@ class Quotes:
         earlier = texts[:-1]
         if earlier and self.topic.classify(earlier[-1]).detail == "enterprise":
             return False  # a yes to Enterprise is no quote for the plan priced before
-        before = {k: v for text in earlier for k, v in self._toward_quote(text).items()}
+        before = {k: v for text in earlier for k, v in self.words.toward_quote(text).items()}
         priced = {"plan", "seats"} <= before.keys()
-        return bool(earlier and self._toward_quote(earlier[-1])) and priced
+        return bool(earlier and self._said(earlier)) and priced
+
+    def _gathered(self, texts: list[str]) -> tuple[dict[str, str], bool]:
+        """What the conversation says toward a price or a quote (the newest wins), and
+        whether a formal quote was asked for in the run of messages that led here. A company
+        named alone ("Initech, annual") counts only in a formal quote."""
+        known: dict[str, str] = {}
+        names: list[tuple[int, str, bool]] = []  # (where, name, said alone)
+        formal, run, asked = False, True, 0
+        for end in range(len(texts), 0, -1):
+            said = self._said(texts[:end])
+            for key, value in said.items():
+                known.setdefault(key, value)  # the newest wins
+            if run:  # the messages that led here without a break: was a quote asked for?
+                asks = self._asks_quote(texts[:end])
+                asked = asked or (end if asks else 0)
+                formal = formal or asks or bool({"company", "address", "vat"} & said.keys())
+                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
+                name = None if "address" in said else self.words.bare_company(texts[end - 1])
+                names += [(end, name, not said)] if name else []
+                # "yes please" twice breaks no run, nor a plan we don't have ("Pro")
+                unknown = bool(self.words.unknown_plan(texts[end - 1]))
+                run = bool(said) or asks or yes or unknown or bool(name)
+        # a name alone counts once the quote was asked for ("Sarah" before it may be a person)
+        names = [(end, name, alone) for end, name, alone in names if not alone or end > asked]
+        if formal and names:
+            known.setdefault("company", names[0][1])
+        return known, formal
+
+    def _asked_for(self, texts: list[str]) -> str | None:
+        """What the reply to `texts` asked for ("needs_address"), remembered: each turn
+        reads the earlier ones again."""
+        key = tuple(texts)
+        if key not in self._asked:
+            if len(self._asked) > 512:
+                self._asked.clear()
+            self._asked[key] = self.so_far(texts).detail if texts else None
+        return self._asked[key]
+
+    def _said(self, texts: list[str]) -> dict[str, str]:
+        """What the last of `texts` says toward a quote, an address given as asked included."""
+        said = self.words.toward_quote(texts[-1])
+        return said | self._address_answer(texts, said)
+
+    def _address_answer(self, texts: list[str], said: dict[str, str]) -> dict[str, str]:
+        """The last of `texts` as the billing address when the reply before it asked for one
+        and it has none the cues know ("ul. Prosta 20, Warszawa"): what is left of it once
+        its other details are taken out, when that has a number in it and asks nothing."""
+        latest = texts[-1]
+        if "address" in said or "?" in latest or not re.search(r"\d", latest):
+            return {}
+        if self._asked_for(texts[:-1]) != "needs_address":
+            return {}
+        left = self.words.address_left(latest, said)
+        return {"address": left} if left else {}
+
+    def details_only(self, texts: list[str]) -> Verdict:
+        """`so_far`, when the latest message says nothing but the details of a price ("10
+        ppl", "7 workers", "premium, yearly pls"): an answer to the sales agent's question,
+        whatever the routing model makes of so few words."""
+        left = self.words.in_digits(texts[-1]) if texts else ""
+        for pattern in [*self.words.seat_counts, *(c.pattern for c in self.plans.cues)]:
+            left = re.sub(pattern, " ", left)
+        for cue in (*self.billing_period.cues, *self.filler):
+            left = re.sub(cue.pattern, " ", left)
+        if not texts or len(re.findall(r"\w+", left)) > 1:
+            return Verdict(None, None)
+        return self.so_far(texts)
 
     def so_far(self, texts: list[str]) -> Verdict:
         """The price or the formal quote the conversation has built, when the latest message
@@ -193,17 +248,20 @@ class Quotes:
         about Premium?" after a price for 12 users is Premium for 12). Label `formal` once a
         quote was asked for in the run of messages that led here, with the detail
         `needs_<what>` (the first thing missing), `ready`, `updated` or `going_ahead`; else
-        `quote`, a
-        price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
+        `quote`, a price (see `_price`, `_side_by_side`, `_every_plan` for its details)."""
         if not texts:
             return Verdict(None, None)
         latest = texts[-1]
         if self.topic.classify(latest).detail == "enterprise":
             return self._enterprise(texts)
-        now = self._toward_quote(latest)
-        named = self._plans_named(latest)
+        asked = self.words.unknown_plan(latest)
+        if asked:
+            return self._no_such_plan(asked, texts)
+        now = self.words.toward_quote(latest)
+        named = self.words.plans_named(latest)
         both = named[:2] if len(named) > 1 else []
-        if not now and not both and not self._asks_quote(texts):
+        bare = self.words.bare_company(latest)
+        if not now and not both and not bare and not self._asks_quote(texts):
             return Verdict(None, None)
         # "is there a discount on annual?", "premium users can't log in": their own answers.
         # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
@@ -212,26 +270,21 @@ class Quotes:
         priced = self.saving_asked.matches(latest) or (both and self.price_asked.matches(latest))
         if self.not_a_price.matches(latest) and not priced:
             return Verdict(None, None)
-        if self.topic.classify(latest).detail not in PRICE_TOPICS:
+        read = self.topic.classify(latest)
+        # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
+        line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
+        if read.detail not in PRICE_TOPICS and not line:
             return Verdict(None, None)
-        known: dict[str, str] = {}
-        formal, run = False, True
-        for end in range(len(texts), 0, -1):
-            said = self._toward_quote(texts[end - 1])
-            for key, value in said.items():
-                known.setdefault(key, value)  # the newest wins
-            if run:  # the messages that led here without a break: was a quote asked for?
-                asks = self._asks_quote(texts[:end])
-                formal = formal or asks or "company" in said or "address" in said
-                yes = self.quote_asked.classify(texts[end - 1]).label == "yes"
-                run = bool(said) or asks or yes  # "yes please" twice breaks no run
+        known, formal = self._gathered(texts)
+        if not (now or both or formal):
+            return Verdict(None, None)  # a name alone ("Initech") adds only to a quote
         if both and "seats" in known and not formal:
             return self._side_by_side(both, int(known["seats"]), latest)
         complete = {"plan", "seats"} <= known.keys()
         words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
         if formal and known:
             missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
-            if missing == "ready" and self.so_far(texts[:-1]).detail in READY:
+            if missing == "ready" and self._asked_for(texts[:-1]) in READY:
                 # "great, go ahead" to the complete quote, or a change to it ("30 seats")
                 missing = "updated" if now else "going_ahead"
             listed = {**words, "noted": self._listed(known, words)}
@@ -242,6 +295,20 @@ class Quotes:
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
         if not words and "seats" in now and "plan" not in known:
             return self._every_plan(int(known["seats"]))  # "price for my team of 6"
+        if not words and len(named) == 1 and "plan" in now:
+            return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
             return Verdict(None, None)
         return self._price(words, known.get("period"), latest)
+
+    def _one_plan(self, plan: str) -> Verdict:
+        """A plan named with no number of users yet: its price per user, billed monthly and
+        annually, and what it offers (the reply asks how many users)."""
+        price = self.prices[plan]
+        words = {
+            "plan": plan.capitalize(),
+            "price": _money(price),
+            "annual_price": _money(price * (1 - self.annual_saving)),
+            "features": self.features[plan],
+        }
+        return Verdict("quote", "one_plan", {"quote": 1.0}, words=words)
