@@ -11,6 +11,7 @@ import re
 
 from support_agent.offline.intents import Classifier, normalise
 from support_agent.offline.rule_files import WorkflowData
+from support_agent.offline.understanding.dates import CARDINALS
 
 
 class QuoteWords:
@@ -20,7 +21,7 @@ class QuoteWords:
         self.plans = Classifier("plan_names", data.cues["plan_names"])
         self.unknown_plans = data.cues["unknown_plan"]  # "how much is Pro?": no plan of ours
         self.seat_counts = [cue.pattern for cue in data.cues["seat_count"]]
-        self.number_words = data.numbers["number_words"]  # "twelve": 12, "dozen": 12
+        self.number_words = CARDINALS  # "twelve": 12, "dozen": 12: the date module's words
         units = "|".join(w for w, n in self.number_words.items() if n < 10)
         tens = "|".join(w for w, n in self.number_words.items() if n >= 20 and n % 10 == 0)
         words = "|".join(sorted(self.number_words, key=len, reverse=True))

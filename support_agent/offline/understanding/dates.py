@@ -18,6 +18,7 @@ REFERENCE_DATE_ENV = "HANDOFF_REFERENCE_DATE"
 # Numbers in words, purchase occasions, month names, the phrases read: data/dates.yaml.
 _WORDS = yaml.safe_load((Path(__file__).parent / "data" / "dates.yaml").read_text("utf-8"))
 _NUMBER_WORDS: dict[str, float] = _WORDS["numbers"]
+CARDINALS: dict[str, int] = _WORDS["cardinals"]  # "twelve": 12, "dozen": 12
 _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0,
                 "year": 12.0, "yr": 12.0}  # fmt: skip
 _MONTHS: dict[str, int] = _WORDS["months"]
@@ -176,14 +177,19 @@ def _on_a_day(said: str, today: date) -> float | None:
         # year ago: `_last` alone would step back a whole year).
         day = int(next(g for g in match.groups() if g))
         for back in (0, 1, 2):  # two: "the 31st" after a 30-day month
-            year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
             try:
-                when = date(year, month + 1, day)
+                when = _months_back(today, back, day)
             except ValueError:  # "the 31st" in a shorter month
                 continue
             if when <= today:
                 return float((today - when).days)
     return None
+
+
+def _months_back(today: date, back: int, day: int) -> date:
+    """`day` of the month `back` months before `today`'s (ValueError if it has no such day)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    return date(year, month + 1, day)
 
 
 def _in_a_month(said: str, window: int, today: date) -> float | None:
@@ -195,8 +201,7 @@ def _in_a_month(said: str, window: int, today: date) -> float | None:
     back = {"month": 0, "last month": 1}.get(named)
     if back is None:  # a month's name: the latest one of that name
         back = (today.month - _MONTHS[named]) % 12
-    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
-    when = date(year, month + 1, _MONTH_PARTS[part])
+    when = _months_back(today, back, _MONTH_PARTS[part])
     if when > today:
         return None
     days = float((today - when).days)
