@@ -69,10 +69,15 @@ def device_info(text: str) -> Verdict:
 CLEAR_PROBLEMS = tuple(DATA.texts["clear_problems"])
 
 
+def by_cues(text: str) -> Verdict:
+    """The routing cues' own reading of `text`, whatever the learned model says."""
+    return TOPIC.details.classify(text) if TOPIC.details else Verdict(None, None)
+
+
 def clear_problem(text: str) -> Verdict:
     """A problem its own words settle, however the routing model leans ("the invoice lists
     20 licences while we only purchased 12" sounds like buying): support's, with its detail."""
-    read = TOPIC.details.classify(text) if TOPIC.details else Verdict(None, None)
+    read = by_cues(text)
     if read.label == "support" and read.detail in CLEAR_PROBLEMS:
         return Verdict("support", read.detail, {"support": 1.0})
     return Verdict(None, None)
@@ -112,7 +117,7 @@ def case_timing(texts: Sequence[str]) -> Verdict:
     question naming a sales topic of its own ("when is Premium available?") is not one."""
     if not texts or not TIMING.matches(texts[-1]):
         return Verdict(None, None)
-    own = TOPIC.details.classify(texts[-1]) if TOPIC.details else Verdict(None, None)
+    own = by_cues(texts[-1])
     if own.label == "sales" and own.detail not in (None, "shipping", "pricing"):
         return Verdict(None, None)
     for text in reversed(texts):
