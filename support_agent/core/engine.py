@@ -19,7 +19,7 @@ from langchain.agents.middleware.human_in_the_loop import (
     ActionRequest,
     DecisionType,
 )
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langgraph.graph import START
 from langgraph.types import Command
 
@@ -513,8 +513,10 @@ class ChunkReader:
         agent = namespace[0].split(":", 1)[0] if namespace else ""  # ("sales_agent:<task>",)
         if mode == "messages":
             message, meta = chunk
+            # A chunk of a reply, or a reply the model's node gave whole without streaming
+            # (a guardrail's refusal in the model's place): LangGraph tells each once.
             if (
-                isinstance(message, AIMessageChunk)
+                isinstance(message, AIMessage)
                 and meta.get("langgraph_node") == "model"
                 and message.text
                 and not meta.get("lc_source")
@@ -526,15 +528,20 @@ class ChunkReader:
     def updates(self, namespace: tuple[str, ...], agent: str, chunk: dict) -> Iterator[Event]:
         if self.waiting is None and "__interrupt__" in chunk:
             self.waiting = approval_request(self.workflow, self._interrupts(chunk["__interrupt__"]))
-        for node, update in chunk.items():
-            if not isinstance(update, dict):
-                continue
-            if node != REVIEW_NODE and not (self.nested and not namespace):
-                for message in self._messages(update.get("messages")):
-                    yield from self._message(node, message, agent)
-            for record in update.get("transitions") or []:
-                if self._first(f"move:{record.get('id')}"):
-                    yield transition_event(self.workflow, record)
+        for node, updates in chunk.items():
+            # A node that returned several commands (a model call a middleware added to)
+            # reports a list of updates.
+            for update in updates if isinstance(updates, list) else [updates]:
+                if isinstance(update, dict):
+                    yield from self._update(namespace, agent, node, update)
+
+    def _update(self, namespace: tuple, agent: str, node: str, update: dict) -> Iterator[Event]:
+        if node != REVIEW_NODE and not (self.nested and not namespace):
+            for message in self._messages(update.get("messages")):
+                yield from self._message(node, message, agent)
+        for record in update.get("transitions") or []:
+            if self._first(f"move:{record.get('id')}"):
+                yield transition_event(self.workflow, record)
 
     def _message(self, node: str, message: Any, agent: str) -> Iterator[Event]:
         if isinstance(message, AIMessage):
@@ -561,9 +568,9 @@ class ChunkReader:
         return raw or []
 
     def _says_new(self, node: str, message: AIMessage) -> bool:
-        """Whether a message in a node's update is words to show now: the model's stream as
-        tokens unless `stream_tokens` is off; other nodes' (the guardrails' refusal) come
-        only here; messages already in the state say nothing new."""
+        """Whether a message in a node's update is words to show now: the model's node
+        streams as tokens unless `stream_tokens` is off; other nodes' come only here;
+        messages already in the state say nothing new."""
         if node == "model":
             return not self.stream_tokens
         return not message.id or message.id not in self.known

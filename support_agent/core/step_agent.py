@@ -32,7 +32,9 @@ def inner_middleware(
         # Inside the approval, so a hand-over is recorded as a person edited it.
         HandOverMiddleware(workflow, step),
         SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
-        ProviderErrorMiddleware(),  # innermost: only the model call itself
+        # Innermost: only the model call itself. The offline model is our own code, not a
+        # provider: nothing to retry, and each wrapper costs every call a traced layer.
+        *([] if getattr(model, "in_process", False) else [ProviderErrorMiddleware()]),
     ]
 
 
@@ -54,8 +56,9 @@ def build_step_agent(
         state_schema=workflow.state_schema,
         context_schema=RunContext,
         middleware=[
-            StepConfigMiddleware(workflow, prompts=prompts),
+            # Outermost: a refused message reaches no step's prompt, and the rest see the turn.
             GuardrailMiddleware(screen_with, workflow=workflow, numbers_turns=True),
+            StepConfigMiddleware(workflow, prompts=prompts),
             *inner_middleware(workflow, model, approvals=approvals),
         ],
         checkpointer=checkpointer,

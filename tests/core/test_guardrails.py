@@ -93,11 +93,11 @@ def test_a_refused_turn_changes_nothing_and_later_calls_never_see_it(workflow):
     assert reply.text not in later
 
 
-def test_one_node_opens_each_turn_and_numbers_it_refused_or_not():
+def test_no_node_of_its_own_opens_a_turn_yet_each_is_numbered_refused_or_not():
     graph = build_graph("support", OfflineChatModel(), InMemorySaver())
-    # Each middleware hook is a graph node and a step of every run: numbering the turn
-    # and screening the message are one.
-    assert [n for n in graph.nodes if n.endswith(".before_agent")] == ["Guardrails.before_agent"]
+    # Each middleware hook is a graph node and a step of every run: screening and numbering
+    # ride on the turn's first model call instead.
+    assert not [n for n in graph.nodes if n.endswith(".before_agent")]
     config = {"configurable": {"thread_id": "numbered"}}
     turns = [
         graph.invoke({"messages": [HumanMessage(text)]}, config)["turn"]
