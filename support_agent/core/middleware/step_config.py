@@ -1,7 +1,7 @@
 """Step configuration middleware, the state machine's engine: before each model call, the
 current step's required facts are checked, its prompt filled from state, and only its tools
-handed to the model. The turn is numbered by `GuardrailMiddleware(numbers_turns=True)`, since
-every middleware hook is a graph node and one node that numbers and screens costs less.
+handed to the model. The turn is numbered by `GuardrailMiddleware(numbers_turns=True)` as it
+screens the turn's first model call: every middleware hook would be a graph node of its own.
 """
 
 from __future__ import annotations
