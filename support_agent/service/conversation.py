@@ -164,7 +164,8 @@ class Conversation:
         withdrew = False  # a waiting action withdrawn by this message: that turn ended too
         for event in events:
             if isinstance(event, TurnEnd):
-                opened = self._saved(event, text, withdrew=withdrew)
+                with self.store.db.together():
+                    opened = self._saved(event, text, withdrew=withdrew)
                 if opened:
                     yield TicketsOpened(tuple(opened))
             elif isinstance(event, Error) and self._kept(event):

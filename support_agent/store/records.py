@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from types import NoneType
@@ -68,6 +69,23 @@ class Database:
         self.sqlite, self.pool = sqlite, pool
         # Sharing the checkpointer's connection means sharing its lock too.
         self._lock = lock or threading.Lock()
+        self._together = threading.local()
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """This thread's writes inside are committed once, at the end: on SQLite each commit
+        writes the log. (Another writer's commit may take them sooner; PostgreSQL commits
+        each.)"""
+        if self.pool is not None or getattr(self._together, "on", False):
+            yield
+            return
+        self._together.on = True
+        try:
+            yield
+        finally:
+            self._together.on = False
+            with self._lock:
+                self.sqlite.commit()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         if self.pool is not None:
@@ -75,7 +93,8 @@ class Database:
                 return conn.execute(sql.replace("?", "%s"), params).rowcount
         with self._lock:
             cursor = self.sqlite.execute(sql, params)
-            self.sqlite.commit()
+            if not getattr(self._together, "on", False):
+                self.sqlite.commit()
             return cursor.rowcount
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

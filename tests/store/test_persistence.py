@@ -317,3 +317,23 @@ def test_senders_in_several_processes_never_lose_a_turn(store_url):
     assert finished
     assert sorted(customer_said(graph, thread)[1:]) == sorted(finished)
     store.close()
+
+
+def test_records_written_together_are_committed_once_at_the_end(tmp_path):
+    # A turn's after-turn records share one commit: nothing of them is seen half-written.
+    import sqlite3
+
+    store = open_store(f"sqlite:///{tmp_path / 'together.db'}")
+    other = sqlite3.connect(tmp_path / "together.db")
+    titles = "SELECT title FROM hs_threads ORDER BY title"
+    try:
+        with store.db.together():
+            store.threads.touch("a", "support", "first")
+            store.threads.touch("b", "support", "second")
+            assert other.execute(titles).fetchall() == []
+        assert other.execute(titles).fetchall() == [("first",), ("second",)]
+        store.threads.touch("c", "support", "third")  # outside: at once, as before
+        assert other.execute(titles).fetchall()[-1] == ("third",)
+    finally:
+        other.close()
+        store.close()
