@@ -7,6 +7,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Literal, NotRequired
 
@@ -146,6 +147,34 @@ def problem_asked_for(texts: Sequence[str]) -> Verdict:
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
 
 
+PRICE_OBJECTION = Classifier("price_objection", DATA.cues["price_objection"])
+
+
+def price_objection(texts: Sequence[str]) -> Verdict:
+    """ "way too expensive", "your prices are a joke": the price objected to, with each plan
+    priced for the users given earlier (`Quotes.objection`)."""
+    if not texts or not PRICE_OBJECTION.matches(texts[-1]):
+        return Verdict(None, None)
+    priced = QUOTES.objection(texts)
+    return Verdict("objection", priced.detail, {"objection": 1.0}, words=priced.words)
+
+
+SALES_ANSWERS = DATA.texts["sales_answers"]
+# What a price can be asked with and still be answered whole after it ("15 of Premium, can
+# we pay by invoice?"); a second offer of a quote or a price would make the reply ask twice.
+ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
+
+
+def plan_quote(text: str) -> Verdict:
+    """A price for a named plan and users (`Quotes.plan_quote`), and the answer to a question
+    asked with it."""
+    priced = QUOTES.plan_quote(text)
+    asked = by_cues(text).detail
+    if priced.label is None or asked not in ASKED_WITH_A_PRICE:
+        return priced
+    return replace(priced, words={**priced.words, "also": SALES_ANSWERS[asked]})
+
+
 def mixed_message(mine: str, text: str) -> Verdict:
     """A message with a question for each agent, read for the agent that answers `mine`:
     its part's detail, and `words["also"]` saying what the other team does about the rest."""
@@ -190,7 +219,8 @@ HANDOFFS_RULES = OfflineRules(
             # "yes please" to the offer of a person that ends the failed fix's reply
             Classifier("plain_yes", DATA.cues["plain_yes"]),
             Reader("failed_fix", failed_fix),
-            Reader("plan_quote", QUOTES.plan_quote),
+            Reader("plan_quote", plan_quote),
+            CaseReader("price_objection", price_objection),
             CaseReader("quote_so_far", QUOTES.so_far),
             CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.

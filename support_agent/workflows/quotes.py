@@ -11,6 +11,7 @@ rules there choose the reply by the verdict's label and detail.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import fill_template
@@ -139,10 +140,18 @@ class Quotes:
         values = {**known, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(fill_template(p, values) for p in parts if p)
 
+    def _users_said(self, texts: Sequence[str]) -> int | None:
+        return next((n for n in map(self.words.seats, reversed(texts)) if n), None)
+
+    def objection(self, texts: Sequence[str]) -> Verdict:
+        """A price objected to: each plan priced for the users given earlier, if any."""
+        count = self._users_said(texts)
+        return self._every_plan(count) if count else Verdict("quote", None)
+
     def _no_such_plan(self, asked: str, texts: list[str]) -> Verdict:
         """A plan we don't have: said so, with the plans we do have (priced for the users
         given earlier, if any)."""
-        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
+        count = self._users_said(texts)
         if count is None:
             return Verdict("quote", "unknown_plan", {"quote": 1.0}, words={"asked": asked})
         listed = self._every_plan(count)
@@ -152,7 +161,7 @@ class Quotes:
     def _enterprise(self, texts: list[str]) -> Verdict:
         """Enterprise asked about once a number of users was given: where it starts, and
         for fewer users the largest plan's price (none given: the general answer asks)."""
-        count = next((n for n in map(self.words.seats, reversed(texts)) if n), None)
+        count = self._users_said(texts)
         if count is None:
             return Verdict(None, None)
         largest = self._price_words(list(self.prices)[-1], count)
