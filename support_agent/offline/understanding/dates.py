@@ -104,9 +104,10 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     if match := _P["occasion_year"].search(text):
         return since_occasion(int(match.group(2)), match.group(1))
     if match := _P["month_last_year"].search(text):
-        if match.group(1) in _MONTHS:
-            return since(today.year - 1, _MONTHS[match.group(1)])
-        return since_occasion(today.year - 1, match.group(1))
+        named = match.group(1) or match.group(2)
+        if named in _MONTHS:
+            return since(today.year - 1, _MONTHS[named])
+        return since_occasion(today.year - 1, named)
     if match := _P["less"].search(text):
         return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _P["nth"].search(text):
