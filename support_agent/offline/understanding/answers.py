@@ -61,7 +61,9 @@ _WAS_RUNNING = re.compile(
 _RUNNING = re.compile(
     r"\b(still under warranty|still covered|under warranty|in warranty|within (the )?warranty"
     r"|inside the warranty|covered until|valid until|good until|still valid|still active"
-    r"|still running|(plan|warranty|coverage|applecare|care\+?)\b[^.?!]{0,40}\b(active|valid))\b"
+    # ... but not "the warranty is no longer valid" (that one has ended)
+    r"|still running|(plan|warranty|coverage|applecare|care\+?)\b"
+    r"(?:(?!\bno longer\b|\bnot\b|n't\b)[^.?!]){0,40}\b(active|valid))\b"
 )
 _NEGATED = re.compile(
     r"(\bnot|n't|\bnever|\bhasnt|\bisnt|\bdoesnt|\byet to|\bno longer|\bno way|\bhardly)"
