@@ -123,7 +123,8 @@ class Quotes:
         small = [plan for plan in self.prices if plan not in fits]
         if small:
             words |= {"small": small[-1].capitalize(), "limit": _money(self.max_users[small[-1]])}
-        return Verdict("quote", "every_plan_but_small" if small else "every_plan", words=words)
+        detail = "every_plan_annual" if period == "annual" else "every_plan"
+        return Verdict("quote", f"{detail}_but_small" if small else detail, words=words)
 
     def _listed(self, known: dict[str, str], words: dict[str, str]) -> str:
         """What a formal quote has so far, in the reply's words."""
@@ -302,8 +303,9 @@ class Quotes:
                 missing = "needs_plan_for_seats"
                 listed |= self._every_plan(int(known["seats"]), known.get("period")).words
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
-        if not words and "seats" in now and "plan" not in known:
-            return self._every_plan(int(known["seats"]))  # "price for my team of 6"
+        if not words and {"seats", "period"} & now.keys() and "seats" in known:
+            # "price for my team of 6"; "what's the total per year then" after that
+            return self._every_plan(int(known["seats"]), known.get("period"))
         if not words and len(named) == 1 and "plan" in now:
             return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
