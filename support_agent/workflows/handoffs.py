@@ -131,6 +131,15 @@ def case_timing(texts: Sequence[str]) -> Verdict:
 TEAM_ASKED = Classifier("team_asked", DATA.cues["team_asked"])
 
 
+def locked_after_takeover(texts: Sequence[str]) -> Verdict:
+    """A sign-in complaint after the account was reported taken over: the lock we put on it."""
+    if len(texts) < 2 or support_detail(texts[-1]) not in ("login", "password"):
+        return Verdict(None, None)
+    if "account_hacked" not in map(support_detail, texts[:-1]):
+        return Verdict(None, None)
+    return Verdict("support", "account_hacked", {"support": 1.0})
+
+
 def problem_asked_for(texts: Sequence[str]) -> Verdict:
     """ "support please", as the sales agent invited about a problem mentioned beside a
     price: that earlier problem, for support to answer."""
@@ -211,6 +220,7 @@ HANDOFFS_RULES = OfflineRules(
             Reader("case_details", case_details),
             # "how long will it take?" after a charge or a delivery answer: its timeline
             CaseReader("case_timing", case_timing),
+            CaseReader("locked_after_takeover", locked_after_takeover),
             Reader("device_info", device_info),
             Reader("clear_problem", clear_problem),
             CaseReader("problem_asked_for", problem_asked_for),
