@@ -48,9 +48,12 @@ def failed_fix(text: str) -> Verdict:
     """ "still nothing", "no luck": a fix that failed, when the message names no problem of
     its own ("delivered but nothing arrived" does: a delivery)."""
     said = ACKNOWLEDGEMENT.classify(text)
-    if said.label != "not_fixed" or TOPIC.classify(text).detail:
+    if said.label != "not_fixed":
         return Verdict(None, None)
-    return said
+    # "still crashing" names a fault, the one the steps were for
+    return (
+        said if said.detail == "still" or not TOPIC.classify(text).detail else Verdict(None, None)
+    )
 
 
 DEVICE_INFO = Classifier("device_info", DATA.cues["device_info"])
@@ -174,14 +177,27 @@ SALES_ANSWERS = DATA.texts["sales_answers"]
 ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
 
 
-def plan_quote(text: str) -> Verdict:
-    """A price for a named plan and users (`Quotes.plan_quote`), and the answer to a question
-    asked with it."""
-    priced = QUOTES.plan_quote(text)
+def _with_answer(priced: Verdict, text: str) -> Verdict:
+    """A price, and the answer to a question asked with it: how to pay, tax, a trial...,
+    or what the plans offer ("pricing and information on SSO")."""
     asked = by_cues(text).detail
-    if priced.label is None or asked not in ASKED_WITH_A_PRICE:
+    if asked not in ASKED_WITH_A_PRICE:
+        # Features beside a plain price (not a comparison, which answers them itself)
+        plain = (priced.detail or "").startswith(("every_plan", "monthly", "annual", "default"))
+        asked = "plans" if plain and QUOTES.not_a_price.matches(text) else None
+    if priced.label != "quote" or asked is None:
         return priced
     return replace(priced, words={**priced.words, "also": SALES_ANSWERS[asked]})
+
+
+def plan_quote(text: str) -> Verdict:
+    """A price for a named plan and users (`Quotes.plan_quote`), and what was asked with it."""
+    return _with_answer(QUOTES.plan_quote(text), text)
+
+
+def quote_so_far(texts: Sequence[str]) -> Verdict:
+    """The price the conversation has built (`Quotes.so_far`), and what was asked with it."""
+    return _with_answer(QUOTES.so_far(list(texts)), texts[-1]) if texts else Verdict(None, None)
 
 
 def mixed_message(mine: str, text: str) -> Verdict:
@@ -231,7 +247,7 @@ HANDOFFS_RULES = OfflineRules(
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", plan_quote),
             CaseReader("price_objection", price_objection),
-            CaseReader("quote_so_far", QUOTES.so_far),
+            CaseReader("quote_so_far", quote_so_far),
             CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),

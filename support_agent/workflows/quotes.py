@@ -277,7 +277,9 @@ class Quotes:
         # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
         # names none, and carries on a quote under way. "What would we save compared to
         # monthly?" and "the difference in price" compare, and ask for a price all the same.
-        priced = self.saving_asked.matches(latest) or (both and self.price_asked.matches(latest))
+        # So does "a team of 45: could you send pricing and information on SSO?".
+        asks_price = self.price_asked.matches(latest) and (both or "seats" in now)
+        priced = self.saving_asked.matches(latest) or asks_price
         if self.not_a_price.matches(latest) and not priced:
             return Verdict(None, None)
         read = self.topic.classify(latest)
