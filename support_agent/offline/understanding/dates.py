@@ -117,6 +117,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _P["nth"].search(text):
         return _span_of(match.group(2), match.group(1))
+    if match := _P["compound_age"].search(text):
+        return _span_of(match.group(1), "year") + _span_of(match.group(2), "month")
     if match := _P["age"].search(text):
         count, unit = [g for g in match.groups() if g is not None][:2]
         months = _span_of(count, unit)
