@@ -23,6 +23,16 @@ DATA = workflow_data("support")
 # --- What the offline model reads: which label is learned; cues name the detail ----------
 
 ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
+# Words that name a part, a symptom or the kind of problem (a correction needs one).
+NAMES_A_PROBLEM = (
+    r"\b(software|hardware|physical\w*|apps?|application|programs?|games?|screen|display"
+    r"|glass|touch|battery|charg\w*|port|buttons?|keys?|keyboard|trackpad|camera|lens"
+    r"|speakers?|sound|audio|mic\w*|fan|hinge|case|crack\w*|broke\w*|smash\w*|shatter\w*"
+    r"|damage\w*|crash\w*|clos\w*|freez\w*|froze\w*|slow\w*|lag\w*|updat\w*|errors?"
+    r"|bugs?|glitch\w*|virus|wi-?fi|bluetooth|internet|connect\w*|sign\w* in|log\w* in"
+    r"|password|account|overheat\w*|hot|water|wet|spill\w*|drop\w*|light|power|turn\w* on"
+    r"|come on|noise|flicker\w*|lines|dim|dark|black|blank|fuzzy|blurr?y|dead|pixels?)\b"
+)
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 SUPPORT_RULES = OfflineRules(
     classifiers={
@@ -41,8 +51,13 @@ SUPPORT_RULES = OfflineRules(
             # A strong cue settles what the learned model is unsure of ("so hot all the time").
             LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0),
             # A correction is a statement; a question ("what are my options?") is a follow-up.
+            # It names the problem anew ("it's actually the screen"): a story beside a
+            # question ("I don't drive any more since my hip operation") corrects nothing.
             LearnedClassifier(
-                "issue_correction", "issue", details=ISSUE_DETAILS, gate=r"^(?!.*\?\s*$)"
+                "issue_correction",
+                "issue",
+                details=ISSUE_DETAILS,
+                gate=r"^(?!.*\?\s*$)(?=.*" + NAMES_A_PROBLEM + ")",
             ),
             Classifier("outcome", DATA.cues["outcome"]),
             # A new case only when asked for ("I have another problem"), or a problem said

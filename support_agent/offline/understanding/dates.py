@@ -24,8 +24,12 @@ _UNIT_MONTHS = {"day": 1 / 30, "week": 0.25, "wk": 0.25, "month": 1.0, "mo": 1.0
 _MONTHS: dict[str, int] = _WORDS["months"]
 _OCCASIONS: dict[str, int] = _WORDS["occasions"]  # dates people buy things on, by month
 _OCCASION_DAYS: dict[str, int] = _WORDS["occasion_days"]  # those that fall on one day
+_RECENT_OCCASIONS: list[str] = _WORDS["recent_occasions"]  # said alone: the latest one
 _MONTH_PARTS: dict[str, int] = _WORDS["month_parts"]  # "the end of may": its 28th
 _MONTH_DAYS = 365.25 / 12
+# A season or a movable feast said alone spans a month or so either side of its month:
+# further back than this, it could be this year's or last year's.
+SEASON_EDGE = 10.0
 
 
 def _longest_first(names) -> str:
@@ -40,6 +44,7 @@ _PLACES = {  # what the patterns' <names> stand for
     "months": _longest_first(_MONTHS),
     "occasions": _longest_first(_OCCASIONS),
     "fixed_occasions": _longest_first(_OCCASION_DAYS),
+    "recent_occasions": _longest_first(_RECENT_OCCASIONS),
     "day_span": r"(\d{1,3}|" + _longest_first(_NUMBER_WORDS) + r")\s*"
     r"(day|week|wk|fortnight|month|year|yr)s?",
     "day": r"(\d{1,2})(?:st|nd|rd|th)?",
@@ -112,6 +117,8 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _P["nth"].search(text):
         return _span_of(match.group(2), match.group(1))
+    if match := _P["compound_age"].search(text):
+        return _span_of(match.group(1), "year") + _span_of(match.group(2), "month")
     if match := _P["age"].search(text):
         count, unit = [g for g in match.groups() if g is not None][:2]
         months = _span_of(count, unit)
@@ -137,6 +144,10 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         if when is not None:
             back = 12.0 if match.group(2) else 0.0  # "the christmas before last"
             return (today - when).days / _MONTH_DAYS + back
+    if match := _P["season"].search(text):
+        # The latest one; a season that may be this year's or last year's is asked about.
+        months = float((today.month - _OCCASIONS[match.group(1)]) % 12)
+        return float("nan") if months > SEASON_EDGE else months
     if match := _P["last"].search(text):
         return _UNIT_MONTHS.get(match.group(1), 6.0)  # last season: within the year
     if _P["last_year"].search(text):

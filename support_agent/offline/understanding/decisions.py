@@ -241,6 +241,9 @@ def _unchecked(
             if stated and re.search(stated, part):
                 # Only a hedge in a sentence stating the coverage counts.
                 stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
+                if all(c.rstrip().endswith("?") for c in stating) and not _PURCHASED.search(part):
+                    # "Is it still covered if it was my fault?": asked, not answered
+                    return Reading(UNCLEAR, source="question", margin=margin)
                 said = None if any(map(hedges, stating)) else coverage_statement(part)
                 if said:
                     return Reading(decision.yes_no[said], source="coverage", margin=margin)
