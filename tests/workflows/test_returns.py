@@ -486,6 +486,11 @@ def test_order_numbers(text, number):
         ("beginning of april", 73),
         ("mid-may", math.nan),  # 31 days: either side of the window
         ("the end may be near", None),
+        ("not sure when, maybe the 10th", 5),
+        ("came around the 4th or the 5th", 11),
+        ("either the 1st or 2nd, can't remember", 14),
+        ("I think it was the 4th? or 5th", 11),
+        ("May 14th or 16th", math.nan),  # 32 or 30 days: either side of the window
     ],
 )
 def test_delivery_days(text, days):

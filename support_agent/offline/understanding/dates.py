@@ -219,6 +219,10 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
         except ValueError:
             return None
     if (days := _on_a_day(said, today)) is not None:
+        if match := _P["or_day"].search(said):  # "the 4th or 5th": either side, unsure
+            other = _on_a_day(f"on the {match.group(1)}", today)
+            if other is not None and (days > window) != (other > window):
+                return math.nan
         return days
     if (days := _in_a_month(said, window, today)) is not None:
         return days
