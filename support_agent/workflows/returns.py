@@ -245,6 +245,7 @@ RETURNS_RULES = OfflineRules(
             AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
+            Classifier("another_order", DATA.cues["another_order"]),
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
             Reader("timing", timing),
@@ -349,6 +350,19 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
     )
 
 
+@tool
+def start_another_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
+    """Start on another order the customer also wants to return, once this one is settled:
+    what was arranged for this order stays; the next order is looked up and checked on its own."""
+    state = runtime.state or {}
+    return RETURNS.move(
+        runtime,
+        "start_another_order",
+        f"Order {state.get('order_id')} stays as it is; looking up the customer's next order.",
+        **_UNDECIDED,
+    )
+
+
 def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
     state = runtime.state or {}
     if state.get("eligibility") != "eligible":
@@ -401,6 +415,7 @@ RETURNS = Workflow(
                 escalate_to_human,
                 go_back_to_eligibility,
                 go_back_to_order,
+                start_another_order,
             ),
         ),
     ),

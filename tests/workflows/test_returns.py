@@ -110,6 +110,7 @@ def test_the_registry_finds_it_last_in_the_picker_with_its_own_rules():
         ("eligibility_check", "order_lookup", "go_back_to_order"),
         ("resolution", "eligibility_check", "go_back_to_eligibility"),
         ("resolution", "order_lookup", "go_back_to_order"),
+        ("resolution", "order_lookup", "start_another_order"),
     }
 
 
