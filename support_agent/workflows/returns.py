@@ -231,6 +231,16 @@ def yes_or_no(text: str) -> Verdict:
     return Verdict(answer, None, {}, reading.language)
 
 
+def unused_yes(text: str) -> Verdict:
+    """A yes or no to "is the item still unused, or is something wrong with it?". A no that
+    goes on to say nothing is wrong ("no its fine, just dont want it") answers the second
+    half, not whether it was used."""
+    verdict = yes_or_no(text)
+    if verdict.label == "no" and CONDITION.classify(text).label == "no_fault":
+        return Verdict(None, None, {}, verdict.language)
+    return verdict
+
+
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
 _ASKED = {f.topic: f.pattern for f in DATA.faq}
 BEFORE_CHOICE = Classifier(
@@ -258,6 +268,7 @@ RETURNS_RULES = OfflineRules(
             Classifier("keep_it", DATA.cues["keep_it"]),
             Classifier("upset", UPSET_WORDS.cues + DATA.cues["upset"]),
             Reader("yes", yes_or_no),
+            Reader("unused_yes", unused_yes),
         )
     },
     dialogue=DATA.dialogue_with(DATA.faq),
