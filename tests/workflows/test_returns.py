@@ -461,6 +461,7 @@ def test_order_numbers(text, number):
     [
         ("it came yesterday", 1),
         ("last week", 8),
+        ("last wk", 8),
         ("two weeks ago", 14),
         ("3 days ago", 3),
         ("it arrived on June 2nd", 13),  # the reference date is 2026-06-15
