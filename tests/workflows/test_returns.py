@@ -462,6 +462,9 @@ def test_order_numbers(text, number):
         ("it came yesterday", 1),
         ("last week", 8),
         ("last wk", 8),
+        ("2 wks", 14),
+        ("like 10 days", 10),
+        ("tues", 5),
         ("two weeks ago", 14),
         ("3 days ago", 3),
         ("it arrived on June 2nd", 13),  # the reference date is 2026-06-15

@@ -230,7 +230,11 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
         return max(_span_of(*match.groups()[-2:], _UNIT_DAYS) - 1, 0)
     if match := _P["days_more"].search(said):
         return _span_of(*match.groups()[-2:], _UNIT_DAYS) + 1
-    if match := _P["span_ago"].search(said) or _P["span_for"].search(said):
+    if (
+        match := _P["span_ago"].search(said)
+        or _P["span_for"].search(said)
+        or _P["span_alone"].search(said)
+    ):
         count, unit = match.group(1), match.group(2)
         days = _span_of(count, unit, _UNIT_DAYS)
         if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
