@@ -65,8 +65,16 @@ class OrderNumber(Classifier):
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
+                # "48213 and 55120": two orders; the first is looked up, the other named next
+                other = re.match(_ANOTHER_NUMBER, said[match.end() :])
+                if other and other.group(1) != match.group(1):
+                    scores = {cue.label: cue.weight}
+                    return Verdict(match.group(1), "two_orders", scores, words={"other": other[1]})
                 return Verdict(match.group(1), None, {cue.label: cue.weight})
         return Verdict(None, None)
+
+
+_ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
 UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
