@@ -182,6 +182,8 @@ def choice(text: str) -> Verdict:
     if "?" in text and ABOUT_THE_REFUND.matches(text):
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
+    if {"refund", "exchange"} <= set(verdict.scores) and "?" not in text:
+        return Verdict("both", None, verdict.scores)  # "refund the shirt, exchange the trousers"
     if verdict.label != "exchange":
         return verdict
     # A pasted order email's lines say what was bought, not what to send instead.
