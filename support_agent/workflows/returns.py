@@ -156,6 +156,19 @@ def corrected_eligibility(texts: Sequence[str]) -> Verdict:
     return _policy(found, days)
 
 
+DATE_UNKNOWN = Classifier("date_unknown", DATA.cues["date_unknown"])
+
+
+def unused_date_unknown(texts: Sequence[str]) -> Verdict:
+    """Unused, said after the customer said they don't know when it came (a gift, say):
+    where to find the date, not the same question again."""
+    if not texts or eligibility(texts[-1]).label != "unused":
+        return Verdict(None, None)
+    if any(DATE_UNKNOWN.matches(text) for text in texts[:-1]):
+        return Verdict("unused", "date_unknown")
+    return Verdict(None, None)
+
+
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
 VARIANT = Classifier("variant", DATA.cues["variant"])
 EMAIL_LINE = Classifier("order_email_line", DATA.cues["order_email_line"])
@@ -268,6 +281,7 @@ RETURNS_RULES = OfflineRules(
             Classifier("another_order", DATA.cues["another_order"]),
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
+            CaseReader("unused_date_unknown", unused_date_unknown),
             Reader("timing", timing),
             CONDITION,
             Reader("choice", choice),
