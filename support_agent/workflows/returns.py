@@ -65,8 +65,16 @@ class OrderNumber(Classifier):
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
+                # "48213 and 55120": two orders; the first is looked up, the other named next
+                other = re.match(_ANOTHER_NUMBER, said[match.end() :])
+                if other and other.group(1) != match.group(1):
+                    scores = {cue.label: cue.weight}
+                    return Verdict(match.group(1), "two_orders", scores, words={"other": other[1]})
                 return Verdict(match.group(1), None, {cue.label: cue.weight})
         return Verdict(None, None)
+
+
+_ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
 UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
@@ -148,6 +156,19 @@ def corrected_eligibility(texts: Sequence[str]) -> Verdict:
     return _policy(found, days)
 
 
+DATE_UNKNOWN = Classifier("date_unknown", DATA.cues["date_unknown"])
+
+
+def unused_date_unknown(texts: Sequence[str]) -> Verdict:
+    """Unused, said after the customer said they don't know when it came (a gift, say):
+    where to find the date, not the same question again."""
+    if not texts or eligibility(texts[-1]).label != "unused":
+        return Verdict(None, None)
+    if any(DATE_UNKNOWN.matches(text) for text in texts[:-1]):
+        return Verdict("unused", "date_unknown")
+    return Verdict(None, None)
+
+
 CHOICE_CUES = Classifier("choice_cues", DATA.cues["choice"])
 VARIANT = Classifier("variant", DATA.cues["variant"])
 EMAIL_LINE = Classifier("order_email_line", DATA.cues["order_email_line"])
@@ -174,6 +195,8 @@ def choice(text: str) -> Verdict:
     if "?" in text and ABOUT_THE_REFUND.matches(text):
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
+    if {"refund", "exchange"} <= set(verdict.scores) and "?" not in text:
+        return Verdict("both", None, verdict.scores)  # "refund the shirt, exchange the trousers"
     if verdict.label != "exchange":
         return verdict
     # A pasted order email's lines say what was bought, not what to send instead.
@@ -231,6 +254,16 @@ def yes_or_no(text: str) -> Verdict:
     return Verdict(answer, None, {}, reading.language)
 
 
+def unused_yes(text: str) -> Verdict:
+    """A yes or no to "is the item still unused, or is something wrong with it?". A no that
+    goes on to say nothing is wrong ("no its fine, just dont want it") answers the second
+    half, not whether it was used."""
+    verdict = yes_or_no(text)
+    if verdict.label == "no" and CONDITION.classify(text).label == "no_fault":
+        return Verdict(None, None, {}, verdict.language)
+    return verdict
+
+
 # Asked before choosing a refund or an exchange: answered, then the choice asked again.
 _ASKED = {f.topic: f.pattern for f in DATA.faq}
 BEFORE_CHOICE = Classifier(
@@ -245,8 +278,10 @@ RETURNS_RULES = OfflineRules(
             AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
+            Classifier("another_order", DATA.cues["another_order"]),
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
+            CaseReader("unused_date_unknown", unused_date_unknown),
             Reader("timing", timing),
             CONDITION,
             Reader("choice", choice),
@@ -257,6 +292,7 @@ RETURNS_RULES = OfflineRules(
             Classifier("keep_it", DATA.cues["keep_it"]),
             Classifier("upset", UPSET_WORDS.cues + DATA.cues["upset"]),
             Reader("yes", yes_or_no),
+            Reader("unused_yes", unused_yes),
         )
     },
     dialogue=DATA.dialogue_with(DATA.faq),
@@ -349,6 +385,19 @@ def go_back_to_eligibility(runtime: ToolRuntime[RunContext, ReturnsState]) -> Co
     )
 
 
+@tool
+def start_another_order(runtime: ToolRuntime[RunContext, ReturnsState]) -> Command:
+    """Start on another order the customer also wants to return, once this one is settled:
+    what was arranged for this order stays; the next order is looked up and checked on its own."""
+    state = runtime.state or {}
+    return RETURNS.move(
+        runtime,
+        "start_another_order",
+        f"Order {state.get('order_id')} stays as it is; looking up the customer's next order.",
+        **_UNDECIDED,
+    )
+
+
 def _settle(runtime: ToolRuntime, choice: ResolutionChoice, detail: str = "") -> Command:
     state = runtime.state or {}
     if state.get("eligibility") != "eligible":
@@ -401,6 +450,7 @@ RETURNS = Workflow(
                 escalate_to_human,
                 go_back_to_eligibility,
                 go_back_to_order,
+                start_another_order,
             ),
         ),
     ),

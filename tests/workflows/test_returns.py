@@ -110,6 +110,7 @@ def test_the_registry_finds_it_last_in_the_picker_with_its_own_rules():
         ("eligibility_check", "order_lookup", "go_back_to_order"),
         ("resolution", "eligibility_check", "go_back_to_eligibility"),
         ("resolution", "order_lookup", "go_back_to_order"),
+        ("resolution", "order_lookup", "start_another_order"),
     }
 
 
@@ -460,6 +461,10 @@ def test_order_numbers(text, number):
     [
         ("it came yesterday", 1),
         ("last week", 8),
+        ("last wk", 8),
+        ("2 wks", 14),
+        ("like 10 days", 10),
+        ("tues", 5),
         ("two weeks ago", 14),
         ("3 days ago", 3),
         ("it arrived on June 2nd", 13),  # the reference date is 2026-06-15
@@ -486,6 +491,11 @@ def test_order_numbers(text, number):
         ("beginning of april", 73),
         ("mid-may", math.nan),  # 31 days: either side of the window
         ("the end may be near", None),
+        ("not sure when, maybe the 10th", 5),
+        ("came around the 4th or the 5th", 11),
+        ("either the 1st or 2nd, can't remember", 14),
+        ("I think it was the 4th? or 5th", 11),
+        ("May 14th or 16th", math.nan),  # 32 or 30 days: either side of the window
     ],
 )
 def test_delivery_days(text, days):
@@ -513,6 +523,9 @@ def test_delivery_days(text, days):
         ("it's faulty but I got it 2 years ago", "not_eligible", "too_old"),
         ("it's not broken, I just don't like it, got it last week", "within_30_days", None),
         ("never used", "unused", None),
+        ("she never wore it, came last week", "eligible", "unused"),
+        ("sealed", "unused", None),
+        ("came last week, tried on, too small", "eligible", "unused"),
         ("I'm not sure, last month maybe", "unsure", None),
         ("hello there", None, None),
     ],

@@ -230,6 +230,10 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
         except ValueError:
             return None
     if (days := _on_a_day(said, today)) is not None:
+        if match := _P["or_day"].search(said):  # "the 4th or 5th": either side, unsure
+            other = _on_a_day(f"on the {match.group(1)}", today)
+            if other is not None and (days > window) != (other > window):
+                return math.nan
         return days
     if (days := _in_a_month(said, window, today)) is not None:
         return days
@@ -237,7 +241,11 @@ def days_ago(said: str, window: int, today: date | None = None) -> float | None:
         return max(_span_of(*match.groups()[-2:], _UNIT_DAYS) - 1, 0)
     if match := _P["days_more"].search(said):
         return _span_of(*match.groups()[-2:], _UNIT_DAYS) + 1
-    if match := _P["span_ago"].search(said) or _P["span_for"].search(said):
+    if (
+        match := _P["span_ago"].search(said)
+        or _P["span_for"].search(said)
+        or _P["span_alone"].search(said)
+    ):
         count, unit = match.group(1), match.group(2)
         days = _span_of(count, unit, _UNIT_DAYS)
         if " and a half" in match.group(0) or said[match.end() :].startswith(" and a half"):
