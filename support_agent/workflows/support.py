@@ -24,15 +24,7 @@ DATA = workflow_data("support")
 
 ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
 # Words that name a part, a symptom or the kind of problem (a correction needs one).
-NAMES_A_PROBLEM = (
-    r"\b(software|hardware|physical\w*|apps?|application|programs?|games?|screen|display"
-    r"|glass|touch|battery|charg\w*|port|buttons?|keys?|keyboard|trackpad|camera|lens"
-    r"|speakers?|sound|audio|mic\w*|fan|hinge|case|crack\w*|broke\w*|smash\w*|shatter\w*"
-    r"|damage\w*|crash\w*|clos\w*|freez\w*|froze\w*|slow\w*|lag\w*|updat\w*|errors?"
-    r"|bugs?|glitch\w*|virus|wi-?fi|bluetooth|internet|connect\w*|sign\w* in|log\w* in"
-    r"|password|account|overheat\w*|hot|water|wet|spill\w*|drop\w*|light|power|turn\w* on"
-    r"|come on|noise|flicker\w*|lines|dim|dark|black|blank|fuzzy|blurr?y|dead|pixels?)\b"
-)
+NAMES_A_PROBLEM = DATA.cues["names_a_problem"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 SUPPORT_RULES = OfflineRules(
     classifiers={
