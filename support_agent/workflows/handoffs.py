@@ -50,10 +50,10 @@ def failed_fix(text: str) -> Verdict:
     said = ACKNOWLEDGEMENT.classify(text)
     if said.label != "not_fixed":
         return Verdict(None, None)
-    # "still crashing" names a fault, the one the steps were for
-    return (
-        said if said.detail == "still" or not TOPIC.classify(text).detail else Verdict(None, None)
-    )
+    # "still crashing" names a fault: the one the steps were for
+    if said.detail != "still" and TOPIC.classify(text).detail:
+        return Verdict(None, None)
+    return said
 
 
 DEVICE_INFO = Classifier("device_info", DATA.cues["device_info"])

@@ -131,8 +131,10 @@ class GuardrailMiddleware(AgentMiddleware):
         self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
     ) -> ModelResponse | ExtendedModelResponse:
         # A real model's screening call would block the loop; the rules alone need no thread.
-        opened = asyncio.to_thread(self._opening, request) if self.screen_with else None
-        update, refusal = await opened if opened else self._opening(request)
+        if self.screen_with is None:
+            update, refusal = self._opening(request)
+        else:
+            update, refusal = await asyncio.to_thread(self._opening, request)
         if refusal is not None:
             return self._with(ModelResponse(result=[refusal]), update)
         return self._with(await handler(self._passed(request, update)), update)
