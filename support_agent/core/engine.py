@@ -570,10 +570,13 @@ class ChunkReader:
     def _says_new(self, node: str, message: AIMessage) -> bool:
         """Whether a message in a node's update is words to show now: the model's node
         streams as tokens unless `stream_tokens` is off; other nodes' come only here;
-        messages already in the state say nothing new."""
-        if node == "model":
-            return not self.stream_tokens
-        return not message.id or message.id not in self.known
+        messages already in the state, or told once (a summary's rewrite of the history
+        repeats the answer), say nothing new."""
+        if node == "model" and self.stream_tokens:
+            return False
+        return not message.id or (
+            message.id not in self.known and self._first(f"said:{message.id}")
+        )
 
 
 def transition_event(workflow: Workflow, record: TransitionRecord) -> Transition:

@@ -11,7 +11,8 @@ from support_agent.core.declaration import RunContext, Workflow
 from support_agent.core.middleware.approval import ApprovalMiddleware
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
 from support_agent.core.middleware.hand_over import HandOverMiddleware
-from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware, SafeSummarization
+from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware
+from support_agent.core.middleware.summary import SummaryInModelCall
 from support_agent.core.middleware.step_config import PromptSource, StepConfigMiddleware
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
@@ -31,7 +32,7 @@ def inner_middleware(
         *([ApprovalMiddleware(workflow)] if approvals else []),  # asks if RunContext says so
         # Inside the approval, so a hand-over is recorded as a person edited it.
         HandOverMiddleware(workflow, step),
-        SafeSummarization(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
+        SummaryInModelCall(model=model, trigger=SUMMARY_TRIGGER, keep=SUMMARY_KEEP),
         # Innermost: only the model call itself. The offline model is our own code, not a
         # provider: nothing to retry, and each wrapper costs every call a traced layer.
         *([] if getattr(model, "in_process", False) else [ProviderErrorMiddleware()]),

@@ -74,3 +74,24 @@ def test_the_offline_summary_reads_the_messages_not_the_summary_prompt():
     summary = next(m for m in update["messages"] if isinstance(m, HumanMessage)).text
     assert 'The customer first said: "My phone screen is cracked"' in summary
     assert '- record_warranty_status {"status": "in_warranty"}' in summary
+
+
+def test_the_summary_is_written_in_the_model_call_and_keeps_the_verdicts():
+    # A hook would be a graph node, a step of every model call; the summary needs none.
+    from support_agent.core.engine import new_thread_id, thread_config
+    from support_agent.core.middleware.guardrails import KEY
+    from support_agent.offline.policy import is_customer
+    from support_agent.workflows.builders import build_graph
+
+    for workflow in ("support", "handoffs"):
+        graph = build_graph(workflow, "offline", approvals=False)
+        assert not [n for n in graph.get_graph(xray=1).nodes if "ummar" in n], workflow
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    graph = build_graph("support", "offline", InMemorySaver())
+    final = say(graph, thread_config(new_thread_id()), *(["Hi, my phone screen is cracked"] + ["ok"] * 70))
+    kept = [m for m in final["messages"] if is_customer(m)]
+    assert len(kept) < 20  # summarized, more than once
+    # The turn that wrote a summary still screened its message: every kept one has verdicts.
+    assert all(KEY in m.additional_kwargs for m in kept)
