@@ -12,8 +12,8 @@ from support_agent.core.middleware.approval import ApprovalMiddleware
 from support_agent.core.middleware.guardrails import GuardrailMiddleware
 from support_agent.core.middleware.hand_over import HandOverMiddleware
 from support_agent.core.middleware.provider_errors import ProviderErrorMiddleware
-from support_agent.core.middleware.summary import SummaryInModelCall
 from support_agent.core.middleware.step_config import PromptSource, StepConfigMiddleware
+from support_agent.core.middleware.summary import SummaryInModelCall
 from support_agent.models import resolve_model
 from support_agent.offline.model import serving
 

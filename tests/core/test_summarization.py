@@ -90,7 +90,9 @@ def test_the_summary_is_written_in_the_model_call_and_keeps_the_verdicts():
     from langgraph.checkpoint.memory import InMemorySaver
 
     graph = build_graph("support", "offline", InMemorySaver())
-    final = say(graph, thread_config(new_thread_id()), *(["Hi, my phone screen is cracked"] + ["ok"] * 70))
+    final = say(
+        graph, thread_config(new_thread_id()), *(["Hi, my phone screen is cracked"] + ["ok"] * 70)
+    )
     kept = [m for m in final["messages"] if is_customer(m)]
     assert len(kept) < 20  # summarized, more than once
     # The turn that wrote a summary still screened its message: every kept one has verdicts.
