@@ -2,9 +2,14 @@
 
 from langchain_core.messages import HumanMessage
 from langchain_core.messages.utils import count_tokens_approximately
+from langgraph.checkpoint.memory import InMemorySaver
 
 from support_agent.core.declaration import is_handover
+from support_agent.core.engine import new_thread_id, thread_config
+from support_agent.core.middleware.guardrails import KEY
 from support_agent.core.step_agent import SUMMARY_TRIGGER
+from support_agent.offline.policy import is_customer
+from support_agent.workflows.builders import build_graph
 from tests.conftest import say
 
 
@@ -78,16 +83,9 @@ def test_the_offline_summary_reads_the_messages_not_the_summary_prompt():
 
 def test_the_summary_is_written_in_the_model_call_and_keeps_the_verdicts():
     # A hook would be a graph node, a step of every model call; the summary needs none.
-    from support_agent.core.engine import new_thread_id, thread_config
-    from support_agent.core.middleware.guardrails import KEY
-    from support_agent.offline.policy import is_customer
-    from support_agent.workflows.builders import build_graph
-
     for workflow in ("support", "handoffs"):
         graph = build_graph(workflow, "offline", approvals=False)
         assert not [n for n in graph.get_graph(xray=1).nodes if "ummar" in n], workflow
-
-    from langgraph.checkpoint.memory import InMemorySaver
 
     graph = build_graph("support", "offline", InMemorySaver())
     final = say(
