@@ -83,6 +83,8 @@ class Faq:
     # keys: "escalated_" + the case ("escalated_hardware_in_warranty"), "escalated", the
     # `Dialogue.faq_by` facts' values joined by "_", each value, "default"
     answer: Text
+    # Said instead once `answer` was given ("still too expensive" after the price was weighed).
+    again: Text = ""
     # A clarification said even before the step's question was asked ("I don't have the
     # order number" as the first message answers the question coming).
     before_asking: bool = False

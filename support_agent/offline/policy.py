@@ -473,6 +473,14 @@ class Policy:
         # took over is still free
         keys = (f"escalated_{case}" if escalated else None, "escalated" if escalated else None)
         keys += (case, *values)
+        replies = [m.text for m in _replies(t.messages)]
+
+        def answer_of(entry) -> str:  # noqa: ANN001
+            answer = fill_template(_pick(entry.answer, *keys), t.facts)
+            if entry.again and any(answer in reply for reply in replies):
+                return fill_template(_pick(entry.again, *keys), t.facts)
+            return answer
+
         asked = q.questions(t.text)
         said: list[str] = []
         known = 0
@@ -482,13 +490,13 @@ class Policy:
                 answer = fill_template(d.SAY["unknown_question"], {"question": q.quoted(piece)})
             else:
                 known += 1
-                answer = fill_template(_pick(entry.answer, *keys), t.facts)
+                answer = answer_of(entry)
             if answer not in said:
                 said.append(answer)
         if not known:
             # The message as a whole may name a topic no single part does.
             whole = next((e for e in self.dialogue.faq if e.matches(t.text)), None)
-            return fill_template(_pick(whole.answer, *keys), t.facts) if whole else ""
+            return answer_of(whole) if whole else ""
         return "\n\n".join(said)
 
     def _unclear(self, t: _Turn) -> Plan:
