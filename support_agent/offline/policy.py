@@ -49,6 +49,7 @@ class Rule:
     args: Mapping[str, Text] = field(default_factory=dict)
     say: Text = ""  # said alongside the tool call, or the reply itself
     reply_after: Text | None = None  # the answer once this tool's result is back
+    again: Text | None = None  # said instead of `say` said again ("still too expensive")
     ask: Text | None = None  # the step's question when no rule fits
     once: bool = False  # at most once between two moves of the machine
     after: tuple[str, ...] = ()  # fire only once one of these tools ran since the last move
@@ -75,6 +76,7 @@ class Plan:
     text: str
     tool_calls: list[dict]
     act: str = d.ANSWER
+    again: str = ""  # the rule's words for when `text` was said before
 
 
 def _pick(text: Text, *keys: str | None) -> str:
@@ -394,7 +396,8 @@ class Policy:
         if verdict.words.get("also"):  # a reader's note on the rest of the message
             said = f"{said}\n\n{verdict.words['also']}"
         if rule.tool is None:
-            return Plan(said, [], rule.act)
+            again = _pick(rule.again, verdict.detail, verdict.label) if rule.again else ""
+            return Plan(said, [], rule.act, fill_template(again, values))
         args = {
             k: fill_template(_pick(v, verdict.detail, verdict.label), values)
             for k, v in rule.args.items()
@@ -634,6 +637,10 @@ class Policy:
         return Plan(ways[-1], [], d.OFFER_PERSON)
 
     def _rephrase(self, plan: Plan, t: _Turn) -> str:
+        if plan.again:  # the rule's other words; said already, they are what is repeated
+            if all(m.text != plan.again for m in _replies(t.messages)):
+                return plan.again
+            plan = replace(plan, text=plan.again)
         if plan.act == d.ASK:
             return self._clarify(t)[1]
         if plan.act == d.OFFER_PERSON:
