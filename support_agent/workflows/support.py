@@ -25,6 +25,7 @@ DATA = workflow_data("support")
 ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
 # Words that name a part, a symptom or the kind of problem (a correction needs one).
 NAMES_A_PROBLEM = DATA.cues["names_a_problem"][0].pattern
+DENIED_DAMAGE = DATA.cues["denied_damage"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 SUPPORT_RULES = OfflineRules(
     classifiers={
@@ -49,9 +50,10 @@ SUPPORT_RULES = OfflineRules(
                 "issue_correction",
                 "issue",
                 details=ISSUE_DETAILS,
-                gate=r"^(?!.*\?\s*$)(?=.*" + NAMES_A_PROBLEM + ")",
+                gate=r"^(?!.*\?\s*$)(?!" + DENIED_DAMAGE + ")(?=.*" + NAMES_A_PROBLEM + ")",
             ),
             Classifier("outcome", DATA.cues["outcome"]),
+            Classifier("denied_damage", DATA.cues["denied_damage"]),
             # A new case only when asked for ("I have another problem"), or a problem said
             # to be an additional one ("also, my tablet's port is broken too").
             Classifier("new_case_asked", DATA.cues["new_case_asked"]),
