@@ -337,9 +337,7 @@ def chat(args: argparse.Namespace, stdin: TextIO, out: Printer) -> int:
         except Exception as exc:  # noqa: BLE001 - the agent server can't be read
             if not server:
                 raise
-            out.line(
-                f"Can't start: {words(runs.conversation(workflow, thread, '').failure(exc), spec)}"
-            )
+            out.line(f"Can't start: {words(session.talk.failure(exc), spec)}")
             return 2
         _opening(out, workflow, thread, saved)
         session.loop(stdin, echo=not stdin.isatty())

@@ -163,8 +163,7 @@ class Comparison:
             parts.append("B fails where A passes" if self.a.passed else "B passes where A fails")
         if self.path_differs:
             parts.append("different path")
-        replies = len(self.differing_replies())
-        if replies:
+        if replies := len(self.differing_replies()):
             parts.append(f"{replies} {'reply differs' if replies == 1 else 'replies differ'}")
         return "; ".join(parts) if parts else "same"
 

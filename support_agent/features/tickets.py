@@ -88,16 +88,9 @@ class Ticket:
         return found.title if found else self.workflow
 
     def matches(self, query: str) -> bool:
-        return matches(
-            query,
-            self.id,
-            self.reason,
-            self.step,
-            self.workflow_title,
-            self.resolution,
-            *(f"{title}: {words}" for title, words in self.facts),
-            *(text for _who, text in self.excerpt),
-        )
+        fields = [self.id, self.reason, self.step, self.workflow_title, self.resolution]
+        fields += [f"{title}: {words}" for title, words in self.facts]
+        return matches(query, *fields, *(text for _who, text in self.excerpt))
 
 
 def number_of(ticket_id: str) -> int | None:
@@ -186,19 +179,15 @@ class Tickets:
         facts = [(f.title, f.words(state.get(f.key))) for f in workflow.facts]
         facts = json.dumps(facts, ensure_ascii=False)
         lines = json.dumps(excerpt(workflow, messages), ensure_ascii=False)
-        row = dict(owner=owner, workflow=workflow.name, step=step, facts=facts, excerpt=lines)
+        row = dict(thread_id=thread_id, owner=owner, workflow=workflow.name, step=step, status=OPEN)
+        row |= dict(facts=facts, excerpt=lines, checkpoint_id=raised_at)
         opened = []
         for call in calls:  # a call already recorded keeps its ticket
             said = edited or str((call.get("args") or {}).get("reason") or "")
             reason = clip(said, REASON_CHARS) or "No reason given"
             stamp = now()
-            self.db.insert(
-                "hs_tickets",
-                row
-                | dict(thread_id=thread_id, call_id=call["id"], reason=reason, status=OPEN)
-                | dict(created_at=stamp, updated_at=stamp, checkpoint_id=raised_at),
-                "thread_id, call_id",
-            )
+            row |= dict(call_id=call["id"], reason=reason, created_at=stamp, updated_at=stamp)
+            self.db.insert("hs_tickets", row, "thread_id, call_id")
             opened.append(self.for_call(thread_id, call["id"]))
         return opened
 

@@ -74,9 +74,7 @@ def _pause(attempt: int, exc: BaseException) -> float:
         asked = float(headers.get("retry-after", ""))
     except (TypeError, ValueError):
         asked = -1.0
-    if 0 <= asked <= 60:
-        return asked
-    return min(0.5 * 2**attempt, MAX_PAUSE)
+    return asked if 0 <= asked <= 60 else min(0.5 * 2**attempt, MAX_PAUSE)
 
 
 def _next_pause(attempt: int, retries: int, exc: Exception, retryable: Callable) -> float:

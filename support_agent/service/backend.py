@@ -14,7 +14,6 @@ from langgraph.graph import START
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.engine import thread_config
-from support_agent.core.middleware.provider_errors import http_status
 from support_agent.core.timeline import Saved, Timeline
 from support_agent.core.timeline import read as read_timeline
 from support_agent.features.app_store import AppStore
@@ -117,7 +116,7 @@ class OnServer:
         return remote(self.store, self.server, workflow, thread_id, owner)
 
     def read(self, workflow: str, thread_id: str, checkpoint_id: str | None = None) -> Snapshot:
-        found = self._there("get_state", thread_id, checkpoint_id=checkpoint_id)
+        found = self.server.there("get_state", thread_id, checkpoint_id=checkpoint_id)
         if found is None:  # not started there yet
             return Snapshot()
         point = (found.get("checkpoint") or {}).get("checkpoint_id")
@@ -126,7 +125,7 @@ class OnServer:
 
     def info(self, thread_id: str) -> dict | None:
         """The server thread's metadata, None when it has no turn."""
-        found = self._there("get", thread_id) or {}
+        found = self.server.there("get", thread_id) or {}
         return dict(found.get("metadata") or {}) if found.get("values") else None
 
     def owner_of(self, thread_id: str) -> str | None:
@@ -163,7 +162,7 @@ class OnServer:
         return listed
 
     def delete(self, thread_id: str) -> None:
-        self._there("delete", thread_id)
+        self.server.there("delete", thread_id)
         self.store.delete_thread(thread_id)
 
     def rename(self, thread_id: str, title: str) -> None:
@@ -181,15 +180,6 @@ class OnServer:
 
     def offers(self, feature: str) -> bool:
         return feature != TICKET_REPLY
-
-    def _there(self, call: str, thread_id: str, **options: Any) -> Any:
-        """`client.threads.<call>` on the thread; None when the server has no such thread."""
-        try:
-            return getattr(self.server.client.threads, call)(server_thread_id(thread_id), **options)
-        except Exception as exc:
-            if http_status(exc) != 404:
-                raise
-            return None
 
     def scenario_turns(self) -> Callable[[Any], Any]:
         return scenario_turns(self.server)

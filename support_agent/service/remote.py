@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,6 +138,15 @@ class AgentServer:
             for t in found
         ]
 
+    def there(self, call: str, thread_id: str, **options: Any) -> Any:
+        """`client.threads.<call>` on the studio's thread; None when the server has none."""
+        try:
+            return getattr(self.client.threads, call)(server_thread_id(thread_id), **options)
+        except Exception as exc:
+            if http_status(exc) != 404:
+                raise
+            return None
+
     def close(self) -> None:
         self.client.close()
 
@@ -211,12 +221,9 @@ class RemoteConversation(Conversation):
     def _thread_for_turn(self, *, create: bool) -> dict | Error:
         """The server's thread, created for a new conversation; an `Error` when the studio
         knows the conversation but the server no longer has it."""
-        threads = self.server.client.threads
-        try:
-            return threads.get(self._thread)
-        except APIStatusError as exc:
-            if http_status(exc) != 404:
-                raise
+        found = self.server.there("get", self.thread_id)
+        if found is not None:
+            return found
         if not create or self.store.threads.owner_of(self.thread_id) is not None:
             return _agent_error(Cause.THREAD_GONE)
         try:  # an empty first checkpoint, as in process: the rewind point before turn 1
@@ -271,10 +278,8 @@ class RemoteConversation(Conversation):
             else:
                 yield self.failure(exc)
             return
-        if told.final is None:
-            yield _run_failed({})
-            return
-        yield TurnEnd(state_values(told.final), told.waiting)
+        final = told.final
+        yield _run_failed() if final is None else TurnEnd(state_values(final), told.waiting)
 
     def _cancel(self, run_id: str) -> None:
         if not run_id:
@@ -303,13 +308,9 @@ class RemoteConversation(Conversation):
 
     def _missing(self) -> Error:
         """A 404 or 422 on a run: our thread is gone, or the server lacks the graph."""
-        try:
-            self.server.client.threads.get(self._thread)
-        except APIStatusError as exc:
-            if http_status(exc) == 404:
+        with suppress(Exception):  # a server that can't say: the graph is the likelier cause
+            if self.server.there("get", self.thread_id) is None:
                 return _agent_error(Cause.THREAD_GONE)
-        except Exception:  # noqa: BLE001 - fall through to the graph, the likelier cause
-            pass
         return _agent_error(Cause.GRAPH_MISSING, graph=self.server.graph_id(self.workflow))
 
     def _keep_point(self, end: TurnEnd, *, with_earlier: bool) -> None:
@@ -378,7 +379,7 @@ def _agent_error(cause: Cause, said: str = "", **facts: Any) -> Error:
     return Error(kind, text, retryable=cause in _RETRYABLE, cause=cause, facts=facts)
 
 
-def _run_failed(data: Any) -> Error:
+def _run_failed(data: Any = None) -> Error:
     """A run the server started but could not finish (its own text is not shown)."""
     logger.warning("Run failed on the agent server: %s", (data or {}).get("error", "unknown"))
     return _agent_error(Cause.AGENT_SERVER_FAILED, _RUN_FAILED)

@@ -39,9 +39,7 @@ class Coverage:
             f"{len(edges) - len(self.edges_missed)}/{len(edges)} transitions reached "
             f"by {plural(self.scenarios, 'scenario')}"
         )
-        missed = [f"step {s}" for s in self.steps_missed] + list(
-            map(describe_edge, self.edges_missed)
-        )
+        missed = [*(f"step {s}" for s in self.steps_missed), *map(describe_edge, self.edges_missed)]
         return f"{head}; not reached: {', '.join(missed)}" if missed else f"{head} (complete)"
 
 

@@ -184,10 +184,9 @@ def _expect_problems(expect: Expectations, workflow: Workflow) -> Iterator[str]:
     if expect.final_step is not None:
         yield from _unknown("expect.final_step", [expect.final_step], "step", workflow)
     for key, value in expect.facts.items():
-        allowed = fact_values(workflow, key) if key in workflow.fact_keys else None
         if key not in workflow.fact_keys:
             yield f"expect.facts.{key}: not a fact of {where} (facts: {_choices(workflow.fact_keys)})"
-        elif value is not None and allowed is not None and value not in allowed:
+        elif value is not None and (allowed := fact_values(workflow, key)) and value not in allowed:
             yield (
                 f"expect.facts.{key}: {value!r} is not a value it can take "
                 f"(values: {_choices(allowed)}, or null for not recorded)"

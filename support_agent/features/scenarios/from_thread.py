@@ -75,10 +75,9 @@ def draft_from_state(
 ) -> Draft:
     """A scenario of what happened in `state`; `turns`: every customer message, when earlier
     ones were summarized away (the timeline still has them)."""
-    said = [
-        str(t)
-        for t in (turns if turns is not None else customer_turns(state.get("messages") or []))
-    ]
+    if turns is None:
+        turns = customer_turns(state.get("messages") or [])
+    said = [str(t) for t in turns]
     if not said:
         raise ValueError("The conversation has no customer message yet: nothing to replay.")
     warnings: list[str] = []
