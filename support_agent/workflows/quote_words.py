@@ -50,12 +50,13 @@ class QuoteWords:
 
     def seats(self, text: str) -> int | None:
         """The number of users a message names ("12 users", "a team of 30", "make it 15",
-        "twelve people")."""
+        "twelve people", "for just me")."""
         text = self.in_digits(text)
         for pattern in self.seat_counts:
             found = re.search(pattern, text)
             if found:
-                return int(next(n for n in found.groupdict().values() if n)) or None
+                said = next(n for n in found.groupdict().values() if n)
+                return int(said) if said.isdigit() else 1  # "just me", "a single user"
         return None
 
     def plans_named(self, text: str) -> list[str]:

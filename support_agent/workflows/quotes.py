@@ -24,6 +24,11 @@ READY = ("ready", "going_ahead", "updated")  # a formal quote with all it needs
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price follow-up may carry
 
 
+def _users(count: int) -> dict[str, str]:
+    """The number of users, as a figure and in words ("1 user", "12 users")."""
+    return {"seats": str(count), "users": f"{count} user{'' if count == 1 else 's'}"}
+
+
 def _money(amount: float) -> str:
     return f"{amount:,.2f}".removesuffix(".00")
 
@@ -78,7 +83,7 @@ class Quotes:
         annual = monthly * 12 * (1 - self.annual_saving)
         words = {
             "plan": plan.capitalize(),
-            "seats": str(count),
+            **_users(count),
             "price": _money(self.prices[plan]),
             "monthly_total": _money(monthly),
             "annual_total": _money(annual),
@@ -109,7 +114,7 @@ class Quotes:
         words = {f"small_{k}": v for k, v in small.items()}
         words |= {f"large_{k}": v for k, v in large.items()}
         more = (self.prices[plans[1]] - self.prices[plans[0]]) * count
-        words |= {"seats": str(count), "difference": _money(more)}
+        words |= {**_users(count), "difference": _money(more)}
         return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
 
     def _every_plan(self, count: int, period: str | None = None) -> Verdict:
@@ -119,7 +124,7 @@ class Quotes:
         item = self.noted["each_plan_annual" if period == "annual" else "each_plan"]
         each = [fill_template(item, self._price_words(p, count)) for p in fits]
         listed = ", ".join(each[:-1]) + self.noted["and"] + each[-1]
-        words = {"seats": str(count), "prices": listed}
+        words = {**_users(count), "prices": listed}
         small = [plan for plan in self.prices if plan not in fits]
         if small:
             words |= {"small": small[-1].capitalize(), "limit": _money(self.max_users[small[-1]])}
@@ -138,7 +143,8 @@ class Quotes:
             self.noted["address"] if "address" in known else "",
             self.noted["vat"] if "vat" in known else "",
         ]
-        values = {**known, "plan": known.get("plan", "").capitalize(), **words}
+        users = _users(int(known["seats"])) if "seats" in known else {}
+        values = {**known, **users, "plan": known.get("plan", "").capitalize(), **words}
         return ", ".join(fill_template(p, values) for p in parts if p)
 
     def _users_said(self, texts: Sequence[str]) -> int | None:

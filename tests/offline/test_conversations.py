@@ -74,10 +74,13 @@ def repeated_sentences(texts: list[str]) -> list[str]:
     return repeated
 
 
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # what `fill_template` leaves when a value is missing
+
+
 def policy_breaches(result: ScenarioResult) -> list[str]:
     """Where a conversation broke the dialogue policy, whatever its file checks: no
-    message twice in a row, no sentence twice in one reply, a readable reply every
-    turn, one escalation per case unless asked again."""
+    message twice in a row, no sentence twice in one reply, no template name left in a
+    reply, a readable reply every turn, one escalation per case unless asked again."""
     breaches: list[str] = []
     words: list[str] = []
     escalations_since_move = 0
@@ -94,6 +97,8 @@ def policy_breaches(result: ScenarioResult) -> list[str]:
         for said in done.words:
             if words and said == words[-1]:
                 breaches.append(f"{where}: the same message twice in a row: {said[:60]!r}")
+            if left := _PLACEHOLDER.findall(said):
+                breaches.append(f"{where}: a template's name left unfilled: {left}")
             words.append(said)
         for name in done.calls:
             if name in moves:
