@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, zip_longest
 
 import streamlit as st
 
@@ -84,11 +84,11 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
         else:
             with st.chat_message("assistant", avatar=AGENT_AVATAR):
                 _agent_label(workflow, item.agent)
-                texts = iter(item.texts)
-                for use in item.tools:
-                    text = next(texts, "")
+                for text, use in zip_longest(item.texts, item.tools):  # the words before each call
                     if text:
                         st.markdown(inert_markdown(text))
+                    if use is None:
+                        continue
                     _saved_tool(workflow, use)
                     if use.decision:
                         decision_line(use.decision)
@@ -98,9 +98,6 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                         _transition_line(
                             workflow, use.transition["target"], use.transition.get("reason", "")
                         )
-                for text in texts:
-                    if text:
-                        st.markdown(inert_markdown(text))
     _watch(thread_id, tickets)
 
 
@@ -183,15 +180,6 @@ def _tool_title(workflow: Workflow, name: str, *, ran: bool = True) -> str:
     return f"🔧 {label[:1].upper()}{label[1:]}"
 
 
-def _tool_details(name: str, args: dict, result: str | None) -> None:
-    st.caption(f"Tool `{name}`")
-    st.markdown("**Arguments**")
-    st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
-    if result is not None:
-        st.markdown("**Result**")
-        st.text(result)
-
-
 def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
     # Not st.status: each sleeps 50 ms on every rerun (Streamlit 1.67).
     title = _tool_title(workflow, use.name, ran=not use.rejected and use.result is not None)
@@ -204,7 +192,13 @@ def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
     else:
         icon = ":material/check_circle:" if use.ok else ":material/error:"
     with st.expander(title, icon=icon, expanded=False):
-        _tool_details(use.name, use.args, use.result)
+        st.caption(f"Tool `{use.name}`")
+        st.markdown("**Arguments**")
+        args = json.dumps(use.args, indent=2, ensure_ascii=False) if use.args else "(none)"
+        st.code(args, language="json")
+        if use.result is not None:
+            st.markdown("**Result**")
+            st.text(use.result)
 
 
 def decision_line(record: dict) -> None:
@@ -215,16 +209,11 @@ def _live_tool(
     workflow: Workflow, call: ToolCall, result: ToolResult | None, *, failed: bool = False
 ) -> None:
     """A tool call of the running turn (not `st.status`: it sleeps 50 ms twice, Streamlit 1.67)."""
-    _saved_tool(
-        workflow,
-        ToolUse(
-            id=call.id,
-            name=call.name,
-            args=call.args,
-            result=result.content if result is not None else (STOPPED if failed else None),
-            ok=result.ok if result is not None else not failed,
-        ),
-    )
+    if result is None:  # unanswered: the turn ended (or failed) before the tool did
+        use = ToolUse(call.id, call.name, call.args, STOPPED if failed else None, ok=not failed)
+    else:
+        use = ToolUse(call.id, call.name, call.args, result.content, result.ok)
+    _saved_tool(workflow, use)
 
 
 def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
