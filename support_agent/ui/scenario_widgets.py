@@ -263,12 +263,8 @@ def path_view(run: Run, prefer: str = "") -> None:
     name = st.selectbox("Show the path of", list(by_name), key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
-    machine_panel.show(
-        workflow,
-        result.final_state,
-        headline=f"🧪 Path of **{escape_markdown(name)}**",
-        tickets={},
-    )
+    headline = f"🧪 Path of **{escape_markdown(name)}**"
+    machine_panel.show(workflow, result.final_state, headline=headline, tickets={})
     chart, notes = st.columns([3, 2])
     with chart:
         path_chart(workflow, result.final_state)
