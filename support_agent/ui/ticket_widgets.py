@@ -258,24 +258,14 @@ def _flash() -> None:
         (st.success if said["kind"] == "success" else st.warning)(said["text"])
 
 
-def _latest(ctx: Context, number: int) -> Ticket | None:
-    """The ticket as stored now (another operator, on any server, may have acted)."""
-    ticket = ctx.store.tickets.get(number)
-    if ticket is None:
-        _say("warning", "That ticket no longer exists (its conversation was deleted).")
-    return ticket if ctx.operator else None  # replies and resolutions are the operator's
-
-
 def _act(
-    ctx: Context,
-    number: int,
-    box: str,
-    act: Callable[[Ticket, str], None],
-    done: str,
+    ctx: Context, number: int, box: str, act: Callable[[Ticket, str], None], done: str
 ) -> Ticket | None:
     """Run `act(ticket, its box's text)` and say what happened; the ticket, when it was done."""
-    ticket = _latest(ctx, number)
+    ticket = ctx.store.tickets.get(number)  # as stored now: another operator may have acted
     if ticket is None:
+        _say("warning", "That ticket no longer exists (its conversation was deleted).")
+    if ticket is None or not ctx.operator:  # replies and resolutions are the operator's
         return None
     try:
         act(ticket, str(st.session_state.get(keys.TICKET_BOX.format(box, ticket.id)) or ""))
