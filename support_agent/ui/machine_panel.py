@@ -105,8 +105,7 @@ def show(
         rewound, tuned = st.empty(), st.empty()
         if viewing:
             rewound.caption(f"🕰️ Showing: {viewing}")
-        version = _tuned_prompt(workflow, step) if headline is None else ""
-        if version:
+        if headline is None and (version := _tuned_prompt(workflow, step)):
             tuned.caption(f"📝 Prompt for {step.title}: **{version}**")
         st.graphviz_chart(
             dot,

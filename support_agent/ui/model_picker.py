@@ -129,8 +129,7 @@ def model_picker() -> ModelChoice:
             key=keys.MODEL_API_KEY,
             placeholder="optional if set in the environment or secrets.toml",
         )
-        source = _key_source(variable)
-        if source:
+        if source := _key_source(variable):
             st.caption(f"🔑 {variable} found ({source}); it is never displayed.")
         elif not provider.needs_base_url:
             st.caption(

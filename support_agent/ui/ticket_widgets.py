@@ -51,8 +51,7 @@ def page(ctx: Context) -> None:
         "itself; here you see where each request stands."
     )
     _flash()
-    opened = st.session_state.get(keys.TICKETS_OPEN)
-    if opened:
+    if opened := st.session_state.get(keys.TICKETS_OPEN):
         ticket = ctx.store.tickets.get(opened)
         if ticket is not None and visible(ctx, ticket):
             detail(ctx, ticket)
@@ -253,8 +252,7 @@ def _say(kind: str, text: str) -> None:
 
 
 def _flash() -> None:
-    said = st.session_state.pop(keys.TICKETS_FLASH, None)
-    if said:
+    if said := st.session_state.pop(keys.TICKETS_FLASH, None):
         (st.success if said["kind"] == "success" else st.warning)(said["text"])
 
 
