@@ -23,8 +23,6 @@ from support_agent.core.state_view import ChatItem, ToolUse
 from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
 from support_agent.service.conversation import ServiceEvent, StateChanged
 from support_agent.ui import keys, runtime
-from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
-from support_agent.ui.keys import SHOW_EARLIER_BUTTON
 from support_agent.ui.safe_text import escape_markdown, inert_markdown, inert_stream, when
 
 AGENT_AVATAR = "🎧"
@@ -63,9 +61,9 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
     """The saved transcript; with `thread_id`, hand-overs show their tickets, kept live."""
     tickets = thread_tickets(thread_id)
     hidden = len(items) - WINDOW
-    if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
-        if st.button(f"Show {hidden} earlier messages", icon="⏫", key=SHOW_EARLIER_BUTTON):
-            st.session_state[EARLIER_KEY] = thread_id
+    if hidden > 0 and st.session_state.get(keys.SHOW_EARLIER) != thread_id:
+        if st.button(f"Show {hidden} earlier messages", icon="⏫", key=keys.SHOW_EARLIER_BUTTON):
+            st.session_state[keys.SHOW_EARLIER] = thread_id
             st.rerun()
         items = items[-WINDOW:]
     for item in items:
