@@ -81,7 +81,8 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                 st.markdown(escape_markdown(item.text))
         else:
             with st.chat_message("assistant", avatar=AGENT_AVATAR):
-                _agent_label(workflow, item.agent)
+                if workflow.graph_endpoints and item.agent in workflow.step_names:
+                    st.caption(workflow.step(item.agent).title)
                 for text, use in zip_longest(item.texts, item.tools):  # the words before each call
                     if text:
                         st.markdown(inert_markdown(text))
@@ -148,12 +149,6 @@ def _watch_tickets(thread_id: str, shown: tuple) -> None:
         st.rerun(scope="app")
 
 
-def _ticket_slot(call_id: str) -> None:
-    slot = st.empty()
-    slot.caption("🎫 Opening a ticket…")
-    st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
-
-
 def show_opened(tickets: list[Ticket], thread_id: str) -> None:
     """Draw the tickets a turn just opened, in the places its live bubble kept, and watch
     them: the page is not redrawn after a turn, so without this the customer who was just
@@ -165,11 +160,6 @@ def show_opened(tickets: list[Ticket], thread_id: str) -> None:
             ticket_card(ticket)
     if any(t.is_open for t in tickets):
         _watch(thread_id, thread_tickets(thread_id))
-
-
-def _agent_label(workflow: Workflow, agent: str) -> None:
-    if workflow.graph_endpoints and agent in workflow.step_names:
-        st.caption(workflow.step(agent).title)
 
 
 def _tool_title(workflow: Workflow, name: str, *, ran: bool = True) -> str:
@@ -226,8 +216,10 @@ def _drew(workflow: Workflow, event: ServiceEvent, calls: dict[str, ToolCall], o
     if isinstance(event, ToolResult):
         if (call := calls.pop(event.id, None)) is not None:
             _live_tool(workflow, call, event)
-        if event.ok and event.name == HUMAN_TOOL:
-            _ticket_slot(event.id)
+        if event.ok and event.name == HUMAN_TOOL:  # its ticket is drawn here after the turn
+            slot = st.empty()
+            slot.caption("🎫 Opening a ticket…")
+            st.session_state.setdefault(keys.TICKET_SLOTS, {})[event.id] = slot
     elif isinstance(event, Transition) and is_handover(event.record):
         pass  # the ticket card in the tool's place says it (and the panel draws it)
     elif isinstance(event, Transition) and is_decision(event.record):
