@@ -36,13 +36,13 @@ SIDEBAR_WIDTH = 400  # px: the state machine's labels stay readable (measured in
 @dataclass
 class Context:
     store: Store
+    runs: Backend = field(repr=False)  # where conversations run: here, or the agent server
     thread_id: str
     workflow: str
     model: ModelChoice | None  # the sidebar's picker's (init draws it after the page's input)
     notice: str | None = None
     final_state: dict | None = field(default=None)
     owner: str = "local"  # who this session is (support_agent.ui.identity)
-    backend: Backend | None = field(default=None, repr=False)  # set by init(); tests may omit
     _read: dict = field(default_factory=dict, repr=False)  # this run's reads: points, the owner
     # What the turn this run saved left waiting ({} until one is saved): known, not re-read.
     _left: dict = field(default_factory=dict, repr=False)
@@ -59,12 +59,6 @@ class Context:
         if key not in self._read:
             self._read[key] = self.runs.owner_of(self.thread_id)
         return self._read[key] is not None and self._read[key] != self.owner
-
-    @property
-    def runs(self) -> Backend:
-        if self.backend is None:
-            self.backend = runtime.backend()
-        return self.backend
 
     @property
     def model_shown(self) -> str:
@@ -243,9 +237,7 @@ def init(
         session.publish(thread_id)
     notice = st.session_state.pop(keys.NOTICE, None)  # a message for this page (a dead link)
     # The model is the sidebar's to pick, below: what runs before it reads no model.
-    ctx = Context(
-        store, thread_id, session.current_workflow(), None, notice, owner=owner, backend=runs,
-    )  # fmt: skip
+    ctx = Context(store, runs, thread_id, session.current_workflow(), None, notice, owner=owner)
     try:
         ctx.follow_ticket()
         ctx.typed = first(ctx) if first is not None else None

@@ -19,9 +19,7 @@ from support_agent.service.conversation import (
     ServiceEvent,
     TicketsOpened,
 )
-from support_agent.ui import machine_panel, session, transcript
-from support_agent.ui.keys import TURN_FAILED as FAILED_KEY  # {text, message, resume}
-from support_agent.ui.keys import TURN_REFUSED as REFUSED_KEY
+from support_agent.ui import keys, machine_panel, session, transcript
 
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
@@ -86,7 +84,7 @@ def _live(
     resume: bool,
     customer: str | None = None,
 ) -> dict | None:
-    st.session_state.pop(FAILED_KEY, None)
+    st.session_state.pop(keys.TURN_FAILED, None)
     machine_panel.remember_facts(workflow, state)
     # The turn's bubbles in one place: a message refused before it ran (empty, too long, sent
     # while a decision was pending) takes them away again, else they stood there, the
@@ -107,7 +105,7 @@ def _live(
             turn.empty()
             st.warning(words(end))
             # The page reruns after a decision to draw what was decided: say it there too.
-            st.session_state[REFUSED_KEY] = words(end)
+            st.session_state[keys.TURN_REFUSED] = words(end)
             return None
         kept = any(isinstance(event, MessageKept) for event in events)
         # LangGraph kept the message on the head: Retry resumes there.
@@ -157,7 +155,7 @@ def words(error: Error) -> str:
 
 
 def _failed(text: str | None, error: Error, *, resume: bool) -> None:
-    st.session_state[FAILED_KEY] = {
+    st.session_state[keys.TURN_FAILED] = {
         "text": text,
         "message": words(error),
         "resume": resume,
@@ -167,12 +165,12 @@ def _failed(text: str | None, error: Error, *, resume: bool) -> None:
 
 
 def failure() -> dict | None:
-    return st.session_state.get(FAILED_KEY)
+    return st.session_state.get(keys.TURN_FAILED)
 
 
 def refused() -> str | None:
     """Why the previous run's send or decision changed nothing, said once."""
-    return st.session_state.pop(REFUSED_KEY, None)
+    return st.session_state.pop(keys.TURN_REFUSED, None)
 
 
 def latest_checks(state: dict) -> list[dict]:

@@ -38,7 +38,6 @@ from support_agent.workflows import WORKFLOWS
 if TYPE_CHECKING:
     from support_agent.ui.app_context import Context
 
-PICKER = keys.EXPERIMENTS_PICKER
 PROMPT, MODEL = "prompt", "model"
 DEFAULT = "default"  # the option that stands for a prompt's built-in text
 PAST_SHOWN = 10
@@ -171,7 +170,7 @@ def pick_model_b(ctx: Context) -> ModelChoice:
 def pick_scenarios(scenarios: list[Scenario], workflow: Workflow | None) -> list[Scenario]:
     if workflow is not None:
         scenarios = [s for s in scenarios if s.workflow == workflow.name]
-    return picker(scenarios, PICKER)
+    return picker(scenarios, keys.EXPERIMENTS_PICKER)
 
 
 Arms = Callable[[], tuple[Arm, Arm]]  # builds both arms (their models) when Run is pressed

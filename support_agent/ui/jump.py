@@ -237,10 +237,9 @@ def _start_chosen(workflow: Workflow) -> None:
         start(workflow, step, facts)
     except ValueError as exc:  # a value the boxes could not hold; said, nothing started
         ss[keys.JUMP_FAILED] = str(exc)
-        return
     except Exception as exc:  # noqa: BLE001 - a store that is down: say so, stay here
         if not is_store_error(exc):
             raise
         ss[keys.JUMP_FAILED] = f"{describe_failure(exc).message} Nothing was started."
-        return
-    ss[keys.JUMP_OPEN] = False
+    else:
+        ss[keys.JUMP_OPEN] = False

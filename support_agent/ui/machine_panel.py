@@ -42,8 +42,7 @@ def reserve_slot(
     st.session_state[keys.MACHINE_SLOT] = (where.empty(), wide)
     width = "stretch" if controls is None else "content"  # in the sidebar, or in a row
     st.session_state.pop(keys.MACHINE_DRAWN, None)
-    tickets = None if thread_id is None else ticket_ids(state, thread_id)
-    show(workflow, state, waiting=waiting, tickets=tickets)
+    show(workflow, state, waiting=waiting, tickets=ticket_ids(state, thread_id))
     if jump_control:
         jump.control(workflow, where if controls is None else controls, width=width)
 
@@ -106,8 +105,7 @@ def show(
         rewound, tuned = st.empty(), st.empty()
         if viewing:
             rewound.caption(f"🕰️ Showing: {viewing}")
-        version = _tuned_prompt(workflow, step) if headline is None else ""
-        if version:
+        if headline is None and (version := _tuned_prompt(workflow, step)):
             tuned.caption(f"📝 Prompt for {step.title}: **{version}**")
         st.graphviz_chart(
             dot,
@@ -119,9 +117,7 @@ def show(
         with left:
             _facts(workflow, state, new=shown[-1])
         with right:
-            _history(
-                workflow, state, shown=2 if wide else SHOWN_MOVES, tickets=tickets, note=not wide
-            )
+            _history(workflow, state, tickets, wide=wide)
         with left if wide else right:
             _details(workflow, state)
 
@@ -209,17 +205,16 @@ def history_lines(
     return lines
 
 
-def _history(
-    workflow: Workflow, state: dict, shown: int, tickets: dict[str, str], note: bool = True
-) -> None:
+def _history(workflow: Workflow, state: dict, tickets: dict[str, str], *, wide: bool) -> None:
     lines = history_lines(workflow, state, tickets)
+    shown = 2 if wide else SHOWN_MOVES
     st.markdown("**Transition history** :small[(newest first)]")
     moves, more = st.empty(), st.empty()  # the same places, moves or not (see `show`)
     if not lines:
         moves.caption("No moves yet.")
         return
     moves.markdown("\n\n".join(lines[:shown]))
-    if note and len(lines) > shown:
+    if not wide and len(lines) > shown:
         more.caption(
             f"The latest {shown} of {len(lines)} moves. The Threads page exports the whole history."
         )

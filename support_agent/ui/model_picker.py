@@ -129,20 +129,14 @@ def model_picker() -> ModelChoice:
             key=keys.MODEL_API_KEY,
             placeholder="optional if set in the environment or secrets.toml",
         )
-        source = _key_source(variable)
-        if source:
+        if source := _key_source(variable):
             st.caption(f"🔑 {variable} found ({source}); it is never displayed.")
         elif not provider.needs_base_url:
             st.caption(
                 f"No {variable} found: set it in the environment or .streamlit/secrets.toml, or type it above."
             )
-        server_set = settings().support_agent_base_url
-        if (
-            server.url
-            and provider.needs_base_url
-            and not typed
-            and not _same(server.url, server_set)
-        ):
+        # `server.url` is set only for a provider that needs a server (see `server_url`).
+        if server.url and not typed and not _same(server.url, settings().support_agent_base_url):
             st.caption(
                 f"The operator's {variable} is only sent to the provider or the server "
                 "the operator configured; type a key if this server needs one."

@@ -80,11 +80,8 @@ def _save(versions: PromptVersions, k: PromptKeys, *, anyway: bool = False) -> N
     state[k.name] = ""
     state[k.note] = ""
     state[k.pick] = saved.label
-    _flash(
-        k,
-        "success",
-        f"Saved **{escape_markdown(saved.label)}**. Activate it to use it in new turns.",
-    )
+    label = escape_markdown(saved.label)
+    _flash(k, "success", f"Saved **{label}**. Activate it to use it in new turns.")
 
 
 def tools_warning(versions: PromptVersions, workflow: Workflow, step: Step, text: str) -> str:
@@ -132,11 +129,8 @@ def _activate(versions: PromptVersions, k: PromptKeys, version_id: str | None) -
         _flash(k, "error", "That version is no longer there; nothing was activated.")
         return
     st.session_state[k.text] = version.text
-    _flash(
-        k,
-        "success",
-        f"**{escape_markdown(version.label)}** is active: the next turn in the chat uses it.",
-    )
+    label = escape_markdown(version.label)
+    _flash(k, "success", f"**{label}** is active: the next turn in the chat uses it.")
 
 
 def _use_default(versions: PromptVersions, k: PromptKeys) -> None:
@@ -367,11 +361,10 @@ def versions_panel(versions: PromptVersions, workflow: Workflow, key: str) -> No
         ],
         strict=True,
     ):
-        primary = "primary" if act is _activate else "secondary"
         column.button(
             text,
             icon=icon,
-            type=primary,
+            type="primary" if act is _activate else "secondary",
             on_click=act,
             args=(versions, k, *args),
             disabled=off,
@@ -455,16 +448,9 @@ def studio(ctx: Context) -> None:
         step = pick_step(workflow)
     # The sidebar draws the step whose prompt is on screen, not the chat's.
     noun = "agent" if workflow.graph_endpoints else "step"
-    machine_panel.show(
-        workflow,
-        {workflow.state_key: step.name},
-        headline=(
-            f"✏️ Editing the {noun} **{step.title}**"
-            if ctx.operator
-            else f"📖 Reading the {noun} **{step.title}**"  # a visitor can't edit here
-        ),
-        tickets={},
-    )
+    doing = "✏️ Editing" if ctx.operator else "📖 Reading"  # a visitor can't edit here
+    headline = f"{doing} the {noun} **{step.title}**"
+    machine_panel.show(workflow, {workflow.state_key: step.name}, headline=headline, tickets={})
     step_overview(versions, workflow, step)
     if not ctx.operator:
         st.info(

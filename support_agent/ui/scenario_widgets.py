@@ -13,7 +13,8 @@ import streamlit as st
 
 from support_agent.core.declaration import Workflow
 from support_agent.core.diagram import dot_source
-from support_agent.core.middleware.step_config import PromptSource, tool_key
+from support_agent.core.middleware.step_config import PromptSource
+from support_agent.features.prompt_versions import defaults
 from support_agent.features.scenarios import (
     Scenario,
     ScenarioResult,
@@ -144,13 +145,9 @@ def edited_prompts(prompts: PromptSource | None) -> list[str]:
     """Which prompts and tool descriptions `prompts` overrides, as `workflow/key`."""
     if prompts is None:
         return []
-    keys = [
-        (wf.name, key)
-        for wf in WORKFLOWS.values()
-        for key in [*wf.step_names, *(tool_key(t.name) for t in wf.all_tools)]
-    ]
+    editable = [(wf.name, key) for wf in WORKFLOWS.values() for key in defaults(wf)]
     try:
-        return [f"{name}/{key}" for name, key in keys if prompts(name, key) is not None]
+        return [f"{name}/{key}" for name, key in editable if prompts(name, key) is not None]
     except Exception:  # noqa: BLE001 - a source that can't be read is shown as unknown
         return ["(unknown)"]
 
@@ -263,12 +260,8 @@ def path_view(run: Run, prefer: str = "") -> None:
     name = st.selectbox("Show the path of", list(by_name), key=keys.SCENARIOS_SHOW)
     result = by_name[name]
     workflow = result.workflow
-    machine_panel.show(
-        workflow,
-        result.final_state,
-        headline=f"🧪 Path of **{escape_markdown(name)}**",
-        tickets={},
-    )
+    headline = f"🧪 Path of **{escape_markdown(name)}**"
+    machine_panel.show(workflow, result.final_state, headline=headline, tickets={})
     chart, notes = st.columns([3, 2])
     with chart:
         path_chart(workflow, result.final_state)

@@ -51,8 +51,7 @@ def page(ctx: Context) -> None:
         "itself; here you see where each request stands."
     )
     _flash()
-    opened = st.session_state.get(keys.TICKETS_OPEN)
-    if opened:
+    if opened := st.session_state.get(keys.TICKETS_OPEN):
         ticket = ctx.store.tickets.get(opened)
         if ticket is not None and visible(ctx, ticket):
             detail(ctx, ticket)
@@ -253,29 +252,18 @@ def _say(kind: str, text: str) -> None:
 
 
 def _flash() -> None:
-    said = st.session_state.pop(keys.TICKETS_FLASH, None)
-    if said:
+    if said := st.session_state.pop(keys.TICKETS_FLASH, None):
         (st.success if said["kind"] == "success" else st.warning)(said["text"])
 
 
-def _latest(ctx: Context, number: int) -> Ticket | None:
-    """The ticket as stored now (another operator, on any server, may have acted)."""
-    ticket = ctx.store.tickets.get(number)
-    if ticket is None:
-        _say("warning", "That ticket no longer exists (its conversation was deleted).")
-    return ticket if ctx.operator else None  # replies and resolutions are the operator's
-
-
 def _act(
-    ctx: Context,
-    number: int,
-    box: str,
-    act: Callable[[Ticket, str], None],
-    done: str,
+    ctx: Context, number: int, box: str, act: Callable[[Ticket, str], None], done: str
 ) -> Ticket | None:
     """Run `act(ticket, its box's text)` and say what happened; the ticket, when it was done."""
-    ticket = _latest(ctx, number)
+    ticket = ctx.store.tickets.get(number)  # as stored now: another operator may have acted
     if ticket is None:
+        _say("warning", "That ticket no longer exists (its conversation was deleted).")
+    if ticket is None or not ctx.operator:  # replies and resolutions are the operator's
         return None
     try:
         act(ticket, str(st.session_state.get(keys.TICKET_BOX.format(box, ticket.id)) or ""))

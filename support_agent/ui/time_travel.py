@@ -96,9 +96,8 @@ def _loaded_timeline(ctx: Context, workflow: Workflow, turns_so_far: int):
 
 def _branch(ctx: Context, heads: list) -> str:
     """The head of the branch on screen; a picker when there is more than one."""
-    viewing = ctx.view
     ids = [b.head_id for b in heads]
-    chosen = viewing["checkpoint_id"] if viewing and viewing["checkpoint_id"] in ids else ids[0]
+    chosen = ctx.checkpoint_id if ctx.checkpoint_id in ids else ids[0]
     if len(heads) > 1:
         labels = {
             b.head_id: f"{'Latest' if i == 0 else f'Earlier branch {len(heads) - i}'} · "

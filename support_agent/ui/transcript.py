@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, zip_longest
 
 import streamlit as st
 
@@ -23,8 +23,6 @@ from support_agent.core.state_view import ChatItem, ToolUse
 from support_agent.features.tickets import HUMAN_AGENT, HUMAN_AGENT_TITLE, HUMAN_TOOL, Ticket
 from support_agent.service.conversation import ServiceEvent, StateChanged
 from support_agent.ui import keys, runtime
-from support_agent.ui.keys import SHOW_EARLIER as EARLIER_KEY
-from support_agent.ui.keys import SHOW_EARLIER_BUTTON
 from support_agent.ui.safe_text import escape_markdown, inert_markdown, inert_stream, when
 
 AGENT_AVATAR = "🎧"
@@ -63,9 +61,9 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
     """The saved transcript; with `thread_id`, hand-overs show their tickets, kept live."""
     tickets = thread_tickets(thread_id)
     hidden = len(items) - WINDOW
-    if hidden > 0 and st.session_state.get(EARLIER_KEY) != thread_id:
-        if st.button(f"Show {hidden} earlier messages", icon="⏫", key=SHOW_EARLIER_BUTTON):
-            st.session_state[EARLIER_KEY] = thread_id
+    if hidden > 0 and st.session_state.get(keys.SHOW_EARLIER) != thread_id:
+        if st.button(f"Show {hidden} earlier messages", icon="⏫", key=keys.SHOW_EARLIER_BUTTON):
+            st.session_state[keys.SHOW_EARLIER] = thread_id
             st.rerun()
         items = items[-WINDOW:]
     for item in items:
@@ -83,12 +81,13 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                 st.markdown(escape_markdown(item.text))
         else:
             with st.chat_message("assistant", avatar=AGENT_AVATAR):
-                _agent_label(workflow, item.agent)
-                texts = iter(item.texts)
-                for use in item.tools:
-                    text = next(texts, "")
+                if workflow.graph_endpoints and item.agent in workflow.step_names:
+                    st.caption(workflow.step(item.agent).title)
+                for text, use in zip_longest(item.texts, item.tools):  # the words before each call
                     if text:
                         st.markdown(inert_markdown(text))
+                    if use is None:
+                        continue
                     _saved_tool(workflow, use)
                     if use.decision:
                         decision_line(use.decision)
@@ -98,9 +97,6 @@ def show_saved(workflow: Workflow, items: list[ChatItem], thread_id: str = "") -
                         _transition_line(
                             workflow, use.transition["target"], use.transition.get("reason", "")
                         )
-                for text in texts:
-                    if text:
-                        st.markdown(inert_markdown(text))
     _watch(thread_id, tickets)
 
 
@@ -153,12 +149,6 @@ def _watch_tickets(thread_id: str, shown: tuple) -> None:
         st.rerun(scope="app")
 
 
-def _ticket_slot(call_id: str) -> None:
-    slot = st.empty()
-    slot.caption("🎫 Opening a ticket…")
-    st.session_state.setdefault(keys.TICKET_SLOTS, {})[call_id] = slot
-
-
 def show_opened(tickets: list[Ticket], thread_id: str) -> None:
     """Draw the tickets a turn just opened, in the places its live bubble kept, and watch
     them: the page is not redrawn after a turn, so without this the customer who was just
@@ -172,24 +162,10 @@ def show_opened(tickets: list[Ticket], thread_id: str) -> None:
         _watch(thread_id, thread_tickets(thread_id))
 
 
-def _agent_label(workflow: Workflow, agent: str) -> None:
-    if workflow.graph_endpoints and agent in workflow.step_names:
-        st.caption(workflow.step(agent).title)
-
-
 def _tool_title(workflow: Workflow, name: str, *, ran: bool = True) -> str:
     """A tool call's box title in the workflow's words ("🔧 Warranty recorded")."""
     label = workflow.tool_label(name) if ran else workflow.request_label(name)
     return f"🔧 {label[:1].upper()}{label[1:]}"
-
-
-def _tool_details(name: str, args: dict, result: str | None) -> None:
-    st.caption(f"Tool `{name}`")
-    st.markdown("**Arguments**")
-    st.code(json.dumps(args, indent=2, ensure_ascii=False) if args else "(none)", language="json")
-    if result is not None:
-        st.markdown("**Result**")
-        st.text(result)
 
 
 def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
@@ -204,7 +180,13 @@ def _saved_tool(workflow: Workflow, use: ToolUse) -> None:
     else:
         icon = ":material/check_circle:" if use.ok else ":material/error:"
     with st.expander(title, icon=icon, expanded=False):
-        _tool_details(use.name, use.args, use.result)
+        st.caption(f"Tool `{use.name}`")
+        st.markdown("**Arguments**")
+        args = json.dumps(use.args, indent=2, ensure_ascii=False) if use.args else "(none)"
+        st.code(args, language="json")
+        if use.result is not None:
+            st.markdown("**Result**")
+            st.text(use.result)
 
 
 def decision_line(record: dict) -> None:
@@ -215,16 +197,11 @@ def _live_tool(
     workflow: Workflow, call: ToolCall, result: ToolResult | None, *, failed: bool = False
 ) -> None:
     """A tool call of the running turn (not `st.status`: it sleeps 50 ms twice, Streamlit 1.67)."""
-    _saved_tool(
-        workflow,
-        ToolUse(
-            id=call.id,
-            name=call.name,
-            args=call.args,
-            result=result.content if result is not None else (STOPPED if failed else None),
-            ok=result.ok if result is not None else not failed,
-        ),
-    )
+    if result is None:  # unanswered: the turn ended (or failed) before the tool did
+        use = ToolUse(call.id, call.name, call.args, STOPPED if failed else None, ok=not failed)
+    else:
+        use = ToolUse(call.id, call.name, call.args, result.content, result.ok)
+    _saved_tool(workflow, use)
 
 
 def _transition_line(workflow: Workflow, target: str, reason: str) -> None:
@@ -239,8 +216,10 @@ def _drew(workflow: Workflow, event: ServiceEvent, calls: dict[str, ToolCall], o
     if isinstance(event, ToolResult):
         if (call := calls.pop(event.id, None)) is not None:
             _live_tool(workflow, call, event)
-        if event.ok and event.name == HUMAN_TOOL:
-            _ticket_slot(event.id)
+        if event.ok and event.name == HUMAN_TOOL:  # its ticket is drawn here after the turn
+            slot = st.empty()
+            slot.caption("🎫 Opening a ticket…")
+            st.session_state.setdefault(keys.TICKET_SLOTS, {})[event.id] = slot
     elif isinstance(event, Transition) and is_handover(event.record):
         pass  # the ticket card in the tool's place says it (and the panel draws it)
     elif isinstance(event, Transition) and is_decision(event.record):
