@@ -247,6 +247,7 @@ HANDOFFS_RULES = OfflineRules(
             Reader("failed_fix", failed_fix),
             Reader("plan_quote", plan_quote),
             CaseReader("price_objection", price_objection),
+            CaseReader("discount_on_price", QUOTES.discounted),
             CaseReader("quote_so_far", quote_so_far),
             CaseReader("quote_details_only", QUOTES.details_only),
             # "do you do monthly too?": the billing period asked about, after a price.

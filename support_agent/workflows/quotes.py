@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import fill_template
@@ -46,6 +47,9 @@ class Quotes:
         self.prices = data.numbers["price_per_user_month"]  # smallest plan first
         self.max_users = data.numbers["max_users"]  # plans that take only so many users
         self.annual_saving = data.numbers["billing"]["annual_saving"]
+        self.discount = data.numbers["discount"]["education"]
+        # "is the education discount included?": the prices after it are discounted too
+        self.discount_asked = Classifier("discount_on_price", data.cues["discount_on_price"])
         self.enterprise_from = data.numbers["enterprise"]["from_users"]
         # "what does Premium include?": a question about a plan that asks for no price
         self.not_a_price = Classifier("not_a_price", data.cues["not_a_price"])
@@ -135,11 +139,12 @@ class Quotes:
         """What a formal quote has so far, in the reply's words."""
         period = known.get("period")
         plan = "too_small" if "asked" in words else "plan"
+        priced = "discounted" if "discounted_monthly_total" in words else "priced"
         parts = [
             self.noted["company"] if "company" in known else "",
             self.noted[plan] if "plan" in known else "",
             self.noted["seats"] if "seats" in known else "",
-            self.noted[f"{period}_priced" if words else period] if period else "",
+            self.noted[f"{period}_{priced}" if words else period] if period else "",
             self.noted["address"] if "address" in known else "",
             self.noted["vat"] if "vat" in known else "",
         ]
@@ -154,6 +159,25 @@ class Quotes:
         """A price objected to: each plan priced for the users given earlier, if any."""
         count = self._users_said(texts)
         return self._every_plan(count) if count else Verdict("quote", None)
+
+    def discounted(self, texts: Sequence[str]) -> Verdict:
+        """ "is the education discount included?" after a price: the price the conversation
+        built before it, with the non-profit and education discount (none built yet: no
+        verdict, the discount's own answer says what it is)."""
+        if not texts or not self.discount_asked.matches(texts[-1]):
+            return Verdict(None, None)
+        known, _formal = self._gathered(list(texts[:-1]))
+        if not {"plan", "seats"} <= known.keys():
+            return Verdict(None, None)
+        return self._with_discount(known["plan"], int(known["seats"]), known.get("period"))
+
+    def _with_discount(self, plan: str, count: int, period: str | None) -> Verdict:
+        monthly = self.prices[self._fitting(plan, count)] * count * (1 - self.discount)
+        words = self._price_words(plan, count) | {
+            "discounted_monthly_total": _money(monthly),
+            "discounted_annual_total": _money(monthly * 12 * (1 - self.annual_saving)),
+        }
+        return Verdict("discounted", period, {"discounted": 1.0}, words=words)
 
     def _no_such_plan(self, asked: str, texts: list[str]) -> Verdict:
         """A plan we don't have: said so, with the plans we do have (priced for the users
@@ -300,6 +324,10 @@ class Quotes:
             return self._side_by_side(both, int(known["seats"]), latest)
         complete = {"plan", "seats"} <= known.keys()
         words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
+        # asked for earlier ("is the education discount included?"): it stays on the price
+        discount = complete and any(map(self.discount_asked.matches, texts))
+        if discount:
+            words = self._with_discount(known["plan"], int(known["seats"]), None).words
         if formal and known:
             missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
             if missing == "ready" and self._asked_for(texts[:-1]) in READY:
@@ -318,7 +346,10 @@ class Quotes:
             return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
             return Verdict(None, None)
-        return self._price(words, known.get("period"), latest)
+        priced = self._price(words, known.get("period"), latest)
+        if discount and priced.detail in ("monthly", "annual"):
+            return replace(priced, label="discounted", scores={"discounted": 1.0})
+        return priced
 
     def _one_plan(self, plan: str) -> Verdict:
         """A plan named with no number of users yet: its price per user, billed monthly and
