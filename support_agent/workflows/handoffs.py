@@ -190,9 +190,12 @@ def _with_answer(priced: Verdict, text: str) -> Verdict:
     return replace(priced, words={**priced.words, "also": SALES_ANSWERS[asked]})
 
 
-def plan_quote(text: str) -> Verdict:
-    """A price for a named plan and users (`Quotes.plan_quote`), and what was asked with it."""
-    return _with_answer(QUOTES.plan_quote(text), text)
+def plan_quote(texts: Sequence[str]) -> Verdict:
+    """A price for a named plan and users (`Quotes.plan_quote`), and what was asked with it;
+    with the education discount once the conversation asked about it."""
+    if not texts:
+        return Verdict(None, None)
+    return QUOTES.discounted_if_asked(_with_answer(QUOTES.plan_quote(texts[-1]), texts[-1]), texts)
 
 
 def quote_so_far(texts: Sequence[str]) -> Verdict:
@@ -245,7 +248,7 @@ HANDOFFS_RULES = OfflineRules(
             # "yes please" to the offer of a person that ends the failed fix's reply
             Classifier("plain_yes", DATA.cues["plain_yes"]),
             Reader("failed_fix", failed_fix),
-            Reader("plan_quote", plan_quote),
+            CaseReader("plan_quote", plan_quote),
             CaseReader("price_objection", price_objection),
             CaseReader("discount_on_price", QUOTES.discounted),
             CaseReader("quote_so_far", quote_so_far),

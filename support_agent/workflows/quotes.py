@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from support_agent.offline.intents import Classifier, LearnedClassifier, Verdict
 from support_agent.offline.policy import fill_template
@@ -169,7 +168,10 @@ class Quotes:
         known, _formal = self._gathered(list(texts[:-1]))
         if not {"plan", "seats"} <= known.keys():
             return Verdict(None, None)
-        return self._with_discount(known["plan"], int(known["seats"]), known.get("period"))
+        # Said who it was for before ("we're a school"): the price given had it already.
+        already = any(map(self.discount_asked.matches, texts[:-1]))
+        period = "included" if already else known.get("period")
+        return self._with_discount(known["plan"], int(known["seats"]), period)
 
     def _with_discount(self, plan: str, count: int, period: str | None) -> Verdict:
         monthly = self.prices[self._fitting(plan, count)] * count * (1 - self.discount)
@@ -346,10 +348,16 @@ class Quotes:
             return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
             return Verdict(None, None)
-        priced = self._price(words, known.get("period"), latest)
-        if discount and priced.detail in ("monthly", "annual"):
-            return replace(priced, label="discounted", scores={"discounted": 1.0})
-        return priced
+        return self.discounted_if_asked(self._price(words, known.get("period"), latest), texts)
+
+    def discounted_if_asked(self, priced: Verdict, texts: Sequence[str]) -> Verdict:
+        """`priced`, a plain price, with the education discount when the conversation asked
+        about it or said who it is for ("we're a school")."""
+        plan, seats = priced.words.get("plan"), priced.words.get("seats")
+        plain = priced.label == "quote" and priced.detail in (None, "monthly", "annual")
+        if not (plain and plan and seats and any(map(self.discount_asked.matches, texts))):
+            return priced
+        return self._with_discount(plan.lower(), int(seats), priced.detail or "both")
 
     def _one_plan(self, plan: str) -> Verdict:
         """A plan named with no number of users yet: its price per user, billed monthly and
