@@ -106,7 +106,13 @@ class Quotes:
             period = "saving"
         billing_only = period and not self.words.plans_named(text) and not self.words.seats(text)
         detail = "too_small" if "asked" in words and not billing_only else period
-        return Verdict("quote", detail, {"quote": 1.0}, words=words)
+        return Verdict("quote", detail, {"quote": 1.0}, words=self._volume(words))
+
+    def _volume(self, words: dict[str, str]) -> dict[str, str]:
+        """A price for Enterprise's number of users or more also says a contract may cost less."""
+        if int(words.get("seats") or 0) < self.enterprise_from:
+            return words
+        return {"also": fill_template(self.noted["volume"], words), **words}
 
     def _side_by_side(self, plans: list[str], count: int, text: str) -> Verdict:
         """Two plans' prices for `count` users; when the smaller takes fewer users, the
@@ -132,7 +138,9 @@ class Quotes:
         if small:
             words |= {"small": small[-1].capitalize(), "limit": _money(self.max_users[small[-1]])}
         detail = "every_plan_annual" if period == "annual" else "every_plan"
-        return Verdict("quote", f"{detail}_but_small" if small else detail, words=words)
+        return Verdict(
+            "quote", f"{detail}_but_small" if small else detail, words=self._volume(words)
+        )
 
     def _listed(self, known: dict[str, str], words: dict[str, str]) -> str:
         """What a formal quote has so far, in the reply's words."""
