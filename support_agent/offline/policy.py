@@ -667,9 +667,13 @@ class Policy:
             return d.SAY["thanks_again"]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
-        return "To repeat what I said: " + (
-            plan.text if keep else plan.text[0].lower() + plan.text[1:]
-        )
+        text = plan.text if keep else plan.text[0].lower() + plan.text[1:]
+        repeat = "To repeat what I said: " + text
+        # Asked a third time ("any news?" once more): the same repeat twice reads as a recording.
+        replies = _replies(t.messages)
+        if replies and replies[-1].text == repeat:
+            return d.SAY["nothing_new"] + " " + text
+        return repeat
 
     @staticmethod
     def _value(rule: Rule, verdict: Verdict) -> str | None:
