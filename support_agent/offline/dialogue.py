@@ -53,10 +53,11 @@ def is_rejection(message: object) -> bool:
     return isinstance(message, ToolMessage) and REJECTED in message.additional_kwargs
 
 
-PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE, THANKS_ONLY, UPSET_WORDS = (
+PERSON, PRESENCE_CHECK, GREETING, STILL, OFF_TOPIC, DECLINE, THANKS_ONLY, UPSET_WORDS, SARCASM = (
     Classifier(name, (Cue(name, _DATA["matchers"][name]),))
     for name in (
-        "person", "presence", "greeting", "still", "off_topic", "decline", "thanks_only", "upset"
+        "person", "presence", "greeting", "still", "off_topic", "decline", "thanks_only", "upset",
+        "sarcasm",
     )
 )  # fmt: skip
 SHOUTED_WORDS = 3  # words in capitals that make a message shouted ("MY LAPTOP IS DEAD")

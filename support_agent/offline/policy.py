@@ -288,6 +288,7 @@ class Policy:
             first = (
                 self._declined(t)
                 or self._person(t, called)
+                or self._sarcastic(t)
                 or self._abilities(t)
                 or self._presence(t)
                 or self._welcome(t)
@@ -295,8 +296,10 @@ class Policy:
             if first is not None:
                 return first
 
-        # A new case reads only what was said since it began.
-        case = texts = self._case_texts(t.messages)
+        # A new case reads only what was said since it began; a sarcastic remark before
+        # ("oh great, another bot") describes no problem, though a model reads one into it.
+        case = self._case_texts(t.messages)
+        case = texts = [x for x in case[:-1] if not d.SARCASM.matches(x.lower())] + case[-1:]
         # A turn left on a rejection was withdrawn by the customer writing again: a "no".
         withdrawn = t.start > 0 and d.is_rejection(t.messages[t.start - 1])
         if self.dialogue.human_tool in t.done or t.previous_act == d.AFTER_REJECTION or withdrawn:
@@ -428,6 +431,21 @@ class Policy:
         if t.previous_act != d.OFFER_PERSON or not d.DECLINE.matches(t.text.lower()):
             return None
         return Plan(d.SAY["offer_declined"], [], d.THANKS)
+
+    def _sarcastic(self, t: _Turn) -> Plan | None:
+        """ "oh great, another bot", "wow super helpful": no answer and no problem, though a
+        learned model reads one into "great" or "helpful". A sorry, and what the agent waits
+        on: the step's question, where the case stands, or what was missing."""
+        if not d.SARCASM.matches(t.text.lower()):
+            return None
+        sorry = d.SAY["sorry_upset"]
+        if self.dialogue.human_tool in t.done:
+            reply = fill_template(self.dialogue.after_escalation[0], t.facts)
+            return Plan(f"{sorry} {reply}", [], d.AFTER_ESCALATION)
+        ask = self._own_ask(t)
+        if ask:
+            return Plan(f"{sorry} {ask}", [], d.ASK)
+        return Plan(d.SAY["sarcastic"], [], d.CLARIFY)
 
     def _abilities(self, t: _Turn) -> Plan | None:
         dia = self.dialogue
@@ -649,9 +667,13 @@ class Policy:
             return d.SAY["thanks_again"]
         first = plan.text.split(" ", 1)[0]
         keep = first == "I" or first.startswith(("I'", "I\u2019"))  # "I'm" stays capital
-        return "To repeat what I said: " + (
-            plan.text if keep else plan.text[0].lower() + plan.text[1:]
-        )
+        text = plan.text if keep else plan.text[0].lower() + plan.text[1:]
+        repeat = "To repeat what I said: " + text
+        # Asked a third time ("any news?" once more): the same repeat twice reads as a recording.
+        replies = _replies(t.messages)
+        if replies and replies[-1].text == repeat:
+            return d.SAY["nothing_new"] + " " + text
+        return repeat
 
     @staticmethod
     def _value(rule: Rule, verdict: Verdict) -> str | None:
