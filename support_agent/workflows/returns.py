@@ -80,9 +80,16 @@ _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|n
 UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 
 
+ORDER_PLACED = Classifier("order_placed", DATA.cues["order_placed"])
+
+
 def delivery_days(text: str, today: date | None = None) -> float | None:
-    """Days since the delivery the customer states (NaN: either side of the window)."""
-    return days_ago(normalise(text), RETURN_DAYS, today)
+    """Days since the delivery the customer states (NaN: either side of the window). The
+    date an order was placed (a pasted confirmation's "placed 3 March") is no delivery."""
+    said = normalise(text)
+    for cue in ORDER_PLACED.cues:
+        said = re.sub(cue.pattern, " ", said)
+    return days_ago(said, RETURN_DAYS, today)
 
 
 def timing(text: str) -> Verdict:
