@@ -222,6 +222,16 @@ def choice(text: str) -> Verdict:
     return Verdict("exchange", detail, verdict.scores, words=words)
 
 
+def choice_once_unused(texts: Sequence[str]) -> Verdict:
+    """A refund or an exchange asked for before the check, once an earlier message said the
+    item is unused ("still in the box", then "refund"): only when it came is left to ask."""
+    if len(texts) < 2 or choice(texts[-1]).label is None:
+        return Verdict(None, None)
+    if any(eligibility(text).label == "unused" for text in texts[:-1]):
+        return Verdict("unused", None)
+    return Verdict(None, None)
+
+
 ADDED_DETAIL = Classifier("added_detail_cues", DATA.cues["added_detail"])
 
 
@@ -289,6 +299,7 @@ RETURNS_RULES = OfflineRules(
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
             CaseReader("unused_date_unknown", unused_date_unknown),
+            CaseReader("choice_once_unused", choice_once_unused),
             Reader("timing", timing),
             CONDITION,
             Reader("choice", choice),
