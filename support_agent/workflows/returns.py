@@ -63,6 +63,7 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
+        said = re.sub(TRACKING.cues[0].pattern, " ", said)  # a parcel's number, not the order's
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 # "48213 and 55120": two orders; the first is looked up, the other named next
@@ -73,6 +74,8 @@ class OrderNumber(Classifier):
                 return Verdict(match.group(1), None, {cue.label: cue.weight})
         return Verdict(None, None)
 
+
+TRACKING = Classifier("tracking_numbers", DATA.cues["tracking_numbers"])
 
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
