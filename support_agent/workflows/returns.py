@@ -63,6 +63,7 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
+        said = re.sub(TRACKING.cues[0].pattern, " ", said)  # a parcel's number, not the order's
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 # "48213 and 55120": two orders; the first is looked up, the other named next
@@ -74,15 +75,24 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
+TRACKING = Classifier("tracking_numbers", DATA.cues["tracking_numbers"])
+
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
 UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 
 
+ORDER_PLACED = Classifier("order_placed", DATA.cues["order_placed"])
+
+
 def delivery_days(text: str, today: date | None = None) -> float | None:
-    """Days since the delivery the customer states (NaN: either side of the window)."""
-    return days_ago(normalise(text), RETURN_DAYS, today)
+    """Days since the delivery the customer states (NaN: either side of the window). The
+    date an order was placed (a pasted confirmation's "placed 3 March") is no delivery."""
+    said = normalise(text)
+    for cue in ORDER_PLACED.cues:
+        said = re.sub(cue.pattern, " ", said)
+    return days_ago(said, RETURN_DAYS, today)
 
 
 def timing(text: str) -> Verdict:
@@ -215,6 +225,16 @@ def choice(text: str) -> Verdict:
     return Verdict("exchange", detail, verdict.scores, words=words)
 
 
+def choice_once_unused(texts: Sequence[str]) -> Verdict:
+    """A refund or an exchange asked for before the check, once an earlier message said the
+    item is unused ("still in the box", then "refund"): only when it came is left to ask."""
+    if len(texts) < 2 or choice(texts[-1]).label is None:
+        return Verdict(None, None)
+    if any(eligibility(text).label == "unused" for text in texts[:-1]):
+        return Verdict("unused", None)
+    return Verdict(None, None)
+
+
 ADDED_DETAIL = Classifier("added_detail_cues", DATA.cues["added_detail"])
 
 
@@ -282,6 +302,7 @@ RETURNS_RULES = OfflineRules(
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
             CaseReader("unused_date_unknown", unused_date_unknown),
+            CaseReader("choice_once_unused", choice_once_unused),
             Reader("timing", timing),
             CONDITION,
             Reader("choice", choice),
