@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 
 from support_agent.offline import dialogue as d
 from support_agent.offline import questions as q
-from support_agent.offline.dialogue import Dialogue, Text
+from support_agent.offline.dialogue import Dialogue, Faq, Text
 from support_agent.offline.intents import (
     CaseReader,
     Classifier,
@@ -496,7 +496,7 @@ class Policy:
         keys += (case, *values)
         replies = [m.text for m in _replies(t.messages)]
 
-        def answer_of(entry) -> str:  # noqa: ANN001
+        def answer_of(entry: Faq) -> str:
             answer = fill_template(_pick(entry.answer, *keys), t.facts)
             if entry.again and any(answer in reply for reply in replies):
                 return fill_template(_pick(entry.again, *keys), t.facts)

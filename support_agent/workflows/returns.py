@@ -55,6 +55,13 @@ FAULTY_DAYS = 365  # a faulty or wrong item, from delivery
 # --- What the offline model reads --------------------------------------------------------
 
 
+def _masked(cues: str, text: str) -> str:
+    """`text` with what the cue group `cues` matches blanked out, so no reader takes it."""
+    for cue in DATA.cues[cues]:
+        text = re.sub(cue.pattern, " ", text)
+    return text
+
+
 @dataclass(frozen=True)
 class OrderNumber(Classifier):
     """The label is the order number itself (digits only), for a rule to record."""
@@ -63,7 +70,7 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
-        said = re.sub(TRACKING.cues[0].pattern, " ", said)  # a parcel's number, not the order's
+        said = _masked("tracking_numbers", said)  # a parcel's number, not the order's
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 # "48213 and 55120": two orders; the first is looked up, the other named next
@@ -75,24 +82,16 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
-TRACKING = Classifier("tracking_numbers", DATA.cues["tracking_numbers"])
-
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
 UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 
 
-ORDER_PLACED = Classifier("order_placed", DATA.cues["order_placed"])
-
-
 def delivery_days(text: str, today: date | None = None) -> float | None:
     """Days since the delivery the customer states (NaN: either side of the window). The
     date an order was placed (a pasted confirmation's "placed 3 March") is no delivery."""
-    said = normalise(text)
-    for cue in ORDER_PLACED.cues:
-        said = re.sub(cue.pattern, " ", said)
-    return days_ago(said, RETURN_DAYS, today)
+    return days_ago(_masked("order_placed", normalise(text)), RETURN_DAYS, today)
 
 
 def timing(text: str) -> Verdict:
