@@ -87,32 +87,46 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
     )
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
     text = _P["effort"].sub(" ", text)
+    # Most specific first: a whole date, then a span ("2 years"), then a loose date.
+    for read in (_dated_age, _span_age, _loosely_dated_age):
+        if (months := read(text, today)) is not None:
+            return months
+    return None
 
-    def since(year: int, month: int) -> float:
-        return (today.year - year) * 12.0 + today.month - month
 
-    def since_occasion(year: int, name: str) -> float:
-        """From the occasion's own day when it has one: the month alone is a month out."""
-        if name not in _OCCASION_DAYS:
-            return since(year, _OCCASIONS[name])
-        return (today - date(year, _OCCASIONS[name], _OCCASION_DAYS[name])).days / _MONTH_DAYS
+def _since(today: date, year: int, month: int) -> float:
+    return (today.year - year) * 12.0 + today.month - month
 
-    # (pattern, how to read its match as (year, month)), most specific first
-    dated = (
-        (_P["iso"], lambda m: (int(m.group(1)), int(m.group(2)))),
-        (_P["month_year"], lambda m: (int(m.group(2)), _MONTHS[m.group(1)])),
-        (_P["slashed"], lambda m: (int(m.group(2)), int(m.group(1)))),
-    )
-    for pattern, read in dated:
-        if (match := pattern.search(text)) and 1 <= read(match)[1] <= 12:
-            return since(*read(match))
+
+def _since_occasion(today: date, year: int, name: str) -> float:
+    """From the occasion's own day when it has one: the month alone is a month out."""
+    if name not in _OCCASION_DAYS:
+        return _since(today, year, _OCCASIONS[name])
+    return (today - date(year, _OCCASIONS[name], _OCCASION_DAYS[name])).days / _MONTH_DAYS
+
+
+_DATED = (  # (pattern, how to read its match as (year, month))
+    ("iso", lambda m: (int(m.group(1)), int(m.group(2)))),
+    ("month_year", lambda m: (int(m.group(2)), _MONTHS[m.group(1)])),
+    ("slashed", lambda m: (int(m.group(2)), int(m.group(1)))),
+)
+
+
+def _dated_age(text: str, today: date) -> float | None:
+    for name, read in _DATED:
+        if (match := _P[name].search(text)) and 1 <= read(match)[1] <= 12:
+            return _since(today, *read(match))
     if match := _P["occasion_year"].search(text):
-        return since_occasion(int(match.group(2)), match.group(1))
+        return _since_occasion(today, int(match.group(2)), match.group(1))
     if match := _P["month_last_year"].search(text):
         named = match.group(1) or match.group(2)
         if named in _MONTHS:
-            return since(today.year - 1, _MONTHS[named])
-        return since_occasion(today.year - 1, named)
+            return _since(today, today.year - 1, _MONTHS[named])
+        return _since_occasion(today, today.year - 1, named)
+    return None
+
+
+def _span_age(text: str, today: date) -> float | None:
     if match := _P["less"].search(text):
         return min(_span_of(*match.groups()[:2]), 12.0) - 0.5
     if match := _P["nth"].search(text):
@@ -129,10 +143,14 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         if _P["roughly"].search(text) and abs(months - 12.0) <= slack:
             return float("nan")  # either side of the line
         return months
+    return None
+
+
+def _loosely_dated_age(text: str, today: date) -> float | None:
     if match := _P["month"].search(text):
         month, year = _MONTHS[match.group(1)], match.group(2)
         if year:
-            return since(int(year), month)
+            return _since(today, int(year), month)
         # A month without a year is the most recent one of that name.
         return float((today.month - month) % 12)
     if match := _P["year"].search(text) or _P["bare_year"].search(text):

@@ -228,43 +228,53 @@ def _unchecked(
     if label not in decision.labels:
         label = UNCLEAR
 
-    margin, stated = prediction.margin, decision.coverage_stated
-    if decision.warranty_months is not None:
-        folded = spelled_out(fold(text))
-        # "It only had a 3-month warranty": the customer's own length wins.
-        period, _ = stated_period(folded)
-        limit = period or warranty_months or decision.warranty_months
-        # "My old one was out of warranty, but this one is from January": after "but" first.
-        after = _CONTRAST.split(folded)[-1]
-        for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
-            # "The extended warranty ran out in April": the date is when it ended.
-            if stated and re.search(stated, part):
-                # Only a hedge in a sentence stating the coverage counts.
-                stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
-                if all(c.rstrip().endswith("?") for c in stating) and not _PURCHASED.search(part):
-                    # "Is it still covered if it was my fault?": asked, not answered
-                    return Reading(UNCLEAR, source="question", margin=margin)
-                said = None if any(map(hedges, stating)) else coverage_statement(part)
-                if said:
-                    return Reading(decision.yes_no[said], source="coverage", margin=margin)
-                # "Purchased last spring, so I believe it's covered": a guess about the
-                # coverage, but a purchase date that settles it (read below).
-                if not (any(map(hedges, stating)) and _PURCHASED.search(part)):
-                    continue
-            age = device_age_months(stated_period(part)[1])
-            if age is None:
-                continue
-            if math.isnan(age):
-                return Reading(UNCLEAR, source="date", margin=margin)
-            by_age = decision.labels[0] if age < limit else decision.labels[1]
-            return Reading(by_age, source="date", margin=margin)
-        if period is not None and (said := trailing_answer(text)):
-            return Reading(decision.yes_no[said], source="coverage", margin=margin)
-        if decision.hedges_unclear and hedges(text):
-            return Reading(UNCLEAR, source="hedge", margin=margin)
+    margin = prediction.margin
+    covered = decision.warranty_months is not None
+    if covered and (reading := _by_coverage(decision, text, margin, warranty_months)):
+        return reading
     if label == UNCLEAR and decision.by_clause:
         return _by_clause(decision, text, learned) or Reading(label, margin=margin)
     return Reading(label, margin=margin)
+
+
+def _by_coverage(
+    decision: Decision, text: str, margin: float, warranty_months: float | None
+) -> Reading | None:
+    """What the customer says of the coverage or the purchase date, when that settles it."""
+    stated = decision.coverage_stated
+    folded = spelled_out(fold(text))
+    # "It only had a 3-month warranty": the customer's own length wins.
+    period, _ = stated_period(folded)
+    limit = period or warranty_months or decision.warranty_months
+    # "My old one was out of warranty, but this one is from January": after "but" first.
+    after = _CONTRAST.split(folded)[-1]
+    for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
+        # "The extended warranty ran out in April": the date is when it ended.
+        if stated and re.search(stated, part):
+            # Only a hedge in a sentence stating the coverage counts.
+            stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
+            if all(c.rstrip().endswith("?") for c in stating) and not _PURCHASED.search(part):
+                # "Is it still covered if it was my fault?": asked, not answered
+                return Reading(UNCLEAR, source="question", margin=margin)
+            said = None if any(map(hedges, stating)) else coverage_statement(part)
+            if said:
+                return Reading(decision.yes_no[said], source="coverage", margin=margin)
+            # "Purchased last spring, so I believe it's covered": a guess about the
+            # coverage, but a purchase date that settles it (read below).
+            if not (any(map(hedges, stating)) and _PURCHASED.search(part)):
+                continue
+        age = device_age_months(stated_period(part)[1])
+        if age is None:
+            continue
+        if math.isnan(age):
+            return Reading(UNCLEAR, source="date", margin=margin)
+        by_age = decision.labels[0] if age < limit else decision.labels[1]
+        return Reading(by_age, source="date", margin=margin)
+    if period is not None and (said := trailing_answer(text)):
+        return Reading(decision.yes_no[said], source="coverage", margin=margin)
+    if decision.hedges_unclear and hedges(text):
+        return Reading(UNCLEAR, source="hedge", margin=margin)
+    return None
 
 
 # A purchase named, so a date near it is the device's age, not when a warranty ended.
