@@ -106,16 +106,18 @@ def timing(text: str) -> Verdict:
 
 
 CONDITION = Classifier("condition", DATA.cues["condition"], mend_spelling=True)
+TWO_ITEMS = Classifier("two_items", DATA.cues["two_items"])
 
 
 def eligibility(text: str) -> Verdict:
     """The returns policy applied to the condition cues and the timing: `eligible` /
     `not_eligible` (detail: the clause that decided), a half answer (`within_30_days`,
     `unused`), `no_fault` (it doesn't fit: when and whether unused are unknown), `unsure`."""
-    return _policy(set(CONDITION.classify(text).scores), delivery_days(text))
+    found = set(CONDITION.classify(text).scores)
+    return _policy(found, delivery_days(text), TWO_ITEMS.matches(text))
 
 
-def _policy(found: set[str], days: float | None) -> Verdict:
+def _policy(found: set[str], days: float | None, two: bool = False) -> Verdict:
     known = days is not None and not math.isnan(days)
     if "damaged" in found:
         return Verdict("not_eligible", "damaged")
@@ -123,6 +125,11 @@ def _policy(found: set[str], days: float | None) -> Verdict:
         detail = "wrong_item" if "wrong_item" in found else "faulty"
         if known and days > FAULTY_DAYS:
             return Verdict("not_eligible", "too_old")
+        if two and "no_fault" in found:  # "the kettle is faulty, the toaster unwanted"
+            other = _policy(found - {"faulty", "wrong_item", "no_fault"}, days)
+            if other.label in ("eligible", "not_eligible"):
+                return Verdict("eligible", "two_items" if other.label == "eligible" else "one_only")
+            return Verdict(other.label or "no_fault", "two_items")  # the unwanted one: ask
         return Verdict("eligible", detail)
     if "used" in found and "unused" not in found:
         return Verdict("not_eligible", "used")
@@ -162,7 +169,13 @@ def corrected_eligibility(texts: Sequence[str]) -> Verdict:
                 found |= said & half
         if days is None:
             days = delivery_days(text)
-    return _policy(found, days)
+    return _policy(found, days, any(TWO_ITEMS.matches(text) for text in texts))
+
+
+def two_items(texts: Sequence[str]) -> Verdict:
+    """The case's answer when it is about two items, one faulty and one unwanted."""
+    verdict = corrected_eligibility(texts)
+    return verdict if verdict.detail in ("two_items", "one_only") else Verdict(None, None)
 
 
 DATE_UNKNOWN = Classifier("date_unknown", DATA.cues["date_unknown"])
@@ -298,9 +311,11 @@ RETURNS_RULES = OfflineRules(
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
             Classifier("another_order", DATA.cues["another_order"]),
+            Classifier("sent_back", DATA.cues["sent_back"]),
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
             CaseReader("unused_date_unknown", unused_date_unknown),
+            CaseReader("two_items", two_items),
             CaseReader("choice_once_unused", choice_once_unused),
             Reader("timing", timing),
             CONDITION,
