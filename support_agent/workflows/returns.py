@@ -41,6 +41,7 @@ from support_agent.offline.intents import (
     normalise,
 )
 from support_agent.offline.policy import OfflineRules
+from support_agent.offline.questions import questions
 from support_agent.offline.rule_files import workflow_data
 from support_agent.offline.understanding import decide
 from support_agent.offline.understanding.dates import days_ago
@@ -70,6 +71,8 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
+        # "four eight two one three", voice-typed: the digits it says
+        said = re.sub(_SPOKEN_RUN, lambda m: "".join(_DIGIT[w] for w in m[0].split()), said)
         said = _masked("tracking_numbers", said)  # a parcel's number, not the order's
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
@@ -82,6 +85,13 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
+_DIGIT = {
+    w: str(i)
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    )
+} | {"oh": "0"}
+_SPOKEN_RUN = rf"\b(?:{'|'.join(_DIGIT)})(?: (?:{'|'.join(_DIGIT)})){{4,9}}\b"
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
@@ -214,7 +224,7 @@ def choice(text: str) -> Verdict:
     """Refund or exchange; for an exchange, the size and colour named (the detail says which:
     `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
     text = _which_item_unsaid(text)
-    if "?" in text and ABOUT_THE_REFUND.matches(text):
+    if ("?" in text or questions(text)) and ABOUT_THE_REFUND.matches(text):
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
     if {"refund", "exchange"} <= set(verdict.scores) and "?" not in text:
@@ -292,6 +302,10 @@ def unused_yes(text: str) -> Verdict:
     half, not whether it was used."""
     verdict = yes_or_no(text)
     if verdict.label == "no" and CONDITION.classify(text).label == "no_fault":
+        return Verdict(None, None, {}, verdict.language)
+    # "please give me my money back": a refund asked for, its "please" no yes to "unused?"
+    unpleased = re.sub(r"\b(please|pls|plz)\b", " ", normalise(text))
+    if verdict.label == "yes" and choice(text).label and not YES.classify(unpleased).label:
         return Verdict(None, None, {}, verdict.language)
     return verdict
 
