@@ -223,7 +223,7 @@ def _which_item_unsaid(text: str) -> str:
 def choice(text: str) -> Verdict:
     """Refund or exchange; for an exchange, the size and colour named (the detail says which:
     `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
-    text = _which_item_unsaid(text)
+    text = _which_item_unsaid(_masked("sign_off", text))
     if ("?" in text or questions(text)) and ABOUT_THE_REFUND.matches(text):
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
