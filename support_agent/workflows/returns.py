@@ -71,8 +71,8 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
-        # "four eight two one three", voice-typed: the digits it says
-        said = re.sub(_SPOKEN_RUN, lambda m: "".join(_DIGIT[w] for w in m[0].split()), said)
+        # "four eight two one three", "4 8 2 1 3", voice-typed: the digits it says
+        said = re.sub(_SPOKEN_RUN, lambda m: "".join(_DIGIT.get(w, w) for w in m[0].split()), said)
         said = _masked("tracking_numbers", said)  # a parcel's number, not the order's
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
@@ -91,7 +91,7 @@ _DIGIT = {
         ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
     )
 } | {"oh": "0"}
-_SPOKEN_RUN = rf"\b(?:{'|'.join(_DIGIT)})(?: (?:{'|'.join(_DIGIT)})){{4,9}}\b"
+_SPOKEN_RUN = rf"\b(?:{'|'.join(_DIGIT)}|\d)(?: (?:{'|'.join(_DIGIT)}|\d)){{4,9}}\b"
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
@@ -228,7 +228,8 @@ def choice(text: str) -> Verdict:
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
     if {"refund", "exchange"} <= set(verdict.scores) and "?" not in text:
-        return Verdict("both", None, verdict.scores)  # "refund the shirt, exchange the trousers"
+        # "refund the shirt, exchange the trousers"; "money back or a new one, which is faster" asks
+        return Verdict(None, None) if questions(text) else Verdict("both", None, verdict.scores)
     if verdict.label != "exchange":
         return verdict
     # A pasted order email's lines say what was bought, not what to send instead.
