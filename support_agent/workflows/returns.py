@@ -101,7 +101,10 @@ UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 def delivery_days(text: str, today: date | None = None) -> float | None:
     """Days since the delivery the customer states (NaN: either side of the window). The
     date an order was placed (a pasted confirmation's "placed 3 March") is no delivery."""
-    return days_ago(_masked("order_placed", normalise(text)), RETURN_DAYS, today)
+    said = _masked("order_placed", normalise(text))
+    # "I ordered it two months ago, it came last week": the delivery, when it is said too
+    days = days_ago(_masked("bought", said), RETURN_DAYS, today)
+    return days if days is not None else days_ago(said, RETURN_DAYS, today)
 
 
 def timing(text: str) -> Verdict:
@@ -234,8 +237,8 @@ def choice(text: str) -> Verdict:
         return verdict
     # A pasted order email's lines say what was bought, not what to send instead.
     own = " ".join(line for line in text.splitlines() if not EMAIL_LINE.matches(line))
-    # "Too small" says what is wrong with this one, not which one to send.
-    said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(own))
+    # "Too small" ("to small") says what is wrong with this one, not which one to send.
+    said = re.sub(r"\btoo? (small|big|large|tight|loose|short|long)\b", " ", normalise(own))
     words = {}
     for cue in VARIANT.cues:
         if cue.label not in words and (match := re.search(cue.pattern, said)):
