@@ -74,6 +74,7 @@ class OrderNumber(Classifier):
         # "four eight two one three", "4 8 2 1 3", voice-typed: the digits it says
         said = re.sub(_SPOKEN_RUN, lambda m: "".join(_DIGIT.get(w, w) for w in m[0].split()), said)
         said = _masked("tracking_numbers", said)  # a parcel's number, not the order's
+        said = _masked("contact_details", said)  # nor a ZIP code or a phone number
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 # "48213 and 55120": two orders; the first is looked up, the other named next
