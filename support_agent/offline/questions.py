@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-# Where a message's parts separate, "by the way" included.
+# Where a message's parts separate, "by the way" included ("could you also tell me" is one).
 PARTS = re.compile(
-    r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
+    r"[?;\n]+|(?<!you )(?<!\bi )(?<!we )\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
     re.IGNORECASE,
 )
 # A sentence's end, too: "I bought it last week. Can I still return it?"

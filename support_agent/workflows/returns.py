@@ -41,6 +41,7 @@ from support_agent.offline.intents import (
     normalise,
 )
 from support_agent.offline.policy import OfflineRules
+from support_agent.offline.questions import questions
 from support_agent.offline.rule_files import workflow_data
 from support_agent.offline.understanding import decide
 from support_agent.offline.understanding.dates import days_ago
@@ -70,7 +71,10 @@ class OrderNumber(Classifier):
         # "#00482 913": a number written in groups is one number, read whole (and
         # refused by the patterns if it is then too long), never its first group.
         said = re.sub(r"(?<=\d)[ -](?=\d{3,}\b)", "", normalise(text))
+        # "four eight two one three", "4 8 2 1 3", voice-typed: the digits it says
+        said = re.sub(_SPOKEN_RUN, lambda m: "".join(_DIGIT.get(w, w) for w in m[0].split()), said)
         said = _masked("tracking_numbers", said)  # a parcel's number, not the order's
+        said = _masked("contact_details", said)  # nor a ZIP code or a phone number
         for cue in self.cues:
             if match := re.search(cue.pattern, said):
                 # "48213 and 55120": two orders; the first is looked up, the other named next
@@ -82,6 +86,13 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
+_DIGIT = {
+    w: str(i)
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    )
+} | {"oh": "0"}
+_SPOKEN_RUN = rf"\b(?:{'|'.join(_DIGIT)}|\d)(?: (?:{'|'.join(_DIGIT)}|\d)){{4,9}}\b"
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
 
@@ -91,7 +102,10 @@ UNSURE_WHEN = Classifier("unsure_when", DATA.cues["unsure_when"])
 def delivery_days(text: str, today: date | None = None) -> float | None:
     """Days since the delivery the customer states (NaN: either side of the window). The
     date an order was placed (a pasted confirmation's "placed 3 March") is no delivery."""
-    return days_ago(_masked("order_placed", normalise(text)), RETURN_DAYS, today)
+    said = _masked("order_placed", normalise(text))
+    # "I ordered it two months ago, it came last week": the delivery, when it is said too
+    days = days_ago(_masked("bought", said), RETURN_DAYS, today)
+    return days if days is not None else days_ago(said, RETURN_DAYS, today)
 
 
 def timing(text: str) -> Verdict:
@@ -106,16 +120,18 @@ def timing(text: str) -> Verdict:
 
 
 CONDITION = Classifier("condition", DATA.cues["condition"], mend_spelling=True)
+TWO_ITEMS = Classifier("two_items", DATA.cues["two_items"])
 
 
 def eligibility(text: str) -> Verdict:
     """The returns policy applied to the condition cues and the timing: `eligible` /
     `not_eligible` (detail: the clause that decided), a half answer (`within_30_days`,
     `unused`), `no_fault` (it doesn't fit: when and whether unused are unknown), `unsure`."""
-    return _policy(set(CONDITION.classify(text).scores), delivery_days(text))
+    found = set(CONDITION.classify(text).scores)
+    return _policy(found, delivery_days(text), TWO_ITEMS.matches(text))
 
 
-def _policy(found: set[str], days: float | None) -> Verdict:
+def _policy(found: set[str], days: float | None, two: bool = False) -> Verdict:
     known = days is not None and not math.isnan(days)
     if "damaged" in found:
         return Verdict("not_eligible", "damaged")
@@ -123,6 +139,11 @@ def _policy(found: set[str], days: float | None) -> Verdict:
         detail = "wrong_item" if "wrong_item" in found else "faulty"
         if known and days > FAULTY_DAYS:
             return Verdict("not_eligible", "too_old")
+        if two and "no_fault" in found:  # "the kettle is faulty, the toaster unwanted"
+            other = _policy(found - {"faulty", "wrong_item", "no_fault"}, days)
+            if other.label in ("eligible", "not_eligible"):
+                return Verdict("eligible", "two_items" if other.label == "eligible" else "one_only")
+            return Verdict(other.label or "no_fault", "two_items")  # the unwanted one: ask
         return Verdict("eligible", detail)
     if "used" in found and "unused" not in found:
         return Verdict("not_eligible", "used")
@@ -162,7 +183,13 @@ def corrected_eligibility(texts: Sequence[str]) -> Verdict:
                 found |= said & half
         if days is None:
             days = delivery_days(text)
-    return _policy(found, days)
+    return _policy(found, days, any(TWO_ITEMS.matches(text) for text in texts))
+
+
+def two_items(texts: Sequence[str]) -> Verdict:
+    """The case's answer when it is about two items, one faulty and one unwanted."""
+    verdict = corrected_eligibility(texts)
+    return verdict if verdict.detail in ("two_items", "one_only") else Verdict(None, None)
 
 
 DATE_UNKNOWN = Classifier("date_unknown", DATA.cues["date_unknown"])
@@ -200,18 +227,19 @@ def _which_item_unsaid(text: str) -> str:
 def choice(text: str) -> Verdict:
     """Refund or exchange; for an exchange, the size and colour named (the detail says which:
     `size_named`, `colour_named`, `size_colour_named`), for the rule's {size} and {colour}."""
-    text = _which_item_unsaid(text)
-    if "?" in text and ABOUT_THE_REFUND.matches(text):
+    text = _which_item_unsaid(_masked("sign_off", text))
+    if ("?" in text or questions(text)) and ABOUT_THE_REFUND.matches(text):
         return Verdict(None, None)  # a question about the refund chooses nothing
     verdict = CHOICE_CUES.classify(text)
     if {"refund", "exchange"} <= set(verdict.scores) and "?" not in text:
-        return Verdict("both", None, verdict.scores)  # "refund the shirt, exchange the trousers"
+        # "refund the shirt, exchange the trousers"; "money back or a new one, which is faster" asks
+        return Verdict(None, None) if questions(text) else Verdict("both", None, verdict.scores)
     if verdict.label != "exchange":
         return verdict
     # A pasted order email's lines say what was bought, not what to send instead.
     own = " ".join(line for line in text.splitlines() if not EMAIL_LINE.matches(line))
-    # "Too small" says what is wrong with this one, not which one to send.
-    said = re.sub(r"\btoo (small|big|large|tight|loose|short|long)\b", " ", normalise(own))
+    # "Too small" ("to small") says what is wrong with this one, not which one to send.
+    said = re.sub(r"\btoo? (small|big|large|tight|loose|short|long)\b", " ", normalise(own))
     words = {}
     for cue in VARIANT.cues:
         if cue.label not in words and (match := re.search(cue.pattern, said)):
@@ -280,6 +308,10 @@ def unused_yes(text: str) -> Verdict:
     verdict = yes_or_no(text)
     if verdict.label == "no" and CONDITION.classify(text).label == "no_fault":
         return Verdict(None, None, {}, verdict.language)
+    # "please give me my money back": a refund asked for, its "please" no yes to "unused?"
+    unpleased = re.sub(r"\b(please|pls|plz)\b", " ", normalise(text))
+    if verdict.label == "yes" and choice(text).label and not YES.classify(unpleased).label:
+        return Verdict(None, None, {}, verdict.language)
     return verdict
 
 
@@ -298,9 +330,11 @@ RETURNS_RULES = OfflineRules(
             OrderNumber("order", DATA.cues["order_numbers"]),
             Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
             Classifier("another_order", DATA.cues["another_order"]),
+            Classifier("sent_back", DATA.cues["sent_back"]),
             Reader("eligibility", eligibility),
             CaseReader("corrected_eligibility", corrected_eligibility),
             CaseReader("unused_date_unknown", unused_date_unknown),
+            CaseReader("two_items", two_items),
             CaseReader("choice_once_unused", choice_once_unused),
             Reader("timing", timing),
             CONDITION,
