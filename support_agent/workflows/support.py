@@ -7,15 +7,26 @@ dialogue, are data in `data/support.yaml`.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal, NotRequired
 
 from langchain.tools import ToolRuntime, tool
 from langgraph.types import Command
 
 from support_agent.core.declaration import Fact, RunContext, Step, StepState, Workflow
-from support_agent.offline.intents import Classifier, LearnedClassifier
-from support_agent.offline.policy import OfflineRules
+from support_agent.offline.intents import (
+    CaseReader,
+    Classifier,
+    LearnedClassifier,
+    Reader,
+    Verdict,
+    normalise,
+)
+from support_agent.offline.policy import UNREAD, OfflineRules
 from support_agent.offline.rule_files import workflow_data
+from support_agent.offline.understanding.decisions import DECISIONS
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
 DATA = workflow_data("support")
@@ -27,6 +38,54 @@ ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
 NAMES_A_PROBLEM = DATA.cues["names_a_problem"][0].pattern
 DENIED_DAMAGE = DATA.cues["denied_damage"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
+# A strong cue settles what the learned model is unsure of ("so hot all the time").
+ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0)
+FAULT_NAMES = DATA.texts["fault_names"]  # a fault's detail -> its words ("the charging")
+OTHER_FAULTS = DATA.texts["other_faults"]  # the note on them, by what the case gets
+CLEARED = DECISIONS["issue"].cleared or "(?!)"  # "the battery is fine": no fault named
+_PARTS = re.compile(r"[.;:!?,]+|\s(?:and|but|plus|also|as well as)\s", re.IGNORECASE)
+
+
+def _faults(text: str) -> dict[str | None, str]:
+    """Each fault a part of `text` names (its detail), with its kind; a part that clears
+    something ("the battery is fine") names none."""
+    parts = [p for p in _PARTS.split(text) if len(p.split()) >= 2]
+    parts = [p for p in parts if not re.search(CLEARED, normalise(p))]
+    read = (ISSUE.classify(part) for part in parts)
+    return {v.detail: str(v.label) for v in read if v.label not in UNREAD}
+
+
+def issue(text: str) -> Verdict:
+    """The issue a message names; one naming a part that failed and an app or a setting
+    ("the app keeps crashing and my screen is cracked") is the part's: it needs the repair,
+    and the other is noted with it (`issue_and_other_faults`)."""
+    verdict = ISSUE.classify(text)
+    if verdict.label in UNREAD and "software" in (faults := _faults(text)).values():
+        part = next((d for d, label in faults.items() if label == "hardware"), None)
+        if part in FAULT_NAMES:
+            return Verdict("hardware", part, {"hardware": 1.0}, margin=1.0)
+    return verdict
+
+
+def issue_and_other_faults(texts: Sequence[str]) -> Verdict:
+    """The issue as the latest message that names one reads it, with a note on each other
+    fault the case names ("the screen is cracked and it also won't charge"): one repair,
+    quote or set of steps, and the rest not forgotten. A cause beside a fault ("dropped it
+    and the screen cracked") is no second fault of its kind: only faults with words count."""
+    read = [issue(text) for text in texts] or [Verdict(None, None)]
+    verdict = next((v for v in reversed(read) if v.label not in UNREAD), read[-1])
+    named = {d: label for text in texts for d, label in _faults(text).items()}
+    own = verdict.detail in FAULT_NAMES  # else the others of its kind are what it caused
+    others = [
+        FAULT_NAMES[d]
+        for d, label in named.items()
+        if d in FAULT_NAMES and d != verdict.detail and (own or label != verdict.label)
+    ]
+    listed = " and ".join(filter(None, (", ".join(others[:-1]), "".join(others[-1:]))))
+    notes = {f"also_{key}": note.format(others=listed) for key, note in OTHER_FAULTS.items()}
+    return replace(verdict, words={k: v if others else "" for k, v in notes.items()})
+
+
 SUPPORT_RULES = OfflineRules(
     classifiers={
         c.name: c
@@ -41,8 +100,9 @@ SUPPORT_RULES = OfflineRules(
                 r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new|last year"
                 r"|christmas|xmas|boxing day|black friday|birthday",
             ),
-            # A strong cue settles what the learned model is unsure of ("so hot all the time").
-            LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0),
+            ISSUE,
+            Reader("issue_or_hardware", issue),
+            CaseReader("issue_and_other_faults", issue_and_other_faults),
             # A correction is a statement; a question ("what are my options?") is a follow-up.
             # It names the problem anew ("it's actually the screen"): a story beside a
             # question ("I don't drive any more since my hip operation") corrects nothing.
