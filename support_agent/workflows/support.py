@@ -26,6 +26,7 @@ from support_agent.offline.intents import (
 )
 from support_agent.offline.policy import UNREAD, OfflineRules
 from support_agent.offline.rule_files import workflow_data
+from support_agent.offline.sentences import sentences
 from support_agent.offline.understanding.decisions import DECISIONS
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
@@ -40,6 +41,7 @@ DENIED_DAMAGE = DATA.cues["denied_damage"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 # A strong cue settles what the learned model is unsure of ("so hot all the time").
 ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0)
+WARRANTY = LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MONTHS)
 FAULT_NAMES = DATA.texts["fault_names"]  # a fault's detail -> its words ("the charging")
 OTHER_FAULTS = DATA.texts["other_faults"]  # the note on them, by what the case gets
 CLEARED = DECISIONS["issue"].cleared or "(?!)"  # "the battery is fine": no fault named
@@ -60,6 +62,16 @@ def issue(text: str) -> Verdict:
     ("the app keeps crashing and my screen is cracked") is the part's: it needs the repair,
     and the other is noted with it (`issue_and_other_faults`)."""
     verdict = ISSUE.classify(text)
+    # "Photos are very blurry. Warranty is valid till next year.": a sentence that answers
+    # the warranty question says nothing of the fault, so the fault is read without it.
+    told = sentences(text)
+    fault = [
+        s
+        for s in told
+        if ISSUE.classify(s).label not in UNREAD or WARRANTY.classify(s).label in UNREAD
+    ]
+    if verdict.label in UNREAD and 0 < len(fault) < len(told):
+        verdict = ISSUE.classify("".join(fault))
     if verdict.label in UNREAD and "software" in (faults := _faults(text)).values():
         part = next((d for d, label in faults.items() if label == "hardware"), None)
         if part in FAULT_NAMES:
@@ -90,7 +102,7 @@ SUPPORT_RULES = OfflineRules(
     classifiers={
         c.name: c
         for c in (
-            LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MONTHS),
+            WARRANTY,
             # Outside the warranty step, only a message about the warranty can correct it.
             LearnedClassifier(
                 "warranty_correction",

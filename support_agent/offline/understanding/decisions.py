@@ -268,7 +268,7 @@ def _unchecked(
 
 
 # A purchase named, so a date near it is the device's age, not when a warranty ended.
-_PURCHASED = re.compile(r"\b(bought|purchased|got (it|this|them|one)|ordered (it|this|them))\b")
+_PURCHASED = re.compile(r"\b(bought|buyed|purchased|(got|buy|ordered) (it|this|them|one))\b")
 
 # Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
 _PARTS = re.compile(
