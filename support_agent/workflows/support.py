@@ -27,6 +27,7 @@ from support_agent.offline.intents import (
 from support_agent.offline.policy import UNREAD, OfflineRules
 from support_agent.offline.rule_files import workflow_data
 from support_agent.offline.sentences import sentences
+from support_agent.offline.understanding.answers import leading_answer
 from support_agent.offline.understanding.decisions import DECISIONS
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
@@ -38,6 +39,7 @@ ISSUE_DETAILS = Classifier("issue_details", DATA.cues["issue_details"])
 # Words that name a part, a symptom or the kind of problem (a correction needs one).
 NAMES_A_PROBLEM = DATA.cues["names_a_problem"][0].pattern
 DENIED_DAMAGE = DATA.cues["denied_damage"][0].pattern
+ANSWER_BESIDE_A_FAULT = DATA.cues["answer_beside_a_fault"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 # A strong cue settles what the learned model is unsure of ("so hot all the time").
 ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0)
@@ -79,6 +81,18 @@ def issue(text: str) -> Verdict:
     return verdict
 
 
+def warranty_answer(text: str) -> Verdict:
+    """The warranty answer; in "yes, and it also won't charge" the opening yes or no answers
+    the question, and the rest is the fault (read at the next step)."""
+    verdict = WARRANTY.classify(text)
+    said = leading_answer(text)
+    beside = said and re.search(ANSWER_BESIDE_A_FAULT, normalise(text))
+    if verdict.label in UNREAD and beside and ISSUE.classify(text).label not in UNREAD:
+        label = DECISIONS["warranty"].yes_no[said]
+        return Verdict(label, None, {label: 1.0}, margin=1.0)
+    return verdict
+
+
 def issue_and_other_faults(texts: Sequence[str]) -> Verdict:
     """The issue as the latest message that names one reads it, with a note on each other
     fault the case names ("the screen is cracked and it also won't charge"): one repair,
@@ -103,6 +117,7 @@ SUPPORT_RULES = OfflineRules(
         c.name: c
         for c in (
             WARRANTY,
+            Reader("warranty_answer", warranty_answer),
             # Outside the warranty step, only a message about the warranty can correct it.
             LearnedClassifier(
                 "warranty_correction",
