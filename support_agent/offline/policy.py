@@ -496,10 +496,13 @@ class Policy:
         keys += (case, *values)
         replies = [m.text for m in _replies(t.messages)]
 
+        # The case's facts, and what its tools were given ("{solution}": the steps sent)
+        values = {k: v for _n, args in ledger(t.messages) for k, v in args.items()} | t.facts
+
         def answer_of(entry: Faq) -> str:
-            answer = fill_template(_pick(entry.answer, *keys), t.facts)
+            answer = fill_template(_pick(entry.answer, *keys), values)
             if entry.again and any(answer in reply for reply in replies):
-                return fill_template(_pick(entry.again, *keys), t.facts)
+                return fill_template(_pick(entry.again, *keys), values)
             return answer
 
         asked = q.questions(t.text)

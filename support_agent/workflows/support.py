@@ -26,7 +26,7 @@ from support_agent.offline.intents import (
 )
 from support_agent.offline.policy import UNREAD, OfflineRules
 from support_agent.offline.rule_files import workflow_data
-from support_agent.offline.sentences import sentences
+from support_agent.offline.understanding import decide
 from support_agent.offline.understanding.answers import leading_answer
 from support_agent.offline.understanding.decisions import DECISIONS
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
@@ -47,6 +47,8 @@ WARRANTY = LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MO
 FAULT_NAMES = DATA.texts["fault_names"]  # a fault's detail -> its words ("the charging")
 OTHER_FAULTS = DATA.texts["other_faults"]  # the note on them, by what the case gets
 CLEARED = DECISIONS["issue"].cleared or "(?!)"  # "the battery is fine": no fault named
+CLAUSE_MARGIN = 0.3  # how sure a reading of one clause must be to stand for the message
+_CLAUSES = re.compile(r"(?<=[.!?])\s+|\s(?:and|but|so)\s(?!(?:a )?half\b)", re.IGNORECASE)
 _PARTS = re.compile(r"[.;:!?,]+|\s(?:and|but|plus|also|as well as)\s", re.IGNORECASE)
 
 
@@ -59,21 +61,37 @@ def _faults(text: str) -> dict[str | None, str]:
     return {v.detail: str(v.label) for v in read if v.label not in UNREAD}
 
 
+def _reads(reader: LearnedClassifier, clause: str) -> bool:
+    """Whether `reader` reads `clause` clearly on its own: the warranty from a date or words
+    about the coverage, the fault surely; not a guess at a few words ("Hello sir, good day",
+    "my husband keeps all that stuff in a folder")."""
+    verdict, months = reader.classify(clause), reader.warranty_months
+    if verdict.label in UNREAD or (months is None and verdict.margin < CLAUSE_MARGIN):
+        return False
+    return (
+        months is None or decide(reader.decision, clause, warranty_months=months).source != "model"
+    )
+
+
+def read_by_clause(text: str, reader: LearnedClassifier, other: LearnedClassifier) -> Verdict:
+    """`reader`'s verdict on `text`; when unsure because the message also answers `other`
+    (a long message buries the warranty answer in the fault, or the fault in the warranty
+    answer: "photos are very blurry. Warranty is valid till next year"), on the clauses it
+    reads, if they agree."""
+    verdict = reader.classify(text)
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    read = [c for c in clauses if _reads(reader, c)]
+    if verdict.label not in UNREAD or not any(_reads(other, c) for c in clauses if c not in read):
+        return verdict
+    agreed = reader.classify(" , ".join(read)) if read else verdict
+    return agreed if read and agreed.label == reader.classify(read[0]).label else verdict
+
+
 def issue(text: str) -> Verdict:
     """The issue a message names; one naming a part that failed and an app or a setting
     ("the app keeps crashing and my screen is cracked") is the part's: it needs the repair,
     and the other is noted with it (`issue_and_other_faults`)."""
-    verdict = ISSUE.classify(text)
-    # "Photos are very blurry. Warranty is valid till next year.": a sentence that answers
-    # the warranty question says nothing of the fault, so the fault is read without it.
-    told = sentences(text)
-    fault = [
-        s
-        for s in told
-        if ISSUE.classify(s).label not in UNREAD or WARRANTY.classify(s).label in UNREAD
-    ]
-    if verdict.label in UNREAD and 0 < len(fault) < len(told):
-        verdict = ISSUE.classify("".join(fault))
+    verdict = read_by_clause(text, ISSUE, WARRANTY)
     if verdict.label in UNREAD and "software" in (faults := _faults(text)).values():
         part = next((d for d, label in faults.items() if label == "hardware"), None)
         if part in FAULT_NAMES:
@@ -84,7 +102,7 @@ def issue(text: str) -> Verdict:
 def warranty_answer(text: str) -> Verdict:
     """The warranty answer; in "yes, and it also won't charge" the opening yes or no answers
     the question, and the rest is the fault (read at the next step)."""
-    verdict = WARRANTY.classify(text)
+    verdict = read_by_clause(text, WARRANTY, ISSUE)
     said = leading_answer(text)
     beside = said and re.search(ANSWER_BESIDE_A_FAULT, normalise(text))
     if verdict.label in UNREAD and beside and ISSUE.classify(text).label not in UNREAD:
