@@ -6,7 +6,8 @@ import re
 
 # Where a message's parts separate, "by the way" included.
 PARTS = re.compile(
-    r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
+    r"[?;\n]+|\b(?:also|plus|by the way|btw|and another thing|one more thing)\b"
+    r"|\b(?:and|or) (?=whether\b)",  # "how long will it take and whether I need the box?"
     re.IGNORECASE,
 )
 # A sentence's end, too: "I bought it last week. Can I still return it?"
