@@ -42,7 +42,8 @@ DENIED_DAMAGE = DATA.cues["denied_damage"][0].pattern
 ANSWER_BESIDE_A_FAULT = DATA.cues["answer_beside_a_fault"][0].pattern
 WARRANTY_MONTHS = 12.0  # what a stated age is judged against, as the step's questions say
 # A strong cue settles what the learned model is unsure of ("so hot all the time").
-ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=3.0)
+DECISIVE_CUES = 3.0  # cues this far ahead of the rest name the fault for sure
+ISSUE = LearnedClassifier("issue", "issue", details=ISSUE_DETAILS, cues_decide_at=DECISIVE_CUES)
 WARRANTY = LearnedClassifier("warranty", "warranty", warranty_months=WARRANTY_MONTHS)
 FAULT_NAMES = DATA.texts["fault_names"]  # a fault's detail -> its words ("the charging")
 OTHER_FAULTS = DATA.texts["other_faults"]  # the note on them, by what the case gets
@@ -92,6 +93,13 @@ def issue(text: str) -> Verdict:
     ("the app keeps crashing and my screen is cracked") is the part's: it needs the repair,
     and the other is noted with it (`issue_and_other_faults`)."""
     verdict = read_by_clause(text, ISSUE, WARRANTY)
+    if verdict.label in UNREAD and _reads(WARRANTY, text):
+        # "my tablet screen cracked ... is that covered under warranty i bought it like four
+        # months ago": the warranty's words hide the fault from the model, not from the cues.
+        cues = ISSUE_DETAILS.classify(text)
+        ranked = sorted(cues.scores.values(), reverse=True) + [0.0]
+        if cues.label and ranked[0] - ranked[1] >= DECISIVE_CUES:
+            return replace(cues, margin=1.0)
     if verdict.label in UNREAD and "software" in (faults := _faults(text)).values():
         part = next((d for d, label in faults.items() if label == "hardware"), None)
         if part in FAULT_NAMES:
