@@ -86,7 +86,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         text.replace("<", " less than "),
     )
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
-    text = _P["effort"].sub(" ", text)
+    text = _P["own_age"].sub(" ", _P["effort"].sub(" ", text))
 
     def since(year: int, month: int) -> float:
         return (today.year - year) * 12.0 + today.month - month
