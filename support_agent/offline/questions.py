@@ -11,7 +11,14 @@ PARTS = re.compile(
     re.IGNORECASE,
 )
 # A sentence's end, too: "I bought it last week. Can I still return it?"
-SENTENCES = re.compile(rf"{PARTS.pattern}|(?<=[a-z0-9)])[.!]+(?=\s)", re.IGNORECASE)
+SENTENCES = re.compile(
+    rf"{PARTS.pattern}|(?<=[a-z0-9)])[.!]+(?=\s)"
+    # A question typed (or dictated) straight after a statement, with no stop between:
+    # "my screen is cracked how much will the repair cost"
+    r"|(?<=[a-z])\s+(?=(?:how (?:much|long) (?:will|does|do|is|would|did)|can you|could you"
+    r"|do i (?:need|have) to|what (?:should|do|can) i do)\b)",
+    re.IGNORECASE,
+)
 # Words that only join a part to the one before it ("and how long...").
 _JOINERS = re.compile(r"^(?:and|but|so|oh|ok|okay|also|then|and also)\b[\s,]*", re.IGNORECASE)
 # How an English question starts, when its question mark was left off.
