@@ -8,7 +8,7 @@ reply; which label a message carries is a `LearnedClassifier`'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -51,17 +51,22 @@ class Classifier:
     margin: float = 0.5
     mend_spelling: bool = False  # "they wont turn on" meets the cue for "won't turn on"
 
-    def _score(self, text: str) -> tuple[dict[str, float], dict[str, tuple[float, str]]]:
+    def _found(self, text: str) -> Iterator[Cue]:
+        """Each cue as it matches, in order; its match is masked from the cues after it."""
         masked = normalise(mended(text) if self.mend_spelling else text)
-        scores: dict[str, float] = {}
-        details: dict[str, tuple[float, str]] = {}
         for cue in self.cues:
             for match in list(re.finditer(cue.pattern, masked)):
-                scores[cue.label] = scores.get(cue.label, 0.0) + cue.weight
-                if cue.detail and cue.weight > details.get(cue.label, (0.0, ""))[0]:
-                    details[cue.label] = (cue.weight, cue.detail)
+                yield cue
                 start, end = match.span()
                 masked = masked[:start] + " " * (end - start) + masked[end:]
+
+    def _score(self, text: str) -> tuple[dict[str, float], dict[str, tuple[float, str]]]:
+        scores: dict[str, float] = {}
+        details: dict[str, tuple[float, str]] = {}
+        for cue in self._found(text):
+            scores[cue.label] = scores.get(cue.label, 0.0) + cue.weight
+            if cue.detail and cue.weight > details.get(cue.label, (0.0, ""))[0]:
+                details[cue.label] = (cue.weight, cue.detail)
         return scores, details
 
     def classify(self, text: str) -> Verdict:
@@ -79,8 +84,9 @@ class Classifier:
 
     def named(self, text: str) -> frozenset[str]:
         """Every detail the message names, whichever label wins ("the battery drains since
-        the update" is software, and names the battery)."""
-        return frozenset(detail for _weight, detail in self._score(text)[1].values())
+        the update" is software, and names the battery; "the screen is cracked and it won't
+        charge" names both)."""
+        return frozenset(cue.detail for cue in self._found(text) if cue.detail)
 
 
 @dataclass(frozen=True)

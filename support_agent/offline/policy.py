@@ -312,7 +312,12 @@ class Policy:
                 # Follow-ups come after the step's own answer (a fix, a repair, a hand-over).
                 answered = any(r.once and r.tool in t.done for r in self.rules.rules)
                 # "I changed the cable also, not working" reports, it asks nothing about cables.
-                reports = not q.questions(t.text) and d.STILL.matches(t.text.lower())
+                # So does "I tried all the steps but it still disconnects. What now?": the
+                # report is outside its question.
+                told = t.text
+                for asked in q.questions(t.text):
+                    told = told.replace(asked, " ")
+                reports = d.STILL.matches(told.lower())
                 answers = answered and not succeeded and not reports and self._answers(t)
                 if answers:
                     return Plan(answers, [], d.FAQ)
@@ -496,10 +501,13 @@ class Policy:
         keys += (case, *values)
         replies = [m.text for m in _replies(t.messages)]
 
+        # The case's facts, and what its tools were given ("{solution}": the steps sent)
+        values = {k: v for _n, args in ledger(t.messages) for k, v in args.items()} | t.facts
+
         def answer_of(entry: Faq) -> str:
-            answer = fill_template(_pick(entry.answer, *keys), t.facts)
+            answer = fill_template(_pick(entry.answer, *keys), values)
             if entry.again and any(answer in reply for reply in replies):
-                return fill_template(_pick(entry.again, *keys), t.facts)
+                return fill_template(_pick(entry.again, *keys), values)
             return answer
 
         asked = q.questions(t.text)

@@ -6,11 +6,19 @@ import re
 
 # Where a message's parts separate, "by the way" included ("could you also tell me" is one).
 PARTS = re.compile(
-    r"[?;\n]+|(?<!you )(?<!\bi )(?<!we )\b(?:also|plus|by the way|btw|and another thing|one more thing)\b",
+    r"[?;\n]+|(?<!you )(?<!\bi )(?<!we )\b(?:also|plus|by the way|btw|and another thing|one more thing)\b"
+    r"|\b(?:and|or) (?=whether\b)",  # "how long will it take and whether I need the box?"
     re.IGNORECASE,
 )
 # A sentence's end, too: "I bought it last week. Can I still return it?"
-SENTENCES = re.compile(rf"{PARTS.pattern}|(?<=[a-z0-9)])[.!]+(?=\s)", re.IGNORECASE)
+SENTENCES = re.compile(
+    rf"{PARTS.pattern}|(?<=[a-z0-9)])[.!]+(?=\s)"
+    # A question typed (or dictated) straight after a statement, with no stop between:
+    # "my screen is cracked how much will the repair cost"
+    r"|(?<=[a-z])\s+(?=(?:how (?:much|long) (?:will|does|do|is|would|did)|can you|could you"
+    r"|do i (?:need|have) to|what (?:should|do|can) i do)\b)",
+    re.IGNORECASE,
+)
 # Words that only join a part to the one before it ("and how long...").
 _JOINERS = re.compile(r"^(?:and|but|so|oh|ok|okay|also|then|and also)\b[\s,]*", re.IGNORECASE)
 # How an English question starts, when its question mark was left off.

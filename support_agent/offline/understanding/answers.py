@@ -33,6 +33,11 @@ _QUESTION_BACK = re.compile(
 _SHORTHAND = (
     (re.compile(r"\b(warr|wrnty|warrnty|waranty|warrenty|wty)\b"), "warranty"),
     (re.compile(r"\b(covrd|cvrd|coverd)\b"), "covered"),
+    # "it is in guarantee", "under guarantee": the same promise in other words
+    (
+        re.compile(r"\b(in|under|within|out of) (the )?(guarantee|guaranty|garantee)\b"),
+        r"\1 warranty",
+    ),
     (re.compile(r"\b(til|till)\b"), "until"),
     (re.compile(r"\b(b4)\b"), "before"),
 )

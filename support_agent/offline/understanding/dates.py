@@ -86,7 +86,7 @@ def device_age_months(text: str, today: date | None = None) -> float | None:
         text.replace("<", " less than "),
     )
     text = re.sub(r"\bmn?ths?\b", "months", text)  # "7 mths", "2 mnths"
-    text = _P["effort"].sub(" ", text)
+    text = _P["own_age"].sub(" ", _P["effort"].sub(" ", text))
     # Most specific first: a whole date, then a span ("2 years"), then a loose date.
     for read in (_dated_age, _span_age, _loosely_dated_age):
         if (months := read(text, today)) is not None:

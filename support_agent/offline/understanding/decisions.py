@@ -250,9 +250,15 @@ def _by_coverage(
     after = _CONTRAST.split(folded)[-1]
     for part in dict.fromkeys([after, folded] if len(after.split()) >= 3 else [folded]):
         # "The extended warranty ran out in April": the date is when it ended.
-        if stated and re.search(stated, part):
+        # "The screen goes black until the call is finished": a fault's sentence that
+        # names no warranty states no coverage, whatever its words.
+        stating = [
+            c
+            for c in _SENTENCE.split(part)
+            if stated and re.search(stated, c) and not _ABOUT_A_FAULT_ONLY.search(c)
+        ]
+        if stating:
             # Only a hedge in a sentence stating the coverage counts.
-            stating = [c for c in _SENTENCE.split(part) if re.search(stated, c)]
             if all(c.rstrip().endswith("?") for c in stating) and not _PURCHASED.search(part):
                 # "Is it still covered if it was my fault?": asked, not answered
                 return Reading(UNCLEAR, source="question", margin=margin)
@@ -277,8 +283,13 @@ def _by_coverage(
     return None
 
 
+_ABOUT_A_FAULT_ONLY = re.compile(
+    r"^(?!.*\b(warrant\w*|guarant\w*|cover\w*|plan|insurance|care|receipt|bought|purchased"
+    r"|expir\w*|lapsed|ran out|runs? out)\b)"
+    r".*\b(screen|display|battery|app|calls?|crash\w*|freez\w*|charg\w*|button|camera|speaker)\b"
+)
 # A purchase named, so a date near it is the device's age, not when a warranty ended.
-_PURCHASED = re.compile(r"\b(bought|purchased|got (it|this|them|one)|ordered (it|this|them))\b")
+_PURCHASED = re.compile(r"\b(bought|buyed|purchased|(got|buy|ordered) (it|this|them|one))\b")
 
 # Where clauses part, "it's the ..." too ("app is fine its the vol button thats broke").
 _PARTS = re.compile(
