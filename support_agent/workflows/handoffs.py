@@ -175,12 +175,19 @@ SALES_ANSWERS = DATA.texts["sales_answers"]
 # What a price can be asked with and still be answered whole after it ("15 of Premium, can
 # we pay by invoice?"); a second offer of a quote or a price would make the reply ask twice.
 ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
+# their cues alone: "volume pricing and invoicing terms" asks how to pay beside Enterprise
+ASKED_BESIDE = Classifier(
+    "asked_beside",
+    tuple(c for c in DATA.cues["topic_details"] if c.detail in ASKED_WITH_A_PRICE),
+)
 
 
 def _with_answer(priced: Verdict, text: str) -> Verdict:
     """A price, and the answer to a question asked with it: how to pay, tax, a trial...,
     or what the plans offer ("pricing and information on SSO")."""
     asked = by_cues(text).detail
+    if asked in ("enterprise", "pricing"):
+        asked = ASKED_BESIDE.classify(text).detail or asked
     if asked not in ASKED_WITH_A_PRICE:
         # Features beside a plain price (not a comparison, which answers them itself)
         plain = (priced.detail or "").startswith(("every_plan", "monthly", "annual", "default"))
