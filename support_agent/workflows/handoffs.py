@@ -71,6 +71,8 @@ def device_info(text: str) -> Verdict:
 
 
 CLEAR_PROBLEMS = tuple(DATA.texts["clear_problems"])
+# "I want to buy but first I have one problem with login": the problem comes first
+PROBLEM_FIRST = Classifier("problem_first", DATA.cues["problem_first"])
 
 
 def by_cues(text: str) -> Verdict:
@@ -80,9 +82,10 @@ def by_cues(text: str) -> Verdict:
 
 def clear_problem(text: str) -> Verdict:
     """A problem its own words settle, however the routing model leans ("the invoice lists
-    20 licences while we only purchased 12" sounds like buying): support's, with its detail."""
+    20 licences while we only purchased 12" sounds like buying), or one to solve before
+    buying: support's, with its detail."""
     read = by_cues(text)
-    if read.label == "support" and read.detail in CLEAR_PROBLEMS:
+    if read.label == "support" and (read.detail in CLEAR_PROBLEMS or PROBLEM_FIRST.matches(text)):
         return Verdict("support", read.detail, {"support": 1.0})
     return Verdict(None, None)
 
