@@ -26,7 +26,7 @@ from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.quotes import Quotes
+from support_agent.workflows.quotes import ASKED_WITH_A_PRICE, Quotes
 
 DATA = workflow_data("handoffs")
 
@@ -175,9 +175,8 @@ def price_objection(texts: Sequence[str]) -> Verdict:
 
 
 SALES_ANSWERS = DATA.texts["sales_answers"]
-# What a price can be asked with and still be answered whole after it ("15 of Premium, can
-# we pay by invoice?"); a second offer of a quote or a price would make the reply ask twice.
-ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
+# What a price can be asked with and still be answered whole after it (a second offer of a
+# quote or a price would make the reply ask twice): `quotes.ASKED_WITH_A_PRICE`.
 # their cues alone: "volume pricing and invoicing terms" asks how to pay beside Enterprise
 ASKED_BESIDE = Classifier(
     "asked_beside",

@@ -22,6 +22,9 @@ from support_agent.workflows.quote_words import QuoteWords
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
 READY = ("ready", "going_ahead", "updated")  # a formal quote with all it needs
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price follow-up may carry
+# What a price can be asked with and still be answered whole after it ("15 of Premium, can
+# we pay by invoice?", "ok business. how i can pay?")
+ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
 
 
 def _users(count: int) -> dict[str, str]:
@@ -331,11 +334,14 @@ class Quotes:
         read = self.topic.classify(latest)
         # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
         line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
-        if read.detail not in PRICE_TOPICS and not line:
+        beside = read.detail in ASKED_WITH_A_PRICE and {"plan", "seats"} & now.keys()
+        if read.detail not in PRICE_TOPICS and not line and not beside:
             return Verdict(None, None)
         known, formal = self._gathered(texts)
         if not (now or both or formal):
             return Verdict(None, None)  # a name alone ("Initech") adds only to a quote
+        if beside and not {"plan", "seats"} <= known.keys():
+            return Verdict(None, None)  # "can Business be paid quarterly?": its own answer
         # asked for earlier ("is the education discount included?"): it stays on the price
         off = self.discount if any(map(self.discount_asked.matches, texts)) else 0.0
         if both and "seats" in known and not formal:
