@@ -6,6 +6,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -160,6 +161,15 @@ def problem_asked_for(texts: Sequence[str]) -> Verdict:
 
 
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
+# "i was charged twice and i want to know how much premium is": a voice-typed run-on with
+# no punctuation, cut where a new clause starts
+RUN_ON = re.compile(DATA.cues["run_on_join"][0].pattern, re.IGNORECASE)
+
+
+def clauses(text: str) -> list[str]:
+    """The parts of a message (`questions.parts`); one with none, cut at its run-on joins."""
+    found = parts(text)
+    return found if len(found) > 1 else parts(RUN_ON.sub("; ", text))
 
 
 PRICE_OBJECTION = Classifier("price_objection", DATA.cues["price_objection"])
@@ -215,7 +225,7 @@ def quote_so_far(texts: Sequence[str]) -> Verdict:
 def mixed_message(mine: str, text: str) -> Verdict:
     """A message with a question for each agent, read for the agent that answers `mine`:
     its part's detail, and `words["also"]` saying what the other team does about the rest."""
-    read = [TOPIC.classify(p) for p in parts(text)]
+    read = [TOPIC.classify(p) for p in clauses(text)]
     own = [v for v in read if v.label == mine and v.margin >= 0.05]
     other = [v for v in read if v.label not in (mine, "closing", None, "unclear")]
     other = [v for v in other if v.margin >= 0.05]
@@ -232,7 +242,7 @@ def mixed_priced(text: str) -> Verdict:
     mixed = mixed_message("sales", text)
     if mixed.label is None:
         return mixed
-    priced = next((v for v in map(QUOTES.plan_quote, parts(text)) if v.label), None)
+    priced = next((v for v in map(QUOTES.plan_quote, clauses(text)) if v.label), None)
     if priced is None:
         return Verdict(None, None)
     return Verdict("quote", priced.detail, {"quote": 1.0}, words={**priced.words, **mixed.words})
