@@ -329,7 +329,7 @@ class Quotes:
         compared = both and "seats" in now and self.compared.matches(latest)
         asks_price = asks_price or compared  # "compare business and premium for 10 users"
         priced = self.saving_asked.matches(latest) or asks_price
-        if self.not_a_price.matches(latest) and not priced:
+        if self.not_a_price.matches(latest) and not (priced or self._asks_quote(texts)):
             return Verdict(None, None)
         read = self.topic.classify(latest)
         # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
