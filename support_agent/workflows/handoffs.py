@@ -198,15 +198,18 @@ def _with_answer(priced: Verdict, text: str) -> Verdict:
     """A price, and the answer to a question asked with it: how to pay, tax, a trial...,
     or what the plans offer ("pricing and information on SSO")."""
     asked = by_cues(text).detail
-    if asked in ("enterprise", "pricing"):
+    if asked in ("enterprise", "pricing", "quote"):
         asked = ASKED_BESIDE.classify(text).detail or asked
     if asked not in ASKED_WITH_A_PRICE:
         # Features beside a plain price (not a comparison, which answers them itself)
         plain = (priced.detail or "").startswith(("every_plan", "monthly", "annual", "default"))
         asked = "plans" if plain and QUOTES.not_a_price.matches(text) else None
-    if priced.label != "quote" or asked is None:
+    # a formal quote under way: an answer that asks nothing back ("confirm payment terms")
+    formal = priced.label == "formal" and asked in ("payment", "tax")
+    if (priced.label != "quote" and not formal) or asked is None:
         return priced
-    return replace(priced, words={**priced.words, "also": SALES_ANSWERS[asked]})
+    also = "\n\n".join(filter(None, (priced.words.get("also"), SALES_ANSWERS[asked])))
+    return replace(priced, words={**priced.words, "also": also})
 
 
 def plan_quote(texts: Sequence[str]) -> Verdict:
