@@ -355,6 +355,8 @@ class Quotes:
             if missing == "ready" and self._asked_for(texts[:-1]) in READY:
                 # "great, go ahead" to the complete quote, or a change to it ("30 seats")
                 missing = "updated" if now else "going_ahead"
+            if missing == "needs_period" and "discounted_monthly_total" in words:
+                missing = "needs_period_discounted"
             listed = {**words, "noted": self._listed(known, words)}
             if missing == "needs_plan" and "seats" in known:
                 # the plans that take that many users, priced for them
