@@ -225,10 +225,10 @@ def quote_so_far(texts: Sequence[str]) -> Verdict:
     return _with_answer(QUOTES.so_far(list(texts)), texts[-1]) if texts else Verdict(None, None)
 
 
-def mixed_message(mine: str, text: str) -> Verdict:
+def mixed_message(mine: str, text: str, cut=parts) -> Verdict:
     """A message with a question for each agent, read for the agent that answers `mine`:
     its part's detail, and `words["also"]` saying what the other team does about the rest."""
-    read = [TOPIC.classify(p) for p in clauses(text)]
+    read = [TOPIC.classify(p) for p in cut(text)]
     own = [v for v in read if v.label == mine and v.margin >= 0.05]
     other = [v for v in read if v.label not in (mine, "closing", None, "unclear")]
     other = [v for v in other if v.margin >= 0.05]
@@ -242,10 +242,15 @@ def mixed_message(mine: str, text: str) -> Verdict:
 def mixed_priced(text: str) -> Verdict:
     """A message with a problem and a price for a plan and users ("the app crashes. also how
     much is premium for 4 users?"): the price worked out, and the note on the problem."""
-    mixed = mixed_message("sales", text)
+    if PROBLEM_FIRST.matches(text):
+        return Verdict(None, None)  # "I want to buy but first...": the problem comes first
+    mixed = mixed_message("sales", text, clauses)  # a run-on cut at its joins too
     if mixed.label is None:
         return mixed
-    priced = next((v for v in map(QUOTES.plan_quote, clauses(text)) if v.label), None)
+    cut = clauses(text)
+    if len(parts(text)) < 2:  # a run-on: "we have premium for 10 users and..." asks no price
+        cut = [c for c in cut if QUOTES.price_asked.matches(c)]
+    priced = next((v for v in map(QUOTES.plan_quote, cut) if v.label), None)
     if priced is None:
         return Verdict(None, None)
     return Verdict("quote", priced.detail, {"quote": 1.0}, words={**priced.words, **mixed.words})
