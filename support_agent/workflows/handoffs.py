@@ -205,7 +205,7 @@ def _with_answer(priced: Verdict, text: str) -> Verdict:
         plain = (priced.detail or "").startswith(("every_plan", "monthly", "annual", "default"))
         asked = "plans" if plain and QUOTES.not_a_price.matches(text) else None
     # a formal quote under way: an answer that asks nothing back ("confirm payment terms")
-    formal = priced.label == "formal" and asked in ("payment", "tax")
+    formal = priced.label == "formal" and asked == "payment"
     if (priced.label != "quote" and not formal) or asked is None:
         return priced
     also = "\n\n".join(filter(None, (priced.words.get("also"), SALES_ANSWERS[asked])))
