@@ -280,6 +280,7 @@ HANDOFFS_RULES = OfflineRules(
             CaseReader("discount_on_price", QUOTES.discounted),
             CaseReader("quote_so_far", quote_so_far),
             CaseReader("quote_details_only", QUOTES.details_only),
+            CaseReader("personal_quote", QUOTES.personal),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_priced_at_sales", mixed_priced),

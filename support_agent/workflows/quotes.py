@@ -58,6 +58,7 @@ class Quotes:
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
         self.compared = Classifier("plans_compared", data.cues["plans_compared"])
+        self.personal_said = Classifier("personal_quote", data.cues["personal_quote"])
         self.noted = data.texts["quote_noted"]
         self.features = data.texts["plan_features"]  # what each plan offers, in a phrase
         self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
@@ -285,6 +286,14 @@ class Quotes:
             return {}
         left = self.words.address_left(latest, said)
         return {"address": left} if left else {}
+
+    def personal(self, texts: Sequence[str]) -> Verdict:
+        """ "it's for me, not a company" when the quote's billing address was asked for."""
+        if not texts or not self.personal_said.matches(texts[-1]):
+            return Verdict(None, None)
+        if self._asked_for(list(texts[:-1])) != "needs_address":
+            return Verdict(None, None)
+        return Verdict("personal", None, {"personal": 1.0})
 
     def details_only(self, texts: list[str]) -> Verdict:
         """`so_far`, when the latest message says nothing but the details of a price ("10
