@@ -84,9 +84,14 @@ def by_cues(text: str) -> Verdict:
 def clear_problem(text: str) -> Verdict:
     """A problem its own words settle, however the routing model leans ("the invoice lists
     20 licences while we only purchased 12" sounds like buying), or one to solve before
-    buying: support's, with its detail."""
+    buying, or one the routing model takes for a goodbye: support's, with its detail."""
     read = by_cues(text)
-    if read.label == "support" and (read.detail in CLEAR_PROBLEMS or PROBLEM_FIRST.matches(text)):
+    if read.label != "support":
+        return Verdict(None, None)
+    # "wait actually the login broke again": no word of a goodbye, whatever the model reads
+    bye = TOPIC.classify(text).label == "closing" and "closing" not in read.scores
+    bye = bye and read.scores["support"] >= (TOPIC.cues_decide_at or 0)
+    if read.detail in CLEAR_PROBLEMS or PROBLEM_FIRST.matches(text) or bye:
         return Verdict("support", read.detail, {"support": 1.0})
     return Verdict(None, None)
 
