@@ -6,6 +6,7 @@ prompts, cues, rules and dialogue are data in `data/handoffs.yaml`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -26,7 +27,7 @@ from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import parts
 from support_agent.offline.rule_files import workflow_data
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
-from support_agent.workflows.quotes import Quotes
+from support_agent.workflows.quotes import ASKED_WITH_A_PRICE, Quotes
 
 DATA = workflow_data("handoffs")
 
@@ -71,6 +72,8 @@ def device_info(text: str) -> Verdict:
 
 
 CLEAR_PROBLEMS = tuple(DATA.texts["clear_problems"])
+# "I want to buy but first I have one problem with login": the problem comes first
+PROBLEM_FIRST = Classifier("problem_first", DATA.cues["problem_first"])
 
 
 def by_cues(text: str) -> Verdict:
@@ -80,9 +83,15 @@ def by_cues(text: str) -> Verdict:
 
 def clear_problem(text: str) -> Verdict:
     """A problem its own words settle, however the routing model leans ("the invoice lists
-    20 licences while we only purchased 12" sounds like buying): support's, with its detail."""
+    20 licences while we only purchased 12" sounds like buying), or one to solve before
+    buying, or one the routing model takes for a goodbye: support's, with its detail."""
     read = by_cues(text)
-    if read.label == "support" and read.detail in CLEAR_PROBLEMS:
+    if read.label != "support":
+        return Verdict(None, None)
+    # "wait actually the login broke again": no word of a goodbye, whatever the model reads
+    bye = TOPIC.classify(text).label == "closing" and "closing" not in read.scores
+    bye = bye and read.scores["support"] >= (TOPIC.cues_decide_at or 0)
+    if read.detail in CLEAR_PROBLEMS or PROBLEM_FIRST.matches(text) or bye:
         return Verdict("support", read.detail, {"support": 1.0})
     return Verdict(None, None)
 
@@ -157,6 +166,15 @@ def problem_asked_for(texts: Sequence[str]) -> Verdict:
 
 
 OTHER_TEAM = {"sales": "other_for_support", "support": "other_for_sales"}
+# "i was charged twice and i want to know how much premium is": a voice-typed run-on with
+# no punctuation, cut where a new clause starts
+RUN_ON = re.compile(DATA.cues["run_on_join"][0].pattern, re.IGNORECASE)
+
+
+def clauses(text: str) -> list[str]:
+    """The parts of a message (`questions.parts`); one with none, cut at its run-on joins."""
+    found = parts(text)
+    return found if len(found) > 1 else parts(RUN_ON.sub("; ", text))
 
 
 PRICE_OBJECTION = Classifier("price_objection", DATA.cues["price_objection"])
@@ -172,22 +190,31 @@ def price_objection(texts: Sequence[str]) -> Verdict:
 
 
 SALES_ANSWERS = DATA.texts["sales_answers"]
-# What a price can be asked with and still be answered whole after it ("15 of Premium, can
-# we pay by invoice?"); a second offer of a quote or a price would make the reply ask twice.
-ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
+# What a price can be asked with and still be answered whole after it (a second offer of a
+# quote or a price would make the reply ask twice): `quotes.ASKED_WITH_A_PRICE`.
+# their cues alone: "volume pricing and invoicing terms" asks how to pay beside Enterprise
+ASKED_BESIDE = Classifier(
+    "asked_beside",
+    tuple(c for c in DATA.cues["topic_details"] if c.detail in ASKED_WITH_A_PRICE),
+)
 
 
 def _with_answer(priced: Verdict, text: str) -> Verdict:
     """A price, and the answer to a question asked with it: how to pay, tax, a trial...,
     or what the plans offer ("pricing and information on SSO")."""
     asked = by_cues(text).detail
+    if asked in ("enterprise", "pricing", "quote"):
+        asked = ASKED_BESIDE.classify(text).detail or asked
     if asked not in ASKED_WITH_A_PRICE:
         # Features beside a plain price (not a comparison, which answers them itself)
         plain = (priced.detail or "").startswith(("every_plan", "monthly", "annual", "default"))
         asked = "plans" if plain and QUOTES.not_a_price.matches(text) else None
-    if priced.label != "quote" or asked is None:
+    # a formal quote under way: an answer that asks nothing back ("confirm payment terms")
+    formal = priced.label == "formal" and asked == "payment"
+    if (priced.label != "quote" and not formal) or asked is None:
         return priced
-    return replace(priced, words={**priced.words, "also": SALES_ANSWERS[asked]})
+    also = "\n\n".join(filter(None, (priced.words.get("also"), SALES_ANSWERS[asked])))
+    return replace(priced, words={**priced.words, "also": also})
 
 
 def plan_quote(texts: Sequence[str]) -> Verdict:
@@ -203,10 +230,10 @@ def quote_so_far(texts: Sequence[str]) -> Verdict:
     return _with_answer(QUOTES.so_far(list(texts)), texts[-1]) if texts else Verdict(None, None)
 
 
-def mixed_message(mine: str, text: str) -> Verdict:
+def mixed_message(mine: str, text: str, cut=parts) -> Verdict:
     """A message with a question for each agent, read for the agent that answers `mine`:
     its part's detail, and `words["also"]` saying what the other team does about the rest."""
-    read = [TOPIC.classify(p) for p in parts(text)]
+    read = [TOPIC.classify(p) for p in cut(text)]
     own = [v for v in read if v.label == mine and v.margin >= 0.05]
     other = [v for v in read if v.label not in (mine, "closing", None, "unclear")]
     other = [v for v in other if v.margin >= 0.05]
@@ -220,10 +247,15 @@ def mixed_message(mine: str, text: str) -> Verdict:
 def mixed_priced(text: str) -> Verdict:
     """A message with a problem and a price for a plan and users ("the app crashes. also how
     much is premium for 4 users?"): the price worked out, and the note on the problem."""
-    mixed = mixed_message("sales", text)
+    if PROBLEM_FIRST.matches(text):
+        return Verdict(None, None)  # "I want to buy but first...": the problem comes first
+    mixed = mixed_message("sales", text, clauses)  # a run-on cut at its joins too
     if mixed.label is None:
         return mixed
-    priced = next((v for v in map(QUOTES.plan_quote, parts(text)) if v.label), None)
+    cut = clauses(text)
+    if len(parts(text)) < 2:  # a run-on: "we have premium for 10 users and..." asks no price
+        cut = [c for c in cut if QUOTES.price_asked.matches(c)]
+    priced = next((v for v in map(QUOTES.plan_quote, cut) if v.label), None)
     if priced is None:
         return Verdict(None, None)
     return Verdict("quote", priced.detail, {"quote": 1.0}, words={**priced.words, **mixed.words})
@@ -253,6 +285,7 @@ HANDOFFS_RULES = OfflineRules(
             CaseReader("discount_on_price", QUOTES.discounted),
             CaseReader("quote_so_far", quote_so_far),
             CaseReader("quote_details_only", QUOTES.details_only),
+            CaseReader("personal_quote", QUOTES.personal),
             # "do you do monthly too?": the billing period asked about, after a price.
             Classifier("billing_question", DATA.cues["billing_question"]),
             Reader("mixed_priced_at_sales", mixed_priced),

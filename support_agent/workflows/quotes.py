@@ -22,6 +22,9 @@ from support_agent.workflows.quote_words import QuoteWords
 QUOTE_NEEDS = ("plan", "seats", "period", "address")
 READY = ("ready", "going_ahead", "updated")  # a formal quote with all it needs
 PRICE_TOPICS = (None, "pricing", "plans", "quote")  # topic details a price follow-up may carry
+# What a price can be asked with and still be answered whole after it ("15 of Premium, can
+# we pay by invoice?", "ok business. how i can pay?")
+ASKED_WITH_A_PRICE = ("payment", "invoice", "tax", "trial", "quarterly", "shipping")
 
 
 def _users(count: int) -> dict[str, str]:
@@ -54,6 +57,8 @@ class Quotes:
         self.not_a_price = Classifier("not_a_price", data.cues["not_a_price"])
         self.saving_asked = Classifier("saving_asked", data.cues["saving_asked"])
         self.price_asked = Classifier("price_asked", data.cues["price_asked"])
+        self.compared = Classifier("plans_compared", data.cues["plans_compared"])
+        self.personal_said = Classifier("personal_quote", data.cues["personal_quote"])
         self.noted = data.texts["quote_noted"]
         self.features = data.texts["plan_features"]  # what each plan offers, in a phrase
         self.filler = data.cues["price_filler"]  # "pls", "just", "we have": no topic
@@ -78,11 +83,12 @@ class Quotes:
         larger = list(self.prices)[list(self.prices).index(plan) :]
         return next((p for p in larger if count <= self.max_users.get(p, count)), larger[-1])
 
-    def _price_words(self, asked: str, count: int) -> dict[str, str]:
-        """The figures of a price; for a plan too small for `count` users ("Starter for
-        25"), those of the plan that fits, and `asked` and its limit besides."""
+    def _price_words(self, asked: str, count: int, off: float = 0.0) -> dict[str, str]:
+        """The figures of a price, `off` taken off (the education discount); for a plan too
+        small for `count` users ("Starter for 25"), those of the plan that fits, and `asked`
+        and its limit besides."""
         plan = self._fitting(asked, count)
-        monthly = self.prices[plan] * count
+        monthly = self.prices[plan] * count * (1 - off)
         annual = monthly * 12 * (1 - self.annual_saving)
         words = {
             "plan": plan.capitalize(),
@@ -114,26 +120,28 @@ class Quotes:
             return words
         return {"also": fill_template(self.noted["volume"], words), **words}
 
-    def _side_by_side(self, plans: list[str], count: int, text: str) -> Verdict:
-        """Two plans' prices for `count` users; when the smaller takes fewer users, the
-        price of the plan that fits it instead."""
-        small, large = (self._price_words(plan, count) for plan in plans)
+    def _side_by_side(self, plans: list[str], count: int, text: str, off: float) -> Verdict:
+        """Two plans' prices for `count` users (`off` taken off: the education discount);
+        when the smaller takes fewer users, the price of the plan that fits it instead."""
+        small, large = (self._price_words(plan, count, off) for plan in plans)
         if "asked" in small:
             return self._price(small, None, text)
         words = {f"small_{k}": v for k, v in small.items()}
         words |= {f"large_{k}": v for k, v in large.items()}
-        more = (self.prices[plans[1]] - self.prices[plans[0]]) * count
+        more = (self.prices[plans[1]] - self.prices[plans[0]]) * count * (1 - off)
         words |= {**_users(count), "difference": _money(more)}
-        return Verdict("quote", "side_by_side", {"quote": 1.0}, words=words)
+        detail = "side_by_side_discounted" if off else "side_by_side"
+        return Verdict("quote", detail, {"quote": 1.0}, words=words)
 
-    def _every_plan(self, count: int, period: str | None = None) -> Verdict:
+    def _every_plan(self, count: int, period: str | None = None, off: float = 0.0) -> Verdict:
         """Each plan that takes `count` users, priced for them (no plan named yet): a year's
-        price when billed annually, else a month's."""
+        price when billed annually, else a month's; `off` taken off, and said."""
         fits = [plan for plan in self.prices if count <= self.max_users.get(plan, count)]
         item = self.noted["each_plan_annual" if period == "annual" else "each_plan"]
-        each = [fill_template(item, self._price_words(p, count)) for p in fits]
+        each = [fill_template(item, self._price_words(p, count, off)) for p in fits]
         listed = ", ".join(each[:-1]) + self.noted["and"] + each[-1]
         words = {**_users(count), "prices": listed}
+        words |= {"also": self.noted["with_discount"]} if off else {}
         small = [plan for plan in self.prices if plan not in fits]
         if small:
             words |= {"small": small[-1].capitalize(), "limit": _money(self.max_users[small[-1]])}
@@ -279,6 +287,14 @@ class Quotes:
         left = self.words.address_left(latest, said)
         return {"address": left} if left else {}
 
+    def personal(self, texts: Sequence[str]) -> Verdict:
+        """ "it's for me, not a company" when the quote's billing address was asked for."""
+        if not texts or not self.personal_said.matches(texts[-1]):
+            return Verdict(None, None)
+        if self._asked_for(list(texts[:-1])) != "needs_address":
+            return Verdict(None, None)
+        return Verdict("personal", None, {"personal": 1.0})
+
     def details_only(self, texts: list[str]) -> Verdict:
         """`so_far`, when the latest message says nothing but the details of a price ("10
         ppl", "7 workers", "premium, yearly pls"): an answer to the sales agent's question,
@@ -319,39 +335,46 @@ class Quotes:
         # monthly?" and "the difference in price" compare, and ask for a price all the same.
         # So does "a team of 45: could you send pricing and information on SSO?".
         asks_price = self.price_asked.matches(latest) and (both or "seats" in now)
+        compared = both and "seats" in now and self.compared.matches(latest)
+        asks_price = asks_price or compared  # "compare business and premium for 10 users"
         priced = self.saving_asked.matches(latest) or asks_price
-        if self.not_a_price.matches(latest) and not priced:
+        if self.not_a_price.matches(latest) and not (priced or self._asks_quote(texts)):
             return Verdict(None, None)
         read = self.topic.classify(latest)
         # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
         line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
-        if read.detail not in PRICE_TOPICS and not line:
+        beside = read.detail in ASKED_WITH_A_PRICE and {"plan", "seats"} & now.keys()
+        if read.detail not in PRICE_TOPICS and not line and not beside:
             return Verdict(None, None)
         known, formal = self._gathered(texts)
         if not (now or both or formal):
             return Verdict(None, None)  # a name alone ("Initech") adds only to a quote
+        if beside and not {"plan", "seats"} <= known.keys():
+            return Verdict(None, None)  # "can Business be paid quarterly?": its own answer
+        # asked for earlier ("is the education discount included?"): it stays on the price
+        off = self.discount if any(map(self.discount_asked.matches, texts)) else 0.0
         if both and "seats" in known and not formal:
-            return self._side_by_side(both, int(known["seats"]), latest)
+            return self._side_by_side(both, int(known["seats"]), latest, off)
         complete = {"plan", "seats"} <= known.keys()
         words = self._price_words(known["plan"], int(known["seats"])) if complete else {}
-        # asked for earlier ("is the education discount included?"): it stays on the price
-        discount = complete and any(map(self.discount_asked.matches, texts))
-        if discount:
+        if complete and off:
             words = self._with_discount(known["plan"], int(known["seats"]), None).words
         if formal and known:
             missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
             if missing == "ready" and self._asked_for(texts[:-1]) in READY:
                 # "great, go ahead" to the complete quote, or a change to it ("30 seats")
                 missing = "updated" if now else "going_ahead"
+            if missing == "needs_period" and "discounted_monthly_total" in words:
+                missing = "needs_period_discounted"
             listed = {**words, "noted": self._listed(known, words)}
             if missing == "needs_plan" and "seats" in known:
                 # the plans that take that many users, priced for them
                 missing = "needs_plan_for_seats"
-                listed |= self._every_plan(int(known["seats"]), known.get("period")).words
+                listed |= self._every_plan(int(known["seats"]), known.get("period"), off).words
             return Verdict("formal", missing, {"formal": 1.0}, words=listed)
         if not words and {"seats", "period"} & now.keys() and "seats" in known:
             # "price for my team of 6"; "what's the total per year then" after that
-            return self._every_plan(int(known["seats"]), known.get("period"))
+            return self._every_plan(int(known["seats"]), known.get("period"), off)
         if not words and len(named) == 1 and "plan" in now:
             return self._one_plan(now["plan"])  # "premium", "whats the price of starter"
         if not words:
