@@ -181,7 +181,7 @@ class Quotes:
         verdict, the discount's own answer says what it is)."""
         if not texts or not self.discount_asked.matches(texts[-1]):
             return Verdict(None, None)
-        known, _formal = self._gathered(list(texts[:-1]))
+        known, _ = self._gathered(list(texts[:-1]))
         if not {"plan", "seats"} <= known.keys():
             return Verdict(None, None)
         # Said who it was for before ("we're a school"): the price given had it already.
@@ -329,22 +329,8 @@ class Quotes:
         bare = self.words.bare_company(latest)
         if not now and not both and not bare and not self._asks_quote(texts):
             return Verdict(None, None)
-        # "is there a discount on annual?", "premium users can't log in": their own answers.
-        # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
-        # names none, and carries on a quote under way. "What would we save compared to
-        # monthly?" and "the difference in price" compare, and ask for a price all the same.
-        # So does "a team of 45: could you send pricing and information on SSO?".
-        asks_price = self.price_asked.matches(latest) and (both or "seats" in now)
-        compared = both and "seats" in now and self.compared.matches(latest)
-        asks_price = asks_price or compared  # "compare business and premium for 10 users"
-        priced = self.saving_asked.matches(latest) or asks_price
-        if self.not_a_price.matches(latest) and not (priced or self._asks_quote(texts)):
-            return Verdict(None, None)
-        read = self.topic.classify(latest)
-        # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
-        line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
-        beside = read.detail in ASKED_WITH_A_PRICE and {"plan", "seats"} & now.keys()
-        if read.detail not in PRICE_TOPICS and not line and not beside:
+        on_price, beside = self._on_price(latest, now, both, texts)
+        if not on_price:
             return Verdict(None, None)
         known, formal = self._gathered(texts)
         if not (now or both or formal):
@@ -360,18 +346,7 @@ class Quotes:
         if complete and off:
             words = self._with_discount(known["plan"], int(known["seats"]), None).words
         if formal and known:
-            missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
-            if missing == "ready" and self._asked_for(texts[:-1]) in READY:
-                # "great, go ahead" to the complete quote, or a change to it ("30 seats")
-                missing = "updated" if now else "going_ahead"
-            if missing == "needs_period" and "discounted_monthly_total" in words:
-                missing = "needs_period_discounted"
-            listed = {**words, "noted": self._listed(known, words)}
-            if missing == "needs_plan" and "seats" in known:
-                # the plans that take that many users, priced for them
-                missing = "needs_plan_for_seats"
-                listed |= self._every_plan(int(known["seats"]), known.get("period"), off).words
-            return Verdict("formal", missing, {"formal": 1.0}, words=listed)
+            return self._formal(known, words, bool(now), texts, off)
         if not words and {"seats", "period"} & now.keys() and "seats" in known:
             # "price for my team of 6"; "what's the total per year then" after that
             return self._every_plan(int(known["seats"]), known.get("period"), off)
@@ -380,6 +355,43 @@ class Quotes:
         if not words:
             return Verdict(None, None)
         return self.discounted_if_asked(self._price(words, known.get("period"), latest), texts)
+
+    def _on_price(
+        self, latest: str, now: dict, both: list[str], texts: list[str]
+    ) -> tuple[bool, bool]:
+        """Whether the latest message carries a price or a quote on, and whether it asks
+        something else beside it ("can Business be paid quarterly?")."""
+        # "is there a discount on annual?", "premium users can't log in": their own answers.
+        # A line of details that only sounds like a problem ("Hooli Inc, 10 Downing Street")
+        # names none, and carries on a quote under way. "What would we save compared to
+        # monthly?" and "the difference in price" compare, and ask for a price all the same.
+        # So does "a team of 45: could you send pricing and information on SSO?".
+        asks_price = self.price_asked.matches(latest) and (both or "seats" in now)
+        compared = both and "seats" in now and self.compared.matches(latest)
+        asks_price = asks_price or compared  # "compare business and premium for 10 users"
+        priced = self.saving_asked.matches(latest) or asks_price
+        if self.not_a_price.matches(latest) and not (priced or self._asks_quote(texts)):
+            return False, False
+        read = self.topic.classify(latest)
+        # a line of details for a quote ("..., VAT number GB123456789") asks about no tax
+        line = read.label == "sales" and {"company", "address", "vat"} & now.keys()
+        beside = bool(read.detail in ASKED_WITH_A_PRICE and {"plan", "seats"} & now.keys())
+        return read.detail in PRICE_TOPICS or bool(line) or beside, beside
+
+    def _formal(self, known: dict, words: dict, now: bool, texts: list[str], off: float) -> Verdict:
+        """The formal quote so far: what it needs next, or that it is ready."""
+        missing = next((f"needs_{k}" for k in QUOTE_NEEDS if k not in known), "ready")
+        if missing == "ready" and self._asked_for(texts[:-1]) in READY:
+            # "great, go ahead" to the complete quote, or a change to it ("30 seats")
+            missing = "updated" if now else "going_ahead"
+        if missing == "needs_period" and "discounted_monthly_total" in words:
+            missing = "needs_period_discounted"
+        listed = {**words, "noted": self._listed(known, words)}
+        if missing == "needs_plan" and "seats" in known:
+            # the plans that take that many users, priced for them
+            missing = "needs_plan_for_seats"
+            listed |= self._every_plan(int(known["seats"]), known.get("period"), off).words
+        return Verdict("formal", missing, {"formal": 1.0}, words=listed)
 
     def discounted_if_asked(self, priced: Verdict, texts: Sequence[str]) -> Verdict:
         """`priced`, a plain price, with the education discount when the conversation asked
