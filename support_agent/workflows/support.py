@@ -167,6 +167,7 @@ SUPPORT_RULES = OfflineRules(
             ),
             Classifier("outcome", DATA.cues["outcome"]),
             Classifier("denied_damage", DATA.cues["denied_damage"]),
+            Classifier("told_damage", DATA.cues["told_damage"]),
             # A new case only when asked for ("I have another problem"), or a problem said
             # to be an additional one ("also, my tablet's port is broken too").
             Classifier("new_case_asked", DATA.cues["new_case_asked"]),
