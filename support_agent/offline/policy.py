@@ -69,6 +69,7 @@ class OfflineRules:
     classifiers: Mapping[str, Classifier | LearnedClassifier | Reader | CaseReader]
     rules: tuple[Rule, ...]
     dialogue: Dialogue
+    related: Mapping[str, Collection[str]] = field(default_factory=dict)  # same problem
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ class Policy:
         named = getattr(classifier, "named", None) or (
             lambda text: {classifier.classify(text).detail}
         )
-        return detail is not None and any(detail in named(text) for text in texts[:-1])
+        kin = {detail, *self.rules.related.get(detail, ())}
+        return detail is not None and any(kin & named(text) for text in texts[:-1])
 
     def decide(self, messages: Sequence[BaseMessage], bound: Sequence[str]) -> Plan:
         t = self._read(messages, list(bound))

@@ -77,6 +77,8 @@ class WorkflowData(BaseModel):
     faq: tuple[Faq, ...] = ()
     dialogue: Dialogue | None = None  # its FAQ is the section above (`dialogue_with`)
     rules: tuple[Rule, ...] = ()
+    # details one problem shows as ("won't charge", then "the battery health is 60%")
+    related_details: dict[str, tuple[str, ...]] = {}
 
     def step_words(self, step: str) -> dict[str, str]:
         """The name, title, description, prompt and requirements of `step`, as `Step` takes

@@ -182,6 +182,7 @@ SUPPORT_RULES = OfflineRules(
     },
     dialogue=DATA.dialogue_with(DATA.faq),
     rules=DATA.rules,
+    related=DATA.related_details,
 )
 
 # --- State ---------------------------------------------------------------------------
