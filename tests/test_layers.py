@@ -172,12 +172,14 @@ def test_no_test_file_imports_another():
 
 def test_test_folders_mirror_the_package():
     """A test lives in the folder of the layer it tests (tests/core/ for support_agent/core/);
-    only the tests of the whole (layers, properties, the CLI, the bench) sit at the top."""
+    only the tests of the whole (layers, function length, properties, the CLI, the bench) sit
+    at the top."""
     tests = Path(__file__).resolve().parent
     folders = {p.parent.name for p in tests.rglob("test_*.py") if p.parent != tests}
     assert folders and {f for f in folders if not (PACKAGE / f).is_dir()} == set()
     top = sorted(p.name for p in tests.glob("test_*.py"))
-    assert top == ["test_bench_reference.py", "test_cli.py", "test_layers.py", "test_properties.py"]
+    whole = ["test_bench_reference.py", "test_cli.py", "test_function_length.py", "test_layers.py"]
+    assert top == [*whole, "test_properties.py"]
 
 
 if __name__ == "__main__":  # a report for people: `python tests/test_layers.py`

@@ -64,12 +64,19 @@ class Rule:
     with_move: bool = False
 
 
+AnyReader = Classifier | LearnedClassifier | Reader | CaseReader
+
+
 @dataclass(frozen=True)
 class OfflineRules:
-    classifiers: Mapping[str, Classifier | LearnedClassifier | Reader | CaseReader]
+    classifiers: Mapping[str, AnyReader]  # declared as a sequence; found by name
     rules: tuple[Rule, ...]
     dialogue: Dialogue
     related: Mapping[str, Collection[str]] = field(default_factory=dict)  # same problem
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.classifiers, Mapping):
+            object.__setattr__(self, "classifiers", {c.name: c for c in self.classifiers})
 
 
 @dataclass(frozen=True)

@@ -262,37 +262,34 @@ def mixed_priced(text: str) -> Verdict:
 
 
 HANDOFFS_RULES = OfflineRules(
-    classifiers={
-        c.name: c
-        for c in (
-            TOPIC,
-            # At support: the details a delivery or billing answer asked for ("card ending
-            # 4242"), or "what do I need to send?". They stay with support.
-            Reader("case_details", case_details),
-            # "how long will it take?" after a charge or a delivery answer: its timeline
-            CaseReader("case_timing", case_timing),
-            CaseReader("locked_after_takeover", locked_after_takeover),
-            Reader("device_info", device_info),
-            Reader("clear_problem", clear_problem),
-            CaseReader("problem_asked_for", problem_asked_for),
-            # "ok", "I'll try that": an answer taken in, not a new topic to route.
-            ACKNOWLEDGEMENT,
-            # "yes please" to the offer of a person that ends the failed fix's reply
-            Classifier("plain_yes", DATA.cues["plain_yes"]),
-            Reader("failed_fix", failed_fix),
-            CaseReader("plan_quote", plan_quote),
-            CaseReader("price_objection", price_objection),
-            CaseReader("discount_on_price", QUOTES.discounted),
-            CaseReader("quote_so_far", quote_so_far),
-            CaseReader("quote_details_only", QUOTES.details_only),
-            CaseReader("personal_quote", QUOTES.personal),
-            # "do you do monthly too?": the billing period asked about, after a price.
-            Classifier("billing_question", DATA.cues["billing_question"]),
-            Reader("mixed_priced_at_sales", mixed_priced),
-            Reader("mixed_at_sales", partial(mixed_message, "sales")),
-            Reader("mixed_at_support", partial(mixed_message, "support")),
-        )
-    },
+    classifiers=(
+        TOPIC,
+        # At support: the details a delivery or billing answer asked for ("card ending
+        # 4242"), or "what do I need to send?". They stay with support.
+        Reader("case_details", case_details),
+        # "how long will it take?" after a charge or a delivery answer: its timeline
+        CaseReader("case_timing", case_timing),
+        CaseReader("locked_after_takeover", locked_after_takeover),
+        Reader("device_info", device_info),
+        Reader("clear_problem", clear_problem),
+        CaseReader("problem_asked_for", problem_asked_for),
+        # "ok", "I'll try that": an answer taken in, not a new topic to route.
+        ACKNOWLEDGEMENT,
+        # "yes please" to the offer of a person that ends the failed fix's reply
+        Classifier("plain_yes", DATA.cues["plain_yes"]),
+        Reader("failed_fix", failed_fix),
+        CaseReader("plan_quote", plan_quote),
+        CaseReader("price_objection", price_objection),
+        CaseReader("discount_on_price", QUOTES.discounted),
+        CaseReader("quote_so_far", quote_so_far),
+        CaseReader("quote_details_only", QUOTES.details_only),
+        CaseReader("personal_quote", QUOTES.personal),
+        # "do you do monthly too?": the billing period asked about, after a price.
+        Classifier("billing_question", DATA.cues["billing_question"]),
+        Reader("mixed_priced_at_sales", mixed_priced),
+        Reader("mixed_at_sales", partial(mixed_message, "sales")),
+        Reader("mixed_at_support", partial(mixed_message, "support")),
+    ),
     dialogue=DATA.dialogue_with(),
     rules=DATA.rules,
 )

@@ -323,32 +323,29 @@ BEFORE_CHOICE = Classifier(
 )
 
 RETURNS_RULES = OfflineRules(
-    classifiers={
-        c.name: c
-        for c in (
-            AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
-            OrderNumber("order", DATA.cues["order_numbers"]),
-            Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
-            Classifier("another_order", DATA.cues["another_order"]),
-            Classifier("sent_back", DATA.cues["sent_back"]),
-            Reader("eligibility", eligibility),
-            CaseReader("corrected_eligibility", corrected_eligibility),
-            CaseReader("unused_date_unknown", unused_date_unknown),
-            CaseReader("two_items", two_items),
-            CaseReader("choice_once_unused", choice_once_unused),
-            Reader("timing", timing),
-            CONDITION,
-            Reader("choice", choice),
-            BEFORE_CHOICE,
-            Classifier("why_not", DATA.cues["why_not"]),
-            Classifier("closing", DATA.cues["closing"]),
-            Reader("added_detail", added_detail),
-            Classifier("keep_it", DATA.cues["keep_it"]),
-            Classifier("upset", UPSET_WORDS.cues + DATA.cues["upset"]),
-            Reader("yes", yes_or_no),
-            Reader("unused_yes", unused_yes),
-        )
-    },
+    classifiers=(
+        AboutTheReturn("about_a_return", "routing"),  # first: it reads the language
+        OrderNumber("order", DATA.cues["order_numbers"]),
+        Classifier("wrong_order", DATA.cues["wrong_order"]),  # with no number yet
+        Classifier("another_order", DATA.cues["another_order"]),
+        Classifier("sent_back", DATA.cues["sent_back"]),
+        Reader("eligibility", eligibility),
+        CaseReader("corrected_eligibility", corrected_eligibility),
+        CaseReader("unused_date_unknown", unused_date_unknown),
+        CaseReader("two_items", two_items),
+        CaseReader("choice_once_unused", choice_once_unused),
+        Reader("timing", timing),
+        CONDITION,
+        Reader("choice", choice),
+        BEFORE_CHOICE,
+        Classifier("why_not", DATA.cues["why_not"]),
+        Classifier("closing", DATA.cues["closing"]),
+        Reader("added_detail", added_detail),
+        Classifier("keep_it", DATA.cues["keep_it"]),
+        Classifier("upset", UPSET_WORDS.cues + DATA.cues["upset"]),
+        Reader("yes", yes_or_no),
+        Reader("unused_yes", unused_yes),
+    ),
     dialogue=DATA.dialogue_with(DATA.faq),
     rules=DATA.rules,
 )

@@ -139,47 +139,44 @@ def issue_and_other_faults(texts: Sequence[str]) -> Verdict:
 
 
 SUPPORT_RULES = OfflineRules(
-    classifiers={
-        c.name: c
-        for c in (
-            WARRANTY,
-            Reader("warranty_answer", warranty_answer),
-            # Outside the warranty step, only a message about the warranty can correct it.
-            LearnedClassifier(
-                "warranty_correction",
-                "warranty",
-                warranty_months=WARRANTY_MONTHS,
-                gate=r"warrant|waranty|guarant|covered|coverage|receipt|bought|purchased"
-                r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new|last year"
-                r"|christmas|xmas|boxing day|black friday|birthday",
-            ),
-            ISSUE,
-            Reader("issue_or_hardware", issue),
-            CaseReader("issue_and_other_faults", issue_and_other_faults),
-            # A correction is a statement; a question ("what are my options?") is a follow-up.
-            # It names the problem anew ("it's actually the screen"): a story beside a
-            # question ("I don't drive any more since my hip operation") corrects nothing.
-            LearnedClassifier(
-                "issue_correction",
-                "issue",
-                details=ISSUE_DETAILS,
-                gate=r"^(?!.*\?\s*$)(?!" + DENIED_DAMAGE + ")(?=.*" + NAMES_A_PROBLEM + ")",
-            ),
-            Classifier("outcome", DATA.cues["outcome"]),
-            Classifier("denied_damage", DATA.cues["denied_damage"]),
-            Classifier("told_damage", DATA.cues["told_damage"]),
-            # A new case only when asked for ("I have another problem"), or a problem said
-            # to be an additional one ("also, my tablet's port is broken too").
-            Classifier("new_case_asked", DATA.cues["new_case_asked"]),
-            LearnedClassifier(
-                "new_case",
-                "issue",
-                # "I already changed the cable also" adds what was tried, not a problem.
-                gate=r"^(?!.*\b(already|tried|i('ve| have)? (changed|replaced|swapped|restarted)))"
-                r".*\b(also|too|as well|in addition|additionally|on top of that)\b",
-            ),
-        )
-    },
+    classifiers=(
+        WARRANTY,
+        Reader("warranty_answer", warranty_answer),
+        # Outside the warranty step, only a message about the warranty can correct it.
+        LearnedClassifier(
+            "warranty_correction",
+            "warranty",
+            warranty_months=WARRANTY_MONTHS,
+            gate=r"warrant|waranty|guarant|covered|coverage|receipt|bought|purchased"
+            r"|expired|lapsed|(year|month|week)s? (old|ago)|brand new|last year"
+            r"|christmas|xmas|boxing day|black friday|birthday",
+        ),
+        ISSUE,
+        Reader("issue_or_hardware", issue),
+        CaseReader("issue_and_other_faults", issue_and_other_faults),
+        # A correction is a statement; a question ("what are my options?") is a follow-up.
+        # It names the problem anew ("it's actually the screen"): a story beside a
+        # question ("I don't drive any more since my hip operation") corrects nothing.
+        LearnedClassifier(
+            "issue_correction",
+            "issue",
+            details=ISSUE_DETAILS,
+            gate=r"^(?!.*\?\s*$)(?!" + DENIED_DAMAGE + ")(?=.*" + NAMES_A_PROBLEM + ")",
+        ),
+        Classifier("outcome", DATA.cues["outcome"]),
+        Classifier("denied_damage", DATA.cues["denied_damage"]),
+        Classifier("told_damage", DATA.cues["told_damage"]),
+        # A new case only when asked for ("I have another problem"), or a problem said
+        # to be an additional one ("also, my tablet's port is broken too").
+        Classifier("new_case_asked", DATA.cues["new_case_asked"]),
+        LearnedClassifier(
+            "new_case",
+            "issue",
+            # "I already changed the cable also" adds what was tried, not a problem.
+            gate=r"^(?!.*\b(already|tried|i('ve| have)? (changed|replaced|swapped|restarted)))"
+            r".*\b(also|too|as well|in addition|additionally|on top of that)\b",
+        ),
+    ),
     dialogue=DATA.dialogue_with(DATA.faq),
     rules=DATA.rules,
     related=DATA.related_details,
