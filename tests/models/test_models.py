@@ -328,6 +328,20 @@ def conversations() -> list[tuple[str, list]]:
 CONVERSATIONS = conversations()
 
 
+def another_problem() -> tuple[str, list]:
+    """A case solved, then "I have another problem": the one way to a new case (a second
+    fault in the message that states the first is one case, noted)."""
+    _step, solving = next(c for c in CONVERSATIONS if c[0] == "resolution_specialist")
+    solved = AIMessage("", tool_calls=[{"name": "provide_solution", "args": {}, "id": "s1"}])
+    return "resolution_specialist", [
+        *solving,
+        solved,
+        ToolMessage("given", tool_call_id="s1"),
+        AIMessage("Anything else I can help with?"),
+        HumanMessage("I have another problem: my tablet won't charge either"),
+    ]
+
+
 def test_stream_aggregates_to_the_same_tool_calls_as_invoke():
     model = OfflineChatModel(rules=SUPPORT.offline_rules)
     with_calls = 0
@@ -375,7 +389,7 @@ def test_calls_only_tools_it_was_given():
     for tools in [*tool_subsets(), *[list(s.tools) for s in SUPPORT.steps]]:
         names = {t.name for t in tools}
         bound = model.bind_tools(tools)
-        for _step, messages in CONVERSATIONS:
+        for _step, messages in [*CONVERSATIONS, another_problem()]:
             reply = bound.invoke(messages)
             called = {c["name"] for c in reply.tool_calls}
             assert called <= names, (names, messages[-1].text, called)
