@@ -190,10 +190,10 @@ class Quotes:
         return self._with_discount(known["plan"], int(known["seats"]), period)
 
     def _with_discount(self, plan: str, count: int, period: str | None) -> Verdict:
-        monthly = self.prices[self._fitting(plan, count)] * count * (1 - self.discount)
+        off = self._price_words(plan, count, self.discount)
         words = self._price_words(plan, count) | {
-            "discounted_monthly_total": _money(monthly),
-            "discounted_annual_total": _money(monthly * 12 * (1 - self.annual_saving)),
+            "discounted_monthly_total": off["monthly_total"],
+            "discounted_annual_total": off["annual_total"],
         }
         return Verdict("discounted", period, {"discounted": 1.0}, words=words)
 
