@@ -44,7 +44,7 @@ from support_agent.offline.policy import OfflineRules
 from support_agent.offline.questions import questions
 from support_agent.offline.rule_files import workflow_data
 from support_agent.offline.understanding import decide
-from support_agent.offline.understanding.dates import days_ago
+from support_agent.offline.understanding.dates import CARDINALS, days_ago
 from support_agent.offline.understanding.languages import read_language
 from support_agent.workflows.human import HAND_OVER, PERSON, escalate_to_human
 
@@ -86,12 +86,8 @@ class OrderNumber(Classifier):
         return Verdict(None, None)
 
 
-_DIGIT = {
-    w: str(i)
-    for i, w in enumerate(
-        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-    )
-} | {"oh": "0"}
+# A digit said as a word (the date reader's number words), "oh" and "zero" for 0
+_DIGIT = {w: str(n) for w, n in CARDINALS.items() if n < 10} | {"zero": "0", "oh": "0"}
 _SPOKEN_RUN = rf"\b(?:{'|'.join(_DIGIT)}|\d)(?: (?:{'|'.join(_DIGIT)}|\d)){{4,9}}\b"
 _ANOTHER_NUMBER = r"\s*(?:,|&|\+|and|,? and)\s*(?:(?:order|ord)\W{0,3}(?:(?:no|number|#)\W{0,3})?)?#?\s?(\d{5,10})\b"
 
