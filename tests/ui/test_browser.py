@@ -70,6 +70,22 @@ def test_offline_steps_render_as_a_numbered_list(browser, tmp_path):
         assert steps.first.inner_text().startswith("Restart the device")
 
 
+def test_a_second_fault_and_a_drop_told_later_are_answered_in_the_page(browser, tmp_path):
+    env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'drop.db'}", "SUPPORT_AGENT_MODEL": "offline"}
+    with streamlit_server(env) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        open_chat(page, url)
+        say(page, "the screen is cracked and it also won't charge", 1)
+        say(page, "bought it 3 months ago", 2)
+        agent = page.get_by_test_id("stChatMessage").last
+        playwright.expect(agent).to_contain_text("You also mentioned the charging")
+        say(page, "it started after I dropped it", 3)
+        agent = page.get_by_test_id("stChatMessage").last
+        playwright.expect(agent).to_contain_text("you get a quote before any work starts")
+        playwright.expect(agent).not_to_contain_text("separate one")
+        assert active_svg_node(page) == "resolution_specialist"
+
+
 def test_a_killed_server_loses_no_finished_turn(browser, tmp_path):
     env = {"HANDOFF_DB_URL": f"sqlite:///{tmp_path / 'crash.db'}", "SUPPORT_AGENT_MODEL": "offline"}
     with streamlit_server(env) as url:
